@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::names::{doc, lit, pascal, snake, upper};
-use crate::spec::{EnvelopeSpec, Field, Interface, Spec};
+use crate::spec::{EnvelopeSpec, Field, Interface, Rules, Spec};
 
 thread_local! {
     /// Response field name → (enum type, repr) for the NE being generated.
@@ -263,7 +263,7 @@ fn field_doc(f: &Field) -> String {
 fn rust_type(f: &Field, prefix: &str, side: Side, out: &mut Vec<String>) -> String {
     let nested = |out: &mut Vec<String>| {
         let name = format!("{prefix}{}", pascal(&f.name));
-        out.push(struct_def(&name, &f.fields, side, &format!("`{}`", f.name)));
+        out.push(struct_def_with(&name, &f.fields, side, &format!("`{}`", f.name), &f.rules));
         name
     };
     if side == Side::Response
@@ -289,6 +289,10 @@ fn rust_type(f: &Field, prefix: &str, side: Side, out: &mut Vec<String>) -> Stri
 }
 
 fn struct_def(name: &str, fields: &[Field], side: Side, what: &str) -> String {
+    struct_def_with(name, fields, side, what, &Rules::default())
+}
+
+fn struct_def_with(name: &str, fields: &[Field], side: Side, what: &str, obj: &Rules) -> String {
     let mut nested = Vec::new();
     let mut s = String::new();
     let _ = writeln!(s, "/// {}.", doc(&format!("Object {what}")));
@@ -305,7 +309,8 @@ fn struct_def(name: &str, fields: &[Field], side: Side, what: &str) -> String {
     }
     s.push_str("}\n");
     if side == Side::Request {
-        s.push_str(&validate_impl(name, fields));
+        s.push_str(&validate_impl(name, fields, obj));
+        s.push_str(&fields_const(name, fields));
     }
     for n in nested {
         s.push('\n');
@@ -337,17 +342,24 @@ fn serde_attr(f: &Field, ty: &str, side: Side) -> String {
     format!("    #[serde({})]\n", parts.join(", "))
 }
 
-/// Validation statements for one value `v` (a reference) of field `f`.
-fn rule_checks(f: &Field, label: &str, v: &str, ty: &str) -> String {
-    let r = &f.rules;
+/// Validation statements for one value `v` (a reference) meeting rules `r`; `l` is a
+/// Rust expression of type `&str` naming the field in errors.
+fn rule_checks(r: &Rules, l: &str, v: &str, ty: &str) -> String {
     let mut s = String::new();
     let sv = if ty == "cec_core::Secret<String>" { format!("{v}.expose_str()") } else { v.to_string() };
-    let l = lit(label);
+    let text = matches!(ty, "String" | "cec_core::Secret<String>");
     if let Some([a, b]) = r.numeric_range {
         let _ = writeln!(s, "cec_core::validate::numeric_range(op, {l}, {sv}, {a}, {b})?;");
     }
     if let Some([a, b]) = r.range {
         let _ = writeln!(s, "cec_core::validate::range(op, {l}, *{v}, {a}, {b})?;");
+    }
+    if let Some([a, b]) = r.not_range {
+        if text {
+            let _ = writeln!(s, "cec_core::validate::not_range_numeric(op, {l}, {sv}, {a}, {b})?;");
+        } else {
+            let _ = writeln!(s, "cec_core::validate::not_range(op, {l}, *{v}, {a}, {b})?;");
+        }
     }
     if let Some(n) = r.min_len {
         let _ = writeln!(s, "cec_core::validate::min_len(op, {l}, {sv}, {n})?;");
@@ -363,49 +375,117 @@ fn rule_checks(f: &Field, label: &str, v: &str, ty: &str) -> String {
         let items = list.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ");
         let _ = writeln!(s, "cec_core::validate::one_of_int(op, {l}, *{v}, &[{items}])?;");
     }
+    if let Some(t) = &r.code_table {
+        let _ = writeln!(s, "cec_core::validate::in_table(op, {l}, {sv}, {}, crate::generated::{t}::CODES)?;", lit(t));
+    }
     if let Some(n) = r.max_items {
         let _ = writeln!(s, "cec_core::validate::max_items(op, {l}, {v}, {n})?;");
     }
     if r.alphanumeric {
         let _ = writeln!(s, "cec_core::validate::alphanumeric(op, {l}, {sv})?;");
     }
+    if let Some(items) = r.items.as_deref()
+        && let Some(elem) = ty.strip_prefix("Vec<").and_then(|t| t.strip_suffix('>'))
+    {
+        let inner = rule_checks(items, "&item_at", "item", elem);
+        if !inner.is_empty() {
+            let _ = writeln!(
+                s,
+                "for (i, item) in {v}.iter().enumerate() {{ let item_at = format!(\"{{}}[{{i}}]\", {l}); {inner} }}"
+            );
+        }
+    }
     s
 }
 
-fn validate_impl(name: &str, fields: &[Field]) -> String {
+fn validate_impl(name: &str, fields: &[Field], obj: &Rules) -> String {
     let mut body = String::new();
     for f in fields {
         let fname = snake(&f.name);
         let label = f.name.clone();
+        let mut block = String::new();
+        let at_label = format!("&format!(\"{{at}}{label}\")");
         if f.required {
-            let _ = writeln!(body, "cec_core::validate::required(op, &format!(\"{{at}}{label}\"), &self.{fname})?;");
+            let _ = writeln!(block, "cec_core::validate::required(op, {at_label}, &self.{fname})?;");
         }
         let ty = rust_type(f, name, Side::Request, &mut Vec::new());
-        let checks =
-            rule_checks(f, &label, "v", &ty).replace(&format!("{:?}", label), &format!("&format!(\"{{at}}{label}\")"));
+        let checks = rule_checks(&f.rules, &at_label, "v", &ty);
         let nested_obj = f.ty == "object" && !f.fields.is_empty();
         let nested_arr = f.ty == "array<object>" && !f.fields.is_empty();
         if !checks.is_empty() || nested_obj || nested_arr {
-            let _ = writeln!(body, "if let Some(v) = &self.{fname} {{");
-            body.push_str(&checks);
+            let _ = writeln!(block, "if let Some(v) = &self.{fname} {{");
+            block.push_str(&checks);
             if nested_obj {
-                let _ = writeln!(body, "v.validate(op, &format!(\"{{at}}{label}.\"))?;");
+                let _ = writeln!(block, "v.validate(op, &format!(\"{{at}}{label}.\"), &[])?;");
             }
             if nested_arr {
                 let _ = writeln!(
-                    body,
-                    "for (i, item) in v.iter().enumerate() {{ item.validate(op, &format!(\"{{at}}{label}[{{i}}].\"))?; }}"
+                    block,
+                    "for (i, item) in v.iter().enumerate() {{ item.validate(op, &format!(\"{{at}}{label}[{{i}}].\"), &[])?; }}"
                 );
             }
-            body.push_str("}\n");
+            block.push_str("}\n");
+        }
+        if !block.is_empty() {
+            // A field the caller sends unchecked (`extra_field`) skips its checks.
+            let _ = writeln!(body, "if !skip.contains(&{}) {{\n{block}}}", lit(&f.name));
         }
     }
+    if let Some(names) = &obj.at_least_one_of {
+        let pairs: Vec<String> = names
+            .iter()
+            .map(|n| format!("({}, self.{}.is_some() || skip.contains(&{}))", lit(n), snake(n), lit(n)))
+            .collect();
+        let _ = writeln!(body, "cec_core::validate::at_least_one(op, at, &[{}])?;", pairs.join(", "));
+    }
     let used = !body.is_empty();
+    let (op, at, skip) = if used { ("op", "at", "skip") } else { ("_op", "_at", "_skip") };
     format!(
-        "impl {name} {{\n    /// Checks the documented constraints; `at` prefixes field names in errors.\n    pub fn validate(&self, {}: &'static str, {}: &str) -> cec_core::Result<()> {{\n{body}        Ok(())\n    }}\n}}\n",
-        if used { "op" } else { "_op" },
-        if used { "at" } else { "_at" },
+        "impl {name} {{\n    /// Checks the documented constraints; `at` prefixes field names in errors; fields\n    /// named in `skip` are sent unchecked (`extra_field`).\n    pub fn validate(&self, {op}: &'static str, {at}: &str, {skip}: &[&str]) -> cec_core::Result<()> {{\n{body}        Ok(())\n    }}\n}}\n",
     )
+}
+
+/// The JSON shape of a request field, for `cec_core::validate::check_json`.
+fn shape(f: &Field, ty: &str) -> String {
+    let nested = |ty: &str| -> String {
+        let inner = ty.trim_start_matches("Vec<").trim_end_matches('>');
+        format!("cec_core::validate::Shape::Object({inner}::FIELDS)")
+    };
+    match ty {
+        "String" | "cec_core::Secret<String>" => "cec_core::validate::Shape::String".into(),
+        "i64" => "cec_core::validate::Shape::Int".into(),
+        "serde_json::Number" => "cec_core::validate::Shape::Number".into(),
+        "bool" => "cec_core::validate::Shape::Bool".into(),
+        "serde_json::Value" => "cec_core::validate::Shape::Any".into(),
+        "Vec<String>" => "cec_core::validate::Shape::Array(&cec_core::validate::Shape::String)".into(),
+        "Vec<i64>" => "cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int)".into(),
+        "Vec<serde_json::Value>" => "cec_core::validate::Shape::Array(&cec_core::validate::Shape::Any)".into(),
+        t if t.starts_with("Vec<") && f.ty == "array<object>" => {
+            format!("cec_core::validate::Shape::Array(&{})", nested(t))
+        }
+        t if f.ty == "object" => nested(t),
+        _ => "cec_core::validate::Shape::Any".into(),
+    }
+}
+
+/// `FIELDS`: the documented shape of a request struct.
+fn fields_const(name: &str, fields: &[Field]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "impl {name} {{\n    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).\n    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &["
+    );
+    for f in fields {
+        let ty = rust_type(f, name, Side::Request, &mut Vec::new());
+        let _ = writeln!(
+            s,
+            "        cec_core::validate::FieldShape {{ name: {}, shape: {} }},",
+            lit(&f.name),
+            shape(f, &ty)
+        );
+    }
+    s.push_str("    ];\n}\n");
+    s
 }
 
 /// Setter argument type and the expression turning `v` into the stored value.
@@ -423,7 +503,13 @@ fn param_to_string(ty: &str) -> &'static str {
 }
 
 /// Builder methods that fields must not shadow.
-const RESERVED: [&str; 4] = ["send", "body", "into_call", "new"];
+const RESERVED: [&str; 9] =
+    ["send", "body", "into_call", "new", "body_json", "extra_field", "timeout", "retry", "customize"];
+
+/// Whether the builder offers `extra_field`: every interface that has or may have a body.
+pub fn takes_extra(i: &Interface) -> bool {
+    !i.body.is_empty() || matches!(i.method.as_str(), "POST" | "PUT" | "PATCH")
+}
 
 /// A path, query or header parameter with its (unique) setter name and Rust type.
 pub struct Param<'a> {
@@ -482,12 +568,23 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
     let meta = upper(&i.id);
     let fname = snake(&i.id);
     let has_body = !i.body.is_empty();
+    let extra = takes_extra(i);
     let binary = i.response_kind == "binary";
     let mut s = String::new();
 
     // Body type.
     if has_body {
-        types.push(struct_def(&body_name, &i.body, Side::Request, &format!("request body of `{}`", i.id)));
+        types.push(struct_def_with(
+            &body_name,
+            &i.body,
+            Side::Request,
+            &format!("request body of `{}`", i.id),
+            &i.body_rules,
+        ));
+        types.push(format!(
+            "impl {body_name} {{\n    /// Decodes untyped JSON, refusing a field the reference does not document (naming\n    /// the nearest documented one) and a value of the wrong type (naming its path).\n    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {{\n        cec_core::validate::from_json({}, Self::FIELDS, v, true)\n    }}\n}}\n",
+            lit(&i.id)
+        ));
     }
     // Response type.
     if !binary {
@@ -510,41 +607,64 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
 
     // Parameters other than the body.
     let params = params(i);
+    let setters = body_setters(i);
+    // Every method name of the builder, so that a `set_x` never collides with a field's setter.
+    let mut taken: std::collections::BTreeSet<String> = RESERVED.iter().map(|s| s.to_string()).collect();
+    taken.extend(params.iter().map(|p| p.name.clone()));
+    taken.extend(setters.iter().cloned());
+    let mut opt_name = |n: &str| {
+        let mut o = format!("set_{n}");
+        while !taken.insert(o.clone()) {
+            o.push_str("_opt");
+        }
+        o
+    };
 
     let _ = writeln!(s, "/// Fluent builder of `{}`: {}.", i.id, doc(&i.title));
     let _ = writeln!(s, "///\n/// `{} {}` — reference: <{}>", i.method, i.path, i.doc);
-    if !i.notes.is_empty() {
-        let _ = writeln!(s, "///\n/// {}", doc(&i.notes));
-    }
+    let _ = writeln!(
+        s,
+        "///\n/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and\n/// moved into a task. Nothing is sent until [`Self::send`]."
+    );
     s.push_str("#[derive(Debug, Clone)]\n#[must_use = \"a builder does nothing until you call send()\"]\n");
-    let _ = writeln!(s, "pub struct {bname}<'a> {{\n    client_: &'a crate::Client,");
+    let _ = writeln!(s, "pub struct {bname} {{\n    client_: crate::Client,\n    options_: cec_core::CallOptions,");
     for p in &params {
         let _ = writeln!(s, "    {}: Option<{}>,", p.name, p.ty);
     }
     if has_body {
         let _ = writeln!(s, "    body_: {body_name},");
     }
+    if extra {
+        s.push_str("    extra_: Vec<(String, serde_json::Value)>,\n");
+    }
     s.push_str("}\n\n");
 
-    let _ = writeln!(s, "impl<'a> {bname}<'a> {{");
-    let _ = writeln!(s, "    pub(crate) fn new(client: &'a crate::Client) -> Self {{");
-    let _ = write!(s, "        {bname} {{ client_: client");
+    let _ = writeln!(s, "impl {bname} {{");
+    let _ = writeln!(s, "    pub(crate) fn new(client: crate::Client) -> Self {{");
+    let _ = write!(s, "        {bname} {{ client_: client, options_: Default::default()");
     for p in &params {
         let _ = write!(s, ", {}: None", p.name);
     }
     if has_body {
         s.push_str(", body_: Default::default()");
     }
+    if extra {
+        s.push_str(", extra_: Vec::new()");
+    }
     s.push_str(" }\n    }\n");
     for p in &params {
         let n = &p.name;
         let (arg, conv) = setter(&p.ty);
-        s.push_str(&field_doc(p.f).replace("    ///", &format!("    /// {} parameter:", p.kind)));
+        let d = field_doc(p.f).replace("    ///", &format!("    /// {} parameter:", p.kind));
+        s.push_str(&d);
         let _ = writeln!(s, "    pub fn {n}(mut self, v: {arg}) -> Self {{ self.{n} = Some({conv}); self }}");
+        let _ = writeln!(s, "    /// Sets or clears the {} parameter `{}`.", p.kind, p.f.name);
+        let _ =
+            writeln!(s, "    pub fn {}(mut self, v: Option<{}>) -> Self {{ self.{n} = v; self }}", opt_name(n), p.ty);
     }
     if has_body {
         let mut dummy = Vec::new();
-        for (f, setter_name) in i.body.iter().zip(body_setters(i)) {
+        for (f, setter_name) in i.body.iter().zip(&setters) {
             let n = snake(&f.name);
             let ty = rust_type(f, &body_name, Side::Request, &mut dummy);
             let (arg, conv) = setter(&ty);
@@ -553,30 +673,61 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
                 s,
                 "    pub fn {setter_name}(mut self, v: {arg}) -> Self {{ self.body_.{n} = Some({conv}); self }}"
             );
+            let _ = writeln!(s, "    /// Sets or clears the body field `{}`.", f.name);
+            let _ = writeln!(
+                s,
+                "    pub fn {}(mut self, v: Option<{ty}>) -> Self {{ self.body_.{n} = v; self }}",
+                opt_name(setter_name)
+            );
         }
         let _ = writeln!(s, "    /// Replaces the whole request body.");
         let _ = writeln!(s, "    pub fn body(mut self, body: {body_name}) -> Self {{ self.body_ = body; self }}");
+        let _ = writeln!(
+            s,
+            "    /// Replaces the whole request body with untyped JSON, checked against the documented\n    /// fields first: an unknown field is refused naming the nearest documented one, a value\n    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference\n    /// has but the SDK lacks.\n    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {{ self.body_ = {body_name}::from_json(&body)?; Ok(self) }}"
+        );
     }
+    if extra {
+        let _ = writeln!(
+            s,
+            "    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference\n    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A\n    /// documented field of the same name is replaced and its checks are skipped.\n    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {{ self.extra_.push((name.into(), value.into())); self }}"
+        );
+    }
+    s.push_str(
+        "    /// Timeout of this call as a whole, retries included (default: the client's configuration).\n    pub fn timeout(mut self, d: std::time::Duration) -> Self { self.options_.timeout = Some(d); self }\n",
+    );
+    s.push_str(
+        "    /// Retry policy of this call (default: the client's). Whether a request that may have\n    /// reached the NE is repeated still follows the interface's retry class.\n    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self { self.options_.retry = Some(policy); self }\n",
+    );
+    s.push_str(
+        "    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).\n    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self { f(&mut self.options_); self }\n",
+    );
 
     // into_call
     let _ = writeln!(s, "    /// Validates the documented constraints and assembles the call; nothing is sent.");
-    let _ = writeln!(s, "    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {{");
+    let _ = writeln!(s, "    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {{");
     let _ = writeln!(s, "        let op: &'static str = {};", lit(&i.id));
     let _ = writeln!(s, "        let _ = op;");
+    s.push_str(&tenant_fill(spec, i));
     for p in &params {
         let n = &p.name;
         if p.f.required || p.kind == "path" {
             let _ = writeln!(s, "        cec_core::validate::required(op, {}, &self.{n})?;", lit(&p.f.name));
         }
-        let checks = rule_checks(p.f, &p.f.name, "v", &p.ty);
+        let checks = rule_checks(&p.f.rules, &lit(&p.f.name), "v", &p.ty);
         if !checks.is_empty() {
             let _ = writeln!(s, "        if let Some(v) = &self.{n} {{ {checks} }}");
         }
     }
     if has_body {
-        s.push_str("        self.body_.validate(op, \"\")?;\n");
+        if extra {
+            s.push_str("        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();\n");
+            s.push_str("        self.body_.validate(op, \"\", &skip)?;\n");
+        } else {
+            s.push_str("        self.body_.validate(op, \"\", &[])?;\n");
+        }
     }
-    s.push_str("        let mut call = cec_core::Call::new();\n");
+    s.push_str("        let mut call = cec_core::Call::new().options(self.options_);\n");
     for p in &params {
         let n = &p.name;
         let conv = param_to_string(&p.ty);
@@ -587,10 +738,17 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
         };
         let _ = writeln!(s, "        if let Some(v) = self.{n} {{ {target} }}");
     }
-    if has_body {
-        s.push_str(
-            "        call.body = Some(serde_json::to_value(&self.body_).map_err(|e| cec_core::Error::config(\"cannot serialize the body\").with_source(e))?);\n",
-        );
+    match (has_body, extra) {
+        (true, true) => {
+            s.push_str("        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);\n")
+        }
+        (true, false) => {
+            s.push_str("        call.body = Some(cec_core::client::body_with_extras(&self.body_, Vec::new())?);\n")
+        }
+        (false, true) => s.push_str(
+            "        if !self.extra_.is_empty() { call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?); }\n",
+        ),
+        (false, false) => {}
     }
     s.push_str("        Ok(call)\n    }\n");
 
@@ -598,23 +756,299 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
     if binary {
         let _ = writeln!(
             s,
-            "    /// Sends the request; a success is a file, streamed.\n    pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {{\n        let client = self.client_;\n        let call = self.into_call()?;\n        Ok(client.core().call_binary(&{meta}, call).await?)\n    }}"
+            "    /// Sends the request; a success is a file, streamed.\n    pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {{\n        let client = self.client_.clone();\n        let call = self.into_call()?;\n        Ok(client.core().call_binary(&{meta}, call).await?)\n    }}"
         );
     } else {
         let _ = writeln!(
             s,
-            "    /// Sends the request and decodes the answer.\n    pub async fn send(self) -> Result<{resp_name}, crate::Error> {{\n        let client = self.client_;\n        let call = self.into_call()?;\n        Ok(client.core().call(&{meta}, call).await?)\n    }}"
+            "    /// Sends the request and decodes the answer.\n    pub async fn send(self) -> Result<{resp_name}, crate::Error> {{\n        let client = self.client_.clone();\n        let call = self.into_call()?;\n        Ok(client.core().call(&{meta}, call).await?)\n    }}"
         );
     }
     s.push_str("}\n\n");
 
+    if let Some(p) = paging(i) {
+        s.push_str(&paginator_impl(i, &p));
+    }
+
     // Client method
     let _ = writeln!(s, "impl crate::Client {{");
     let _ = writeln!(s, "    /// `{}`: {} (`{} {}`).", i.id, doc(&i.title), i.method, i.path);
-    let _ = writeln!(s, "    pub fn {fname}(&self) -> {bname}<'_> {{ {bname}::new(self) }}");
+    let _ = writeln!(s, "    pub fn {fname}(&self) -> {bname} {{ {bname}::new(self.clone()) }}");
     s.push_str("}\n");
-    let _ = spec;
     s
+}
+
+/// `TenantDefaults`: the NE's tenant context fields, set once on the client.
+fn tenant_struct(spec: &Spec) -> String {
+    if spec.tenant.is_empty() {
+        return String::new();
+    }
+    let mut s = String::new();
+    let names: Vec<String> = spec.tenant.iter().map(|t| format!("`{}`", t.name)).collect();
+    let _ = writeln!(
+        s,
+        "/// Tenant context set once on the client ([`crate::Client::with_tenant`]): every call that\n/// leaves {} unset sends these values; a call's own setter overrides them.\n#[derive(Debug, Clone, Default, PartialEq, Eq)]\n#[non_exhaustive]\npub struct TenantDefaults {{",
+        names.join(" / ")
+    );
+    for t in &spec.tenant {
+        let _ = writeln!(s, "    /// `{}`: {}.\n    pub {}: Option<i64>,", t.name, doc(&t.desc), snake(&t.name));
+    }
+    s.push_str("}\n\nimpl TenantDefaults {\n    /// No defaults.\n    pub fn new() -> Self {\n        Self::default()\n    }\n");
+    for t in &spec.tenant {
+        let n = snake(&t.name);
+        let _ = writeln!(
+            s,
+            "    /// Sets `{}`.\n    pub fn {n}(mut self, v: i64) -> Self {{\n        self.{n} = Some(v);\n        self\n    }}",
+            t.name
+        );
+    }
+    s.push_str("}\n\n");
+    s
+}
+
+/// Statements filling unset tenant fields of a builder from the client's defaults.
+fn tenant_fill(spec: &Spec, i: &Interface) -> String {
+    let mut s = String::new();
+    for t in &spec.tenant {
+        let d = snake(&t.name);
+        for p in params(i).iter().filter(|p| p.f.name == t.name) {
+            let conv = if p.ty == "String" { ".map(|v| v.to_string())" } else { "" };
+            if p.ty == "String" || p.ty == "i64" {
+                let _ = writeln!(s, "        if self.{0}.is_none() {{ self.{0} = tenant.{d}{conv}; }}", p.name);
+            }
+        }
+        if let Some(f) = i.body.iter().find(|f| f.name == t.name) {
+            let n = snake(&f.name);
+            match f.ty.as_str() {
+                "string" => {
+                    let _ = writeln!(
+                        s,
+                        "        if self.body_.{n}.is_none() {{ self.body_.{n} = tenant.{d}.map(|v| v.to_string()); }}"
+                    );
+                }
+                ty if is_int(ty) => {
+                    let _ = writeln!(s, "        if self.body_.{n}.is_none() {{ self.body_.{n} = tenant.{d}; }}");
+                }
+                _ => {}
+            }
+        }
+    }
+    if s.is_empty() { s } else { format!("        let tenant = self.client_.tenant();\n{s}") }
+}
+
+/// Where a paging field of a request is.
+#[derive(Debug, Clone)]
+pub struct PageField {
+    /// `body` or `query`.
+    pub loc: &'static str,
+    /// Wire names from the body's top (one or two).
+    pub path: Vec<String>,
+    /// The Rust expression of the field on the builder (`self.body_.limit`, `self.page_num`).
+    pub place: String,
+    /// Its Rust type (`i64`, `String`, `serde_json::Number`).
+    pub ty: String,
+}
+
+/// How a paged interface is paged, found from its documented fields.
+#[derive(Debug, Clone)]
+pub struct Paging {
+    /// Items per page.
+    pub size: PageField,
+    /// The page position: an offset, or a page number.
+    pub pos: PageField,
+    /// `None`: `pos` is an item offset; `Some(n)`: a page number, the first page being `n`.
+    pub first_page: Option<i64>,
+    /// Wire path of the items list in the answer.
+    pub items: Vec<String>,
+    /// Rust type of one item.
+    pub item_ty: String,
+    /// Wire path and Rust type of the total, when the answer has one.
+    pub total: Option<(Vec<String>, String)>,
+    /// Page size used when the caller sets none.
+    pub default_size: u64,
+    /// The smallest page size the interface allows (at least 2 where free), for tests.
+    pub small_size: u64,
+}
+
+/// A list in an answer: its wire path, Rust type, and the total beside it.
+type ListCandidate = (Vec<String>, String, Option<(Vec<String>, String)>);
+
+const SIZE_FIELDS: [&str; 3] = ["limit", "pageSize", "rows"];
+const POS_FIELDS: [&str; 5] = ["offset", "page", "pageNum", "pageNo", "start"];
+const TOTAL_FIELDS: [&str; 5] = ["total", "count", "totalCount", "totalSize", "totalNum"];
+
+fn scalar_ty(f: &Field) -> &'static str {
+    match f.ty.as_str() {
+        "string" => "String",
+        t if is_int(t) => "i64",
+        _ => "serde_json::Number",
+    }
+}
+
+/// The paging of an interface: a size field and a position field side by side (query,
+/// body, or one object down in the body), and a list in the answer.
+pub fn paging(i: &Interface) -> Option<Paging> {
+    if i.response_kind != "json" || i.response_raw || i.response_shape != "object" {
+        return None;
+    }
+    let find = |fields: &[Field], names: &[&str]| fields.iter().find(|f| names.contains(&f.name.as_str())).cloned();
+    let mut found = None;
+    let query_params = params(i);
+    if let (Some(sz), Some(ps)) = (find(&i.query_params, &SIZE_FIELDS), find(&i.query_params, &POS_FIELDS)) {
+        let place = |f: &Field| {
+            let p = query_params.iter().find(|p| p.kind == "query" && p.f.name == f.name);
+            p.map(|p| (format!("self.{}", p.name), p.ty.clone()))
+        };
+        if let (Some((a, at)), Some((b, bt))) = (place(&sz), place(&ps)) {
+            found = Some((
+                PageField { loc: "query", path: vec![sz.name.clone()], place: a, ty: at },
+                PageField { loc: "query", path: vec![ps.name.clone()], place: b, ty: bt },
+                sz,
+                ps,
+            ));
+        }
+    }
+    if found.is_none()
+        && let (Some(sz), Some(ps)) = (find(&i.body, &SIZE_FIELDS), find(&i.body, &POS_FIELDS))
+    {
+        let f = |x: &Field| PageField {
+            loc: "body",
+            path: vec![x.name.clone()],
+            place: format!("self.body_.{}", snake(&x.name)),
+            ty: scalar_ty(x).into(),
+        };
+        found = Some((f(&sz), f(&ps), sz, ps));
+    }
+    if found.is_none() {
+        for o in i.body.iter().filter(|o| o.ty == "object" && !o.fields.is_empty()) {
+            if let (Some(sz), Some(ps)) = (find(&o.fields, &SIZE_FIELDS), find(&o.fields, &POS_FIELDS)) {
+                let f = |x: &Field| PageField {
+                    loc: "body",
+                    path: vec![o.name.clone(), x.name.clone()],
+                    place: format!(
+                        "self.body_.{}.get_or_insert_with(Default::default).{}",
+                        snake(&o.name),
+                        snake(&x.name)
+                    ),
+                    ty: scalar_ty(x).into(),
+                };
+                found = Some((f(&sz), f(&ps), sz, ps));
+                break;
+            }
+        }
+    }
+    let (size, pos, size_f, pos_f) = found?;
+    if size.ty == "bool" || pos.ty == "bool" {
+        return None;
+    }
+    let first_page = if pos_f.name == "offset" || pos_f.name == "start" {
+        None
+    } else {
+        let text = format!("{} {}", pos_f.constraints.clone().unwrap_or_default(), pos_f.desc).to_ascii_lowercase();
+        Some(if text.contains("from 0") || text.contains("starts at 0") { 0 } else { 1 })
+    };
+    // The items: a list at the top of the answer or one object down; the current
+    // `resultDesc` before its legacy copy `resultDatas`.
+    let (_, _, resp) = op_names(i);
+    let mut lists: Vec<ListCandidate> = Vec::new();
+    let total_in = |fields: &[Field], pre: &[String]| {
+        fields
+            .iter()
+            .find(|f| {
+                TOTAL_FIELDS.contains(&f.name.as_str()) && (is_int(&f.ty) || f.ty == "string" || f.ty == "number")
+            })
+            .map(|f| {
+                let mut p = pre.to_vec();
+                p.push(f.name.clone());
+                (p, scalar_ty(f).to_string())
+            })
+    };
+    let top_total = total_in(&i.response, &[]);
+    for f in &i.response {
+        if f.ty.starts_with("array") {
+            let ty = rust_type(f, &resp, Side::Response, &mut Vec::new());
+            lists.push((vec![f.name.clone()], ty, top_total.clone()));
+        }
+    }
+    for o in i.response.iter().filter(|o| o.ty == "object" && !o.fields.is_empty()) {
+        let prefix = format!("{resp}{}", pascal(&o.name));
+        let inner_total = total_in(&o.fields, std::slice::from_ref(&o.name)).or_else(|| top_total.clone());
+        for f in &o.fields {
+            if f.ty.starts_with("array") {
+                let ty = rust_type(f, &prefix, Side::Response, &mut Vec::new());
+                lists.push((vec![o.name.clone(), f.name.clone()], ty, inner_total.clone()));
+            }
+        }
+    }
+    let pick = lists
+        .iter()
+        .find(|(p, _, _)| p[0] == "resultDesc")
+        .or_else(|| lists.iter().find(|(p, _, _)| p[0] != "resultDatas"))
+        .or_else(|| lists.first())?
+        .clone();
+    let (items, list_ty, total) = pick;
+    let item_ty = list_ty.strip_prefix("Vec<")?.strip_suffix('>')?.to_string();
+    let allowed: Vec<u64> = size_f.rules.one_of_int.iter().flatten().filter_map(|n| u64::try_from(*n).ok()).collect();
+    let default_size = match (allowed.iter().filter(|n| **n <= 100).max(), size_f.rules.range) {
+        (Some(n), _) => *n,
+        (None, Some([_, max])) if max > 0 => (max as u64).min(100),
+        _ => 20,
+    };
+    let small_size = match (allowed.iter().min(), size_f.rules.range) {
+        (Some(n), _) => *n,
+        (None, Some([min, _])) => u64::try_from(min).unwrap_or(1).max(2),
+        _ => 2,
+    };
+    Some(Paging { size, pos, first_page, items, item_ty, total, default_size, small_size })
+}
+
+/// `impl Paged` and `into_paginator()` for a paged interface's builder.
+fn paginator_impl(i: &Interface, p: &Paging) -> String {
+    let (bname, _, resp) = op_names(i);
+    let conv = |ty: &str, v: &str| match ty {
+        "i64" => format!("i64::try_from({v}).unwrap_or(i64::MAX)"),
+        "String" => format!("({v}).to_string()"),
+        _ => format!("serde_json::Number::from({v})"),
+    };
+    let pos_value = match p.first_page {
+        None => "index.saturating_mul(size)".to_string(),
+        Some(first) => format!("index.saturating_add({first})"),
+    };
+    let getter = |path: &[String]| -> String {
+        let mut e = format!("page.{}.as_ref()", snake(&path[0]));
+        for n in &path[1..] {
+            e = format!("{e}.and_then(|x| x.{}.as_ref())", snake(n));
+        }
+        e
+    };
+    let total = match &p.total {
+        Some((path, _)) => format!("{}.and_then(cec_core::paginate::count)", getter(path)),
+        None => "None".into(),
+    };
+    let requested = if p.size.place.contains("get_or_insert_with") {
+        let parts: Vec<&str> = p.size.place.splitn(2, ".get_or_insert_with(Default::default).").collect();
+        format!("{}.as_ref().and_then(|x| x.{}.as_ref()).and_then(cec_core::paginate::count)", parts[0], parts[1])
+    } else {
+        format!("{}.as_ref().and_then(cec_core::paginate::count)", p.size.place)
+    };
+    let style = match p.first_page {
+        None => format!("`{}` (an item offset) and `{}`", p.pos.path.join("."), p.size.path.join(".")),
+        Some(first) => {
+            format!("`{}` (page number, first page {first}) and `{}`", p.pos.path.join("."), p.size.path.join("."))
+        }
+    };
+    format!(
+        "impl cec_core::paginate::Paged for {bname} {{\n    type Page = {resp};\n    type Item = {item};\n    type Error = crate::Error;\n    fn set_page(&mut self, index: u64, size: u64) {{\n        {size_place} = Some({size_v});\n        {pos_place} = Some({pos_v});\n    }}\n    fn requested_size(&self) -> Option<u64> {{\n        {requested}\n    }}\n    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {{\n        Box::pin(self.send())\n    }}\n    fn items(page: &Self::Page) -> Vec<Self::Item> {{\n        {items}.cloned().unwrap_or_default()\n    }}\n    fn total({total_arg}: &Self::Page) -> Option<u64> {{\n        {total}\n    }}\n}}\n\nimpl {bname} {{\n    /// Pages through the answers, one request per page ({style}; items from `{items_path}`):\n    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.\n    /// Page size: what this builder set, else {default}.\n    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {{\n        cec_core::paginate::Paginator::new(self, {default})\n    }}\n}}\n",
+        item = p.item_ty,
+        size_place = p.size.place,
+        size_v = conv(&p.size.ty, "size"),
+        pos_place = p.pos.place,
+        pos_v = conv(&p.pos.ty, &pos_value),
+        items = getter(&p.items),
+        items_path = p.items.join("."),
+        default = p.default_size,
+        total_arg = if p.total.is_some() { "page" } else { "_page" },
+    )
 }
 
 /// `crates/<crate>/src/generated/mod.rs`.
@@ -638,6 +1072,7 @@ pub fn ne_module(spec: &Spec) -> String {
         }
     });
     s.push_str(&enums(spec));
+    s.push_str(&tenant_struct(spec));
     let key = ne_key(spec);
     for i in &spec.interfaces {
         let name = upper(&i.id);

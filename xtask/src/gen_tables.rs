@@ -42,7 +42,7 @@ pub fn cli_table(specs: &[Spec]) -> String {
                 .collect();
             let _ = writeln!(
                 table,
-                "    CliOp {{ ne: {}, id: {}, method: {}, path: {}, title: {}, params: &[{}], body: {}, binary: {} }},",
+                "    CliOp {{ ne: {}, id: {}, method: {}, path: {}, title: {}, params: &[{}], body: {}, extra: {}, binary: {} }},",
                 lit(&ne),
                 lit(&i.id),
                 lit(&i.method),
@@ -50,11 +50,14 @@ pub fn cli_table(specs: &[Spec]) -> String {
                 lit(&i.title),
                 params.join(", "),
                 !i.body.is_empty(),
+                crate::gen_client::takes_extra(i),
                 i.response_kind == "binary"
             );
             let _ = writeln!(dispatch, "        ({}, {}) => {fname}(clients, input).await,", lit(&ne), lit(&i.id));
-            let uses_input =
-                !(i.path_params.is_empty() && i.query_params.is_empty() && i.headers.is_empty() && i.body.is_empty());
+            let uses_input = !(i.path_params.is_empty()
+                && i.query_params.is_empty()
+                && i.headers.is_empty()
+                && !crate::gen_client::takes_extra(i));
             let input_name = if uses_input { "input" } else { "_input" };
             let _ = writeln!(
                 s,
@@ -73,11 +76,10 @@ pub fn cli_table(specs: &[Spec]) -> String {
                 );
             }
             if !i.body.is_empty() {
-                let _ = writeln!(
-                    s,
-                    "    if let Some(body) = &input.body {{ b = b.body(serde_json::from_value::<{krate}::generated::{}Body>(body.clone()).map_err(|e| anyhow::anyhow!(\"--body does not match the documented fields: {{e}}\"))?); }}",
-                    crate::names::pascal(&i.id)
-                );
+                s.push_str("    if let Some(body) = &input.body { b = b.body_json(body.clone())?; }\n");
+            }
+            if crate::gen_client::takes_extra(i) {
+                s.push_str("    for (k, v) in &input.extra { b = b.extra_field(k.clone(), v.clone()); }\n");
             }
             s.push_str("    let call = b.into_call()?;\n");
             if i.response_kind == "binary" {
@@ -178,9 +180,9 @@ pub fn sim_routes(specs: &[Spec]) -> String {
                 for j in &with_body {
                     let _ = write!(
                         tries,
-                        "    let first = first.or(Some(match serde_json::from_value::<{krate}::generated::{}Body>(b.clone()) {{\n        Ok(body) => match body.validate({}, \"\") {{ Ok(()) => return Ok(()), Err(e) => e.message().to_owned() }},\n        Err(e) => format!(\"body does not match the spec: {{e}}\"),\n    }}));\n",
-                        crate::names::pascal(&j.id),
-                        lit(&j.id),
+                        "    // Like an NE, the simulator ignores fields it does not know; types are checked.\n    let first = first.or(Some(match cec_core::validate::from_json::<{krate}::generated::{p}Body>({op}, {krate}::generated::{p}Body::FIELDS, b, false) {{\n        Ok(body) => match body.validate({op}, \"\", &[]) {{ Ok(()) => return Ok(()), Err(e) => e.message().to_owned() }},\n        Err(e) => e.message().to_owned(),\n    }}));\n",
+                        p = crate::names::pascal(&j.id),
+                        op = lit(&j.id),
                     );
                 }
                 let _ = writeln!(
@@ -227,6 +229,26 @@ pub fn sim_routes(specs: &[Spec]) -> String {
     }
     s.push_str("];\n\n");
     s.push_str(&checks);
+    s.push_str("\n/// The paged interfaces and where their page fields, lists and totals are.\npub static PAGING: &[crate::paging::SimPaging] = &[\n");
+    for spec in specs {
+        for i in &spec.interfaces {
+            if let Some(p) = crate::gen_client::paging(i) {
+                let _ = writeln!(
+                    s,
+                    "    crate::paging::SimPaging {{ id: {}, size: ({}, {}), pos: ({}, {}), first_page: {}, items: {}, total: {} }},",
+                    lit(&i.id),
+                    lit(p.size.loc),
+                    strs(&p.size.path),
+                    lit(p.pos.loc),
+                    strs(&p.pos.path),
+                    p.first_page.map(|n| format!("Some({n})")).unwrap_or_else(|| "None".into()),
+                    strs(&p.items),
+                    p.total.as_ref().map(|(t, _)| format!("Some({})", strs(t))).unwrap_or_else(|| "None".into()),
+                );
+            }
+        }
+    }
+    s.push_str("];\n");
     s
 }
 

@@ -3,7 +3,8 @@
 //! ```text
 //! cargo xtask codegen [--check]   regenerate (or check) every generated file from spec/
 //! cargo xtask test                unit tests, interface matrix, end-to-end demo
-//! cargo xtask ci                  fmt, clippy -D warnings, codegen --check, test, docs
+//! cargo xtask ci                  fmt, clippy -D warnings, codegen --check, test, docs,
+//!                                  MSRV, semver-checks (once a release tag exists), publish dry-run
 //! cargo xtask coverage            catalog vs spec vs generated vs matrix-tested, per NE; full,
 //!                                  partial and outline entries (fails on a `full` entry whose
 //!                                  notes say a table was not read, once it records read_from)
@@ -77,6 +78,7 @@ pub fn generate(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     out.push((root.join("crates/cec-cli/src/generated.rs"), gen_tables::cli_table(&specs)));
     out.push((root.join("crates/cec-sim/src/generated.rs"), gen_tables::sim_routes(&specs)));
     out.push((root.join("crates/cec-sim/tests/generated_bodies.rs"), gen_tables::sim_bodies(&specs)));
+    out.push((root.join("crates/cec-sim/tests/generated_paging.rs"), gen_tests::paging_test(&specs)));
     let mut formatted = Vec::new();
     for (p, text) in out {
         formatted.push((p.clone(), rustfmt(root, &text).map_err(|e| format!("{}: {e}", p.display()))?));
@@ -176,7 +178,137 @@ fn check_isolation(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The library crates a user depends on (published to crates.io).
+const LIBRARIES: [&str; 8] =
+    ["cec-core", "cec-auth", "cec-gateway", "cec-apifabric", "cec-oiap", "cec-isales", "cec-cms", "cec-fs"];
+
+/// `cargo semver-checks` of the library crates against the last release tag; skipped,
+/// with a message, while there is no tag.
+fn semver_checks(root: &Path) -> Result<(), String> {
+    let tag = Command::new("git")
+        .args(["describe", "--tags", "--abbrev=0", "--match", "v*"])
+        .current_dir(root)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .filter(|t| !t.is_empty());
+    let Some(tag) = tag else {
+        println!("semver-checks: skipped: no release tag (v*) yet; the first `git tag v0.1.0` turns this check on");
+        return Ok(());
+    };
+    let installed = Command::new("cargo")
+        .args(["semver-checks", "--version"])
+        .current_dir(root)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !installed {
+        return Err(format!(
+            "semver-checks: release tag {tag} exists but cargo-semver-checks is not installed (`cargo install cargo-semver-checks --locked`)"
+        ));
+    }
+    let mut args = vec!["semver-checks", "check-release", "--baseline-rev", tag.as_str()];
+    for l in LIBRARIES {
+        args.extend(["-p", l]);
+    }
+    run(root, "cargo", &args)
+}
+
+/// The declared `rust-version` holds: with that toolchain installed, the libraries are
+/// checked with it; without it (no toolchain can be downloaded here), every normal
+/// dependency of the libraries must declare no newer `rust-version`, and clippy's
+/// `incompatible_msrv` lint (on in `cargo clippy`, which reads `rust-version`) refuses
+/// std APIs newer than it.
+fn msrv_check(root: &Path) -> Result<(), String> {
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).map_err(|e| e.to_string())?;
+    let msrv = manifest
+        .lines()
+        .find_map(|l| {
+            l.trim().strip_prefix("rust-version").map(|r| r.trim_start_matches([' ', '=']).trim_matches('"').to_owned())
+        })
+        .ok_or("no rust-version in Cargo.toml")?;
+    let toolchains = Command::new("rustup")
+        .args(["toolchain", "list"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+    if toolchains
+        .is_ok_and(|t| t.lines().any(|l| l.starts_with(&format!("{msrv}-")) || l.starts_with(&format!("{msrv}."))))
+    {
+        let tc = format!("+{msrv}");
+        let mut args = vec![tc.as_str(), "check", "--locked", "--lib"];
+        for l in LIBRARIES {
+            args.extend(["-p", l]);
+        }
+        return run(root, "cargo", &args);
+    }
+    let out = Command::new("cargo")
+        .args(["metadata", "--locked", "--format-version", "1"])
+        .current_dir(root)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!("cargo metadata: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+    let parse = |v: &str| -> Vec<u64> { v.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
+    let ours = parse(&msrv);
+    let packages = meta["packages"].as_array().cloned().unwrap_or_default();
+    let by_id: std::collections::BTreeMap<String, &serde_json::Value> =
+        packages.iter().map(|p| (p["id"].as_str().unwrap_or_default().to_owned(), p)).collect();
+    // Walk the normal dependencies of the libraries in the resolve graph.
+    let nodes = meta["resolve"]["nodes"].as_array().cloned().unwrap_or_default();
+    let node = |id: &str| nodes.iter().find(|n| n["id"] == id).cloned();
+    let mut todo: Vec<String> = packages
+        .iter()
+        .filter(|p| LIBRARIES.contains(&p["name"].as_str().unwrap_or_default()))
+        .map(|p| p["id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut newer = Vec::new();
+    while let Some(id) = todo.pop() {
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        if let Some(p) = by_id.get(&id)
+            && let Some(rv) = p["rust_version"].as_str()
+            && parse(rv) > ours
+        {
+            newer.push(format!(
+                "{} {} needs {rv}",
+                p["name"].as_str().unwrap_or("?"),
+                p["version"].as_str().unwrap_or("?")
+            ));
+        }
+        for d in node(&id).and_then(|n| n["deps"].as_array().cloned()).unwrap_or_default() {
+            let normal = d["dep_kinds"].as_array().is_some_and(|k| k.iter().any(|k| k["kind"].is_null()));
+            if normal && let Some(pid) = d["pkg"].as_str() {
+                todo.push(pid.to_owned());
+            }
+        }
+    }
+    if !newer.is_empty() {
+        return Err(format!("rust-version {msrv} is not honest: {}", newer.join("; ")));
+    }
+    println!(
+        "msrv: toolchain {msrv} not installed; {} crates the libraries build on declare rust-version <= {msrv} (clippy's incompatible_msrv covers std APIs)",
+        seen.len()
+    );
+    Ok(())
+}
+
+/// `cargo publish --dry-run` of every library crate, packaged together (each
+/// resolves the others from the workspace). `--no-verify`: the crates are built and
+/// tested by the steps before; re-building each package from scratch would double CI.
+fn publish_dry_run(root: &Path) -> Result<(), String> {
+    let mut args = vec!["publish", "--dry-run", "--locked", "--allow-dirty", "--no-verify"];
+    for l in LIBRARIES {
+        args.extend(["-p", l]);
+    }
+    run(root, "cargo", &args)
+}
+
 fn ci(root: &Path) -> Result<(), String> {
+    let started = std::time::Instant::now();
     run(root, "cargo", &["fmt", "--all", "--check"])?;
     codegen(root, true)?;
     println!("codegen: up to date");
@@ -194,7 +326,10 @@ fn ci(root: &Path) -> Result<(), String> {
     if !status.success() {
         return Err("cargo doc failed".into());
     }
-    println!("xtask ci: all green");
+    msrv_check(root)?;
+    semver_checks(root)?;
+    publish_dry_run(root)?;
+    println!("xtask ci: all green in {:.0?}", started.elapsed());
     Ok(())
 }
 

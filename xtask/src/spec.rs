@@ -30,9 +30,23 @@ pub struct Spec {
     /// Catalog interfaces deliberately left out, with the reason.
     #[serde(default)]
     pub not_in_spec: Vec<Omitted>,
+    /// Tenant context fields (CMS `ccId`/`vdn`, iSales `vdnId`): client defaults that a
+    /// call fills in when it leaves them unset (path, query or top-level body).
+    #[serde(default)]
+    pub tenant: Vec<TenantField>,
     /// File stem, set after loading.
     #[serde(skip)]
     pub file: String,
+}
+
+/// One tenant context field.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct TenantField {
+    /// The field's name on the wire.
+    pub name: String,
+    /// What it is.
+    pub desc: String,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -174,6 +188,9 @@ pub struct Interface {
     pub response: Vec<Field>,
     #[serde(default)]
     pub response_headers: Vec<Field>,
+    /// Rules on the body object as a whole (`at_least_one_of`).
+    #[serde(default)]
+    pub body_rules: Rules,
     #[serde(default)]
     pub errors: Vec<String>,
     #[serde(default)]
@@ -268,6 +285,18 @@ pub struct Rules {
     pub max_items: Option<usize>,
     #[serde(default)]
     pub alphanumeric: bool,
+    /// An integer (or digit string) must not fall in `[min, max]`: a documented gap
+    /// inside a range (agent ids 60000-69999).
+    pub not_range: Option<[i64; 2]>,
+    /// Rules each item of an array must meet.
+    pub items: Option<Box<Rules>>,
+    /// The value must be a code of this NE's code table (`spec/enums/<ne>.json`, by name).
+    pub code_table: Option<String>,
+    /// On an object: at least one of these fields must be set.
+    pub at_least_one_of: Option<Vec<String>>,
+    /// The codes of `code_table`, filled in when the spec is loaded.
+    #[serde(skip)]
+    pub codes: Vec<String>,
 }
 
 pub fn load_all(root: &Path) -> Result<Vec<Spec>, String> {
@@ -298,6 +327,7 @@ pub fn load_all(root: &Path) -> Result<Vec<Spec>, String> {
             let text = std::fs::read_to_string(&enums).map_err(|e| format!("{}: {e}", enums.display()))?;
             spec.enums = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", enums.display()))?;
         }
+        resolve_code_tables(&mut spec)?;
         check(&spec)?;
         out.push(spec);
     }
@@ -349,6 +379,40 @@ fn check_review_keys(spec: &Spec, i: &Interface, at: &str) -> Result<(), String>
     Ok(())
 }
 
+/// Fills `Rules::codes` from the code table each `code_table` rule names.
+fn resolve_code_tables(spec: &mut Spec) -> Result<(), String> {
+    fn walk(r: &mut Rules, enums: &BTreeMap<String, EnumSpec>, at: &str) -> Result<(), String> {
+        if let Some(t) = &r.code_table {
+            let e = enums.get(t).ok_or_else(|| format!("{at}: code_table {t} is not in spec/enums"))?;
+            if e.repr != "string" {
+                return Err(format!("{at}: code_table {t} must be a string table"));
+            }
+            r.codes = e.values.iter().map(|v| v.value.clone()).collect();
+        }
+        if let Some(items) = r.items.as_deref_mut() {
+            walk(items, enums, at)?;
+        }
+        Ok(())
+    }
+    fn fields(list: &mut [Field], enums: &BTreeMap<String, EnumSpec>, at: &str) -> Result<(), String> {
+        for f in list {
+            let here = format!("{at} {}", f.name);
+            walk(&mut f.rules, enums, &here)?;
+            fields(&mut f.fields, enums, &here)?;
+        }
+        Ok(())
+    }
+    let enums = std::mem::take(&mut spec.enums);
+    for i in &mut spec.interfaces {
+        let at = format!("spec/{}.json {}", spec.file, i.id);
+        for list in [&mut i.path_params, &mut i.query_params, &mut i.headers, &mut i.body] {
+            fields(list, &enums, &at)?;
+        }
+    }
+    spec.enums = enums;
+    Ok(())
+}
+
 fn check(spec: &Spec) -> Result<(), String> {
     let mut ids = std::collections::BTreeSet::new();
     for i in &spec.interfaces {
@@ -388,6 +452,18 @@ fn check(spec: &Spec) -> Result<(), String> {
             return Err(format!("{at}: method {}", i.method));
         }
         check_review_keys(spec, i, &at)?;
+        fn one_of_names(at: &str, rules: &Rules, fields: &[Field]) -> Result<(), String> {
+            for n in rules.at_least_one_of.iter().flatten() {
+                if !fields.iter().any(|f| &f.name == n) {
+                    return Err(format!("{at}: at_least_one_of names {n}, which is not a field here"));
+                }
+            }
+            for f in fields {
+                one_of_names(&format!("{at} {}", f.name), &f.rules, &f.fields)?;
+            }
+            Ok(())
+        }
+        one_of_names(&at, &i.body_rules, &i.body)?;
         for p in &i.path_params {
             if !i.path.contains(&format!("{{{}}}", p.name)) {
                 return Err(format!("{at}: path parameter {} not in path", p.name));

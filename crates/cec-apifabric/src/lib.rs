@@ -19,19 +19,22 @@
 //! ```
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use std::sync::Arc;
-
-use cec_auth::{ApiFabricAuth, ApiFabricCredentials};
-use cec_core::Config;
 
 #[allow(missing_docs)]
 pub mod generated;
 
+pub use cec_auth::{ApiFabricAuth, ApiFabricCredentials};
+pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults, RetryPolicy, Secret, Timeouts};
+pub use generated::ResultCode;
+
 cec_core::define_ne_error!(
     /// An error of an API Fabric call.
     Error,
-    "API Fabric"
+    "API Fabric",
+    codes = generated::ResultCode
 );
 
 /// An API Fabric client. Cheap to clone; clones share the token cache.
@@ -52,6 +55,30 @@ impl Client {
         let config = config.pooled()?;
         let auth = Arc::new(ApiFabricAuth::new(token_config.sharing_transport_of(&config), creds)?);
         Self::with_auth(config, auth)
+    }
+
+    /// A client from the environment: the default profile of the config file, then the
+    /// `CEC_APIFABRIC_*` variables (endpoint, token_endpoint, app_key, app_secret).
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_settings(&cec_core::profile::Profile::from_env()?)
+    }
+
+    /// A client from profile `name` of the config file, then the environment.
+    pub fn from_profile(name: &str) -> Result<Self, Error> {
+        Self::from_settings(&cec_core::profile::Profile::named(name)?)
+    }
+
+    /// A client from loaded settings (`[profiles.<name>.apifabric]`).
+    pub fn from_settings(profile: &cec_core::profile::Profile) -> Result<Self, Error> {
+        use cec_core::profile::{required, required_secret};
+        let s = profile.ne("apifabric");
+        let endpoint = required("apifabric", &s.endpoint, "endpoint")?;
+        let token = s.token_endpoint.as_deref().unwrap_or(endpoint);
+        let creds = ApiFabricCredentials::new(
+            required("apifabric", &s.app_key, "app_key")?,
+            required_secret("apifabric", &s.app_secret, "app_secret")?,
+        );
+        Self::new(profile.config_for("apifabric", endpoint)?, profile.config_for("apifabric", token)?, creds)
     }
 
     /// A client sharing an existing token provider (e.g. with a C2 NE client in Bearer mode).

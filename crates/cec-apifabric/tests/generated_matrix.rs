@@ -21,18 +21,14 @@ fn client(server: &MockServer) -> cec_apifabric::Client {
 
 #[tokio::test]
 async fn auth_token_by_ak_sk() {
-    check_json(Case { op: "auth.tokenByAkSk", method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk".into(), query: vec![], headers: vec![("x-token-expire", "s-X-Token-Expire".into())], present: vec![], body: Some(v(r#"{"app_key":"s-app_key","app_secret":"s-app_secret"}"#)), success: v(r#"{"AccessToken":"s-AccessToken","AppKey":"s-AppKey","ApplyType":"s-ApplyType","CreateTime":"s-CreateTime","Expires":"s-Expires","Scope":"s-Scope","UserID":"s-UserID","description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.auth_token_by_ak_sk().x_token_expire("s-X-Token-Expire").body(serde_json::from_value::<cec_apifabric::generated::AuthTokenByAkSkBody>(v(r#"{"app_key":"s-app_key","app_secret":"s-app_secret"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "auth.tokenByAkSk", method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk".into(), query: vec![], headers: vec![("x-token-expire", "s-X-Token-Expire".into())], present: vec![], body: Some(v(r#"{"app_key":"s-app_key","app_secret":"s-app_secret"}"#)), success: v(r#"{"AccessToken":"s-AccessToken","AppKey":"s-AppKey","ApplyType":"s-ApplyType","CreateTime":"s-CreateTime","Expires":"s-Expires","Scope":"s-Scope","UserID":"s-UserID","description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.auth_token_by_ak_sk().x_token_expire("s-X-Token-Expire").body_json(v(r#"{"app_key":"s-app_key","app_secret":"s-app_secret"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.auth_token_by_ak_sk()
                 .x_token_expire("s-X-Token-Expire")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::AuthTokenByAkSkBody>(v(
-                        r#"{"app_secret":"s-app_secret"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"app_secret":"s-app_secret"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -43,57 +39,19 @@ async fn auth_token_by_ak_sk() {
 
 #[tokio::test]
 async fn agent_account_create() {
-    check_json(Case { op: "agentAccount.create", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/create".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage","workNo":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_create().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountCreateBody>(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.agent_account_create().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountCreateBody>(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","userName":"s-userName"}"#)).unwrap()).send().await }, "userAccount").await;
+    check_json(Case { op: "agentAccount.create", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/create".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage","workNo":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_create().body_json(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.agent_account_create().body_json(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","userName":"s-userName"}"#)).unwrap().send().await }, "userAccount").await;
 }
 
 #[tokio::test]
 async fn agent_account_delete() {
-    check_json(
-        Case {
-            op: "agentAccount.delete",
-            method: "POST",
-            path: "/apiaccess/rest/cc-management/v1/agentAccount/delete".into(),
-            query: vec![],
-            headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
-            present: vec![],
-            body: Some(v(r#"{"userAccount":"s-userAccount"}"#)),
-            success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}"#),
-            failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![Prelude {
-                method: "POST",
-                path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
-            }],
-        },
-        client,
-        |c| async move {
-            c.agent_account_delete()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::AgentAccountDeleteBody>(v(
-                        r#"{"userAccount":"s-userAccount"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "agentAccount.delete", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/delete".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"userAccount":"s-userAccount"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_delete().body_json(v(r#"{"userAccount":"s-userAccount"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agent_account_delete()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::AgentAccountDeleteBody>(v(
-                        r#"{"userAccount":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"userAccount":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -104,13 +62,13 @@ async fn agent_account_delete() {
 
 #[tokio::test]
 async fn agent_account_update() {
-    check_json(Case { op: "agentAccount.update", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/update".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_update().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateBody>(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.agent_account_update().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateBody>(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"xxxxxxxxxxxxxxxxxxxxx"}"#)).unwrap()).send().await }, "userName").await;
+    check_json(Case { op: "agentAccount.update", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/update".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_update().body_json(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.agent_account_update().body_json(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"xxxxxxxxxxxxxxxxxxxxx"}"#)).unwrap().send().await }, "userName").await;
 }
 
 #[tokio::test]
 async fn agent_account_query() {
-    check_json(Case { op: "agentAccount.query", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/query".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentType":[101],"pageNum":7,"pageSize":7,"transparentDisplayFlag":true,"userAccount":"s-userAccount"}"#)), success: v(r#"{"data":[{"agentType":7,"ccRoleId":7,"email":"s-email","phone":"s-phone","sipAccount":"s-sipAccount","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"transparentDisplayFlag":true,"userAccount":"s-userAccount","userName":"s-userName","workNo":7}],"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage","total":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_query().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryBody>(v(r#"{"agentType":[101],"pageNum":7,"pageSize":7,"transparentDisplayFlag":true,"userAccount":"s-userAccount"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "agentAccount.query", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/query".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentType":[101],"pageNum":7,"pageSize":7,"transparentDisplayFlag":true,"userAccount":"s-userAccount"}"#)), success: v(r#"{"data":[{"agentType":7,"ccRoleId":7,"email":"s-email","phone":"s-phone","sipAccount":"s-sipAccount","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"transparentDisplayFlag":true,"userAccount":"s-userAccount","userName":"s-userName","workNo":7}],"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage","total":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_query().body_json(v(r#"{"agentType":[101],"pageNum":7,"pageSize":7,"transparentDisplayFlag":true,"userAccount":"s-userAccount"}"#)).unwrap().send().await }).await;
 }
 
 #[tokio::test]
@@ -139,12 +97,8 @@ async fn agent_account_add_skills_to_agent() {
         client,
         |c| async move {
             c.agent_account_add_skills_to_agent()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::AgentAccountAddSkillsToAgentBody>(v(
-                        r#"{"agentWeight":7,"skillId":7,"skillWeight":7,"userAccounts":["s-item"]}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"agentWeight":7,"skillId":7,"skillWeight":7,"userAccounts":["s-item"]}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -154,12 +108,8 @@ async fn agent_account_add_skills_to_agent() {
         client,
         |c| async move {
             c.agent_account_add_skills_to_agent()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::AgentAccountAddSkillsToAgentBody>(v(
-                        r#"{"agentWeight":7,"skillId":7,"skillWeight":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"agentWeight":7,"skillId":7,"skillWeight":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -194,12 +144,8 @@ async fn agent_account_release_agent_by_skill_id() {
         client,
         |c| async move {
             c.agent_account_release_agent_by_skill_id()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::AgentAccountReleaseAgentBySkillIdBody>(v(
-                        r#"{"skillId":7,"userAccounts":["s-item"]}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"skillId":7,"userAccounts":["s-item"]}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -209,12 +155,8 @@ async fn agent_account_release_agent_by_skill_id() {
         client,
         |c| async move {
             c.agent_account_release_agent_by_skill_id()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::AgentAccountReleaseAgentBySkillIdBody>(v(
-                        r#"{"userAccounts":["s-item"]}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"userAccounts":["s-item"]}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -225,17 +167,13 @@ async fn agent_account_release_agent_by_skill_id() {
 
 #[tokio::test]
 async fn agent_account_query_agent_info_by_skill_id() {
-    check_json(Case { op: "agentAccount.queryAgentInfoBySkillId", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/queryAgentInfoBySkillId".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"pageNum":7,"pageSize":7,"skillId":7}"#)), success: v(r#"{"count":7,"data":[{"accountCode":"s-accountCode","accountName":"s-accountName","agentType":7,"agentWeight":7,"sipAccount":"s-sipAccount","skillWeight":7,"userAccount":"s-userAccount","workNo":7}],"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_query_agent_info_by_skill_id().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody>(v(r#"{"pageNum":7,"pageSize":7,"skillId":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "agentAccount.queryAgentInfoBySkillId", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/queryAgentInfoBySkillId".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"pageNum":7,"pageSize":7,"skillId":7}"#)), success: v(r#"{"count":7,"data":[{"accountCode":"s-accountCode","accountName":"s-accountName","agentType":7,"agentWeight":7,"sipAccount":"s-sipAccount","skillWeight":7,"userAccount":"s-userAccount","workNo":7}],"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_query_agent_info_by_skill_id().body_json(v(r#"{"pageNum":7,"pageSize":7,"skillId":7}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agent_account_query_agent_info_by_skill_id()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody>(v(
-                        r#"{"pageNum":7,"pageSize":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"pageNum":7,"pageSize":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -272,18 +210,29 @@ async fn agent_account_update_sip_phone_password() {
         client,
         |c| async move {
             c.agent_account_update_sip_phone_password()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody>(v(
-                        r#"{"accountPwd":"s-accountPwd","newPhonePwd":"s-newPhonePwd","userAccount":"s-userAccount"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(
+                    r#"{"accountPwd":"s-accountPwd","newPhonePwd":"s-newPhonePwd","userAccount":"s-userAccount"}"#,
+                ))
+                .unwrap()
                 .send()
                 .await
         },
     )
     .await;
-    check_refused(client, |c| async move { c.agent_account_update_sip_phone_password().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody>(v(r#"{"accountPwd":"s-accountPwd","newPhonePwd":"xxxxxxxxxxxxxxxxx","userAccount":"s-userAccount"}"#)).unwrap()).send().await }, "newPhonePwd").await;
+    check_refused(
+        client,
+        |c| async move {
+            c.agent_account_update_sip_phone_password()
+                .body_json(v(
+                    r#"{"accountPwd":"s-accountPwd","newPhonePwd":"xxxxxxxxxxxxxxxxx","userAccount":"s-userAccount"}"#,
+                ))
+                .unwrap()
+                .send()
+                .await
+        },
+        "newPhonePwd",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -311,19 +260,11 @@ async fn agent_account_cleancustpersonaldata() {
         },
         client,
         |c| async move {
-            c.agent_account_cleancustpersonaldata()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::AgentAccountCleancustpersonaldataBody>(v(
-                        r#"{"customNos":["s-item"]}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.agent_account_cleancustpersonaldata().body_json(v(r#"{"customNos":["s-item"]}"#)).unwrap().send().await
         },
     )
     .await;
-    check_refused(client, |c| async move { c.agent_account_cleancustpersonaldata().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountCleancustpersonaldataBody>(v(r#"{"customNos":["s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item"]}"#)).unwrap()).send().await }, "customNos").await;
+    check_refused(client, |c| async move { c.agent_account_cleancustpersonaldata().body_json(v(r#"{"customNos":["s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item"]}"#)).unwrap().send().await }, "customNos").await;
 }
 
 #[tokio::test]
@@ -338,21 +279,17 @@ async fn agent_info_query_agent_info() {
 
 #[tokio::test]
 async fn agent_info_query_agent_login_params() {
-    check_json(Case { op: "agentInfo.queryAgentLoginParams", method: "POST", path: "/apiaccess/CC-Management/v1/queryAgentLoginParams".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"account":"s-account","password":"s-password"}"#)), success: v(r#"{"description":"success","message":"s-message","results":{"password":"s-password","sipAccount":"s-sipAccount","sipPwd":"s-sipPwd","sipServerInfo":[{"node":"s-node","sipServiceIp":"s-sipServiceIp","sipServicePort":"s-sipServicePort","type":"s-type"}],"workNo":"s-wor"},"returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_info_query_agent_login_params().body(serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody>(v(r#"{"account":"s-account","password":"s-password"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "agentInfo.queryAgentLoginParams", method: "POST", path: "/apiaccess/CC-Management/v1/queryAgentLoginParams".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"account":"s-account","password":"s-password"}"#)), success: v(r#"{"description":"success","message":"s-message","results":{"password":"s-password","sipAccount":"s-sipAccount","sipPwd":"s-sipPwd","sipServerInfo":[{"node":"s-node","sipServiceIp":"s-sipServiceIp","sipServicePort":"s-sipServicePort","type":"s-type"}],"workNo":"s-wor"},"returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_info_query_agent_login_params().body_json(v(r#"{"account":"s-account","password":"s-password"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agent_info_query_agent_login_params()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody>(
-                        cec_core::test_util::set_at(
-                            v(r#"{"account":"s-account","password":""}"#),
-                            &["password"],
-                            json!("x".repeat(101)),
-                        ),
-                    )
-                    .unwrap(),
-                )
+                .body_json(cec_core::test_util::set_at(
+                    v(r#"{"account":"s-account","password":""}"#),
+                    &["password"],
+                    json!("x".repeat(101)),
+                ))
+                .unwrap()
                 .send()
                 .await
         },
@@ -363,21 +300,17 @@ async fn agent_info_query_agent_login_params() {
 
 #[tokio::test]
 async fn agent_info_query_agent_info_by_account() {
-    check_json(Case { op: "agentInfo.queryAgentInfoByAccount", method: "POST", path: "/apiaccess/rest/CC-Management/v1/queryAgentInfoByAccount".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"accountCode":"s-accountCode","password":"s-password","username":"s-username"}"#)), success: v(r#"{"data":{"agentStatus":"s-agentStatus","agentType":7,"workNo":7},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_info_query_agent_info_by_account().body(serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(v(r#"{"accountCode":"s-accountCode","password":"s-password","username":"s-username"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "agentInfo.queryAgentInfoByAccount", method: "POST", path: "/apiaccess/rest/CC-Management/v1/queryAgentInfoByAccount".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"accountCode":"s-accountCode","password":"s-password","username":"s-username"}"#)), success: v(r#"{"data":{"agentStatus":"s-agentStatus","agentType":7,"workNo":7},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_info_query_agent_info_by_account().body_json(v(r#"{"accountCode":"s-accountCode","password":"s-password","username":"s-username"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agent_info_query_agent_info_by_account()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(
-                        cec_core::test_util::set_at(
-                            v(r#"{"accountCode":"","password":"s-password","username":"s-username"}"#),
-                            &["accountCode"],
-                            json!("x".repeat(65)),
-                        ),
-                    )
-                    .unwrap(),
-                )
+                .body_json(cec_core::test_util::set_at(
+                    v(r#"{"accountCode":"","password":"s-password","username":"s-username"}"#),
+                    &["accountCode"],
+                    json!("x".repeat(65)),
+                ))
+                .unwrap()
                 .send()
                 .await
         },
@@ -388,8 +321,8 @@ async fn agent_info_query_agent_info_by_account() {
 
 #[tokio::test]
 async fn skill_create_skill() {
-    check_json(Case { op: "skill.createSkill", method: "POST", path: "/apiaccess/rest/cc-management/v1/skill/createSkill".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType"},"waitVoice":{"parameterType":"s-parameterType"}}}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.skill_create_skill().body(serde_json::from_value::<cec_apifabric::generated::SkillCreateSkillBody>(v(r#"{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType"},"waitVoice":{"parameterType":"s-parameterType"}}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.skill_create_skill().body(serde_json::from_value::<cec_apifabric::generated::SkillCreateSkillBody>(v(r#"{"description":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType"},"waitVoice":{"parameterType":"s-parameterType"}}}"#)).unwrap()).send().await }, "description").await;
+    check_json(Case { op: "skill.createSkill", method: "POST", path: "/apiaccess/rest/cc-management/v1/skill/createSkill".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType"},"waitVoice":{"parameterType":"s-parameterType"}}}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.skill_create_skill().body_json(v(r#"{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType"},"waitVoice":{"parameterType":"s-parameterType"}}}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.skill_create_skill().body_json(v(r#"{"description":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType"},"waitVoice":{"parameterType":"s-parameterType"}}}"#)).unwrap().send().await }, "description").await;
 }
 
 #[tokio::test]
@@ -416,27 +349,12 @@ async fn skill_delete_skill() {
             }],
         },
         client,
-        |c| async move {
-            c.skill_delete_skill()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::SkillDeleteSkillBody>(v(
-                        r#"{"skillIds":"s-skillIds"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
+        |c| async move { c.skill_delete_skill().body_json(v(r#"{"skillIds":"s-skillIds"}"#)).unwrap().send().await },
     )
     .await;
     check_refused(
         client,
-        |c| async move {
-            c.skill_delete_skill()
-                .body(serde_json::from_value::<cec_apifabric::generated::SkillDeleteSkillBody>(v(r#"{}"#)).unwrap())
-                .send()
-                .await
-        },
+        |c| async move { c.skill_delete_skill().body_json(v(r#"{}"#)).unwrap().send().await },
         "skillIds",
     )
     .await;
@@ -444,36 +362,28 @@ async fn skill_delete_skill() {
 
 #[tokio::test]
 async fn skill_modify_skill() {
-    check_json(Case { op: "skill.modifySkill", method: "POST", path: "/apiaccess/rest/cc-management/v1/skill/modifySkill".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"skillId":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType"},"waitVoice":{"parameterType":"s-parameterType"}}}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.skill_modify_skill().body(serde_json::from_value::<cec_apifabric::generated::SkillModifySkillBody>(v(r#"{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"skillId":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType"},"waitVoice":{"parameterType":"s-parameterType"}}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.skill_modify_skill().body(serde_json::from_value::<cec_apifabric::generated::SkillModifySkillBody>(v(r#"{"description":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"skillId":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType"},"waitVoice":{"parameterType":"s-parameterType"}}}"#)).unwrap()).send().await }, "description").await;
+    check_json(Case { op: "skill.modifySkill", method: "POST", path: "/apiaccess/rest/cc-management/v1/skill/modifySkill".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"skillId":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType"},"waitVoice":{"parameterType":"s-parameterType"}}}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.skill_modify_skill().body_json(v(r#"{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"skillId":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType"},"waitVoice":{"parameterType":"s-parameterType"}}}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.skill_modify_skill().body_json(v(r#"{"description":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"skillId":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType"},"waitVoice":{"parameterType":"s-parameterType"}}}"#)).unwrap().send().await }, "description").await;
 }
 
 #[tokio::test]
 async fn skill_query_skills() {
-    check_json(Case { op: "skill.querySkills", method: "POST", path: "/apiaccess/rest/cc-management/v1/skill/querySkills".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":"1","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]}"#)), success: v(r#"{"data":[{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillId":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"waitVoice":{"parameterType":"s-parameterType"}}}],"description":"success","returnCode":"0","total":7}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.skill_query_skills().body(serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(v(r#"{"limit":"1","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.skill_query_skills().body(serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(cec_core::test_util::set_at(v(r#"{"limit":"1","mediaTypeId":"s-mediaTypeId","name":"","offset":"s-offset","skillIds":["s-item"]}"#), &["name"], json!("x".repeat(101)))).unwrap()).send().await }, "name").await;
+    check_json(Case { op: "skill.querySkills", method: "POST", path: "/apiaccess/rest/cc-management/v1/skill/querySkills".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":"1","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]}"#)), success: v(r#"{"data":[{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillId":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"waitVoice":{"parameterType":"s-parameterType"}}}],"description":"success","returnCode":"0","total":7}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.skill_query_skills().body_json(v(r#"{"limit":"1","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.skill_query_skills().body_json(cec_core::test_util::set_at(v(r#"{"limit":"1","mediaTypeId":"s-mediaTypeId","name":"","offset":"s-offset","skillIds":["s-item"]}"#), &["name"], json!("x".repeat(101)))).unwrap().send().await }, "name").await;
 }
 
 #[tokio::test]
 async fn called_route_create_called_route() {
-    check_json(Case { op: "calledRoute.createCalledRoute", method: "POST", path: "/apiaccess/rest/cc-management/v1/calledRoute/createCalledRoute".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"accessCode":"s-accessCode","deviceId":7,"devicetype":7,"extCode":"s-extCode","mediaTypeId":7}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.called_route_create_called_route().body(serde_json::from_value::<cec_apifabric::generated::CalledRouteCreateCalledRouteBody>(v(r#"{"accessCode":"s-accessCode","deviceId":7,"devicetype":7,"extCode":"s-extCode","mediaTypeId":7}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.called_route_create_called_route().body(serde_json::from_value::<cec_apifabric::generated::CalledRouteCreateCalledRouteBody>(v(r#"{"accessCode":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","deviceId":7,"devicetype":7,"extCode":"s-extCode","mediaTypeId":7}"#)).unwrap()).send().await }, "accessCode").await;
+    check_json(Case { op: "calledRoute.createCalledRoute", method: "POST", path: "/apiaccess/rest/cc-management/v1/calledRoute/createCalledRoute".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"accessCode":"s-accessCode","deviceId":7,"devicetype":7,"extCode":"s-extCode","mediaTypeId":7}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.called_route_create_called_route().body_json(v(r#"{"accessCode":"s-accessCode","deviceId":7,"devicetype":7,"extCode":"s-extCode","mediaTypeId":7}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.called_route_create_called_route().body_json(v(r#"{"accessCode":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","deviceId":7,"devicetype":7,"extCode":"s-extCode","mediaTypeId":7}"#)).unwrap().send().await }, "accessCode").await;
 }
 
 #[tokio::test]
 async fn called_route_delete_called_route() {
-    check_json(Case { op: "calledRoute.deleteCalledRoute", method: "POST", path: "/apiaccess/rest/cc-management/v1/calledRoute/deleteCalledRoute".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"dnids":"s-dnids"}"#)), success: v(r#"{"data":{"content":"s-content","id":"s-id","name":"s-name"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.called_route_delete_called_route().body(serde_json::from_value::<cec_apifabric::generated::CalledRouteDeleteCalledRouteBody>(v(r#"{"dnids":"s-dnids"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "calledRoute.deleteCalledRoute", method: "POST", path: "/apiaccess/rest/cc-management/v1/calledRoute/deleteCalledRoute".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"dnids":"s-dnids"}"#)), success: v(r#"{"data":{"content":"s-content","id":"s-id","name":"s-name"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.called_route_delete_called_route().body_json(v(r#"{"dnids":"s-dnids"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
-        |c| async move {
-            c.called_route_delete_called_route()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CalledRouteDeleteCalledRouteBody>(v(r#"{}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
-        },
+        |c| async move { c.called_route_delete_called_route().body_json(v(r#"{}"#)).unwrap().send().await },
         "dnids",
     )
     .await;
@@ -505,12 +415,8 @@ async fn called_route_modify_called_route() {
         client,
         |c| async move {
             c.called_route_modify_called_route()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CalledRouteModifyCalledRouteBody>(v(
-                        r#"{"deviceId":7,"devicetype":7,"id":"s-id"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"deviceId":7,"devicetype":7,"id":"s-id"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -519,15 +425,7 @@ async fn called_route_modify_called_route() {
     check_refused(
         client,
         |c| async move {
-            c.called_route_modify_called_route()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CalledRouteModifyCalledRouteBody>(v(
-                        r#"{"deviceId":7,"devicetype":7}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.called_route_modify_called_route().body_json(v(r#"{"deviceId":7,"devicetype":7}"#)).unwrap().send().await
         },
         "id",
     )
@@ -536,12 +434,12 @@ async fn called_route_modify_called_route() {
 
 #[tokio::test]
 async fn called_route_query_called_route() {
-    check_json(Case { op: "calledRoute.queryCalledRoute", method: "POST", path: "/apiaccess/rest/cc-management/v1/calledRoute/queryCalledRoute".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"accessCode":"s-accessCode","deviceDesc":"s-deviceDesc","devicetype":7,"extCode":"s-extCode","limit":7,"mediaTypeId":7,"offset":7}"#)), success: v(r#"{"data":{"calledRouteList":[{"accessCode":"s-accessCode","deviceDesc":"s-deviceDesc","deviceId":7,"devicetype":7,"dnid":7,"editable":"s-editable","extCode":"s-extCode","id":"s-id","mediatypeId":7}],"total":7},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.called_route_query_called_route().body(serde_json::from_value::<cec_apifabric::generated::CalledRouteQueryCalledRouteBody>(v(r#"{"accessCode":"s-accessCode","deviceDesc":"s-deviceDesc","devicetype":7,"extCode":"s-extCode","limit":7,"mediaTypeId":7,"offset":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "calledRoute.queryCalledRoute", method: "POST", path: "/apiaccess/rest/cc-management/v1/calledRoute/queryCalledRoute".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"accessCode":"s-accessCode","deviceDesc":"s-deviceDesc","devicetype":7,"extCode":"s-extCode","limit":7,"mediaTypeId":7,"offset":7}"#)), success: v(r#"{"data":{"calledRouteList":[{"accessCode":"s-accessCode","deviceDesc":"s-deviceDesc","deviceId":7,"devicetype":7,"dnid":7,"editable":"s-editable","extCode":"s-extCode","id":"s-id","mediatypeId":7}],"total":7},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.called_route_query_called_route().body_json(v(r#"{"accessCode":"s-accessCode","deviceDesc":"s-deviceDesc","devicetype":7,"extCode":"s-extCode","limit":7,"mediaTypeId":7,"offset":7}"#)).unwrap().send().await }).await;
 }
 
 #[tokio::test]
 async fn called_route_query_access_code_list() {
-    check_json(Case { op: "calledRoute.queryAccessCodeList", method: "POST", path: "/apiaccess/rest/cc-management/v1/accessCodeInfo/queryAccessCodeList".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"accessCode":"s-accessCode","description":"s-description","limit":7,"mediatypeId":7,"offset":7}"#)), success: v(r#"{"data":{"calledRouteList":[{"accessCode":"s-accessCode","description":"s-description","id":"s-id","mediatypeId":7,"n400Number":"s-n400Number","numCallAttr":7}],"total":7},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.called_route_query_access_code_list().body(serde_json::from_value::<cec_apifabric::generated::CalledRouteQueryAccessCodeListBody>(v(r#"{"accessCode":"s-accessCode","description":"s-description","limit":7,"mediatypeId":7,"offset":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "calledRoute.queryAccessCodeList", method: "POST", path: "/apiaccess/rest/cc-management/v1/accessCodeInfo/queryAccessCodeList".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"accessCode":"s-accessCode","description":"s-description","limit":7,"mediatypeId":7,"offset":7}"#)), success: v(r#"{"data":{"calledRouteList":[{"accessCode":"s-accessCode","description":"s-description","id":"s-id","mediatypeId":7,"n400Number":"s-n400Number","numCallAttr":7}],"total":7},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.called_route_query_access_code_list().body_json(v(r#"{"accessCode":"s-accessCode","description":"s-description","limit":7,"mediatypeId":7,"offset":7}"#)).unwrap().send().await }).await;
 }
 
 #[tokio::test]
@@ -556,19 +454,11 @@ async fn ivr_flow_query_satisfaction_config() {
 
 #[tokio::test]
 async fn ivr_flow_satisfaction_query() {
-    check_json(Case { op: "ivrFlow.satisfactionQuery", method: "POST", path: "/apiaccess/rest/cc-management/v1/satisfaction/query".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"beginTime":7,"callId":"s-callId","endTime":7}"#)), success: v(r#"{"description":"success","returnCode":"0","satisfactionEvaluations":{"channel":"s-channel","evaluateObject":"s-evaluateObject","evaluationTime":7,"evaluationValue":"s-evaluationValue","fcrValue":"s-fcrValue","npsScore":"s-npsScore"}}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ivr_flow_satisfaction_query().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowSatisfactionQueryBody>(v(r#"{"beginTime":7,"callId":"s-callId","endTime":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "ivrFlow.satisfactionQuery", method: "POST", path: "/apiaccess/rest/cc-management/v1/satisfaction/query".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"beginTime":7,"callId":"s-callId","endTime":7}"#)), success: v(r#"{"description":"success","returnCode":"0","satisfactionEvaluations":{"channel":"s-channel","evaluateObject":"s-evaluateObject","evaluationTime":7,"evaluationValue":"s-evaluationValue","fcrValue":"s-fcrValue","npsScore":"s-npsScore"}}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ivr_flow_satisfaction_query().body_json(v(r#"{"beginTime":7,"callId":"s-callId","endTime":7}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
-            c.ivr_flow_satisfaction_query()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::IvrFlowSatisfactionQueryBody>(v(
-                        r#"{"beginTime":7,"endTime":7}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.ivr_flow_satisfaction_query().body_json(v(r#"{"beginTime":7,"endTime":7}"#)).unwrap().send().await
         },
         "callId",
     )
@@ -577,47 +467,43 @@ async fn ivr_flow_satisfaction_query() {
 
 #[tokio::test]
 async fn ivr_flow_import_voice_file_upload() {
-    check_json(Case { op: "ivrFlow.importVoiceFileUpload", method: "POST", path: "/apiaccess/rest/cc-management/v1/importVoiceFile/upload".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callBackUrl":"s-callBackUrl","fileInfo":"s-fileInfo","fileType":"s-fileType","locale":"s-locale","voiceFileName":"s-voiceFileName","voiceType":"s-voiceType"}"#)), success: v(r#"{"description":"success","fileId":"s-fileId","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ivr_flow_import_voice_file_upload().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody>(v(r#"{"callBackUrl":"s-callBackUrl","fileInfo":"s-fileInfo","fileType":"s-fileType","locale":"s-locale","voiceFileName":"s-voiceFileName","voiceType":"s-voiceType"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ivr_flow_import_voice_file_upload().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody>(v(r#"{"callBackUrl":"s-callBackUrl","fileInfo":"s-fileInfo","fileType":"s-fileType","locale":"s-locale","voiceFileName":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","voiceType":"s-voiceType"}"#)).unwrap()).send().await }, "voiceFileName").await;
+    check_json(Case { op: "ivrFlow.importVoiceFileUpload", method: "POST", path: "/apiaccess/rest/cc-management/v1/importVoiceFile/upload".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callBackUrl":"s-callBackUrl","fileInfo":"s-fileInfo","fileType":"s-fileType","locale":"s-locale","voiceFileName":"s-voiceFileName","voiceType":"s-voiceType"}"#)), success: v(r#"{"description":"success","fileId":"s-fileId","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ivr_flow_import_voice_file_upload().body_json(v(r#"{"callBackUrl":"s-callBackUrl","fileInfo":"s-fileInfo","fileType":"s-fileType","locale":"s-locale","voiceFileName":"s-voiceFileName","voiceType":"s-voiceType"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.ivr_flow_import_voice_file_upload().body_json(v(r#"{"callBackUrl":"s-callBackUrl","fileInfo":"s-fileInfo","fileType":"s-fileType","locale":"s-locale","voiceFileName":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","voiceType":"s-voiceType"}"#)).unwrap().send().await }, "voiceFileName").await;
 }
 
 #[tokio::test]
 async fn ivr_flow_create_voice_template() {
-    check_json(Case { op: "ivrFlow.createVoiceTemplate", method: "POST", path: "/apiaccess/rest/cc-management/v1/createVoiceTemplate".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"name":"s-name","scene":"s-scene","speed":7,"voicecontent":{"language":"s-language","textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ivr_flow_create_voice_template().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody>(v(r#"{"name":"s-name","scene":"s-scene","speed":7,"voicecontent":{"language":"s-language","textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ivr_flow_create_voice_template().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody>(v(r#"{"name":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","scene":"s-scene","speed":7,"voicecontent":{"language":"s-language","textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}"#)).unwrap()).send().await }, "name").await;
+    check_json(Case { op: "ivrFlow.createVoiceTemplate", method: "POST", path: "/apiaccess/rest/cc-management/v1/createVoiceTemplate".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"name":"s-name","scene":"s-scene","speed":7,"voicecontent":{"language":"s-language","textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ivr_flow_create_voice_template().body_json(v(r#"{"name":"s-name","scene":"s-scene","speed":7,"voicecontent":{"language":"s-language","textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.ivr_flow_create_voice_template().body_json(v(r#"{"name":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","scene":"s-scene","speed":7,"voicecontent":{"language":"s-language","textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}"#)).unwrap().send().await }, "name").await;
 }
 
 #[tokio::test]
 async fn mobile_agent_create_call_v1() {
-    check_json(Case { op: "mobileAgent.createCallV1", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/createCall".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent"}"#)), success: v(r#"{"result":{"callSerialNo":7},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"90100100","retMsg":"simulated failure"}"#), code: "90100100", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_create_call_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV1Body>(v(r#"{"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.mobile_agent_create_call_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV1Body>(v(r#"{"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresent"}"#)).unwrap()).send().await }, "caller").await;
+    check_json(Case { op: "mobileAgent.createCallV1", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/createCall".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent"}"#)), success: v(r#"{"result":{"callSerialNo":7},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"90100100","retMsg":"simulated failure"}"#), code: "90100100", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_create_call_v1().body_json(v(r#"{"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.mobile_agent_create_call_v1().body_json(v(r#"{"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresent"}"#)).unwrap().send().await }, "caller").await;
 }
 
 #[tokio::test]
 async fn mobile_agent_create_call_v3() {
-    check_json(Case { op: "mobileAgent.createCallV3", method: "POST", path: "/apiaccess/CC-Management/v3/mobileAgent/createCall".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent","softPhone":"s-softPhone"}"#)), success: v(r#"{"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"90100100","retMsg":"simulated failure"}"#), code: "90100100", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_create_call_v3().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV3Body>(v(r#"{"callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent","softPhone":"s-softPhone"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.mobile_agent_create_call_v3().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV3Body>(v(r#"{"callData":"s-callData","called":"s-called","caller":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresent","softPhone":"s-softPhone"}"#)).unwrap()).send().await }, "caller").await;
+    check_json(Case { op: "mobileAgent.createCallV3", method: "POST", path: "/apiaccess/CC-Management/v3/mobileAgent/createCall".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent","softPhone":"s-softPhone"}"#)), success: v(r#"{"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"90100100","retMsg":"simulated failure"}"#), code: "90100100", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_create_call_v3().body_json(v(r#"{"callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent","softPhone":"s-softPhone"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.mobile_agent_create_call_v3().body_json(v(r#"{"callData":"s-callData","called":"s-called","caller":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresent","softPhone":"s-softPhone"}"#)).unwrap().send().await }, "caller").await;
 }
 
 #[tokio::test]
 async fn mobile_agent_query_call_detail_record() {
-    check_json(Case { op: "mobileAgent.queryCallDetailRecord", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/queryCallDetailRecord".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"caller":"s-caller","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}"#)), success: v(r#"{"result":{"callInfo":[{"agentAlertingTime":"s-agentAlertingTime","agentTalkingTime":"s-agentTalkingTime","alertingTime":"s-alertingTime","callData":"s-callData","callSerialNo":"s-callSerialNo","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent","endTime":"s-endTime","reasonCode":7,"releaseTime":"s-releaseTime","startTime":"s-startTime","state":7,"talkDuration":"s-talkDuration","talkingTime":"s-talkingTime"}],"total":7},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_query_call_detail_record().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody>(v(r#"{"caller":"s-caller","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.mobile_agent_query_call_detail_record().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody>(v(r#"{"caller":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}"#)).unwrap()).send().await }, "caller").await;
+    check_json(Case { op: "mobileAgent.queryCallDetailRecord", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/queryCallDetailRecord".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"caller":"s-caller","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}"#)), success: v(r#"{"result":{"callInfo":[{"agentAlertingTime":"s-agentAlertingTime","agentTalkingTime":"s-agentTalkingTime","alertingTime":"s-alertingTime","callData":"s-callData","callSerialNo":"s-callSerialNo","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent","endTime":"s-endTime","reasonCode":7,"releaseTime":"s-releaseTime","startTime":"s-startTime","state":7,"talkDuration":"s-talkDuration","talkingTime":"s-talkingTime"}],"total":7},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_query_call_detail_record().body_json(v(r#"{"caller":"s-caller","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.mobile_agent_query_call_detail_record().body_json(v(r#"{"caller":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}"#)).unwrap().send().await }, "caller").await;
 }
 
 #[tokio::test]
 async fn mobile_agent_query_call_state() {
-    check_json(Case { op: "mobileAgent.queryCallState", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/queryCallState".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callSerialNo":"s-callSerialNo"}"#)), success: v(r#"{"result":{"agentPresent":"s-agentPresent","callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent","endTime":"s-endTime","reasonCode":7,"startTime":"s-startTime","state":7},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_query_call_state().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallStateBody>(v(r#"{"callSerialNo":"s-callSerialNo"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "mobileAgent.queryCallState", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/queryCallState".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callSerialNo":"s-callSerialNo"}"#)), success: v(r#"{"result":{"agentPresent":"s-agentPresent","callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent","endTime":"s-endTime","reasonCode":7,"startTime":"s-startTime","state":7},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_query_call_state().body_json(v(r#"{"callSerialNo":"s-callSerialNo"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.mobile_agent_query_call_state()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallStateBody>(v(
-                        r#"{"callSerialNo":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callSerialNo":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -652,12 +538,8 @@ async fn mobile_agent_get_recording_address() {
         client,
         |c| async move {
             c.mobile_agent_get_recording_address()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::MobileAgentGetRecordingAddressBody>(v(
-                        r#"{"callSerialNo":"s-callSerialNo"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callSerialNo":"s-callSerialNo"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -667,12 +549,8 @@ async fn mobile_agent_get_recording_address() {
         client,
         |c| async move {
             c.mobile_agent_get_recording_address()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::MobileAgentGetRecordingAddressBody>(v(
-                        r#"{"callSerialNo":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callSerialNo":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -683,27 +561,23 @@ async fn mobile_agent_get_recording_address() {
 
 #[tokio::test]
 async fn mobile_agent_query_phone_v1() {
-    check_json(Case { op: "mobileAgent.queryPhoneV1", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/queryPhone".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":"s-limit","offset":"s-offset"}"#)), success: v(r#"{"result":{"phone":[{"id":"s-id","partdbId":"s-partdbId","password":"s-password","phoneNum":"s-phoneNum","remark":"s-remark","status":7,"tenantId":"s-tenantId"}],"regIPAddress":"s-regIPAddress","regPort":7,"total":7},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_query_phone_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryPhoneV1Body>(v(r#"{"limit":"s-limit","offset":"s-offset"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "mobileAgent.queryPhoneV1", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/queryPhone".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":"s-limit","offset":"s-offset"}"#)), success: v(r#"{"result":{"phone":[{"id":"s-id","partdbId":"s-partdbId","password":"s-password","phoneNum":"s-phoneNum","remark":"s-remark","status":7,"tenantId":"s-tenantId"}],"regIPAddress":"s-regIPAddress","regPort":7,"total":7},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_query_phone_v1().body_json(v(r#"{"limit":"s-limit","offset":"s-offset"}"#)).unwrap().send().await }).await;
 }
 
 #[tokio::test]
 async fn mobile_agent_query_phone_v2() {
-    check_json(Case { op: "mobileAgent.queryPhoneV2", method: "POST", path: "/apiaccess/CC-Management/v2/mobileAgent/queryPhone".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":"s-limit","offset":"s-offset"}"#)), success: v(r#"{"result":{"poolRegServ":{"node1":[{"regIPAddress":"s-regIPAddress","regPort":"s-regPort","sipServiceIp":"s-sipServiceIp","sipServicePort":"s-sipServicePort"}]},"singleRegServ":[{"regIPAddress":"s-regIPAddress","regPort":"s-regPort","sipServiceIp":"s-sipServiceIp","sipServicePort":"s-sipServicePort"}],"total":7},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_query_phone_v2().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryPhoneV2Body>(v(r#"{"limit":"s-limit","offset":"s-offset"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "mobileAgent.queryPhoneV2", method: "POST", path: "/apiaccess/CC-Management/v2/mobileAgent/queryPhone".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":"s-limit","offset":"s-offset"}"#)), success: v(r#"{"result":{"poolRegServ":{"node1":[{"regIPAddress":"s-regIPAddress","regPort":"s-regPort","sipServiceIp":"s-sipServiceIp","sipServicePort":"s-sipServicePort"}]},"singleRegServ":[{"regIPAddress":"s-regIPAddress","regPort":"s-regPort","sipServiceIp":"s-sipServiceIp","sipServicePort":"s-sipServicePort"}],"total":7},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_query_phone_v2().body_json(v(r#"{"limit":"s-limit","offset":"s-offset"}"#)).unwrap().send().await }).await;
 }
 
 #[tokio::test]
 async fn mobile_agent_get_called_info() {
-    check_json(Case { op: "mobileAgent.getCalledInfo", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/getCalledInfo".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"called":"s-called","caller":"s-caller"}"#)), success: v(r#"{"result":{"called":"s-called","devType":7,"skillId":7,"skillName":"s-skillName"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_get_called_info().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentGetCalledInfoBody>(v(r#"{"called":"s-called","caller":"s-caller"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "mobileAgent.getCalledInfo", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/getCalledInfo".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"called":"s-called","caller":"s-caller"}"#)), success: v(r#"{"result":{"called":"s-called","devType":7,"skillId":7,"skillName":"s-skillName"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_get_called_info().body_json(v(r#"{"called":"s-called","caller":"s-caller"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.mobile_agent_get_called_info()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::MobileAgentGetCalledInfoBody>(v(
-                        r#"{"called":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","caller":"s-caller"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"called":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","caller":"s-caller"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -714,17 +588,13 @@ async fn mobile_agent_get_called_info() {
 
 #[tokio::test]
 async fn mobile_agent_query_user_contact_limit() {
-    check_json(Case { op: "mobileAgent.queryUserContactLimit", method: "POST", path: "/apiaccess/rest/workbench/v1/queryUserContactLimit".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#)), success: v(r#"{"beginTime":7,"callId":"s-callId","callSerialno":"s-callSerialno","callType":7,"channelType":7,"countId":"s-countId","description":"success","mediaAbility":7,"returnCode":"0","talkReason":"s-talkReason"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_query_user_contact_limit().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryUserContactLimitBody>(v(r#"{"callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "mobileAgent.queryUserContactLimit", method: "POST", path: "/apiaccess/rest/workbench/v1/queryUserContactLimit".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#)), success: v(r#"{"beginTime":7,"callId":"s-callId","callSerialno":"s-callSerialno","callType":7,"channelType":7,"countId":"s-countId","description":"success","mediaAbility":7,"returnCode":"0","talkReason":"s-talkReason"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_query_user_contact_limit().body_json(v(r#"{"callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.mobile_agent_query_user_contact_limit()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryUserContactLimitBody>(v(
-                        r#"{"tenantId":"s-tenantId","userId":"s-userId"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"tenantId":"s-tenantId","userId":"s-userId"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -735,17 +605,13 @@ async fn mobile_agent_query_user_contact_limit() {
 
 #[tokio::test]
 async fn mobile_agent_query_call_info_by_call_id() {
-    check_json(Case { op: "mobileAgent.queryCallInfoByCallId", method: "POST", path: "/apiaccess/rest/workbench/v1/queryCallInfoByCallId".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentId":"101","callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#)), success: v(r#"{"callId":"s-callId","callSkill":"s-callSkill","callSkillId":7,"callType":7,"calldata":"s-calldata","called":7,"caller":7,"description":"success","mediaAbility":7,"returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_query_call_info_by_call_id().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallInfoByCallIdBody>(v(r#"{"agentId":"101","callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "mobileAgent.queryCallInfoByCallId", method: "POST", path: "/apiaccess/rest/workbench/v1/queryCallInfoByCallId".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentId":"101","callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#)), success: v(r#"{"callId":"s-callId","callSkill":"s-callSkill","callSkillId":7,"callType":7,"calldata":"s-calldata","called":7,"caller":7,"description":"success","mediaAbility":7,"returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_query_call_info_by_call_id().body_json(v(r#"{"agentId":"101","callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.mobile_agent_query_call_info_by_call_id()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallInfoByCallIdBody>(v(
-                        r#"{"agentId":"100","callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"agentId":"100","callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -756,50 +622,50 @@ async fn mobile_agent_query_call_info_by_call_id() {
 
 #[tokio::test]
 async fn mobile_agent_statusnotify() {
-    check_json(Case { op: "mobileAgent.statusnotify", method: "POST", path: "/apiaccess/rest/cc-management/v1/ita/twopartiescall/statusnotify".into(), query: vec![], headers: vec![("appkey", "s-AppKey".into()), ("host", "s-Host".into()), ("x-sdk-date", "s-X-Sdk-Date".into())], present: vec![], body: Some(v(r#"{"appKey":"s-appKey","callDuration":"s-callDuration","callID":"s-callID","calledAnswerTime":"s-calledAnswerTime","calledDisplay":"s-calledDisplay","callerAnswerTime":"s-callerAnswerTime","finishTime":"s-finishTime","releaseCause":"s-releaseCause","remark":"s-remark","startTime":"s-startTime","telA":"s-telA","telB":"s-telB","telX":"s-telX"}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.mobile_agent_statusnotify().app_key("s-AppKey").host("s-Host").x_sdk_date("s-X-Sdk-Date").body(serde_json::from_value::<cec_apifabric::generated::MobileAgentStatusnotifyBody>(v(r#"{"appKey":"s-appKey","callDuration":"s-callDuration","callID":"s-callID","calledAnswerTime":"s-calledAnswerTime","calledDisplay":"s-calledDisplay","callerAnswerTime":"s-callerAnswerTime","finishTime":"s-finishTime","releaseCause":"s-releaseCause","remark":"s-remark","startTime":"s-startTime","telA":"s-telA","telB":"s-telB","telX":"s-telX"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.mobile_agent_statusnotify().app_key("s-AppKey").host("s-Host").x_sdk_date("s-X-Sdk-Date").body(serde_json::from_value::<cec_apifabric::generated::MobileAgentStatusnotifyBody>(v(r#"{"appKey":"s-appKey","callDuration":"s-callDuration","calledAnswerTime":"s-calledAnswerTime","calledDisplay":"s-calledDisplay","callerAnswerTime":"s-callerAnswerTime","finishTime":"s-finishTime","releaseCause":"s-releaseCause","remark":"s-remark","startTime":"s-startTime","telA":"s-telA","telB":"s-telB","telX":"s-telX"}"#)).unwrap()).send().await }, "callID").await;
+    check_json(Case { op: "mobileAgent.statusnotify", method: "POST", path: "/apiaccess/rest/cc-management/v1/ita/twopartiescall/statusnotify".into(), query: vec![], headers: vec![("appkey", "s-AppKey".into()), ("host", "s-Host".into()), ("x-sdk-date", "s-X-Sdk-Date".into())], present: vec![], body: Some(v(r#"{"appKey":"s-appKey","callDuration":"s-callDuration","callID":"s-callID","calledAnswerTime":"s-calledAnswerTime","calledDisplay":"s-calledDisplay","callerAnswerTime":"s-callerAnswerTime","finishTime":"s-finishTime","releaseCause":"s-releaseCause","remark":"s-remark","startTime":"s-startTime","telA":"s-telA","telB":"s-telB","telX":"s-telX"}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.mobile_agent_statusnotify().app_key("s-AppKey").host("s-Host").x_sdk_date("s-X-Sdk-Date").body_json(v(r#"{"appKey":"s-appKey","callDuration":"s-callDuration","callID":"s-callID","calledAnswerTime":"s-calledAnswerTime","calledDisplay":"s-calledDisplay","callerAnswerTime":"s-callerAnswerTime","finishTime":"s-finishTime","releaseCause":"s-releaseCause","remark":"s-remark","startTime":"s-startTime","telA":"s-telA","telB":"s-telB","telX":"s-telX"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.mobile_agent_statusnotify().app_key("s-AppKey").host("s-Host").x_sdk_date("s-X-Sdk-Date").body_json(v(r#"{"appKey":"s-appKey","callDuration":"s-callDuration","calledAnswerTime":"s-calledAnswerTime","calledDisplay":"s-calledDisplay","callerAnswerTime":"s-callerAnswerTime","finishTime":"s-finishTime","releaseCause":"s-releaseCause","remark":"s-remark","startTime":"s-startTime","telA":"s-telA","telB":"s-telB","telX":"s-telX"}"#)).unwrap().send().await }, "callID").await;
 }
 
 #[tokio::test]
 async fn mobile_agent_create_voice_outbound_v1() {
-    check_json(Case { op: "mobileAgent.createVoiceOutboundV1", method: "POST", path: "/apiaccess/rest/voiceNotification/v1/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"}"#)), success: v(r#"{"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_create_voice_outbound_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV1Body>(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.mobile_agent_create_voice_outbound_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV1Body>(v(r#"{"callBackUrl":"s-callBackUrl","called":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"}"#)).unwrap()).send().await }, "called").await;
+    check_json(Case { op: "mobileAgent.createVoiceOutboundV1", method: "POST", path: "/apiaccess/rest/voiceNotification/v1/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"}"#)), success: v(r#"{"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_create_voice_outbound_v1().body_json(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.mobile_agent_create_voice_outbound_v1().body_json(v(r#"{"callBackUrl":"s-callBackUrl","called":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"}"#)).unwrap().send().await }, "called").await;
 }
 
 #[tokio::test]
 async fn mobile_agent_create_voice_outbound_v2() {
-    check_json(Case { op: "mobileAgent.createVoiceOutboundV2", method: "POST", path: "/apiaccess/rest/voiceNotification/v2/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"}"#)), success: v(r#"{"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_create_voice_outbound_v2().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV2Body>(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.mobile_agent_create_voice_outbound_v2().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV2Body>(v(r#"{"callBackUrl":"s-callBackUrl","called":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"}"#)).unwrap()).send().await }, "called").await;
+    check_json(Case { op: "mobileAgent.createVoiceOutboundV2", method: "POST", path: "/apiaccess/rest/voiceNotification/v2/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"}"#)), success: v(r#"{"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_create_voice_outbound_v2().body_json(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.mobile_agent_create_voice_outbound_v2().body_json(v(r#"{"callBackUrl":"s-callBackUrl","called":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"}"#)).unwrap().send().await }, "called").await;
 }
 
 #[tokio::test]
 async fn ccmessaging_apply_token() {
-    check_json(Case { op: "ccmessaging.applyToken", method: "POST", path: "/apiaccess/ccmessaging/applyToken".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"channelId":"s-channelId","locale":"s-locale","userId":"s-userId","userName":"s-userName"}"#)), success: v(r#"{"description":"success","resultCode":"0","resultDesc":"s-resultDesc","returnCode":"0","token":"s-token"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_apply_token().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingApplyTokenBody>(v(r#"{"channelId":"s-channelId","locale":"s-locale","userId":"s-userId","userName":"s-userName"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_apply_token().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingApplyTokenBody>(v(r#"{"channelId":"s-channelId","locale":"s-locale","userId":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","userName":"s-userName"}"#)).unwrap()).send().await }, "userId").await;
+    check_json(Case { op: "ccmessaging.applyToken", method: "POST", path: "/apiaccess/ccmessaging/applyToken".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"channelId":"s-channelId","locale":"s-locale","userId":"s-userId","userName":"s-userName"}"#)), success: v(r#"{"description":"success","resultCode":"0","resultDesc":"s-resultDesc","returnCode":"0","token":"s-token"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_apply_token().body_json(v(r#"{"channelId":"s-channelId","locale":"s-locale","userId":"s-userId","userName":"s-userName"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_apply_token().body_json(v(r#"{"channelId":"s-channelId","locale":"s-locale","userId":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","userName":"s-userName"}"#)).unwrap().send().await }, "userId").await;
 }
 
 #[tokio::test]
 async fn ccmessaging_query_history_chat_message() {
-    check_json(Case { op: "ccmessaging.queryHistoryChatMessage", method: "POST", path: "/apiaccess/ccmessaging/queryHistoryChatMessage".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","channelId":"s-channelId","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","userId":"s-userId"}"#)), success: v(r#"{"messageList":[{"k":"v"}],"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_query_history_chat_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryHistoryChatMessageBody>(v(r#"{"channel":"s-channel","channelId":"s-channelId","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","userId":"s-userId"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_query_history_chat_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryHistoryChatMessageBody>(v(r#"{"channel":"s-channel","channelId":"s-channelId","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","userId":"xxxxxxxxxxxxxxxxxxxxxxxxx"}"#)).unwrap()).send().await }, "userId").await;
+    check_json(Case { op: "ccmessaging.queryHistoryChatMessage", method: "POST", path: "/apiaccess/ccmessaging/queryHistoryChatMessage".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","channelId":"s-channelId","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","userId":"s-userId"}"#)), success: v(r#"{"messageList":[{"k":"v"}],"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_query_history_chat_message().body_json(v(r#"{"channel":"s-channel","channelId":"s-channelId","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","userId":"s-userId"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_query_history_chat_message().body_json(v(r#"{"channel":"s-channel","channelId":"s-channelId","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","userId":"xxxxxxxxxxxxxxxxxxxxxxxxx"}"#)).unwrap().send().await }, "userId").await;
 }
 
 #[tokio::test]
 async fn ccmessaging_send() {
-    check_json(Case { op: "ccmessaging.send", method: "POST", path: "/apiaccess/ccmessaging/send".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","content":"s-content","controlType":"CONNECT","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)), success: v(r#"{"description":"success","resultCode":"0","resultDesc":"s-resultDesc","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_send().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendBody>(v(r#"{"channel":"s-channel","content":"s-content","controlType":"CONNECT","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_send().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendBody>(v(r#"{"channel":"s-channel","content":"s-content","controlType":"not-a-documented-value","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)).unwrap()).send().await }, "controlType").await;
+    check_json(Case { op: "ccmessaging.send", method: "POST", path: "/apiaccess/ccmessaging/send".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","content":"s-content","controlType":"CONNECT","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)), success: v(r#"{"description":"success","resultCode":"0","resultDesc":"s-resultDesc","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_send().body_json(v(r#"{"channel":"s-channel","content":"s-content","controlType":"CONNECT","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_send().body_json(v(r#"{"channel":"s-channel","content":"s-content","controlType":"not-a-documented-value","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)).unwrap().send().await }, "controlType").await;
 }
 
 #[tokio::test]
 async fn ccmessaging_send_async() {
-    check_json(Case { op: "ccmessaging.sendAsync", method: "POST", path: "/apiaccess/ccmessaging/sendAsync".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_send_async().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendAsyncBody>(v(r#"{"channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_send_async().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendAsyncBody>(v(r#"{"channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"xxxxxxxxxxxxxxxxxxxxxxxxx","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)).unwrap()).send().await }, "from").await;
+    check_json(Case { op: "ccmessaging.sendAsync", method: "POST", path: "/apiaccess/ccmessaging/sendAsync".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_send_async().body_json(v(r#"{"channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_send_async().body_json(v(r#"{"channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"xxxxxxxxxxxxxxxxxxxxxxxxx","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)).unwrap().send().await }, "from").await;
 }
 
 #[tokio::test]
 async fn ccmessaging_do_leave_message() {
-    check_json(Case { op: "ccmessaging.doLeaveMessage", method: "POST", path: "/apiaccess/ccmessaging/doLeaveMessage".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"callId":"s-callId","caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"2 parameter empty","resultDesc":"simulated failure"}"#), code: "2 parameter empty", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_do_leave_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingDoLeaveMessageBody>(v(r#"{"callId":"s-callId","caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_do_leave_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingDoLeaveMessageBody>(v(r#"{"callId":"xxxxxxxxxxxxxxxxxxxxxxxxx","caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"}"#)).unwrap()).send().await }, "callId").await;
+    check_json(Case { op: "ccmessaging.doLeaveMessage", method: "POST", path: "/apiaccess/ccmessaging/doLeaveMessage".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"callId":"s-callId","caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"2 parameter empty","resultDesc":"simulated failure"}"#), code: "2 parameter empty", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_do_leave_message().body_json(v(r#"{"callId":"s-callId","caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_do_leave_message().body_json(v(r#"{"callId":"xxxxxxxxxxxxxxxxxxxxxxxxx","caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"}"#)).unwrap().send().await }, "callId").await;
 }
 
 #[tokio::test]
@@ -809,17 +675,13 @@ async fn ccmessaging_poll() {
 
 #[tokio::test]
 async fn ccmessaging_download_file_stream() {
-    check_json(Case { op: "ccmessaging.downloadFileStream", method: "POST", path: "/apiaccess/ccmessaging/downloadFileStream".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","fileId":"s-fileId","fileType":"s-fileType","multiMedia":"s-multiMedia"}"#)), success: v(r#"{"fileStream":"s-fileStream","resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"2 channelId, userId or tenantId missing","resultDesc":"simulated failure"}"#), code: "2 channelId, userId or tenantId missing", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_download_file_stream().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingDownloadFileStreamBody>(v(r#"{"channel":"s-channel","fileId":"s-fileId","fileType":"s-fileType","multiMedia":"s-multiMedia"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "ccmessaging.downloadFileStream", method: "POST", path: "/apiaccess/ccmessaging/downloadFileStream".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","fileId":"s-fileId","fileType":"s-fileType","multiMedia":"s-multiMedia"}"#)), success: v(r#"{"fileStream":"s-fileStream","resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"2 channelId, userId or tenantId missing","resultDesc":"simulated failure"}"#), code: "2 channelId, userId or tenantId missing", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_download_file_stream().body_json(v(r#"{"channel":"s-channel","fileId":"s-fileId","fileType":"s-fileType","multiMedia":"s-multiMedia"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.ccmessaging_download_file_stream()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingDownloadFileStreamBody>(v(
-                        r#"{"channel":"s-channel","fileType":"s-fileType","multiMedia":"s-multiMedia"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"channel":"s-channel","fileType":"s-fileType","multiMedia":"s-multiMedia"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -830,8 +692,8 @@ async fn ccmessaging_download_file_stream() {
 
 #[tokio::test]
 async fn ccmessaging_query_queue_info() {
-    check_json(Case { op: "ccmessaging.queryQueueInfo", method: "POST", path: "/apiaccess/ccmessaging/queryQueueInfo".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","userId":"s-userId"}"#)), success: v(r#"{"configMaxcWaitTime":7,"currentDeviceWaitTime":7,"estimateWaitTime":7,"longestWaitTime":7,"position":7,"resultCode":"0","resultDesc":"success","totalWaitTime":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"1 parameter error","resultDesc":"simulated failure"}"#), code: "1 parameter error", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_query_queue_info().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryQueueInfoBody>(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","userId":"s-userId"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_query_queue_info().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryQueueInfoBody>(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","userId":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#)).unwrap()).send().await }, "userId").await;
+    check_json(Case { op: "ccmessaging.queryQueueInfo", method: "POST", path: "/apiaccess/ccmessaging/queryQueueInfo".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","userId":"s-userId"}"#)), success: v(r#"{"configMaxcWaitTime":7,"currentDeviceWaitTime":7,"estimateWaitTime":7,"longestWaitTime":7,"position":7,"resultCode":"0","resultDesc":"success","totalWaitTime":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"1 parameter error","resultDesc":"simulated failure"}"#), code: "1 parameter error", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_query_queue_info().body_json(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","userId":"s-userId"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_query_queue_info().body_json(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","userId":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#)).unwrap().send().await }, "userId").await;
 }
 
 #[tokio::test]
@@ -864,12 +726,8 @@ async fn ccmessaging_upload_file_stream() {
         client,
         |c| async move {
             c.ccmessaging_upload_file_stream()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingUploadFileStreamBody>(v(
-                        r#"{"channel":"s-channel","fileStream":"s-fileStream","fileType":"s-fileType"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"channel":"s-channel","fileStream":"s-fileStream","fileType":"s-fileType"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -879,12 +737,8 @@ async fn ccmessaging_upload_file_stream() {
         client,
         |c| async move {
             c.ccmessaging_upload_file_stream()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingUploadFileStreamBody>(v(
-                        r#"{"channel":"s-channel","fileStream":"s-fileStream"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"channel":"s-channel","fileStream":"s-fileStream"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -923,12 +777,8 @@ async fn ccmessaging_query_phrase_by_keyword() {
         client,
         |c| async move {
             c.ccmessaging_query_phrase_by_keyword()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryPhraseByKeywordBody>(v(
-                        r#"{"channel":"s-channel","locale":"s-locale","strContent":"s-strContent"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"channel":"s-channel","locale":"s-locale","strContent":"s-strContent"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -938,12 +788,8 @@ async fn ccmessaging_query_phrase_by_keyword() {
         client,
         |c| async move {
             c.ccmessaging_query_phrase_by_keyword()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryPhraseByKeywordBody>(v(
-                        r#"{"channel":"s-channel","locale":"s-locale"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"channel":"s-channel","locale":"s-locale"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -954,17 +800,13 @@ async fn ccmessaging_query_phrase_by_keyword() {
 
 #[tokio::test]
 async fn ccmessaging_get_satisfaction_survey_mode() {
-    check_json(Case { op: "ccmessaging.getSatisfactionSurveyMode", method: "POST", path: "/apiaccess/ccmessaging/getsatisfactionsurveymode".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"language":"zh_CN"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","satisfactionSurvey":{"satisfactionLevel":[{"satisfactionLevelDesc":"s-satisfactionLevelDesc","satisfactionLevelKey":"s-satisfactionLevelKey"}],"satisfactionQuestion":["s-item"],"surveyType":"s-surveyType"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_get_satisfaction_survey_mode().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingGetSatisfactionSurveyModeBody>(v(r#"{"language":"zh_CN"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "ccmessaging.getSatisfactionSurveyMode", method: "POST", path: "/apiaccess/ccmessaging/getsatisfactionsurveymode".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"language":"zh_CN"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","satisfactionSurvey":{"satisfactionLevel":[{"satisfactionLevelDesc":"s-satisfactionLevelDesc","satisfactionLevelKey":"s-satisfactionLevelKey"}],"satisfactionQuestion":["s-item"],"surveyType":"s-surveyType"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_get_satisfaction_survey_mode().body_json(v(r#"{"language":"zh_CN"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.ccmessaging_get_satisfaction_survey_mode()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingGetSatisfactionSurveyModeBody>(v(
-                        r#"{"language":"not-a-documented-value"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"language":"not-a-documented-value"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -975,21 +817,55 @@ async fn ccmessaging_get_satisfaction_survey_mode() {
 
 #[tokio::test]
 async fn ccmessaging_feedbacksatisfaction() {
-    check_json(Case { op: "ccmessaging.feedbacksatisfaction", method: "POST", path: "/apiaccess/ccmessaging/v1/robot/feedbacksatisfaction".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"feedback":7,"feedbackContent":"s-feedbackContent","from":"s-from","interIdx":"s-interIdx"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"30000000008","resultDesc":"simulated failure"}"#), code: "30000000008", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_feedbacksatisfaction().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody>(v(r#"{"feedback":7,"feedbackContent":"s-feedbackContent","from":"s-from","interIdx":"s-interIdx"}"#)).unwrap()).send().await }).await;
+    check_json(
+        Case {
+            op: "ccmessaging.feedbacksatisfaction",
+            method: "POST",
+            path: "/apiaccess/ccmessaging/v1/robot/feedbacksatisfaction".into(),
+            query: vec![],
+            headers: vec![
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+                ("ccmessaging-token", "test-msg-token".into()),
+            ],
+            present: vec![],
+            body: Some(v(
+                r#"{"feedback":7,"feedbackContent":"s-feedbackContent","from":"s-from","interIdx":"s-interIdx"}"#,
+            )),
+            success: v(r#"{"resultCode":"0","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"30000000008","resultDesc":"simulated failure"}"#),
+                code: "30000000008",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.ccmessaging_feedbacksatisfaction()
+                .body_json(v(
+                    r#"{"feedback":7,"feedbackContent":"s-feedbackContent","from":"s-from","interIdx":"s-interIdx"}"#,
+                ))
+                .unwrap()
+                .send()
+                .await
+        },
+    )
+    .await;
     check_refused(
         client,
         |c| async move {
             c.ccmessaging_feedbacksatisfaction()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody>(
-                        cec_core::test_util::set_at(
-                            v(r#"{"feedback":7,"feedbackContent":"","from":"s-from","interIdx":"s-interIdx"}"#),
-                            &["feedbackContent"],
-                            json!("x".repeat(65)),
-                        ),
-                    )
-                    .unwrap(),
-                )
+                .body_json(cec_core::test_util::set_at(
+                    v(r#"{"feedback":7,"feedbackContent":"","from":"s-from","interIdx":"s-interIdx"}"#),
+                    &["feedbackContent"],
+                    json!("x".repeat(65)),
+                ))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1000,8 +876,8 @@ async fn ccmessaging_feedbacksatisfaction() {
 
 #[tokio::test]
 async fn ccmessaging_save_satisfaction() {
-    check_json(Case { op: "ccmessaging.saveSatisfaction", method: "POST", path: "/apiaccess/ccmessaging/saveSatisfaction".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"s-userId"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_save_satisfaction().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSaveSatisfactionBody>(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"s-userId"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_save_satisfaction().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSaveSatisfactionBody>(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"xxxxxxxxxxxxxxxxxxxxxxxxx"}"#)).unwrap()).send().await }, "userId").await;
+    check_json(Case { op: "ccmessaging.saveSatisfaction", method: "POST", path: "/apiaccess/ccmessaging/saveSatisfaction".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"s-userId"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_save_satisfaction().body_json(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"s-userId"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_save_satisfaction().body_json(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"xxxxxxxxxxxxxxxxxxxxxxxxx"}"#)).unwrap().send().await }, "userId").await;
 }
 
 #[tokio::test]
@@ -1071,12 +947,8 @@ async fn ccmessaging_create_click_to_call() {
         client,
         |c| async move {
             c.ccmessaging_create_click_to_call()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingCreateClickToCallBody>(v(
-                        r#"{"channel":"s-channel","mediaAbility":"s-mediaAbility"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"channel":"s-channel","mediaAbility":"s-mediaAbility"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1086,12 +958,8 @@ async fn ccmessaging_create_click_to_call() {
         client,
         |c| async move {
             c.ccmessaging_create_click_to_call()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingCreateClickToCallBody>(v(
-                        r#"{"mediaAbility":"s-mediaAbility"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"mediaAbility":"s-mediaAbility"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1134,29 +1002,13 @@ async fn ccmessaging_drop_click_to_call() {
         },
         client,
         |c| async move {
-            c.ccmessaging_drop_click_to_call()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingDropClickToCallBody>(v(
-                        r#"{"channel":"s-channel"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.ccmessaging_drop_click_to_call().body_json(v(r#"{"channel":"s-channel"}"#)).unwrap().send().await
         },
     )
     .await;
     check_refused(
         client,
-        |c| async move {
-            c.ccmessaging_drop_click_to_call()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingDropClickToCallBody>(v(r#"{}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
-        },
+        |c| async move { c.ccmessaging_drop_click_to_call().body_json(v(r#"{}"#)).unwrap().send().await },
         "channel",
     )
     .await;
@@ -1164,24 +1016,16 @@ async fn ccmessaging_drop_click_to_call() {
 
 #[tokio::test]
 async fn ccmessaging_createcall() {
-    check_json(Case { op: "ccmessaging.createcall", method: "POST", path: "/apiaccess/ccmessaging/v1/mobileagent/createcall".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callData":"s-callData","called":"s-called","callerPresent":"s-callerPresent"}"#)), success: v(r#"{"resultCode":"0","resultData":{"accesscode":"s-accesscode","callSerialNo":"s-callSerialNo","sipServiceAddress":"s-sipServiceAddress"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"30010000001","resultDesc":"simulated failure"}"#), code: "30010000001", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_createcall().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingCreatecallBody>(v(r#"{"callData":"s-callData","called":"s-called","callerPresent":"s-callerPresent"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_createcall().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingCreatecallBody>(v(r#"{"callData":"s-callData","called":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresent"}"#)).unwrap()).send().await }, "called").await;
+    check_json(Case { op: "ccmessaging.createcall", method: "POST", path: "/apiaccess/ccmessaging/v1/mobileagent/createcall".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callData":"s-callData","called":"s-called","callerPresent":"s-callerPresent"}"#)), success: v(r#"{"resultCode":"0","resultData":{"accesscode":"s-accesscode","callSerialNo":"s-callSerialNo","sipServiceAddress":"s-sipServiceAddress"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"30010000001","resultDesc":"simulated failure"}"#), code: "30010000001", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_createcall().body_json(v(r#"{"callData":"s-callData","called":"s-called","callerPresent":"s-callerPresent"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_createcall().body_json(v(r#"{"callData":"s-callData","called":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresent"}"#)).unwrap().send().await }, "called").await;
 }
 
 #[tokio::test]
 async fn ccmessaging_push_msg() {
-    check_json(Case { op: "ccmessaging.pushMsg", method: "POST", path: "/apiaccess/ccmessaging/pushMsg".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"messages":[{"callId":"s-callId","channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","isOfflineStatus":true,"mediaType":"s-mediaType","messageCode":"s-messageCode","senderNickname":"s-senderNickname","simQuestions":"s-simQuestions","sourceType":"s-sourceType","timestamp":7,"to":"s-to"}],"timestamp":7}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_push_msg().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingPushMsgBody>(v(r#"{"messages":[{"callId":"s-callId","channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","isOfflineStatus":true,"mediaType":"s-mediaType","messageCode":"s-messageCode","senderNickname":"s-senderNickname","simQuestions":"s-simQuestions","sourceType":"s-sourceType","timestamp":7,"to":"s-to"}],"timestamp":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "ccmessaging.pushMsg", method: "POST", path: "/apiaccess/ccmessaging/pushMsg".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"messages":[{"callId":"s-callId","channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","isOfflineStatus":true,"mediaType":"s-mediaType","messageCode":"s-messageCode","senderNickname":"s-senderNickname","simQuestions":"s-simQuestions","sourceType":"s-sourceType","timestamp":7,"to":"s-to"}],"timestamp":7}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_push_msg().body_json(v(r#"{"messages":[{"callId":"s-callId","channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","isOfflineStatus":true,"mediaType":"s-mediaType","messageCode":"s-messageCode","senderNickname":"s-senderNickname","simQuestions":"s-simQuestions","sourceType":"s-sourceType","timestamp":7,"to":"s-to"}],"timestamp":7}"#)).unwrap().send().await }).await;
     check_refused(
         client,
-        |c| async move {
-            c.ccmessaging_push_msg()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingPushMsgBody>(v(r#"{"timestamp":7}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
-        },
+        |c| async move { c.ccmessaging_push_msg().body_json(v(r#"{"timestamp":7}"#)).unwrap().send().await },
         "messages",
     )
     .await;
@@ -1189,52 +1033,10 @@ async fn ccmessaging_push_msg() {
 
 #[tokio::test]
 async fn ccmessaging_chat_drop_mail() {
-    check_json(
-        Case {
-            op: "ccmessaging.chat_dropMail",
-            method: "POST",
-            path: "/apiaccess/rest/ccmessaging/v1/emailchannel/dropMail".into(),
-            query: vec![],
-            headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
-            present: vec![],
-            body: Some(v(r#"{"emailId":"s-emailId"}"#)),
-            success: v(r#"{"description":"success","returnCode":"0"}"#),
-            failure: Some(Failure {
-                body: v(r#"{"description":"simulated failure","returnCode":"3 email ID not found"}"#),
-                code: "3 email ID not found",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![Prelude {
-                method: "POST",
-                path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
-            }],
-        },
-        client,
-        |c| async move {
-            c.ccmessaging_chat_drop_mail()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatDropMailBody>(v(
-                        r#"{"emailId":"s-emailId"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "ccmessaging.chat_dropMail", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/emailchannel/dropMail".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"emailId":"s-emailId"}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"3 email ID not found"}"#), code: "3 email ID not found", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_chat_drop_mail().body_json(v(r#"{"emailId":"s-emailId"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
-        |c| async move {
-            c.ccmessaging_chat_drop_mail()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatDropMailBody>(v(r#"{}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
-        },
+        |c| async move { c.ccmessaging_chat_drop_mail().body_json(v(r#"{}"#)).unwrap().send().await },
         "emailId",
     )
     .await;
@@ -1242,23 +1044,19 @@ async fn ccmessaging_chat_drop_mail() {
 
 #[tokio::test]
 async fn ccmessaging_send_whatsapp_message() {
-    check_json(Case { op: "ccmessaging.sendWhatsappMessage", method: "POST", path: "/apiaccess/rest/ccmessaging/omni/1/advanced".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"s-imageUrl","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}}"#)), success: v(r#"{"bulkId":"s-bulkId","description":"success","messages":[{"messageId":"s-messageId","status":{"action":"s-action","description":"s-description","groupId":7,"groupName":"s-groupName","id":7,"name":"s-name"},"to":{"phoneNumber":"s-phoneNumber"}}],"returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_send_whatsapp_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendWhatsappMessageBody>(v(r#"{"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"s-imageUrl","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_send_whatsapp_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendWhatsappMessageBody>(cec_core::test_util::set_at(v(r#"{"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}}"#), &["whatsApp", "imageUrl"], json!("x".repeat(2049)))).unwrap()).send().await }, "whatsApp.imageUrl").await;
+    check_json(Case { op: "ccmessaging.sendWhatsappMessage", method: "POST", path: "/apiaccess/rest/ccmessaging/omni/1/advanced".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"s-imageUrl","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}}"#)), success: v(r#"{"bulkId":"s-bulkId","description":"success","messages":[{"messageId":"s-messageId","status":{"action":"s-action","description":"s-description","groupId":7,"groupName":"s-groupName","id":7,"name":"s-name"},"to":{"phoneNumber":"s-phoneNumber"}}],"returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_send_whatsapp_message().body_json(v(r#"{"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"s-imageUrl","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_send_whatsapp_message().body_json(cec_core::test_util::set_at(v(r#"{"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}}"#), &["whatsApp", "imageUrl"], json!("x".repeat(2049)))).unwrap().send().await }, "whatsApp.imageUrl").await;
 }
 
 #[tokio::test]
 async fn ccmessaging_get_user_info_bycall_id() {
-    check_json(Case { op: "ccmessaging.getUserInfoBycallId", method: "POST", path: "/apiaccess/rest/workbench/v1/getUserInfoBycallId".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#)), success: v(r#"{"borderType":"s-borderType","channel":"s-channel","channelConfigId":"s-channelConfigId","clientIp":"s-clientIp","createTime":"s-createTime","description":"success","osName":"s-osName","returnCode":"0","userAgent":"s-userAgent","userAvatar":"s-userAvatar","userId":"s-userId","userNickname":"s-userNickname"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_get_user_info_bycall_id().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingGetUserInfoBycallIdBody>(v(r#"{"callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "ccmessaging.getUserInfoBycallId", method: "POST", path: "/apiaccess/rest/workbench/v1/getUserInfoBycallId".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#)), success: v(r#"{"borderType":"s-borderType","channel":"s-channel","channelConfigId":"s-channelConfigId","clientIp":"s-clientIp","createTime":"s-createTime","description":"success","osName":"s-osName","returnCode":"0","userAgent":"s-userAgent","userAvatar":"s-userAvatar","userId":"s-userId","userNickname":"s-userNickname"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_get_user_info_bycall_id().body_json(v(r#"{"callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.ccmessaging_get_user_info_bycall_id()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingGetUserInfoBycallIdBody>(v(
-                        r#"{"callId":"s-callId","tenantId":"s-tenantId","userId":"xxxxxxxxxxxxxxxxxxxxxxxxx"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callId":"s-callId","tenantId":"s-tenantId","userId":"xxxxxxxxxxxxxxxxxxxxxxxxx"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1269,14 +1067,14 @@ async fn ccmessaging_get_user_info_bycall_id() {
 
 #[tokio::test]
 async fn ccmessaging_chat_itau_telefone() {
-    check_json(Case { op: "ccmessaging.chat_itau_telefone", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/telefone".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(v(r#"{"ddi":"s-ddi","segmento":"s-segmento","servico_digital":"s-servico_digital","telefone":"s-telefone","tipo_estrutura":"s-tipo_estrutura"}"#)), success: v(r#"{"data":{"k":"v"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_telefone().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauTelefoneBody>(v(r#"{"ddi":"s-ddi","segmento":"s-segmento","servico_digital":"s-servico_digital","telefone":"s-telefone","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_chat_itau_telefone().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauTelefoneBody>(v(r#"{"ddi":"s-ddi","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap()).send().await }, "telefone").await;
+    check_json(Case { op: "ccmessaging.chat_itau_telefone", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/telefone".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(v(r#"{"ddi":"s-ddi","segmento":"s-segmento","servico_digital":"s-servico_digital","telefone":"s-telefone","tipo_estrutura":"s-tipo_estrutura"}"#)), success: v(r#"{"data":{"k":"v"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_telefone().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body_json(v(r#"{"ddi":"s-ddi","segmento":"s-segmento","servico_digital":"s-servico_digital","telefone":"s-telefone","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_chat_itau_telefone().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body_json(v(r#"{"ddi":"s-ddi","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap().send().await }, "telefone").await;
 }
 
 #[tokio::test]
 async fn ccmessaging_chat_itau_email() {
-    check_json(Case { op: "ccmessaging.chat_itau_email", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/email".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(v(r#"{"email":"s-email","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)), success: v(r#"{"data":{"k":"v"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_email().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauEmailBody>(v(r#"{"email":"s-email","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_chat_itau_email().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauEmailBody>(v(r#"{"segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap()).send().await }, "email").await;
+    check_json(Case { op: "ccmessaging.chat_itau_email", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/email".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(v(r#"{"email":"s-email","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)), success: v(r#"{"data":{"k":"v"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_email().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body_json(v(r#"{"email":"s-email","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_chat_itau_email().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body_json(v(r#"{"segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap().send().await }, "email").await;
 }
 
 #[tokio::test]
@@ -1312,12 +1110,8 @@ async fn ccmessaging_chat_itau_cpfcnpj() {
                 .x_itau_flow_id("s-x-itau-flowID")
                 .user_name("s-userName")
                 .password("s-password")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCpfcnpjBody>(v(
-                        r#"{"cpf_cnpj":"0","tipo_estrutura":"s-tipo_estrutura"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"cpf_cnpj":"0","tipo_estrutura":"s-tipo_estrutura"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1332,12 +1126,8 @@ async fn ccmessaging_chat_itau_cpfcnpj() {
                 .x_itau_flow_id("s-x-itau-flowID")
                 .user_name("s-userName")
                 .password("s-password")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCpfcnpjBody>(v(
-                        r#"{"cpf_cnpj":"-1","tipo_estrutura":"s-tipo_estrutura"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"cpf_cnpj":"-1","tipo_estrutura":"s-tipo_estrutura"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1348,7 +1138,7 @@ async fn ccmessaging_chat_itau_cpfcnpj() {
 
 #[tokio::test]
 async fn ccmessaging_chat_itau_contextos() {
-    check_json(Case { op: "ccmessaging.chat_itau_contextos", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/ps7/contextos".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(v(r#"{"contextId":"s-contextId","encoded":"s-encoded"}"#)), success: v(r#"{"decodedContextId":"s-decodedContextId","description":"success","expireIn":"s-expireIn","key":"s-key","message":"s-message","payload":{"u_ag":"s-u_ag","u_cc":"s-u_cc","u_cpf":"s-u_cpf","u_dest":"s-u_dest","u_dseg":"s-u_dseg","u_id":"s-u_id","u_numA":"s-u_numA","u_seg":"s-u_seg"},"returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_contextos().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContextosBody>(v(r#"{"contextId":"s-contextId","encoded":"s-encoded"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "ccmessaging.chat_itau_contextos", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/ps7/contextos".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(v(r#"{"contextId":"s-contextId","encoded":"s-encoded"}"#)), success: v(r#"{"decodedContextId":"s-decodedContextId","description":"success","expireIn":"s-expireIn","key":"s-key","message":"s-message","payload":{"u_ag":"s-u_ag","u_cc":"s-u_cc","u_cpf":"s-u_cpf","u_dest":"s-u_dest","u_dseg":"s-u_dseg","u_id":"s-u_id","u_numA":"s-u_numA","u_seg":"s-u_seg"},"returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_contextos().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body_json(v(r#"{"contextId":"s-contextId","encoded":"s-encoded"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1358,12 +1148,8 @@ async fn ccmessaging_chat_itau_contextos() {
                 .x_itau_flow_id("s-x-itau-flowID")
                 .user_name("s-userName")
                 .password("s-password")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContextosBody>(v(
-                        r#"{"encoded":"s-encoded"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"encoded":"s-encoded"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1374,7 +1160,7 @@ async fn ccmessaging_chat_itau_contextos() {
 
 #[tokio::test]
 async fn ccmessaging_chat_itau_contas() {
-    check_json(Case { op: "ccmessaging.chat_itau_contas", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/contas".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(v(r#"{"id_conta":"s-id_conta"}"#)), success: v(r#"{"data":{"agencia":"s-agencia","atendimento_plataforma_digital":"s-atendimento_plataforma_digital","cod_carteira":"s-cod_carteira","conta_corrente":"s-conta_corrente","email_gerente":"s-email_gerente","funcional_gerente":"s-funcional_gerente","id_cliente":"s-id_cliente","nome":"s-nome","plataforma":"s-plataforma","racf_gerente":"s-racf_gerente","segmento":"s-segmento","telefone":"s-telefone"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_contas().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContasBody>(v(r#"{"id_conta":"s-id_conta"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "ccmessaging.chat_itau_contas", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/contas".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(v(r#"{"id_conta":"s-id_conta"}"#)), success: v(r#"{"data":{"agencia":"s-agencia","atendimento_plataforma_digital":"s-atendimento_plataforma_digital","cod_carteira":"s-cod_carteira","conta_corrente":"s-conta_corrente","email_gerente":"s-email_gerente","funcional_gerente":"s-funcional_gerente","id_cliente":"s-id_cliente","nome":"s-nome","plataforma":"s-plataforma","racf_gerente":"s-racf_gerente","segmento":"s-segmento","telefone":"s-telefone"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_contas().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body_json(v(r#"{"id_conta":"s-id_conta"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1384,10 +1170,8 @@ async fn ccmessaging_chat_itau_contas() {
                 .x_itau_flow_id("s-x-itau-flowID")
                 .user_name("s-userName")
                 .password("s-password")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContasBody>(v(r#"{}"#))
-                        .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1398,13 +1182,13 @@ async fn ccmessaging_chat_itau_contas() {
 
 #[tokio::test]
 async fn ccmessaging_chat_itau_codigo() {
-    check_json(Case { op: "ccmessaging.chat_itau_codigo", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/codigo".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(v(r#"{"codigo_conta":"s-codigo_conta","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)), success: v(r#"{"data":{"data_abertura_conta":"s-data_abertura_conta","emails":[{"data_atualizacao":"s-data_atualizacao","email":"s-email","principal":"s-principal"}],"id_cliente":"s-id_cliente","nome_completo":"s-nome_completo","nome_fantasia_apelido":"s-nome_fantasia_apelido"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_codigo().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCodigoBody>(v(r#"{"codigo_conta":"s-codigo_conta","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_chat_itau_codigo().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCodigoBody>(v(r#"{"segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap()).send().await }, "codigo_conta").await;
+    check_json(Case { op: "ccmessaging.chat_itau_codigo", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/codigo".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(v(r#"{"codigo_conta":"s-codigo_conta","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)), success: v(r#"{"data":{"data_abertura_conta":"s-data_abertura_conta","emails":[{"data_atualizacao":"s-data_atualizacao","email":"s-email","principal":"s-principal"}],"id_cliente":"s-id_cliente","nome_completo":"s-nome_completo","nome_fantasia_apelido":"s-nome_fantasia_apelido"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_codigo().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body_json(v(r#"{"codigo_conta":"s-codigo_conta","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_chat_itau_codigo().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body_json(v(r#"{"segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap().send().await }, "codigo_conta").await;
 }
 
 #[tokio::test]
 async fn ccmessaging_chat_itau_cliente() {
-    check_json(Case { op: "ccmessaging.chat_itau_cliente", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/cliente".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(v(r#"{"id_cliente":"s-id_cliente"}"#)), success: v(r#"{"data":{"emails":[{"principal":"s-principal"}],"id_cliente":"s-id_cliente"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_cliente().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauClienteBody>(v(r#"{"id_cliente":"s-id_cliente"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "ccmessaging.chat_itau_cliente", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/cliente".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(v(r#"{"id_cliente":"s-id_cliente"}"#)), success: v(r#"{"data":{"emails":[{"principal":"s-principal"}],"id_cliente":"s-id_cliente"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_cliente().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body_json(v(r#"{"id_cliente":"s-id_cliente"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1414,10 +1198,8 @@ async fn ccmessaging_chat_itau_cliente() {
                 .x_itau_flow_id("s-x-itau-flowID")
                 .user_name("s-userName")
                 .password("s-password")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauClienteBody>(v(r#"{}"#))
-                        .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1461,12 +1243,8 @@ async fn ccmessaging_chat_itau_atendentes() {
                 .x_itau_flow_id("s-x-itau-flowID")
                 .user_name("s-userName")
                 .password("s-password")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauAtendentesBody>(v(
-                        r#"{"investidorId":"s-investidorId"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"investidorId":"s-investidorId"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1481,10 +1259,8 @@ async fn ccmessaging_chat_itau_atendentes() {
                 .x_itau_flow_id("s-x-itau-flowID")
                 .user_name("s-userName")
                 .password("s-password")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauAtendentesBody>(v(r#"{}"#))
-                        .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1495,35 +1271,27 @@ async fn ccmessaging_chat_itau_atendentes() {
 
 #[tokio::test]
 async fn voice_notification_query_voice_notification_recording() {
-    check_json(Case { op: "voiceNotification.queryVoiceNotificationRecording", method: "POST", path: "/apiaccess/rest/voiceNotification/v1/queryVoiceNotificationRecording".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":7,"offset":7,"type":7}"#)), success: v(r#"{"description":"success","returnCode":"0","voiceInfo":[{"auditaccount":"s-auditaccount","auditcomments":"s-auditcomments","auditdate":7,"callbackTimes":7,"isUpdateRec":7,"name":"s-name","noReference":true,"scene":7,"status":7,"tenantSpaceName":"s-tenantSpaceName","tenant_id":"s-tenant_id","type":7,"uploadaccount":"s-uploadaccount","uploaddate":7,"voice_id":"s-voice_id","voicecontent":"s-voicecontent"}]}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.voice_notification_query_voice_notification_recording().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationQueryVoiceNotificationRecordingBody>(v(r#"{"limit":7,"offset":7,"type":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "voiceNotification.queryVoiceNotificationRecording", method: "POST", path: "/apiaccess/rest/voiceNotification/v1/queryVoiceNotificationRecording".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":7,"offset":7,"type":7}"#)), success: v(r#"{"description":"success","returnCode":"0","voiceInfo":[{"auditaccount":"s-auditaccount","auditcomments":"s-auditcomments","auditdate":7,"callbackTimes":7,"isUpdateRec":7,"name":"s-name","noReference":true,"scene":7,"status":7,"tenantSpaceName":"s-tenantSpaceName","tenant_id":"s-tenant_id","type":7,"uploadaccount":"s-uploadaccount","uploaddate":7,"voice_id":"s-voice_id","voicecontent":"s-voicecontent"}]}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.voice_notification_query_voice_notification_recording().body_json(v(r#"{"limit":7,"offset":7,"type":7}"#)).unwrap().send().await }).await;
 }
 
 #[tokio::test]
 async fn voice_notification_create_voice_notification_v1() {
-    check_json(Case { op: "voiceNotification.createVoiceNotificationV1", method: "POST", path: "/apiaccess/rest/voiceNotification/v1/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"}"#)), success: v(r#"{"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.voice_notification_create_voice_notification_v1().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.voice_notification_create_voice_notification_v1().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(cec_core::test_util::set_at(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":""}"#), &["voiceContent"], json!("x".repeat(1001)))).unwrap()).send().await }, "voiceContent").await;
+    check_json(Case { op: "voiceNotification.createVoiceNotificationV1", method: "POST", path: "/apiaccess/rest/voiceNotification/v1/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"}"#)), success: v(r#"{"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.voice_notification_create_voice_notification_v1().body_json(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.voice_notification_create_voice_notification_v1().body_json(cec_core::test_util::set_at(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":""}"#), &["voiceContent"], json!("x".repeat(1001)))).unwrap().send().await }, "voiceContent").await;
 }
 
 #[tokio::test]
 async fn voice_notification_create_voice_notification_v2() {
-    check_json(Case { op: "voiceNotification.createVoiceNotificationV2", method: "POST", path: "/apiaccess/rest/voiceNotification/v2/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"}"#)), success: v(r#"{"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.voice_notification_create_voice_notification_v2().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV2Body>(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.voice_notification_create_voice_notification_v2().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV2Body>(v(r#"{"callBackUrl":"s-callBackUrl","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"}"#)).unwrap()).send().await }, "called").await;
+    check_json(Case { op: "voiceNotification.createVoiceNotificationV2", method: "POST", path: "/apiaccess/rest/voiceNotification/v2/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"}"#)), success: v(r#"{"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.voice_notification_create_voice_notification_v2().body_json(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.voice_notification_create_voice_notification_v2().body_json(v(r#"{"callBackUrl":"s-callBackUrl","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"}"#)).unwrap().send().await }, "called").await;
 }
 
 #[tokio::test]
 async fn offline_agent_login() {
-    check_json(Case { op: "offlineAgent.login", method: "POST", path: "/apiaccess/rest/cc-management/v1/offline/agent/login".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"phone":"s-phone","workNo":7}"#)), success: v(r#"{"agentType":"s-agentType","description":"success","forceLogin":true,"isAutoAnswer":"s-isAutoAnswer","isMultiChannelSupport":true,"restTime":"s-restTime","returnCode":"0","skills":[{"mediaTypeId":"s-mediaTypeId","skillId":7}],"videoMode":7,"workNo":7}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.offline_agent_login().body(serde_json::from_value::<cec_apifabric::generated::OfflineAgentLoginBody>(v(r#"{"phone":"s-phone","workNo":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "offlineAgent.login", method: "POST", path: "/apiaccess/rest/cc-management/v1/offline/agent/login".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"phone":"s-phone","workNo":7}"#)), success: v(r#"{"agentType":"s-agentType","description":"success","forceLogin":true,"isAutoAnswer":"s-isAutoAnswer","isMultiChannelSupport":true,"restTime":"s-restTime","returnCode":"0","skills":[{"mediaTypeId":"s-mediaTypeId","skillId":7}],"videoMode":7,"workNo":7}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.offline_agent_login().body_json(v(r#"{"phone":"s-phone","workNo":7}"#)).unwrap().send().await }).await;
     check_refused(
         client,
-        |c| async move {
-            c.offline_agent_login()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::OfflineAgentLoginBody>(v(r#"{"workNo":7}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
-        },
+        |c| async move { c.offline_agent_login().body_json(v(r#"{"workNo":7}"#)).unwrap().send().await },
         "phone",
     )
     .await;
@@ -1553,25 +1321,12 @@ async fn offline_agent_logout() {
             }],
         },
         client,
-        |c| async move {
-            c.offline_agent_logout()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::OfflineAgentLogoutBody>(v(r#"{"workNo":7}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
-        },
+        |c| async move { c.offline_agent_logout().body_json(v(r#"{"workNo":7}"#)).unwrap().send().await },
     )
     .await;
     check_refused(
         client,
-        |c| async move {
-            c.offline_agent_logout()
-                .body(serde_json::from_value::<cec_apifabric::generated::OfflineAgentLogoutBody>(v(r#"{}"#)).unwrap())
-                .send()
-                .await
-        },
+        |c| async move { c.offline_agent_logout().body_json(v(r#"{}"#)).unwrap().send().await },
         "workNo",
     )
     .await;
@@ -1601,30 +1356,12 @@ async fn offline_agent_is_offline_agent() {
             }],
         },
         client,
-        |c| async move {
-            c.offline_agent_is_offline_agent()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::OfflineAgentIsOfflineAgentBody>(v(
-                        r#"{"workNo":7}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
+        |c| async move { c.offline_agent_is_offline_agent().body_json(v(r#"{"workNo":7}"#)).unwrap().send().await },
     )
     .await;
     check_refused(
         client,
-        |c| async move {
-            c.offline_agent_is_offline_agent()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::OfflineAgentIsOfflineAgentBody>(v(r#"{}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
-        },
+        |c| async move { c.offline_agent_is_offline_agent().body_json(v(r#"{}"#)).unwrap().send().await },
         "workNo",
     )
     .await;
@@ -1632,24 +1369,16 @@ async fn offline_agent_is_offline_agent() {
 
 #[tokio::test]
 async fn federation_user_mgmt_create_task() {
-    check_json(Case { op: "federationUserMgmt.createTask", method: "POST", path: "/apiaccess/rest/cc-management/v1/federationUserMgmt/createTask".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"federationUserList":[{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"}]}"#)), success: v(r#"{"description":"success","resultCode":"0","resultMessage":"s-resultMessage","returnCode":"0","taskId":"s-taskId"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.federation_user_mgmt_create_task().body(serde_json::from_value::<cec_apifabric::generated::FederationUserMgmtCreateTaskBody>(v(r#"{"federationUserList":[{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"}]}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.federation_user_mgmt_create_task().body(serde_json::from_value::<cec_apifabric::generated::FederationUserMgmtCreateTaskBody>(v(r#"{"federationUserList":[{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"}]}"#)).unwrap()).send().await }, "federationUserList").await;
+    check_json(Case { op: "federationUserMgmt.createTask", method: "POST", path: "/apiaccess/rest/cc-management/v1/federationUserMgmt/createTask".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"federationUserList":[{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"}]}"#)), success: v(r#"{"description":"success","resultCode":"0","resultMessage":"s-resultMessage","returnCode":"0","taskId":"s-taskId"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.federation_user_mgmt_create_task().body_json(v(r#"{"federationUserList":[{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"}]}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.federation_user_mgmt_create_task().body_json(v(r#"{"federationUserList":[{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"}]}"#)).unwrap().send().await }, "federationUserList").await;
 }
 
 #[tokio::test]
 async fn federation_user_mgmt_query_task() {
-    check_json(Case { op: "federationUserMgmt.queryTask", method: "POST", path: "/apiaccess/rest/cc-management/v1/federationUserMgmt/queryTask".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"taskId":"s-taskId"}"#)), success: v(r#"{"description":"success","failDataList":[{"federationUser":{"action":"s-action","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"}}],"resultCode":"0","resultMessage":"s-resultMessage","returnCode":"0","taskInfo":{"remark":"s-remark","status":"s-status"}}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.federation_user_mgmt_query_task().body(serde_json::from_value::<cec_apifabric::generated::FederationUserMgmtQueryTaskBody>(v(r#"{"taskId":"s-taskId"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "federationUserMgmt.queryTask", method: "POST", path: "/apiaccess/rest/cc-management/v1/federationUserMgmt/queryTask".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"taskId":"s-taskId"}"#)), success: v(r#"{"description":"success","failDataList":[{"federationUser":{"action":"s-action","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"}}],"resultCode":"0","resultMessage":"s-resultMessage","returnCode":"0","taskInfo":{"remark":"s-remark","status":"s-status"}}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.federation_user_mgmt_query_task().body_json(v(r#"{"taskId":"s-taskId"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
-        |c| async move {
-            c.federation_user_mgmt_query_task()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::FederationUserMgmtQueryTaskBody>(v(r#"{}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
-        },
+        |c| async move { c.federation_user_mgmt_query_task().body_json(v(r#"{}"#)).unwrap().send().await },
         "taskId",
     )
     .await;
@@ -1657,39 +1386,34 @@ async fn federation_user_mgmt_query_task() {
 
 #[tokio::test]
 async fn case_create_case() {
-    check_json(Case { op: "case.createCase", method: "POST", path: "/service/AICC__Case/1.0.0/openapi/case".into(), query: vec![], headers: vec![("access-token", "s-access-token".into())], present: vec![], body: Some(v(r#"{"caseInfo":{"attachment":"s-attachment","beId":"s-beId","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"s-title","type":"s-type"}}"#)), success: v(r#"{"resCode":"0","resMsg":"success","result":"s-any"}"#), failure: Some(Failure { body: v(r#"{"resCode":"999-999","resMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.case_create_case().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(v(r#"{"caseInfo":{"attachment":"s-attachment","beId":"s-beId","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"s-title","type":"s-type"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.case_create_case().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(cec_core::test_util::set_at(v(r#"{"caseInfo":{"attachment":"s-attachment","beId":"s-beId","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"","type":"s-type"}}"#), &["caseInfo", "title"], json!("x".repeat(129)))).unwrap()).send().await }, "caseInfo.title").await;
+    check_json(Case { op: "case.createCase", method: "POST", path: "/service/AICC__Case/1.0.0/openapi/case".into(), query: vec![], headers: vec![("access-token", "s-access-token".into())], present: vec![], body: Some(v(r#"{"caseInfo":{"attachment":"s-attachment","beId":"s-beId","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"s-title","type":"s-type"}}"#)), success: v(r#"{"resCode":"0","resMsg":"success","result":"s-any"}"#), failure: Some(Failure { body: v(r#"{"resCode":"999-999","resMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.case_create_case().access_token("s-access-token").body_json(v(r#"{"caseInfo":{"attachment":"s-attachment","beId":"s-beId","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"s-title","type":"s-type"}}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.case_create_case().access_token("s-access-token").body_json(cec_core::test_util::set_at(v(r#"{"caseInfo":{"attachment":"s-attachment","beId":"s-beId","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"","type":"s-type"}}"#), &["caseInfo", "title"], json!("x".repeat(129)))).unwrap().send().await }, "caseInfo.title").await;
 }
 
 #[tokio::test]
 async fn case_query_case_list() {
-    check_json(Case { op: "case.queryCaseList", method: "POST", path: "/service/AICC__Case/1.0.0/openapi/case/list".into(), query: vec![], headers: vec![("access-token", "s-access-token".into())], present: vec![], body: Some(v(r#"{"caseNo":"s-caseNo","classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","isDirectResponse":true,"isExport":true,"isReopen":true,"limit":1,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","queueId":"s-queueId","resumenType":"newCases","start":7,"startTime":"s-startTime","status":"s-status","title":"s-title","type":"s-type"}"#)), success: v(r#"{"resCode":"0","resMsg":"success","result":[{"caseList":[{"caseNo":"s-caseNo","closedDate":"s-closedDate","contactId":"s-contactId","contactPhone":"s-contactPhone","createdDate":"s-createdDate","creatorId":"s-creatorId","dueDate":"s-dueDate","extternalNo":"s-extternalNo","id":"s-id","isCanced":true,"isSuspend":true,"isUpgraded":true,"origin":"s-origin","ownerId":"s-ownerId","ownerType":"s-ownerType","parentId":"s-parentId","priority":"s-priority","reason":"s-reason","state":"s-state","status":"s-status","stayDate":"s-stayDate","suspendAccumulatedTime":7,"suspendDate":"s-suspendDate","title":"s-title","type":"s-type","typeName":"s-typeName"}],"count":7}]}"#), failure: Some(Failure { body: v(r#"{"resCode":"999-999","resMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.case_query_case_list().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(v(r#"{"caseNo":"s-caseNo","classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","isDirectResponse":true,"isExport":true,"isReopen":true,"limit":1,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","queueId":"s-queueId","resumenType":"newCases","start":7,"startTime":"s-startTime","status":"s-status","title":"s-title","type":"s-type"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.case_query_case_list().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(cec_core::test_util::set_at(v(r#"{"caseNo":"s-caseNo","classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","isDirectResponse":true,"isExport":true,"isReopen":true,"limit":1,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","queueId":"s-queueId","resumenType":"newCases","start":7,"startTime":"s-startTime","status":"s-status","title":"","type":"s-type"}"#), &["title"], json!("x".repeat(129)))).unwrap()).send().await }, "title").await;
+    check_json(Case { op: "case.queryCaseList", method: "POST", path: "/service/AICC__Case/1.0.0/openapi/case/list".into(), query: vec![], headers: vec![("access-token", "s-access-token".into())], present: vec![], body: Some(v(r#"{"caseNo":"s-caseNo","classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","isDirectResponse":true,"isExport":true,"isReopen":true,"limit":1,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","queueId":"s-queueId","resumenType":"newCases","start":7,"startTime":"s-startTime","status":"s-status","title":"s-title","type":"s-type"}"#)), success: v(r#"{"resCode":"0","resMsg":"success","result":[{"caseList":[{"caseNo":"s-caseNo","closedDate":"s-closedDate","contactId":"s-contactId","contactPhone":"s-contactPhone","createdDate":"s-createdDate","creatorId":"s-creatorId","dueDate":"s-dueDate","extternalNo":"s-extternalNo","id":"s-id","isCanced":true,"isSuspend":true,"isUpgraded":true,"origin":"s-origin","ownerId":"s-ownerId","ownerType":"s-ownerType","parentId":"s-parentId","priority":"s-priority","reason":"s-reason","state":"s-state","status":"s-status","stayDate":"s-stayDate","suspendAccumulatedTime":7,"suspendDate":"s-suspendDate","title":"s-title","type":"s-type","typeName":"s-typeName"}],"count":7}]}"#), failure: Some(Failure { body: v(r#"{"resCode":"999-999","resMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.case_query_case_list().access_token("s-access-token").body_json(v(r#"{"caseNo":"s-caseNo","classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","isDirectResponse":true,"isExport":true,"isReopen":true,"limit":1,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","queueId":"s-queueId","resumenType":"newCases","start":7,"startTime":"s-startTime","status":"s-status","title":"s-title","type":"s-type"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.case_query_case_list().access_token("s-access-token").body_json(cec_core::test_util::set_at(v(r#"{"caseNo":"s-caseNo","classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","isDirectResponse":true,"isExport":true,"isReopen":true,"limit":1,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","queueId":"s-queueId","resumenType":"newCases","start":7,"startTime":"s-startTime","status":"s-status","title":"","type":"s-type"}"#), &["title"], json!("x".repeat(129)))).unwrap().send().await }, "title").await;
 }
 
 #[tokio::test]
 async fn app_settings_create() {
-    check_json(Case { op: "appSettings.create", method: "POST", path: "/apiaccess/CC-Management/v1/openapp/agentsettings/create".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","userId":"s-userId"}"#)), success: v(r#"{"description":"success","id":"s-id","returnCode":"0","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.app_settings_create().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsCreateBody>(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","userId":"s-userId"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.app_settings_create().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsCreateBody>(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item","s-item","s-item","s-item","s-item","s-item"],"callerPresentDefault":"s-callerPresent","userId":"s-userId"}"#)).unwrap()).send().await }, "callerPresent").await;
+    check_json(Case { op: "appSettings.create", method: "POST", path: "/apiaccess/CC-Management/v1/openapp/agentsettings/create".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","userId":"s-userId"}"#)), success: v(r#"{"description":"success","id":"s-id","returnCode":"0","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.app_settings_create().body_json(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","userId":"s-userId"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.app_settings_create().body_json(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item","s-item","s-item","s-item","s-item","s-item"],"callerPresentDefault":"s-callerPresent","userId":"s-userId"}"#)).unwrap().send().await }, "callerPresent").await;
 }
 
 #[tokio::test]
 async fn app_settings_update() {
-    check_json(Case { op: "appSettings.update", method: "POST", path: "/apiaccess/CC-Management/v1/openapp/agentsettings/update".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","id":"s-id","userId":"s-userId"}"#)), success: v(r#"{"description":"success","id":"s-id","returnCode":"0","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.app_settings_update().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsUpdateBody>(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","id":"s-id","userId":"s-userId"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.app_settings_update().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsUpdateBody>(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item","s-item","s-item","s-item","s-item","s-item"],"callerPresentDefault":"s-callerPresent","id":"s-id","userId":"s-userId"}"#)).unwrap()).send().await }, "callerPresent").await;
+    check_json(Case { op: "appSettings.update", method: "POST", path: "/apiaccess/CC-Management/v1/openapp/agentsettings/update".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","id":"s-id","userId":"s-userId"}"#)), success: v(r#"{"description":"success","id":"s-id","returnCode":"0","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.app_settings_update().body_json(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","id":"s-id","userId":"s-userId"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.app_settings_update().body_json(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item","s-item","s-item","s-item","s-item","s-item"],"callerPresentDefault":"s-callerPresent","id":"s-id","userId":"s-userId"}"#)).unwrap().send().await }, "callerPresent").await;
 }
 
 #[tokio::test]
 async fn app_settings_query() {
-    check_json(Case { op: "appSettings.query", method: "POST", path: "/apiaccess/CC-Management/v1/openapp/agentsettings/query".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"userId":"s-userId"}"#)), success: v(r#"{"agentName":"s-agentName","callNumber":["s-item"],"callNumberDefault":"s-callNumberDefault","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresentDefault","createTime":"s-createTime","description":"success","id":"s-id","partdbId":"s-partdbId","returnCode":"0","returnDesc":"s-returnDesc","tenantId":"s-tenantId","userId":"s-userId"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.app_settings_query().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsQueryBody>(v(r#"{"userId":"s-userId"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "appSettings.query", method: "POST", path: "/apiaccess/CC-Management/v1/openapp/agentsettings/query".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"userId":"s-userId"}"#)), success: v(r#"{"agentName":"s-agentName","callNumber":["s-item"],"callNumberDefault":"s-callNumberDefault","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresentDefault","createTime":"s-createTime","description":"success","id":"s-id","partdbId":"s-partdbId","returnCode":"0","returnDesc":"s-returnDesc","tenantId":"s-tenantId","userId":"s-userId"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.app_settings_query().body_json(v(r#"{"userId":"s-userId"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
-        |c| async move {
-            c.app_settings_query()
-                .body(serde_json::from_value::<cec_apifabric::generated::AppSettingsQueryBody>(v(r#"{}"#)).unwrap())
-                .send()
-                .await
-        },
+        |c| async move { c.app_settings_query().body_json(v(r#"{}"#)).unwrap().send().await },
         "userId",
     )
     .await;
@@ -1697,8 +1421,8 @@ async fn app_settings_query() {
 
 #[tokio::test]
 async fn cobrowse_get_connection_info_v1() {
-    check_json(Case { op: "cobrowse.getConnectionInfoV1", method: "POST", path: "/apiaccess/api/cobrowse/getConnectionInfo".into(), query: vec![], headers: vec![("x-tenantspaceid", "s-X-TenantSpaceID".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"role":"replayer","roomId":"s-roomId","userId":"s-userId","userName":"s-userName","workNo":"s-workNo"}"#)), success: v(r#"{"data":{"connectParam":"s-connectParam","roomId":"s-roomId","wssUrl":"s-wssUrl","wssUrlOut":"s-wssUrlOut"},"errorCode":7,"errorReason":"s-errorReason","message":"success","success":true}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","success":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.cobrowse_get_connection_info_v1().x_tenant_space_id("s-X-TenantSpaceID").body(serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(v(r#"{"role":"replayer","roomId":"s-roomId","userId":"s-userId","userName":"s-userName","workNo":"s-workNo"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.cobrowse_get_connection_info_v1().x_tenant_space_id("s-X-TenantSpaceID").body(serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(v(r#"{"role":"not-a-documented-value","roomId":"s-roomId","userId":"s-userId","userName":"s-userName","workNo":"s-workNo"}"#)).unwrap()).send().await }, "role").await;
+    check_json(Case { op: "cobrowse.getConnectionInfoV1", method: "POST", path: "/apiaccess/api/cobrowse/getConnectionInfo".into(), query: vec![], headers: vec![("x-tenantspaceid", "s-X-TenantSpaceID".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"role":"replayer","roomId":"s-roomId","userId":"s-userId","userName":"s-userName","workNo":"s-workNo"}"#)), success: v(r#"{"data":{"connectParam":"s-connectParam","roomId":"s-roomId","wssUrl":"s-wssUrl","wssUrlOut":"s-wssUrlOut"},"errorCode":7,"errorReason":"s-errorReason","message":"success","success":true}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","success":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.cobrowse_get_connection_info_v1().x_tenant_space_id("s-X-TenantSpaceID").body_json(v(r#"{"role":"replayer","roomId":"s-roomId","userId":"s-userId","userName":"s-userName","workNo":"s-workNo"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.cobrowse_get_connection_info_v1().x_tenant_space_id("s-X-TenantSpaceID").body_json(v(r#"{"role":"not-a-documented-value","roomId":"s-roomId","userId":"s-userId","userName":"s-userName","workNo":"s-workNo"}"#)).unwrap().send().await }, "role").await;
 }
 
 #[tokio::test]
@@ -1726,45 +1450,33 @@ async fn sysparam_query_sysparam() {
         },
         client,
         |c| async move {
-            c.sysparam_query_sysparam()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::SysparamQuerySysparamBody>(v(
-                        r#"{"sysparamItemIds":["s-item"]}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.sysparam_query_sysparam().body_json(v(r#"{"sysparamItemIds":["s-item"]}"#)).unwrap().send().await
         },
     )
     .await;
-    check_refused(client, |c| async move { c.sysparam_query_sysparam().body(serde_json::from_value::<cec_apifabric::generated::SysparamQuerySysparamBody>(v(r#"{"sysparamItemIds":["s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item"]}"#)).unwrap()).send().await }, "sysparamItemIds").await;
+    check_refused(client, |c| async move { c.sysparam_query_sysparam().body_json(v(r#"{"sysparamItemIds":["s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item"]}"#)).unwrap().send().await }, "sysparamItemIds").await;
 }
 
 #[tokio::test]
 async fn quality_inspection_query_quality_item_result() {
-    check_json(Case { op: "qualityInspection.queryQualityItemResult", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"qualityId":7}"#)), success: v(r#"[{"automaticScore":7,"createTime":7,"credit":"s-any","manuallyScore":7,"ruleGroupId":7,"ruleGroupName":"s-ruleGroupName"},{"automaticScore":7,"createTime":7,"credit":"s-any","manuallyScore":7,"ruleGroupId":7,"ruleGroupName":"s-ruleGroupName"}]"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_quality_item_result().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemResultBody>(v(r#"{"qualityId":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.queryQualityItemResult", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"qualityId":7}"#)), success: v(r#"[{"automaticScore":7,"createTime":7,"credit":"s-any","manuallyScore":7,"ruleGroupId":7,"ruleGroupName":"s-ruleGroupName"},{"automaticScore":7,"createTime":7,"credit":"s-any","manuallyScore":7,"ruleGroupId":7,"ruleGroupName":"s-ruleGroupName"}]"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_quality_item_result().x_user_id("s-x-UserId").body_json(v(r#"{"qualityId":7}"#)).unwrap().send().await }).await;
 }
 
 #[tokio::test]
 async fn quality_inspection_modify_quality_item_result() {
-    check_json(Case { op: "qualityInspection.modifyQualityItemResult", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/modifyQualityItemResult".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"isGroup":true,"qualityItemId":"s-qualityItemId","qualityItemType":7,"ruleInfo":{"description":"s-description","revise":7,"reviseId":"s-reviseId"},"ruleType":7,"uuid":"s-uuid"}"#)), success: v(r#"{"resultCode":"0410000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_modify_quality_item_result().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyQualityItemResultBody>(v(r#"{"isGroup":true,"qualityItemId":"s-qualityItemId","qualityItemType":7,"ruleInfo":{"description":"s-description","revise":7,"reviseId":"s-reviseId"},"ruleType":7,"uuid":"s-uuid"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.modifyQualityItemResult", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/modifyQualityItemResult".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"isGroup":true,"qualityItemId":"s-qualityItemId","qualityItemType":7,"ruleInfo":{"description":"s-description","revise":7,"reviseId":"s-reviseId"},"ruleType":7,"uuid":"s-uuid"}"#)), success: v(r#"{"resultCode":"0410000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_modify_quality_item_result().x_user_id("s-x-UserId").body_json(v(r#"{"isGroup":true,"qualityItemId":"s-qualityItemId","qualityItemType":7,"ruleInfo":{"description":"s-description","revise":7,"reviseId":"s-reviseId"},"ruleType":7,"uuid":"s-uuid"}"#)).unwrap().send().await }).await;
 }
 
 #[tokio::test]
 async fn quality_inspection_query_appraise_score() {
-    check_json(Case { op: "qualityInspection.queryAppraiseScore", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":7,"page":7}"#)), success: v(r#"{"fundamental_score":[{"base":7,"id":7,"lower_bound":7,"name":"s-name","upper_bound":7}],"resultCode":"0412000","resultDesc":"success","using":"s-using"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_appraise_score().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseScoreBody>(v(r#"{"limit":7,"page":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.queryAppraiseScore", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":7,"page":7}"#)), success: v(r#"{"fundamental_score":[{"base":7,"id":7,"lower_bound":7,"name":"s-name","upper_bound":7}],"resultCode":"0412000","resultDesc":"success","using":"s-using"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_appraise_score().x_user_id("s-x-UserId").body_json(v(r#"{"limit":7,"page":7}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.quality_inspection_query_appraise_score()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseScoreBody>(v(
-                        r#"{"limit":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"limit":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1804,12 +1516,8 @@ async fn quality_inspection_apply_appraise_score() {
         |c| async move {
             c.quality_inspection_apply_appraise_score()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionApplyAppraiseScoreBody>(v(
-                        r#"{"id":"s-id"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"id":"s-id"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1820,12 +1528,8 @@ async fn quality_inspection_apply_appraise_score() {
         |c| async move {
             c.quality_inspection_apply_appraise_score()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionApplyAppraiseScoreBody>(v(
-                        r#"{}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1836,20 +1540,10 @@ async fn quality_inspection_apply_appraise_score() {
 
 #[tokio::test]
 async fn quality_inspection_query_call_credit() {
-    check_json(Case { op: "qualityInspection.queryCallCredit", method: "POST", path: "/apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"call_uuid":"s-call_uuid"}"#)), success: v(r#"[{"create_time":7,"credit":[{"rules":[{"invalid_segment":[{"call_id":"s-call_id","end_time":7,"start_time":7}],"revise":7,"revise_id":"s-revise_id","score":7,"setting":{"rule_id":"s-rule_id","rule_name":"s-rule_name"},"valid":true}],"score":7,"setting":{"description":"s-description","group_id":"s-group_id","group_name":"s-group_name","ignore_sensitive":7},"silence_rule":[{"invalid_segment":[{"call_id":"s-call_id","end_time":7,"start_time":7}],"name":"s-name","revise":7,"revise_id":"s-revise_id","score":7,"setting":{"name":"s-name","rule_id":"s-rule_id","rule_name":"s-rule_name","silence_id":"s-silence_id"},"valid":true}],"speed_rule":[{"invalid_segment":[{"call_id":"s-call_id","end_time":7,"start_time":7}],"revise":7,"revise_id":"s-revise_id","score":7,"setting":{"rule_id":"s-rule_id","rule_name":"s-rule_name"},"valid":true}]}]},{"create_time":7,"credit":[{"rules":[{"invalid_segment":[{"call_id":"s-call_id","end_time":7,"start_time":7}],"revise":7,"revise_id":"s-revise_id","score":7,"setting":{"rule_id":"s-rule_id","rule_name":"s-rule_name"},"valid":true}],"score":7,"setting":{"description":"s-description","group_id":"s-group_id","group_name":"s-group_name","ignore_sensitive":7},"silence_rule":[{"invalid_segment":[{"call_id":"s-call_id","end_time":7,"start_time":7}],"name":"s-name","revise":7,"revise_id":"s-revise_id","score":7,"setting":{"name":"s-name","rule_id":"s-rule_id","rule_name":"s-rule_name","silence_id":"s-silence_id"},"valid":true}],"speed_rule":[{"invalid_segment":[{"call_id":"s-call_id","end_time":7,"start_time":7}],"revise":7,"revise_id":"s-revise_id","score":7,"setting":{"rule_id":"s-rule_id","rule_name":"s-rule_name"},"valid":true}]}]}]"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_call_credit().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryCallCreditBody>(v(r#"{"call_uuid":"s-call_uuid"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.queryCallCredit", method: "POST", path: "/apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"call_uuid":"s-call_uuid"}"#)), success: v(r#"[{"create_time":7,"credit":[{"rules":[{"invalid_segment":[{"call_id":"s-call_id","end_time":7,"start_time":7}],"revise":7,"revise_id":"s-revise_id","score":7,"setting":{"rule_id":"s-rule_id","rule_name":"s-rule_name"},"valid":true}],"score":7,"setting":{"description":"s-description","group_id":"s-group_id","group_name":"s-group_name","ignore_sensitive":7},"silence_rule":[{"invalid_segment":[{"call_id":"s-call_id","end_time":7,"start_time":7}],"name":"s-name","revise":7,"revise_id":"s-revise_id","score":7,"setting":{"name":"s-name","rule_id":"s-rule_id","rule_name":"s-rule_name","silence_id":"s-silence_id"},"valid":true}],"speed_rule":[{"invalid_segment":[{"call_id":"s-call_id","end_time":7,"start_time":7}],"revise":7,"revise_id":"s-revise_id","score":7,"setting":{"rule_id":"s-rule_id","rule_name":"s-rule_name"},"valid":true}]}]},{"create_time":7,"credit":[{"rules":[{"invalid_segment":[{"call_id":"s-call_id","end_time":7,"start_time":7}],"revise":7,"revise_id":"s-revise_id","score":7,"setting":{"rule_id":"s-rule_id","rule_name":"s-rule_name"},"valid":true}],"score":7,"setting":{"description":"s-description","group_id":"s-group_id","group_name":"s-group_name","ignore_sensitive":7},"silence_rule":[{"invalid_segment":[{"call_id":"s-call_id","end_time":7,"start_time":7}],"name":"s-name","revise":7,"revise_id":"s-revise_id","score":7,"setting":{"name":"s-name","rule_id":"s-rule_id","rule_name":"s-rule_name","silence_id":"s-silence_id"},"valid":true}],"speed_rule":[{"invalid_segment":[{"call_id":"s-call_id","end_time":7,"start_time":7}],"revise":7,"revise_id":"s-revise_id","score":7,"setting":{"rule_id":"s-rule_id","rule_name":"s-rule_name"},"valid":true}]}]}]"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_call_credit().body_json(v(r#"{"call_uuid":"s-call_uuid"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
-        |c| async move {
-            c.quality_inspection_query_call_credit()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryCallCreditBody>(v(
-                        r#"{}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
+        |c| async move { c.quality_inspection_query_call_credit().body_json(v(r#"{}"#)).unwrap().send().await },
         "call_uuid",
     )
     .await;
@@ -1886,12 +1580,8 @@ async fn quality_inspection_create_appraise_score() {
         |c| async move {
             c.quality_inspection_create_appraise_score()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateAppraiseScoreBody>(v(
-                        r#"{"base":7,"lower_bound":7,"name":"s-name","upper_bound":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"base":7,"lower_bound":7,"name":"s-name","upper_bound":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1902,12 +1592,8 @@ async fn quality_inspection_create_appraise_score() {
         |c| async move {
             c.quality_inspection_create_appraise_score()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateAppraiseScoreBody>(v(
-                        r#"{"base":7,"lower_bound":7,"upper_bound":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"base":7,"lower_bound":7,"upper_bound":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1947,12 +1633,8 @@ async fn quality_inspection_remove_appraise_score() {
         |c| async move {
             c.quality_inspection_remove_appraise_score()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionRemoveAppraiseScoreBody>(v(
-                        r#"{"id":"s-id"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"id":"s-id"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1963,12 +1645,8 @@ async fn quality_inspection_remove_appraise_score() {
         |c| async move {
             c.quality_inspection_remove_appraise_score()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionRemoveAppraiseScoreBody>(v(
-                        r#"{}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2008,12 +1686,8 @@ async fn quality_inspection_modify_appraise_score() {
         |c| async move {
             c.quality_inspection_modify_appraise_score()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyAppraiseScoreBody>(v(
-                        r#"{"base":7,"id":"s-id","lower_bound":7,"name":"s-name","upper_bound":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"base":7,"id":"s-id","lower_bound":7,"name":"s-name","upper_bound":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2024,12 +1698,8 @@ async fn quality_inspection_modify_appraise_score() {
         |c| async move {
             c.quality_inspection_modify_appraise_score()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyAppraiseScoreBody>(v(
-                        r#"{"base":7,"lower_bound":7,"name":"s-name","upper_bound":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"base":7,"lower_bound":7,"name":"s-name","upper_bound":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2071,12 +1741,8 @@ async fn quality_inspection_create_sentence_category() {
         |c| async move {
             c.quality_inspection_create_sentence_category()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceCategoryBody>(v(
-                        r#"{"name":"s-name"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"name":"s-name"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2087,12 +1753,8 @@ async fn quality_inspection_create_sentence_category() {
         |c| async move {
             c.quality_inspection_create_sentence_category()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceCategoryBody>(v(
-                        r#"{}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2132,12 +1794,8 @@ async fn quality_inspection_move_sentence_to_category() {
         |c| async move {
             c.quality_inspection_move_sentence_to_category()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSentenceToCategoryBody>(v(
-                        r#"{"category_id":"s-category_id","sentenceIds":"s-sentenceIds"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"category_id":"s-category_id","sentenceIds":"s-sentenceIds"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2148,12 +1806,8 @@ async fn quality_inspection_move_sentence_to_category() {
         |c| async move {
             c.quality_inspection_move_sentence_to_category()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSentenceToCategoryBody>(v(
-                        r#"{"category_id":"s-category_id"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"category_id":"s-category_id"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2193,12 +1847,8 @@ async fn quality_inspection_delete_sentence() {
         |c| async move {
             c.quality_inspection_delete_sentence()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceBody>(v(
-                        r#"{"sentence_id":"s-sentence_id"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"sentence_id":"s-sentence_id"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2207,14 +1857,7 @@ async fn quality_inspection_delete_sentence() {
     check_refused(
         client,
         |c| async move {
-            c.quality_inspection_delete_sentence()
-                .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceBody>(v(r#"{}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
+            c.quality_inspection_delete_sentence().x_user_id("s-x-UserId").body_json(v(r#"{}"#)).unwrap().send().await
         },
         "sentence_id",
     )
@@ -2223,24 +1866,34 @@ async fn quality_inspection_delete_sentence() {
 
 #[tokio::test]
 async fn quality_inspection_query_sentence() {
-    check_json(Case { op: "qualityInspection.querySentence", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentence".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","keyword":"s-keyword","limit":7,"page":7,"sentence_id":"s-sentence_id"}"#)), success: v(r#"{"category_id":"s-category_id","data":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name","tags":[{"tag_id":"s-tag_id","tag_name":"s-tag_name","tag_type":"s-tag_type"}]}],"paging":{"current":7,"limit":7,"total":7},"resultCode":"0403000","resultDesc":"success","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"id":"s-id","name":"s-name"}],"pos_sentences":[{"id":"s-id","name":"s-name"}],"tag_type":"s-tag_type"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sentence().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceBody>(v(r#"{"category_id":"s-category_id","keyword":"s-keyword","limit":7,"page":7,"sentence_id":"s-sentence_id"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_query_sentence().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceBody>(v(r#"{"category_id":"s-category_id","keyword":"s-keyword","limit":7,"sentence_id":"s-sentence_id"}"#)).unwrap()).send().await }, "page").await;
+    check_json(Case { op: "qualityInspection.querySentence", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentence".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","keyword":"s-keyword","limit":7,"page":7,"sentence_id":"s-sentence_id"}"#)), success: v(r#"{"category_id":"s-category_id","data":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name","tags":[{"tag_id":"s-tag_id","tag_name":"s-tag_name","tag_type":"s-tag_type"}]}],"paging":{"current":7,"limit":7,"total":7},"resultCode":"0403000","resultDesc":"success","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"id":"s-id","name":"s-name"}],"pos_sentences":[{"id":"s-id","name":"s-name"}],"tag_type":"s-tag_type"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sentence().x_user_id("s-x-UserId").body_json(v(r#"{"category_id":"s-category_id","keyword":"s-keyword","limit":7,"page":7,"sentence_id":"s-sentence_id"}"#)).unwrap().send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_query_sentence()
+                .x_user_id("s-x-UserId")
+                .body_json(v(
+                    r#"{"category_id":"s-category_id","keyword":"s-keyword","limit":7,"sentence_id":"s-sentence_id"}"#,
+                ))
+                .unwrap()
+                .send()
+                .await
+        },
+        "page",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn quality_inspection_query_sentence_by_category_id() {
-    check_json(Case { op: "qualityInspection.querySentenceByCategoryId", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceByCategoryId".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#)), success: v(r#"{"data":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}],"paging":{"total":"s-total"},"resultCode":"0403000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sentence_by_category_id().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceByCategoryIdBody>(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.querySentenceByCategoryId", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceByCategoryId".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#)), success: v(r#"{"data":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}],"paging":{"total":"s-total"},"resultCode":"0403000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sentence_by_category_id().x_user_id("s-x-UserId").body_json(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.quality_inspection_query_sentence_by_category_id()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceByCategoryIdBody>(
-                        v(r#"{"limit":7,"page":7}"#),
-                    )
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"limit":7,"page":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2251,8 +1904,8 @@ async fn quality_inspection_query_sentence_by_category_id() {
 
 #[tokio::test]
 async fn quality_inspection_update_sentence() {
-    check_json(Case { op: "qualityInspection.updateSentence", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/updateSentence".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"id":"s-id","name":"s-name"}],"pos_sentences":[{"id":"s-id","name":"s-name"}],"tag_type":"s-tag_type"}]}"#)), success: v(r#"{"id":"s-id","resultCode":"0403000","resultDesc":"success","statusCode":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_sentence().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceBody>(v(r#"{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"id":"s-id","name":"s-name"}],"pos_sentences":[{"id":"s-id","name":"s-name"}],"tag_type":"s-tag_type"}]}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_update_sentence().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceBody>(v(r#"{"sentence_id":"s-sentence_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"id":"s-id","name":"s-name"}],"pos_sentences":[{"id":"s-id","name":"s-name"}],"tag_type":"s-tag_type"}]}"#)).unwrap()).send().await }, "category_id").await;
+    check_json(Case { op: "qualityInspection.updateSentence", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/updateSentence".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"id":"s-id","name":"s-name"}],"pos_sentences":[{"id":"s-id","name":"s-name"}],"tag_type":"s-tag_type"}]}"#)), success: v(r#"{"id":"s-id","resultCode":"0403000","resultDesc":"success","statusCode":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_sentence().x_user_id("s-x-UserId").body_json(v(r#"{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"id":"s-id","name":"s-name"}],"pos_sentences":[{"id":"s-id","name":"s-name"}],"tag_type":"s-tag_type"}]}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_update_sentence().x_user_id("s-x-UserId").body_json(v(r#"{"sentence_id":"s-sentence_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"id":"s-id","name":"s-name"}],"pos_sentences":[{"id":"s-id","name":"s-name"}],"tag_type":"s-tag_type"}]}"#)).unwrap().send().await }, "category_id").await;
 }
 
 #[tokio::test]
@@ -2286,12 +1939,8 @@ async fn quality_inspection_update_sentence_category() {
         |c| async move {
             c.quality_inspection_update_sentence_category()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceCategoryBody>(v(
-                        r#"{"category_id":"s-category_id","name":"s-name"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"category_id":"s-category_id","name":"s-name"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2302,12 +1951,8 @@ async fn quality_inspection_update_sentence_category() {
         |c| async move {
             c.quality_inspection_update_sentence_category()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceCategoryBody>(v(
-                        r#"{"category_id":"s-category_id"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"category_id":"s-category_id"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2347,12 +1992,8 @@ async fn quality_inspection_delete_sentence_category() {
         |c| async move {
             c.quality_inspection_delete_sentence_category()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceCategoryBody>(v(
-                        r#"{"category_id":"s-category_id"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"category_id":"s-category_id"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2363,12 +2004,8 @@ async fn quality_inspection_delete_sentence_category() {
         |c| async move {
             c.quality_inspection_delete_sentence_category()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceCategoryBody>(v(
-                        r#"{}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2384,8 +2021,8 @@ async fn quality_inspection_query_sentence_category() {
 
 #[tokio::test]
 async fn quality_inspection_create_sentence() {
-    check_json(Case { op: "qualityInspection.createSentence", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentence".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"name":"s-name"}],"pos_sentences":[{"name":"s-name"}],"tag_type":"s-tag_type"}]}"#)), success: v(r#"{"id":"s-id","resultCode":"0403000","resultDesc":"success","sentence_id":"s-sentence_id"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_create_sentence().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceBody>(v(r#"{"category_id":"s-category_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"name":"s-name"}],"pos_sentences":[{"name":"s-name"}],"tag_type":"s-tag_type"}]}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_create_sentence().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceBody>(v(r#"{"sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"name":"s-name"}],"pos_sentences":[{"name":"s-name"}],"tag_type":"s-tag_type"}]}"#)).unwrap()).send().await }, "category_id").await;
+    check_json(Case { op: "qualityInspection.createSentence", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentence".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"name":"s-name"}],"pos_sentences":[{"name":"s-name"}],"tag_type":"s-tag_type"}]}"#)), success: v(r#"{"id":"s-id","resultCode":"0403000","resultDesc":"success","sentence_id":"s-sentence_id"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_create_sentence().x_user_id("s-x-UserId").body_json(v(r#"{"category_id":"s-category_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"name":"s-name"}],"pos_sentences":[{"name":"s-name"}],"tag_type":"s-tag_type"}]}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_create_sentence().x_user_id("s-x-UserId").body_json(v(r#"{"sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"name":"s-name"}],"pos_sentences":[{"name":"s-name"}],"tag_type":"s-tag_type"}]}"#)).unwrap().send().await }, "category_id").await;
 }
 
 #[tokio::test]
@@ -2419,12 +2056,8 @@ async fn quality_inspection_delete_sensitive_word() {
         |c| async move {
             c.quality_inspection_delete_sensitive_word()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSensitiveWordBody>(v(
-                        r#"{"sw_id":"s-sw_id"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"sw_id":"s-sw_id"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2435,12 +2068,8 @@ async fn quality_inspection_delete_sensitive_word() {
         |c| async move {
             c.quality_inspection_delete_sensitive_word()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSensitiveWordBody>(v(
-                        r#"{}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2451,18 +2080,14 @@ async fn quality_inspection_delete_sensitive_word() {
 
 #[tokio::test]
 async fn quality_inspection_query_sensitive_word_detail() {
-    check_json(Case { op: "qualityInspection.querySensitiveWordDetail", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordDetail".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"sw_id":"s-sw_id"}"#)), success: v(r#"{"category_id":"s-category_id","exception":{"customer":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}],"staff":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}]},"resultCode":"0401000","resultDesc":"success","score":7,"sw_id":"s-sw_id","sw_name":"s-sw_name"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sensitive_word_detail().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordDetailBody>(v(r#"{"sw_id":"s-sw_id"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.querySensitiveWordDetail", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordDetail".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"sw_id":"s-sw_id"}"#)), success: v(r#"{"category_id":"s-category_id","exception":{"customer":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}],"staff":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}]},"resultCode":"0401000","resultDesc":"success","score":7,"sw_id":"s-sw_id","sw_name":"s-sw_name"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sensitive_word_detail().x_user_id("s-x-UserId").body_json(v(r#"{"sw_id":"s-sw_id"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.quality_inspection_query_sensitive_word_detail()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordDetailBody>(
-                        v(r#"{}"#),
-                    )
-                    .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2473,8 +2098,8 @@ async fn quality_inspection_query_sensitive_word_detail() {
 
 #[tokio::test]
 async fn quality_inspection_update_sensitive_word() {
-    check_json(Case { op: "qualityInspection.updateSensitiveWord", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveWord".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_id":"s-sw_id","sw_name":"s-sw_name"}"#)), success: v(r#"{"id":"s-id","resultCode":"0401000","resultDesc":"success","statusCode":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_id":"s-sw_id","sw_name":"s-sw_name"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_update_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_id":"s-sw_id"}"#)).unwrap()).send().await }, "sw_name").await;
+    check_json(Case { op: "qualityInspection.updateSensitiveWord", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveWord".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_id":"s-sw_id","sw_name":"s-sw_name"}"#)), success: v(r#"{"id":"s-id","resultCode":"0401000","resultDesc":"success","statusCode":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_sensitive_word().x_user_id("s-x-UserId").body_json(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_id":"s-sw_id","sw_name":"s-sw_name"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_update_sensitive_word().x_user_id("s-x-UserId").body_json(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_id":"s-sw_id"}"#)).unwrap().send().await }, "sw_name").await;
 }
 
 #[tokio::test]
@@ -2484,18 +2109,14 @@ async fn quality_inspection_query_sensitive_category_list() {
 
 #[tokio::test]
 async fn quality_inspection_query_sensitive_words_by_category_id() {
-    check_json(Case { op: "qualityInspection.querySensitiveWordsByCategoryId", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordsByCategoryId".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#)), success: v(r#"{"data":[{"category_id":"s-category_id","sw_id":"s-sw_id","sw_name":"s-sw_name"}],"paging":{"total":7},"resultCode":"0401000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sensitive_words_by_category_id().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordsByCategoryIdBody>(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.querySensitiveWordsByCategoryId", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordsByCategoryId".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#)), success: v(r#"{"data":[{"category_id":"s-category_id","sw_id":"s-sw_id","sw_name":"s-sw_name"}],"paging":{"total":7},"resultCode":"0401000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sensitive_words_by_category_id().x_user_id("s-x-UserId").body_json(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.quality_inspection_query_sensitive_words_by_category_id()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<
-                        cec_apifabric::generated::QualityInspectionQuerySensitiveWordsByCategoryIdBody,
-                    >(v(r#"{"limit":7,"page":7}"#))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"limit":7,"page":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2506,18 +2127,14 @@ async fn quality_inspection_query_sensitive_words_by_category_id() {
 
 #[tokio::test]
 async fn quality_inspection_query_sensitive_word_list() {
-    check_json(Case { op: "qualityInspection.querySensitiveWordList", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordList".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)), success: v(r#"{"data":[{"category_id":"s-category_id","sw_id":"s-sw_id","sw_name":"s-sw_name"}],"paging":{"total":7},"resultCode":"0401000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sensitive_word_list().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordListBody>(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.querySensitiveWordList", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordList".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)), success: v(r#"{"data":[{"category_id":"s-category_id","sw_id":"s-sw_id","sw_name":"s-sw_name"}],"paging":{"total":7},"resultCode":"0401000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sensitive_word_list().x_user_id("s-x-UserId").body_json(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.quality_inspection_query_sensitive_word_list()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordListBody>(v(
-                        r#"{"keyword":"s-keyword","limit":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"keyword":"s-keyword","limit":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2559,12 +2176,8 @@ async fn quality_inspection_create_sensitive_category() {
         |c| async move {
             c.quality_inspection_create_sensitive_category()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveCategoryBody>(
-                        v(r#"{"name":"s-name"}"#),
-                    )
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"name":"s-name"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2575,12 +2188,8 @@ async fn quality_inspection_create_sensitive_category() {
         |c| async move {
             c.quality_inspection_create_sensitive_category()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveCategoryBody>(
-                        v(r#"{}"#),
-                    )
-                    .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2620,12 +2229,8 @@ async fn quality_inspection_update_sensitive_category() {
         |c| async move {
             c.quality_inspection_update_sensitive_category()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveCategoryBody>(
-                        v(r#"{"category_id":"s-category_id","name":"s-name"}"#),
-                    )
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"category_id":"s-category_id","name":"s-name"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2636,12 +2241,8 @@ async fn quality_inspection_update_sensitive_category() {
         |c| async move {
             c.quality_inspection_update_sensitive_category()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveCategoryBody>(
-                        v(r#"{"category_id":"s-category_id"}"#),
-                    )
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"category_id":"s-category_id"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2652,14 +2253,61 @@ async fn quality_inspection_update_sensitive_category() {
 
 #[tokio::test]
 async fn quality_inspection_move_sensitive_word_to_category() {
-    check_json(Case { op: "qualityInspection.moveSensitiveWordToCategory", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/moveSensitiveWordToCategory".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","sensitiveWordIds":"s-sensitiveWordIds"}"#)), success: v(r#"{"resultCode":"0401000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_move_sensitive_word_to_category().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSensitiveWordToCategoryBody>(v(r#"{"category_id":"s-category_id","sensitiveWordIds":"s-sensitiveWordIds"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_move_sensitive_word_to_category().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSensitiveWordToCategoryBody>(v(r#"{"sensitiveWordIds":"s-sensitiveWordIds"}"#)).unwrap()).send().await }, "category_id").await;
+    check_json(
+        Case {
+            op: "qualityInspection.moveSensitiveWordToCategory",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/moveSensitiveWordToCategory".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"category_id":"s-category_id","sensitiveWordIds":"s-sensitiveWordIds"}"#)),
+            success: v(r#"{"resultCode":"0401000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_move_sensitive_word_to_category()
+                .x_user_id("s-x-UserId")
+                .body_json(v(r#"{"category_id":"s-category_id","sensitiveWordIds":"s-sensitiveWordIds"}"#))
+                .unwrap()
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_move_sensitive_word_to_category()
+                .x_user_id("s-x-UserId")
+                .body_json(v(r#"{"sensitiveWordIds":"s-sensitiveWordIds"}"#))
+                .unwrap()
+                .send()
+                .await
+        },
+        "category_id",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn quality_inspection_create_sensitive_word() {
-    check_json(Case { op: "qualityInspection.createSensitiveWord", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveWord".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_name":"s-sw_name"}"#)), success: v(r#"{"resultCode":"0401000","resultDesc":"success","sw_id":"s-sw_id"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_create_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_name":"s-sw_name"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_create_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7}"#)).unwrap()).send().await }, "sw_name").await;
+    check_json(Case { op: "qualityInspection.createSensitiveWord", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveWord".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_name":"s-sw_name"}"#)), success: v(r#"{"resultCode":"0401000","resultDesc":"success","sw_id":"s-sw_id"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_create_sensitive_word().x_user_id("s-x-UserId").body_json(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_name":"s-sw_name"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_create_sensitive_word().x_user_id("s-x-UserId").body_json(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7}"#)).unwrap().send().await }, "sw_name").await;
 }
 
 #[tokio::test]
@@ -2693,12 +2341,8 @@ async fn quality_inspection_delete_sensitive_category() {
         |c| async move {
             c.quality_inspection_delete_sensitive_category()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSensitiveCategoryBody>(
-                        v(r#"{"category_id":"s-category_id"}"#),
-                    )
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"category_id":"s-category_id"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2709,12 +2353,8 @@ async fn quality_inspection_delete_sensitive_category() {
         |c| async move {
             c.quality_inspection_delete_sensitive_category()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSensitiveCategoryBody>(
-                        v(r#"{}"#),
-                    )
-                    .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2725,24 +2365,20 @@ async fn quality_inspection_delete_sensitive_category() {
 
 #[tokio::test]
 async fn quality_inspection_update_sentence_group() {
-    check_json(Case { op: "qualityInspection.updateSentenceGroup", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateSentenceGroup".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"SGType":"must","dialogue_flow_id":"s-dialogue_flow_id","position":"any","position_distance":7,"role":"any","sentences":["s-item"],"sg_id":"s-sg_id","sg_name":"s-sg_name"}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceGroupBody>(v(r#"{"SGType":"must","dialogue_flow_id":"s-dialogue_flow_id","position":"any","position_distance":7,"role":"any","sentences":["s-item"],"sg_id":"s-sg_id","sg_name":"s-sg_name"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_update_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceGroupBody>(v(r#"{"SGType":"must","dialogue_flow_id":"s-dialogue_flow_id","position":"any","position_distance":7,"role":"not-a-documented-value","sentences":["s-item"],"sg_id":"s-sg_id","sg_name":"s-sg_name"}"#)).unwrap()).send().await }, "role").await;
+    check_json(Case { op: "qualityInspection.updateSentenceGroup", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateSentenceGroup".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"SGType":"must","dialogue_flow_id":"s-dialogue_flow_id","position":"any","position_distance":7,"role":"any","sentences":["s-item"],"sg_id":"s-sg_id","sg_name":"s-sg_name"}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_sentence_group().x_user_id("s-x-UserId").body_json(v(r#"{"SGType":"must","dialogue_flow_id":"s-dialogue_flow_id","position":"any","position_distance":7,"role":"any","sentences":["s-item"],"sg_id":"s-sg_id","sg_name":"s-sg_name"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_update_sentence_group().x_user_id("s-x-UserId").body_json(v(r#"{"SGType":"must","dialogue_flow_id":"s-dialogue_flow_id","position":"any","position_distance":7,"role":"not-a-documented-value","sentences":["s-item"],"sg_id":"s-sg_id","sg_name":"s-sg_name"}"#)).unwrap().send().await }, "role").await;
 }
 
 #[tokio::test]
 async fn quality_inspection_get_sentence_group() {
-    check_json(Case { op: "qualityInspection.getSentenceGroup", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getSentenceGroup".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"sg_id":"s-any"}"#)), success: v(r#"{"SGType":"s-SGType","dialogueFlowId":"s-dialogueFlowId","position":"s-position","position_distance":"s-position_distance","resultCode":"0405000","resultDesc":"success","role":"s-role","sentences":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}],"sg_id":"s-sg_id"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_get_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetSentenceGroupBody>(v(r#"{"sg_id":"s-any"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.getSentenceGroup", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getSentenceGroup".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"sg_id":"s-any"}"#)), success: v(r#"{"SGType":"s-SGType","dialogueFlowId":"s-dialogueFlowId","position":"s-position","position_distance":"s-position_distance","resultCode":"0405000","resultDesc":"success","role":"s-role","sentences":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}],"sg_id":"s-sg_id"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_get_sentence_group().x_user_id("s-x-UserId").body_json(v(r#"{"sg_id":"s-any"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.quality_inspection_get_sentence_group()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetSentenceGroupBody>(v(
-                        r#"{}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2782,12 +2418,8 @@ async fn quality_inspection_delete_sentence_group() {
         |c| async move {
             c.quality_inspection_delete_sentence_group()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceGroupBody>(v(
-                        r#"{"sg_id":"s-sg_id"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"sg_id":"s-sg_id"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2798,12 +2430,8 @@ async fn quality_inspection_delete_sentence_group() {
         |c| async move {
             c.quality_inspection_delete_sentence_group()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceGroupBody>(v(
-                        r#"{}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2843,12 +2471,8 @@ async fn quality_inspection_delete_conversation_flow() {
         |c| async move {
             c.quality_inspection_delete_conversation_flow()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteConversationFlowBody>(v(
-                        r#"{"flow_id":"s-flow_id"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"flow_id":"s-flow_id"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2859,12 +2483,8 @@ async fn quality_inspection_delete_conversation_flow() {
         |c| async move {
             c.quality_inspection_delete_conversation_flow()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteConversationFlowBody>(v(
-                        r#"{}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2875,8 +2495,8 @@ async fn quality_inspection_delete_conversation_flow() {
 
 #[tokio::test]
 async fn quality_inspection_add_sentence_group() {
-    check_json(Case { op: "qualityInspection.addSentenceGroup", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addSentenceGroup".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"SGType":"must","dialogue_flow_id":"s-dialogue_flow_id","position":"any","role":"any","sentences":["s-item"],"sg_name":"s-sg_name"}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_add_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSentenceGroupBody>(v(r#"{"SGType":"must","dialogue_flow_id":"s-dialogue_flow_id","position":"any","role":"any","sentences":["s-item"],"sg_name":"s-sg_name"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_add_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSentenceGroupBody>(v(r#"{"SGType":"must","dialogue_flow_id":"s-dialogue_flow_id","position":"any","role":"not-a-documented-value","sentences":["s-item"],"sg_name":"s-sg_name"}"#)).unwrap()).send().await }, "role").await;
+    check_json(Case { op: "qualityInspection.addSentenceGroup", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addSentenceGroup".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"SGType":"must","dialogue_flow_id":"s-dialogue_flow_id","position":"any","role":"any","sentences":["s-item"],"sg_name":"s-sg_name"}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_add_sentence_group().x_user_id("s-x-UserId").body_json(v(r#"{"SGType":"must","dialogue_flow_id":"s-dialogue_flow_id","position":"any","role":"any","sentences":["s-item"],"sg_name":"s-sg_name"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_add_sentence_group().x_user_id("s-x-UserId").body_json(v(r#"{"SGType":"must","dialogue_flow_id":"s-dialogue_flow_id","position":"any","role":"not-a-documented-value","sentences":["s-item"],"sg_name":"s-sg_name"}"#)).unwrap().send().await }, "role").await;
 }
 
 #[tokio::test]
@@ -2910,12 +2530,10 @@ async fn quality_inspection_add_conversation_flow() {
         |c| async move {
             c.quality_inspection_add_conversation_flow()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddConversationFlowBody>(v(
-                        r#"{"expression":"s-expression","flow_name":"s-flow_name","min":7,"rule_id":"s-rule_id"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(
+                    r#"{"expression":"s-expression","flow_name":"s-flow_name","min":7,"rule_id":"s-rule_id"}"#,
+                ))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2926,16 +2544,12 @@ async fn quality_inspection_add_conversation_flow() {
         |c| async move {
             c.quality_inspection_add_conversation_flow()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddConversationFlowBody>(
-                        cec_core::test_util::set_at(
-                            v(r#"{"expression":"s-expression","flow_name":"","min":7,"rule_id":"s-rule_id"}"#),
-                            &["flow_name"],
-                            json!("x".repeat(129)),
-                        ),
-                    )
-                    .unwrap(),
-                )
+                .body_json(cec_core::test_util::set_at(
+                    v(r#"{"expression":"s-expression","flow_name":"","min":7,"rule_id":"s-rule_id"}"#),
+                    &["flow_name"],
+                    json!("x".repeat(129)),
+                ))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2946,24 +2560,20 @@ async fn quality_inspection_add_conversation_flow() {
 
 #[tokio::test]
 async fn quality_inspection_update_conversation_flow() {
-    check_json(Case { op: "qualityInspection.updateConversationFlow", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateConversationFlow".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"expression":"s-expression","flow_id":"s-flow_id","flow_name":"s-flow_name","min":7,"rule_id":"s-rule_id","sentence_groups":["s-item"]}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_conversation_flow().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateConversationFlowBody>(v(r#"{"expression":"s-expression","flow_id":"s-flow_id","flow_name":"s-flow_name","min":7,"rule_id":"s-rule_id","sentence_groups":["s-item"]}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_update_conversation_flow().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateConversationFlowBody>(cec_core::test_util::set_at(v(r#"{"expression":"s-expression","flow_id":"s-flow_id","flow_name":"","min":7,"rule_id":"s-rule_id","sentence_groups":["s-item"]}"#), &["flow_name"], json!("x".repeat(129)))).unwrap()).send().await }, "flow_name").await;
+    check_json(Case { op: "qualityInspection.updateConversationFlow", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateConversationFlow".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"expression":"s-expression","flow_id":"s-flow_id","flow_name":"s-flow_name","min":7,"rule_id":"s-rule_id","sentence_groups":["s-item"]}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_conversation_flow().x_user_id("s-x-UserId").body_json(v(r#"{"expression":"s-expression","flow_id":"s-flow_id","flow_name":"s-flow_name","min":7,"rule_id":"s-rule_id","sentence_groups":["s-item"]}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_update_conversation_flow().x_user_id("s-x-UserId").body_json(cec_core::test_util::set_at(v(r#"{"expression":"s-expression","flow_id":"s-flow_id","flow_name":"","min":7,"rule_id":"s-rule_id","sentence_groups":["s-item"]}"#), &["flow_name"], json!("x".repeat(129)))).unwrap().send().await }, "flow_name").await;
 }
 
 #[tokio::test]
 async fn quality_inspection_get_conversation_flow() {
-    check_json(Case { op: "qualityInspection.getConversationFlow", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getConversationFlow".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"flow_id":"s-flow_id"}"#)), success: v(r#"{"expression":"s-expression","flow_id":"s-flow_id","flow_name":"s-flow_name","min":"s-min","resultCode":"0405000","resultDesc":"success","sentence_groups":[{"sg_id":"s-sg_id"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_get_conversation_flow().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetConversationFlowBody>(v(r#"{"flow_id":"s-flow_id"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.getConversationFlow", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getConversationFlow".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"flow_id":"s-flow_id"}"#)), success: v(r#"{"expression":"s-expression","flow_id":"s-flow_id","flow_name":"s-flow_name","min":"s-min","resultCode":"0405000","resultDesc":"success","sentence_groups":[{"sg_id":"s-sg_id"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_get_conversation_flow().x_user_id("s-x-UserId").body_json(v(r#"{"flow_id":"s-flow_id"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.quality_inspection_get_conversation_flow()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetConversationFlowBody>(v(
-                        r#"{}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2974,14 +2584,14 @@ async fn quality_inspection_get_conversation_flow() {
 
 #[tokio::test]
 async fn quality_inspection_add_rule() {
-    check_json(Case { op: "qualityInspection.addRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"description":"s-description","method":"positive","min":7,"other":{"call_end":7,"call_from":7},"rule_name":"s-rule_name","score":7,"score_type":"valid","severity":"normal"}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success","rule_id":"s-rule_id"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_add_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddRuleBody>(v(r#"{"description":"s-description","method":"positive","min":7,"other":{"call_end":7,"call_from":7},"rule_name":"s-rule_name","score":7,"score_type":"valid","severity":"normal"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_add_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddRuleBody>(cec_core::test_util::set_at(v(r#"{"description":"","method":"positive","min":7,"other":{"call_end":7,"call_from":7},"rule_name":"s-rule_name","score":7,"score_type":"valid","severity":"normal"}"#), &["description"], json!("x".repeat(1025)))).unwrap()).send().await }, "description").await;
+    check_json(Case { op: "qualityInspection.addRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"description":"s-description","method":"positive","min":7,"other":{"call_end":7,"call_from":7},"rule_name":"s-rule_name","score":7,"score_type":"valid","severity":"normal"}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success","rule_id":"s-rule_id"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_add_rule().x_user_id("s-x-UserId").body_json(v(r#"{"description":"s-description","method":"positive","min":7,"other":{"call_end":7,"call_from":7},"rule_name":"s-rule_name","score":7,"score_type":"valid","severity":"normal"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_add_rule().x_user_id("s-x-UserId").body_json(cec_core::test_util::set_at(v(r#"{"description":"","method":"positive","min":7,"other":{"call_end":7,"call_from":7},"rule_name":"s-rule_name","score":7,"score_type":"valid","severity":"normal"}"#), &["description"], json!("x".repeat(1025)))).unwrap().send().await }, "description").await;
 }
 
 #[tokio::test]
 async fn quality_inspection_update_rule() {
-    check_json(Case { op: "qualityInspection.updateRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"description":"s-description","method":"positive","min":7,"other":{"call_end":7,"call_from":7},"rule_id":"s-rule_id","rule_name":"s-rule_name","score":7,"score_type":"valid","severity":"normal"}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateRuleBody>(v(r#"{"description":"s-description","method":"positive","min":7,"other":{"call_end":7,"call_from":7},"rule_id":"s-rule_id","rule_name":"s-rule_name","score":7,"score_type":"valid","severity":"normal"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_update_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateRuleBody>(v(r#"{"description":"s-description","method":"positive","min":7,"other":{"call_end":7,"call_from":7},"rule_id":"s-rule_id","rule_name":"s-rule_name","score":7,"score_type":"valid","severity":"not-a-documented-value"}"#)).unwrap()).send().await }, "severity").await;
+    check_json(Case { op: "qualityInspection.updateRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"description":"s-description","method":"positive","min":7,"other":{"call_end":7,"call_from":7},"rule_id":"s-rule_id","rule_name":"s-rule_name","score":7,"score_type":"valid","severity":"normal"}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_rule().x_user_id("s-x-UserId").body_json(v(r#"{"description":"s-description","method":"positive","min":7,"other":{"call_end":7,"call_from":7},"rule_id":"s-rule_id","rule_name":"s-rule_name","score":7,"score_type":"valid","severity":"normal"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_update_rule().x_user_id("s-x-UserId").body_json(v(r#"{"description":"s-description","method":"positive","min":7,"other":{"call_end":7,"call_from":7},"rule_id":"s-rule_id","rule_name":"s-rule_name","score":7,"score_type":"valid","severity":"not-a-documented-value"}"#)).unwrap().send().await }, "severity").await;
 }
 
 #[tokio::test]
@@ -3015,12 +2625,8 @@ async fn quality_inspection_delete_rule() {
         |c| async move {
             c.quality_inspection_delete_rule()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteRuleBody>(v(
-                        r#"{"rule_id":"s-rule_id"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"rule_id":"s-rule_id"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3029,14 +2635,7 @@ async fn quality_inspection_delete_rule() {
     check_refused(
         client,
         |c| async move {
-            c.quality_inspection_delete_rule()
-                .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteRuleBody>(v(r#"{}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
+            c.quality_inspection_delete_rule().x_user_id("s-x-UserId").body_json(v(r#"{}"#)).unwrap().send().await
         },
         "rule_id",
     )
@@ -3045,18 +2644,11 @@ async fn quality_inspection_delete_rule() {
 
 #[tokio::test]
 async fn quality_inspection_get_one_rule() {
-    check_json(Case { op: "qualityInspection.getOneRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getOneRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"rule_id":"s-rule_id"}"#)), success: v(r#"{"completeness":{"hasConversationFlow":true,"hasDescription":true,"ruleComplete":true,"sentenceComplete":true},"description":"s-description","flows":[{"flow_id":"s-flow_id","flow_name":"s-flow_name"}],"method":"s-method","min":"s-min","other":{"call_end":7,"call_from":7},"resultCode":"0405000","resultDesc":"success","rule_id":"s-rule_id","rule_name":"s-rule_name","score":"s-score","severity":"s-severity"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_get_one_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetOneRuleBody>(v(r#"{"rule_id":"s-rule_id"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.getOneRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getOneRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"rule_id":"s-rule_id"}"#)), success: v(r#"{"completeness":{"hasConversationFlow":true,"hasDescription":true,"ruleComplete":true,"sentenceComplete":true},"description":"s-description","flows":[{"flow_id":"s-flow_id","flow_name":"s-flow_name"}],"method":"s-method","min":"s-min","other":{"call_end":7,"call_from":7},"resultCode":"0405000","resultDesc":"success","rule_id":"s-rule_id","rule_name":"s-rule_name","score":"s-score","severity":"s-severity"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_get_one_rule().x_user_id("s-x-UserId").body_json(v(r#"{"rule_id":"s-rule_id"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
-            c.quality_inspection_get_one_rule()
-                .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetOneRuleBody>(v(r#"{}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
+            c.quality_inspection_get_one_rule().x_user_id("s-x-UserId").body_json(v(r#"{}"#)).unwrap().send().await
         },
         "rule_id",
     )
@@ -3065,18 +2657,14 @@ async fn quality_inspection_get_one_rule() {
 
 #[tokio::test]
 async fn quality_inspection_query_rules() {
-    check_json(Case { op: "qualityInspection.queryRules", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/queryRules".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"incompleteOnly":true,"keyword":"s-keyword","limit":7,"page":7}"#)), success: v(r#"{"data":[{"completeness":{"hasConversationFlow":true,"hasDescription":true,"ruleComplete":true,"sentenceComplete":true},"description":"s-description","flows":[{"dialogRuleId":"s-dialogRuleId","expression":"s-expression","id":"s-id","min":7,"name":"s-name","tenantId":"s-tenantId"}],"rule_id":"s-rule_id","rule_name":"s-rule_name","score":"s-score"}],"paging":{"total":7},"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_rules().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryRulesBody>(v(r#"{"incompleteOnly":true,"keyword":"s-keyword","limit":7,"page":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.queryRules", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/queryRules".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"incompleteOnly":true,"keyword":"s-keyword","limit":7,"page":7}"#)), success: v(r#"{"data":[{"completeness":{"hasConversationFlow":true,"hasDescription":true,"ruleComplete":true,"sentenceComplete":true},"description":"s-description","flows":[{"dialogRuleId":"s-dialogRuleId","expression":"s-expression","id":"s-id","min":7,"name":"s-name","tenantId":"s-tenantId"}],"rule_id":"s-rule_id","rule_name":"s-rule_name","score":"s-score"}],"paging":{"total":7},"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_rules().x_user_id("s-x-UserId").body_json(v(r#"{"incompleteOnly":true,"keyword":"s-keyword","limit":7,"page":7}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.quality_inspection_query_rules()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryRulesBody>(v(
-                        r#"{"incompleteOnly":true,"keyword":"s-keyword","page":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"incompleteOnly":true,"keyword":"s-keyword","page":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3116,12 +2704,8 @@ async fn quality_inspection_get_interposal_rule_by_id() {
         |c| async move {
             c.quality_inspection_get_interposal_rule_by_id()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetInterposalRuleByIdBody>(v(
-                        r#"{"interposal_id":"s-interposal_id"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"interposal_id":"s-interposal_id"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3132,12 +2716,8 @@ async fn quality_inspection_get_interposal_rule_by_id() {
         |c| async move {
             c.quality_inspection_get_interposal_rule_by_id()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetInterposalRuleByIdBody>(v(
-                        r#"{}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3177,12 +2757,8 @@ async fn quality_inspection_query_interposal_rules() {
         |c| async move {
             c.quality_inspection_query_interposal_rules()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryInterposalRulesBody>(v(
-                        r#"{"keyword":"s-keyword","limit":7,"page":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3193,12 +2769,8 @@ async fn quality_inspection_query_interposal_rules() {
         |c| async move {
             c.quality_inspection_query_interposal_rules()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryInterposalRulesBody>(v(
-                        r#"{"keyword":"s-keyword","page":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"keyword":"s-keyword","page":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3238,12 +2810,8 @@ async fn quality_inspection_delete_interposal_rule() {
         |c| async move {
             c.quality_inspection_delete_interposal_rule()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteInterposalRuleBody>(v(
-                        r#"{"interposal_id":"s-interposal_id"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"interposal_id":"s-interposal_id"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3254,12 +2822,8 @@ async fn quality_inspection_delete_interposal_rule() {
         |c| async move {
             c.quality_inspection_delete_interposal_rule()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteInterposalRuleBody>(v(
-                        r#"{}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3299,12 +2863,10 @@ async fn quality_inspection_add_interposal_rule() {
         |c| async move {
             c.quality_inspection_add_interposal_rule()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddInterposalRuleBody>(v(
-                        r#"{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(
+                    r#"{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}"#,
+                ))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3315,12 +2877,8 @@ async fn quality_inspection_add_interposal_rule() {
         |c| async move {
             c.quality_inspection_add_interposal_rule()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddInterposalRuleBody>(v(
-                        r#"{"other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3331,18 +2889,18 @@ async fn quality_inspection_add_interposal_rule() {
 
 #[tokio::test]
 async fn quality_inspection_update_interposal_rule() {
-    check_json(Case { op: "qualityInspection.updateInterposalRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/updateInterposalRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"interposal_id":"s-interposal_id","name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_interposal_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateInterposalRuleBody>(v(r#"{"interposal_id":"s-interposal_id","name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_update_interposal_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateInterposalRuleBody>(v(r#"{"interposal_id":"s-interposal_id","name":"s-name","other":{"call_end":7,"call_from":7},"seconds":7,"times":7}"#)).unwrap()).send().await }, "score").await;
+    check_json(Case { op: "qualityInspection.updateInterposalRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/updateInterposalRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"interposal_id":"s-interposal_id","name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_interposal_rule().x_user_id("s-x-UserId").body_json(v(r#"{"interposal_id":"s-interposal_id","name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_update_interposal_rule().x_user_id("s-x-UserId").body_json(v(r#"{"interposal_id":"s-interposal_id","name":"s-name","other":{"call_end":7,"call_from":7},"seconds":7,"times":7}"#)).unwrap().send().await }, "score").await;
 }
 
 #[tokio::test]
 async fn quality_inspection_create_silence_rule() {
-    check_json(Case { op: "qualityInspection.createSilenceRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/createSilenceRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"exception":{"after":{"customer":["s-item"],"staff":["s-item"]},"before":{"customer":["s-item"],"staff":["s-item"]}},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success","silence_id":"s-silence_id"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"HTTP 409 rule name already exists","resultDesc":"simulated failure"}"#), code: "HTTP 409 rule name already exists", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_create_silence_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSilenceRuleBody>(v(r#"{"exception":{"after":{"customer":["s-item"],"staff":["s-item"]},"before":{"customer":["s-item"],"staff":["s-item"]}},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.createSilenceRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/createSilenceRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"exception":{"after":{"customer":["s-item"],"staff":["s-item"]},"before":{"customer":["s-item"],"staff":["s-item"]}},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success","silence_id":"s-silence_id"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"HTTP 409 rule name already exists","resultDesc":"simulated failure"}"#), code: "HTTP 409 rule name already exists", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_create_silence_rule().x_user_id("s-x-UserId").body_json(v(r#"{"exception":{"after":{"customer":["s-item"],"staff":["s-item"]},"before":{"customer":["s-item"],"staff":["s-item"]}},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}}"#)).unwrap().send().await }).await;
 }
 
 #[tokio::test]
 async fn quality_inspection_update_silence_rule() {
-    check_json(Case { op: "qualityInspection.updateSilenceRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/updateSilenceRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"exception":{"after":{"customer":["s-item"],"staff":["s-item"]},"before":{"customer":["s-item"],"staff":["s-item"]}},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"silence_id":"s-silence_id","times":7}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_silence_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSilenceRuleBody>(v(r#"{"exception":{"after":{"customer":["s-item"],"staff":["s-item"]},"before":{"customer":["s-item"],"staff":["s-item"]}},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"silence_id":"s-silence_id","times":7}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.updateSilenceRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/updateSilenceRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"exception":{"after":{"customer":["s-item"],"staff":["s-item"]},"before":{"customer":["s-item"],"staff":["s-item"]}},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"silence_id":"s-silence_id","times":7}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_silence_rule().x_user_id("s-x-UserId").body_json(v(r#"{"exception":{"after":{"customer":["s-item"],"staff":["s-item"]},"before":{"customer":["s-item"],"staff":["s-item"]}},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"silence_id":"s-silence_id","times":7}}"#)).unwrap().send().await }).await;
 }
 
 #[tokio::test]
@@ -3376,12 +2934,8 @@ async fn quality_inspection_delete_silence_rule() {
         |c| async move {
             c.quality_inspection_delete_silence_rule()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSilenceRuleBody>(v(
-                        r#"{"silence_id":"s-silence_id"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"silence_id":"s-silence_id"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3392,12 +2946,8 @@ async fn quality_inspection_delete_silence_rule() {
         |c| async move {
             c.quality_inspection_delete_silence_rule()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSilenceRuleBody>(v(
-                        r#"{}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3408,18 +2958,14 @@ async fn quality_inspection_delete_silence_rule() {
 
 #[tokio::test]
 async fn quality_inspection_query_silence_rule() {
-    check_json(Case { op: "qualityInspection.querySilenceRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/querySilenceRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"silence_id":"s-silence_id"}"#)), success: v(r#"{"exception":{"after":{"customer":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}],"staff":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}]},"before":{"customer":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}],"staff":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}]}},"resultCode":"0405000","resultDesc":"success","setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":"s-score","seconds":"s-seconds","silence_id":"s-silence_id","times":"s-times"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_silence_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySilenceRuleBody>(v(r#"{"silence_id":"s-silence_id"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.querySilenceRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/querySilenceRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"silence_id":"s-silence_id"}"#)), success: v(r#"{"exception":{"after":{"customer":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}],"staff":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}]},"before":{"customer":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}],"staff":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}]}},"resultCode":"0405000","resultDesc":"success","setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":"s-score","seconds":"s-seconds","silence_id":"s-silence_id","times":"s-times"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_silence_rule().x_user_id("s-x-UserId").body_json(v(r#"{"silence_id":"s-silence_id"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.quality_inspection_query_silence_rule()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySilenceRuleBody>(v(
-                        r#"{}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3430,18 +2976,14 @@ async fn quality_inspection_query_silence_rule() {
 
 #[tokio::test]
 async fn quality_inspection_add_speed_rule() {
-    check_json(Case { op: "qualityInspection.addSpeedRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/addSpeedRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success","speed_id":"s-speed_id"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_add_speed_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSpeedRuleBody>(v(r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.addSpeedRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/addSpeedRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success","speed_id":"s-speed_id"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_add_speed_rule().x_user_id("s-x-UserId").body_json(v(r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7}}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.quality_inspection_add_speed_rule()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSpeedRuleBody>(v(
-                        r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}}}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}}}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3452,18 +2994,14 @@ async fn quality_inspection_add_speed_rule() {
 
 #[tokio::test]
 async fn quality_inspection_update_speed_rule() {
-    check_json(Case { op: "qualityInspection.updateSpeedRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/updateSpeedRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"speed_id":"s-speed_id"}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_speed_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSpeedRuleBody>(v(r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"speed_id":"s-speed_id"}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.updateSpeedRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/updateSpeedRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"speed_id":"s-speed_id"}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_speed_rule().x_user_id("s-x-UserId").body_json(v(r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"speed_id":"s-speed_id"}}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.quality_inspection_update_speed_rule()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSpeedRuleBody>(v(
-                        r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}}}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}}}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3503,12 +3041,8 @@ async fn quality_inspection_delete_speed_rule() {
         |c| async move {
             c.quality_inspection_delete_speed_rule()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSpeedRuleBody>(v(
-                        r#"{"speed_id":"s-speed_id"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"speed_id":"s-speed_id"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3517,16 +3051,7 @@ async fn quality_inspection_delete_speed_rule() {
     check_refused(
         client,
         |c| async move {
-            c.quality_inspection_delete_speed_rule()
-                .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSpeedRuleBody>(v(
-                        r#"{}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.quality_inspection_delete_speed_rule().x_user_id("s-x-UserId").body_json(v(r#"{}"#)).unwrap().send().await
         },
         "speed_id",
     )
@@ -3535,18 +3060,14 @@ async fn quality_inspection_delete_speed_rule() {
 
 #[tokio::test]
 async fn quality_inspection_query_speed_rule_by_id() {
-    check_json(Case { op: "qualityInspection.querySpeedRuleById", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRuleById".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"speed_id":"s-speed_id"}"#)), success: v(r#"{"exception":{"over":{"customer":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}]},"under":{"customer":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}]}},"resultCode":"0405000","resultDesc":"success","setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"speed_id":"s-speed_id"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_speed_rule_by_id().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRuleByIdBody>(v(r#"{"speed_id":"s-speed_id"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.querySpeedRuleById", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRuleById".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"speed_id":"s-speed_id"}"#)), success: v(r#"{"exception":{"over":{"customer":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}]},"under":{"customer":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}]}},"resultCode":"0405000","resultDesc":"success","setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"speed_id":"s-speed_id"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_speed_rule_by_id().x_user_id("s-x-UserId").body_json(v(r#"{"speed_id":"s-speed_id"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.quality_inspection_query_speed_rule_by_id()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRuleByIdBody>(v(
-                        r#"{}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3557,18 +3078,14 @@ async fn quality_inspection_query_speed_rule_by_id() {
 
 #[tokio::test]
 async fn quality_inspection_query_speed_rules() {
-    check_json(Case { op: "qualityInspection.querySpeedRules", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRules".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)), success: v(r#"{"data":[{"max":7,"min":7,"name":"s-name","score":7,"speed_id":"s-speed_id"}],"paging":{"total":7},"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_speed_rules().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRulesBody>(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.querySpeedRules", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRules".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)), success: v(r#"{"data":[{"max":7,"min":7,"name":"s-name","score":7,"speed_id":"s-speed_id"}],"paging":{"total":7},"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_speed_rules().x_user_id("s-x-UserId").body_json(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.quality_inspection_query_speed_rules()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRulesBody>(v(
-                        r#"{"keyword":"s-keyword","page":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"keyword":"s-keyword","page":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3608,12 +3125,8 @@ async fn quality_inspection_delete_scenario() {
         |c| async move {
             c.quality_inspection_delete_scenario()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteScenarioBody>(v(
-                        r#"{"group_id":"s-group_id"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"group_id":"s-group_id"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3622,14 +3135,7 @@ async fn quality_inspection_delete_scenario() {
     check_refused(
         client,
         |c| async move {
-            c.quality_inspection_delete_scenario()
-                .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteScenarioBody>(v(r#"{}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
+            c.quality_inspection_delete_scenario().x_user_id("s-x-UserId").body_json(v(r#"{}"#)).unwrap().send().await
         },
         "group_id",
     )
@@ -3638,18 +3144,16 @@ async fn quality_inspection_delete_scenario() {
 
 #[tokio::test]
 async fn quality_inspection_create_scenario() {
-    check_json(Case { op: "qualityInspection.createScenario", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/createScenario".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"description":"s-description","group_name":"s-group_name","ignore_sensitive":7,"other":{"call_end":7,"call_from":7}}"#)), success: v(r#"{"resultCode":"0406000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_create_scenario().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateScenarioBody>(v(r#"{"description":"s-description","group_name":"s-group_name","ignore_sensitive":7,"other":{"call_end":7,"call_from":7}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.createScenario", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/createScenario".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"description":"s-description","group_name":"s-group_name","ignore_sensitive":7,"other":{"call_end":7,"call_from":7}}"#)), success: v(r#"{"resultCode":"0406000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_create_scenario().x_user_id("s-x-UserId").body_json(v(r#"{"description":"s-description","group_name":"s-group_name","ignore_sensitive":7,"other":{"call_end":7,"call_from":7}}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.quality_inspection_create_scenario()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateScenarioBody>(v(
-                        r#"{"description":"s-description","ignore_sensitive":7,"other":{"call_end":7,"call_from":7}}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(
+                    r#"{"description":"s-description","ignore_sensitive":7,"other":{"call_end":7,"call_from":7}}"#,
+                ))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3660,24 +3164,22 @@ async fn quality_inspection_create_scenario() {
 
 #[tokio::test]
 async fn quality_inspection_query_all_scenario() {
-    check_json(Case { op: "qualityInspection.queryAllScenario", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/queryAllScenario".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"endTime":"s-endTime","limit":7,"page":7,"scenarioName":"s-scenarioName","scenarioStatus":"s-scenarioStatus","startTime":"s-startTime"}"#)), success: v(r#"{"data":[{"create_time":7,"description":"s-description","group_id":"s-group_id","group_name":"s-group_name","ignore_sensitive":7,"interaction_type":7,"is_enable":7,"other":{"call_end":7,"call_from":7},"rule_count":7}],"resultCode":"0406000","resultDesc":"success","total":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_all_scenario().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAllScenarioBody>(v(r#"{"endTime":"s-endTime","limit":7,"page":7,"scenarioName":"s-scenarioName","scenarioStatus":"s-scenarioStatus","startTime":"s-startTime"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_query_all_scenario().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAllScenarioBody>(v(r#"{"endTime":"s-endTime","page":7,"scenarioName":"s-scenarioName","scenarioStatus":"s-scenarioStatus","startTime":"s-startTime"}"#)).unwrap()).send().await }, "limit").await;
+    check_json(Case { op: "qualityInspection.queryAllScenario", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/queryAllScenario".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"endTime":"s-endTime","limit":7,"page":7,"scenarioName":"s-scenarioName","scenarioStatus":"s-scenarioStatus","startTime":"s-startTime"}"#)), success: v(r#"{"data":[{"create_time":7,"description":"s-description","group_id":"s-group_id","group_name":"s-group_name","ignore_sensitive":7,"interaction_type":7,"is_enable":7,"other":{"call_end":7,"call_from":7},"rule_count":7}],"resultCode":"0406000","resultDesc":"success","total":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_all_scenario().x_user_id("s-x-UserId").body_json(v(r#"{"endTime":"s-endTime","limit":7,"page":7,"scenarioName":"s-scenarioName","scenarioStatus":"s-scenarioStatus","startTime":"s-startTime"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_query_all_scenario().x_user_id("s-x-UserId").body_json(v(r#"{"endTime":"s-endTime","page":7,"scenarioName":"s-scenarioName","scenarioStatus":"s-scenarioStatus","startTime":"s-startTime"}"#)).unwrap().send().await }, "limit").await;
 }
 
 #[tokio::test]
 async fn quality_inspection_appoint_quality_task() {
-    check_json(Case { op: "qualityInspection.appointQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/appointQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"isTakeEffect":7,"qualityTaskId":7,"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7}"#)), success: v(r#"{"resultCode":"0409000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_appoint_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppointQualityTaskBody>(v(r#"{"isTakeEffect":7,"qualityTaskId":7,"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.appointQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/appointQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"isTakeEffect":7,"qualityTaskId":7,"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7}"#)), success: v(r#"{"resultCode":"0409000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_appoint_quality_task().x_user_id("s-x-UserId").body_json(v(r#"{"isTakeEffect":7,"qualityTaskId":7,"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.quality_inspection_appoint_quality_task()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppointQualityTaskBody>(v(
-                        r#"{"isTakeEffect":7,"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(
+                    r#"{"isTakeEffect":7,"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7}"#,
+                ))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3717,12 +3219,8 @@ async fn quality_inspection_take_effect_quality_task() {
         |c| async move {
             c.quality_inspection_take_effect_quality_task()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionTakeEffectQualityTaskBody>(v(
-                        r#"{"qualityTaskId":7,"reserveTime":"s-reserveTime","type":"s-type"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"qualityTaskId":7,"reserveTime":"s-reserveTime","type":"s-type"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3733,12 +3231,8 @@ async fn quality_inspection_take_effect_quality_task() {
         |c| async move {
             c.quality_inspection_take_effect_quality_task()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionTakeEffectQualityTaskBody>(v(
-                        r#"{"qualityTaskId":7,"reserveTime":"s-reserveTime"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"qualityTaskId":7,"reserveTime":"s-reserveTime"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3749,14 +3243,14 @@ async fn quality_inspection_take_effect_quality_task() {
 
 #[tokio::test]
 async fn quality_inspection_query_quality_task() {
-    check_json(Case { op: "qualityInspection.queryQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/queryQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callEndTimeMillis":7,"callStartTimeMillis":7,"currentRole":"s-currentRole","endTimeMillis":7,"fixedColumns":{"creatOperator":"s-creatOperator","fileName":"s-fileName","planName":"s-planName","reviewingOfficer":"s-reviewingOfficer","status":7},"page":7,"rows":7,"startTimeMillis":7,"userId":"s-userId"}"#)), success: v(r#"{"data":[{"callEnd":7,"callStart":7,"creatOperator":"s-creatOperator","createTime":7,"effectiveDate":7,"id":7,"inspectFinishedCount":7,"inspectTotalCount":7,"interactionType":"s-interactionType","isManipulate":7,"personType":7,"planCode":"s-planCode","planCodeStr":"s-planCodeStr","planName":"s-planName","reviewFinishedCount":7,"reviewTotalCount":7,"reviewingOfficer":"s-reviewingOfficer","reviewingOfficerName":"s-reviewingOfficerName","status":"s-status"}],"resultCode":7,"resultDesc":"s-resultDesc","returnCode":"0409000","returnDesc":"success","total":7}"#), failure: Some(Failure { body: v(r#"{"returnCode":"999-999","returnDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityTaskBody>(v(r#"{"callEndTimeMillis":7,"callStartTimeMillis":7,"currentRole":"s-currentRole","endTimeMillis":7,"fixedColumns":{"creatOperator":"s-creatOperator","fileName":"s-fileName","planName":"s-planName","reviewingOfficer":"s-reviewingOfficer","status":7},"page":7,"rows":7,"startTimeMillis":7,"userId":"s-userId"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_query_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityTaskBody>(v(r#"{"callEndTimeMillis":7,"callStartTimeMillis":7,"endTimeMillis":7,"fixedColumns":{"creatOperator":"s-creatOperator","fileName":"s-fileName","planName":"s-planName","reviewingOfficer":"s-reviewingOfficer","status":7},"page":7,"rows":7,"startTimeMillis":7,"userId":"s-userId"}"#)).unwrap()).send().await }, "currentRole").await;
+    check_json(Case { op: "qualityInspection.queryQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/queryQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callEndTimeMillis":7,"callStartTimeMillis":7,"currentRole":"s-currentRole","endTimeMillis":7,"fixedColumns":{"creatOperator":"s-creatOperator","fileName":"s-fileName","planName":"s-planName","reviewingOfficer":"s-reviewingOfficer","status":7},"page":7,"rows":7,"startTimeMillis":7,"userId":"s-userId"}"#)), success: v(r#"{"data":[{"callEnd":7,"callStart":7,"creatOperator":"s-creatOperator","createTime":7,"effectiveDate":7,"id":7,"inspectFinishedCount":7,"inspectTotalCount":7,"interactionType":"s-interactionType","isManipulate":7,"personType":7,"planCode":"s-planCode","planCodeStr":"s-planCodeStr","planName":"s-planName","reviewFinishedCount":7,"reviewTotalCount":7,"reviewingOfficer":"s-reviewingOfficer","reviewingOfficerName":"s-reviewingOfficerName","status":"s-status"}],"resultCode":7,"resultDesc":"s-resultDesc","returnCode":"0409000","returnDesc":"success","total":7}"#), failure: Some(Failure { body: v(r#"{"returnCode":"999-999","returnDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_quality_task().x_user_id("s-x-UserId").body_json(v(r#"{"callEndTimeMillis":7,"callStartTimeMillis":7,"currentRole":"s-currentRole","endTimeMillis":7,"fixedColumns":{"creatOperator":"s-creatOperator","fileName":"s-fileName","planName":"s-planName","reviewingOfficer":"s-reviewingOfficer","status":7},"page":7,"rows":7,"startTimeMillis":7,"userId":"s-userId"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_query_quality_task().x_user_id("s-x-UserId").body_json(v(r#"{"callEndTimeMillis":7,"callStartTimeMillis":7,"endTimeMillis":7,"fixedColumns":{"creatOperator":"s-creatOperator","fileName":"s-fileName","planName":"s-planName","reviewingOfficer":"s-reviewingOfficer","status":7},"page":7,"rows":7,"startTimeMillis":7,"userId":"s-userId"}"#)).unwrap().send().await }, "currentRole").await;
 }
 
 #[tokio::test]
 async fn quality_inspection_update_quality_task() {
-    check_json(Case { op: "qualityInspection.updateQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/updateQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"currentRole":"s-currentRole","endTimeMillis":7,"fixedColumns":{"durationEnd":7,"durationStart":7,"interactionType":7,"maxNum":7,"qualityCondition":7,"qualityNum":7,"qualityType":7,"scoreEnd":7,"scoreStart":7,"staffIds":["s-item"]},"qualityTask":{"id":7,"planName":"s-planName"},"startTimeMillis":7}"#)), success: v(r#"{"resultCode":"0409000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateQualityTaskBody>(v(r#"{"currentRole":"s-currentRole","endTimeMillis":7,"fixedColumns":{"durationEnd":7,"durationStart":7,"interactionType":7,"maxNum":7,"qualityCondition":7,"qualityNum":7,"qualityType":7,"scoreEnd":7,"scoreStart":7,"staffIds":["s-item"]},"qualityTask":{"id":7,"planName":"s-planName"},"startTimeMillis":7}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_update_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateQualityTaskBody>(v(r#"{"endTimeMillis":7,"fixedColumns":{"durationEnd":7,"durationStart":7,"interactionType":7,"maxNum":7,"qualityCondition":7,"qualityNum":7,"qualityType":7,"scoreEnd":7,"scoreStart":7,"staffIds":["s-item"]},"qualityTask":{"id":7,"planName":"s-planName"},"startTimeMillis":7}"#)).unwrap()).send().await }, "currentRole").await;
+    check_json(Case { op: "qualityInspection.updateQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/updateQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"currentRole":"s-currentRole","endTimeMillis":7,"fixedColumns":{"durationEnd":7,"durationStart":7,"interactionType":7,"maxNum":7,"qualityCondition":7,"qualityNum":7,"qualityType":7,"scoreEnd":7,"scoreStart":7,"staffIds":["s-item"]},"qualityTask":{"id":7,"planName":"s-planName"},"startTimeMillis":7}"#)), success: v(r#"{"resultCode":"0409000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_quality_task().x_user_id("s-x-UserId").body_json(v(r#"{"currentRole":"s-currentRole","endTimeMillis":7,"fixedColumns":{"durationEnd":7,"durationStart":7,"interactionType":7,"maxNum":7,"qualityCondition":7,"qualityNum":7,"qualityType":7,"scoreEnd":7,"scoreStart":7,"staffIds":["s-item"]},"qualityTask":{"id":7,"planName":"s-planName"},"startTimeMillis":7}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_update_quality_task().x_user_id("s-x-UserId").body_json(v(r#"{"endTimeMillis":7,"fixedColumns":{"durationEnd":7,"durationStart":7,"interactionType":7,"maxNum":7,"qualityCondition":7,"qualityNum":7,"qualityType":7,"scoreEnd":7,"scoreStart":7,"staffIds":["s-item"]},"qualityTask":{"id":7,"planName":"s-planName"},"startTimeMillis":7}"#)).unwrap().send().await }, "currentRole").await;
 }
 
 #[tokio::test]
@@ -3792,45 +3286,39 @@ async fn quality_inspection_reassgin_quality_task() {
         |c| async move {
             c.quality_inspection_reassgin_quality_task()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionReassginQualityTaskBody>(v(
-                        r#"{"handler":"s-handler","qualityTaskInfoId":"s-qualityTaskInfoId","role":"qualityDirector"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(
+                    r#"{"handler":"s-handler","qualityTaskInfoId":"s-qualityTaskInfoId","role":"qualityDirector"}"#,
+                ))
+                .unwrap()
                 .send()
                 .await
         },
     )
     .await;
-    check_refused(client, |c| async move { c.quality_inspection_reassgin_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionReassginQualityTaskBody>(v(r#"{"handler":"s-handler","qualityTaskInfoId":"s-qualityTaskInfoId","role":"not-a-documented-value"}"#)).unwrap()).send().await }, "role").await;
+    check_refused(client, |c| async move { c.quality_inspection_reassgin_quality_task().x_user_id("s-x-UserId").body_json(v(r#"{"handler":"s-handler","qualityTaskInfoId":"s-qualityTaskInfoId","role":"not-a-documented-value"}"#)).unwrap().send().await }, "role").await;
 }
 
 #[tokio::test]
 async fn quality_inspection_appeal_item() {
-    check_json(Case { op: "qualityInspection.appealItem", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/appealItem".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"assignee":"s-assignee","auditOperation":"back","callId":"s-callId","coment":"s-coment","role":"s-role","taskInfoId":"s-taskInfoId"}"#)), success: v(r#"{"resultCode":"0410000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_appeal_item().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppealItemBody>(v(r#"{"assignee":"s-assignee","auditOperation":"back","callId":"s-callId","coment":"s-coment","role":"s-role","taskInfoId":"s-taskInfoId"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_appeal_item().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppealItemBody>(v(r#"{"assignee":"s-assignee","auditOperation":"not-a-documented-value","callId":"s-callId","coment":"s-coment","role":"s-role","taskInfoId":"s-taskInfoId"}"#)).unwrap()).send().await }, "auditOperation").await;
+    check_json(Case { op: "qualityInspection.appealItem", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/appealItem".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"assignee":"s-assignee","auditOperation":"back","callId":"s-callId","coment":"s-coment","role":"s-role","taskInfoId":"s-taskInfoId"}"#)), success: v(r#"{"resultCode":"0410000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_appeal_item().x_user_id("s-x-UserId").body_json(v(r#"{"assignee":"s-assignee","auditOperation":"back","callId":"s-callId","coment":"s-coment","role":"s-role","taskInfoId":"s-taskInfoId"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_appeal_item().x_user_id("s-x-UserId").body_json(v(r#"{"assignee":"s-assignee","auditOperation":"not-a-documented-value","callId":"s-callId","coment":"s-coment","role":"s-role","taskInfoId":"s-taskInfoId"}"#)).unwrap().send().await }, "auditOperation").await;
 }
 
 #[tokio::test]
 async fn quality_inspection_query_quality_item() {
-    check_json(Case { op: "qualityInspection.queryQualityItem", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItem".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"endTimeMillis":7,"fixedColumns":{"agentUserIds":["s-item"],"qualityUserIds":["s-item"],"taskStatus":7,"taskType":"s-taskType"},"page":7,"rows":7,"startTimeMillis":7}"#)), success: v(r#"{"data":[{"agentName":"s-agentName","calls":[{"call_uuid":"s-call_uuid"}],"createTimeStr":"s-createTimeStr","id":7,"initiatorName":"s-initiatorName","inspectorName":"s-inspectorName","reviewingOfficerName":"s-reviewingOfficerName","setting":{"file_name":"s-file_name"},"taskOperatorName":"s-taskOperatorName","taskStatusName":"s-taskStatusName","taskTypeName":"s-taskTypeName","updateTimeStr":"s-updateTimeStr"}],"pageNum":7,"pageSize":7,"pages":7,"resultCode":"0410000","resultDesc":"success","total":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_quality_item().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemBody>(v(r#"{"endTimeMillis":7,"fixedColumns":{"agentUserIds":["s-item"],"qualityUserIds":["s-item"],"taskStatus":7,"taskType":"s-taskType"},"page":7,"rows":7,"startTimeMillis":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.queryQualityItem", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItem".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"endTimeMillis":7,"fixedColumns":{"agentUserIds":["s-item"],"qualityUserIds":["s-item"],"taskStatus":7,"taskType":"s-taskType"},"page":7,"rows":7,"startTimeMillis":7}"#)), success: v(r#"{"data":[{"agentName":"s-agentName","calls":[{"call_uuid":"s-call_uuid"}],"createTimeStr":"s-createTimeStr","id":7,"initiatorName":"s-initiatorName","inspectorName":"s-inspectorName","reviewingOfficerName":"s-reviewingOfficerName","setting":{"file_name":"s-file_name"},"taskOperatorName":"s-taskOperatorName","taskStatusName":"s-taskStatusName","taskTypeName":"s-taskTypeName","updateTimeStr":"s-updateTimeStr"}],"pageNum":7,"pageSize":7,"pages":7,"resultCode":"0410000","resultDesc":"success","total":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_quality_item().x_user_id("s-x-UserId").body_json(v(r#"{"endTimeMillis":7,"fixedColumns":{"agentUserIds":["s-item"],"qualityUserIds":["s-item"],"taskStatus":7,"taskType":"s-taskType"},"page":7,"rows":7,"startTimeMillis":7}"#)).unwrap().send().await }).await;
 }
 
 #[tokio::test]
 async fn quality_inspection_query_quality_item_detail() {
-    check_json(Case { op: "qualityInspection.queryQualityItemDetail", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemDetail".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"qualityItemId":7}"#)), success: v(r#"{"agentIsNull":true,"qualityItem":{"callId":7,"taskType":7},"qualityItemRuleHit":[{"appealId":7,"callId":7,"createTime":7,"description":"s-description","id":7,"revise":7,"reviseId":"s-reviseId","ruleDescribe":"s-ruleDescribe","ruleGroupId":7,"ruleId":7,"ruleName":"s-ruleName","type":7,"updateTime":7,"valid":7}],"resultCode":"0410000","resultDesc":"success","title":"s-title"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_quality_item_detail().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemDetailBody>(v(r#"{"qualityItemId":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.queryQualityItemDetail", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemDetail".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"qualityItemId":7}"#)), success: v(r#"{"agentIsNull":true,"qualityItem":{"callId":7,"taskType":7},"qualityItemRuleHit":[{"appealId":7,"callId":7,"createTime":7,"description":"s-description","id":7,"revise":7,"reviseId":"s-reviseId","ruleDescribe":"s-ruleDescribe","ruleGroupId":7,"ruleId":7,"ruleName":"s-ruleName","type":7,"updateTime":7,"valid":7}],"resultCode":"0410000","resultDesc":"success","title":"s-title"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_quality_item_detail().x_user_id("s-x-UserId").body_json(v(r#"{"qualityItemId":7}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.quality_inspection_query_quality_item_detail()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemDetailBody>(v(
-                        r#"{}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3841,18 +3329,14 @@ async fn quality_inspection_query_quality_item_detail() {
 
 #[tokio::test]
 async fn quality_inspection_query_quality_history() {
-    check_json(Case { op: "qualityInspection.queryQualityHistory", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityHistory".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"qualityTaskInfoId":"s-qualityTaskInfoId"}"#)), success: v(r#"{"canHandle":true,"resultCode":"0410000","resultDesc":"success","showAssgin":true,"showReassgin":true,"workflowNodeList":[{"assignHistoryList":[{"assignTime":"s-assignTime","assignee":"s-assignee","newHandler":"s-newHandler","originalHandler":"s-originalHandler"}],"conclusion":"s-conclusion","createTime":"s-createTime","handler":"s-handler","nodeId":"s-nodeId","nodeName":"s-nodeName","remark":"s-remark"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_quality_history().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityHistoryBody>(v(r#"{"qualityTaskInfoId":"s-qualityTaskInfoId"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.queryQualityHistory", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityHistory".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"qualityTaskInfoId":"s-qualityTaskInfoId"}"#)), success: v(r#"{"canHandle":true,"resultCode":"0410000","resultDesc":"success","showAssgin":true,"showReassgin":true,"workflowNodeList":[{"assignHistoryList":[{"assignTime":"s-assignTime","assignee":"s-assignee","newHandler":"s-newHandler","originalHandler":"s-originalHandler"}],"conclusion":"s-conclusion","createTime":"s-createTime","handler":"s-handler","nodeId":"s-nodeId","nodeName":"s-nodeName","remark":"s-remark"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_quality_history().x_user_id("s-x-UserId").body_json(v(r#"{"qualityTaskInfoId":"s-qualityTaskInfoId"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.quality_inspection_query_quality_history()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityHistoryBody>(v(
-                        r#"{}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3863,18 +3347,14 @@ async fn quality_inspection_query_quality_history() {
 
 #[tokio::test]
 async fn quality_inspection_query_appraise_call_detail() {
-    check_json(Case { op: "qualityInspection.queryAppraiseCallDetail", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisecall/detail".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"call_uuid":"s-call_uuid"}"#)), success: v(r#"{"call_id":"s-call_id","call_time":7,"call_type":7,"call_uuid":"s-call_uuid","deal":7,"duration":7,"file_name":"s-file_name","left_channel":"s-left_channel","left_emotions":[{"score":7,"type":"s-type"}],"left_silence_time":7,"left_speech_ratio":7,"left_speed":7,"right_channel":"s-right_channel","right_silence_time":7,"right_speech_ratio":7,"right_speed":7,"rule_severity_violation_count":7,"segments":[{"asr_text":"s-asr_text","end_time":7,"segment_id":7,"speaker":"s-speaker","start_time":7,"status":7}],"staff_id":"s-staff_id","status":7,"upload_time":7}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_appraise_call_detail().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseCallDetailBody>(v(r#"{"call_uuid":"s-call_uuid"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.queryAppraiseCallDetail", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisecall/detail".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"call_uuid":"s-call_uuid"}"#)), success: v(r#"{"call_id":"s-call_id","call_time":7,"call_type":7,"call_uuid":"s-call_uuid","deal":7,"duration":7,"file_name":"s-file_name","left_channel":"s-left_channel","left_emotions":[{"score":7,"type":"s-type"}],"left_silence_time":7,"left_speech_ratio":7,"left_speed":7,"right_channel":"s-right_channel","right_silence_time":7,"right_speech_ratio":7,"right_speed":7,"rule_severity_violation_count":7,"segments":[{"asr_text":"s-asr_text","end_time":7,"segment_id":7,"speaker":"s-speaker","start_time":7,"status":7}],"staff_id":"s-staff_id","status":7,"upload_time":7}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_appraise_call_detail().x_user_id("s-x-UserId").body_json(v(r#"{"call_uuid":"s-call_uuid"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.quality_inspection_query_appraise_call_detail()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseCallDetailBody>(
-                        v(r#"{}"#),
-                    )
-                    .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3951,8 +3431,8 @@ async fn quality_inspection_train_tags() {
 
 #[tokio::test]
 async fn quality_inspection_regularqualitytask_add_quality_task() {
-    check_json(Case { op: "qualityInspection.regularqualitytask.addQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/addQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"appointQuality":{"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7},"cronStructure":{"qiqtCycleType":"s-qiqtCycleType","qiqtEndTime":7,"qiqtEndType":"s-qiqtEndType","qiqtStartTime":7,"qiqtTotalTimes":7},"currentRole":"s-currentRole","extractionRange":{"currentRole":"s-currentRole","fixedColumns":"s-any"}}"#)), success: v(r#"{"resultCode":"0408000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_regularqualitytask_add_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionRegularqualitytaskAddQualityTaskBody>(v(r#"{"appointQuality":{"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7},"cronStructure":{"qiqtCycleType":"s-qiqtCycleType","qiqtEndTime":7,"qiqtEndType":"s-qiqtEndType","qiqtStartTime":7,"qiqtTotalTimes":7},"currentRole":"s-currentRole","extractionRange":{"currentRole":"s-currentRole","fixedColumns":"s-any"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_regularqualitytask_add_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionRegularqualitytaskAddQualityTaskBody>(v(r#"{"cronStructure":{"qiqtCycleType":"s-qiqtCycleType","qiqtEndTime":7,"qiqtEndType":"s-qiqtEndType","qiqtStartTime":7,"qiqtTotalTimes":7},"currentRole":"s-currentRole","extractionRange":{"currentRole":"s-currentRole","fixedColumns":"s-any"}}"#)).unwrap()).send().await }, "appointQuality").await;
+    check_json(Case { op: "qualityInspection.regularqualitytask.addQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/addQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"appointQuality":{"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7},"cronStructure":{"qiqtCycleType":"s-qiqtCycleType","qiqtEndTime":7,"qiqtEndType":"s-qiqtEndType","qiqtStartTime":7,"qiqtTotalTimes":7},"currentRole":"s-currentRole","extractionRange":{"currentRole":"s-currentRole","fixedColumns":"s-any"}}"#)), success: v(r#"{"resultCode":"0408000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_regularqualitytask_add_quality_task().x_user_id("s-x-UserId").body_json(v(r#"{"appointQuality":{"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7},"cronStructure":{"qiqtCycleType":"s-qiqtCycleType","qiqtEndTime":7,"qiqtEndType":"s-qiqtEndType","qiqtStartTime":7,"qiqtTotalTimes":7},"currentRole":"s-currentRole","extractionRange":{"currentRole":"s-currentRole","fixedColumns":"s-any"}}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_regularqualitytask_add_quality_task().x_user_id("s-x-UserId").body_json(v(r#"{"cronStructure":{"qiqtCycleType":"s-qiqtCycleType","qiqtEndTime":7,"qiqtEndType":"s-qiqtEndType","qiqtStartTime":7,"qiqtTotalTimes":7},"currentRole":"s-currentRole","extractionRange":{"currentRole":"s-currentRole","fixedColumns":"s-any"}}"#)).unwrap().send().await }, "appointQuality").await;
 }
 
 #[tokio::test]
@@ -3986,12 +3466,8 @@ async fn quality_inspection_regularqualitytask_begin_quality_task() {
         |c| async move {
             c.quality_inspection_regularqualitytask_begin_quality_task()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<
-                        cec_apifabric::generated::QualityInspectionRegularqualitytaskBeginQualityTaskBody,
-                    >(v(r#"{"regularQualityTaskId":7}"#))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"regularQualityTaskId":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -4002,12 +3478,8 @@ async fn quality_inspection_regularqualitytask_begin_quality_task() {
         |c| async move {
             c.quality_inspection_regularqualitytask_begin_quality_task()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<
-                        cec_apifabric::generated::QualityInspectionRegularqualitytaskBeginQualityTaskBody,
-                    >(v(r#"{}"#))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -4018,8 +3490,8 @@ async fn quality_inspection_regularqualitytask_begin_quality_task() {
 
 #[tokio::test]
 async fn quality_inspection_regularqualitytask_update_quality_task() {
-    check_json(Case { op: "qualityInspection.regularqualitytask.updateQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/updateQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"appointQuality":{"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7},"cronStructure":{"qiqtCycleType":"s-qiqtCycleType","qiqtEndTime":7,"qiqtEndType":"s-qiqtEndType","qiqtStartTime":7,"qiqtTotalTimes":"s-qiqtTotalTimes"},"currentRole":"s-currentRole","extractionRange":{"currentRole":"s-currentRole","fixedColumns":"s-any"}}"#)), success: v(r#"{"objId":"s-objId","resultCode":"0408000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_regularqualitytask_update_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionRegularqualitytaskUpdateQualityTaskBody>(v(r#"{"appointQuality":{"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7},"cronStructure":{"qiqtCycleType":"s-qiqtCycleType","qiqtEndTime":7,"qiqtEndType":"s-qiqtEndType","qiqtStartTime":7,"qiqtTotalTimes":"s-qiqtTotalTimes"},"currentRole":"s-currentRole","extractionRange":{"currentRole":"s-currentRole","fixedColumns":"s-any"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_regularqualitytask_update_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionRegularqualitytaskUpdateQualityTaskBody>(v(r#"{"cronStructure":{"qiqtCycleType":"s-qiqtCycleType","qiqtEndTime":7,"qiqtEndType":"s-qiqtEndType","qiqtStartTime":7,"qiqtTotalTimes":"s-qiqtTotalTimes"},"currentRole":"s-currentRole","extractionRange":{"currentRole":"s-currentRole","fixedColumns":"s-any"}}"#)).unwrap()).send().await }, "appointQuality").await;
+    check_json(Case { op: "qualityInspection.regularqualitytask.updateQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/updateQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"appointQuality":{"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7},"cronStructure":{"qiqtCycleType":"s-qiqtCycleType","qiqtEndTime":7,"qiqtEndType":"s-qiqtEndType","qiqtStartTime":7,"qiqtTotalTimes":"s-qiqtTotalTimes"},"currentRole":"s-currentRole","extractionRange":{"currentRole":"s-currentRole","fixedColumns":"s-any"}}"#)), success: v(r#"{"objId":"s-objId","resultCode":"0408000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_regularqualitytask_update_quality_task().x_user_id("s-x-UserId").body_json(v(r#"{"appointQuality":{"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7},"cronStructure":{"qiqtCycleType":"s-qiqtCycleType","qiqtEndTime":7,"qiqtEndType":"s-qiqtEndType","qiqtStartTime":7,"qiqtTotalTimes":"s-qiqtTotalTimes"},"currentRole":"s-currentRole","extractionRange":{"currentRole":"s-currentRole","fixedColumns":"s-any"}}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_regularqualitytask_update_quality_task().x_user_id("s-x-UserId").body_json(v(r#"{"cronStructure":{"qiqtCycleType":"s-qiqtCycleType","qiqtEndTime":7,"qiqtEndType":"s-qiqtEndType","qiqtStartTime":7,"qiqtTotalTimes":"s-qiqtTotalTimes"},"currentRole":"s-currentRole","extractionRange":{"currentRole":"s-currentRole","fixedColumns":"s-any"}}"#)).unwrap().send().await }, "appointQuality").await;
 }
 
 #[tokio::test]
@@ -4053,12 +3525,8 @@ async fn quality_inspection_regularqualitytask_delete_quality_task() {
         |c| async move {
             c.quality_inspection_regularqualitytask_delete_quality_task()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<
-                        cec_apifabric::generated::QualityInspectionRegularqualitytaskDeleteQualityTaskBody,
-                    >(v(r#"{"regularQualityTaskId":7}"#))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"regularQualityTaskId":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -4069,12 +3537,8 @@ async fn quality_inspection_regularqualitytask_delete_quality_task() {
         |c| async move {
             c.quality_inspection_regularqualitytask_delete_quality_task()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<
-                        cec_apifabric::generated::QualityInspectionRegularqualitytaskDeleteQualityTaskBody,
-                    >(v(r#"{}"#))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -4085,18 +3549,14 @@ async fn quality_inspection_regularqualitytask_delete_quality_task() {
 
 #[tokio::test]
 async fn quality_inspection_regularqualitytask_query_quality_task() {
-    check_json(Case { op: "qualityInspection.regularqualitytask.queryQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/queryQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"page":7,"rows":7}"#)), success: v(r#"{"list":[{"interactionType":"s-interactionType","nextExecutionTimeStr":7,"qiqtCreateTimeStr":7,"qiqtCreater":"s-qiqtCreater","qiqtCycleType":"s-qiqtCycleType","qiqtEndTimeStr":"s-qiqtEndTimeStr","qiqtEndType":"s-qiqtEndType","qiqtEndTypeStr":"s-qiqtEndTypeStr","qiqtExecutionTimes":7,"qiqtId":"s-qiqtId","qiqtName":"s-qiqtName","qiqtStartTimeStr":7,"qiqtStatus":"s-qiqtStatus","qiqtTotalTimes":7}],"resultCode":"0408000","resultDesc":"success","total":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_regularqualitytask_query_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionRegularqualitytaskQueryQualityTaskBody>(v(r#"{"page":7,"rows":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.regularqualitytask.queryQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/queryQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"page":7,"rows":7}"#)), success: v(r#"{"list":[{"interactionType":"s-interactionType","nextExecutionTimeStr":7,"qiqtCreateTimeStr":7,"qiqtCreater":"s-qiqtCreater","qiqtCycleType":"s-qiqtCycleType","qiqtEndTimeStr":"s-qiqtEndTimeStr","qiqtEndType":"s-qiqtEndType","qiqtEndTypeStr":"s-qiqtEndTypeStr","qiqtExecutionTimes":7,"qiqtId":"s-qiqtId","qiqtName":"s-qiqtName","qiqtStartTimeStr":7,"qiqtStatus":"s-qiqtStatus","qiqtTotalTimes":7}],"resultCode":"0408000","resultDesc":"success","total":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_regularqualitytask_query_quality_task().x_user_id("s-x-UserId").body_json(v(r#"{"page":7,"rows":7}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.quality_inspection_regularqualitytask_query_quality_task()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<
-                        cec_apifabric::generated::QualityInspectionRegularqualitytaskQueryQualityTaskBody,
-                    >(v(r#"{"rows":7}"#))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"rows":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -4136,12 +3596,8 @@ async fn quality_inspection_regularqualitytask_stop_quality_task() {
         |c| async move {
             c.quality_inspection_regularqualitytask_stop_quality_task()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<
-                        cec_apifabric::generated::QualityInspectionRegularqualitytaskStopQualityTaskBody,
-                    >(v(r#"{"regularQualityTaskId":7}"#))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"regularQualityTaskId":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -4152,12 +3608,8 @@ async fn quality_inspection_regularqualitytask_stop_quality_task() {
         |c| async move {
             c.quality_inspection_regularqualitytask_stop_quality_task()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<
-                        cec_apifabric::generated::QualityInspectionRegularqualitytaskStopQualityTaskBody,
-                    >(v(r#"{}"#))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -4168,8 +3620,8 @@ async fn quality_inspection_regularqualitytask_stop_quality_task() {
 
 #[tokio::test]
 async fn quality_inspection_modify_result_quality_task() {
-    check_json(Case { op: "qualityInspection.modifyResultQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/modifyResultQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"isGroup":true,"ruleInfo":{"description":"s-description","revise":7,"reviseId":7},"ruleType":7,"taskId":"s-taskId","uuid":"s-uuid"}"#)), success: v(r#"{"resultCode":"0409000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_modify_result_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyResultQualityTaskBody>(v(r#"{"isGroup":true,"ruleInfo":{"description":"s-description","revise":7,"reviseId":7},"ruleType":7,"taskId":"s-taskId","uuid":"s-uuid"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_modify_result_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyResultQualityTaskBody>(v(r#"{"ruleInfo":{"description":"s-description","revise":7,"reviseId":7},"ruleType":7,"taskId":"s-taskId","uuid":"s-uuid"}"#)).unwrap()).send().await }, "isGroup").await;
+    check_json(Case { op: "qualityInspection.modifyResultQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/modifyResultQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"isGroup":true,"ruleInfo":{"description":"s-description","revise":7,"reviseId":7},"ruleType":7,"taskId":"s-taskId","uuid":"s-uuid"}"#)), success: v(r#"{"resultCode":"0409000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_modify_result_quality_task().x_user_id("s-x-UserId").body_json(v(r#"{"isGroup":true,"ruleInfo":{"description":"s-description","revise":7,"reviseId":7},"ruleType":7,"taskId":"s-taskId","uuid":"s-uuid"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_modify_result_quality_task().x_user_id("s-x-UserId").body_json(v(r#"{"ruleInfo":{"description":"s-description","revise":7,"reviseId":7},"ruleType":7,"taskId":"s-taskId","uuid":"s-uuid"}"#)).unwrap().send().await }, "isGroup").await;
 }
 
 #[tokio::test]
@@ -4203,12 +3655,8 @@ async fn quality_inspection_complete_quality_task() {
         |c| async move {
             c.quality_inspection_complete_quality_task()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionCompleteQualityTaskBody>(v(
-                        r#"{"callGroupId":7,"callId":7,"isGroup":true,"qualityTaskCallId":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callGroupId":7,"callId":7,"isGroup":true,"qualityTaskCallId":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -4219,12 +3667,8 @@ async fn quality_inspection_complete_quality_task() {
         |c| async move {
             c.quality_inspection_complete_quality_task()
                 .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionCompleteQualityTaskBody>(v(
-                        r#"{"callGroupId":7,"callId":7,"qualityTaskCallId":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callGroupId":7,"callId":7,"qualityTaskCallId":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -4235,8 +3679,8 @@ async fn quality_inspection_complete_quality_task() {
 
 #[tokio::test]
 async fn quality_inspection_calls_quality_task() {
-    check_json(Case { op: "qualityInspection.callsQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/callsQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"currentRole":"qualityDirector","fixedColumns":{"durationFrom":7,"durationTo":7,"fileName":"s-fileName","inspectStatus":"s-inspectStatus","inspector":"s-inspector","planCode":"s-planCode","reviewingOfficer":"s-reviewingOfficer","reviewingStates":"s-reviewingStates","showReviewingOfficer":true,"staff":"s-staff"},"page":7,"rows":7}"#)), success: v(r#"{"data":[{"calls":[{"call_id":"s-call_id","call_time":7,"call_type":7,"call_uuid":"s-call_uuid","duration":7,"file_name":"s-file_name","inspectStatus":7,"leftChannel":"s-leftChannel","leftSpeechRatio":7,"rightSpeechRatio":7,"taskId":7,"upload_time":7}],"id":7,"inspectStatus":7,"inspector":"s-inspector","inspectorName":"s-inspectorName","is_group":true,"setting":{"call_id":"s-call_id","staffId":"s-staffId","staff_name":"s-staff_name","taskId":7}}],"resultCode":"s-resultCode","resultDesc":"success","total":7}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_calls_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCallsQualityTaskBody>(v(r#"{"currentRole":"qualityDirector","fixedColumns":{"durationFrom":7,"durationTo":7,"fileName":"s-fileName","inspectStatus":"s-inspectStatus","inspector":"s-inspector","planCode":"s-planCode","reviewingOfficer":"s-reviewingOfficer","reviewingStates":"s-reviewingStates","showReviewingOfficer":true,"staff":"s-staff"},"page":7,"rows":7}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_calls_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCallsQualityTaskBody>(v(r#"{"currentRole":"not-a-documented-value","fixedColumns":{"durationFrom":7,"durationTo":7,"fileName":"s-fileName","inspectStatus":"s-inspectStatus","inspector":"s-inspector","planCode":"s-planCode","reviewingOfficer":"s-reviewingOfficer","reviewingStates":"s-reviewingStates","showReviewingOfficer":true,"staff":"s-staff"},"page":7,"rows":7}"#)).unwrap()).send().await }, "currentRole").await;
+    check_json(Case { op: "qualityInspection.callsQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/callsQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"currentRole":"qualityDirector","fixedColumns":{"durationFrom":7,"durationTo":7,"fileName":"s-fileName","inspectStatus":"s-inspectStatus","inspector":"s-inspector","planCode":"s-planCode","reviewingOfficer":"s-reviewingOfficer","reviewingStates":"s-reviewingStates","showReviewingOfficer":true,"staff":"s-staff"},"page":7,"rows":7}"#)), success: v(r#"{"data":[{"calls":[{"call_id":"s-call_id","call_time":7,"call_type":7,"call_uuid":"s-call_uuid","duration":7,"file_name":"s-file_name","inspectStatus":7,"leftChannel":"s-leftChannel","leftSpeechRatio":7,"rightSpeechRatio":7,"taskId":7,"upload_time":7}],"id":7,"inspectStatus":7,"inspector":"s-inspector","inspectorName":"s-inspectorName","is_group":true,"setting":{"call_id":"s-call_id","staffId":"s-staffId","staff_name":"s-staff_name","taskId":7}}],"resultCode":"s-resultCode","resultDesc":"success","total":7}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_calls_quality_task().x_user_id("s-x-UserId").body_json(v(r#"{"currentRole":"qualityDirector","fixedColumns":{"durationFrom":7,"durationTo":7,"fileName":"s-fileName","inspectStatus":"s-inspectStatus","inspector":"s-inspector","planCode":"s-planCode","reviewingOfficer":"s-reviewingOfficer","reviewingStates":"s-reviewingStates","showReviewingOfficer":true,"staff":"s-staff"},"page":7,"rows":7}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_calls_quality_task().x_user_id("s-x-UserId").body_json(v(r#"{"currentRole":"not-a-documented-value","fixedColumns":{"durationFrom":7,"durationTo":7,"fileName":"s-fileName","inspectStatus":"s-inspectStatus","inspector":"s-inspector","planCode":"s-planCode","reviewingOfficer":"s-reviewingOfficer","reviewingStates":"s-reviewingStates","showReviewingOfficer":true,"staff":"s-staff"},"page":7,"rows":7}"#)).unwrap().send().await }, "currentRole").await;
 }
 
 #[tokio::test]
@@ -4261,12 +3705,8 @@ async fn quality_inspection_get_text_by_task_id() {
         client,
         |c| async move {
             c.quality_inspection_get_text_by_task_id()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetTextByTaskIdBody>(v(
-                        r#"{"language":"zh_CN","taskId":"s-taskId"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"language":"zh_CN","taskId":"s-taskId"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -4276,12 +3716,8 @@ async fn quality_inspection_get_text_by_task_id() {
         client,
         |c| async move {
             c.quality_inspection_get_text_by_task_id()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetTextByTaskIdBody>(v(
-                        r#"{"language":"not-a-documented-value","taskId":"s-taskId"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"language":"not-a-documented-value","taskId":"s-taskId"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -4292,14 +3728,14 @@ async fn quality_inspection_get_text_by_task_id() {
 
 #[tokio::test]
 async fn quality_inspection_voice2_text() {
-    check_json(Case { op: "qualityInspection.voice2Text", method: "POST", path: "/apiaccess/CCISQM/rest/ccisqm/v1/openapi/voice2Text".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentId":7,"beginTime":"s-beginTime","endTime":"s-endTime","language":"zh_CN","voiceFilePath":"s-voiceFilePath"}"#)), success: v(r#"{"duration":"s-duration","resultCode":"s-resultCode","resultDesc":"success","taskId":"s-taskId"}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_voice2_text().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionVoice2TextBody>(v(r#"{"agentId":7,"beginTime":"s-beginTime","endTime":"s-endTime","language":"zh_CN","voiceFilePath":"s-voiceFilePath"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_voice2_text().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionVoice2TextBody>(v(r#"{"agentId":7,"beginTime":"s-beginTime","endTime":"s-endTime","language":"not-a-documented-value","voiceFilePath":"s-voiceFilePath"}"#)).unwrap()).send().await }, "language").await;
+    check_json(Case { op: "qualityInspection.voice2Text", method: "POST", path: "/apiaccess/CCISQM/rest/ccisqm/v1/openapi/voice2Text".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentId":7,"beginTime":"s-beginTime","endTime":"s-endTime","language":"zh_CN","voiceFilePath":"s-voiceFilePath"}"#)), success: v(r#"{"duration":"s-duration","resultCode":"s-resultCode","resultDesc":"success","taskId":"s-taskId"}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_voice2_text().body_json(v(r#"{"agentId":7,"beginTime":"s-beginTime","endTime":"s-endTime","language":"zh_CN","voiceFilePath":"s-voiceFilePath"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_voice2_text().body_json(v(r#"{"agentId":7,"beginTime":"s-beginTime","endTime":"s-endTime","language":"not-a-documented-value","voiceFilePath":"s-voiceFilePath"}"#)).unwrap().send().await }, "language").await;
 }
 
 #[tokio::test]
 async fn quality_inspection_asrtrans_appraisecall_detail() {
-    check_json(Case { op: "qualityInspection.asrtrans.appraisecallDetail", method: "POST", path: "/apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/detail".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"call_uuid":"s-call_uuid"}"#)), success: v(r#"{"call_id":"s-call_id","call_time":7,"call_type":7,"call_uuid":"s-call_uuid","duration":7,"file_name":"s-file_name","left_channel":"s-left_channel","left_emotions":[{"score":7,"type":"s-type"}],"left_silence_time":7,"left_speech_ratio":7,"left_speed":7,"right_channel":"s-right_channel","right_silence_time":7,"right_speech_ratio":7,"right_speed":7,"segments":[{"asr_text":"s-asr_text","end_time":7,"segment_id":7,"speaker":"s-speaker","start_time":7}],"staff_id":"s-staff_id","status":"s-status","upload_time":7}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_asrtrans_appraisecall_detail().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAsrtransAppraisecallDetailBody>(v(r#"{"call_uuid":"s-call_uuid"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_asrtrans_appraisecall_detail().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAsrtransAppraisecallDetailBody>(v(r#"{}"#)).unwrap()).send().await }, "call_uuid").await;
+    check_json(Case { op: "qualityInspection.asrtrans.appraisecallDetail", method: "POST", path: "/apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/detail".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"call_uuid":"s-call_uuid"}"#)), success: v(r#"{"call_id":"s-call_id","call_time":7,"call_type":7,"call_uuid":"s-call_uuid","duration":7,"file_name":"s-file_name","left_channel":"s-left_channel","left_emotions":[{"score":7,"type":"s-type"}],"left_silence_time":7,"left_speech_ratio":7,"left_speed":7,"right_channel":"s-right_channel","right_silence_time":7,"right_speech_ratio":7,"right_speed":7,"segments":[{"asr_text":"s-asr_text","end_time":7,"segment_id":7,"speaker":"s-speaker","start_time":7}],"staff_id":"s-staff_id","status":"s-status","upload_time":7}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_asrtrans_appraisecall_detail().body_json(v(r#"{"call_uuid":"s-call_uuid"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_asrtrans_appraisecall_detail().body_json(v(r#"{}"#)).unwrap().send().await }, "call_uuid").await;
 }
 
 #[test]

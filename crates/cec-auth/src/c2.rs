@@ -50,6 +50,13 @@ impl AkSkSigner {
         self
     }
 
+    /// The signer of `ne`'s profile settings (`ak`, `sk`, `c2_dialect`); an error
+    /// names the missing key and its variable.
+    pub fn from_settings(ne: &str, s: &cec_core::profile::NeSettings) -> cec_core::Result<Self> {
+        use cec_core::profile::{required, required_secret};
+        Ok(AkSkSigner::new(required(ne, &s.ak, "ak")?, required_secret(ne, &s.sk, "sk")?)?.with_dialect(s.dialect(ne)?))
+    }
+
     /// The dialect in use.
     pub fn dialect(&self) -> C2Dialect {
         self.dialect

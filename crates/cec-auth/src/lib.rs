@@ -13,6 +13,7 @@
 //! Secrets are held in [`cec_core::Secret`] and never reach `Debug`, `Display` or logs.
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod c1;
 mod c2;

@@ -145,7 +145,7 @@ mod tests {
     use serde_json::json;
 
     fn body(v: Value) -> CliInput {
-        CliInput { params: Vec::new(), body: Some(v) }
+        CliInput { params: Vec::new(), body: Some(v), extra: Vec::new() }
     }
 
     #[test]
@@ -166,7 +166,11 @@ mod tests {
         assert_eq!(default_name("ccfs.downloadRecord", &v3).unwrap(), "2043295.V3");
         let bill = body(json!({"msgBody": {"billFileName": "20240101_ab12.zip"}}));
         assert_eq!(default_name("ccfs.downloadBillFile", &bill).unwrap(), "20240101_ab12.zip");
-        let q = CliInput { params: vec![("query", "recordId".into(), "/rec/1/2/x.wav".into())], body: None };
+        let q = CliInput {
+            params: vec![("query", "recordId".into(), "/rec/1/2/x.wav".into())],
+            body: None,
+            extra: Vec::new(),
+        };
         assert_eq!(default_name("record.download", &q).unwrap(), "x.wav");
     }
 

@@ -12,10 +12,10 @@ async fn run_apifabric_auth_token_by_ak_sk(clients: &Clients, input: &CliInput) 
         b = b.x_token_expire(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AuthTokenByAkSkBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::AUTH_TOKEN_BY_AK_SK, call).await?))
@@ -25,10 +25,10 @@ async fn run_apifabric_agent_account_create(clients: &Clients, input: &CliInput)
     let c = clients.apifabric()?;
     let mut b = c.agent_account_create();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AgentAccountCreateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::AGENT_ACCOUNT_CREATE, call).await?))
@@ -38,10 +38,10 @@ async fn run_apifabric_agent_account_delete(clients: &Clients, input: &CliInput)
     let c = clients.apifabric()?;
     let mut b = c.agent_account_delete();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AgentAccountDeleteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::AGENT_ACCOUNT_DELETE, call).await?))
@@ -51,10 +51,10 @@ async fn run_apifabric_agent_account_update(clients: &Clients, input: &CliInput)
     let c = clients.apifabric()?;
     let mut b = c.agent_account_update();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::AGENT_ACCOUNT_UPDATE, call).await?))
@@ -64,10 +64,10 @@ async fn run_apifabric_agent_account_query(clients: &Clients, input: &CliInput) 
     let c = clients.apifabric()?;
     let mut b = c.agent_account_query();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::AGENT_ACCOUNT_QUERY, call).await?))
@@ -80,10 +80,10 @@ async fn run_apifabric_agent_account_add_skills_to_agent(
     let c = clients.apifabric()?;
     let mut b = c.agent_account_add_skills_to_agent();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AgentAccountAddSkillsToAgentBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::AGENT_ACCOUNT_ADD_SKILLS_TO_AGENT, call).await?))
@@ -96,10 +96,10 @@ async fn run_apifabric_agent_account_release_agent_by_skill_id(
     let c = clients.apifabric()?;
     let mut b = c.agent_account_release_agent_by_skill_id();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AgentAccountReleaseAgentBySkillIdBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -114,10 +114,10 @@ async fn run_apifabric_agent_account_query_agent_info_by_skill_id(
     let c = clients.apifabric()?;
     let mut b = c.agent_account_query_agent_info_by_skill_id();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -132,10 +132,10 @@ async fn run_apifabric_agent_account_update_sip_phone_password(
     let c = clients.apifabric()?;
     let mut b = c.agent_account_update_sip_phone_password();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -150,10 +150,10 @@ async fn run_apifabric_agent_account_cleancustpersonaldata(
     let c = clients.apifabric()?;
     let mut b = c.agent_account_cleancustpersonaldata();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AgentAccountCleancustpersonaldataBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -182,10 +182,10 @@ async fn run_apifabric_agent_info_query_agent_login_params(
     let c = clients.apifabric()?;
     let mut b = c.agent_info_query_agent_login_params();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -200,10 +200,10 @@ async fn run_apifabric_agent_info_query_agent_info_by_account(
     let c = clients.apifabric()?;
     let mut b = c.agent_info_query_agent_info_by_account();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -215,10 +215,10 @@ async fn run_apifabric_skill_create_skill(clients: &Clients, input: &CliInput) -
     let c = clients.apifabric()?;
     let mut b = c.skill_create_skill();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::SkillCreateSkillBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::SKILL_CREATE_SKILL, call).await?))
@@ -228,10 +228,10 @@ async fn run_apifabric_skill_delete_skill(clients: &Clients, input: &CliInput) -
     let c = clients.apifabric()?;
     let mut b = c.skill_delete_skill();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::SkillDeleteSkillBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::SKILL_DELETE_SKILL, call).await?))
@@ -241,10 +241,10 @@ async fn run_apifabric_skill_modify_skill(clients: &Clients, input: &CliInput) -
     let c = clients.apifabric()?;
     let mut b = c.skill_modify_skill();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::SkillModifySkillBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::SKILL_MODIFY_SKILL, call).await?))
@@ -254,10 +254,10 @@ async fn run_apifabric_skill_query_skills(clients: &Clients, input: &CliInput) -
     let c = clients.apifabric()?;
     let mut b = c.skill_query_skills();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::SKILL_QUERY_SKILLS, call).await?))
@@ -270,10 +270,10 @@ async fn run_apifabric_called_route_create_called_route(
     let c = clients.apifabric()?;
     let mut b = c.called_route_create_called_route();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CalledRouteCreateCalledRouteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CALLED_ROUTE_CREATE_CALLED_ROUTE, call).await?))
@@ -286,10 +286,10 @@ async fn run_apifabric_called_route_delete_called_route(
     let c = clients.apifabric()?;
     let mut b = c.called_route_delete_called_route();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CalledRouteDeleteCalledRouteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CALLED_ROUTE_DELETE_CALLED_ROUTE, call).await?))
@@ -302,10 +302,10 @@ async fn run_apifabric_called_route_modify_called_route(
     let c = clients.apifabric()?;
     let mut b = c.called_route_modify_called_route();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CalledRouteModifyCalledRouteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CALLED_ROUTE_MODIFY_CALLED_ROUTE, call).await?))
@@ -318,10 +318,10 @@ async fn run_apifabric_called_route_query_called_route(
     let c = clients.apifabric()?;
     let mut b = c.called_route_query_called_route();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CalledRouteQueryCalledRouteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CALLED_ROUTE_QUERY_CALLED_ROUTE, call).await?))
@@ -334,10 +334,10 @@ async fn run_apifabric_called_route_query_access_code_list(
     let c = clients.apifabric()?;
     let mut b = c.called_route_query_access_code_list();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CalledRouteQueryAccessCodeListBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -345,19 +345,25 @@ async fn run_apifabric_called_route_query_access_code_list(
     ))
 }
 
-async fn run_apifabric_ivr_flow_query_ivr_flow_list(clients: &Clients, _input: &CliInput) -> anyhow::Result<CliOutput> {
+async fn run_apifabric_ivr_flow_query_ivr_flow_list(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.apifabric()?;
     let mut b = c.ivr_flow_query_ivr_flow_list();
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::IVR_FLOW_QUERY_IVR_FLOW_LIST, call).await?))
 }
 
 async fn run_apifabric_ivr_flow_query_satisfaction_config(
     clients: &Clients,
-    _input: &CliInput,
+    input: &CliInput,
 ) -> anyhow::Result<CliOutput> {
     let c = clients.apifabric()?;
     let mut b = c.ivr_flow_query_satisfaction_config();
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::IVR_FLOW_QUERY_SATISFACTION_CONFIG, call).await?))
 }
@@ -366,10 +372,10 @@ async fn run_apifabric_ivr_flow_satisfaction_query(clients: &Clients, input: &Cl
     let c = clients.apifabric()?;
     let mut b = c.ivr_flow_satisfaction_query();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::IvrFlowSatisfactionQueryBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::IVR_FLOW_SATISFACTION_QUERY, call).await?))
@@ -382,10 +388,10 @@ async fn run_apifabric_ivr_flow_import_voice_file_upload(
     let c = clients.apifabric()?;
     let mut b = c.ivr_flow_import_voice_file_upload();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::IVR_FLOW_IMPORT_VOICE_FILE_UPLOAD, call).await?))
@@ -398,10 +404,10 @@ async fn run_apifabric_ivr_flow_create_voice_template(
     let c = clients.apifabric()?;
     let mut b = c.ivr_flow_create_voice_template();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::IVR_FLOW_CREATE_VOICE_TEMPLATE, call).await?))
@@ -411,10 +417,10 @@ async fn run_apifabric_mobile_agent_create_call_v1(clients: &Clients, input: &Cl
     let c = clients.apifabric()?;
     let mut b = c.mobile_agent_create_call_v1();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV1Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_CREATE_CALL_V1, call).await?))
@@ -424,10 +430,10 @@ async fn run_apifabric_mobile_agent_create_call_v3(clients: &Clients, input: &Cl
     let c = clients.apifabric()?;
     let mut b = c.mobile_agent_create_call_v3();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV3Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_CREATE_CALL_V3, call).await?))
@@ -440,10 +446,10 @@ async fn run_apifabric_mobile_agent_query_call_detail_record(
     let c = clients.apifabric()?;
     let mut b = c.mobile_agent_query_call_detail_record();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -455,10 +461,10 @@ async fn run_apifabric_mobile_agent_query_call_state(clients: &Clients, input: &
     let c = clients.apifabric()?;
     let mut b = c.mobile_agent_query_call_state();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallStateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_QUERY_CALL_STATE, call).await?))
@@ -471,10 +477,10 @@ async fn run_apifabric_mobile_agent_get_recording_address(
     let c = clients.apifabric()?;
     let mut b = c.mobile_agent_get_recording_address();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentGetRecordingAddressBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_GET_RECORDING_ADDRESS, call).await?))
@@ -484,10 +490,10 @@ async fn run_apifabric_mobile_agent_query_phone_v1(clients: &Clients, input: &Cl
     let c = clients.apifabric()?;
     let mut b = c.mobile_agent_query_phone_v1();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryPhoneV1Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_QUERY_PHONE_V1, call).await?))
@@ -497,10 +503,10 @@ async fn run_apifabric_mobile_agent_query_phone_v2(clients: &Clients, input: &Cl
     let c = clients.apifabric()?;
     let mut b = c.mobile_agent_query_phone_v2();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryPhoneV2Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_QUERY_PHONE_V2, call).await?))
@@ -510,10 +516,10 @@ async fn run_apifabric_mobile_agent_get_called_info(clients: &Clients, input: &C
     let c = clients.apifabric()?;
     let mut b = c.mobile_agent_get_called_info();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentGetCalledInfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_GET_CALLED_INFO, call).await?))
@@ -526,10 +532,10 @@ async fn run_apifabric_mobile_agent_query_user_contact_limit(
     let c = clients.apifabric()?;
     let mut b = c.mobile_agent_query_user_contact_limit();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryUserContactLimitBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -544,10 +550,10 @@ async fn run_apifabric_mobile_agent_query_call_info_by_call_id(
     let c = clients.apifabric()?;
     let mut b = c.mobile_agent_query_call_info_by_call_id();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallInfoByCallIdBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -568,10 +574,10 @@ async fn run_apifabric_mobile_agent_statusnotify(clients: &Clients, input: &CliI
         b = b.x_sdk_date(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentStatusnotifyBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_STATUSNOTIFY, call).await?))
@@ -584,10 +590,10 @@ async fn run_apifabric_mobile_agent_create_voice_outbound_v1(
     let c = clients.apifabric()?;
     let mut b = c.mobile_agent_create_voice_outbound_v1();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV1Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -602,10 +608,10 @@ async fn run_apifabric_mobile_agent_create_voice_outbound_v2(
     let c = clients.apifabric()?;
     let mut b = c.mobile_agent_create_voice_outbound_v2();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV2Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -617,10 +623,10 @@ async fn run_apifabric_ccmessaging_apply_token(clients: &Clients, input: &CliInp
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_apply_token();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingApplyTokenBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_APPLY_TOKEN, call).await?))
@@ -633,10 +639,10 @@ async fn run_apifabric_ccmessaging_query_history_chat_message(
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_query_history_chat_message();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryHistoryChatMessageBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -648,10 +654,10 @@ async fn run_apifabric_ccmessaging_send(clients: &Clients, input: &CliInput) -> 
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_send();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingSendBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_SEND, call).await?))
@@ -661,10 +667,10 @@ async fn run_apifabric_ccmessaging_send_async(clients: &Clients, input: &CliInpu
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_send_async();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingSendAsyncBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_SEND_ASYNC, call).await?))
@@ -674,10 +680,10 @@ async fn run_apifabric_ccmessaging_do_leave_message(clients: &Clients, input: &C
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_do_leave_message();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingDoLeaveMessageBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_DO_LEAVE_MESSAGE, call).await?))
@@ -706,10 +712,10 @@ async fn run_apifabric_ccmessaging_download_file_stream(
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_download_file_stream();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingDownloadFileStreamBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_DOWNLOAD_FILE_STREAM, call).await?))
@@ -719,10 +725,10 @@ async fn run_apifabric_ccmessaging_query_queue_info(clients: &Clients, input: &C
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_query_queue_info();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryQueueInfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_QUERY_QUEUE_INFO, call).await?))
@@ -735,10 +741,10 @@ async fn run_apifabric_ccmessaging_upload_file_stream(
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_upload_file_stream();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingUploadFileStreamBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_UPLOAD_FILE_STREAM, call).await?))
@@ -751,10 +757,10 @@ async fn run_apifabric_ccmessaging_query_phrase_by_keyword(
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_query_phrase_by_keyword();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryPhraseByKeywordBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -769,10 +775,10 @@ async fn run_apifabric_ccmessaging_get_satisfaction_survey_mode(
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_get_satisfaction_survey_mode();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingGetSatisfactionSurveyModeBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -787,10 +793,10 @@ async fn run_apifabric_ccmessaging_feedbacksatisfaction(
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_feedbacksatisfaction();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_FEEDBACKSATISFACTION, call).await?))
@@ -800,10 +806,10 @@ async fn run_apifabric_ccmessaging_save_satisfaction(clients: &Clients, input: &
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_save_satisfaction();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingSaveSatisfactionBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_SAVE_SATISFACTION, call).await?))
@@ -831,10 +837,10 @@ async fn run_apifabric_ccmessaging_create_click_to_call(
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_create_click_to_call();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingCreateClickToCallBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CREATE_CLICK_TO_CALL, call).await?))
@@ -862,10 +868,10 @@ async fn run_apifabric_ccmessaging_drop_click_to_call(
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_drop_click_to_call();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingDropClickToCallBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_DROP_CLICK_TO_CALL, call).await?))
@@ -875,10 +881,10 @@ async fn run_apifabric_ccmessaging_createcall(clients: &Clients, input: &CliInpu
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_createcall();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingCreatecallBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CREATECALL, call).await?))
@@ -888,10 +894,10 @@ async fn run_apifabric_ccmessaging_push_msg(clients: &Clients, input: &CliInput)
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_push_msg();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingPushMsgBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_PUSH_MSG, call).await?))
@@ -901,10 +907,10 @@ async fn run_apifabric_ccmessaging_chat_drop_mail(clients: &Clients, input: &Cli
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_chat_drop_mail();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatDropMailBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_DROP_MAIL, call).await?))
@@ -917,10 +923,10 @@ async fn run_apifabric_ccmessaging_send_whatsapp_message(
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_send_whatsapp_message();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingSendWhatsappMessageBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_SEND_WHATSAPP_MESSAGE, call).await?))
@@ -933,10 +939,10 @@ async fn run_apifabric_ccmessaging_get_user_info_bycall_id(
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_get_user_info_bycall_id();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingGetUserInfoBycallIdBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -966,10 +972,10 @@ async fn run_apifabric_ccmessaging_chat_itau_telefone(
         b = b.password(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauTelefoneBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_TELEFONE, call).await?))
@@ -994,10 +1000,10 @@ async fn run_apifabric_ccmessaging_chat_itau_email(clients: &Clients, input: &Cl
         b = b.password(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauEmailBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_EMAIL, call).await?))
@@ -1022,10 +1028,10 @@ async fn run_apifabric_ccmessaging_chat_itau_cpfcnpj(clients: &Clients, input: &
         b = b.password(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCpfcnpjBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_CPFCNPJ, call).await?))
@@ -1053,10 +1059,10 @@ async fn run_apifabric_ccmessaging_chat_itau_contextos(
         b = b.password(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContextosBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_CONTEXTOS, call).await?))
@@ -1081,10 +1087,10 @@ async fn run_apifabric_ccmessaging_chat_itau_contas(clients: &Clients, input: &C
         b = b.password(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContasBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_CONTAS, call).await?))
@@ -1109,10 +1115,10 @@ async fn run_apifabric_ccmessaging_chat_itau_codigo(clients: &Clients, input: &C
         b = b.password(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCodigoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_CODIGO, call).await?))
@@ -1137,10 +1143,10 @@ async fn run_apifabric_ccmessaging_chat_itau_cliente(clients: &Clients, input: &
         b = b.password(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauClienteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_CLIENTE, call).await?))
@@ -1168,10 +1174,10 @@ async fn run_apifabric_ccmessaging_chat_itau_atendentes(
         b = b.password(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauAtendentesBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_ATENDENTES, call).await?))
@@ -1184,12 +1190,10 @@ async fn run_apifabric_voice_notification_query_voice_notification_recording(
     let c = clients.apifabric()?;
     let mut b = c.voice_notification_query_voice_notification_recording();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::VoiceNotificationQueryVoiceNotificationRecordingBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1206,12 +1210,10 @@ async fn run_apifabric_voice_notification_create_voice_notification_v1(
     let c = clients.apifabric()?;
     let mut b = c.voice_notification_create_voice_notification_v1();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1226,12 +1228,10 @@ async fn run_apifabric_voice_notification_create_voice_notification_v2(
     let c = clients.apifabric()?;
     let mut b = c.voice_notification_create_voice_notification_v2();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV2Body>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1243,10 +1243,10 @@ async fn run_apifabric_offline_agent_login(clients: &Clients, input: &CliInput) 
     let c = clients.apifabric()?;
     let mut b = c.offline_agent_login();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::OfflineAgentLoginBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::OFFLINE_AGENT_LOGIN, call).await?))
@@ -1256,10 +1256,10 @@ async fn run_apifabric_offline_agent_logout(clients: &Clients, input: &CliInput)
     let c = clients.apifabric()?;
     let mut b = c.offline_agent_logout();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::OfflineAgentLogoutBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::OFFLINE_AGENT_LOGOUT, call).await?))
@@ -1272,10 +1272,10 @@ async fn run_apifabric_offline_agent_is_offline_agent(
     let c = clients.apifabric()?;
     let mut b = c.offline_agent_is_offline_agent();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::OfflineAgentIsOfflineAgentBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::OFFLINE_AGENT_IS_OFFLINE_AGENT, call).await?))
@@ -1288,10 +1288,10 @@ async fn run_apifabric_federation_user_mgmt_create_task(
     let c = clients.apifabric()?;
     let mut b = c.federation_user_mgmt_create_task();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::FederationUserMgmtCreateTaskBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::FEDERATION_USER_MGMT_CREATE_TASK, call).await?))
@@ -1304,10 +1304,10 @@ async fn run_apifabric_federation_user_mgmt_query_task(
     let c = clients.apifabric()?;
     let mut b = c.federation_user_mgmt_query_task();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::FederationUserMgmtQueryTaskBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::FEDERATION_USER_MGMT_QUERY_TASK, call).await?))
@@ -1320,10 +1320,10 @@ async fn run_apifabric_case_create_case(clients: &Clients, input: &CliInput) -> 
         b = b.access_token(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CASE_CREATE_CASE, call).await?))
@@ -1336,10 +1336,10 @@ async fn run_apifabric_case_query_case_list(clients: &Clients, input: &CliInput)
         b = b.access_token(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CASE_QUERY_CASE_LIST, call).await?))
@@ -1349,10 +1349,10 @@ async fn run_apifabric_app_settings_create(clients: &Clients, input: &CliInput) 
     let c = clients.apifabric()?;
     let mut b = c.app_settings_create();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AppSettingsCreateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::APP_SETTINGS_CREATE, call).await?))
@@ -1362,10 +1362,10 @@ async fn run_apifabric_app_settings_update(clients: &Clients, input: &CliInput) 
     let c = clients.apifabric()?;
     let mut b = c.app_settings_update();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AppSettingsUpdateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::APP_SETTINGS_UPDATE, call).await?))
@@ -1375,10 +1375,10 @@ async fn run_apifabric_app_settings_query(clients: &Clients, input: &CliInput) -
     let c = clients.apifabric()?;
     let mut b = c.app_settings_query();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AppSettingsQueryBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::APP_SETTINGS_QUERY, call).await?))
@@ -1394,10 +1394,10 @@ async fn run_apifabric_cobrowse_get_connection_info_v1(
         b = b.x_tenant_space_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::COBROWSE_GET_CONNECTION_INFO_V1, call).await?))
@@ -1407,10 +1407,10 @@ async fn run_apifabric_sysparam_query_sysparam(clients: &Clients, input: &CliInp
     let c = clients.apifabric()?;
     let mut b = c.sysparam_query_sysparam();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::SysparamQuerySysparamBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::SYSPARAM_QUERY_SYSPARAM, call).await?))
@@ -1426,12 +1426,10 @@ async fn run_apifabric_quality_inspection_query_quality_item_result(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemResultBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1449,12 +1447,10 @@ async fn run_apifabric_quality_inspection_modify_quality_item_result(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyQualityItemResultBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1472,10 +1468,10 @@ async fn run_apifabric_quality_inspection_query_appraise_score(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseScoreBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1493,10 +1489,10 @@ async fn run_apifabric_quality_inspection_apply_appraise_score(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionApplyAppraiseScoreBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1511,10 +1507,10 @@ async fn run_apifabric_quality_inspection_query_call_credit(
     let c = clients.apifabric()?;
     let mut b = c.quality_inspection_query_call_credit();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryCallCreditBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1532,10 +1528,10 @@ async fn run_apifabric_quality_inspection_create_appraise_score(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateAppraiseScoreBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1553,10 +1549,10 @@ async fn run_apifabric_quality_inspection_remove_appraise_score(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionRemoveAppraiseScoreBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1574,10 +1570,10 @@ async fn run_apifabric_quality_inspection_modify_appraise_score(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyAppraiseScoreBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1595,12 +1591,10 @@ async fn run_apifabric_quality_inspection_create_sentence_category(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceCategoryBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1618,12 +1612,10 @@ async fn run_apifabric_quality_inspection_move_sentence_to_category(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSentenceToCategoryBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1641,10 +1633,10 @@ async fn run_apifabric_quality_inspection_delete_sentence(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SENTENCE, call).await?))
@@ -1660,10 +1652,10 @@ async fn run_apifabric_quality_inspection_query_sentence(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENTENCE, call).await?))
@@ -1679,12 +1671,10 @@ async fn run_apifabric_quality_inspection_query_sentence_by_category_id(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceByCategoryIdBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1702,10 +1692,10 @@ async fn run_apifabric_quality_inspection_update_sentence(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENTENCE, call).await?))
@@ -1721,12 +1711,10 @@ async fn run_apifabric_quality_inspection_update_sentence_category(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceCategoryBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1744,12 +1732,10 @@ async fn run_apifabric_quality_inspection_delete_sentence_category(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceCategoryBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1765,6 +1751,9 @@ async fn run_apifabric_quality_inspection_query_sentence_category(
     let mut b = c.quality_inspection_query_sentence_category();
     if let Some(v) = input.get("header", "x-UserId") {
         b = b.x_user_id(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1782,10 +1771,10 @@ async fn run_apifabric_quality_inspection_create_sentence(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SENTENCE, call).await?))
@@ -1801,10 +1790,10 @@ async fn run_apifabric_quality_inspection_delete_sensitive_word(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSensitiveWordBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1822,12 +1811,10 @@ async fn run_apifabric_quality_inspection_query_sensitive_word_detail(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordDetailBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1845,10 +1832,10 @@ async fn run_apifabric_quality_inspection_update_sensitive_word(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1864,6 +1851,9 @@ async fn run_apifabric_quality_inspection_query_sensitive_category_list(
     let mut b = c.quality_inspection_query_sensitive_category_list();
     if let Some(v) = input.get("header", "x-UserId") {
         b = b.x_user_id(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1881,12 +1871,10 @@ async fn run_apifabric_quality_inspection_query_sensitive_words_by_category_id(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordsByCategoryIdBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1906,12 +1894,10 @@ async fn run_apifabric_quality_inspection_query_sensitive_word_list(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordListBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1929,12 +1915,10 @@ async fn run_apifabric_quality_inspection_create_sensitive_category(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveCategoryBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1952,12 +1936,10 @@ async fn run_apifabric_quality_inspection_update_sensitive_category(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveCategoryBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1975,12 +1957,10 @@ async fn run_apifabric_quality_inspection_move_sensitive_word_to_category(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSensitiveWordToCategoryBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2000,10 +1980,10 @@ async fn run_apifabric_quality_inspection_create_sensitive_word(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveWordBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2021,12 +2001,10 @@ async fn run_apifabric_quality_inspection_delete_sensitive_category(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSensitiveCategoryBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2044,10 +2022,10 @@ async fn run_apifabric_quality_inspection_update_sentence_group(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceGroupBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2065,10 +2043,10 @@ async fn run_apifabric_quality_inspection_get_sentence_group(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetSentenceGroupBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2086,10 +2064,10 @@ async fn run_apifabric_quality_inspection_delete_sentence_group(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceGroupBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2107,12 +2085,10 @@ async fn run_apifabric_quality_inspection_delete_conversation_flow(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteConversationFlowBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2130,10 +2106,10 @@ async fn run_apifabric_quality_inspection_add_sentence_group(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSentenceGroupBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2151,10 +2127,10 @@ async fn run_apifabric_quality_inspection_add_conversation_flow(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddConversationFlowBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2172,12 +2148,10 @@ async fn run_apifabric_quality_inspection_update_conversation_flow(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateConversationFlowBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2195,10 +2169,10 @@ async fn run_apifabric_quality_inspection_get_conversation_flow(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetConversationFlowBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2213,10 +2187,10 @@ async fn run_apifabric_quality_inspection_add_rule(clients: &Clients, input: &Cl
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_ADD_RULE, call).await?))
@@ -2232,10 +2206,10 @@ async fn run_apifabric_quality_inspection_update_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_RULE, call).await?))
@@ -2251,10 +2225,10 @@ async fn run_apifabric_quality_inspection_delete_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_DELETE_RULE, call).await?))
@@ -2270,10 +2244,10 @@ async fn run_apifabric_quality_inspection_get_one_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetOneRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_GET_ONE_RULE, call).await?))
@@ -2289,10 +2263,10 @@ async fn run_apifabric_quality_inspection_query_rules(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryRulesBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_RULES, call).await?))
@@ -2308,12 +2282,10 @@ async fn run_apifabric_quality_inspection_get_interposal_rule_by_id(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetInterposalRuleByIdBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2331,10 +2303,10 @@ async fn run_apifabric_quality_inspection_query_interposal_rules(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryInterposalRulesBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2352,10 +2324,10 @@ async fn run_apifabric_quality_inspection_delete_interposal_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteInterposalRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2373,10 +2345,10 @@ async fn run_apifabric_quality_inspection_add_interposal_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddInterposalRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2394,10 +2366,10 @@ async fn run_apifabric_quality_inspection_update_interposal_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateInterposalRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2415,10 +2387,10 @@ async fn run_apifabric_quality_inspection_create_silence_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSilenceRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2436,10 +2408,10 @@ async fn run_apifabric_quality_inspection_update_silence_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSilenceRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2457,10 +2429,10 @@ async fn run_apifabric_quality_inspection_delete_silence_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSilenceRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2478,10 +2450,10 @@ async fn run_apifabric_quality_inspection_query_silence_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySilenceRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2499,10 +2471,10 @@ async fn run_apifabric_quality_inspection_add_speed_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSpeedRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_ADD_SPEED_RULE, call).await?))
@@ -2518,10 +2490,10 @@ async fn run_apifabric_quality_inspection_update_speed_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSpeedRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2539,10 +2511,10 @@ async fn run_apifabric_quality_inspection_delete_speed_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSpeedRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2560,10 +2532,10 @@ async fn run_apifabric_quality_inspection_query_speed_rule_by_id(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRuleByIdBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2581,10 +2553,10 @@ async fn run_apifabric_quality_inspection_query_speed_rules(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRulesBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2602,10 +2574,10 @@ async fn run_apifabric_quality_inspection_delete_scenario(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteScenarioBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SCENARIO, call).await?))
@@ -2621,10 +2593,10 @@ async fn run_apifabric_quality_inspection_create_scenario(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateScenarioBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SCENARIO, call).await?))
@@ -2640,10 +2612,10 @@ async fn run_apifabric_quality_inspection_query_all_scenario(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAllScenarioBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2661,10 +2633,10 @@ async fn run_apifabric_quality_inspection_appoint_quality_task(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppointQualityTaskBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2682,12 +2654,10 @@ async fn run_apifabric_quality_inspection_take_effect_quality_task(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionTakeEffectQualityTaskBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2705,10 +2675,10 @@ async fn run_apifabric_quality_inspection_query_quality_task(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityTaskBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2726,10 +2696,10 @@ async fn run_apifabric_quality_inspection_update_quality_task(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateQualityTaskBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2747,10 +2717,10 @@ async fn run_apifabric_quality_inspection_reassgin_quality_task(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionReassginQualityTaskBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2768,10 +2738,10 @@ async fn run_apifabric_quality_inspection_appeal_item(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppealItemBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_APPEAL_ITEM, call).await?))
@@ -2787,10 +2757,10 @@ async fn run_apifabric_quality_inspection_query_quality_item(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2808,12 +2778,10 @@ async fn run_apifabric_quality_inspection_query_quality_item_detail(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemDetailBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2831,10 +2799,10 @@ async fn run_apifabric_quality_inspection_query_quality_history(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityHistoryBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2852,12 +2820,10 @@ async fn run_apifabric_quality_inspection_query_appraise_call_detail(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseCallDetailBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2874,6 +2840,9 @@ async fn run_apifabric_quality_inspection_query_training(
     if let Some(v) = input.get("header", "x-UserId") {
         b = b.x_user_id(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_TRAINING, call).await?))
 }
@@ -2883,6 +2852,9 @@ async fn run_apifabric_quality_inspection_train_tags(clients: &Clients, input: &
     let mut b = c.quality_inspection_train_tags();
     if let Some(v) = input.get("header", "x-UserId") {
         b = b.x_user_id(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_TRAIN_TAGS, call).await?))
@@ -2898,12 +2870,10 @@ async fn run_apifabric_quality_inspection_regularqualitytask_add_quality_task(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionRegularqualitytaskAddQualityTaskBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2923,13 +2893,10 @@ async fn run_apifabric_quality_inspection_regularqualitytask_begin_quality_task(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b =
-            b.body(
-                serde_json::from_value::<
-                    cec_apifabric::generated::QualityInspectionRegularqualitytaskBeginQualityTaskBody,
-                >(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-            );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2949,13 +2916,10 @@ async fn run_apifabric_quality_inspection_regularqualitytask_update_quality_task
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b =
-            b.body(
-                serde_json::from_value::<
-                    cec_apifabric::generated::QualityInspectionRegularqualitytaskUpdateQualityTaskBody,
-                >(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-            );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2975,13 +2939,10 @@ async fn run_apifabric_quality_inspection_regularqualitytask_delete_quality_task
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b =
-            b.body(
-                serde_json::from_value::<
-                    cec_apifabric::generated::QualityInspectionRegularqualitytaskDeleteQualityTaskBody,
-                >(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-            );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -3001,13 +2962,10 @@ async fn run_apifabric_quality_inspection_regularqualitytask_query_quality_task(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b =
-            b.body(
-                serde_json::from_value::<
-                    cec_apifabric::generated::QualityInspectionRegularqualitytaskQueryQualityTaskBody,
-                >(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-            );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -3027,12 +2985,10 @@ async fn run_apifabric_quality_inspection_regularqualitytask_stop_quality_task(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionRegularqualitytaskStopQualityTaskBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -3052,12 +3008,10 @@ async fn run_apifabric_quality_inspection_modify_result_quality_task(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyResultQualityTaskBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -3075,10 +3029,10 @@ async fn run_apifabric_quality_inspection_complete_quality_task(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCompleteQualityTaskBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -3096,10 +3050,10 @@ async fn run_apifabric_quality_inspection_calls_quality_task(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCallsQualityTaskBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -3114,10 +3068,10 @@ async fn run_apifabric_quality_inspection_get_text_by_task_id(
     let c = clients.apifabric()?;
     let mut b = c.quality_inspection_get_text_by_task_id();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetTextByTaskIdBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -3132,10 +3086,10 @@ async fn run_apifabric_quality_inspection_voice2_text(
     let c = clients.apifabric()?;
     let mut b = c.quality_inspection_voice2_text();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionVoice2TextBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_VOICE2_TEXT, call).await?))
@@ -3148,12 +3102,10 @@ async fn run_apifabric_quality_inspection_asrtrans_appraisecall_detail(
     let c = clients.apifabric()?;
     let mut b = c.quality_inspection_asrtrans_appraisecall_detail();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionAsrtransAppraisecallDetailBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -3165,10 +3117,10 @@ async fn run_cms_vdn_queryagentreststate(clients: &Clients, input: &CliInput) ->
     let c = clients.cms()?;
     let mut b = c.vdn_queryagentreststate();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnQueryagentreststateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYAGENTRESTSTATE, call).await?))
@@ -3178,10 +3130,10 @@ async fn run_cms_vdn_totalagentabstractex3(clients: &Clients, input: &CliInput) 
     let c = clients.cms()?;
     let mut b = c.vdn_totalagentabstractex3();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnTotalagentabstractex3Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_TOTALAGENTABSTRACTEX3, call).await?))
@@ -3191,10 +3143,10 @@ async fn run_cms_vdn_totalagentdynamicinfo(clients: &Clients, input: &CliInput) 
     let c = clients.cms()?;
     let mut b = c.vdn_totalagentdynamicinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnTotalagentdynamicinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_TOTALAGENTDYNAMICINFO, call).await?))
@@ -3204,10 +3156,10 @@ async fn run_cms_vdn_totalagentstate(clients: &Clients, input: &CliInput) -> any
     let c = clients.cms()?;
     let mut b = c.vdn_totalagentstate();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnTotalagentstateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_TOTALAGENTSTATE, call).await?))
@@ -3217,10 +3169,10 @@ async fn run_cms_vdn_queryivrstatusinfo(clients: &Clients, input: &CliInput) -> 
     let c = clients.cms()?;
     let mut b = c.vdn_queryivrstatusinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnQueryivrstatusinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYIVRSTATUSINFO, call).await?))
@@ -3230,10 +3182,10 @@ async fn run_cms_vdn_queryivrprocessinnoinfo(clients: &Clients, input: &CliInput
     let c = clients.cms()?;
     let mut b = c.vdn_queryivrprocessinnoinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnQueryivrprocessinnoinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYIVRPROCESSINNOINFO, call).await?))
@@ -3243,10 +3195,10 @@ async fn run_cms_vdn_queryagentstaticconfinfo(clients: &Clients, input: &CliInpu
     let c = clients.cms()?;
     let mut b = c.vdn_queryagentstaticconfinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnQueryagentstaticconfinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYAGENTSTATICCONFINFO, call).await?))
@@ -3256,10 +3208,10 @@ async fn run_cms_vdn_querytotalagentinfo(clients: &Clients, input: &CliInput) ->
     let c = clients.cms()?;
     let mut b = c.vdn_querytotalagentinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnQuerytotalagentinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYTOTALAGENTINFO, call).await?))
@@ -3269,10 +3221,10 @@ async fn run_cms_vdn_queryaccesscodecallinfo(clients: &Clients, input: &CliInput
     let c = clients.cms()?;
     let mut b = c.vdn_queryaccesscodecallinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodecallinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYACCESSCODECALLINFO, call).await?))
@@ -3282,10 +3234,10 @@ async fn run_cms_vdn_querycalls(clients: &Clients, input: &CliInput) -> anyhow::
     let c = clients.cms()?;
     let mut b = c.vdn_querycalls();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnQuerycallsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYCALLS, call).await?))
@@ -3295,10 +3247,10 @@ async fn run_cms_vdn_querycalls_v2(clients: &Clients, input: &CliInput) -> anyho
     let c = clients.cms()?;
     let mut b = c.vdn_querycalls_v2();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnQuerycallsV2Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYCALLS_V2, call).await?))
@@ -3308,10 +3260,10 @@ async fn run_cms_vdn_querycalltracedetail(clients: &Clients, input: &CliInput) -
     let c = clients.cms()?;
     let mut b = c.vdn_querycalltracedetail();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnQuerycalltracedetailBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYCALLTRACEDETAIL, call).await?))
@@ -3321,10 +3273,10 @@ async fn run_cms_vdn_configures_skills(clients: &Clients, input: &CliInput) -> a
     let c = clients.cms()?;
     let mut b = c.vdn_configures_skills();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnConfiguresSkillsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_CONFIGURES_SKILLS, call).await?))
@@ -3334,10 +3286,10 @@ async fn run_cms_vdn_rindex(clients: &Clients, input: &CliInput) -> anyhow::Resu
     let c = clients.cms()?;
     let mut b = c.vdn_rindex();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnRindexBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_RINDEX, call).await?))
@@ -3347,10 +3299,10 @@ async fn run_cms_vdn_queryaccesscodeinfo(clients: &Clients, input: &CliInput) ->
     let c = clients.cms()?;
     let mut b = c.vdn_queryaccesscodeinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodeinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYACCESSCODEINFO, call).await?))
@@ -3373,10 +3325,10 @@ async fn run_cms_skill_agentsinskill(clients: &Clients, input: &CliInput) -> any
     let c = clients.cms()?;
     let mut b = c.skill_agentsinskill();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::SkillAgentsinskillBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::SKILL_AGENTSINSKILL, call).await?))
@@ -3386,10 +3338,10 @@ async fn run_cms_skill_totalskillstatusex3(clients: &Clients, input: &CliInput) 
     let c = clients.cms()?;
     let mut b = c.skill_totalskillstatusex3();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::SkillTotalskillstatusex3Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::SKILL_TOTALSKILLSTATUSEX3, call).await?))
@@ -3399,10 +3351,10 @@ async fn run_cms_skill_queuedevicestatus(clients: &Clients, input: &CliInput) ->
     let c = clients.cms()?;
     let mut b = c.skill_queuedevicestatus();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::SkillQueuedevicestatusBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::SKILL_QUEUEDEVICESTATUS, call).await?))
@@ -3412,10 +3364,10 @@ async fn run_cms_skill_agentbyconfigedskill(clients: &Clients, input: &CliInput)
     let c = clients.cms()?;
     let mut b = c.skill_agentbyconfigedskill();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::SkillAgentbyconfigedskillBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::SKILL_AGENTBYCONFIGEDSKILL, call).await?))
@@ -3425,10 +3377,10 @@ async fn run_cms_skill_servicequality(clients: &Clients, input: &CliInput) -> an
     let c = clients.cms()?;
     let mut b = c.skill_servicequality();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::SkillServicequalityBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::SKILL_SERVICEQUALITY, call).await?))
@@ -3438,10 +3390,10 @@ async fn run_cms_skill_rindex(clients: &Clients, input: &CliInput) -> anyhow::Re
     let c = clients.cms()?;
     let mut b = c.skill_rindex();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::SkillRindexBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::SKILL_RINDEX, call).await?))
@@ -3451,10 +3403,10 @@ async fn run_cms_skill_skillcfginfo(clients: &Clients, input: &CliInput) -> anyh
     let c = clients.cms()?;
     let mut b = c.skill_skillcfginfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::SkillSkillcfginfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::SKILL_SKILLCFGINFO, call).await?))
@@ -3464,10 +3416,10 @@ async fn run_cms_skill_stateinfo(clients: &Clients, input: &CliInput) -> anyhow:
     let c = clients.cms()?;
     let mut b = c.skill_stateinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::SkillStateinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::SKILL_STATEINFO, call).await?))
@@ -3480,10 +3432,10 @@ async fn run_cms_agent_siteagentcallandskillinfobyagentids(
     let c = clients.cms()?;
     let mut b = c.agent_siteagentcallandskillinfobyagentids();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::AgentSiteagentcallandskillinfobyagentidsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -3495,10 +3447,10 @@ async fn run_cms_agent_agentstatusinfobyagentids(clients: &Clients, input: &CliI
     let c = clients.cms()?;
     let mut b = c.agent_agentstatusinfobyagentids();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::AgentAgentstatusinfobyagentidsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENT_AGENTSTATUSINFOBYAGENTIDS, call).await?))
@@ -3508,10 +3460,10 @@ async fn run_cms_agent_queryagentcalls(clients: &Clients, input: &CliInput) -> a
     let c = clients.cms()?;
     let mut b = c.agent_queryagentcalls();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::AgentQueryagentcallsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENT_QUERYAGENTCALLS, call).await?))
@@ -3521,10 +3473,10 @@ async fn run_cms_agentgroup_queryagentcalls(clients: &Clients, input: &CliInput)
     let c = clients.cms()?;
     let mut b = c.agentgroup_queryagentcalls();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::AgentgroupQueryagentcallsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENTGROUP_QUERYAGENTCALLS, call).await?))
@@ -3534,10 +3486,10 @@ async fn run_cms_agent_agentprivatecall(clients: &Clients, input: &CliInput) -> 
     let c = clients.cms()?;
     let mut b = c.agent_agentprivatecall();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::AgentAgentprivatecallBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENT_AGENTPRIVATECALL, call).await?))
@@ -3547,10 +3499,10 @@ async fn run_cms_agentgroup_teamagentstatusinfo(clients: &Clients, input: &CliIn
     let c = clients.cms()?;
     let mut b = c.agentgroup_teamagentstatusinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::AgentgroupTeamagentstatusinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENTGROUP_TEAMAGENTSTATUSINFO, call).await?))
@@ -3560,10 +3512,10 @@ async fn run_cms_agentgroup_rindex(clients: &Clients, input: &CliInput) -> anyho
     let c = clients.cms()?;
     let mut b = c.agentgroup_rindex();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::AgentgroupRindexBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENTGROUP_RINDEX, call).await?))
@@ -3573,10 +3525,10 @@ async fn run_cms_agent_agentbyworkno(clients: &Clients, input: &CliInput) -> any
     let c = clients.cms()?;
     let mut b = c.agent_agentbyworkno();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::AgentAgentbyworknoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENT_AGENTBYWORKNO, call).await?))
@@ -3586,10 +3538,10 @@ async fn run_cms_calldata_isprocesscall(clients: &Clients, input: &CliInput) -> 
     let c = clients.cms()?;
     let mut b = c.calldata_isprocesscall();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::CalldataIsprocesscallBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::CALLDATA_ISPROCESSCALL, call).await?))
@@ -3599,10 +3551,10 @@ async fn run_cms_vdn_query_agent_by_status(clients: &Clients, input: &CliInput) 
     let c = clients.cms()?;
     let mut b = c.vdn_query_agent_by_status();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnQueryAgentByStatusBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERY_AGENT_BY_STATUS, call).await?))
@@ -3612,10 +3564,10 @@ async fn run_cms_agent_agentrestinfos(clients: &Clients, input: &CliInput) -> an
     let c = clients.cms()?;
     let mut b = c.agent_agentrestinfos();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::AgentAgentrestinfosBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENT_AGENTRESTINFOS, call).await?))
@@ -3625,10 +3577,10 @@ async fn run_cms_agent_systemstate(clients: &Clients, input: &CliInput) -> anyho
     let c = clients.cms()?;
     let mut b = c.agent_systemstate();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::AgentSystemstateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENT_SYSTEMSTATE, call).await?))
@@ -3638,10 +3590,10 @@ async fn run_cms_agent_agentoprinfo(clients: &Clients, input: &CliInput) -> anyh
     let c = clients.cms()?;
     let mut b = c.agent_agentoprinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::AgentAgentoprinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENT_AGENTOPRINFO, call).await?))
@@ -3651,10 +3603,10 @@ async fn run_cms_calldata_querybasiccallinfo(clients: &Clients, input: &CliInput
     let c = clients.cms()?;
     let mut b = c.calldata_querybasiccallinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::CalldataQuerybasiccallinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::CALLDATA_QUERYBASICCALLINFO, call).await?))
@@ -3664,10 +3616,10 @@ async fn run_cms_calldata_querydetailcallinfo(clients: &Clients, input: &CliInpu
     let c = clients.cms()?;
     let mut b = c.calldata_querydetailcallinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::CalldataQuerydetailcallinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::CALLDATA_QUERYDETAILCALLINFO, call).await?))
@@ -3677,10 +3629,10 @@ async fn run_cms_calldata_querycalldetailbyid(clients: &Clients, input: &CliInpu
     let c = clients.cms()?;
     let mut b = c.calldata_querycalldetailbyid();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::CalldataQuerycalldetailbyidBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::CALLDATA_QUERYCALLDETAILBYID, call).await?))
@@ -3690,10 +3642,10 @@ async fn run_cms_cti_sysindex(clients: &Clients, input: &CliInput) -> anyhow::Re
     let c = clients.cms()?;
     let mut b = c.cti_sysindex();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::CtiSysindexBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::CTI_SYSINDEX, call).await?))
@@ -3703,10 +3655,10 @@ async fn run_cms_configures_vdns(clients: &Clients, input: &CliInput) -> anyhow:
     let c = clients.cms()?;
     let mut b = c.configures_vdns();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::ConfiguresVdnsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::CONFIGURES_VDNS, call).await?))
@@ -3735,10 +3687,10 @@ async fn run_cms_usergroup_create(clients: &Clients, input: &CliInput) -> anyhow
     let c = clients.cms()?;
     let mut b = c.usergroup_create();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::UsergroupCreateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::USERGROUP_CREATE, call).await?))
@@ -3748,10 +3700,10 @@ async fn run_cms_usergroup_join(clients: &Clients, input: &CliInput) -> anyhow::
     let c = clients.cms()?;
     let mut b = c.usergroup_join();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::UsergroupJoinBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::USERGROUP_JOIN, call).await?))
@@ -3761,10 +3713,10 @@ async fn run_cms_usergroup_delete(clients: &Clients, input: &CliInput) -> anyhow
     let c = clients.cms()?;
     let mut b = c.usergroup_delete();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::UsergroupDeleteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::USERGROUP_DELETE, call).await?))
@@ -3774,10 +3726,10 @@ async fn run_cms_usergroup_update(clients: &Clients, input: &CliInput) -> anyhow
     let c = clients.cms()?;
     let mut b = c.usergroup_update();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::UsergroupUpdateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::USERGROUP_UPDATE, call).await?))
@@ -3787,10 +3739,10 @@ async fn run_cms_usergroup_querymembers(clients: &Clients, input: &CliInput) -> 
     let c = clients.cms()?;
     let mut b = c.usergroup_querymembers();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::UsergroupQuerymembersBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::USERGROUP_QUERYMEMBERS, call).await?))
@@ -3800,10 +3752,10 @@ async fn run_cms_qcrelation_config(clients: &Clients, input: &CliInput) -> anyho
     let c = clients.cms()?;
     let mut b = c.qcrelation_config();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::QcrelationConfigBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::QCRELATION_CONFIG, call).await?))
@@ -3813,10 +3765,10 @@ async fn run_cms_qcrelation_delete(clients: &Clients, input: &CliInput) -> anyho
     let c = clients.cms()?;
     let mut b = c.qcrelation_delete();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::QcrelationDeleteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::QCRELATION_DELETE, call).await?))
@@ -3826,10 +3778,10 @@ async fn run_cms_uap_perfindex(clients: &Clients, input: &CliInput) -> anyhow::R
     let c = clients.cms()?;
     let mut b = c.uap_perfindex();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::UapPerfindexBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::UAP_PERFINDEX, call).await?))
@@ -3839,10 +3791,10 @@ async fn run_cms_uap_terminalindex(clients: &Clients, input: &CliInput) -> anyho
     let c = clients.cms()?;
     let mut b = c.uap_terminalindex();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::UapTerminalindexBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::UAP_TERMINALINDEX, call).await?))
@@ -3852,10 +3804,10 @@ async fn run_cms_hisindex_ivr(clients: &Clients, input: &CliInput) -> anyhow::Re
     let c = clients.cms()?;
     let mut b = c.hisindex_ivr();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::HisindexIvrBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HISINDEX_IVR, call).await?))
@@ -3865,10 +3817,10 @@ async fn run_cms_hisindex_skill(clients: &Clients, input: &CliInput) -> anyhow::
     let c = clients.cms()?;
     let mut b = c.hisindex_skill();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::HisindexSkillBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HISINDEX_SKILL, call).await?))
@@ -3878,10 +3830,10 @@ async fn run_cms_hisindex_agent(clients: &Clients, input: &CliInput) -> anyhow::
     let c = clients.cms()?;
     let mut b = c.hisindex_agent();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::HisindexAgentBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HISINDEX_AGENT, call).await?))
@@ -3891,10 +3843,10 @@ async fn run_cms_hisindex_vdn(clients: &Clients, input: &CliInput) -> anyhow::Re
     let c = clients.cms()?;
     let mut b = c.hisindex_vdn();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::HisindexVdnBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HISINDEX_VDN, call).await?))
@@ -3904,10 +3856,10 @@ async fn run_cms_hisindex_skillforday(clients: &Clients, input: &CliInput) -> an
     let c = clients.cms()?;
     let mut b = c.hisindex_skillforday();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::HisindexSkillfordayBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HISINDEX_SKILLFORDAY, call).await?))
@@ -3917,10 +3869,10 @@ async fn run_cms_hisindex_skillformonth(clients: &Clients, input: &CliInput) -> 
     let c = clients.cms()?;
     let mut b = c.hisindex_skillformonth();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::HisindexSkillformonthBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HISINDEX_SKILLFORMONTH, call).await?))
@@ -3930,10 +3882,10 @@ async fn run_cms_hisindex_agentforday(clients: &Clients, input: &CliInput) -> an
     let c = clients.cms()?;
     let mut b = c.hisindex_agentforday();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::HisindexAgentfordayBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HISINDEX_AGENTFORDAY, call).await?))
@@ -3943,10 +3895,10 @@ async fn run_cms_compat_agentbyworkno(clients: &Clients, input: &CliInput) -> an
     let c = clients.cms()?;
     let mut b = c.compat_agentbyworkno();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::CompatAgentbyworknoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::COMPAT_AGENTBYWORKNO, call).await?))
@@ -3956,10 +3908,10 @@ async fn run_cms_compat_querymonitor_systemstate(clients: &Clients, input: &CliI
     let c = clients.cms()?;
     let mut b = c.compat_querymonitor_systemstate();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::CompatQuerymonitorSystemstateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::COMPAT_QUERYMONITOR_SYSTEMSTATE, call).await?))
@@ -3969,10 +3921,10 @@ async fn run_cms_compat_agentrestinfo(clients: &Clients, input: &CliInput) -> an
     let c = clients.cms()?;
     let mut b = c.compat_agentrestinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::CompatAgentrestinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::COMPAT_AGENTRESTINFO, call).await?))
@@ -3982,10 +3934,10 @@ async fn run_cms_compat_skill_stateinfo(clients: &Clients, input: &CliInput) -> 
     let c = clients.cms()?;
     let mut b = c.compat_skill_stateinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::CompatSkillStateinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::COMPAT_SKILL_STATEINFO, call).await?))
@@ -3995,10 +3947,10 @@ async fn run_cms_compat_agentbyconfigedskill(clients: &Clients, input: &CliInput
     let c = clients.cms()?;
     let mut b = c.compat_agentbyconfigedskill();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::CompatAgentbyconfigedskillBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::COMPAT_AGENTBYCONFIGEDSKILL, call).await?))
@@ -4008,10 +3960,10 @@ async fn run_cms_health_ping(clients: &Clients, input: &CliInput) -> anyhow::Res
     let c = clients.cms()?;
     let mut b = c.health_ping();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::HealthPingBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HEALTH_PING, call).await?))
@@ -4021,10 +3973,10 @@ async fn run_fs_ccfs_get_record_file_url_from_obs(clients: &Clients, input: &Cli
     let c = clients.fs()?;
     let mut b = c.ccfs_get_record_file_url_from_obs();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsGetRecordFileUrlFromObsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_GET_RECORD_FILE_URL_FROM_OBS, call).await?))
@@ -4034,10 +3986,10 @@ async fn run_fs_ccfs_query_bill_data(clients: &Clients, input: &CliInput) -> any
     let c = clients.fs()?;
     let mut b = c.ccfs_query_bill_data();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsQueryBillDataBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_QUERY_BILL_DATA, call).await?))
@@ -4047,10 +3999,10 @@ async fn run_fs_ccfs_download_bill_file(clients: &Clients, input: &CliInput) -> 
     let c = clients.fs()?;
     let mut b = c.ccfs_download_bill_file();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsDownloadBillFileBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Download(c.core().clone(), &cec_fs::generated::CCFS_DOWNLOAD_BILL_FILE, call))
@@ -4060,10 +4012,10 @@ async fn run_fs_ccfs_download_record_file(clients: &Clients, input: &CliInput) -
     let c = clients.fs()?;
     let mut b = c.ccfs_download_record_file();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordFileBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Download(c.core().clone(), &cec_fs::generated::CCFS_DOWNLOAD_RECORD_FILE, call))
@@ -4073,10 +4025,10 @@ async fn run_fs_ccfs_download_record(clients: &Clients, input: &CliInput) -> any
     let c = clients.fs()?;
     let mut b = c.ccfs_download_record();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Download(c.core().clone(), &cec_fs::generated::CCFS_DOWNLOAD_RECORD, call))
@@ -4086,10 +4038,10 @@ async fn run_fs_ccfs_query_agent_opr_info_data(clients: &Clients, input: &CliInp
     let c = clients.fs()?;
     let mut b = c.ccfs_query_agent_opr_info_data();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsQueryAgentOprInfoDataBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_QUERY_AGENT_OPR_INFO_DATA, call).await?))
@@ -4099,10 +4051,10 @@ async fn run_fs_ccfs_download_agent_opr_info_file(clients: &Clients, input: &Cli
     let c = clients.fs()?;
     let mut b = c.ccfs_download_agent_opr_info_file();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentOprInfoFileBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Download(c.core().clone(), &cec_fs::generated::CCFS_DOWNLOAD_AGENT_OPR_INFO_FILE, call))
@@ -4112,10 +4064,10 @@ async fn run_fs_ccfs_query_agent_skill_info_data(clients: &Clients, input: &CliI
     let c = clients.fs()?;
     let mut b = c.ccfs_query_agent_skill_info_data();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsQueryAgentSkillInfoDataBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_QUERY_AGENT_SKILL_INFO_DATA, call).await?))
@@ -4125,10 +4077,10 @@ async fn run_fs_ccfs_download_agent_skill_info_file(clients: &Clients, input: &C
     let c = clients.fs()?;
     let mut b = c.ccfs_download_agent_skill_info_file();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentSkillInfoFileBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Download(c.core().clone(), &cec_fs::generated::CCFS_DOWNLOAD_AGENT_SKILL_INFO_FILE, call))
@@ -4138,10 +4090,10 @@ async fn run_fs_ccfs_request_play_voice(clients: &Clients, input: &CliInput) -> 
     let c = clients.fs()?;
     let mut b = c.ccfs_request_play_voice();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsRequestPlayVoiceBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_REQUEST_PLAY_VOICE, call).await?))
@@ -4170,10 +4122,10 @@ async fn run_fs_ccfs_download_oiap_record(clients: &Clients, input: &CliInput) -
         b = b.location_id(parse_i64("locationId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsDownloadOiapRecordBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Download(c.core().clone(), &cec_fs::generated::CCFS_DOWNLOAD_OIAP_RECORD, call))
@@ -4186,10 +4138,10 @@ async fn run_fs_ccfs_download_ivr_record_file(clients: &Clients, input: &CliInpu
         b = b.location_id(parse_i64("locationId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsDownloadIvrRecordFileBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Download(c.core().clone(), &cec_fs::generated::CCFS_DOWNLOAD_IVR_RECORD_FILE, call))
@@ -4199,10 +4151,10 @@ async fn run_fs_ccfs_ivr_download_file(clients: &Clients, input: &CliInput) -> a
     let c = clients.fs()?;
     let mut b = c.ccfs_ivr_download_file();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsIvrDownloadFileBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Download(c.core().clone(), &cec_fs::generated::CCFS_IVR_DOWNLOAD_FILE, call))
@@ -4215,10 +4167,10 @@ async fn run_fs_ccfs_ivr_upload_file(clients: &Clients, input: &CliInput) -> any
         b = b.vdn_id(parse_i64("vdnId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsIvrUploadFileBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_IVR_UPLOAD_FILE, call).await?))
@@ -4228,10 +4180,10 @@ async fn run_fs_ccfs_ivr_get_file_hash(clients: &Clients, input: &CliInput) -> a
     let c = clients.fs()?;
     let mut b = c.ccfs_ivr_get_file_hash();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsIvrGetFileHashBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_IVR_GET_FILE_HASH, call).await?))
@@ -4241,10 +4193,10 @@ async fn run_fs_ccfs_ivr_delete_file(clients: &Clients, input: &CliInput) -> any
     let c = clients.fs()?;
     let mut b = c.ccfs_ivr_delete_file();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsIvrDeleteFileBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_IVR_DELETE_FILE, call).await?))
@@ -4257,10 +4209,10 @@ async fn run_gateway_onlineagent_login(clients: &Clients, input: &CliInput) -> a
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::OnlineagentLoginBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_LOGIN, call).await?))
@@ -4273,10 +4225,10 @@ async fn run_gateway_onlineagent_forcelogin(clients: &Clients, input: &CliInput)
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::OnlineagentForceloginBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_FORCELOGIN, call).await?))
@@ -4289,10 +4241,10 @@ async fn run_gateway_onlineagent_loginex(clients: &Clients, input: &CliInput) ->
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::OnlineagentLoginexBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_LOGINEX, call).await?))
@@ -4346,6 +4298,9 @@ async fn run_gateway_onlineagent_saybusy(clients: &Clients, input: &CliInput) ->
     if let Some(v) = input.get("query", "prolong") {
         b = b.prolong(parse_bool("prolong", v)?);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_SAYBUSY, call).await?))
 }
@@ -4356,6 +4311,9 @@ async fn run_gateway_onlineagent_cancelbusy(clients: &Clients, input: &CliInput)
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_CANCELBUSY, call).await?))
 }
@@ -4365,6 +4323,9 @@ async fn run_gateway_onlineagent_sayfree(clients: &Clients, input: &CliInput) ->
     let mut b = c.onlineagent_sayfree();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_SAYFREE, call).await?))
@@ -4385,6 +4346,9 @@ async fn run_gateway_onlineagent_rest(clients: &Clients, input: &CliInput) -> an
     if let Some(v) = input.get("query", "prolong") {
         b = b.prolong(parse_bool("prolong", v)?);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_REST, call).await?))
 }
@@ -4394,6 +4358,9 @@ async fn run_gateway_onlineagent_cancelrest(clients: &Clients, input: &CliInput)
     let mut b = c.onlineagent_cancelrest();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_CANCELREST, call).await?))
@@ -4408,6 +4375,9 @@ async fn run_gateway_onlineagent_autoenteridle(clients: &Clients, input: &CliInp
     if let Some(v) = input.get("path", "flag") {
         b = b.flag(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_AUTOENTERIDLE, call).await?))
 }
@@ -4421,6 +4391,9 @@ async fn run_gateway_onlineagent_cancelsetcustomstate(
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_CANCELSETCUSTOMSTATE, call).await?))
 }
@@ -4430,6 +4403,9 @@ async fn run_gateway_onlineagent_syncagentinfo(clients: &Clients, input: &CliInp
     let mut b = c.onlineagent_syncagentinfo();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_SYNCAGENTINFO, call).await?))
@@ -4441,6 +4417,9 @@ async fn run_gateway_onlineagent_work(clients: &Clients, input: &CliInput) -> an
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_WORK, call).await?))
 }
@@ -4450,6 +4429,9 @@ async fn run_gateway_onlineagent_cancelwork(clients: &Clients, input: &CliInput)
     let mut b = c.onlineagent_cancelwork();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_CANCELWORK, call).await?))
@@ -4469,6 +4451,9 @@ async fn run_gateway_onlineagent_resetskill(clients: &Clients, input: &CliInput)
     }
     if let Some(v) = input.get("query", "phonelinkage") {
         b = b.phonelinkage(parse_i64("phonelinkage", v)?);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_RESETSKILL, call).await?))
@@ -4503,6 +4488,9 @@ async fn run_gateway_onlineagent_updateguid(clients: &Clients, input: &CliInput)
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_UPDATEGUID, call).await?))
 }
@@ -4516,6 +4504,9 @@ async fn run_gateway_onlineagent_handshake(clients: &Clients, input: &CliInput) 
     if let Some(v) = input.get("header", "service_token") {
         b = b.service_token(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_HANDSHAKE, call).await?))
 }
@@ -4525,6 +4516,9 @@ async fn run_gateway_onlineagent_logininfo(clients: &Clients, input: &CliInput) 
     let mut b = c.onlineagent_logininfo();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_LOGININFO, call).await?))
@@ -4537,10 +4531,10 @@ async fn run_gateway_onlineagent_sendnoteletex(clients: &Clients, input: &CliInp
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::OnlineagentSendnoteletexBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_SENDNOTELETEX, call).await?))
@@ -4575,6 +4569,9 @@ async fn run_gateway_onlineagent_setcustomstate(clients: &Clients, input: &CliIn
     if let Some(v) = input.get("query", "customstate") {
         b = b.customstate(parse_i64("customstate", v)?);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_SETCUSTOMSTATE, call).await?))
 }
@@ -4587,6 +4584,9 @@ async fn run_gateway_onlineagent_autoanswer(clients: &Clients, input: &CliInput)
     }
     if let Some(v) = input.get("path", "isautoanswer") {
         b = b.isautoanswer(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_AUTOANSWER, call).await?))
@@ -4612,10 +4612,10 @@ async fn run_gateway_voicecall_callout(clients: &Clients, input: &CliInput) -> a
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::VoicecallCalloutBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_CALLOUT, call).await?))
@@ -4628,10 +4628,10 @@ async fn run_gateway_voicecall_previewcallout(clients: &Clients, input: &CliInpu
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::VoicecallPreviewcalloutBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_PREVIEWCALLOUT, call).await?))
@@ -4646,6 +4646,9 @@ async fn run_gateway_voicecall_answer(clients: &Clients, input: &CliInput) -> an
     if let Some(v) = input.get("query", "callid") {
         b = b.callid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_ANSWER, call).await?))
 }
@@ -4657,10 +4660,10 @@ async fn run_gateway_voicecall_reject(clients: &Clients, input: &CliInput) -> an
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::VoicecallRejectBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_REJECT, call).await?))
@@ -4695,6 +4698,9 @@ async fn run_gateway_voicecall_dropcall(clients: &Clients, input: &CliInput) -> 
     if let Some(v) = input.get("path", "callid") {
         b = b.callid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_DROPCALL, call).await?))
 }
@@ -4708,6 +4714,9 @@ async fn run_gateway_voicecall_disconnect(clients: &Clients, input: &CliInput) -
     if let Some(v) = input.get("path", "number") {
         b = b.number(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_DISCONNECT, call).await?))
 }
@@ -4719,10 +4728,10 @@ async fn run_gateway_voicecall_transfer(clients: &Clients, input: &CliInput) -> 
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::VoicecallTransferBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_TRANSFER, call).await?))
@@ -4734,6 +4743,9 @@ async fn run_gateway_voicecall_canceltransfer(clients: &Clients, input: &CliInpu
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_CANCELTRANSFER, call).await?))
 }
@@ -4743,6 +4755,9 @@ async fn run_gateway_voicecall_hold(clients: &Clients, input: &CliInput) -> anyh
     let mut b = c.voicecall_hold();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_HOLD, call).await?))
@@ -4757,6 +4772,9 @@ async fn run_gateway_voicecall_gethold(clients: &Clients, input: &CliInput) -> a
     if let Some(v) = input.get("query", "callid") {
         b = b.callid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_GETHOLD, call).await?))
 }
@@ -4770,6 +4788,9 @@ async fn run_gateway_voicecall_connecthold(clients: &Clients, input: &CliInput) 
     if let Some(v) = input.get("path", "callid") {
         b = b.callid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_CONNECTHOLD, call).await?))
 }
@@ -4781,10 +4802,10 @@ async fn run_gateway_voicecall_callinner(clients: &Clients, input: &CliInput) ->
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_CALLINNER, call).await?))
@@ -4797,10 +4818,10 @@ async fn run_gateway_voicecall_callinnerskill(clients: &Clients, input: &CliInpu
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerskillBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_CALLINNERSKILL, call).await?))
@@ -4813,10 +4834,10 @@ async fn run_gateway_voicecall_innerhelp(clients: &Clients, input: &CliInput) ->
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::VoicecallInnerhelpBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_INNERHELP, call).await?))
@@ -4828,6 +4849,9 @@ async fn run_gateway_voicecall_beginmute(clients: &Clients, input: &CliInput) ->
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_BEGINMUTE, call).await?))
 }
@@ -4837,6 +4861,9 @@ async fn run_gateway_voicecall_endmute(clients: &Clients, input: &CliInput) -> a
     let mut b = c.voicecall_endmute();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_ENDMUTE, call).await?))
@@ -4849,10 +4876,10 @@ async fn run_gateway_voicecall_confjoin(clients: &Clients, input: &CliInput) -> 
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::VoicecallConfjoinBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_CONFJOIN, call).await?))
@@ -4867,6 +4894,9 @@ async fn run_gateway_voicecall_thirdpartyconftransmitnum(
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_THIRDPARTYCONFTRANSMITNUM, call).await?))
 }
@@ -4879,6 +4909,9 @@ async fn run_gateway_voicecall_seconddialex(clients: &Clients, input: &CliInput)
     }
     if let Some(v) = input.get("query", "number") {
         b = b.number(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_SECONDDIALEX, call).await?))
@@ -4893,6 +4926,9 @@ async fn run_gateway_voicecall_snatchpickup(clients: &Clients, input: &CliInput)
     if let Some(v) = input.get("query", "destWorkNo") {
         b = b.dest_work_no(parse_i64("destWorkNo", v)?);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_SNATCHPICKUP, call).await?))
 }
@@ -4903,6 +4939,9 @@ async fn run_gateway_voicecall_phonepickup(clients: &Clients, input: &CliInput) 
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_PHONEPICKUP, call).await?))
 }
@@ -4912,6 +4951,9 @@ async fn run_gateway_voicecall_phonehangup(clients: &Clients, input: &CliInput) 
     let mut b = c.voicecall_phonehangup();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_PHONEHANGUP, call).await?))
@@ -4924,10 +4966,10 @@ async fn run_gateway_recordplay_play(clients: &Clients, input: &CliInput) -> any
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::RecordplayPlayBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_PLAY, call).await?))
@@ -4939,6 +4981,9 @@ async fn run_gateway_recordplay_pause_play(clients: &Clients, input: &CliInput) 
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_PAUSE_PLAY, call).await?))
 }
@@ -4948,6 +4993,9 @@ async fn run_gateway_recordplay_resume_play(clients: &Clients, input: &CliInput)
     let mut b = c.recordplay_resume_play();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_RESUME_PLAY, call).await?))
@@ -4962,6 +5010,9 @@ async fn run_gateway_recordplay_fore_fast(clients: &Clients, input: &CliInput) -
     if let Some(v) = input.get("path", "time") {
         b = b.time(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_FORE_FAST, call).await?))
 }
@@ -4974,6 +5025,9 @@ async fn run_gateway_recordplay_back_fast(clients: &Clients, input: &CliInput) -
     }
     if let Some(v) = input.get("path", "time") {
         b = b.time(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_BACK_FAST, call).await?))
@@ -4996,10 +5050,10 @@ async fn run_gateway_recordplay_record(clients: &Clients, input: &CliInput) -> a
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::RecordplayRecordBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_RECORD, call).await?))
@@ -5022,10 +5076,10 @@ async fn run_gateway_recordplay_net_play(clients: &Clients, input: &CliInput) ->
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::RecordplayNetPlayBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_NET_PLAY, call).await?))
@@ -5038,10 +5092,10 @@ async fn run_gateway_recordplay_play_relocation(clients: &Clients, input: &CliIn
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::RecordplayPlayRelocationBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_PLAY_RELOCATION, call).await?))
@@ -5052,6 +5106,9 @@ async fn run_gateway_recordplay_start_record_screen(clients: &Clients, input: &C
     let mut b = c.recordplay_start_record_screen();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_START_RECORD_SCREEN, call).await?))
@@ -5084,10 +5141,10 @@ async fn run_gateway_queuedevice_query_acd_stat(clients: &Clients, input: &CliIn
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::QueuedeviceQueryAcdStatBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUEUEDEVICE_QUERY_ACD_STAT, call).await?))
@@ -5146,10 +5203,10 @@ async fn run_gateway_agentgroup_agent_by_skill(clients: &Clients, input: &CliInp
         b = b.skillid(parse_i64("skillid", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::AgentgroupAgentBySkillBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTGROUP_AGENT_BY_SKILL, call).await?))
@@ -5188,10 +5245,10 @@ async fn run_gateway_agentgroup_agent_by_list(clients: &Clients, input: &CliInpu
         b = b.media_types(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::AgentgroupAgentByListBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTGROUP_AGENT_BY_LIST, call).await?))
@@ -5233,10 +5290,10 @@ async fn run_gateway_calldata_set_call_data_ex(clients: &Clients, input: &CliInp
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::CalldataSetCallDataExBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::CALLDATA_SET_CALL_DATA_EX, call).await?))
@@ -5354,10 +5411,10 @@ async fn run_gateway_calldata_assign_user_in_queue(clients: &Clients, input: &Cl
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::CalldataAssignUserInQueueBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::CALLDATA_ASSIGN_USER_IN_QUEUE, call).await?))
@@ -5372,6 +5429,9 @@ async fn run_gateway_qualitycontrol_add_insert(clients: &Clients, input: &CliInp
     if let Some(v) = input.get("path", "workNo") {
         b = b.work_no(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_ADD_INSERT, call).await?))
 }
@@ -5384,6 +5444,9 @@ async fn run_gateway_qualitycontrol_add_supervise(clients: &Clients, input: &Cli
     }
     if let Some(v) = input.get("path", "workNo") {
         b = b.work_no(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_ADD_SUPERVISE, call).await?))
@@ -5398,6 +5461,9 @@ async fn run_gateway_qualitycontrol_switch(clients: &Clients, input: &CliInput) 
     if let Some(v) = input.get("path", "workNo") {
         b = b.work_no(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_SWITCH, call).await?))
 }
@@ -5410,6 +5476,9 @@ async fn run_gateway_qualitycontrol_intercept(clients: &Clients, input: &CliInpu
     }
     if let Some(v) = input.get("path", "workNo") {
         b = b.work_no(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_INTERCEPT, call).await?))
@@ -5426,6 +5495,9 @@ async fn run_gateway_qualitycontrol_intercept_call(clients: &Clients, input: &Cl
     }
     if let Some(v) = input.get("path", "callId") {
         b = b.call_id(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_INTERCEPT_CALL, call).await?))
@@ -5453,6 +5525,9 @@ async fn run_gateway_qualitycontrol_force_busy(clients: &Clients, input: &CliInp
     if let Some(v) = input.get("path", "workNo") {
         b = b.work_no(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_FORCE_BUSY, call).await?))
 }
@@ -5465,6 +5540,9 @@ async fn run_gateway_qualitycontrol_force_idle(clients: &Clients, input: &CliInp
     }
     if let Some(v) = input.get("path", "workNo") {
         b = b.work_no(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_FORCE_IDLE, call).await?))
@@ -5479,6 +5557,9 @@ async fn run_gateway_qualitycontrol_force_logout(clients: &Clients, input: &CliI
     if let Some(v) = input.get("path", "workNo") {
         b = b.work_no(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_FORCE_LOGOUT, call).await?))
 }
@@ -5492,6 +5573,9 @@ async fn run_gateway_qualitycontrol_force_drop_call(clients: &Clients, input: &C
     if let Some(v) = input.get("path", "callid") {
         b = b.callid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_FORCE_DROP_CALL, call).await?))
 }
@@ -5503,10 +5587,10 @@ async fn run_gateway_qualitycontrol_adjust_skill(clients: &Clients, input: &CliI
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::QualitycontrolAdjustSkillBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_ADJUST_SKILL, call).await?))
@@ -5527,6 +5611,9 @@ async fn run_gateway_qualitycontrol_force_rest(clients: &Clients, input: &CliInp
     if let Some(v) = input.get("path", "reason") {
         b = b.reason(parse_i64("reason", v)?);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_FORCE_REST, call).await?))
 }
@@ -5540,6 +5627,9 @@ async fn run_gateway_qualitycontrol_whisper(clients: &Clients, input: &CliInput)
     if let Some(v) = input.get("query", "whisperagentid") {
         b = b.whisperagentid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_WHISPER, call).await?))
 }
@@ -5552,6 +5642,9 @@ async fn run_gateway_qualitycontrol_stop_whisper(clients: &Clients, input: &CliI
     }
     if let Some(v) = input.get("query", "whisperagentid") {
         b = b.whisperagentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_STOP_WHISPER, call).await?))
@@ -5571,6 +5664,9 @@ async fn run_gateway_qualitycontrol_switch_insert_whisper(
     }
     if let Some(v) = input.get("query", "switchtype") {
         b = b.switchtype(parse_i64("switchtype", v)?);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_SWITCH_INSERT_WHISPER, call).await?))
@@ -5656,10 +5752,10 @@ async fn run_gateway_mediacall_send_message(clients: &Clients, input: &CliInput)
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::MediacallSendMessageBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::MEDIACALL_SEND_MESSAGE, call).await?))
@@ -5672,10 +5768,10 @@ async fn run_gateway_mediacall_set_call_nums(clients: &Clients, input: &CliInput
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::MEDIACALL_SET_CALL_NUMS, call).await?))
@@ -5688,10 +5784,10 @@ async fn run_gateway_mediacall_transfer(clients: &Clients, input: &CliInput) -> 
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::MediacallTransferBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::MEDIACALL_TRANSFER, call).await?))
@@ -5707,10 +5803,10 @@ async fn run_gateway_mediacall_set_call_nums_by_media_type(
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsByMediaTypeBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -5725,10 +5821,10 @@ async fn run_gateway_mediacall_get_connect_info(clients: &Clients, input: &CliIn
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::MediacallGetConnectInfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::MEDIACALL_GET_CONNECT_INFO, call).await?))
@@ -5741,10 +5837,10 @@ async fn run_gateway_mediacall_image_capture(clients: &Clients, input: &CliInput
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::MediacallImageCaptureBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::MEDIACALL_IMAGE_CAPTURE, call).await?))
@@ -5757,10 +5853,10 @@ async fn run_gateway_agentconf_request(clients: &Clients, input: &CliInput) -> a
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::AgentconfRequestBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_REQUEST, call).await?))
@@ -5772,6 +5868,9 @@ async fn run_gateway_agentconf_answer(clients: &Clients, input: &CliInput) -> an
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_ANSWER, call).await?))
 }
@@ -5781,6 +5880,9 @@ async fn run_gateway_agentconf_reject(clients: &Clients, input: &CliInput) -> an
     let mut b = c.agentconf_reject();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_REJECT, call).await?))
@@ -5792,6 +5894,9 @@ async fn run_gateway_agentconf_leave(clients: &Clients, input: &CliInput) -> any
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_LEAVE, call).await?))
 }
@@ -5801,6 +5906,9 @@ async fn run_gateway_agentconf_release(clients: &Clients, input: &CliInput) -> a
     let mut b = c.agentconf_release();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_RELEASE, call).await?))
@@ -5813,10 +5921,10 @@ async fn run_gateway_agentconf_hold_participant(clients: &Clients, input: &CliIn
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::AgentconfHoldParticipantBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_HOLD_PARTICIPANT, call).await?))
@@ -5829,10 +5937,10 @@ async fn run_gateway_agentconf_unhold_participant(clients: &Clients, input: &Cli
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::AgentconfUnholdParticipantBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_UNHOLD_PARTICIPANT, call).await?))
@@ -5845,10 +5953,10 @@ async fn run_gateway_agentconf_prolong_time(clients: &Clients, input: &CliInput)
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::AgentconfProlongTimeBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_PROLONG_TIME, call).await?))
@@ -5861,10 +5969,10 @@ async fn run_gateway_agentconf_shift_president(clients: &Clients, input: &CliInp
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::AgentconfShiftPresidentBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_SHIFT_PRESIDENT, call).await?))
@@ -5877,10 +5985,10 @@ async fn run_gateway_agentconf_batch_add_participant(clients: &Clients, input: &
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::AgentconfBatchAddParticipantBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_BATCH_ADD_PARTICIPANT, call).await?))
@@ -5896,10 +6004,10 @@ async fn run_gateway_agentconf_batch_remove_participant(
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::AgentconfBatchRemoveParticipantBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_BATCH_REMOVE_PARTICIPANT, call).await?))
@@ -5915,10 +6023,10 @@ async fn run_gateway_agentconf_change_participant_mode(
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::AgentconfChangeParticipantModeBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_CHANGE_PARTICIPANT_MODE, call).await?))
@@ -5931,10 +6039,10 @@ async fn run_gateway_agentconf_modify_conf_resource(clients: &Clients, input: &C
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::AgentconfModifyConfResourceBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_MODIFY_CONF_RESOURCE, call).await?))
@@ -5947,10 +6055,10 @@ async fn run_gateway_agentconf_query_conf_infos(clients: &Clients, input: &CliIn
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::AgentconfQueryConfInfosBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_QUERY_CONF_INFOS, call).await?))
@@ -5980,10 +6088,10 @@ async fn run_gateway_config_login(clients: &Clients, input: &CliInput) -> anyhow
     let c = clients.gateway()?;
     let mut b = c.config_login();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::ConfigLoginBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::CONFIG_LOGIN, call).await?))
@@ -5993,10 +6101,10 @@ async fn run_gateway_subscribe_register(clients: &Clients, input: &CliInput) -> 
     let c = clients.gateway()?;
     let mut b = c.subscribe_register();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::SubscribeRegisterBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::SUBSCRIBE_REGISTER, call).await?))
@@ -6009,10 +6117,10 @@ async fn run_gateway_subscribe_modify(clients: &Clients, input: &CliInput) -> an
         b = b.server_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::SubscribeModifyBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::SUBSCRIBE_MODIFY, call).await?))
@@ -6022,10 +6130,10 @@ async fn run_gateway_subscribe_unregister(clients: &Clients, input: &CliInput) -
     let c = clients.gateway()?;
     let mut b = c.subscribe_unregister();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::SubscribeUnregisterBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::SUBSCRIBE_UNREGISTER, call).await?))
@@ -6050,6 +6158,9 @@ async fn run_gateway_subscribe_handshake_ex(clients: &Clients, input: &CliInput)
     if let Some(v) = input.get("header", "service_token") {
         b = b.service_token(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::SUBSCRIBE_HANDSHAKE_EX, call).await?))
 }
@@ -6064,10 +6175,10 @@ async fn run_isales_campaign_add_v1(clients: &Clients, input: &CliInput) -> anyh
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CampaignAddV1Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_ADD_V1, call).await?))
@@ -6083,10 +6194,10 @@ async fn run_isales_campaign_add_v2(clients: &Clients, input: &CliInput) -> anyh
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CampaignAddV2Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_ADD_V2, call).await?))
@@ -6105,10 +6216,10 @@ async fn run_isales_campaign_modify_v1(clients: &Clients, input: &CliInput) -> a
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CampaignModifyV1Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_MODIFY_V1, call).await?))
@@ -6127,10 +6238,10 @@ async fn run_isales_campaign_modify_v2(clients: &Clients, input: &CliInput) -> a
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CampaignModifyV2Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_MODIFY_V2, call).await?))
@@ -6146,10 +6257,10 @@ async fn run_isales_campaign_delete(clients: &Clients, input: &CliInput) -> anyh
         b = b.campaign_id(parse_i64("campaignId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CampaignDeleteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_DELETE, call).await?))
@@ -6220,6 +6331,9 @@ async fn run_isales_campaign_pause(clients: &Clients, input: &CliInput) -> anyho
     if let Some(v) = input.get("path", "campaignId") {
         b = b.campaign_id(parse_i64("campaignId", v)?);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_PAUSE, call).await?))
 }
@@ -6232,6 +6346,9 @@ async fn run_isales_campaign_resume(clients: &Clients, input: &CliInput) -> anyh
     }
     if let Some(v) = input.get("path", "campaignId") {
         b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_RESUME, call).await?))
@@ -6250,10 +6367,10 @@ async fn run_isales_campaign_set_retry_policy(clients: &Clients, input: &CliInpu
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CampaignSetRetryPolicyBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_SET_RETRY_POLICY, call).await?))
@@ -6285,10 +6402,10 @@ async fn run_isales_campaign_add_business_result(clients: &Clients, input: &CliI
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CampaignAddBusinessResultBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_ADD_BUSINESS_RESULT, call).await?))
@@ -6351,10 +6468,10 @@ async fn run_isales_campaign_add_caller_numbers(clients: &Clients, input: &CliIn
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CampaignAddCallerNumbersBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_ADD_CALLER_NUMBERS, call).await?))
@@ -6373,10 +6490,10 @@ async fn run_isales_campaign_delete_caller_numbers(clients: &Clients, input: &Cl
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CampaignDeleteCallerNumbersBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_DELETE_CALLER_NUMBERS, call).await?))
@@ -6411,10 +6528,10 @@ async fn run_isales_holiday_add(clients: &Clients, input: &CliInput) -> anyhow::
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::HolidayAddBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::HOLIDAY_ADD, call).await?))
@@ -6433,10 +6550,10 @@ async fn run_isales_holiday_modify(clients: &Clients, input: &CliInput) -> anyho
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::HolidayModifyBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::HOLIDAY_MODIFY, call).await?))
@@ -6487,10 +6604,10 @@ async fn run_isales_blocklist_add(clients: &Clients, input: &CliInput) -> anyhow
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::BlocklistAddBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_ADD, call).await?))
@@ -6506,10 +6623,10 @@ async fn run_isales_blocklist_delete(clients: &Clients, input: &CliInput) -> any
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::BlocklistDeleteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_DELETE, call).await?))
@@ -6538,10 +6655,10 @@ async fn run_isales_blocklist_query(clients: &Clients, input: &CliInput) -> anyh
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::BlocklistQueryBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_QUERY, call).await?))
@@ -6557,10 +6674,10 @@ async fn run_isales_blocklist_add_group(clients: &Clients, input: &CliInput) -> 
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::BlocklistAddGroupBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_ADD_GROUP, call).await?))
@@ -6576,10 +6693,10 @@ async fn run_isales_blocklist_modify_group(clients: &Clients, input: &CliInput) 
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::BlocklistModifyGroupBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_MODIFY_GROUP, call).await?))
@@ -6595,10 +6712,10 @@ async fn run_isales_blocklist_query_groups(clients: &Clients, input: &CliInput) 
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::BlocklistQueryGroupsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_QUERY_GROUPS, call).await?))
@@ -6630,10 +6747,10 @@ async fn run_isales_blocklist_add_type(clients: &Clients, input: &CliInput) -> a
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::BlocklistAddTypeBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_ADD_TYPE, call).await?))
@@ -6649,10 +6766,10 @@ async fn run_isales_blocklist_query_types(clients: &Clients, input: &CliInput) -
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::BlocklistQueryTypesBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_QUERY_TYPES, call).await?))
@@ -6668,10 +6785,10 @@ async fn run_isales_blocklist_modify_type(clients: &Clients, input: &CliInput) -
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::BlocklistModifyTypeBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_MODIFY_TYPE, call).await?))
@@ -6706,10 +6823,10 @@ async fn run_isales_calldata_add_v1(clients: &Clients, input: &CliInput) -> anyh
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CalldataAddV1Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLDATA_ADD_V1, call).await?))
@@ -6728,10 +6845,10 @@ async fn run_isales_calldata_add_v2(clients: &Clients, input: &CliInput) -> anyh
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CalldataAddV2Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLDATA_ADD_V2, call).await?))
@@ -6750,10 +6867,10 @@ async fn run_isales_calldata_delete(clients: &Clients, input: &CliInput) -> anyh
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CalldataDeleteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLDATA_DELETE, call).await?))
@@ -6809,6 +6926,9 @@ async fn run_isales_calldata_import_file_from_server(clients: &Clients, input: &
     if let Some(v) = input.get("header", "locale") {
         b = b.locale(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLDATA_IMPORT_FILE_FROM_SERVER, call).await?))
 }
@@ -6826,10 +6946,10 @@ async fn run_isales_calldata_query_import_result(clients: &Clients, input: &CliI
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CalldataQueryImportResultBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLDATA_QUERY_IMPORT_RESULT, call).await?))
@@ -6845,10 +6965,10 @@ async fn run_isales_calldata_import_to_task_group(clients: &Clients, input: &Cli
         b = b.campaign_group_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CalldataImportToTaskGroupBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLDATA_IMPORT_TO_TASK_GROUP, call).await?))
@@ -6864,10 +6984,10 @@ async fn run_isales_callbatch_create(clients: &Clients, input: &CliInput) -> any
         b = b.campaign_id(parse_i64("campaignId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CallbatchCreateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLBATCH_CREATE, call).await?))
@@ -6883,10 +7003,10 @@ async fn run_isales_callbatch_update(clients: &Clients, input: &CliInput) -> any
         b = b.campaign_id(parse_i64("campaignId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CallbatchUpdateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLBATCH_UPDATE, call).await?))
@@ -6902,10 +7022,10 @@ async fn run_isales_callbatch_delete(clients: &Clients, input: &CliInput) -> any
         b = b.campaign_id(parse_i64("campaignId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CallbatchDeleteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLBATCH_DELETE, call).await?))
@@ -6921,10 +7041,10 @@ async fn run_isales_callbatch_pause(clients: &Clients, input: &CliInput) -> anyh
         b = b.campaign_id(parse_i64("campaignId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CallbatchPauseBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLBATCH_PAUSE, call).await?))
@@ -6940,10 +7060,10 @@ async fn run_isales_callbatch_resume(clients: &Clients, input: &CliInput) -> any
         b = b.campaign_id(parse_i64("campaignId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CallbatchResumeBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLBATCH_RESUME, call).await?))
@@ -6959,10 +7079,10 @@ async fn run_isales_callbatch_list(clients: &Clients, input: &CliInput) -> anyho
         b = b.campaign_id(parse_i64("campaignId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CallbatchListBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLBATCH_LIST, call).await?))
@@ -6975,10 +7095,10 @@ async fn run_isales_appoint_create(clients: &Clients, input: &CliInput) -> anyho
         b = b.vdn_id(parse_i64("vdnId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::AppointCreateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::APPOINT_CREATE, call).await?))
@@ -6991,10 +7111,10 @@ async fn run_isales_appoint_update(clients: &Clients, input: &CliInput) -> anyho
         b = b.vdn_id(parse_i64("vdnId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::AppointUpdateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::APPOINT_UPDATE, call).await?))
@@ -7007,10 +7127,10 @@ async fn run_isales_appoint_update_result(clients: &Clients, input: &CliInput) -
         b = b.vdn_id(parse_i64("vdnId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::AppointUpdateResultBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::APPOINT_UPDATE_RESULT, call).await?))
@@ -7023,10 +7143,10 @@ async fn run_isales_appoint_delete(clients: &Clients, input: &CliInput) -> anyho
         b = b.vdn_id(parse_i64("vdnId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::AppointDeleteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::APPOINT_DELETE, call).await?))
@@ -7039,10 +7159,10 @@ async fn run_isales_appoint_list(clients: &Clients, input: &CliInput) -> anyhow:
         b = b.vdn_id(parse_i64("vdnId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::AppointListBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::APPOINT_LIST, call).await?))
@@ -7061,10 +7181,10 @@ async fn run_isales_callresult_query(clients: &Clients, input: &CliInput) -> any
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CallresultQueryBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLRESULT_QUERY, call).await?))
@@ -7090,10 +7210,10 @@ async fn run_isales_callresult_call_record_v1(clients: &Clients, input: &CliInpu
         b = b.vdn_id(parse_i64("vdnId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CallresultCallRecordV1Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLRESULT_CALL_RECORD_V1, call).await?))
@@ -7109,10 +7229,10 @@ async fn run_isales_callresult_call_record_v2(clients: &Clients, input: &CliInpu
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CallresultCallRecordV2Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLRESULT_CALL_RECORD_V2, call).await?))
@@ -7131,10 +7251,10 @@ async fn run_isales_writeback_business_result(clients: &Clients, input: &CliInpu
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::WritebackBusinessResultBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::WRITEBACK_BUSINESS_RESULT, call).await?))
@@ -7150,10 +7270,10 @@ async fn run_isales_fileserver_add(clients: &Clients, input: &CliInput) -> anyho
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::FileserverAddBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::FILESERVER_ADD, call).await?))
@@ -7170,6 +7290,9 @@ async fn run_isales_fileserver_delete(clients: &Clients, input: &CliInput) -> an
     }
     if let Some(v) = input.get("header", "locale") {
         b = b.locale(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::FILESERVER_DELETE, call).await?))
@@ -7188,10 +7311,10 @@ async fn run_isales_fileserver_update(clients: &Clients, input: &CliInput) -> an
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::FileserverUpdateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::FILESERVER_UPDATE, call).await?))
@@ -7207,10 +7330,10 @@ async fn run_isales_fileserver_query(clients: &Clients, input: &CliInput) -> any
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::FileserverQueryBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::FILESERVER_QUERY, call).await?))
@@ -7245,10 +7368,10 @@ async fn run_isales_obresult_create(clients: &Clients, input: &CliInput) -> anyh
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::ObresultCreateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBRESULT_CREATE, call).await?))
@@ -7264,10 +7387,10 @@ async fn run_isales_obresult_update(clients: &Clients, input: &CliInput) -> anyh
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::ObresultUpdateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBRESULT_UPDATE, call).await?))
@@ -7378,10 +7501,10 @@ async fn run_isales_template_add(clients: &Clients, input: &CliInput) -> anyhow:
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::TemplateAddBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::TEMPLATE_ADD, call).await?))
@@ -7397,10 +7520,10 @@ async fn run_isales_template_copy(clients: &Clients, input: &CliInput) -> anyhow
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::TemplateCopyBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::TEMPLATE_COPY, call).await?))
@@ -7418,6 +7541,9 @@ async fn run_isales_template_update(clients: &Clients, input: &CliInput) -> anyh
     if let Some(v) = input.get("header", "locale") {
         b = b.locale(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::TEMPLATE_UPDATE, call).await?))
 }
@@ -7426,10 +7552,10 @@ async fn run_isales_obs_login(clients: &Clients, input: &CliInput) -> anyhow::Re
     let c = clients.isales()?;
     let mut b = c.obs_login();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::ObsLoginBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBS_LOGIN, call).await?))
@@ -7442,10 +7568,10 @@ async fn run_isales_obs_refresh(clients: &Clients, input: &CliInput) -> anyhow::
         b = b.authentication(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::ObsRefreshBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBS_REFRESH, call).await?))
@@ -7458,10 +7584,10 @@ async fn run_isales_obs_get_tasks(clients: &Clients, input: &CliInput) -> anyhow
         b = b.authentication(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::ObsGetTasksBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBS_GET_TASKS, call).await?))
@@ -7474,10 +7600,10 @@ async fn run_isales_obs_interface_info(clients: &Clients, input: &CliInput) -> a
         b = b.authentication(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::ObsInterfaceInfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBS_INTERFACE_INFO, call).await?))
@@ -7490,10 +7616,10 @@ async fn run_isales_obs_push_mid_result(clients: &Clients, input: &CliInput) -> 
         b = b.authentication(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::ObsPushMidResultBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBS_PUSH_MID_RESULT, call).await?))
@@ -7506,10 +7632,10 @@ async fn run_isales_obs_push_call_result(clients: &Clients, input: &CliInput) ->
         b = b.authentication(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::ObsPushCallResultBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBS_PUSH_CALL_RESULT, call).await?))
@@ -7522,10 +7648,10 @@ async fn run_isales_obs_get_call_data(clients: &Clients, input: &CliInput) -> an
         b = b.authentication(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::ObsGetCallDataBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBS_GET_CALL_DATA, call).await?))
@@ -7541,10 +7667,10 @@ async fn run_isales_calllogs_query(clients: &Clients, input: &CliInput) -> anyho
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CalllogsQueryBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLLOGS_QUERY, call).await?))
@@ -7554,10 +7680,10 @@ async fn run_oiap_auth_gettoken(clients: &Clients, input: &CliInput) -> anyhow::
     let c = clients.oiap()?;
     let mut b = c.auth_gettoken();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::AuthGettokenBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::AUTH_GETTOKEN, call).await?))
@@ -7567,10 +7693,10 @@ async fn run_oiap_auth_get_app_cube_token(clients: &Clients, input: &CliInput) -
     let c = clients.oiap()?;
     let mut b = c.auth_get_app_cube_token();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::AuthGetAppCubeTokenBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::AUTH_GET_APP_CUBE_TOKEN, call).await?))
@@ -7580,10 +7706,10 @@ async fn run_oiap_domain_querydomaininfo(clients: &Clients, input: &CliInput) ->
     let c = clients.oiap()?;
     let mut b = c.domain_querydomaininfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::DomainQuerydomaininfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DOMAIN_QUERYDOMAININFO, call).await?))
@@ -7593,10 +7719,10 @@ async fn run_oiap_navigation_querynavigationinfo(clients: &Clients, input: &CliI
     let c = clients.oiap()?;
     let mut b = c.navigation_querynavigationinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::NavigationQuerynavigationinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::NAVIGATION_QUERYNAVIGATIONINFO, call).await?))
@@ -7606,10 +7732,10 @@ async fn run_oiap_navigation_createnavigationinfo(clients: &Clients, input: &Cli
     let c = clients.oiap()?;
     let mut b = c.navigation_createnavigationinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::NavigationCreatenavigationinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::NAVIGATION_CREATENAVIGATIONINFO, call).await?))
@@ -7619,10 +7745,10 @@ async fn run_oiap_navigation_updatenavigationinfo(clients: &Clients, input: &Cli
     let c = clients.oiap()?;
     let mut b = c.navigation_updatenavigationinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::NavigationUpdatenavigationinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::NAVIGATION_UPDATENAVIGATIONINFO, call).await?))
@@ -7632,10 +7758,10 @@ async fn run_oiap_navigation_deletenavigationinfo(clients: &Clients, input: &Cli
     let c = clients.oiap()?;
     let mut b = c.navigation_deletenavigationinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::NavigationDeletenavigationinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::NAVIGATION_DELETENAVIGATIONINFO, call).await?))
@@ -7645,10 +7771,10 @@ async fn run_oiap_sysapi_asrcallback(clients: &Clients, input: &CliInput) -> any
     let c = clients.oiap()?;
     let mut b = c.sysapi_asrcallback();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::SysapiAsrcallbackBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::SYSAPI_ASRCALLBACK, call).await?))
@@ -7658,10 +7784,10 @@ async fn run_oiap_flow_queryflows(clients: &Clients, input: &CliInput) -> anyhow
     let c = clients.oiap()?;
     let mut b = c.flow_queryflows();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::FlowQueryflowsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::FLOW_QUERYFLOWS, call).await?))
@@ -7671,10 +7797,10 @@ async fn run_oiap_dialog_process(clients: &Clients, input: &CliInput) -> anyhow:
     let c = clients.oiap()?;
     let mut b = c.dialog_process();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::DialogProcessBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_PROCESS, call).await?))
@@ -7684,10 +7810,10 @@ async fn run_oiap_dialog_init(clients: &Clients, input: &CliInput) -> anyhow::Re
     let c = clients.oiap()?;
     let mut b = c.dialog_init();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::DialogInitBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_INIT, call).await?))
@@ -7697,10 +7823,10 @@ async fn run_oiap_dialog_after_interaction(clients: &Clients, input: &CliInput) 
     let c = clients.oiap()?;
     let mut b = c.dialog_after_interaction();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::DialogAfterInteractionBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_AFTER_INTERACTION, call).await?))
@@ -7710,10 +7836,10 @@ async fn run_oiap_dialog_after_transfer(clients: &Clients, input: &CliInput) -> 
     let c = clients.oiap()?;
     let mut b = c.dialog_after_transfer();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::DialogAfterTransferBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_AFTER_TRANSFER, call).await?))
@@ -7723,10 +7849,10 @@ async fn run_oiap_dialog_recording_request(clients: &Clients, input: &CliInput) 
     let c = clients.oiap()?;
     let mut b = c.dialog_recording_request();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::DialogRecordingRequestBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_RECORDING_REQUEST, call).await?))
@@ -7739,10 +7865,10 @@ async fn run_oiap_dialog_v2_process(clients: &Clients, input: &CliInput) -> anyh
         b = b.vdn_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::DialogV2ProcessBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_V2_PROCESS, call).await?))
@@ -7755,10 +7881,10 @@ async fn run_oiap_dialog_v2_init(clients: &Clients, input: &CliInput) -> anyhow:
         b = b.vdn_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::DialogV2InitBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_V2_INIT, call).await?))
@@ -7771,10 +7897,10 @@ async fn run_oiap_dialog_v2_after_interaction(clients: &Clients, input: &CliInpu
         b = b.vdn_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::DialogV2AfterInteractionBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_V2_AFTER_INTERACTION, call).await?))
@@ -7787,10 +7913,10 @@ async fn run_oiap_dialog_v2_after_transfer(clients: &Clients, input: &CliInput) 
         b = b.vdn_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::DialogV2AfterTransferBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_V2_AFTER_TRANSFER, call).await?))
@@ -7800,10 +7926,10 @@ async fn run_oiap_record_query_history(clients: &Clients, input: &CliInput) -> a
     let c = clients.oiap()?;
     let mut b = c.record_query_history();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::RecordQueryHistoryBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::RECORD_QUERY_HISTORY, call).await?))
@@ -7813,10 +7939,10 @@ async fn run_oiap_record_query_record_history(clients: &Clients, input: &CliInpu
     let c = clients.oiap()?;
     let mut b = c.record_query_record_history();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::RecordQueryRecordHistoryBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::RECORD_QUERY_RECORD_HISTORY, call).await?))
@@ -7826,10 +7952,10 @@ async fn run_oiap_intent_query_intentions(clients: &Clients, input: &CliInput) -
     let c = clients.oiap()?;
     let mut b = c.intent_query_intentions();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::IntentQueryIntentionsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::INTENT_QUERY_INTENTIONS, call).await?))
@@ -7839,10 +7965,10 @@ async fn run_oiap_silent_agent_change_work_mode(clients: &Clients, input: &CliIn
     let c = clients.oiap()?;
     let mut b = c.silent_agent_change_work_mode();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::SilentAgentChangeWorkModeBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::SILENT_AGENT_CHANGE_WORK_MODE, call).await?))
@@ -7852,10 +7978,10 @@ async fn run_oiap_silent_agent_receive_dialogrecord(clients: &Clients, input: &C
     let c = clients.oiap()?;
     let mut b = c.silent_agent_receive_dialogrecord();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::SilentAgentReceiveDialogrecordBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::SILENT_AGENT_RECEIVE_DIALOGRECORD, call).await?))
@@ -7865,10 +7991,10 @@ async fn run_oiap_nlp_spellcheck(clients: &Clients, input: &CliInput) -> anyhow:
     let c = clients.oiap()?;
     let mut b = c.nlp_spellcheck();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::NlpSpellcheckBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::NLP_SPELLCHECK, call).await?))
@@ -7878,10 +8004,10 @@ async fn run_oiap_flow_asrrecognizeresult(clients: &Clients, input: &CliInput) -
     let c = clients.oiap()?;
     let mut b = c.flow_asrrecognizeresult();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::FlowAsrrecognizeresultBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::FLOW_ASRRECOGNIZERESULT, call).await?))
@@ -7891,18 +8017,21 @@ async fn run_oiap_tts_texttovoice(clients: &Clients, input: &CliInput) -> anyhow
     let c = clients.oiap()?;
     let mut b = c.tts_texttovoice();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::TtsTexttovoiceBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::TTS_TEXTTOVOICE, call).await?))
 }
 
-async fn run_oiap_monitor_servicemonitor(clients: &Clients, _input: &CliInput) -> anyhow::Result<CliOutput> {
+async fn run_oiap_monitor_servicemonitor(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.oiap()?;
     let mut b = c.monitor_servicemonitor();
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::MONITOR_SERVICEMONITOR, call).await?))
 }
@@ -7914,10 +8043,10 @@ async fn run_oiap_report_query_call_statistics_report(
     let c = clients.oiap()?;
     let mut b = c.report_query_call_statistics_report();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::ReportQueryCallStatisticsReportBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::REPORT_QUERY_CALL_STATISTICS_REPORT, call).await?))
@@ -7927,10 +8056,10 @@ async fn run_oiap_report_query_chatbot_report(clients: &Clients, input: &CliInpu
     let c = clients.oiap()?;
     let mut b = c.report_query_chatbot_report();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::ReportQueryChatbotReportBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::REPORT_QUERY_CHATBOT_REPORT, call).await?))
@@ -7940,10 +8069,10 @@ async fn run_oiap_report_query_knowledge_report(clients: &Clients, input: &CliIn
     let c = clients.oiap()?;
     let mut b = c.report_query_knowledge_report();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::ReportQueryKnowledgeReportBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::REPORT_QUERY_KNOWLEDGE_REPORT, call).await?))
@@ -7956,10 +8085,10 @@ async fn run_oiap_outbound_query_rbt_recognition_result(
     let c = clients.oiap()?;
     let mut b = c.outbound_query_rbt_recognition_result();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::OutboundQueryRbtRecognitionResultBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::OUTBOUND_QUERY_RBT_RECOGNITION_RESULT, call).await?))
@@ -7972,10 +8101,10 @@ async fn run_oiap_record_query_transfer_record_history(
     let c = clients.oiap()?;
     let mut b = c.record_query_transfer_record_history();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::RecordQueryTransferRecordHistoryBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::RECORD_QUERY_TRANSFER_RECORD_HISTORY, call).await?))
@@ -7985,10 +8114,10 @@ async fn run_oiap_recognition_text_classification(clients: &Clients, input: &Cli
     let c = clients.oiap()?;
     let mut b = c.recognition_text_classification();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::RecognitionTextClassificationBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::RECOGNITION_TEXT_CLASSIFICATION, call).await?))
@@ -7998,10 +8127,10 @@ async fn run_oiap_recognition_entity_detection(clients: &Clients, input: &CliInp
     let c = clients.oiap()?;
     let mut b = c.recognition_entity_detection();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::RecognitionEntityDetectionBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::RECOGNITION_ENTITY_DETECTION, call).await?))
@@ -8011,10 +8140,10 @@ async fn run_oiap_third_party_robot_login(clients: &Clients, input: &CliInput) -
     let c = clients.oiap()?;
     let mut b = c.third_party_robot_login();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::ThirdPartyRobotLoginBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::THIRD_PARTY_ROBOT_LOGIN, call).await?))
@@ -8027,10 +8156,10 @@ async fn run_oiap_dialog_v2_recording_request(clients: &Clients, input: &CliInpu
         b = b.vdn_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::DialogV2RecordingRequestBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_V2_RECORDING_REQUEST, call).await?))
@@ -8040,10 +8169,10 @@ async fn run_oiap_gts_rpa_query_job(clients: &Clients, input: &CliInput) -> anyh
     let c = clients.oiap()?;
     let mut b = c.gts_rpa_query_job();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::GtsRpaQueryJobBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::GTS_RPA_QUERY_JOB, call).await?))
@@ -8053,10 +8182,10 @@ async fn run_oiap_gts_rpa_query_job_details(clients: &Clients, input: &CliInput)
     let c = clients.oiap()?;
     let mut b = c.gts_rpa_query_job_details();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::GtsRpaQueryJobDetailsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::GTS_RPA_QUERY_JOB_DETAILS, call).await?))
@@ -8066,10 +8195,10 @@ async fn run_oiap_gts_rpa_create_rpa_queue_data(clients: &Clients, input: &CliIn
     let c = clients.oiap()?;
     let mut b = c.gts_rpa_create_rpa_queue_data();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::GtsRpaCreateRpaQueueDataBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::GTS_RPA_CREATE_RPA_QUEUE_DATA, call).await?))
@@ -8079,10 +8208,10 @@ async fn run_oiap_gts_rpa_query_rpa_queue_data(clients: &Clients, input: &CliInp
     let c = clients.oiap()?;
     let mut b = c.gts_rpa_query_rpa_queue_data();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::GtsRpaQueryRpaQueueDataBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::GTS_RPA_QUERY_RPA_QUEUE_DATA, call).await?))
@@ -8098,6 +8227,7 @@ pub static OPS: &[CliOp] = &[
         title: "Obtain API Fabric access token with AK/SK",
         params: &[("header", "X-Token-Expire")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8108,6 +8238,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a single agent business account",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8118,6 +8249,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete a specified agent business account",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8128,6 +8260,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify a single agent business account",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8138,6 +8271,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query agent business account information",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8148,6 +8282,7 @@ pub static OPS: &[CliOp] = &[
         title: "Bind agents to a skill queue",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8158,6 +8293,7 @@ pub static OPS: &[CliOp] = &[
         title: "Unbind agents from a skill queue",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8168,6 +8304,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query agents of a skill queue",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8178,6 +8315,7 @@ pub static OPS: &[CliOp] = &[
         title: "Change an agent softphone login password",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8188,6 +8326,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete data by customer number",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8198,6 +8337,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query softphone info of all agents (no business accounts)",
         params: &[],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -8208,6 +8348,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query softphone info of all agents (with business accounts)",
         params: &[],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -8218,6 +8359,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query account sign-in result",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8228,6 +8370,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query agent info by sign-in account",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8238,6 +8381,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a single skill queue",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8248,6 +8392,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete skill queues",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8258,6 +8403,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify a single skill queue",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8268,6 +8414,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query skill queues",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8278,6 +8425,7 @@ pub static OPS: &[CliOp] = &[
         title: "Bind access code to skill queue or IVR",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8288,6 +8436,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete access code bindings",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8298,6 +8447,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify access code binding",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8308,6 +8458,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query access code bindings",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8318,6 +8469,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query access codes",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8328,6 +8480,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query all IVR flows of the tenant space",
         params: &[],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8338,6 +8491,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query satisfaction survey configuration",
         params: &[],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8348,6 +8502,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query satisfaction survey results",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8358,6 +8513,7 @@ pub static OPS: &[CliOp] = &[
         title: "Upload an IVR voice file",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8368,6 +8524,7 @@ pub static OPS: &[CliOp] = &[
         title: "Upload a TTS template for voice notifications",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8378,6 +8535,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a two-way (bidirectional) call, V1",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8388,6 +8546,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a two-way (bidirectional) call, V3",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8398,6 +8557,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query call history records",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8408,6 +8568,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query call status",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8418,6 +8579,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get recording file URL",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8428,6 +8590,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query allocated softphone numbers, V1",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8438,6 +8601,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query allocated softphone numbers, V2",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8448,6 +8612,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get call destination device info",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8458,6 +8623,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query recent contact records of current session customer",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8468,6 +8634,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query call info by call ID",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8478,6 +8645,7 @@ pub static OPS: &[CliOp] = &[
         title: "ITA two-way call result notification",
         params: &[("header", "AppKey"), ("header", "Host"), ("header", "X-Sdk-Date")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8488,6 +8656,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a voice outbound call, V1 (mobile agent section)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8498,6 +8667,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a voice outbound call, V2 (mobile agent section)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8508,6 +8678,7 @@ pub static OPS: &[CliOp] = &[
         title: "Third-party request authentication (get ccmessaging-token)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8518,6 +8689,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query historical chat messages",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8528,6 +8700,7 @@ pub static OPS: &[CliOp] = &[
         title: "Send a message (synchronous)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8538,6 +8711,7 @@ pub static OPS: &[CliOp] = &[
         title: "Send a message (asynchronous)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8548,6 +8722,7 @@ pub static OPS: &[CliOp] = &[
         title: "Customer leaves a message",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8558,6 +8733,7 @@ pub static OPS: &[CliOp] = &[
         title: "Poll messages sent by agent side",
         params: &[("query", "receiverId"), ("query", "channel"), ("query", "isNeedRead")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -8568,6 +8744,7 @@ pub static OPS: &[CliOp] = &[
         title: "Customer receives a file (media download)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8578,6 +8755,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query queuing information",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8588,6 +8766,7 @@ pub static OPS: &[CliOp] = &[
         title: "Customer sends a file (media upload)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8598,6 +8777,7 @@ pub static OPS: &[CliOp] = &[
         title: "Suggest common phrases from customer input",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8608,6 +8788,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query satisfaction survey configuration",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8618,6 +8799,7 @@ pub static OPS: &[CliOp] = &[
         title: "Submit customer rating of the chatbot",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8628,6 +8810,7 @@ pub static OPS: &[CliOp] = &[
         title: "Save customer satisfaction evaluation",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8638,6 +8821,7 @@ pub static OPS: &[CliOp] = &[
         title: "Check whether tenant space supports click-to-dial",
         params: &[("query", "channel")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -8648,6 +8832,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a click-to-dial call",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8658,6 +8843,7 @@ pub static OPS: &[CliOp] = &[
         title: "Poll click-to-dial events",
         params: &[("query", "channel")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -8668,6 +8854,7 @@ pub static OPS: &[CliOp] = &[
         title: "Hang up a click-to-dial call",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8678,6 +8865,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create anonymous call",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8688,6 +8876,7 @@ pub static OPS: &[CliOp] = &[
         title: "Push messages (pushMsg)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8698,6 +8887,7 @@ pub static OPS: &[CliOp] = &[
         title: "Discard an email",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8708,6 +8898,7 @@ pub static OPS: &[CliOp] = &[
         title: "Send a WhatsApp downlink message",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8718,6 +8909,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query the user of the current chat on the online chat workbench",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8734,6 +8926,7 @@ pub static OPS: &[CliOp] = &[
             ("header", "password"),
         ],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8750,6 +8943,7 @@ pub static OPS: &[CliOp] = &[
             ("header", "password"),
         ],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8766,6 +8960,7 @@ pub static OPS: &[CliOp] = &[
             ("header", "password"),
         ],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8782,6 +8977,7 @@ pub static OPS: &[CliOp] = &[
             ("header", "password"),
         ],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8798,6 +8994,7 @@ pub static OPS: &[CliOp] = &[
             ("header", "password"),
         ],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8814,6 +9011,7 @@ pub static OPS: &[CliOp] = &[
             ("header", "password"),
         ],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8830,6 +9028,7 @@ pub static OPS: &[CliOp] = &[
             ("header", "password"),
         ],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8846,6 +9045,7 @@ pub static OPS: &[CliOp] = &[
             ("header", "password"),
         ],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8856,6 +9056,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query approved voice notification recordings",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8866,6 +9067,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a voice notification, V1",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8876,6 +9078,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a voice notification, V2 (TTS templates)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8886,6 +9089,7 @@ pub static OPS: &[CliOp] = &[
         title: "Answer calls on mobile phone (offline agent sign-in)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8896,6 +9100,7 @@ pub static OPS: &[CliOp] = &[
         title: "Exit mobile phone answering",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8906,6 +9111,7 @@ pub static OPS: &[CliOp] = &[
         title: "Check whether an agent is in mobile answering state",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8916,6 +9122,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a federated-user management task",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8926,6 +9133,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query the result of a federated-user management task",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8936,6 +9144,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a case (Case 2.0)",
         params: &[("header", "access-token")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8946,6 +9155,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query case list (Case 2.0)",
         params: &[("header", "access-token")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8956,6 +9166,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create app personal settings",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8966,6 +9177,7 @@ pub static OPS: &[CliOp] = &[
         title: "Update app personal settings",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8976,6 +9188,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query app personal settings",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8986,6 +9199,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get co-browsing connection info, V1",
         params: &[("header", "X-TenantSpaceID")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8996,6 +9210,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query AICC system-level parameters",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9006,6 +9221,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get inspection item score",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9016,6 +9232,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify inspection item score result",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9026,6 +9243,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query inspection scoring profiles",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9036,6 +9254,7 @@ pub static OPS: &[CliOp] = &[
         title: "Apply an inspection scoring profile",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9046,6 +9265,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query recording inspection result",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9056,6 +9276,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create inspection scoring profile",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9066,6 +9287,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete inspection scoring profile",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9076,6 +9298,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify inspection scoring profile",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9086,6 +9309,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create sentence category",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9096,6 +9320,7 @@ pub static OPS: &[CliOp] = &[
         title: "Move sentences to a category",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9106,6 +9331,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete sentence",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9116,6 +9342,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query sentences",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9126,6 +9353,7 @@ pub static OPS: &[CliOp] = &[
         title: "List the sentences of a category",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9136,6 +9364,7 @@ pub static OPS: &[CliOp] = &[
         title: "Update sentence",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9146,6 +9375,7 @@ pub static OPS: &[CliOp] = &[
         title: "Rename sentence category",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9156,6 +9386,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete sentence category",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9166,6 +9397,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query all sentence categories",
         params: &[("header", "x-UserId")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9176,6 +9408,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create sentence",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9186,6 +9419,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete sensitive word",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9196,6 +9430,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query a sensitive word's details by ID",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9206,6 +9441,7 @@ pub static OPS: &[CliOp] = &[
         title: "Update sensitive word",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9216,6 +9452,7 @@ pub static OPS: &[CliOp] = &[
         title: "List sensitive word categories",
         params: &[("header", "x-UserId")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9226,6 +9463,7 @@ pub static OPS: &[CliOp] = &[
         title: "List the sensitive words of a category",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9236,6 +9474,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query the sensitive-word list",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9246,6 +9485,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create sensitive word category",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9256,6 +9496,7 @@ pub static OPS: &[CliOp] = &[
         title: "Update a sensitive-word category",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9266,6 +9507,7 @@ pub static OPS: &[CliOp] = &[
         title: "Move sensitive words to a category",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9276,6 +9518,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create sensitive word",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9286,6 +9529,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete sensitive word category",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9296,6 +9540,7 @@ pub static OPS: &[CliOp] = &[
         title: "Update script",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9306,6 +9551,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query script details by ID",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9316,6 +9562,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete script by ID",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9326,6 +9573,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete dialogue logic",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9336,6 +9584,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create script",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9346,6 +9595,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create dialogue logic",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9356,6 +9606,7 @@ pub static OPS: &[CliOp] = &[
         title: "Update dialogue logic",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9366,6 +9617,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query dialogue logic by ID",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9376,6 +9628,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create dialogue rule",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9386,6 +9639,7 @@ pub static OPS: &[CliOp] = &[
         title: "Update dialogue rule",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9396,6 +9650,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete dialogue rule",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9406,6 +9661,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query dialogue rule by ID",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9416,6 +9672,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query dialogue rules (paged)",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9426,6 +9683,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query interruption rule by ID",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9436,6 +9694,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query interruption rules (paged)",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9446,6 +9705,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete interruption rule",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9456,6 +9716,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create interruption rule",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9466,6 +9727,7 @@ pub static OPS: &[CliOp] = &[
         title: "Update interruption rule",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9476,6 +9738,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create silence rule",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9486,6 +9749,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify silence rule",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9496,6 +9760,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete silence rule",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9506,6 +9771,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query silence rule by ID",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9516,6 +9782,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create speech-rate rule",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9526,6 +9793,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify speech-rate rule",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9536,6 +9804,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete speech-rate rule",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9546,6 +9815,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query speech-rate rule by ID",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9556,6 +9826,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query speech-rate rules (paged)",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9566,6 +9837,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete business scenario",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9576,6 +9848,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create business scenario",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9586,6 +9859,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query all business scenarios",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9596,6 +9870,7 @@ pub static OPS: &[CliOp] = &[
         title: "Assign manual review task",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9606,6 +9881,7 @@ pub static OPS: &[CliOp] = &[
         title: "Activate manual review task",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9616,6 +9892,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query manual review tasks",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9626,6 +9903,7 @@ pub static OPS: &[CliOp] = &[
         title: "Update manual review task",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9636,6 +9914,7 @@ pub static OPS: &[CliOp] = &[
         title: "Reassign appeal item",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9646,6 +9925,7 @@ pub static OPS: &[CliOp] = &[
         title: "Review appeal item",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9656,6 +9936,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query inspection items (problems and appeals)",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9666,6 +9947,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query an inspection item's details",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9676,6 +9958,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query appeal handling history",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9686,6 +9969,7 @@ pub static OPS: &[CliOp] = &[
         title: "Inspection result of a call",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9696,6 +9980,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get the module being trained",
         params: &[("header", "x-UserId")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9706,6 +9991,7 @@ pub static OPS: &[CliOp] = &[
         title: "Train a module",
         params: &[("header", "x-UserId")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9716,6 +10002,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a scheduled sampling plan",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9726,6 +10013,7 @@ pub static OPS: &[CliOp] = &[
         title: "Start a scheduled sampling plan",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9736,6 +10024,7 @@ pub static OPS: &[CliOp] = &[
         title: "Update a scheduled sampling plan",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9746,6 +10035,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete a scheduled sampling plan",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9756,6 +10046,7 @@ pub static OPS: &[CliOp] = &[
         title: "List scheduled sampling plans",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9766,6 +10057,7 @@ pub static OPS: &[CliOp] = &[
         title: "Pause a scheduled sampling plan",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9776,6 +10068,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify a sampled inspection result",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9786,6 +10079,7 @@ pub static OPS: &[CliOp] = &[
         title: "Complete a sample inspection task",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9796,6 +10090,7 @@ pub static OPS: &[CliOp] = &[
         title: "Sample inspection task details",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9806,6 +10101,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get the text of a transcribed recording",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9816,6 +10112,7 @@ pub static OPS: &[CliOp] = &[
         title: "Transcribe a recording file",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9826,6 +10123,7 @@ pub static OPS: &[CliOp] = &[
         title: "Inspection result of a call (CCISQM copy)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9836,6 +10134,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query agent rest status in a VDN",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9846,6 +10145,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query all agents in a VDN (paged)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9856,6 +10156,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query current status of all agents in a VDN",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9866,6 +10167,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query all agents in a VDN, unpaged (not on CTI 3.6)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9876,6 +10178,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query IVR status details (calls in an IVR flow) in a VDN (not on CTI 3.6)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9886,6 +10189,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query IVR flow access codes in a VDN",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9896,6 +10200,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query static configuration of all agents in a VDN (paged)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9906,6 +10211,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query static configuration of all agents in a VDN, unpaged (not on CTI 3.6)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9916,6 +10222,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query call information of specified access codes (not on CTI 3.6)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9926,6 +10233,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query inbound call records in a VDN (v1)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9936,6 +10244,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query inbound or outbound call records in a VDN (v2)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9946,6 +10255,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query call trajectory data in a VDN by call ID",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9956,6 +10266,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query skill queues configured in a VDN",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9966,6 +10277,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get real-time monitoring indicators by VDN (not on CTI 3.6)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9976,6 +10288,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query system access codes of a VDN",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9986,6 +10299,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query all rest reason codes of a VDN",
         params: &[("path", "ccId"), ("path", "vdn")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -9996,6 +10310,7 @@ pub static OPS: &[CliOp] = &[
         title: "Batch query agents signed in to skill queues",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10006,6 +10321,7 @@ pub static OPS: &[CliOp] = &[
         title: "Batch query extended skill queue information (not on CTI 3.6)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10016,6 +10332,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query status of a specified skill queue (queued calls; not on CTI 3.6)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10026,6 +10343,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query details of signed-in agents of a skill queue",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10036,6 +10354,7 @@ pub static OPS: &[CliOp] = &[
         title: "Batch query skill queue service level (5-minute window)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10046,6 +10365,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get real-time monitoring indicators by skill queue",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10056,6 +10376,7 @@ pub static OPS: &[CliOp] = &[
         title: "Batch query skill queue configuration",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10066,6 +10387,7 @@ pub static OPS: &[CliOp] = &[
         title: "Batch query detailed statistics of skill queues (not on CTI 3.6)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10076,6 +10398,7 @@ pub static OPS: &[CliOp] = &[
         title: "Batch query skill queues agents signed in to",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10086,6 +10409,7 @@ pub static OPS: &[CliOp] = &[
         title: "Batch query agent information",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10096,6 +10420,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query current call IDs of a specified agent",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10106,6 +10431,7 @@ pub static OPS: &[CliOp] = &[
         title: "Batch query real-time call information of agents",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10116,6 +10442,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query private-queue calls of a specified agent",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10126,6 +10453,7 @@ pub static OPS: &[CliOp] = &[
         title: "Batch query agent counts per status",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10136,6 +10464,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get real-time monitoring indicators by agent",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10146,6 +10475,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query details of a specified agent",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10156,6 +10486,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query whether an agent is handling a call",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10166,6 +10497,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query agents by status, paged",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10176,6 +10508,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query agent rest information",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10186,6 +10519,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query agent-dimension system status",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10196,6 +10530,7 @@ pub static OPS: &[CliOp] = &[
         title: "Obtain agent operation details",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10206,6 +10541,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query basic information of an in-progress call by call ID (not on CTI 3.6)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10216,6 +10552,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query detailed information of an agent private-queue call by call ID",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10226,6 +10563,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query call detail record by call ID",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10236,6 +10574,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query CTI system indicators (5-minute buckets)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10246,6 +10585,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query all VDNs of a call center",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10256,6 +10596,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query all agents of a VDN",
         params: &[("path", "ccId"), ("path", "vdn"), ("path", "offset"), ("path", "limit")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10266,6 +10607,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a user group (traffic or QA group)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10276,6 +10618,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add agents to a user group",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10286,6 +10629,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete a user group",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10296,6 +10640,7 @@ pub static OPS: &[CliOp] = &[
         title: "Update basic information of a user group",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10306,6 +10651,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query members of a user group",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10316,6 +10662,7 @@ pub static OPS: &[CliOp] = &[
         title: "Configure QA relation between a QA group and traffic groups",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10326,6 +10673,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete configured QA relations",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10336,6 +10684,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query UAP performance statistics (5-minute buckets)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10346,6 +10695,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query UAP terminal (soft phone) statistics",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10356,6 +10706,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get historical monitoring indicators by IVR",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10366,6 +10717,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get historical monitoring indicators by skill",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10376,6 +10728,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get historical monitoring indicators by agent",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10386,6 +10739,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get historical monitoring indicators by VDN",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10396,6 +10750,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get historical indicators by skill in a date range",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10406,6 +10761,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get historical indicators by skill in a month range",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10416,6 +10772,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get historical indicators by agent in a date range",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10426,6 +10783,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query details of a specified agent (queryParam style)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10436,6 +10794,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query agent-dimension system status (queryParam style)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10446,6 +10805,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query agent rest information (queryParam style)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10456,6 +10816,7 @@ pub static OPS: &[CliOp] = &[
         title: "Batch query detailed statistics of skill queues",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10466,6 +10827,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query details of agents configured to a skill queue",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10476,6 +10838,7 @@ pub static OPS: &[CliOp] = &[
         title: "Health check (echo)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10486,6 +10849,7 @@ pub static OPS: &[CliOp] = &[
         title: "Obtain recording download/playback URL (via OBS/LSS)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10496,6 +10860,7 @@ pub static OPS: &[CliOp] = &[
         title: "Generate CDR and recording index files",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10506,6 +10871,7 @@ pub static OPS: &[CliOp] = &[
         title: "Download CDR and recording index file (zip)",
         params: &[],
         body: true,
+        extra: true,
         binary: true,
     },
     CliOp {
@@ -10516,6 +10882,7 @@ pub static OPS: &[CliOp] = &[
         title: "Download a single recording file",
         params: &[],
         body: true,
+        extra: true,
         binary: true,
     },
     CliOp {
@@ -10526,6 +10893,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query and download recording by call ID or file name (extended)",
         params: &[],
         body: true,
+        extra: true,
         binary: true,
     },
     CliOp {
@@ -10536,6 +10904,7 @@ pub static OPS: &[CliOp] = &[
         title: "Generate agent operation detail index file",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10546,6 +10915,7 @@ pub static OPS: &[CliOp] = &[
         title: "Download agent operation detail index file (zip)",
         params: &[],
         body: true,
+        extra: true,
         binary: true,
     },
     CliOp {
@@ -10556,6 +10926,7 @@ pub static OPS: &[CliOp] = &[
         title: "Generate agent skill change detail index file",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10566,6 +10937,7 @@ pub static OPS: &[CliOp] = &[
         title: "Download agent skill change detail index file (zip)",
         params: &[],
         body: true,
+        extra: true,
         binary: true,
     },
     CliOp {
@@ -10576,6 +10948,7 @@ pub static OPS: &[CliOp] = &[
         title: "Request playback of a recording file (get token)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10586,6 +10959,7 @@ pub static OPS: &[CliOp] = &[
         title: "Play back a recording file (URL mode)",
         params: &[("query", "t"), ("query", "version"), ("query", "st")],
         body: false,
+        extra: false,
         binary: true,
     },
     CliOp {
@@ -10596,6 +10970,7 @@ pub static OPS: &[CliOp] = &[
         title: "Download an intelligent IVR recording file",
         params: &[("query", "locationId")],
         body: true,
+        extra: true,
         binary: true,
     },
     CliOp {
@@ -10606,6 +10981,7 @@ pub static OPS: &[CliOp] = &[
         title: "Download IVR voice message recording",
         params: &[("query", "locationId")],
         body: true,
+        extra: true,
         binary: true,
     },
     CliOp {
@@ -10616,6 +10992,7 @@ pub static OPS: &[CliOp] = &[
         title: "Download a recording file as a third party (IVR custom JAR mode)",
         params: &[],
         body: true,
+        extra: true,
         binary: true,
     },
     CliOp {
@@ -10626,6 +11003,7 @@ pub static OPS: &[CliOp] = &[
         title: "Upload a file as a third party (IVR custom JAR mode)",
         params: &[("query", "vdnId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10636,6 +11014,7 @@ pub static OPS: &[CliOp] = &[
         title: "Generate hash of an uploaded file as a third party",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10646,6 +11025,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete an uploaded file as a third party",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10656,6 +11036,7 @@ pub static OPS: &[CliOp] = &[
         title: "Signing in",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10666,6 +11047,7 @@ pub static OPS: &[CliOp] = &[
         title: "Forcibly signing in",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10676,6 +11058,7 @@ pub static OPS: &[CliOp] = &[
         title: "Signing in to the platform only (CCS, no media server)",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10686,6 +11069,7 @@ pub static OPS: &[CliOp] = &[
         title: "Signing out",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10696,6 +11080,7 @@ pub static OPS: &[CliOp] = &[
         title: "Forcibly signing out",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10706,6 +11091,7 @@ pub static OPS: &[CliOp] = &[
         title: "Forcibly signing out with a cause code",
         params: &[("path", "agentid"), ("path", "reason")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10716,6 +11102,7 @@ pub static OPS: &[CliOp] = &[
         title: "Setting busy",
         params: &[("path", "agentid"), ("query", "reason"), ("query", "prolong")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10726,6 +11113,7 @@ pub static OPS: &[CliOp] = &[
         title: "Canceling the busy state",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10736,6 +11124,7 @@ pub static OPS: &[CliOp] = &[
         title: "Setting idle",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10746,6 +11135,7 @@ pub static OPS: &[CliOp] = &[
         title: "Applying for rest",
         params: &[("path", "agentid"), ("path", "time"), ("path", "restcause"), ("query", "prolong")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10756,6 +11146,7 @@ pub static OPS: &[CliOp] = &[
         title: "Canceling rest",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10766,6 +11157,7 @@ pub static OPS: &[CliOp] = &[
         title: "Setting whether to enter idle after a call",
         params: &[("path", "agentid"), ("path", "flag")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10776,6 +11168,7 @@ pub static OPS: &[CliOp] = &[
         title: "Canceling custom status",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10786,6 +11179,7 @@ pub static OPS: &[CliOp] = &[
         title: "Syncing agent status and call info after page refresh",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10796,6 +11190,7 @@ pub static OPS: &[CliOp] = &[
         title: "Entering the work (wrap-up) state",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10806,6 +11201,7 @@ pub static OPS: &[CliOp] = &[
         title: "Quitting the work state",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10816,6 +11212,7 @@ pub static OPS: &[CliOp] = &[
         title: "Resetting (signing in to) skill queues",
         params: &[("path", "agentid"), ("path", "autoflag"), ("query", "skillid"), ("query", "phonelinkage")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10826,6 +11223,7 @@ pub static OPS: &[CliOp] = &[
         title: "Querying configured skill queues",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10836,6 +11234,7 @@ pub static OPS: &[CliOp] = &[
         title: "Querying configured skill queues of a specified agent",
         params: &[("path", "agentid"), ("path", "workno")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10846,6 +11245,7 @@ pub static OPS: &[CliOp] = &[
         title: "Requesting a new GUID after page refresh",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10856,6 +11256,7 @@ pub static OPS: &[CliOp] = &[
         title: "Agent heartbeat (event push mode)",
         params: &[("path", "agentid"), ("header", "service_token")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10866,6 +11267,7 @@ pub static OPS: &[CliOp] = &[
         title: "Obtaining token info (softphone registration password)",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10876,6 +11278,7 @@ pub static OPS: &[CliOp] = &[
         title: "Sending a note to other agents",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10886,6 +11289,7 @@ pub static OPS: &[CliOp] = &[
         title: "Getting the agent's status",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10896,6 +11300,7 @@ pub static OPS: &[CliOp] = &[
         title: "Querying custom status",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10906,6 +11311,7 @@ pub static OPS: &[CliOp] = &[
         title: "Setting a custom status",
         params: &[("path", "agentid"), ("query", "customstate")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10916,6 +11322,7 @@ pub static OPS: &[CliOp] = &[
         title: "Setting automatic answering",
         params: &[("path", "agentid"), ("path", "isautoanswer")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10926,6 +11333,7 @@ pub static OPS: &[CliOp] = &[
         title: "Obtaining one agent's events (polling)",
         params: &[("path", "agentid"), ("query", "calldata")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10936,6 +11344,7 @@ pub static OPS: &[CliOp] = &[
         title: "Making a common outbound call",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10946,6 +11355,7 @@ pub static OPS: &[CliOp] = &[
         title: "Making a previewed outbound call",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10956,6 +11366,7 @@ pub static OPS: &[CliOp] = &[
         title: "Answering a call",
         params: &[("path", "agentid"), ("query", "callid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10966,6 +11377,7 @@ pub static OPS: &[CliOp] = &[
         title: "Rejecting an incoming call",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10976,6 +11388,7 @@ pub static OPS: &[CliOp] = &[
         title: "Dropping (hanging up) the current call",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10986,6 +11399,7 @@ pub static OPS: &[CliOp] = &[
         title: "Dropping the current call (legacy URI)",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10996,6 +11410,7 @@ pub static OPS: &[CliOp] = &[
         title: "Disconnecting the call with a given call ID",
         params: &[("path", "agentid"), ("path", "callid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11006,6 +11421,7 @@ pub static OPS: &[CliOp] = &[
         title: "Releasing the connection of a given number",
         params: &[("path", "agentid"), ("path", "number")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11016,6 +11432,7 @@ pub static OPS: &[CliOp] = &[
         title: "Transferring a call",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11026,6 +11443,7 @@ pub static OPS: &[CliOp] = &[
         title: "Canceling a transfer",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11036,6 +11454,7 @@ pub static OPS: &[CliOp] = &[
         title: "Holding a call",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11046,6 +11465,7 @@ pub static OPS: &[CliOp] = &[
         title: "Unholding a call",
         params: &[("path", "agentid"), ("query", "callid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11056,6 +11476,7 @@ pub static OPS: &[CliOp] = &[
         title: "Connecting a held call (holding connection)",
         params: &[("path", "agentid"), ("path", "callid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11066,6 +11487,7 @@ pub static OPS: &[CliOp] = &[
         title: "Making an internal call",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11076,6 +11498,7 @@ pub static OPS: &[CliOp] = &[
         title: "Internal call to a skill queue",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11086,6 +11509,7 @@ pub static OPS: &[CliOp] = &[
         title: "Asking for internal help",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11096,6 +11520,7 @@ pub static OPS: &[CliOp] = &[
         title: "Muting a call",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11106,6 +11531,7 @@ pub static OPS: &[CliOp] = &[
         title: "Unmuting a muted call",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11116,6 +11542,7 @@ pub static OPS: &[CliOp] = &[
         title: "Making a three-party call",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11126,6 +11553,7 @@ pub static OPS: &[CliOp] = &[
         title: "Passing digits in a conference (third-party IVR)",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11136,6 +11564,7 @@ pub static OPS: &[CliOp] = &[
         title: "Two-stage dialing (extended)",
         params: &[("path", "agentid"), ("query", "number")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11146,6 +11575,7 @@ pub static OPS: &[CliOp] = &[
         title: "Picking up another agent's call",
         params: &[("path", "agentid"), ("query", "destWorkNo")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11156,6 +11586,7 @@ pub static OPS: &[CliOp] = &[
         title: "Taking the linked phone off hook",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11166,6 +11597,7 @@ pub static OPS: &[CliOp] = &[
         title: "Rejecting a call on the linked phone",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11176,6 +11608,7 @@ pub static OPS: &[CliOp] = &[
         title: "Start playing an announcement (recording file) to the agent",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11186,6 +11619,7 @@ pub static OPS: &[CliOp] = &[
         title: "Pause announcement playback",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11196,6 +11630,7 @@ pub static OPS: &[CliOp] = &[
         title: "Resume a paused announcement",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11206,6 +11641,7 @@ pub static OPS: &[CliOp] = &[
         title: "Fast-forward playback",
         params: &[("path", "agentid"), ("path", "time")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11216,6 +11652,7 @@ pub static OPS: &[CliOp] = &[
         title: "Rewind playback",
         params: &[("path", "agentid"), ("path", "time")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11226,6 +11663,7 @@ pub static OPS: &[CliOp] = &[
         title: "Stop announcement playback",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11236,6 +11674,7 @@ pub static OPS: &[CliOp] = &[
         title: "Start voice recording for the agent",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11246,6 +11685,7 @@ pub static OPS: &[CliOp] = &[
         title: "Stop voice recording",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11256,6 +11696,7 @@ pub static OPS: &[CliOp] = &[
         title: "Play recording in network call-center scenario",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11266,6 +11707,7 @@ pub static OPS: &[CliOp] = &[
         title: "Redirect (relocate) voice playing to a position",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11276,6 +11718,7 @@ pub static OPS: &[CliOp] = &[
         title: "Start screen recording",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11286,6 +11729,7 @@ pub static OPS: &[CliOp] = &[
         title: "Stop screen recording",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11296,6 +11740,7 @@ pub static OPS: &[CliOp] = &[
         title: "Skill queue info of the agent's home VDN/VCC",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11306,6 +11751,7 @@ pub static OPS: &[CliOp] = &[
         title: "Statistics of a set of skill queues",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11316,6 +11762,7 @@ pub static OPS: &[CliOp] = &[
         title: "Number of users queuing in the agent's configured skill queues",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11326,6 +11773,7 @@ pub static OPS: &[CliOp] = &[
         title: "Number of users queuing in skill queues the agent signed in to",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11336,6 +11784,7 @@ pub static OPS: &[CliOp] = &[
         title: "Number of users queuing in a specified skill queue",
         params: &[("path", "agentid"), ("path", "skillid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11346,6 +11795,7 @@ pub static OPS: &[CliOp] = &[
         title: "IVR information of the agent's VCC",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11356,6 +11806,7 @@ pub static OPS: &[CliOp] = &[
         title: "Agents signed in to a skill queue",
         params: &[("path", "agentid"), ("path", "skillid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11366,6 +11817,7 @@ pub static OPS: &[CliOp] = &[
         title: "Details of one agent by agent ID",
         params: &[("path", "agentid"), ("path", "workno")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11376,6 +11828,7 @@ pub static OPS: &[CliOp] = &[
         title: "(Not recommended) all online agents signed in to skill queues",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11386,6 +11839,7 @@ pub static OPS: &[CliOp] = &[
         title: "Agent details in batches (by skill queues)",
         params: &[("path", "agentid"), ("query", "mediaTypes")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11396,6 +11850,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query call information",
         params: &[("path", "agentid"), ("query", "isNoContainLastCall")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11406,6 +11861,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query call-associated data",
         params: &[("path", "agentid"), ("query", "isEncodeResult"), ("query", "callId")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11416,6 +11872,7 @@ pub static OPS: &[CliOp] = &[
         title: "Set call-associated data (extended)",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11426,6 +11883,7 @@ pub static OPS: &[CliOp] = &[
         title: "List of held calls",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11436,6 +11894,7 @@ pub static OPS: &[CliOp] = &[
         title: "Call information before answering",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11446,6 +11905,7 @@ pub static OPS: &[CliOp] = &[
         title: "Call information by call ID",
         params: &[("path", "agentid"), ("path", "callid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11456,6 +11916,7 @@ pub static OPS: &[CliOp] = &[
         title: "Call IDs of a specified agent",
         params: &[("path", "agentid"), ("path", "workno")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11466,6 +11927,7 @@ pub static OPS: &[CliOp] = &[
         title: "Number of the agent's current calls",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11476,6 +11938,7 @@ pub static OPS: &[CliOp] = &[
         title: "(Not recommended) Current-day call statistics of the agent",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11486,6 +11949,7 @@ pub static OPS: &[CliOp] = &[
         title: "Current-day call statistics of the agent (extended, lighter)",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11496,6 +11960,7 @@ pub static OPS: &[CliOp] = &[
         title: "Calls waiting in a specified skill queue",
         params: &[("path", "agentid"), ("path", "skillid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11506,6 +11971,7 @@ pub static OPS: &[CliOp] = &[
         title: "Calls held by a specified agent (inspector)",
         params: &[("path", "agentid"), ("path", "workno")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11516,6 +11982,7 @@ pub static OPS: &[CliOp] = &[
         title: "Move a queuing call to another skill queue",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11526,6 +11993,7 @@ pub static OPS: &[CliOp] = &[
         title: "Insert (barge) into an agent's call",
         params: &[("path", "agentid"), ("path", "workNo")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11536,6 +12004,7 @@ pub static OPS: &[CliOp] = &[
         title: "Listen to an agent",
         params: &[("path", "agentid"), ("path", "workNo")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11546,6 +12015,7 @@ pub static OPS: &[CliOp] = &[
         title: "Switch between listening and inserting",
         params: &[("path", "agentid"), ("path", "workNo")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11556,6 +12026,7 @@ pub static OPS: &[CliOp] = &[
         title: "Intercept an inspected agent's call",
         params: &[("path", "agentid"), ("path", "workNo")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11566,6 +12037,7 @@ pub static OPS: &[CliOp] = &[
         title: "Intercept a specified call of an inspected agent",
         params: &[("path", "agentid"), ("path", "workNo"), ("path", "callId")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11576,6 +12048,7 @@ pub static OPS: &[CliOp] = &[
         title: "Cancel listening or inserting",
         params: &[("path", "agentid"), ("path", "workNo")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11586,6 +12059,7 @@ pub static OPS: &[CliOp] = &[
         title: "Force an agent into busy state",
         params: &[("path", "agentid"), ("path", "workNo")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11596,6 +12070,7 @@ pub static OPS: &[CliOp] = &[
         title: "Force an agent into idle state",
         params: &[("path", "agentid"), ("path", "workNo")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11606,6 +12081,7 @@ pub static OPS: &[CliOp] = &[
         title: "Forcibly sign out an agent",
         params: &[("path", "agentid"), ("path", "workNo")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11616,6 +12092,7 @@ pub static OPS: &[CliOp] = &[
         title: "Forcibly release a call",
         params: &[("path", "agentid"), ("path", "callid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11626,6 +12103,7 @@ pub static OPS: &[CliOp] = &[
         title: "Change the skill queues bound to an agent",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11636,6 +12114,7 @@ pub static OPS: &[CliOp] = &[
         title: "Force an agent to rest",
         params: &[("path", "agentid"), ("path", "workNo"), ("path", "time"), ("path", "reason")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11646,6 +12125,7 @@ pub static OPS: &[CliOp] = &[
         title: "Request whispering to an agent",
         params: &[("path", "agentid"), ("query", "whisperagentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11656,6 +12136,7 @@ pub static OPS: &[CliOp] = &[
         title: "Stop whispering",
         params: &[("path", "agentid"), ("query", "whisperagentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11666,6 +12147,7 @@ pub static OPS: &[CliOp] = &[
         title: "Switch among whisper, listen and barge-in",
         params: &[("path", "agentid"), ("query", "whisperagentid"), ("query", "switchtype")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11676,6 +12158,7 @@ pub static OPS: &[CliOp] = &[
         title: "Download a recording file",
         params: &[("path", "agentid"), ("query", "recordId"), ("query", "filetype"), ("query", "locationId")],
         body: false,
+        extra: false,
         binary: true,
     },
     CliOp {
@@ -11686,6 +12169,7 @@ pub static OPS: &[CliOp] = &[
         title: "Download recording in VoiceCyber recording mode",
         params: &[("path", "agentid"), ("query", "callId"), ("query", "hwFileName"), ("query", "workNo")],
         body: false,
+        extra: false,
         binary: true,
     },
     CliOp {
@@ -11696,6 +12180,7 @@ pub static OPS: &[CliOp] = &[
         title: "Download video file (MCU recording mode; deprecated)",
         params: &[("path", "agentid"), ("query", "conferenceId"), ("query", "recordId"), ("query", "fileType")],
         body: false,
+        extra: false,
         binary: true,
     },
     CliOp {
@@ -11706,6 +12191,7 @@ pub static OPS: &[CliOp] = &[
         title: "Download video file (extended)",
         params: &[("path", "agentid"), ("query", "recordId"), ("query", "locationId")],
         body: false,
+        extra: false,
         binary: true,
     },
     CliOp {
@@ -11716,6 +12202,7 @@ pub static OPS: &[CliOp] = &[
         title: "Send an agent chat message to the channel/user",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11726,6 +12213,7 @@ pub static OPS: &[CliOp] = &[
         title: "Set max concurrent sessions of one media type for the agent",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11736,6 +12224,7 @@ pub static OPS: &[CliOp] = &[
         title: "Transfer a multimedia session",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11746,6 +12235,7 @@ pub static OPS: &[CliOp] = &[
         title: "Set concurrent multimedia sessions per channel",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11756,6 +12246,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get connection info to rejoin an H5 video conference",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11766,6 +12257,7 @@ pub static OPS: &[CliOp] = &[
         title: "Take a screenshot of the user in an H5 video call",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11776,6 +12268,7 @@ pub static OPS: &[CliOp] = &[
         title: "Apply for an agent conference (caller becomes chairperson)",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11786,6 +12279,7 @@ pub static OPS: &[CliOp] = &[
         title: "Answer an agent conference call",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11796,6 +12290,7 @@ pub static OPS: &[CliOp] = &[
         title: "Reject an agent conference call",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11806,6 +12301,7 @@ pub static OPS: &[CliOp] = &[
         title: "Leave an agent conference (non-chair)",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11816,6 +12312,7 @@ pub static OPS: &[CliOp] = &[
         title: "Release the conference (chairperson)",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11826,6 +12323,7 @@ pub static OPS: &[CliOp] = &[
         title: "Hold a participant (chairperson)",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11836,6 +12334,7 @@ pub static OPS: &[CliOp] = &[
         title: "Unhold a participant (chairperson)",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11846,6 +12345,7 @@ pub static OPS: &[CliOp] = &[
         title: "Extend the conference (chairperson)",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11856,6 +12356,7 @@ pub static OPS: &[CliOp] = &[
         title: "Transfer chairperson permission",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11866,6 +12367,7 @@ pub static OPS: &[CliOp] = &[
         title: "Invite participants in batches",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11876,6 +12378,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete participants in batches",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11886,6 +12389,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify participant (channel) attributes",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11896,6 +12400,7 @@ pub static OPS: &[CliOp] = &[
         title: "Change the number of conference participants",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11906,6 +12411,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query conference information in batches",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11916,6 +12422,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query IDs of ongoing conferences in the VCC",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11926,6 +12433,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query OBS URL configuration",
         params: &[("query", "ids")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11936,6 +12444,7 @@ pub static OPS: &[CliOp] = &[
         title: "C5 intelligent-assist authentication (get GUID)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11946,6 +12455,7 @@ pub static OPS: &[CliOp] = &[
         title: "Register an ASR recognition-result subscription",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11956,6 +12466,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify a subscription task",
         params: &[("query", "serverId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11966,6 +12477,7 @@ pub static OPS: &[CliOp] = &[
         title: "Cancel a subscription task",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11976,6 +12488,7 @@ pub static OPS: &[CliOp] = &[
         title: "Subscription heartbeat",
         params: &[("path", "serviceid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11986,6 +12499,7 @@ pub static OPS: &[CliOp] = &[
         title: "Subscription heartbeat (extended, with service_token)",
         params: &[("path", "serviceid"), ("header", "service_token")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11996,6 +12510,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add an outbound campaign (V1)",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12006,6 +12521,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add an outbound campaign (V2, recommended)",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12016,6 +12532,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify an outbound campaign (V1)",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12026,6 +12543,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify an outbound campaign (V2)",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12036,6 +12554,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete an outbound campaign",
         params: &[("path", "vdnId"), ("path", "campaignId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12046,6 +12565,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query details of an outbound campaign",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12068,6 +12588,7 @@ pub static OPS: &[CliOp] = &[
             ("header", "locale"),
         ],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12078,6 +12599,7 @@ pub static OPS: &[CliOp] = &[
         title: "Suspend an outbound campaign",
         params: &[("path", "vdnId"), ("path", "campaignId")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12088,6 +12610,7 @@ pub static OPS: &[CliOp] = &[
         title: "Resume an outbound campaign",
         params: &[("path", "vdnId"), ("path", "campaignId")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12098,6 +12621,7 @@ pub static OPS: &[CliOp] = &[
         title: "Set the retry policy of a campaign",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12108,6 +12632,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query the retry policy of a campaign",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12118,6 +12643,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add an outbound business-result definition",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12128,6 +12654,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query outbound business-result definitions",
         params: &[("path", "vdnId"), ("query", "pageSize"), ("query", "pageNum"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12144,6 +12671,7 @@ pub static OPS: &[CliOp] = &[
             ("header", "locale"),
         ],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12154,6 +12682,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add calling numbers to a campaign",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12164,6 +12693,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete calling numbers from a campaign",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12174,6 +12704,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query special dates of a campaign",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12184,6 +12715,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add a special date to a campaign",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12194,6 +12726,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify a special date of a campaign",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12204,6 +12737,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete a special date of a campaign",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("path", "holidayId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12214,6 +12748,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete all special dates of a campaign",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12224,6 +12759,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add numbers to the blocklist",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12234,6 +12770,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete a number from the blocklist",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12244,6 +12781,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete all numbers from the blocklist",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12254,6 +12792,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query blocklisted numbers",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12264,6 +12803,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add a blocklist group",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12274,6 +12814,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify a blocklist group",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12284,6 +12825,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query blocklist groups",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12294,6 +12836,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete a blocklist group",
         params: &[("path", "vdnId"), ("path", "categoryId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12304,6 +12847,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add a blocklist (action) type",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12314,6 +12858,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query blocklist types",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12324,6 +12869,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify a blocklist type",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12334,6 +12880,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete a blocklist type",
         params: &[("path", "vdnId"), ("path", "typeId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12344,6 +12891,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add outbound numbers (V1)",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12354,6 +12902,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add outbound numbers (V2)",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12364,6 +12913,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete outbound numbers",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12374,6 +12924,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query outbound numbers of a data record",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("path", "dataId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12384,6 +12935,7 @@ pub static OPS: &[CliOp] = &[
         title: "Statistics of today's outbound data",
         params: &[("path", "vdnId"), ("query", "campaignId"), ("query", "batchId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12394,6 +12946,7 @@ pub static OPS: &[CliOp] = &[
         title: "Import an outbound data file from a file server",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12404,6 +12957,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query the result of an outbound data file import",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12414,6 +12968,7 @@ pub static OPS: &[CliOp] = &[
         title: "Import outbound data into a task group",
         params: &[("path", "vdnId"), ("query", "campaignGroupId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12424,6 +12979,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add an outbound call batch",
         params: &[("path", "vdnId"), ("path", "campaignId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12434,6 +12990,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify an outbound call batch",
         params: &[("path", "vdnId"), ("path", "campaignId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12444,6 +13001,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete an outbound call batch",
         params: &[("path", "vdnId"), ("path", "campaignId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12454,6 +13012,7 @@ pub static OPS: &[CliOp] = &[
         title: "Suspend an outbound call batch",
         params: &[("path", "vdnId"), ("path", "campaignId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12464,6 +13023,7 @@ pub static OPS: &[CliOp] = &[
         title: "Resume an outbound call batch",
         params: &[("path", "vdnId"), ("path", "campaignId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12474,6 +13034,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query batches of a campaign",
         params: &[("path", "vdnId"), ("path", "campaignId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12484,6 +13045,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a reserved outbound call",
         params: &[("path", "vdnId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12494,6 +13056,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify a reserved outbound call",
         params: &[("path", "vdnId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12504,6 +13067,7 @@ pub static OPS: &[CliOp] = &[
         title: "Update the result of a reserved call",
         params: &[("path", "vdnId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12514,6 +13078,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete a reserved outbound call",
         params: &[("path", "vdnId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12524,6 +13089,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query reserved outbound calls",
         params: &[("path", "vdnId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12534,6 +13100,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query outbound call results",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12544,6 +13111,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query details of a single outbound call result",
         params: &[("path", "vdnId"), ("path", "callId")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12554,6 +13122,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query call records of automatic/intelligent calls (V1)",
         params: &[("path", "vdnId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12564,6 +13133,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query call records of automatic/intelligent calls (V2, paged)",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12574,6 +13144,7 @@ pub static OPS: &[CliOp] = &[
         title: "Write back a business result",
         params: &[("path", "vdnId"), ("path", "dataId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12584,6 +13155,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add a file server",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12594,6 +13166,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete a file server",
         params: &[("path", "vdnId"), ("path", "serverId"), ("header", "locale")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12604,6 +13177,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify a file server",
         params: &[("path", "vdnId"), ("path", "serverId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12614,6 +13188,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query file servers",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12624,6 +13199,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query OBS outbound call result codes",
         params: &[("path", "vdnId"), ("query", "pageSize"), ("query", "pageNum"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12634,6 +13210,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create an external (display) result",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12644,6 +13221,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify an external (display) result",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12654,6 +13232,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete an external (display) result",
         params: &[("path", "vdnId"), ("path", "defId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12664,6 +13243,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query external (display) results",
         params: &[("path", "vdnId"), ("query", "pageSize"), ("query", "pageNum"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12674,6 +13254,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query a single external (display) result",
         params: &[("path", "vdnId"), ("path", "defId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12692,6 +13273,7 @@ pub static OPS: &[CliOp] = &[
             ("header", "locale"),
         ],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12702,6 +13284,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query campaign template details",
         params: &[("path", "vdnId"), ("path", "campaignTemplateId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12712,6 +13295,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add a campaign template",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12722,6 +13306,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a campaign template from an existing task",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12732,6 +13317,7 @@ pub static OPS: &[CliOp] = &[
         title: "Edit a campaign template",
         params: &[("path", "vdnId"), ("path", "campaignTemplateId"), ("header", "locale")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12742,6 +13328,7 @@ pub static OPS: &[CliOp] = &[
         title: "CTI-OBS login (obtain token)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12752,6 +13339,7 @@ pub static OPS: &[CliOp] = &[
         title: "CTI-OBS token refresh",
         params: &[("header", "Authentication")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12762,6 +13350,7 @@ pub static OPS: &[CliOp] = &[
         title: "CTI-OBS: get outbound tasks",
         params: &[("header", "Authentication")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12772,6 +13361,7 @@ pub static OPS: &[CliOp] = &[
         title: "CTI-OBS: get interface paths",
         params: &[("header", "Authentication")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12782,6 +13372,7 @@ pub static OPS: &[CliOp] = &[
         title: "CTI-OBS: write back intermediate result",
         params: &[("header", "Authentication")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12792,6 +13383,7 @@ pub static OPS: &[CliOp] = &[
         title: "CTI-OBS: write back call result",
         params: &[("header", "Authentication")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12802,6 +13394,7 @@ pub static OPS: &[CliOp] = &[
         title: "CTI-OBS: read outbound call data",
         params: &[("header", "Authentication")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12812,6 +13405,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query interface invocation records",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12822,6 +13416,7 @@ pub static OPS: &[CliOp] = &[
         title: "Obtain OIAP token (C3)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12832,6 +13427,7 @@ pub static OPS: &[CliOp] = &[
         title: "Obtain OIAP token for AppCube (C6)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12842,6 +13438,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query activated domains",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12852,6 +13449,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query dialog ID bindings",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12862,6 +13460,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add a dialog ID binding",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12872,6 +13471,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify a dialog ID binding",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12882,6 +13482,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete dialog ID bindings",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12892,6 +13493,7 @@ pub static OPS: &[CliOp] = &[
         title: "Offline conversion (ASR transcription) callback",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12902,6 +13504,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query flows",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12912,6 +13515,7 @@ pub static OPS: &[CliOp] = &[
         title: "Dialog interface (generic envelope)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12922,6 +13526,7 @@ pub static OPS: &[CliOp] = &[
         title: "Dialog initialization request (inaction=8)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12932,6 +13537,7 @@ pub static OPS: &[CliOp] = &[
         title: "Request after dialog interaction (inaction=9)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12942,6 +13548,7 @@ pub static OPS: &[CliOp] = &[
         title: "Request after dialog transfer (inaction=11)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12952,6 +13559,7 @@ pub static OPS: &[CliOp] = &[
         title: "Dialog packet-capture recording request (inaction=7)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12962,6 +13570,7 @@ pub static OPS: &[CliOp] = &[
         title: "Dialog interface V2 (generic envelope)",
         params: &[("path", "vdnId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12972,6 +13581,7 @@ pub static OPS: &[CliOp] = &[
         title: "Dialog V2 initialization (inaction=8)",
         params: &[("path", "vdnId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12982,6 +13592,7 @@ pub static OPS: &[CliOp] = &[
         title: "Dialog V2 request after interaction (inaction=9)",
         params: &[("path", "vdnId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12992,6 +13603,7 @@ pub static OPS: &[CliOp] = &[
         title: "Dialog V2 request after transfer (inaction=11)",
         params: &[("path", "vdnId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -13002,6 +13614,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query interaction records (latest call of a user)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -13012,6 +13625,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query intelligent session records",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -13022,6 +13636,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query intention list",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -13032,6 +13647,7 @@ pub static OPS: &[CliOp] = &[
         title: "Silent agent changes flow (session) state",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -13042,6 +13658,7 @@ pub static OPS: &[CliOp] = &[
         title: "Silent agent returns reply result",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -13052,6 +13669,7 @@ pub static OPS: &[CliOp] = &[
         title: "Spell check",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -13062,6 +13680,7 @@ pub static OPS: &[CliOp] = &[
         title: "Push packet-capture recording recognition results",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -13072,6 +13691,7 @@ pub static OPS: &[CliOp] = &[
         title: "Generate TTS voice from text",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -13082,6 +13702,7 @@ pub static OPS: &[CliOp] = &[
         title: "ODFS health check",
         params: &[],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -13092,6 +13713,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query call statistics report",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -13102,6 +13724,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query chatbot report",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -13112,6 +13735,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query knowledge report",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -13122,6 +13746,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query offline analysis of outbound call failure causes",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -13132,6 +13757,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query recordings of IVR calls transferred to a third party",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -13142,6 +13768,7 @@ pub static OPS: &[CliOp] = &[
         title: "Text classification (intelligent work-order classification)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -13152,6 +13779,7 @@ pub static OPS: &[CliOp] = &[
         title: "Entity recognition",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -13162,6 +13790,7 @@ pub static OPS: &[CliOp] = &[
         title: "Third-party chatbot authorization interface (implemented by the third party, called by ODFS)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -13172,6 +13801,7 @@ pub static OPS: &[CliOp] = &[
         title: "Dialog V2 packet-capture recording request (inaction=7)",
         params: &[("path", "vdnId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -13182,6 +13812,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query the RPA task list",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -13192,6 +13823,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query RPA task details",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -13202,6 +13834,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create RPA queue data",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -13212,6 +13845,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query RPA queue data",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
 ];

@@ -9,7 +9,8 @@
 //! cec ops [NE]                           list the interfaces the CLI can call
 //! cec popup serve [--listen 127.0.0.1:8044] [--rename callerNum=ani]... [--token-param P] [--origin O]...
 //! cec popup token --page ID [--days N]   a page token for the pop-up's configured address
-//! cec <ne> <operation-id> [--path k=v]... [--query k=v]... [--header k=v]... [--body JSON|@file] [--output json|table]
+//! cec <ne> <operation-id> [--path k=v]... [--query k=v]... [--header k=v]... [--body JSON|@file]
+//!                         [--extra-field NAME=JSON]... [--output json|table]
 //! ```
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -70,9 +71,13 @@ struct OpArgs {
     /// Extra header parameter, `name=value`.
     #[arg(long = "header", value_name = "K=V")]
     header: Vec<String>,
-    /// JSON body, or `@file`.
+    /// JSON body, or `@file`. Only documented fields: an unknown one is refused.
     #[arg(long)]
     body: Option<String>,
+    /// A body field sent exactly as given, unchecked: `name=JSON` (e.g. `note="hi"`, `ids=[1,2]`).
+    /// For fields the reference has but the SDK lacks; replaces a documented field of that name.
+    #[arg(long = "extra-field", value_name = "NAME=JSON")]
+    extra_field: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "json")]
     output: OutputFormat,
@@ -321,7 +326,14 @@ async fn call(
         .iter()
         .find(|o| o.ne == ne && o.id == a.operation)
         .ok_or_else(|| anyhow::anyhow!("{ne} has no operation `{}` (see `cec ops {ne}`)", a.operation))?;
-    let input = ops::input_for(op, &a.path, &a.query, &a.header, a.body.as_deref())?;
+    let raw = ops::RawInput {
+        path: &a.path,
+        query: &a.query,
+        header: &a.header,
+        body: a.body.as_deref(),
+        extra: &a.extra_field,
+    };
+    let input = ops::input_for(op, &raw)?;
     // A file answer's target (its directory, its default name) is settled before anything is sent.
     let target = if op.binary { Some(download::target(op.id, &input, a.out.as_deref())?) } else { None };
     let profile = profile::load(config.as_deref(), profile.as_deref(), env)?;

@@ -3,11 +3,11 @@
 use std::sync::OnceLock;
 
 use anyhow::{Context, anyhow, bail};
-use cec_auth::{AkSkSigner, ApiFabricCredentials, C2Auth, OiapCredentials};
+use cec_auth::AkSkSigner;
 use cec_core::{Call, Config, OperationMeta};
 use serde_json::Value;
 
-use crate::profile::{NeSettings, Profile};
+use crate::profile::Profile;
 
 /// One operation in the CLI table.
 #[derive(Debug)]
@@ -20,6 +20,8 @@ pub struct CliOp {
     /// `(kind, name)` with kind `path`, `query` or `header`.
     pub params: &'static [(&'static str, &'static str)],
     pub body: bool,
+    /// Takes pass-through body fields (`--extra-field`).
+    pub extra: bool,
     pub binary: bool,
 }
 
@@ -28,6 +30,8 @@ pub struct CliOp {
 pub struct CliInput {
     pub params: Vec<(&'static str, String, String)>,
     pub body: Option<Value>,
+    /// Body fields sent as given, unchecked (`--extra-field NAME=JSON`).
+    pub extra: Vec<(String, Value)>,
 }
 
 impl CliInput {
@@ -70,18 +74,6 @@ pub struct Clients {
     fs: OnceLock<cec_fs::Client>,
 }
 
-fn missing(ne: &str, key: &str) -> anyhow::Error {
-    anyhow!("{ne}: `{key}` is not set (config file profile or CEC_{}_{})", ne.to_uppercase(), key.to_uppercase())
-}
-
-fn need<'a>(ne: &str, v: &'a Option<String>, key: &str) -> anyhow::Result<&'a str> {
-    v.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| missing(ne, key))
-}
-
-fn need_secret<'a>(ne: &str, v: &'a Option<cec_core::Secret<String>>, key: &str) -> anyhow::Result<&'a str> {
-    v.as_ref().map(|s| s.expose_str()).filter(|s| !s.is_empty()).ok_or_else(|| missing(ne, key))
-}
-
 fn get_or_try<T: Clone>(cell: &OnceLock<T>, f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
     if let Some(v) = cell.get() {
         return Ok(v.clone());
@@ -103,59 +95,31 @@ impl Clients {
         }
     }
 
-    fn config(&self, ne: &str, endpoint: &str) -> anyhow::Result<Config> {
-        let mut b = Config::builder(endpoint);
-        if let Some(ca) = &self.profile.ca_bundle {
-            let pem = std::fs::read(ca).with_context(|| format!("reading CA bundle {}", ca.display()))?;
-            b = b.ca_bundle_pem(pem);
-        }
+    /// Says once that TLS verification is off, before the first client of such a profile.
+    fn warn_if_insecure(&self) {
         if self.profile.insecure_skip_tls_verify {
             warn_insecure();
-            b = b.danger_accept_invalid_certs(true);
         }
-        b.build().with_context(|| format!("{ne}: bad configuration"))
-    }
-
-    fn settings(&self, ne: &str) -> NeSettings {
-        self.profile.ne(ne)
     }
 
     pub fn gateway(&self) -> anyhow::Result<cec_gateway::Client> {
         get_or_try(&self.gateway, || {
-            let s = self.settings("gateway");
-            let c = cec_gateway::Client::new(self.config("gateway", need("gateway", &s.endpoint, "endpoint")?)?)?;
-            if let Some(g) = s.guid {
-                c.set_guid(g);
-            }
-            Ok(c)
+            self.warn_if_insecure();
+            Ok(cec_gateway::Client::from_settings(&self.profile)?)
         })
     }
 
     pub fn apifabric(&self) -> anyhow::Result<cec_apifabric::Client> {
         get_or_try(&self.apifabric, || {
-            let s = self.settings("apifabric");
-            let endpoint = need("apifabric", &s.endpoint, "endpoint")?;
-            let token = s.token_endpoint.as_deref().unwrap_or(endpoint);
-            let creds = ApiFabricCredentials::new(
-                need("apifabric", &s.app_key, "app_key")?,
-                need_secret("apifabric", &s.app_secret, "app_secret")?,
-            );
-            Ok(cec_apifabric::Client::new(
-                self.config("apifabric", endpoint)?,
-                self.config("apifabric", token)?,
-                creds,
-            )?)
+            self.warn_if_insecure();
+            Ok(cec_apifabric::Client::from_settings(&self.profile)?)
         })
     }
 
     pub fn oiap(&self) -> anyhow::Result<cec_oiap::Client> {
         get_or_try(&self.oiap, || {
-            let s = self.settings("oiap");
-            let creds = OiapCredentials::tenant(
-                need("oiap", &s.app_key, "app_key")?,
-                need_secret("oiap", &s.app_secret, "app_secret")?,
-            );
-            Ok(cec_oiap::Client::new(self.config("oiap", need("oiap", &s.endpoint, "endpoint")?)?, creds)?)
+            self.warn_if_insecure();
+            Ok(cec_oiap::Client::from_settings(&self.profile)?)
         })
     }
 
@@ -166,39 +130,33 @@ impl Clients {
 
     /// The configuration of `ne` at `endpoint` with the profile's TLS settings.
     pub fn config_for(&self, ne: &str, endpoint: &str) -> anyhow::Result<Config> {
-        self.config(ne, endpoint)
+        self.warn_if_insecure();
+        Ok(self.profile.config_for(ne, endpoint)?)
     }
 
     /// The C2 signer of `ne` in its configured dialect.
     pub fn signer(&self, ne: &str) -> anyhow::Result<AkSkSigner> {
-        let s = self.settings(ne);
-        Ok(AkSkSigner::new(need(ne, &s.ak, "ak")?, need_secret(ne, &s.sk, "sk")?)?.with_dialect(s.dialect(ne)?))
-    }
-
-    fn c2(&self, ne: &str) -> anyhow::Result<(Config, C2Auth)> {
-        let s = self.settings(ne);
-        let signer = self.signer(ne)?;
-        Ok((self.config(ne, need(ne, &s.endpoint, "endpoint")?)?, C2Auth::Signature(signer)))
+        Ok(AkSkSigner::from_settings(ne, &self.profile.ne(ne))?)
     }
 
     pub fn isales(&self) -> anyhow::Result<cec_isales::Client> {
         get_or_try(&self.isales, || {
-            let (c, a) = self.c2("isales")?;
-            Ok(cec_isales::Client::new(c, a)?)
+            self.warn_if_insecure();
+            Ok(cec_isales::Client::from_settings(&self.profile)?)
         })
     }
 
     pub fn cms(&self) -> anyhow::Result<cec_cms::Client> {
         get_or_try(&self.cms, || {
-            let (c, a) = self.c2("cms")?;
-            Ok(cec_cms::Client::new(c, a)?)
+            self.warn_if_insecure();
+            Ok(cec_cms::Client::from_settings(&self.profile)?)
         })
     }
 
     pub fn fs(&self) -> anyhow::Result<cec_fs::Client> {
         get_or_try(&self.fs, || {
-            let (c, a) = self.c2("fs")?;
-            Ok(cec_fs::Client::new(c, a)?)
+            self.warn_if_insecure();
+            Ok(cec_fs::Client::from_settings(&self.profile)?)
         })
     }
 }
@@ -225,30 +183,56 @@ pub fn key_value(s: &str) -> anyhow::Result<(String, String)> {
         .ok_or_else(|| anyhow!("expected key=value, got {s:?}"))
 }
 
-/// Builds the input of `op` from the command line, refusing unknown parameters.
-pub fn input_for(
-    op: &CliOp,
-    path: &[String],
-    query: &[String],
-    header: &[String],
-    body: Option<&str>,
-) -> anyhow::Result<CliInput> {
+/// The parts of the command line that carry an operation's input.
+#[derive(Debug, Default)]
+pub struct RawInput<'a> {
+    pub path: &'a [String],
+    pub query: &'a [String],
+    pub header: &'a [String],
+    pub body: Option<&'a str>,
+    pub extra: &'a [String],
+}
+
+/// Builds the input of `op` from the command line, refusing unknown parameters
+/// (naming the nearest documented one) and a parameter given twice (every
+/// parameter of the reference takes one value: a second one is never dropped
+/// silently).
+pub fn input_for(op: &CliOp, raw: &RawInput<'_>) -> anyhow::Result<CliInput> {
     let mut input = CliInput::default();
-    for (kind, list) in [("path", path), ("query", query), ("header", header)] {
+    for (kind, list) in [("path", raw.path), ("query", raw.query), ("header", raw.header)] {
         for kv in list {
             let (k, v) = key_value(kv)?;
             if !op.params.iter().any(|(pk, pn)| *pk == kind && *pn == k) {
                 let known: Vec<&str> = op.params.iter().filter(|(pk, _)| *pk == kind).map(|(_, n)| *n).collect();
+                let hint = match cec_core::validate::nearest(&k, known.iter().copied()) {
+                    Some(n) => format!("did you mean `{n}`? "),
+                    None => String::new(),
+                };
                 bail!(
-                    "{} has no {kind} parameter `{k}` (it has: {})",
+                    "{} has no {kind} parameter `{k}` ({hint}it has: {})",
                     op.id,
                     if known.is_empty() { "none".into() } else { known.join(", ") }
                 );
             }
+            if input.params.iter().any(|(pk, pn, _)| *pk == kind && *pn == k) {
+                bail!("{kind} parameter `{k}` is given twice; {} takes one value for it", op.id);
+            }
             input.params.push((kind, k, v));
         }
     }
-    if let Some(b) = body {
+    for kv in raw.extra {
+        if !op.extra {
+            bail!("{} takes no body, so no --extra-field", op.id);
+        }
+        let (k, v) = key_value(kv)?;
+        let value = serde_json::from_str(&v)
+            .with_context(|| format!("--extra-field {k}: the value must be JSON (a string is written \"...\")"))?;
+        if input.extra.iter().any(|(n, _)| *n == k) {
+            bail!("--extra-field `{k}` is given twice");
+        }
+        input.extra.push((k, value));
+    }
+    if let Some(b) = raw.body {
         if !op.body {
             bail!("{} takes no body", op.id);
         }

@@ -176,6 +176,34 @@ async fn generic_operations_against_the_simulator() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("no query parameter"));
 
+    // An unknown body field is refused naming the nearest documented one; nothing is sent.
+    let out = run(s(&["cms", "health.ping", "--body", r#"{"sya":"hi"}"#]), env.clone()).await.unwrap();
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("`sya`") && err.contains("did you mean `say`?") && err.contains("--extra-field"), "{err}");
+    // A value of the wrong type names its path.
+    let out = run(s(&["cms", "health.ping", "--body", r#"{"say":5}"#]), env.clone()).await.unwrap();
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("`say`") && err.contains("expected a string, got an integer"), "{err}");
+    // The explicit pass-through reaches the NE (health.ping echoes the body it got).
+    let out = run(
+        s(&["cms", "health.ping", "--body", r#"{"say":"hi"}"#, "--extra-field", r#"note="from the reference""#]),
+        env.clone(),
+    )
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["request"]["say"].as_str(), v["request"]["note"].as_str()), (Some("hi"), Some("from the reference")));
+    // A repeated parameter is refused, never reduced to one value.
+    let out = run(s(&["fs", "ccfs.playVoice", "--query", "t=1", "--query", "t=2"]), env.clone()).await.unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("`t` is given twice"), "{}", text(&out.stderr));
+    // A misspelt parameter name gets the nearest one.
+    let out = run(s(&["fs", "ccfs.playVoice", "--query", "versoin=2"]), env.clone()).await.unwrap();
+    assert!(text(&out.stderr).contains("did you mean `version`?"), "{}", text(&out.stderr));
+
     // A wrong SK is an authentication error (HTTP 401 from the simulator).
     let mut bad = env.clone();
     bad.push(("CEC_CMS_SK", "wrong".into()));

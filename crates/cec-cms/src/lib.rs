@@ -15,32 +15,66 @@
 //! ```
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use std::sync::Arc;
 
-use cec_auth::C2Auth;
-use cec_core::Config;
-
 #[allow(missing_docs)]
 pub mod generated;
+
+pub use cec_auth::{AkSkSigner, ApiFabricAuth, ApiFabricCredentials, C2Auth};
+pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults, RetryPolicy, Secret, Timeouts};
+pub use generated::ResultCode;
+pub use generated::TenantDefaults;
 
 cec_core::define_ne_error!(
     /// An error of a CC-CMS call: the core error with `resultCode`, message, HTTP
     /// status and request id.
     Error,
-    "CC-CMS"
+    "CC-CMS",
+    codes = generated::ResultCode
 );
 
 /// A CC-CMS client. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Client {
     core: cec_core::Client,
+    tenant: generated::TenantDefaults,
 }
 
 impl Client {
     /// A client with C2 authentication (signature or Bearer).
     pub fn new(config: Config, auth: C2Auth) -> Result<Self, Error> {
-        Ok(Client { core: cec_core::Client::new(config, Arc::new(auth))? })
+        Ok(Client { core: cec_core::Client::new(config, Arc::new(auth))?, tenant: Default::default() })
+    }
+
+    /// The same client with tenant defaults (`ccId`, `vdn`): every call that leaves them unset
+    /// sends these; a call's own setter overrides them.
+    pub fn with_tenant(mut self, tenant: TenantDefaults) -> Self {
+        self.tenant = tenant;
+        self
+    }
+
+    /// The tenant defaults.
+    pub fn tenant(&self) -> &TenantDefaults {
+        &self.tenant
+    }
+
+    /// A client from the environment: the default profile of the config file
+    /// (`CEC_CONFIG`, `CEC_PROFILE`), then the `CEC_CMS_*` variables (endpoint, ak, sk).
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_settings(&cec_core::profile::Profile::from_env()?)
+    }
+
+    /// A client from profile `name` of the config file, then the environment.
+    pub fn from_profile(name: &str) -> Result<Self, Error> {
+        Self::from_settings(&cec_core::profile::Profile::named(name)?)
+    }
+
+    /// A client from loaded settings (`[profiles.<name>.cms]`: endpoint, ak, sk, c2_dialect).
+    pub fn from_settings(profile: &cec_core::profile::Profile) -> Result<Self, Error> {
+        let signer = AkSkSigner::from_settings("cms", &profile.ne("cms"))?;
+        Self::new(profile.config("cms")?, C2Auth::Signature(signer))
     }
 
     /// The core client.

@@ -22,19 +22,11 @@ fn client(server: &MockServer) -> cec_cms::Client {
 
 #[tokio::test]
 async fn vdn_queryagentreststate() {
-    check_json(Case { op: "vdn.queryagentreststate", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryagentreststate".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)), success: v(r#"{"count":7,"result":"0100000","resultCode":"0100000","resultDatas":{"allowRestAgentNum":7,"details":[{"agentId":7,"applyRestLength":7,"beginTime":7,"cantRestCause":7,"ccId":7,"name":"s-name","reqRestDura":7,"vdnId":7}],"onRestAgentNum":7,"waitRestAgentNum":7},"resultDesc":{"allowRestAgentNum":7,"details":[{"agentId":7,"applyRestLength":7,"beginTime":7,"cantRestCause":7,"ccId":7,"name":"s-name","reqRestDura":7,"vdnId":7}],"onRestAgentNum":7,"waitRestAgentNum":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryagentreststate().body(serde_json::from_value::<cec_cms::generated::VdnQueryagentreststateBody>(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.queryagentreststate", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryagentreststate".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)), success: v(r#"{"count":7,"result":"0100000","resultCode":"0100000","resultDatas":{"allowRestAgentNum":7,"details":[{"agentId":7,"applyRestLength":7,"beginTime":7,"cantRestCause":7,"ccId":7,"name":"s-name","reqRestDura":7,"vdnId":7}],"onRestAgentNum":7,"waitRestAgentNum":7},"resultDesc":{"allowRestAgentNum":7,"details":[{"agentId":7,"applyRestLength":7,"beginTime":7,"cantRestCause":7,"ccId":7,"name":"s-name","reqRestDura":7,"vdnId":7}],"onRestAgentNum":7,"waitRestAgentNum":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryagentreststate().body_json(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
-            c.vdn_queryagentreststate()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::VdnQueryagentreststateBody>(v(
-                        r#"{"ccId":0,"limit":1,"offset":7,"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.vdn_queryagentreststate().body_json(v(r#"{"ccId":0,"limit":1,"offset":7,"vdn":1}"#)).unwrap().send().await
         },
         "ccId",
     )
@@ -43,17 +35,13 @@ async fn vdn_queryagentreststate() {
 
 #[tokio::test]
 async fn vdn_totalagentabstractex3() {
-    check_json(Case { op: "vdn.totalagentabstractex3", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/totalagentabstractex3".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)), success: v(r#"{"count":7,"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"currentState":7,"currentStateTime":7,"locationId":7}],"resultDesc":[{"agentId":101,"currentState":7,"currentStateTime":7,"locationId":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_totalagentabstractex3().body(serde_json::from_value::<cec_cms::generated::VdnTotalagentabstractex3Body>(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.totalagentabstractex3", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/totalagentabstractex3".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)), success: v(r#"{"count":7,"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"currentState":7,"currentStateTime":7,"locationId":7}],"resultDesc":[{"agentId":101,"currentState":7,"currentStateTime":7,"locationId":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_totalagentabstractex3().body_json(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.vdn_totalagentabstractex3()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::VdnTotalagentabstractex3Body>(v(
-                        r#"{"ccId":0,"limit":1,"offset":7,"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"ccId":0,"limit":1,"offset":7,"vdn":1}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -64,17 +52,13 @@ async fn vdn_totalagentabstractex3() {
 
 #[tokio::test]
 async fn vdn_totalagentdynamicinfo() {
-    check_json(Case { op: "vdn.totalagentdynamicinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/totalagentdynamicinfo".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)), success: v(r#"{"count":7,"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"state":7}],"resultDesc":[{"agentId":101,"state":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_totalagentdynamicinfo().body(serde_json::from_value::<cec_cms::generated::VdnTotalagentdynamicinfoBody>(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.totalagentdynamicinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/totalagentdynamicinfo".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)), success: v(r#"{"count":7,"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"state":7}],"resultDesc":[{"agentId":101,"state":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_totalagentdynamicinfo().body_json(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.vdn_totalagentdynamicinfo()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::VdnTotalagentdynamicinfoBody>(v(
-                        r#"{"ccId":0,"limit":1,"offset":7,"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"ccId":0,"limit":1,"offset":7,"vdn":1}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -85,18 +69,10 @@ async fn vdn_totalagentdynamicinfo() {
 
 #[tokio::test]
 async fn vdn_totalagentstate() {
-    check_json(Case { op: "vdn.totalagentstate", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/totalagentstate".into(), query: vec![], headers: vec![("content-length", "18".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"state":7}],"resultDesc":[{"agentId":101,"state":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_totalagentstate().body(serde_json::from_value::<cec_cms::generated::VdnTotalagentstateBody>(v(r#"{"ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.totalagentstate", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/totalagentstate".into(), query: vec![], headers: vec![("content-length", "18".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"state":7}],"resultDesc":[{"agentId":101,"state":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_totalagentstate().body_json(v(r#"{"ccId":1,"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
-        |c| async move {
-            c.vdn_totalagentstate()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::VdnTotalagentstateBody>(v(r#"{"ccId":0,"vdn":1}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
-        },
+        |c| async move { c.vdn_totalagentstate().body_json(v(r#"{"ccId":0,"vdn":1}"#)).unwrap().send().await },
         "ccId",
     )
     .await;
@@ -104,41 +80,16 @@ async fn vdn_totalagentstate() {
 
 #[tokio::test]
 async fn vdn_queryivrstatusinfo() {
-    check_json(Case { op: "vdn.queryivrstatusinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryivrstatusinfo".into(), query: vec![], headers: vec![("content-length", "29".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"flowId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"callId":"s-callId","customerLevel":1,"requestType":7}],"resultDesc":[{"callId":"s-callId","customerLevel":1,"requestType":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryivrstatusinfo().body(serde_json::from_value::<cec_cms::generated::VdnQueryivrstatusinfoBody>(v(r#"{"ccId":1,"flowId":1,"vdn":1}"#)).unwrap()).send().await }).await;
-    check_refused(
-        client,
-        |c| async move {
-            c.vdn_queryivrstatusinfo()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::VdnQueryivrstatusinfoBody>(v(
-                        r#"{"ccId":0,"flowId":1,"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-        "ccId",
-    )
-    .await;
+    check_json(Case { op: "vdn.queryivrstatusinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryivrstatusinfo".into(), query: vec![], headers: vec![("content-length", "29".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"flowId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"callId":"s-callId","customerLevel":1,"requestType":7}],"resultDesc":[{"callId":"s-callId","customerLevel":1,"requestType":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryivrstatusinfo().body_json(v(r#"{"ccId":1,"flowId":1,"vdn":1}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.vdn_queryivrstatusinfo().body_json(v(r#"{"ccId":0,"flowId":1,"vdn":1}"#)).unwrap().send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn vdn_queryivrprocessinnoinfo() {
-    check_json(Case { op: "vdn.queryivrprocessinnoinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryivrprocessinnoinfo".into(), query: vec![], headers: vec![("content-length", "18".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"accessNo":"s-accessNo","description":"s-description","id":7,"realFlag":7,"serviceNo":7}],"resultDesc":[{"accessNo":"s-accessNo","description":"s-description","id":7,"realFlag":7,"serviceNo":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryivrprocessinnoinfo().body(serde_json::from_value::<cec_cms::generated::VdnQueryivrprocessinnoinfoBody>(v(r#"{"ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.queryivrprocessinnoinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryivrprocessinnoinfo".into(), query: vec![], headers: vec![("content-length", "18".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"accessNo":"s-accessNo","description":"s-description","id":7,"realFlag":7,"serviceNo":7}],"resultDesc":[{"accessNo":"s-accessNo","description":"s-description","id":7,"realFlag":7,"serviceNo":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryivrprocessinnoinfo().body_json(v(r#"{"ccId":1,"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
-        |c| async move {
-            c.vdn_queryivrprocessinnoinfo()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::VdnQueryivrprocessinnoinfoBody>(v(
-                        r#"{"ccId":0,"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
+        |c| async move { c.vdn_queryivrprocessinnoinfo().body_json(v(r#"{"ccId":0,"vdn":1}"#)).unwrap().send().await },
         "ccId",
     )
     .await;
@@ -146,17 +97,13 @@ async fn vdn_queryivrprocessinnoinfo() {
 
 #[tokio::test]
 async fn vdn_queryagentstaticconfinfo() {
-    check_json(Case { op: "vdn.queryagentstaticconfinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryagentstaticconfinfo".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)), success: v(r#"{"count":7,"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"groupId":7,"name":"s-name","realFlag":7,"rights":"s-rights"}],"resultDesc":[{"agentId":101,"groupId":7,"name":"s-name","realFlag":7,"rights":"s-rights"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryagentstaticconfinfo().body(serde_json::from_value::<cec_cms::generated::VdnQueryagentstaticconfinfoBody>(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.queryagentstaticconfinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryagentstaticconfinfo".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)), success: v(r#"{"count":7,"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"groupId":7,"name":"s-name","realFlag":7,"rights":"s-rights"}],"resultDesc":[{"agentId":101,"groupId":7,"name":"s-name","realFlag":7,"rights":"s-rights"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryagentstaticconfinfo().body_json(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.vdn_queryagentstaticconfinfo()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::VdnQueryagentstaticconfinfoBody>(v(
-                        r#"{"ccId":0,"limit":1,"offset":7,"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"ccId":0,"limit":1,"offset":7,"vdn":1}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -167,20 +114,10 @@ async fn vdn_queryagentstaticconfinfo() {
 
 #[tokio::test]
 async fn vdn_querytotalagentinfo() {
-    check_json(Case { op: "vdn.querytotalagentinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/querytotalagentinfo".into(), query: vec![], headers: vec![("content-length", "18".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"groupId":7,"name":"s-name","realFlag":7,"rights":"s-rights"}],"resultDesc":[{"agentId":101,"groupId":7,"name":"s-name","realFlag":7,"rights":"s-rights"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_querytotalagentinfo().body(serde_json::from_value::<cec_cms::generated::VdnQuerytotalagentinfoBody>(v(r#"{"ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.querytotalagentinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/querytotalagentinfo".into(), query: vec![], headers: vec![("content-length", "18".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"groupId":7,"name":"s-name","realFlag":7,"rights":"s-rights"}],"resultDesc":[{"agentId":101,"groupId":7,"name":"s-name","realFlag":7,"rights":"s-rights"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_querytotalagentinfo().body_json(v(r#"{"ccId":1,"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
-        |c| async move {
-            c.vdn_querytotalagentinfo()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::VdnQuerytotalagentinfoBody>(v(
-                        r#"{"ccId":0,"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
+        |c| async move { c.vdn_querytotalagentinfo().body_json(v(r#"{"ccId":0,"vdn":1}"#)).unwrap().send().await },
         "ccId",
     )
     .await;
@@ -188,19 +125,11 @@ async fn vdn_querytotalagentinfo() {
 
 #[tokio::test]
 async fn vdn_queryaccesscodecallinfo() {
-    check_json(Case { op: "vdn.queryaccesscodecallinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryaccesscodecallinfo".into(), query: vec![], headers: vec![("content-length", "34".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"innoIds":[101],"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentCallCount":7,"allCallCount":7,"innoId":7,"ivrCallCount":7,"longestWaitTime":7,"queueCallCount":7}],"resultDesc":[{"agentCallCount":7,"allCallCount":7,"innoId":7,"ivrCallCount":7,"longestWaitTime":7,"queueCallCount":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryaccesscodecallinfo().body(serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodecallinfoBody>(v(r#"{"ccId":1,"innoIds":[101],"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.queryaccesscodecallinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryaccesscodecallinfo".into(), query: vec![], headers: vec![("content-length", "34".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"innoIds":[101],"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentCallCount":7,"allCallCount":7,"innoId":7,"ivrCallCount":7,"longestWaitTime":7,"queueCallCount":7}],"resultDesc":[{"agentCallCount":7,"allCallCount":7,"innoId":7,"ivrCallCount":7,"longestWaitTime":7,"queueCallCount":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryaccesscodecallinfo().body_json(v(r#"{"ccId":1,"innoIds":[101],"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
-            c.vdn_queryaccesscodecallinfo()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodecallinfoBody>(v(
-                        r#"{"ccId":0,"innoIds":[101],"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.vdn_queryaccesscodecallinfo().body_json(v(r#"{"ccId":0,"innoIds":[101],"vdn":1}"#)).unwrap().send().await
         },
         "ccId",
     )
@@ -209,29 +138,25 @@ async fn vdn_queryaccesscodecallinfo() {
 
 #[tokio::test]
 async fn vdn_querycalls() {
-    check_json(Case { op: "vdn.querycalls", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/querycalls".into(), query: vec![], headers: vec![("content-length", "113".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":1,"endDate":7,"limit":7,"offset":7,"vdn":1}"#)), success: v(r#"{"resultCode":"0100000","resultDesc":{"count":7,"data":[{"callId":"s-callId","callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","logDate":7,"waitBegin":7}]}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_querycalls().body(serde_json::from_value::<cec_cms::generated::VdnQuerycallsBody>(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":1,"endDate":7,"limit":7,"offset":7,"vdn":1}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.vdn_querycalls().body(serde_json::from_value::<cec_cms::generated::VdnQuerycallsBody>(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":0,"endDate":7,"limit":7,"offset":7,"vdn":1}"#)).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "vdn.querycalls", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/querycalls".into(), query: vec![], headers: vec![("content-length", "113".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":1,"endDate":7,"limit":7,"offset":7,"vdn":1}"#)), success: v(r#"{"resultCode":"0100000","resultDesc":{"count":7,"data":[{"callId":"s-callId","callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","logDate":7,"waitBegin":7}]}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_querycalls().body_json(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":1,"endDate":7,"limit":7,"offset":7,"vdn":1}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.vdn_querycalls().body_json(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":0,"endDate":7,"limit":7,"offset":7,"vdn":1}"#)).unwrap().send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn vdn_querycalls_v2() {
-    check_json(Case { op: "vdn.querycalls_v2", method: "POST", path: "/rest/cmsapp/v2/openapi/vdn/querycalls".into(), query: vec![], headers: vec![("content-length", "131".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":1,"endDate":7,"isCallIn":"true","limit":7,"offset":7,"vdn":1}"#)), success: v(r#"{"count":7,"data":[{"callId":"s-callId","callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","logDate":7,"waitBegin":7}],"resultCode":"0100000","resultDesc":{"count":7,"data":[{"callId":"s-callId","callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","logDate":7,"waitBegin":7}]}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_querycalls_v2().body(serde_json::from_value::<cec_cms::generated::VdnQuerycallsV2Body>(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":1,"endDate":7,"isCallIn":"true","limit":7,"offset":7,"vdn":1}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.vdn_querycalls_v2().body(serde_json::from_value::<cec_cms::generated::VdnQuerycallsV2Body>(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":0,"endDate":7,"isCallIn":"true","limit":7,"offset":7,"vdn":1}"#)).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "vdn.querycalls_v2", method: "POST", path: "/rest/cmsapp/v2/openapi/vdn/querycalls".into(), query: vec![], headers: vec![("content-length", "131".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":1,"endDate":7,"isCallIn":"true","limit":7,"offset":7,"vdn":1}"#)), success: v(r#"{"count":7,"data":[{"callId":"s-callId","callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","logDate":7,"waitBegin":7}],"resultCode":"0100000","resultDesc":{"count":7,"data":[{"callId":"s-callId","callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","logDate":7,"waitBegin":7}]}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_querycalls_v2().body_json(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":1,"endDate":7,"isCallIn":"true","limit":7,"offset":7,"vdn":1}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.vdn_querycalls_v2().body_json(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":0,"endDate":7,"isCallIn":"true","limit":7,"offset":7,"vdn":1}"#)).unwrap().send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn vdn_querycalltracedetail() {
-    check_json(Case { op: "vdn.querycalltracedetail", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/querycalltracedetail".into(), query: vec![], headers: vec![("content-length", "50".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callId":"s-callId","ccId":1,"logDate":7,"vdn":1}"#)), success: v(r#"{"resultCode":"0100000","resultDesc":[{"CurrentSkillID":"s-CurrentSkillID","EnterReason":"s-EnterReason","LeaveReason":"s-LeaveReason","ackBegin":7,"callBegin":7,"callEnd":7,"callId":"s-callId","callIdNum":7,"callType":"s-callType","calleeNo":"s-calleeNo","callerNo":"s-callerNo","deviceIn":"s-deviceIn","deviceNo":"s-deviceNo","deviceType":7,"mediaType":7,"releaseCause":"s-releaseCause","subCcNo":7,"subMediaType":"s-subMediaType","waitBegin":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_querycalltracedetail().body(serde_json::from_value::<cec_cms::generated::VdnQuerycalltracedetailBody>(v(r#"{"callId":"s-callId","ccId":1,"logDate":7,"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.querycalltracedetail", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/querycalltracedetail".into(), query: vec![], headers: vec![("content-length", "50".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callId":"s-callId","ccId":1,"logDate":7,"vdn":1}"#)), success: v(r#"{"resultCode":"0100000","resultDesc":[{"CurrentSkillID":"s-CurrentSkillID","EnterReason":"s-EnterReason","LeaveReason":"s-LeaveReason","ackBegin":7,"callBegin":7,"callEnd":7,"callId":"s-callId","callIdNum":7,"callType":"s-callType","calleeNo":"s-calleeNo","callerNo":"s-callerNo","deviceIn":"s-deviceIn","deviceNo":"s-deviceNo","deviceType":7,"mediaType":7,"releaseCause":"s-releaseCause","subCcNo":7,"subMediaType":"s-subMediaType","waitBegin":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_querycalltracedetail().body_json(v(r#"{"callId":"s-callId","ccId":1,"logDate":7,"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.vdn_querycalltracedetail()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::VdnQuerycalltracedetailBody>(v(
-                        r#"{"callId":"s-callId","ccId":0,"logDate":7,"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callId":"s-callId","ccId":0,"logDate":7,"vdn":1}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -242,19 +167,11 @@ async fn vdn_querycalltracedetail() {
 
 #[tokio::test]
 async fn vdn_configures_skills() {
-    check_json(Case { op: "vdn.configures_skills", method: "POST", path: "/rest/cmsapp/v1/openapi/configures/skills".into(), query: vec![], headers: vec![("content-length", "33".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"vdn":1}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":7,"mediaType":7,"name":"s-name"}],"resultDesc":[{"id":7,"mediaType":7,"name":"s-name"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_configures_skills().body(serde_json::from_value::<cec_cms::generated::VdnConfiguresSkillsBody>(v(r#"{"queryParam":{"ccId":1,"vdn":1}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.configures_skills", method: "POST", path: "/rest/cmsapp/v1/openapi/configures/skills".into(), query: vec![], headers: vec![("content-length", "33".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"vdn":1}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":7,"mediaType":7,"name":"s-name"}],"resultDesc":[{"id":7,"mediaType":7,"name":"s-name"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_configures_skills().body_json(v(r#"{"queryParam":{"ccId":1,"vdn":1}}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
-            c.vdn_configures_skills()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::VdnConfiguresSkillsBody>(v(
-                        r#"{"queryParam":{"ccId":0,"vdn":1}}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.vdn_configures_skills().body_json(v(r#"{"queryParam":{"ccId":0,"vdn":1}}"#)).unwrap().send().await
         },
         "queryParam.ccId",
     )
@@ -263,19 +180,11 @@ async fn vdn_configures_skills() {
 
 #[tokio::test]
 async fn vdn_rindex() {
-    check_json(Case { op: "vdn.rindex", method: "POST", path: "/rest/cmsapp/v1/openapi/rindex/vdn".into(), query: vec![], headers: vec![("content-length", "47".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"indexIds":["s-item"],"vdnIds":[101]}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":"s-id","idxs":[{"id":"s-id","val":"s-any"}]}],"resultDesc":[{"id":"s-id","idxs":[{"id":"s-id","val":"s-any"}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_rindex().body(serde_json::from_value::<cec_cms::generated::VdnRindexBody>(v(r#"{"ccId":1,"indexIds":["s-item"],"vdnIds":[101]}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.rindex", method: "POST", path: "/rest/cmsapp/v1/openapi/rindex/vdn".into(), query: vec![], headers: vec![("content-length", "47".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"indexIds":["s-item"],"vdnIds":[101]}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":"s-id","idxs":[{"id":"s-id","val":"s-any"}]}],"resultDesc":[{"id":"s-id","idxs":[{"id":"s-id","val":"s-any"}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_rindex().body_json(v(r#"{"ccId":1,"indexIds":["s-item"],"vdnIds":[101]}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
-            c.vdn_rindex()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::VdnRindexBody>(v(
-                        r#"{"ccId":0,"indexIds":["s-item"],"vdnIds":[101]}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.vdn_rindex().body_json(v(r#"{"ccId":0,"indexIds":["s-item"],"vdnIds":[101]}"#)).unwrap().send().await
         },
         "ccId",
     )
@@ -284,20 +193,10 @@ async fn vdn_rindex() {
 
 #[tokio::test]
 async fn vdn_queryaccesscodeinfo() {
-    check_json(Case { op: "vdn.queryaccesscodeinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryaccesscodeinfo".into(), query: vec![], headers: vec![("content-length", "18".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"acId":7,"accessCode":"s-accessCode","codeDescription":"s-codeDescription","mediatypeId":7}],"resultDesc":[{"acId":7,"accessCode":"s-accessCode","codeDescription":"s-codeDescription","mediatypeId":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryaccesscodeinfo().body(serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodeinfoBody>(v(r#"{"ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.queryaccesscodeinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryaccesscodeinfo".into(), query: vec![], headers: vec![("content-length", "18".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"acId":7,"accessCode":"s-accessCode","codeDescription":"s-codeDescription","mediatypeId":7}],"resultDesc":[{"acId":7,"accessCode":"s-accessCode","codeDescription":"s-codeDescription","mediatypeId":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryaccesscodeinfo().body_json(v(r#"{"ccId":1,"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
-        |c| async move {
-            c.vdn_queryaccesscodeinfo()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodeinfoBody>(v(
-                        r#"{"ccId":0,"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
+        |c| async move { c.vdn_queryaccesscodeinfo().body_json(v(r#"{"ccId":0,"vdn":1}"#)).unwrap().send().await },
         "ccId",
     )
     .await;
@@ -311,17 +210,13 @@ async fn vdn_restreasons() {
 
 #[tokio::test]
 async fn skill_agentsinskill() {
-    check_json(Case { op: "skill.agentsinskill", method: "POST", path: "/rest/cmsapp/v1/openapi/realindex/agent/agentsinskill".into(), query: vec![], headers: vec![("content-length", "50".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentIds":[101],"skillId":7}],"resultDesc":[{"agentIds":[101],"skillId":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_agentsinskill().body(serde_json::from_value::<cec_cms::generated::SkillAgentsinskillBody>(v(r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "skill.agentsinskill", method: "POST", path: "/rest/cmsapp/v1/openapi/realindex/agent/agentsinskill".into(), query: vec![], headers: vec![("content-length", "50".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentIds":[101],"skillId":7}],"resultDesc":[{"agentIds":[101],"skillId":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_agentsinskill().body_json(v(r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.skill_agentsinskill()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::SkillAgentsinskillBody>(v(
-                        r#"{"queryParam":{"ccId":0,"skillIds":[101],"vdn":1}}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"queryParam":{"ccId":0,"skillIds":[101],"vdn":1}}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -332,19 +227,11 @@ async fn skill_agentsinskill() {
 
 #[tokio::test]
 async fn skill_totalskillstatusex3() {
-    check_json(Case { op: "skill.totalskillstatusex3", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/totalskillstatusex3".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"availAgents":7,"callId":"s-callId","loggedOnAgents":7,"maxQueueSize":7,"queueSize":7,"queueTime":7,"skillDescrip":"s-skillDescrip","skillId":7}],"resultDesc":[{"availAgents":7,"callId":"s-callId","loggedOnAgents":7,"maxQueueSize":7,"queueSize":7,"queueTime":7,"skillDescrip":"s-skillDescrip","skillId":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_totalskillstatusex3().body(serde_json::from_value::<cec_cms::generated::SkillTotalskillstatusex3Body>(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "skill.totalskillstatusex3", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/totalskillstatusex3".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"availAgents":7,"callId":"s-callId","loggedOnAgents":7,"maxQueueSize":7,"queueSize":7,"queueTime":7,"skillDescrip":"s-skillDescrip","skillId":7}],"resultDesc":[{"availAgents":7,"callId":"s-callId","loggedOnAgents":7,"maxQueueSize":7,"queueSize":7,"queueTime":7,"skillDescrip":"s-skillDescrip","skillId":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_totalskillstatusex3().body_json(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
-            c.skill_totalskillstatusex3()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::SkillTotalskillstatusex3Body>(v(
-                        r#"{"ccId":0,"skillIds":[101],"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.skill_totalskillstatusex3().body_json(v(r#"{"ccId":0,"skillIds":[101],"vdn":1}"#)).unwrap().send().await
         },
         "ccId",
     )
@@ -353,19 +240,11 @@ async fn skill_totalskillstatusex3() {
 
 #[tokio::test]
 async fn skill_queuedevicestatus() {
-    check_json(Case { op: "skill.queuedevicestatus", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/queuedevicestatus".into(), query: vec![], headers: vec![("content-length", "30".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"callId":"s-callId","customerLevel":1,"requestType":7}],"resultDesc":[{"callId":"s-callId","customerLevel":1,"requestType":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_queuedevicestatus().body(serde_json::from_value::<cec_cms::generated::SkillQueuedevicestatusBody>(v(r#"{"ccId":1,"skillId":1,"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "skill.queuedevicestatus", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/queuedevicestatus".into(), query: vec![], headers: vec![("content-length", "30".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"callId":"s-callId","customerLevel":1,"requestType":7}],"resultDesc":[{"callId":"s-callId","customerLevel":1,"requestType":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_queuedevicestatus().body_json(v(r#"{"ccId":1,"skillId":1,"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
-            c.skill_queuedevicestatus()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::SkillQueuedevicestatusBody>(v(
-                        r#"{"ccId":0,"skillId":1,"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.skill_queuedevicestatus().body_json(v(r#"{"ccId":0,"skillId":1,"vdn":1}"#)).unwrap().send().await
         },
         "ccId",
     )
@@ -374,19 +253,11 @@ async fn skill_queuedevicestatus() {
 
 #[tokio::test]
 async fn skill_agentbyconfigedskill() {
-    check_json(Case { op: "skill.agentbyconfigedskill", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/agentbyconfigedskill".into(), query: vec![], headers: vec![("content-length", "30".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"ctiStatus":7,"currentStateTime":7,"groupId":7,"loginDate":7,"mediaType":7,"name":"s-name","phoneNumber":"s-phoneNumber","status":7,"vdnId":7,"workNo":7}],"resultDesc":[{"ctiStatus":7,"currentStateTime":7,"groupId":7,"loginDate":7,"mediaType":7,"name":"s-name","phoneNumber":"s-phoneNumber","status":7,"vdnId":7,"workNo":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_agentbyconfigedskill().body(serde_json::from_value::<cec_cms::generated::SkillAgentbyconfigedskillBody>(v(r#"{"ccId":1,"skillId":1,"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "skill.agentbyconfigedskill", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/agentbyconfigedskill".into(), query: vec![], headers: vec![("content-length", "30".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"ctiStatus":7,"currentStateTime":7,"groupId":7,"loginDate":7,"mediaType":7,"name":"s-name","phoneNumber":"s-phoneNumber","status":7,"vdnId":7,"workNo":7}],"resultDesc":[{"ctiStatus":7,"currentStateTime":7,"groupId":7,"loginDate":7,"mediaType":7,"name":"s-name","phoneNumber":"s-phoneNumber","status":7,"vdnId":7,"workNo":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_agentbyconfigedskill().body_json(v(r#"{"ccId":1,"skillId":1,"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
-            c.skill_agentbyconfigedskill()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::SkillAgentbyconfigedskillBody>(v(
-                        r#"{"ccId":0,"skillId":1,"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.skill_agentbyconfigedskill().body_json(v(r#"{"ccId":0,"skillId":1,"vdn":1}"#)).unwrap().send().await
         },
         "ccId",
     )
@@ -395,19 +266,11 @@ async fn skill_agentbyconfigedskill() {
 
 #[tokio::test]
 async fn skill_servicequality() {
-    check_json(Case { op: "skill.servicequality", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/servicequality".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)), success: v(r#"{"resultCode":"0100000","resultDesc":[{"callLostNum":7,"connectedNum":7,"in15sCallNum":7,"in20sCallNum":7,"inCallNum":7,"skillId":7,"statStartTime":7,"wait15sLostNum":7,"wait20sLostNum":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_servicequality().body(serde_json::from_value::<cec_cms::generated::SkillServicequalityBody>(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "skill.servicequality", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/servicequality".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)), success: v(r#"{"resultCode":"0100000","resultDesc":[{"callLostNum":7,"connectedNum":7,"in15sCallNum":7,"in20sCallNum":7,"inCallNum":7,"skillId":7,"statStartTime":7,"wait15sLostNum":7,"wait20sLostNum":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_servicequality().body_json(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
-            c.skill_servicequality()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::SkillServicequalityBody>(v(
-                        r#"{"ccId":0,"skillIds":[101],"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.skill_servicequality().body_json(v(r#"{"ccId":0,"skillIds":[101],"vdn":1}"#)).unwrap().send().await
         },
         "ccId",
     )
@@ -416,17 +279,13 @@ async fn skill_servicequality() {
 
 #[tokio::test]
 async fn skill_rindex() {
-    check_json(Case { op: "skill.rindex", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/rindex".into(), query: vec![], headers: vec![("content-length", "57".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"indexIds":["s-item"],"skillIds":[101],"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":7,"idxs":[{"id":"s-id","val":{"k":"v"}}]}],"resultDesc":[{"id":7,"idxs":[{"id":"s-id","val":{"k":"v"}}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_rindex().body(serde_json::from_value::<cec_cms::generated::SkillRindexBody>(v(r#"{"ccId":1,"indexIds":["s-item"],"skillIds":[101],"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "skill.rindex", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/rindex".into(), query: vec![], headers: vec![("content-length", "77".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"indexIds":["IDX_COUNT_REAL_SKILL_QUEUE"],"skillIds":[101],"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":7,"idxs":[{"id":"s-id","val":{"k":"v"}}]}],"resultDesc":[{"id":7,"idxs":[{"id":"s-id","val":{"k":"v"}}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_rindex().body_json(v(r#"{"ccId":1,"indexIds":["IDX_COUNT_REAL_SKILL_QUEUE"],"skillIds":[101],"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.skill_rindex()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::SkillRindexBody>(v(
-                        r#"{"ccId":0,"indexIds":["s-item"],"skillIds":[101],"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"ccId":0,"indexIds":["IDX_COUNT_REAL_SKILL_QUEUE"],"skillIds":[101],"vdn":1}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -437,19 +296,11 @@ async fn skill_rindex() {
 
 #[tokio::test]
 async fn skill_skillcfginfo() {
-    check_json(Case { op: "skill.skillcfginfo", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/skillcfginfo".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"maxAgentWrapupTime":7,"maxAnswerWaitTime":7,"maxCallNum":7,"maxHoldCallNum":7,"maxRestAgentNum":7,"maxTalkTime":7,"maxWaitTime":7,"skillId":7}],"resultDesc":[{"maxAgentWrapupTime":7,"maxAnswerWaitTime":7,"maxCallNum":7,"maxHoldCallNum":7,"maxRestAgentNum":7,"maxTalkTime":7,"maxWaitTime":7,"skillId":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_skillcfginfo().body(serde_json::from_value::<cec_cms::generated::SkillSkillcfginfoBody>(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "skill.skillcfginfo", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/skillcfginfo".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"maxAgentWrapupTime":7,"maxAnswerWaitTime":7,"maxCallNum":7,"maxHoldCallNum":7,"maxRestAgentNum":7,"maxTalkTime":7,"maxWaitTime":7,"skillId":7}],"resultDesc":[{"maxAgentWrapupTime":7,"maxAnswerWaitTime":7,"maxCallNum":7,"maxHoldCallNum":7,"maxRestAgentNum":7,"maxTalkTime":7,"maxWaitTime":7,"skillId":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_skillcfginfo().body_json(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
-            c.skill_skillcfginfo()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::SkillSkillcfginfoBody>(v(
-                        r#"{"ccId":0,"skillIds":[101],"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.skill_skillcfginfo().body_json(v(r#"{"ccId":0,"skillIds":[101],"vdn":1}"#)).unwrap().send().await
         },
         "ccId",
     )
@@ -458,38 +309,19 @@ async fn skill_skillcfginfo() {
 
 #[tokio::test]
 async fn skill_stateinfo() {
-    check_json(Case { op: "skill.stateinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/stateinfo".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}],"resultDesc":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_stateinfo().body(serde_json::from_value::<cec_cms::generated::SkillStateinfoBody>(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)).unwrap()).send().await }).await;
-    check_refused(
-        client,
-        |c| async move {
-            c.skill_stateinfo()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::SkillStateinfoBody>(v(
-                        r#"{"ccId":0,"skillIds":[101],"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-        "ccId",
-    )
-    .await;
+    check_json(Case { op: "skill.stateinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/stateinfo".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}],"resultDesc":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_stateinfo().body_json(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.skill_stateinfo().body_json(v(r#"{"ccId":0,"skillIds":[101],"vdn":1}"#)).unwrap().send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn agent_siteagentcallandskillinfobyagentids() {
-    check_json(Case { op: "agent.siteagentcallandskillinfobyagentids", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/siteagentcallandskillinfobyagentids".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"skills":[{"isLogin":7,"skillId":7}]}],"resultDesc":[{"agentId":101,"skills":[{"isLogin":7,"skillId":7}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_siteagentcallandskillinfobyagentids().body(serde_json::from_value::<cec_cms::generated::AgentSiteagentcallandskillinfobyagentidsBody>(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "agent.siteagentcallandskillinfobyagentids", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/siteagentcallandskillinfobyagentids".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"skills":[{"isLogin":7,"skillId":7}]}],"resultDesc":[{"agentId":101,"skills":[{"isLogin":7,"skillId":7}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_siteagentcallandskillinfobyagentids().body_json(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agent_siteagentcallandskillinfobyagentids()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::AgentSiteagentcallandskillinfobyagentidsBody>(v(
-                        r#"{"agentIds":[101],"ccId":0,"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"agentIds":[101],"ccId":0,"vdn":1}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -500,17 +332,13 @@ async fn agent_siteagentcallandskillinfobyagentids() {
 
 #[tokio::test]
 async fn agent_agentstatusinfobyagentids() {
-    check_json(Case { op: "agent.agentstatusinfobyagentids", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":7,"agentRelease":7,"currentPrivateCallNum":7,"currentState":7,"currentStateReason":7,"currentStateTime":7,"locationId":7,"logonTime":7,"prevState":7,"prevStateTime":7}],"resultDesc":[{"agentId":7,"agentRelease":7,"currentPrivateCallNum":7,"currentState":7,"currentStateReason":7,"currentStateTime":7,"locationId":7,"logonTime":7,"prevState":7,"prevStateTime":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_agentstatusinfobyagentids().body(serde_json::from_value::<cec_cms::generated::AgentAgentstatusinfobyagentidsBody>(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "agent.agentstatusinfobyagentids", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":7,"agentRelease":7,"currentPrivateCallNum":7,"currentState":7,"currentStateReason":7,"currentStateTime":7,"locationId":7,"logonTime":7,"prevState":7,"prevStateTime":7}],"resultDesc":[{"agentId":7,"agentRelease":7,"currentPrivateCallNum":7,"currentState":7,"currentStateReason":7,"currentStateTime":7,"locationId":7,"logonTime":7,"prevState":7,"prevStateTime":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_agentstatusinfobyagentids().body_json(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agent_agentstatusinfobyagentids()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::AgentAgentstatusinfobyagentidsBody>(v(
-                        r#"{"agentIds":[101],"ccId":0,"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"agentIds":[101],"ccId":0,"vdn":1}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -542,30 +370,14 @@ async fn agent_queryagentcalls() {
         },
         client,
         |c| async move {
-            c.agent_queryagentcalls()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::AgentQueryagentcallsBody>(v(
-                        r#"{"agentId":101,"ccId":1,"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.agent_queryagentcalls().body_json(v(r#"{"agentId":101,"ccId":1,"vdn":1}"#)).unwrap().send().await
         },
     )
     .await;
     check_refused(
         client,
         |c| async move {
-            c.agent_queryagentcalls()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::AgentQueryagentcallsBody>(v(
-                        r#"{"agentId":101,"ccId":0,"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.agent_queryagentcalls().body_json(v(r#"{"agentId":101,"ccId":0,"vdn":1}"#)).unwrap().send().await
         },
         "ccId",
     )
@@ -574,19 +386,11 @@ async fn agent_queryagentcalls() {
 
 #[tokio::test]
 async fn agentgroup_queryagentcalls() {
-    check_json(Case { op: "agentgroup.queryagentcalls", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/queryagentcalls".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"callList":[{"callId":"s-callId","callInOut":7,"callStatus":7,"mediaType":7,"submediaType":"s-submediaType"}]}],"resultDesc":[{"agentId":101,"callList":[{"callId":"s-callId","callInOut":7,"callStatus":7,"mediaType":7,"submediaType":"s-submediaType"}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentgroup_queryagentcalls().body(serde_json::from_value::<cec_cms::generated::AgentgroupQueryagentcallsBody>(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "agentgroup.queryagentcalls", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/queryagentcalls".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"callList":[{"callId":"s-callId","callInOut":7,"callStatus":7,"mediaType":7,"submediaType":"s-submediaType"}]}],"resultDesc":[{"agentId":101,"callList":[{"callId":"s-callId","callInOut":7,"callStatus":7,"mediaType":7,"submediaType":"s-submediaType"}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentgroup_queryagentcalls().body_json(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
-            c.agentgroup_queryagentcalls()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::AgentgroupQueryagentcallsBody>(v(
-                        r#"{"agentIds":[101],"ccId":0,"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.agentgroup_queryagentcalls().body_json(v(r#"{"agentIds":[101],"ccId":0,"vdn":1}"#)).unwrap().send().await
         },
         "ccId",
     )
@@ -616,30 +420,14 @@ async fn agent_agentprivatecall() {
         },
         client,
         |c| async move {
-            c.agent_agentprivatecall()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::AgentAgentprivatecallBody>(v(
-                        r#"{"agentId":101,"ccId":1,"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.agent_agentprivatecall().body_json(v(r#"{"agentId":101,"ccId":1,"vdn":1}"#)).unwrap().send().await
         },
     )
     .await;
     check_refused(
         client,
         |c| async move {
-            c.agent_agentprivatecall()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::AgentAgentprivatecallBody>(v(
-                        r#"{"agentId":101,"ccId":0,"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.agent_agentprivatecall().body_json(v(r#"{"agentId":101,"ccId":0,"vdn":1}"#)).unwrap().send().await
         },
         "ccId",
     )
@@ -648,17 +436,13 @@ async fn agent_agentprivatecall() {
 
 #[tokio::test]
 async fn agentgroup_teamagentstatusinfo() {
-    check_json(Case { op: "agentgroup.teamagentstatusinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/teamagentstatusinfo".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"answering":7,"idle":7,"loginEd":7,"occupy":7,"preoccupy":7,"rest":7,"setBusy":7,"studying":7,"talking":7,"usable":7,"workSubstateBegin":7},"resultDesc":{"answering":7,"idle":7,"loginEd":7,"occupy":7,"preoccupy":7,"rest":7,"setBusy":7,"studying":7,"talking":7,"usable":7,"workSubstateBegin":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentgroup_teamagentstatusinfo().body(serde_json::from_value::<cec_cms::generated::AgentgroupTeamagentstatusinfoBody>(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "agentgroup.teamagentstatusinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/teamagentstatusinfo".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"answering":7,"idle":7,"loginEd":7,"occupy":7,"preoccupy":7,"rest":7,"setBusy":7,"studying":7,"talking":7,"usable":7,"workSubstateBegin":7},"resultDesc":{"answering":7,"idle":7,"loginEd":7,"occupy":7,"preoccupy":7,"rest":7,"setBusy":7,"studying":7,"talking":7,"usable":7,"workSubstateBegin":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentgroup_teamagentstatusinfo().body_json(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agentgroup_teamagentstatusinfo()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::AgentgroupTeamagentstatusinfoBody>(v(
-                        r#"{"agentIds":[101],"ccId":0,"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"agentIds":[101],"ccId":0,"vdn":1}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -669,17 +453,13 @@ async fn agentgroup_teamagentstatusinfo() {
 
 #[tokio::test]
 async fn agentgroup_rindex() {
-    check_json(Case { op: "agentgroup.rindex", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/rindex".into(), query: vec![], headers: vec![("content-length", "57".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[101],"ccId":1,"indexIds":["s-item"],"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":7,"idxs":[{"id":"s-id","val":{"k":"v"}}]}],"resultDesc":[{"id":7,"idxs":[{"id":"s-id","val":{"k":"v"}}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentgroup_rindex().body(serde_json::from_value::<cec_cms::generated::AgentgroupRindexBody>(v(r#"{"agentIds":[101],"ccId":1,"indexIds":["s-item"],"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "agentgroup.rindex", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/rindex".into(), query: vec![], headers: vec![("content-length", "57".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[101],"ccId":1,"indexIds":["s-item"],"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":7,"idxs":[{"id":"s-id","val":{"k":"v"}}]}],"resultDesc":[{"id":7,"idxs":[{"id":"s-id","val":{"k":"v"}}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentgroup_rindex().body_json(v(r#"{"agentIds":[101],"ccId":1,"indexIds":["s-item"],"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agentgroup_rindex()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::AgentgroupRindexBody>(v(
-                        r#"{"agentIds":[101],"ccId":0,"indexIds":["s-item"],"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"agentIds":[101],"ccId":0,"indexIds":["s-item"],"vdn":1}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -690,23 +470,8 @@ async fn agentgroup_rindex() {
 
 #[tokio::test]
 async fn agent_agentbyworkno() {
-    check_json(Case { op: "agent.agentbyworkno", method: "POST", path: "/rest/cmsapp/v1/openapi/agent/agentbyworkno".into(), query: vec![], headers: vec![("content-length", "32".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentId":101,"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"citStatus":7,"currentStateTime":7,"loginDate":7,"mediaType":7,"name":"s-name","phoneNumber":"s-phoneNumber","status":7,"vdnId":7,"workNo":7},"resultDesc":{"citStatus":7,"currentStateTime":7,"loginDate":7,"mediaType":7,"name":"s-name","phoneNumber":"s-phoneNumber","status":7,"vdnId":7,"workNo":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_agentbyworkno().body(serde_json::from_value::<cec_cms::generated::AgentAgentbyworknoBody>(v(r#"{"agentId":101,"ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
-    check_refused(
-        client,
-        |c| async move {
-            c.agent_agentbyworkno()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::AgentAgentbyworknoBody>(v(
-                        r#"{"agentId":101,"ccId":0,"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-        "ccId",
-    )
-    .await;
+    check_json(Case { op: "agent.agentbyworkno", method: "POST", path: "/rest/cmsapp/v1/openapi/agent/agentbyworkno".into(), query: vec![], headers: vec![("content-length", "32".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentId":101,"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"citStatus":7,"currentStateTime":7,"loginDate":7,"mediaType":7,"name":"s-name","phoneNumber":"s-phoneNumber","status":7,"vdnId":7,"workNo":7},"resultDesc":{"citStatus":7,"currentStateTime":7,"loginDate":7,"mediaType":7,"name":"s-name","phoneNumber":"s-phoneNumber","status":7,"vdnId":7,"workNo":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_agentbyworkno().body_json(v(r#"{"agentId":101,"ccId":1,"vdn":1}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.agent_agentbyworkno().body_json(v(r#"{"agentId":101,"ccId":0,"vdn":1}"#)).unwrap().send().await }, "ccId").await;
 }
 
 #[tokio::test]
@@ -731,12 +496,8 @@ async fn calldata_isprocesscall() {
         client,
         |c| async move {
             c.calldata_isprocesscall()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::CalldataIsprocesscallBody>(v(
-                        r#"{"queryParam":{"agentId":101,"ccId":1,"vdn":1}}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"queryParam":{"agentId":101,"ccId":1,"vdn":1}}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -746,12 +507,8 @@ async fn calldata_isprocesscall() {
         client,
         |c| async move {
             c.calldata_isprocesscall()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::CalldataIsprocesscallBody>(v(
-                        r#"{"queryParam":{"agentId":101,"ccId":0,"vdn":1}}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"queryParam":{"agentId":101,"ccId":0,"vdn":1}}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -762,23 +519,32 @@ async fn calldata_isprocesscall() {
 
 #[tokio::test]
 async fn vdn_query_agent_by_status() {
-    check_json(Case { op: "vdn.queryAgentByStatus", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryAgentByStatus".into(), query: vec![], headers: vec![("content-length", "72".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":"s-ccId","limit":7,"offset":7,"status":"s-status","vdn":"s-vdn"}"#)), success: v(r#"{"data":[{"agentId":7,"currentState":7,"currentStateTime":7,"locationId":7}],"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_query_agent_by_status().body(serde_json::from_value::<cec_cms::generated::VdnQueryAgentByStatusBody>(v(r#"{"ccId":"s-ccId","limit":7,"offset":7,"status":"s-status","vdn":"s-vdn"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.vdn_query_agent_by_status().body(serde_json::from_value::<cec_cms::generated::VdnQueryAgentByStatusBody>(v(r#"{"ccId":"xxxxxxxxxxxxxxxxxxxxxxxxxx","limit":7,"offset":7,"status":"s-status","vdn":"s-vdn"}"#)).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "vdn.queryAgentByStatus", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryAgentByStatus".into(), query: vec![], headers: vec![("content-length", "72".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":"s-ccId","limit":7,"offset":7,"status":"s-status","vdn":"s-vdn"}"#)), success: v(r#"{"data":[{"agentId":7,"currentState":7,"currentStateTime":7,"locationId":7}],"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_query_agent_by_status().body_json(v(r#"{"ccId":"s-ccId","limit":7,"offset":7,"status":"s-status","vdn":"s-vdn"}"#)).unwrap().send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.vdn_query_agent_by_status()
+                .body_json(v(
+                    r#"{"ccId":"xxxxxxxxxxxxxxxxxxxxxxxxxx","limit":7,"offset":7,"status":"s-status","vdn":"s-vdn"}"#,
+                ))
+                .unwrap()
+                .send()
+                .await
+        },
+        "ccId",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn agent_agentrestinfos() {
-    check_json(Case { op: "agent.agentrestinfos", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentrestinfos".into(), query: vec![], headers: vec![("content-length", "54".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"limit":1,"offset":7,"vdn":1}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"agentsRestDetails":[{"agentName":"s-agentName","beginTime":7,"cantRestReason":7,"restDuration":7,"workNo":7}],"allowRestNum":7,"onRestNum":7,"waitRestNum":7},"resultDesc":{"agentsRestDetails":[{"agentName":"s-agentName","beginTime":7,"cantRestReason":7,"restDuration":7,"workNo":7}],"allowRestNum":7,"onRestNum":7,"waitRestNum":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_agentrestinfos().body(serde_json::from_value::<cec_cms::generated::AgentAgentrestinfosBody>(v(r#"{"queryParam":{"ccId":1,"limit":1,"offset":7,"vdn":1}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "agent.agentrestinfos", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentrestinfos".into(), query: vec![], headers: vec![("content-length", "54".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"limit":1,"offset":7,"vdn":1}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"agentsRestDetails":[{"agentName":"s-agentName","beginTime":7,"cantRestReason":7,"restDuration":7,"workNo":7}],"allowRestNum":7,"onRestNum":7,"waitRestNum":7},"resultDesc":{"agentsRestDetails":[{"agentName":"s-agentName","beginTime":7,"cantRestReason":7,"restDuration":7,"workNo":7}],"allowRestNum":7,"onRestNum":7,"waitRestNum":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_agentrestinfos().body_json(v(r#"{"queryParam":{"ccId":1,"limit":1,"offset":7,"vdn":1}}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agent_agentrestinfos()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::AgentAgentrestinfosBody>(v(
-                        r#"{"queryParam":{"ccId":0,"limit":1,"offset":7,"vdn":1}}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"queryParam":{"ccId":0,"limit":1,"offset":7,"vdn":1}}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -789,19 +555,11 @@ async fn agent_agentrestinfos() {
 
 #[tokio::test]
 async fn agent_systemstate() {
-    check_json(Case { op: "agent.systemstate", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/systemstate".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"busyAgent":7,"idleAgent":7,"talkingNum":7,"totalLoginAgent":7},"resultDesc":{"busyAgent":7,"idleAgent":7,"talkingNum":7,"totalLoginAgent":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_systemstate().body(serde_json::from_value::<cec_cms::generated::AgentSystemstateBody>(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "agent.systemstate", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/systemstate".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"busyAgent":7,"idleAgent":7,"talkingNum":7,"totalLoginAgent":7},"resultDesc":{"busyAgent":7,"idleAgent":7,"talkingNum":7,"totalLoginAgent":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_systemstate().body_json(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
-            c.agent_systemstate()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::AgentSystemstateBody>(v(
-                        r#"{"ccId":0,"limit":1,"offset":7,"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.agent_systemstate().body_json(v(r#"{"ccId":0,"limit":1,"offset":7,"vdn":1}"#)).unwrap().send().await
         },
         "ccId",
     )
@@ -810,23 +568,32 @@ async fn agent_systemstate() {
 
 #[tokio::test]
 async fn agent_agentoprinfo() {
-    check_json(Case { op: "agent.agentoprinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/agent/agentoprinfo".into(), query: vec![], headers: vec![("content-length", "93".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginTime":"s-beginTime","ccId":1,"currentAgentId":0,"endTime":"s-endTime","operateType":7}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":"s-id"}],"resultDesc":[{"id":"s-id"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_agentoprinfo().body(serde_json::from_value::<cec_cms::generated::AgentAgentoprinfoBody>(v(r#"{"beginTime":"s-beginTime","ccId":1,"currentAgentId":0,"endTime":"s-endTime","operateType":7}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.agent_agentoprinfo().body(serde_json::from_value::<cec_cms::generated::AgentAgentoprinfoBody>(v(r#"{"beginTime":"s-beginTime","ccId":1,"currentAgentId":-1,"endTime":"s-endTime","operateType":7}"#)).unwrap()).send().await }, "currentAgentId").await;
+    check_json(Case { op: "agent.agentoprinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/agent/agentoprinfo".into(), query: vec![], headers: vec![("content-length", "93".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginTime":"s-beginTime","ccId":1,"currentAgentId":0,"endTime":"s-endTime","operateType":7}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":"s-id"}],"resultDesc":[{"id":"s-id"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_agentoprinfo().body_json(v(r#"{"beginTime":"s-beginTime","ccId":1,"currentAgentId":0,"endTime":"s-endTime","operateType":7}"#)).unwrap().send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.agent_agentoprinfo()
+                .body_json(v(
+                    r#"{"beginTime":"s-beginTime","ccId":1,"currentAgentId":-1,"endTime":"s-endTime","operateType":7}"#,
+                ))
+                .unwrap()
+                .send()
+                .await
+        },
+        "currentAgentId",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn calldata_querybasiccallinfo() {
-    check_json(Case { op: "calldata.querybasiccallinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/calldata/querybasiccallinfo".into(), query: vec![], headers: vec![("content-length", "38".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callId":"s-callId","ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"callFeature":7,"callInCause":7,"callSkill":"s-callSkill","calledNum":"s-calledNum","callingNum":"s-callingNum","deviceNo":7,"deviceType":7,"dsn":7,"enterReason":7,"handle":7,"keyId":"s-keyId","logonTimes":7,"mediaBillType":"s-mediaBillType","mediaType":7,"mid":7,"orgiCalledNum":"s-orgiCalledNum","partyNum":7,"place":7,"priority":7,"server":7,"serviceType":7,"time":7,"totalTalkingTimes":7,"trunkNo":7,"waitTime":7},"resultDesc":{"callFeature":7,"callInCause":7,"callSkill":"s-callSkill","calledNum":"s-calledNum","callingNum":"s-callingNum","deviceNo":7,"deviceType":7,"dsn":7,"enterReason":7,"handle":7,"keyId":"s-keyId","logonTimes":7,"mediaBillType":"s-mediaBillType","mediaType":7,"mid":7,"orgiCalledNum":"s-orgiCalledNum","partyNum":7,"place":7,"priority":7,"server":7,"serviceType":7,"time":7,"totalTalkingTimes":7,"trunkNo":7,"waitTime":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_querybasiccallinfo().body(serde_json::from_value::<cec_cms::generated::CalldataQuerybasiccallinfoBody>(v(r#"{"callId":"s-callId","ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "calldata.querybasiccallinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/calldata/querybasiccallinfo".into(), query: vec![], headers: vec![("content-length", "38".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callId":"s-callId","ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"callFeature":7,"callInCause":7,"callSkill":"s-callSkill","calledNum":"s-calledNum","callingNum":"s-callingNum","deviceNo":7,"deviceType":7,"dsn":7,"enterReason":7,"handle":7,"keyId":"s-keyId","logonTimes":7,"mediaBillType":"s-mediaBillType","mediaType":7,"mid":7,"orgiCalledNum":"s-orgiCalledNum","partyNum":7,"place":7,"priority":7,"server":7,"serviceType":7,"time":7,"totalTalkingTimes":7,"trunkNo":7,"waitTime":7},"resultDesc":{"callFeature":7,"callInCause":7,"callSkill":"s-callSkill","calledNum":"s-calledNum","callingNum":"s-callingNum","deviceNo":7,"deviceType":7,"dsn":7,"enterReason":7,"handle":7,"keyId":"s-keyId","logonTimes":7,"mediaBillType":"s-mediaBillType","mediaType":7,"mid":7,"orgiCalledNum":"s-orgiCalledNum","partyNum":7,"place":7,"priority":7,"server":7,"serviceType":7,"time":7,"totalTalkingTimes":7,"trunkNo":7,"waitTime":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_querybasiccallinfo().body_json(v(r#"{"callId":"s-callId","ccId":1,"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.calldata_querybasiccallinfo()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::CalldataQuerybasiccallinfoBody>(v(
-                        r#"{"callId":"s-callId","ccId":0,"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callId":"s-callId","ccId":0,"vdn":1}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -837,17 +604,13 @@ async fn calldata_querybasiccallinfo() {
 
 #[tokio::test]
 async fn calldata_querydetailcallinfo() {
-    check_json(Case { op: "calldata.querydetailcallinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/calldata/querydetailcallinfo".into(), query: vec![], headers: vec![("content-length", "38".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callId":"s-callId","ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"callData":"s-callData","callDataLen":7,"callFeature":"s-callFeature","callSkill":"s-callSkill","calledNum":"s-calledNum","callingNum":"s-callingNum","cb":7,"deviceNo":7,"deviceType":7,"dsn":7,"handle":7,"keyId":"s-keyId","logonTimes":7,"mediaType":"s-mediaType","mid":7,"orgiCalledNum":"s-orgiCalledNum","partyNum":7,"place":7,"priority":7,"server":7,"time":7,"totalTalkingTimes":7,"trunkNo":7,"waitTime":7},"resultDesc":{"callData":"s-callData","callDataLen":7,"callFeature":"s-callFeature","callSkill":"s-callSkill","calledNum":"s-calledNum","callingNum":"s-callingNum","cb":7,"deviceNo":7,"deviceType":7,"dsn":7,"handle":7,"keyId":"s-keyId","logonTimes":7,"mediaType":"s-mediaType","mid":7,"orgiCalledNum":"s-orgiCalledNum","partyNum":7,"place":7,"priority":7,"server":7,"time":7,"totalTalkingTimes":7,"trunkNo":7,"waitTime":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_querydetailcallinfo().body(serde_json::from_value::<cec_cms::generated::CalldataQuerydetailcallinfoBody>(v(r#"{"callId":"s-callId","ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "calldata.querydetailcallinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/calldata/querydetailcallinfo".into(), query: vec![], headers: vec![("content-length", "38".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callId":"s-callId","ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"callData":"s-callData","callDataLen":7,"callFeature":"s-callFeature","callSkill":"s-callSkill","calledNum":"s-calledNum","callingNum":"s-callingNum","cb":7,"deviceNo":7,"deviceType":7,"dsn":7,"handle":7,"keyId":"s-keyId","logonTimes":7,"mediaType":"s-mediaType","mid":7,"orgiCalledNum":"s-orgiCalledNum","partyNum":7,"place":7,"priority":7,"server":7,"time":7,"totalTalkingTimes":7,"trunkNo":7,"waitTime":7},"resultDesc":{"callData":"s-callData","callDataLen":7,"callFeature":"s-callFeature","callSkill":"s-callSkill","calledNum":"s-calledNum","callingNum":"s-callingNum","cb":7,"deviceNo":7,"deviceType":7,"dsn":7,"handle":7,"keyId":"s-keyId","logonTimes":7,"mediaType":"s-mediaType","mid":7,"orgiCalledNum":"s-orgiCalledNum","partyNum":7,"place":7,"priority":7,"server":7,"time":7,"totalTalkingTimes":7,"trunkNo":7,"waitTime":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_querydetailcallinfo().body_json(v(r#"{"callId":"s-callId","ccId":1,"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.calldata_querydetailcallinfo()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::CalldataQuerydetailcallinfoBody>(v(
-                        r#"{"callId":"s-callId","ccId":0,"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callId":"s-callId","ccId":0,"vdn":1}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -858,17 +621,13 @@ async fn calldata_querydetailcallinfo() {
 
 #[tokio::test]
 async fn calldata_querycalldetailbyid() {
-    check_json(Case { op: "calldata.querycalldetailbyid", method: "POST", path: "/rest/cmsapp/v1/openapi/calldata/querycalldetailbyid".into(), query: vec![], headers: vec![("content-length", "63".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"callId":"s-callId","ccId":1,"isCallin":"true"}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"ackTime":7,"agentId":101,"anonyCall":7,"callId":"s-callId","callTime":7,"callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ivrCallTime":7,"queueWaitTime":7,"releaseCause":7,"skillId":7,"vdn":7},"resultDesc":{"ackTime":7,"agentId":101,"anonyCall":7,"callId":"s-callId","callTime":7,"callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ivrCallTime":7,"queueWaitTime":7,"releaseCause":7,"skillId":7,"vdn":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_querycalldetailbyid().body(serde_json::from_value::<cec_cms::generated::CalldataQuerycalldetailbyidBody>(v(r#"{"queryParam":{"callId":"s-callId","ccId":1,"isCallin":"true"}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "calldata.querycalldetailbyid", method: "POST", path: "/rest/cmsapp/v1/openapi/calldata/querycalldetailbyid".into(), query: vec![], headers: vec![("content-length", "63".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"callId":"s-callId","ccId":1,"isCallin":"true"}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"ackTime":7,"agentId":101,"anonyCall":7,"callId":"s-callId","callTime":7,"callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ivrCallTime":7,"queueWaitTime":7,"releaseCause":7,"skillId":7,"vdn":7},"resultDesc":{"ackTime":7,"agentId":101,"anonyCall":7,"callId":"s-callId","callTime":7,"callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ivrCallTime":7,"queueWaitTime":7,"releaseCause":7,"skillId":7,"vdn":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_querycalldetailbyid().body_json(v(r#"{"queryParam":{"callId":"s-callId","ccId":1,"isCallin":"true"}}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.calldata_querycalldetailbyid()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::CalldataQuerycalldetailbyidBody>(v(
-                        r#"{"queryParam":{"callId":"s-callId","ccId":0,"isCallin":"true"}}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"queryParam":{"callId":"s-callId","ccId":0,"isCallin":"true"}}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -879,24 +638,29 @@ async fn calldata_querycalldetailbyid() {
 
 #[tokio::test]
 async fn cti_sysindex() {
-    check_json(Case { op: "cti.sysindex", method: "POST", path: "/rest/cmsapp/v1/openapi/cti/sysindex".into(), query: vec![], headers: vec![("content-length", "91".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"offset":7,"vdn":[101]}"#)), success: v(r#"{"resultCode":"0100000","resultDesc":[{"beginTime":"s-beginTime","busyNums":7,"callOutNums":7,"callRate":7,"ccId":7,"ideaAgentNum":7,"incallNums":7,"onlineAgentNums":7,"rateNum":7,"restNums":7,"talkingNums":7,"vdn":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.cti_sysindex().body(serde_json::from_value::<cec_cms::generated::CtiSysindexBody>(v(r#"{"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"offset":7,"vdn":[101]}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.cti_sysindex().body(serde_json::from_value::<cec_cms::generated::CtiSysindexBody>(v(r#"{"beginDate":"s-beginDate","ccId":0,"endDate":"s-endDate","limit":7,"offset":7,"vdn":[101]}"#)).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "cti.sysindex", method: "POST", path: "/rest/cmsapp/v1/openapi/cti/sysindex".into(), query: vec![], headers: vec![("content-length", "91".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"offset":7,"vdn":[101]}"#)), success: v(r#"{"resultCode":"0100000","resultDesc":[{"beginTime":"s-beginTime","busyNums":7,"callOutNums":7,"callRate":7,"ccId":7,"ideaAgentNum":7,"incallNums":7,"onlineAgentNums":7,"rateNum":7,"restNums":7,"talkingNums":7,"vdn":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.cti_sysindex().body_json(v(r#"{"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"offset":7,"vdn":[101]}"#)).unwrap().send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.cti_sysindex()
+                .body_json(v(
+                    r#"{"beginDate":"s-beginDate","ccId":0,"endDate":"s-endDate","limit":7,"offset":7,"vdn":[101]}"#,
+                ))
+                .unwrap()
+                .send()
+                .await
+        },
+        "ccId",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn configures_vdns() {
-    check_json(Case { op: "configures.vdns", method: "POST", path: "/rest/cmsapp/v1/openapi/configures/vdns".into(), query: vec![], headers: vec![("content-length", "25".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"vdn":7,"vdnName":"s-vdnName"}],"resultDesc":[{"vdn":7,"vdnName":"s-vdnName"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.configures_vdns().body(serde_json::from_value::<cec_cms::generated::ConfiguresVdnsBody>(v(r#"{"queryParam":{"ccId":1}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "configures.vdns", method: "POST", path: "/rest/cmsapp/v1/openapi/configures/vdns".into(), query: vec![], headers: vec![("content-length", "25".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"vdn":7,"vdnName":"s-vdnName"}],"resultDesc":[{"vdn":7,"vdnName":"s-vdnName"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.configures_vdns().body_json(v(r#"{"queryParam":{"ccId":1}}"#)).unwrap().send().await }).await;
     check_refused(
         client,
-        |c| async move {
-            c.configures_vdns()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::ConfiguresVdnsBody>(v(r#"{"queryParam":{"ccId":0}}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
-        },
+        |c| async move { c.configures_vdns().body_json(v(r#"{"queryParam":{"ccId":0}}"#)).unwrap().send().await },
         "queryParam.ccId",
     )
     .await;
@@ -915,14 +679,72 @@ async fn configures_agents() {
 
 #[tokio::test]
 async fn usergroup_create() {
-    check_json(Case { op: "usergroup.create", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/createusergroup".into(), query: vec![], headers: vec![("content-length", "94".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"groupName":"s-groupName","groupType":2,"remark":"s-remark","vdn":7,"workNos":[101]}"#)), success: v(r#"{"description":"s-description","resultCode":"0100000","resultDesc":"success","returnCode":"s-returnCode"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.usergroup_create().body(serde_json::from_value::<cec_cms::generated::UsergroupCreateBody>(v(r#"{"ccId":1,"groupName":"s-groupName","groupType":2,"remark":"s-remark","vdn":7,"workNos":[101]}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.usergroup_create().body(serde_json::from_value::<cec_cms::generated::UsergroupCreateBody>(v(r#"{"ccId":0,"groupName":"s-groupName","groupType":2,"remark":"s-remark","vdn":7,"workNos":[101]}"#)).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "usergroup.create", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/createusergroup".into(), query: vec![], headers: vec![("content-length", "94".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"groupName":"s-groupName","groupType":2,"remark":"s-remark","vdn":7,"workNos":[101]}"#)), success: v(r#"{"description":"s-description","resultCode":"0100000","resultDesc":"success","returnCode":"s-returnCode"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.usergroup_create().body_json(v(r#"{"ccId":1,"groupName":"s-groupName","groupType":2,"remark":"s-remark","vdn":7,"workNos":[101]}"#)).unwrap().send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.usergroup_create()
+                .body_json(v(
+                    r#"{"ccId":0,"groupName":"s-groupName","groupType":2,"remark":"s-remark","vdn":7,"workNos":[101]}"#,
+                ))
+                .unwrap()
+                .send()
+                .await
+        },
+        "ccId",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn usergroup_join() {
-    check_json(Case { op: "usergroup.join", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/joinusergroup".into(), query: vec![], headers: vec![("content-length", "94".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentId":0,"ccId":1,"groupId":"s-groupId","groupName":"s-groupName","groupType":2,"vdnId":1}"#)), success: v(r#"{"message":"success","result":{"groupId":"s-groupId","groupName":"s-groupName"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"300-010"}"#), code: "300-010", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.usergroup_join().body(serde_json::from_value::<cec_cms::generated::UsergroupJoinBody>(v(r#"{"agentId":0,"ccId":1,"groupId":"s-groupId","groupName":"s-groupName","groupType":2,"vdnId":1}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.usergroup_join().body(serde_json::from_value::<cec_cms::generated::UsergroupJoinBody>(v(r#"{"agentId":0,"ccId":0,"groupId":"s-groupId","groupName":"s-groupName","groupType":2,"vdnId":1}"#)).unwrap()).send().await }, "ccId").await;
+    check_json(
+        Case {
+            op: "usergroup.join",
+            method: "POST",
+            path: "/rest/cmsapp/v1/openapi/qcrelationconf/joinusergroup".into(),
+            query: vec![],
+            headers: vec![("content-length", "94".into())],
+            present: vec!["authorization", "host"],
+            body: Some(v(
+                r#"{"agentId":0,"ccId":1,"groupId":"s-groupId","groupName":"s-groupName","groupType":2,"vdnId":1}"#,
+            )),
+            success: v(
+                r#"{"message":"success","result":{"groupId":"s-groupId","groupName":"s-groupName"},"retcode":"0"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"message":"simulated failure","retcode":"300-010"}"#),
+                code: "300-010",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.usergroup_join()
+                .body_json(v(
+                    r#"{"agentId":0,"ccId":1,"groupId":"s-groupId","groupName":"s-groupName","groupType":2,"vdnId":1}"#,
+                ))
+                .unwrap()
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.usergroup_join()
+                .body_json(v(
+                    r#"{"agentId":0,"ccId":0,"groupId":"s-groupId","groupName":"s-groupName","groupType":2,"vdnId":1}"#,
+                ))
+                .unwrap()
+                .send()
+                .await
+        },
+        "ccId",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -945,32 +767,12 @@ async fn usergroup_delete() {
             prelude: vec![],
         },
         client,
-        |c| async move {
-            c.usergroup_delete()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::UsergroupDeleteBody>(v(
-                        r#"{"ccId":1,"id":"s-id","vdn":7}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
+        |c| async move { c.usergroup_delete().body_json(v(r#"{"ccId":1,"id":"s-id","vdn":7}"#)).unwrap().send().await },
     )
     .await;
     check_refused(
         client,
-        |c| async move {
-            c.usergroup_delete()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::UsergroupDeleteBody>(v(
-                        r#"{"ccId":0,"id":"s-id","vdn":7}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
+        |c| async move { c.usergroup_delete().body_json(v(r#"{"ccId":0,"id":"s-id","vdn":7}"#)).unwrap().send().await },
         "ccId",
     )
     .await;
@@ -978,17 +780,13 @@ async fn usergroup_delete() {
 
 #[tokio::test]
 async fn usergroup_update() {
-    check_json(Case { op: "usergroup.update", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/updategroup".into(), query: vec![], headers: vec![("content-length", "76".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"groupName":"s-groupName","id":"s-id","remark":"s-remark","vdn":7}"#)), success: v(r#"{"description":"s-description","resultCode":"0100000","resultDesc":"success","returnCode":"s-returnCode"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.usergroup_update().body(serde_json::from_value::<cec_cms::generated::UsergroupUpdateBody>(v(r#"{"ccId":1,"groupName":"s-groupName","id":"s-id","remark":"s-remark","vdn":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "usergroup.update", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/updategroup".into(), query: vec![], headers: vec![("content-length", "76".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"groupName":"s-groupName","id":"s-id","remark":"s-remark","vdn":7}"#)), success: v(r#"{"description":"s-description","resultCode":"0100000","resultDesc":"success","returnCode":"s-returnCode"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.usergroup_update().body_json(v(r#"{"ccId":1,"groupName":"s-groupName","id":"s-id","remark":"s-remark","vdn":7}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.usergroup_update()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::UsergroupUpdateBody>(v(
-                        r#"{"ccId":0,"groupName":"s-groupName","id":"s-id","remark":"s-remark","vdn":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"ccId":0,"groupName":"s-groupName","id":"s-id","remark":"s-remark","vdn":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -999,17 +797,13 @@ async fn usergroup_update() {
 
 #[tokio::test]
 async fn usergroup_querymembers() {
-    check_json(Case { op: "usergroup.querymembers", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/querygroupmemberbycondition".into(), query: vec![], headers: vec![("content-length", "72".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"groupId":"s-groupId","limit":7,"offset":7,"vdn":7,"workNo":0}"#)), success: v(r#"{"description":[{"accountCode":"s-accountCode","accountName":"s-accountName","ccRoleId":7,"groupName":"s-groupName","id":7,"workNo":7}],"resultCode":"0100000","resultDesc":[{"accountCode":"s-accountCode","accountName":"s-accountName","ccRoleId":7,"groupName":"s-groupName","id":7,"workNo":7}],"returnCode":"s-returnCode"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.usergroup_querymembers().body(serde_json::from_value::<cec_cms::generated::UsergroupQuerymembersBody>(v(r#"{"ccId":1,"groupId":"s-groupId","limit":7,"offset":7,"vdn":7,"workNo":0}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "usergroup.querymembers", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/querygroupmemberbycondition".into(), query: vec![], headers: vec![("content-length", "72".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"groupId":"s-groupId","limit":7,"offset":7,"vdn":7,"workNo":0}"#)), success: v(r#"{"description":[{"accountCode":"s-accountCode","accountName":"s-accountName","ccRoleId":7,"groupName":"s-groupName","id":7,"workNo":7}],"resultCode":"0100000","resultDesc":[{"accountCode":"s-accountCode","accountName":"s-accountName","ccRoleId":7,"groupName":"s-groupName","id":7,"workNo":7}],"returnCode":"s-returnCode"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.usergroup_querymembers().body_json(v(r#"{"ccId":1,"groupId":"s-groupId","limit":7,"offset":7,"vdn":7,"workNo":0}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.usergroup_querymembers()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::UsergroupQuerymembersBody>(v(
-                        r#"{"ccId":0,"groupId":"s-groupId","limit":7,"offset":7,"vdn":7,"workNo":0}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"ccId":0,"groupId":"s-groupId","limit":7,"offset":7,"vdn":7,"workNo":0}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1020,17 +814,13 @@ async fn usergroup_querymembers() {
 
 #[tokio::test]
 async fn qcrelation_config() {
-    check_json(Case { op: "qcrelation.config", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/configqcrelation".into(), query: vec![], headers: vec![("content-length", "75".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"inspectedGroupIds":["s-item"],"qcGroupId":"s-qcGroupId","vdn":7}"#)), success: v(r#"{"description":"s-description","resultCode":"0100000","resultDesc":"success","returnCode":"s-returnCode"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.qcrelation_config().body(serde_json::from_value::<cec_cms::generated::QcrelationConfigBody>(v(r#"{"ccId":1,"inspectedGroupIds":["s-item"],"qcGroupId":"s-qcGroupId","vdn":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qcrelation.config", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/configqcrelation".into(), query: vec![], headers: vec![("content-length", "75".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"inspectedGroupIds":["s-item"],"qcGroupId":"s-qcGroupId","vdn":7}"#)), success: v(r#"{"description":"s-description","resultCode":"0100000","resultDesc":"success","returnCode":"s-returnCode"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.qcrelation_config().body_json(v(r#"{"ccId":1,"inspectedGroupIds":["s-item"],"qcGroupId":"s-qcGroupId","vdn":7}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.qcrelation_config()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::QcrelationConfigBody>(v(
-                        r#"{"ccId":0,"inspectedGroupIds":["s-item"],"qcGroupId":"s-qcGroupId","vdn":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"ccId":0,"inspectedGroupIds":["s-item"],"qcGroupId":"s-qcGroupId","vdn":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1059,22 +849,12 @@ async fn qcrelation_delete() {
             prelude: vec![],
         },
         client,
-        |c| async move {
-            c.qcrelation_delete()
-                .body(serde_json::from_value::<cec_cms::generated::QcrelationDeleteBody>(v(r#"{"ccId":1}"#)).unwrap())
-                .send()
-                .await
-        },
+        |c| async move { c.qcrelation_delete().body_json(v(r#"{"ccId":1}"#)).unwrap().send().await },
     )
     .await;
     check_refused(
         client,
-        |c| async move {
-            c.qcrelation_delete()
-                .body(serde_json::from_value::<cec_cms::generated::QcrelationDeleteBody>(v(r#"{"ccId":0}"#)).unwrap())
-                .send()
-                .await
-        },
+        |c| async move { c.qcrelation_delete().body_json(v(r#"{"ccId":0}"#)).unwrap().send().await },
         "ccId",
     )
     .await;
@@ -1082,15 +862,10 @@ async fn qcrelation_delete() {
 
 #[tokio::test]
 async fn uap_perfindex() {
-    check_json(Case { op: "uap.perfindex", method: "POST", path: "/rest/cmsapp/v1/openapi/uap/perfindex".into(), query: vec![], headers: vec![("content-length", "10".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1}"#)), success: v(r#"{"resultCode":"0100000","resultDesc":[{"beginTime":"s-beginTime","ccId":7,"ofcNo":7,"systemCallRate":7,"systemInBound":7,"systemInSucc":7,"uapIp":"s-uapIp"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.uap_perfindex().body(serde_json::from_value::<cec_cms::generated::UapPerfindexBody>(v(r#"{"ccId":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "uap.perfindex", method: "POST", path: "/rest/cmsapp/v1/openapi/uap/perfindex".into(), query: vec![], headers: vec![("content-length", "10".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1}"#)), success: v(r#"{"resultCode":"0100000","resultDesc":[{"beginTime":"s-beginTime","ccId":7,"ofcNo":7,"systemCallRate":7,"systemInBound":7,"systemInSucc":7,"uapIp":"s-uapIp"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.uap_perfindex().body_json(v(r#"{"ccId":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
-        |c| async move {
-            c.uap_perfindex()
-                .body(serde_json::from_value::<cec_cms::generated::UapPerfindexBody>(v(r#"{"ccId":0}"#)).unwrap())
-                .send()
-                .await
-        },
+        |c| async move { c.uap_perfindex().body_json(v(r#"{"ccId":0}"#)).unwrap().send().await },
         "ccId",
     )
     .await;
@@ -1098,38 +873,38 @@ async fn uap_perfindex() {
 
 #[tokio::test]
 async fn uap_terminalindex() {
-    check_json(Case { op: "uap.terminalindex", method: "POST", path: "/rest/cmsapp/v1/openapi/uap/terminalindex".into(), query: vec![], headers: vec![("content-length", "97".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"offset":7,"uapIP":"s-uapIP"}"#)), success: v(r#"{"resultCode":"0100000","resultDesc":[{"agentOnlineCount":7,"beginTime":"s-beginTime","ccId":7,"uapIp":"s-uapIp"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.uap_terminalindex().body(serde_json::from_value::<cec_cms::generated::UapTerminalindexBody>(v(r#"{"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"offset":7,"uapIP":"s-uapIP"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.uap_terminalindex().body(serde_json::from_value::<cec_cms::generated::UapTerminalindexBody>(v(r#"{"beginDate":"s-beginDate","ccId":0,"endDate":"s-endDate","limit":7,"offset":7,"uapIP":"s-uapIP"}"#)).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "uap.terminalindex", method: "POST", path: "/rest/cmsapp/v1/openapi/uap/terminalindex".into(), query: vec![], headers: vec![("content-length", "97".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"offset":7,"uapIP":"s-uapIP"}"#)), success: v(r#"{"resultCode":"0100000","resultDesc":[{"agentOnlineCount":7,"beginTime":"s-beginTime","ccId":7,"uapIp":"s-uapIp"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.uap_terminalindex().body_json(v(r#"{"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"offset":7,"uapIP":"s-uapIP"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.uap_terminalindex().body_json(v(r#"{"beginDate":"s-beginDate","ccId":0,"endDate":"s-endDate","limit":7,"offset":7,"uapIP":"s-uapIP"}"#)).unwrap().send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn hisindex_ivr() {
-    check_json(Case { op: "hisindex.ivr", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/ivr".into(), query: vec![], headers: vec![("content-length", "148".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"serviceNos":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":7}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"k":"v"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_ivr().body(serde_json::from_value::<cec_cms::generated::HisindexIvrBody>(v(r#"{"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"serviceNos":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":7}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.hisindex_ivr().body(serde_json::from_value::<cec_cms::generated::HisindexIvrBody>(v(r#"{"ccId":0,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"serviceNos":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":7}"#)).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "hisindex.ivr", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/ivr".into(), query: vec![], headers: vec![("content-length", "148".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"serviceNos":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":7}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"k":"v"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_ivr().body_json(v(r#"{"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"serviceNos":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":7}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.hisindex_ivr().body_json(v(r#"{"ccId":0,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"serviceNos":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":7}"#)).unwrap().send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn hisindex_skill() {
-    check_json(Case { op: "hisindex.skill", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/skill".into(), query: vec![], headers: vec![("content-length", "127".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"k":"v"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_skill().body(serde_json::from_value::<cec_cms::generated::HisindexSkillBody>(v(r#"{"ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.hisindex_skill().body(serde_json::from_value::<cec_cms::generated::HisindexSkillBody>(v(r#"{"ccId":0,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "hisindex.skill", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/skill".into(), query: vec![], headers: vec![("content-length", "127".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"k":"v"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_skill().body_json(v(r#"{"ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.hisindex_skill().body_json(v(r#"{"ccId":0,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)).unwrap().send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn hisindex_agent() {
-    check_json(Case { op: "hisindex.agent", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/agent".into(), query: vec![], headers: vec![("content-length", "127".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[101],"ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"k":"v"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_agent().body(serde_json::from_value::<cec_cms::generated::HisindexAgentBody>(v(r#"{"agentIds":[101],"ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.hisindex_agent().body(serde_json::from_value::<cec_cms::generated::HisindexAgentBody>(v(r#"{"agentIds":[101],"ccId":0,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "hisindex.agent", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/agent".into(), query: vec![], headers: vec![("content-length", "125".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[0],"ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"k":"v"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_agent().body_json(v(r#"{"agentIds":[0],"ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.hisindex_agent().body_json(v(r#"{"agentIds":[0],"ccId":0,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)).unwrap().send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn hisindex_vdn() {
-    check_json(Case { op: "hisindex.vdn", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/vdn".into(), query: vec![], headers: vec![("content-length", "155".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"anonyCall":0,"calleeNo":"s-calleeNo","ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdnIds":[101]}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":"s-id","idxs":[{"id":"s-id","val":{"k":"v"}}]}],"resultDesc":[{"id":"s-id","idxs":[{"id":"s-id","val":{"k":"v"}}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_vdn().body(serde_json::from_value::<cec_cms::generated::HisindexVdnBody>(v(r#"{"anonyCall":0,"calleeNo":"s-calleeNo","ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdnIds":[101]}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.hisindex_vdn().body(serde_json::from_value::<cec_cms::generated::HisindexVdnBody>(v(r#"{"anonyCall":0,"calleeNo":"s-calleeNo","ccId":0,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdnIds":[101]}"#)).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "hisindex.vdn", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/vdn".into(), query: vec![], headers: vec![("content-length", "155".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"anonyCall":0,"calleeNo":"s-calleeNo","ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdnIds":[101]}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":"s-id","idxs":[{"id":"s-id","val":{"k":"v"}}]}],"resultDesc":[{"id":"s-id","idxs":[{"id":"s-id","val":{"k":"v"}}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_vdn().body_json(v(r#"{"anonyCall":0,"calleeNo":"s-calleeNo","ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdnIds":[101]}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.hisindex_vdn().body_json(v(r#"{"anonyCall":0,"calleeNo":"s-calleeNo","ccId":0,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdnIds":[101]}"#)).unwrap().send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn hisindex_skillforday() {
-    check_json(Case { op: "hisindex.skillforday", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/skillforday".into(), query: vec![], headers: vec![("content-length", "148".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginDayTime":"s-beginDayTime","ccId":1,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"vdn":7}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":"s-id","idxs":[{"id":"s-id","val":"s-val"}]}],"resultDesc":[{"id":"s-id","idxs":[{"id":"s-id","val":"s-val"}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_skillforday().body(serde_json::from_value::<cec_cms::generated::HisindexSkillfordayBody>(v(r#"{"beginDayTime":"s-beginDayTime","ccId":1,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"vdn":7}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.hisindex_skillforday().body(serde_json::from_value::<cec_cms::generated::HisindexSkillfordayBody>(v(r#"{"beginDayTime":"s-beginDayTime","ccId":0,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"vdn":7}"#)).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "hisindex.skillforday", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/skillforday".into(), query: vec![], headers: vec![("content-length", "148".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginDayTime":"s-beginDayTime","ccId":1,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"vdn":7}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":"s-id","idxs":[{"id":"s-id","val":"s-val"}]}],"resultDesc":[{"id":"s-id","idxs":[{"id":"s-id","val":"s-val"}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_skillforday().body_json(v(r#"{"beginDayTime":"s-beginDayTime","ccId":1,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"vdn":7}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.hisindex_skillforday().body_json(v(r#"{"beginDayTime":"s-beginDayTime","ccId":0,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"vdn":7}"#)).unwrap().send().await }, "ccId").await;
 }
 
 #[tokio::test]
@@ -1152,28 +927,12 @@ async fn hisindex_skillformonth() {
             prelude: vec![],
         },
         client,
-        |c| async move {
-            c.hisindex_skillformonth()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::HisindexSkillformonthBody>(v(r#"{"ccId":1}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
-        },
+        |c| async move { c.hisindex_skillformonth().body_json(v(r#"{"ccId":1}"#)).unwrap().send().await },
     )
     .await;
     check_refused(
         client,
-        |c| async move {
-            c.hisindex_skillformonth()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::HisindexSkillformonthBody>(v(r#"{"ccId":0}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
-        },
+        |c| async move { c.hisindex_skillformonth().body_json(v(r#"{"ccId":0}"#)).unwrap().send().await },
         "ccId",
     )
     .await;
@@ -1181,23 +940,19 @@ async fn hisindex_skillformonth() {
 
 #[tokio::test]
 async fn hisindex_agentforday() {
-    check_json(Case { op: "hisindex.agentforday", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/agentforday".into(), query: vec![], headers: vec![("content-length", "148".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[101],"beginDayTime":"s-beginDayTime","ccId":1,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"vdn":7}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"k":"v"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_agentforday().body(serde_json::from_value::<cec_cms::generated::HisindexAgentfordayBody>(v(r#"{"agentIds":[101],"beginDayTime":"s-beginDayTime","ccId":1,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"vdn":7}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.hisindex_agentforday().body(serde_json::from_value::<cec_cms::generated::HisindexAgentfordayBody>(v(r#"{"agentIds":[101],"beginDayTime":"s-beginDayTime","ccId":0,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"vdn":7}"#)).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "hisindex.agentforday", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/agentforday".into(), query: vec![], headers: vec![("content-length", "146".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[0],"beginDayTime":"s-beginDayTime","ccId":1,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"vdn":7}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"k":"v"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_agentforday().body_json(v(r#"{"agentIds":[0],"beginDayTime":"s-beginDayTime","ccId":1,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"vdn":7}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.hisindex_agentforday().body_json(v(r#"{"agentIds":[0],"beginDayTime":"s-beginDayTime","ccId":0,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"vdn":7}"#)).unwrap().send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn compat_agentbyworkno() {
-    check_json(Case { op: "compat.agentbyworkno", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentbyworkno".into(), query: vec![], headers: vec![("content-length", "47".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"agentId":101,"ccId":1,"vdn":1}}"#)), success: v(r#"{"result":"0","resultDatas":{"citStatus":7,"currentstatetime":7,"logindate":7,"mediatype":7,"name":"s-name","phonenumber":"s-phonenumber","status":7,"vdnid":7,"workno":7},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"result":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_agentbyworkno().body(serde_json::from_value::<cec_cms::generated::CompatAgentbyworknoBody>(v(r#"{"queryParam":{"agentId":101,"ccId":1,"vdn":1}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "compat.agentbyworkno", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentbyworkno".into(), query: vec![], headers: vec![("content-length", "47".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"agentId":101,"ccId":1,"vdn":1}}"#)), success: v(r#"{"result":"0","resultDatas":{"citStatus":7,"currentstatetime":7,"logindate":7,"mediatype":7,"name":"s-name","phonenumber":"s-phonenumber","status":7,"vdnid":7,"workno":7},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"result":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_agentbyworkno().body_json(v(r#"{"queryParam":{"agentId":101,"ccId":1,"vdn":1}}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.compat_agentbyworkno()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::CompatAgentbyworknoBody>(v(
-                        r#"{"queryParam":{"agentId":101,"ccId":0,"vdn":1}}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"queryParam":{"agentId":101,"ccId":0,"vdn":1}}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1208,17 +963,13 @@ async fn compat_agentbyworkno() {
 
 #[tokio::test]
 async fn compat_querymonitor_systemstate() {
-    check_json(Case { op: "compat.querymonitor_systemstate", method: "POST", path: "/rest/cmsapp/v1/openapi/querymonitor/systemstate".into(), query: vec![], headers: vec![("content-length", "33".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"vdn":1}}"#)), success: v(r#"{"result":"0","resultDatas":{"Idleagent":7,"busyagent":7,"talkingnum":7,"totalloginagent":7},"resultDesc":{"Idleagent":7,"busyagent":7,"talkingnum":7,"totalloginagent":7}}"#), failure: Some(Failure { body: v(r#"{"result":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_querymonitor_systemstate().body(serde_json::from_value::<cec_cms::generated::CompatQuerymonitorSystemstateBody>(v(r#"{"queryParam":{"ccId":1,"vdn":1}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "compat.querymonitor_systemstate", method: "POST", path: "/rest/cmsapp/v1/openapi/querymonitor/systemstate".into(), query: vec![], headers: vec![("content-length", "33".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"vdn":1}}"#)), success: v(r#"{"result":"0","resultDatas":{"Idleagent":7,"busyagent":7,"talkingnum":7,"totalloginagent":7},"resultDesc":{"Idleagent":7,"busyagent":7,"talkingnum":7,"totalloginagent":7}}"#), failure: Some(Failure { body: v(r#"{"result":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_querymonitor_systemstate().body_json(v(r#"{"queryParam":{"ccId":1,"vdn":1}}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.compat_querymonitor_systemstate()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::CompatQuerymonitorSystemstateBody>(v(
-                        r#"{"queryParam":{"ccId":0,"vdn":1}}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"queryParam":{"ccId":0,"vdn":1}}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1229,19 +980,11 @@ async fn compat_querymonitor_systemstate() {
 
 #[tokio::test]
 async fn compat_agentrestinfo() {
-    check_json(Case { op: "compat.agentrestinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentrestinfo".into(), query: vec![], headers: vec![("content-length", "33".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"vdn":1}}"#)), success: v(r#"{"result":"0","resultDatas":{"agentsrestdetails":[{"agentname":"s-agentname","begintime":7,"cantrestreason":7,"restduration":7,"workno":7}],"allowrestnum":7,"onrestnum":7,"waitrestnum":7},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"result":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_agentrestinfo().body(serde_json::from_value::<cec_cms::generated::CompatAgentrestinfoBody>(v(r#"{"queryParam":{"ccId":1,"vdn":1}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "compat.agentrestinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentrestinfo".into(), query: vec![], headers: vec![("content-length", "33".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"vdn":1}}"#)), success: v(r#"{"result":"0","resultDatas":{"agentsrestdetails":[{"agentname":"s-agentname","begintime":7,"cantrestreason":7,"restduration":7,"workno":7}],"allowrestnum":7,"onrestnum":7,"waitrestnum":7},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"result":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_agentrestinfo().body_json(v(r#"{"queryParam":{"ccId":1,"vdn":1}}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
-            c.compat_agentrestinfo()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::CompatAgentrestinfoBody>(v(
-                        r#"{"queryParam":{"ccId":0,"vdn":1}}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.compat_agentrestinfo().body_json(v(r#"{"queryParam":{"ccId":0,"vdn":1}}"#)).unwrap().send().await
         },
         "queryParam.ccId",
     )
@@ -1250,17 +993,13 @@ async fn compat_agentrestinfo() {
 
 #[tokio::test]
 async fn compat_skill_stateinfo() {
-    check_json(Case { op: "compat.skill_stateinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/realindex/skill/stateinfo".into(), query: vec![], headers: vec![("content-length", "50".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}],"resultDesc":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_skill_stateinfo().body(serde_json::from_value::<cec_cms::generated::CompatSkillStateinfoBody>(v(r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "compat.skill_stateinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/realindex/skill/stateinfo".into(), query: vec![], headers: vec![("content-length", "50".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}],"resultDesc":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_skill_stateinfo().body_json(v(r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.compat_skill_stateinfo()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::CompatSkillStateinfoBody>(v(
-                        r#"{"queryParam":{"ccId":0,"skillIds":[101],"vdn":1}}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"queryParam":{"ccId":0,"skillIds":[101],"vdn":1}}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1271,17 +1010,13 @@ async fn compat_skill_stateinfo() {
 
 #[tokio::test]
 async fn compat_agentbyconfigedskill() {
-    check_json(Case { op: "compat.agentbyconfigedskill", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentbyconfigedskill".into(), query: vec![], headers: vec![("content-length", "45".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"skillId":1,"vdn":1}}"#)), success: v(r#"{"result":"0","resultDatas":[{"ctiStatus":7,"currentstatetime":7,"groupid":7,"logindate":7,"mediatype":7,"name":"s-name","phonenumber":"s-phonenumber","status":7,"vdnid":7,"workno":7}],"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"result":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_agentbyconfigedskill().body(serde_json::from_value::<cec_cms::generated::CompatAgentbyconfigedskillBody>(v(r#"{"queryParam":{"ccId":1,"skillId":1,"vdn":1}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "compat.agentbyconfigedskill", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentbyconfigedskill".into(), query: vec![], headers: vec![("content-length", "45".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"skillId":1,"vdn":1}}"#)), success: v(r#"{"result":"0","resultDatas":[{"ctiStatus":7,"currentstatetime":7,"groupid":7,"logindate":7,"mediatype":7,"name":"s-name","phonenumber":"s-phonenumber","status":7,"vdnid":7,"workno":7}],"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"result":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_agentbyconfigedskill().body_json(v(r#"{"queryParam":{"ccId":1,"skillId":1,"vdn":1}}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.compat_agentbyconfigedskill()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::CompatAgentbyconfigedskillBody>(v(
-                        r#"{"queryParam":{"ccId":0,"skillId":1,"vdn":1}}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"queryParam":{"ccId":0,"skillId":1,"vdn":1}}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1306,12 +1041,7 @@ async fn health_ping() {
             prelude: vec![],
         },
         client,
-        |c| async move {
-            c.health_ping()
-                .body(serde_json::from_value::<cec_cms::generated::HealthPingBody>(v(r#"{"say":"s-say"}"#)).unwrap())
-                .send()
-                .await
-        },
+        |c| async move { c.health_ping().body_json(v(r#"{"say":"s-say"}"#)).unwrap().send().await },
     )
     .await;
 }

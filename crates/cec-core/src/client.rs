@@ -16,7 +16,7 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::auth::{Authorizer, PreparedRequest};
-use crate::config::Config;
+use crate::config::{Config, RetryPolicy};
 use crate::envelope;
 use crate::error::{Error, ErrorKind, Result, Sent};
 use crate::operation::{OperationMeta, ResponseKind, RetryClass};
@@ -30,7 +30,60 @@ pub const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
 /// Largest JSON response accepted (bytes).
 pub const MAX_JSON_BODY: usize = 16 * 1024 * 1024;
 
-/// The parts of one call that vary: path parameters, query, extra headers, body.
+/// Options of one call that override the client's configuration (aws-sdk-rust's
+/// `customize`, google-cloud-rust's `RequestOptions`). `#[non_exhaustive]`: build it
+/// with [`CallOptions::default`] and the setters. `Debug` shows header names, not values.
+#[derive(Default, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallOptions {
+    /// Timeout of the whole operation, retries included (default: the config's).
+    pub timeout: Option<Duration>,
+    /// Timeout of one attempt (default: the config's).
+    pub attempt_timeout: Option<Duration>,
+    /// Retry policy (default: the config's). The interface's retry class still decides
+    /// whether a request that may have reached the NE is repeated.
+    pub retry: Option<RetryPolicy>,
+    /// Extra headers sent with this call only (checked when the request is built).
+    pub headers: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for CallOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("CallOptions")
+            .field("timeout", &self.timeout)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("retry", &self.retry)
+            .field("headers", &headers)
+            .finish()
+    }
+}
+
+impl CallOptions {
+    /// Sets the operation timeout.
+    pub fn timeout(&mut self, d: Duration) -> &mut Self {
+        self.timeout = Some(d);
+        self
+    }
+    /// Sets the attempt timeout.
+    pub fn attempt_timeout(&mut self, d: Duration) -> &mut Self {
+        self.attempt_timeout = Some(d);
+        self
+    }
+    /// Sets the retry policy.
+    pub fn retry(&mut self, r: RetryPolicy) -> &mut Self {
+        self.retry = Some(r);
+        self
+    }
+    /// Adds a header to this call.
+    pub fn header(&mut self, name: impl Into<String>, value: impl Into<String>) -> &mut Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+}
+
+/// The parts of one call that vary: path parameters, query, extra headers, body,
+/// and the per-call options.
 ///
 /// `Debug` shows the path parameters, the query and header *names* and the
 /// body's top-level field names — never a value: bodies carry passwords (an
@@ -45,6 +98,8 @@ pub struct Call {
     pub headers: Vec<(String, String)>,
     /// JSON body.
     pub body: Option<Value>,
+    /// Per-call overrides of the configuration.
+    pub options: CallOptions,
 }
 
 impl std::fmt::Debug for Call {
@@ -56,6 +111,7 @@ impl std::fmt::Debug for Call {
             .field("query", &names(&self.query))
             .field("headers", &names(&self.headers))
             .field("body", &RedactedBody(self.body.as_ref()))
+            .field("options", &self.options)
             .finish()
     }
 }
@@ -103,6 +159,26 @@ impl Call {
         self.body = Some(body);
         self
     }
+    /// Sets the per-call options.
+    pub fn options(mut self, options: CallOptions) -> Self {
+        self.options = options;
+        self
+    }
+}
+
+/// The JSON body of a request: the typed body, then every pass-through field
+/// (`extra_field`) set as given, replacing a documented field of the same name.
+pub fn body_with_extras<T: serde::Serialize + ?Sized>(body: &T, extras: Vec<(String, Value)>) -> Result<Value> {
+    let mut v = serde_json::to_value(body).map_err(|e| Error::config("cannot serialize the body").with_source(e))?;
+    if !extras.is_empty() {
+        let Value::Object(map) = &mut v else {
+            return Err(Error::config("extra fields need a JSON object body"));
+        };
+        for (k, x) in extras {
+            map.insert(k, x);
+        }
+    }
+    Ok(v)
 }
 
 /// A successful binary response (a recording, a zip), body still streaming.
@@ -239,11 +315,11 @@ impl Client {
             status = tracing::field::Empty,
             code = tracing::field::Empty,
         );
-        let timeouts = self.inner.config.timeouts;
+        let operation_timeout = call.options.timeout.unwrap_or(self.inner.config.timeouts.operation);
         let attempts = std::sync::atomic::AtomicU32::new(0);
         let started = tokio::time::Instant::now();
         let fut = self.retry_loop(op, &call, &attempts);
-        match tokio::time::timeout(timeouts.operation, fut.instrument(span.clone())).await {
+        match tokio::time::timeout(operation_timeout, fut.instrument(span.clone())).await {
             Ok(r) => {
                 if let Err(e) = &r {
                     span.record("code", e.code().unwrap_or(""));
@@ -256,7 +332,7 @@ impl Client {
             }
             Err(_) => {
                 let n = attempts.load(std::sync::atomic::Ordering::Relaxed);
-                Err(Error::new(ErrorKind::Timeout, format!("operation timed out after {:?}", timeouts.operation))
+                Err(Error::new(ErrorKind::Timeout, format!("operation timed out after {operation_timeout:?}"))
                     .with_operation(op.id)
                     .with_attempts(n, started.elapsed()))
             }
@@ -269,8 +345,8 @@ impl Client {
         call: &Call,
         attempts: &std::sync::atomic::AtomicU32,
     ) -> Result<Outcome> {
-        let policy = self.inner.config.retry;
-        let attempt_timeout = self.inner.config.timeouts.attempt;
+        let policy = call.options.retry.unwrap_or(self.inner.config.retry);
+        let attempt_timeout = call.options.attempt_timeout.unwrap_or(self.inner.config.timeouts.attempt);
         let started = tokio::time::Instant::now();
         let mut attempt = 0u32;
         let mut reauthed = false;
@@ -359,7 +435,7 @@ impl Client {
 
     async fn attempt(&self, op: &'static OperationMeta, call: &Call) -> std::result::Result<Outcome, Failed> {
         let mut prepared = PreparedRequest { headers: HeaderMap::new(), body: call.body.clone() };
-        for (k, v) in &call.headers {
+        for (k, v) in call.headers.iter().chain(&call.options.headers) {
             let name = HeaderName::from_bytes(k.as_bytes())
                 .map_err(|_| Error::validation(op.id, k, "is not a valid header name"))?;
             let value =

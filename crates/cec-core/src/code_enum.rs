@@ -16,6 +16,9 @@ macro_rules! int_code_enum {
         }
 
         impl $name {
+            /// Every code of the table.
+            pub const CODES: &'static [i64] = &[$($code),*];
+
             /// The enum value of a code.
             pub fn from_code(code: i64) -> Self {
                 match code {
@@ -68,6 +71,9 @@ macro_rules! str_code_enum {
         }
 
         impl $name {
+            /// Every code of the table, as on the wire.
+            pub const CODES: &'static [&'static str] = &[$($code),*];
+
             /// The enum value of a code.
             pub fn from_code(code: &str) -> Self {
                 match code {
@@ -151,5 +157,6 @@ mod tests {
         assert!(serde_json::from_str::<State>("\"x\"").is_err());
         assert_eq!(Code::Ok.description(), Some("success"));
         assert_eq!(Code::Unknown("x".into()).description(), None);
+        assert_eq!((State::CODES, Code::CODES), (&[1i64, 5][..], &["0100000"][..]));
     }
 }

@@ -22,8 +22,10 @@ pub enum Defaults {
     V1,
 }
 
-/// Timeouts applied to every request.
+/// Timeouts applied to every request. `#[non_exhaustive]`: start from
+/// [`Timeouts::defaults`] and change fields with the `with_*` methods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Timeouts {
     /// TCP + TLS connect.
     pub connect: Duration,
@@ -54,12 +56,41 @@ impl Timeouts {
             },
         }
     }
+    /// TCP + TLS connect.
+    pub fn with_connect(mut self, d: Duration) -> Self {
+        self.connect = d;
+        self
+    }
+    /// One attempt.
+    pub fn with_attempt(mut self, d: Duration) -> Self {
+        self.attempt = d;
+        self
+    }
+    /// The whole operation, retries included.
+    pub fn with_operation(mut self, d: Duration) -> Self {
+        self.operation = d;
+        self
+    }
+    /// Streamed downloads: the longest wait for the next chunk.
+    pub fn with_read_idle(mut self, d: Duration) -> Self {
+        self.read_idle = d;
+        self
+    }
+    /// Streamed downloads: the lowest average rate (bytes per second), or none.
+    pub fn with_min_download_rate(mut self, bytes_per_sec: Option<u64>) -> Self {
+        self.min_download_rate = bytes_per_sec;
+        self
+    }
 }
 
 /// When and how to retry. Only interfaces whose spec says `safe` are retried
 /// after the request may have reached the NE; a request that certainly never
 /// left (connection refused) may be retried for any interface.
+///
+/// `#[non_exhaustive]`: start from [`RetryPolicy::defaults`] (or
+/// [`RetryPolicy::disabled`]) and change fields with the `with_*` methods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Attempts in total (1 = no retry).
     pub max_attempts: u32,
@@ -88,6 +119,26 @@ impl RetryPolicy {
     /// Never retry.
     pub fn disabled() -> Self {
         RetryPolicy { max_attempts: 1, ..RetryPolicy::defaults(Defaults::V1) }
+    }
+    /// Attempts in total (1 = no retry).
+    pub fn with_max_attempts(mut self, n: u32) -> Self {
+        self.max_attempts = n;
+        self
+    }
+    /// First backoff ceiling.
+    pub fn with_initial_backoff(mut self, d: Duration) -> Self {
+        self.initial_backoff = d;
+        self
+    }
+    /// Largest backoff ceiling.
+    pub fn with_max_backoff(mut self, d: Duration) -> Self {
+        self.max_backoff = d;
+        self
+    }
+    /// Retry budget (tokens).
+    pub fn with_budget(mut self, tokens: u32) -> Self {
+        self.budget = tokens;
+        self
     }
 }
 
@@ -296,6 +347,11 @@ impl ConfigBuilder {
     }
     /// Uses your own `reqwest::Client` (proxy, pool, TLS of your choice). The
     /// TLS and connect-timeout settings of this builder are then not used.
+    ///
+    /// **Versioned escape hatch**: this takes the `reqwest` 0.13 client type, so a
+    /// major reqwest upgrade of cec-rs changes this signature (and is announced in
+    /// the CHANGELOG as breaking). [`Self::transport`] is the stable way to bring
+    /// your own HTTP stack.
     ///
     /// cec-rs builds reqwest with `rustls-no-provider`: give your client a TLS
     /// configuration (`use_preconfigured_tls(cec_core::transport::rustls_config(..))`,

@@ -358,8 +358,24 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Defines an NE crate's error type: a newtype over [`Error`] that keeps every
 /// field (code, message, status, request id) and adds nothing that could drift.
+///
+/// With `codes = Type` (the NE's generated `ResultCode` table) the error also has
+/// `result_code()`: the NE's code as that enum, matchable, unknown codes kept as
+/// `Unknown(raw)`.
 #[macro_export]
 macro_rules! define_ne_error {
+    ($(#[$meta:meta])* $name:ident, $ne:literal, codes = $codes:ty) => {
+        $crate::define_ne_error!($(#[$meta])* $name, $ne);
+
+        impl $name {
+            /// The NE's result code as the generated code table (`None` when the NE gave no
+            /// code); a code the table does not list is `Unknown(raw)`. The raw text stays
+            /// available as `code()`.
+            pub fn result_code(&self) -> Option<$codes> {
+                self.0.code().map(<$codes>::from_code)
+            }
+        }
+    };
     ($(#[$meta:meta])* $name:ident, $ne:literal) => {
         $(#[$meta])*
         #[derive(Debug)]

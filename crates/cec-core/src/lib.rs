@@ -11,6 +11,7 @@
 //! it directly except for [`Config`] and [`Error`].
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
 pub mod callback;
@@ -22,6 +23,8 @@ pub mod download;
 pub mod envelope;
 pub mod error;
 pub mod operation;
+pub mod paginate;
+pub mod profile;
 pub mod retry;
 pub mod secret;
 pub mod sign;
@@ -33,7 +36,7 @@ pub mod validate;
 pub mod verify;
 
 pub use auth::{Authorizer, NoAuth, PreparedRequest};
-pub use client::{BinaryResponse, Call, Client};
+pub use client::{BinaryResponse, Call, CallOptions, Client};
 pub use config::{Config, ConfigBuilder, Defaults, RetryPolicy, Timeouts};
 pub use download::{Download, Downloaded};
 pub use error::{Error, ErrorKind, Result, Sent};

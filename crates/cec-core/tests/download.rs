@@ -142,12 +142,11 @@ impl Transport for FileServer {
 }
 
 fn policy(max_attempts: u32, budget: u32) -> RetryPolicy {
-    RetryPolicy {
-        max_attempts,
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(5),
-        budget,
-    }
+    RetryPolicy::defaults(cec_core::Defaults::V1)
+        .with_max_attempts(max_attempts)
+        .with_initial_backoff(Duration::from_millis(1))
+        .with_max_backoff(Duration::from_millis(5))
+        .with_budget(budget)
 }
 
 fn client(t: Arc<FileServer>, p: RetryPolicy) -> Client {

@@ -26,11 +26,9 @@
 //! `receiver`); [`cdr`] reads the CSVs into typed rows; [`summary`] totals them.
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use std::sync::Arc;
-
-use cec_auth::C2Auth;
-use cec_core::Config;
 
 pub mod bills;
 pub mod cdr;
@@ -52,11 +50,16 @@ pub use notice::{Notice, NoticeInbox, NoticeKind};
 pub use receiver::NoticeReceiver;
 pub use sync::{Report, Sync, SyncEvent};
 
+pub use cec_auth::{AkSkSigner, ApiFabricAuth, ApiFabricCredentials, C2Auth};
+pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults, RetryPolicy, Secret, Timeouts};
+pub use generated::ResultCode;
+
 cec_core::define_ne_error!(
     /// An error of a CC-FS call: the core error with `resultCode`, message, HTTP
     /// status and request id.
     Error,
-    "CC-FS"
+    "CC-FS",
+    codes = generated::ResultCode
 );
 
 /// A CC-FS client. Cheap to clone.
@@ -69,6 +72,23 @@ impl Client {
     /// A client with C2 authentication (signature or Bearer).
     pub fn new(config: Config, auth: C2Auth) -> Result<Self, Error> {
         Ok(Client { core: cec_core::Client::new(config, Arc::new(auth))? })
+    }
+
+    /// A client from the environment: the default profile of the config file
+    /// (`CEC_CONFIG`, `CEC_PROFILE`), then the `CEC_FS_*` variables (endpoint, ak, sk).
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_settings(&cec_core::profile::Profile::from_env()?)
+    }
+
+    /// A client from profile `name` of the config file, then the environment.
+    pub fn from_profile(name: &str) -> Result<Self, Error> {
+        Self::from_settings(&cec_core::profile::Profile::named(name)?)
+    }
+
+    /// A client from loaded settings (`[profiles.<name>.fs]`: endpoint, ak, sk, c2_dialect).
+    pub fn from_settings(profile: &cec_core::profile::Profile) -> Result<Self, Error> {
+        let signer = AkSkSigner::from_settings("fs", &profile.ne("fs"))?;
+        Self::new(profile.config("fs")?, C2Auth::Signature(signer))
     }
 
     /// The core client.

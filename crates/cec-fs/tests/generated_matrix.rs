@@ -22,14 +22,44 @@ fn client(server: &MockServer) -> cec_fs::Client {
 
 #[tokio::test]
 async fn ccfs_get_record_file_url_from_obs() {
-    check_json(Case { op: "ccfs.getRecordFileUrlFromObs", method: "POST", path: "/CCFS/resource/ccfs/getRecordFileUrlFromObs".into(), query: vec![], headers: vec![("content-length", "91".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginTime":"s-beginTime","callId":"s-callId","endTime":"s-endTime","version":"s-version"}"#)), success: v(r#"{"resultCode":"0","resultData":{"k":"v"},"resultDesc":"success","url":"s-url"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0300012","resultDesc":"simulated failure"}"#), code: "0300012", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_get_record_file_url_from_obs().body(serde_json::from_value::<cec_fs::generated::CcfsGetRecordFileUrlFromObsBody>(v(r#"{"beginTime":"s-beginTime","callId":"s-callId","endTime":"s-endTime","version":"s-version"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccfs_get_record_file_url_from_obs().body(serde_json::from_value::<cec_fs::generated::CcfsGetRecordFileUrlFromObsBody>(v(r#"{"beginTime":"s-beginTime","callId":"xxxxxxxxxxxxxxxxxxxxxxxxxx","endTime":"s-endTime","version":"s-version"}"#)).unwrap()).send().await }, "callId").await;
+    check_json(
+        Case {
+            op: "ccfs.getRecordFileUrlFromObs",
+            method: "POST",
+            path: "/CCFS/resource/ccfs/getRecordFileUrlFromObs".into(),
+            query: vec![],
+            headers: vec![("content-length", "91".into())],
+            present: vec!["authorization", "host"],
+            body: Some(v(
+                r#"{"beginTime":"s-beginTime","callId":"s-callId","endTime":"s-endTime","version":"s-version"}"#,
+            )),
+            success: v(r#"{"resultCode":"0","resultData":{"k":"v"},"resultDesc":"success","url":"s-url"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"0300012","resultDesc":"simulated failure"}"#),
+                code: "0300012",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.ccfs_get_record_file_url_from_obs()
+                .body_json(v(
+                    r#"{"beginTime":"s-beginTime","callId":"s-callId","endTime":"s-endTime","version":"s-version"}"#,
+                ))
+                .unwrap()
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(client, |c| async move { c.ccfs_get_record_file_url_from_obs().body_json(v(r#"{"beginTime":"s-beginTime","callId":"xxxxxxxxxxxxxxxxxxxxxxxxxx","endTime":"s-endTime","version":"s-version"}"#)).unwrap().send().await }, "callId").await;
 }
 
 #[tokio::test]
 async fn ccfs_query_bill_data() {
-    check_json(Case { op: "ccfs.queryBillData", method: "POST", path: "/CCFS/resource/ccfs/queryBillData".into(), query: vec![], headers: vec![("content-length", "259".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"s-agentId","beginTime":"s-beginTime","callBackURL":"s-callBackURL","callId":"s-callId","calleeNo":"s-calleeNo","callerNo":"s-callerNo","dataType":"call","endTime":"s-endTime"},"request":{"version":"s-version"}}"#)), success: v(r#"{"response":{"resultCode":"s-resultCode","resultMsg":"s-resultMsg","version":"s-version"},"resultCode":"0","resultData":{"responseId":"s-responseId"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0300001","resultDesc":"simulated failure"}"#), code: "0300001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_query_bill_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryBillDataBody>(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"s-agentId","beginTime":"s-beginTime","callBackURL":"s-callBackURL","callId":"s-callId","calleeNo":"s-calleeNo","callerNo":"s-callerNo","dataType":"call","endTime":"s-endTime"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccfs_query_bill_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryBillDataBody>(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"s-agentId","beginTime":"s-beginTime","callBackURL":"s-callBackURL","callId":"s-callId","calleeNo":"s-calleeNo","callerNo":"s-callerNo","dataType":"call","endTime":"s-endTime"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
+    check_json(Case { op: "ccfs.queryBillData", method: "POST", path: "/CCFS/resource/ccfs/queryBillData".into(), query: vec![], headers: vec![("content-length", "259".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"s-agentId","beginTime":"s-beginTime","callBackURL":"s-callBackURL","callId":"s-callId","calleeNo":"s-calleeNo","callerNo":"s-callerNo","dataType":"call","endTime":"s-endTime"},"request":{"version":"s-version"}}"#)), success: v(r#"{"response":{"resultCode":"s-resultCode","resultMsg":"s-resultMsg","version":"s-version"},"resultCode":"0","resultData":{"responseId":"s-responseId"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0300001","resultDesc":"simulated failure"}"#), code: "0300001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_query_bill_data().body_json(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"s-agentId","beginTime":"s-beginTime","callBackURL":"s-callBackURL","callId":"s-callId","calleeNo":"s-calleeNo","callerNo":"s-callerNo","dataType":"call","endTime":"s-endTime"},"request":{"version":"s-version"}}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.ccfs_query_bill_data().body_json(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"s-agentId","beginTime":"s-beginTime","callBackURL":"s-callBackURL","callId":"s-callId","calleeNo":"s-calleeNo","callerNo":"s-callerNo","dataType":"call","endTime":"s-endTime"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap().send().await }, "request.version").await;
 }
 
 #[tokio::test]
@@ -54,18 +84,14 @@ async fn ccfs_download_bill_file() {
         client,
         |c| async move {
             c.ccfs_download_bill_file()
-                .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsDownloadBillFileBody>(v(
-                        r#"{"msgBody":{"billFileName":"s-billFileName"},"request":{"version":"s-version"}}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"msgBody":{"billFileName":"s-billFileName"},"request":{"version":"s-version"}}"#))
+                .unwrap()
                 .send()
                 .await
         },
     )
     .await;
-    check_refused(client, |c| async move { c.ccfs_download_bill_file().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadBillFileBody>(v(r#"{"msgBody":{"billFileName":"s-billFileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
+    check_refused(client, |c| async move { c.ccfs_download_bill_file().body_json(v(r#"{"msgBody":{"billFileName":"s-billFileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap().send().await }, "request.version").await;
 }
 
 #[tokio::test]
@@ -90,36 +116,32 @@ async fn ccfs_download_record_file() {
         client,
         |c| async move {
             c.ccfs_download_record_file()
-                .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordFileBody>(v(
-                        r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#))
+                .unwrap()
                 .send()
                 .await
         },
     )
     .await;
-    check_refused(client, |c| async move { c.ccfs_download_record_file().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordFileBody>(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
+    check_refused(client, |c| async move { c.ccfs_download_record_file().body_json(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap().send().await }, "request.version").await;
 }
 
 #[tokio::test]
 async fn ccfs_download_record() {
-    check_binary(Case { op: "ccfs.downloadRecord", method: "POST", path: "/CCFS/resource/ccfs/downloadRecord".into(), query: vec![], headers: vec![("content-length", "107".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"callId":"s-callId","ccId":"s-ccId","fileName":"s-fileName"},"request":{"version":"s-version"}}"#)), success: v(r#"null"#), failure: Some(Failure { body: v(r#"{"resultCode":"0300008","resultDesc":"simulated failure"}"#), code: "0300008", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_download_record().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordBody>(v(r#"{"msgBody":{"callId":"s-callId","ccId":"s-ccId","fileName":"s-fileName"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccfs_download_record().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordBody>(v(r#"{"msgBody":{"callId":"s-callId","ccId":"s-ccId","fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
+    check_binary(Case { op: "ccfs.downloadRecord", method: "POST", path: "/CCFS/resource/ccfs/downloadRecord".into(), query: vec![], headers: vec![("content-length", "107".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"callId":"s-callId","ccId":"s-ccId","fileName":"s-fileName"},"request":{"version":"s-version"}}"#)), success: v(r#"null"#), failure: Some(Failure { body: v(r#"{"resultCode":"0300008","resultDesc":"simulated failure"}"#), code: "0300008", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_download_record().body_json(v(r#"{"msgBody":{"callId":"s-callId","ccId":"s-ccId","fileName":"s-fileName"},"request":{"version":"s-version"}}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.ccfs_download_record().body_json(v(r#"{"msgBody":{"callId":"s-callId","ccId":"s-ccId","fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap().send().await }, "request.version").await;
 }
 
 #[tokio::test]
 async fn ccfs_query_agent_opr_info_data() {
-    check_json(Case { op: "ccfs.queryAgentOprInfoData", method: "POST", path: "/CCFS/resource/ccfs/queryAgentOprInfoData".into(), query: vec![], headers: vec![("content-length", "173".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"s-agentId","beginTime":"s-beginTime","callBackURL":"s-callBackURL","endTime":"s-endTime"},"request":{"version":"s-version"}}"#)), success: v(r#"{"response":{"resultCode":"s-resultCode","resultMsg":"s-resultMsg","version":"s-version"},"resultCode":"0","resultData":{"k":"v"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0300012","resultDesc":"simulated failure"}"#), code: "0300012", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_query_agent_opr_info_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryAgentOprInfoDataBody>(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"s-agentId","beginTime":"s-beginTime","callBackURL":"s-callBackURL","endTime":"s-endTime"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccfs_query_agent_opr_info_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryAgentOprInfoDataBody>(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"s-agentId","beginTime":"s-beginTime","callBackURL":"s-callBackURL","endTime":"s-endTime"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
+    check_json(Case { op: "ccfs.queryAgentOprInfoData", method: "POST", path: "/CCFS/resource/ccfs/queryAgentOprInfoData".into(), query: vec![], headers: vec![("content-length", "173".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"s-agentId","beginTime":"s-beginTime","callBackURL":"s-callBackURL","endTime":"s-endTime"},"request":{"version":"s-version"}}"#)), success: v(r#"{"response":{"resultCode":"s-resultCode","resultMsg":"s-resultMsg","version":"s-version"},"resultCode":"0","resultData":{"k":"v"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0300012","resultDesc":"simulated failure"}"#), code: "0300012", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_query_agent_opr_info_data().body_json(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"s-agentId","beginTime":"s-beginTime","callBackURL":"s-callBackURL","endTime":"s-endTime"},"request":{"version":"s-version"}}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.ccfs_query_agent_opr_info_data().body_json(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"s-agentId","beginTime":"s-beginTime","callBackURL":"s-callBackURL","endTime":"s-endTime"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap().send().await }, "request.version").await;
 }
 
 #[tokio::test]
 async fn ccfs_download_agent_opr_info_file() {
-    check_binary(Case { op: "ccfs.downloadAgentOprInfoFile", method: "POST", path: "/CCFS/resource/ccfs/downloadAgentOprInfoFile".into(), query: vec![], headers: vec![("content-length", "95".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"agentOprInfoFileName":"s-agentOprInfoFileName"},"request":{"version":"s-version"}}"#)), success: v(r#"null"#), failure: Some(Failure { body: v(r#"{"resultCode":"0300011","resultDesc":"simulated failure"}"#), code: "0300011", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_download_agent_opr_info_file().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentOprInfoFileBody>(v(r#"{"msgBody":{"agentOprInfoFileName":"s-agentOprInfoFileName"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccfs_download_agent_opr_info_file().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentOprInfoFileBody>(v(r#"{"msgBody":{"agentOprInfoFileName":"s-agentOprInfoFileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
+    check_binary(Case { op: "ccfs.downloadAgentOprInfoFile", method: "POST", path: "/CCFS/resource/ccfs/downloadAgentOprInfoFile".into(), query: vec![], headers: vec![("content-length", "95".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"agentOprInfoFileName":"s-agentOprInfoFileName"},"request":{"version":"s-version"}}"#)), success: v(r#"null"#), failure: Some(Failure { body: v(r#"{"resultCode":"0300011","resultDesc":"simulated failure"}"#), code: "0300011", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_download_agent_opr_info_file().body_json(v(r#"{"msgBody":{"agentOprInfoFileName":"s-agentOprInfoFileName"},"request":{"version":"s-version"}}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.ccfs_download_agent_opr_info_file().body_json(v(r#"{"msgBody":{"agentOprInfoFileName":"s-agentOprInfoFileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap().send().await }, "request.version").await;
 }
 
 #[tokio::test]
@@ -144,12 +166,8 @@ async fn ccfs_query_agent_skill_info_data() {
         client,
         |c| async move {
             c.ccfs_query_agent_skill_info_data()
-                .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsQueryAgentSkillInfoDataBody>(v(
-                        r#"{"msgBody":{"k":"v"},"request":{"version":"s-version"}}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"msgBody":{"k":"v"},"request":{"version":"s-version"}}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -159,12 +177,8 @@ async fn ccfs_query_agent_skill_info_data() {
         client,
         |c| async move {
             c.ccfs_query_agent_skill_info_data()
-                .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsQueryAgentSkillInfoDataBody>(v(
-                        r#"{"msgBody":{"k":"v"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"msgBody":{"k":"v"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -195,12 +209,8 @@ async fn ccfs_download_agent_skill_info_file() {
         client,
         |c| async move {
             c.ccfs_download_agent_skill_info_file()
-                .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentSkillInfoFileBody>(v(
-                        r#"{"agentSkillInfoFileName":"s-agentSkillInfoFileName"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"agentSkillInfoFileName":"s-agentSkillInfoFileName"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -208,15 +218,7 @@ async fn ccfs_download_agent_skill_info_file() {
     .await;
     check_refused(
         client,
-        |c| async move {
-            c.ccfs_download_agent_skill_info_file()
-                .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentSkillInfoFileBody>(v(r#"{}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
-        },
+        |c| async move { c.ccfs_download_agent_skill_info_file().body_json(v(r#"{}"#)).unwrap().send().await },
         "agentSkillInfoFileName",
     )
     .await;
@@ -224,8 +226,8 @@ async fn ccfs_download_agent_skill_info_file() {
 
 #[tokio::test]
 async fn ccfs_request_play_voice() {
-    check_json(Case { op: "ccfs.requestPlayVoice", method: "POST", path: "/CCFS/resource/ccfs/requestPlayVoice".into(), query: vec![], headers: vec![("content-length", "71".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#)), success: v(r#"{"response":{"resultCode":"s-resultCode","resultMsg":"s-resultMsg","version":"s-version"},"resultCode":"0","resultData":{"token":"s-token"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0300011","resultDesc":"simulated failure"}"#), code: "0300011", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_request_play_voice().body(serde_json::from_value::<cec_fs::generated::CcfsRequestPlayVoiceBody>(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccfs_request_play_voice().body(serde_json::from_value::<cec_fs::generated::CcfsRequestPlayVoiceBody>(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
+    check_json(Case { op: "ccfs.requestPlayVoice", method: "POST", path: "/CCFS/resource/ccfs/requestPlayVoice".into(), query: vec![], headers: vec![("content-length", "71".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#)), success: v(r#"{"response":{"resultCode":"s-resultCode","resultMsg":"s-resultMsg","version":"s-version"},"resultCode":"0","resultData":{"token":"s-token"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0300011","resultDesc":"simulated failure"}"#), code: "0300011", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_request_play_voice().body_json(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.ccfs_request_play_voice().body_json(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap().send().await }, "request.version").await;
 }
 
 #[tokio::test]
@@ -276,18 +278,14 @@ async fn ccfs_download_oiap_record() {
         |c| async move {
             c.ccfs_download_oiap_record()
                 .location_id(7)
-                .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsDownloadOiapRecordBody>(v(
-                        r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#))
+                .unwrap()
                 .send()
                 .await
         },
     )
     .await;
-    check_refused(client, |c| async move { c.ccfs_download_oiap_record().location_id(7).body(serde_json::from_value::<cec_fs::generated::CcfsDownloadOiapRecordBody>(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
+    check_refused(client, |c| async move { c.ccfs_download_oiap_record().location_id(7).body_json(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap().send().await }, "request.version").await;
 }
 
 #[tokio::test]
@@ -313,18 +311,14 @@ async fn ccfs_download_ivr_record_file() {
         |c| async move {
             c.ccfs_download_ivr_record_file()
                 .location_id(7)
-                .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsDownloadIvrRecordFileBody>(v(
-                        r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#))
+                .unwrap()
                 .send()
                 .await
         },
     )
     .await;
-    check_refused(client, |c| async move { c.ccfs_download_ivr_record_file().location_id(7).body(serde_json::from_value::<cec_fs::generated::CcfsDownloadIvrRecordFileBody>(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
+    check_refused(client, |c| async move { c.ccfs_download_ivr_record_file().location_id(7).body_json(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap().send().await }, "request.version").await;
 }
 
 #[tokio::test]
@@ -349,34 +343,28 @@ async fn ccfs_ivr_download_file() {
         client,
         |c| async move {
             c.ccfs_ivr_download_file()
-                .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsIvrDownloadFileBody>(v(
-                        r#"{"msgBody":{"filePath":"s-filePath","mode":7},"request":{"version":"s-version"}}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"msgBody":{"filePath":"s-filePath","mode":7},"request":{"version":"s-version"}}"#))
+                .unwrap()
                 .send()
                 .await
         },
     )
     .await;
-    check_refused(client, |c| async move { c.ccfs_ivr_download_file().body(serde_json::from_value::<cec_fs::generated::CcfsIvrDownloadFileBody>(v(r#"{"msgBody":{"filePath":"s-filePath","mode":7},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
+    check_refused(client, |c| async move { c.ccfs_ivr_download_file().body_json(v(r#"{"msgBody":{"filePath":"s-filePath","mode":7},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap().send().await }, "request.version").await;
 }
 
 #[tokio::test]
 async fn ccfs_ivr_upload_file() {
-    check_json(Case { op: "ccfs.ivr.uploadFile", method: "POST", path: "/CCFS/resource/ccfs/ivr/uploadFile".into(), query: vec![("vdnId", "7".into())], headers: vec![("content-length", "63".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"data":"s-data"},"request":{"version":"s-version"}}"#)), success: v(r#"{"resultCode":"0","resultData":{"fileName":"s-fileName","locationId":["s-item"]},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_ivr_upload_file().vdn_id(7).body(serde_json::from_value::<cec_fs::generated::CcfsIvrUploadFileBody>(v(r#"{"msgBody":{"data":"s-data"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "ccfs.ivr.uploadFile", method: "POST", path: "/CCFS/resource/ccfs/ivr/uploadFile".into(), query: vec![("vdnId", "7".into())], headers: vec![("content-length", "63".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"data":"s-data"},"request":{"version":"s-version"}}"#)), success: v(r#"{"resultCode":"0","resultData":{"fileName":"s-fileName","locationId":["s-item"]},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_ivr_upload_file().vdn_id(7).body_json(v(r#"{"msgBody":{"data":"s-data"},"request":{"version":"s-version"}}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.ccfs_ivr_upload_file()
                 .vdn_id(7)
-                .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsIvrUploadFileBody>(v(
-                        r#"{"msgBody":{"data":"s-data"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(
+                    r#"{"msgBody":{"data":"s-data"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#,
+                ))
+                .unwrap()
                 .send()
                 .await
         },
@@ -407,24 +395,20 @@ async fn ccfs_ivr_get_file_hash() {
         client,
         |c| async move {
             c.ccfs_ivr_get_file_hash()
-                .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsIvrGetFileHashBody>(v(
-                        r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#))
+                .unwrap()
                 .send()
                 .await
         },
     )
     .await;
-    check_refused(client, |c| async move { c.ccfs_ivr_get_file_hash().body(serde_json::from_value::<cec_fs::generated::CcfsIvrGetFileHashBody>(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
+    check_refused(client, |c| async move { c.ccfs_ivr_get_file_hash().body_json(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap().send().await }, "request.version").await;
 }
 
 #[tokio::test]
 async fn ccfs_ivr_delete_file() {
-    check_json(Case { op: "ccfs.ivr.deleteFile", method: "POST", path: "/CCFS/resource/ccfs/ivr/deleteFile".into(), query: vec![], headers: vec![("content-length", "99".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"fileName":"s-fileName","locationId":"s-locationId"},"request":{"version":"s-version"}}"#)), success: v(r#"{"resultCode":"0","resultData":{"k":"v"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_ivr_delete_file().body(serde_json::from_value::<cec_fs::generated::CcfsIvrDeleteFileBody>(v(r#"{"msgBody":{"fileName":"s-fileName","locationId":"s-locationId"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccfs_ivr_delete_file().body(serde_json::from_value::<cec_fs::generated::CcfsIvrDeleteFileBody>(v(r#"{"msgBody":{"fileName":"s-fileName","locationId":"s-locationId"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
+    check_json(Case { op: "ccfs.ivr.deleteFile", method: "POST", path: "/CCFS/resource/ccfs/ivr/deleteFile".into(), query: vec![], headers: vec![("content-length", "99".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"fileName":"s-fileName","locationId":"s-locationId"},"request":{"version":"s-version"}}"#)), success: v(r#"{"resultCode":"0","resultData":{"k":"v"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_ivr_delete_file().body_json(v(r#"{"msgBody":{"fileName":"s-fileName","locationId":"s-locationId"},"request":{"version":"s-version"}}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.ccfs_ivr_delete_file().body_json(v(r#"{"msgBody":{"fileName":"s-fileName","locationId":"s-locationId"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap().send().await }, "request.version").await;
 }
 
 #[test]

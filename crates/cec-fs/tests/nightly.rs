@@ -20,12 +20,11 @@ fn tempdir(name: &str) -> PathBuf {
 
 fn client(sim: &Simulator) -> cec_fs::Client {
     let sc = sim.scenario();
-    let retry = RetryPolicy {
-        max_attempts: 3,
-        initial_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(20),
-        budget: 500,
-    };
+    let retry = RetryPolicy::defaults(cec_core::Defaults::V1)
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(5))
+        .with_max_backoff(Duration::from_millis(20))
+        .with_budget(500);
     let cfg = Config::builder(&sim.endpoint()).retry(retry).build().unwrap();
     cec_fs::Client::new(cfg, C2Auth::Signature(AkSkSigner::new(sc.ak, sc.sk).unwrap())).unwrap()
 }

@@ -18,11 +18,15 @@
 //! ```
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use std::sync::{Arc, Mutex};
 
-use cec_auth::{GuidAuth, GuidMode};
-use cec_core::{Config, Secret};
+use cec_auth::GuidAuth;
+
+pub use cec_auth::GuidMode;
+pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults, RetryPolicy, Secret, Timeouts};
+pub use generated::ResultCode;
 
 #[allow(missing_docs)]
 pub mod generated;
@@ -34,6 +38,7 @@ mod view;
 pub use generated::AgentEvent;
 pub use push::PushInbox;
 #[cfg(feature = "push")]
+#[cfg_attr(docsrs, doc(cfg(feature = "push")))]
 pub use push::PushReceiver;
 pub use session::{
     AgentSession, DEFAULT_EVENT_BUFFER, EventItem, EventMode, SessionEvent, SignIn, Skills, TransferMode,
@@ -55,7 +60,8 @@ cec_core::define_ne_error!(
     /// An error of a CC-Gateway call: the core error with `retcode`, message,
     /// HTTP status and request id.
     Error,
-    "CC-Gateway"
+    "CC-Gateway",
+    codes = generated::ResultCode
 );
 
 /// A CC-Gateway client for one agent (C4) or one configuration administrator (C5).
@@ -72,6 +78,26 @@ impl Client {
     /// A client for a server in dynamic GUID mode (the default `AUTHMODE = 2`).
     pub fn new(config: Config) -> Result<Self, Error> {
         Self::with_mode(config, GuidMode::Dynamic)
+    }
+
+    /// A client from the environment: the default profile of the config file, then the
+    /// `CEC_GATEWAY_*` variables (endpoint, optional guid).
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_settings(&cec_core::profile::Profile::from_env()?)
+    }
+
+    /// A client from profile `name` of the config file, then the environment.
+    pub fn from_profile(name: &str) -> Result<Self, Error> {
+        Self::from_settings(&cec_core::profile::Profile::named(name)?)
+    }
+
+    /// A client from loaded settings (`[profiles.<name>.gateway]`: endpoint, optional guid).
+    pub fn from_settings(profile: &cec_core::profile::Profile) -> Result<Self, Error> {
+        let c = Self::new(profile.config("gateway")?)?;
+        if let Some(g) = profile.ne("gateway").guid {
+            c.set_guid(g);
+        }
+        Ok(c)
     }
 
     /// A client for a server in the given GUID mode.

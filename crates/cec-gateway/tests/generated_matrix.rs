@@ -22,20 +22,20 @@ const GUID: &str = "test-guid-0001.AgentGateway0";
 
 #[tokio::test]
 async fn onlineagent_login() {
-    check_json(Case { op: "onlineagent.login", method: "PUT", path: "/agentgateway/resource/onlineagent/101".into(), query: vec![], headers: vec![], present: vec![], body: Some(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)), success: v(r#"{"message":"success","result":{"isForceChange":"s-isForceChange","loginTime":"s-loginTime","mediatype":"s-mediatype","serverName":"s-serverName","timeRemaining":"s-timeRemaining","vdnid":"s-vdnid","workno":"s-workno"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"100-002"}"#), code: "100-002", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.onlineagent_login().agentid("101").body(serde_json::from_value::<cec_gateway::generated::OnlineagentLoginBody>(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.onlineagent_login().agentid("100").body(serde_json::from_value::<cec_gateway::generated::OnlineagentLoginBody>(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap()).send().await }, "agentid").await;
+    check_json(Case { op: "onlineagent.login", method: "PUT", path: "/agentgateway/resource/onlineagent/101".into(), query: vec![], headers: vec![], present: vec![], body: Some(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)), success: v(r#"{"message":"success","result":{"isForceChange":"s-isForceChange","loginTime":"s-loginTime","mediatype":"s-mediatype","serverName":"s-serverName","timeRemaining":"s-timeRemaining","vdnid":"s-vdnid","workno":"s-workno"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"100-002"}"#), code: "100-002", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.onlineagent_login().agentid("101").body_json(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.onlineagent_login().agentid("100").body_json(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap().send().await }, "agentid").await;
 }
 
 #[tokio::test]
 async fn onlineagent_forcelogin() {
-    check_json(Case { op: "onlineagent.forcelogin", method: "PUT", path: "/agentgateway/resource/onlineagent/101/forcelogin".into(), query: vec![], headers: vec![], present: vec![], body: Some(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)), success: v(r#"{"message":"success","retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.onlineagent_forcelogin().agentid("101").body(serde_json::from_value::<cec_gateway::generated::OnlineagentForceloginBody>(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.onlineagent_forcelogin().agentid("100").body(serde_json::from_value::<cec_gateway::generated::OnlineagentForceloginBody>(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap()).send().await }, "agentid").await;
+    check_json(Case { op: "onlineagent.forcelogin", method: "PUT", path: "/agentgateway/resource/onlineagent/101/forcelogin".into(), query: vec![], headers: vec![], present: vec![], body: Some(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)), success: v(r#"{"message":"success","retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.onlineagent_forcelogin().agentid("101").body_json(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.onlineagent_forcelogin().agentid("100").body_json(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap().send().await }, "agentid").await;
 }
 
 #[tokio::test]
 async fn onlineagent_loginex() {
-    check_json(Case { op: "onlineagent.loginex", method: "PUT", path: "/agentgateway/resource/onlineagent/101/loginex".into(), query: vec![], headers: vec![], present: vec![], body: Some(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)), success: v(r#"{"message":"success","result":{"isForceChange":"s-isForceChange","loginTime":"s-loginTime","mediatype":"s-mediatype","serverName":"s-serverName","timeRemaining":"s-timeRemaining","vdnid":"s-vdnid","workno":"s-workno"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.onlineagent_loginex().agentid("101").body(serde_json::from_value::<cec_gateway::generated::OnlineagentLoginexBody>(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.onlineagent_loginex().agentid("100").body(serde_json::from_value::<cec_gateway::generated::OnlineagentLoginexBody>(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap()).send().await }, "agentid").await;
+    check_json(Case { op: "onlineagent.loginex", method: "PUT", path: "/agentgateway/resource/onlineagent/101/loginex".into(), query: vec![], headers: vec![], present: vec![], body: Some(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)), success: v(r#"{"message":"success","result":{"isForceChange":"s-isForceChange","loginTime":"s-loginTime","mediatype":"s-mediatype","serverName":"s-serverName","timeRemaining":"s-timeRemaining","vdnid":"s-vdnid","workno":"s-workno"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.onlineagent_loginex().agentid("101").body_json(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.onlineagent_loginex().agentid("100").body_json(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap().send().await }, "agentid").await;
 }
 
 #[tokio::test]
@@ -582,12 +582,8 @@ async fn onlineagent_sendnoteletex() {
         |c| async move {
             c.onlineagent_sendnoteletex()
                 .agentid("101")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::OnlineagentSendnoteletexBody>(v(
-                        r#"{"agentIds":[101],"content":"s-content"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"agentIds":[101],"content":"s-content"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -598,12 +594,8 @@ async fn onlineagent_sendnoteletex() {
         |c| async move {
             c.onlineagent_sendnoteletex()
                 .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::OnlineagentSendnoteletexBody>(v(
-                        r#"{"agentIds":[101],"content":"s-content"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"agentIds":[101],"content":"s-content"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -740,8 +732,8 @@ async fn agentevent_poll() {
 
 #[tokio::test]
 async fn voicecall_callout() {
-    check_json(Case { op: "voicecall.callout", method: "PUT", path: "/agentgateway/resource/voicecall/101/callout".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":0,"skillid":7,"userVideoDirection":1}"#)), success: v(r#"{"message":"success","retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.voicecall_callout().agentid("101").body(serde_json::from_value::<cec_gateway::generated::VoicecallCalloutBody>(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":0,"skillid":7,"userVideoDirection":1}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.voicecall_callout().agentid("100").body(serde_json::from_value::<cec_gateway::generated::VoicecallCalloutBody>(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":0,"skillid":7,"userVideoDirection":1}"#)).unwrap()).send().await }, "agentid").await;
+    check_json(Case { op: "voicecall.callout", method: "PUT", path: "/agentgateway/resource/voicecall/101/callout".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":0,"skillid":7,"userVideoDirection":1}"#)), success: v(r#"{"message":"success","retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.voicecall_callout().agentid("101").body_json(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":0,"skillid":7,"userVideoDirection":1}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.voicecall_callout().agentid("100").body_json(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":0,"skillid":7,"userVideoDirection":1}"#)).unwrap().send().await }, "agentid").await;
 }
 
 #[tokio::test]
@@ -767,12 +759,8 @@ async fn voicecall_previewcallout() {
         |c| async move {
             c.voicecall_previewcallout()
                 .agentid("101")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::VoicecallPreviewcalloutBody>(v(
-                        r#"{"callcontrolid":7,"called":"s-called"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callcontrolid":7,"called":"s-called"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -783,12 +771,8 @@ async fn voicecall_previewcallout() {
         |c| async move {
             c.voicecall_previewcallout()
                 .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::VoicecallPreviewcalloutBody>(v(
-                        r#"{"callcontrolid":7,"called":"s-called"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callcontrolid":7,"called":"s-called"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -849,32 +833,14 @@ async fn voicecall_reject() {
         },
         client,
         |c| async move {
-            c.voicecall_reject()
-                .agentid("101")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::VoicecallRejectBody>(v(
-                        r#"{"callid":"s-callid","mode":1}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.voicecall_reject().agentid("101").body_json(v(r#"{"callid":"s-callid","mode":1}"#)).unwrap().send().await
         },
     )
     .await;
     check_refused(
         client,
         |c| async move {
-            c.voicecall_reject()
-                .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::VoicecallRejectBody>(v(
-                        r#"{"callid":"s-callid","mode":1}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.voicecall_reject().agentid("100").body_json(v(r#"{"callid":"s-callid","mode":1}"#)).unwrap().send().await
         },
         "agentid",
     )
@@ -997,8 +963,8 @@ async fn voicecall_disconnect() {
 
 #[tokio::test]
 async fn voicecall_transfer() {
-    check_json(Case { op: "voicecall.transfer", method: "POST", path: "/agentgateway/resource/voicecall/101/transfer".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"address":"s-address","callappdata":"s-callappdata","caller":"s-caller","devicetype":7,"holdflag":true,"mediaability":7,"mode":7,"skillId":7}"#)), success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.voicecall_transfer().agentid("101").body(serde_json::from_value::<cec_gateway::generated::VoicecallTransferBody>(v(r#"{"address":"s-address","callappdata":"s-callappdata","caller":"s-caller","devicetype":7,"holdflag":true,"mediaability":7,"mode":7,"skillId":7}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.voicecall_transfer().agentid("100").body(serde_json::from_value::<cec_gateway::generated::VoicecallTransferBody>(v(r#"{"address":"s-address","callappdata":"s-callappdata","caller":"s-caller","devicetype":7,"holdflag":true,"mediaability":7,"mode":7,"skillId":7}"#)).unwrap()).send().await }, "agentid").await;
+    check_json(Case { op: "voicecall.transfer", method: "POST", path: "/agentgateway/resource/voicecall/101/transfer".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"address":"s-address","callappdata":"s-callappdata","caller":"s-caller","devicetype":7,"holdflag":true,"mediaability":7,"mode":7,"skillId":7}"#)), success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.voicecall_transfer().agentid("101").body_json(v(r#"{"address":"s-address","callappdata":"s-callappdata","caller":"s-caller","devicetype":7,"holdflag":true,"mediaability":7,"mode":7,"skillId":7}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.voicecall_transfer().agentid("100").body_json(v(r#"{"address":"s-address","callappdata":"s-callappdata","caller":"s-caller","devicetype":7,"holdflag":true,"mediaability":7,"mode":7,"skillId":7}"#)).unwrap().send().await }, "agentid").await;
 }
 
 #[tokio::test]
@@ -1117,8 +1083,8 @@ async fn voicecall_connecthold() {
 
 #[tokio::test]
 async fn voicecall_callinner() {
-    check_json(Case { op: "voicecall.callinner", method: "PUT", path: "/agentgateway/resource/voicecall/101/callinner".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":7,"skillid":7}"#)), success: v(r#"{"message":"success","result":"s-result","retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.voicecall_callinner().agentid("101").body(serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerBody>(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":7,"skillid":7}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.voicecall_callinner().agentid("100").body(serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerBody>(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":7,"skillid":7}"#)).unwrap()).send().await }, "agentid").await;
+    check_json(Case { op: "voicecall.callinner", method: "PUT", path: "/agentgateway/resource/voicecall/101/callinner".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":7,"skillid":7}"#)), success: v(r#"{"message":"success","result":"s-result","retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.voicecall_callinner().agentid("101").body_json(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":7,"skillid":7}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.voicecall_callinner().agentid("100").body_json(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":7,"skillid":7}"#)).unwrap().send().await }, "agentid").await;
 }
 
 #[tokio::test]
@@ -1142,32 +1108,14 @@ async fn voicecall_callinnerskill() {
         },
         client,
         |c| async move {
-            c.voicecall_callinnerskill()
-                .agentid("101")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerskillBody>(v(
-                        r#"{"skillId":7}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.voicecall_callinnerskill().agentid("101").body_json(v(r#"{"skillId":7}"#)).unwrap().send().await
         },
     )
     .await;
     check_refused(
         client,
         |c| async move {
-            c.voicecall_callinnerskill()
-                .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerskillBody>(v(
-                        r#"{"skillId":7}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.voicecall_callinnerskill().agentid("100").body_json(v(r#"{"skillId":7}"#)).unwrap().send().await
         },
         "agentid",
     )
@@ -1176,8 +1124,8 @@ async fn voicecall_callinnerskill() {
 
 #[tokio::test]
 async fn voicecall_innerhelp() {
-    check_json(Case { op: "voicecall.innerhelp", method: "POST", path: "/agentgateway/resource/voicecall/101/innerhelp".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"callappdata":"s-callappdata","devicetype":7,"dstaddress":"s-dstaddress","holdflag":true,"mode":7}"#)), success: v(r#"{"message":"success","result":"s-result","retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.voicecall_innerhelp().agentid("101").body(serde_json::from_value::<cec_gateway::generated::VoicecallInnerhelpBody>(v(r#"{"callappdata":"s-callappdata","devicetype":7,"dstaddress":"s-dstaddress","holdflag":true,"mode":7}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.voicecall_innerhelp().agentid("100").body(serde_json::from_value::<cec_gateway::generated::VoicecallInnerhelpBody>(v(r#"{"callappdata":"s-callappdata","devicetype":7,"dstaddress":"s-dstaddress","holdflag":true,"mode":7}"#)).unwrap()).send().await }, "agentid").await;
+    check_json(Case { op: "voicecall.innerhelp", method: "POST", path: "/agentgateway/resource/voicecall/101/innerhelp".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"callappdata":"s-callappdata","devicetype":7,"dstaddress":"s-dstaddress","holdflag":true,"mode":7}"#)), success: v(r#"{"message":"success","result":"s-result","retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.voicecall_innerhelp().agentid("101").body_json(v(r#"{"callappdata":"s-callappdata","devicetype":7,"dstaddress":"s-dstaddress","holdflag":true,"mode":7}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.voicecall_innerhelp().agentid("100").body_json(v(r#"{"callappdata":"s-callappdata","devicetype":7,"dstaddress":"s-dstaddress","holdflag":true,"mode":7}"#)).unwrap().send().await }, "agentid").await;
 }
 
 #[tokio::test]
@@ -1255,12 +1203,8 @@ async fn voicecall_confjoin() {
         |c| async move {
             c.voicecall_confjoin()
                 .agentid("101")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::VoicecallConfjoinBody>(v(
-                        r#"{"callappdata":"s-callappdata","callid":"s-callid"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callappdata":"s-callappdata","callid":"s-callid"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1271,12 +1215,8 @@ async fn voicecall_confjoin() {
         |c| async move {
             c.voicecall_confjoin()
                 .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::VoicecallConfjoinBody>(v(
-                        r#"{"callappdata":"s-callappdata","callid":"s-callid"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callappdata":"s-callappdata","callid":"s-callid"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1432,8 +1372,8 @@ async fn voicecall_phonehangup() {
 
 #[tokio::test]
 async fn recordplay_play() {
-    check_json(Case { op: "recordplay.play", method: "PUT", path: "/agentgateway/resource/recordplay/101/play".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"codeformat":7,"locationId":7,"speedchange":"s-spe","startpostion":7,"times":7,"voicepath":"s-voicepath","volumechange":"s-vol"}"#)), success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.recordplay_play().agentid("101").body(serde_json::from_value::<cec_gateway::generated::RecordplayPlayBody>(v(r#"{"codeformat":7,"locationId":7,"speedchange":"s-spe","startpostion":7,"times":7,"voicepath":"s-voicepath","volumechange":"s-vol"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.recordplay_play().agentid("100").body(serde_json::from_value::<cec_gateway::generated::RecordplayPlayBody>(v(r#"{"codeformat":7,"locationId":7,"speedchange":"s-spe","startpostion":7,"times":7,"voicepath":"s-voicepath","volumechange":"s-vol"}"#)).unwrap()).send().await }, "agentid").await;
+    check_json(Case { op: "recordplay.play", method: "PUT", path: "/agentgateway/resource/recordplay/101/play".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"codeformat":7,"locationId":7,"speedchange":"s-spe","startpostion":7,"times":7,"voicepath":"s-voicepath","volumechange":"s-vol"}"#)), success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.recordplay_play().agentid("101").body_json(v(r#"{"codeformat":7,"locationId":7,"speedchange":"s-spe","startpostion":7,"times":7,"voicepath":"s-voicepath","volumechange":"s-vol"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.recordplay_play().agentid("100").body_json(v(r#"{"codeformat":7,"locationId":7,"speedchange":"s-spe","startpostion":7,"times":7,"voicepath":"s-voicepath","volumechange":"s-vol"}"#)).unwrap().send().await }, "agentid").await;
 }
 
 #[tokio::test]
@@ -1591,12 +1531,8 @@ async fn recordplay_record() {
         |c| async move {
             c.recordplay_record()
                 .agentid("101")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::RecordplayRecordBody>(v(
-                        r#"{"fileName":"s-fileName","mediaType":5,"recordFormat":7,"recordMode":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"fileName":"s-fileName","mediaType":5,"recordFormat":7,"recordMode":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1607,12 +1543,8 @@ async fn recordplay_record() {
         |c| async move {
             c.recordplay_record()
                 .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::RecordplayRecordBody>(v(
-                        r#"{"fileName":"s-fileName","mediaType":5,"recordFormat":7,"recordMode":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"fileName":"s-fileName","mediaType":5,"recordFormat":7,"recordMode":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1672,12 +1604,10 @@ async fn recordplay_net_play() {
         |c| async move {
             c.recordplay_net_play()
                 .agentid("101")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::RecordplayNetPlayBody>(v(
-                        r#"{"ccId":7,"fileFormat":7,"fileName":"s-fileName","locationId":0,"playTime":7,"position":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(
+                    r#"{"ccId":7,"fileFormat":7,"fileName":"s-fileName","locationId":0,"playTime":7,"position":7}"#,
+                ))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1688,12 +1618,10 @@ async fn recordplay_net_play() {
         |c| async move {
             c.recordplay_net_play()
                 .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::RecordplayNetPlayBody>(v(
-                        r#"{"ccId":7,"fileFormat":7,"fileName":"s-fileName","locationId":0,"playTime":7,"position":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(
+                    r#"{"ccId":7,"fileFormat":7,"fileName":"s-fileName","locationId":0,"playTime":7,"position":7}"#,
+                ))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1725,12 +1653,8 @@ async fn recordplay_play_relocation() {
         |c| async move {
             c.recordplay_play_relocation()
                 .agentid("101")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::RecordplayPlayRelocationBody>(v(
-                        r#"{"seekdirection":0,"seekposition":0,"seekseconds":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"seekdirection":0,"seekposition":0,"seekseconds":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1741,12 +1665,8 @@ async fn recordplay_play_relocation() {
         |c| async move {
             c.recordplay_play_relocation()
                 .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::RecordplayPlayRelocationBody>(v(
-                        r#"{"seekdirection":0,"seekposition":0,"seekseconds":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"seekdirection":0,"seekposition":0,"seekseconds":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1818,20 +1738,11 @@ async fn queuedevice_agent_vdn_skill() {
 
 #[tokio::test]
 async fn queuedevice_query_acd_stat() {
-    check_json(Case { op: "queuedevice.queryAcdStat", method: "POST", path: "/agentgateway/resource/queuedevice/101/queryacdstat".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"skills":[101]}"#)), success: v(r#"{"message":"success","result":[{"availAgents":7,"deviceNo":7,"estWaitTime":7,"loadFactor":7,"loggedOnAgents":7,"pilotNbr":"s-pilotNbr","queueSize":7,"queueTime":7,"skillDescrip":"s-skillDescrip","transferDeviceNo":7,"transferDeviceType":7,"transferFlg":7}],"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.queuedevice_query_acd_stat().agentid("101").body(serde_json::from_value::<cec_gateway::generated::QueuedeviceQueryAcdStatBody>(v(r#"{"skills":[101]}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "queuedevice.queryAcdStat", method: "POST", path: "/agentgateway/resource/queuedevice/101/queryacdstat".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"skills":[101]}"#)), success: v(r#"{"message":"success","result":[{"availAgents":7,"deviceNo":7,"estWaitTime":7,"loadFactor":7,"loggedOnAgents":7,"pilotNbr":"s-pilotNbr","queueSize":7,"queueTime":7,"skillDescrip":"s-skillDescrip","transferDeviceNo":7,"transferDeviceType":7,"transferFlg":7}],"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.queuedevice_query_acd_stat().agentid("101").body_json(v(r#"{"skills":[101]}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
-            c.queuedevice_query_acd_stat()
-                .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::QueuedeviceQueryAcdStatBody>(v(
-                        r#"{"skills":[101]}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.queuedevice_query_acd_stat().agentid("100").body_json(v(r#"{"skills":[101]}"#)).unwrap().send().await
         },
         "agentid",
     )
@@ -1952,12 +1863,8 @@ async fn agentgroup_agent_by_skill() {
             c.agentgroup_agent_by_skill()
                 .agentid("101")
                 .skillid(7)
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentgroupAgentBySkillBody>(v(
-                        r#"{"agentLimit":1,"agentStatus":[101]}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"agentLimit":1,"agentStatus":[101]}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1969,12 +1876,8 @@ async fn agentgroup_agent_by_skill() {
             c.agentgroup_agent_by_skill()
                 .agentid("100")
                 .skillid(7)
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentgroupAgentBySkillBody>(v(
-                        r#"{"agentLimit":1,"agentStatus":[101]}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"agentLimit":1,"agentStatus":[101]}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2025,12 +1928,8 @@ async fn agentgroup_agent_by_list() {
             c.agentgroup_agent_by_list()
                 .agentid("101")
                 .media_types("s-mediaTypes")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentgroupAgentByListBody>(v(
-                        r#"{"agentList":["s-item"]}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"agentList":["s-item"]}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2042,12 +1941,8 @@ async fn agentgroup_agent_by_list() {
             c.agentgroup_agent_by_list()
                 .agentid("100")
                 .media_types("s-mediaTypes")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentgroupAgentByListBody>(v(
-                        r#"{"agentList":["s-item"]}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"agentList":["s-item"]}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2121,12 +2016,8 @@ async fn calldata_set_call_data_ex() {
         |c| async move {
             c.calldata_set_call_data_ex()
                 .agentid("101")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::CalldataSetCallDataExBody>(v(
-                        r#"{"calldata":"s-calldata","callid":"s-callid","isDataEncoded":true}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"calldata":"s-calldata","callid":"s-callid","isDataEncoded":true}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2137,12 +2028,8 @@ async fn calldata_set_call_data_ex() {
         |c| async move {
             c.calldata_set_call_data_ex()
                 .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::CalldataSetCallDataExBody>(v(
-                        r#"{"calldata":"s-calldata","callid":"s-callid","isDataEncoded":true}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"calldata":"s-calldata","callid":"s-callid","isDataEncoded":true}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2313,12 +2200,8 @@ async fn calldata_assign_user_in_queue() {
         |c| async move {
             c.calldata_assign_user_in_queue()
                 .agentid("101")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::CalldataAssignUserInQueueBody>(v(
-                        r#"{"callid":"s-callid","skillid":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callid":"s-callid","skillid":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2329,12 +2212,8 @@ async fn calldata_assign_user_in_queue() {
         |c| async move {
             c.calldata_assign_user_in_queue()
                 .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::CalldataAssignUserInQueueBody>(v(
-                        r#"{"callid":"s-callid","skillid":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callid":"s-callid","skillid":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2651,12 +2530,8 @@ async fn qualitycontrol_adjust_skill() {
         |c| async move {
             c.qualitycontrol_adjust_skill()
                 .agentid("101")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::QualitycontrolAdjustSkillBody>(v(
-                        r#"{"skills":[101],"workNo":"s-workNo"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"skills":[101],"workNo":"s-workNo"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -2667,12 +2542,8 @@ async fn qualitycontrol_adjust_skill() {
         |c| async move {
             c.qualitycontrol_adjust_skill()
                 .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::QualitycontrolAdjustSkillBody>(v(
-                        r#"{"skills":[101],"workNo":"s-workNo"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"skills":[101],"workNo":"s-workNo"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3016,12 +2887,8 @@ async fn mediacall_send_message() {
         |c| async move {
             c.mediacall_send_message()
                 .agentid("101")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::MediacallSendMessageBody>(v(
-                        r#"{"callid":"s-callid","data":{"k":"v"},"userid":"s-userid"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callid":"s-callid","data":{"k":"v"},"userid":"s-userid"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3032,12 +2899,8 @@ async fn mediacall_send_message() {
         |c| async move {
             c.mediacall_send_message()
                 .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::MediacallSendMessageBody>(v(
-                        r#"{"callid":"s-callid","data":{"k":"v"},"userid":"s-userid"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callid":"s-callid","data":{"k":"v"},"userid":"s-userid"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3069,12 +2932,8 @@ async fn mediacall_set_call_nums() {
         |c| async move {
             c.mediacall_set_call_nums()
                 .agentid("101")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsBody>(v(
-                        r#"{"callnums":"1","mediaType":"s-mediaType"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callnums":"1","mediaType":"s-mediaType"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3085,12 +2944,8 @@ async fn mediacall_set_call_nums() {
         |c| async move {
             c.mediacall_set_call_nums()
                 .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsBody>(v(
-                        r#"{"callnums":"1","mediaType":"s-mediaType"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callnums":"1","mediaType":"s-mediaType"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3101,8 +2956,8 @@ async fn mediacall_set_call_nums() {
 
 #[tokio::test]
 async fn mediacall_transfer() {
-    check_json(Case { op: "mediacall.transfer", method: "POST", path: "/agentgateway/resource/mediacall/101/transfer".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"address":"s-address","calldata":"s-calldata","caller":"s-caller","callid":"s-callid","devicetype":7,"mode":7,"skillId":7}"#)), success: v(r#"{"message":"success","retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.mediacall_transfer().agentid("101").body(serde_json::from_value::<cec_gateway::generated::MediacallTransferBody>(v(r#"{"address":"s-address","calldata":"s-calldata","caller":"s-caller","callid":"s-callid","devicetype":7,"mode":7,"skillId":7}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.mediacall_transfer().agentid("100").body(serde_json::from_value::<cec_gateway::generated::MediacallTransferBody>(v(r#"{"address":"s-address","calldata":"s-calldata","caller":"s-caller","callid":"s-callid","devicetype":7,"mode":7,"skillId":7}"#)).unwrap()).send().await }, "agentid").await;
+    check_json(Case { op: "mediacall.transfer", method: "POST", path: "/agentgateway/resource/mediacall/101/transfer".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"address":"s-address","calldata":"s-calldata","caller":"s-caller","callid":"s-callid","devicetype":7,"mode":7,"skillId":7}"#)), success: v(r#"{"message":"success","retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.mediacall_transfer().agentid("101").body_json(v(r#"{"address":"s-address","calldata":"s-calldata","caller":"s-caller","callid":"s-callid","devicetype":7,"mode":7,"skillId":7}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.mediacall_transfer().agentid("100").body_json(v(r#"{"address":"s-address","calldata":"s-calldata","caller":"s-caller","callid":"s-callid","devicetype":7,"mode":7,"skillId":7}"#)).unwrap().send().await }, "agentid").await;
 }
 
 #[tokio::test]
@@ -3128,12 +2983,8 @@ async fn mediacall_set_call_nums_by_media_type() {
         |c| async move {
             c.mediacall_set_call_nums_by_media_type()
                 .agentid("101")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsByMediaTypeBody>(v(
-                        r#"{"agentMediaCallNums":[{"mediaType":7}],"totalCallNum":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"agentMediaCallNums":[{"mediaType":7}],"totalCallNum":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3144,12 +2995,8 @@ async fn mediacall_set_call_nums_by_media_type() {
         |c| async move {
             c.mediacall_set_call_nums_by_media_type()
                 .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsByMediaTypeBody>(v(
-                        r#"{"agentMediaCallNums":[{"mediaType":7}],"totalCallNum":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"agentMediaCallNums":[{"mediaType":7}],"totalCallNum":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3160,18 +3007,14 @@ async fn mediacall_set_call_nums_by_media_type() {
 
 #[tokio::test]
 async fn mediacall_get_connect_info() {
-    check_json(Case { op: "mediacall.getConnectInfo", method: "POST", path: "/agentgateway/resource/mediacall/101/getconnectinfo".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"callid":"s-callid","userType":"s-userType"}"#)), success: v(r#"{"message":"success","result":{"appId":"s-appId","channelId":"s-channelId","ctime":"s-ctime","ip":"s-ip","locationId":"s-locationId","port":"s-port","role":"s-role","signalingDomainIn":"s-signalingDomainIn","signalingDomainOut":"s-signalingDomainOut","signature":"s-signature","userId":"s-userId"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"106-011"}"#), code: "106-011", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.mediacall_get_connect_info().agentid("101").body(serde_json::from_value::<cec_gateway::generated::MediacallGetConnectInfoBody>(v(r#"{"callid":"s-callid","userType":"s-userType"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "mediacall.getConnectInfo", method: "POST", path: "/agentgateway/resource/mediacall/101/getconnectinfo".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"callid":"s-callid","userType":"s-userType"}"#)), success: v(r#"{"message":"success","result":{"appId":"s-appId","channelId":"s-channelId","ctime":"s-ctime","ip":"s-ip","locationId":"s-locationId","port":"s-port","role":"s-role","signalingDomainIn":"s-signalingDomainIn","signalingDomainOut":"s-signalingDomainOut","signature":"s-signature","userId":"s-userId"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"106-011"}"#), code: "106-011", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.mediacall_get_connect_info().agentid("101").body_json(v(r#"{"callid":"s-callid","userType":"s-userType"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.mediacall_get_connect_info()
                 .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::MediacallGetConnectInfoBody>(v(
-                        r#"{"callid":"s-callid","userType":"s-userType"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callid":"s-callid","userType":"s-userType"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3203,12 +3046,8 @@ async fn mediacall_image_capture() {
         |c| async move {
             c.mediacall_image_capture()
                 .agentid("101")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::MediacallImageCaptureBody>(v(
-                        r#"{"callid":"s-callid","userType":"s-userType"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callid":"s-callid","userType":"s-userType"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3219,12 +3058,8 @@ async fn mediacall_image_capture() {
         |c| async move {
             c.mediacall_image_capture()
                 .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::MediacallImageCaptureBody>(v(
-                        r#"{"callid":"s-callid","userType":"s-userType"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callid":"s-callid","userType":"s-userType"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3235,8 +3070,8 @@ async fn mediacall_image_capture() {
 
 #[tokio::test]
 async fn agentconf_request() {
-    check_json(Case { op: "agentconf.request", method: "POST", path: "/agentgateway/resource/agentconf/101/requestagentconf".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"beepTone":true,"confCallerNo":"s-confCallerNo","memberNum":1,"playMode":7,"promptTime":3,"time":4,"voicePath":"s-voicePath"}"#)), success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentconf_request().agentid("101").body(serde_json::from_value::<cec_gateway::generated::AgentconfRequestBody>(v(r#"{"beepTone":true,"confCallerNo":"s-confCallerNo","memberNum":1,"playMode":7,"promptTime":3,"time":4,"voicePath":"s-voicePath"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.agentconf_request().agentid("100").body(serde_json::from_value::<cec_gateway::generated::AgentconfRequestBody>(v(r#"{"beepTone":true,"confCallerNo":"s-confCallerNo","memberNum":1,"playMode":7,"promptTime":3,"time":4,"voicePath":"s-voicePath"}"#)).unwrap()).send().await }, "agentid").await;
+    check_json(Case { op: "agentconf.request", method: "POST", path: "/agentgateway/resource/agentconf/101/requestagentconf".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"beepTone":true,"confCallerNo":"s-confCallerNo","memberNum":1,"playMode":7,"promptTime":3,"time":4,"voicePath":"s-voicePath"}"#)), success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentconf_request().agentid("101").body_json(v(r#"{"beepTone":true,"confCallerNo":"s-confCallerNo","memberNum":1,"playMode":7,"promptTime":3,"time":4,"voicePath":"s-voicePath"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.agentconf_request().agentid("100").body_json(v(r#"{"beepTone":true,"confCallerNo":"s-confCallerNo","memberNum":1,"playMode":7,"promptTime":3,"time":4,"voicePath":"s-voicePath"}"#)).unwrap().send().await }, "agentid").await;
 }
 
 #[tokio::test]
@@ -3366,12 +3201,8 @@ async fn agentconf_hold_participant() {
         |c| async move {
             c.agentconf_hold_participant()
                 .agentid("101")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfHoldParticipantBody>(v(
-                        r#"{"address":"s-address","addressType":"6","playMode":7,"voicePath":"s-voicePath"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"address":"s-address","addressType":"6","playMode":7,"voicePath":"s-voicePath"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3382,12 +3213,8 @@ async fn agentconf_hold_participant() {
         |c| async move {
             c.agentconf_hold_participant()
                 .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfHoldParticipantBody>(v(
-                        r#"{"address":"s-address","addressType":"6","playMode":7,"voicePath":"s-voicePath"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"address":"s-address","addressType":"6","playMode":7,"voicePath":"s-voicePath"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3419,12 +3246,8 @@ async fn agentconf_unhold_participant() {
         |c| async move {
             c.agentconf_unhold_participant()
                 .agentid("101")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfUnholdParticipantBody>(v(
-                        r#"{"address":"s-address","addressType":"6"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"address":"s-address","addressType":"6"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3435,12 +3258,8 @@ async fn agentconf_unhold_participant() {
         |c| async move {
             c.agentconf_unhold_participant()
                 .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfUnholdParticipantBody>(v(
-                        r#"{"address":"s-address","addressType":"6"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"address":"s-address","addressType":"6"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3470,32 +3289,14 @@ async fn agentconf_prolong_time() {
         },
         client,
         |c| async move {
-            c.agentconf_prolong_time()
-                .agentid("101")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfProlongTimeBody>(v(
-                        r#"{"prolongTime":1}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.agentconf_prolong_time().agentid("101").body_json(v(r#"{"prolongTime":1}"#)).unwrap().send().await
         },
     )
     .await;
     check_refused(
         client,
         |c| async move {
-            c.agentconf_prolong_time()
-                .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfProlongTimeBody>(v(
-                        r#"{"prolongTime":1}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.agentconf_prolong_time().agentid("100").body_json(v(r#"{"prolongTime":1}"#)).unwrap().send().await
         },
         "agentid",
     )
@@ -3523,32 +3324,14 @@ async fn agentconf_shift_president() {
         },
         client,
         |c| async move {
-            c.agentconf_shift_president()
-                .agentid("101")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfShiftPresidentBody>(v(
-                        r#"{"destAgentNo":7}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.agentconf_shift_president().agentid("101").body_json(v(r#"{"destAgentNo":7}"#)).unwrap().send().await
         },
     )
     .await;
     check_refused(
         client,
         |c| async move {
-            c.agentconf_shift_president()
-                .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfShiftPresidentBody>(v(
-                        r#"{"destAgentNo":7}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.agentconf_shift_president().agentid("100").body_json(v(r#"{"destAgentNo":7}"#)).unwrap().send().await
         },
         "agentid",
     )
@@ -3557,24 +3340,20 @@ async fn agentconf_shift_president() {
 
 #[tokio::test]
 async fn agentconf_batch_add_participant() {
-    check_json(Case { op: "agentconf.batchAddParticipant", method: "POST", path: "/agentgateway/resource/agentconf/101/batchaddparticipant".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"addresses":[{"address":"s-address","addressType":"6","deviceCallType":0,"deviceType":0}],"beepTone":true,"caller":"s-caller","playMode":7,"voicePath":"s-voicePath"}"#)), success: v(r#"{"message":"success","retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentconf_batch_add_participant().agentid("101").body(serde_json::from_value::<cec_gateway::generated::AgentconfBatchAddParticipantBody>(v(r#"{"addresses":[{"address":"s-address","addressType":"6","deviceCallType":0,"deviceType":0}],"beepTone":true,"caller":"s-caller","playMode":7,"voicePath":"s-voicePath"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.agentconf_batch_add_participant().agentid("100").body(serde_json::from_value::<cec_gateway::generated::AgentconfBatchAddParticipantBody>(v(r#"{"addresses":[{"address":"s-address","addressType":"6","deviceCallType":0,"deviceType":0}],"beepTone":true,"caller":"s-caller","playMode":7,"voicePath":"s-voicePath"}"#)).unwrap()).send().await }, "agentid").await;
+    check_json(Case { op: "agentconf.batchAddParticipant", method: "POST", path: "/agentgateway/resource/agentconf/101/batchaddparticipant".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"addresses":[{"address":"s-address","addressType":"6","deviceCallType":0,"deviceType":0}],"beepTone":true,"caller":"s-caller","playMode":7,"voicePath":"s-voicePath"}"#)), success: v(r#"{"message":"success","retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentconf_batch_add_participant().agentid("101").body_json(v(r#"{"addresses":[{"address":"s-address","addressType":"6","deviceCallType":0,"deviceType":0}],"beepTone":true,"caller":"s-caller","playMode":7,"voicePath":"s-voicePath"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.agentconf_batch_add_participant().agentid("100").body_json(v(r#"{"addresses":[{"address":"s-address","addressType":"6","deviceCallType":0,"deviceType":0}],"beepTone":true,"caller":"s-caller","playMode":7,"voicePath":"s-voicePath"}"#)).unwrap().send().await }, "agentid").await;
 }
 
 #[tokio::test]
 async fn agentconf_batch_remove_participant() {
-    check_json(Case { op: "agentconf.batchRemoveParticipant", method: "POST", path: "/agentgateway/resource/agentconf/101/batchremoveparticipant".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"addresses":[{"address":"s-address","addressType":"6"}]}"#)), success: v(r#"{"message":"success","result":{"noExistParticipants":[{"address":"s-address","addressType":"s-addressType"}]},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentconf_batch_remove_participant().agentid("101").body(serde_json::from_value::<cec_gateway::generated::AgentconfBatchRemoveParticipantBody>(v(r#"{"addresses":[{"address":"s-address","addressType":"6"}]}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "agentconf.batchRemoveParticipant", method: "POST", path: "/agentgateway/resource/agentconf/101/batchremoveparticipant".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"addresses":[{"address":"s-address","addressType":"6"}]}"#)), success: v(r#"{"message":"success","result":{"noExistParticipants":[{"address":"s-address","addressType":"s-addressType"}]},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentconf_batch_remove_participant().agentid("101").body_json(v(r#"{"addresses":[{"address":"s-address","addressType":"6"}]}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agentconf_batch_remove_participant()
                 .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfBatchRemoveParticipantBody>(v(
-                        r#"{"addresses":[{"address":"s-address","addressType":"6"}]}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"addresses":[{"address":"s-address","addressType":"6"}]}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3606,12 +3385,8 @@ async fn agentconf_change_participant_mode() {
         |c| async move {
             c.agentconf_change_participant_mode()
                 .agentid("101")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfChangeParticipantModeBody>(v(
-                        r#"{"address":"s-address","addressType":"6","attribute":1}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"address":"s-address","addressType":"6","attribute":1}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3622,12 +3397,8 @@ async fn agentconf_change_participant_mode() {
         |c| async move {
             c.agentconf_change_participant_mode()
                 .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfChangeParticipantModeBody>(v(
-                        r#"{"address":"s-address","addressType":"6","attribute":1}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"address":"s-address","addressType":"6","attribute":1}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3659,12 +3430,8 @@ async fn agentconf_modify_conf_resource() {
         |c| async move {
             c.agentconf_modify_conf_resource()
                 .agentid("101")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfModifyConfResourceBody>(v(
-                        r#"{"modifyNum":2,"modifyType":0}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"modifyNum":2,"modifyType":0}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3675,12 +3442,8 @@ async fn agentconf_modify_conf_resource() {
         |c| async move {
             c.agentconf_modify_conf_resource()
                 .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfModifyConfResourceBody>(v(
-                        r#"{"modifyNum":2,"modifyType":0}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"modifyNum":2,"modifyType":0}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3691,20 +3454,11 @@ async fn agentconf_modify_conf_resource() {
 
 #[tokio::test]
 async fn agentconf_query_conf_infos() {
-    check_json(Case { op: "agentconf.queryConfInfos", method: "POST", path: "/agentgateway/resource/agentconf/101/queryconfinfos".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"confIds":[101]}"#)), success: v(r#"{"message":"success","result":{"confs":[{"addresses":[{"address":"s-address","addressType":"s-addressType","channelAttrib":7,"channelState":7,"deviceCallType":7,"deviceType":7,"enterTime":7,"role":7}],"applyConfTime":7,"confHaveBeenTime":7,"confId":7,"confState":7,"startTime":7}]},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentconf_query_conf_infos().agentid("101").body(serde_json::from_value::<cec_gateway::generated::AgentconfQueryConfInfosBody>(v(r#"{"confIds":[101]}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "agentconf.queryConfInfos", method: "POST", path: "/agentgateway/resource/agentconf/101/queryconfinfos".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"confIds":[101]}"#)), success: v(r#"{"message":"success","result":{"confs":[{"addresses":[{"address":"s-address","addressType":"s-addressType","channelAttrib":7,"channelState":7,"deviceCallType":7,"deviceType":7,"enterTime":7,"role":7}],"applyConfTime":7,"confHaveBeenTime":7,"confId":7,"confState":7,"startTime":7}]},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentconf_query_conf_infos().agentid("101").body_json(v(r#"{"confIds":[101]}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
-            c.agentconf_query_conf_infos()
-                .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfQueryConfInfosBody>(v(
-                        r#"{"confIds":[101]}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.agentconf_query_conf_infos().agentid("100").body_json(v(r#"{"confIds":[101]}"#)).unwrap().send().await
         },
         "agentid",
     )
@@ -3745,77 +3499,30 @@ async fn config_obs_url() {
 
 #[tokio::test]
 async fn config_login() {
-    check_json(
-        Case {
-            op: "config.login",
-            method: "POST",
-            path: "/agentgateway/resource/config/login".into(),
-            query: vec![],
-            headers: vec![],
-            present: vec![],
-            body: Some(v(r#"{"agentId":1,"password":"s-password"}"#)),
-            success: v(r#"{"message":"success","result":{"guid":"s-guid"},"retcode":"0"}"#),
-            failure: Some(Failure {
-                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.config_login()
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::ConfigLoginBody>(v(
-                        r#"{"agentId":1,"password":"s-password"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
-    check_refused(
-        client,
-        |c| async move {
-            c.config_login()
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::ConfigLoginBody>(v(
-                        r#"{"agentId":0,"password":"s-password"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-        "agentId",
-    )
-    .await;
+    check_json(Case { op: "config.login", method: "POST", path: "/agentgateway/resource/config/login".into(), query: vec![], headers: vec![], present: vec![], body: Some(v(r#"{"agentId":1,"password":"s-password"}"#)), success: v(r#"{"message":"success","result":{"guid":"s-guid"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.config_login().body_json(v(r#"{"agentId":1,"password":"s-password"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.config_login().body_json(v(r#"{"agentId":0,"password":"s-password"}"#)).unwrap().send().await }, "agentId").await;
 }
 
 #[tokio::test]
 async fn subscribe_register() {
-    check_json(Case { op: "subscribe.register", method: "POST", path: "/agentgateway/resource/config/subscribe/register".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri","serviceToken":"s-serviceToken","subscribeType":"s-subscribeType"}"#)), success: v(r#"{"message":"success","result":{"serverId":"s-serverId"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.subscribe_register().body(serde_json::from_value::<cec_gateway::generated::SubscribeRegisterBody>(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri","serviceToken":"s-serviceToken","subscribeType":"s-subscribeType"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.subscribe_register().body(serde_json::from_value::<cec_gateway::generated::SubscribeRegisterBody>(cec_core::test_util::set_at(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri","serviceToken":"","subscribeType":"s-subscribeType"}"#), &["serviceToken"], json!("x".repeat(257)))).unwrap()).send().await }, "serviceToken").await;
+    check_json(Case { op: "subscribe.register", method: "POST", path: "/agentgateway/resource/config/subscribe/register".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri","serviceToken":"s-serviceToken","subscribeType":"s-subscribeType"}"#)), success: v(r#"{"message":"success","result":{"serverId":"s-serverId"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.subscribe_register().body_json(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri","serviceToken":"s-serviceToken","subscribeType":"s-subscribeType"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.subscribe_register().body_json(cec_core::test_util::set_at(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri","serviceToken":"","subscribeType":"s-subscribeType"}"#), &["serviceToken"], json!("x".repeat(257)))).unwrap().send().await }, "serviceToken").await;
 }
 
 #[tokio::test]
 async fn subscribe_modify() {
-    check_json(Case { op: "subscribe.modify", method: "POST", path: "/agentgateway/resource/config/subscribe/modify".into(), query: vec![("serverId", "s-serverId".into())], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri"}"#)), success: v(r#"{"message":"success","result":{"serverId":"s-serverId"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.subscribe_modify().server_id("s-serverId").body(serde_json::from_value::<cec_gateway::generated::SubscribeModifyBody>(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "subscribe.modify", method: "POST", path: "/agentgateway/resource/config/subscribe/modify".into(), query: vec![("serverId", "s-serverId".into())], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri"}"#)), success: v(r#"{"message":"success","result":{"serverId":"s-serverId"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.subscribe_modify().server_id("s-serverId").body_json(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.subscribe_modify()
                 .server_id("s-serverId")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::SubscribeModifyBody>(cec_core::test_util::set_at(
-                        v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":""}"#),
-                        &["serviceCallBackUri"],
-                        json!("x".repeat(201)),
-                    ))
-                    .unwrap(),
-                )
+                .body_json(cec_core::test_util::set_at(
+                    v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":""}"#),
+                    &["serviceCallBackUri"],
+                    json!("x".repeat(201)),
+                ))
+                .unwrap()
                 .send()
                 .await
         },
@@ -3844,27 +3551,12 @@ async fn subscribe_unregister() {
             prelude: vec![],
         },
         client,
-        |c| async move {
-            c.subscribe_unregister()
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::SubscribeUnregisterBody>(v(
-                        r#"{"serverId":"s-serverId"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
+        |c| async move { c.subscribe_unregister().body_json(v(r#"{"serverId":"s-serverId"}"#)).unwrap().send().await },
     )
     .await;
     check_refused(
         client,
-        |c| async move {
-            c.subscribe_unregister()
-                .body(serde_json::from_value::<cec_gateway::generated::SubscribeUnregisterBody>(v(r#"{}"#)).unwrap())
-                .send()
-                .await
-        },
+        |c| async move { c.subscribe_unregister().body_json(v(r#"{}"#)).unwrap().send().await },
         "serverId",
     )
     .await;

@@ -22,26 +22,26 @@ fn client(server: &MockServer) -> cec_isales::Client {
 
 #[tokio::test]
 async fn campaign_add_v1() {
-    check_json(Case { op: "campaign.add_v1", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "1088".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callBackUrl":"s-callBackUrl","callerNo":"s-callerNo","description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"id":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_add_v1().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV1Body>(v(r#"{"callBackUrl":"s-callBackUrl","callerNo":"s-callerNo","description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.campaign_add_v1().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV1Body>(v(r#"{"callBackUrl":"s-callBackUrl","callerNo":"s-callerNo","description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "campaign.add_v1", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "1088".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callBackUrl":"s-callBackUrl","callerNo":"s-callerNo","description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"id":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_add_v1().vdn_id(1).locale("s-locale").body_json(v(r#"{"callBackUrl":"s-callBackUrl","callerNo":"s-callerNo","description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.campaign_add_v1().vdn_id(0).locale("s-locale").body_json(v(r#"{"callBackUrl":"s-callBackUrl","callerNo":"s-callerNo","description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap().send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn campaign_add_v2() {
-    check_json(Case { op: "campaign.add_v2", method: "POST", path: "/rest/isales/v2/openapi/campaigns/1".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "1291".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callBackUrl":"s-callBackUrl","callOrder":"s-any","callPolicy":{"callType":7,"chooseType":7,"turns":[{"turnType":"s-turnType"}]},"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"retryPolicy":{"policyJson":"s-policyJson","policyType":7},"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"id":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_add_v2().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV2Body>(v(r#"{"callBackUrl":"s-callBackUrl","callOrder":"s-any","callPolicy":{"callType":7,"chooseType":7,"turns":[{"turnType":"s-turnType"}]},"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"retryPolicy":{"policyJson":"s-policyJson","policyType":7},"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.campaign_add_v2().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV2Body>(v(r#"{"callBackUrl":"s-callBackUrl","callOrder":"s-any","callPolicy":{"callType":7,"chooseType":7,"turns":[{"turnType":"s-turnType"}]},"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"retryPolicy":{"policyJson":"s-policyJson","policyType":7},"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "campaign.add_v2", method: "POST", path: "/rest/isales/v2/openapi/campaigns/1".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "1291".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callBackUrl":"s-callBackUrl","callOrder":"s-any","callPolicy":{"callType":7,"chooseType":7,"turns":[{"turnType":"s-turnType"}]},"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"retryPolicy":{"policyJson":"s-policyJson","policyType":7},"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"id":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_add_v2().vdn_id(1).locale("s-locale").body_json(v(r#"{"callBackUrl":"s-callBackUrl","callOrder":"s-any","callPolicy":{"callType":7,"chooseType":7,"turns":[{"turnType":"s-turnType"}]},"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"retryPolicy":{"policyJson":"s-policyJson","policyType":7},"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.campaign_add_v2().vdn_id(0).locale("s-locale").body_json(v(r#"{"callBackUrl":"s-callBackUrl","callOrder":"s-any","callPolicy":{"callType":7,"chooseType":7,"turns":[{"turnType":"s-turnType"}]},"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"retryPolicy":{"policyJson":"s-policyJson","policyType":7},"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap().send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn campaign_modify_v1() {
-    check_json(Case { op: "campaign.modify_v1", method: "PUT", path: "/rest/isales/v1/openapi/campaigns/1/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "1043".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callerNo":"s-callerNo","description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_modify_v1().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV1Body>(v(r#"{"callerNo":"s-callerNo","description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.campaign_modify_v1().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV1Body>(v(r#"{"callerNo":"s-callerNo","description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "campaign.modify_v1", method: "PUT", path: "/rest/isales/v1/openapi/campaigns/1/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "1043".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callerNo":"s-callerNo","description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_modify_v1().vdn_id(1).campaign_id(7).locale("s-locale").body_json(v(r#"{"callerNo":"s-callerNo","description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.campaign_modify_v1().vdn_id(0).campaign_id(7).locale("s-locale").body_json(v(r#"{"callerNo":"s-callerNo","description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap().send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn campaign_modify_v2() {
-    check_json(Case { op: "campaign.modify_v2", method: "PUT", path: "/rest/isales/v2/openapi/campaigns/1/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "1108".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_modify_v2().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV2Body>(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.campaign_modify_v2().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV2Body>(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "campaign.modify_v2", method: "PUT", path: "/rest/isales/v2/openapi/campaigns/1/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "1108".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_modify_v2().vdn_id(1).campaign_id(7).locale("s-locale").body_json(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.campaign_modify_v2().vdn_id(0).campaign_id(7).locale("s-locale").body_json(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap().send().await }, "vdnId").await;
 }
 
 #[tokio::test]
@@ -67,30 +67,14 @@ async fn campaign_delete() {
         },
         client,
         |c| async move {
-            c.campaign_delete()
-                .vdn_id(1)
-                .campaign_id(7)
-                .body(
-                    serde_json::from_value::<cec_isales::generated::CampaignDeleteBody>(v(r#"{"archiveHistory":7}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
+            c.campaign_delete().vdn_id(1).campaign_id(7).body_json(v(r#"{"archiveHistory":7}"#)).unwrap().send().await
         },
     )
     .await;
     check_refused(
         client,
         |c| async move {
-            c.campaign_delete()
-                .vdn_id(0)
-                .campaign_id(7)
-                .body(
-                    serde_json::from_value::<cec_isales::generated::CampaignDeleteBody>(v(r#"{"archiveHistory":7}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
+            c.campaign_delete().vdn_id(0).campaign_id(7).body_json(v(r#"{"archiveHistory":7}"#)).unwrap().send().await
         },
         "vdnId",
     )
@@ -217,12 +201,8 @@ async fn campaign_set_retry_policy() {
                 .vdn_id(1)
                 .campaign_id(7)
                 .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::CampaignSetRetryPolicyBody>(v(
-                        r#"{"policyJson":"s-policyJson","policyType":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"policyJson":"s-policyJson","policyType":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -235,12 +215,8 @@ async fn campaign_set_retry_policy() {
                 .vdn_id(0)
                 .campaign_id(7)
                 .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::CampaignSetRetryPolicyBody>(v(
-                        r#"{"policyJson":"s-policyJson","policyType":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"policyJson":"s-policyJson","policyType":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -262,8 +238,8 @@ async fn campaign_query_retry_policy() {
 
 #[tokio::test]
 async fn campaign_add_business_result() {
-    check_json(Case { op: "campaign.add_business_result", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/addBusinessResult".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "140".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"children":[{"code":"s-code","description":"s-description","name":"s-name"}],"code":"s-code","description":"s-description","name":"s-name"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_add_business_result().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddBusinessResultBody>(v(r#"{"children":[{"code":"s-code","description":"s-description","name":"s-name"}],"code":"s-code","description":"s-description","name":"s-name"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.campaign_add_business_result().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddBusinessResultBody>(v(r#"{"children":[{"code":"s-code","description":"s-description","name":"s-name"}],"code":"s-code","description":"s-description","name":"s-name"}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "campaign.add_business_result", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/addBusinessResult".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "140".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"children":[{"code":"s-code","description":"s-description","name":"s-name"}],"code":"s-code","description":"s-description","name":"s-name"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_add_business_result().vdn_id(1).locale("s-locale").body_json(v(r#"{"children":[{"code":"s-code","description":"s-description","name":"s-name"}],"code":"s-code","description":"s-description","name":"s-name"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.campaign_add_business_result().vdn_id(0).locale("s-locale").body_json(v(r#"{"children":[{"code":"s-code","description":"s-description","name":"s-name"}],"code":"s-code","description":"s-description","name":"s-name"}"#)).unwrap().send().await }, "vdnId").await;
 }
 
 #[tokio::test]
@@ -326,12 +302,8 @@ async fn campaign_add_caller_numbers() {
                 .vdn_id(1)
                 .campaign_id(7)
                 .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::CampaignAddCallerNumbersBody>(v(
-                        r#"{"callerNo":[{"accessCode":"s-accessCode","priority":1}]}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callerNo":[{"accessCode":"s-accessCode","priority":1}]}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -344,12 +316,8 @@ async fn campaign_add_caller_numbers() {
                 .vdn_id(0)
                 .campaign_id(7)
                 .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::CampaignAddCallerNumbersBody>(v(
-                        r#"{"callerNo":[{"accessCode":"s-accessCode","priority":1}]}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callerNo":[{"accessCode":"s-accessCode","priority":1}]}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -385,12 +353,8 @@ async fn campaign_delete_caller_numbers() {
                 .vdn_id(1)
                 .campaign_id(7)
                 .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::CampaignDeleteCallerNumbersBody>(v(
-                        r#"{"callerNo":[{"accessCode":"s-accessCode"}]}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callerNo":[{"accessCode":"s-accessCode"}]}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -403,12 +367,8 @@ async fn campaign_delete_caller_numbers() {
                 .vdn_id(0)
                 .campaign_id(7)
                 .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::CampaignDeleteCallerNumbersBody>(v(
-                        r#"{"callerNo":[{"accessCode":"s-accessCode"}]}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callerNo":[{"accessCode":"s-accessCode"}]}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -457,12 +417,10 @@ async fn holiday_add() {
                 .vdn_id(1)
                 .campaign_id(7)
                 .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::HolidayAddBody>(v(
-                        r#"{"beginTime":"s-beginTime","endTime":"s-endTime","name":"s-name","type":7,"week":"s-week"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(
+                    r#"{"beginTime":"s-beginTime","endTime":"s-endTime","name":"s-name","type":7,"week":"s-week"}"#,
+                ))
+                .unwrap()
                 .send()
                 .await
         },
@@ -475,12 +433,10 @@ async fn holiday_add() {
                 .vdn_id(0)
                 .campaign_id(7)
                 .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::HolidayAddBody>(v(
-                        r#"{"beginTime":"s-beginTime","endTime":"s-endTime","name":"s-name","type":7,"week":"s-week"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(
+                    r#"{"beginTime":"s-beginTime","endTime":"s-endTime","name":"s-name","type":7,"week":"s-week"}"#,
+                ))
+                .unwrap()
                 .send()
                 .await
         },
@@ -491,8 +447,8 @@ async fn holiday_add() {
 
 #[tokio::test]
 async fn holiday_modify() {
-    check_json(Case { op: "holiday.modify", method: "PUT", path: "/rest/isales/v1/openapi/campaigns/1/holiday/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "97".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","id":7,"name":"s-name","type":7,"week":"s-week"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.holiday_modify().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::HolidayModifyBody>(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","id":7,"name":"s-name","type":7,"week":"s-week"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.holiday_modify().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::HolidayModifyBody>(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","id":7,"name":"s-name","type":7,"week":"s-week"}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "holiday.modify", method: "PUT", path: "/rest/isales/v1/openapi/campaigns/1/holiday/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "97".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","id":7,"name":"s-name","type":7,"week":"s-week"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.holiday_modify().vdn_id(1).campaign_id(7).locale("s-locale").body_json(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","id":7,"name":"s-name","type":7,"week":"s-week"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.holiday_modify().vdn_id(0).campaign_id(7).locale("s-locale").body_json(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","id":7,"name":"s-name","type":7,"week":"s-week"}"#)).unwrap().send().await }, "vdnId").await;
 }
 
 #[tokio::test]
@@ -563,8 +519,8 @@ async fn holiday_delete_all() {
 
 #[tokio::test]
 async fn blocklist_add() {
-    check_json(Case { op: "blocklist.add", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blocklist/add".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "239".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"blocklist":["s-item"],"isCoverDupNo":7,"relCategoryId":"s-relCategoryId","restrictPeriod":"s-restrictPeriod","restrictTimes":1,"typeId":"s-typeId","validityExpirationTime":"s-validityExpirationTime","validityTime":1,"validityTimeUnit":7}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_add().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistAddBody>(v(r#"{"blocklist":["s-item"],"isCoverDupNo":7,"relCategoryId":"s-relCategoryId","restrictPeriod":"s-restrictPeriod","restrictTimes":1,"typeId":"s-typeId","validityExpirationTime":"s-validityExpirationTime","validityTime":1,"validityTimeUnit":7}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.blocklist_add().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistAddBody>(v(r#"{"blocklist":["s-item"],"isCoverDupNo":7,"relCategoryId":"s-relCategoryId","restrictPeriod":"s-restrictPeriod","restrictTimes":1,"typeId":"s-typeId","validityExpirationTime":"s-validityExpirationTime","validityTime":1,"validityTimeUnit":7}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "blocklist.add", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blocklist/add".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "239".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"blocklist":["s-item"],"isCoverDupNo":7,"relCategoryId":"s-relCategoryId","restrictPeriod":"s-restrictPeriod","restrictTimes":1,"typeId":"s-typeId","validityExpirationTime":"s-validityExpirationTime","validityTime":1,"validityTimeUnit":7}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_add().vdn_id(1).locale("s-locale").body_json(v(r#"{"blocklist":["s-item"],"isCoverDupNo":7,"relCategoryId":"s-relCategoryId","restrictPeriod":"s-restrictPeriod","restrictTimes":1,"typeId":"s-typeId","validityExpirationTime":"s-validityExpirationTime","validityTime":1,"validityTimeUnit":7}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.blocklist_add().vdn_id(0).locale("s-locale").body_json(v(r#"{"blocklist":["s-item"],"isCoverDupNo":7,"relCategoryId":"s-relCategoryId","restrictPeriod":"s-restrictPeriod","restrictTimes":1,"typeId":"s-typeId","validityExpirationTime":"s-validityExpirationTime","validityTime":1,"validityTimeUnit":7}"#)).unwrap().send().await }, "vdnId").await;
 }
 
 #[tokio::test]
@@ -593,12 +549,8 @@ async fn blocklist_delete() {
             c.blocklist_delete()
                 .vdn_id(1)
                 .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistDeleteBody>(v(
-                        r#"{"blocklistNo":"s-blocklistNo"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"blocklistNo":"s-blocklistNo"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -610,12 +562,8 @@ async fn blocklist_delete() {
             c.blocklist_delete()
                 .vdn_id(0)
                 .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistDeleteBody>(v(
-                        r#"{"blocklistNo":"s-blocklistNo"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"blocklistNo":"s-blocklistNo"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -659,8 +607,8 @@ async fn blocklist_delete_all() {
 
 #[tokio::test]
 async fn blocklist_query() {
-    check_json(Case { op: "blocklist.query", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blocklist/query".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "99".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"blocklist":["s-item"],"limit":1,"offset":7,"relCategoryId":"s-relCategoryId","typeId":"s-typeId"}"#)), success: v(r#"{"data":[{"blockNum":"s-blockNum","flag":true,"validityExpirationTime":"s-validityExpirationTime"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_query().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistQueryBody>(v(r#"{"blocklist":["s-item"],"limit":1,"offset":7,"relCategoryId":"s-relCategoryId","typeId":"s-typeId"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.blocklist_query().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistQueryBody>(v(r#"{"blocklist":["s-item"],"limit":1,"offset":7,"relCategoryId":"s-relCategoryId","typeId":"s-typeId"}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "blocklist.query", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blocklist/query".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "99".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"blocklist":["s-item"],"limit":1,"offset":7,"relCategoryId":"s-relCategoryId","typeId":"s-typeId"}"#)), success: v(r#"{"data":[{"blockNum":"s-blockNum","flag":true,"validityExpirationTime":"s-validityExpirationTime"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_query().vdn_id(1).locale("s-locale").body_json(v(r#"{"blocklist":["s-item"],"limit":1,"offset":7,"relCategoryId":"s-relCategoryId","typeId":"s-typeId"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.blocklist_query().vdn_id(0).locale("s-locale").body_json(v(r#"{"blocklist":["s-item"],"limit":1,"offset":7,"relCategoryId":"s-relCategoryId","typeId":"s-typeId"}"#)).unwrap().send().await }, "vdnId").await;
 }
 
 #[tokio::test]
@@ -689,12 +637,8 @@ async fn blocklist_add_group() {
             c.blocklist_add_group()
                 .vdn_id(1)
                 .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistAddGroupBody>(v(
-                        r#"{"description":"s-description","name":"s-name"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"description":"s-description","name":"s-name"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -706,12 +650,8 @@ async fn blocklist_add_group() {
             c.blocklist_add_group()
                 .vdn_id(0)
                 .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistAddGroupBody>(v(
-                        r#"{"description":"s-description","name":"s-name"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"description":"s-description","name":"s-name"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -746,12 +686,8 @@ async fn blocklist_modify_group() {
             c.blocklist_modify_group()
                 .vdn_id(1)
                 .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistModifyGroupBody>(v(
-                        r#"{"description":"s-description","id":"s-id","name":"s-name"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"description":"s-description","id":"s-id","name":"s-name"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -763,12 +699,8 @@ async fn blocklist_modify_group() {
             c.blocklist_modify_group()
                 .vdn_id(0)
                 .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistModifyGroupBody>(v(
-                        r#"{"description":"s-description","id":"s-id","name":"s-name"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"description":"s-description","id":"s-id","name":"s-name"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -779,19 +711,15 @@ async fn blocklist_modify_group() {
 
 #[tokio::test]
 async fn blocklist_query_groups() {
-    check_json(Case { op: "blocklist.query_groups", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blackCategory/query".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "38".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"limit":1,"name":"s-name","offset":7}"#)), success: v(r#"{"data":[{"description":"s-description","id":"s-id","name":"s-name","orgName":"s-orgName"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_query_groups().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistQueryGroupsBody>(v(r#"{"limit":1,"name":"s-name","offset":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "blocklist.query_groups", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blackCategory/query".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "38".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"limit":1,"name":"s-name","offset":7}"#)), success: v(r#"{"data":[{"description":"s-description","id":"s-id","name":"s-name","orgName":"s-orgName"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_query_groups().vdn_id(1).locale("s-locale").body_json(v(r#"{"limit":1,"name":"s-name","offset":7}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.blocklist_query_groups()
                 .vdn_id(0)
                 .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistQueryGroupsBody>(v(
-                        r#"{"limit":1,"name":"s-name","offset":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"limit":1,"name":"s-name","offset":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -808,25 +736,21 @@ async fn blocklist_delete_group() {
 
 #[tokio::test]
 async fn blocklist_add_type() {
-    check_json(Case { op: "blocklist.add_type", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blackType/create".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "95".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","name":"s-name"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_add_type().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistAddTypeBody>(v(r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","name":"s-name"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.blocklist_add_type().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistAddTypeBody>(v(r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","name":"s-name"}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "blocklist.add_type", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blackType/create".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "95".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","name":"s-name"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_add_type().vdn_id(1).locale("s-locale").body_json(v(r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","name":"s-name"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.blocklist_add_type().vdn_id(0).locale("s-locale").body_json(v(r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","name":"s-name"}"#)).unwrap().send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn blocklist_query_types() {
-    check_json(Case { op: "blocklist.query_types", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blackType/query".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "38".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"limit":1,"name":"s-name","offset":7}"#)), success: v(r#"{"data":[{"action":"s-action","actionType":"s-actionType","description":"s-description","id":"s-id","name":"s-name","orgName":"s-orgName"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_query_types().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistQueryTypesBody>(v(r#"{"limit":1,"name":"s-name","offset":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "blocklist.query_types", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blackType/query".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "38".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"limit":1,"name":"s-name","offset":7}"#)), success: v(r#"{"data":[{"action":"s-action","actionType":"s-actionType","description":"s-description","id":"s-id","name":"s-name","orgName":"s-orgName"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_query_types().vdn_id(1).locale("s-locale").body_json(v(r#"{"limit":1,"name":"s-name","offset":7}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.blocklist_query_types()
                 .vdn_id(0)
                 .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistQueryTypesBody>(v(
-                        r#"{"limit":1,"name":"s-name","offset":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"limit":1,"name":"s-name","offset":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -837,8 +761,8 @@ async fn blocklist_query_types() {
 
 #[tokio::test]
 async fn blocklist_modify_type() {
-    check_json(Case { op: "blocklist.modify_type", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blackType/update".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "107".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","id":"s-id","name":"s-name"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_modify_type().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistModifyTypeBody>(v(r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","id":"s-id","name":"s-name"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.blocklist_modify_type().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistModifyTypeBody>(v(r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","id":"s-id","name":"s-name"}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "blocklist.modify_type", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blackType/update".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "107".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","id":"s-id","name":"s-name"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_modify_type().vdn_id(1).locale("s-locale").body_json(v(r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","id":"s-id","name":"s-name"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.blocklist_modify_type().vdn_id(0).locale("s-locale").body_json(v(r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","id":"s-id","name":"s-name"}"#)).unwrap().send().await }, "vdnId").await;
 }
 
 #[tokio::test]
@@ -874,20 +798,20 @@ async fn blocklist_delete_type() {
 
 #[tokio::test]
 async fn calldata_add_v1() {
-    check_json(Case { op: "calldata.add_v1", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/calldata/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "194".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callDataList":[{"callData":"s-callData","called":"s-called","caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"dataIdList":[{"called":"s-called","dataId":"s-dataId"}],"totalSize":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_add_v1().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalldataAddV1Body>(v(r#"{"callDataList":[{"callData":"s-callData","called":"s-called","caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.calldata_add_v1().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalldataAddV1Body>(v(r#"{"callDataList":[{"callData":"s-callData","called":"s-called","caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "calldata.add_v1", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/calldata/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "194".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callDataList":[{"callData":"s-callData","called":"s-called","caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"dataIdList":[{"called":"s-called","dataId":"s-dataId"}],"totalSize":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_add_v1().vdn_id(1).campaign_id(7).locale("s-locale").body_json(v(r#"{"callDataList":[{"callData":"s-callData","called":"s-called","caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.calldata_add_v1().vdn_id(0).campaign_id(7).locale("s-locale").body_json(v(r#"{"callDataList":[{"callData":"s-callData","called":"s-called","caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)).unwrap().send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn calldata_add_v2() {
-    check_json(Case { op: "calldata.add_v2", method: "POST", path: "/rest/isales/v2/openapi/campaigns/1/calldata/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "275".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"batchId":"s-batchId","callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"dataIdList":[{"called":"s-called","dataId":"s-dataId"}],"totalSize":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_add_v2().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalldataAddV2Body>(v(r#"{"batchId":"s-batchId","callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.calldata_add_v2().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalldataAddV2Body>(v(r#"{"batchId":"s-batchId","callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "calldata.add_v2", method: "POST", path: "/rest/isales/v2/openapi/campaigns/1/calldata/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "275".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"batchId":"s-batchId","callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"dataIdList":[{"called":"s-called","dataId":"s-dataId"}],"totalSize":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_add_v2().vdn_id(1).campaign_id(7).locale("s-locale").body_json(v(r#"{"batchId":"s-batchId","callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.calldata_add_v2().vdn_id(0).campaign_id(7).locale("s-locale").body_json(v(r#"{"batchId":"s-batchId","callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)).unwrap().send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn calldata_delete() {
-    check_json(Case { op: "calldata.delete", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/calldata/7/delete".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "156".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"archiveHistory":7,"called":"s-called","customField":"s-customField","recycleTime":"s-recycleTime","recycleType":"s-recycleType","sessionId":"s-sessionId"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_delete().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalldataDeleteBody>(v(r#"{"archiveHistory":7,"called":"s-called","customField":"s-customField","recycleTime":"s-recycleTime","recycleType":"s-recycleType","sessionId":"s-sessionId"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.calldata_delete().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalldataDeleteBody>(v(r#"{"archiveHistory":7,"called":"s-called","customField":"s-customField","recycleTime":"s-recycleTime","recycleType":"s-recycleType","sessionId":"s-sessionId"}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "calldata.delete", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/calldata/7/delete".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "156".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"archiveHistory":7,"called":"s-called","customField":"s-customField","recycleTime":"s-recycleTime","recycleType":"s-recycleType","sessionId":"s-sessionId"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_delete().vdn_id(1).campaign_id(7).locale("s-locale").body_json(v(r#"{"archiveHistory":7,"called":"s-called","customField":"s-customField","recycleTime":"s-recycleTime","recycleType":"s-recycleType","sessionId":"s-sessionId"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.calldata_delete().vdn_id(0).campaign_id(7).locale("s-locale").body_json(v(r#"{"archiveHistory":7,"called":"s-called","customField":"s-customField","recycleTime":"s-recycleTime","recycleType":"s-recycleType","sessionId":"s-sessionId"}"#)).unwrap().send().await }, "vdnId").await;
 }
 
 #[tokio::test]
@@ -954,7 +878,7 @@ async fn calldata_import_file_from_server() {
 
 #[tokio::test]
 async fn calldata_query_import_result() {
-    check_json(Case { op: "calldata.query_import_result", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/calldatafile/queryDataImportTask/s-campaignId".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "49".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"importTaskIds":["s-item"],"limit":1,"offset":7}"#)), success: v(r#"{"count":7,"result":[{"beginTime":"s-beginTime","blackNum":7,"endTime":"s-endTime","errMsg":"s-errMsg","failNum":7,"id":"s-id","repeatNum":7,"status":"s-status","succNum":7}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_query_import_result().vdn_id(1).campaign_id("s-campaignId").locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalldataQueryImportResultBody>(v(r#"{"importTaskIds":["s-item"],"limit":1,"offset":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "calldata.query_import_result", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/calldatafile/queryDataImportTask/s-campaignId".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "49".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"importTaskIds":["s-item"],"limit":1,"offset":7}"#)), success: v(r#"{"count":7,"result":[{"beginTime":"s-beginTime","blackNum":7,"endTime":"s-endTime","errMsg":"s-errMsg","failNum":7,"id":"s-id","repeatNum":7,"status":"s-status","succNum":7}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_query_import_result().vdn_id(1).campaign_id("s-campaignId").locale("s-locale").body_json(v(r#"{"importTaskIds":["s-item"],"limit":1,"offset":7}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -962,12 +886,8 @@ async fn calldata_query_import_result() {
                 .vdn_id(0)
                 .campaign_id("s-campaignId")
                 .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::CalldataQueryImportResultBody>(v(
-                        r#"{"importTaskIds":["s-item"],"limit":1,"offset":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"importTaskIds":["s-item"],"limit":1,"offset":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -978,25 +898,21 @@ async fn calldata_query_import_result() {
 
 #[tokio::test]
 async fn calldata_import_to_task_group() {
-    check_json(Case { op: "calldata.import_to_task_group", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/groupcalldata".into(), query: vec![("campaignGroupId", "s-campaignGroupId".into())], headers: vec![("content-length", "253".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_import_to_task_group().vdn_id(1).campaign_group_id("s-campaignGroupId").body(serde_json::from_value::<cec_isales::generated::CalldataImportToTaskGroupBody>(v(r#"{"callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.calldata_import_to_task_group().vdn_id(0).campaign_group_id("s-campaignGroupId").body(serde_json::from_value::<cec_isales::generated::CalldataImportToTaskGroupBody>(v(r#"{"callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "calldata.import_to_task_group", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/groupcalldata".into(), query: vec![("campaignGroupId", "s-campaignGroupId".into())], headers: vec![("content-length", "253".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_import_to_task_group().vdn_id(1).campaign_group_id("s-campaignGroupId").body_json(v(r#"{"callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.calldata_import_to_task_group().vdn_id(0).campaign_group_id("s-campaignGroupId").body_json(v(r#"{"callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)).unwrap().send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn callbatch_create() {
-    check_json(Case { op: "callbatch.create", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/callbatch/7/create".into(), query: vec![], headers: vec![("content-length", "28".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"name":"s-name","status":7}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"id":"s-id"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callbatch_create().vdn_id(1).campaign_id(7).body(serde_json::from_value::<cec_isales::generated::CallbatchCreateBody>(v(r#"{"name":"s-name","status":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "callbatch.create", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/callbatch/7/create".into(), query: vec![], headers: vec![("content-length", "28".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"name":"s-name","status":7}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"id":"s-id"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callbatch_create().vdn_id(1).campaign_id(7).body_json(v(r#"{"name":"s-name","status":7}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.callbatch_create()
                 .vdn_id(0)
                 .campaign_id(7)
-                .body(
-                    serde_json::from_value::<cec_isales::generated::CallbatchCreateBody>(v(
-                        r#"{"name":"s-name","status":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"name":"s-name","status":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1031,12 +947,8 @@ async fn callbatch_update() {
             c.callbatch_update()
                 .vdn_id(1)
                 .campaign_id(7)
-                .body(
-                    serde_json::from_value::<cec_isales::generated::CallbatchUpdateBody>(v(
-                        r#"{"id":"s-id","name":"s-name"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"id":"s-id","name":"s-name"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1048,12 +960,8 @@ async fn callbatch_update() {
             c.callbatch_update()
                 .vdn_id(0)
                 .campaign_id(7)
-                .body(
-                    serde_json::from_value::<cec_isales::generated::CallbatchUpdateBody>(v(
-                        r#"{"id":"s-id","name":"s-name"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"id":"s-id","name":"s-name"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1085,30 +993,14 @@ async fn callbatch_delete() {
         },
         client,
         |c| async move {
-            c.callbatch_delete()
-                .vdn_id(1)
-                .campaign_id(7)
-                .body(
-                    serde_json::from_value::<cec_isales::generated::CallbatchDeleteBody>(v(r#"{"id":"s-id"}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
+            c.callbatch_delete().vdn_id(1).campaign_id(7).body_json(v(r#"{"id":"s-id"}"#)).unwrap().send().await
         },
     )
     .await;
     check_refused(
         client,
         |c| async move {
-            c.callbatch_delete()
-                .vdn_id(0)
-                .campaign_id(7)
-                .body(
-                    serde_json::from_value::<cec_isales::generated::CallbatchDeleteBody>(v(r#"{"id":"s-id"}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
+            c.callbatch_delete().vdn_id(0).campaign_id(7).body_json(v(r#"{"id":"s-id"}"#)).unwrap().send().await
         },
         "vdnId",
     )
@@ -1138,28 +1030,14 @@ async fn callbatch_pause() {
         },
         client,
         |c| async move {
-            c.callbatch_pause()
-                .vdn_id(1)
-                .campaign_id(7)
-                .body(
-                    serde_json::from_value::<cec_isales::generated::CallbatchPauseBody>(v(r#"{"id":"s-id"}"#)).unwrap(),
-                )
-                .send()
-                .await
+            c.callbatch_pause().vdn_id(1).campaign_id(7).body_json(v(r#"{"id":"s-id"}"#)).unwrap().send().await
         },
     )
     .await;
     check_refused(
         client,
         |c| async move {
-            c.callbatch_pause()
-                .vdn_id(0)
-                .campaign_id(7)
-                .body(
-                    serde_json::from_value::<cec_isales::generated::CallbatchPauseBody>(v(r#"{"id":"s-id"}"#)).unwrap(),
-                )
-                .send()
-                .await
+            c.callbatch_pause().vdn_id(0).campaign_id(7).body_json(v(r#"{"id":"s-id"}"#)).unwrap().send().await
         },
         "vdnId",
     )
@@ -1189,30 +1067,14 @@ async fn callbatch_resume() {
         },
         client,
         |c| async move {
-            c.callbatch_resume()
-                .vdn_id(1)
-                .campaign_id(7)
-                .body(
-                    serde_json::from_value::<cec_isales::generated::CallbatchResumeBody>(v(r#"{"id":"s-id"}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
+            c.callbatch_resume().vdn_id(1).campaign_id(7).body_json(v(r#"{"id":"s-id"}"#)).unwrap().send().await
         },
     )
     .await;
     check_refused(
         client,
         |c| async move {
-            c.callbatch_resume()
-                .vdn_id(0)
-                .campaign_id(7)
-                .body(
-                    serde_json::from_value::<cec_isales::generated::CallbatchResumeBody>(v(r#"{"id":"s-id"}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
+            c.callbatch_resume().vdn_id(0).campaign_id(7).body_json(v(r#"{"id":"s-id"}"#)).unwrap().send().await
         },
         "vdnId",
     )
@@ -1221,19 +1083,15 @@ async fn callbatch_resume() {
 
 #[tokio::test]
 async fn callbatch_list() {
-    check_json(Case { op: "callbatch.list", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/callbatch/7/list".into(), query: vec![], headers: vec![("content-length", "49".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"limit":7,"name":"s-name","offset":7,"status":7}"#)), success: v(r#"{"data":[{"id":"s-id","name":"s-name","status":7}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callbatch_list().vdn_id(1).campaign_id(7).body(serde_json::from_value::<cec_isales::generated::CallbatchListBody>(v(r#"{"limit":7,"name":"s-name","offset":7,"status":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "callbatch.list", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/callbatch/7/list".into(), query: vec![], headers: vec![("content-length", "49".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"limit":7,"name":"s-name","offset":7,"status":7}"#)), success: v(r#"{"data":[{"id":"s-id","name":"s-name","status":7}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callbatch_list().vdn_id(1).campaign_id(7).body_json(v(r#"{"limit":7,"name":"s-name","offset":7,"status":7}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.callbatch_list()
                 .vdn_id(0)
                 .campaign_id(7)
-                .body(
-                    serde_json::from_value::<cec_isales::generated::CallbatchListBody>(v(
-                        r#"{"limit":7,"name":"s-name","offset":7,"status":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"limit":7,"name":"s-name","offset":7,"status":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1244,87 +1102,38 @@ async fn callbatch_list() {
 
 #[tokio::test]
 async fn appoint_create() {
-    check_json(Case { op: "appoint.create", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/appoint/create".into(), query: vec![], headers: vec![("content-length", "168".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"appointTime":7,"callData":"s-callData","callType":7,"calledNo":"s-calledNo","remark":"s-remark","taskId":"s-taskId","userAccount":"s-userAccount","workNo":"s-workNo"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"appointId":"s-appointId","id":"s-id"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.appoint_create().vdn_id(1).body(serde_json::from_value::<cec_isales::generated::AppointCreateBody>(v(r#"{"appointTime":7,"callData":"s-callData","callType":7,"calledNo":"s-calledNo","remark":"s-remark","taskId":"s-taskId","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.appoint_create().vdn_id(0).body(serde_json::from_value::<cec_isales::generated::AppointCreateBody>(v(r#"{"appointTime":7,"callData":"s-callData","callType":7,"calledNo":"s-calledNo","remark":"s-remark","taskId":"s-taskId","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "appoint.create", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/appoint/create".into(), query: vec![], headers: vec![("content-length", "168".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"appointTime":7,"callData":"s-callData","callType":7,"calledNo":"s-calledNo","remark":"s-remark","taskId":"s-taskId","userAccount":"s-userAccount","workNo":"s-workNo"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"appointId":"s-appointId","id":"s-id"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.appoint_create().vdn_id(1).body_json(v(r#"{"appointTime":7,"callData":"s-callData","callType":7,"calledNo":"s-calledNo","remark":"s-remark","taskId":"s-taskId","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.appoint_create().vdn_id(0).body_json(v(r#"{"appointTime":7,"callData":"s-callData","callType":7,"calledNo":"s-calledNo","remark":"s-remark","taskId":"s-taskId","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap().send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn appoint_update() {
-    check_json(Case { op: "appoint.update", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/appoint/update".into(), query: vec![], headers: vec![("content-length", "113".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"appointId":"s-appointId","appointTime":7,"remark":"s-remark","userAccount":"s-userAccount","workNo":"s-workNo"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.appoint_update().vdn_id(1).body(serde_json::from_value::<cec_isales::generated::AppointUpdateBody>(v(r#"{"appointId":"s-appointId","appointTime":7,"remark":"s-remark","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.appoint_update().vdn_id(0).body(serde_json::from_value::<cec_isales::generated::AppointUpdateBody>(v(r#"{"appointId":"s-appointId","appointTime":7,"remark":"s-remark","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "appoint.update", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/appoint/update".into(), query: vec![], headers: vec![("content-length", "113".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"appointId":"s-appointId","appointTime":7,"remark":"s-remark","userAccount":"s-userAccount","workNo":"s-workNo"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.appoint_update().vdn_id(1).body_json(v(r#"{"appointId":"s-appointId","appointTime":7,"remark":"s-remark","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.appoint_update().vdn_id(0).body_json(v(r#"{"appointId":"s-appointId","appointTime":7,"remark":"s-remark","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap().send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn appoint_update_result() {
-    check_json(Case { op: "appoint.update_result", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/appoint/updateResult".into(), query: vec![], headers: vec![("content-length", "233".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"appointId":"s-appointId","beginTime":7,"busiResult":"s-busiResult","busiSubStatus":"s-busiSubStatus","callId":"s-callId","callerNo":"s-callerNo","endTime":7,"failCode":"s-failCode","userAccount":"s-userAccount","workNo":"s-workNo"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.appoint_update_result().vdn_id(1).body(serde_json::from_value::<cec_isales::generated::AppointUpdateResultBody>(v(r#"{"appointId":"s-appointId","beginTime":7,"busiResult":"s-busiResult","busiSubStatus":"s-busiSubStatus","callId":"s-callId","callerNo":"s-callerNo","endTime":7,"failCode":"s-failCode","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.appoint_update_result().vdn_id(0).body(serde_json::from_value::<cec_isales::generated::AppointUpdateResultBody>(v(r#"{"appointId":"s-appointId","beginTime":7,"busiResult":"s-busiResult","busiSubStatus":"s-busiSubStatus","callId":"s-callId","callerNo":"s-callerNo","endTime":7,"failCode":"s-failCode","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "appoint.update_result", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/appoint/updateResult".into(), query: vec![], headers: vec![("content-length", "233".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"appointId":"s-appointId","beginTime":7,"busiResult":"s-busiResult","busiSubStatus":"s-busiSubStatus","callId":"s-callId","callerNo":"s-callerNo","endTime":7,"failCode":"s-failCode","userAccount":"s-userAccount","workNo":"s-workNo"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.appoint_update_result().vdn_id(1).body_json(v(r#"{"appointId":"s-appointId","beginTime":7,"busiResult":"s-busiResult","busiSubStatus":"s-busiSubStatus","callId":"s-callId","callerNo":"s-callerNo","endTime":7,"failCode":"s-failCode","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.appoint_update_result().vdn_id(0).body_json(v(r#"{"appointId":"s-appointId","beginTime":7,"busiResult":"s-busiResult","busiSubStatus":"s-busiSubStatus","callId":"s-callId","callerNo":"s-callerNo","endTime":7,"failCode":"s-failCode","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap().send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn appoint_delete() {
-    check_json(
-        Case {
-            op: "appoint.delete",
-            method: "POST",
-            path: "/rest/isales/v1/openapi/campaigns/1/appoint/delete".into(),
-            query: vec![],
-            headers: vec![("content-length", "27".into())],
-            present: vec!["authorization", "host"],
-            body: Some(v(r#"{"appointId":"s-appointId"}"#)),
-            success: v(
-                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
-            ),
-            failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.appoint_delete()
-                .vdn_id(1)
-                .body(
-                    serde_json::from_value::<cec_isales::generated::AppointDeleteBody>(v(
-                        r#"{"appointId":"s-appointId"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
-    check_refused(
-        client,
-        |c| async move {
-            c.appoint_delete()
-                .vdn_id(0)
-                .body(
-                    serde_json::from_value::<cec_isales::generated::AppointDeleteBody>(v(
-                        r#"{"appointId":"s-appointId"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-        "vdnId",
-    )
-    .await;
+    check_json(Case { op: "appoint.delete", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/appoint/delete".into(), query: vec![], headers: vec![("content-length", "27".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"appointId":"s-appointId"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.appoint_delete().vdn_id(1).body_json(v(r#"{"appointId":"s-appointId"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.appoint_delete().vdn_id(0).body_json(v(r#"{"appointId":"s-appointId"}"#)).unwrap().send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn appoint_list() {
-    check_json(Case { op: "appoint.list", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/appoint/list".into(), query: vec![], headers: vec![("content-length", "121".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginTime":7,"calledNo":"s-calledNo","endTime":7,"limit":7,"offset":7,"taskId":"s-taskId","userAccountList":["s-item"]}"#)), success: v(r#"{"data":[{"appointId":"s-appointId","appointTime":7,"beginTime":7,"callType":"s-callType","calledNo":"s-calledNo","endTime":7,"taskId":"s-taskId","taskName":"s-taskName","taskStatus":"s-taskStatus","timeout":true,"userAccount":"s-userAccount","userName":"s-userName"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.appoint_list().vdn_id(1).body(serde_json::from_value::<cec_isales::generated::AppointListBody>(v(r#"{"beginTime":7,"calledNo":"s-calledNo","endTime":7,"limit":7,"offset":7,"taskId":"s-taskId","userAccountList":["s-item"]}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.appoint_list().vdn_id(0).body(serde_json::from_value::<cec_isales::generated::AppointListBody>(v(r#"{"beginTime":7,"calledNo":"s-calledNo","endTime":7,"limit":7,"offset":7,"taskId":"s-taskId","userAccountList":["s-item"]}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "appoint.list", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/appoint/list".into(), query: vec![], headers: vec![("content-length", "121".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginTime":7,"calledNo":"s-calledNo","endTime":7,"limit":7,"offset":7,"taskId":"s-taskId","userAccountList":["s-item"]}"#)), success: v(r#"{"data":[{"appointId":"s-appointId","appointTime":7,"beginTime":7,"callType":"s-callType","calledNo":"s-calledNo","endTime":7,"taskId":"s-taskId","taskName":"s-taskName","taskStatus":"s-taskStatus","timeout":true,"userAccount":"s-userAccount","userName":"s-userName"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.appoint_list().vdn_id(1).body_json(v(r#"{"beginTime":7,"calledNo":"s-calledNo","endTime":7,"limit":7,"offset":7,"taskId":"s-taskId","userAccountList":["s-item"]}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.appoint_list().vdn_id(0).body_json(v(r#"{"beginTime":7,"calledNo":"s-calledNo","endTime":7,"limit":7,"offset":7,"taskId":"s-taskId","userAccountList":["s-item"]}"#)).unwrap().send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn callresult_query() {
-    check_json(Case { op: "callresult.query", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/callresult/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "145".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginTime":"s-beginTime","customField":"s-customField","endTime":"s-endTime","pageNum":7,"pageSize":7,"sessionId":"s-sessionId","showDetail":7}"#)), success: v(r#"{"data":[{"callId":"s-callId","callStatus":7,"callTimeStr":"s-callTimeStr","called":"s-called","campaignId":"s-campaignId","failCode":"s-failCode","recordPath":"s-recordPath","resultCode":"s-resultCode","sessionId":"s-sessionId","vdnId":7}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callresult_query().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CallresultQueryBody>(v(r#"{"beginTime":"s-beginTime","customField":"s-customField","endTime":"s-endTime","pageNum":7,"pageSize":7,"sessionId":"s-sessionId","showDetail":7}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.callresult_query().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CallresultQueryBody>(v(r#"{"beginTime":"s-beginTime","customField":"s-customField","endTime":"s-endTime","pageNum":7,"pageSize":7,"sessionId":"s-sessionId","showDetail":7}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "callresult.query", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/callresult/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "145".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginTime":"s-beginTime","customField":"s-customField","endTime":"s-endTime","pageNum":7,"pageSize":7,"sessionId":"s-sessionId","showDetail":7}"#)), success: v(r#"{"data":[{"callId":"s-callId","callStatus":7,"callTimeStr":"s-callTimeStr","called":"s-called","campaignId":"s-campaignId","failCode":"s-failCode","recordPath":"s-recordPath","resultCode":"s-resultCode","sessionId":"s-sessionId","vdnId":7}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callresult_query().vdn_id(1).campaign_id(7).locale("s-locale").body_json(v(r#"{"beginTime":"s-beginTime","customField":"s-customField","endTime":"s-endTime","pageNum":7,"pageSize":7,"sessionId":"s-sessionId","showDetail":7}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.callresult_query().vdn_id(0).campaign_id(7).locale("s-locale").body_json(v(r#"{"beginTime":"s-beginTime","customField":"s-customField","endTime":"s-endTime","pageNum":7,"pageSize":7,"sessionId":"s-sessionId","showDetail":7}"#)).unwrap().send().await }, "vdnId").await;
 }
 
 #[tokio::test]
@@ -1336,20 +1145,11 @@ async fn callresult_detail() {
 
 #[tokio::test]
 async fn callresult_call_record_v1() {
-    check_json(Case { op: "callresult.call_record_v1", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/callRecord".into(), query: vec![], headers: vec![("content-length", "21".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callId":"s-callId"}"#)), success: v(r#"{"recordList":[{"intention":"s-intention","interNo":"s-interNo","requestTime":"s-requestTime","responseSource":"s-responseSource","systemReply":"s-systemReply","systemReplyTime":"s-systemReplyTime","userSaying":"s-userSaying"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callresult_call_record_v1().vdn_id(1).body(serde_json::from_value::<cec_isales::generated::CallresultCallRecordV1Body>(v(r#"{"callId":"s-callId"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "callresult.call_record_v1", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/callRecord".into(), query: vec![], headers: vec![("content-length", "21".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callId":"s-callId"}"#)), success: v(r#"{"recordList":[{"intention":"s-intention","interNo":"s-interNo","requestTime":"s-requestTime","responseSource":"s-responseSource","systemReply":"s-systemReply","systemReplyTime":"s-systemReplyTime","userSaying":"s-userSaying"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callresult_call_record_v1().vdn_id(1).body_json(v(r#"{"callId":"s-callId"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
-            c.callresult_call_record_v1()
-                .vdn_id(0)
-                .body(
-                    serde_json::from_value::<cec_isales::generated::CallresultCallRecordV1Body>(v(
-                        r#"{"callId":"s-callId"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
+            c.callresult_call_record_v1().vdn_id(0).body_json(v(r#"{"callId":"s-callId"}"#)).unwrap().send().await
         },
         "vdnId",
     )
@@ -1358,19 +1158,15 @@ async fn callresult_call_record_v1() {
 
 #[tokio::test]
 async fn callresult_call_record_v2() {
-    check_json(Case { op: "callresult.call_record_v2", method: "POST", path: "/rest/isales/v2/openapi/campaigns/1/callRecord".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "40".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callId":"s-callId","limit":1,"page":1}"#)), success: v(r#"{"recordList":[{"intention":"s-intention","interNo":"s-interNo","requestTime":"s-requestTime","responseSource":"s-responseSource","systemReply":"s-systemReply","systemReplyTime":"s-systemReplyTime","userSaying":"s-userSaying"}],"resultCode":"0200000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callresult_call_record_v2().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CallresultCallRecordV2Body>(v(r#"{"callId":"s-callId","limit":1,"page":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "callresult.call_record_v2", method: "POST", path: "/rest/isales/v2/openapi/campaigns/1/callRecord".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "40".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callId":"s-callId","limit":1,"page":1}"#)), success: v(r#"{"recordList":[{"intention":"s-intention","interNo":"s-interNo","requestTime":"s-requestTime","responseSource":"s-responseSource","systemReply":"s-systemReply","systemReplyTime":"s-systemReplyTime","userSaying":"s-userSaying"}],"resultCode":"0200000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callresult_call_record_v2().vdn_id(1).locale("s-locale").body_json(v(r#"{"callId":"s-callId","limit":1,"page":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.callresult_call_record_v2()
                 .vdn_id(0)
                 .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::CallresultCallRecordV2Body>(v(
-                        r#"{"callId":"s-callId","limit":1,"page":1}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"callId":"s-callId","limit":1,"page":1}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1381,14 +1177,14 @@ async fn callresult_call_record_v2() {
 
 #[tokio::test]
 async fn writeback_business_result() {
-    check_json(Case { op: "writeback.business_result", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/callBusiResult/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "111".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"busiResult":"s-busiResult","busiResultDesc":"s-busiResultDesc","subStatus":"s-subStatus","workNo":"s-workNo"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.writeback_business_result().vdn_id(1).data_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::WritebackBusinessResultBody>(v(r#"{"busiResult":"s-busiResult","busiResultDesc":"s-busiResultDesc","subStatus":"s-subStatus","workNo":"s-workNo"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.writeback_business_result().vdn_id(0).data_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::WritebackBusinessResultBody>(v(r#"{"busiResult":"s-busiResult","busiResultDesc":"s-busiResultDesc","subStatus":"s-subStatus","workNo":"s-workNo"}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "writeback.business_result", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/callBusiResult/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "111".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"busiResult":"s-busiResult","busiResultDesc":"s-busiResultDesc","subStatus":"s-subStatus","workNo":"s-workNo"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.writeback_business_result().vdn_id(1).data_id(7).locale("s-locale").body_json(v(r#"{"busiResult":"s-busiResult","busiResultDesc":"s-busiResultDesc","subStatus":"s-subStatus","workNo":"s-workNo"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.writeback_business_result().vdn_id(0).data_id(7).locale("s-locale").body_json(v(r#"{"busiResult":"s-busiResult","busiResultDesc":"s-busiResultDesc","subStatus":"s-subStatus","workNo":"s-workNo"}"#)).unwrap().send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn fileserver_add() {
-    check_json(Case { op: "fileserver.add", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/file/addServer".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "118".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd","userName":"s-userName"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","serverId":"s-serverId"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.fileserver_add().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::FileserverAddBody>(v(r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd","userName":"s-userName"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.fileserver_add().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::FileserverAddBody>(v(r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd","userName":"s-userName"}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "fileserver.add", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/file/addServer".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "118".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd","userName":"s-userName"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","serverId":"s-serverId"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.fileserver_add().vdn_id(1).locale("s-locale").body_json(v(r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd","userName":"s-userName"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.fileserver_add().vdn_id(0).locale("s-locale").body_json(v(r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd","userName":"s-userName"}"#)).unwrap().send().await }, "vdnId").await;
 }
 
 #[tokio::test]
@@ -1426,25 +1222,21 @@ async fn fileserver_delete() {
 
 #[tokio::test]
 async fn fileserver_update() {
-    check_json(Case { op: "fileserver.update", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/file/s-serverId/updateServer".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "118".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd","userName":"s-userName"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.fileserver_update().vdn_id(1).server_id("s-serverId").locale("s-locale").body(serde_json::from_value::<cec_isales::generated::FileserverUpdateBody>(v(r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd","userName":"s-userName"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.fileserver_update().vdn_id(0).server_id("s-serverId").locale("s-locale").body(serde_json::from_value::<cec_isales::generated::FileserverUpdateBody>(v(r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd","userName":"s-userName"}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "fileserver.update", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/file/s-serverId/updateServer".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "118".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd","userName":"s-userName"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.fileserver_update().vdn_id(1).server_id("s-serverId").locale("s-locale").body_json(v(r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd","userName":"s-userName"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.fileserver_update().vdn_id(0).server_id("s-serverId").locale("s-locale").body_json(v(r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd","userName":"s-userName"}"#)).unwrap().send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn fileserver_query() {
-    check_json(Case { op: "fileserver.query", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/file/queryServer".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "45".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"limit":1,"offset":7,"serverIds":["s-item"]}"#)), success: v(r#"{"count":7,"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","server":[{"filePath":"s-filePath","ip":"s-ip","port":"s-port","serverId":"s-serverId","userName":"s-userName"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.fileserver_query().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::FileserverQueryBody>(v(r#"{"limit":1,"offset":7,"serverIds":["s-item"]}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "fileserver.query", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/file/queryServer".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "45".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"limit":1,"offset":7,"serverIds":["s-item"]}"#)), success: v(r#"{"count":7,"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","server":[{"filePath":"s-filePath","ip":"s-ip","port":"s-port","serverId":"s-serverId","userName":"s-userName"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.fileserver_query().vdn_id(1).locale("s-locale").body_json(v(r#"{"limit":1,"offset":7,"serverIds":["s-item"]}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.fileserver_query()
                 .vdn_id(0)
                 .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::FileserverQueryBody>(v(
-                        r#"{"limit":1,"offset":7,"serverIds":["s-item"]}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"limit":1,"offset":7,"serverIds":["s-item"]}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1461,19 +1253,17 @@ async fn obresult_query_obs_codes() {
 
 #[tokio::test]
 async fn obresult_create() {
-    check_json(Case { op: "obresult.create", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/createObResult".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "85".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"displayResult":"s-displayResult","obsCodes":["s-item"],"resultCode":"s-resultCode"}"#)), success: v(r#"{"defId":"s-defId","resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obresult_create().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::ObresultCreateBody>(v(r#"{"displayResult":"s-displayResult","obsCodes":["s-item"],"resultCode":"s-resultCode"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "obresult.create", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/createObResult".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "85".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"displayResult":"s-displayResult","obsCodes":["s-item"],"resultCode":"s-resultCode"}"#)), success: v(r#"{"defId":"s-defId","resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obresult_create().vdn_id(1).locale("s-locale").body_json(v(r#"{"displayResult":"s-displayResult","obsCodes":["s-item"],"resultCode":"s-resultCode"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.obresult_create()
                 .vdn_id(0)
                 .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::ObresultCreateBody>(v(
-                        r#"{"displayResult":"s-displayResult","obsCodes":["s-item"],"resultCode":"s-resultCode"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(
+                    r#"{"displayResult":"s-displayResult","obsCodes":["s-item"],"resultCode":"s-resultCode"}"#,
+                ))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1508,12 +1298,8 @@ async fn obresult_update() {
             c.obresult_update()
                 .vdn_id(1)
                 .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::ObresultUpdateBody>(v(
-                        r#"{"defId":"s-defId","displayResult":"s-displayResult","obsCodes":["s-item"]}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"defId":"s-defId","displayResult":"s-displayResult","obsCodes":["s-item"]}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1525,12 +1311,8 @@ async fn obresult_update() {
             c.obresult_update()
                 .vdn_id(0)
                 .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::ObresultUpdateBody>(v(
-                        r#"{"defId":"s-defId","displayResult":"s-displayResult","obsCodes":["s-item"]}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"defId":"s-defId","displayResult":"s-displayResult","obsCodes":["s-item"]}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1629,25 +1411,21 @@ async fn template_detail() {
 
 #[tokio::test]
 async fn template_add() {
-    check_json(Case { op: "template.add", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/template".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "992".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"}}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.template_add().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::TemplateAddBody>(v(r#"{"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.template_add().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::TemplateAddBody>(v(r#"{"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"}}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "template.add", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/template".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "992".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"}}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.template_add().vdn_id(1).locale("s-locale").body_json(v(r#"{"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"}}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.template_add().vdn_id(0).locale("s-locale").body_json(v(r#"{"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"}}"#)).unwrap().send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn template_copy() {
-    check_json(Case { op: "template.copy", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/template/copy".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "71".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"description":"s-description","from":7,"initStatus":7,"name":"s-name"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"id":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.template_copy().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::TemplateCopyBody>(v(r#"{"description":"s-description","from":7,"initStatus":7,"name":"s-name"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "template.copy", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/template/copy".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "71".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"description":"s-description","from":7,"initStatus":7,"name":"s-name"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"id":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.template_copy().vdn_id(1).locale("s-locale").body_json(v(r#"{"description":"s-description","from":7,"initStatus":7,"name":"s-name"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.template_copy()
                 .vdn_id(0)
                 .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::TemplateCopyBody>(v(
-                        r#"{"description":"s-description","from":7,"initStatus":7,"name":"s-name"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"description":"s-description","from":7,"initStatus":7,"name":"s-name"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1691,18 +1469,10 @@ async fn template_update() {
 
 #[tokio::test]
 async fn obs_login() {
-    check_json(Case { op: "obs.login", method: "POST", path: "/rest/isales/v1/openapi/obs/auth/login".into(), query: vec![], headers: vec![], present: vec![], body: Some(v(r#"{"passwd":"s-passwd","user":"s-user"}"#)), success: v(r#"{"result":"s-result","resultCode":"0200000","resultData":{"refreshExpirationTime":"s-refreshExpirationTime","refreshToken":"s-refreshToken","token":"s-token","tokenExpirationTime":"s-tokenExpirationTime"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_login().body(serde_json::from_value::<cec_isales::generated::ObsLoginBody>(v(r#"{"passwd":"s-passwd","user":"s-user"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "obs.login", method: "POST", path: "/rest/isales/v1/openapi/obs/auth/login".into(), query: vec![], headers: vec![], present: vec![], body: Some(v(r#"{"passwd":"s-passwd","user":"s-user"}"#)), success: v(r#"{"result":"s-result","resultCode":"0200000","resultData":{"refreshExpirationTime":"s-refreshExpirationTime","refreshToken":"s-refreshToken","token":"s-token","tokenExpirationTime":"s-tokenExpirationTime"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_login().body_json(v(r#"{"passwd":"s-passwd","user":"s-user"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
-        |c| async move {
-            c.obs_login()
-                .body(
-                    serde_json::from_value::<cec_isales::generated::ObsLoginBody>(v(r#"{"passwd":"s-passwd"}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
-        },
+        |c| async move { c.obs_login().body_json(v(r#"{"passwd":"s-passwd"}"#)).unwrap().send().await },
         "user",
     )
     .await;
@@ -1710,21 +1480,19 @@ async fn obs_login() {
 
 #[tokio::test]
 async fn obs_refresh() {
-    check_json(Case { op: "obs.refresh", method: "POST", path: "/rest/isales/v1/openapi/obs/auth/refresh".into(), query: vec![], headers: vec![("authentication", "s-Authentication".into())], present: vec![], body: Some(v(r#"{"refreshToken":"s-refreshToken"}"#)), success: v(r#"{"result":"s-result","resultCode":"0200000","resultData":{"refreshExpirationTime":"s-refreshExpirationTime","refreshToken":"s-refreshToken","token":"s-token","tokenExpirationTime":"s-tokenExpirationTime"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_refresh().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsRefreshBody>(v(r#"{"refreshToken":"s-refreshToken"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "obs.refresh", method: "POST", path: "/rest/isales/v1/openapi/obs/auth/refresh".into(), query: vec![], headers: vec![("authentication", "s-Authentication".into())], present: vec![], body: Some(v(r#"{"refreshToken":"s-refreshToken"}"#)), success: v(r#"{"result":"s-result","resultCode":"0200000","resultData":{"refreshExpirationTime":"s-refreshExpirationTime","refreshToken":"s-refreshToken","token":"s-token","tokenExpirationTime":"s-tokenExpirationTime"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_refresh().authentication("s-Authentication").body_json(v(r#"{"refreshToken":"s-refreshToken"}"#)).unwrap().send().await }).await;
 }
 
 #[tokio::test]
 async fn obs_get_tasks() {
-    check_json(Case { op: "obs.get_tasks", method: "POST", path: "/rest/isales/v1/openapi/obs/business/tasks".into(), query: vec![], headers: vec![("authentication", "s-Authentication".into())], present: vec![], body: Some(v(r#"{"subCCNo":"s-subCCNo","vdnId":"s-vdnId"}"#)), success: v(r#"{"result":"s-result","resultCode":"0200000","resultData":{"taskData":[{"serviceId":"s-serviceId"}]},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_get_tasks().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsGetTasksBody>(v(r#"{"subCCNo":"s-subCCNo","vdnId":"s-vdnId"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "obs.get_tasks", method: "POST", path: "/rest/isales/v1/openapi/obs/business/tasks".into(), query: vec![], headers: vec![("authentication", "s-Authentication".into())], present: vec![], body: Some(v(r#"{"subCCNo":"s-subCCNo","vdnId":"s-vdnId"}"#)), success: v(r#"{"result":"s-result","resultCode":"0200000","resultData":{"taskData":[{"serviceId":"s-serviceId"}]},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_get_tasks().authentication("s-Authentication").body_json(v(r#"{"subCCNo":"s-subCCNo","vdnId":"s-vdnId"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.obs_get_tasks()
                 .authentication("s-Authentication")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::ObsGetTasksBody>(v(r#"{"vdnId":"s-vdnId"}"#))
-                        .unwrap(),
-                )
+                .body_json(v(r#"{"vdnId":"s-vdnId"}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1735,15 +1503,11 @@ async fn obs_get_tasks() {
 
 #[tokio::test]
 async fn obs_interface_info() {
-    check_json(Case { op: "obs.interface_info", method: "POST", path: "/rest/isales/v1/openapi/obs/business/interface".into(), query: vec![], headers: vec![("authentication", "s-Authentication".into())], present: vec![], body: Some(v(r#"{"version":"s-version"}"#)), success: v(r#"{"result":"s-result","resultCode":"0200000","resultData":{"getHoliDay":"s-getHoliDay","getTask":"s-getTask","getUserData":"s-getUserData","pushCallOutRlt":"s-pushCallOutRlt","pushMidRlt":"s-pushMidRlt","pushTaskStatus":"s-pushTaskStatus","refreshToken":"s-refreshToken","version":"s-version"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_interface_info().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsInterfaceInfoBody>(v(r#"{"version":"s-version"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "obs.interface_info", method: "POST", path: "/rest/isales/v1/openapi/obs/business/interface".into(), query: vec![], headers: vec![("authentication", "s-Authentication".into())], present: vec![], body: Some(v(r#"{"version":"s-version"}"#)), success: v(r#"{"result":"s-result","resultCode":"0200000","resultData":{"getHoliDay":"s-getHoliDay","getTask":"s-getTask","getUserData":"s-getUserData","pushCallOutRlt":"s-pushCallOutRlt","pushMidRlt":"s-pushMidRlt","pushTaskStatus":"s-pushTaskStatus","refreshToken":"s-refreshToken","version":"s-version"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_interface_info().authentication("s-Authentication").body_json(v(r#"{"version":"s-version"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
-            c.obs_interface_info()
-                .authentication("s-Authentication")
-                .body(serde_json::from_value::<cec_isales::generated::ObsInterfaceInfoBody>(v(r#"{}"#)).unwrap())
-                .send()
-                .await
+            c.obs_interface_info().authentication("s-Authentication").body_json(v(r#"{}"#)).unwrap().send().await
         },
         "version",
     )
@@ -1752,30 +1516,26 @@ async fn obs_interface_info() {
 
 #[tokio::test]
 async fn obs_push_mid_result() {
-    check_json(Case { op: "obs.push_mid_result", method: "POST", path: "/rest/isales/v1/openapi/obs/business/push/midresult".into(), query: vec![], headers: vec![("authentication", "s-Authentication".into())], present: vec![], body: Some(v(r#"{"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","subCCNo":7,"uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"}"#)), success: v(r#"{"result":"s-result","resultCode":"0200000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_push_mid_result().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsPushMidResultBody>(v(r#"{"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","subCCNo":7,"uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.obs_push_mid_result().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsPushMidResultBody>(v(r#"{"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"}"#)).unwrap()).send().await }, "subCCNo").await;
+    check_json(Case { op: "obs.push_mid_result", method: "POST", path: "/rest/isales/v1/openapi/obs/business/push/midresult".into(), query: vec![], headers: vec![("authentication", "s-Authentication".into())], present: vec![], body: Some(v(r#"{"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","subCCNo":7,"uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"}"#)), success: v(r#"{"result":"s-result","resultCode":"0200000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_push_mid_result().authentication("s-Authentication").body_json(v(r#"{"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","subCCNo":7,"uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.obs_push_mid_result().authentication("s-Authentication").body_json(v(r#"{"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"}"#)).unwrap().send().await }, "subCCNo").await;
 }
 
 #[tokio::test]
 async fn obs_push_call_result() {
-    check_json(Case { op: "obs.push_call_result", method: "POST", path: "/rest/isales/v1/openapi/obs/business/call/result".into(), query: vec![], headers: vec![("authentication", "s-Authentication".into())], present: vec![], body: Some(v(r#"{"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","subCCNo":7,"uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"}"#)), success: v(r#"{"result":"s-result","resultCode":"0200000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_push_call_result().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsPushCallResultBody>(v(r#"{"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","subCCNo":7,"uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.obs_push_call_result().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsPushCallResultBody>(v(r#"{"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"}"#)).unwrap()).send().await }, "subCCNo").await;
+    check_json(Case { op: "obs.push_call_result", method: "POST", path: "/rest/isales/v1/openapi/obs/business/call/result".into(), query: vec![], headers: vec![("authentication", "s-Authentication".into())], present: vec![], body: Some(v(r#"{"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","subCCNo":7,"uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"}"#)), success: v(r#"{"result":"s-result","resultCode":"0200000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_push_call_result().authentication("s-Authentication").body_json(v(r#"{"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","subCCNo":7,"uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.obs_push_call_result().authentication("s-Authentication").body_json(v(r#"{"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"}"#)).unwrap().send().await }, "subCCNo").await;
 }
 
 #[tokio::test]
 async fn obs_get_call_data() {
-    check_json(Case { op: "obs.get_call_data", method: "POST", path: "/rest/isales/v1/openapi/obs/business/callnos".into(), query: vec![], headers: vec![("authentication", "s-Authentication".into())], present: vec![], body: Some(v(r#"{"batchCount":7,"serviceId":7,"subCCNo":7,"vdnId":7}"#)), success: v(r#"{"result":"s-result","resultCode":"0200000","resultData":{"callData":"s-callData","callerNumber":"s-callerNumber","ieData":"s-ieData","phoneNumber":["s-item"],"seviceId":"s-seviceId","uniqueId":"s-uniqueId","version":"s-version"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_get_call_data().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsGetCallDataBody>(v(r#"{"batchCount":7,"serviceId":7,"subCCNo":7,"vdnId":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "obs.get_call_data", method: "POST", path: "/rest/isales/v1/openapi/obs/business/callnos".into(), query: vec![], headers: vec![("authentication", "s-Authentication".into())], present: vec![], body: Some(v(r#"{"batchCount":7,"serviceId":7,"subCCNo":7,"vdnId":7}"#)), success: v(r#"{"result":"s-result","resultCode":"0200000","resultData":{"callData":"s-callData","callerNumber":"s-callerNumber","ieData":"s-ieData","phoneNumber":["s-item"],"seviceId":"s-seviceId","uniqueId":"s-uniqueId","version":"s-version"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_get_call_data().authentication("s-Authentication").body_json(v(r#"{"batchCount":7,"serviceId":7,"subCCNo":7,"vdnId":7}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.obs_get_call_data()
                 .authentication("s-Authentication")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::ObsGetCallDataBody>(v(
-                        r#"{"batchCount":7,"serviceId":7,"vdnId":7}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"batchCount":7,"serviceId":7,"vdnId":7}"#))
+                .unwrap()
                 .send()
                 .await
         },
@@ -1786,19 +1546,15 @@ async fn obs_get_call_data() {
 
 #[tokio::test]
 async fn calllogs_query() {
-    check_json(Case { op: "calllogs.query", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/calllogs".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "84".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","limit":1,"offset":7,"url":"s-url"}"#)), success: v(r#"{"count":7,"result":[{"httpStatus":7,"id":"s-id","operTime":"s-operTime","request":{"k":"v"},"resultCode":"s-resultCode","resultDesc":"s-resultDesc","type":"s-type","url":"s-url"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calllogs_query().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalllogsQueryBody>(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","limit":1,"offset":7,"url":"s-url"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "calllogs.query", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/calllogs".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "84".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","limit":1,"offset":7,"url":"s-url"}"#)), success: v(r#"{"count":7,"result":[{"httpStatus":7,"id":"s-id","operTime":"s-operTime","request":{"k":"v"},"resultCode":"s-resultCode","resultDesc":"s-resultDesc","type":"s-type","url":"s-url"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calllogs_query().vdn_id(1).locale("s-locale").body_json(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","limit":1,"offset":7,"url":"s-url"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.calllogs_query()
                 .vdn_id(0)
                 .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::CalllogsQueryBody>(v(
-                        r#"{"beginTime":"s-beginTime","endTime":"s-endTime","limit":1,"offset":7,"url":"s-url"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body_json(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","limit":1,"offset":7,"url":"s-url"}"#))
+                .unwrap()
                 .send()
                 .await
         },

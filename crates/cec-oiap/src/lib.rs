@@ -24,19 +24,22 @@
 //! ```
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use std::sync::Arc;
-
-use cec_auth::{OiapAuth, OiapCredentials};
-use cec_core::Config;
 
 #[allow(missing_docs)]
 pub mod generated;
 
+pub use cec_auth::{OiapAuth, OiapCredentials};
+pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults, RetryPolicy, Secret, Timeouts};
+pub use generated::ResultCode;
+
 cec_core::define_ne_error!(
     /// An error of an OIAP call.
     Error,
-    "OIAP"
+    "OIAP",
+    codes = generated::ResultCode
 );
 
 /// An OIAP client. Cheap to clone; clones share the token cache.
@@ -54,6 +57,28 @@ impl Client {
         let auth = Arc::new(OiapAuth::new(config.clone(), creds)?);
         let core = cec_core::Client::new(config, auth.clone())?;
         Ok(Client { core, auth })
+    }
+
+    /// A client from the environment: the default profile of the config file, then the
+    /// `CEC_OIAP_*` variables (endpoint, app_key, app_secret).
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_settings(&cec_core::profile::Profile::from_env()?)
+    }
+
+    /// A client from profile `name` of the config file, then the environment.
+    pub fn from_profile(name: &str) -> Result<Self, Error> {
+        Self::from_settings(&cec_core::profile::Profile::named(name)?)
+    }
+
+    /// A client from loaded settings (`[profiles.<name>.oiap]`: a tenant-level app key and secret).
+    pub fn from_settings(profile: &cec_core::profile::Profile) -> Result<Self, Error> {
+        use cec_core::profile::{required, required_secret};
+        let s = profile.ne("oiap");
+        let creds = OiapCredentials::tenant(
+            required("oiap", &s.app_key, "app_key")?,
+            required_secret("oiap", &s.app_secret, "app_secret")?,
+        );
+        Self::new(profile.config("oiap")?, creds)
     }
 
     /// The core client.

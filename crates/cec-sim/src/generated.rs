@@ -5457,78 +5457,119 @@ pub static ROUTES: &[Route] = &[
 
 fn check_apifabric_auth_token_by_ak_sk(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::AuthTokenByAkSkBody>(b.clone()) {
-            Ok(body) => match body.validate("auth.tokenByAkSk", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_apifabric::generated::AuthTokenByAkSkBody>(
+            "auth.tokenByAkSk",
+            cec_apifabric::generated::AuthTokenByAkSkBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("auth.tokenByAkSk", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_account_create(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::AgentAccountCreateBody>(b.clone()) {
-            Ok(body) => match body.validate("agentAccount.create", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_apifabric::generated::AgentAccountCreateBody>(
+            "agentAccount.create",
+            cec_apifabric::generated::AgentAccountCreateBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentAccount.create", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_account_delete(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::AgentAccountDeleteBody>(b.clone()) {
-            Ok(body) => match body.validate("agentAccount.delete", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_apifabric::generated::AgentAccountDeleteBody>(
+            "agentAccount.delete",
+            cec_apifabric::generated::AgentAccountDeleteBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentAccount.delete", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_account_update(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateBody>(b.clone()) {
-            Ok(body) => match body.validate("agentAccount.update", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_apifabric::generated::AgentAccountUpdateBody>(
+            "agentAccount.update",
+            cec_apifabric::generated::AgentAccountUpdateBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentAccount.update", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_account_query(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryBody>(b.clone()) {
-            Ok(body) => match body.validate("agentAccount.query", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_apifabric::generated::AgentAccountQueryBody>(
+            "agentAccount.query",
+            cec_apifabric::generated::AgentAccountQueryBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentAccount.query", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_account_add_skills_to_agent(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::AgentAccountAddSkillsToAgentBody>(b.clone()) {
-            Ok(body) => match body.validate("agentAccount.addSkillsToAgent", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::AgentAccountAddSkillsToAgentBody>(
+            "agentAccount.addSkillsToAgent",
+            cec_apifabric::generated::AgentAccountAddSkillsToAgentBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentAccount.addSkillsToAgent", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5536,13 +5577,19 @@ fn check_apifabric_agent_account_add_skills_to_agent(b: &serde_json::Value) -> R
 
 fn check_apifabric_agent_account_release_agent_by_skill_id(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::AgentAccountReleaseAgentBySkillIdBody>(b.clone()) {
-            Ok(body) => match body.validate("agentAccount.releaseAgentBySkillId", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::AgentAccountReleaseAgentBySkillIdBody>(
+            "agentAccount.releaseAgentBySkillId",
+            cec_apifabric::generated::AgentAccountReleaseAgentBySkillIdBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentAccount.releaseAgentBySkillId", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5550,13 +5597,19 @@ fn check_apifabric_agent_account_release_agent_by_skill_id(b: &serde_json::Value
 
 fn check_apifabric_agent_account_query_agent_info_by_skill_id(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody>(b.clone()) {
-            Ok(body) => match body.validate("agentAccount.queryAgentInfoBySkillId", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody>(
+            "agentAccount.queryAgentInfoBySkillId",
+            cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentAccount.queryAgentInfoBySkillId", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5564,13 +5617,19 @@ fn check_apifabric_agent_account_query_agent_info_by_skill_id(b: &serde_json::Va
 
 fn check_apifabric_agent_account_update_sip_phone_password(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody>(b.clone()) {
-            Ok(body) => match body.validate("agentAccount.updateSipPhonePassword", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody>(
+            "agentAccount.updateSipPhonePassword",
+            cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentAccount.updateSipPhonePassword", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5578,13 +5637,19 @@ fn check_apifabric_agent_account_update_sip_phone_password(b: &serde_json::Value
 
 fn check_apifabric_agent_account_cleancustpersonaldata(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::AgentAccountCleancustpersonaldataBody>(b.clone()) {
-            Ok(body) => match body.validate("agentAccount.cleancustpersonaldata", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::AgentAccountCleancustpersonaldataBody>(
+            "agentAccount.cleancustpersonaldata",
+            cec_apifabric::generated::AgentAccountCleancustpersonaldataBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentAccount.cleancustpersonaldata", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5592,13 +5657,19 @@ fn check_apifabric_agent_account_cleancustpersonaldata(b: &serde_json::Value) ->
 
 fn check_apifabric_agent_info_query_agent_login_params(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody>(b.clone()) {
-            Ok(body) => match body.validate("agentInfo.queryAgentLoginParams", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody>(
+            "agentInfo.queryAgentLoginParams",
+            cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentInfo.queryAgentLoginParams", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5606,13 +5677,19 @@ fn check_apifabric_agent_info_query_agent_login_params(b: &serde_json::Value) ->
 
 fn check_apifabric_agent_info_query_agent_info_by_account(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(b.clone()) {
-            Ok(body) => match body.validate("agentInfo.queryAgentInfoByAccount", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(
+            "agentInfo.queryAgentInfoByAccount",
+            cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentInfo.queryAgentInfoByAccount", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5620,65 +5697,99 @@ fn check_apifabric_agent_info_query_agent_info_by_account(b: &serde_json::Value)
 
 fn check_apifabric_skill_create_skill(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::SkillCreateSkillBody>(b.clone()) {
-            Ok(body) => match body.validate("skill.createSkill", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_apifabric::generated::SkillCreateSkillBody>(
+            "skill.createSkill",
+            cec_apifabric::generated::SkillCreateSkillBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("skill.createSkill", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_skill_delete_skill(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::SkillDeleteSkillBody>(b.clone()) {
-            Ok(body) => match body.validate("skill.deleteSkill", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_apifabric::generated::SkillDeleteSkillBody>(
+            "skill.deleteSkill",
+            cec_apifabric::generated::SkillDeleteSkillBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("skill.deleteSkill", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_skill_modify_skill(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::SkillModifySkillBody>(b.clone()) {
-            Ok(body) => match body.validate("skill.modifySkill", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_apifabric::generated::SkillModifySkillBody>(
+            "skill.modifySkill",
+            cec_apifabric::generated::SkillModifySkillBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("skill.modifySkill", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_skill_query_skills(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(b.clone()) {
-            Ok(body) => match body.validate("skill.querySkills", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_apifabric::generated::SkillQuerySkillsBody>(
+            "skill.querySkills",
+            cec_apifabric::generated::SkillQuerySkillsBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("skill.querySkills", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_called_route_create_called_route(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CalledRouteCreateCalledRouteBody>(b.clone()) {
-            Ok(body) => match body.validate("calledRoute.createCalledRoute", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CalledRouteCreateCalledRouteBody>(
+            "calledRoute.createCalledRoute",
+            cec_apifabric::generated::CalledRouteCreateCalledRouteBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("calledRoute.createCalledRoute", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5686,13 +5797,19 @@ fn check_apifabric_called_route_create_called_route(b: &serde_json::Value) -> Re
 
 fn check_apifabric_called_route_delete_called_route(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CalledRouteDeleteCalledRouteBody>(b.clone()) {
-            Ok(body) => match body.validate("calledRoute.deleteCalledRoute", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CalledRouteDeleteCalledRouteBody>(
+            "calledRoute.deleteCalledRoute",
+            cec_apifabric::generated::CalledRouteDeleteCalledRouteBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("calledRoute.deleteCalledRoute", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5700,13 +5817,19 @@ fn check_apifabric_called_route_delete_called_route(b: &serde_json::Value) -> Re
 
 fn check_apifabric_called_route_modify_called_route(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CalledRouteModifyCalledRouteBody>(b.clone()) {
-            Ok(body) => match body.validate("calledRoute.modifyCalledRoute", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CalledRouteModifyCalledRouteBody>(
+            "calledRoute.modifyCalledRoute",
+            cec_apifabric::generated::CalledRouteModifyCalledRouteBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("calledRoute.modifyCalledRoute", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5714,13 +5837,19 @@ fn check_apifabric_called_route_modify_called_route(b: &serde_json::Value) -> Re
 
 fn check_apifabric_called_route_query_called_route(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CalledRouteQueryCalledRouteBody>(b.clone()) {
-            Ok(body) => match body.validate("calledRoute.queryCalledRoute", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CalledRouteQueryCalledRouteBody>(
+            "calledRoute.queryCalledRoute",
+            cec_apifabric::generated::CalledRouteQueryCalledRouteBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("calledRoute.queryCalledRoute", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5728,13 +5857,19 @@ fn check_apifabric_called_route_query_called_route(b: &serde_json::Value) -> Res
 
 fn check_apifabric_called_route_query_access_code_list(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CalledRouteQueryAccessCodeListBody>(b.clone()) {
-            Ok(body) => match body.validate("calledRoute.queryAccessCodeList", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CalledRouteQueryAccessCodeListBody>(
+            "calledRoute.queryAccessCodeList",
+            cec_apifabric::generated::CalledRouteQueryAccessCodeListBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("calledRoute.queryAccessCodeList", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5742,13 +5877,19 @@ fn check_apifabric_called_route_query_access_code_list(b: &serde_json::Value) ->
 
 fn check_apifabric_ivr_flow_satisfaction_query(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::IvrFlowSatisfactionQueryBody>(b.clone()) {
-            Ok(body) => match body.validate("ivrFlow.satisfactionQuery", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::IvrFlowSatisfactionQueryBody>(
+            "ivrFlow.satisfactionQuery",
+            cec_apifabric::generated::IvrFlowSatisfactionQueryBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ivrFlow.satisfactionQuery", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5756,13 +5897,19 @@ fn check_apifabric_ivr_flow_satisfaction_query(b: &serde_json::Value) -> Result<
 
 fn check_apifabric_ivr_flow_import_voice_file_upload(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody>(b.clone()) {
-            Ok(body) => match body.validate("ivrFlow.importVoiceFileUpload", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody>(
+            "ivrFlow.importVoiceFileUpload",
+            cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ivrFlow.importVoiceFileUpload", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5770,13 +5917,19 @@ fn check_apifabric_ivr_flow_import_voice_file_upload(b: &serde_json::Value) -> R
 
 fn check_apifabric_ivr_flow_create_voice_template(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody>(b.clone()) {
-            Ok(body) => match body.validate("ivrFlow.createVoiceTemplate", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody>(
+            "ivrFlow.createVoiceTemplate",
+            cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ivrFlow.createVoiceTemplate", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5784,13 +5937,19 @@ fn check_apifabric_ivr_flow_create_voice_template(b: &serde_json::Value) -> Resu
 
 fn check_apifabric_mobile_agent_create_call_v1(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV1Body>(b.clone()) {
-            Ok(body) => match body.validate("mobileAgent.createCallV1", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::MobileAgentCreateCallV1Body>(
+            "mobileAgent.createCallV1",
+            cec_apifabric::generated::MobileAgentCreateCallV1Body::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("mobileAgent.createCallV1", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5798,13 +5957,19 @@ fn check_apifabric_mobile_agent_create_call_v1(b: &serde_json::Value) -> Result<
 
 fn check_apifabric_mobile_agent_create_call_v3(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV3Body>(b.clone()) {
-            Ok(body) => match body.validate("mobileAgent.createCallV3", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::MobileAgentCreateCallV3Body>(
+            "mobileAgent.createCallV3",
+            cec_apifabric::generated::MobileAgentCreateCallV3Body::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("mobileAgent.createCallV3", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5812,13 +5977,19 @@ fn check_apifabric_mobile_agent_create_call_v3(b: &serde_json::Value) -> Result<
 
 fn check_apifabric_mobile_agent_query_call_detail_record(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody>(b.clone()) {
-            Ok(body) => match body.validate("mobileAgent.queryCallDetailRecord", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody>(
+            "mobileAgent.queryCallDetailRecord",
+            cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("mobileAgent.queryCallDetailRecord", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5826,13 +5997,19 @@ fn check_apifabric_mobile_agent_query_call_detail_record(b: &serde_json::Value) 
 
 fn check_apifabric_mobile_agent_query_call_state(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallStateBody>(b.clone()) {
-            Ok(body) => match body.validate("mobileAgent.queryCallState", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::MobileAgentQueryCallStateBody>(
+            "mobileAgent.queryCallState",
+            cec_apifabric::generated::MobileAgentQueryCallStateBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("mobileAgent.queryCallState", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5840,13 +6017,19 @@ fn check_apifabric_mobile_agent_query_call_state(b: &serde_json::Value) -> Resul
 
 fn check_apifabric_mobile_agent_get_recording_address(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::MobileAgentGetRecordingAddressBody>(b.clone()) {
-            Ok(body) => match body.validate("mobileAgent.getRecordingAddress", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::MobileAgentGetRecordingAddressBody>(
+            "mobileAgent.getRecordingAddress",
+            cec_apifabric::generated::MobileAgentGetRecordingAddressBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("mobileAgent.getRecordingAddress", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5854,13 +6037,19 @@ fn check_apifabric_mobile_agent_get_recording_address(b: &serde_json::Value) -> 
 
 fn check_apifabric_mobile_agent_query_phone_v1(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryPhoneV1Body>(b.clone()) {
-            Ok(body) => match body.validate("mobileAgent.queryPhoneV1", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::MobileAgentQueryPhoneV1Body>(
+            "mobileAgent.queryPhoneV1",
+            cec_apifabric::generated::MobileAgentQueryPhoneV1Body::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("mobileAgent.queryPhoneV1", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5868,13 +6057,19 @@ fn check_apifabric_mobile_agent_query_phone_v1(b: &serde_json::Value) -> Result<
 
 fn check_apifabric_mobile_agent_query_phone_v2(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryPhoneV2Body>(b.clone()) {
-            Ok(body) => match body.validate("mobileAgent.queryPhoneV2", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::MobileAgentQueryPhoneV2Body>(
+            "mobileAgent.queryPhoneV2",
+            cec_apifabric::generated::MobileAgentQueryPhoneV2Body::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("mobileAgent.queryPhoneV2", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5882,13 +6077,19 @@ fn check_apifabric_mobile_agent_query_phone_v2(b: &serde_json::Value) -> Result<
 
 fn check_apifabric_mobile_agent_get_called_info(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::MobileAgentGetCalledInfoBody>(b.clone()) {
-            Ok(body) => match body.validate("mobileAgent.getCalledInfo", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::MobileAgentGetCalledInfoBody>(
+            "mobileAgent.getCalledInfo",
+            cec_apifabric::generated::MobileAgentGetCalledInfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("mobileAgent.getCalledInfo", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5896,13 +6097,19 @@ fn check_apifabric_mobile_agent_get_called_info(b: &serde_json::Value) -> Result
 
 fn check_apifabric_mobile_agent_query_user_contact_limit(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryUserContactLimitBody>(b.clone()) {
-            Ok(body) => match body.validate("mobileAgent.queryUserContactLimit", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::MobileAgentQueryUserContactLimitBody>(
+            "mobileAgent.queryUserContactLimit",
+            cec_apifabric::generated::MobileAgentQueryUserContactLimitBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("mobileAgent.queryUserContactLimit", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5910,13 +6117,19 @@ fn check_apifabric_mobile_agent_query_user_contact_limit(b: &serde_json::Value) 
 
 fn check_apifabric_mobile_agent_query_call_info_by_call_id(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallInfoByCallIdBody>(b.clone()) {
-            Ok(body) => match body.validate("mobileAgent.queryCallInfoByCallId", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::MobileAgentQueryCallInfoByCallIdBody>(
+            "mobileAgent.queryCallInfoByCallId",
+            cec_apifabric::generated::MobileAgentQueryCallInfoByCallIdBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("mobileAgent.queryCallInfoByCallId", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5924,13 +6137,19 @@ fn check_apifabric_mobile_agent_query_call_info_by_call_id(b: &serde_json::Value
 
 fn check_apifabric_mobile_agent_statusnotify(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::MobileAgentStatusnotifyBody>(b.clone()) {
-            Ok(body) => match body.validate("mobileAgent.statusnotify", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::MobileAgentStatusnotifyBody>(
+            "mobileAgent.statusnotify",
+            cec_apifabric::generated::MobileAgentStatusnotifyBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("mobileAgent.statusnotify", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5938,24 +6157,34 @@ fn check_apifabric_mobile_agent_statusnotify(b: &serde_json::Value) -> Result<()
 
 fn check_apifabric_mobile_agent_create_voice_outbound_v1(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV1Body>(b.clone()) {
-            Ok(body) => match body.validate("mobileAgent.createVoiceOutboundV1", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV1Body>(
+            "mobileAgent.createVoiceOutboundV1",
+            cec_apifabric::generated::MobileAgentCreateVoiceOutboundV1Body::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("mobileAgent.createVoiceOutboundV1", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(
-            b.clone(),
+        match cec_core::validate::from_json::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(
+            "voiceNotification.createVoiceNotificationV1",
+            cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body::FIELDS,
+            b,
+            false,
         ) {
-            Ok(body) => match body.validate("voiceNotification.createVoiceNotificationV1", "") {
+            Ok(body) => match body.validate("voiceNotification.createVoiceNotificationV1", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5963,24 +6192,34 @@ fn check_apifabric_mobile_agent_create_voice_outbound_v1(b: &serde_json::Value) 
 
 fn check_apifabric_mobile_agent_create_voice_outbound_v2(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV2Body>(b.clone()) {
-            Ok(body) => match body.validate("mobileAgent.createVoiceOutboundV2", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV2Body>(
+            "mobileAgent.createVoiceOutboundV2",
+            cec_apifabric::generated::MobileAgentCreateVoiceOutboundV2Body::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("mobileAgent.createVoiceOutboundV2", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV2Body>(
-            b.clone(),
+        match cec_core::validate::from_json::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV2Body>(
+            "voiceNotification.createVoiceNotificationV2",
+            cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV2Body::FIELDS,
+            b,
+            false,
         ) {
-            Ok(body) => match body.validate("voiceNotification.createVoiceNotificationV2", "") {
+            Ok(body) => match body.validate("voiceNotification.createVoiceNotificationV2", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -5988,13 +6227,19 @@ fn check_apifabric_mobile_agent_create_voice_outbound_v2(b: &serde_json::Value) 
 
 fn check_apifabric_ccmessaging_apply_token(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CcmessagingApplyTokenBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.applyToken", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingApplyTokenBody>(
+            "ccmessaging.applyToken",
+            cec_apifabric::generated::CcmessagingApplyTokenBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.applyToken", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6002,13 +6247,19 @@ fn check_apifabric_ccmessaging_apply_token(b: &serde_json::Value) -> Result<(), 
 
 fn check_apifabric_ccmessaging_query_history_chat_message(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryHistoryChatMessageBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.queryHistoryChatMessage", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingQueryHistoryChatMessageBody>(
+            "ccmessaging.queryHistoryChatMessage",
+            cec_apifabric::generated::CcmessagingQueryHistoryChatMessageBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.queryHistoryChatMessage", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6016,39 +6267,59 @@ fn check_apifabric_ccmessaging_query_history_chat_message(b: &serde_json::Value)
 
 fn check_apifabric_ccmessaging_send(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::CcmessagingSendBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.send", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingSendBody>(
+            "ccmessaging.send",
+            cec_apifabric::generated::CcmessagingSendBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.send", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_send_async(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::CcmessagingSendAsyncBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.sendAsync", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingSendAsyncBody>(
+            "ccmessaging.sendAsync",
+            cec_apifabric::generated::CcmessagingSendAsyncBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.sendAsync", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_do_leave_message(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CcmessagingDoLeaveMessageBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.doLeaveMessage", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingDoLeaveMessageBody>(
+            "ccmessaging.doLeaveMessage",
+            cec_apifabric::generated::CcmessagingDoLeaveMessageBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.doLeaveMessage", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6056,13 +6327,19 @@ fn check_apifabric_ccmessaging_do_leave_message(b: &serde_json::Value) -> Result
 
 fn check_apifabric_ccmessaging_download_file_stream(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CcmessagingDownloadFileStreamBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.downloadFileStream", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingDownloadFileStreamBody>(
+            "ccmessaging.downloadFileStream",
+            cec_apifabric::generated::CcmessagingDownloadFileStreamBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.downloadFileStream", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6070,13 +6347,19 @@ fn check_apifabric_ccmessaging_download_file_stream(b: &serde_json::Value) -> Re
 
 fn check_apifabric_ccmessaging_query_queue_info(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryQueueInfoBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.queryQueueInfo", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingQueryQueueInfoBody>(
+            "ccmessaging.queryQueueInfo",
+            cec_apifabric::generated::CcmessagingQueryQueueInfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.queryQueueInfo", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6084,13 +6367,19 @@ fn check_apifabric_ccmessaging_query_queue_info(b: &serde_json::Value) -> Result
 
 fn check_apifabric_ccmessaging_upload_file_stream(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CcmessagingUploadFileStreamBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.uploadFileStream", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingUploadFileStreamBody>(
+            "ccmessaging.uploadFileStream",
+            cec_apifabric::generated::CcmessagingUploadFileStreamBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.uploadFileStream", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6098,13 +6387,19 @@ fn check_apifabric_ccmessaging_upload_file_stream(b: &serde_json::Value) -> Resu
 
 fn check_apifabric_ccmessaging_query_phrase_by_keyword(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryPhraseByKeywordBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.queryPhraseByKeyword", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingQueryPhraseByKeywordBody>(
+            "ccmessaging.queryPhraseByKeyword",
+            cec_apifabric::generated::CcmessagingQueryPhraseByKeywordBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.queryPhraseByKeyword", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6112,13 +6407,19 @@ fn check_apifabric_ccmessaging_query_phrase_by_keyword(b: &serde_json::Value) ->
 
 fn check_apifabric_ccmessaging_get_satisfaction_survey_mode(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CcmessagingGetSatisfactionSurveyModeBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.getSatisfactionSurveyMode", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingGetSatisfactionSurveyModeBody>(
+            "ccmessaging.getSatisfactionSurveyMode",
+            cec_apifabric::generated::CcmessagingGetSatisfactionSurveyModeBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.getSatisfactionSurveyMode", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6126,13 +6427,19 @@ fn check_apifabric_ccmessaging_get_satisfaction_survey_mode(b: &serde_json::Valu
 
 fn check_apifabric_ccmessaging_feedbacksatisfaction(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.feedbacksatisfaction", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody>(
+            "ccmessaging.feedbacksatisfaction",
+            cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.feedbacksatisfaction", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6140,13 +6447,19 @@ fn check_apifabric_ccmessaging_feedbacksatisfaction(b: &serde_json::Value) -> Re
 
 fn check_apifabric_ccmessaging_save_satisfaction(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CcmessagingSaveSatisfactionBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.saveSatisfaction", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingSaveSatisfactionBody>(
+            "ccmessaging.saveSatisfaction",
+            cec_apifabric::generated::CcmessagingSaveSatisfactionBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.saveSatisfaction", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6154,13 +6467,19 @@ fn check_apifabric_ccmessaging_save_satisfaction(b: &serde_json::Value) -> Resul
 
 fn check_apifabric_ccmessaging_create_click_to_call(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CcmessagingCreateClickToCallBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.createClickToCall", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingCreateClickToCallBody>(
+            "ccmessaging.createClickToCall",
+            cec_apifabric::generated::CcmessagingCreateClickToCallBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.createClickToCall", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6168,13 +6487,19 @@ fn check_apifabric_ccmessaging_create_click_to_call(b: &serde_json::Value) -> Re
 
 fn check_apifabric_ccmessaging_drop_click_to_call(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CcmessagingDropClickToCallBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.dropClickToCall", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingDropClickToCallBody>(
+            "ccmessaging.dropClickToCall",
+            cec_apifabric::generated::CcmessagingDropClickToCallBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.dropClickToCall", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6182,13 +6507,19 @@ fn check_apifabric_ccmessaging_drop_click_to_call(b: &serde_json::Value) -> Resu
 
 fn check_apifabric_ccmessaging_createcall(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CcmessagingCreatecallBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.createcall", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingCreatecallBody>(
+            "ccmessaging.createcall",
+            cec_apifabric::generated::CcmessagingCreatecallBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.createcall", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6196,26 +6527,39 @@ fn check_apifabric_ccmessaging_createcall(b: &serde_json::Value) -> Result<(), S
 
 fn check_apifabric_ccmessaging_push_msg(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::CcmessagingPushMsgBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.pushMsg", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingPushMsgBody>(
+            "ccmessaging.pushMsg",
+            cec_apifabric::generated::CcmessagingPushMsgBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.pushMsg", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_chat_drop_mail(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatDropMailBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.chat_dropMail", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingChatDropMailBody>(
+            "ccmessaging.chat_dropMail",
+            cec_apifabric::generated::CcmessagingChatDropMailBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.chat_dropMail", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6223,13 +6567,19 @@ fn check_apifabric_ccmessaging_chat_drop_mail(b: &serde_json::Value) -> Result<(
 
 fn check_apifabric_ccmessaging_send_whatsapp_message(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CcmessagingSendWhatsappMessageBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.sendWhatsappMessage", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingSendWhatsappMessageBody>(
+            "ccmessaging.sendWhatsappMessage",
+            cec_apifabric::generated::CcmessagingSendWhatsappMessageBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.sendWhatsappMessage", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6237,13 +6587,19 @@ fn check_apifabric_ccmessaging_send_whatsapp_message(b: &serde_json::Value) -> R
 
 fn check_apifabric_ccmessaging_get_user_info_bycall_id(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CcmessagingGetUserInfoBycallIdBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.getUserInfoBycallId", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingGetUserInfoBycallIdBody>(
+            "ccmessaging.getUserInfoBycallId",
+            cec_apifabric::generated::CcmessagingGetUserInfoBycallIdBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.getUserInfoBycallId", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6251,13 +6607,19 @@ fn check_apifabric_ccmessaging_get_user_info_bycall_id(b: &serde_json::Value) ->
 
 fn check_apifabric_ccmessaging_chat_itau_telefone(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauTelefoneBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.chat_itau_telefone", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingChatItauTelefoneBody>(
+            "ccmessaging.chat_itau_telefone",
+            cec_apifabric::generated::CcmessagingChatItauTelefoneBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.chat_itau_telefone", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6265,13 +6627,19 @@ fn check_apifabric_ccmessaging_chat_itau_telefone(b: &serde_json::Value) -> Resu
 
 fn check_apifabric_ccmessaging_chat_itau_email(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauEmailBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.chat_itau_email", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingChatItauEmailBody>(
+            "ccmessaging.chat_itau_email",
+            cec_apifabric::generated::CcmessagingChatItauEmailBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.chat_itau_email", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6279,13 +6647,19 @@ fn check_apifabric_ccmessaging_chat_itau_email(b: &serde_json::Value) -> Result<
 
 fn check_apifabric_ccmessaging_chat_itau_cpfcnpj(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCpfcnpjBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.chat_itau_cpfcnpj", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingChatItauCpfcnpjBody>(
+            "ccmessaging.chat_itau_cpfcnpj",
+            cec_apifabric::generated::CcmessagingChatItauCpfcnpjBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.chat_itau_cpfcnpj", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6293,13 +6667,19 @@ fn check_apifabric_ccmessaging_chat_itau_cpfcnpj(b: &serde_json::Value) -> Resul
 
 fn check_apifabric_ccmessaging_chat_itau_contextos(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContextosBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.chat_itau_contextos", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingChatItauContextosBody>(
+            "ccmessaging.chat_itau_contextos",
+            cec_apifabric::generated::CcmessagingChatItauContextosBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.chat_itau_contextos", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6307,13 +6687,19 @@ fn check_apifabric_ccmessaging_chat_itau_contextos(b: &serde_json::Value) -> Res
 
 fn check_apifabric_ccmessaging_chat_itau_contas(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContasBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.chat_itau_contas", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingChatItauContasBody>(
+            "ccmessaging.chat_itau_contas",
+            cec_apifabric::generated::CcmessagingChatItauContasBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.chat_itau_contas", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6321,13 +6707,19 @@ fn check_apifabric_ccmessaging_chat_itau_contas(b: &serde_json::Value) -> Result
 
 fn check_apifabric_ccmessaging_chat_itau_codigo(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCodigoBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.chat_itau_codigo", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingChatItauCodigoBody>(
+            "ccmessaging.chat_itau_codigo",
+            cec_apifabric::generated::CcmessagingChatItauCodigoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.chat_itau_codigo", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6335,13 +6727,19 @@ fn check_apifabric_ccmessaging_chat_itau_codigo(b: &serde_json::Value) -> Result
 
 fn check_apifabric_ccmessaging_chat_itau_cliente(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauClienteBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.chat_itau_cliente", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingChatItauClienteBody>(
+            "ccmessaging.chat_itau_cliente",
+            cec_apifabric::generated::CcmessagingChatItauClienteBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.chat_itau_cliente", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6349,13 +6747,19 @@ fn check_apifabric_ccmessaging_chat_itau_cliente(b: &serde_json::Value) -> Resul
 
 fn check_apifabric_ccmessaging_chat_itau_atendentes(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauAtendentesBody>(b.clone()) {
-            Ok(body) => match body.validate("ccmessaging.chat_itau_atendentes", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CcmessagingChatItauAtendentesBody>(
+            "ccmessaging.chat_itau_atendentes",
+            cec_apifabric::generated::CcmessagingChatItauAtendentesBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccmessaging.chat_itau_atendentes", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6363,15 +6767,21 @@ fn check_apifabric_ccmessaging_chat_itau_atendentes(b: &serde_json::Value) -> Re
 
 fn check_apifabric_voice_notification_query_voice_notification_recording(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::VoiceNotificationQueryVoiceNotificationRecordingBody>(
-            b.clone(),
+        match cec_core::validate::from_json::<
+            cec_apifabric::generated::VoiceNotificationQueryVoiceNotificationRecordingBody,
+        >(
+            "voiceNotification.queryVoiceNotificationRecording",
+            cec_apifabric::generated::VoiceNotificationQueryVoiceNotificationRecordingBody::FIELDS,
+            b,
+            false,
         ) {
-            Ok(body) => match body.validate("voiceNotification.queryVoiceNotificationRecording", "") {
+            Ok(body) => match body.validate("voiceNotification.queryVoiceNotificationRecording", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6379,39 +6789,59 @@ fn check_apifabric_voice_notification_query_voice_notification_recording(b: &ser
 
 fn check_apifabric_offline_agent_login(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::OfflineAgentLoginBody>(b.clone()) {
-            Ok(body) => match body.validate("offlineAgent.login", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_apifabric::generated::OfflineAgentLoginBody>(
+            "offlineAgent.login",
+            cec_apifabric::generated::OfflineAgentLoginBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("offlineAgent.login", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_offline_agent_logout(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::OfflineAgentLogoutBody>(b.clone()) {
-            Ok(body) => match body.validate("offlineAgent.logout", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_apifabric::generated::OfflineAgentLogoutBody>(
+            "offlineAgent.logout",
+            cec_apifabric::generated::OfflineAgentLogoutBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("offlineAgent.logout", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_offline_agent_is_offline_agent(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::OfflineAgentIsOfflineAgentBody>(b.clone()) {
-            Ok(body) => match body.validate("offlineAgent.isOfflineAgent", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::OfflineAgentIsOfflineAgentBody>(
+            "offlineAgent.isOfflineAgent",
+            cec_apifabric::generated::OfflineAgentIsOfflineAgentBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("offlineAgent.isOfflineAgent", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6419,13 +6849,19 @@ fn check_apifabric_offline_agent_is_offline_agent(b: &serde_json::Value) -> Resu
 
 fn check_apifabric_federation_user_mgmt_create_task(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::FederationUserMgmtCreateTaskBody>(b.clone()) {
-            Ok(body) => match body.validate("federationUserMgmt.createTask", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::FederationUserMgmtCreateTaskBody>(
+            "federationUserMgmt.createTask",
+            cec_apifabric::generated::FederationUserMgmtCreateTaskBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("federationUserMgmt.createTask", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6433,13 +6869,19 @@ fn check_apifabric_federation_user_mgmt_create_task(b: &serde_json::Value) -> Re
 
 fn check_apifabric_federation_user_mgmt_query_task(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::FederationUserMgmtQueryTaskBody>(b.clone()) {
-            Ok(body) => match body.validate("federationUserMgmt.queryTask", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::FederationUserMgmtQueryTaskBody>(
+            "federationUserMgmt.queryTask",
+            cec_apifabric::generated::FederationUserMgmtQueryTaskBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("federationUserMgmt.queryTask", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6447,78 +6889,119 @@ fn check_apifabric_federation_user_mgmt_query_task(b: &serde_json::Value) -> Res
 
 fn check_apifabric_case_create_case(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(b.clone()) {
-            Ok(body) => match body.validate("case.createCase", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_apifabric::generated::CaseCreateCaseBody>(
+            "case.createCase",
+            cec_apifabric::generated::CaseCreateCaseBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("case.createCase", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_case_query_case_list(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(b.clone()) {
-            Ok(body) => match body.validate("case.queryCaseList", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_apifabric::generated::CaseQueryCaseListBody>(
+            "case.queryCaseList",
+            cec_apifabric::generated::CaseQueryCaseListBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("case.queryCaseList", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_app_settings_create(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::AppSettingsCreateBody>(b.clone()) {
-            Ok(body) => match body.validate("appSettings.create", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_apifabric::generated::AppSettingsCreateBody>(
+            "appSettings.create",
+            cec_apifabric::generated::AppSettingsCreateBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("appSettings.create", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_app_settings_update(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::AppSettingsUpdateBody>(b.clone()) {
-            Ok(body) => match body.validate("appSettings.update", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_apifabric::generated::AppSettingsUpdateBody>(
+            "appSettings.update",
+            cec_apifabric::generated::AppSettingsUpdateBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("appSettings.update", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_app_settings_query(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::AppSettingsQueryBody>(b.clone()) {
-            Ok(body) => match body.validate("appSettings.query", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_apifabric::generated::AppSettingsQueryBody>(
+            "appSettings.query",
+            cec_apifabric::generated::AppSettingsQueryBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("appSettings.query", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_cobrowse_get_connection_info_v1(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(b.clone()) {
-            Ok(body) => match body.validate("cobrowse.getConnectionInfoV1", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(
+            "cobrowse.getConnectionInfoV1",
+            cec_apifabric::generated::CobrowseGetConnectionInfoV1Body::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("cobrowse.getConnectionInfoV1", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6526,13 +7009,19 @@ fn check_apifabric_cobrowse_get_connection_info_v1(b: &serde_json::Value) -> Res
 
 fn check_apifabric_sysparam_query_sysparam(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::SysparamQuerySysparamBody>(b.clone()) {
-            Ok(body) => match body.validate("sysparam.querySysparam", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::SysparamQuerySysparamBody>(
+            "sysparam.querySysparam",
+            cec_apifabric::generated::SysparamQuerySysparamBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("sysparam.querySysparam", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6540,14 +7029,19 @@ fn check_apifabric_sysparam_query_sysparam(b: &serde_json::Value) -> Result<(), 
 
 fn check_apifabric_quality_inspection_query_quality_item_result(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemResultBody>(b.clone())
-        {
-            Ok(body) => match body.validate("qualityInspection.queryQualityItemResult", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionQueryQualityItemResultBody>(
+            "qualityInspection.queryQualityItemResult",
+            cec_apifabric::generated::QualityInspectionQueryQualityItemResultBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.queryQualityItemResult", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6555,15 +7049,19 @@ fn check_apifabric_quality_inspection_query_quality_item_result(b: &serde_json::
 
 fn check_apifabric_quality_inspection_modify_quality_item_result(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyQualityItemResultBody>(
-            b.clone(),
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionModifyQualityItemResultBody>(
+            "qualityInspection.modifyQualityItemResult",
+            cec_apifabric::generated::QualityInspectionModifyQualityItemResultBody::FIELDS,
+            b,
+            false,
         ) {
-            Ok(body) => match body.validate("qualityInspection.modifyQualityItemResult", "") {
+            Ok(body) => match body.validate("qualityInspection.modifyQualityItemResult", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6571,13 +7069,19 @@ fn check_apifabric_quality_inspection_modify_quality_item_result(b: &serde_json:
 
 fn check_apifabric_quality_inspection_query_appraise_score(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseScoreBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.queryAppraiseScore", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionQueryAppraiseScoreBody>(
+            "qualityInspection.queryAppraiseScore",
+            cec_apifabric::generated::QualityInspectionQueryAppraiseScoreBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.queryAppraiseScore", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6585,13 +7089,19 @@ fn check_apifabric_quality_inspection_query_appraise_score(b: &serde_json::Value
 
 fn check_apifabric_quality_inspection_apply_appraise_score(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionApplyAppraiseScoreBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.applyAppraiseScore", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionApplyAppraiseScoreBody>(
+            "qualityInspection.applyAppraiseScore",
+            cec_apifabric::generated::QualityInspectionApplyAppraiseScoreBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.applyAppraiseScore", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6599,13 +7109,19 @@ fn check_apifabric_quality_inspection_apply_appraise_score(b: &serde_json::Value
 
 fn check_apifabric_quality_inspection_query_call_credit(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryCallCreditBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.queryCallCredit", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionQueryCallCreditBody>(
+            "qualityInspection.queryCallCredit",
+            cec_apifabric::generated::QualityInspectionQueryCallCreditBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.queryCallCredit", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6613,13 +7129,19 @@ fn check_apifabric_quality_inspection_query_call_credit(b: &serde_json::Value) -
 
 fn check_apifabric_quality_inspection_create_appraise_score(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateAppraiseScoreBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.createAppraiseScore", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionCreateAppraiseScoreBody>(
+            "qualityInspection.createAppraiseScore",
+            cec_apifabric::generated::QualityInspectionCreateAppraiseScoreBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.createAppraiseScore", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6627,13 +7149,19 @@ fn check_apifabric_quality_inspection_create_appraise_score(b: &serde_json::Valu
 
 fn check_apifabric_quality_inspection_remove_appraise_score(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionRemoveAppraiseScoreBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.removeAppraiseScore", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionRemoveAppraiseScoreBody>(
+            "qualityInspection.removeAppraiseScore",
+            cec_apifabric::generated::QualityInspectionRemoveAppraiseScoreBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.removeAppraiseScore", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6641,13 +7169,19 @@ fn check_apifabric_quality_inspection_remove_appraise_score(b: &serde_json::Valu
 
 fn check_apifabric_quality_inspection_modify_appraise_score(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyAppraiseScoreBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.modifyAppraiseScore", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionModifyAppraiseScoreBody>(
+            "qualityInspection.modifyAppraiseScore",
+            cec_apifabric::generated::QualityInspectionModifyAppraiseScoreBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.modifyAppraiseScore", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6655,14 +7189,19 @@ fn check_apifabric_quality_inspection_modify_appraise_score(b: &serde_json::Valu
 
 fn check_apifabric_quality_inspection_create_sentence_category(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceCategoryBody>(b.clone())
-        {
-            Ok(body) => match body.validate("qualityInspection.createSentenceCategory", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionCreateSentenceCategoryBody>(
+            "qualityInspection.createSentenceCategory",
+            cec_apifabric::generated::QualityInspectionCreateSentenceCategoryBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.createSentenceCategory", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6670,14 +7209,19 @@ fn check_apifabric_quality_inspection_create_sentence_category(b: &serde_json::V
 
 fn check_apifabric_quality_inspection_move_sentence_to_category(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSentenceToCategoryBody>(b.clone())
-        {
-            Ok(body) => match body.validate("qualityInspection.moveSentenceToCategory", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionMoveSentenceToCategoryBody>(
+            "qualityInspection.moveSentenceToCategory",
+            cec_apifabric::generated::QualityInspectionMoveSentenceToCategoryBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.moveSentenceToCategory", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6685,13 +7229,19 @@ fn check_apifabric_quality_inspection_move_sentence_to_category(b: &serde_json::
 
 fn check_apifabric_quality_inspection_delete_sentence(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.deleteSentence", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionDeleteSentenceBody>(
+            "qualityInspection.deleteSentence",
+            cec_apifabric::generated::QualityInspectionDeleteSentenceBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.deleteSentence", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6699,13 +7249,19 @@ fn check_apifabric_quality_inspection_delete_sentence(b: &serde_json::Value) -> 
 
 fn check_apifabric_quality_inspection_query_sentence(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.querySentence", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionQuerySentenceBody>(
+            "qualityInspection.querySentence",
+            cec_apifabric::generated::QualityInspectionQuerySentenceBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.querySentence", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6713,15 +7269,19 @@ fn check_apifabric_quality_inspection_query_sentence(b: &serde_json::Value) -> R
 
 fn check_apifabric_quality_inspection_query_sentence_by_category_id(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceByCategoryIdBody>(
-            b.clone(),
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionQuerySentenceByCategoryIdBody>(
+            "qualityInspection.querySentenceByCategoryId",
+            cec_apifabric::generated::QualityInspectionQuerySentenceByCategoryIdBody::FIELDS,
+            b,
+            false,
         ) {
-            Ok(body) => match body.validate("qualityInspection.querySentenceByCategoryId", "") {
+            Ok(body) => match body.validate("qualityInspection.querySentenceByCategoryId", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6729,13 +7289,19 @@ fn check_apifabric_quality_inspection_query_sentence_by_category_id(b: &serde_js
 
 fn check_apifabric_quality_inspection_update_sentence(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.updateSentence", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionUpdateSentenceBody>(
+            "qualityInspection.updateSentence",
+            cec_apifabric::generated::QualityInspectionUpdateSentenceBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.updateSentence", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6743,14 +7309,19 @@ fn check_apifabric_quality_inspection_update_sentence(b: &serde_json::Value) -> 
 
 fn check_apifabric_quality_inspection_update_sentence_category(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceCategoryBody>(b.clone())
-        {
-            Ok(body) => match body.validate("qualityInspection.updateSentenceCategory", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionUpdateSentenceCategoryBody>(
+            "qualityInspection.updateSentenceCategory",
+            cec_apifabric::generated::QualityInspectionUpdateSentenceCategoryBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.updateSentenceCategory", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6758,14 +7329,19 @@ fn check_apifabric_quality_inspection_update_sentence_category(b: &serde_json::V
 
 fn check_apifabric_quality_inspection_delete_sentence_category(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceCategoryBody>(b.clone())
-        {
-            Ok(body) => match body.validate("qualityInspection.deleteSentenceCategory", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionDeleteSentenceCategoryBody>(
+            "qualityInspection.deleteSentenceCategory",
+            cec_apifabric::generated::QualityInspectionDeleteSentenceCategoryBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.deleteSentenceCategory", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6773,13 +7349,19 @@ fn check_apifabric_quality_inspection_delete_sentence_category(b: &serde_json::V
 
 fn check_apifabric_quality_inspection_create_sentence(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.createSentence", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionCreateSentenceBody>(
+            "qualityInspection.createSentence",
+            cec_apifabric::generated::QualityInspectionCreateSentenceBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.createSentence", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6787,13 +7369,19 @@ fn check_apifabric_quality_inspection_create_sentence(b: &serde_json::Value) -> 
 
 fn check_apifabric_quality_inspection_delete_sensitive_word(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSensitiveWordBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.deleteSensitiveWord", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionDeleteSensitiveWordBody>(
+            "qualityInspection.deleteSensitiveWord",
+            cec_apifabric::generated::QualityInspectionDeleteSensitiveWordBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.deleteSensitiveWord", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6801,15 +7389,19 @@ fn check_apifabric_quality_inspection_delete_sensitive_word(b: &serde_json::Valu
 
 fn check_apifabric_quality_inspection_query_sensitive_word_detail(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordDetailBody>(
-            b.clone(),
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordDetailBody>(
+            "qualityInspection.querySensitiveWordDetail",
+            cec_apifabric::generated::QualityInspectionQuerySensitiveWordDetailBody::FIELDS,
+            b,
+            false,
         ) {
-            Ok(body) => match body.validate("qualityInspection.querySensitiveWordDetail", "") {
+            Ok(body) => match body.validate("qualityInspection.querySensitiveWordDetail", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6817,13 +7409,19 @@ fn check_apifabric_quality_inspection_query_sensitive_word_detail(b: &serde_json
 
 fn check_apifabric_quality_inspection_update_sensitive_word(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.updateSensitiveWord", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody>(
+            "qualityInspection.updateSensitiveWord",
+            cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.updateSensitiveWord", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6833,15 +7431,21 @@ fn check_apifabric_quality_inspection_query_sensitive_words_by_category_id(
     b: &serde_json::Value,
 ) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordsByCategoryIdBody>(
-            b.clone(),
+        match cec_core::validate::from_json::<
+            cec_apifabric::generated::QualityInspectionQuerySensitiveWordsByCategoryIdBody,
+        >(
+            "qualityInspection.querySensitiveWordsByCategoryId",
+            cec_apifabric::generated::QualityInspectionQuerySensitiveWordsByCategoryIdBody::FIELDS,
+            b,
+            false,
         ) {
-            Ok(body) => match body.validate("qualityInspection.querySensitiveWordsByCategoryId", "") {
+            Ok(body) => match body.validate("qualityInspection.querySensitiveWordsByCategoryId", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6849,14 +7453,19 @@ fn check_apifabric_quality_inspection_query_sensitive_words_by_category_id(
 
 fn check_apifabric_quality_inspection_query_sensitive_word_list(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordListBody>(b.clone())
-        {
-            Ok(body) => match body.validate("qualityInspection.querySensitiveWordList", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordListBody>(
+            "qualityInspection.querySensitiveWordList",
+            cec_apifabric::generated::QualityInspectionQuerySensitiveWordListBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.querySensitiveWordList", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6864,15 +7473,19 @@ fn check_apifabric_quality_inspection_query_sensitive_word_list(b: &serde_json::
 
 fn check_apifabric_quality_inspection_create_sensitive_category(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveCategoryBody>(
-            b.clone(),
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionCreateSensitiveCategoryBody>(
+            "qualityInspection.createSensitiveCategory",
+            cec_apifabric::generated::QualityInspectionCreateSensitiveCategoryBody::FIELDS,
+            b,
+            false,
         ) {
-            Ok(body) => match body.validate("qualityInspection.createSensitiveCategory", "") {
+            Ok(body) => match body.validate("qualityInspection.createSensitiveCategory", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6880,15 +7493,19 @@ fn check_apifabric_quality_inspection_create_sensitive_category(b: &serde_json::
 
 fn check_apifabric_quality_inspection_update_sensitive_category(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveCategoryBody>(
-            b.clone(),
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionUpdateSensitiveCategoryBody>(
+            "qualityInspection.updateSensitiveCategory",
+            cec_apifabric::generated::QualityInspectionUpdateSensitiveCategoryBody::FIELDS,
+            b,
+            false,
         ) {
-            Ok(body) => match body.validate("qualityInspection.updateSensitiveCategory", "") {
+            Ok(body) => match body.validate("qualityInspection.updateSensitiveCategory", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6896,29 +7513,42 @@ fn check_apifabric_quality_inspection_update_sensitive_category(b: &serde_json::
 
 fn check_apifabric_quality_inspection_move_sensitive_word_to_category(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSensitiveWordToCategoryBody>(
-            b.clone(),
-        ) {
-            Ok(body) => match body.validate("qualityInspection.moveSensitiveWordToCategory", "") {
-                Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first =
+        first.or(Some(
+            match cec_core::validate::from_json::<
+                cec_apifabric::generated::QualityInspectionMoveSensitiveWordToCategoryBody,
+            >(
+                "qualityInspection.moveSensitiveWordToCategory",
+                cec_apifabric::generated::QualityInspectionMoveSensitiveWordToCategoryBody::FIELDS,
+                b,
+                false,
+            ) {
+                Ok(body) => match body.validate("qualityInspection.moveSensitiveWordToCategory", "", &[]) {
+                    Ok(()) => return Ok(()),
+                    Err(e) => e.message().to_owned(),
+                },
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        },
-    ));
+        ));
     Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_create_sensitive_word(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveWordBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.createSensitiveWord", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionCreateSensitiveWordBody>(
+            "qualityInspection.createSensitiveWord",
+            cec_apifabric::generated::QualityInspectionCreateSensitiveWordBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.createSensitiveWord", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6926,15 +7556,19 @@ fn check_apifabric_quality_inspection_create_sensitive_word(b: &serde_json::Valu
 
 fn check_apifabric_quality_inspection_delete_sensitive_category(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSensitiveCategoryBody>(
-            b.clone(),
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionDeleteSensitiveCategoryBody>(
+            "qualityInspection.deleteSensitiveCategory",
+            cec_apifabric::generated::QualityInspectionDeleteSensitiveCategoryBody::FIELDS,
+            b,
+            false,
         ) {
-            Ok(body) => match body.validate("qualityInspection.deleteSensitiveCategory", "") {
+            Ok(body) => match body.validate("qualityInspection.deleteSensitiveCategory", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6942,13 +7576,19 @@ fn check_apifabric_quality_inspection_delete_sensitive_category(b: &serde_json::
 
 fn check_apifabric_quality_inspection_update_sentence_group(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceGroupBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.updateSentenceGroup", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionUpdateSentenceGroupBody>(
+            "qualityInspection.updateSentenceGroup",
+            cec_apifabric::generated::QualityInspectionUpdateSentenceGroupBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.updateSentenceGroup", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6956,13 +7596,19 @@ fn check_apifabric_quality_inspection_update_sentence_group(b: &serde_json::Valu
 
 fn check_apifabric_quality_inspection_get_sentence_group(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetSentenceGroupBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.getSentenceGroup", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionGetSentenceGroupBody>(
+            "qualityInspection.getSentenceGroup",
+            cec_apifabric::generated::QualityInspectionGetSentenceGroupBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.getSentenceGroup", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6970,13 +7616,19 @@ fn check_apifabric_quality_inspection_get_sentence_group(b: &serde_json::Value) 
 
 fn check_apifabric_quality_inspection_delete_sentence_group(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceGroupBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.deleteSentenceGroup", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionDeleteSentenceGroupBody>(
+            "qualityInspection.deleteSentenceGroup",
+            cec_apifabric::generated::QualityInspectionDeleteSentenceGroupBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.deleteSentenceGroup", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6984,14 +7636,19 @@ fn check_apifabric_quality_inspection_delete_sentence_group(b: &serde_json::Valu
 
 fn check_apifabric_quality_inspection_delete_conversation_flow(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteConversationFlowBody>(b.clone())
-        {
-            Ok(body) => match body.validate("qualityInspection.deleteConversationFlow", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionDeleteConversationFlowBody>(
+            "qualityInspection.deleteConversationFlow",
+            cec_apifabric::generated::QualityInspectionDeleteConversationFlowBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.deleteConversationFlow", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -6999,13 +7656,19 @@ fn check_apifabric_quality_inspection_delete_conversation_flow(b: &serde_json::V
 
 fn check_apifabric_quality_inspection_add_sentence_group(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSentenceGroupBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.addSentenceGroup", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionAddSentenceGroupBody>(
+            "qualityInspection.addSentenceGroup",
+            cec_apifabric::generated::QualityInspectionAddSentenceGroupBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.addSentenceGroup", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7013,13 +7676,19 @@ fn check_apifabric_quality_inspection_add_sentence_group(b: &serde_json::Value) 
 
 fn check_apifabric_quality_inspection_add_conversation_flow(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddConversationFlowBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.addConversationFlow", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionAddConversationFlowBody>(
+            "qualityInspection.addConversationFlow",
+            cec_apifabric::generated::QualityInspectionAddConversationFlowBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.addConversationFlow", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7027,14 +7696,19 @@ fn check_apifabric_quality_inspection_add_conversation_flow(b: &serde_json::Valu
 
 fn check_apifabric_quality_inspection_update_conversation_flow(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateConversationFlowBody>(b.clone())
-        {
-            Ok(body) => match body.validate("qualityInspection.updateConversationFlow", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionUpdateConversationFlowBody>(
+            "qualityInspection.updateConversationFlow",
+            cec_apifabric::generated::QualityInspectionUpdateConversationFlowBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.updateConversationFlow", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7042,13 +7716,19 @@ fn check_apifabric_quality_inspection_update_conversation_flow(b: &serde_json::V
 
 fn check_apifabric_quality_inspection_get_conversation_flow(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetConversationFlowBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.getConversationFlow", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionGetConversationFlowBody>(
+            "qualityInspection.getConversationFlow",
+            cec_apifabric::generated::QualityInspectionGetConversationFlowBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.getConversationFlow", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7056,13 +7736,19 @@ fn check_apifabric_quality_inspection_get_conversation_flow(b: &serde_json::Valu
 
 fn check_apifabric_quality_inspection_add_rule(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddRuleBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.addRule", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionAddRuleBody>(
+            "qualityInspection.addRule",
+            cec_apifabric::generated::QualityInspectionAddRuleBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.addRule", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7070,13 +7756,19 @@ fn check_apifabric_quality_inspection_add_rule(b: &serde_json::Value) -> Result<
 
 fn check_apifabric_quality_inspection_update_rule(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateRuleBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.updateRule", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionUpdateRuleBody>(
+            "qualityInspection.updateRule",
+            cec_apifabric::generated::QualityInspectionUpdateRuleBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.updateRule", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7084,13 +7776,19 @@ fn check_apifabric_quality_inspection_update_rule(b: &serde_json::Value) -> Resu
 
 fn check_apifabric_quality_inspection_delete_rule(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteRuleBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.deleteRule", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionDeleteRuleBody>(
+            "qualityInspection.deleteRule",
+            cec_apifabric::generated::QualityInspectionDeleteRuleBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.deleteRule", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7098,13 +7796,19 @@ fn check_apifabric_quality_inspection_delete_rule(b: &serde_json::Value) -> Resu
 
 fn check_apifabric_quality_inspection_get_one_rule(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetOneRuleBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.getOneRule", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionGetOneRuleBody>(
+            "qualityInspection.getOneRule",
+            cec_apifabric::generated::QualityInspectionGetOneRuleBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.getOneRule", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7112,13 +7816,19 @@ fn check_apifabric_quality_inspection_get_one_rule(b: &serde_json::Value) -> Res
 
 fn check_apifabric_quality_inspection_query_rules(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryRulesBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.queryRules", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionQueryRulesBody>(
+            "qualityInspection.queryRules",
+            cec_apifabric::generated::QualityInspectionQueryRulesBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.queryRules", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7126,14 +7836,19 @@ fn check_apifabric_quality_inspection_query_rules(b: &serde_json::Value) -> Resu
 
 fn check_apifabric_quality_inspection_get_interposal_rule_by_id(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetInterposalRuleByIdBody>(b.clone())
-        {
-            Ok(body) => match body.validate("qualityInspection.getInterposalRuleById", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionGetInterposalRuleByIdBody>(
+            "qualityInspection.getInterposalRuleById",
+            cec_apifabric::generated::QualityInspectionGetInterposalRuleByIdBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.getInterposalRuleById", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7141,13 +7856,19 @@ fn check_apifabric_quality_inspection_get_interposal_rule_by_id(b: &serde_json::
 
 fn check_apifabric_quality_inspection_query_interposal_rules(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryInterposalRulesBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.queryInterposalRules", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionQueryInterposalRulesBody>(
+            "qualityInspection.queryInterposalRules",
+            cec_apifabric::generated::QualityInspectionQueryInterposalRulesBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.queryInterposalRules", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7155,13 +7876,19 @@ fn check_apifabric_quality_inspection_query_interposal_rules(b: &serde_json::Val
 
 fn check_apifabric_quality_inspection_delete_interposal_rule(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteInterposalRuleBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.deleteInterposalRule", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionDeleteInterposalRuleBody>(
+            "qualityInspection.deleteInterposalRule",
+            cec_apifabric::generated::QualityInspectionDeleteInterposalRuleBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.deleteInterposalRule", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7169,13 +7896,19 @@ fn check_apifabric_quality_inspection_delete_interposal_rule(b: &serde_json::Val
 
 fn check_apifabric_quality_inspection_add_interposal_rule(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddInterposalRuleBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.addInterposalRule", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionAddInterposalRuleBody>(
+            "qualityInspection.addInterposalRule",
+            cec_apifabric::generated::QualityInspectionAddInterposalRuleBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.addInterposalRule", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7183,13 +7916,19 @@ fn check_apifabric_quality_inspection_add_interposal_rule(b: &serde_json::Value)
 
 fn check_apifabric_quality_inspection_update_interposal_rule(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateInterposalRuleBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.updateInterposalRule", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionUpdateInterposalRuleBody>(
+            "qualityInspection.updateInterposalRule",
+            cec_apifabric::generated::QualityInspectionUpdateInterposalRuleBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.updateInterposalRule", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7197,13 +7936,19 @@ fn check_apifabric_quality_inspection_update_interposal_rule(b: &serde_json::Val
 
 fn check_apifabric_quality_inspection_create_silence_rule(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSilenceRuleBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.createSilenceRule", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionCreateSilenceRuleBody>(
+            "qualityInspection.createSilenceRule",
+            cec_apifabric::generated::QualityInspectionCreateSilenceRuleBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.createSilenceRule", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7211,13 +7956,19 @@ fn check_apifabric_quality_inspection_create_silence_rule(b: &serde_json::Value)
 
 fn check_apifabric_quality_inspection_update_silence_rule(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSilenceRuleBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.updateSilenceRule", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionUpdateSilenceRuleBody>(
+            "qualityInspection.updateSilenceRule",
+            cec_apifabric::generated::QualityInspectionUpdateSilenceRuleBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.updateSilenceRule", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7225,13 +7976,19 @@ fn check_apifabric_quality_inspection_update_silence_rule(b: &serde_json::Value)
 
 fn check_apifabric_quality_inspection_delete_silence_rule(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSilenceRuleBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.deleteSilenceRule", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionDeleteSilenceRuleBody>(
+            "qualityInspection.deleteSilenceRule",
+            cec_apifabric::generated::QualityInspectionDeleteSilenceRuleBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.deleteSilenceRule", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7239,13 +7996,19 @@ fn check_apifabric_quality_inspection_delete_silence_rule(b: &serde_json::Value)
 
 fn check_apifabric_quality_inspection_query_silence_rule(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySilenceRuleBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.querySilenceRule", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionQuerySilenceRuleBody>(
+            "qualityInspection.querySilenceRule",
+            cec_apifabric::generated::QualityInspectionQuerySilenceRuleBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.querySilenceRule", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7253,13 +8016,19 @@ fn check_apifabric_quality_inspection_query_silence_rule(b: &serde_json::Value) 
 
 fn check_apifabric_quality_inspection_add_speed_rule(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSpeedRuleBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.addSpeedRule", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionAddSpeedRuleBody>(
+            "qualityInspection.addSpeedRule",
+            cec_apifabric::generated::QualityInspectionAddSpeedRuleBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.addSpeedRule", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7267,13 +8036,19 @@ fn check_apifabric_quality_inspection_add_speed_rule(b: &serde_json::Value) -> R
 
 fn check_apifabric_quality_inspection_update_speed_rule(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSpeedRuleBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.updateSpeedRule", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionUpdateSpeedRuleBody>(
+            "qualityInspection.updateSpeedRule",
+            cec_apifabric::generated::QualityInspectionUpdateSpeedRuleBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.updateSpeedRule", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7281,13 +8056,19 @@ fn check_apifabric_quality_inspection_update_speed_rule(b: &serde_json::Value) -
 
 fn check_apifabric_quality_inspection_delete_speed_rule(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSpeedRuleBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.deleteSpeedRule", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionDeleteSpeedRuleBody>(
+            "qualityInspection.deleteSpeedRule",
+            cec_apifabric::generated::QualityInspectionDeleteSpeedRuleBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.deleteSpeedRule", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7295,13 +8076,19 @@ fn check_apifabric_quality_inspection_delete_speed_rule(b: &serde_json::Value) -
 
 fn check_apifabric_quality_inspection_query_speed_rule_by_id(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRuleByIdBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.querySpeedRuleById", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionQuerySpeedRuleByIdBody>(
+            "qualityInspection.querySpeedRuleById",
+            cec_apifabric::generated::QualityInspectionQuerySpeedRuleByIdBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.querySpeedRuleById", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7309,13 +8096,19 @@ fn check_apifabric_quality_inspection_query_speed_rule_by_id(b: &serde_json::Val
 
 fn check_apifabric_quality_inspection_query_speed_rules(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRulesBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.querySpeedRules", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionQuerySpeedRulesBody>(
+            "qualityInspection.querySpeedRules",
+            cec_apifabric::generated::QualityInspectionQuerySpeedRulesBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.querySpeedRules", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7323,13 +8116,19 @@ fn check_apifabric_quality_inspection_query_speed_rules(b: &serde_json::Value) -
 
 fn check_apifabric_quality_inspection_delete_scenario(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteScenarioBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.deleteScenario", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionDeleteScenarioBody>(
+            "qualityInspection.deleteScenario",
+            cec_apifabric::generated::QualityInspectionDeleteScenarioBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.deleteScenario", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7337,13 +8136,19 @@ fn check_apifabric_quality_inspection_delete_scenario(b: &serde_json::Value) -> 
 
 fn check_apifabric_quality_inspection_create_scenario(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateScenarioBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.createScenario", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionCreateScenarioBody>(
+            "qualityInspection.createScenario",
+            cec_apifabric::generated::QualityInspectionCreateScenarioBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.createScenario", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7351,13 +8156,19 @@ fn check_apifabric_quality_inspection_create_scenario(b: &serde_json::Value) -> 
 
 fn check_apifabric_quality_inspection_query_all_scenario(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAllScenarioBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.queryAllScenario", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionQueryAllScenarioBody>(
+            "qualityInspection.queryAllScenario",
+            cec_apifabric::generated::QualityInspectionQueryAllScenarioBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.queryAllScenario", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7365,13 +8176,19 @@ fn check_apifabric_quality_inspection_query_all_scenario(b: &serde_json::Value) 
 
 fn check_apifabric_quality_inspection_appoint_quality_task(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppointQualityTaskBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.appointQualityTask", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionAppointQualityTaskBody>(
+            "qualityInspection.appointQualityTask",
+            cec_apifabric::generated::QualityInspectionAppointQualityTaskBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.appointQualityTask", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7379,14 +8196,19 @@ fn check_apifabric_quality_inspection_appoint_quality_task(b: &serde_json::Value
 
 fn check_apifabric_quality_inspection_take_effect_quality_task(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionTakeEffectQualityTaskBody>(b.clone())
-        {
-            Ok(body) => match body.validate("qualityInspection.takeEffectQualityTask", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionTakeEffectQualityTaskBody>(
+            "qualityInspection.takeEffectQualityTask",
+            cec_apifabric::generated::QualityInspectionTakeEffectQualityTaskBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.takeEffectQualityTask", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7394,13 +8216,19 @@ fn check_apifabric_quality_inspection_take_effect_quality_task(b: &serde_json::V
 
 fn check_apifabric_quality_inspection_query_quality_task(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityTaskBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.queryQualityTask", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionQueryQualityTaskBody>(
+            "qualityInspection.queryQualityTask",
+            cec_apifabric::generated::QualityInspectionQueryQualityTaskBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.queryQualityTask", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7408,13 +8236,19 @@ fn check_apifabric_quality_inspection_query_quality_task(b: &serde_json::Value) 
 
 fn check_apifabric_quality_inspection_update_quality_task(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateQualityTaskBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.updateQualityTask", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionUpdateQualityTaskBody>(
+            "qualityInspection.updateQualityTask",
+            cec_apifabric::generated::QualityInspectionUpdateQualityTaskBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.updateQualityTask", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7422,13 +8256,19 @@ fn check_apifabric_quality_inspection_update_quality_task(b: &serde_json::Value)
 
 fn check_apifabric_quality_inspection_reassgin_quality_task(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionReassginQualityTaskBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.reassginQualityTask", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionReassginQualityTaskBody>(
+            "qualityInspection.reassginQualityTask",
+            cec_apifabric::generated::QualityInspectionReassginQualityTaskBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.reassginQualityTask", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7436,13 +8276,19 @@ fn check_apifabric_quality_inspection_reassgin_quality_task(b: &serde_json::Valu
 
 fn check_apifabric_quality_inspection_appeal_item(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppealItemBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.appealItem", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionAppealItemBody>(
+            "qualityInspection.appealItem",
+            cec_apifabric::generated::QualityInspectionAppealItemBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.appealItem", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7450,13 +8296,19 @@ fn check_apifabric_quality_inspection_appeal_item(b: &serde_json::Value) -> Resu
 
 fn check_apifabric_quality_inspection_query_quality_item(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.queryQualityItem", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionQueryQualityItemBody>(
+            "qualityInspection.queryQualityItem",
+            cec_apifabric::generated::QualityInspectionQueryQualityItemBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.queryQualityItem", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7464,14 +8316,19 @@ fn check_apifabric_quality_inspection_query_quality_item(b: &serde_json::Value) 
 
 fn check_apifabric_quality_inspection_query_quality_item_detail(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemDetailBody>(b.clone())
-        {
-            Ok(body) => match body.validate("qualityInspection.queryQualityItemDetail", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionQueryQualityItemDetailBody>(
+            "qualityInspection.queryQualityItemDetail",
+            cec_apifabric::generated::QualityInspectionQueryQualityItemDetailBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.queryQualityItemDetail", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7479,13 +8336,19 @@ fn check_apifabric_quality_inspection_query_quality_item_detail(b: &serde_json::
 
 fn check_apifabric_quality_inspection_query_quality_history(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityHistoryBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.queryQualityHistory", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionQueryQualityHistoryBody>(
+            "qualityInspection.queryQualityHistory",
+            cec_apifabric::generated::QualityInspectionQueryQualityHistoryBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.queryQualityHistory", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7493,15 +8356,19 @@ fn check_apifabric_quality_inspection_query_quality_history(b: &serde_json::Valu
 
 fn check_apifabric_quality_inspection_query_appraise_call_detail(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseCallDetailBody>(
-            b.clone(),
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionQueryAppraiseCallDetailBody>(
+            "qualityInspection.queryAppraiseCallDetail",
+            cec_apifabric::generated::QualityInspectionQueryAppraiseCallDetailBody::FIELDS,
+            b,
+            false,
         ) {
-            Ok(body) => match body.validate("qualityInspection.queryAppraiseCallDetail", "") {
+            Ok(body) => match body.validate("qualityInspection.queryAppraiseCallDetail", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7509,15 +8376,21 @@ fn check_apifabric_quality_inspection_query_appraise_call_detail(b: &serde_json:
 
 fn check_apifabric_quality_inspection_regularqualitytask_add_quality_task(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionRegularqualitytaskAddQualityTaskBody>(
-            b.clone(),
+        match cec_core::validate::from_json::<
+            cec_apifabric::generated::QualityInspectionRegularqualitytaskAddQualityTaskBody,
+        >(
+            "qualityInspection.regularqualitytask.addQualityTask",
+            cec_apifabric::generated::QualityInspectionRegularqualitytaskAddQualityTaskBody::FIELDS,
+            b,
+            false,
         ) {
-            Ok(body) => match body.validate("qualityInspection.regularqualitytask.addQualityTask", "") {
+            Ok(body) => match body.validate("qualityInspection.regularqualitytask.addQualityTask", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7527,19 +8400,23 @@ fn check_apifabric_quality_inspection_regularqualitytask_begin_quality_task(
     b: &serde_json::Value,
 ) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(
-            match serde_json::from_value::<
-                cec_apifabric::generated::QualityInspectionRegularqualitytaskBeginQualityTaskBody,
-            >(b.clone())
-            {
-                Ok(body) => match body.validate("qualityInspection.regularqualitytask.beginQualityTask", "") {
-                    Ok(()) => return Ok(()),
-                    Err(e) => e.message().to_owned(),
-                },
-                Err(e) => format!("body does not match the spec: {e}"),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<
+            cec_apifabric::generated::QualityInspectionRegularqualitytaskBeginQualityTaskBody,
+        >(
+            "qualityInspection.regularqualitytask.beginQualityTask",
+            cec_apifabric::generated::QualityInspectionRegularqualitytaskBeginQualityTaskBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.regularqualitytask.beginQualityTask", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
             },
-        ));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
@@ -7547,19 +8424,23 @@ fn check_apifabric_quality_inspection_regularqualitytask_update_quality_task(
     b: &serde_json::Value,
 ) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(
-            match serde_json::from_value::<
-                cec_apifabric::generated::QualityInspectionRegularqualitytaskUpdateQualityTaskBody,
-            >(b.clone())
-            {
-                Ok(body) => match body.validate("qualityInspection.regularqualitytask.updateQualityTask", "") {
-                    Ok(()) => return Ok(()),
-                    Err(e) => e.message().to_owned(),
-                },
-                Err(e) => format!("body does not match the spec: {e}"),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<
+            cec_apifabric::generated::QualityInspectionRegularqualitytaskUpdateQualityTaskBody,
+        >(
+            "qualityInspection.regularqualitytask.updateQualityTask",
+            cec_apifabric::generated::QualityInspectionRegularqualitytaskUpdateQualityTaskBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.regularqualitytask.updateQualityTask", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
             },
-        ));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
@@ -7567,19 +8448,23 @@ fn check_apifabric_quality_inspection_regularqualitytask_delete_quality_task(
     b: &serde_json::Value,
 ) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(
-            match serde_json::from_value::<
-                cec_apifabric::generated::QualityInspectionRegularqualitytaskDeleteQualityTaskBody,
-            >(b.clone())
-            {
-                Ok(body) => match body.validate("qualityInspection.regularqualitytask.deleteQualityTask", "") {
-                    Ok(()) => return Ok(()),
-                    Err(e) => e.message().to_owned(),
-                },
-                Err(e) => format!("body does not match the spec: {e}"),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<
+            cec_apifabric::generated::QualityInspectionRegularqualitytaskDeleteQualityTaskBody,
+        >(
+            "qualityInspection.regularqualitytask.deleteQualityTask",
+            cec_apifabric::generated::QualityInspectionRegularqualitytaskDeleteQualityTaskBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.regularqualitytask.deleteQualityTask", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
             },
-        ));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
@@ -7587,19 +8472,23 @@ fn check_apifabric_quality_inspection_regularqualitytask_query_quality_task(
     b: &serde_json::Value,
 ) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(
-            match serde_json::from_value::<
-                cec_apifabric::generated::QualityInspectionRegularqualitytaskQueryQualityTaskBody,
-            >(b.clone())
-            {
-                Ok(body) => match body.validate("qualityInspection.regularqualitytask.queryQualityTask", "") {
-                    Ok(()) => return Ok(()),
-                    Err(e) => e.message().to_owned(),
-                },
-                Err(e) => format!("body does not match the spec: {e}"),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<
+            cec_apifabric::generated::QualityInspectionRegularqualitytaskQueryQualityTaskBody,
+        >(
+            "qualityInspection.regularqualitytask.queryQualityTask",
+            cec_apifabric::generated::QualityInspectionRegularqualitytaskQueryQualityTaskBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.regularqualitytask.queryQualityTask", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
             },
-        ));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
@@ -7607,33 +8496,41 @@ fn check_apifabric_quality_inspection_regularqualitytask_stop_quality_task(
     b: &serde_json::Value,
 ) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(
-            match serde_json::from_value::<
-                cec_apifabric::generated::QualityInspectionRegularqualitytaskStopQualityTaskBody,
-            >(b.clone())
-            {
-                Ok(body) => match body.validate("qualityInspection.regularqualitytask.stopQualityTask", "") {
-                    Ok(()) => return Ok(()),
-                    Err(e) => e.message().to_owned(),
-                },
-                Err(e) => format!("body does not match the spec: {e}"),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<
+            cec_apifabric::generated::QualityInspectionRegularqualitytaskStopQualityTaskBody,
+        >(
+            "qualityInspection.regularqualitytask.stopQualityTask",
+            cec_apifabric::generated::QualityInspectionRegularqualitytaskStopQualityTaskBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.regularqualitytask.stopQualityTask", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
             },
-        ));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_modify_result_quality_task(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyResultQualityTaskBody>(
-            b.clone(),
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionModifyResultQualityTaskBody>(
+            "qualityInspection.modifyResultQualityTask",
+            cec_apifabric::generated::QualityInspectionModifyResultQualityTaskBody::FIELDS,
+            b,
+            false,
         ) {
-            Ok(body) => match body.validate("qualityInspection.modifyResultQualityTask", "") {
+            Ok(body) => match body.validate("qualityInspection.modifyResultQualityTask", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7641,13 +8538,19 @@ fn check_apifabric_quality_inspection_modify_result_quality_task(b: &serde_json:
 
 fn check_apifabric_quality_inspection_complete_quality_task(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCompleteQualityTaskBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.completeQualityTask", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionCompleteQualityTaskBody>(
+            "qualityInspection.completeQualityTask",
+            cec_apifabric::generated::QualityInspectionCompleteQualityTaskBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.completeQualityTask", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7655,13 +8558,19 @@ fn check_apifabric_quality_inspection_complete_quality_task(b: &serde_json::Valu
 
 fn check_apifabric_quality_inspection_calls_quality_task(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCallsQualityTaskBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.callsQualityTask", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionCallsQualityTaskBody>(
+            "qualityInspection.callsQualityTask",
+            cec_apifabric::generated::QualityInspectionCallsQualityTaskBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.callsQualityTask", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7669,13 +8578,19 @@ fn check_apifabric_quality_inspection_calls_quality_task(b: &serde_json::Value) 
 
 fn check_apifabric_quality_inspection_get_text_by_task_id(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetTextByTaskIdBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.getTextByTaskId", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionGetTextByTaskIdBody>(
+            "qualityInspection.getTextByTaskId",
+            cec_apifabric::generated::QualityInspectionGetTextByTaskIdBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.getTextByTaskId", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7683,13 +8598,19 @@ fn check_apifabric_quality_inspection_get_text_by_task_id(b: &serde_json::Value)
 
 fn check_apifabric_quality_inspection_voice2_text(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionVoice2TextBody>(b.clone()) {
-            Ok(body) => match body.validate("qualityInspection.voice2Text", "") {
+        match cec_core::validate::from_json::<cec_apifabric::generated::QualityInspectionVoice2TextBody>(
+            "qualityInspection.voice2Text",
+            cec_apifabric::generated::QualityInspectionVoice2TextBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualityInspection.voice2Text", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7697,106 +8618,162 @@ fn check_apifabric_quality_inspection_voice2_text(b: &serde_json::Value) -> Resu
 
 fn check_apifabric_quality_inspection_asrtrans_appraisecall_detail(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(
-        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionAsrtransAppraisecallDetailBody>(
-            b.clone(),
-        ) {
-            Ok(body) => match body.validate("qualityInspection.asrtrans.appraisecallDetail", "") {
-                Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first =
+        first.or(Some(
+            match cec_core::validate::from_json::<
+                cec_apifabric::generated::QualityInspectionAsrtransAppraisecallDetailBody,
+            >(
+                "qualityInspection.asrtrans.appraisecallDetail",
+                cec_apifabric::generated::QualityInspectionAsrtransAppraisecallDetailBody::FIELDS,
+                b,
+                false,
+            ) {
+                Ok(body) => match body.validate("qualityInspection.asrtrans.appraisecallDetail", "", &[]) {
+                    Ok(()) => return Ok(()),
+                    Err(e) => e.message().to_owned(),
+                },
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        },
-    ));
+        ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_queryagentreststate(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQueryagentreststateBody>(b.clone()) {
-            Ok(body) => match body.validate("vdn.queryagentreststate", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::VdnQueryagentreststateBody>(
+            "vdn.queryagentreststate",
+            cec_cms::generated::VdnQueryagentreststateBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("vdn.queryagentreststate", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_totalagentabstractex3(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnTotalagentabstractex3Body>(b.clone()) {
-            Ok(body) => match body.validate("vdn.totalagentabstractex3", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::VdnTotalagentabstractex3Body>(
+            "vdn.totalagentabstractex3",
+            cec_cms::generated::VdnTotalagentabstractex3Body::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("vdn.totalagentabstractex3", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_totalagentdynamicinfo(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnTotalagentdynamicinfoBody>(b.clone()) {
-            Ok(body) => match body.validate("vdn.totalagentdynamicinfo", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::VdnTotalagentdynamicinfoBody>(
+            "vdn.totalagentdynamicinfo",
+            cec_cms::generated::VdnTotalagentdynamicinfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("vdn.totalagentdynamicinfo", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_totalagentstate(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnTotalagentstateBody>(b.clone()) {
-        Ok(body) => match body.validate("vdn.totalagentstate", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::VdnTotalagentstateBody>(
+            "vdn.totalagentstate",
+            cec_cms::generated::VdnTotalagentstateBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("vdn.totalagentstate", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_queryivrstatusinfo(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQueryivrstatusinfoBody>(b.clone()) {
-            Ok(body) => match body.validate("vdn.queryivrstatusinfo", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::VdnQueryivrstatusinfoBody>(
+            "vdn.queryivrstatusinfo",
+            cec_cms::generated::VdnQueryivrstatusinfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("vdn.queryivrstatusinfo", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_queryivrprocessinnoinfo(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQueryivrprocessinnoinfoBody>(b.clone()) {
-            Ok(body) => match body.validate("vdn.queryivrprocessinnoinfo", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::VdnQueryivrprocessinnoinfoBody>(
+            "vdn.queryivrprocessinnoinfo",
+            cec_cms::generated::VdnQueryivrprocessinnoinfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("vdn.queryivrprocessinnoinfo", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_queryagentstaticconfinfo(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_cms::generated::VdnQueryagentstaticconfinfoBody>(b.clone()) {
-            Ok(body) => match body.validate("vdn.queryagentstaticconfinfo", "") {
+        match cec_core::validate::from_json::<cec_cms::generated::VdnQueryagentstaticconfinfoBody>(
+            "vdn.queryagentstaticconfinfo",
+            cec_cms::generated::VdnQueryagentstaticconfinfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("vdn.queryagentstaticconfinfo", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -7804,214 +8781,339 @@ fn check_cms_vdn_queryagentstaticconfinfo(b: &serde_json::Value) -> Result<(), S
 
 fn check_cms_vdn_querytotalagentinfo(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQuerytotalagentinfoBody>(b.clone()) {
-            Ok(body) => match body.validate("vdn.querytotalagentinfo", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::VdnQuerytotalagentinfoBody>(
+            "vdn.querytotalagentinfo",
+            cec_cms::generated::VdnQuerytotalagentinfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("vdn.querytotalagentinfo", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_queryaccesscodecallinfo(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodecallinfoBody>(b.clone()) {
-            Ok(body) => match body.validate("vdn.queryaccesscodecallinfo", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::VdnQueryaccesscodecallinfoBody>(
+            "vdn.queryaccesscodecallinfo",
+            cec_cms::generated::VdnQueryaccesscodecallinfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("vdn.queryaccesscodecallinfo", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_querycalls(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQuerycallsBody>(b.clone()) {
-        Ok(body) => match body.validate("vdn.querycalls", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::VdnQuerycallsBody>(
+            "vdn.querycalls",
+            cec_cms::generated::VdnQuerycallsBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("vdn.querycalls", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_querycalls_v2(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQuerycallsV2Body>(b.clone()) {
-        Ok(body) => match body.validate("vdn.querycalls_v2", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::VdnQuerycallsV2Body>(
+            "vdn.querycalls_v2",
+            cec_cms::generated::VdnQuerycallsV2Body::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("vdn.querycalls_v2", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_querycalltracedetail(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQuerycalltracedetailBody>(b.clone()) {
-            Ok(body) => match body.validate("vdn.querycalltracedetail", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::VdnQuerycalltracedetailBody>(
+            "vdn.querycalltracedetail",
+            cec_cms::generated::VdnQuerycalltracedetailBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("vdn.querycalltracedetail", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_configures_skills(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnConfiguresSkillsBody>(b.clone()) {
-            Ok(body) => match body.validate("vdn.configures_skills", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::VdnConfiguresSkillsBody>(
+            "vdn.configures_skills",
+            cec_cms::generated::VdnConfiguresSkillsBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("vdn.configures_skills", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_rindex(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnRindexBody>(b.clone()) {
-        Ok(body) => match body.validate("vdn.rindex", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::VdnRindexBody>(
+            "vdn.rindex",
+            cec_cms::generated::VdnRindexBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("vdn.rindex", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_queryaccesscodeinfo(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodeinfoBody>(b.clone()) {
-            Ok(body) => match body.validate("vdn.queryaccesscodeinfo", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::VdnQueryaccesscodeinfoBody>(
+            "vdn.queryaccesscodeinfo",
+            cec_cms::generated::VdnQueryaccesscodeinfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("vdn.queryaccesscodeinfo", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_skill_agentsinskill(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::SkillAgentsinskillBody>(b.clone()) {
-        Ok(body) => match body.validate("skill.agentsinskill", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::SkillAgentsinskillBody>(
+            "skill.agentsinskill",
+            cec_cms::generated::SkillAgentsinskillBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("skill.agentsinskill", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_skill_totalskillstatusex3(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::SkillTotalskillstatusex3Body>(b.clone()) {
-            Ok(body) => match body.validate("skill.totalskillstatusex3", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::SkillTotalskillstatusex3Body>(
+            "skill.totalskillstatusex3",
+            cec_cms::generated::SkillTotalskillstatusex3Body::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("skill.totalskillstatusex3", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_skill_queuedevicestatus(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::SkillQueuedevicestatusBody>(b.clone()) {
-            Ok(body) => match body.validate("skill.queuedevicestatus", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::SkillQueuedevicestatusBody>(
+            "skill.queuedevicestatus",
+            cec_cms::generated::SkillQueuedevicestatusBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("skill.queuedevicestatus", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_skill_agentbyconfigedskill(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::SkillAgentbyconfigedskillBody>(b.clone()) {
-            Ok(body) => match body.validate("skill.agentbyconfigedskill", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::SkillAgentbyconfigedskillBody>(
+            "skill.agentbyconfigedskill",
+            cec_cms::generated::SkillAgentbyconfigedskillBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("skill.agentbyconfigedskill", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_skill_servicequality(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::SkillServicequalityBody>(b.clone()) {
-            Ok(body) => match body.validate("skill.servicequality", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::SkillServicequalityBody>(
+            "skill.servicequality",
+            cec_cms::generated::SkillServicequalityBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("skill.servicequality", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_skill_rindex(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::SkillRindexBody>(b.clone()) {
-        Ok(body) => match body.validate("skill.rindex", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::SkillRindexBody>(
+            "skill.rindex",
+            cec_cms::generated::SkillRindexBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("skill.rindex", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_skill_skillcfginfo(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::SkillSkillcfginfoBody>(b.clone()) {
-        Ok(body) => match body.validate("skill.skillcfginfo", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::SkillSkillcfginfoBody>(
+            "skill.skillcfginfo",
+            cec_cms::generated::SkillSkillcfginfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("skill.skillcfginfo", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_skill_stateinfo(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::SkillStateinfoBody>(b.clone()) {
-        Ok(body) => match body.validate("skill.stateinfo", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::SkillStateinfoBody>(
+            "skill.stateinfo",
+            cec_cms::generated::SkillStateinfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("skill.stateinfo", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_agent_siteagentcallandskillinfobyagentids(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_cms::generated::AgentSiteagentcallandskillinfobyagentidsBody>(b.clone()) {
-            Ok(body) => match body.validate("agent.siteagentcallandskillinfobyagentids", "") {
+        match cec_core::validate::from_json::<cec_cms::generated::AgentSiteagentcallandskillinfobyagentidsBody>(
+            "agent.siteagentcallandskillinfobyagentids",
+            cec_cms::generated::AgentSiteagentcallandskillinfobyagentidsBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agent.siteagentcallandskillinfobyagentids", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -8019,13 +9121,19 @@ fn check_cms_agent_siteagentcallandskillinfobyagentids(b: &serde_json::Value) ->
 
 fn check_cms_agent_agentstatusinfobyagentids(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_cms::generated::AgentAgentstatusinfobyagentidsBody>(b.clone()) {
-            Ok(body) => match body.validate("agent.agentstatusinfobyagentids", "") {
+        match cec_core::validate::from_json::<cec_cms::generated::AgentAgentstatusinfobyagentidsBody>(
+            "agent.agentstatusinfobyagentids",
+            cec_cms::generated::AgentAgentstatusinfobyagentidsBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agent.agentstatusinfobyagentids", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -8033,52 +9141,79 @@ fn check_cms_agent_agentstatusinfobyagentids(b: &serde_json::Value) -> Result<()
 
 fn check_cms_agent_queryagentcalls(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::AgentQueryagentcallsBody>(b.clone()) {
-            Ok(body) => match body.validate("agent.queryagentcalls", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::AgentQueryagentcallsBody>(
+            "agent.queryagentcalls",
+            cec_cms::generated::AgentQueryagentcallsBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agent.queryagentcalls", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_agentgroup_queryagentcalls(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::AgentgroupQueryagentcallsBody>(b.clone()) {
-            Ok(body) => match body.validate("agentgroup.queryagentcalls", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::AgentgroupQueryagentcallsBody>(
+            "agentgroup.queryagentcalls",
+            cec_cms::generated::AgentgroupQueryagentcallsBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentgroup.queryagentcalls", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_agent_agentprivatecall(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::AgentAgentprivatecallBody>(b.clone()) {
-            Ok(body) => match body.validate("agent.agentprivatecall", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::AgentAgentprivatecallBody>(
+            "agent.agentprivatecall",
+            cec_cms::generated::AgentAgentprivatecallBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agent.agentprivatecall", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_agentgroup_teamagentstatusinfo(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_cms::generated::AgentgroupTeamagentstatusinfoBody>(b.clone()) {
-            Ok(body) => match body.validate("agentgroup.teamagentstatusinfo", "") {
+        match cec_core::validate::from_json::<cec_cms::generated::AgentgroupTeamagentstatusinfoBody>(
+            "agentgroup.teamagentstatusinfo",
+            cec_cms::generated::AgentgroupTeamagentstatusinfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentgroup.teamagentstatusinfo", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -8086,113 +9221,179 @@ fn check_cms_agentgroup_teamagentstatusinfo(b: &serde_json::Value) -> Result<(),
 
 fn check_cms_agentgroup_rindex(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::AgentgroupRindexBody>(b.clone()) {
-        Ok(body) => match body.validate("agentgroup.rindex", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::AgentgroupRindexBody>(
+            "agentgroup.rindex",
+            cec_cms::generated::AgentgroupRindexBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentgroup.rindex", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_agent_agentbyworkno(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::AgentAgentbyworknoBody>(b.clone()) {
-        Ok(body) => match body.validate("agent.agentbyworkno", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::AgentAgentbyworknoBody>(
+            "agent.agentbyworkno",
+            cec_cms::generated::AgentAgentbyworknoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agent.agentbyworkno", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_calldata_isprocesscall(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::CalldataIsprocesscallBody>(b.clone()) {
-            Ok(body) => match body.validate("calldata.isprocesscall", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::CalldataIsprocesscallBody>(
+            "calldata.isprocesscall",
+            cec_cms::generated::CalldataIsprocesscallBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("calldata.isprocesscall", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_query_agent_by_status(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQueryAgentByStatusBody>(b.clone()) {
-            Ok(body) => match body.validate("vdn.queryAgentByStatus", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::VdnQueryAgentByStatusBody>(
+            "vdn.queryAgentByStatus",
+            cec_cms::generated::VdnQueryAgentByStatusBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("vdn.queryAgentByStatus", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_agent_agentrestinfos(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::AgentAgentrestinfosBody>(b.clone()) {
-            Ok(body) => match body.validate("agent.agentrestinfos", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::AgentAgentrestinfosBody>(
+            "agent.agentrestinfos",
+            cec_cms::generated::AgentAgentrestinfosBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agent.agentrestinfos", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_agent_systemstate(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::AgentSystemstateBody>(b.clone()) {
-        Ok(body) => match body.validate("agent.systemstate", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::AgentSystemstateBody>(
+            "agent.systemstate",
+            cec_cms::generated::AgentSystemstateBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agent.systemstate", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_agent_agentoprinfo(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::AgentAgentoprinfoBody>(b.clone()) {
-        Ok(body) => match body.validate("agent.agentoprinfo", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::AgentAgentoprinfoBody>(
+            "agent.agentoprinfo",
+            cec_cms::generated::AgentAgentoprinfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agent.agentoprinfo", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_calldata_querybasiccallinfo(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::CalldataQuerybasiccallinfoBody>(b.clone()) {
-            Ok(body) => match body.validate("calldata.querybasiccallinfo", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::CalldataQuerybasiccallinfoBody>(
+            "calldata.querybasiccallinfo",
+            cec_cms::generated::CalldataQuerybasiccallinfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("calldata.querybasiccallinfo", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_calldata_querydetailcallinfo(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_cms::generated::CalldataQuerydetailcallinfoBody>(b.clone()) {
-            Ok(body) => match body.validate("calldata.querydetailcallinfo", "") {
+        match cec_core::validate::from_json::<cec_cms::generated::CalldataQuerydetailcallinfoBody>(
+            "calldata.querydetailcallinfo",
+            cec_cms::generated::CalldataQuerydetailcallinfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("calldata.querydetailcallinfo", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -8200,13 +9401,19 @@ fn check_cms_calldata_querydetailcallinfo(b: &serde_json::Value) -> Result<(), S
 
 fn check_cms_calldata_querycalldetailbyid(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_cms::generated::CalldataQuerycalldetailbyidBody>(b.clone()) {
-            Ok(body) => match body.validate("calldata.querycalldetailbyid", "") {
+        match cec_core::validate::from_json::<cec_cms::generated::CalldataQuerycalldetailbyidBody>(
+            "calldata.querycalldetailbyid",
+            cec_cms::generated::CalldataQuerycalldetailbyidBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("calldata.querycalldetailbyid", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -8214,246 +9421,399 @@ fn check_cms_calldata_querycalldetailbyid(b: &serde_json::Value) -> Result<(), S
 
 fn check_cms_cti_sysindex(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::CtiSysindexBody>(b.clone()) {
-        Ok(body) => match body.validate("cti.sysindex", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::CtiSysindexBody>(
+            "cti.sysindex",
+            cec_cms::generated::CtiSysindexBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("cti.sysindex", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_configures_vdns(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::ConfiguresVdnsBody>(b.clone()) {
-        Ok(body) => match body.validate("configures.vdns", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::ConfiguresVdnsBody>(
+            "configures.vdns",
+            cec_cms::generated::ConfiguresVdnsBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("configures.vdns", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_usergroup_create(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::UsergroupCreateBody>(b.clone()) {
-        Ok(body) => match body.validate("usergroup.create", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::UsergroupCreateBody>(
+            "usergroup.create",
+            cec_cms::generated::UsergroupCreateBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("usergroup.create", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_usergroup_join(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::UsergroupJoinBody>(b.clone()) {
-        Ok(body) => match body.validate("usergroup.join", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::UsergroupJoinBody>(
+            "usergroup.join",
+            cec_cms::generated::UsergroupJoinBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("usergroup.join", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_usergroup_delete(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::UsergroupDeleteBody>(b.clone()) {
-        Ok(body) => match body.validate("usergroup.delete", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::UsergroupDeleteBody>(
+            "usergroup.delete",
+            cec_cms::generated::UsergroupDeleteBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("usergroup.delete", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_usergroup_update(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::UsergroupUpdateBody>(b.clone()) {
-        Ok(body) => match body.validate("usergroup.update", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::UsergroupUpdateBody>(
+            "usergroup.update",
+            cec_cms::generated::UsergroupUpdateBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("usergroup.update", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_usergroup_querymembers(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::UsergroupQuerymembersBody>(b.clone()) {
-            Ok(body) => match body.validate("usergroup.querymembers", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::UsergroupQuerymembersBody>(
+            "usergroup.querymembers",
+            cec_cms::generated::UsergroupQuerymembersBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("usergroup.querymembers", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_qcrelation_config(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::QcrelationConfigBody>(b.clone()) {
-        Ok(body) => match body.validate("qcrelation.config", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::QcrelationConfigBody>(
+            "qcrelation.config",
+            cec_cms::generated::QcrelationConfigBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qcrelation.config", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_qcrelation_delete(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::QcrelationDeleteBody>(b.clone()) {
-        Ok(body) => match body.validate("qcrelation.delete", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::QcrelationDeleteBody>(
+            "qcrelation.delete",
+            cec_cms::generated::QcrelationDeleteBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qcrelation.delete", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_uap_perfindex(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::UapPerfindexBody>(b.clone()) {
-        Ok(body) => match body.validate("uap.perfindex", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::UapPerfindexBody>(
+            "uap.perfindex",
+            cec_cms::generated::UapPerfindexBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("uap.perfindex", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_uap_terminalindex(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::UapTerminalindexBody>(b.clone()) {
-        Ok(body) => match body.validate("uap.terminalindex", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::UapTerminalindexBody>(
+            "uap.terminalindex",
+            cec_cms::generated::UapTerminalindexBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("uap.terminalindex", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_hisindex_ivr(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::HisindexIvrBody>(b.clone()) {
-        Ok(body) => match body.validate("hisindex.ivr", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::HisindexIvrBody>(
+            "hisindex.ivr",
+            cec_cms::generated::HisindexIvrBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("hisindex.ivr", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_hisindex_skill(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::HisindexSkillBody>(b.clone()) {
-        Ok(body) => match body.validate("hisindex.skill", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::HisindexSkillBody>(
+            "hisindex.skill",
+            cec_cms::generated::HisindexSkillBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("hisindex.skill", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_hisindex_agent(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::HisindexAgentBody>(b.clone()) {
-        Ok(body) => match body.validate("hisindex.agent", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::HisindexAgentBody>(
+            "hisindex.agent",
+            cec_cms::generated::HisindexAgentBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("hisindex.agent", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_hisindex_vdn(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::HisindexVdnBody>(b.clone()) {
-        Ok(body) => match body.validate("hisindex.vdn", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::HisindexVdnBody>(
+            "hisindex.vdn",
+            cec_cms::generated::HisindexVdnBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("hisindex.vdn", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_hisindex_skillforday(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::HisindexSkillfordayBody>(b.clone()) {
-            Ok(body) => match body.validate("hisindex.skillforday", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::HisindexSkillfordayBody>(
+            "hisindex.skillforday",
+            cec_cms::generated::HisindexSkillfordayBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("hisindex.skillforday", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_hisindex_skillformonth(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::HisindexSkillformonthBody>(b.clone()) {
-            Ok(body) => match body.validate("hisindex.skillformonth", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::HisindexSkillformonthBody>(
+            "hisindex.skillformonth",
+            cec_cms::generated::HisindexSkillformonthBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("hisindex.skillformonth", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_hisindex_agentforday(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::HisindexAgentfordayBody>(b.clone()) {
-            Ok(body) => match body.validate("hisindex.agentforday", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::HisindexAgentfordayBody>(
+            "hisindex.agentforday",
+            cec_cms::generated::HisindexAgentfordayBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("hisindex.agentforday", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_compat_agentbyworkno(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::CompatAgentbyworknoBody>(b.clone()) {
-            Ok(body) => match body.validate("compat.agentbyworkno", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::CompatAgentbyworknoBody>(
+            "compat.agentbyworkno",
+            cec_cms::generated::CompatAgentbyworknoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("compat.agentbyworkno", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_compat_querymonitor_systemstate(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_cms::generated::CompatQuerymonitorSystemstateBody>(b.clone()) {
-            Ok(body) => match body.validate("compat.querymonitor_systemstate", "") {
+        match cec_core::validate::from_json::<cec_cms::generated::CompatQuerymonitorSystemstateBody>(
+            "compat.querymonitor_systemstate",
+            cec_cms::generated::CompatQuerymonitorSystemstateBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("compat.querymonitor_systemstate", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -8461,140 +9821,219 @@ fn check_cms_compat_querymonitor_systemstate(b: &serde_json::Value) -> Result<()
 
 fn check_cms_compat_agentrestinfo(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::CompatAgentrestinfoBody>(b.clone()) {
-            Ok(body) => match body.validate("compat.agentrestinfo", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::CompatAgentrestinfoBody>(
+            "compat.agentrestinfo",
+            cec_cms::generated::CompatAgentrestinfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("compat.agentrestinfo", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_compat_skill_stateinfo(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::CompatSkillStateinfoBody>(b.clone()) {
-            Ok(body) => match body.validate("compat.skill_stateinfo", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::CompatSkillStateinfoBody>(
+            "compat.skill_stateinfo",
+            cec_cms::generated::CompatSkillStateinfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("compat.skill_stateinfo", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_compat_agentbyconfigedskill(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_cms::generated::CompatAgentbyconfigedskillBody>(b.clone()) {
-            Ok(body) => match body.validate("compat.agentbyconfigedskill", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::CompatAgentbyconfigedskillBody>(
+            "compat.agentbyconfigedskill",
+            cec_cms::generated::CompatAgentbyconfigedskillBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("compat.agentbyconfigedskill", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_cms_health_ping(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::HealthPingBody>(b.clone()) {
-        Ok(body) => match body.validate("health.ping", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_cms::generated::HealthPingBody>(
+            "health.ping",
+            cec_cms::generated::HealthPingBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("health.ping", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_get_record_file_url_from_obs(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsGetRecordFileUrlFromObsBody>(b.clone()) {
-            Ok(body) => match body.validate("ccfs.getRecordFileUrlFromObs", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_fs::generated::CcfsGetRecordFileUrlFromObsBody>(
+            "ccfs.getRecordFileUrlFromObs",
+            cec_fs::generated::CcfsGetRecordFileUrlFromObsBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccfs.getRecordFileUrlFromObs", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_query_bill_data(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsQueryBillDataBody>(b.clone()) {
-        Ok(body) => match body.validate("ccfs.queryBillData", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_fs::generated::CcfsQueryBillDataBody>(
+            "ccfs.queryBillData",
+            cec_fs::generated::CcfsQueryBillDataBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccfs.queryBillData", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_download_bill_file(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsDownloadBillFileBody>(b.clone()) {
-            Ok(body) => match body.validate("ccfs.downloadBillFile", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_fs::generated::CcfsDownloadBillFileBody>(
+            "ccfs.downloadBillFile",
+            cec_fs::generated::CcfsDownloadBillFileBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccfs.downloadBillFile", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_download_record_file(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordFileBody>(b.clone()) {
-            Ok(body) => match body.validate("ccfs.downloadRecordFile", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_fs::generated::CcfsDownloadRecordFileBody>(
+            "ccfs.downloadRecordFile",
+            cec_fs::generated::CcfsDownloadRecordFileBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccfs.downloadRecordFile", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_download_record(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordBody>(b.clone()) {
-        Ok(body) => match body.validate("ccfs.downloadRecord", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_fs::generated::CcfsDownloadRecordBody>(
+            "ccfs.downloadRecord",
+            cec_fs::generated::CcfsDownloadRecordBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccfs.downloadRecord", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_query_agent_opr_info_data(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsQueryAgentOprInfoDataBody>(b.clone()) {
-            Ok(body) => match body.validate("ccfs.queryAgentOprInfoData", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_fs::generated::CcfsQueryAgentOprInfoDataBody>(
+            "ccfs.queryAgentOprInfoData",
+            cec_fs::generated::CcfsQueryAgentOprInfoDataBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccfs.queryAgentOprInfoData", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_download_agent_opr_info_file(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentOprInfoFileBody>(b.clone()) {
-            Ok(body) => match body.validate("ccfs.downloadAgentOprInfoFile", "") {
+        match cec_core::validate::from_json::<cec_fs::generated::CcfsDownloadAgentOprInfoFileBody>(
+            "ccfs.downloadAgentOprInfoFile",
+            cec_fs::generated::CcfsDownloadAgentOprInfoFileBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccfs.downloadAgentOprInfoFile", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -8602,26 +10041,39 @@ fn check_fs_ccfs_download_agent_opr_info_file(b: &serde_json::Value) -> Result<(
 
 fn check_fs_ccfs_query_agent_skill_info_data(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsQueryAgentSkillInfoDataBody>(b.clone()) {
-            Ok(body) => match body.validate("ccfs.queryAgentSkillInfoData", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_fs::generated::CcfsQueryAgentSkillInfoDataBody>(
+            "ccfs.queryAgentSkillInfoData",
+            cec_fs::generated::CcfsQueryAgentSkillInfoDataBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccfs.queryAgentSkillInfoData", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_download_agent_skill_info_file(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentSkillInfoFileBody>(b.clone()) {
-            Ok(body) => match body.validate("ccfs.downloadAgentSkillInfoFile", "") {
+        match cec_core::validate::from_json::<cec_fs::generated::CcfsDownloadAgentSkillInfoFileBody>(
+            "ccfs.downloadAgentSkillInfoFile",
+            cec_fs::generated::CcfsDownloadAgentSkillInfoFileBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccfs.downloadAgentSkillInfoFile", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -8629,139 +10081,219 @@ fn check_fs_ccfs_download_agent_skill_info_file(b: &serde_json::Value) -> Result
 
 fn check_fs_ccfs_request_play_voice(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsRequestPlayVoiceBody>(b.clone()) {
-            Ok(body) => match body.validate("ccfs.requestPlayVoice", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_fs::generated::CcfsRequestPlayVoiceBody>(
+            "ccfs.requestPlayVoice",
+            cec_fs::generated::CcfsRequestPlayVoiceBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccfs.requestPlayVoice", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_download_oiap_record(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsDownloadOiapRecordBody>(b.clone()) {
-            Ok(body) => match body.validate("ccfs.downloadOiapRecord", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_fs::generated::CcfsDownloadOiapRecordBody>(
+            "ccfs.downloadOiapRecord",
+            cec_fs::generated::CcfsDownloadOiapRecordBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccfs.downloadOiapRecord", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_download_ivr_record_file(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsDownloadIvrRecordFileBody>(b.clone()) {
-            Ok(body) => match body.validate("ccfs.downloadIVRRecordFile", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_fs::generated::CcfsDownloadIvrRecordFileBody>(
+            "ccfs.downloadIVRRecordFile",
+            cec_fs::generated::CcfsDownloadIvrRecordFileBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccfs.downloadIVRRecordFile", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_ivr_download_file(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsIvrDownloadFileBody>(b.clone()) {
-        Ok(body) => match body.validate("ccfs.ivr.downloadFile", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_fs::generated::CcfsIvrDownloadFileBody>(
+            "ccfs.ivr.downloadFile",
+            cec_fs::generated::CcfsIvrDownloadFileBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccfs.ivr.downloadFile", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_ivr_upload_file(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsIvrUploadFileBody>(b.clone()) {
-        Ok(body) => match body.validate("ccfs.ivr.uploadFile", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_fs::generated::CcfsIvrUploadFileBody>(
+            "ccfs.ivr.uploadFile",
+            cec_fs::generated::CcfsIvrUploadFileBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccfs.ivr.uploadFile", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_ivr_get_file_hash(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsIvrGetFileHashBody>(b.clone()) {
-        Ok(body) => match body.validate("ccfs.ivr.getFileHash", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_fs::generated::CcfsIvrGetFileHashBody>(
+            "ccfs.ivr.getFileHash",
+            cec_fs::generated::CcfsIvrGetFileHashBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccfs.ivr.getFileHash", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_ivr_delete_file(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsIvrDeleteFileBody>(b.clone()) {
-        Ok(body) => match body.validate("ccfs.ivr.deleteFile", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_fs::generated::CcfsIvrDeleteFileBody>(
+            "ccfs.ivr.deleteFile",
+            cec_fs::generated::CcfsIvrDeleteFileBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("ccfs.ivr.deleteFile", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_onlineagent_login(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_gateway::generated::OnlineagentLoginBody>(b.clone()) {
-            Ok(body) => match body.validate("onlineagent.login", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::OnlineagentLoginBody>(
+            "onlineagent.login",
+            cec_gateway::generated::OnlineagentLoginBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("onlineagent.login", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_onlineagent_forcelogin(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_gateway::generated::OnlineagentForceloginBody>(b.clone()) {
-            Ok(body) => match body.validate("onlineagent.forcelogin", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::OnlineagentForceloginBody>(
+            "onlineagent.forcelogin",
+            cec_gateway::generated::OnlineagentForceloginBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("onlineagent.forcelogin", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_onlineagent_loginex(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_gateway::generated::OnlineagentLoginexBody>(b.clone()) {
-            Ok(body) => match body.validate("onlineagent.loginex", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::OnlineagentLoginexBody>(
+            "onlineagent.loginex",
+            cec_gateway::generated::OnlineagentLoginexBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("onlineagent.loginex", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_onlineagent_sendnoteletex(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_gateway::generated::OnlineagentSendnoteletexBody>(b.clone()) {
-            Ok(body) => match body.validate("onlineagent.sendnoteletex", "") {
+        match cec_core::validate::from_json::<cec_gateway::generated::OnlineagentSendnoteletexBody>(
+            "onlineagent.sendnoteletex",
+            cec_gateway::generated::OnlineagentSendnoteletexBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("onlineagent.sendnoteletex", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -8769,26 +10301,39 @@ fn check_gateway_onlineagent_sendnoteletex(b: &serde_json::Value) -> Result<(), 
 
 fn check_gateway_voicecall_callout(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_gateway::generated::VoicecallCalloutBody>(b.clone()) {
-            Ok(body) => match body.validate("voicecall.callout", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::VoicecallCalloutBody>(
+            "voicecall.callout",
+            cec_gateway::generated::VoicecallCalloutBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("voicecall.callout", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_voicecall_previewcallout(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_gateway::generated::VoicecallPreviewcalloutBody>(b.clone()) {
-            Ok(body) => match body.validate("voicecall.previewcallout", "") {
+        match cec_core::validate::from_json::<cec_gateway::generated::VoicecallPreviewcalloutBody>(
+            "voicecall.previewcallout",
+            cec_gateway::generated::VoicecallPreviewcalloutBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("voicecall.previewcallout", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -8796,52 +10341,79 @@ fn check_gateway_voicecall_previewcallout(b: &serde_json::Value) -> Result<(), S
 
 fn check_gateway_voicecall_reject(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_gateway::generated::VoicecallRejectBody>(b.clone()) {
-            Ok(body) => match body.validate("voicecall.reject", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::VoicecallRejectBody>(
+            "voicecall.reject",
+            cec_gateway::generated::VoicecallRejectBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("voicecall.reject", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_voicecall_transfer(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_gateway::generated::VoicecallTransferBody>(b.clone()) {
-            Ok(body) => match body.validate("voicecall.transfer", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::VoicecallTransferBody>(
+            "voicecall.transfer",
+            cec_gateway::generated::VoicecallTransferBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("voicecall.transfer", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_voicecall_callinner(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerBody>(b.clone()) {
-            Ok(body) => match body.validate("voicecall.callinner", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::VoicecallCallinnerBody>(
+            "voicecall.callinner",
+            cec_gateway::generated::VoicecallCallinnerBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("voicecall.callinner", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_voicecall_callinnerskill(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerskillBody>(b.clone()) {
-            Ok(body) => match body.validate("voicecall.callinnerskill", "") {
+        match cec_core::validate::from_json::<cec_gateway::generated::VoicecallCallinnerskillBody>(
+            "voicecall.callinnerskill",
+            cec_gateway::generated::VoicecallCallinnerskillBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("voicecall.callinnerskill", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -8849,77 +10421,119 @@ fn check_gateway_voicecall_callinnerskill(b: &serde_json::Value) -> Result<(), S
 
 fn check_gateway_voicecall_innerhelp(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_gateway::generated::VoicecallInnerhelpBody>(b.clone()) {
-            Ok(body) => match body.validate("voicecall.innerhelp", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::VoicecallInnerhelpBody>(
+            "voicecall.innerhelp",
+            cec_gateway::generated::VoicecallInnerhelpBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("voicecall.innerhelp", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_voicecall_confjoin(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_gateway::generated::VoicecallConfjoinBody>(b.clone()) {
-            Ok(body) => match body.validate("voicecall.confjoin", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::VoicecallConfjoinBody>(
+            "voicecall.confjoin",
+            cec_gateway::generated::VoicecallConfjoinBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("voicecall.confjoin", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_recordplay_play(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_gateway::generated::RecordplayPlayBody>(b.clone()) {
-        Ok(body) => match body.validate("recordplay.play", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::RecordplayPlayBody>(
+            "recordplay.play",
+            cec_gateway::generated::RecordplayPlayBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("recordplay.play", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_recordplay_record(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_gateway::generated::RecordplayRecordBody>(b.clone()) {
-            Ok(body) => match body.validate("recordplay.record", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::RecordplayRecordBody>(
+            "recordplay.record",
+            cec_gateway::generated::RecordplayRecordBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("recordplay.record", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_recordplay_net_play(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_gateway::generated::RecordplayNetPlayBody>(b.clone()) {
-            Ok(body) => match body.validate("recordplay.netPlay", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::RecordplayNetPlayBody>(
+            "recordplay.netPlay",
+            cec_gateway::generated::RecordplayNetPlayBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("recordplay.netPlay", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_recordplay_play_relocation(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_gateway::generated::RecordplayPlayRelocationBody>(b.clone()) {
-            Ok(body) => match body.validate("recordplay.playRelocation", "") {
+        match cec_core::validate::from_json::<cec_gateway::generated::RecordplayPlayRelocationBody>(
+            "recordplay.playRelocation",
+            cec_gateway::generated::RecordplayPlayRelocationBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("recordplay.playRelocation", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -8927,13 +10541,19 @@ fn check_gateway_recordplay_play_relocation(b: &serde_json::Value) -> Result<(),
 
 fn check_gateway_queuedevice_query_acd_stat(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_gateway::generated::QueuedeviceQueryAcdStatBody>(b.clone()) {
-            Ok(body) => match body.validate("queuedevice.queryAcdStat", "") {
+        match cec_core::validate::from_json::<cec_gateway::generated::QueuedeviceQueryAcdStatBody>(
+            "queuedevice.queryAcdStat",
+            cec_gateway::generated::QueuedeviceQueryAcdStatBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("queuedevice.queryAcdStat", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -8941,52 +10561,79 @@ fn check_gateway_queuedevice_query_acd_stat(b: &serde_json::Value) -> Result<(),
 
 fn check_gateway_agentgroup_agent_by_skill(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_gateway::generated::AgentgroupAgentBySkillBody>(b.clone()) {
-            Ok(body) => match body.validate("agentgroup.agentBySkill", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::AgentgroupAgentBySkillBody>(
+            "agentgroup.agentBySkill",
+            cec_gateway::generated::AgentgroupAgentBySkillBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentgroup.agentBySkill", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentgroup_agent_by_list(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_gateway::generated::AgentgroupAgentByListBody>(b.clone()) {
-            Ok(body) => match body.validate("agentgroup.agentByList", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::AgentgroupAgentByListBody>(
+            "agentgroup.agentByList",
+            cec_gateway::generated::AgentgroupAgentByListBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentgroup.agentByList", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_calldata_set_call_data_ex(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_gateway::generated::CalldataSetCallDataExBody>(b.clone()) {
-            Ok(body) => match body.validate("calldata.setCallDataEx", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::CalldataSetCallDataExBody>(
+            "calldata.setCallDataEx",
+            cec_gateway::generated::CalldataSetCallDataExBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("calldata.setCallDataEx", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_calldata_assign_user_in_queue(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_gateway::generated::CalldataAssignUserInQueueBody>(b.clone()) {
-            Ok(body) => match body.validate("calldata.assignUserInQueue", "") {
+        match cec_core::validate::from_json::<cec_gateway::generated::CalldataAssignUserInQueueBody>(
+            "calldata.assignUserInQueue",
+            cec_gateway::generated::CalldataAssignUserInQueueBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("calldata.assignUserInQueue", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -8994,13 +10641,19 @@ fn check_gateway_calldata_assign_user_in_queue(b: &serde_json::Value) -> Result<
 
 fn check_gateway_qualitycontrol_adjust_skill(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_gateway::generated::QualitycontrolAdjustSkillBody>(b.clone()) {
-            Ok(body) => match body.validate("qualitycontrol.adjustSkill", "") {
+        match cec_core::validate::from_json::<cec_gateway::generated::QualitycontrolAdjustSkillBody>(
+            "qualitycontrol.adjustSkill",
+            cec_gateway::generated::QualitycontrolAdjustSkillBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("qualitycontrol.adjustSkill", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -9008,52 +10661,79 @@ fn check_gateway_qualitycontrol_adjust_skill(b: &serde_json::Value) -> Result<()
 
 fn check_gateway_mediacall_send_message(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_gateway::generated::MediacallSendMessageBody>(b.clone()) {
-            Ok(body) => match body.validate("mediacall.sendMessage", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::MediacallSendMessageBody>(
+            "mediacall.sendMessage",
+            cec_gateway::generated::MediacallSendMessageBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("mediacall.sendMessage", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_mediacall_set_call_nums(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsBody>(b.clone()) {
-            Ok(body) => match body.validate("mediacall.setCallNums", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::MediacallSetCallNumsBody>(
+            "mediacall.setCallNums",
+            cec_gateway::generated::MediacallSetCallNumsBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("mediacall.setCallNums", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_mediacall_transfer(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_gateway::generated::MediacallTransferBody>(b.clone()) {
-            Ok(body) => match body.validate("mediacall.transfer", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::MediacallTransferBody>(
+            "mediacall.transfer",
+            cec_gateway::generated::MediacallTransferBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("mediacall.transfer", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_mediacall_set_call_nums_by_media_type(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsByMediaTypeBody>(b.clone()) {
-            Ok(body) => match body.validate("mediacall.setCallNumsByMediaType", "") {
+        match cec_core::validate::from_json::<cec_gateway::generated::MediacallSetCallNumsByMediaTypeBody>(
+            "mediacall.setCallNumsByMediaType",
+            cec_gateway::generated::MediacallSetCallNumsByMediaTypeBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("mediacall.setCallNumsByMediaType", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -9061,13 +10741,19 @@ fn check_gateway_mediacall_set_call_nums_by_media_type(b: &serde_json::Value) ->
 
 fn check_gateway_mediacall_get_connect_info(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_gateway::generated::MediacallGetConnectInfoBody>(b.clone()) {
-            Ok(body) => match body.validate("mediacall.getConnectInfo", "") {
+        match cec_core::validate::from_json::<cec_gateway::generated::MediacallGetConnectInfoBody>(
+            "mediacall.getConnectInfo",
+            cec_gateway::generated::MediacallGetConnectInfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("mediacall.getConnectInfo", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -9075,39 +10761,59 @@ fn check_gateway_mediacall_get_connect_info(b: &serde_json::Value) -> Result<(),
 
 fn check_gateway_mediacall_image_capture(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_gateway::generated::MediacallImageCaptureBody>(b.clone()) {
-            Ok(body) => match body.validate("mediacall.imageCapture", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::MediacallImageCaptureBody>(
+            "mediacall.imageCapture",
+            cec_gateway::generated::MediacallImageCaptureBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("mediacall.imageCapture", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentconf_request(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_gateway::generated::AgentconfRequestBody>(b.clone()) {
-            Ok(body) => match body.validate("agentconf.request", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::AgentconfRequestBody>(
+            "agentconf.request",
+            cec_gateway::generated::AgentconfRequestBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentconf.request", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentconf_hold_participant(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_gateway::generated::AgentconfHoldParticipantBody>(b.clone()) {
-            Ok(body) => match body.validate("agentconf.holdParticipant", "") {
+        match cec_core::validate::from_json::<cec_gateway::generated::AgentconfHoldParticipantBody>(
+            "agentconf.holdParticipant",
+            cec_gateway::generated::AgentconfHoldParticipantBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentconf.holdParticipant", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -9115,13 +10821,19 @@ fn check_gateway_agentconf_hold_participant(b: &serde_json::Value) -> Result<(),
 
 fn check_gateway_agentconf_unhold_participant(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_gateway::generated::AgentconfUnholdParticipantBody>(b.clone()) {
-            Ok(body) => match body.validate("agentconf.unholdParticipant", "") {
+        match cec_core::validate::from_json::<cec_gateway::generated::AgentconfUnholdParticipantBody>(
+            "agentconf.unholdParticipant",
+            cec_gateway::generated::AgentconfUnholdParticipantBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentconf.unholdParticipant", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -9129,26 +10841,39 @@ fn check_gateway_agentconf_unhold_participant(b: &serde_json::Value) -> Result<(
 
 fn check_gateway_agentconf_prolong_time(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_gateway::generated::AgentconfProlongTimeBody>(b.clone()) {
-            Ok(body) => match body.validate("agentconf.prolongTime", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::AgentconfProlongTimeBody>(
+            "agentconf.prolongTime",
+            cec_gateway::generated::AgentconfProlongTimeBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentconf.prolongTime", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentconf_shift_president(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_gateway::generated::AgentconfShiftPresidentBody>(b.clone()) {
-            Ok(body) => match body.validate("agentconf.shiftPresident", "") {
+        match cec_core::validate::from_json::<cec_gateway::generated::AgentconfShiftPresidentBody>(
+            "agentconf.shiftPresident",
+            cec_gateway::generated::AgentconfShiftPresidentBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentconf.shiftPresident", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -9156,13 +10881,19 @@ fn check_gateway_agentconf_shift_president(b: &serde_json::Value) -> Result<(), 
 
 fn check_gateway_agentconf_batch_add_participant(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_gateway::generated::AgentconfBatchAddParticipantBody>(b.clone()) {
-            Ok(body) => match body.validate("agentconf.batchAddParticipant", "") {
+        match cec_core::validate::from_json::<cec_gateway::generated::AgentconfBatchAddParticipantBody>(
+            "agentconf.batchAddParticipant",
+            cec_gateway::generated::AgentconfBatchAddParticipantBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentconf.batchAddParticipant", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -9170,13 +10901,19 @@ fn check_gateway_agentconf_batch_add_participant(b: &serde_json::Value) -> Resul
 
 fn check_gateway_agentconf_batch_remove_participant(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_gateway::generated::AgentconfBatchRemoveParticipantBody>(b.clone()) {
-            Ok(body) => match body.validate("agentconf.batchRemoveParticipant", "") {
+        match cec_core::validate::from_json::<cec_gateway::generated::AgentconfBatchRemoveParticipantBody>(
+            "agentconf.batchRemoveParticipant",
+            cec_gateway::generated::AgentconfBatchRemoveParticipantBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentconf.batchRemoveParticipant", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -9184,13 +10921,19 @@ fn check_gateway_agentconf_batch_remove_participant(b: &serde_json::Value) -> Re
 
 fn check_gateway_agentconf_change_participant_mode(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_gateway::generated::AgentconfChangeParticipantModeBody>(b.clone()) {
-            Ok(body) => match body.validate("agentconf.changeParticipantMode", "") {
+        match cec_core::validate::from_json::<cec_gateway::generated::AgentconfChangeParticipantModeBody>(
+            "agentconf.changeParticipantMode",
+            cec_gateway::generated::AgentconfChangeParticipantModeBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentconf.changeParticipantMode", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -9198,13 +10941,19 @@ fn check_gateway_agentconf_change_participant_mode(b: &serde_json::Value) -> Res
 
 fn check_gateway_agentconf_modify_conf_resource(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_gateway::generated::AgentconfModifyConfResourceBody>(b.clone()) {
-            Ok(body) => match body.validate("agentconf.modifyConfResource", "") {
+        match cec_core::validate::from_json::<cec_gateway::generated::AgentconfModifyConfResourceBody>(
+            "agentconf.modifyConfResource",
+            cec_gateway::generated::AgentconfModifyConfResourceBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentconf.modifyConfResource", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -9212,13 +10961,19 @@ fn check_gateway_agentconf_modify_conf_resource(b: &serde_json::Value) -> Result
 
 fn check_gateway_agentconf_query_conf_infos(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_gateway::generated::AgentconfQueryConfInfosBody>(b.clone()) {
-            Ok(body) => match body.validate("agentconf.queryConfInfos", "") {
+        match cec_core::validate::from_json::<cec_gateway::generated::AgentconfQueryConfInfosBody>(
+            "agentconf.queryConfInfos",
+            cec_gateway::generated::AgentconfQueryConfInfosBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("agentconf.queryConfInfos", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -9226,139 +10981,219 @@ fn check_gateway_agentconf_query_conf_infos(b: &serde_json::Value) -> Result<(),
 
 fn check_gateway_config_login(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_gateway::generated::ConfigLoginBody>(b.clone()) {
-        Ok(body) => match body.validate("config.login", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::ConfigLoginBody>(
+            "config.login",
+            cec_gateway::generated::ConfigLoginBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("config.login", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_subscribe_register(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_gateway::generated::SubscribeRegisterBody>(b.clone()) {
-            Ok(body) => match body.validate("subscribe.register", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::SubscribeRegisterBody>(
+            "subscribe.register",
+            cec_gateway::generated::SubscribeRegisterBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("subscribe.register", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_subscribe_modify(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_gateway::generated::SubscribeModifyBody>(b.clone()) {
-            Ok(body) => match body.validate("subscribe.modify", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::SubscribeModifyBody>(
+            "subscribe.modify",
+            cec_gateway::generated::SubscribeModifyBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("subscribe.modify", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_gateway_subscribe_unregister(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_gateway::generated::SubscribeUnregisterBody>(b.clone()) {
-            Ok(body) => match body.validate("subscribe.unregister", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_gateway::generated::SubscribeUnregisterBody>(
+            "subscribe.unregister",
+            cec_gateway::generated::SubscribeUnregisterBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("subscribe.unregister", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_add_v1(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CampaignAddV1Body>(b.clone()) {
-        Ok(body) => match body.validate("campaign.add_v1", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::CampaignAddV1Body>(
+            "campaign.add_v1",
+            cec_isales::generated::CampaignAddV1Body::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("campaign.add_v1", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_add_v2(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CampaignAddV2Body>(b.clone()) {
-        Ok(body) => match body.validate("campaign.add_v2", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::CampaignAddV2Body>(
+            "campaign.add_v2",
+            cec_isales::generated::CampaignAddV2Body::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("campaign.add_v2", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_modify_v1(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_isales::generated::CampaignModifyV1Body>(b.clone()) {
-            Ok(body) => match body.validate("campaign.modify_v1", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::CampaignModifyV1Body>(
+            "campaign.modify_v1",
+            cec_isales::generated::CampaignModifyV1Body::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("campaign.modify_v1", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_modify_v2(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_isales::generated::CampaignModifyV2Body>(b.clone()) {
-            Ok(body) => match body.validate("campaign.modify_v2", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::CampaignModifyV2Body>(
+            "campaign.modify_v2",
+            cec_isales::generated::CampaignModifyV2Body::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("campaign.modify_v2", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_delete(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CampaignDeleteBody>(b.clone()) {
-        Ok(body) => match body.validate("campaign.delete", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::CampaignDeleteBody>(
+            "campaign.delete",
+            cec_isales::generated::CampaignDeleteBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("campaign.delete", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_set_retry_policy(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_isales::generated::CampaignSetRetryPolicyBody>(b.clone()) {
-            Ok(body) => match body.validate("campaign.set_retry_policy", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::CampaignSetRetryPolicyBody>(
+            "campaign.set_retry_policy",
+            cec_isales::generated::CampaignSetRetryPolicyBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("campaign.set_retry_policy", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_add_business_result(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_isales::generated::CampaignAddBusinessResultBody>(b.clone()) {
-            Ok(body) => match body.validate("campaign.add_business_result", "") {
+        match cec_core::validate::from_json::<cec_isales::generated::CampaignAddBusinessResultBody>(
+            "campaign.add_business_result",
+            cec_isales::generated::CampaignAddBusinessResultBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("campaign.add_business_result", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -9366,13 +11201,19 @@ fn check_isales_campaign_add_business_result(b: &serde_json::Value) -> Result<()
 
 fn check_isales_campaign_add_caller_numbers(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_isales::generated::CampaignAddCallerNumbersBody>(b.clone()) {
-            Ok(body) => match body.validate("campaign.add_caller_numbers", "") {
+        match cec_core::validate::from_json::<cec_isales::generated::CampaignAddCallerNumbersBody>(
+            "campaign.add_caller_numbers",
+            cec_isales::generated::CampaignAddCallerNumbersBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("campaign.add_caller_numbers", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -9380,13 +11221,19 @@ fn check_isales_campaign_add_caller_numbers(b: &serde_json::Value) -> Result<(),
 
 fn check_isales_campaign_delete_caller_numbers(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_isales::generated::CampaignDeleteCallerNumbersBody>(b.clone()) {
-            Ok(body) => match body.validate("campaign.delete_caller_numbers", "") {
+        match cec_core::validate::from_json::<cec_isales::generated::CampaignDeleteCallerNumbersBody>(
+            "campaign.delete_caller_numbers",
+            cec_isales::generated::CampaignDeleteCallerNumbersBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("campaign.delete_caller_numbers", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -9394,187 +11241,299 @@ fn check_isales_campaign_delete_caller_numbers(b: &serde_json::Value) -> Result<
 
 fn check_isales_holiday_add(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::HolidayAddBody>(b.clone()) {
-        Ok(body) => match body.validate("holiday.add", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::HolidayAddBody>(
+            "holiday.add",
+            cec_isales::generated::HolidayAddBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("holiday.add", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_holiday_modify(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::HolidayModifyBody>(b.clone()) {
-        Ok(body) => match body.validate("holiday.modify", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::HolidayModifyBody>(
+            "holiday.modify",
+            cec_isales::generated::HolidayModifyBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("holiday.modify", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_add(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistAddBody>(b.clone()) {
-        Ok(body) => match body.validate("blocklist.add", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::BlocklistAddBody>(
+            "blocklist.add",
+            cec_isales::generated::BlocklistAddBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("blocklist.add", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_delete(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistDeleteBody>(b.clone()) {
-        Ok(body) => match body.validate("blocklist.delete", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::BlocklistDeleteBody>(
+            "blocklist.delete",
+            cec_isales::generated::BlocklistDeleteBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("blocklist.delete", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_query(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistQueryBody>(b.clone()) {
-        Ok(body) => match body.validate("blocklist.query", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::BlocklistQueryBody>(
+            "blocklist.query",
+            cec_isales::generated::BlocklistQueryBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("blocklist.query", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_add_group(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistAddGroupBody>(b.clone()) {
-            Ok(body) => match body.validate("blocklist.add_group", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::BlocklistAddGroupBody>(
+            "blocklist.add_group",
+            cec_isales::generated::BlocklistAddGroupBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("blocklist.add_group", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_modify_group(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistModifyGroupBody>(b.clone()) {
-            Ok(body) => match body.validate("blocklist.modify_group", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::BlocklistModifyGroupBody>(
+            "blocklist.modify_group",
+            cec_isales::generated::BlocklistModifyGroupBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("blocklist.modify_group", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_query_groups(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistQueryGroupsBody>(b.clone()) {
-            Ok(body) => match body.validate("blocklist.query_groups", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::BlocklistQueryGroupsBody>(
+            "blocklist.query_groups",
+            cec_isales::generated::BlocklistQueryGroupsBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("blocklist.query_groups", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_add_type(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistAddTypeBody>(b.clone()) {
-            Ok(body) => match body.validate("blocklist.add_type", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::BlocklistAddTypeBody>(
+            "blocklist.add_type",
+            cec_isales::generated::BlocklistAddTypeBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("blocklist.add_type", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_query_types(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistQueryTypesBody>(b.clone()) {
-            Ok(body) => match body.validate("blocklist.query_types", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::BlocklistQueryTypesBody>(
+            "blocklist.query_types",
+            cec_isales::generated::BlocklistQueryTypesBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("blocklist.query_types", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_modify_type(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistModifyTypeBody>(b.clone()) {
-            Ok(body) => match body.validate("blocklist.modify_type", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::BlocklistModifyTypeBody>(
+            "blocklist.modify_type",
+            cec_isales::generated::BlocklistModifyTypeBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("blocklist.modify_type", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_calldata_add_v1(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CalldataAddV1Body>(b.clone()) {
-        Ok(body) => match body.validate("calldata.add_v1", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::CalldataAddV1Body>(
+            "calldata.add_v1",
+            cec_isales::generated::CalldataAddV1Body::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("calldata.add_v1", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_calldata_add_v2(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CalldataAddV2Body>(b.clone()) {
-        Ok(body) => match body.validate("calldata.add_v2", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::CalldataAddV2Body>(
+            "calldata.add_v2",
+            cec_isales::generated::CalldataAddV2Body::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("calldata.add_v2", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_calldata_delete(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CalldataDeleteBody>(b.clone()) {
-        Ok(body) => match body.validate("calldata.delete", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::CalldataDeleteBody>(
+            "calldata.delete",
+            cec_isales::generated::CalldataDeleteBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("calldata.delete", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_calldata_query_import_result(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_isales::generated::CalldataQueryImportResultBody>(b.clone()) {
-            Ok(body) => match body.validate("calldata.query_import_result", "") {
+        match cec_core::validate::from_json::<cec_isales::generated::CalldataQueryImportResultBody>(
+            "calldata.query_import_result",
+            cec_isales::generated::CalldataQueryImportResultBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("calldata.query_import_result", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -9582,13 +11541,19 @@ fn check_isales_calldata_query_import_result(b: &serde_json::Value) -> Result<()
 
 fn check_isales_calldata_import_to_task_group(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_isales::generated::CalldataImportToTaskGroupBody>(b.clone()) {
-            Ok(body) => match body.validate("calldata.import_to_task_group", "") {
+        match cec_core::validate::from_json::<cec_isales::generated::CalldataImportToTaskGroupBody>(
+            "calldata.import_to_task_group",
+            cec_isales::generated::CalldataImportToTaskGroupBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("calldata.import_to_task_group", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -9596,419 +11561,679 @@ fn check_isales_calldata_import_to_task_group(b: &serde_json::Value) -> Result<(
 
 fn check_isales_callbatch_create(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CallbatchCreateBody>(b.clone()) {
-        Ok(body) => match body.validate("callbatch.create", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::CallbatchCreateBody>(
+            "callbatch.create",
+            cec_isales::generated::CallbatchCreateBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("callbatch.create", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_callbatch_update(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CallbatchUpdateBody>(b.clone()) {
-        Ok(body) => match body.validate("callbatch.update", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::CallbatchUpdateBody>(
+            "callbatch.update",
+            cec_isales::generated::CallbatchUpdateBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("callbatch.update", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_callbatch_delete(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CallbatchDeleteBody>(b.clone()) {
-        Ok(body) => match body.validate("callbatch.delete", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::CallbatchDeleteBody>(
+            "callbatch.delete",
+            cec_isales::generated::CallbatchDeleteBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("callbatch.delete", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_callbatch_pause(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CallbatchPauseBody>(b.clone()) {
-        Ok(body) => match body.validate("callbatch.pause", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::CallbatchPauseBody>(
+            "callbatch.pause",
+            cec_isales::generated::CallbatchPauseBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("callbatch.pause", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_callbatch_resume(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CallbatchResumeBody>(b.clone()) {
-        Ok(body) => match body.validate("callbatch.resume", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::CallbatchResumeBody>(
+            "callbatch.resume",
+            cec_isales::generated::CallbatchResumeBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("callbatch.resume", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_callbatch_list(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CallbatchListBody>(b.clone()) {
-        Ok(body) => match body.validate("callbatch.list", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::CallbatchListBody>(
+            "callbatch.list",
+            cec_isales::generated::CallbatchListBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("callbatch.list", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_appoint_create(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::AppointCreateBody>(b.clone()) {
-        Ok(body) => match body.validate("appoint.create", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::AppointCreateBody>(
+            "appoint.create",
+            cec_isales::generated::AppointCreateBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("appoint.create", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_appoint_update(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::AppointUpdateBody>(b.clone()) {
-        Ok(body) => match body.validate("appoint.update", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::AppointUpdateBody>(
+            "appoint.update",
+            cec_isales::generated::AppointUpdateBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("appoint.update", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_appoint_update_result(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_isales::generated::AppointUpdateResultBody>(b.clone()) {
-            Ok(body) => match body.validate("appoint.update_result", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::AppointUpdateResultBody>(
+            "appoint.update_result",
+            cec_isales::generated::AppointUpdateResultBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("appoint.update_result", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_appoint_delete(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::AppointDeleteBody>(b.clone()) {
-        Ok(body) => match body.validate("appoint.delete", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::AppointDeleteBody>(
+            "appoint.delete",
+            cec_isales::generated::AppointDeleteBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("appoint.delete", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_appoint_list(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::AppointListBody>(b.clone()) {
-        Ok(body) => match body.validate("appoint.list", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::AppointListBody>(
+            "appoint.list",
+            cec_isales::generated::AppointListBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("appoint.list", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_callresult_query(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CallresultQueryBody>(b.clone()) {
-        Ok(body) => match body.validate("callresult.query", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::CallresultQueryBody>(
+            "callresult.query",
+            cec_isales::generated::CallresultQueryBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("callresult.query", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_callresult_call_record_v1(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_isales::generated::CallresultCallRecordV1Body>(b.clone()) {
-            Ok(body) => match body.validate("callresult.call_record_v1", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::CallresultCallRecordV1Body>(
+            "callresult.call_record_v1",
+            cec_isales::generated::CallresultCallRecordV1Body::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("callresult.call_record_v1", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_callresult_call_record_v2(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_isales::generated::CallresultCallRecordV2Body>(b.clone()) {
-            Ok(body) => match body.validate("callresult.call_record_v2", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::CallresultCallRecordV2Body>(
+            "callresult.call_record_v2",
+            cec_isales::generated::CallresultCallRecordV2Body::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("callresult.call_record_v2", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_writeback_business_result(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_isales::generated::WritebackBusinessResultBody>(b.clone()) {
-            Ok(body) => match body.validate("writeback.business_result", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::WritebackBusinessResultBody>(
+            "writeback.business_result",
+            cec_isales::generated::WritebackBusinessResultBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("writeback.business_result", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_fileserver_add(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::FileserverAddBody>(b.clone()) {
-        Ok(body) => match body.validate("fileserver.add", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::FileserverAddBody>(
+            "fileserver.add",
+            cec_isales::generated::FileserverAddBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("fileserver.add", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_fileserver_update(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_isales::generated::FileserverUpdateBody>(b.clone()) {
-            Ok(body) => match body.validate("fileserver.update", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::FileserverUpdateBody>(
+            "fileserver.update",
+            cec_isales::generated::FileserverUpdateBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("fileserver.update", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_fileserver_query(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::FileserverQueryBody>(b.clone()) {
-        Ok(body) => match body.validate("fileserver.query", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::FileserverQueryBody>(
+            "fileserver.query",
+            cec_isales::generated::FileserverQueryBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("fileserver.query", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_obresult_create(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::ObresultCreateBody>(b.clone()) {
-        Ok(body) => match body.validate("obresult.create", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::ObresultCreateBody>(
+            "obresult.create",
+            cec_isales::generated::ObresultCreateBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("obresult.create", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_obresult_update(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::ObresultUpdateBody>(b.clone()) {
-        Ok(body) => match body.validate("obresult.update", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::ObresultUpdateBody>(
+            "obresult.update",
+            cec_isales::generated::ObresultUpdateBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("obresult.update", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_template_add(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::TemplateAddBody>(b.clone()) {
-        Ok(body) => match body.validate("template.add", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::TemplateAddBody>(
+            "template.add",
+            cec_isales::generated::TemplateAddBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("template.add", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_template_copy(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::TemplateCopyBody>(b.clone()) {
-        Ok(body) => match body.validate("template.copy", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::TemplateCopyBody>(
+            "template.copy",
+            cec_isales::generated::TemplateCopyBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("template.copy", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_obs_login(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::ObsLoginBody>(b.clone()) {
-        Ok(body) => match body.validate("obs.login", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::ObsLoginBody>(
+            "obs.login",
+            cec_isales::generated::ObsLoginBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("obs.login", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_obs_refresh(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::ObsRefreshBody>(b.clone()) {
-        Ok(body) => match body.validate("obs.refresh", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::ObsRefreshBody>(
+            "obs.refresh",
+            cec_isales::generated::ObsRefreshBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("obs.refresh", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_obs_get_tasks(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::ObsGetTasksBody>(b.clone()) {
-        Ok(body) => match body.validate("obs.get_tasks", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::ObsGetTasksBody>(
+            "obs.get_tasks",
+            cec_isales::generated::ObsGetTasksBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("obs.get_tasks", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_obs_interface_info(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_isales::generated::ObsInterfaceInfoBody>(b.clone()) {
-            Ok(body) => match body.validate("obs.interface_info", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::ObsInterfaceInfoBody>(
+            "obs.interface_info",
+            cec_isales::generated::ObsInterfaceInfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("obs.interface_info", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_obs_push_mid_result(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_isales::generated::ObsPushMidResultBody>(b.clone()) {
-            Ok(body) => match body.validate("obs.push_mid_result", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::ObsPushMidResultBody>(
+            "obs.push_mid_result",
+            cec_isales::generated::ObsPushMidResultBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("obs.push_mid_result", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_obs_push_call_result(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_isales::generated::ObsPushCallResultBody>(b.clone()) {
-            Ok(body) => match body.validate("obs.push_call_result", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::ObsPushCallResultBody>(
+            "obs.push_call_result",
+            cec_isales::generated::ObsPushCallResultBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("obs.push_call_result", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_obs_get_call_data(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::ObsGetCallDataBody>(b.clone()) {
-        Ok(body) => match body.validate("obs.get_call_data", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::ObsGetCallDataBody>(
+            "obs.get_call_data",
+            cec_isales::generated::ObsGetCallDataBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("obs.get_call_data", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_isales_calllogs_query(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CalllogsQueryBody>(b.clone()) {
-        Ok(body) => match body.validate("calllogs.query", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_isales::generated::CalllogsQueryBody>(
+            "calllogs.query",
+            cec_isales::generated::CalllogsQueryBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("calllogs.query", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_oiap_auth_gettoken(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::AuthGettokenBody>(b.clone()) {
-        Ok(body) => match body.validate("auth.gettoken", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::AuthGettokenBody>(
+            "auth.gettoken",
+            cec_oiap::generated::AuthGettokenBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("auth.gettoken", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_oiap_auth_get_app_cube_token(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_oiap::generated::AuthGetAppCubeTokenBody>(b.clone()) {
-            Ok(body) => match body.validate("auth.getAppCubeToken", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::AuthGetAppCubeTokenBody>(
+            "auth.getAppCubeToken",
+            cec_oiap::generated::AuthGetAppCubeTokenBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("auth.getAppCubeToken", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_oiap_domain_querydomaininfo(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_oiap::generated::DomainQuerydomaininfoBody>(b.clone()) {
-            Ok(body) => match body.validate("domain.querydomaininfo", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::DomainQuerydomaininfoBody>(
+            "domain.querydomaininfo",
+            cec_oiap::generated::DomainQuerydomaininfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("domain.querydomaininfo", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_oiap_navigation_querynavigationinfo(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_oiap::generated::NavigationQuerynavigationinfoBody>(b.clone()) {
-            Ok(body) => match body.validate("navigation.querynavigationinfo", "") {
+        match cec_core::validate::from_json::<cec_oiap::generated::NavigationQuerynavigationinfoBody>(
+            "navigation.querynavigationinfo",
+            cec_oiap::generated::NavigationQuerynavigationinfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("navigation.querynavigationinfo", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -10016,13 +12241,19 @@ fn check_oiap_navigation_querynavigationinfo(b: &serde_json::Value) -> Result<()
 
 fn check_oiap_navigation_createnavigationinfo(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_oiap::generated::NavigationCreatenavigationinfoBody>(b.clone()) {
-            Ok(body) => match body.validate("navigation.createnavigationinfo", "") {
+        match cec_core::validate::from_json::<cec_oiap::generated::NavigationCreatenavigationinfoBody>(
+            "navigation.createnavigationinfo",
+            cec_oiap::generated::NavigationCreatenavigationinfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("navigation.createnavigationinfo", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -10030,13 +12261,19 @@ fn check_oiap_navigation_createnavigationinfo(b: &serde_json::Value) -> Result<(
 
 fn check_oiap_navigation_updatenavigationinfo(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_oiap::generated::NavigationUpdatenavigationinfoBody>(b.clone()) {
-            Ok(body) => match body.validate("navigation.updatenavigationinfo", "") {
+        match cec_core::validate::from_json::<cec_oiap::generated::NavigationUpdatenavigationinfoBody>(
+            "navigation.updatenavigationinfo",
+            cec_oiap::generated::NavigationUpdatenavigationinfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("navigation.updatenavigationinfo", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -10044,13 +12281,19 @@ fn check_oiap_navigation_updatenavigationinfo(b: &serde_json::Value) -> Result<(
 
 fn check_oiap_navigation_deletenavigationinfo(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_oiap::generated::NavigationDeletenavigationinfoBody>(b.clone()) {
-            Ok(body) => match body.validate("navigation.deletenavigationinfo", "") {
+        match cec_core::validate::from_json::<cec_oiap::generated::NavigationDeletenavigationinfoBody>(
+            "navigation.deletenavigationinfo",
+            cec_oiap::generated::NavigationDeletenavigationinfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("navigation.deletenavigationinfo", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -10058,175 +12301,299 @@ fn check_oiap_navigation_deletenavigationinfo(b: &serde_json::Value) -> Result<(
 
 fn check_oiap_sysapi_asrcallback(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::SysapiAsrcallbackBody>(b.clone()) {
-        Ok(body) => match body.validate("sysapi.asrcallback", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::SysapiAsrcallbackBody>(
+            "sysapi.asrcallback",
+            cec_oiap::generated::SysapiAsrcallbackBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("sysapi.asrcallback", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_oiap_flow_queryflows(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::FlowQueryflowsBody>(b.clone()) {
-        Ok(body) => match body.validate("flow.queryflows", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::FlowQueryflowsBody>(
+            "flow.queryflows",
+            cec_oiap::generated::FlowQueryflowsBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("flow.queryflows", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_oiap_dialog_process(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogProcessBody>(b.clone()) {
-        Ok(body) => match body.validate("dialog.process", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::DialogProcessBody>(
+            "dialog.process",
+            cec_oiap::generated::DialogProcessBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("dialog.process", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
-    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogInitBody>(b.clone()) {
-        Ok(body) => match body.validate("dialog.init", "") {
-            Ok(()) => return Ok(()),
+    ));
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::DialogInitBody>(
+            "dialog.init",
+            cec_oiap::generated::DialogInitBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("dialog.init", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogAfterInteractionBody>(b.clone()) {
-            Ok(body) => match body.validate("dialog.afterInteraction", "") {
+    ));
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::DialogAfterInteractionBody>(
+            "dialog.afterInteraction",
+            cec_oiap::generated::DialogAfterInteractionBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("dialog.afterInteraction", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogAfterTransferBody>(b.clone()) {
-            Ok(body) => match body.validate("dialog.afterTransfer", "") {
+            Err(e) => e.message().to_owned(),
+        },
+    ));
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::DialogAfterTransferBody>(
+            "dialog.afterTransfer",
+            cec_oiap::generated::DialogAfterTransferBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("dialog.afterTransfer", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogRecordingRequestBody>(b.clone()) {
-            Ok(body) => match body.validate("dialog.recordingRequest", "") {
+            Err(e) => e.message().to_owned(),
+        },
+    ));
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::DialogRecordingRequestBody>(
+            "dialog.recordingRequest",
+            cec_oiap::generated::DialogRecordingRequestBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("dialog.recordingRequest", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_oiap_dialog_v2_process(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogV2ProcessBody>(b.clone()) {
-        Ok(body) => match body.validate("dialogV2.process", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::DialogV2ProcessBody>(
+            "dialogV2.process",
+            cec_oiap::generated::DialogV2ProcessBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("dialogV2.process", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
-    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogV2InitBody>(b.clone()) {
-        Ok(body) => match body.validate("dialogV2.init", "") {
-            Ok(()) => return Ok(()),
+    ));
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::DialogV2InitBody>(
+            "dialogV2.init",
+            cec_oiap::generated::DialogV2InitBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("dialogV2.init", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogV2AfterInteractionBody>(b.clone()) {
-            Ok(body) => match body.validate("dialogV2.afterInteraction", "") {
+    ));
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::DialogV2AfterInteractionBody>(
+            "dialogV2.afterInteraction",
+            cec_oiap::generated::DialogV2AfterInteractionBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("dialogV2.afterInteraction", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogV2AfterTransferBody>(b.clone()) {
-            Ok(body) => match body.validate("dialogV2.afterTransfer", "") {
+            Err(e) => e.message().to_owned(),
+        },
+    ));
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::DialogV2AfterTransferBody>(
+            "dialogV2.afterTransfer",
+            cec_oiap::generated::DialogV2AfterTransferBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("dialogV2.afterTransfer", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogV2RecordingRequestBody>(b.clone()) {
-            Ok(body) => match body.validate("dialogV2.recordingRequest", "") {
+            Err(e) => e.message().to_owned(),
+        },
+    ));
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::DialogV2RecordingRequestBody>(
+            "dialogV2.recordingRequest",
+            cec_oiap::generated::DialogV2RecordingRequestBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("dialogV2.recordingRequest", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_oiap_record_query_history(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_oiap::generated::RecordQueryHistoryBody>(b.clone()) {
-            Ok(body) => match body.validate("record.queryHistory", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::RecordQueryHistoryBody>(
+            "record.queryHistory",
+            cec_oiap::generated::RecordQueryHistoryBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("record.queryHistory", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_oiap_record_query_record_history(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_oiap::generated::RecordQueryRecordHistoryBody>(b.clone()) {
-            Ok(body) => match body.validate("record.queryRecordHistory", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::RecordQueryRecordHistoryBody>(
+            "record.queryRecordHistory",
+            cec_oiap::generated::RecordQueryRecordHistoryBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("record.queryRecordHistory", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_oiap_intent_query_intentions(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_oiap::generated::IntentQueryIntentionsBody>(b.clone()) {
-            Ok(body) => match body.validate("intent.queryIntentions", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::IntentQueryIntentionsBody>(
+            "intent.queryIntentions",
+            cec_oiap::generated::IntentQueryIntentionsBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("intent.queryIntentions", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_oiap_silent_agent_change_work_mode(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_oiap::generated::SilentAgentChangeWorkModeBody>(b.clone()) {
-            Ok(body) => match body.validate("silentAgent.changeWorkMode", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::SilentAgentChangeWorkModeBody>(
+            "silentAgent.changeWorkMode",
+            cec_oiap::generated::SilentAgentChangeWorkModeBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("silentAgent.changeWorkMode", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_oiap_silent_agent_receive_dialogrecord(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_oiap::generated::SilentAgentReceiveDialogrecordBody>(b.clone()) {
-            Ok(body) => match body.validate("silentAgent.receiveDialogrecord", "") {
+        match cec_core::validate::from_json::<cec_oiap::generated::SilentAgentReceiveDialogrecordBody>(
+            "silentAgent.receiveDialogrecord",
+            cec_oiap::generated::SilentAgentReceiveDialogrecordBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("silentAgent.receiveDialogrecord", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -10234,50 +12601,79 @@ fn check_oiap_silent_agent_receive_dialogrecord(b: &serde_json::Value) -> Result
 
 fn check_oiap_nlp_spellcheck(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::NlpSpellcheckBody>(b.clone()) {
-        Ok(body) => match body.validate("nlp.spellcheck", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::NlpSpellcheckBody>(
+            "nlp.spellcheck",
+            cec_oiap::generated::NlpSpellcheckBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("nlp.spellcheck", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_oiap_flow_asrrecognizeresult(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_oiap::generated::FlowAsrrecognizeresultBody>(b.clone()) {
-            Ok(body) => match body.validate("flow.asrrecognizeresult", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::FlowAsrrecognizeresultBody>(
+            "flow.asrrecognizeresult",
+            cec_oiap::generated::FlowAsrrecognizeresultBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("flow.asrrecognizeresult", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_oiap_tts_texttovoice(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::TtsTexttovoiceBody>(b.clone()) {
-        Ok(body) => match body.validate("tts.texttovoice", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::TtsTexttovoiceBody>(
+            "tts.texttovoice",
+            cec_oiap::generated::TtsTexttovoiceBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("tts.texttovoice", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_oiap_report_query_call_statistics_report(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_oiap::generated::ReportQueryCallStatisticsReportBody>(b.clone()) {
-            Ok(body) => match body.validate("report.queryCallStatisticsReport", "") {
+        match cec_core::validate::from_json::<cec_oiap::generated::ReportQueryCallStatisticsReportBody>(
+            "report.queryCallStatisticsReport",
+            cec_oiap::generated::ReportQueryCallStatisticsReportBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("report.queryCallStatisticsReport", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -10285,26 +12681,39 @@ fn check_oiap_report_query_call_statistics_report(b: &serde_json::Value) -> Resu
 
 fn check_oiap_report_query_chatbot_report(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_oiap::generated::ReportQueryChatbotReportBody>(b.clone()) {
-            Ok(body) => match body.validate("report.queryChatbotReport", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::ReportQueryChatbotReportBody>(
+            "report.queryChatbotReport",
+            cec_oiap::generated::ReportQueryChatbotReportBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("report.queryChatbotReport", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_oiap_report_query_knowledge_report(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_oiap::generated::ReportQueryKnowledgeReportBody>(b.clone()) {
-            Ok(body) => match body.validate("report.queryKnowledgeReport", "") {
+        match cec_core::validate::from_json::<cec_oiap::generated::ReportQueryKnowledgeReportBody>(
+            "report.queryKnowledgeReport",
+            cec_oiap::generated::ReportQueryKnowledgeReportBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("report.queryKnowledgeReport", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -10312,13 +12721,19 @@ fn check_oiap_report_query_knowledge_report(b: &serde_json::Value) -> Result<(),
 
 fn check_oiap_outbound_query_rbt_recognition_result(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_oiap::generated::OutboundQueryRbtRecognitionResultBody>(b.clone()) {
-            Ok(body) => match body.validate("outbound.queryRbtRecognitionResult", "") {
+        match cec_core::validate::from_json::<cec_oiap::generated::OutboundQueryRbtRecognitionResultBody>(
+            "outbound.queryRbtRecognitionResult",
+            cec_oiap::generated::OutboundQueryRbtRecognitionResultBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("outbound.queryRbtRecognitionResult", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -10326,13 +12741,19 @@ fn check_oiap_outbound_query_rbt_recognition_result(b: &serde_json::Value) -> Re
 
 fn check_oiap_record_query_transfer_record_history(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_oiap::generated::RecordQueryTransferRecordHistoryBody>(b.clone()) {
-            Ok(body) => match body.validate("record.queryTransferRecordHistory", "") {
+        match cec_core::validate::from_json::<cec_oiap::generated::RecordQueryTransferRecordHistoryBody>(
+            "record.queryTransferRecordHistory",
+            cec_oiap::generated::RecordQueryTransferRecordHistoryBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("record.queryTransferRecordHistory", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -10340,13 +12761,19 @@ fn check_oiap_record_query_transfer_record_history(b: &serde_json::Value) -> Res
 
 fn check_oiap_recognition_text_classification(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_oiap::generated::RecognitionTextClassificationBody>(b.clone()) {
-            Ok(body) => match body.validate("recognition.textClassification", "") {
+        match cec_core::validate::from_json::<cec_oiap::generated::RecognitionTextClassificationBody>(
+            "recognition.textClassification",
+            cec_oiap::generated::RecognitionTextClassificationBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("recognition.textClassification", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -10354,13 +12781,19 @@ fn check_oiap_recognition_text_classification(b: &serde_json::Value) -> Result<(
 
 fn check_oiap_recognition_entity_detection(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
     let first = first.or(Some(
-        match serde_json::from_value::<cec_oiap::generated::RecognitionEntityDetectionBody>(b.clone()) {
-            Ok(body) => match body.validate("recognition.entityDetection", "") {
+        match cec_core::validate::from_json::<cec_oiap::generated::RecognitionEntityDetectionBody>(
+            "recognition.entityDetection",
+            cec_oiap::generated::RecognitionEntityDetectionBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("recognition.entityDetection", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
+            Err(e) => e.message().to_owned(),
         },
     ));
     Err(first.unwrap_or_default())
@@ -10368,64 +12801,560 @@ fn check_oiap_recognition_entity_detection(b: &serde_json::Value) -> Result<(), 
 
 fn check_oiap_third_party_robot_login(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_oiap::generated::ThirdPartyRobotLoginBody>(b.clone()) {
-            Ok(body) => match body.validate("thirdPartyRobot.login", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::ThirdPartyRobotLoginBody>(
+            "thirdPartyRobot.login",
+            cec_oiap::generated::ThirdPartyRobotLoginBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("thirdPartyRobot.login", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_oiap_gts_rpa_query_job(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::GtsRpaQueryJobBody>(b.clone()) {
-        Ok(body) => match body.validate("gtsRpa.queryJob", "") {
-            Ok(()) => return Ok(()),
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::GtsRpaQueryJobBody>(
+            "gtsRpa.queryJob",
+            cec_oiap::generated::GtsRpaQueryJobBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("gtsRpa.queryJob", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
             Err(e) => e.message().to_owned(),
         },
-        Err(e) => format!("body does not match the spec: {e}"),
-    }));
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_oiap_gts_rpa_query_job_details(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_oiap::generated::GtsRpaQueryJobDetailsBody>(b.clone()) {
-            Ok(body) => match body.validate("gtsRpa.queryJobDetails", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::GtsRpaQueryJobDetailsBody>(
+            "gtsRpa.queryJobDetails",
+            cec_oiap::generated::GtsRpaQueryJobDetailsBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("gtsRpa.queryJobDetails", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_oiap_gts_rpa_create_rpa_queue_data(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_oiap::generated::GtsRpaCreateRpaQueueDataBody>(b.clone()) {
-            Ok(body) => match body.validate("gtsRpa.createRpaQueueData", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::GtsRpaCreateRpaQueueDataBody>(
+            "gtsRpa.createRpaQueueData",
+            cec_oiap::generated::GtsRpaCreateRpaQueueDataBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("gtsRpa.createRpaQueueData", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
 
 fn check_oiap_gts_rpa_query_rpa_queue_data(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
-    let first =
-        first.or(Some(match serde_json::from_value::<cec_oiap::generated::GtsRpaQueryRpaQueueDataBody>(b.clone()) {
-            Ok(body) => match body.validate("gtsRpa.queryRpaQueueData", "") {
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_oiap::generated::GtsRpaQueryRpaQueueDataBody>(
+            "gtsRpa.queryRpaQueueData",
+            cec_oiap::generated::GtsRpaQueryRpaQueueDataBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("gtsRpa.queryRpaQueueData", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
-            Err(e) => format!("body does not match the spec: {e}"),
-        }));
+            Err(e) => e.message().to_owned(),
+        },
+    ));
     Err(first.unwrap_or_default())
 }
+
+/// The paged interfaces and where their page fields, lists and totals are.
+pub static PAGING: &[crate::paging::SimPaging] = &[
+    crate::paging::SimPaging {
+        id: "agentAccount.query",
+        size: ("body", &["pageSize"]),
+        pos: ("body", &["pageNum"]),
+        first_page: Some(0),
+        items: &["data"],
+        total: Some(&["total"]),
+    },
+    crate::paging::SimPaging {
+        id: "agentAccount.queryAgentInfoBySkillId",
+        size: ("body", &["pageSize"]),
+        pos: ("body", &["pageNum"]),
+        first_page: Some(0),
+        items: &["data"],
+        total: Some(&["count"]),
+    },
+    crate::paging::SimPaging {
+        id: "skill.querySkills",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["data"],
+        total: Some(&["total"]),
+    },
+    crate::paging::SimPaging {
+        id: "calledRoute.queryCalledRoute",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["data", "calledRouteList"],
+        total: Some(&["data", "total"]),
+    },
+    crate::paging::SimPaging {
+        id: "calledRoute.queryAccessCodeList",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["data", "calledRouteList"],
+        total: Some(&["data", "total"]),
+    },
+    crate::paging::SimPaging {
+        id: "mobileAgent.queryCallDetailRecord",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["result", "callInfo"],
+        total: Some(&["result", "total"]),
+    },
+    crate::paging::SimPaging {
+        id: "mobileAgent.queryPhoneV1",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["result", "phone"],
+        total: Some(&["result", "total"]),
+    },
+    crate::paging::SimPaging {
+        id: "mobileAgent.queryPhoneV2",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["result", "singleRegServ"],
+        total: Some(&["result", "total"]),
+    },
+    crate::paging::SimPaging {
+        id: "ccmessaging.queryHistoryChatMessage",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["messageList"],
+        total: None,
+    },
+    crate::paging::SimPaging {
+        id: "voiceNotification.queryVoiceNotificationRecording",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["voiceInfo"],
+        total: None,
+    },
+    crate::paging::SimPaging {
+        id: "case.queryCaseList",
+        size: ("body", &["limit"]),
+        pos: ("body", &["start"]),
+        first_page: None,
+        items: &["result"],
+        total: None,
+    },
+    crate::paging::SimPaging {
+        id: "qualityInspection.queryAppraiseScore",
+        size: ("body", &["limit"]),
+        pos: ("body", &["page"]),
+        first_page: Some(1),
+        items: &["fundamental_score"],
+        total: None,
+    },
+    crate::paging::SimPaging {
+        id: "qualityInspection.querySentence",
+        size: ("body", &["limit"]),
+        pos: ("body", &["page"]),
+        first_page: Some(1),
+        items: &["data"],
+        total: None,
+    },
+    crate::paging::SimPaging {
+        id: "qualityInspection.querySentenceByCategoryId",
+        size: ("body", &["limit"]),
+        pos: ("body", &["page"]),
+        first_page: Some(1),
+        items: &["data"],
+        total: None,
+    },
+    crate::paging::SimPaging {
+        id: "qualityInspection.querySensitiveWordsByCategoryId",
+        size: ("body", &["limit"]),
+        pos: ("body", &["page"]),
+        first_page: Some(1),
+        items: &["data"],
+        total: None,
+    },
+    crate::paging::SimPaging {
+        id: "qualityInspection.querySensitiveWordList",
+        size: ("body", &["limit"]),
+        pos: ("body", &["page"]),
+        first_page: Some(1),
+        items: &["data"],
+        total: None,
+    },
+    crate::paging::SimPaging {
+        id: "qualityInspection.queryRules",
+        size: ("body", &["limit"]),
+        pos: ("body", &["page"]),
+        first_page: Some(1),
+        items: &["data"],
+        total: None,
+    },
+    crate::paging::SimPaging {
+        id: "qualityInspection.queryInterposalRules",
+        size: ("body", &["limit"]),
+        pos: ("body", &["page"]),
+        first_page: Some(1),
+        items: &["data"],
+        total: None,
+    },
+    crate::paging::SimPaging {
+        id: "qualityInspection.querySpeedRules",
+        size: ("body", &["limit"]),
+        pos: ("body", &["page"]),
+        first_page: Some(1),
+        items: &["data"],
+        total: None,
+    },
+    crate::paging::SimPaging {
+        id: "qualityInspection.queryAllScenario",
+        size: ("body", &["limit"]),
+        pos: ("body", &["page"]),
+        first_page: Some(1),
+        items: &["data"],
+        total: Some(&["total"]),
+    },
+    crate::paging::SimPaging {
+        id: "qualityInspection.queryQualityTask",
+        size: ("body", &["rows"]),
+        pos: ("body", &["page"]),
+        first_page: Some(1),
+        items: &["data"],
+        total: Some(&["total"]),
+    },
+    crate::paging::SimPaging {
+        id: "qualityInspection.queryQualityItem",
+        size: ("body", &["rows"]),
+        pos: ("body", &["page"]),
+        first_page: Some(1),
+        items: &["data"],
+        total: Some(&["total"]),
+    },
+    crate::paging::SimPaging {
+        id: "qualityInspection.regularqualitytask.queryQualityTask",
+        size: ("body", &["rows"]),
+        pos: ("body", &["page"]),
+        first_page: Some(1),
+        items: &["list"],
+        total: Some(&["total"]),
+    },
+    crate::paging::SimPaging {
+        id: "qualityInspection.callsQualityTask",
+        size: ("body", &["rows"]),
+        pos: ("body", &["page"]),
+        first_page: Some(1),
+        items: &["data"],
+        total: Some(&["total"]),
+    },
+    crate::paging::SimPaging {
+        id: "vdn.queryagentreststate",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["resultDesc", "details"],
+        total: Some(&["count"]),
+    },
+    crate::paging::SimPaging {
+        id: "vdn.totalagentabstractex3",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["resultDesc"],
+        total: Some(&["count"]),
+    },
+    crate::paging::SimPaging {
+        id: "vdn.totalagentdynamicinfo",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["resultDesc"],
+        total: Some(&["count"]),
+    },
+    crate::paging::SimPaging {
+        id: "vdn.queryagentstaticconfinfo",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["resultDesc"],
+        total: Some(&["count"]),
+    },
+    crate::paging::SimPaging {
+        id: "vdn.querycalls",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["resultDesc", "data"],
+        total: Some(&["resultDesc", "count"]),
+    },
+    crate::paging::SimPaging {
+        id: "vdn.querycalls_v2",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["resultDesc", "data"],
+        total: Some(&["resultDesc", "count"]),
+    },
+    crate::paging::SimPaging {
+        id: "vdn.queryAgentByStatus",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["data"],
+        total: None,
+    },
+    crate::paging::SimPaging {
+        id: "agent.agentrestinfos",
+        size: ("body", &["queryParam", "limit"]),
+        pos: ("body", &["queryParam", "offset"]),
+        first_page: None,
+        items: &["resultDesc", "agentsRestDetails"],
+        total: None,
+    },
+    crate::paging::SimPaging {
+        id: "cti.sysindex",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["resultDesc"],
+        total: None,
+    },
+    crate::paging::SimPaging {
+        id: "usergroup.querymembers",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["resultDesc"],
+        total: None,
+    },
+    crate::paging::SimPaging {
+        id: "uap.terminalindex",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["resultDesc"],
+        total: None,
+    },
+    crate::paging::SimPaging {
+        id: "campaign.query_business_results",
+        size: ("query", &["pageSize"]),
+        pos: ("query", &["pageNum"]),
+        first_page: Some(1),
+        items: &["data"],
+        total: Some(&["totalCount"]),
+    },
+    crate::paging::SimPaging {
+        id: "blocklist.query",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["data"],
+        total: Some(&["totalCount"]),
+    },
+    crate::paging::SimPaging {
+        id: "blocklist.query_groups",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["data"],
+        total: Some(&["totalCount"]),
+    },
+    crate::paging::SimPaging {
+        id: "blocklist.query_types",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["data"],
+        total: Some(&["totalCount"]),
+    },
+    crate::paging::SimPaging {
+        id: "calldata.query_import_result",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["result"],
+        total: Some(&["count"]),
+    },
+    crate::paging::SimPaging {
+        id: "callbatch.list",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["data"],
+        total: Some(&["totalCount"]),
+    },
+    crate::paging::SimPaging {
+        id: "appoint.list",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["data"],
+        total: Some(&["totalCount"]),
+    },
+    crate::paging::SimPaging {
+        id: "callresult.query",
+        size: ("body", &["pageSize"]),
+        pos: ("body", &["pageNum"]),
+        first_page: Some(1),
+        items: &["data"],
+        total: Some(&["totalCount"]),
+    },
+    crate::paging::SimPaging {
+        id: "callresult.call_record_v2",
+        size: ("body", &["limit"]),
+        pos: ("body", &["page"]),
+        first_page: Some(1),
+        items: &["recordList"],
+        total: None,
+    },
+    crate::paging::SimPaging {
+        id: "fileserver.query",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["server"],
+        total: Some(&["count"]),
+    },
+    crate::paging::SimPaging {
+        id: "obresult.query_obs_codes",
+        size: ("query", &["pageSize"]),
+        pos: ("query", &["pageNum"]),
+        first_page: Some(1),
+        items: &["obsCodes"],
+        total: Some(&["totalCount"]),
+    },
+    crate::paging::SimPaging {
+        id: "obresult.list",
+        size: ("query", &["pageSize"]),
+        pos: ("query", &["pageNum"]),
+        first_page: Some(1),
+        items: &["data"],
+        total: Some(&["totalCount"]),
+    },
+    crate::paging::SimPaging {
+        id: "template.list",
+        size: ("query", &["limit"]),
+        pos: ("query", &["offset"]),
+        first_page: None,
+        items: &["data"],
+        total: Some(&["totalSize"]),
+    },
+    crate::paging::SimPaging {
+        id: "calllogs.query",
+        size: ("body", &["limit"]),
+        pos: ("body", &["offset"]),
+        first_page: None,
+        items: &["result"],
+        total: Some(&["count"]),
+    },
+    crate::paging::SimPaging {
+        id: "navigation.querynavigationinfo",
+        size: ("body", &["pageSize"]),
+        pos: ("body", &["pageNum"]),
+        first_page: Some(1),
+        items: &["accessInfoList"],
+        total: Some(&["total"]),
+    },
+    crate::paging::SimPaging {
+        id: "flow.queryflows",
+        size: ("body", &["pageSize"]),
+        pos: ("body", &["pageNum"]),
+        first_page: Some(1),
+        items: &["flowList"],
+        total: Some(&["total"]),
+    },
+    crate::paging::SimPaging {
+        id: "record.queryRecordHistory",
+        size: ("body", &["pageSize"]),
+        pos: ("body", &["pageNum"]),
+        first_page: Some(1),
+        items: &["recordList"],
+        total: Some(&["total"]),
+    },
+    crate::paging::SimPaging {
+        id: "intent.queryIntentions",
+        size: ("body", &["pageSize"]),
+        pos: ("body", &["pageNum"]),
+        first_page: Some(1),
+        items: &["intentions"],
+        total: Some(&["total"]),
+    },
+    crate::paging::SimPaging {
+        id: "outbound.queryRbtRecognitionResult",
+        size: ("body", &["pageSize"]),
+        pos: ("body", &["pageNum"]),
+        first_page: Some(1),
+        items: &["rbtRecognitions"],
+        total: Some(&["total"]),
+    },
+    crate::paging::SimPaging {
+        id: "record.queryTransferRecordHistory",
+        size: ("body", &["pageSize"]),
+        pos: ("body", &["pageNum"]),
+        first_page: Some(1),
+        items: &["transferRecordList"],
+        total: Some(&["total"]),
+    },
+    crate::paging::SimPaging {
+        id: "gtsRpa.queryJob",
+        size: ("body", &["pageSize"]),
+        pos: ("body", &["pageNo"]),
+        first_page: Some(1),
+        items: &["jobs"],
+        total: Some(&["total"]),
+    },
+    crate::paging::SimPaging {
+        id: "gtsRpa.queryRpaQueueData",
+        size: ("body", &["pageSize"]),
+        pos: ("body", &["pageNo"]),
+        first_page: Some(1),
+        items: &["queueData"],
+        total: Some(&["total"]),
+    },
+];

@@ -237,7 +237,7 @@ async fn handle(
     if let Err(e) = route.accept_body(&mut req.body) {
         return invalid(route, &e);
     }
-    let reply = shared.handle(route, serve, &req).await;
+    let reply = crate::paging::apply(route, &req, shared.handle(route, serve, &req).await);
     // Queues, records, CDRs and chats follow what the request changed (polls and
     // heartbeats change none of it; the periodic tick still settles).
     if !matches!(route.id(), "agentevent.poll" | "onlineagent.handshake") {

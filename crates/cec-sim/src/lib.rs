@@ -48,6 +48,7 @@ pub mod generated;
 mod http;
 mod ivr;
 mod model;
+pub mod paging;
 mod popup;
 mod range;
 mod scenario;

@@ -131,10 +131,7 @@ async fn sdk_client_recovers_from_an_expired_token() {
     assert_ne!(first.expose_str(), second.expose_str(), "a new token was fetched");
 }
 
-fn send_builder<'a>(
-    af: &'a cec_apifabric::Client,
-    channel: &str,
-) -> cec_apifabric::generated::CcmessagingSendBuilder<'a> {
+fn send_builder(af: &cec_apifabric::Client, channel: &str) -> cec_apifabric::generated::CcmessagingSendBuilder {
     af.ccmessaging_send()
         .channel("WEB")
         .control_type("CONNECT")

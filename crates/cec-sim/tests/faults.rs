@@ -18,12 +18,11 @@ const WITHIN: Duration = Duration::from_secs(3);
 
 /// Retries on, with short backoffs.
 fn retrying(sim: &Simulator) -> Config {
-    let retry = RetryPolicy {
-        max_attempts: 3,
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(50),
-        budget: 500,
-    };
+    let retry = RetryPolicy::disabled()
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(10))
+        .with_max_backoff(Duration::from_millis(50))
+        .with_budget(500);
     Config::builder(&sim.endpoint()).retry(retry).build().unwrap()
 }
 
@@ -65,7 +64,7 @@ async fn ready_gateway(sim: &Simulator, config: Config) -> cec_gateway::Client {
     gw
 }
 
-fn download_builder<'a>(fs: &'a cec_fs::Client, call_id: &str) -> cec_fs::generated::CcfsDownloadRecordBuilder<'a> {
+fn download_builder(fs: &cec_fs::Client, call_id: &str) -> cec_fs::generated::CcfsDownloadRecordBuilder {
     fs.ccfs_download_record()
         .request(cec_fs::generated::CcfsDownloadRecordBodyRequest { version: Some("2.0".into()) })
         .msg_body(cec_fs::generated::CcfsDownloadRecordBodyMsgBody {
@@ -421,7 +420,7 @@ async fn latency_on_a_safe_query_is_retried_after_the_attempt_timeout() {
     let id = sim.add_fault(Fault::latency(Duration::from_secs(3)).on_ne("cms").times(1)).unwrap();
     let config = Config::builder(&sim.endpoint())
         .attempt_timeout(Duration::from_millis(200))
-        .retry(RetryPolicy { initial_backoff: Duration::from_millis(10), ..RetryPolicy::defaults(Default::default()) })
+        .retry(RetryPolicy::defaults(Default::default()).with_initial_backoff(Duration::from_millis(10)))
         .build()
         .unwrap();
     assert_eq!(cms_states(&cms(&sim, config), &sim).await.unwrap(), 2);

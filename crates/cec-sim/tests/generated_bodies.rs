@@ -38,402 +38,290 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::AUTH_TOKEN_BY_AK_SK,
         c.auth_token_by_ak_sk()
             .x_token_expire("s-X-Token-Expire")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::AuthTokenByAkSkBody>(v(
-                    r#"{"app_key":"s-app_key","app_secret":"s-app_secret"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"app_key":"s-app_key","app_secret":"s-app_secret"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::AGENT_ACCOUNT_CREATE, c.agent_account_create().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountCreateBody>(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::AGENT_ACCOUNT_CREATE, c.agent_account_create().body_json(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::AGENT_ACCOUNT_DELETE,
-        c.agent_account_delete()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::AgentAccountDeleteBody>(v(
-                    r#"{"userAccount":"s-userAccount"}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.agent_account_delete().body_json(v(r#"{"userAccount":"s-userAccount"}"#)).unwrap().into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::AGENT_ACCOUNT_UPDATE, c.agent_account_update().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateBody>(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::AGENT_ACCOUNT_QUERY, c.agent_account_query().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryBody>(v(r#"{"agentType":[101],"pageNum":7,"pageSize":7,"transparentDisplayFlag":true,"userAccount":"s-userAccount"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::AGENT_ACCOUNT_UPDATE, c.agent_account_update().body_json(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::AGENT_ACCOUNT_QUERY, c.agent_account_query().body_json(v(r#"{"agentType":[101],"pageNum":7,"pageSize":7,"transparentDisplayFlag":true,"userAccount":"s-userAccount"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::AGENT_ACCOUNT_ADD_SKILLS_TO_AGENT,
         c.agent_account_add_skills_to_agent()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::AgentAccountAddSkillsToAgentBody>(v(
-                    r#"{"agentWeight":7,"skillId":7,"skillWeight":7,"userAccounts":["s-item"]}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"agentWeight":7,"skillId":7,"skillWeight":7,"userAccounts":["s-item"]}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_apifabric::generated::AGENT_ACCOUNT_RELEASE_AGENT_BY_SKILL_ID,
         c.agent_account_release_agent_by_skill_id()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::AgentAccountReleaseAgentBySkillIdBody>(v(
-                    r#"{"skillId":7,"userAccounts":["s-item"]}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"skillId":7,"userAccounts":["s-item"]}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_apifabric::generated::AGENT_ACCOUNT_QUERY_AGENT_INFO_BY_SKILL_ID,
         c.agent_account_query_agent_info_by_skill_id()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody>(v(
-                    r#"{"pageNum":7,"pageSize":7,"skillId":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"pageNum":7,"pageSize":7,"skillId":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_apifabric::generated::AGENT_ACCOUNT_UPDATE_SIP_PHONE_PASSWORD,
         c.agent_account_update_sip_phone_password()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody>(v(
-                    r#"{"accountPwd":"s-accountPwd","newPhonePwd":"s-newPhonePwd","userAccount":"s-userAccount"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(
+                r#"{"accountPwd":"s-accountPwd","newPhonePwd":"s-newPhonePwd","userAccount":"s-userAccount"}"#,
+            ))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_apifabric::generated::AGENT_ACCOUNT_CLEANCUSTPERSONALDATA,
-        c.agent_account_cleancustpersonaldata()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::AgentAccountCleancustpersonaldataBody>(v(
-                    r#"{"customNos":["s-item"]}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.agent_account_cleancustpersonaldata().body_json(v(r#"{"customNos":["s-item"]}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_apifabric::generated::AGENT_INFO_QUERY_AGENT_LOGIN_PARAMS,
         c.agent_info_query_agent_login_params()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody>(v(
-                    r#"{"account":"s-account","password":"s-password"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"account":"s-account","password":"s-password"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_apifabric::generated::AGENT_INFO_QUERY_AGENT_INFO_BY_ACCOUNT,
         c.agent_info_query_agent_info_by_account()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(v(
-                    r#"{"accountCode":"s-accountCode","password":"s-password","username":"s-username"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"accountCode":"s-accountCode","password":"s-password","username":"s-username"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::SKILL_CREATE_SKILL, c.skill_create_skill().body(serde_json::from_value::<cec_apifabric::generated::SkillCreateSkillBody>(v(r#"{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType"},"waitVoice":{"parameterType":"s-parameterType"}}}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::SKILL_CREATE_SKILL, c.skill_create_skill().body_json(v(r#"{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType"},"waitVoice":{"parameterType":"s-parameterType"}}}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::SKILL_DELETE_SKILL,
-        c.skill_delete_skill()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::SkillDeleteSkillBody>(v(
-                    r#"{"skillIds":"s-skillIds"}"#,
-                ))
-                .unwrap(),
-            )
+        c.skill_delete_skill().body_json(v(r#"{"skillIds":"s-skillIds"}"#)).unwrap().into_call(),
+        &mut failed,
+    );
+    check(&cec_apifabric::generated::SKILL_MODIFY_SKILL, c.skill_modify_skill().body_json(v(r#"{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"skillId":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType"},"waitVoice":{"parameterType":"s-parameterType"}}}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::SKILL_QUERY_SKILLS, c.skill_query_skills().body_json(v(r#"{"limit":"1","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]}"#)).unwrap().into_call(), &mut failed);
+    check(
+        &cec_apifabric::generated::CALLED_ROUTE_CREATE_CALLED_ROUTE,
+        c.called_route_create_called_route()
+            .body_json(v(
+                r#"{"accessCode":"s-accessCode","deviceId":7,"devicetype":7,"extCode":"s-extCode","mediaTypeId":7}"#,
+            ))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::SKILL_MODIFY_SKILL, c.skill_modify_skill().body(serde_json::from_value::<cec_apifabric::generated::SkillModifySkillBody>(v(r#"{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"skillId":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType"},"waitVoice":{"parameterType":"s-parameterType"}}}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::SKILL_QUERY_SKILLS, c.skill_query_skills().body(serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(v(r#"{"limit":"1","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::CALLED_ROUTE_CREATE_CALLED_ROUTE, c.called_route_create_called_route().body(serde_json::from_value::<cec_apifabric::generated::CalledRouteCreateCalledRouteBody>(v(r#"{"accessCode":"s-accessCode","deviceId":7,"devicetype":7,"extCode":"s-extCode","mediaTypeId":7}"#)).unwrap()).into_call(), &mut failed);
     check(
         &cec_apifabric::generated::CALLED_ROUTE_DELETE_CALLED_ROUTE,
-        c.called_route_delete_called_route()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::CalledRouteDeleteCalledRouteBody>(v(
-                    r#"{"dnids":"s-dnids"}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.called_route_delete_called_route().body_json(v(r#"{"dnids":"s-dnids"}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_apifabric::generated::CALLED_ROUTE_MODIFY_CALLED_ROUTE,
         c.called_route_modify_called_route()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::CalledRouteModifyCalledRouteBody>(v(
-                    r#"{"deviceId":7,"devicetype":7,"id":"s-id"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"deviceId":7,"devicetype":7,"id":"s-id"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::CALLED_ROUTE_QUERY_CALLED_ROUTE, c.called_route_query_called_route().body(serde_json::from_value::<cec_apifabric::generated::CalledRouteQueryCalledRouteBody>(v(r#"{"accessCode":"s-accessCode","deviceDesc":"s-deviceDesc","devicetype":7,"extCode":"s-extCode","limit":7,"mediaTypeId":7,"offset":7}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::CALLED_ROUTE_QUERY_ACCESS_CODE_LIST, c.called_route_query_access_code_list().body(serde_json::from_value::<cec_apifabric::generated::CalledRouteQueryAccessCodeListBody>(v(r#"{"accessCode":"s-accessCode","description":"s-description","limit":7,"mediatypeId":7,"offset":7}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::CALLED_ROUTE_QUERY_CALLED_ROUTE, c.called_route_query_called_route().body_json(v(r#"{"accessCode":"s-accessCode","deviceDesc":"s-deviceDesc","devicetype":7,"extCode":"s-extCode","limit":7,"mediaTypeId":7,"offset":7}"#)).unwrap().into_call(), &mut failed);
+    check(
+        &cec_apifabric::generated::CALLED_ROUTE_QUERY_ACCESS_CODE_LIST,
+        c.called_route_query_access_code_list()
+            .body_json(v(
+                r#"{"accessCode":"s-accessCode","description":"s-description","limit":7,"mediatypeId":7,"offset":7}"#,
+            ))
+            .unwrap()
+            .into_call(),
+        &mut failed,
+    );
     check(
         &cec_apifabric::generated::IVR_FLOW_SATISFACTION_QUERY,
         c.ivr_flow_satisfaction_query()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::IvrFlowSatisfactionQueryBody>(v(
-                    r#"{"beginTime":7,"callId":"s-callId","endTime":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"beginTime":7,"callId":"s-callId","endTime":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::IVR_FLOW_IMPORT_VOICE_FILE_UPLOAD, c.ivr_flow_import_voice_file_upload().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody>(v(r#"{"callBackUrl":"s-callBackUrl","fileInfo":"s-fileInfo","fileType":"s-fileType","locale":"s-locale","voiceFileName":"s-voiceFileName","voiceType":"s-voiceType"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::IVR_FLOW_CREATE_VOICE_TEMPLATE, c.ivr_flow_create_voice_template().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody>(v(r#"{"name":"s-name","scene":"s-scene","speed":7,"voicecontent":{"language":"s-language","textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::MOBILE_AGENT_CREATE_CALL_V1, c.mobile_agent_create_call_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV1Body>(v(r#"{"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::MOBILE_AGENT_CREATE_CALL_V3, c.mobile_agent_create_call_v3().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV3Body>(v(r#"{"callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent","softPhone":"s-softPhone"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::MOBILE_AGENT_QUERY_CALL_DETAIL_RECORD, c.mobile_agent_query_call_detail_record().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody>(v(r#"{"caller":"s-caller","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::IVR_FLOW_IMPORT_VOICE_FILE_UPLOAD, c.ivr_flow_import_voice_file_upload().body_json(v(r#"{"callBackUrl":"s-callBackUrl","fileInfo":"s-fileInfo","fileType":"s-fileType","locale":"s-locale","voiceFileName":"s-voiceFileName","voiceType":"s-voiceType"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::IVR_FLOW_CREATE_VOICE_TEMPLATE, c.ivr_flow_create_voice_template().body_json(v(r#"{"name":"s-name","scene":"s-scene","speed":7,"voicecontent":{"language":"s-language","textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::MOBILE_AGENT_CREATE_CALL_V1, c.mobile_agent_create_call_v1().body_json(v(r#"{"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::MOBILE_AGENT_CREATE_CALL_V3, c.mobile_agent_create_call_v3().body_json(v(r#"{"callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent","softPhone":"s-softPhone"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::MOBILE_AGENT_QUERY_CALL_DETAIL_RECORD, c.mobile_agent_query_call_detail_record().body_json(v(r#"{"caller":"s-caller","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::MOBILE_AGENT_QUERY_CALL_STATE,
-        c.mobile_agent_query_call_state()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallStateBody>(v(
-                    r#"{"callSerialNo":"s-callSerialNo"}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.mobile_agent_query_call_state().body_json(v(r#"{"callSerialNo":"s-callSerialNo"}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_apifabric::generated::MOBILE_AGENT_GET_RECORDING_ADDRESS,
         c.mobile_agent_get_recording_address()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::MobileAgentGetRecordingAddressBody>(v(
-                    r#"{"callSerialNo":"s-callSerialNo"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"callSerialNo":"s-callSerialNo"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_apifabric::generated::MOBILE_AGENT_QUERY_PHONE_V1,
-        c.mobile_agent_query_phone_v1()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryPhoneV1Body>(v(
-                    r#"{"limit":"s-limit","offset":"s-offset"}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.mobile_agent_query_phone_v1().body_json(v(r#"{"limit":"s-limit","offset":"s-offset"}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_apifabric::generated::MOBILE_AGENT_QUERY_PHONE_V2,
-        c.mobile_agent_query_phone_v2()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryPhoneV2Body>(v(
-                    r#"{"limit":"s-limit","offset":"s-offset"}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.mobile_agent_query_phone_v2().body_json(v(r#"{"limit":"s-limit","offset":"s-offset"}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_apifabric::generated::MOBILE_AGENT_GET_CALLED_INFO,
         c.mobile_agent_get_called_info()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::MobileAgentGetCalledInfoBody>(v(
-                    r#"{"called":"s-called","caller":"s-caller"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"called":"s-called","caller":"s-caller"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_apifabric::generated::MOBILE_AGENT_QUERY_USER_CONTACT_LIMIT,
         c.mobile_agent_query_user_contact_limit()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryUserContactLimitBody>(v(
-                    r#"{"callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_apifabric::generated::MOBILE_AGENT_QUERY_CALL_INFO_BY_CALL_ID,
         c.mobile_agent_query_call_info_by_call_id()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallInfoByCallIdBody>(v(
-                    r#"{"agentId":"101","callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"agentId":"101","callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::MOBILE_AGENT_STATUSNOTIFY, c.mobile_agent_statusnotify().app_key("s-AppKey").host("s-Host").x_sdk_date("s-X-Sdk-Date").body(serde_json::from_value::<cec_apifabric::generated::MobileAgentStatusnotifyBody>(v(r#"{"appKey":"s-appKey","callDuration":"s-callDuration","callID":"s-callID","calledAnswerTime":"s-calledAnswerTime","calledDisplay":"s-calledDisplay","callerAnswerTime":"s-callerAnswerTime","finishTime":"s-finishTime","releaseCause":"s-releaseCause","remark":"s-remark","startTime":"s-startTime","telA":"s-telA","telB":"s-telB","telX":"s-telX"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::MOBILE_AGENT_CREATE_VOICE_OUTBOUND_V1, c.mobile_agent_create_voice_outbound_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV1Body>(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::MOBILE_AGENT_CREATE_VOICE_OUTBOUND_V2, c.mobile_agent_create_voice_outbound_v2().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV2Body>(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::MOBILE_AGENT_STATUSNOTIFY, c.mobile_agent_statusnotify().app_key("s-AppKey").host("s-Host").x_sdk_date("s-X-Sdk-Date").body_json(v(r#"{"appKey":"s-appKey","callDuration":"s-callDuration","callID":"s-callID","calledAnswerTime":"s-calledAnswerTime","calledDisplay":"s-calledDisplay","callerAnswerTime":"s-callerAnswerTime","finishTime":"s-finishTime","releaseCause":"s-releaseCause","remark":"s-remark","startTime":"s-startTime","telA":"s-telA","telB":"s-telB","telX":"s-telX"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::MOBILE_AGENT_CREATE_VOICE_OUTBOUND_V1, c.mobile_agent_create_voice_outbound_v1().body_json(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::MOBILE_AGENT_CREATE_VOICE_OUTBOUND_V2, c.mobile_agent_create_voice_outbound_v2().body_json(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::CCMESSAGING_APPLY_TOKEN,
         c.ccmessaging_apply_token()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::CcmessagingApplyTokenBody>(v(
-                    r#"{"channelId":"s-channelId","locale":"s-locale","userId":"s-userId","userName":"s-userName"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(
+                r#"{"channelId":"s-channelId","locale":"s-locale","userId":"s-userId","userName":"s-userName"}"#,
+            ))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::CCMESSAGING_QUERY_HISTORY_CHAT_MESSAGE, c.ccmessaging_query_history_chat_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryHistoryChatMessageBody>(v(r#"{"channel":"s-channel","channelId":"s-channelId","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","userId":"s-userId"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::CCMESSAGING_SEND, c.ccmessaging_send().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendBody>(v(r#"{"channel":"s-channel","content":"s-content","controlType":"CONNECT","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::CCMESSAGING_SEND_ASYNC, c.ccmessaging_send_async().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendAsyncBody>(v(r#"{"channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::CCMESSAGING_DO_LEAVE_MESSAGE, c.ccmessaging_do_leave_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingDoLeaveMessageBody>(v(r#"{"callId":"s-callId","caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::CCMESSAGING_DOWNLOAD_FILE_STREAM, c.ccmessaging_download_file_stream().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingDownloadFileStreamBody>(v(r#"{"channel":"s-channel","fileId":"s-fileId","fileType":"s-fileType","multiMedia":"s-multiMedia"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::CCMESSAGING_QUERY_HISTORY_CHAT_MESSAGE, c.ccmessaging_query_history_chat_message().body_json(v(r#"{"channel":"s-channel","channelId":"s-channelId","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","userId":"s-userId"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::CCMESSAGING_SEND, c.ccmessaging_send().body_json(v(r#"{"channel":"s-channel","content":"s-content","controlType":"CONNECT","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::CCMESSAGING_SEND_ASYNC, c.ccmessaging_send_async().body_json(v(r#"{"channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)).unwrap().into_call(), &mut failed);
+    check(
+        &cec_apifabric::generated::CCMESSAGING_DO_LEAVE_MESSAGE,
+        c.ccmessaging_do_leave_message()
+            .body_json(v(
+                r#"{"callId":"s-callId","caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"}"#,
+            ))
+            .unwrap()
+            .into_call(),
+        &mut failed,
+    );
+    check(
+        &cec_apifabric::generated::CCMESSAGING_DOWNLOAD_FILE_STREAM,
+        c.ccmessaging_download_file_stream()
+            .body_json(v(
+                r#"{"channel":"s-channel","fileId":"s-fileId","fileType":"s-fileType","multiMedia":"s-multiMedia"}"#,
+            ))
+            .unwrap()
+            .into_call(),
+        &mut failed,
+    );
     check(
         &cec_apifabric::generated::CCMESSAGING_QUERY_QUEUE_INFO,
         c.ccmessaging_query_queue_info()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryQueueInfoBody>(v(
-                    r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","userId":"s-userId"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","userId":"s-userId"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_apifabric::generated::CCMESSAGING_UPLOAD_FILE_STREAM,
         c.ccmessaging_upload_file_stream()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::CcmessagingUploadFileStreamBody>(v(
-                    r#"{"channel":"s-channel","fileStream":"s-fileStream","fileType":"s-fileType"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"channel":"s-channel","fileStream":"s-fileStream","fileType":"s-fileType"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_apifabric::generated::CCMESSAGING_QUERY_PHRASE_BY_KEYWORD,
         c.ccmessaging_query_phrase_by_keyword()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryPhraseByKeywordBody>(v(
-                    r#"{"channel":"s-channel","locale":"s-locale","strContent":"s-strContent"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"channel":"s-channel","locale":"s-locale","strContent":"s-strContent"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_apifabric::generated::CCMESSAGING_GET_SATISFACTION_SURVEY_MODE,
-        c.ccmessaging_get_satisfaction_survey_mode()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::CcmessagingGetSatisfactionSurveyModeBody>(v(
-                    r#"{"language":"zh_CN"}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.ccmessaging_get_satisfaction_survey_mode().body_json(v(r#"{"language":"zh_CN"}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_apifabric::generated::CCMESSAGING_FEEDBACKSATISFACTION,
         c.ccmessaging_feedbacksatisfaction()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody>(v(
-                    r#"{"feedback":7,"feedbackContent":"s-feedbackContent","from":"s-from","interIdx":"s-interIdx"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(
+                r#"{"feedback":7,"feedbackContent":"s-feedbackContent","from":"s-from","interIdx":"s-interIdx"}"#,
+            ))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::CCMESSAGING_SAVE_SATISFACTION, c.ccmessaging_save_satisfaction().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSaveSatisfactionBody>(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"s-userId"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::CCMESSAGING_SAVE_SATISFACTION, c.ccmessaging_save_satisfaction().body_json(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"s-userId"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::CCMESSAGING_CREATE_CLICK_TO_CALL,
         c.ccmessaging_create_click_to_call()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::CcmessagingCreateClickToCallBody>(v(
-                    r#"{"channel":"s-channel","mediaAbility":"s-mediaAbility"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"channel":"s-channel","mediaAbility":"s-mediaAbility"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_apifabric::generated::CCMESSAGING_DROP_CLICK_TO_CALL,
-        c.ccmessaging_drop_click_to_call()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::CcmessagingDropClickToCallBody>(v(
-                    r#"{"channel":"s-channel"}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.ccmessaging_drop_click_to_call().body_json(v(r#"{"channel":"s-channel"}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_apifabric::generated::CCMESSAGING_CREATECALL,
         c.ccmessaging_createcall()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::CcmessagingCreatecallBody>(v(
-                    r#"{"callData":"s-callData","called":"s-called","callerPresent":"s-callerPresent"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"callData":"s-callData","called":"s-called","callerPresent":"s-callerPresent"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::CCMESSAGING_PUSH_MSG, c.ccmessaging_push_msg().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingPushMsgBody>(v(r#"{"messages":[{"callId":"s-callId","channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","isOfflineStatus":true,"mediaType":"s-mediaType","messageCode":"s-messageCode","senderNickname":"s-senderNickname","simQuestions":"s-simQuestions","sourceType":"s-sourceType","timestamp":7,"to":"s-to"}],"timestamp":7}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::CCMESSAGING_PUSH_MSG, c.ccmessaging_push_msg().body_json(v(r#"{"messages":[{"callId":"s-callId","channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","isOfflineStatus":true,"mediaType":"s-mediaType","messageCode":"s-messageCode","senderNickname":"s-senderNickname","simQuestions":"s-simQuestions","sourceType":"s-sourceType","timestamp":7,"to":"s-to"}],"timestamp":7}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::CCMESSAGING_CHAT_DROP_MAIL,
-        c.ccmessaging_chat_drop_mail()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::CcmessagingChatDropMailBody>(v(
-                    r#"{"emailId":"s-emailId"}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.ccmessaging_chat_drop_mail().body_json(v(r#"{"emailId":"s-emailId"}"#)).unwrap().into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::CCMESSAGING_SEND_WHATSAPP_MESSAGE, c.ccmessaging_send_whatsapp_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendWhatsappMessageBody>(v(r#"{"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"s-imageUrl","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::CCMESSAGING_SEND_WHATSAPP_MESSAGE, c.ccmessaging_send_whatsapp_message().body_json(v(r#"{"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"s-imageUrl","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::CCMESSAGING_GET_USER_INFO_BYCALL_ID,
         c.ccmessaging_get_user_info_bycall_id()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::CcmessagingGetUserInfoBycallIdBody>(v(
-                    r#"{"callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_TELEFONE, c.ccmessaging_chat_itau_telefone().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauTelefoneBody>(v(r#"{"ddi":"s-ddi","segmento":"s-segmento","servico_digital":"s-servico_digital","telefone":"s-telefone","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_EMAIL, c.ccmessaging_chat_itau_email().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauEmailBody>(v(r#"{"email":"s-email","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_TELEFONE, c.ccmessaging_chat_itau_telefone().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body_json(v(r#"{"ddi":"s-ddi","segmento":"s-segmento","servico_digital":"s-servico_digital","telefone":"s-telefone","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_EMAIL, c.ccmessaging_chat_itau_email().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body_json(v(r#"{"email":"s-email","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_CPFCNPJ,
         c.ccmessaging_chat_itau_cpfcnpj()
@@ -442,12 +330,8 @@ fn apifabric_bodies() {
             .x_itau_flow_id("s-x-itau-flowID")
             .user_name("s-userName")
             .password("s-password")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCpfcnpjBody>(v(
-                    r#"{"cpf_cnpj":"0","tipo_estrutura":"s-tipo_estrutura"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"cpf_cnpj":"0","tipo_estrutura":"s-tipo_estrutura"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -459,12 +343,8 @@ fn apifabric_bodies() {
             .x_itau_flow_id("s-x-itau-flowID")
             .user_name("s-userName")
             .password("s-password")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContextosBody>(v(
-                    r#"{"contextId":"s-contextId","encoded":"s-encoded"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"contextId":"s-contextId","encoded":"s-encoded"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -476,16 +356,12 @@ fn apifabric_bodies() {
             .x_itau_flow_id("s-x-itau-flowID")
             .user_name("s-userName")
             .password("s-password")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContasBody>(v(
-                    r#"{"id_conta":"s-id_conta"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"id_conta":"s-id_conta"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_CODIGO, c.ccmessaging_chat_itau_codigo().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCodigoBody>(v(r#"{"codigo_conta":"s-codigo_conta","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_CODIGO, c.ccmessaging_chat_itau_codigo().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body_json(v(r#"{"codigo_conta":"s-codigo_conta","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_CLIENTE,
         c.ccmessaging_chat_itau_cliente()
@@ -494,12 +370,8 @@ fn apifabric_bodies() {
             .x_itau_flow_id("s-x-itau-flowID")
             .user_name("s-userName")
             .password("s-password")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauClienteBody>(v(
-                    r#"{"id_cliente":"s-id_cliente"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"id_cliente":"s-id_cliente"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -511,116 +383,73 @@ fn apifabric_bodies() {
             .x_itau_flow_id("s-x-itau-flowID")
             .user_name("s-userName")
             .password("s-password")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauAtendentesBody>(v(
-                    r#"{"investidorId":"s-investidorId"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"investidorId":"s-investidorId"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::VOICE_NOTIFICATION_QUERY_VOICE_NOTIFICATION_RECORDING, c.voice_notification_query_voice_notification_recording().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationQueryVoiceNotificationRecordingBody>(v(r#"{"limit":7,"offset":7,"type":7}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::VOICE_NOTIFICATION_CREATE_VOICE_NOTIFICATION_V1, c.voice_notification_create_voice_notification_v1().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::VOICE_NOTIFICATION_CREATE_VOICE_NOTIFICATION_V2, c.voice_notification_create_voice_notification_v2().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV2Body>(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"}"#)).unwrap()).into_call(), &mut failed);
+    check(
+        &cec_apifabric::generated::VOICE_NOTIFICATION_QUERY_VOICE_NOTIFICATION_RECORDING,
+        c.voice_notification_query_voice_notification_recording()
+            .body_json(v(r#"{"limit":7,"offset":7,"type":7}"#))
+            .unwrap()
+            .into_call(),
+        &mut failed,
+    );
+    check(&cec_apifabric::generated::VOICE_NOTIFICATION_CREATE_VOICE_NOTIFICATION_V1, c.voice_notification_create_voice_notification_v1().body_json(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::VOICE_NOTIFICATION_CREATE_VOICE_NOTIFICATION_V2, c.voice_notification_create_voice_notification_v2().body_json(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::OFFLINE_AGENT_LOGIN,
-        c.offline_agent_login()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::OfflineAgentLoginBody>(v(
-                    r#"{"phone":"s-phone","workNo":7}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.offline_agent_login().body_json(v(r#"{"phone":"s-phone","workNo":7}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_apifabric::generated::OFFLINE_AGENT_LOGOUT,
-        c.offline_agent_logout()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::OfflineAgentLogoutBody>(v(r#"{"workNo":7}"#))
-                    .unwrap(),
-            )
-            .into_call(),
+        c.offline_agent_logout().body_json(v(r#"{"workNo":7}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_apifabric::generated::OFFLINE_AGENT_IS_OFFLINE_AGENT,
-        c.offline_agent_is_offline_agent()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::OfflineAgentIsOfflineAgentBody>(v(
-                    r#"{"workNo":7}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.offline_agent_is_offline_agent().body_json(v(r#"{"workNo":7}"#)).unwrap().into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::FEDERATION_USER_MGMT_CREATE_TASK, c.federation_user_mgmt_create_task().body(serde_json::from_value::<cec_apifabric::generated::FederationUserMgmtCreateTaskBody>(v(r#"{"federationUserList":[{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"}]}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::FEDERATION_USER_MGMT_CREATE_TASK, c.federation_user_mgmt_create_task().body_json(v(r#"{"federationUserList":[{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"}]}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::FEDERATION_USER_MGMT_QUERY_TASK,
-        c.federation_user_mgmt_query_task()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::FederationUserMgmtQueryTaskBody>(v(
-                    r#"{"taskId":"s-taskId"}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.federation_user_mgmt_query_task().body_json(v(r#"{"taskId":"s-taskId"}"#)).unwrap().into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::CASE_CREATE_CASE, c.case_create_case().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(v(r#"{"caseInfo":{"attachment":"s-attachment","beId":"s-beId","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"s-title","type":"s-type"}}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::CASE_QUERY_CASE_LIST, c.case_query_case_list().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(v(r#"{"caseNo":"s-caseNo","classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","isDirectResponse":true,"isExport":true,"isReopen":true,"limit":1,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","queueId":"s-queueId","resumenType":"newCases","start":7,"startTime":"s-startTime","status":"s-status","title":"s-title","type":"s-type"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::APP_SETTINGS_CREATE, c.app_settings_create().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsCreateBody>(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","userId":"s-userId"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::APP_SETTINGS_UPDATE, c.app_settings_update().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsUpdateBody>(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","id":"s-id","userId":"s-userId"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::CASE_CREATE_CASE, c.case_create_case().access_token("s-access-token").body_json(v(r#"{"caseInfo":{"attachment":"s-attachment","beId":"s-beId","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"s-title","type":"s-type"}}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::CASE_QUERY_CASE_LIST, c.case_query_case_list().access_token("s-access-token").body_json(v(r#"{"caseNo":"s-caseNo","classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","isDirectResponse":true,"isExport":true,"isReopen":true,"limit":1,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","queueId":"s-queueId","resumenType":"newCases","start":7,"startTime":"s-startTime","status":"s-status","title":"s-title","type":"s-type"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::APP_SETTINGS_CREATE, c.app_settings_create().body_json(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","userId":"s-userId"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::APP_SETTINGS_UPDATE, c.app_settings_update().body_json(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","id":"s-id","userId":"s-userId"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::APP_SETTINGS_QUERY,
-        c.app_settings_query()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::AppSettingsQueryBody>(v(r#"{"userId":"s-userId"}"#))
-                    .unwrap(),
-            )
-            .into_call(),
+        c.app_settings_query().body_json(v(r#"{"userId":"s-userId"}"#)).unwrap().into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::COBROWSE_GET_CONNECTION_INFO_V1, c.cobrowse_get_connection_info_v1().x_tenant_space_id("s-X-TenantSpaceID").body(serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(v(r#"{"role":"replayer","roomId":"s-roomId","userId":"s-userId","userName":"s-userName","workNo":"s-workNo"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::COBROWSE_GET_CONNECTION_INFO_V1, c.cobrowse_get_connection_info_v1().x_tenant_space_id("s-X-TenantSpaceID").body_json(v(r#"{"role":"replayer","roomId":"s-roomId","userId":"s-userId","userName":"s-userName","workNo":"s-workNo"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::SYSPARAM_QUERY_SYSPARAM,
-        c.sysparam_query_sysparam()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::SysparamQuerySysparamBody>(v(
-                    r#"{"sysparamItemIds":["s-item"]}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.sysparam_query_sysparam().body_json(v(r#"{"sysparamItemIds":["s-item"]}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_ITEM_RESULT,
         c.quality_inspection_query_quality_item_result()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemResultBody>(v(
-                    r#"{"qualityId":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"qualityId":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_MODIFY_QUALITY_ITEM_RESULT, c.quality_inspection_modify_quality_item_result().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyQualityItemResultBody>(v(r#"{"isGroup":true,"qualityItemId":"s-qualityItemId","qualityItemType":7,"ruleInfo":{"description":"s-description","revise":7,"reviseId":"s-reviseId"},"ruleType":7,"uuid":"s-uuid"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_MODIFY_QUALITY_ITEM_RESULT, c.quality_inspection_modify_quality_item_result().x_user_id("s-x-UserId").body_json(v(r#"{"isGroup":true,"qualityItemId":"s-qualityItemId","qualityItemType":7,"ruleInfo":{"description":"s-description","revise":7,"reviseId":"s-reviseId"},"ruleType":7,"uuid":"s-uuid"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_APPRAISE_SCORE,
         c.quality_inspection_query_appraise_score()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseScoreBody>(v(
-                    r#"{"limit":7,"page":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"limit":7,"page":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -628,37 +457,22 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_APPLY_APPRAISE_SCORE,
         c.quality_inspection_apply_appraise_score()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionApplyAppraiseScoreBody>(v(
-                    r#"{"id":"s-id"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"id":"s-id"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_CALL_CREDIT,
-        c.quality_inspection_query_call_credit()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryCallCreditBody>(v(
-                    r#"{"call_uuid":"s-call_uuid"}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.quality_inspection_query_call_credit().body_json(v(r#"{"call_uuid":"s-call_uuid"}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_CREATE_APPRAISE_SCORE,
         c.quality_inspection_create_appraise_score()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateAppraiseScoreBody>(v(
-                    r#"{"base":7,"lower_bound":7,"name":"s-name","upper_bound":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"base":7,"lower_bound":7,"name":"s-name","upper_bound":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -666,12 +480,8 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_REMOVE_APPRAISE_SCORE,
         c.quality_inspection_remove_appraise_score()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionRemoveAppraiseScoreBody>(v(
-                    r#"{"id":"s-id"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"id":"s-id"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -679,12 +489,8 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_MODIFY_APPRAISE_SCORE,
         c.quality_inspection_modify_appraise_score()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyAppraiseScoreBody>(v(
-                    r#"{"base":7,"id":"s-id","lower_bound":7,"name":"s-name","upper_bound":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"base":7,"id":"s-id","lower_bound":7,"name":"s-name","upper_bound":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -692,12 +498,8 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SENTENCE_CATEGORY,
         c.quality_inspection_create_sentence_category()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceCategoryBody>(v(
-                    r#"{"name":"s-name"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"name":"s-name"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -705,12 +507,8 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_MOVE_SENTENCE_TO_CATEGORY,
         c.quality_inspection_move_sentence_to_category()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSentenceToCategoryBody>(v(
-                    r#"{"category_id":"s-category_id","sentenceIds":"s-sentenceIds"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"category_id":"s-category_id","sentenceIds":"s-sentenceIds"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -718,40 +516,28 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SENTENCE,
         c.quality_inspection_delete_sentence()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceBody>(v(
-                    r#"{"sentence_id":"s-sentence_id"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"sentence_id":"s-sentence_id"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENTENCE, c.quality_inspection_query_sentence().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceBody>(v(r#"{"category_id":"s-category_id","keyword":"s-keyword","limit":7,"page":7,"sentence_id":"s-sentence_id"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENTENCE, c.quality_inspection_query_sentence().x_user_id("s-x-UserId").body_json(v(r#"{"category_id":"s-category_id","keyword":"s-keyword","limit":7,"page":7,"sentence_id":"s-sentence_id"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENTENCE_BY_CATEGORY_ID,
         c.quality_inspection_query_sentence_by_category_id()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceByCategoryIdBody>(v(
-                    r#"{"category_id":"s-category_id","limit":7,"page":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENTENCE, c.quality_inspection_update_sentence().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceBody>(v(r#"{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"id":"s-id","name":"s-name"}],"pos_sentences":[{"id":"s-id","name":"s-name"}],"tag_type":"s-tag_type"}]}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENTENCE, c.quality_inspection_update_sentence().x_user_id("s-x-UserId").body_json(v(r#"{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"id":"s-id","name":"s-name"}],"pos_sentences":[{"id":"s-id","name":"s-name"}],"tag_type":"s-tag_type"}]}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENTENCE_CATEGORY,
         c.quality_inspection_update_sentence_category()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceCategoryBody>(v(
-                    r#"{"category_id":"s-category_id","name":"s-name"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"category_id":"s-category_id","name":"s-name"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -759,26 +545,18 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SENTENCE_CATEGORY,
         c.quality_inspection_delete_sentence_category()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceCategoryBody>(v(
-                    r#"{"category_id":"s-category_id"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"category_id":"s-category_id"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SENTENCE, c.quality_inspection_create_sentence().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceBody>(v(r#"{"category_id":"s-category_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"name":"s-name"}],"pos_sentences":[{"name":"s-name"}],"tag_type":"s-tag_type"}]}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SENTENCE, c.quality_inspection_create_sentence().x_user_id("s-x-UserId").body_json(v(r#"{"category_id":"s-category_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"name":"s-name"}],"pos_sentences":[{"name":"s-name"}],"tag_type":"s-tag_type"}]}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SENSITIVE_WORD,
         c.quality_inspection_delete_sensitive_word()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSensitiveWordBody>(v(
-                    r#"{"sw_id":"s-sw_id"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"sw_id":"s-sw_id"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -786,27 +564,27 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_DETAIL,
         c.quality_inspection_query_sensitive_word_detail()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordDetailBody>(v(
-                    r#"{"sw_id":"s-sw_id"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"sw_id":"s-sw_id"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENSITIVE_WORD, c.quality_inspection_update_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_id":"s-sw_id","sw_name":"s-sw_name"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENSITIVE_WORDS_BY_CATEGORY_ID, c.quality_inspection_query_sensitive_words_by_category_id().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordsByCategoryIdBody>(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENSITIVE_WORD, c.quality_inspection_update_sensitive_word().x_user_id("s-x-UserId").body_json(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_id":"s-sw_id","sw_name":"s-sw_name"}"#)).unwrap().into_call(), &mut failed);
+    check(
+        &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENSITIVE_WORDS_BY_CATEGORY_ID,
+        c.quality_inspection_query_sensitive_words_by_category_id()
+            .x_user_id("s-x-UserId")
+            .body_json(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#))
+            .unwrap()
+            .into_call(),
+        &mut failed,
+    );
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_LIST,
         c.quality_inspection_query_sensitive_word_list()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordListBody>(v(
-                    r#"{"keyword":"s-keyword","limit":7,"page":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -814,12 +592,8 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SENSITIVE_CATEGORY,
         c.quality_inspection_create_sensitive_category()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveCategoryBody>(v(
-                    r#"{"name":"s-name"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"name":"s-name"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -827,12 +601,8 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENSITIVE_CATEGORY,
         c.quality_inspection_update_sensitive_category()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveCategoryBody>(v(
-                    r#"{"category_id":"s-category_id","name":"s-name"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"category_id":"s-category_id","name":"s-name"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -840,40 +610,28 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_MOVE_SENSITIVE_WORD_TO_CATEGORY,
         c.quality_inspection_move_sensitive_word_to_category()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSensitiveWordToCategoryBody>(
-                    v(r#"{"category_id":"s-category_id","sensitiveWordIds":"s-sensitiveWordIds"}"#),
-                )
-                .unwrap(),
-            )
+            .body_json(v(r#"{"category_id":"s-category_id","sensitiveWordIds":"s-sensitiveWordIds"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SENSITIVE_WORD, c.quality_inspection_create_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_name":"s-sw_name"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SENSITIVE_WORD, c.quality_inspection_create_sensitive_word().x_user_id("s-x-UserId").body_json(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_name":"s-sw_name"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SENSITIVE_CATEGORY,
         c.quality_inspection_delete_sensitive_category()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSensitiveCategoryBody>(v(
-                    r#"{"category_id":"s-category_id"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"category_id":"s-category_id"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENTENCE_GROUP, c.quality_inspection_update_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceGroupBody>(v(r#"{"SGType":"must","dialogue_flow_id":"s-dialogue_flow_id","position":"any","position_distance":7,"role":"any","sentences":["s-item"],"sg_id":"s-sg_id","sg_name":"s-sg_name"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENTENCE_GROUP, c.quality_inspection_update_sentence_group().x_user_id("s-x-UserId").body_json(v(r#"{"SGType":"must","dialogue_flow_id":"s-dialogue_flow_id","position":"any","position_distance":7,"role":"any","sentences":["s-item"],"sg_id":"s-sg_id","sg_name":"s-sg_name"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_GET_SENTENCE_GROUP,
         c.quality_inspection_get_sentence_group()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetSentenceGroupBody>(v(
-                    r#"{"sg_id":"s-any"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"sg_id":"s-any"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -881,12 +639,8 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SENTENCE_GROUP,
         c.quality_inspection_delete_sentence_group()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceGroupBody>(v(
-                    r#"{"sg_id":"s-sg_id"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"sg_id":"s-sg_id"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -894,55 +648,39 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_DELETE_CONVERSATION_FLOW,
         c.quality_inspection_delete_conversation_flow()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteConversationFlowBody>(v(
-                    r#"{"flow_id":"s-flow_id"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"flow_id":"s-flow_id"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_ADD_SENTENCE_GROUP, c.quality_inspection_add_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSentenceGroupBody>(v(r#"{"SGType":"must","dialogue_flow_id":"s-dialogue_flow_id","position":"any","role":"any","sentences":["s-item"],"sg_name":"s-sg_name"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_ADD_SENTENCE_GROUP, c.quality_inspection_add_sentence_group().x_user_id("s-x-UserId").body_json(v(r#"{"SGType":"must","dialogue_flow_id":"s-dialogue_flow_id","position":"any","role":"any","sentences":["s-item"],"sg_name":"s-sg_name"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_ADD_CONVERSATION_FLOW,
         c.quality_inspection_add_conversation_flow()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddConversationFlowBody>(v(
-                    r#"{"expression":"s-expression","flow_name":"s-flow_name","min":7,"rule_id":"s-rule_id"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"expression":"s-expression","flow_name":"s-flow_name","min":7,"rule_id":"s-rule_id"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_CONVERSATION_FLOW, c.quality_inspection_update_conversation_flow().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateConversationFlowBody>(v(r#"{"expression":"s-expression","flow_id":"s-flow_id","flow_name":"s-flow_name","min":7,"rule_id":"s-rule_id","sentence_groups":["s-item"]}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_CONVERSATION_FLOW, c.quality_inspection_update_conversation_flow().x_user_id("s-x-UserId").body_json(v(r#"{"expression":"s-expression","flow_id":"s-flow_id","flow_name":"s-flow_name","min":7,"rule_id":"s-rule_id","sentence_groups":["s-item"]}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_GET_CONVERSATION_FLOW,
         c.quality_inspection_get_conversation_flow()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetConversationFlowBody>(v(
-                    r#"{"flow_id":"s-flow_id"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"flow_id":"s-flow_id"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_ADD_RULE, c.quality_inspection_add_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddRuleBody>(v(r#"{"description":"s-description","method":"positive","min":7,"other":{"call_end":7,"call_from":7},"rule_name":"s-rule_name","score":7,"score_type":"valid","severity":"normal"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_RULE, c.quality_inspection_update_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateRuleBody>(v(r#"{"description":"s-description","method":"positive","min":7,"other":{"call_end":7,"call_from":7},"rule_id":"s-rule_id","rule_name":"s-rule_name","score":7,"score_type":"valid","severity":"normal"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_ADD_RULE, c.quality_inspection_add_rule().x_user_id("s-x-UserId").body_json(v(r#"{"description":"s-description","method":"positive","min":7,"other":{"call_end":7,"call_from":7},"rule_name":"s-rule_name","score":7,"score_type":"valid","severity":"normal"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_RULE, c.quality_inspection_update_rule().x_user_id("s-x-UserId").body_json(v(r#"{"description":"s-description","method":"positive","min":7,"other":{"call_end":7,"call_from":7},"rule_id":"s-rule_id","rule_name":"s-rule_name","score":7,"score_type":"valid","severity":"normal"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_DELETE_RULE,
         c.quality_inspection_delete_rule()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteRuleBody>(v(
-                    r#"{"rule_id":"s-rule_id"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"rule_id":"s-rule_id"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -950,12 +688,8 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_GET_ONE_RULE,
         c.quality_inspection_get_one_rule()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetOneRuleBody>(v(
-                    r#"{"rule_id":"s-rule_id"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"rule_id":"s-rule_id"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -963,12 +697,8 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_RULES,
         c.quality_inspection_query_rules()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryRulesBody>(v(
-                    r#"{"incompleteOnly":true,"keyword":"s-keyword","limit":7,"page":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"incompleteOnly":true,"keyword":"s-keyword","limit":7,"page":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -976,12 +706,8 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_GET_INTERPOSAL_RULE_BY_ID,
         c.quality_inspection_get_interposal_rule_by_id()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetInterposalRuleByIdBody>(v(
-                    r#"{"interposal_id":"s-interposal_id"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"interposal_id":"s-interposal_id"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -989,12 +715,8 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_INTERPOSAL_RULES,
         c.quality_inspection_query_interposal_rules()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryInterposalRulesBody>(v(
-                    r#"{"keyword":"s-keyword","limit":7,"page":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -1002,12 +724,8 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_DELETE_INTERPOSAL_RULE,
         c.quality_inspection_delete_interposal_rule()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteInterposalRuleBody>(v(
-                    r#"{"interposal_id":"s-interposal_id"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"interposal_id":"s-interposal_id"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -1015,28 +733,20 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_ADD_INTERPOSAL_RULE,
         c.quality_inspection_add_interposal_rule()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddInterposalRuleBody>(v(
-                    r#"{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_INTERPOSAL_RULE, c.quality_inspection_update_interposal_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateInterposalRuleBody>(v(r#"{"interposal_id":"s-interposal_id","name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SILENCE_RULE, c.quality_inspection_create_silence_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSilenceRuleBody>(v(r#"{"exception":{"after":{"customer":["s-item"],"staff":["s-item"]},"before":{"customer":["s-item"],"staff":["s-item"]}},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SILENCE_RULE, c.quality_inspection_update_silence_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSilenceRuleBody>(v(r#"{"exception":{"after":{"customer":["s-item"],"staff":["s-item"]},"before":{"customer":["s-item"],"staff":["s-item"]}},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"silence_id":"s-silence_id","times":7}}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_INTERPOSAL_RULE, c.quality_inspection_update_interposal_rule().x_user_id("s-x-UserId").body_json(v(r#"{"interposal_id":"s-interposal_id","name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SILENCE_RULE, c.quality_inspection_create_silence_rule().x_user_id("s-x-UserId").body_json(v(r#"{"exception":{"after":{"customer":["s-item"],"staff":["s-item"]},"before":{"customer":["s-item"],"staff":["s-item"]}},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SILENCE_RULE, c.quality_inspection_update_silence_rule().x_user_id("s-x-UserId").body_json(v(r#"{"exception":{"after":{"customer":["s-item"],"staff":["s-item"]},"before":{"customer":["s-item"],"staff":["s-item"]}},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"silence_id":"s-silence_id","times":7}}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SILENCE_RULE,
         c.quality_inspection_delete_silence_rule()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSilenceRuleBody>(v(
-                    r#"{"silence_id":"s-silence_id"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"silence_id":"s-silence_id"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -1044,27 +754,19 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SILENCE_RULE,
         c.quality_inspection_query_silence_rule()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySilenceRuleBody>(v(
-                    r#"{"silence_id":"s-silence_id"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"silence_id":"s-silence_id"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_ADD_SPEED_RULE, c.quality_inspection_add_speed_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSpeedRuleBody>(v(r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7}}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SPEED_RULE, c.quality_inspection_update_speed_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSpeedRuleBody>(v(r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"speed_id":"s-speed_id"}}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_ADD_SPEED_RULE, c.quality_inspection_add_speed_rule().x_user_id("s-x-UserId").body_json(v(r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7}}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SPEED_RULE, c.quality_inspection_update_speed_rule().x_user_id("s-x-UserId").body_json(v(r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"speed_id":"s-speed_id"}}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SPEED_RULE,
         c.quality_inspection_delete_speed_rule()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSpeedRuleBody>(v(
-                    r#"{"speed_id":"s-speed_id"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"speed_id":"s-speed_id"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -1072,12 +774,8 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SPEED_RULE_BY_ID,
         c.quality_inspection_query_speed_rule_by_id()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRuleByIdBody>(v(
-                    r#"{"speed_id":"s-speed_id"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"speed_id":"s-speed_id"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -1085,12 +783,8 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SPEED_RULES,
         c.quality_inspection_query_speed_rules()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRulesBody>(v(
-                    r#"{"keyword":"s-keyword","limit":7,"page":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -1098,58 +792,44 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SCENARIO,
         c.quality_inspection_delete_scenario()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteScenarioBody>(v(
-                    r#"{"group_id":"s-group_id"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"group_id":"s-group_id"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SCENARIO, c.quality_inspection_create_scenario().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateScenarioBody>(v(r#"{"description":"s-description","group_name":"s-group_name","ignore_sensitive":7,"other":{"call_end":7,"call_from":7}}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_ALL_SCENARIO, c.quality_inspection_query_all_scenario().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAllScenarioBody>(v(r#"{"endTime":"s-endTime","limit":7,"page":7,"scenarioName":"s-scenarioName","scenarioStatus":"s-scenarioStatus","startTime":"s-startTime"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_APPOINT_QUALITY_TASK, c.quality_inspection_appoint_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppointQualityTaskBody>(v(r#"{"isTakeEffect":7,"qualityTaskId":7,"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SCENARIO, c.quality_inspection_create_scenario().x_user_id("s-x-UserId").body_json(v(r#"{"description":"s-description","group_name":"s-group_name","ignore_sensitive":7,"other":{"call_end":7,"call_from":7}}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_ALL_SCENARIO, c.quality_inspection_query_all_scenario().x_user_id("s-x-UserId").body_json(v(r#"{"endTime":"s-endTime","limit":7,"page":7,"scenarioName":"s-scenarioName","scenarioStatus":"s-scenarioStatus","startTime":"s-startTime"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_APPOINT_QUALITY_TASK, c.quality_inspection_appoint_quality_task().x_user_id("s-x-UserId").body_json(v(r#"{"isTakeEffect":7,"qualityTaskId":7,"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_TAKE_EFFECT_QUALITY_TASK,
         c.quality_inspection_take_effect_quality_task()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionTakeEffectQualityTaskBody>(v(
-                    r#"{"qualityTaskId":7,"reserveTime":"s-reserveTime","type":"s-type"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"qualityTaskId":7,"reserveTime":"s-reserveTime","type":"s-type"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_TASK, c.quality_inspection_query_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityTaskBody>(v(r#"{"callEndTimeMillis":7,"callStartTimeMillis":7,"currentRole":"s-currentRole","endTimeMillis":7,"fixedColumns":{"creatOperator":"s-creatOperator","fileName":"s-fileName","planName":"s-planName","reviewingOfficer":"s-reviewingOfficer","status":7},"page":7,"rows":7,"startTimeMillis":7,"userId":"s-userId"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_QUALITY_TASK, c.quality_inspection_update_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateQualityTaskBody>(v(r#"{"currentRole":"s-currentRole","endTimeMillis":7,"fixedColumns":{"durationEnd":7,"durationStart":7,"interactionType":7,"maxNum":7,"qualityCondition":7,"qualityNum":7,"qualityType":7,"scoreEnd":7,"scoreStart":7,"staffIds":["s-item"]},"qualityTask":{"id":7,"planName":"s-planName"},"startTimeMillis":7}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_TASK, c.quality_inspection_query_quality_task().x_user_id("s-x-UserId").body_json(v(r#"{"callEndTimeMillis":7,"callStartTimeMillis":7,"currentRole":"s-currentRole","endTimeMillis":7,"fixedColumns":{"creatOperator":"s-creatOperator","fileName":"s-fileName","planName":"s-planName","reviewingOfficer":"s-reviewingOfficer","status":7},"page":7,"rows":7,"startTimeMillis":7,"userId":"s-userId"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_QUALITY_TASK, c.quality_inspection_update_quality_task().x_user_id("s-x-UserId").body_json(v(r#"{"currentRole":"s-currentRole","endTimeMillis":7,"fixedColumns":{"durationEnd":7,"durationStart":7,"interactionType":7,"maxNum":7,"qualityCondition":7,"qualityNum":7,"qualityType":7,"scoreEnd":7,"scoreStart":7,"staffIds":["s-item"]},"qualityTask":{"id":7,"planName":"s-planName"},"startTimeMillis":7}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_REASSGIN_QUALITY_TASK,
         c.quality_inspection_reassgin_quality_task()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionReassginQualityTaskBody>(v(
-                    r#"{"handler":"s-handler","qualityTaskInfoId":"s-qualityTaskInfoId","role":"qualityDirector"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(
+                r#"{"handler":"s-handler","qualityTaskInfoId":"s-qualityTaskInfoId","role":"qualityDirector"}"#,
+            ))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_APPEAL_ITEM, c.quality_inspection_appeal_item().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppealItemBody>(v(r#"{"assignee":"s-assignee","auditOperation":"back","callId":"s-callId","coment":"s-coment","role":"s-role","taskInfoId":"s-taskInfoId"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_ITEM, c.quality_inspection_query_quality_item().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemBody>(v(r#"{"endTimeMillis":7,"fixedColumns":{"agentUserIds":["s-item"],"qualityUserIds":["s-item"],"taskStatus":7,"taskType":"s-taskType"},"page":7,"rows":7,"startTimeMillis":7}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_APPEAL_ITEM, c.quality_inspection_appeal_item().x_user_id("s-x-UserId").body_json(v(r#"{"assignee":"s-assignee","auditOperation":"back","callId":"s-callId","coment":"s-coment","role":"s-role","taskInfoId":"s-taskInfoId"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_ITEM, c.quality_inspection_query_quality_item().x_user_id("s-x-UserId").body_json(v(r#"{"endTimeMillis":7,"fixedColumns":{"agentUserIds":["s-item"],"qualityUserIds":["s-item"],"taskStatus":7,"taskType":"s-taskType"},"page":7,"rows":7,"startTimeMillis":7}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_ITEM_DETAIL,
         c.quality_inspection_query_quality_item_detail()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemDetailBody>(v(
-                    r#"{"qualityItemId":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"qualityItemId":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -1157,12 +837,8 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_HISTORY,
         c.quality_inspection_query_quality_history()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityHistoryBody>(v(
-                    r#"{"qualityTaskInfoId":"s-qualityTaskInfoId"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"qualityTaskInfoId":"s-qualityTaskInfoId"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -1170,40 +846,28 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_APPRAISE_CALL_DETAIL,
         c.quality_inspection_query_appraise_call_detail()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseCallDetailBody>(v(
-                    r#"{"call_uuid":"s-call_uuid"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"call_uuid":"s-call_uuid"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_REGULARQUALITYTASK_ADD_QUALITY_TASK, c.quality_inspection_regularqualitytask_add_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionRegularqualitytaskAddQualityTaskBody>(v(r#"{"appointQuality":{"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7},"cronStructure":{"qiqtCycleType":"s-qiqtCycleType","qiqtEndTime":7,"qiqtEndType":"s-qiqtEndType","qiqtStartTime":7,"qiqtTotalTimes":7},"currentRole":"s-currentRole","extractionRange":{"currentRole":"s-currentRole","fixedColumns":"s-any"}}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_REGULARQUALITYTASK_ADD_QUALITY_TASK, c.quality_inspection_regularqualitytask_add_quality_task().x_user_id("s-x-UserId").body_json(v(r#"{"appointQuality":{"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7},"cronStructure":{"qiqtCycleType":"s-qiqtCycleType","qiqtEndTime":7,"qiqtEndType":"s-qiqtEndType","qiqtStartTime":7,"qiqtTotalTimes":7},"currentRole":"s-currentRole","extractionRange":{"currentRole":"s-currentRole","fixedColumns":"s-any"}}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_REGULARQUALITYTASK_BEGIN_QUALITY_TASK,
         c.quality_inspection_regularqualitytask_begin_quality_task()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<
-                    cec_apifabric::generated::QualityInspectionRegularqualitytaskBeginQualityTaskBody,
-                >(v(r#"{"regularQualityTaskId":7}"#))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"regularQualityTaskId":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_REGULARQUALITYTASK_UPDATE_QUALITY_TASK, c.quality_inspection_regularqualitytask_update_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionRegularqualitytaskUpdateQualityTaskBody>(v(r#"{"appointQuality":{"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7},"cronStructure":{"qiqtCycleType":"s-qiqtCycleType","qiqtEndTime":7,"qiqtEndType":"s-qiqtEndType","qiqtStartTime":7,"qiqtTotalTimes":"s-qiqtTotalTimes"},"currentRole":"s-currentRole","extractionRange":{"currentRole":"s-currentRole","fixedColumns":"s-any"}}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_REGULARQUALITYTASK_UPDATE_QUALITY_TASK, c.quality_inspection_regularqualitytask_update_quality_task().x_user_id("s-x-UserId").body_json(v(r#"{"appointQuality":{"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7},"cronStructure":{"qiqtCycleType":"s-qiqtCycleType","qiqtEndTime":7,"qiqtEndType":"s-qiqtEndType","qiqtStartTime":7,"qiqtTotalTimes":"s-qiqtTotalTimes"},"currentRole":"s-currentRole","extractionRange":{"currentRole":"s-currentRole","fixedColumns":"s-any"}}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_REGULARQUALITYTASK_DELETE_QUALITY_TASK,
         c.quality_inspection_regularqualitytask_delete_quality_task()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<
-                    cec_apifabric::generated::QualityInspectionRegularqualitytaskDeleteQualityTaskBody,
-                >(v(r#"{"regularQualityTaskId":7}"#))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"regularQualityTaskId":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -1211,12 +875,8 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_REGULARQUALITYTASK_QUERY_QUALITY_TASK,
         c.quality_inspection_regularqualitytask_query_quality_task()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<
-                    cec_apifabric::generated::QualityInspectionRegularqualitytaskQueryQualityTaskBody,
-                >(v(r#"{"page":7,"rows":7}"#))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"page":7,"rows":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -1224,52 +884,36 @@ fn apifabric_bodies() {
         &cec_apifabric::generated::QUALITY_INSPECTION_REGULARQUALITYTASK_STOP_QUALITY_TASK,
         c.quality_inspection_regularqualitytask_stop_quality_task()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<
-                    cec_apifabric::generated::QualityInspectionRegularqualitytaskStopQualityTaskBody,
-                >(v(r#"{"regularQualityTaskId":7}"#))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"regularQualityTaskId":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_MODIFY_RESULT_QUALITY_TASK, c.quality_inspection_modify_result_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyResultQualityTaskBody>(v(r#"{"isGroup":true,"ruleInfo":{"description":"s-description","revise":7,"reviseId":7},"ruleType":7,"taskId":"s-taskId","uuid":"s-uuid"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_MODIFY_RESULT_QUALITY_TASK, c.quality_inspection_modify_result_quality_task().x_user_id("s-x-UserId").body_json(v(r#"{"isGroup":true,"ruleInfo":{"description":"s-description","revise":7,"reviseId":7},"ruleType":7,"taskId":"s-taskId","uuid":"s-uuid"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_COMPLETE_QUALITY_TASK,
         c.quality_inspection_complete_quality_task()
             .x_user_id("s-x-UserId")
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionCompleteQualityTaskBody>(v(
-                    r#"{"callGroupId":7,"callId":7,"isGroup":true,"qualityTaskCallId":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"callGroupId":7,"callId":7,"isGroup":true,"qualityTaskCallId":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_CALLS_QUALITY_TASK, c.quality_inspection_calls_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCallsQualityTaskBody>(v(r#"{"currentRole":"qualityDirector","fixedColumns":{"durationFrom":7,"durationTo":7,"fileName":"s-fileName","inspectStatus":"s-inspectStatus","inspector":"s-inspector","planCode":"s-planCode","reviewingOfficer":"s-reviewingOfficer","reviewingStates":"s-reviewingStates","showReviewingOfficer":true,"staff":"s-staff"},"page":7,"rows":7}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_CALLS_QUALITY_TASK, c.quality_inspection_calls_quality_task().x_user_id("s-x-UserId").body_json(v(r#"{"currentRole":"qualityDirector","fixedColumns":{"durationFrom":7,"durationTo":7,"fileName":"s-fileName","inspectStatus":"s-inspectStatus","inspector":"s-inspector","planCode":"s-planCode","reviewingOfficer":"s-reviewingOfficer","reviewingStates":"s-reviewingStates","showReviewingOfficer":true,"staff":"s-staff"},"page":7,"rows":7}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_GET_TEXT_BY_TASK_ID,
         c.quality_inspection_get_text_by_task_id()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetTextByTaskIdBody>(v(
-                    r#"{"language":"zh_CN","taskId":"s-taskId"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"language":"zh_CN","taskId":"s-taskId"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_VOICE2_TEXT, c.quality_inspection_voice2_text().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionVoice2TextBody>(v(r#"{"agentId":7,"beginTime":"s-beginTime","endTime":"s-endTime","language":"zh_CN","voiceFilePath":"s-voiceFilePath"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_VOICE2_TEXT, c.quality_inspection_voice2_text().body_json(v(r#"{"agentId":7,"beginTime":"s-beginTime","endTime":"s-endTime","language":"zh_CN","voiceFilePath":"s-voiceFilePath"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_ASRTRANS_APPRAISECALL_DETAIL,
         c.quality_inspection_asrtrans_appraisecall_detail()
-            .body(
-                serde_json::from_value::<cec_apifabric::generated::QualityInspectionAsrtransAppraisecallDetailBody>(v(
-                    r#"{"call_uuid":"s-call_uuid"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"call_uuid":"s-call_uuid"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -1286,631 +930,358 @@ fn cms_bodies() {
     let mut failed = Vec::new();
     check(
         &cec_cms::generated::VDN_QUERYAGENTRESTSTATE,
-        c.vdn_queryagentreststate()
-            .body(
-                serde_json::from_value::<cec_cms::generated::VdnQueryagentreststateBody>(v(
-                    r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.vdn_queryagentreststate().body_json(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::VDN_TOTALAGENTABSTRACTEX3,
-        c.vdn_totalagentabstractex3()
-            .body(
-                serde_json::from_value::<cec_cms::generated::VdnTotalagentabstractex3Body>(v(
-                    r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.vdn_totalagentabstractex3().body_json(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::VDN_TOTALAGENTDYNAMICINFO,
-        c.vdn_totalagentdynamicinfo()
-            .body(
-                serde_json::from_value::<cec_cms::generated::VdnTotalagentdynamicinfoBody>(v(
-                    r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.vdn_totalagentdynamicinfo().body_json(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::VDN_TOTALAGENTSTATE,
-        c.vdn_totalagentstate()
-            .body(
-                serde_json::from_value::<cec_cms::generated::VdnTotalagentstateBody>(v(r#"{"ccId":1,"vdn":1}"#))
-                    .unwrap(),
-            )
-            .into_call(),
+        c.vdn_totalagentstate().body_json(v(r#"{"ccId":1,"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::VDN_QUERYIVRSTATUSINFO,
-        c.vdn_queryivrstatusinfo()
-            .body(
-                serde_json::from_value::<cec_cms::generated::VdnQueryivrstatusinfoBody>(v(
-                    r#"{"ccId":1,"flowId":1,"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.vdn_queryivrstatusinfo().body_json(v(r#"{"ccId":1,"flowId":1,"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::VDN_QUERYIVRPROCESSINNOINFO,
-        c.vdn_queryivrprocessinnoinfo()
-            .body(
-                serde_json::from_value::<cec_cms::generated::VdnQueryivrprocessinnoinfoBody>(v(
-                    r#"{"ccId":1,"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.vdn_queryivrprocessinnoinfo().body_json(v(r#"{"ccId":1,"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::VDN_QUERYAGENTSTATICCONFINFO,
         c.vdn_queryagentstaticconfinfo()
-            .body(
-                serde_json::from_value::<cec_cms::generated::VdnQueryagentstaticconfinfoBody>(v(
-                    r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::VDN_QUERYTOTALAGENTINFO,
-        c.vdn_querytotalagentinfo()
-            .body(
-                serde_json::from_value::<cec_cms::generated::VdnQuerytotalagentinfoBody>(v(r#"{"ccId":1,"vdn":1}"#))
-                    .unwrap(),
-            )
-            .into_call(),
+        c.vdn_querytotalagentinfo().body_json(v(r#"{"ccId":1,"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::VDN_QUERYACCESSCODECALLINFO,
-        c.vdn_queryaccesscodecallinfo()
-            .body(
-                serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodecallinfoBody>(v(
-                    r#"{"ccId":1,"innoIds":[101],"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.vdn_queryaccesscodecallinfo().body_json(v(r#"{"ccId":1,"innoIds":[101],"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
-    check(&cec_cms::generated::VDN_QUERYCALLS, c.vdn_querycalls().body(serde_json::from_value::<cec_cms::generated::VdnQuerycallsBody>(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":1,"endDate":7,"limit":7,"offset":7,"vdn":1}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_cms::generated::VDN_QUERYCALLS_V2, c.vdn_querycalls_v2().body(serde_json::from_value::<cec_cms::generated::VdnQuerycallsV2Body>(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":1,"endDate":7,"isCallIn":"true","limit":7,"offset":7,"vdn":1}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_cms::generated::VDN_QUERYCALLS, c.vdn_querycalls().body_json(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":1,"endDate":7,"limit":7,"offset":7,"vdn":1}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_cms::generated::VDN_QUERYCALLS_V2, c.vdn_querycalls_v2().body_json(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":1,"endDate":7,"isCallIn":"true","limit":7,"offset":7,"vdn":1}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_cms::generated::VDN_QUERYCALLTRACEDETAIL,
         c.vdn_querycalltracedetail()
-            .body(
-                serde_json::from_value::<cec_cms::generated::VdnQuerycalltracedetailBody>(v(
-                    r#"{"callId":"s-callId","ccId":1,"logDate":7,"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"callId":"s-callId","ccId":1,"logDate":7,"vdn":1}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::VDN_CONFIGURES_SKILLS,
-        c.vdn_configures_skills()
-            .body(
-                serde_json::from_value::<cec_cms::generated::VdnConfiguresSkillsBody>(v(
-                    r#"{"queryParam":{"ccId":1,"vdn":1}}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.vdn_configures_skills().body_json(v(r#"{"queryParam":{"ccId":1,"vdn":1}}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::VDN_RINDEX,
-        c.vdn_rindex()
-            .body(
-                serde_json::from_value::<cec_cms::generated::VdnRindexBody>(v(
-                    r#"{"ccId":1,"indexIds":["s-item"],"vdnIds":[101]}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.vdn_rindex().body_json(v(r#"{"ccId":1,"indexIds":["s-item"],"vdnIds":[101]}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::VDN_QUERYACCESSCODEINFO,
-        c.vdn_queryaccesscodeinfo()
-            .body(
-                serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodeinfoBody>(v(r#"{"ccId":1,"vdn":1}"#))
-                    .unwrap(),
-            )
-            .into_call(),
+        c.vdn_queryaccesscodeinfo().body_json(v(r#"{"ccId":1,"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::SKILL_AGENTSINSKILL,
         c.skill_agentsinskill()
-            .body(
-                serde_json::from_value::<cec_cms::generated::SkillAgentsinskillBody>(v(
-                    r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::SKILL_TOTALSKILLSTATUSEX3,
-        c.skill_totalskillstatusex3()
-            .body(
-                serde_json::from_value::<cec_cms::generated::SkillTotalskillstatusex3Body>(v(
-                    r#"{"ccId":1,"skillIds":[101],"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.skill_totalskillstatusex3().body_json(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::SKILL_QUEUEDEVICESTATUS,
-        c.skill_queuedevicestatus()
-            .body(
-                serde_json::from_value::<cec_cms::generated::SkillQueuedevicestatusBody>(v(
-                    r#"{"ccId":1,"skillId":1,"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.skill_queuedevicestatus().body_json(v(r#"{"ccId":1,"skillId":1,"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::SKILL_AGENTBYCONFIGEDSKILL,
-        c.skill_agentbyconfigedskill()
-            .body(
-                serde_json::from_value::<cec_cms::generated::SkillAgentbyconfigedskillBody>(v(
-                    r#"{"ccId":1,"skillId":1,"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.skill_agentbyconfigedskill().body_json(v(r#"{"ccId":1,"skillId":1,"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::SKILL_SERVICEQUALITY,
-        c.skill_servicequality()
-            .body(
-                serde_json::from_value::<cec_cms::generated::SkillServicequalityBody>(v(
-                    r#"{"ccId":1,"skillIds":[101],"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.skill_servicequality().body_json(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::SKILL_RINDEX,
         c.skill_rindex()
-            .body(
-                serde_json::from_value::<cec_cms::generated::SkillRindexBody>(v(
-                    r#"{"ccId":1,"indexIds":["s-item"],"skillIds":[101],"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"ccId":1,"indexIds":["IDX_COUNT_REAL_SKILL_QUEUE"],"skillIds":[101],"vdn":1}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::SKILL_SKILLCFGINFO,
-        c.skill_skillcfginfo()
-            .body(
-                serde_json::from_value::<cec_cms::generated::SkillSkillcfginfoBody>(v(
-                    r#"{"ccId":1,"skillIds":[101],"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.skill_skillcfginfo().body_json(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::SKILL_STATEINFO,
-        c.skill_stateinfo()
-            .body(
-                serde_json::from_value::<cec_cms::generated::SkillStateinfoBody>(v(
-                    r#"{"ccId":1,"skillIds":[101],"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.skill_stateinfo().body_json(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::AGENT_SITEAGENTCALLANDSKILLINFOBYAGENTIDS,
         c.agent_siteagentcallandskillinfobyagentids()
-            .body(
-                serde_json::from_value::<cec_cms::generated::AgentSiteagentcallandskillinfobyagentidsBody>(v(
-                    r#"{"agentIds":[101],"ccId":1,"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::AGENT_AGENTSTATUSINFOBYAGENTIDS,
-        c.agent_agentstatusinfobyagentids()
-            .body(
-                serde_json::from_value::<cec_cms::generated::AgentAgentstatusinfobyagentidsBody>(v(
-                    r#"{"agentIds":[101],"ccId":1,"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.agent_agentstatusinfobyagentids().body_json(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::AGENT_QUERYAGENTCALLS,
-        c.agent_queryagentcalls()
-            .body(
-                serde_json::from_value::<cec_cms::generated::AgentQueryagentcallsBody>(v(
-                    r#"{"agentId":101,"ccId":1,"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.agent_queryagentcalls().body_json(v(r#"{"agentId":101,"ccId":1,"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::AGENTGROUP_QUERYAGENTCALLS,
-        c.agentgroup_queryagentcalls()
-            .body(
-                serde_json::from_value::<cec_cms::generated::AgentgroupQueryagentcallsBody>(v(
-                    r#"{"agentIds":[101],"ccId":1,"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.agentgroup_queryagentcalls().body_json(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::AGENT_AGENTPRIVATECALL,
-        c.agent_agentprivatecall()
-            .body(
-                serde_json::from_value::<cec_cms::generated::AgentAgentprivatecallBody>(v(
-                    r#"{"agentId":101,"ccId":1,"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.agent_agentprivatecall().body_json(v(r#"{"agentId":101,"ccId":1,"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::AGENTGROUP_TEAMAGENTSTATUSINFO,
-        c.agentgroup_teamagentstatusinfo()
-            .body(
-                serde_json::from_value::<cec_cms::generated::AgentgroupTeamagentstatusinfoBody>(v(
-                    r#"{"agentIds":[101],"ccId":1,"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.agentgroup_teamagentstatusinfo().body_json(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::AGENTGROUP_RINDEX,
         c.agentgroup_rindex()
-            .body(
-                serde_json::from_value::<cec_cms::generated::AgentgroupRindexBody>(v(
-                    r#"{"agentIds":[101],"ccId":1,"indexIds":["s-item"],"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"agentIds":[101],"ccId":1,"indexIds":["s-item"],"vdn":1}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::AGENT_AGENTBYWORKNO,
-        c.agent_agentbyworkno()
-            .body(
-                serde_json::from_value::<cec_cms::generated::AgentAgentbyworknoBody>(v(
-                    r#"{"agentId":101,"ccId":1,"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.agent_agentbyworkno().body_json(v(r#"{"agentId":101,"ccId":1,"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::CALLDATA_ISPROCESSCALL,
         c.calldata_isprocesscall()
-            .body(
-                serde_json::from_value::<cec_cms::generated::CalldataIsprocesscallBody>(v(
-                    r#"{"queryParam":{"agentId":101,"ccId":1,"vdn":1}}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"queryParam":{"agentId":101,"ccId":1,"vdn":1}}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::VDN_QUERY_AGENT_BY_STATUS,
         c.vdn_query_agent_by_status()
-            .body(
-                serde_json::from_value::<cec_cms::generated::VdnQueryAgentByStatusBody>(v(
-                    r#"{"ccId":"s-ccId","limit":7,"offset":7,"status":"s-status","vdn":"s-vdn"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"ccId":"s-ccId","limit":7,"offset":7,"status":"s-status","vdn":"s-vdn"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::AGENT_AGENTRESTINFOS,
         c.agent_agentrestinfos()
-            .body(
-                serde_json::from_value::<cec_cms::generated::AgentAgentrestinfosBody>(v(
-                    r#"{"queryParam":{"ccId":1,"limit":1,"offset":7,"vdn":1}}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"queryParam":{"ccId":1,"limit":1,"offset":7,"vdn":1}}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::AGENT_SYSTEMSTATE,
-        c.agent_systemstate()
-            .body(
-                serde_json::from_value::<cec_cms::generated::AgentSystemstateBody>(v(
-                    r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.agent_systemstate().body_json(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::AGENT_AGENTOPRINFO,
         c.agent_agentoprinfo()
-            .body(
-                serde_json::from_value::<cec_cms::generated::AgentAgentoprinfoBody>(v(
-                    r#"{"beginTime":"s-beginTime","ccId":1,"currentAgentId":0,"endTime":"s-endTime","operateType":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(
+                r#"{"beginTime":"s-beginTime","ccId":1,"currentAgentId":0,"endTime":"s-endTime","operateType":7}"#,
+            ))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::CALLDATA_QUERYBASICCALLINFO,
-        c.calldata_querybasiccallinfo()
-            .body(
-                serde_json::from_value::<cec_cms::generated::CalldataQuerybasiccallinfoBody>(v(
-                    r#"{"callId":"s-callId","ccId":1,"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.calldata_querybasiccallinfo().body_json(v(r#"{"callId":"s-callId","ccId":1,"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::CALLDATA_QUERYDETAILCALLINFO,
-        c.calldata_querydetailcallinfo()
-            .body(
-                serde_json::from_value::<cec_cms::generated::CalldataQuerydetailcallinfoBody>(v(
-                    r#"{"callId":"s-callId","ccId":1,"vdn":1}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.calldata_querydetailcallinfo().body_json(v(r#"{"callId":"s-callId","ccId":1,"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::CALLDATA_QUERYCALLDETAILBYID,
         c.calldata_querycalldetailbyid()
-            .body(
-                serde_json::from_value::<cec_cms::generated::CalldataQuerycalldetailbyidBody>(v(
-                    r#"{"queryParam":{"callId":"s-callId","ccId":1,"isCallin":"true"}}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"queryParam":{"callId":"s-callId","ccId":1,"isCallin":"true"}}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::CTI_SYSINDEX,
         c.cti_sysindex()
-            .body(
-                serde_json::from_value::<cec_cms::generated::CtiSysindexBody>(v(
-                    r#"{"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"offset":7,"vdn":[101]}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(
+                r#"{"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"offset":7,"vdn":[101]}"#,
+            ))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::CONFIGURES_VDNS,
-        c.configures_vdns()
-            .body(
-                serde_json::from_value::<cec_cms::generated::ConfiguresVdnsBody>(v(r#"{"queryParam":{"ccId":1}}"#))
-                    .unwrap(),
-            )
-            .into_call(),
+        c.configures_vdns().body_json(v(r#"{"queryParam":{"ccId":1}}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::USERGROUP_CREATE,
         c.usergroup_create()
-            .body(
-                serde_json::from_value::<cec_cms::generated::UsergroupCreateBody>(v(
-                    r#"{"ccId":1,"groupName":"s-groupName","groupType":2,"remark":"s-remark","vdn":7,"workNos":[101]}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(
+                r#"{"ccId":1,"groupName":"s-groupName","groupType":2,"remark":"s-remark","vdn":7,"workNos":[101]}"#,
+            ))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::USERGROUP_JOIN,
         c.usergroup_join()
-            .body(
-                serde_json::from_value::<cec_cms::generated::UsergroupJoinBody>(v(
-                    r#"{"agentId":0,"ccId":1,"groupId":"s-groupId","groupName":"s-groupName","groupType":2,"vdnId":1}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(
+                r#"{"agentId":0,"ccId":1,"groupId":"s-groupId","groupName":"s-groupName","groupType":2,"vdnId":1}"#,
+            ))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::USERGROUP_DELETE,
-        c.usergroup_delete()
-            .body(
-                serde_json::from_value::<cec_cms::generated::UsergroupDeleteBody>(v(
-                    r#"{"ccId":1,"id":"s-id","vdn":7}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.usergroup_delete().body_json(v(r#"{"ccId":1,"id":"s-id","vdn":7}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::USERGROUP_UPDATE,
         c.usergroup_update()
-            .body(
-                serde_json::from_value::<cec_cms::generated::UsergroupUpdateBody>(v(
-                    r#"{"ccId":1,"groupName":"s-groupName","id":"s-id","remark":"s-remark","vdn":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"ccId":1,"groupName":"s-groupName","id":"s-id","remark":"s-remark","vdn":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::USERGROUP_QUERYMEMBERS,
         c.usergroup_querymembers()
-            .body(
-                serde_json::from_value::<cec_cms::generated::UsergroupQuerymembersBody>(v(
-                    r#"{"ccId":1,"groupId":"s-groupId","limit":7,"offset":7,"vdn":7,"workNo":0}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"ccId":1,"groupId":"s-groupId","limit":7,"offset":7,"vdn":7,"workNo":0}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::QCRELATION_CONFIG,
         c.qcrelation_config()
-            .body(
-                serde_json::from_value::<cec_cms::generated::QcrelationConfigBody>(v(
-                    r#"{"ccId":1,"inspectedGroupIds":["s-item"],"qcGroupId":"s-qcGroupId","vdn":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"ccId":1,"inspectedGroupIds":["s-item"],"qcGroupId":"s-qcGroupId","vdn":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::QCRELATION_DELETE,
-        c.qcrelation_delete()
-            .body(serde_json::from_value::<cec_cms::generated::QcrelationDeleteBody>(v(r#"{"ccId":1}"#)).unwrap())
-            .into_call(),
+        c.qcrelation_delete().body_json(v(r#"{"ccId":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::UAP_PERFINDEX,
-        c.uap_perfindex()
-            .body(serde_json::from_value::<cec_cms::generated::UapPerfindexBody>(v(r#"{"ccId":1}"#)).unwrap())
+        c.uap_perfindex().body_json(v(r#"{"ccId":1}"#)).unwrap().into_call(),
+        &mut failed,
+    );
+    check(
+        &cec_cms::generated::UAP_TERMINALINDEX,
+        c.uap_terminalindex()
+            .body_json(v(
+                r#"{"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"offset":7,"uapIP":"s-uapIP"}"#,
+            ))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_cms::generated::UAP_TERMINALINDEX, c.uap_terminalindex().body(serde_json::from_value::<cec_cms::generated::UapTerminalindexBody>(v(r#"{"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"offset":7,"uapIP":"s-uapIP"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_cms::generated::HISINDEX_IVR, c.hisindex_ivr().body(serde_json::from_value::<cec_cms::generated::HisindexIvrBody>(v(r#"{"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"serviceNos":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":7}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_cms::generated::HISINDEX_SKILL, c.hisindex_skill().body(serde_json::from_value::<cec_cms::generated::HisindexSkillBody>(v(r#"{"ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_cms::generated::HISINDEX_AGENT, c.hisindex_agent().body(serde_json::from_value::<cec_cms::generated::HisindexAgentBody>(v(r#"{"agentIds":[101],"ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_cms::generated::HISINDEX_VDN, c.hisindex_vdn().body(serde_json::from_value::<cec_cms::generated::HisindexVdnBody>(v(r#"{"anonyCall":0,"calleeNo":"s-calleeNo","ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdnIds":[101]}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_cms::generated::HISINDEX_SKILLFORDAY, c.hisindex_skillforday().body(serde_json::from_value::<cec_cms::generated::HisindexSkillfordayBody>(v(r#"{"beginDayTime":"s-beginDayTime","ccId":1,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"vdn":7}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_cms::generated::HISINDEX_IVR, c.hisindex_ivr().body_json(v(r#"{"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"serviceNos":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":7}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_cms::generated::HISINDEX_SKILL, c.hisindex_skill().body_json(v(r#"{"ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_cms::generated::HISINDEX_AGENT, c.hisindex_agent().body_json(v(r#"{"agentIds":[0],"ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_cms::generated::HISINDEX_VDN, c.hisindex_vdn().body_json(v(r#"{"anonyCall":0,"calleeNo":"s-calleeNo","ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdnIds":[101]}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_cms::generated::HISINDEX_SKILLFORDAY, c.hisindex_skillforday().body_json(v(r#"{"beginDayTime":"s-beginDayTime","ccId":1,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"vdn":7}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_cms::generated::HISINDEX_SKILLFORMONTH,
-        c.hisindex_skillformonth()
-            .body(serde_json::from_value::<cec_cms::generated::HisindexSkillformonthBody>(v(r#"{"ccId":1}"#)).unwrap())
-            .into_call(),
+        c.hisindex_skillformonth().body_json(v(r#"{"ccId":1}"#)).unwrap().into_call(),
         &mut failed,
     );
-    check(&cec_cms::generated::HISINDEX_AGENTFORDAY, c.hisindex_agentforday().body(serde_json::from_value::<cec_cms::generated::HisindexAgentfordayBody>(v(r#"{"agentIds":[101],"beginDayTime":"s-beginDayTime","ccId":1,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"vdn":7}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_cms::generated::HISINDEX_AGENTFORDAY, c.hisindex_agentforday().body_json(v(r#"{"agentIds":[0],"beginDayTime":"s-beginDayTime","ccId":1,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"vdn":7}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_cms::generated::COMPAT_AGENTBYWORKNO,
         c.compat_agentbyworkno()
-            .body(
-                serde_json::from_value::<cec_cms::generated::CompatAgentbyworknoBody>(v(
-                    r#"{"queryParam":{"agentId":101,"ccId":1,"vdn":1}}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"queryParam":{"agentId":101,"ccId":1,"vdn":1}}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::COMPAT_QUERYMONITOR_SYSTEMSTATE,
-        c.compat_querymonitor_systemstate()
-            .body(
-                serde_json::from_value::<cec_cms::generated::CompatQuerymonitorSystemstateBody>(v(
-                    r#"{"queryParam":{"ccId":1,"vdn":1}}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.compat_querymonitor_systemstate().body_json(v(r#"{"queryParam":{"ccId":1,"vdn":1}}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::COMPAT_AGENTRESTINFO,
-        c.compat_agentrestinfo()
-            .body(
-                serde_json::from_value::<cec_cms::generated::CompatAgentrestinfoBody>(v(
-                    r#"{"queryParam":{"ccId":1,"vdn":1}}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.compat_agentrestinfo().body_json(v(r#"{"queryParam":{"ccId":1,"vdn":1}}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::COMPAT_SKILL_STATEINFO,
         c.compat_skill_stateinfo()
-            .body(
-                serde_json::from_value::<cec_cms::generated::CompatSkillStateinfoBody>(v(
-                    r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::COMPAT_AGENTBYCONFIGEDSKILL,
         c.compat_agentbyconfigedskill()
-            .body(
-                serde_json::from_value::<cec_cms::generated::CompatAgentbyconfigedskillBody>(v(
-                    r#"{"queryParam":{"ccId":1,"skillId":1,"vdn":1}}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"queryParam":{"ccId":1,"skillId":1,"vdn":1}}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::HEALTH_PING,
-        c.health_ping()
-            .body(serde_json::from_value::<cec_cms::generated::HealthPingBody>(v(r#"{"say":"s-say"}"#)).unwrap())
-            .into_call(),
+        c.health_ping().body_json(v(r#"{"say":"s-say"}"#)).unwrap().into_call(),
         &mut failed,
     );
     assert!(failed.is_empty(), "{} of 63 cms bodies refused:\n{}", failed.len(), failed.join("\n"));
@@ -1927,76 +1298,63 @@ fn fs_bodies() {
     check(
         &cec_fs::generated::CCFS_GET_RECORD_FILE_URL_FROM_OBS,
         c.ccfs_get_record_file_url_from_obs()
-            .body(
-                serde_json::from_value::<cec_fs::generated::CcfsGetRecordFileUrlFromObsBody>(v(
-                    r#"{"beginTime":"s-beginTime","callId":"s-callId","endTime":"s-endTime","version":"s-version"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(
+                r#"{"beginTime":"s-beginTime","callId":"s-callId","endTime":"s-endTime","version":"s-version"}"#,
+            ))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_fs::generated::CCFS_QUERY_BILL_DATA, c.ccfs_query_bill_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryBillDataBody>(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"s-agentId","beginTime":"s-beginTime","callBackURL":"s-callBackURL","callId":"s-callId","calleeNo":"s-calleeNo","callerNo":"s-callerNo","dataType":"call","endTime":"s-endTime"},"request":{"version":"s-version"}}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_fs::generated::CCFS_QUERY_BILL_DATA, c.ccfs_query_bill_data().body_json(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"s-agentId","beginTime":"s-beginTime","callBackURL":"s-callBackURL","callId":"s-callId","calleeNo":"s-calleeNo","callerNo":"s-callerNo","dataType":"call","endTime":"s-endTime"},"request":{"version":"s-version"}}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_fs::generated::CCFS_DOWNLOAD_BILL_FILE,
         c.ccfs_download_bill_file()
-            .body(
-                serde_json::from_value::<cec_fs::generated::CcfsDownloadBillFileBody>(v(
-                    r#"{"msgBody":{"billFileName":"s-billFileName"},"request":{"version":"s-version"}}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"msgBody":{"billFileName":"s-billFileName"},"request":{"version":"s-version"}}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_fs::generated::CCFS_DOWNLOAD_RECORD_FILE,
         c.ccfs_download_record_file()
-            .body(
-                serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordFileBody>(v(
-                    r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_fs::generated::CCFS_DOWNLOAD_RECORD, c.ccfs_download_record().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordBody>(v(r#"{"msgBody":{"callId":"s-callId","ccId":"s-ccId","fileName":"s-fileName"},"request":{"version":"s-version"}}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_fs::generated::CCFS_QUERY_AGENT_OPR_INFO_DATA, c.ccfs_query_agent_opr_info_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryAgentOprInfoDataBody>(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"s-agentId","beginTime":"s-beginTime","callBackURL":"s-callBackURL","endTime":"s-endTime"},"request":{"version":"s-version"}}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_fs::generated::CCFS_DOWNLOAD_AGENT_OPR_INFO_FILE, c.ccfs_download_agent_opr_info_file().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentOprInfoFileBody>(v(r#"{"msgBody":{"agentOprInfoFileName":"s-agentOprInfoFileName"},"request":{"version":"s-version"}}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_fs::generated::CCFS_DOWNLOAD_RECORD, c.ccfs_download_record().body_json(v(r#"{"msgBody":{"callId":"s-callId","ccId":"s-ccId","fileName":"s-fileName"},"request":{"version":"s-version"}}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_fs::generated::CCFS_QUERY_AGENT_OPR_INFO_DATA, c.ccfs_query_agent_opr_info_data().body_json(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"s-agentId","beginTime":"s-beginTime","callBackURL":"s-callBackURL","endTime":"s-endTime"},"request":{"version":"s-version"}}"#)).unwrap().into_call(), &mut failed);
+    check(
+        &cec_fs::generated::CCFS_DOWNLOAD_AGENT_OPR_INFO_FILE,
+        c.ccfs_download_agent_opr_info_file()
+            .body_json(v(
+                r#"{"msgBody":{"agentOprInfoFileName":"s-agentOprInfoFileName"},"request":{"version":"s-version"}}"#,
+            ))
+            .unwrap()
+            .into_call(),
+        &mut failed,
+    );
     check(
         &cec_fs::generated::CCFS_QUERY_AGENT_SKILL_INFO_DATA,
         c.ccfs_query_agent_skill_info_data()
-            .body(
-                serde_json::from_value::<cec_fs::generated::CcfsQueryAgentSkillInfoDataBody>(v(
-                    r#"{"msgBody":{"k":"v"},"request":{"version":"s-version"}}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"msgBody":{"k":"v"},"request":{"version":"s-version"}}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_fs::generated::CCFS_DOWNLOAD_AGENT_SKILL_INFO_FILE,
         c.ccfs_download_agent_skill_info_file()
-            .body(
-                serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentSkillInfoFileBody>(v(
-                    r#"{"agentSkillInfoFileName":"s-agentSkillInfoFileName"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"agentSkillInfoFileName":"s-agentSkillInfoFileName"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_fs::generated::CCFS_REQUEST_PLAY_VOICE,
         c.ccfs_request_play_voice()
-            .body(
-                serde_json::from_value::<cec_fs::generated::CcfsRequestPlayVoiceBody>(v(
-                    r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2004,12 +1362,8 @@ fn fs_bodies() {
         &cec_fs::generated::CCFS_DOWNLOAD_OIAP_RECORD,
         c.ccfs_download_oiap_record()
             .location_id(7)
-            .body(
-                serde_json::from_value::<cec_fs::generated::CcfsDownloadOiapRecordBody>(v(
-                    r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2017,24 +1371,16 @@ fn fs_bodies() {
         &cec_fs::generated::CCFS_DOWNLOAD_IVR_RECORD_FILE,
         c.ccfs_download_ivr_record_file()
             .location_id(7)
-            .body(
-                serde_json::from_value::<cec_fs::generated::CcfsDownloadIvrRecordFileBody>(v(
-                    r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_fs::generated::CCFS_IVR_DOWNLOAD_FILE,
         c.ccfs_ivr_download_file()
-            .body(
-                serde_json::from_value::<cec_fs::generated::CcfsIvrDownloadFileBody>(v(
-                    r#"{"msgBody":{"filePath":"s-filePath","mode":7},"request":{"version":"s-version"}}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"msgBody":{"filePath":"s-filePath","mode":7},"request":{"version":"s-version"}}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2042,28 +1388,20 @@ fn fs_bodies() {
         &cec_fs::generated::CCFS_IVR_UPLOAD_FILE,
         c.ccfs_ivr_upload_file()
             .vdn_id(7)
-            .body(
-                serde_json::from_value::<cec_fs::generated::CcfsIvrUploadFileBody>(v(
-                    r#"{"msgBody":{"data":"s-data"},"request":{"version":"s-version"}}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"msgBody":{"data":"s-data"},"request":{"version":"s-version"}}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_fs::generated::CCFS_IVR_GET_FILE_HASH,
         c.ccfs_ivr_get_file_hash()
-            .body(
-                serde_json::from_value::<cec_fs::generated::CcfsIvrGetFileHashBody>(v(
-                    r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_fs::generated::CCFS_IVR_DELETE_FILE, c.ccfs_ivr_delete_file().body(serde_json::from_value::<cec_fs::generated::CcfsIvrDeleteFileBody>(v(r#"{"msgBody":{"fileName":"s-fileName","locationId":"s-locationId"},"request":{"version":"s-version"}}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_fs::generated::CCFS_IVR_DELETE_FILE, c.ccfs_ivr_delete_file().body_json(v(r#"{"msgBody":{"fileName":"s-fileName","locationId":"s-locationId"},"request":{"version":"s-version"}}"#)).unwrap().into_call(), &mut failed);
     assert!(failed.is_empty(), "{} of 16 fs bodies refused:\n{}", failed.len(), failed.join("\n"));
 }
 
@@ -2071,87 +1409,57 @@ fn fs_bodies() {
 fn gateway_bodies() {
     let c = cec_gateway::Client::new(config()).unwrap();
     let mut failed = Vec::new();
-    check(&cec_gateway::generated::ONLINEAGENT_LOGIN, c.onlineagent_login().agentid("101").body(serde_json::from_value::<cec_gateway::generated::OnlineagentLoginBody>(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_gateway::generated::ONLINEAGENT_FORCELOGIN, c.onlineagent_forcelogin().agentid("101").body(serde_json::from_value::<cec_gateway::generated::OnlineagentForceloginBody>(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_gateway::generated::ONLINEAGENT_LOGINEX, c.onlineagent_loginex().agentid("101").body(serde_json::from_value::<cec_gateway::generated::OnlineagentLoginexBody>(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_gateway::generated::ONLINEAGENT_LOGIN, c.onlineagent_login().agentid("101").body_json(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_gateway::generated::ONLINEAGENT_FORCELOGIN, c.onlineagent_forcelogin().agentid("101").body_json(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_gateway::generated::ONLINEAGENT_LOGINEX, c.onlineagent_loginex().agentid("101").body_json(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_gateway::generated::ONLINEAGENT_SENDNOTELETEX,
         c.onlineagent_sendnoteletex()
             .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::OnlineagentSendnoteletexBody>(v(
-                    r#"{"agentIds":[101],"content":"s-content"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"agentIds":[101],"content":"s-content"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_gateway::generated::VOICECALL_CALLOUT, c.voicecall_callout().agentid("101").body(serde_json::from_value::<cec_gateway::generated::VoicecallCalloutBody>(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":0,"skillid":7,"userVideoDirection":1}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_gateway::generated::VOICECALL_CALLOUT, c.voicecall_callout().agentid("101").body_json(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":0,"skillid":7,"userVideoDirection":1}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_gateway::generated::VOICECALL_PREVIEWCALLOUT,
         c.voicecall_previewcallout()
             .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::VoicecallPreviewcalloutBody>(v(
-                    r#"{"callcontrolid":7,"called":"s-called"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"callcontrolid":7,"called":"s-called"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_gateway::generated::VOICECALL_REJECT,
-        c.voicecall_reject()
-            .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::VoicecallRejectBody>(v(
-                    r#"{"callid":"s-callid","mode":1}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.voicecall_reject().agentid("101").body_json(v(r#"{"callid":"s-callid","mode":1}"#)).unwrap().into_call(),
         &mut failed,
     );
-    check(&cec_gateway::generated::VOICECALL_TRANSFER, c.voicecall_transfer().agentid("101").body(serde_json::from_value::<cec_gateway::generated::VoicecallTransferBody>(v(r#"{"address":"s-address","callappdata":"s-callappdata","caller":"s-caller","devicetype":7,"holdflag":true,"mediaability":7,"mode":7,"skillId":7}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_gateway::generated::VOICECALL_CALLINNER, c.voicecall_callinner().agentid("101").body(serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerBody>(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":7,"skillid":7}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_gateway::generated::VOICECALL_TRANSFER, c.voicecall_transfer().agentid("101").body_json(v(r#"{"address":"s-address","callappdata":"s-callappdata","caller":"s-caller","devicetype":7,"holdflag":true,"mediaability":7,"mode":7,"skillId":7}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_gateway::generated::VOICECALL_CALLINNER, c.voicecall_callinner().agentid("101").body_json(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":7,"skillid":7}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_gateway::generated::VOICECALL_CALLINNERSKILL,
-        c.voicecall_callinnerskill()
-            .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerskillBody>(v(r#"{"skillId":7}"#))
-                    .unwrap(),
-            )
-            .into_call(),
+        c.voicecall_callinnerskill().agentid("101").body_json(v(r#"{"skillId":7}"#)).unwrap().into_call(),
         &mut failed,
     );
-    check(&cec_gateway::generated::VOICECALL_INNERHELP, c.voicecall_innerhelp().agentid("101").body(serde_json::from_value::<cec_gateway::generated::VoicecallInnerhelpBody>(v(r#"{"callappdata":"s-callappdata","devicetype":7,"dstaddress":"s-dstaddress","holdflag":true,"mode":7}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_gateway::generated::VOICECALL_INNERHELP, c.voicecall_innerhelp().agentid("101").body_json(v(r#"{"callappdata":"s-callappdata","devicetype":7,"dstaddress":"s-dstaddress","holdflag":true,"mode":7}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_gateway::generated::VOICECALL_CONFJOIN,
         c.voicecall_confjoin()
             .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::VoicecallConfjoinBody>(v(
-                    r#"{"callappdata":"s-callappdata","callid":"s-callid"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"callappdata":"s-callappdata","callid":"s-callid"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_gateway::generated::RECORDPLAY_PLAY, c.recordplay_play().agentid("101").body(serde_json::from_value::<cec_gateway::generated::RecordplayPlayBody>(v(r#"{"codeformat":7,"locationId":7,"speedchange":"s-spe","startpostion":7,"times":7,"voicepath":"s-voicepath","volumechange":"s-vol"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_gateway::generated::RECORDPLAY_PLAY, c.recordplay_play().agentid("101").body_json(v(r#"{"codeformat":7,"locationId":7,"speedchange":"s-spe","startpostion":7,"times":7,"voicepath":"s-voicepath","volumechange":"s-vol"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_gateway::generated::RECORDPLAY_RECORD,
         c.recordplay_record()
             .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::RecordplayRecordBody>(v(
-                    r#"{"fileName":"s-fileName","mediaType":5,"recordFormat":7,"recordMode":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"fileName":"s-fileName","mediaType":5,"recordFormat":7,"recordMode":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2159,12 +1467,10 @@ fn gateway_bodies() {
         &cec_gateway::generated::RECORDPLAY_NET_PLAY,
         c.recordplay_net_play()
             .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::RecordplayNetPlayBody>(v(
-                    r#"{"ccId":7,"fileFormat":7,"fileName":"s-fileName","locationId":0,"playTime":7,"position":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(
+                r#"{"ccId":7,"fileFormat":7,"fileName":"s-fileName","locationId":0,"playTime":7,"position":7}"#,
+            ))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2172,24 +1478,14 @@ fn gateway_bodies() {
         &cec_gateway::generated::RECORDPLAY_PLAY_RELOCATION,
         c.recordplay_play_relocation()
             .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::RecordplayPlayRelocationBody>(v(
-                    r#"{"seekdirection":0,"seekposition":0,"seekseconds":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"seekdirection":0,"seekposition":0,"seekseconds":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_gateway::generated::QUEUEDEVICE_QUERY_ACD_STAT,
-        c.queuedevice_query_acd_stat()
-            .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::QueuedeviceQueryAcdStatBody>(v(r#"{"skills":[101]}"#))
-                    .unwrap(),
-            )
-            .into_call(),
+        c.queuedevice_query_acd_stat().agentid("101").body_json(v(r#"{"skills":[101]}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
@@ -2197,12 +1493,8 @@ fn gateway_bodies() {
         c.agentgroup_agent_by_skill()
             .agentid("101")
             .skillid(7)
-            .body(
-                serde_json::from_value::<cec_gateway::generated::AgentgroupAgentBySkillBody>(v(
-                    r#"{"agentLimit":1,"agentStatus":[101]}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"agentLimit":1,"agentStatus":[101]}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2211,12 +1503,8 @@ fn gateway_bodies() {
         c.agentgroup_agent_by_list()
             .agentid("101")
             .media_types("s-mediaTypes")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::AgentgroupAgentByListBody>(v(
-                    r#"{"agentList":["s-item"]}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"agentList":["s-item"]}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2224,12 +1512,8 @@ fn gateway_bodies() {
         &cec_gateway::generated::CALLDATA_SET_CALL_DATA_EX,
         c.calldata_set_call_data_ex()
             .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::CalldataSetCallDataExBody>(v(
-                    r#"{"calldata":"s-calldata","callid":"s-callid","isDataEncoded":true}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"calldata":"s-calldata","callid":"s-callid","isDataEncoded":true}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2237,12 +1521,8 @@ fn gateway_bodies() {
         &cec_gateway::generated::CALLDATA_ASSIGN_USER_IN_QUEUE,
         c.calldata_assign_user_in_queue()
             .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::CalldataAssignUserInQueueBody>(v(
-                    r#"{"callid":"s-callid","skillid":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"callid":"s-callid","skillid":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2250,12 +1530,8 @@ fn gateway_bodies() {
         &cec_gateway::generated::QUALITYCONTROL_ADJUST_SKILL,
         c.qualitycontrol_adjust_skill()
             .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::QualitycontrolAdjustSkillBody>(v(
-                    r#"{"skills":[101],"workNo":"s-workNo"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"skills":[101],"workNo":"s-workNo"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2263,12 +1539,8 @@ fn gateway_bodies() {
         &cec_gateway::generated::MEDIACALL_SEND_MESSAGE,
         c.mediacall_send_message()
             .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::MediacallSendMessageBody>(v(
-                    r#"{"callid":"s-callid","data":{"k":"v"},"userid":"s-userid"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"callid":"s-callid","data":{"k":"v"},"userid":"s-userid"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2276,26 +1548,18 @@ fn gateway_bodies() {
         &cec_gateway::generated::MEDIACALL_SET_CALL_NUMS,
         c.mediacall_set_call_nums()
             .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsBody>(v(
-                    r#"{"callnums":"1","mediaType":"s-mediaType"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"callnums":"1","mediaType":"s-mediaType"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_gateway::generated::MEDIACALL_TRANSFER, c.mediacall_transfer().agentid("101").body(serde_json::from_value::<cec_gateway::generated::MediacallTransferBody>(v(r#"{"address":"s-address","calldata":"s-calldata","caller":"s-caller","callid":"s-callid","devicetype":7,"mode":7,"skillId":7}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_gateway::generated::MEDIACALL_TRANSFER, c.mediacall_transfer().agentid("101").body_json(v(r#"{"address":"s-address","calldata":"s-calldata","caller":"s-caller","callid":"s-callid","devicetype":7,"mode":7,"skillId":7}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_gateway::generated::MEDIACALL_SET_CALL_NUMS_BY_MEDIA_TYPE,
         c.mediacall_set_call_nums_by_media_type()
             .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsByMediaTypeBody>(v(
-                    r#"{"agentMediaCallNums":[{"mediaType":7}],"totalCallNum":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"agentMediaCallNums":[{"mediaType":7}],"totalCallNum":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2303,12 +1567,8 @@ fn gateway_bodies() {
         &cec_gateway::generated::MEDIACALL_GET_CONNECT_INFO,
         c.mediacall_get_connect_info()
             .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::MediacallGetConnectInfoBody>(v(
-                    r#"{"callid":"s-callid","userType":"s-userType"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"callid":"s-callid","userType":"s-userType"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2316,26 +1576,18 @@ fn gateway_bodies() {
         &cec_gateway::generated::MEDIACALL_IMAGE_CAPTURE,
         c.mediacall_image_capture()
             .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::MediacallImageCaptureBody>(v(
-                    r#"{"callid":"s-callid","userType":"s-userType"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"callid":"s-callid","userType":"s-userType"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_gateway::generated::AGENTCONF_REQUEST, c.agentconf_request().agentid("101").body(serde_json::from_value::<cec_gateway::generated::AgentconfRequestBody>(v(r#"{"beepTone":true,"confCallerNo":"s-confCallerNo","memberNum":1,"playMode":7,"promptTime":3,"time":4,"voicePath":"s-voicePath"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_gateway::generated::AGENTCONF_REQUEST, c.agentconf_request().agentid("101").body_json(v(r#"{"beepTone":true,"confCallerNo":"s-confCallerNo","memberNum":1,"playMode":7,"promptTime":3,"time":4,"voicePath":"s-voicePath"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_gateway::generated::AGENTCONF_HOLD_PARTICIPANT,
         c.agentconf_hold_participant()
             .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::AgentconfHoldParticipantBody>(v(
-                    r#"{"address":"s-address","addressType":"6","playMode":7,"voicePath":"s-voicePath"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"address":"s-address","addressType":"6","playMode":7,"voicePath":"s-voicePath"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2343,50 +1595,28 @@ fn gateway_bodies() {
         &cec_gateway::generated::AGENTCONF_UNHOLD_PARTICIPANT,
         c.agentconf_unhold_participant()
             .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::AgentconfUnholdParticipantBody>(v(
-                    r#"{"address":"s-address","addressType":"6"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"address":"s-address","addressType":"6"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_gateway::generated::AGENTCONF_PROLONG_TIME,
-        c.agentconf_prolong_time()
-            .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::AgentconfProlongTimeBody>(v(r#"{"prolongTime":1}"#))
-                    .unwrap(),
-            )
-            .into_call(),
+        c.agentconf_prolong_time().agentid("101").body_json(v(r#"{"prolongTime":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_gateway::generated::AGENTCONF_SHIFT_PRESIDENT,
-        c.agentconf_shift_president()
-            .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::AgentconfShiftPresidentBody>(v(
-                    r#"{"destAgentNo":7}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.agentconf_shift_president().agentid("101").body_json(v(r#"{"destAgentNo":7}"#)).unwrap().into_call(),
         &mut failed,
     );
-    check(&cec_gateway::generated::AGENTCONF_BATCH_ADD_PARTICIPANT, c.agentconf_batch_add_participant().agentid("101").body(serde_json::from_value::<cec_gateway::generated::AgentconfBatchAddParticipantBody>(v(r#"{"addresses":[{"address":"s-address","addressType":"6","deviceCallType":0,"deviceType":0}],"beepTone":true,"caller":"s-caller","playMode":7,"voicePath":"s-voicePath"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_gateway::generated::AGENTCONF_BATCH_ADD_PARTICIPANT, c.agentconf_batch_add_participant().agentid("101").body_json(v(r#"{"addresses":[{"address":"s-address","addressType":"6","deviceCallType":0,"deviceType":0}],"beepTone":true,"caller":"s-caller","playMode":7,"voicePath":"s-voicePath"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_gateway::generated::AGENTCONF_BATCH_REMOVE_PARTICIPANT,
         c.agentconf_batch_remove_participant()
             .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::AgentconfBatchRemoveParticipantBody>(v(
-                    r#"{"addresses":[{"address":"s-address","addressType":"6"}]}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"addresses":[{"address":"s-address","addressType":"6"}]}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2394,12 +1624,8 @@ fn gateway_bodies() {
         &cec_gateway::generated::AGENTCONF_CHANGE_PARTICIPANT_MODE,
         c.agentconf_change_participant_mode()
             .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::AgentconfChangeParticipantModeBody>(v(
-                    r#"{"address":"s-address","addressType":"6","attribute":1}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"address":"s-address","addressType":"6","attribute":1}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2407,52 +1633,36 @@ fn gateway_bodies() {
         &cec_gateway::generated::AGENTCONF_MODIFY_CONF_RESOURCE,
         c.agentconf_modify_conf_resource()
             .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::AgentconfModifyConfResourceBody>(v(
-                    r#"{"modifyNum":2,"modifyType":0}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"modifyNum":2,"modifyType":0}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_gateway::generated::AGENTCONF_QUERY_CONF_INFOS,
-        c.agentconf_query_conf_infos()
-            .agentid("101")
-            .body(
-                serde_json::from_value::<cec_gateway::generated::AgentconfQueryConfInfosBody>(v(
-                    r#"{"confIds":[101]}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.agentconf_query_conf_infos().agentid("101").body_json(v(r#"{"confIds":[101]}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_gateway::generated::CONFIG_LOGIN,
-        c.config_login()
-            .body(
-                serde_json::from_value::<cec_gateway::generated::ConfigLoginBody>(v(
-                    r#"{"agentId":1,"password":"s-password"}"#,
-                ))
-                .unwrap(),
-            )
+        c.config_login().body_json(v(r#"{"agentId":1,"password":"s-password"}"#)).unwrap().into_call(),
+        &mut failed,
+    );
+    check(&cec_gateway::generated::SUBSCRIBE_REGISTER, c.subscribe_register().body_json(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri","serviceToken":"s-serviceToken","subscribeType":"s-subscribeType"}"#)).unwrap().into_call(), &mut failed);
+    check(
+        &cec_gateway::generated::SUBSCRIBE_MODIFY,
+        c.subscribe_modify()
+            .server_id("s-serverId")
+            .body_json(v(
+                r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri"}"#,
+            ))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_gateway::generated::SUBSCRIBE_REGISTER, c.subscribe_register().body(serde_json::from_value::<cec_gateway::generated::SubscribeRegisterBody>(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri","serviceToken":"s-serviceToken","subscribeType":"s-subscribeType"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_gateway::generated::SUBSCRIBE_MODIFY, c.subscribe_modify().server_id("s-serverId").body(serde_json::from_value::<cec_gateway::generated::SubscribeModifyBody>(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri"}"#)).unwrap()).into_call(), &mut failed);
     check(
         &cec_gateway::generated::SUBSCRIBE_UNREGISTER,
-        c.subscribe_unregister()
-            .body(
-                serde_json::from_value::<cec_gateway::generated::SubscribeUnregisterBody>(v(
-                    r#"{"serverId":"s-serverId"}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.subscribe_unregister().body_json(v(r#"{"serverId":"s-serverId"}"#)).unwrap().into_call(),
         &mut failed,
     );
     assert!(failed.is_empty(), "{} of 42 gateway bodies refused:\n{}", failed.len(), failed.join("\n"));
@@ -2466,20 +1676,13 @@ fn isales_bodies() {
     )
     .unwrap();
     let mut failed = Vec::new();
-    check(&cec_isales::generated::CAMPAIGN_ADD_V1, c.campaign_add_v1().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV1Body>(v(r#"{"callBackUrl":"s-callBackUrl","callerNo":"s-callerNo","description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_isales::generated::CAMPAIGN_ADD_V2, c.campaign_add_v2().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV2Body>(v(r#"{"callBackUrl":"s-callBackUrl","callOrder":"s-any","callPolicy":{"callType":7,"chooseType":7,"turns":[{"turnType":"s-turnType"}]},"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"retryPolicy":{"policyJson":"s-policyJson","policyType":7},"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_isales::generated::CAMPAIGN_MODIFY_V1, c.campaign_modify_v1().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV1Body>(v(r#"{"callerNo":"s-callerNo","description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_isales::generated::CAMPAIGN_MODIFY_V2, c.campaign_modify_v2().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV2Body>(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_isales::generated::CAMPAIGN_ADD_V1, c.campaign_add_v1().vdn_id(1).locale("s-locale").body_json(v(r#"{"callBackUrl":"s-callBackUrl","callerNo":"s-callerNo","description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_isales::generated::CAMPAIGN_ADD_V2, c.campaign_add_v2().vdn_id(1).locale("s-locale").body_json(v(r#"{"callBackUrl":"s-callBackUrl","callOrder":"s-any","callPolicy":{"callType":7,"chooseType":7,"turns":[{"turnType":"s-turnType"}]},"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"retryPolicy":{"policyJson":"s-policyJson","policyType":7},"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_isales::generated::CAMPAIGN_MODIFY_V1, c.campaign_modify_v1().vdn_id(1).campaign_id(7).locale("s-locale").body_json(v(r#"{"callerNo":"s-callerNo","description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_isales::generated::CAMPAIGN_MODIFY_V2, c.campaign_modify_v2().vdn_id(1).campaign_id(7).locale("s-locale").body_json(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_isales::generated::CAMPAIGN_DELETE,
-        c.campaign_delete()
-            .vdn_id(1)
-            .campaign_id(7)
-            .body(
-                serde_json::from_value::<cec_isales::generated::CampaignDeleteBody>(v(r#"{"archiveHistory":7}"#))
-                    .unwrap(),
-            )
-            .into_call(),
+        c.campaign_delete().vdn_id(1).campaign_id(7).body_json(v(r#"{"archiveHistory":7}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
@@ -2488,28 +1691,20 @@ fn isales_bodies() {
             .vdn_id(1)
             .campaign_id(7)
             .locale("s-locale")
-            .body(
-                serde_json::from_value::<cec_isales::generated::CampaignSetRetryPolicyBody>(v(
-                    r#"{"policyJson":"s-policyJson","policyType":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"policyJson":"s-policyJson","policyType":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_isales::generated::CAMPAIGN_ADD_BUSINESS_RESULT, c.campaign_add_business_result().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddBusinessResultBody>(v(r#"{"children":[{"code":"s-code","description":"s-description","name":"s-name"}],"code":"s-code","description":"s-description","name":"s-name"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_isales::generated::CAMPAIGN_ADD_BUSINESS_RESULT, c.campaign_add_business_result().vdn_id(1).locale("s-locale").body_json(v(r#"{"children":[{"code":"s-code","description":"s-description","name":"s-name"}],"code":"s-code","description":"s-description","name":"s-name"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_isales::generated::CAMPAIGN_ADD_CALLER_NUMBERS,
         c.campaign_add_caller_numbers()
             .vdn_id(1)
             .campaign_id(7)
             .locale("s-locale")
-            .body(
-                serde_json::from_value::<cec_isales::generated::CampaignAddCallerNumbersBody>(v(
-                    r#"{"callerNo":[{"accessCode":"s-accessCode","priority":1}]}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"callerNo":[{"accessCode":"s-accessCode","priority":1}]}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2519,12 +1714,8 @@ fn isales_bodies() {
             .vdn_id(1)
             .campaign_id(7)
             .locale("s-locale")
-            .body(
-                serde_json::from_value::<cec_isales::generated::CampaignDeleteCallerNumbersBody>(v(
-                    r#"{"callerNo":[{"accessCode":"s-accessCode"}]}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"callerNo":[{"accessCode":"s-accessCode"}]}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2534,43 +1725,45 @@ fn isales_bodies() {
             .vdn_id(1)
             .campaign_id(7)
             .locale("s-locale")
-            .body(
-                serde_json::from_value::<cec_isales::generated::HolidayAddBody>(v(
-                    r#"{"beginTime":"s-beginTime","endTime":"s-endTime","name":"s-name","type":7,"week":"s-week"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(
+                r#"{"beginTime":"s-beginTime","endTime":"s-endTime","name":"s-name","type":7,"week":"s-week"}"#,
+            ))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_isales::generated::HOLIDAY_MODIFY, c.holiday_modify().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::HolidayModifyBody>(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","id":7,"name":"s-name","type":7,"week":"s-week"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_isales::generated::BLOCKLIST_ADD, c.blocklist_add().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistAddBody>(v(r#"{"blocklist":["s-item"],"isCoverDupNo":7,"relCategoryId":"s-relCategoryId","restrictPeriod":"s-restrictPeriod","restrictTimes":1,"typeId":"s-typeId","validityExpirationTime":"s-validityExpirationTime","validityTime":1,"validityTimeUnit":7}"#)).unwrap()).into_call(), &mut failed);
+    check(
+        &cec_isales::generated::HOLIDAY_MODIFY,
+        c.holiday_modify()
+            .vdn_id(1)
+            .campaign_id(7)
+            .locale("s-locale")
+            .body_json(v(
+                r#"{"beginTime":"s-beginTime","endTime":"s-endTime","id":7,"name":"s-name","type":7,"week":"s-week"}"#,
+            ))
+            .unwrap()
+            .into_call(),
+        &mut failed,
+    );
+    check(&cec_isales::generated::BLOCKLIST_ADD, c.blocklist_add().vdn_id(1).locale("s-locale").body_json(v(r#"{"blocklist":["s-item"],"isCoverDupNo":7,"relCategoryId":"s-relCategoryId","restrictPeriod":"s-restrictPeriod","restrictTimes":1,"typeId":"s-typeId","validityExpirationTime":"s-validityExpirationTime","validityTime":1,"validityTimeUnit":7}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_isales::generated::BLOCKLIST_DELETE,
         c.blocklist_delete()
             .vdn_id(1)
             .locale("s-locale")
-            .body(
-                serde_json::from_value::<cec_isales::generated::BlocklistDeleteBody>(v(
-                    r#"{"blocklistNo":"s-blocklistNo"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"blocklistNo":"s-blocklistNo"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_isales::generated::BLOCKLIST_QUERY, c.blocklist_query().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistQueryBody>(v(r#"{"blocklist":["s-item"],"limit":1,"offset":7,"relCategoryId":"s-relCategoryId","typeId":"s-typeId"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_isales::generated::BLOCKLIST_QUERY, c.blocklist_query().vdn_id(1).locale("s-locale").body_json(v(r#"{"blocklist":["s-item"],"limit":1,"offset":7,"relCategoryId":"s-relCategoryId","typeId":"s-typeId"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_isales::generated::BLOCKLIST_ADD_GROUP,
         c.blocklist_add_group()
             .vdn_id(1)
             .locale("s-locale")
-            .body(
-                serde_json::from_value::<cec_isales::generated::BlocklistAddGroupBody>(v(
-                    r#"{"description":"s-description","name":"s-name"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"description":"s-description","name":"s-name"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2579,12 +1772,8 @@ fn isales_bodies() {
         c.blocklist_modify_group()
             .vdn_id(1)
             .locale("s-locale")
-            .body(
-                serde_json::from_value::<cec_isales::generated::BlocklistModifyGroupBody>(v(
-                    r#"{"description":"s-description","id":"s-id","name":"s-name"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"description":"s-description","id":"s-id","name":"s-name"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2593,61 +1782,56 @@ fn isales_bodies() {
         c.blocklist_query_groups()
             .vdn_id(1)
             .locale("s-locale")
-            .body(
-                serde_json::from_value::<cec_isales::generated::BlocklistQueryGroupsBody>(v(
-                    r#"{"limit":1,"name":"s-name","offset":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"limit":1,"name":"s-name","offset":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_isales::generated::BLOCKLIST_ADD_TYPE, c.blocklist_add_type().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistAddTypeBody>(v(r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","name":"s-name"}"#)).unwrap()).into_call(), &mut failed);
+    check(
+        &cec_isales::generated::BLOCKLIST_ADD_TYPE,
+        c.blocklist_add_type()
+            .vdn_id(1)
+            .locale("s-locale")
+            .body_json(v(
+                r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","name":"s-name"}"#,
+            ))
+            .unwrap()
+            .into_call(),
+        &mut failed,
+    );
     check(
         &cec_isales::generated::BLOCKLIST_QUERY_TYPES,
         c.blocklist_query_types()
             .vdn_id(1)
             .locale("s-locale")
-            .body(
-                serde_json::from_value::<cec_isales::generated::BlocklistQueryTypesBody>(v(
-                    r#"{"limit":1,"name":"s-name","offset":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"limit":1,"name":"s-name","offset":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_isales::generated::BLOCKLIST_MODIFY_TYPE, c.blocklist_modify_type().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistModifyTypeBody>(v(r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","id":"s-id","name":"s-name"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_isales::generated::CALLDATA_ADD_V1, c.calldata_add_v1().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalldataAddV1Body>(v(r#"{"callDataList":[{"callData":"s-callData","called":"s-called","caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_isales::generated::CALLDATA_ADD_V2, c.calldata_add_v2().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalldataAddV2Body>(v(r#"{"batchId":"s-batchId","callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_isales::generated::CALLDATA_DELETE, c.calldata_delete().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalldataDeleteBody>(v(r#"{"archiveHistory":7,"called":"s-called","customField":"s-customField","recycleTime":"s-recycleTime","recycleType":"s-recycleType","sessionId":"s-sessionId"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_isales::generated::BLOCKLIST_MODIFY_TYPE, c.blocklist_modify_type().vdn_id(1).locale("s-locale").body_json(v(r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","id":"s-id","name":"s-name"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_isales::generated::CALLDATA_ADD_V1, c.calldata_add_v1().vdn_id(1).campaign_id(7).locale("s-locale").body_json(v(r#"{"callDataList":[{"callData":"s-callData","called":"s-called","caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_isales::generated::CALLDATA_ADD_V2, c.calldata_add_v2().vdn_id(1).campaign_id(7).locale("s-locale").body_json(v(r#"{"batchId":"s-batchId","callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_isales::generated::CALLDATA_DELETE, c.calldata_delete().vdn_id(1).campaign_id(7).locale("s-locale").body_json(v(r#"{"archiveHistory":7,"called":"s-called","customField":"s-customField","recycleTime":"s-recycleTime","recycleType":"s-recycleType","sessionId":"s-sessionId"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_isales::generated::CALLDATA_QUERY_IMPORT_RESULT,
         c.calldata_query_import_result()
             .vdn_id(1)
             .campaign_id("s-campaignId")
             .locale("s-locale")
-            .body(
-                serde_json::from_value::<cec_isales::generated::CalldataQueryImportResultBody>(v(
-                    r#"{"importTaskIds":["s-item"],"limit":1,"offset":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"importTaskIds":["s-item"],"limit":1,"offset":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_isales::generated::CALLDATA_IMPORT_TO_TASK_GROUP, c.calldata_import_to_task_group().vdn_id(1).campaign_group_id("s-campaignGroupId").body(serde_json::from_value::<cec_isales::generated::CalldataImportToTaskGroupBody>(v(r#"{"callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_isales::generated::CALLDATA_IMPORT_TO_TASK_GROUP, c.calldata_import_to_task_group().vdn_id(1).campaign_group_id("s-campaignGroupId").body_json(v(r#"{"callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_isales::generated::CALLBATCH_CREATE,
         c.callbatch_create()
             .vdn_id(1)
             .campaign_id(7)
-            .body(
-                serde_json::from_value::<cec_isales::generated::CallbatchCreateBody>(v(
-                    r#"{"name":"s-name","status":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"name":"s-name","status":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2656,40 +1840,24 @@ fn isales_bodies() {
         c.callbatch_update()
             .vdn_id(1)
             .campaign_id(7)
-            .body(
-                serde_json::from_value::<cec_isales::generated::CallbatchUpdateBody>(v(
-                    r#"{"id":"s-id","name":"s-name"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"id":"s-id","name":"s-name"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_isales::generated::CALLBATCH_DELETE,
-        c.callbatch_delete()
-            .vdn_id(1)
-            .campaign_id(7)
-            .body(serde_json::from_value::<cec_isales::generated::CallbatchDeleteBody>(v(r#"{"id":"s-id"}"#)).unwrap())
-            .into_call(),
+        c.callbatch_delete().vdn_id(1).campaign_id(7).body_json(v(r#"{"id":"s-id"}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_isales::generated::CALLBATCH_PAUSE,
-        c.callbatch_pause()
-            .vdn_id(1)
-            .campaign_id(7)
-            .body(serde_json::from_value::<cec_isales::generated::CallbatchPauseBody>(v(r#"{"id":"s-id"}"#)).unwrap())
-            .into_call(),
+        c.callbatch_pause().vdn_id(1).campaign_id(7).body_json(v(r#"{"id":"s-id"}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_isales::generated::CALLBATCH_RESUME,
-        c.callbatch_resume()
-            .vdn_id(1)
-            .campaign_id(7)
-            .body(serde_json::from_value::<cec_isales::generated::CallbatchResumeBody>(v(r#"{"id":"s-id"}"#)).unwrap())
-            .into_call(),
+        c.callbatch_resume().vdn_id(1).campaign_id(7).body_json(v(r#"{"id":"s-id"}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
@@ -2697,42 +1865,24 @@ fn isales_bodies() {
         c.callbatch_list()
             .vdn_id(1)
             .campaign_id(7)
-            .body(
-                serde_json::from_value::<cec_isales::generated::CallbatchListBody>(v(
-                    r#"{"limit":7,"name":"s-name","offset":7,"status":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"limit":7,"name":"s-name","offset":7,"status":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_isales::generated::APPOINT_CREATE, c.appoint_create().vdn_id(1).body(serde_json::from_value::<cec_isales::generated::AppointCreateBody>(v(r#"{"appointTime":7,"callData":"s-callData","callType":7,"calledNo":"s-calledNo","remark":"s-remark","taskId":"s-taskId","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_isales::generated::APPOINT_UPDATE, c.appoint_update().vdn_id(1).body(serde_json::from_value::<cec_isales::generated::AppointUpdateBody>(v(r#"{"appointId":"s-appointId","appointTime":7,"remark":"s-remark","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_isales::generated::APPOINT_UPDATE_RESULT, c.appoint_update_result().vdn_id(1).body(serde_json::from_value::<cec_isales::generated::AppointUpdateResultBody>(v(r#"{"appointId":"s-appointId","beginTime":7,"busiResult":"s-busiResult","busiSubStatus":"s-busiSubStatus","callId":"s-callId","callerNo":"s-callerNo","endTime":7,"failCode":"s-failCode","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_isales::generated::APPOINT_CREATE, c.appoint_create().vdn_id(1).body_json(v(r#"{"appointTime":7,"callData":"s-callData","callType":7,"calledNo":"s-calledNo","remark":"s-remark","taskId":"s-taskId","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_isales::generated::APPOINT_UPDATE, c.appoint_update().vdn_id(1).body_json(v(r#"{"appointId":"s-appointId","appointTime":7,"remark":"s-remark","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_isales::generated::APPOINT_UPDATE_RESULT, c.appoint_update_result().vdn_id(1).body_json(v(r#"{"appointId":"s-appointId","beginTime":7,"busiResult":"s-busiResult","busiSubStatus":"s-busiSubStatus","callId":"s-callId","callerNo":"s-callerNo","endTime":7,"failCode":"s-failCode","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_isales::generated::APPOINT_DELETE,
-        c.appoint_delete()
-            .vdn_id(1)
-            .body(
-                serde_json::from_value::<cec_isales::generated::AppointDeleteBody>(v(r#"{"appointId":"s-appointId"}"#))
-                    .unwrap(),
-            )
-            .into_call(),
+        c.appoint_delete().vdn_id(1).body_json(v(r#"{"appointId":"s-appointId"}"#)).unwrap().into_call(),
         &mut failed,
     );
-    check(&cec_isales::generated::APPOINT_LIST, c.appoint_list().vdn_id(1).body(serde_json::from_value::<cec_isales::generated::AppointListBody>(v(r#"{"beginTime":7,"calledNo":"s-calledNo","endTime":7,"limit":7,"offset":7,"taskId":"s-taskId","userAccountList":["s-item"]}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_isales::generated::CALLRESULT_QUERY, c.callresult_query().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CallresultQueryBody>(v(r#"{"beginTime":"s-beginTime","customField":"s-customField","endTime":"s-endTime","pageNum":7,"pageSize":7,"sessionId":"s-sessionId","showDetail":7}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_isales::generated::APPOINT_LIST, c.appoint_list().vdn_id(1).body_json(v(r#"{"beginTime":7,"calledNo":"s-calledNo","endTime":7,"limit":7,"offset":7,"taskId":"s-taskId","userAccountList":["s-item"]}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_isales::generated::CALLRESULT_QUERY, c.callresult_query().vdn_id(1).campaign_id(7).locale("s-locale").body_json(v(r#"{"beginTime":"s-beginTime","customField":"s-customField","endTime":"s-endTime","pageNum":7,"pageSize":7,"sessionId":"s-sessionId","showDetail":7}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_isales::generated::CALLRESULT_CALL_RECORD_V1,
-        c.callresult_call_record_v1()
-            .vdn_id(1)
-            .body(
-                serde_json::from_value::<cec_isales::generated::CallresultCallRecordV1Body>(v(
-                    r#"{"callId":"s-callId"}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.callresult_call_record_v1().vdn_id(1).body_json(v(r#"{"callId":"s-callId"}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
@@ -2740,29 +1890,21 @@ fn isales_bodies() {
         c.callresult_call_record_v2()
             .vdn_id(1)
             .locale("s-locale")
-            .body(
-                serde_json::from_value::<cec_isales::generated::CallresultCallRecordV2Body>(v(
-                    r#"{"callId":"s-callId","limit":1,"page":1}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"callId":"s-callId","limit":1,"page":1}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_isales::generated::WRITEBACK_BUSINESS_RESULT, c.writeback_business_result().vdn_id(1).data_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::WritebackBusinessResultBody>(v(r#"{"busiResult":"s-busiResult","busiResultDesc":"s-busiResultDesc","subStatus":"s-subStatus","workNo":"s-workNo"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_isales::generated::FILESERVER_ADD, c.fileserver_add().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::FileserverAddBody>(v(r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd","userName":"s-userName"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_isales::generated::FILESERVER_UPDATE, c.fileserver_update().vdn_id(1).server_id("s-serverId").locale("s-locale").body(serde_json::from_value::<cec_isales::generated::FileserverUpdateBody>(v(r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd","userName":"s-userName"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_isales::generated::WRITEBACK_BUSINESS_RESULT, c.writeback_business_result().vdn_id(1).data_id(7).locale("s-locale").body_json(v(r#"{"busiResult":"s-busiResult","busiResultDesc":"s-busiResultDesc","subStatus":"s-subStatus","workNo":"s-workNo"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_isales::generated::FILESERVER_ADD, c.fileserver_add().vdn_id(1).locale("s-locale").body_json(v(r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd","userName":"s-userName"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_isales::generated::FILESERVER_UPDATE, c.fileserver_update().vdn_id(1).server_id("s-serverId").locale("s-locale").body_json(v(r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd","userName":"s-userName"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_isales::generated::FILESERVER_QUERY,
         c.fileserver_query()
             .vdn_id(1)
             .locale("s-locale")
-            .body(
-                serde_json::from_value::<cec_isales::generated::FileserverQueryBody>(v(
-                    r#"{"limit":1,"offset":7,"serverIds":["s-item"]}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"limit":1,"offset":7,"serverIds":["s-item"]}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2771,12 +1913,8 @@ fn isales_bodies() {
         c.obresult_create()
             .vdn_id(1)
             .locale("s-locale")
-            .body(
-                serde_json::from_value::<cec_isales::generated::ObresultCreateBody>(v(
-                    r#"{"displayResult":"s-displayResult","obsCodes":["s-item"],"resultCode":"s-resultCode"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"displayResult":"s-displayResult","obsCodes":["s-item"],"resultCode":"s-resultCode"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2785,52 +1923,33 @@ fn isales_bodies() {
         c.obresult_update()
             .vdn_id(1)
             .locale("s-locale")
-            .body(
-                serde_json::from_value::<cec_isales::generated::ObresultUpdateBody>(v(
-                    r#"{"defId":"s-defId","displayResult":"s-displayResult","obsCodes":["s-item"]}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"defId":"s-defId","displayResult":"s-displayResult","obsCodes":["s-item"]}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_isales::generated::TEMPLATE_ADD, c.template_add().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::TemplateAddBody>(v(r#"{"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"}}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_isales::generated::TEMPLATE_ADD, c.template_add().vdn_id(1).locale("s-locale").body_json(v(r#"{"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"}}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_isales::generated::TEMPLATE_COPY,
         c.template_copy()
             .vdn_id(1)
             .locale("s-locale")
-            .body(
-                serde_json::from_value::<cec_isales::generated::TemplateCopyBody>(v(
-                    r#"{"description":"s-description","from":7,"initStatus":7,"name":"s-name"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"description":"s-description","from":7,"initStatus":7,"name":"s-name"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_isales::generated::OBS_LOGIN,
-        c.obs_login()
-            .body(
-                serde_json::from_value::<cec_isales::generated::ObsLoginBody>(v(
-                    r#"{"passwd":"s-passwd","user":"s-user"}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.obs_login().body_json(v(r#"{"passwd":"s-passwd","user":"s-user"}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_isales::generated::OBS_REFRESH,
         c.obs_refresh()
             .authentication("s-Authentication")
-            .body(
-                serde_json::from_value::<cec_isales::generated::ObsRefreshBody>(v(
-                    r#"{"refreshToken":"s-refreshToken"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"refreshToken":"s-refreshToken"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2838,12 +1957,8 @@ fn isales_bodies() {
         &cec_isales::generated::OBS_GET_TASKS,
         c.obs_get_tasks()
             .authentication("s-Authentication")
-            .body(
-                serde_json::from_value::<cec_isales::generated::ObsGetTasksBody>(v(
-                    r#"{"subCCNo":"s-subCCNo","vdnId":"s-vdnId"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"subCCNo":"s-subCCNo","vdnId":"s-vdnId"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2851,25 +1966,19 @@ fn isales_bodies() {
         &cec_isales::generated::OBS_INTERFACE_INFO,
         c.obs_interface_info()
             .authentication("s-Authentication")
-            .body(
-                serde_json::from_value::<cec_isales::generated::ObsInterfaceInfoBody>(v(r#"{"version":"s-version"}"#))
-                    .unwrap(),
-            )
+            .body_json(v(r#"{"version":"s-version"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_isales::generated::OBS_PUSH_MID_RESULT, c.obs_push_mid_result().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsPushMidResultBody>(v(r#"{"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","subCCNo":7,"uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_isales::generated::OBS_PUSH_CALL_RESULT, c.obs_push_call_result().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsPushCallResultBody>(v(r#"{"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","subCCNo":7,"uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_isales::generated::OBS_PUSH_MID_RESULT, c.obs_push_mid_result().authentication("s-Authentication").body_json(v(r#"{"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","subCCNo":7,"uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_isales::generated::OBS_PUSH_CALL_RESULT, c.obs_push_call_result().authentication("s-Authentication").body_json(v(r#"{"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","subCCNo":7,"uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_isales::generated::OBS_GET_CALL_DATA,
         c.obs_get_call_data()
             .authentication("s-Authentication")
-            .body(
-                serde_json::from_value::<cec_isales::generated::ObsGetCallDataBody>(v(
-                    r#"{"batchCount":7,"serviceId":7,"subCCNo":7,"vdnId":7}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"batchCount":7,"serviceId":7,"subCCNo":7,"vdnId":7}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2878,12 +1987,8 @@ fn isales_bodies() {
         c.calllogs_query()
             .vdn_id(1)
             .locale("s-locale")
-            .body(
-                serde_json::from_value::<cec_isales::generated::CalllogsQueryBody>(v(
-                    r#"{"beginTime":"s-beginTime","endTime":"s-endTime","limit":1,"offset":7,"url":"s-url"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","limit":1,"offset":7,"url":"s-url"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
@@ -2896,130 +2001,99 @@ fn oiap_bodies() {
     let mut failed = Vec::new();
     check(
         &cec_oiap::generated::AUTH_GETTOKEN,
-        c.auth_gettoken()
-            .body(
-                serde_json::from_value::<cec_oiap::generated::AuthGettokenBody>(v(
-                    r#"{"appKey":"s-appKey","appSecret":"s-appSecret"}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
+        c.auth_gettoken().body_json(v(r#"{"appKey":"s-appKey","appSecret":"s-appSecret"}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_oiap::generated::AUTH_GET_APP_CUBE_TOKEN,
         c.auth_get_app_cube_token()
-            .body(
-                serde_json::from_value::<cec_oiap::generated::AuthGetAppCubeTokenBody>(v(
-                    r#"{"appKey":"s-appKey","appSecret":"s-appSecret"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"appKey":"s-appKey","appSecret":"s-appSecret"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
     check(
         &cec_oiap::generated::DOMAIN_QUERYDOMAININFO,
         c.domain_querydomaininfo()
-            .body(
-                serde_json::from_value::<cec_oiap::generated::DomainQuerydomaininfoBody>(v(
-                    r#"{"authToken":"s-authToken","language":"s-language","tenantId":"s-tenantId"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"authToken":"s-authToken","language":"s-language","tenantId":"s-tenantId"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_oiap::generated::NAVIGATION_QUERYNAVIGATIONINFO, c.navigation_querynavigationinfo().body(serde_json::from_value::<cec_oiap::generated::NavigationQuerynavigationinfoBody>(v(r#"{"accessCode":"s-accessCode","authToken":"s-authToken","pageNum":"s-pageNum","pageSize":"s-pageSize","source":"s-source","tenantId":"s-tenantId"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::NAVIGATION_CREATENAVIGATIONINFO, c.navigation_createnavigationinfo().body(serde_json::from_value::<cec_oiap::generated::NavigationCreatenavigationinfoBody>(v(r#"{"accessCode":"s-accessCode","authToken":"s-authToken","createFlag":"s-createFlag","description":"s-description","dialogType":7,"domainId":7,"flowCode":"s-flowCode","source":"s-source","tenantId":"s-tenantId"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::NAVIGATION_UPDATENAVIGATIONINFO, c.navigation_updatenavigationinfo().body(serde_json::from_value::<cec_oiap::generated::NavigationUpdatenavigationinfoBody>(v(r#"{"accessCode":"s-accessCode","accessId":"s-accessId","authToken":"s-authToken","description":"s-description","dialogType":7,"domainId":7,"flowCode":"s-flowCode","source":"s-source","tenantId":"s-tenantId"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::NAVIGATION_DELETENAVIGATIONINFO, c.navigation_deletenavigationinfo().body(serde_json::from_value::<cec_oiap::generated::NavigationDeletenavigationinfoBody>(v(r#"{"accessCodeList":["s-item"],"accessIdList":["s-item"],"authToken":"s-authToken","tenantId":"s-tenantId"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::SYSAPI_ASRCALLBACK, c.sysapi_asrcallback().body(serde_json::from_value::<cec_oiap::generated::SysapiAsrcallbackBody>(v(r#"{"body":{"body":{"aid":"s-aid","lattices":[{"begin":7,"end":7,"lid":7,"onebest":"s-onebest","spk":7}]},"state":{"code":"s-code","success":true}}}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::FLOW_QUERYFLOWS, c.flow_queryflows().body(serde_json::from_value::<cec_oiap::generated::FlowQueryflowsBody>(v(r#"{"authToken":"s-authToken","flowCode":"s-flowCode","flowId":"s-flowId","flowName":"s-flowName","pageNum":7,"pageSize":7,"source":"s-source","tenantId":"s-tenantId"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::DIALOG_PROCESS, c.dialog_process().body(serde_json::from_value::<cec_oiap::generated::DialogProcessBody>(v(r#"{"extparams":{"transin_data":"s-transin_data"},"inaction":7,"inparams":{"k":"v"},"seat":"vir","userid":"s-userid"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::DIALOG_INIT, c.dialog_init().body(serde_json::from_value::<cec_oiap::generated::DialogInitBody>(v(r#"{"extparams":{"transin_data":"s-transin_data"},"inaction":7,"inparams":{"auth_token":"s-auth_token","call_dst_id":"s-call_dst_id","call_id":"s-call_id","call_media_type":"s-call_media_type","call_sor_id":"s-call_sor_id","channelType":"s-channelType","cti_callid":"s-cti_callid","entrance_id":"s-entrance_id","mediaType":"s-mediaType","real_callee":"s-real_callee","responseStyle":"s-responseStyle","suilu_region_id":"s-suilu_region_id"},"seat":"s-seat","userid":"s-userid"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::DIALOG_AFTER_INTERACTION, c.dialog_after_interaction().body(serde_json::from_value::<cec_oiap::generated::DialogAfterInteractionBody>(v(r#"{"extparams":{"transin_data":"s-transin_data"},"inaction":7,"inparams":{"IACmd":"s-IACmd","TextSource":"s-TextSource","auth_token":"s-auth_token","begin_play":"s-begin_play","call_dst_id":"s-call_dst_id","call_id":"s-call_id","end_play":"s-end_play","feedback":7,"feedbackContent":"s-feedbackContent","flow_result_type":"s-flow_result_type","input":"s-input","inter_idx":"s-inter_idx","inter_no":"s-inter_no","recordFileName":"s-recordFileName","result_time":"s-result_time"},"seat":"s-seat","userid":"s-userid"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::DIALOG_AFTER_TRANSFER, c.dialog_after_transfer().body(serde_json::from_value::<cec_oiap::generated::DialogAfterTransferBody>(v(r#"{"extparams":{"transin_data":"s-transin_data"},"inaction":7,"inparams":{"auth_token":"s-auth_token","begin_trans":"s-begin_trans","call_dst_id":"s-call_dst_id","call_id":"s-call_id","call_media_type":"s-call_media_type","channelType":"s-channelType","end_trans":"s-end_trans","input":"s-input","inter_idx":"s-inter_idx","mediaType":"s-mediaType","record_result":"s-record_result","trans_result":"s-trans_result"},"seat":"s-seat","userid":"s-userid"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::DIALOG_RECORDING_REQUEST, c.dialog_recording_request().body(serde_json::from_value::<cec_oiap::generated::DialogRecordingRequestBody>(v(r#"{"inaction":7,"inparams":{"auth_token":"s-auth_token","call_dst_id":"s-call_dst_id","call_id":"s-call_id","call_sor_id":"s-call_sor_id","cti_callid":"s-cti_callid","real_callee":"s-real_callee"},"seat":"s-seat","userid":"s-userid"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::DIALOG_V2_PROCESS, c.dialog_v2_process().vdn_id("s-vdnId").body(serde_json::from_value::<cec_oiap::generated::DialogV2ProcessBody>(v(r#"{"extparams":{"transin_data":"s-transin_data"},"inaction":7,"inparams":{"k":"v"},"seat":"s-seat","userid":"s-userid"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::DIALOG_V2_INIT, c.dialog_v2_init().vdn_id("s-vdnId").body(serde_json::from_value::<cec_oiap::generated::DialogV2InitBody>(v(r#"{"extparams":{"transin_data":"s-transin_data"},"inaction":7,"inparams":{"auth_token":"s-auth_token","call_dst_id":"s-call_dst_id","call_id":"s-call_id","call_media_type":"s-call_media_type","call_sor_id":"s-call_sor_id","channelType":"s-channelType","cti_callid":"s-cti_callid","entrance_id":"s-entrance_id","mediaType":"s-mediaType","real_callee":"s-real_callee","responseStyle":"s-responseStyle","suilu_region_id":"s-suilu_region_id"},"seat":"s-seat","userid":"s-userid"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::DIALOG_V2_AFTER_INTERACTION, c.dialog_v2_after_interaction().vdn_id("s-vdnId").body(serde_json::from_value::<cec_oiap::generated::DialogV2AfterInteractionBody>(v(r#"{"extparams":{"transin_data":"s-transin_data"},"inaction":7,"inparams":{"IACmd":"s-IACmd","TextSource":"s-TextSource","auth_token":"s-auth_token","begin_play":"s-begin_play","call_dst_id":"s-call_dst_id","call_id":"s-call_id","end_play":"s-end_play","feedback":7,"flow_result_type":"s-flow_result_type","input":"s-input","inter_idx":"s-inter_idx","inter_no":"s-inter_no","recordFileName":"s-recordFileName","result_time":"s-result_time"},"seat":"s-seat","userid":"s-userid"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::DIALOG_V2_AFTER_TRANSFER, c.dialog_v2_after_transfer().vdn_id("s-vdnId").body(serde_json::from_value::<cec_oiap::generated::DialogV2AfterTransferBody>(v(r#"{"extparams":{"transin_data":"s-transin_data"},"inaction":7,"inparams":{"auth_token":"s-auth_token","begin_trans":"s-begin_trans","call_dst_id":"s-call_dst_id","call_id":"s-call_id","call_media_type":"s-call_media_type","channelType":"s-channelType","end_trans":"s-end_trans","input":"s-input","inter_idx":"s-inter_idx","mediaType":"s-mediaType","record_result":"s-record_result","trans_result":"s-trans_result"},"seat":"s-seat","userid":"s-userid"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_oiap::generated::NAVIGATION_QUERYNAVIGATIONINFO, c.navigation_querynavigationinfo().body_json(v(r#"{"accessCode":"s-accessCode","authToken":"s-authToken","pageNum":"s-pageNum","pageSize":"s-pageSize","source":"s-source","tenantId":"s-tenantId"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::NAVIGATION_CREATENAVIGATIONINFO, c.navigation_createnavigationinfo().body_json(v(r#"{"accessCode":"s-accessCode","authToken":"s-authToken","createFlag":"s-createFlag","description":"s-description","dialogType":7,"domainId":7,"flowCode":"s-flowCode","source":"s-source","tenantId":"s-tenantId"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::NAVIGATION_UPDATENAVIGATIONINFO, c.navigation_updatenavigationinfo().body_json(v(r#"{"accessCode":"s-accessCode","accessId":"s-accessId","authToken":"s-authToken","description":"s-description","dialogType":7,"domainId":7,"flowCode":"s-flowCode","source":"s-source","tenantId":"s-tenantId"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::NAVIGATION_DELETENAVIGATIONINFO, c.navigation_deletenavigationinfo().body_json(v(r#"{"accessCodeList":["s-item"],"accessIdList":["s-item"],"authToken":"s-authToken","tenantId":"s-tenantId"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::SYSAPI_ASRCALLBACK, c.sysapi_asrcallback().body_json(v(r#"{"body":{"body":{"aid":"s-aid","lattices":[{"begin":7,"end":7,"lid":7,"onebest":"s-onebest","spk":7}]},"state":{"code":"s-code","success":true}}}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::FLOW_QUERYFLOWS, c.flow_queryflows().body_json(v(r#"{"authToken":"s-authToken","flowCode":"s-flowCode","flowId":"s-flowId","flowName":"s-flowName","pageNum":7,"pageSize":7,"source":"s-source","tenantId":"s-tenantId"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::DIALOG_PROCESS, c.dialog_process().body_json(v(r#"{"extparams":{"transin_data":"s-transin_data"},"inaction":7,"inparams":{"k":"v"},"seat":"vir","userid":"s-userid"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::DIALOG_INIT, c.dialog_init().body_json(v(r#"{"extparams":{"transin_data":"s-transin_data"},"inaction":7,"inparams":{"auth_token":"s-auth_token","call_dst_id":"s-call_dst_id","call_id":"s-call_id","call_media_type":"s-call_media_type","call_sor_id":"s-call_sor_id","channelType":"s-channelType","cti_callid":"s-cti_callid","entrance_id":"s-entrance_id","mediaType":"s-mediaType","real_callee":"s-real_callee","responseStyle":"s-responseStyle","suilu_region_id":"s-suilu_region_id"},"seat":"s-seat","userid":"s-userid"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::DIALOG_AFTER_INTERACTION, c.dialog_after_interaction().body_json(v(r#"{"extparams":{"transin_data":"s-transin_data"},"inaction":7,"inparams":{"IACmd":"s-IACmd","TextSource":"s-TextSource","auth_token":"s-auth_token","begin_play":"s-begin_play","call_dst_id":"s-call_dst_id","call_id":"s-call_id","end_play":"s-end_play","feedback":7,"feedbackContent":"s-feedbackContent","flow_result_type":"s-flow_result_type","input":"s-input","inter_idx":"s-inter_idx","inter_no":"s-inter_no","recordFileName":"s-recordFileName","result_time":"s-result_time"},"seat":"s-seat","userid":"s-userid"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::DIALOG_AFTER_TRANSFER, c.dialog_after_transfer().body_json(v(r#"{"extparams":{"transin_data":"s-transin_data"},"inaction":7,"inparams":{"auth_token":"s-auth_token","begin_trans":"s-begin_trans","call_dst_id":"s-call_dst_id","call_id":"s-call_id","call_media_type":"s-call_media_type","channelType":"s-channelType","end_trans":"s-end_trans","input":"s-input","inter_idx":"s-inter_idx","mediaType":"s-mediaType","record_result":"s-record_result","trans_result":"s-trans_result"},"seat":"s-seat","userid":"s-userid"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::DIALOG_RECORDING_REQUEST, c.dialog_recording_request().body_json(v(r#"{"inaction":7,"inparams":{"auth_token":"s-auth_token","call_dst_id":"s-call_dst_id","call_id":"s-call_id","call_sor_id":"s-call_sor_id","cti_callid":"s-cti_callid","real_callee":"s-real_callee"},"seat":"s-seat","userid":"s-userid"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::DIALOG_V2_PROCESS, c.dialog_v2_process().vdn_id("s-vdnId").body_json(v(r#"{"extparams":{"transin_data":"s-transin_data"},"inaction":7,"inparams":{"k":"v"},"seat":"s-seat","userid":"s-userid"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::DIALOG_V2_INIT, c.dialog_v2_init().vdn_id("s-vdnId").body_json(v(r#"{"extparams":{"transin_data":"s-transin_data"},"inaction":7,"inparams":{"auth_token":"s-auth_token","call_dst_id":"s-call_dst_id","call_id":"s-call_id","call_media_type":"s-call_media_type","call_sor_id":"s-call_sor_id","channelType":"s-channelType","cti_callid":"s-cti_callid","entrance_id":"s-entrance_id","mediaType":"s-mediaType","real_callee":"s-real_callee","responseStyle":"s-responseStyle","suilu_region_id":"s-suilu_region_id"},"seat":"s-seat","userid":"s-userid"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::DIALOG_V2_AFTER_INTERACTION, c.dialog_v2_after_interaction().vdn_id("s-vdnId").body_json(v(r#"{"extparams":{"transin_data":"s-transin_data"},"inaction":7,"inparams":{"IACmd":"s-IACmd","TextSource":"s-TextSource","auth_token":"s-auth_token","begin_play":"s-begin_play","call_dst_id":"s-call_dst_id","call_id":"s-call_id","end_play":"s-end_play","feedback":7,"flow_result_type":"s-flow_result_type","input":"s-input","inter_idx":"s-inter_idx","inter_no":"s-inter_no","recordFileName":"s-recordFileName","result_time":"s-result_time"},"seat":"s-seat","userid":"s-userid"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::DIALOG_V2_AFTER_TRANSFER, c.dialog_v2_after_transfer().vdn_id("s-vdnId").body_json(v(r#"{"extparams":{"transin_data":"s-transin_data"},"inaction":7,"inparams":{"auth_token":"s-auth_token","begin_trans":"s-begin_trans","call_dst_id":"s-call_dst_id","call_id":"s-call_id","call_media_type":"s-call_media_type","channelType":"s-channelType","end_trans":"s-end_trans","input":"s-input","inter_idx":"s-inter_idx","mediaType":"s-mediaType","record_result":"s-record_result","trans_result":"s-trans_result"},"seat":"s-seat","userid":"s-userid"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_oiap::generated::RECORD_QUERY_HISTORY,
         c.record_query_history()
-            .body(
-                serde_json::from_value::<cec_oiap::generated::RecordQueryHistoryBody>(v(
-                    r#"{"authToken":"s-authToken","params":{"userMobile":"s-userMobile"},"tenantId":"s-tenantId"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(
+                r#"{"authToken":"s-authToken","params":{"userMobile":"s-userMobile"},"tenantId":"s-tenantId"}"#,
+            ))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_oiap::generated::RECORD_QUERY_RECORD_HISTORY, c.record_query_record_history().body(serde_json::from_value::<cec_oiap::generated::RecordQueryRecordHistoryBody>(v(r#"{"authToken":"s-authToken","beginTime":"s-beginTime","callId":"s-callId","ctiCallId":"s-ctiCallId","endTime":"s-endTime","pageNum":"s-pageNum","pageSize":"s-pageSize","tenantId":"s-tenantId","userMobile":"s-userMobile"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::INTENT_QUERY_INTENTIONS, c.intent_query_intentions().body(serde_json::from_value::<cec_oiap::generated::IntentQueryIntentionsBody>(v(r#"{"authToken":"s-authToken","domainInfo":{"domainId":7,"domainName":"s-domainName","language":"s-language","tenantId":"s-tenantId"},"language":"s-language","pageNum":7,"pageSize":7,"tenantId":"s-tenantId"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::SILENT_AGENT_CHANGE_WORK_MODE, c.silent_agent_change_work_mode().body(serde_json::from_value::<cec_oiap::generated::SilentAgentChangeWorkModeBody>(v(r#"{"agentId":"101","authToken":"s-authToken","callId":"s-callId","callTransferRequest":{"callTransferNumber":"s-callTransferNumber","callTransferRouteValue":"s-callTransferRouteValue","callTransferTransData":"s-callTransferTransData","callTransferType":"s-callTransferType"},"tenantId":"s-tenantId","workMode":"s-workMode"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::SILENT_AGENT_RECEIVE_DIALOGRECORD, c.silent_agent_receive_dialogrecord().body(serde_json::from_value::<cec_oiap::generated::SilentAgentReceiveDialogrecordBody>(v(r#"{"agentId":"101","authToken":"s-authToken","callId":"s-callId","nodeId":"s-nodeId","nodeIndex":7,"replyIntentCode":"s-replyIntentCode","replyIntentContent":"s-replyIntentContent","replyIntentName":"s-replyIntentName","replyType":7,"tenantId":"s-tenantId"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::NLP_SPELLCHECK, c.nlp_spellcheck().body(serde_json::from_value::<cec_oiap::generated::NlpSpellcheckBody>(v(r#"{"authToken":"s-authToken","checkerType":"s-checkerType","language":"s-language","sentence":"s-sentence","tenantId":"s-tenantId"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::FLOW_ASRRECOGNIZERESULT, c.flow_asrrecognizeresult().body(serde_json::from_value::<cec_oiap::generated::FlowAsrrecognizeresultBody>(v(r#"{"analysis":{"avgVol":7,"emotions":[{"k":"v"}],"maxVol":7,"speed":7},"respType":"s-respType","sentence":{"confidence":7,"et":7,"isFinal":true,"st":7,"text":"s-text"},"serviceToken":"s-serviceToken","speakerID":"s-speakerID","subCCID":"s-subCCID","taskID":"s-taskID"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::TTS_TEXTTOVOICE, c.tts_texttovoice().body(serde_json::from_value::<cec_oiap::generated::TtsTexttovoiceBody>(v(r#"{"authToken":"s-authToken","config":{"pitch":"s-pitch","speed":"s-speed","voiceName":"s-voiceName","volume":"s-volume"},"tenantId":"s-tenantId","text":"s-text"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::REPORT_QUERY_CALL_STATISTICS_REPORT, c.report_query_call_statistics_report().body(serde_json::from_value::<cec_oiap::generated::ReportQueryCallStatisticsReportBody>(v(r#"{"accessCode":"s-accessCode","authToken":"s-authToken","tenantId":"s-tenantId","timestamp":7,"type":"s-type"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::REPORT_QUERY_CHATBOT_REPORT, c.report_query_chatbot_report().body(serde_json::from_value::<cec_oiap::generated::ReportQueryChatbotReportBody>(v(r#"{"accessCode":"s-accessCode","authToken":"s-authToken","tenantId":"s-tenantId","timestamp":7,"type":"s-type"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_oiap::generated::RECORD_QUERY_RECORD_HISTORY, c.record_query_record_history().body_json(v(r#"{"authToken":"s-authToken","beginTime":"s-beginTime","callId":"s-callId","ctiCallId":"s-ctiCallId","endTime":"s-endTime","pageNum":"s-pageNum","pageSize":"s-pageSize","tenantId":"s-tenantId","userMobile":"s-userMobile"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::INTENT_QUERY_INTENTIONS, c.intent_query_intentions().body_json(v(r#"{"authToken":"s-authToken","domainInfo":{"domainId":7,"domainName":"s-domainName","language":"s-language","tenantId":"s-tenantId"},"language":"s-language","pageNum":7,"pageSize":7,"tenantId":"s-tenantId"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::SILENT_AGENT_CHANGE_WORK_MODE, c.silent_agent_change_work_mode().body_json(v(r#"{"agentId":"101","authToken":"s-authToken","callId":"s-callId","callTransferRequest":{"callTransferNumber":"s-callTransferNumber","callTransferRouteValue":"s-callTransferRouteValue","callTransferTransData":"s-callTransferTransData","callTransferType":"s-callTransferType"},"tenantId":"s-tenantId","workMode":"s-workMode"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::SILENT_AGENT_RECEIVE_DIALOGRECORD, c.silent_agent_receive_dialogrecord().body_json(v(r#"{"agentId":"101","authToken":"s-authToken","callId":"s-callId","nodeId":"s-nodeId","nodeIndex":7,"replyIntentCode":"s-replyIntentCode","replyIntentContent":"s-replyIntentContent","replyIntentName":"s-replyIntentName","replyType":7,"tenantId":"s-tenantId"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::NLP_SPELLCHECK, c.nlp_spellcheck().body_json(v(r#"{"authToken":"s-authToken","checkerType":"s-checkerType","language":"s-language","sentence":"s-sentence","tenantId":"s-tenantId"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::FLOW_ASRRECOGNIZERESULT, c.flow_asrrecognizeresult().body_json(v(r#"{"analysis":{"avgVol":7,"emotions":[{"k":"v"}],"maxVol":7,"speed":7},"respType":"s-respType","sentence":{"confidence":7,"et":7,"isFinal":true,"st":7,"text":"s-text"},"serviceToken":"s-serviceToken","speakerID":"s-speakerID","subCCID":"s-subCCID","taskID":"s-taskID"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::TTS_TEXTTOVOICE, c.tts_texttovoice().body_json(v(r#"{"authToken":"s-authToken","config":{"pitch":"s-pitch","speed":"s-speed","voiceName":"s-voiceName","volume":"s-volume"},"tenantId":"s-tenantId","text":"s-text"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::REPORT_QUERY_CALL_STATISTICS_REPORT, c.report_query_call_statistics_report().body_json(v(r#"{"accessCode":"s-accessCode","authToken":"s-authToken","tenantId":"s-tenantId","timestamp":7,"type":"s-type"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::REPORT_QUERY_CHATBOT_REPORT, c.report_query_chatbot_report().body_json(v(r#"{"accessCode":"s-accessCode","authToken":"s-authToken","tenantId":"s-tenantId","timestamp":7,"type":"s-type"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_oiap::generated::REPORT_QUERY_KNOWLEDGE_REPORT,
         c.report_query_knowledge_report()
-            .body(
-                serde_json::from_value::<cec_oiap::generated::ReportQueryKnowledgeReportBody>(v(
-                    r#"{"authToken":"s-authToken","tenantId":"s-tenantId","timestamp":7,"type":"s-type"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"authToken":"s-authToken","tenantId":"s-tenantId","timestamp":7,"type":"s-type"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_oiap::generated::OUTBOUND_QUERY_RBT_RECOGNITION_RESULT, c.outbound_query_rbt_recognition_result().body(serde_json::from_value::<cec_oiap::generated::OutboundQueryRbtRecognitionResultBody>(v(r#"{"authToken":"s-authToken","beginTime":7,"endTime":7,"pageNum":7,"pageSize":7,"tenantId":"s-tenantId"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::RECORD_QUERY_TRANSFER_RECORD_HISTORY, c.record_query_transfer_record_history().body(serde_json::from_value::<cec_oiap::generated::RecordQueryTransferRecordHistoryBody>(v(r#"{"authToken":"s-authToken","beginTime":"s-beginTime","callId":"s-callId","ctiCallId":"s-ctiCallId","endTime":"s-endTime","pageNum":"s-pageNum","pageSize":"s-pageSize","tenantId":"s-tenantId","userMobile":"s-userMobile"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_oiap::generated::OUTBOUND_QUERY_RBT_RECOGNITION_RESULT, c.outbound_query_rbt_recognition_result().body_json(v(r#"{"authToken":"s-authToken","beginTime":7,"endTime":7,"pageNum":7,"pageSize":7,"tenantId":"s-tenantId"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::RECORD_QUERY_TRANSFER_RECORD_HISTORY, c.record_query_transfer_record_history().body_json(v(r#"{"authToken":"s-authToken","beginTime":"s-beginTime","callId":"s-callId","ctiCallId":"s-ctiCallId","endTime":"s-endTime","pageNum":"s-pageNum","pageSize":"s-pageSize","tenantId":"s-tenantId","userMobile":"s-userMobile"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_oiap::generated::RECOGNITION_TEXT_CLASSIFICATION,
         c.recognition_text_classification()
-            .body(
-                serde_json::from_value::<cec_oiap::generated::RecognitionTextClassificationBody>(v(
-                    r#"{"authToken":"s-authToken","language":"s-language","tenantId":"s-tenantId","text":"s-text"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(
+                r#"{"authToken":"s-authToken","language":"s-language","tenantId":"s-tenantId","text":"s-text"}"#,
+            ))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_oiap::generated::RECOGNITION_ENTITY_DETECTION, c.recognition_entity_detection().body(serde_json::from_value::<cec_oiap::generated::RecognitionEntityDetectionBody>(v(r#"{"authToken":"s-authToken","language":"s-language","sentence":"s-sentence","tenantId":"s-tenantId"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_oiap::generated::RECOGNITION_ENTITY_DETECTION, c.recognition_entity_detection().body_json(v(r#"{"authToken":"s-authToken","language":"s-language","sentence":"s-sentence","tenantId":"s-tenantId"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_oiap::generated::THIRD_PARTY_ROBOT_LOGIN,
         c.third_party_robot_login()
-            .body(
-                serde_json::from_value::<cec_oiap::generated::ThirdPartyRobotLoginBody>(v(
-                    r#"{"account":"s-account","checksum":"s-checksum","nonce":"s-nonce"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"account":"s-account","checksum":"s-checksum","nonce":"s-nonce"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_oiap::generated::DIALOG_V2_RECORDING_REQUEST, c.dialog_v2_recording_request().vdn_id("s-vdnId").body(serde_json::from_value::<cec_oiap::generated::DialogV2RecordingRequestBody>(v(r#"{"inaction":7,"inparams":{"auth_token":"s-auth_token","call_dst_id":"s-call_dst_id","call_id":"s-call_id","call_sor_id":"s-call_sor_id","cti_callid":"s-cti_callid","real_callee":"s-real_callee"},"seat":"s-seat","userid":"s-userid"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::GTS_RPA_QUERY_JOB, c.gts_rpa_query_job().body(serde_json::from_value::<cec_oiap::generated::GtsRpaQueryJobBody>(v(r#"{"authToken":"s-authToken","conditions":{"jobName":"s-jobName","status":"s-any"},"pageNo":7,"pageSize":5,"tenantId":"s-tenantId"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_oiap::generated::DIALOG_V2_RECORDING_REQUEST, c.dialog_v2_recording_request().vdn_id("s-vdnId").body_json(v(r#"{"inaction":7,"inparams":{"auth_token":"s-auth_token","call_dst_id":"s-call_dst_id","call_id":"s-call_id","call_sor_id":"s-call_sor_id","cti_callid":"s-cti_callid","real_callee":"s-real_callee"},"seat":"s-seat","userid":"s-userid"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::GTS_RPA_QUERY_JOB, c.gts_rpa_query_job().body_json(v(r#"{"authToken":"s-authToken","conditions":{"jobName":"s-jobName","status":"s-any"},"pageNo":7,"pageSize":5,"tenantId":"s-tenantId"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_oiap::generated::GTS_RPA_QUERY_JOB_DETAILS,
         c.gts_rpa_query_job_details()
-            .body(
-                serde_json::from_value::<cec_oiap::generated::GtsRpaQueryJobDetailsBody>(v(
-                    r#"{"authToken":"s-authToken","jobName":"s-jobName","tenantId":"s-tenantId","uid":"s-uid"}"#,
-                ))
-                .unwrap(),
-            )
+            .body_json(v(r#"{"authToken":"s-authToken","jobName":"s-jobName","tenantId":"s-tenantId","uid":"s-uid"}"#))
+            .unwrap()
             .into_call(),
         &mut failed,
     );
-    check(&cec_oiap::generated::GTS_RPA_CREATE_RPA_QUEUE_DATA, c.gts_rpa_create_rpa_queue_data().body(serde_json::from_value::<cec_oiap::generated::GtsRpaCreateRpaQueueDataBody>(v(r#"{"authToken":"s-authToken","description":"s-description","expectEndTime":7,"expectStartTime":7,"inputJsonData":"s-inputJsonData","priority":"low","queueUid":"s-queueUid","tag":"s-tag","tenantId":"s-tenantId"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::GTS_RPA_QUERY_RPA_QUEUE_DATA, c.gts_rpa_query_rpa_queue_data().body(serde_json::from_value::<cec_oiap::generated::GtsRpaQueryRpaQueueDataBody>(v(r#"{"authToken":"s-authToken","conditions":{"inactived":"active","priority":"low","queueName":"s-queueName","queueUid":"s-queueUid","status":"init","tag":"s-tag","uid":"s-uid"},"pageNo":7,"pageSize":5,"tenantId":"s-tenantId"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_oiap::generated::GTS_RPA_CREATE_RPA_QUEUE_DATA, c.gts_rpa_create_rpa_queue_data().body_json(v(r#"{"authToken":"s-authToken","description":"s-description","expectEndTime":7,"expectStartTime":7,"inputJsonData":"s-inputJsonData","priority":"low","queueUid":"s-queueUid","tag":"s-tag","tenantId":"s-tenantId"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_oiap::generated::GTS_RPA_QUERY_RPA_QUEUE_DATA, c.gts_rpa_query_rpa_queue_data().body_json(v(r#"{"authToken":"s-authToken","conditions":{"inactived":"active","priority":"low","queueName":"s-queueName","queueUid":"s-queueUid","status":"init","tag":"s-tag","uid":"s-uid"},"pageNo":7,"pageSize":5,"tenantId":"s-tenantId"}"#)).unwrap().into_call(), &mut failed);
     assert!(failed.is_empty(), "{} of 39 oiap bodies refused:\n{}", failed.len(), failed.join("\n"));
 }

@@ -270,6 +270,34 @@ cec_core::str_code_enum! {
     }
 }
 
+/// Tenant context set once on the client ([`crate::Client::with_tenant`]): every call that
+/// leaves `ccId` / `vdn` unset sends these values; a call's own setter overrides them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TenantDefaults {
+    /// `ccId`: call center ID.
+    pub cc_id: Option<i64>,
+    /// `vdn`: virtual call center (VDN) ID.
+    pub vdn: Option<i64>,
+}
+
+impl TenantDefaults {
+    /// No defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets `ccId`.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.cc_id = Some(v);
+        self
+    }
+    /// Sets `vdn`.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.vdn = Some(v);
+        self
+    }
+}
+
 /// `vdn.queryagentreststate` — Query agent rest status in a VDN (POST `/rest/cmsapp/v1/openapi/vdn/queryagentreststate`).
 pub static VDN_QUERYAGENTRESTSTATE: OperationMeta = OperationMeta {
     id: "vdn.queryagentreststate",
@@ -1137,22 +1165,48 @@ pub struct VdnQueryagentreststateBody {
     pub offset: Option<i64>,
 }
 impl VdnQueryagentreststateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 1000)?;
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 1000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
         Ok(())
+    }
+}
+impl VdnQueryagentreststateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnQueryagentreststateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.queryagentreststate", Self::FIELDS, v, true)
     }
 }
 
@@ -1350,22 +1404,48 @@ pub struct VdnTotalagentabstractex3Body {
     pub offset: Option<i64>,
 }
 impl VdnTotalagentabstractex3Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 1000)?;
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 1000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
         Ok(())
+    }
+}
+impl VdnTotalagentabstractex3Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnTotalagentabstractex3Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.totalagentabstractex3", Self::FIELDS, v, true)
     }
 }
 
@@ -1479,22 +1559,48 @@ pub struct VdnTotalagentdynamicinfoBody {
     pub offset: Option<i64>,
 }
 impl VdnTotalagentdynamicinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 1000)?;
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 1000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
         Ok(())
+    }
+}
+impl VdnTotalagentdynamicinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnTotalagentdynamicinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.totalagentdynamicinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -1566,17 +1672,37 @@ pub struct VdnTotalagentstateBody {
     pub vdn: Option<i64>,
 }
 impl VdnTotalagentstateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
         Ok(())
+    }
+}
+impl VdnTotalagentstateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnTotalagentstateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.totalagentstate", Self::FIELDS, v, true)
     }
 }
 
@@ -1648,21 +1774,44 @@ pub struct VdnQueryivrstatusinfoBody {
     pub flow_id: Option<i64>,
 }
 impl VdnQueryivrstatusinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}flowId"), &self.flow_id)?;
-        if let Some(v) = &self.flow_id {
-            cec_core::validate::range(op, &format!("{at}flowId"), *v, 1, 1500)?;
+        if !skip.contains(&"flowId") {
+            cec_core::validate::required(op, &format!("{at}flowId"), &self.flow_id)?;
+            if let Some(v) = &self.flow_id {
+                cec_core::validate::range(op, &format!("{at}flowId"), *v, 1, 1500)?;
+            }
         }
         Ok(())
+    }
+}
+impl VdnQueryivrstatusinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "flowId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnQueryivrstatusinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.queryivrstatusinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -1753,17 +1902,37 @@ pub struct VdnQueryivrprocessinnoinfoBody {
     pub vdn: Option<i64>,
 }
 impl VdnQueryivrprocessinnoinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
         Ok(())
+    }
+}
+impl VdnQueryivrprocessinnoinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnQueryivrprocessinnoinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.queryivrprocessinnoinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -1872,22 +2041,48 @@ pub struct VdnQueryagentstaticconfinfoBody {
     pub limit: Option<i64>,
 }
 impl VdnQueryagentstaticconfinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl VdnQueryagentstaticconfinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnQueryagentstaticconfinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.queryagentstaticconfinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -1977,17 +2172,37 @@ pub struct VdnQuerytotalagentinfoBody {
     pub vdn: Option<i64>,
 }
 impl VdnQuerytotalagentinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
         Ok(())
+    }
+}
+impl VdnQuerytotalagentinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnQuerytotalagentinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.querytotalagentinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -2077,21 +2292,47 @@ pub struct VdnQueryaccesscodecallinfoBody {
     pub inno_ids: Option<Vec<i64>>,
 }
 impl VdnQueryaccesscodecallinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}innoIds"), &self.inno_ids)?;
-        if let Some(v) = &self.inno_ids {
-            cec_core::validate::max_items(op, &format!("{at}innoIds"), v, 500)?;
+        if !skip.contains(&"innoIds") {
+            cec_core::validate::required(op, &format!("{at}innoIds"), &self.inno_ids)?;
+            if let Some(v) = &self.inno_ids {
+                cec_core::validate::max_items(op, &format!("{at}innoIds"), v, 500)?;
+            }
         }
         Ok(())
+    }
+}
+impl VdnQueryaccesscodecallinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "innoIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl VdnQueryaccesscodecallinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.queryaccesscodecallinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -2242,19 +2483,49 @@ pub struct VdnQuerycallsBody {
     pub offset: Option<i64>,
 }
 impl VdnQuerycallsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}beginDate"), &self.begin_date)?;
-        cec_core::validate::required(op, &format!("{at}endDate"), &self.end_date)?;
+        if !skip.contains(&"beginDate") {
+            cec_core::validate::required(op, &format!("{at}beginDate"), &self.begin_date)?;
+        }
+        if !skip.contains(&"endDate") {
+            cec_core::validate::required(op, &format!("{at}endDate"), &self.end_date)?;
+        }
         Ok(())
+    }
+}
+impl VdnQuerycallsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callerNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "calleeNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "beginDate", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "endDate", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnQuerycallsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.querycalls", Self::FIELDS, v, true)
     }
 }
 
@@ -2354,23 +2625,56 @@ pub struct VdnQuerycallsV2Body {
     pub offset: Option<i64>,
 }
 impl VdnQuerycallsV2Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}beginDate"), &self.begin_date)?;
-        cec_core::validate::required(op, &format!("{at}endDate"), &self.end_date)?;
-        cec_core::validate::required(op, &format!("{at}isCallIn"), &self.is_call_in)?;
-        if let Some(v) = &self.is_call_in {
-            cec_core::validate::one_of(op, &format!("{at}isCallIn"), v, &["true", "false"])?;
+        if !skip.contains(&"beginDate") {
+            cec_core::validate::required(op, &format!("{at}beginDate"), &self.begin_date)?;
+        }
+        if !skip.contains(&"endDate") {
+            cec_core::validate::required(op, &format!("{at}endDate"), &self.end_date)?;
+        }
+        if !skip.contains(&"isCallIn") {
+            cec_core::validate::required(op, &format!("{at}isCallIn"), &self.is_call_in)?;
+            if let Some(v) = &self.is_call_in {
+                cec_core::validate::one_of(op, &format!("{at}isCallIn"), v, &["true", "false"])?;
+            }
         }
         Ok(())
+    }
+}
+impl VdnQuerycallsV2Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callerNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "calleeNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "beginDate", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "endDate", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "isCallIn", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnQuerycallsV2Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.querycalls_v2", Self::FIELDS, v, true)
     }
 }
 
@@ -2493,19 +2797,45 @@ pub struct VdnQuerycalltracedetailBody {
     pub log_date: Option<i64>,
 }
 impl VdnQuerycalltracedetailBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
-        cec_core::validate::required(op, &format!("{at}logDate"), &self.log_date)?;
+        if !skip.contains(&"callId") {
+            cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        }
+        if !skip.contains(&"logDate") {
+            cec_core::validate::required(op, &format!("{at}logDate"), &self.log_date)?;
+        }
         Ok(())
+    }
+}
+impl VdnQuerycalltracedetailBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "logDate", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnQuerycalltracedetailBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.querycalltracedetail", Self::FIELDS, v, true)
     }
 }
 
@@ -2644,14 +2974,24 @@ pub struct VdnConfiguresSkillsBody {
     pub query_param: Option<VdnConfiguresSkillsBodyQueryParam>,
 }
 impl VdnConfiguresSkillsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
-        if let Some(v) = &self.query_param {
-            v.validate(op, &format!("{at}queryParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"queryParam") {
+            cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+            if let Some(v) = &self.query_param {
+                v.validate(op, &format!("{at}queryParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl VdnConfiguresSkillsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "queryParam",
+        shape: cec_core::validate::Shape::Object(VdnConfiguresSkillsBodyQueryParam::FIELDS),
+    }];
 }
 
 /// Object `queryParam`.
@@ -2665,17 +3005,37 @@ pub struct VdnConfiguresSkillsBodyQueryParam {
     pub vdn: Option<i64>,
 }
 impl VdnConfiguresSkillsBodyQueryParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
         Ok(())
+    }
+}
+impl VdnConfiguresSkillsBodyQueryParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnConfiguresSkillsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.configures_skills", Self::FIELDS, v, true)
     }
 }
 
@@ -2753,17 +3113,46 @@ pub struct VdnRindexBody {
     pub index_ids: Option<Vec<String>>,
 }
 impl VdnRindexBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdnIds"), &self.vdn_ids)?;
-        if let Some(v) = &self.vdn_ids {
-            cec_core::validate::max_items(op, &format!("{at}vdnIds"), v, 100)?;
+        if !skip.contains(&"vdnIds") {
+            cec_core::validate::required(op, &format!("{at}vdnIds"), &self.vdn_ids)?;
+            if let Some(v) = &self.vdn_ids {
+                cec_core::validate::max_items(op, &format!("{at}vdnIds"), v, 100)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        if !skip.contains(&"indexIds") {
+            cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        }
         Ok(())
+    }
+}
+impl VdnRindexBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "vdnIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+        cec_core::validate::FieldShape {
+            name: "indexIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+    ];
+}
+
+impl VdnRindexBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.rindex", Self::FIELDS, v, true)
     }
 }
 
@@ -2856,17 +3245,37 @@ pub struct VdnQueryaccesscodeinfoBody {
     pub vdn: Option<i64>,
 }
 impl VdnQueryaccesscodeinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
         Ok(())
+    }
+}
+impl VdnQueryaccesscodeinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnQueryaccesscodeinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.queryaccesscodeinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -3038,14 +3447,24 @@ pub struct SkillAgentsinskillBody {
     pub query_param: Option<SkillAgentsinskillBodyQueryParam>,
 }
 impl SkillAgentsinskillBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
-        if let Some(v) = &self.query_param {
-            v.validate(op, &format!("{at}queryParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"queryParam") {
+            cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+            if let Some(v) = &self.query_param {
+                v.validate(op, &format!("{at}queryParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl SkillAgentsinskillBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "queryParam",
+        shape: cec_core::validate::Shape::Object(SkillAgentsinskillBodyQueryParam::FIELDS),
+    }];
 }
 
 /// Object `queryParam`.
@@ -3062,21 +3481,47 @@ pub struct SkillAgentsinskillBodyQueryParam {
     pub skill_ids: Option<Vec<i64>>,
 }
 impl SkillAgentsinskillBodyQueryParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
-        if let Some(v) = &self.skill_ids {
-            cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+        if !skip.contains(&"skillIds") {
+            cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+            if let Some(v) = &self.skill_ids {
+                cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+            }
         }
         Ok(())
+    }
+}
+impl SkillAgentsinskillBodyQueryParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "skillIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl SkillAgentsinskillBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("skill.agentsinskill", Self::FIELDS, v, true)
     }
 }
 
@@ -3148,21 +3593,47 @@ pub struct SkillTotalskillstatusex3Body {
     pub skill_ids: Option<Vec<i64>>,
 }
 impl SkillTotalskillstatusex3Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
-        if let Some(v) = &self.skill_ids {
-            cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+        if !skip.contains(&"skillIds") {
+            cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+            if let Some(v) = &self.skill_ids {
+                cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+            }
         }
         Ok(())
+    }
+}
+impl SkillTotalskillstatusex3Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "skillIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl SkillTotalskillstatusex3Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("skill.totalskillstatusex3", Self::FIELDS, v, true)
     }
 }
 
@@ -3302,21 +3773,44 @@ pub struct SkillQueuedevicestatusBody {
     pub skill_id: Option<i64>,
 }
 impl SkillQueuedevicestatusBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
-        if let Some(v) = &self.skill_id {
-            cec_core::validate::range(op, &format!("{at}skillId"), *v, 1, 10000)?;
+        if !skip.contains(&"skillId") {
+            cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
+            if let Some(v) = &self.skill_id {
+                cec_core::validate::range(op, &format!("{at}skillId"), *v, 1, 10000)?;
+            }
         }
         Ok(())
+    }
+}
+impl SkillQueuedevicestatusBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl SkillQueuedevicestatusBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("skill.queuedevicestatus", Self::FIELDS, v, true)
     }
 }
 
@@ -3410,21 +3904,44 @@ pub struct SkillAgentbyconfigedskillBody {
     pub skill_id: Option<i64>,
 }
 impl SkillAgentbyconfigedskillBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
-        if let Some(v) = &self.skill_id {
-            cec_core::validate::range(op, &format!("{at}skillId"), *v, 1, 10000)?;
+        if !skip.contains(&"skillId") {
+            cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
+            if let Some(v) = &self.skill_id {
+                cec_core::validate::range(op, &format!("{at}skillId"), *v, 1, 10000)?;
+            }
         }
         Ok(())
+    }
+}
+impl SkillAgentbyconfigedskillBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl SkillAgentbyconfigedskillBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("skill.agentbyconfigedskill", Self::FIELDS, v, true)
     }
 }
 
@@ -3560,21 +4077,47 @@ pub struct SkillServicequalityBody {
     pub skill_ids: Option<Vec<i64>>,
 }
 impl SkillServicequalityBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
-        if let Some(v) = &self.skill_ids {
-            cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+        if !skip.contains(&"skillIds") {
+            cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+            if let Some(v) = &self.skill_ids {
+                cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+            }
         }
         Ok(())
+    }
+}
+impl SkillServicequalityBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "skillIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl SkillServicequalityBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("skill.servicequality", Self::FIELDS, v, true)
     }
 }
 
@@ -3676,25 +4219,67 @@ pub struct SkillRindexBody {
     pub index_ids: Option<Vec<String>>,
 }
 impl SkillRindexBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
-        if let Some(v) = &self.skill_ids {
-            cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+        if !skip.contains(&"skillIds") {
+            cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+            if let Some(v) = &self.skill_ids {
+                cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
-        if let Some(v) = &self.index_ids {
-            cec_core::validate::max_items(op, &format!("{at}indexIds"), v, 12)?;
+        if !skip.contains(&"indexIds") {
+            cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+            if let Some(v) = &self.index_ids {
+                cec_core::validate::max_items(op, &format!("{at}indexIds"), v, 12)?;
+                for (i, item) in v.iter().enumerate() {
+                    let item_at = format!("{}[{i}]", &format!("{at}indexIds"));
+                    cec_core::validate::in_table(
+                        op,
+                        &item_at,
+                        item,
+                        "SkillRealtimeIndicator",
+                        crate::generated::SkillRealtimeIndicator::CODES,
+                    )?;
+                }
+            }
         }
         Ok(())
+    }
+}
+impl SkillRindexBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "skillIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+        cec_core::validate::FieldShape {
+            name: "indexIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+    ];
+}
+
+impl SkillRindexBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("skill.rindex", Self::FIELDS, v, true)
     }
 }
 
@@ -3790,21 +4375,47 @@ pub struct SkillSkillcfginfoBody {
     pub skill_ids: Option<Vec<i64>>,
 }
 impl SkillSkillcfginfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
-        if let Some(v) = &self.skill_ids {
-            cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+        if !skip.contains(&"skillIds") {
+            cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+            if let Some(v) = &self.skill_ids {
+                cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+            }
         }
         Ok(())
+    }
+}
+impl SkillSkillcfginfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "skillIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl SkillSkillcfginfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("skill.skillcfginfo", Self::FIELDS, v, true)
     }
 }
 
@@ -3968,21 +4579,47 @@ pub struct SkillStateinfoBody {
     pub skill_ids: Option<Vec<i64>>,
 }
 impl SkillStateinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
-        if let Some(v) = &self.skill_ids {
-            cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+        if !skip.contains(&"skillIds") {
+            cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+            if let Some(v) = &self.skill_ids {
+                cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+            }
         }
         Ok(())
+    }
+}
+impl SkillStateinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "skillIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl SkillStateinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("skill.stateinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -4314,21 +4951,52 @@ pub struct AgentSiteagentcallandskillinfobyagentidsBody {
     pub agent_ids: Option<Vec<i64>>,
 }
 impl AgentSiteagentcallandskillinfobyagentidsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
-        if let Some(v) = &self.agent_ids {
-            cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 6000)?;
+        if !skip.contains(&"agentIds") {
+            cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
+            if let Some(v) = &self.agent_ids {
+                cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 6000)?;
+                for (i, item) in v.iter().enumerate() {
+                    let item_at = format!("{}[{i}]", &format!("{at}agentIds"));
+                    cec_core::validate::range(op, &item_at, *item, 101, 999999)?;
+                    cec_core::validate::not_range(op, &item_at, *item, 60000, 69999)?;
+                }
+            }
         }
         Ok(())
+    }
+}
+impl AgentSiteagentcallandskillinfobyagentidsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "agentIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl AgentSiteagentcallandskillinfobyagentidsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agent.siteagentcallandskillinfobyagentids", Self::FIELDS, v, true)
     }
 }
 
@@ -4424,21 +5092,52 @@ pub struct AgentAgentstatusinfobyagentidsBody {
     pub agent_ids: Option<Vec<i64>>,
 }
 impl AgentAgentstatusinfobyagentidsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
-        if let Some(v) = &self.agent_ids {
-            cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 6000)?;
+        if !skip.contains(&"agentIds") {
+            cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
+            if let Some(v) = &self.agent_ids {
+                cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 6000)?;
+                for (i, item) in v.iter().enumerate() {
+                    let item_at = format!("{}[{i}]", &format!("{at}agentIds"));
+                    cec_core::validate::range(op, &item_at, *item, 101, 999999)?;
+                    cec_core::validate::not_range(op, &item_at, *item, 60000, 69999)?;
+                }
+            }
         }
         Ok(())
+    }
+}
+impl AgentAgentstatusinfobyagentidsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "agentIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl AgentAgentstatusinfobyagentidsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agent.agentstatusinfobyagentids", Self::FIELDS, v, true)
     }
 }
 
@@ -4622,21 +5321,45 @@ pub struct AgentQueryagentcallsBody {
     pub agent_id: Option<i64>,
 }
 impl AgentQueryagentcallsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
-        if let Some(v) = &self.agent_id {
-            cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+        if !skip.contains(&"agentId") {
+            cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+            if let Some(v) = &self.agent_id {
+                cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+                cec_core::validate::not_range(op, &format!("{at}agentId"), *v, 60000, 69999)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentQueryagentcallsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "agentId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl AgentQueryagentcallsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agent.queryagentcalls", Self::FIELDS, v, true)
     }
 }
 
@@ -4684,21 +5407,52 @@ pub struct AgentgroupQueryagentcallsBody {
     pub agent_ids: Option<Vec<i64>>,
 }
 impl AgentgroupQueryagentcallsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
-        if let Some(v) = &self.agent_ids {
-            cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 3000)?;
+        if !skip.contains(&"agentIds") {
+            cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
+            if let Some(v) = &self.agent_ids {
+                cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 3000)?;
+                for (i, item) in v.iter().enumerate() {
+                    let item_at = format!("{}[{i}]", &format!("{at}agentIds"));
+                    cec_core::validate::range(op, &item_at, *item, 101, 999999)?;
+                    cec_core::validate::not_range(op, &item_at, *item, 60000, 69999)?;
+                }
+            }
         }
         Ok(())
+    }
+}
+impl AgentgroupQueryagentcallsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "agentIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl AgentgroupQueryagentcallsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentgroup.queryagentcalls", Self::FIELDS, v, true)
     }
 }
 
@@ -4828,21 +5582,45 @@ pub struct AgentAgentprivatecallBody {
     pub agent_id: Option<i64>,
 }
 impl AgentAgentprivatecallBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
-        if let Some(v) = &self.agent_id {
-            cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+        if !skip.contains(&"agentId") {
+            cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+            if let Some(v) = &self.agent_id {
+                cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+                cec_core::validate::not_range(op, &format!("{at}agentId"), *v, 60000, 69999)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentAgentprivatecallBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "agentId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl AgentAgentprivatecallBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agent.agentprivatecall", Self::FIELDS, v, true)
     }
 }
 
@@ -4890,21 +5668,52 @@ pub struct AgentgroupTeamagentstatusinfoBody {
     pub agent_ids: Option<Vec<i64>>,
 }
 impl AgentgroupTeamagentstatusinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
-        if let Some(v) = &self.agent_ids {
-            cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 6000)?;
+        if !skip.contains(&"agentIds") {
+            cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
+            if let Some(v) = &self.agent_ids {
+                cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 6000)?;
+                for (i, item) in v.iter().enumerate() {
+                    let item_at = format!("{}[{i}]", &format!("{at}agentIds"));
+                    cec_core::validate::range(op, &item_at, *item, 101, 999999)?;
+                    cec_core::validate::not_range(op, &item_at, *item, 60000, 69999)?;
+                }
+            }
         }
         Ok(())
+    }
+}
+impl AgentgroupTeamagentstatusinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "agentIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl AgentgroupTeamagentstatusinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentgroup.teamagentstatusinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -5041,22 +5850,58 @@ pub struct AgentgroupRindexBody {
     pub index_ids: Option<Vec<String>>,
 }
 impl AgentgroupRindexBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
-        if let Some(v) = &self.agent_ids {
-            cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 100)?;
+        if !skip.contains(&"agentIds") {
+            cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
+            if let Some(v) = &self.agent_ids {
+                cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 100)?;
+                for (i, item) in v.iter().enumerate() {
+                    let item_at = format!("{}[{i}]", &format!("{at}agentIds"));
+                    cec_core::validate::range(op, &item_at, *item, 101, 59999)?;
+                }
+            }
         }
-        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        if !skip.contains(&"indexIds") {
+            cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        }
         Ok(())
+    }
+}
+impl AgentgroupRindexBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "agentIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+        cec_core::validate::FieldShape {
+            name: "indexIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+    ];
+}
+
+impl AgentgroupRindexBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentgroup.rindex", Self::FIELDS, v, true)
     }
 }
 
@@ -5152,21 +5997,45 @@ pub struct AgentAgentbyworknoBody {
     pub agent_id: Option<i64>,
 }
 impl AgentAgentbyworknoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
-        if let Some(v) = &self.agent_id {
-            cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+        if !skip.contains(&"agentId") {
+            cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+            if let Some(v) = &self.agent_id {
+                cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+                cec_core::validate::not_range(op, &format!("{at}agentId"), *v, 60000, 69999)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentAgentbyworknoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "agentId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl AgentAgentbyworknoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agent.agentbyworkno", Self::FIELDS, v, true)
     }
 }
 
@@ -5290,14 +6159,24 @@ pub struct CalldataIsprocesscallBody {
     pub query_param: Option<CalldataIsprocesscallBodyQueryParam>,
 }
 impl CalldataIsprocesscallBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
-        if let Some(v) = &self.query_param {
-            v.validate(op, &format!("{at}queryParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"queryParam") {
+            cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+            if let Some(v) = &self.query_param {
+                v.validate(op, &format!("{at}queryParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CalldataIsprocesscallBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "queryParam",
+        shape: cec_core::validate::Shape::Object(CalldataIsprocesscallBodyQueryParam::FIELDS),
+    }];
 }
 
 /// Object `queryParam`.
@@ -5314,21 +6193,45 @@ pub struct CalldataIsprocesscallBodyQueryParam {
     pub agent_id: Option<i64>,
 }
 impl CalldataIsprocesscallBodyQueryParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
-        if let Some(v) = &self.agent_id {
-            cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+        if !skip.contains(&"agentId") {
+            cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+            if let Some(v) = &self.agent_id {
+                cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+                cec_core::validate::not_range(op, &format!("{at}agentId"), *v, 60000, 69999)?;
+            }
         }
         Ok(())
+    }
+}
+impl CalldataIsprocesscallBodyQueryParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "agentId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CalldataIsprocesscallBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calldata.isprocesscall", Self::FIELDS, v, true)
     }
 }
 
@@ -5382,17 +6285,44 @@ pub struct VdnQueryAgentByStatusBody {
     pub limit: Option<i64>,
 }
 impl VdnQueryAgentByStatusBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::min_len(op, &format!("{at}ccId"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}ccId"), v, 25)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::min_len(op, &format!("{at}ccId"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}ccId"), v, 25)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        }
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        }
         Ok(())
+    }
+}
+impl VdnQueryAgentByStatusBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "status", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnQueryAgentByStatusBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.queryAgentByStatus", Self::FIELDS, v, true)
     }
 }
 
@@ -5461,14 +6391,24 @@ pub struct AgentAgentrestinfosBody {
     pub query_param: Option<AgentAgentrestinfosBodyQueryParam>,
 }
 impl AgentAgentrestinfosBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
-        if let Some(v) = &self.query_param {
-            v.validate(op, &format!("{at}queryParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"queryParam") {
+            cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+            if let Some(v) = &self.query_param {
+                v.validate(op, &format!("{at}queryParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl AgentAgentrestinfosBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "queryParam",
+        shape: cec_core::validate::Shape::Object(AgentAgentrestinfosBodyQueryParam::FIELDS),
+    }];
 }
 
 /// Object `queryParam`.
@@ -5488,20 +6428,44 @@ pub struct AgentAgentrestinfosBodyQueryParam {
     pub limit: Option<i64>,
 }
 impl AgentAgentrestinfosBodyQueryParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+        if !skip.contains(&"limit") {
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentAgentrestinfosBodyQueryParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl AgentAgentrestinfosBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agent.agentrestinfos", Self::FIELDS, v, true)
     }
 }
 
@@ -5678,22 +6642,48 @@ pub struct AgentSystemstateBody {
     pub limit: Option<i64>,
 }
 impl AgentSystemstateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentSystemstateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl AgentSystemstateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agent.systemstate", Self::FIELDS, v, true)
     }
 }
 
@@ -5799,24 +6789,51 @@ pub struct AgentAgentoprinfoBody {
     pub cc_id: Option<i64>,
 }
 impl AgentAgentoprinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}currentAgentId"), &self.current_agent_id)?;
-        if let Some(v) = &self.current_agent_id {
-            cec_core::validate::range(op, &format!("{at}currentAgentId"), *v, 0, 99999)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"currentAgentId") {
+            cec_core::validate::required(op, &format!("{at}currentAgentId"), &self.current_agent_id)?;
+            if let Some(v) = &self.current_agent_id {
+                cec_core::validate::range(op, &format!("{at}currentAgentId"), *v, 0, 99999)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
-        if let Some(v) = &self.begin_time {
-            cec_core::validate::max_len(op, &format!("{at}beginTime"), v, 24)?;
+        if !skip.contains(&"beginTime") {
+            cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
+            if let Some(v) = &self.begin_time {
+                cec_core::validate::max_len(op, &format!("{at}beginTime"), v, 24)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
-        if let Some(v) = &self.end_time {
-            cec_core::validate::max_len(op, &format!("{at}endTime"), v, 24)?;
+        if !skip.contains(&"endTime") {
+            cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+            if let Some(v) = &self.end_time {
+                cec_core::validate::max_len(op, &format!("{at}endTime"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentAgentoprinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "currentAgentId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "operateType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl AgentAgentoprinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agent.agentoprinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -5882,21 +6899,44 @@ pub struct CalldataQuerybasiccallinfoBody {
     pub call_id: Option<String>,
 }
 impl CalldataQuerybasiccallinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
-        if let Some(v) = &self.call_id {
-            cec_core::validate::max_len(op, &format!("{at}callId"), v, 20)?;
+        if !skip.contains(&"callId") {
+            cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+            if let Some(v) = &self.call_id {
+                cec_core::validate::max_len(op, &format!("{at}callId"), v, 20)?;
+            }
         }
         Ok(())
+    }
+}
+impl CalldataQuerybasiccallinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CalldataQuerybasiccallinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calldata.querybasiccallinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -6202,21 +7242,44 @@ pub struct CalldataQuerydetailcallinfoBody {
     pub call_id: Option<String>,
 }
 impl CalldataQuerydetailcallinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
-        if let Some(v) = &self.call_id {
-            cec_core::validate::max_len(op, &format!("{at}callId"), v, 20)?;
+        if !skip.contains(&"callId") {
+            cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+            if let Some(v) = &self.call_id {
+                cec_core::validate::max_len(op, &format!("{at}callId"), v, 20)?;
+            }
         }
         Ok(())
+    }
+}
+impl CalldataQuerydetailcallinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CalldataQuerydetailcallinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calldata.querydetailcallinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -6502,14 +7565,24 @@ pub struct CalldataQuerycalldetailbyidBody {
     pub query_param: Option<CalldataQuerycalldetailbyidBodyQueryParam>,
 }
 impl CalldataQuerycalldetailbyidBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
-        if let Some(v) = &self.query_param {
-            v.validate(op, &format!("{at}queryParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"queryParam") {
+            cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+            if let Some(v) = &self.query_param {
+                v.validate(op, &format!("{at}queryParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CalldataQuerycalldetailbyidBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "queryParam",
+        shape: cec_core::validate::Shape::Object(CalldataQuerycalldetailbyidBodyQueryParam::FIELDS),
+    }];
 }
 
 /// Object `queryParam`.
@@ -6526,18 +7599,41 @@ pub struct CalldataQuerycalldetailbyidBodyQueryParam {
     pub call_id: Option<String>,
 }
 impl CalldataQuerycalldetailbyidBodyQueryParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}isCallin"), &self.is_callin)?;
-        if let Some(v) = &self.is_callin {
-            cec_core::validate::one_of(op, &format!("{at}isCallin"), v, &["true", "false"])?;
+        if !skip.contains(&"isCallin") {
+            cec_core::validate::required(op, &format!("{at}isCallin"), &self.is_callin)?;
+            if let Some(v) = &self.is_callin {
+                cec_core::validate::one_of(op, &format!("{at}isCallin"), v, &["true", "false"])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        if !skip.contains(&"callId") {
+            cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        }
         Ok(())
+    }
+}
+impl CalldataQuerycalldetailbyidBodyQueryParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "isCallin", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CalldataQuerycalldetailbyidBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calldata.querycalldetailbyid", Self::FIELDS, v, true)
     }
 }
 
@@ -6724,20 +7820,51 @@ pub struct CtiSysindexBody {
     pub offset: Option<i64>,
 }
 impl CtiSysindexBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        if let Some(v) = &self.vdn {
-            cec_core::validate::max_items(op, &format!("{at}vdn"), v, 100)?;
+        if !skip.contains(&"vdn") {
+            if let Some(v) = &self.vdn {
+                cec_core::validate::max_items(op, &format!("{at}vdn"), v, 100)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}beginDate"), &self.begin_date)?;
-        if let Some(v) = &self.begin_date {
-            cec_core::validate::max_len(op, &format!("{at}beginDate"), v, 31)?;
+        if !skip.contains(&"beginDate") {
+            cec_core::validate::required(op, &format!("{at}beginDate"), &self.begin_date)?;
+            if let Some(v) = &self.begin_date {
+                cec_core::validate::max_len(op, &format!("{at}beginDate"), v, 31)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}endDate"), &self.end_date)?;
+        if !skip.contains(&"endDate") {
+            cec_core::validate::required(op, &format!("{at}endDate"), &self.end_date)?;
+        }
         Ok(())
+    }
+}
+impl CtiSysindexBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "vdn",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+        cec_core::validate::FieldShape { name: "beginDate", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endDate", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CtiSysindexBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("cti.sysindex", Self::FIELDS, v, true)
     }
 }
 
@@ -6835,14 +7962,24 @@ pub struct ConfiguresVdnsBody {
     pub query_param: Option<ConfiguresVdnsBodyQueryParam>,
 }
 impl ConfiguresVdnsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
-        if let Some(v) = &self.query_param {
-            v.validate(op, &format!("{at}queryParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"queryParam") {
+            cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+            if let Some(v) = &self.query_param {
+                v.validate(op, &format!("{at}queryParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl ConfiguresVdnsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "queryParam",
+        shape: cec_core::validate::Shape::Object(ConfiguresVdnsBodyQueryParam::FIELDS),
+    }];
 }
 
 /// Object `queryParam`.
@@ -6853,13 +7990,29 @@ pub struct ConfiguresVdnsBodyQueryParam {
     pub cc_id: Option<i64>,
 }
 impl ConfiguresVdnsBodyQueryParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
         Ok(())
+    }
+}
+impl ConfiguresVdnsBodyQueryParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int }];
+}
+
+impl ConfiguresVdnsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("configures.vdns", Self::FIELDS, v, true)
     }
 }
 
@@ -7041,18 +8194,49 @@ pub struct UsergroupCreateBody {
     pub work_nos: Option<Vec<i64>>,
 }
 impl UsergroupCreateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        cec_core::validate::required(op, &format!("{at}groupName"), &self.group_name)?;
-        cec_core::validate::required(op, &format!("{at}groupType"), &self.group_type)?;
-        if let Some(v) = &self.group_type {
-            cec_core::validate::one_of_int(op, &format!("{at}groupType"), *v, &[2, 3])?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        }
+        if !skip.contains(&"groupName") {
+            cec_core::validate::required(op, &format!("{at}groupName"), &self.group_name)?;
+        }
+        if !skip.contains(&"groupType") {
+            cec_core::validate::required(op, &format!("{at}groupType"), &self.group_type)?;
+            if let Some(v) = &self.group_type {
+                cec_core::validate::one_of_int(op, &format!("{at}groupType"), *v, &[2, 3])?;
+            }
         }
         Ok(())
+    }
+}
+impl UsergroupCreateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "groupName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "groupType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "remark", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "workNos",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl UsergroupCreateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("usergroup.create", Self::FIELDS, v, true)
     }
 }
 
@@ -7113,26 +8297,56 @@ pub struct UsergroupJoinBody {
     pub group_type: Option<i64>,
 }
 impl UsergroupJoinBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
-        if let Some(v) = &self.vdn_id {
-            cec_core::validate::range(op, &format!("{at}vdnId"), *v, 1, 5000)?;
+        if !skip.contains(&"vdnId") {
+            cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
+            if let Some(v) = &self.vdn_id {
+                cec_core::validate::range(op, &format!("{at}vdnId"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
-        if let Some(v) = &self.agent_id {
-            cec_core::validate::range(op, &format!("{at}agentId"), *v, 0, 999999)?;
+        if !skip.contains(&"agentId") {
+            cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+            if let Some(v) = &self.agent_id {
+                cec_core::validate::range(op, &format!("{at}agentId"), *v, 0, 999999)?;
+            }
         }
-        if let Some(v) = &self.group_name {
-            cec_core::validate::max_len(op, &format!("{at}groupName"), v, 100)?;
+        if !skip.contains(&"groupName") {
+            if let Some(v) = &self.group_name {
+                cec_core::validate::max_len(op, &format!("{at}groupName"), v, 100)?;
+            }
         }
-        if let Some(v) = &self.group_type {
-            cec_core::validate::one_of_int(op, &format!("{at}groupType"), *v, &[2, 3])?;
+        if !skip.contains(&"groupType") {
+            if let Some(v) = &self.group_type {
+                cec_core::validate::one_of_int(op, &format!("{at}groupType"), *v, &[2, 3])?;
+            }
         }
         Ok(())
+    }
+}
+impl UsergroupJoinBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdnId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "agentId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "groupId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "groupName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "groupType", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl UsergroupJoinBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("usergroup.join", Self::FIELDS, v, true)
     }
 }
 
@@ -7193,14 +8407,37 @@ pub struct UsergroupDeleteBody {
     pub id: Option<String>,
 }
 impl UsergroupDeleteBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        }
+        if !skip.contains(&"id") {
+            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        }
         Ok(())
+    }
+}
+impl UsergroupDeleteBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl UsergroupDeleteBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("usergroup.delete", Self::FIELDS, v, true)
     }
 }
 
@@ -7244,15 +8481,42 @@ pub struct UsergroupUpdateBody {
     pub remark: Option<String>,
 }
 impl UsergroupUpdateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
-        cec_core::validate::required(op, &format!("{at}groupName"), &self.group_name)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        }
+        if !skip.contains(&"id") {
+            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        }
+        if !skip.contains(&"groupName") {
+            cec_core::validate::required(op, &format!("{at}groupName"), &self.group_name)?;
+        }
         Ok(())
+    }
+}
+impl UsergroupUpdateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "groupName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "remark", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl UsergroupUpdateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("usergroup.update", Self::FIELDS, v, true)
     }
 }
 
@@ -7313,19 +8577,51 @@ pub struct UsergroupQuerymembersBody {
     pub offset: Option<i64>,
 }
 impl UsergroupQuerymembersBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        cec_core::validate::required(op, &format!("{at}groupId"), &self.group_id)?;
-        if let Some(v) = &self.work_no {
-            cec_core::validate::range(op, &format!("{at}workNo"), *v, 0, 99999)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
         }
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        if !skip.contains(&"groupId") {
+            cec_core::validate::required(op, &format!("{at}groupId"), &self.group_id)?;
+        }
+        if !skip.contains(&"workNo") {
+            if let Some(v) = &self.work_no {
+                cec_core::validate::range(op, &format!("{at}workNo"), *v, 0, 99999)?;
+            }
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        }
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
         Ok(())
+    }
+}
+impl UsergroupQuerymembersBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "groupId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workNo", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl UsergroupQuerymembersBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("usergroup.querymembers", Self::FIELDS, v, true)
     }
 }
 
@@ -7452,15 +8748,44 @@ pub struct QcrelationConfigBody {
     pub vdn: Option<i64>,
 }
 impl QcrelationConfigBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}qcGroupId"), &self.qc_group_id)?;
-        cec_core::validate::required(op, &format!("{at}inspectedGroupIds"), &self.inspected_group_ids)?;
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if !skip.contains(&"qcGroupId") {
+            cec_core::validate::required(op, &format!("{at}qcGroupId"), &self.qc_group_id)?;
+        }
+        if !skip.contains(&"inspectedGroupIds") {
+            cec_core::validate::required(op, &format!("{at}inspectedGroupIds"), &self.inspected_group_ids)?;
+        }
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        }
         Ok(())
+    }
+}
+impl QcrelationConfigBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "qcGroupId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "inspectedGroupIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl QcrelationConfigBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qcrelation.config", Self::FIELDS, v, true)
     }
 }
 
@@ -7506,12 +8831,28 @@ pub struct QcrelationDeleteBody {
     pub cc_id: Option<i64>,
 }
 impl QcrelationDeleteBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
         Ok(())
+    }
+}
+impl QcrelationDeleteBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int }];
+}
+
+impl QcrelationDeleteBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qcrelation.delete", Self::FIELDS, v, true)
     }
 }
 
@@ -7526,12 +8867,28 @@ pub struct UapPerfindexBody {
     pub cc_id: Option<i64>,
 }
 impl UapPerfindexBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
         Ok(())
+    }
+}
+impl UapPerfindexBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int }];
+}
+
+impl UapPerfindexBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("uap.perfindex", Self::FIELDS, v, true)
     }
 }
 
@@ -7621,17 +8978,43 @@ pub struct UapTerminalindexBody {
     pub offset: Option<i64>,
 }
 impl UapTerminalindexBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}beginDate"), &self.begin_date)?;
-        if let Some(v) = &self.begin_date {
-            cec_core::validate::max_len(op, &format!("{at}beginDate"), v, 31)?;
+        if !skip.contains(&"beginDate") {
+            cec_core::validate::required(op, &format!("{at}beginDate"), &self.begin_date)?;
+            if let Some(v) = &self.begin_date {
+                cec_core::validate::max_len(op, &format!("{at}beginDate"), v, 31)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}endDate"), &self.end_date)?;
+        if !skip.contains(&"endDate") {
+            cec_core::validate::required(op, &format!("{at}endDate"), &self.end_date)?;
+        }
         Ok(())
+    }
+}
+impl UapTerminalindexBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "uapIP", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "beginDate", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endDate", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl UapTerminalindexBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("uap.terminalindex", Self::FIELDS, v, true)
     }
 }
 
@@ -7710,18 +9093,54 @@ pub struct HisindexIvrBody {
     pub enable_offset: Option<String>,
 }
 impl HisindexIvrBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        cec_core::validate::required(op, &format!("{at}serviceNos"), &self.service_nos)?;
-        if let Some(v) = &self.service_nos {
-            cec_core::validate::max_items(op, &format!("{at}serviceNos"), v, 500)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
         }
-        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        if !skip.contains(&"serviceNos") {
+            cec_core::validate::required(op, &format!("{at}serviceNos"), &self.service_nos)?;
+            if let Some(v) = &self.service_nos {
+                cec_core::validate::max_items(op, &format!("{at}serviceNos"), v, 500)?;
+            }
+        }
+        if !skip.contains(&"indexIds") {
+            cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        }
         Ok(())
+    }
+}
+impl HisindexIvrBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "serviceNos",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+        cec_core::validate::FieldShape {
+            name: "indexIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "timeGrain", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "subMediaType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "enableOffset", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl HisindexIvrBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("hisindex.ivr", Self::FIELDS, v, true)
     }
 }
 
@@ -7784,27 +9203,67 @@ pub struct HisindexSkillBody {
     pub enable_offset: Option<String>,
 }
 impl HisindexSkillBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
-        if let Some(v) = &self.skill_ids {
-            cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+        if !skip.contains(&"skillIds") {
+            cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+            if let Some(v) = &self.skill_ids {
+                cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
-        if let Some(v) = &self.time_grain {
-            cec_core::validate::one_of(op, &format!("{at}timeGrain"), v, &["15MIN", "30MIN", "60MIN"])?;
+        if !skip.contains(&"indexIds") {
+            cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
         }
-        if let Some(v) = &self.enable_offset {
-            cec_core::validate::one_of(op, &format!("{at}enableOffset"), v, &["Y", "N"])?;
+        if !skip.contains(&"timeGrain") {
+            if let Some(v) = &self.time_grain {
+                cec_core::validate::one_of(op, &format!("{at}timeGrain"), v, &["15MIN", "30MIN", "60MIN"])?;
+            }
+        }
+        if !skip.contains(&"enableOffset") {
+            if let Some(v) = &self.enable_offset {
+                cec_core::validate::one_of(op, &format!("{at}enableOffset"), v, &["Y", "N"])?;
+            }
         }
         Ok(())
+    }
+}
+impl HisindexSkillBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "skillIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+        cec_core::validate::FieldShape {
+            name: "indexIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "timeGrain", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "subMediaType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "enableOffset", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl HisindexSkillBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("hisindex.skill", Self::FIELDS, v, true)
     }
 }
 
@@ -7867,27 +9326,71 @@ pub struct HisindexAgentBody {
     pub enable_offset: Option<String>,
 }
 impl HisindexAgentBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
-        if let Some(v) = &self.agent_ids {
-            cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 100)?;
+        if !skip.contains(&"agentIds") {
+            cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
+            if let Some(v) = &self.agent_ids {
+                cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 100)?;
+                for (i, item) in v.iter().enumerate() {
+                    let item_at = format!("{}[{i}]", &format!("{at}agentIds"));
+                    cec_core::validate::range(op, &item_at, *item, 0, 999999)?;
+                }
+            }
         }
-        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
-        if let Some(v) = &self.time_grain {
-            cec_core::validate::one_of(op, &format!("{at}timeGrain"), v, &["15MIN", "30MIN", "60MIN"])?;
+        if !skip.contains(&"indexIds") {
+            cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
         }
-        if let Some(v) = &self.enable_offset {
-            cec_core::validate::one_of(op, &format!("{at}enableOffset"), v, &["Y", "N"])?;
+        if !skip.contains(&"timeGrain") {
+            if let Some(v) = &self.time_grain {
+                cec_core::validate::one_of(op, &format!("{at}timeGrain"), v, &["15MIN", "30MIN", "60MIN"])?;
+            }
+        }
+        if !skip.contains(&"enableOffset") {
+            if let Some(v) = &self.enable_offset {
+                cec_core::validate::one_of(op, &format!("{at}enableOffset"), v, &["Y", "N"])?;
+            }
         }
         Ok(())
+    }
+}
+impl HisindexAgentBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "agentIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+        cec_core::validate::FieldShape {
+            name: "indexIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "timeGrain", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "subMediaType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "enableOffset", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl HisindexAgentBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("hisindex.agent", Self::FIELDS, v, true)
     }
 }
 
@@ -7953,26 +9456,67 @@ pub struct HisindexVdnBody {
     pub enable_offset: Option<String>,
 }
 impl HisindexVdnBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdnIds"), &self.vdn_ids)?;
-        if let Some(v) = &self.vdn_ids {
-            cec_core::validate::max_items(op, &format!("{at}vdnIds"), v, 100)?;
+        if !skip.contains(&"vdnIds") {
+            cec_core::validate::required(op, &format!("{at}vdnIds"), &self.vdn_ids)?;
+            if let Some(v) = &self.vdn_ids {
+                cec_core::validate::max_items(op, &format!("{at}vdnIds"), v, 100)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
-        if let Some(v) = &self.time_grain {
-            cec_core::validate::one_of(op, &format!("{at}timeGrain"), v, &["15MIN", "30MIN", "60MIN"])?;
+        if !skip.contains(&"indexIds") {
+            cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
         }
-        if let Some(v) = &self.anony_call {
-            cec_core::validate::one_of_int(op, &format!("{at}anonyCall"), *v, &[0, 1])?;
+        if !skip.contains(&"timeGrain") {
+            if let Some(v) = &self.time_grain {
+                cec_core::validate::one_of(op, &format!("{at}timeGrain"), v, &["15MIN", "30MIN", "60MIN"])?;
+            }
         }
-        if let Some(v) = &self.enable_offset {
-            cec_core::validate::one_of(op, &format!("{at}enableOffset"), v, &["Y", "N"])?;
+        if !skip.contains(&"anonyCall") {
+            if let Some(v) = &self.anony_call {
+                cec_core::validate::one_of_int(op, &format!("{at}anonyCall"), *v, &[0, 1])?;
+            }
+        }
+        if !skip.contains(&"enableOffset") {
+            if let Some(v) = &self.enable_offset {
+                cec_core::validate::one_of(op, &format!("{at}enableOffset"), v, &["Y", "N"])?;
+            }
         }
         Ok(())
+    }
+}
+impl HisindexVdnBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "vdnIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+        cec_core::validate::FieldShape {
+            name: "indexIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "timeGrain", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "anonyCall", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "calleeNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "subMediaType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "enableOffset", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl HisindexVdnBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("hisindex.vdn", Self::FIELDS, v, true)
     }
 }
 
@@ -8083,17 +9627,57 @@ pub struct HisindexSkillfordayBody {
     pub sub_media_type: Option<i64>,
 }
 impl HisindexSkillfordayBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
-        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
-        cec_core::validate::required(op, &format!("{at}beginDayTime"), &self.begin_day_time)?;
-        cec_core::validate::required(op, &format!("{at}endDayTime"), &self.end_day_time)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        }
+        if !skip.contains(&"skillIds") {
+            cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+        }
+        if !skip.contains(&"indexIds") {
+            cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        }
+        if !skip.contains(&"beginDayTime") {
+            cec_core::validate::required(op, &format!("{at}beginDayTime"), &self.begin_day_time)?;
+        }
+        if !skip.contains(&"endDayTime") {
+            cec_core::validate::required(op, &format!("{at}endDayTime"), &self.end_day_time)?;
+        }
         Ok(())
+    }
+}
+impl HisindexSkillfordayBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "skillIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+        cec_core::validate::FieldShape {
+            name: "indexIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "beginDayTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endDayTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "subMediaType", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl HisindexSkillfordayBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("hisindex.skillforday", Self::FIELDS, v, true)
     }
 }
 
@@ -8183,12 +9767,28 @@ pub struct HisindexSkillformonthBody {
     pub cc_id: Option<i64>,
 }
 impl HisindexSkillformonthBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
         Ok(())
+    }
+}
+impl HisindexSkillformonthBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int }];
+}
+
+impl HisindexSkillformonthBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("hisindex.skillformonth", Self::FIELDS, v, true)
     }
 }
 
@@ -8224,20 +9824,64 @@ pub struct HisindexAgentfordayBody {
     pub sub_media_type: Option<i64>,
 }
 impl HisindexAgentfordayBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
-        if let Some(v) = &self.agent_ids {
-            cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 1000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
         }
-        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
-        cec_core::validate::required(op, &format!("{at}beginDayTime"), &self.begin_day_time)?;
-        cec_core::validate::required(op, &format!("{at}endDayTime"), &self.end_day_time)?;
+        if !skip.contains(&"agentIds") {
+            cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
+            if let Some(v) = &self.agent_ids {
+                cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 1000)?;
+                for (i, item) in v.iter().enumerate() {
+                    let item_at = format!("{}[{i}]", &format!("{at}agentIds"));
+                    cec_core::validate::range(op, &item_at, *item, 0, 999999)?;
+                }
+            }
+        }
+        if !skip.contains(&"indexIds") {
+            cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        }
+        if !skip.contains(&"beginDayTime") {
+            cec_core::validate::required(op, &format!("{at}beginDayTime"), &self.begin_day_time)?;
+        }
+        if !skip.contains(&"endDayTime") {
+            cec_core::validate::required(op, &format!("{at}endDayTime"), &self.end_day_time)?;
+        }
         Ok(())
+    }
+}
+impl HisindexAgentfordayBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "agentIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+        cec_core::validate::FieldShape {
+            name: "indexIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "beginDayTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endDayTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "subMediaType", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl HisindexAgentfordayBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("hisindex.agentforday", Self::FIELDS, v, true)
     }
 }
 
@@ -8279,14 +9923,24 @@ pub struct CompatAgentbyworknoBody {
     pub query_param: Option<CompatAgentbyworknoBodyQueryParam>,
 }
 impl CompatAgentbyworknoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
-        if let Some(v) = &self.query_param {
-            v.validate(op, &format!("{at}queryParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"queryParam") {
+            cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+            if let Some(v) = &self.query_param {
+                v.validate(op, &format!("{at}queryParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CompatAgentbyworknoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "queryParam",
+        shape: cec_core::validate::Shape::Object(CompatAgentbyworknoBodyQueryParam::FIELDS),
+    }];
 }
 
 /// Object `queryParam`.
@@ -8303,21 +9957,44 @@ pub struct CompatAgentbyworknoBodyQueryParam {
     pub agent_id: Option<i64>,
 }
 impl CompatAgentbyworknoBodyQueryParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
-        if let Some(v) = &self.agent_id {
-            cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+        if !skip.contains(&"agentId") {
+            cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+            if let Some(v) = &self.agent_id {
+                cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+            }
         }
         Ok(())
+    }
+}
+impl CompatAgentbyworknoBodyQueryParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "agentId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CompatAgentbyworknoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("compat.agentbyworkno", Self::FIELDS, v, true)
     }
 }
 
@@ -8386,14 +10063,24 @@ pub struct CompatQuerymonitorSystemstateBody {
     pub query_param: Option<CompatQuerymonitorSystemstateBodyQueryParam>,
 }
 impl CompatQuerymonitorSystemstateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
-        if let Some(v) = &self.query_param {
-            v.validate(op, &format!("{at}queryParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"queryParam") {
+            cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+            if let Some(v) = &self.query_param {
+                v.validate(op, &format!("{at}queryParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CompatQuerymonitorSystemstateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "queryParam",
+        shape: cec_core::validate::Shape::Object(CompatQuerymonitorSystemstateBodyQueryParam::FIELDS),
+    }];
 }
 
 /// Object `queryParam`.
@@ -8407,17 +10094,37 @@ pub struct CompatQuerymonitorSystemstateBodyQueryParam {
     pub vdn: Option<i64>,
 }
 impl CompatQuerymonitorSystemstateBodyQueryParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
         Ok(())
+    }
+}
+impl CompatQuerymonitorSystemstateBodyQueryParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CompatQuerymonitorSystemstateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("compat.querymonitor_systemstate", Self::FIELDS, v, true)
     }
 }
 
@@ -8504,14 +10211,24 @@ pub struct CompatAgentrestinfoBody {
     pub query_param: Option<CompatAgentrestinfoBodyQueryParam>,
 }
 impl CompatAgentrestinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
-        if let Some(v) = &self.query_param {
-            v.validate(op, &format!("{at}queryParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"queryParam") {
+            cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+            if let Some(v) = &self.query_param {
+                v.validate(op, &format!("{at}queryParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CompatAgentrestinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "queryParam",
+        shape: cec_core::validate::Shape::Object(CompatAgentrestinfoBodyQueryParam::FIELDS),
+    }];
 }
 
 /// Object `queryParam`.
@@ -8525,17 +10242,37 @@ pub struct CompatAgentrestinfoBodyQueryParam {
     pub vdn: Option<i64>,
 }
 impl CompatAgentrestinfoBodyQueryParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
         Ok(())
+    }
+}
+impl CompatAgentrestinfoBodyQueryParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CompatAgentrestinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("compat.agentrestinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -8626,14 +10363,24 @@ pub struct CompatSkillStateinfoBody {
     pub query_param: Option<CompatSkillStateinfoBodyQueryParam>,
 }
 impl CompatSkillStateinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
-        if let Some(v) = &self.query_param {
-            v.validate(op, &format!("{at}queryParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"queryParam") {
+            cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+            if let Some(v) = &self.query_param {
+                v.validate(op, &format!("{at}queryParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CompatSkillStateinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "queryParam",
+        shape: cec_core::validate::Shape::Object(CompatSkillStateinfoBodyQueryParam::FIELDS),
+    }];
 }
 
 /// Object `queryParam`.
@@ -8650,21 +10397,47 @@ pub struct CompatSkillStateinfoBodyQueryParam {
     pub skill_ids: Option<Vec<i64>>,
 }
 impl CompatSkillStateinfoBodyQueryParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
-        if let Some(v) = &self.skill_ids {
-            cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+        if !skip.contains(&"skillIds") {
+            cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+            if let Some(v) = &self.skill_ids {
+                cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+            }
         }
         Ok(())
+    }
+}
+impl CompatSkillStateinfoBodyQueryParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "skillIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl CompatSkillStateinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("compat.skill_stateinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -8990,14 +10763,24 @@ pub struct CompatAgentbyconfigedskillBody {
     pub query_param: Option<CompatAgentbyconfigedskillBodyQueryParam>,
 }
 impl CompatAgentbyconfigedskillBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
-        if let Some(v) = &self.query_param {
-            v.validate(op, &format!("{at}queryParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"queryParam") {
+            cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+            if let Some(v) = &self.query_param {
+                v.validate(op, &format!("{at}queryParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CompatAgentbyconfigedskillBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "queryParam",
+        shape: cec_core::validate::Shape::Object(CompatAgentbyconfigedskillBodyQueryParam::FIELDS),
+    }];
 }
 
 /// Object `queryParam`.
@@ -9014,21 +10797,44 @@ pub struct CompatAgentbyconfigedskillBodyQueryParam {
     pub skill_id: Option<i64>,
 }
 impl CompatAgentbyconfigedskillBodyQueryParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
-        if let Some(v) = &self.skill_id {
-            cec_core::validate::range(op, &format!("{at}skillId"), *v, 1, 2000)?;
+        if !skip.contains(&"skillId") {
+            cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
+            if let Some(v) = &self.skill_id {
+                cec_core::validate::range(op, &format!("{at}skillId"), *v, 1, 2000)?;
+            }
         }
         Ok(())
+    }
+}
+impl CompatAgentbyconfigedskillBodyQueryParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CompatAgentbyconfigedskillBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("compat.agentbyconfigedskill", Self::FIELDS, v, true)
     }
 }
 
@@ -9100,9 +10906,23 @@ pub struct HealthPingBody {
     pub say: Option<String>,
 }
 impl HealthPingBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl HealthPingBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "say", shape: cec_core::validate::Shape::String }];
+}
+
+impl HealthPingBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("health.ping", Self::FIELDS, v, true)
     }
 }
 
@@ -9122,21 +10942,34 @@ pub struct HealthPingResponse {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryagentreststate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0596.html>
 ///
-/// BMS: teamrestinfo, teamrestagentinfo, agentstatusinfobyagentids. The resultDesc/resultDatas table (Table 4) was read; the item table of details (Table 5) is cut in every copy, so the item fields are the members of the page sample (guide 样例报文 fragment), typed from the sample values. The stored sample ends inside resultDesc; it is kept up to resultDatas.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnQueryagentreststateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnQueryagentreststateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnQueryagentreststateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnQueryagentreststateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQueryagentreststateBuilder { client_: client, body_: Default::default() }
+impl VdnQueryagentreststateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnQueryagentreststateBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -9144,14 +10977,29 @@ impl<'a> VdnQueryagentreststateBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// page size (1-1000) Required.
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// start offset (&gt;=0; offset=limit*(page-1)) Required.
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// Replaces the whole request body.
@@ -9159,30 +11007,96 @@ impl<'a> VdnQueryagentreststateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnQueryagentreststateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.queryagentreststate";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnQueryagentreststateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYAGENTRESTSTATE, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for VdnQueryagentreststateBuilder {
+    type Page = VdnQueryagentreststateResponse;
+    type Item = VdnQueryagentreststateResponseResultDescDetails;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result_desc.as_ref().and_then(|x| x.details.as_ref()).cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl VdnQueryagentreststateBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `resultDesc.details`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 100.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 100)
+    }
+}
 impl crate::Client {
     /// `vdn.queryagentreststate`: Query agent rest status in a VDN (`POST /rest/cmsapp/v1/openapi/vdn/queryagentreststate`).
-    pub fn vdn_queryagentreststate(&self) -> VdnQueryagentreststateBuilder<'_> {
-        VdnQueryagentreststateBuilder::new(self)
+    pub fn vdn_queryagentreststate(&self) -> VdnQueryagentreststateBuilder {
+        VdnQueryagentreststateBuilder::new(self.clone())
     }
 }
 
@@ -9190,21 +11104,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/totalagentabstractex3` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0598.html>
 ///
-/// BMS: siteagentinfobyagentids. All tables read in the intl zh-cn copy (cec_07_0598); the stored copy ends at the start of the sample.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnTotalagentabstractex3Builder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnTotalagentabstractex3Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnTotalagentabstractex3Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnTotalagentabstractex3Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnTotalagentabstractex3Builder { client_: client, body_: Default::default() }
+impl VdnTotalagentabstractex3Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnTotalagentabstractex3Builder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -9212,14 +11139,29 @@ impl<'a> VdnTotalagentabstractex3Builder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// page size (1-1000) Required.
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// start offset (&gt;=0; offset=limit*(page-1)) Required.
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// Replaces the whole request body.
@@ -9227,30 +11169,96 @@ impl<'a> VdnTotalagentabstractex3Builder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnTotalagentabstractex3Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.totalagentabstractex3";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnTotalagentabstractex3Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_TOTALAGENTABSTRACTEX3, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for VdnTotalagentabstractex3Builder {
+    type Page = VdnTotalagentabstractex3Response;
+    type Item = VdnTotalagentabstractex3ResponseResultDesc;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result_desc.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl VdnTotalagentabstractex3Builder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `resultDesc`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 100.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 100)
+    }
+}
 impl crate::Client {
     /// `vdn.totalagentabstractex3`: Query all agents in a VDN (paged) (`POST /rest/cmsapp/v1/openapi/vdn/totalagentabstractex3`).
-    pub fn vdn_totalagentabstractex3(&self) -> VdnTotalagentabstractex3Builder<'_> {
-        VdnTotalagentabstractex3Builder::new(self)
+    pub fn vdn_totalagentabstractex3(&self) -> VdnTotalagentabstractex3Builder {
+        VdnTotalagentabstractex3Builder::new(self.clone())
     }
 }
 
@@ -9258,26 +11266,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/totalagentdynamicinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0599.html>
 ///
-/// BMS: siteagentinfobyagentids. The top-level response table was read (guide 响应消息 fragment); the body table stops after vdn and the item table is not in any stored copy (zh .md, en cec_07_0599/cec_07_2536, guide fragments), so offset, limit and the item members agentId/state come from the page sample (guide 报文样例 fragment of cec_07_2536).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnTotalagentdynamicinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnTotalagentdynamicinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnTotalagentdynamicinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnTotalagentdynamicinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnTotalagentdynamicinfoBuilder { client_: client, body_: Default::default() }
+impl VdnTotalagentdynamicinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnTotalagentdynamicinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// page size (1-1000) Required.
@@ -9285,9 +11311,19 @@ impl<'a> VdnTotalagentdynamicinfoBuilder<'a> {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// start offset (&gt;=0; offset=limit*(page-1)) Required.
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// Replaces the whole request body.
@@ -9295,30 +11331,96 @@ impl<'a> VdnTotalagentdynamicinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnTotalagentdynamicinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.totalagentdynamicinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnTotalagentdynamicinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_TOTALAGENTDYNAMICINFO, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for VdnTotalagentdynamicinfoBuilder {
+    type Page = VdnTotalagentdynamicinfoResponse;
+    type Item = VdnTotalagentdynamicinfoResponseResultDesc;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result_desc.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl VdnTotalagentdynamicinfoBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `resultDesc`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 100.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 100)
+    }
+}
 impl crate::Client {
     /// `vdn.totalagentdynamicinfo`: Query current status of all agents in a VDN (`POST /rest/cmsapp/v1/openapi/vdn/totalagentdynamicinfo`).
-    pub fn vdn_totalagentdynamicinfo(&self) -> VdnTotalagentdynamicinfoBuilder<'_> {
-        VdnTotalagentdynamicinfoBuilder::new(self)
+    pub fn vdn_totalagentdynamicinfo(&self) -> VdnTotalagentdynamicinfoBuilder {
+        VdnTotalagentdynamicinfoBuilder::new(self.clone())
     }
 }
 
@@ -9326,26 +11428,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/totalagentstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0610.html>
 ///
-/// BMS: totalagentdynamicinfo. No paging. Not supported on CTI 3.6. All tables read in the zh copy (cec_07_0610.html), which ends inside the sample.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnTotalagentstateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnTotalagentstateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnTotalagentstateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnTotalagentstateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnTotalagentstateBuilder { client_: client, body_: Default::default() }
+impl VdnTotalagentstateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnTotalagentstateBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// Replaces the whole request body.
@@ -9353,21 +11473,57 @@ impl<'a> VdnTotalagentstateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnTotalagentstateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.totalagentstate";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnTotalagentstateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_TOTALAGENTSTATE, call).await?)
     }
@@ -9375,8 +11531,8 @@ impl<'a> VdnTotalagentstateBuilder<'a> {
 
 impl crate::Client {
     /// `vdn.totalagentstate`: Query all agents in a VDN, unpaged (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/vdn/totalagentstate`).
-    pub fn vdn_totalagentstate(&self) -> VdnTotalagentstateBuilder<'_> {
-        VdnTotalagentstateBuilder::new(self)
+    pub fn vdn_totalagentstate(&self) -> VdnTotalagentstateBuilder {
+        VdnTotalagentstateBuilder::new(self.clone())
     }
 }
 
@@ -9384,26 +11540,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryivrstatusinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0601.html>
 ///
-/// BMS: queryivrdevicestatus. Not on CTI 3.6. All tables read in the zh copy cec_07_2538 (the older number of this page); it ends at the start of the sample.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnQueryivrstatusinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnQueryivrstatusinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnQueryivrstatusinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnQueryivrstatusinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQueryivrstatusinfoBuilder { client_: client, body_: Default::default() }
+impl VdnQueryivrstatusinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnQueryivrstatusinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// IVR flow ID (1-1500; existing IVR flow number) Required.
@@ -9411,26 +11585,67 @@ impl<'a> VdnQueryivrstatusinfoBuilder<'a> {
         self.body_.flow_id = Some(v);
         self
     }
+    /// Sets or clears the body field `flowId`.
+    pub fn set_flow_id(mut self, v: Option<i64>) -> Self {
+        self.body_.flow_id = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: VdnQueryivrstatusinfoBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnQueryivrstatusinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.queryivrstatusinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnQueryivrstatusinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYIVRSTATUSINFO, call).await?)
     }
@@ -9438,8 +11653,8 @@ impl<'a> VdnQueryivrstatusinfoBuilder<'a> {
 
 impl crate::Client {
     /// `vdn.queryivrstatusinfo`: Query IVR status details (calls in an IVR flow) in a VDN (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/vdn/queryivrstatusinfo`).
-    pub fn vdn_queryivrstatusinfo(&self) -> VdnQueryivrstatusinfoBuilder<'_> {
-        VdnQueryivrstatusinfoBuilder::new(self)
+    pub fn vdn_queryivrstatusinfo(&self) -> VdnQueryivrstatusinfoBuilder {
+        VdnQueryivrstatusinfoBuilder::new(self.clone())
     }
 }
 
@@ -9447,26 +11662,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryivrprocessinnoinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0602.html>
 ///
-/// BMS: queryivrInfo. All tables read in the zh copy (cec_07_0602.html), which ends inside the sample; the response sample is from a mirrored copy of the same page (guide page-707), kept up to resultDatas (the excerpt ends inside resultDesc).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnQueryivrprocessinnoinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnQueryivrprocessinnoinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnQueryivrprocessinnoinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnQueryivrprocessinnoinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQueryivrprocessinnoinfoBuilder { client_: client, body_: Default::default() }
+impl VdnQueryivrprocessinnoinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnQueryivrprocessinnoinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// Replaces the whole request body.
@@ -9474,21 +11707,57 @@ impl<'a> VdnQueryivrprocessinnoinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnQueryivrprocessinnoinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.queryivrprocessinnoinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnQueryivrprocessinnoinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYIVRPROCESSINNOINFO, call).await?)
     }
@@ -9496,8 +11765,8 @@ impl<'a> VdnQueryivrprocessinnoinfoBuilder<'a> {
 
 impl crate::Client {
     /// `vdn.queryivrprocessinnoinfo`: Query IVR flow access codes in a VDN (`POST /rest/cmsapp/v1/openapi/vdn/queryivrprocessinnoinfo`).
-    pub fn vdn_queryivrprocessinnoinfo(&self) -> VdnQueryivrprocessinnoinfoBuilder<'_> {
-        VdnQueryivrprocessinnoinfoBuilder::new(self)
+    pub fn vdn_queryivrprocessinnoinfo(&self) -> VdnQueryivrprocessinnoinfoBuilder {
+        VdnQueryivrprocessinnoinfoBuilder::new(self.clone())
     }
 }
 
@@ -9505,26 +11774,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryagentstaticconfinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0600.html>
 ///
-/// All tables read (zh HTML and guide fragments); the item table is the same on the paged (cec_07_0600) and unpaged (cec_07_0609) pages, acknowledged with same_table_as. The stored sample ends inside resultDesc; kept up to resultDatas.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnQueryagentstaticconfinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnQueryagentstaticconfinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnQueryagentstaticconfinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnQueryagentstaticconfinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQueryagentstaticconfinfoBuilder { client_: client, body_: Default::default() }
+impl VdnQueryagentstaticconfinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnQueryagentstaticconfinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// page offset (&gt;=0) Required.
@@ -9532,9 +11819,19 @@ impl<'a> VdnQueryagentstaticconfinfoBuilder<'a> {
         self.body_.offset = Some(v);
         self
     }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
+        self
+    }
     /// page size (1-100) Required.
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// Replaces the whole request body.
@@ -9542,30 +11839,96 @@ impl<'a> VdnQueryagentstaticconfinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnQueryagentstaticconfinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.queryagentstaticconfinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnQueryagentstaticconfinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYAGENTSTATICCONFINFO, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for VdnQueryagentstaticconfinfoBuilder {
+    type Page = VdnQueryagentstaticconfinfoResponse;
+    type Item = VdnQueryagentstaticconfinfoResponseResultDesc;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result_desc.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl VdnQueryagentstaticconfinfoBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `resultDesc`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 100.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 100)
+    }
+}
 impl crate::Client {
     /// `vdn.queryagentstaticconfinfo`: Query static configuration of all agents in a VDN (paged) (`POST /rest/cmsapp/v1/openapi/vdn/queryagentstaticconfinfo`).
-    pub fn vdn_queryagentstaticconfinfo(&self) -> VdnQueryagentstaticconfinfoBuilder<'_> {
-        VdnQueryagentstaticconfinfoBuilder::new(self)
+    pub fn vdn_queryagentstaticconfinfo(&self) -> VdnQueryagentstaticconfinfoBuilder {
+        VdnQueryagentstaticconfinfoBuilder::new(self.clone())
     }
 }
 
@@ -9573,26 +11936,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/querytotalagentinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0609.html>
 ///
-/// BMS: querytotalagentinfo. All tables read (zh HTML and guide fragments); the item table is the same on the paged (cec_07_0600) and unpaged (cec_07_0609) pages, acknowledged with same_table_as. The stored sample ends inside resultDesc; kept up to resultDatas.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnQuerytotalagentinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnQuerytotalagentinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnQuerytotalagentinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnQuerytotalagentinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQuerytotalagentinfoBuilder { client_: client, body_: Default::default() }
+impl VdnQuerytotalagentinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnQuerytotalagentinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// Replaces the whole request body.
@@ -9600,21 +11981,57 @@ impl<'a> VdnQuerytotalagentinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnQuerytotalagentinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.querytotalagentinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnQuerytotalagentinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYTOTALAGENTINFO, call).await?)
     }
@@ -9622,8 +12039,8 @@ impl<'a> VdnQuerytotalagentinfoBuilder<'a> {
 
 impl crate::Client {
     /// `vdn.querytotalagentinfo`: Query static configuration of all agents in a VDN, unpaged (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/vdn/querytotalagentinfo`).
-    pub fn vdn_querytotalagentinfo(&self) -> VdnQuerytotalagentinfoBuilder<'_> {
-        VdnQuerytotalagentinfoBuilder::new(self)
+    pub fn vdn_querytotalagentinfo(&self) -> VdnQuerytotalagentinfoBuilder {
+        VdnQuerytotalagentinfoBuilder::new(self.clone())
     }
 }
 
@@ -9631,26 +12048,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryaccesscodecallinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0605.html>
 ///
-/// BMS: querycallstatbyinno. Not on CTI 3.6. All tables read in the zh copy cec_07_2542 (the older number of this page) and its guide fragments; the stored copy ends at the start of the sample.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnQueryaccesscodecallinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnQueryaccesscodecallinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnQueryaccesscodecallinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnQueryaccesscodecallinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQueryaccesscodecallinfoBuilder { client_: client, body_: Default::default() }
+impl VdnQueryaccesscodecallinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnQueryaccesscodecallinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// access code numbers configured on WAS (max 500 items) Required.
@@ -9658,26 +12093,67 @@ impl<'a> VdnQueryaccesscodecallinfoBuilder<'a> {
         self.body_.inno_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `innoIds`.
+    pub fn set_inno_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.inno_ids = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: VdnQueryaccesscodecallinfoBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnQueryaccesscodecallinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.queryaccesscodecallinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnQueryaccesscodecallinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYACCESSCODECALLINFO, call).await?)
     }
@@ -9685,8 +12161,8 @@ impl<'a> VdnQueryaccesscodecallinfoBuilder<'a> {
 
 impl crate::Client {
     /// `vdn.queryaccesscodecallinfo`: Query call information of specified access codes (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/vdn/queryaccesscodecallinfo`).
-    pub fn vdn_queryaccesscodecallinfo(&self) -> VdnQueryaccesscodecallinfoBuilder<'_> {
-        VdnQueryaccesscodecallinfoBuilder::new(self)
+    pub fn vdn_queryaccesscodecallinfo(&self) -> VdnQueryaccesscodecallinfoBuilder {
+        VdnQueryaccesscodecallinfoBuilder::new(self.clone())
     }
 }
 
@@ -9694,21 +12170,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/querycalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0606.html>
 ///
-/// Inbound calls only; data retained one day. The item table of resultDesc.data is cut after waitBegin in every stored copy (zh, en, es, pt copies, the older numbers cec_07_2543/cec_05_5024, guide fragments). beginDate/endDate: every table types them long (ms timestamp); an integrator client that calls the v2 page against a real tenant (Python, code search id 55804831052, from the tenant's Postman collection) sends them as strings of epoch ms and sends no limit/offset. The documented number form is kept (Java CMS decoders take a number or a numeric string for a long); limit/offset are optional here, so leaving them out is possible.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnQuerycallsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnQuerycallsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnQuerycallsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnQuerycallsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQuerycallsBuilder { client_: client, body_: Default::default() }
+impl VdnQuerycallsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnQuerycallsBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -9716,9 +12205,19 @@ impl<'a> VdnQuerycallsBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// calling number filter (digits; empty = all)
     pub fn caller_no(mut self, v: impl Into<String>) -> Self {
         self.body_.caller_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callerNo`.
+    pub fn set_caller_no(mut self, v: Option<String>) -> Self {
+        self.body_.caller_no = v;
         self
     }
     /// called number filter (digits; empty = all)
@@ -9726,9 +12225,19 @@ impl<'a> VdnQuerycallsBuilder<'a> {
         self.body_.callee_no = Some(v.into());
         self
     }
+    /// Sets or clears the body field `calleeNo`.
+    pub fn set_callee_no(mut self, v: Option<String>) -> Self {
+        self.body_.callee_no = v;
+        self
+    }
     /// period start (ms timestamp; not earlier than 00:00:00 of the previous day; data stored in UTC) Required.
     pub fn begin_date(mut self, v: i64) -> Self {
         self.body_.begin_date = Some(v);
+        self
+    }
+    /// Sets or clears the body field `beginDate`.
+    pub fn set_begin_date(mut self, v: Option<i64>) -> Self {
+        self.body_.begin_date = v;
         self
     }
     /// period end (ms timestamp; not later than 23:59:59 today) Required.
@@ -9736,14 +12245,29 @@ impl<'a> VdnQuerycallsBuilder<'a> {
         self.body_.end_date = Some(v);
         self
     }
+    /// Sets or clears the body field `endDate`.
+    pub fn set_end_date(mut self, v: Option<i64>) -> Self {
+        self.body_.end_date = v;
+        self
+    }
     /// page size (max 100)
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// start offset (&gt;=0; offset=limit*(page-1))
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// Replaces the whole request body.
@@ -9751,30 +12275,96 @@ impl<'a> VdnQuerycallsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnQuerycallsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.querycalls";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnQuerycallsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYCALLS, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for VdnQuerycallsBuilder {
+    type Page = VdnQuerycallsResponse;
+    type Item = VdnQuerycallsResponseResultDescData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result_desc.as_ref().and_then(|x| x.data.as_ref()).cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.result_desc.as_ref().and_then(|x| x.count.as_ref()).and_then(cec_core::paginate::count)
+    }
+}
+
+impl VdnQuerycallsBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `resultDesc.data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `vdn.querycalls`: Query inbound call records in a VDN (v1) (`POST /rest/cmsapp/v1/openapi/vdn/querycalls`).
-    pub fn vdn_querycalls(&self) -> VdnQuerycallsBuilder<'_> {
-        VdnQuerycallsBuilder::new(self)
+    pub fn vdn_querycalls(&self) -> VdnQuerycallsBuilder {
+        VdnQuerycallsBuilder::new(self.clone())
     }
 }
 
@@ -9782,26 +12372,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v2/openapi/vdn/querycalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0607.html>
 ///
-/// Note v2 path prefix /rest/cmsapp/v2. Data retained one day; no agent filter. The page table lists resultDesc (object, no own table), data and count as rows of one table; an integrator client that calls this interface against a real tenant (Python, code search id 55804831052) reads resultDesc.data, as v1 nests it. Both places are typed, so neither layout is lost. The item table of data is cut after waitBegin in every stored copy (zh cec_05_5026, zh .md, en, ar copies, guide fragments). beginDate/endDate: long in every table, kept as numbers; the integrator sends strings of epoch ms and no limit/offset (optional here); see vdn.querycalls. The data item table is the same callinDetial table as v1 (both pages list the same rows): acknowledged with same_table_as.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnQuerycallsV2Builder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnQuerycallsV2Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnQuerycallsV2Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnQuerycallsV2Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQuerycallsV2Builder { client_: client, body_: Default::default() }
+impl VdnQuerycallsV2Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnQuerycallsV2Builder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// calling number filter (digits; empty = all)
@@ -9809,9 +12417,19 @@ impl<'a> VdnQuerycallsV2Builder<'a> {
         self.body_.caller_no = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callerNo`.
+    pub fn set_caller_no(mut self, v: Option<String>) -> Self {
+        self.body_.caller_no = v;
+        self
+    }
     /// called number filter (digits; empty = all)
     pub fn callee_no(mut self, v: impl Into<String>) -> Self {
         self.body_.callee_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `calleeNo`.
+    pub fn set_callee_no(mut self, v: Option<String>) -> Self {
+        self.body_.callee_no = v;
         self
     }
     /// period start (ms timestamp; not earlier than 00:00:00 of the previous day; data stored in UTC) Required.
@@ -9819,9 +12437,19 @@ impl<'a> VdnQuerycallsV2Builder<'a> {
         self.body_.begin_date = Some(v);
         self
     }
+    /// Sets or clears the body field `beginDate`.
+    pub fn set_begin_date(mut self, v: Option<i64>) -> Self {
+        self.body_.begin_date = v;
+        self
+    }
     /// period end (ms timestamp; not later than 23:59:59 today) Required.
     pub fn end_date(mut self, v: i64) -> Self {
         self.body_.end_date = Some(v);
+        self
+    }
+    /// Sets or clears the body field `endDate`.
+    pub fn set_end_date(mut self, v: Option<i64>) -> Self {
+        self.body_.end_date = v;
         self
     }
     /// direction ("true" inbound | "false" outbound) Required.
@@ -9829,9 +12457,19 @@ impl<'a> VdnQuerycallsV2Builder<'a> {
         self.body_.is_call_in = Some(v.into());
         self
     }
+    /// Sets or clears the body field `isCallIn`.
+    pub fn set_is_call_in(mut self, v: Option<String>) -> Self {
+        self.body_.is_call_in = v;
+        self
+    }
     /// page size (max 100)
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// start offset (&gt;=0; offset=limit*(page-1))
@@ -9839,35 +12477,106 @@ impl<'a> VdnQuerycallsV2Builder<'a> {
         self.body_.offset = Some(v);
         self
     }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: VdnQuerycallsV2Body) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnQuerycallsV2Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.querycalls_v2";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnQuerycallsV2Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYCALLS_V2, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for VdnQuerycallsV2Builder {
+    type Page = VdnQuerycallsV2Response;
+    type Item = VdnQuerycallsV2ResponseResultDescData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result_desc.as_ref().and_then(|x| x.data.as_ref()).cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.result_desc.as_ref().and_then(|x| x.count.as_ref()).and_then(cec_core::paginate::count)
+    }
+}
+
+impl VdnQuerycallsV2Builder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `resultDesc.data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `vdn.querycalls_v2`: Query inbound or outbound call records in a VDN (v2) (`POST /rest/cmsapp/v2/openapi/vdn/querycalls`).
-    pub fn vdn_querycalls_v2(&self) -> VdnQuerycallsV2Builder<'_> {
-        VdnQuerycallsV2Builder::new(self)
+    pub fn vdn_querycalls_v2(&self) -> VdnQuerycallsV2Builder {
+        VdnQuerycallsV2Builder::new(self.clone())
     }
 }
 
@@ -9875,26 +12584,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/querycalltracedetail` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0608.html>
 ///
-/// Read from the zh-cn copy (api-ccfs-cec/cec_07_0608.html): table rows up to deviceNo (2.12); the rest (deviceIn onward) come from the page sample (guide 样例报文 fragment of cec_07_2545, the older number of this page), spelled as there (EnterReason, LeaveReason, CurrentSkillID capitalised) and typed string. The sample is not valid JSON as printed (a typo '"subMediaType|:', // comments, mediaType and subMediaType given twice); it is kept with the typo and comments removed and the later (numeric) mediaType/subMediaType values. The sample sends logDate and returns every number as a JSON string; the table types are kept (logDate long: sent as a number; the lenient decoders read numeric strings), listed in sample_types_reviewed.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnQuerycalltracedetailBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnQuerycalltracedetailBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnQuerycalltracedetailBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnQuerycalltracedetailBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQuerycalltracedetailBuilder { client_: client, body_: Default::default() }
+impl VdnQuerycalltracedetailBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnQuerycalltracedetailBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// call ID Required.
@@ -9902,9 +12629,19 @@ impl<'a> VdnQuerycalltracedetailBuilder<'a> {
         self.body_.call_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
+        self
+    }
     /// query time (ms timestamp; used to pick the monthly table) Required.
     pub fn log_date(mut self, v: i64) -> Self {
         self.body_.log_date = Some(v);
+        self
+    }
+    /// Sets or clears the body field `logDate`.
+    pub fn set_log_date(mut self, v: Option<i64>) -> Self {
+        self.body_.log_date = v;
         self
     }
     /// Replaces the whole request body.
@@ -9912,21 +12649,57 @@ impl<'a> VdnQuerycalltracedetailBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnQuerycalltracedetailBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.querycalltracedetail";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnQuerycalltracedetailResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYCALLTRACEDETAIL, call).await?)
     }
@@ -9934,8 +12707,8 @@ impl<'a> VdnQuerycalltracedetailBuilder<'a> {
 
 impl crate::Client {
     /// `vdn.querycalltracedetail`: Query call trajectory data in a VDN by call ID (`POST /rest/cmsapp/v1/openapi/vdn/querycalltracedetail`).
-    pub fn vdn_querycalltracedetail(&self) -> VdnQuerycalltracedetailBuilder<'_> {
-        VdnQuerycalltracedetailBuilder::new(self)
+    pub fn vdn_querycalltracedetail(&self) -> VdnQuerycalltracedetailBuilder {
+        VdnQuerycalltracedetailBuilder::new(self.clone())
     }
 }
 
@@ -9943,21 +12716,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/configures/skills` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0603.html>
 ///
-/// All tables read in the zh copy cec_05_5021 (an older number of this page). The field table lists ccId and vdn; the page sample sends them inside {"queryParam": {...}}, which is followed (as for the other CMS pages whose samples wrap the body). The stored copy ends inside the response sample, which is therefore not kept.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnConfiguresSkillsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnConfiguresSkillsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnConfiguresSkillsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnConfiguresSkillsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnConfiguresSkillsBuilder { client_: client, body_: Default::default() }
+impl VdnConfiguresSkillsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnConfiguresSkillsBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
     pub fn query_param(mut self, v: VdnConfiguresSkillsBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `queryParam`.
+    pub fn set_query_param(mut self, v: Option<VdnConfiguresSkillsBodyQueryParam>) -> Self {
+        self.body_.query_param = v;
         self
     }
     /// Replaces the whole request body.
@@ -9965,21 +12751,50 @@ impl<'a> VdnConfiguresSkillsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnConfiguresSkillsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.configures_skills";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnConfiguresSkillsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_CONFIGURES_SKILLS, call).await?)
     }
@@ -9987,8 +12802,8 @@ impl<'a> VdnConfiguresSkillsBuilder<'a> {
 
 impl crate::Client {
     /// `vdn.configures_skills`: Query skill queues configured in a VDN (`POST /rest/cmsapp/v1/openapi/configures/skills`).
-    pub fn vdn_configures_skills(&self) -> VdnConfiguresSkillsBuilder<'_> {
-        VdnConfiguresSkillsBuilder::new(self)
+    pub fn vdn_configures_skills(&self) -> VdnConfiguresSkillsBuilder {
+        VdnConfiguresSkillsBuilder::new(self.clone())
     }
 }
 
@@ -9996,21 +12811,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/rindex/vdn` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0611.html>
 ///
-/// BMS: rindexSkill, queryivrInfo, queryivrdevicestatus, teamagentstatusinfobyvdns. Not on CTI 3.6. ccId optional (defaults to the configured call center). The request table was read (zh cec_07_2548); the item table is cut, so the item members come from the page sample (guide 样例报文 fragment), kept up to resultDatas (the excerpt ends inside resultDesc). idxs\[\].val is typed any: the sample gives a number, the field was typed object.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnRindexBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnRindexBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnRindexBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnRindexBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnRindexBuilder { client_: client, body_: Default::default() }
+impl VdnRindexBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnRindexBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// VDN IDs (max 100 items; each 1-5000) Required.
@@ -10018,9 +12846,19 @@ impl<'a> VdnRindexBuilder<'a> {
         self.body_.vdn_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `vdnIds`.
+    pub fn set_vdn_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.vdn_ids = v;
+        self
+    }
     /// VDN real-time indicator IDs, see indicator_tables.vdn_realtime Required.
     pub fn index_ids(mut self, v: Vec<String>) -> Self {
         self.body_.index_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `indexIds`.
+    pub fn set_index_ids(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.index_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -10028,21 +12866,54 @@ impl<'a> VdnRindexBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnRindexBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.rindex";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnRindexResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_RINDEX, call).await?)
     }
@@ -10050,8 +12921,8 @@ impl<'a> VdnRindexBuilder<'a> {
 
 impl crate::Client {
     /// `vdn.rindex`: Get real-time monitoring indicators by VDN (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/rindex/vdn`).
-    pub fn vdn_rindex(&self) -> VdnRindexBuilder<'_> {
-        VdnRindexBuilder::new(self)
+    pub fn vdn_rindex(&self) -> VdnRindexBuilder {
+        VdnRindexBuilder::new(self.clone())
     }
 }
 
@@ -10059,21 +12930,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryaccesscodeinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0595.html>
 ///
-/// Returns the system access codes of a VDN. All tables read in the zh copy (cec_07_0595.html) and the guide fragments of cec_07_2532 (the older number). The item table used to be the IVR-flow table of vdn.queryivrprocessinnoinfo (id, serviceNo, realFlag, accessNo, description), copied from the neighbouring page; the page lists acId, mediatypeId, accessCode, codeDescription, as its sample does.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnQueryaccesscodeinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnQueryaccesscodeinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnQueryaccesscodeinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnQueryaccesscodeinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQueryaccesscodeinfoBuilder { client_: client, body_: Default::default() }
+impl VdnQueryaccesscodeinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnQueryaccesscodeinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -10081,26 +12965,67 @@ impl<'a> VdnQueryaccesscodeinfoBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: VdnQueryaccesscodeinfoBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnQueryaccesscodeinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.queryaccesscodeinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnQueryaccesscodeinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYACCESSCODEINFO, call).await?)
     }
@@ -10108,8 +13033,8 @@ impl<'a> VdnQueryaccesscodeinfoBuilder<'a> {
 
 impl crate::Client {
     /// `vdn.queryaccesscodeinfo`: Query system access codes of a VDN (`POST /rest/cmsapp/v1/openapi/vdn/queryaccesscodeinfo`).
-    pub fn vdn_queryaccesscodeinfo(&self) -> VdnQueryaccesscodeinfoBuilder<'_> {
-        VdnQueryaccesscodeinfoBuilder::new(self)
+    pub fn vdn_queryaccesscodeinfo(&self) -> VdnQueryaccesscodeinfoBuilder {
+        VdnQueryaccesscodeinfoBuilder::new(self.clone())
     }
 }
 
@@ -10117,22 +13042,29 @@ impl crate::Client {
 ///
 /// `GET /rest/cmsapp/v1/openapi/agentgroup/restreasons/{ccId}/{vdn}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0604.html>
 ///
-/// BMS: restreason. No request body. All tables read in the zh copy cec_07_2541 (the older number of this page), which ends inside the sample.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnRestreasonsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnRestreasonsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     cc_id: Option<i64>,
     vdn: Option<i64>,
 }
 
-impl<'a> VdnRestreasonsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnRestreasonsBuilder { client_: client, cc_id: None, vdn: None }
+impl VdnRestreasonsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnRestreasonsBuilder { client_: client, options_: Default::default(), cc_id: None, vdn: None }
     }
     /// path parameter: call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.cc_id = v;
         self
     }
     /// path parameter: VDN ID (1-5000) Required.
@@ -10140,10 +13072,38 @@ impl<'a> VdnRestreasonsBuilder<'a> {
         self.vdn = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.vdn = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.restreasons";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.cc_id.is_none() {
+            self.cc_id = tenant.cc_id;
+        }
+        if self.vdn.is_none() {
+            self.vdn = tenant.vdn;
+        }
         cec_core::validate::required(op, "ccId", &self.cc_id)?;
         if let Some(v) = &self.cc_id {
             cec_core::validate::range(op, "ccId", *v, 1, 65535)?;
@@ -10152,7 +13112,7 @@ impl<'a> VdnRestreasonsBuilder<'a> {
         if let Some(v) = &self.vdn {
             cec_core::validate::range(op, "vdn", *v, 1, 5000)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.cc_id {
             call = call.path("ccId", v.to_string());
         }
@@ -10163,7 +13123,7 @@ impl<'a> VdnRestreasonsBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnRestreasonsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_RESTREASONS, call).await?)
     }
@@ -10171,8 +13131,8 @@ impl<'a> VdnRestreasonsBuilder<'a> {
 
 impl crate::Client {
     /// `vdn.restreasons`: Query all rest reason codes of a VDN (`GET /rest/cmsapp/v1/openapi/agentgroup/restreasons/{ccId}/{vdn}`).
-    pub fn vdn_restreasons(&self) -> VdnRestreasonsBuilder<'_> {
-        VdnRestreasonsBuilder::new(self)
+    pub fn vdn_restreasons(&self) -> VdnRestreasonsBuilder {
+        VdnRestreasonsBuilder::new(self.clone())
     }
 }
 
@@ -10180,21 +13140,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/realindex/agent/agentsinskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0613.html>
 ///
-/// BMS: agentskillstatusinfo. Performance degrades above 10000 agents. All tables read in the zh copy (cec_07_0613.html). The field table lists ccId, vdn, skillIds; the page sample sends them inside {"queryParam": {...}}, and an integrator document listing its tenant's Postman collection (code search id 55605205058) gives the key parameters of agentsinskill as queryParam, vdn, ccId, skillIds: the wrapper is followed.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SkillAgentsinskillBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SkillAgentsinskillBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SkillAgentsinskillBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SkillAgentsinskillBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillAgentsinskillBuilder { client_: client, body_: Default::default() }
+impl SkillAgentsinskillBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SkillAgentsinskillBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query wrapper: the page sample (noted in the first pass) and an integrator's Postman collection for a real tenant both send the fields inside queryParam Required.
     pub fn query_param(mut self, v: SkillAgentsinskillBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `queryParam`.
+    pub fn set_query_param(mut self, v: Option<SkillAgentsinskillBodyQueryParam>) -> Self {
+        self.body_.query_param = v;
         self
     }
     /// Replaces the whole request body.
@@ -10202,21 +13175,50 @@ impl<'a> SkillAgentsinskillBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SkillAgentsinskillBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.agentsinskill";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SkillAgentsinskillResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_AGENTSINSKILL, call).await?)
     }
@@ -10224,8 +13226,8 @@ impl<'a> SkillAgentsinskillBuilder<'a> {
 
 impl crate::Client {
     /// `skill.agentsinskill`: Batch query agents signed in to skill queues (`POST /rest/cmsapp/v1/openapi/realindex/agent/agentsinskill`).
-    pub fn skill_agentsinskill(&self) -> SkillAgentsinskillBuilder<'_> {
-        SkillAgentsinskillBuilder::new(self)
+    pub fn skill_agentsinskill(&self) -> SkillAgentsinskillBuilder {
+        SkillAgentsinskillBuilder::new(self.clone())
     }
 }
 
@@ -10233,26 +13235,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/totalskillstatusex3` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0614.html>
 ///
-/// BMS: querytotalskillstatusex3. Not supported on CTI 3.6. Request table read (intl zh-cn cec_07_2551, the older number); the item table is cut there, but the guide 样例报文 fragment gives a complete sample whose members match the item fields.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SkillTotalskillstatusex3Builder<'a> {
-    client_: &'a crate::Client,
+pub struct SkillTotalskillstatusex3Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SkillTotalskillstatusex3Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SkillTotalskillstatusex3Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillTotalskillstatusex3Builder { client_: client, body_: Default::default() }
+impl SkillTotalskillstatusex3Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SkillTotalskillstatusex3Builder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// skill queue IDs (at most 1000 items; skill IDs 1-2000) Required.
@@ -10260,26 +13280,67 @@ impl<'a> SkillTotalskillstatusex3Builder<'a> {
         self.body_.skill_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `skillIds`.
+    pub fn set_skill_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.skill_ids = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: SkillTotalskillstatusex3Body) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SkillTotalskillstatusex3Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.totalskillstatusex3";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SkillTotalskillstatusex3Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_TOTALSKILLSTATUSEX3, call).await?)
     }
@@ -10287,8 +13348,8 @@ impl<'a> SkillTotalskillstatusex3Builder<'a> {
 
 impl crate::Client {
     /// `skill.totalskillstatusex3`: Batch query extended skill queue information (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/skill/totalskillstatusex3`).
-    pub fn skill_totalskillstatusex3(&self) -> SkillTotalskillstatusex3Builder<'_> {
-        SkillTotalskillstatusex3Builder::new(self)
+    pub fn skill_totalskillstatusex3(&self) -> SkillTotalskillstatusex3Builder {
+        SkillTotalskillstatusex3Builder::new(self.clone())
     }
 }
 
@@ -10296,21 +13357,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/queuedevicestatus` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0616.html>
 ///
-/// BMS: querybatchmultiskillqueue. Response tables read in the guide 响应消息 fragment: the item table (callId, customerLevel, requestType) is the same as on the IVR status page (vdn.queryivrstatusinfo, read in zh cec_07_2538): acknowledged with same_table_as.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SkillQueuedevicestatusBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SkillQueuedevicestatusBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SkillQueuedevicestatusBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SkillQueuedevicestatusBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillQueuedevicestatusBuilder { client_: client, body_: Default::default() }
+impl SkillQueuedevicestatusBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SkillQueuedevicestatusBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -10318,9 +13392,19 @@ impl<'a> SkillQueuedevicestatusBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// skill queue ID (1-10000) Required.
     pub fn skill_id(mut self, v: i64) -> Self {
         self.body_.skill_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillId`.
+    pub fn set_skill_id(mut self, v: Option<i64>) -> Self {
+        self.body_.skill_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -10328,21 +13412,57 @@ impl<'a> SkillQueuedevicestatusBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SkillQueuedevicestatusBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.queuedevicestatus";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SkillQueuedevicestatusResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_QUEUEDEVICESTATUS, call).await?)
     }
@@ -10350,8 +13470,8 @@ impl<'a> SkillQueuedevicestatusBuilder<'a> {
 
 impl crate::Client {
     /// `skill.queuedevicestatus`: Query status of a specified skill queue (queued calls; not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/skill/queuedevicestatus`).
-    pub fn skill_queuedevicestatus(&self) -> SkillQueuedevicestatusBuilder<'_> {
-        SkillQueuedevicestatusBuilder::new(self)
+    pub fn skill_queuedevicestatus(&self) -> SkillQueuedevicestatusBuilder {
+        SkillQueuedevicestatusBuilder::new(self.clone())
     }
 }
 
@@ -10359,26 +13479,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/agentbyconfigedskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0622.html>
 ///
-/// BMS: agentstatusinfo. Response list may continue beyond fields captured. Performance degrades above 10000 agents.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SkillAgentbyconfigedskillBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SkillAgentbyconfigedskillBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SkillAgentbyconfigedskillBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SkillAgentbyconfigedskillBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillAgentbyconfigedskillBuilder { client_: client, body_: Default::default() }
+impl SkillAgentbyconfigedskillBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SkillAgentbyconfigedskillBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// skill queue ID (1-10000) Required.
@@ -10386,26 +13524,67 @@ impl<'a> SkillAgentbyconfigedskillBuilder<'a> {
         self.body_.skill_id = Some(v);
         self
     }
+    /// Sets or clears the body field `skillId`.
+    pub fn set_skill_id(mut self, v: Option<i64>) -> Self {
+        self.body_.skill_id = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: SkillAgentbyconfigedskillBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SkillAgentbyconfigedskillBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.agentbyconfigedskill";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SkillAgentbyconfigedskillResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_AGENTBYCONFIGEDSKILL, call).await?)
     }
@@ -10413,8 +13592,8 @@ impl<'a> SkillAgentbyconfigedskillBuilder<'a> {
 
 impl crate::Client {
     /// `skill.agentbyconfigedskill`: Query details of signed-in agents of a skill queue (`POST /rest/cmsapp/v1/openapi/skill/agentbyconfigedskill`).
-    pub fn skill_agentbyconfigedskill(&self) -> SkillAgentbyconfigedskillBuilder<'_> {
-        SkillAgentbyconfigedskillBuilder::new(self)
+    pub fn skill_agentbyconfigedskill(&self) -> SkillAgentbyconfigedskillBuilder {
+        SkillAgentbyconfigedskillBuilder::new(self.clone())
     }
 }
 
@@ -10422,21 +13601,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/servicequality` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0623.html>
 ///
-/// BMS: callStatInfos. Data for the last whole 5-minute interval. Flow-controlled to 1 call per second. The response table (skillId .. wait20sLostNum) was read whole in the guide 响应消息 fragment, matching the fields here.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SkillServicequalityBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SkillServicequalityBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SkillServicequalityBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SkillServicequalityBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillServicequalityBuilder { client_: client, body_: Default::default() }
+impl SkillServicequalityBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SkillServicequalityBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -10444,9 +13636,19 @@ impl<'a> SkillServicequalityBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// skill queue IDs (max 1000 items; skill IDs 1-10000 (older docs: 1-2000)) Required.
     pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.skill_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillIds`.
+    pub fn set_skill_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.skill_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -10454,21 +13656,57 @@ impl<'a> SkillServicequalityBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SkillServicequalityBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.servicequality";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SkillServicequalityResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_SERVICEQUALITY, call).await?)
     }
@@ -10476,8 +13714,8 @@ impl<'a> SkillServicequalityBuilder<'a> {
 
 impl crate::Client {
     /// `skill.servicequality`: Batch query skill queue service level (5-minute window) (`POST /rest/cmsapp/v1/openapi/skill/servicequality`).
-    pub fn skill_servicequality(&self) -> SkillServicequalityBuilder<'_> {
-        SkillServicequalityBuilder::new(self)
+    pub fn skill_servicequality(&self) -> SkillServicequalityBuilder {
+        SkillServicequalityBuilder::new(self.clone())
     }
 }
 
@@ -10485,26 +13723,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/rindex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0624.html>
 ///
-/// BMS: rindexSkill. All tables read in the zh copy (cec_07_0624.html), which ends inside the request sample.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SkillRindexBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SkillRindexBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SkillRindexBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SkillRindexBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillRindexBuilder { client_: client, body_: Default::default() }
+impl SkillRindexBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SkillRindexBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// skill queue IDs (at most 1000 items; skill IDs 1-5000) Required.
@@ -10512,9 +13768,19 @@ impl<'a> SkillRindexBuilder<'a> {
         self.body_.skill_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `skillIds`.
+    pub fn set_skill_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.skill_ids = v;
+        self
+    }
     /// indicator IDs, see indicator table skill_realtime (at most 12 items (the number of skill real-time indicators)) Required.
     pub fn index_ids(mut self, v: Vec<String>) -> Self {
         self.body_.index_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `indexIds`.
+    pub fn set_index_ids(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.index_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -10522,21 +13788,57 @@ impl<'a> SkillRindexBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SkillRindexBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.rindex";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SkillRindexResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_RINDEX, call).await?)
     }
@@ -10544,8 +13846,8 @@ impl<'a> SkillRindexBuilder<'a> {
 
 impl crate::Client {
     /// `skill.rindex`: Get real-time monitoring indicators by skill queue (`POST /rest/cmsapp/v1/openapi/skill/rindex`).
-    pub fn skill_rindex(&self) -> SkillRindexBuilder<'_> {
-        SkillRindexBuilder::new(self)
+    pub fn skill_rindex(&self) -> SkillRindexBuilder {
+        SkillRindexBuilder::new(self.clone())
     }
 }
 
@@ -10553,26 +13855,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/skillcfginfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0617.html>
 ///
-/// BMS: skillstatusinfo.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SkillSkillcfginfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SkillSkillcfginfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SkillSkillcfginfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SkillSkillcfginfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillSkillcfginfoBuilder { client_: client, body_: Default::default() }
+impl SkillSkillcfginfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SkillSkillcfginfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// skill queue IDs (max 1000 items; each 1-5000) Required.
@@ -10580,26 +13900,67 @@ impl<'a> SkillSkillcfginfoBuilder<'a> {
         self.body_.skill_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `skillIds`.
+    pub fn set_skill_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.skill_ids = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: SkillSkillcfginfoBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SkillSkillcfginfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.skillcfginfo";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SkillSkillcfginfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_SKILLCFGINFO, call).await?)
     }
@@ -10607,8 +13968,8 @@ impl<'a> SkillSkillcfginfoBuilder<'a> {
 
 impl crate::Client {
     /// `skill.skillcfginfo`: Batch query skill queue configuration (`POST /rest/cmsapp/v1/openapi/skill/skillcfginfo`).
-    pub fn skill_skillcfginfo(&self) -> SkillSkillcfginfoBuilder<'_> {
-        SkillSkillcfginfoBuilder::new(self)
+    pub fn skill_skillcfginfo(&self) -> SkillSkillcfginfoBuilder {
+        SkillSkillcfginfoBuilder::new(self.clone())
     }
 }
 
@@ -10616,26 +13977,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/stateinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0618.html>
 ///
-/// BMS: querycurrentcallstatinfo, queryStatInfoOfEverySkill. skillIds at most 1000 entries. Response: the table lists skillId..agentRestNums (long counters); the remaining counters were read from the page sample (types as in the table: long).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SkillStateinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SkillStateinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SkillStateinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SkillStateinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillStateinfoBuilder { client_: client, body_: Default::default() }
+impl SkillStateinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SkillStateinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// skill queue IDs (max 1000 items; skill IDs 1-10000 (older docs: 1-2000)) Required.
@@ -10643,26 +14022,67 @@ impl<'a> SkillStateinfoBuilder<'a> {
         self.body_.skill_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `skillIds`.
+    pub fn set_skill_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.skill_ids = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: SkillStateinfoBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SkillStateinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.stateinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SkillStateinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_STATEINFO, call).await?)
     }
@@ -10670,8 +14090,8 @@ impl<'a> SkillStateinfoBuilder<'a> {
 
 impl crate::Client {
     /// `skill.stateinfo`: Batch query detailed statistics of skill queues (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/skill/stateinfo`).
-    pub fn skill_stateinfo(&self) -> SkillStateinfoBuilder<'_> {
-        SkillStateinfoBuilder::new(self)
+    pub fn skill_stateinfo(&self) -> SkillStateinfoBuilder {
+        SkillStateinfoBuilder::new(self.clone())
     }
 }
 
@@ -10679,21 +14099,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/siteagentcallandskillinfobyagentids` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0626.html>
 ///
-/// BMS: CTI3.6 siteagentcallandskillinfobyagentids; CTI3.8 queryAgentsLoginSkills. All tables read in the zh copy (cec_07_0626.html), which ends at the start of the sample.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentSiteagentcallandskillinfobyagentidsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentSiteagentcallandskillinfobyagentidsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentSiteagentcallandskillinfobyagentidsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentSiteagentcallandskillinfobyagentidsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentSiteagentcallandskillinfobyagentidsBuilder { client_: client, body_: Default::default() }
+impl AgentSiteagentcallandskillinfobyagentidsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentSiteagentcallandskillinfobyagentidsBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -10701,9 +14134,19 @@ impl<'a> AgentSiteagentcallandskillinfobyagentidsBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// agent IDs (max 6000 items; 101-59999 and 70000-999999) Required.
     pub fn agent_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.agent_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agentIds`.
+    pub fn set_agent_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.agent_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -10711,21 +14154,57 @@ impl<'a> AgentSiteagentcallandskillinfobyagentidsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentSiteagentcallandskillinfobyagentidsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agent.siteagentcallandskillinfobyagentids";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentSiteagentcallandskillinfobyagentidsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_SITEAGENTCALLANDSKILLINFOBYAGENTIDS, call).await?)
     }
@@ -10733,8 +14212,8 @@ impl<'a> AgentSiteagentcallandskillinfobyagentidsBuilder<'a> {
 
 impl crate::Client {
     /// `agent.siteagentcallandskillinfobyagentids`: Batch query skill queues agents signed in to (`POST /rest/cmsapp/v1/openapi/agentgroup/siteagentcallandskillinfobyagentids`).
-    pub fn agent_siteagentcallandskillinfobyagentids(&self) -> AgentSiteagentcallandskillinfobyagentidsBuilder<'_> {
-        AgentSiteagentcallandskillinfobyagentidsBuilder::new(self)
+    pub fn agent_siteagentcallandskillinfobyagentids(&self) -> AgentSiteagentcallandskillinfobyagentidsBuilder {
+        AgentSiteagentcallandskillinfobyagentidsBuilder::new(self.clone())
     }
 }
 
@@ -10742,21 +14221,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0627.html>
 ///
-/// BMS: CTI3.6 agentstatusinfobyagentids; CTI3.8 queryAgentStatusEx3Message. Request table read in the zh .md copy (agentIds at most 6000, 101-59999 and 70000-999999); the item table read in the guide 响应消息 fragment (agentId .. currentPrivateCallNum, as here). The sample (guide 样例报文 fragment) is kept up to resultDatas (the excerpt ends inside resultDesc).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentAgentstatusinfobyagentidsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentAgentstatusinfobyagentidsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentAgentstatusinfobyagentidsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentAgentstatusinfobyagentidsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAgentstatusinfobyagentidsBuilder { client_: client, body_: Default::default() }
+impl AgentAgentstatusinfobyagentidsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentAgentstatusinfobyagentidsBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -10764,9 +14256,19 @@ impl<'a> AgentAgentstatusinfobyagentidsBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// agent IDs (max 6000 items; 101-59999 and 70000-999999) Required.
     pub fn agent_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.agent_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agentIds`.
+    pub fn set_agent_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.agent_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -10774,21 +14276,57 @@ impl<'a> AgentAgentstatusinfobyagentidsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentAgentstatusinfobyagentidsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agent.agentstatusinfobyagentids";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentAgentstatusinfobyagentidsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_AGENTSTATUSINFOBYAGENTIDS, call).await?)
     }
@@ -10796,8 +14334,8 @@ impl<'a> AgentAgentstatusinfobyagentidsBuilder<'a> {
 
 impl crate::Client {
     /// `agent.agentstatusinfobyagentids`: Batch query agent information (`POST /rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids`).
-    pub fn agent_agentstatusinfobyagentids(&self) -> AgentAgentstatusinfobyagentidsBuilder<'_> {
-        AgentAgentstatusinfobyagentidsBuilder::new(self)
+    pub fn agent_agentstatusinfobyagentids(&self) -> AgentAgentstatusinfobyagentidsBuilder {
+        AgentAgentstatusinfobyagentidsBuilder::new(self.clone())
     }
 }
 
@@ -10805,21 +14343,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agent/queryagentcalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0628.html>
 ///
-/// BMS: queryagentCalls. Whole page read in the zh copy cec_07_2565 (the older number of this page): resultDesc/resultDatas are lists of the call IDs the agent is handling.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentQueryagentcallsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentQueryagentcallsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentQueryagentcallsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentQueryagentcallsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentQueryagentcallsBuilder { client_: client, body_: Default::default() }
+impl AgentQueryagentcallsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentQueryagentcallsBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -10827,9 +14378,19 @@ impl<'a> AgentQueryagentcallsBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// agent ID (101-59999 and 70000-999999) Required.
     pub fn agent_id(mut self, v: i64) -> Self {
         self.body_.agent_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agentId`.
+    pub fn set_agent_id(mut self, v: Option<i64>) -> Self {
+        self.body_.agent_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -10837,21 +14398,57 @@ impl<'a> AgentQueryagentcallsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentQueryagentcallsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agent.queryagentcalls";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentQueryagentcallsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_QUERYAGENTCALLS, call).await?)
     }
@@ -10859,8 +14456,8 @@ impl<'a> AgentQueryagentcallsBuilder<'a> {
 
 impl crate::Client {
     /// `agent.queryagentcalls`: Query current call IDs of a specified agent (`POST /rest/cmsapp/v1/openapi/agent/queryagentcalls`).
-    pub fn agent_queryagentcalls(&self) -> AgentQueryagentcallsBuilder<'_> {
-        AgentQueryagentcallsBuilder::new(self)
+    pub fn agent_queryagentcalls(&self) -> AgentQueryagentcallsBuilder {
+        AgentQueryagentcallsBuilder::new(self.clone())
     }
 }
 
@@ -10868,26 +14465,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/queryagentcalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0629.html>
 ///
-/// BMS: queryagentCalls. agentIds at most 3000 (101-59999 and 70000-999999). Response and callList fields read in the zh copy; the value lists of submediaType and callStatus are cut.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentgroupQueryagentcallsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentgroupQueryagentcallsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentgroupQueryagentcallsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentgroupQueryagentcallsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentgroupQueryagentcallsBuilder { client_: client, body_: Default::default() }
+impl AgentgroupQueryagentcallsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentgroupQueryagentcallsBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// agent IDs (max 3000 items; 101-59999 and 70000-999999) Required.
@@ -10895,26 +14510,67 @@ impl<'a> AgentgroupQueryagentcallsBuilder<'a> {
         self.body_.agent_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `agentIds`.
+    pub fn set_agent_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.agent_ids = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: AgentgroupQueryagentcallsBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentgroupQueryagentcallsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentgroup.queryagentcalls";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentgroupQueryagentcallsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTGROUP_QUERYAGENTCALLS, call).await?)
     }
@@ -10922,8 +14578,8 @@ impl<'a> AgentgroupQueryagentcallsBuilder<'a> {
 
 impl crate::Client {
     /// `agentgroup.queryagentcalls`: Batch query real-time call information of agents (`POST /rest/cmsapp/v1/openapi/agentgroup/queryagentcalls`).
-    pub fn agentgroup_queryagentcalls(&self) -> AgentgroupQueryagentcallsBuilder<'_> {
-        AgentgroupQueryagentcallsBuilder::new(self)
+    pub fn agentgroup_queryagentcalls(&self) -> AgentgroupQueryagentcallsBuilder {
+        AgentgroupQueryagentcallsBuilder::new(self.clone())
     }
 }
 
@@ -10931,21 +14587,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agent/agentprivatecall` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0630.html>
 ///
-/// BMS: agentprivatecall. A call enters an agent private queue when it was directed to that agent (e.g. after queue timeout/busy/no agents, or transferred by another agent) while the agent is talking or working. Read-only query. The table calls the result a callId array; the element type (string) follows the sibling agent.queryagentcalls sample, this page sample was not readable. All tables read in the zh copy (cec_07_0630.html), which ends inside the response sample: resultDesc/resultDatas are lists of private call IDs.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentAgentprivatecallBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentAgentprivatecallBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentAgentprivatecallBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentAgentprivatecallBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAgentprivatecallBuilder { client_: client, body_: Default::default() }
+impl AgentAgentprivatecallBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentAgentprivatecallBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -10953,9 +14622,19 @@ impl<'a> AgentAgentprivatecallBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// agent ID (101-59999 and 70000-999999) Required.
     pub fn agent_id(mut self, v: i64) -> Self {
         self.body_.agent_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agentId`.
+    pub fn set_agent_id(mut self, v: Option<i64>) -> Self {
+        self.body_.agent_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -10963,21 +14642,57 @@ impl<'a> AgentAgentprivatecallBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentAgentprivatecallBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agent.agentprivatecall";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentAgentprivatecallResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_AGENTPRIVATECALL, call).await?)
     }
@@ -10985,8 +14700,8 @@ impl<'a> AgentAgentprivatecallBuilder<'a> {
 
 impl crate::Client {
     /// `agent.agentprivatecall`: Query private-queue calls of a specified agent (`POST /rest/cmsapp/v1/openapi/agent/agentprivatecall`).
-    pub fn agent_agentprivatecall(&self) -> AgentAgentprivatecallBuilder<'_> {
-        AgentAgentprivatecallBuilder::new(self)
+    pub fn agent_agentprivatecall(&self) -> AgentAgentprivatecallBuilder {
+        AgentAgentprivatecallBuilder::new(self.clone())
     }
 }
 
@@ -10994,26 +14709,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/teamagentstatusinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0631.html>
 ///
-/// BMS: teamagentstatusinfo. Performance degrades above 10000 agents. Counters read up to answering (2.11); the table has at least one further row (2.12) that no stored copy shows, so it is not modelled. agentIds: at most 6000 (the older cec_07_2568 copy says 101-59999).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentgroupTeamagentstatusinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentgroupTeamagentstatusinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentgroupTeamagentstatusinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentgroupTeamagentstatusinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentgroupTeamagentstatusinfoBuilder { client_: client, body_: Default::default() }
+impl AgentgroupTeamagentstatusinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentgroupTeamagentstatusinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// agent IDs (max 6000 items; 101-59999 and 70000-999999) Required.
@@ -11021,26 +14754,67 @@ impl<'a> AgentgroupTeamagentstatusinfoBuilder<'a> {
         self.body_.agent_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `agentIds`.
+    pub fn set_agent_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.agent_ids = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: AgentgroupTeamagentstatusinfoBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentgroupTeamagentstatusinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentgroup.teamagentstatusinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentgroupTeamagentstatusinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTGROUP_TEAMAGENTSTATUSINFO, call).await?)
     }
@@ -11048,8 +14822,8 @@ impl<'a> AgentgroupTeamagentstatusinfoBuilder<'a> {
 
 impl crate::Client {
     /// `agentgroup.teamagentstatusinfo`: Batch query agent counts per status (`POST /rest/cmsapp/v1/openapi/agentgroup/teamagentstatusinfo`).
-    pub fn agentgroup_teamagentstatusinfo(&self) -> AgentgroupTeamagentstatusinfoBuilder<'_> {
-        AgentgroupTeamagentstatusinfoBuilder::new(self)
+    pub fn agentgroup_teamagentstatusinfo(&self) -> AgentgroupTeamagentstatusinfoBuilder {
+        AgentgroupTeamagentstatusinfoBuilder::new(self.clone())
     }
 }
 
@@ -11057,26 +14831,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/rindex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0636.html>
 ///
-/// BMS: agentstatusinfobyagentids. Fields from the 2024-09 Chinese edition (cec_07_2573).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentgroupRindexBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentgroupRindexBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentgroupRindexBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentgroupRindexBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentgroupRindexBuilder { client_: client, body_: Default::default() }
+impl AgentgroupRindexBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentgroupRindexBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// agent IDs (max 100 items; 101-59999) Required.
@@ -11084,9 +14876,19 @@ impl<'a> AgentgroupRindexBuilder<'a> {
         self.body_.agent_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `agentIds`.
+    pub fn set_agent_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.agent_ids = v;
+        self
+    }
     /// indicator IDs, see indicator_tables.agent_realtime (max = number of agent real-time indicators (currently &lt;= 4)) Required.
     pub fn index_ids(mut self, v: Vec<String>) -> Self {
         self.body_.index_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `indexIds`.
+    pub fn set_index_ids(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.index_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -11094,21 +14896,57 @@ impl<'a> AgentgroupRindexBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentgroupRindexBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentgroup.rindex";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentgroupRindexResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTGROUP_RINDEX, call).await?)
     }
@@ -11116,8 +14954,8 @@ impl<'a> AgentgroupRindexBuilder<'a> {
 
 impl crate::Client {
     /// `agentgroup.rindex`: Get real-time monitoring indicators by agent (`POST /rest/cmsapp/v1/openapi/agentgroup/rindex`).
-    pub fn agentgroup_rindex(&self) -> AgentgroupRindexBuilder<'_> {
-        AgentgroupRindexBuilder::new(self)
+    pub fn agentgroup_rindex(&self) -> AgentgroupRindexBuilder {
+        AgentgroupRindexBuilder::new(self.clone())
     }
 }
 
@@ -11125,26 +14963,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agent/agentbyworkno` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0632.html>
 ///
-/// BMS: siteagentinfobyagentids. All tables read in the zh copy cec_07_2569 (the older number of this page) and the guide 响应消息 fragment. agentId: 101-59999 (the .md copy adds 70000-999999). The first pass noted a sample wrapping the body in queryParam; no stored copy of this page shows one (the legacy agentgroup/agentbyworkno page does), so the flat table is followed.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentAgentbyworknoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentAgentbyworknoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentAgentbyworknoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentAgentbyworknoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAgentbyworknoBuilder { client_: client, body_: Default::default() }
+impl AgentAgentbyworknoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentAgentbyworknoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// agent ID (101-59999 and 70000-999999) Required.
@@ -11152,26 +15008,67 @@ impl<'a> AgentAgentbyworknoBuilder<'a> {
         self.body_.agent_id = Some(v);
         self
     }
+    /// Sets or clears the body field `agentId`.
+    pub fn set_agent_id(mut self, v: Option<i64>) -> Self {
+        self.body_.agent_id = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: AgentAgentbyworknoBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentAgentbyworknoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agent.agentbyworkno";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentAgentbyworknoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_AGENTBYWORKNO, call).await?)
     }
@@ -11179,8 +15076,8 @@ impl<'a> AgentAgentbyworknoBuilder<'a> {
 
 impl crate::Client {
     /// `agent.agentbyworkno`: Query details of a specified agent (`POST /rest/cmsapp/v1/openapi/agent/agentbyworkno`).
-    pub fn agent_agentbyworkno(&self) -> AgentAgentbyworknoBuilder<'_> {
-        AgentAgentbyworknoBuilder::new(self)
+    pub fn agent_agentbyworkno(&self) -> AgentAgentbyworknoBuilder {
+        AgentAgentbyworknoBuilder::new(self.clone())
     }
 }
 
@@ -11188,21 +15085,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/calldata/isprocesscall` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0634.html>
 ///
-/// BMS: siteagentinfobyagentids. Whole page read in the zh copy cec_07_2571 (the older number of this page): resultDesc/resultDatas are true (a call in progress) or false. The field table lists ccId, vdn, agentId; the page sample sends them inside {"queryParam": {...}}, which is followed.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataIsprocesscallBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataIsprocesscallBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CalldataIsprocesscallBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalldataIsprocesscallBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataIsprocesscallBuilder { client_: client, body_: Default::default() }
+impl CalldataIsprocesscallBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataIsprocesscallBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
     pub fn query_param(mut self, v: CalldataIsprocesscallBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `queryParam`.
+    pub fn set_query_param(mut self, v: Option<CalldataIsprocesscallBodyQueryParam>) -> Self {
+        self.body_.query_param = v;
         self
     }
     /// Replaces the whole request body.
@@ -11210,21 +15120,50 @@ impl<'a> CalldataIsprocesscallBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalldataIsprocesscallBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.isprocesscall";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataIsprocesscallResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_ISPROCESSCALL, call).await?)
     }
@@ -11232,8 +15171,8 @@ impl<'a> CalldataIsprocesscallBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.isprocesscall`: Query whether an agent is handling a call (`POST /rest/cmsapp/v1/openapi/calldata/isprocesscall`).
-    pub fn calldata_isprocesscall(&self) -> CalldataIsprocesscallBuilder<'_> {
-        CalldataIsprocesscallBuilder::new(self)
+    pub fn calldata_isprocesscall(&self) -> CalldataIsprocesscallBuilder {
+        CalldataIsprocesscallBuilder::new(self.clone())
     }
 }
 
@@ -11241,21 +15180,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryAgentByStatus` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0638.html>
 ///
-/// BMS: siteagentinfobyagentids. Unlike other CMS interfaces this one answers returnCode ("0" success) with description and data (own envelope return_code). ccId and vdn are sent as strings. With large agent IDs enabled, agents not signed in are not returned. All tables read in the zh copies of cec_07_2575 (the older number of this page); the stored copies end inside the response sample.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnQueryAgentByStatusBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnQueryAgentByStatusBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnQueryAgentByStatusBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnQueryAgentByStatusBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQueryAgentByStatusBuilder { client_: client, body_: Default::default() }
+impl VdnQueryAgentByStatusBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnQueryAgentByStatusBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-25 chars; value 1-65535) Required.
     pub fn cc_id(mut self, v: impl Into<String>) -> Self {
         self.body_.cc_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<String>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (value 1-5000) Required.
@@ -11263,14 +15215,29 @@ impl<'a> VdnQueryAgentByStatusBuilder<'a> {
         self.body_.vdn = Some(v.into());
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<String>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// agent state filter (CTI platform agent state code)
     pub fn status(mut self, v: impl Into<String>) -> Self {
         self.body_.status = Some(v.into());
         self
     }
+    /// Sets or clears the body field `status`.
+    pub fn set_status(mut self, v: Option<String>) -> Self {
+        self.body_.status = v;
+        self
+    }
     /// paging start (&gt;= 0; offset = limit*(page-1)) Required.
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// page size (max 1000) Required.
@@ -11278,35 +15245,106 @@ impl<'a> VdnQueryAgentByStatusBuilder<'a> {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: VdnQueryAgentByStatusBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnQueryAgentByStatusBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.queryAgentByStatus";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id.map(|v| v.to_string());
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn.map(|v| v.to_string());
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnQueryAgentByStatusResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERY_AGENT_BY_STATUS, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for VdnQueryAgentByStatusBuilder {
+    type Page = VdnQueryAgentByStatusResponse;
+    type Item = VdnQueryAgentByStatusResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(_page: &Self::Page) -> Option<u64> {
+        None
+    }
+}
+
+impl VdnQueryAgentByStatusBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `vdn.queryAgentByStatus`: Query agents by status, paged (`POST /rest/cmsapp/v1/openapi/vdn/queryAgentByStatus`).
-    pub fn vdn_query_agent_by_status(&self) -> VdnQueryAgentByStatusBuilder<'_> {
-        VdnQueryAgentByStatusBuilder::new(self)
+    pub fn vdn_query_agent_by_status(&self) -> VdnQueryAgentByStatusBuilder {
+        VdnQueryAgentByStatusBuilder::new(self.clone())
     }
 }
 
@@ -11314,21 +15352,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/agentrestinfos` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0633.html>
 ///
-/// BMS: CTI3.6 teamrestinfo/teamrestagentinfo; CTI3.8 queryAgentRestDetailInfo. The field table lists ccId, vdn, offset, limit; the page sample (guide 样例报文 fragment of cec_07_2570, the older number of this page) sends them inside {"queryParam": {...}}, as the legacy agentgroup/agentrestinfo page and the agentsinskill sample do, so the wrapper is followed. Response tables as read in the zh copy; item members confirmed by the sample.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentAgentrestinfosBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentAgentrestinfosBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentAgentrestinfosBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentAgentrestinfosBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAgentrestinfosBuilder { client_: client, body_: Default::default() }
+impl AgentAgentrestinfosBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentAgentrestinfosBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
     pub fn query_param(mut self, v: AgentAgentrestinfosBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `queryParam`.
+    pub fn set_query_param(mut self, v: Option<AgentAgentrestinfosBodyQueryParam>) -> Self {
+        self.body_.query_param = v;
         self
     }
     /// Replaces the whole request body.
@@ -11336,30 +15387,91 @@ impl<'a> AgentAgentrestinfosBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentAgentrestinfosBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agent.agentrestinfos";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentAgentrestinfosResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_AGENTRESTINFOS, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for AgentAgentrestinfosBuilder {
+    type Page = AgentAgentrestinfosResponse;
+    type Item = AgentAgentrestinfosResponseResultDescAgentsRestDetails;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.query_param.get_or_insert_with(Default::default).limit =
+            Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.query_param.get_or_insert_with(Default::default).offset =
+            Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.query_param.as_ref().and_then(|x| x.limit.as_ref()).and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result_desc.as_ref().and_then(|x| x.agents_rest_details.as_ref()).cloned().unwrap_or_default()
+    }
+    fn total(_page: &Self::Page) -> Option<u64> {
+        None
+    }
+}
+
+impl AgentAgentrestinfosBuilder {
+    /// Pages through the answers, one request per page (`queryParam.offset` (an item offset) and `queryParam.limit`; items from `resultDesc.agentsRestDetails`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 100.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 100)
+    }
+}
 impl crate::Client {
     /// `agent.agentrestinfos`: Query agent rest information (`POST /rest/cmsapp/v1/openapi/agentgroup/agentrestinfos`).
-    pub fn agent_agentrestinfos(&self) -> AgentAgentrestinfosBuilder<'_> {
-        AgentAgentrestinfosBuilder::new(self)
+    pub fn agent_agentrestinfos(&self) -> AgentAgentrestinfosBuilder {
+        AgentAgentrestinfosBuilder::new(self.clone())
     }
 }
 
@@ -11367,26 +15479,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/systemstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0635.html>
 ///
-/// BMS: teamagentstatusinfo. Counts cover only the page of agents selected by offset/limit (e.g. limit 10, offset 10 = second ten agents). All tables read in the zh copy cec_07_2572 (the older number of this page), which ends at the start of the sample.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentSystemstateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentSystemstateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentSystemstateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentSystemstateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentSystemstateBuilder { client_: client, body_: Default::default() }
+impl AgentSystemstateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentSystemstateBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// paging start (&gt;= 0; offset = limit*(page-1)) Required.
@@ -11394,9 +15524,19 @@ impl<'a> AgentSystemstateBuilder<'a> {
         self.body_.offset = Some(v);
         self
     }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
+        self
+    }
     /// page size (1-100) Required.
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// Replaces the whole request body.
@@ -11404,21 +15544,57 @@ impl<'a> AgentSystemstateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentSystemstateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agent.systemstate";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentSystemstateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_SYSTEMSTATE, call).await?)
     }
@@ -11426,8 +15602,8 @@ impl<'a> AgentSystemstateBuilder<'a> {
 
 impl crate::Client {
     /// `agent.systemstate`: Query agent-dimension system status (`POST /rest/cmsapp/v1/openapi/agentgroup/systemstate`).
-    pub fn agent_systemstate(&self) -> AgentSystemstateBuilder<'_> {
-        AgentSystemstateBuilder::new(self)
+    pub fn agent_systemstate(&self) -> AgentSystemstateBuilder {
+        AgentSystemstateBuilder::new(self.clone())
     }
 }
 
@@ -11435,21 +15611,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agent/agentoprinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0637.html>
 ///
-/// Data retained one day. ccId optional, defaults to the configured call center. beginTime/endTime: "yyyy-MM-dd HH:mm:ss" in UTC, on 15-minute boundaries, at most 24 hours apart. Operation types marked '-' in the table produce no records. The item table is cut after id in every copy; an integrator client (code search id 55710352181) uses this interface to list one agent's calls.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentAgentoprinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentAgentoprinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentAgentoprinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentAgentoprinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAgentoprinfoBuilder { client_: client, body_: Default::default() }
+impl AgentAgentoprinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentAgentoprinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// agent ID (0-99999) Required.
     pub fn current_agent_id(mut self, v: i64) -> Self {
         self.body_.current_agent_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `currentAgentId`.
+    pub fn set_current_agent_id(mut self, v: Option<i64>) -> Self {
+        self.body_.current_agent_id = v;
         self
     }
     /// operation type filter (see indicator_tables.agent_operation_type)
@@ -11457,9 +15646,19 @@ impl<'a> AgentAgentoprinfoBuilder<'a> {
         self.body_.operate_type = Some(v);
         self
     }
+    /// Sets or clears the body field `operateType`.
+    pub fn set_operate_type(mut self, v: Option<i64>) -> Self {
+        self.body_.operate_type = v;
+        self
+    }
     /// statistics start (yyyy-MM-dd HH:mm:ss, UTC; range multiple of 15 min, span &lt;= 24 h) Required.
     pub fn begin_time(mut self, v: impl Into<String>) -> Self {
         self.body_.begin_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<String>) -> Self {
+        self.body_.begin_time = v;
         self
     }
     /// statistics end (yyyy-MM-dd HH:mm:ss, UTC; range multiple of 15 min, span &lt;= 24 h) Required.
@@ -11467,9 +15666,19 @@ impl<'a> AgentAgentoprinfoBuilder<'a> {
         self.body_.end_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_time = v;
+        self
+    }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -11477,21 +15686,54 @@ impl<'a> AgentAgentoprinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentAgentoprinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agent.agentoprinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentAgentoprinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_AGENTOPRINFO, call).await?)
     }
@@ -11499,8 +15741,8 @@ impl<'a> AgentAgentoprinfoBuilder<'a> {
 
 impl crate::Client {
     /// `agent.agentoprinfo`: Obtain agent operation details (`POST /rest/cmsapp/v1/openapi/agent/agentoprinfo`).
-    pub fn agent_agentoprinfo(&self) -> AgentAgentoprinfoBuilder<'_> {
-        AgentAgentoprinfoBuilder::new(self)
+    pub fn agent_agentoprinfo(&self) -> AgentAgentoprinfoBuilder {
+        AgentAgentoprinfoBuilder::new(self.clone())
     }
 }
 
@@ -11508,26 +15750,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/calldata/querybasiccallinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0640.html>
 ///
-/// BMS: querybasecallinfo. Only for calls currently in progress; not on CTI 3.6. The whole resultDesc table (time .. mediaBillType) was read in the guide 响应消息 fragment; no sample in the stored copies.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataQuerybasiccallinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataQuerybasiccallinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CalldataQuerybasiccallinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalldataQuerybasiccallinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataQuerybasiccallinfoBuilder { client_: client, body_: Default::default() }
+impl CalldataQuerybasiccallinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataQuerybasiccallinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// call ID (max 20 chars; '{ms start timestamp}-{call number}', e.g. 1659513159000-546750) Required.
@@ -11535,26 +15795,67 @@ impl<'a> CalldataQuerybasiccallinfoBuilder<'a> {
         self.body_.call_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CalldataQuerybasiccallinfoBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalldataQuerybasiccallinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.querybasiccallinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataQuerybasiccallinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_QUERYBASICCALLINFO, call).await?)
     }
@@ -11562,8 +15863,8 @@ impl<'a> CalldataQuerybasiccallinfoBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.querybasiccallinfo`: Query basic information of an in-progress call by call ID (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/calldata/querybasiccallinfo`).
-    pub fn calldata_querybasiccallinfo(&self) -> CalldataQuerybasiccallinfoBuilder<'_> {
-        CalldataQuerybasiccallinfoBuilder::new(self)
+    pub fn calldata_querybasiccallinfo(&self) -> CalldataQuerybasiccallinfoBuilder {
+        CalldataQuerybasiccallinfoBuilder::new(self.clone())
     }
 }
 
@@ -11571,21 +15872,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/calldata/querydetailcallinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0641.html>
 ///
-/// BMS: callinfo. Only for calls currently in progress; callId comes from agent.agentprivatecall.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataQuerydetailcallinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataQuerydetailcallinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CalldataQuerydetailcallinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalldataQuerydetailcallinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataQuerydetailcallinfoBuilder { client_: client, body_: Default::default() }
+impl CalldataQuerydetailcallinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataQuerydetailcallinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -11593,9 +15907,19 @@ impl<'a> CalldataQuerydetailcallinfoBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// private call ID (max 20 chars; a private call ID from agent.agentprivatecall) Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -11603,21 +15927,57 @@ impl<'a> CalldataQuerydetailcallinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalldataQuerydetailcallinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.querydetailcallinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataQuerydetailcallinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_QUERYDETAILCALLINFO, call).await?)
     }
@@ -11625,8 +15985,8 @@ impl<'a> CalldataQuerydetailcallinfoBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.querydetailcallinfo`: Query detailed information of an agent private-queue call by call ID (`POST /rest/cmsapp/v1/openapi/calldata/querydetailcallinfo`).
-    pub fn calldata_querydetailcallinfo(&self) -> CalldataQuerydetailcallinfoBuilder<'_> {
-        CalldataQuerydetailcallinfoBuilder::new(self)
+    pub fn calldata_querydetailcallinfo(&self) -> CalldataQuerydetailcallinfoBuilder {
+        CalldataQuerydetailcallinfoBuilder::new(self.clone())
     }
 }
 
@@ -11634,21 +15994,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/calldata/querycalldetailbyid` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0642.html>
 ///
-/// Data retained one day, tenant time zone. Request table (ccId, isCallin "true"/"false", callId) read in the zh copy cec_05_5052 (an older number of this page); the page sample sends the fields inside {"queryParam": {...}}, which is followed. The sample prints the key "agentId " with a trailing space; it is kept as agentId (the table's name).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataQuerycalldetailbyidBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataQuerycalldetailbyidBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CalldataQuerycalldetailbyidBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalldataQuerycalldetailbyidBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataQuerycalldetailbyidBuilder { client_: client, body_: Default::default() }
+impl CalldataQuerycalldetailbyidBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataQuerycalldetailbyidBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
     pub fn query_param(mut self, v: CalldataQuerycalldetailbyidBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `queryParam`.
+    pub fn set_query_param(mut self, v: Option<CalldataQuerycalldetailbyidBodyQueryParam>) -> Self {
+        self.body_.query_param = v;
         self
     }
     /// Replaces the whole request body.
@@ -11656,21 +16029,50 @@ impl<'a> CalldataQuerycalldetailbyidBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalldataQuerycalldetailbyidBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.querycalldetailbyid";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataQuerycalldetailbyidResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_QUERYCALLDETAILBYID, call).await?)
     }
@@ -11678,8 +16080,8 @@ impl<'a> CalldataQuerycalldetailbyidBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.querycalldetailbyid`: Query call detail record by call ID (`POST /rest/cmsapp/v1/openapi/calldata/querycalldetailbyid`).
-    pub fn calldata_querycalldetailbyid(&self) -> CalldataQuerycalldetailbyidBuilder<'_> {
-        CalldataQuerycalldetailbyidBuilder::new(self)
+    pub fn calldata_querycalldetailbyid(&self) -> CalldataQuerycalldetailbyidBuilder {
+        CalldataQuerycalldetailbyidBuilder::new(self.clone())
     }
 }
 
@@ -11687,21 +16089,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/cti/sysindex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2621.html>
 ///
-/// Independent deployment only; global AK/SK only. Doc is the 2024-09 Chinese edition id (cec_07_2621); 2025-11 id not confirmed.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CtiSysindexBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CtiSysindexBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CtiSysindexBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CtiSysindexBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CtiSysindexBuilder { client_: client, body_: Default::default() }
+impl CtiSysindexBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CtiSysindexBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// VDN IDs (max 100 items)
@@ -11709,9 +16124,19 @@ impl<'a> CtiSysindexBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// query start (UTC; span &lt;= 31 days) Required.
     pub fn begin_date(mut self, v: impl Into<String>) -> Self {
         self.body_.begin_date = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `beginDate`.
+    pub fn set_begin_date(mut self, v: Option<String>) -> Self {
+        self.body_.begin_date = v;
         self
     }
     /// query end (UTC) Required.
@@ -11719,9 +16144,19 @@ impl<'a> CtiSysindexBuilder<'a> {
         self.body_.end_date = Some(v.into());
         self
     }
+    /// Sets or clears the body field `endDate`.
+    pub fn set_end_date(mut self, v: Option<String>) -> Self {
+        self.body_.end_date = v;
+        self
+    }
     /// page size (default 100)
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// start offset (default 0)
@@ -11729,35 +16164,103 @@ impl<'a> CtiSysindexBuilder<'a> {
         self.body_.offset = Some(v);
         self
     }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CtiSysindexBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CtiSysindexBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "cti.sysindex";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CtiSysindexResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CTI_SYSINDEX, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for CtiSysindexBuilder {
+    type Page = CtiSysindexResponse;
+    type Item = CtiSysindexResponseResultDesc;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result_desc.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(_page: &Self::Page) -> Option<u64> {
+        None
+    }
+}
+
+impl CtiSysindexBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `resultDesc`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `cti.sysindex`: Query CTI system indicators (5-minute buckets) (`POST /rest/cmsapp/v1/openapi/cti/sysindex`).
-    pub fn cti_sysindex(&self) -> CtiSysindexBuilder<'_> {
-        CtiSysindexBuilder::new(self)
+    pub fn cti_sysindex(&self) -> CtiSysindexBuilder {
+        CtiSysindexBuilder::new(self.clone())
     }
 }
 
@@ -11765,21 +16268,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/configures/vdns` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0656.html>
 ///
-/// Independent deployment only; callable only with the global AK/SK. All tables read in the zh copy cec_07_2593 (the older number of this page); the field table lists ccId while the page sample sends it inside {"queryParam": {...}}, which is followed. The stored copy ends inside the response sample.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ConfiguresVdnsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ConfiguresVdnsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: ConfiguresVdnsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ConfiguresVdnsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ConfiguresVdnsBuilder { client_: client, body_: Default::default() }
+impl ConfiguresVdnsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ConfiguresVdnsBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
     pub fn query_param(mut self, v: ConfiguresVdnsBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `queryParam`.
+    pub fn set_query_param(mut self, v: Option<ConfiguresVdnsBodyQueryParam>) -> Self {
+        self.body_.query_param = v;
         self
     }
     /// Replaces the whole request body.
@@ -11787,21 +16303,50 @@ impl<'a> ConfiguresVdnsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ConfiguresVdnsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "configures.vdns";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ConfiguresVdnsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CONFIGURES_VDNS, call).await?)
     }
@@ -11809,8 +16354,8 @@ impl<'a> ConfiguresVdnsBuilder<'a> {
 
 impl crate::Client {
     /// `configures.vdns`: Query all VDNs of a call center (`POST /rest/cmsapp/v1/openapi/configures/vdns`).
-    pub fn configures_vdns(&self) -> ConfiguresVdnsBuilder<'_> {
-        ConfiguresVdnsBuilder::new(self)
+    pub fn configures_vdns(&self) -> ConfiguresVdnsBuilder {
+        ConfiguresVdnsBuilder::new(self.clone())
     }
 }
 
@@ -11818,24 +16363,38 @@ impl crate::Client {
 ///
 /// `GET /rest/cmsapp/v1/openapi/configures/agents/{ccId}/{vdn}/{offset}/{limit}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0657.html>
 ///
-/// BMS: siteagentcallandskillinfobyagentids. No request body; offset and limit are path segments the page calls optional but only effective together (the SDK requires them, as the path has them). All tables read in the zh copy (cec_07_0657.html), which ends inside the sample.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ConfiguresAgentsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ConfiguresAgentsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     cc_id: Option<i64>,
     vdn: Option<i64>,
     offset: Option<i64>,
     limit: Option<i64>,
 }
 
-impl<'a> ConfiguresAgentsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ConfiguresAgentsBuilder { client_: client, cc_id: None, vdn: None, offset: None, limit: None }
+impl ConfiguresAgentsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ConfiguresAgentsBuilder {
+            client_: client,
+            options_: Default::default(),
+            cc_id: None,
+            vdn: None,
+            offset: None,
+            limit: None,
+        }
     }
     /// path parameter: call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.cc_id = v;
         self
     }
     /// path parameter: VDN ID (1-5000) Required.
@@ -11843,9 +16402,19 @@ impl<'a> ConfiguresAgentsBuilder<'a> {
         self.vdn = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.vdn = v;
+        self
+    }
     /// path parameter: start offset (takes effect only with limit) Required.
     pub fn offset(mut self, v: i64) -> Self {
         self.offset = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.offset = v;
         self
     }
     /// path parameter: page size (max 100; with offset) Required.
@@ -11853,10 +16422,38 @@ impl<'a> ConfiguresAgentsBuilder<'a> {
         self.limit = Some(v);
         self
     }
+    /// Sets or clears the path parameter `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.limit = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "configures.agents";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.cc_id.is_none() {
+            self.cc_id = tenant.cc_id;
+        }
+        if self.vdn.is_none() {
+            self.vdn = tenant.vdn;
+        }
         cec_core::validate::required(op, "ccId", &self.cc_id)?;
         if let Some(v) = &self.cc_id {
             cec_core::validate::range(op, "ccId", *v, 1, 65535)?;
@@ -11867,7 +16464,7 @@ impl<'a> ConfiguresAgentsBuilder<'a> {
         }
         cec_core::validate::required(op, "offset", &self.offset)?;
         cec_core::validate::required(op, "limit", &self.limit)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.cc_id {
             call = call.path("ccId", v.to_string());
         }
@@ -11884,7 +16481,7 @@ impl<'a> ConfiguresAgentsBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ConfiguresAgentsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CONFIGURES_AGENTS, call).await?)
     }
@@ -11892,8 +16489,8 @@ impl<'a> ConfiguresAgentsBuilder<'a> {
 
 impl crate::Client {
     /// `configures.agents`: Query all agents of a VDN (`GET /rest/cmsapp/v1/openapi/configures/agents/{ccId}/{vdn}/{offset}/{limit}`).
-    pub fn configures_agents(&self) -> ConfiguresAgentsBuilder<'_> {
-        ConfiguresAgentsBuilder::new(self)
+    pub fn configures_agents(&self) -> ConfiguresAgentsBuilder {
+        ConfiguresAgentsBuilder::new(self.clone())
     }
 }
 
@@ -11901,26 +16498,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/createusergroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0667.html>
 ///
-/// Note the different envelope: returnCode/description instead of result/resultDatas.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct UsergroupCreateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct UsergroupCreateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: UsergroupCreateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> UsergroupCreateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        UsergroupCreateBuilder { client_: client, body_: Default::default() }
+impl UsergroupCreateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        UsergroupCreateBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535; defaults to configured call center)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// VDN ID Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// group name Required.
@@ -11928,14 +16543,29 @@ impl<'a> UsergroupCreateBuilder<'a> {
         self.body_.group_name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `groupName`.
+    pub fn set_group_name(mut self, v: Option<String>) -> Self {
+        self.body_.group_name = v;
+        self
+    }
     /// group type (2 traffic group | 3 QA group) Required.
     pub fn group_type(mut self, v: i64) -> Self {
         self.body_.group_type = Some(v);
         self
     }
+    /// Sets or clears the body field `groupType`.
+    pub fn set_group_type(mut self, v: Option<i64>) -> Self {
+        self.body_.group_type = v;
+        self
+    }
     /// description
     pub fn remark(mut self, v: impl Into<String>) -> Self {
         self.body_.remark = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `remark`.
+    pub fn set_remark(mut self, v: Option<String>) -> Self {
+        self.body_.remark = v;
         self
     }
     /// members to add at creation (agent IDs 0-999999)
@@ -11943,26 +16573,67 @@ impl<'a> UsergroupCreateBuilder<'a> {
         self.body_.work_nos = Some(v);
         self
     }
+    /// Sets or clears the body field `workNos`.
+    pub fn set_work_nos(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.work_nos = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: UsergroupCreateBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = UsergroupCreateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "usergroup.create";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<UsergroupCreateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&USERGROUP_CREATE, call).await?)
     }
@@ -11970,8 +16641,8 @@ impl<'a> UsergroupCreateBuilder<'a> {
 
 impl crate::Client {
     /// `usergroup.create`: Create a user group (traffic or QA group) (`POST /rest/cmsapp/v1/openapi/qcrelationconf/createusergroup`).
-    pub fn usergroup_create(&self) -> UsergroupCreateBuilder<'_> {
-        UsergroupCreateBuilder::new(self)
+    pub fn usergroup_create(&self) -> UsergroupCreateBuilder {
+        UsergroupCreateBuilder::new(self.clone())
     }
 }
 
@@ -11979,21 +16650,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/joinusergroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0672.html>
 ///
-/// Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0672.html). The answer uses retcode/message (own envelope), not resultCode. The error table may continue past 300-019 (excerpt ends there). Error codes: 300-010 ccId/vdnId mismatch; 300-016 agent not in the VDN (retry once after about a minute if it does exist); 300-017 QA group name exists; 300-018 QA group name empty; 300-019 group to join does not exist.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct UsergroupJoinBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct UsergroupJoinBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: UsergroupJoinBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> UsergroupJoinBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        UsergroupJoinBuilder { client_: client, body_: Default::default() }
+impl UsergroupJoinBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        UsergroupJoinBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535; defaults to the configured call center)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// VDN ID (1-5000) Required.
@@ -12001,9 +16685,19 @@ impl<'a> UsergroupJoinBuilder<'a> {
         self.body_.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the body field `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn_id = v;
+        self
+    }
     /// agent ID to add (0-999999) Required.
     pub fn agent_id(mut self, v: i64) -> Self {
         self.body_.agent_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agentId`.
+    pub fn set_agent_id(mut self, v: Option<i64>) -> Self {
+        self.body_.agent_id = v;
         self
     }
     /// user group ID (when present groupName is ignored and the agent joins this group; when absent a group named groupName is created first. Either way the agent leaves any group it was in)
@@ -12011,9 +16705,19 @@ impl<'a> UsergroupJoinBuilder<'a> {
         self.body_.group_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `groupId`.
+    pub fn set_group_id(mut self, v: Option<String>) -> Self {
+        self.body_.group_id = v;
+        self
+    }
     /// user group name (no illegal characters; at most 100 characters)
     pub fn group_name(mut self, v: impl Into<String>) -> Self {
         self.body_.group_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `groupName`.
+    pub fn set_group_name(mut self, v: Option<String>) -> Self {
+        self.body_.group_name = v;
         self
     }
     /// group type (2 traffic group (default) or 3 QA group)
@@ -12021,26 +16725,64 @@ impl<'a> UsergroupJoinBuilder<'a> {
         self.body_.group_type = Some(v);
         self
     }
+    /// Sets or clears the body field `groupType`.
+    pub fn set_group_type(mut self, v: Option<i64>) -> Self {
+        self.body_.group_type = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: UsergroupJoinBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = UsergroupJoinBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "usergroup.join";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<UsergroupJoinResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&USERGROUP_JOIN, call).await?)
     }
@@ -12048,8 +16790,8 @@ impl<'a> UsergroupJoinBuilder<'a> {
 
 impl crate::Client {
     /// `usergroup.join`: Add agents to a user group (`POST /rest/cmsapp/v1/openapi/qcrelationconf/joinusergroup`).
-    pub fn usergroup_join(&self) -> UsergroupJoinBuilder<'_> {
-        UsergroupJoinBuilder::new(self)
+    pub fn usergroup_join(&self) -> UsergroupJoinBuilder {
+        UsergroupJoinBuilder::new(self.clone())
     }
 }
 
@@ -12057,21 +16799,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteusergroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0668.html>
 ///
-/// Also deletes the group's members and configured QA relations. Response read from the en copy https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2605.html (resultCode, resultDesc; sample answer {resultCode 0100000, resultDesc}).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct UsergroupDeleteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct UsergroupDeleteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: UsergroupDeleteBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> UsergroupDeleteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        UsergroupDeleteBuilder { client_: client, body_: Default::default() }
+impl UsergroupDeleteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        UsergroupDeleteBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535; defaults to configured call center)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// VDN ID Required.
@@ -12079,9 +16834,19 @@ impl<'a> UsergroupDeleteBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// user group ID Required.
     pub fn id(mut self, v: impl Into<String>) -> Self {
         self.body_.id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `id`.
+    pub fn set_id(mut self, v: Option<String>) -> Self {
+        self.body_.id = v;
         self
     }
     /// Replaces the whole request body.
@@ -12089,21 +16854,57 @@ impl<'a> UsergroupDeleteBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = UsergroupDeleteBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "usergroup.delete";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<UsergroupDeleteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&USERGROUP_DELETE, call).await?)
     }
@@ -12111,33 +16912,53 @@ impl<'a> UsergroupDeleteBuilder<'a> {
 
 impl crate::Client {
     /// `usergroup.delete`: Delete a user group (`POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteusergroup`).
-    pub fn usergroup_delete(&self) -> UsergroupDeleteBuilder<'_> {
-        UsergroupDeleteBuilder::new(self)
+    pub fn usergroup_delete(&self) -> UsergroupDeleteBuilder {
+        UsergroupDeleteBuilder::new(self.clone())
     }
 }
 
 /// Fluent builder of `usergroup.update`: Update basic information of a user group.
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/updategroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0669.html>
+///
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct UsergroupUpdateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct UsergroupUpdateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: UsergroupUpdateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> UsergroupUpdateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        UsergroupUpdateBuilder { client_: client, body_: Default::default() }
+impl UsergroupUpdateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        UsergroupUpdateBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535; defaults to configured call center)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// VDN ID Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// user group ID Required.
@@ -12145,9 +16966,19 @@ impl<'a> UsergroupUpdateBuilder<'a> {
         self.body_.id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `id`.
+    pub fn set_id(mut self, v: Option<String>) -> Self {
+        self.body_.id = v;
+        self
+    }
     /// new group name Required.
     pub fn group_name(mut self, v: impl Into<String>) -> Self {
         self.body_.group_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `groupName`.
+    pub fn set_group_name(mut self, v: Option<String>) -> Self {
+        self.body_.group_name = v;
         self
     }
     /// description
@@ -12155,26 +16986,67 @@ impl<'a> UsergroupUpdateBuilder<'a> {
         self.body_.remark = Some(v.into());
         self
     }
+    /// Sets or clears the body field `remark`.
+    pub fn set_remark(mut self, v: Option<String>) -> Self {
+        self.body_.remark = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: UsergroupUpdateBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = UsergroupUpdateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "usergroup.update";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<UsergroupUpdateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&USERGROUP_UPDATE, call).await?)
     }
@@ -12182,8 +17054,8 @@ impl<'a> UsergroupUpdateBuilder<'a> {
 
 impl crate::Client {
     /// `usergroup.update`: Update basic information of a user group (`POST /rest/cmsapp/v1/openapi/qcrelationconf/updategroup`).
-    pub fn usergroup_update(&self) -> UsergroupUpdateBuilder<'_> {
-        UsergroupUpdateBuilder::new(self)
+    pub fn usergroup_update(&self) -> UsergroupUpdateBuilder {
+        UsergroupUpdateBuilder::new(self.clone())
     }
 }
 
@@ -12191,26 +17063,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/querygroupmemberbycondition` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0663.html>
 ///
-/// Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_2600.html, same content as cec_07_0663). The limit cap (100) is kept as prose.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct UsergroupQuerymembersBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct UsergroupQuerymembersBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: UsergroupQuerymembersBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> UsergroupQuerymembersBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        UsergroupQuerymembersBuilder { client_: client, body_: Default::default() }
+impl UsergroupQuerymembersBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        UsergroupQuerymembersBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535; defaults to the configured call center)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// VDN ID Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// user group ID Required.
@@ -12218,9 +17108,19 @@ impl<'a> UsergroupQuerymembersBuilder<'a> {
         self.body_.group_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `groupId`.
+    pub fn set_group_id(mut self, v: Option<String>) -> Self {
+        self.body_.group_id = v;
+        self
+    }
     /// agent ID to filter on (0-99999)
     pub fn work_no(mut self, v: i64) -> Self {
         self.body_.work_no = Some(v);
+        self
+    }
+    /// Sets or clears the body field `workNo`.
+    pub fn set_work_no(mut self, v: Option<i64>) -> Self {
+        self.body_.work_no = v;
         self
     }
     /// page size (at most 100) Required.
@@ -12228,9 +17128,19 @@ impl<'a> UsergroupQuerymembersBuilder<'a> {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// offset Required.
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// Replaces the whole request body.
@@ -12238,30 +17148,96 @@ impl<'a> UsergroupQuerymembersBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = UsergroupQuerymembersBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "usergroup.querymembers";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<UsergroupQuerymembersResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&USERGROUP_QUERYMEMBERS, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for UsergroupQuerymembersBuilder {
+    type Page = UsergroupQuerymembersResponse;
+    type Item = UsergroupQuerymembersResponseResultDesc;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result_desc.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(_page: &Self::Page) -> Option<u64> {
+        None
+    }
+}
+
+impl UsergroupQuerymembersBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `resultDesc`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `usergroup.querymembers`: Query members of a user group (`POST /rest/cmsapp/v1/openapi/qcrelationconf/querygroupmemberbycondition`).
-    pub fn usergroup_querymembers(&self) -> UsergroupQuerymembersBuilder<'_> {
-        UsergroupQuerymembersBuilder::new(self)
+    pub fn usergroup_querymembers(&self) -> UsergroupQuerymembersBuilder {
+        UsergroupQuerymembersBuilder::new(self.clone())
     }
 }
 
@@ -12269,21 +17245,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/configqcrelation` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0670.html>
 ///
-/// All tables and the sample read in the intl zh-cn copy (cec_07_0670). Group IDs are 30-digit numbers the sample sends as strings; an int type cannot carry them, so qcGroupId is a string and inspectedGroupIds a list of strings (they were int and a list of objects).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QcrelationConfigBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QcrelationConfigBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: QcrelationConfigBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QcrelationConfigBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QcrelationConfigBuilder { client_: client, body_: Default::default() }
+impl QcrelationConfigBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QcrelationConfigBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535; defaults to configured call center)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// QA group ID (a long numeric ID (the table types it int; the sample sends a 30-digit string, beyond any integer type)) Required.
@@ -12291,14 +17280,29 @@ impl<'a> QcrelationConfigBuilder<'a> {
         self.body_.qc_group_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `qcGroupId`.
+    pub fn set_qc_group_id(mut self, v: Option<String>) -> Self {
+        self.body_.qc_group_id = v;
+        self
+    }
     /// traffic group IDs to inspect (traffic group IDs, long numeric strings as in the sample (the table types the list array)) Required.
     pub fn inspected_group_ids(mut self, v: Vec<String>) -> Self {
         self.body_.inspected_group_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `inspectedGroupIds`.
+    pub fn set_inspected_group_ids(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.inspected_group_ids = v;
+        self
+    }
     /// VDN ID Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// Replaces the whole request body.
@@ -12306,21 +17310,57 @@ impl<'a> QcrelationConfigBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QcrelationConfigBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qcrelation.config";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QcrelationConfigResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QCRELATION_CONFIG, call).await?)
     }
@@ -12328,8 +17368,8 @@ impl<'a> QcrelationConfigBuilder<'a> {
 
 impl crate::Client {
     /// `qcrelation.config`: Configure QA relation between a QA group and traffic groups (`POST /rest/cmsapp/v1/openapi/qcrelationconf/configqcrelation`).
-    pub fn qcrelation_config(&self) -> QcrelationConfigBuilder<'_> {
-        QcrelationConfigBuilder::new(self)
+    pub fn qcrelation_config(&self) -> QcrelationConfigBuilder {
+        QcrelationConfigBuilder::new(self.clone())
     }
 }
 
@@ -12337,21 +17377,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteqcrelationconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0671.html>
 ///
-/// Deletes the QA relations of a QA group and inspected groups (page summary). Only ccId is readable in the stored copies; the answer is passed through as raw JSON.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QcrelationDeleteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QcrelationDeleteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: QcrelationDeleteBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QcrelationDeleteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QcrelationDeleteBuilder { client_: client, body_: Default::default() }
+impl QcrelationDeleteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QcrelationDeleteBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535; defaults to configured call center)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -12359,21 +17412,54 @@ impl<'a> QcrelationDeleteBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QcrelationDeleteBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qcrelation.delete";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QcrelationDeleteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QCRELATION_DELETE, call).await?)
     }
@@ -12381,8 +17467,8 @@ impl<'a> QcrelationDeleteBuilder<'a> {
 
 impl crate::Client {
     /// `qcrelation.delete`: Delete configured QA relations (`POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteqcrelationconf`).
-    pub fn qcrelation_delete(&self) -> QcrelationDeleteBuilder<'_> {
-        QcrelationDeleteBuilder::new(self)
+    pub fn qcrelation_delete(&self) -> QcrelationDeleteBuilder {
+        QcrelationDeleteBuilder::new(self.clone())
     }
 }
 
@@ -12390,21 +17476,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/uap/perfindex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0682.html>
 ///
-/// Independent deployment only; global AK/SK only. Body rows after ccId are not in the copies the first pass read (the sibling uap.terminalindex takes uapIP, beginDate, endDate, limit, offset). Not re-read in the second pass.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct UapPerfindexBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct UapPerfindexBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: UapPerfindexBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> UapPerfindexBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        UapPerfindexBuilder { client_: client, body_: Default::default() }
+impl UapPerfindexBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        UapPerfindexBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -12412,21 +17511,54 @@ impl<'a> UapPerfindexBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = UapPerfindexBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "uap.perfindex";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<UapPerfindexResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&UAP_PERFINDEX, call).await?)
     }
@@ -12434,8 +17566,8 @@ impl<'a> UapPerfindexBuilder<'a> {
 
 impl crate::Client {
     /// `uap.perfindex`: Query UAP performance statistics (5-minute buckets) (`POST /rest/cmsapp/v1/openapi/uap/perfindex`).
-    pub fn uap_perfindex(&self) -> UapPerfindexBuilder<'_> {
-        UapPerfindexBuilder::new(self)
+    pub fn uap_perfindex(&self) -> UapPerfindexBuilder {
+        UapPerfindexBuilder::new(self.clone())
     }
 }
 
@@ -12443,21 +17575,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/uap/terminalindex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0683.html>
 ///
-/// Independent deployment only; global AK/SK only. Fields from the 2024-09 edition (cec_07_2620).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct UapTerminalindexBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct UapTerminalindexBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: UapTerminalindexBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> UapTerminalindexBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        UapTerminalindexBuilder { client_: client, body_: Default::default() }
+impl UapTerminalindexBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        UapTerminalindexBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// UAP IP filter (doc text describes it as a VDN array, max 100)
@@ -12465,9 +17610,19 @@ impl<'a> UapTerminalindexBuilder<'a> {
         self.body_.uap_ip = Some(v.into());
         self
     }
+    /// Sets or clears the body field `uapIP`.
+    pub fn set_uap_ip(mut self, v: Option<String>) -> Self {
+        self.body_.uap_ip = v;
+        self
+    }
     /// query start (UTC, yyyy-MM-dd HH:mm:ss in sample; span &lt;= 31 days) Required.
     pub fn begin_date(mut self, v: impl Into<String>) -> Self {
         self.body_.begin_date = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `beginDate`.
+    pub fn set_begin_date(mut self, v: Option<String>) -> Self {
+        self.body_.begin_date = v;
         self
     }
     /// query end (UTC) Required.
@@ -12475,9 +17630,19 @@ impl<'a> UapTerminalindexBuilder<'a> {
         self.body_.end_date = Some(v.into());
         self
     }
+    /// Sets or clears the body field `endDate`.
+    pub fn set_end_date(mut self, v: Option<String>) -> Self {
+        self.body_.end_date = v;
+        self
+    }
     /// page size (default 100)
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// start offset (default 0)
@@ -12485,35 +17650,103 @@ impl<'a> UapTerminalindexBuilder<'a> {
         self.body_.offset = Some(v);
         self
     }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: UapTerminalindexBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = UapTerminalindexBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "uap.terminalindex";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<UapTerminalindexResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&UAP_TERMINALINDEX, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for UapTerminalindexBuilder {
+    type Page = UapTerminalindexResponse;
+    type Item = UapTerminalindexResponseResultDesc;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result_desc.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(_page: &Self::Page) -> Option<u64> {
+        None
+    }
+}
+
+impl UapTerminalindexBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `resultDesc`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `uap.terminalindex`: Query UAP terminal (soft phone) statistics (`POST /rest/cmsapp/v1/openapi/uap/terminalindex`).
-    pub fn uap_terminalindex(&self) -> UapTerminalindexBuilder<'_> {
-        UapTerminalindexBuilder::new(self)
+    pub fn uap_terminalindex(&self) -> UapTerminalindexBuilder {
+        UapTerminalindexBuilder::new(self.clone())
     }
 }
 
@@ -12521,26 +17754,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/ivr` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0646.html>
 ///
-/// Default data from 5-minute settlement tables; real-time cache only if t_cms_sysparam history_monitor_indicator is true. ccId defaults to the configured call center. The envelope was read; the item fields are not on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becoming a time-segment map when timeGrain is set). Not re-read in the second pass.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HisindexIvrBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HisindexIvrBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: HisindexIvrBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> HisindexIvrBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HisindexIvrBuilder { client_: client, body_: Default::default() }
+impl HisindexIvrBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        HisindexIvrBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// VDN ID Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// IVR flow service type numbers (public cloud default 1) (max 500 items) Required.
@@ -12548,9 +17799,19 @@ impl<'a> HisindexIvrBuilder<'a> {
         self.body_.service_nos = Some(v);
         self
     }
+    /// Sets or clears the body field `serviceNos`.
+    pub fn set_service_nos(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.service_nos = v;
+        self
+    }
     /// indicator IDs, see indicator table ivr_history Required.
     pub fn index_ids(mut self, v: Vec<String>) -> Self {
         self.body_.index_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `indexIds`.
+    pub fn set_index_ids(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.index_ids = v;
         self
     }
     /// time-segment granularity; omitted = whole current day (VDN time zone) (15MIN | 30MIN | 60MIN; required for indicators that demand it)
@@ -12558,9 +17819,19 @@ impl<'a> HisindexIvrBuilder<'a> {
         self.body_.time_grain = Some(v.into());
         self
     }
+    /// Sets or clears the body field `timeGrain`.
+    pub fn set_time_grain(mut self, v: Option<String>) -> Self {
+        self.body_.time_grain = v;
+        self
+    }
     /// call media type
     pub fn media_type(mut self, v: i64) -> Self {
         self.body_.media_type = Some(v);
+        self
+    }
+    /// Sets or clears the body field `mediaType`.
+    pub fn set_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.media_type = v;
         self
     }
     /// sub media type
@@ -12568,9 +17839,19 @@ impl<'a> HisindexIvrBuilder<'a> {
         self.body_.sub_media_type = Some(v);
         self
     }
+    /// Sets or clears the body field `subMediaType`.
+    pub fn set_sub_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.sub_media_type = v;
+        self
+    }
     /// Y = previous day, N = today (Y | N (default N))
     pub fn enable_offset(mut self, v: impl Into<String>) -> Self {
         self.body_.enable_offset = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `enableOffset`.
+    pub fn set_enable_offset(mut self, v: Option<String>) -> Self {
+        self.body_.enable_offset = v;
         self
     }
     /// Replaces the whole request body.
@@ -12578,21 +17859,57 @@ impl<'a> HisindexIvrBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = HisindexIvrBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "hisindex.ivr";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HisindexIvrResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HISINDEX_IVR, call).await?)
     }
@@ -12600,8 +17917,8 @@ impl<'a> HisindexIvrBuilder<'a> {
 
 impl crate::Client {
     /// `hisindex.ivr`: Get historical monitoring indicators by IVR (`POST /rest/cmsapp/v1/openapi/hisindex/ivr`).
-    pub fn hisindex_ivr(&self) -> HisindexIvrBuilder<'_> {
-        HisindexIvrBuilder::new(self)
+    pub fn hisindex_ivr(&self) -> HisindexIvrBuilder {
+        HisindexIvrBuilder::new(self.clone())
     }
 }
 
@@ -12609,26 +17926,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/skill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0647.html>
 ///
-/// Default data from 5-minute settlement tables. ccId defaults to configured call center. Envelope read; result item fields not read on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becomes a time-segment map when timeGrain is set). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HisindexSkillBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HisindexSkillBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: HisindexSkillBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> HisindexSkillBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HisindexSkillBuilder { client_: client, body_: Default::default() }
+impl HisindexSkillBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        HisindexSkillBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// skill queue IDs (max 1000 items) Required.
@@ -12636,9 +17971,19 @@ impl<'a> HisindexSkillBuilder<'a> {
         self.body_.skill_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `skillIds`.
+    pub fn set_skill_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.skill_ids = v;
+        self
+    }
     /// indicator IDs, see indicator table skill_history (max = number of skill history indicators) Required.
     pub fn index_ids(mut self, v: Vec<String>) -> Self {
         self.body_.index_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `indexIds`.
+    pub fn set_index_ids(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.index_ids = v;
         self
     }
     /// time-segment granularity; omitted = whole current day (VDN time zone) (15MIN | 30MIN | 60MIN; required for indicators that demand it)
@@ -12646,9 +17991,19 @@ impl<'a> HisindexSkillBuilder<'a> {
         self.body_.time_grain = Some(v.into());
         self
     }
+    /// Sets or clears the body field `timeGrain`.
+    pub fn set_time_grain(mut self, v: Option<String>) -> Self {
+        self.body_.time_grain = v;
+        self
+    }
     /// call media type
     pub fn media_type(mut self, v: i64) -> Self {
         self.body_.media_type = Some(v);
+        self
+    }
+    /// Sets or clears the body field `mediaType`.
+    pub fn set_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.media_type = v;
         self
     }
     /// sub media type
@@ -12656,9 +18011,19 @@ impl<'a> HisindexSkillBuilder<'a> {
         self.body_.sub_media_type = Some(v);
         self
     }
+    /// Sets or clears the body field `subMediaType`.
+    pub fn set_sub_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.sub_media_type = v;
+        self
+    }
     /// Y = previous day, N = today (Y | N (default N))
     pub fn enable_offset(mut self, v: impl Into<String>) -> Self {
         self.body_.enable_offset = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `enableOffset`.
+    pub fn set_enable_offset(mut self, v: Option<String>) -> Self {
+        self.body_.enable_offset = v;
         self
     }
     /// Replaces the whole request body.
@@ -12666,21 +18031,57 @@ impl<'a> HisindexSkillBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = HisindexSkillBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "hisindex.skill";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HisindexSkillResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HISINDEX_SKILL, call).await?)
     }
@@ -12688,8 +18089,8 @@ impl<'a> HisindexSkillBuilder<'a> {
 
 impl crate::Client {
     /// `hisindex.skill`: Get historical monitoring indicators by skill (`POST /rest/cmsapp/v1/openapi/hisindex/skill`).
-    pub fn hisindex_skill(&self) -> HisindexSkillBuilder<'_> {
-        HisindexSkillBuilder::new(self)
+    pub fn hisindex_skill(&self) -> HisindexSkillBuilder {
+        HisindexSkillBuilder::new(self.clone())
     }
 }
 
@@ -12697,21 +18098,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/agent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0648.html>
 ///
-/// Default data from 5-minute settlement tables. ccId defaults to configured call center. Envelope read; result item fields not read on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becomes a time-segment map when timeGrain is set). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HisindexAgentBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HisindexAgentBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: HisindexAgentBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> HisindexAgentBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HisindexAgentBuilder { client_: client, body_: Default::default() }
+impl HisindexAgentBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        HisindexAgentBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -12719,9 +18133,19 @@ impl<'a> HisindexAgentBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// agent IDs (max 100 items; 0-999999) Required.
     pub fn agent_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.agent_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agentIds`.
+    pub fn set_agent_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.agent_ids = v;
         self
     }
     /// indicator IDs, see indicator table agent_history (max = number of agent history indicators) Required.
@@ -12729,9 +18153,19 @@ impl<'a> HisindexAgentBuilder<'a> {
         self.body_.index_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `indexIds`.
+    pub fn set_index_ids(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.index_ids = v;
+        self
+    }
     /// time-segment granularity; omitted = whole current day (VDN time zone) (15MIN | 30MIN | 60MIN; required for indicators that demand it)
     pub fn time_grain(mut self, v: impl Into<String>) -> Self {
         self.body_.time_grain = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `timeGrain`.
+    pub fn set_time_grain(mut self, v: Option<String>) -> Self {
+        self.body_.time_grain = v;
         self
     }
     /// call media type
@@ -12739,14 +18173,29 @@ impl<'a> HisindexAgentBuilder<'a> {
         self.body_.media_type = Some(v);
         self
     }
+    /// Sets or clears the body field `mediaType`.
+    pub fn set_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.media_type = v;
+        self
+    }
     /// sub media type
     pub fn sub_media_type(mut self, v: i64) -> Self {
         self.body_.sub_media_type = Some(v);
         self
     }
+    /// Sets or clears the body field `subMediaType`.
+    pub fn set_sub_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.sub_media_type = v;
+        self
+    }
     /// Y = previous day, N = today (Y | N (default N))
     pub fn enable_offset(mut self, v: impl Into<String>) -> Self {
         self.body_.enable_offset = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `enableOffset`.
+    pub fn set_enable_offset(mut self, v: Option<String>) -> Self {
+        self.body_.enable_offset = v;
         self
     }
     /// Replaces the whole request body.
@@ -12754,21 +18203,57 @@ impl<'a> HisindexAgentBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = HisindexAgentBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "hisindex.agent";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HisindexAgentResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HISINDEX_AGENT, call).await?)
     }
@@ -12776,8 +18261,8 @@ impl<'a> HisindexAgentBuilder<'a> {
 
 impl crate::Client {
     /// `hisindex.agent`: Get historical monitoring indicators by agent (`POST /rest/cmsapp/v1/openapi/hisindex/agent`).
-    pub fn hisindex_agent(&self) -> HisindexAgentBuilder<'_> {
-        HisindexAgentBuilder::new(self)
+    pub fn hisindex_agent(&self) -> HisindexAgentBuilder {
+        HisindexAgentBuilder::new(self.clone())
     }
 }
 
@@ -12785,21 +18270,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/vdn` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0644.html>
 ///
-/// Older edition: cec_07_2581. Default data from 5-minute settlement tables; real-time cache only if enabled in t_cms_sysparam. Response shape taken from the page sample (time-segment map when timeGrain is set).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HisindexVdnBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HisindexVdnBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: HisindexVdnBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> HisindexVdnBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HisindexVdnBuilder { client_: client, body_: Default::default() }
+impl HisindexVdnBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        HisindexVdnBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// VDN IDs (max 100 items) Required.
@@ -12807,9 +18305,19 @@ impl<'a> HisindexVdnBuilder<'a> {
         self.body_.vdn_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `vdnIds`.
+    pub fn set_vdn_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.vdn_ids = v;
+        self
+    }
     /// indicator IDs, see indicator_tables.vdn_history Required.
     pub fn index_ids(mut self, v: Vec<String>) -> Self {
         self.body_.index_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `indexIds`.
+    pub fn set_index_ids(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.index_ids = v;
         self
     }
     /// time-segment granularity; omitted = whole current day (VDN time zone) (15MIN | 30MIN | 60MIN; required for indicators that demand it)
@@ -12817,9 +18325,19 @@ impl<'a> HisindexVdnBuilder<'a> {
         self.body_.time_grain = Some(v.into());
         self
     }
+    /// Sets or clears the body field `timeGrain`.
+    pub fn set_time_grain(mut self, v: Option<String>) -> Self {
+        self.body_.time_grain = v;
+        self
+    }
     /// anonymous call filter (1 anonymous, 0 not; inbound only; omitted = both)
     pub fn anony_call(mut self, v: i64) -> Self {
         self.body_.anony_call = Some(v);
+        self
+    }
+    /// Sets or clears the body field `anonyCall`.
+    pub fn set_anony_call(mut self, v: Option<i64>) -> Self {
+        self.body_.anony_call = v;
         self
     }
     /// called number filter
@@ -12827,14 +18345,29 @@ impl<'a> HisindexVdnBuilder<'a> {
         self.body_.callee_no = Some(v.into());
         self
     }
+    /// Sets or clears the body field `calleeNo`.
+    pub fn set_callee_no(mut self, v: Option<String>) -> Self {
+        self.body_.callee_no = v;
+        self
+    }
     /// call media type
     pub fn media_type(mut self, v: i64) -> Self {
         self.body_.media_type = Some(v);
         self
     }
+    /// Sets or clears the body field `mediaType`.
+    pub fn set_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.media_type = v;
+        self
+    }
     /// sub media type
     pub fn sub_media_type(mut self, v: i64) -> Self {
         self.body_.sub_media_type = Some(v);
+        self
+    }
+    /// Sets or clears the body field `subMediaType`.
+    pub fn set_sub_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.sub_media_type = v;
         self
     }
     /// Y = previous day, N = today (Y | N (default N))
@@ -12842,26 +18375,64 @@ impl<'a> HisindexVdnBuilder<'a> {
         self.body_.enable_offset = Some(v.into());
         self
     }
+    /// Sets or clears the body field `enableOffset`.
+    pub fn set_enable_offset(mut self, v: Option<String>) -> Self {
+        self.body_.enable_offset = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: HisindexVdnBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = HisindexVdnBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "hisindex.vdn";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HisindexVdnResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HISINDEX_VDN, call).await?)
     }
@@ -12869,8 +18440,8 @@ impl<'a> HisindexVdnBuilder<'a> {
 
 impl crate::Client {
     /// `hisindex.vdn`: Get historical monitoring indicators by VDN (`POST /rest/cmsapp/v1/openapi/hisindex/vdn`).
-    pub fn hisindex_vdn(&self) -> HisindexVdnBuilder<'_> {
-        HisindexVdnBuilder::new(self)
+    pub fn hisindex_vdn(&self) -> HisindexVdnBuilder {
+        HisindexVdnBuilder::new(self.clone())
     }
 }
 
@@ -12878,26 +18449,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/skillforday` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0649.html>
 ///
-/// Field table not read; request/response fields taken from the page's sample message (guide copy). Mirrors hisindex.agentforday. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HisindexSkillfordayBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HisindexSkillfordayBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: HisindexSkillfordayBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> HisindexSkillfordayBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HisindexSkillfordayBuilder { client_: client, body_: Default::default() }
+impl HisindexSkillfordayBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        HisindexSkillfordayBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// VDN ID Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// skill queue IDs Required.
@@ -12905,9 +18494,19 @@ impl<'a> HisindexSkillfordayBuilder<'a> {
         self.body_.skill_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `skillIds`.
+    pub fn set_skill_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.skill_ids = v;
+        self
+    }
     /// indicator IDs, see indicator_tables.skill_history Required.
     pub fn index_ids(mut self, v: Vec<String>) -> Self {
         self.body_.index_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `indexIds`.
+    pub fn set_index_ids(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.index_ids = v;
         self
     }
     /// start date-time (yyyy-MM-dd HH:mm:ss (sample)) Required.
@@ -12915,9 +18514,19 @@ impl<'a> HisindexSkillfordayBuilder<'a> {
         self.body_.begin_day_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `beginDayTime`.
+    pub fn set_begin_day_time(mut self, v: Option<String>) -> Self {
+        self.body_.begin_day_time = v;
+        self
+    }
     /// end date-time (yyyy-MM-dd HH:mm:ss (sample)) Required.
     pub fn end_day_time(mut self, v: impl Into<String>) -> Self {
         self.body_.end_day_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `endDayTime`.
+    pub fn set_end_day_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_day_time = v;
         self
     }
     /// call media type
@@ -12925,9 +18534,19 @@ impl<'a> HisindexSkillfordayBuilder<'a> {
         self.body_.media_type = Some(v);
         self
     }
+    /// Sets or clears the body field `mediaType`.
+    pub fn set_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.media_type = v;
+        self
+    }
     /// sub media type
     pub fn sub_media_type(mut self, v: i64) -> Self {
         self.body_.sub_media_type = Some(v);
+        self
+    }
+    /// Sets or clears the body field `subMediaType`.
+    pub fn set_sub_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.sub_media_type = v;
         self
     }
     /// Replaces the whole request body.
@@ -12935,21 +18554,57 @@ impl<'a> HisindexSkillfordayBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = HisindexSkillfordayBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "hisindex.skillforday";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HisindexSkillfordayResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HISINDEX_SKILLFORDAY, call).await?)
     }
@@ -12957,8 +18612,8 @@ impl<'a> HisindexSkillfordayBuilder<'a> {
 
 impl crate::Client {
     /// `hisindex.skillforday`: Get historical indicators by skill in a date range (`POST /rest/cmsapp/v1/openapi/hisindex/skillforday`).
-    pub fn hisindex_skillforday(&self) -> HisindexSkillfordayBuilder<'_> {
-        HisindexSkillfordayBuilder::new(self)
+    pub fn hisindex_skillforday(&self) -> HisindexSkillfordayBuilder {
+        HisindexSkillfordayBuilder::new(self.clone())
     }
 }
 
@@ -12966,21 +18621,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/skillformonth` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0650.html>
 ///
-/// ccId optional. Remaining body fields and response not captured. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HisindexSkillformonthBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HisindexSkillformonthBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: HisindexSkillformonthBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> HisindexSkillformonthBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HisindexSkillformonthBuilder { client_: client, body_: Default::default() }
+impl HisindexSkillformonthBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        HisindexSkillformonthBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -12988,21 +18656,54 @@ impl<'a> HisindexSkillformonthBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = HisindexSkillformonthBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "hisindex.skillformonth";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HisindexSkillformonthResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HISINDEX_SKILLFORMONTH, call).await?)
     }
@@ -13010,8 +18711,8 @@ impl<'a> HisindexSkillformonthBuilder<'a> {
 
 impl crate::Client {
     /// `hisindex.skillformonth`: Get historical indicators by skill in a month range (`POST /rest/cmsapp/v1/openapi/hisindex/skillformonth`).
-    pub fn hisindex_skillformonth(&self) -> HisindexSkillformonthBuilder<'_> {
-        HisindexSkillformonthBuilder::new(self)
+    pub fn hisindex_skillformonth(&self) -> HisindexSkillformonthBuilder {
+        HisindexSkillformonthBuilder::new(self.clone())
     }
 }
 
@@ -13019,21 +18720,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/agentforday` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0651.html>
 ///
-/// Request table read in the zh copy (agentIds at most 1000, 0-999999; beginDayTime/endDayTime in the VDN time zone). The result items are passed through untyped.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HisindexAgentfordayBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HisindexAgentfordayBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: HisindexAgentfordayBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> HisindexAgentfordayBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HisindexAgentfordayBuilder { client_: client, body_: Default::default() }
+impl HisindexAgentfordayBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        HisindexAgentfordayBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// VDN ID Required.
@@ -13041,9 +18755,19 @@ impl<'a> HisindexAgentfordayBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// agent IDs (max 1000 items; 0-999999) Required.
     pub fn agent_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.agent_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agentIds`.
+    pub fn set_agent_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.agent_ids = v;
         self
     }
     /// indicator IDs, see indicator table agent_history (max = number of agent history indicators) Required.
@@ -13051,9 +18775,19 @@ impl<'a> HisindexAgentfordayBuilder<'a> {
         self.body_.index_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `indexIds`.
+    pub fn set_index_ids(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.index_ids = v;
+        self
+    }
     /// start date-time (VDN time zone) Required.
     pub fn begin_day_time(mut self, v: impl Into<String>) -> Self {
         self.body_.begin_day_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `beginDayTime`.
+    pub fn set_begin_day_time(mut self, v: Option<String>) -> Self {
+        self.body_.begin_day_time = v;
         self
     }
     /// end date-time (VDN time zone) Required.
@@ -13061,9 +18795,19 @@ impl<'a> HisindexAgentfordayBuilder<'a> {
         self.body_.end_day_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `endDayTime`.
+    pub fn set_end_day_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_day_time = v;
+        self
+    }
     /// call media type
     pub fn media_type(mut self, v: i64) -> Self {
         self.body_.media_type = Some(v);
+        self
+    }
+    /// Sets or clears the body field `mediaType`.
+    pub fn set_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.media_type = v;
         self
     }
     /// sub media type
@@ -13071,26 +18815,67 @@ impl<'a> HisindexAgentfordayBuilder<'a> {
         self.body_.sub_media_type = Some(v);
         self
     }
+    /// Sets or clears the body field `subMediaType`.
+    pub fn set_sub_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.sub_media_type = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: HisindexAgentfordayBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = HisindexAgentfordayBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "hisindex.agentforday";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HisindexAgentfordayResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HISINDEX_AGENTFORDAY, call).await?)
     }
@@ -13098,8 +18883,8 @@ impl<'a> HisindexAgentfordayBuilder<'a> {
 
 impl crate::Client {
     /// `hisindex.agentforday`: Get historical indicators by agent in a date range (`POST /rest/cmsapp/v1/openapi/hisindex/agentforday`).
-    pub fn hisindex_agentforday(&self) -> HisindexAgentfordayBuilder<'_> {
-        HisindexAgentfordayBuilder::new(self)
+    pub fn hisindex_agentforday(&self) -> HisindexAgentfordayBuilder {
+        HisindexAgentfordayBuilder::new(self.clone())
     }
 }
 
@@ -13107,21 +18892,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/agentbyworkno` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0708.html>
 ///
-/// BMS: siteagentinfobyagentids. Legacy style: only result ("0" success) and resultDatas, lower-case field names. All tables read (zh cec_07_0708.html and the guide fragments); request wrapped in queryParam as the page shows.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CompatAgentbyworknoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CompatAgentbyworknoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CompatAgentbyworknoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CompatAgentbyworknoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CompatAgentbyworknoBuilder { client_: client, body_: Default::default() }
+impl CompatAgentbyworknoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CompatAgentbyworknoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query wrapper Required.
     pub fn query_param(mut self, v: CompatAgentbyworknoBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `queryParam`.
+    pub fn set_query_param(mut self, v: Option<CompatAgentbyworknoBodyQueryParam>) -> Self {
+        self.body_.query_param = v;
         self
     }
     /// Replaces the whole request body.
@@ -13129,21 +18927,50 @@ impl<'a> CompatAgentbyworknoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CompatAgentbyworknoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "compat.agentbyworkno";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CompatAgentbyworknoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&COMPAT_AGENTBYWORKNO, call).await?)
     }
@@ -13151,8 +18978,8 @@ impl<'a> CompatAgentbyworknoBuilder<'a> {
 
 impl crate::Client {
     /// `compat.agentbyworkno`: Query details of a specified agent (queryParam style) (`POST /rest/cmsapp/v1/openapi/agentgroup/agentbyworkno`).
-    pub fn compat_agentbyworkno(&self) -> CompatAgentbyworknoBuilder<'_> {
-        CompatAgentbyworknoBuilder::new(self)
+    pub fn compat_agentbyworkno(&self) -> CompatAgentbyworknoBuilder {
+        CompatAgentbyworknoBuilder::new(self.clone())
     }
 }
 
@@ -13160,21 +18987,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/querymonitor/systemstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0709.html>
 ///
-/// BMS: teamagentstatusinfo. Legacy style: only result ("0" success), no resultCode. The field table names the object resultDatas while the page sample returns it as resultDesc; both are listed. Lower-case counter names as on the page. Whole page read in the zh copy cec_07_2644 (the older number of this page).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CompatQuerymonitorSystemstateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CompatQuerymonitorSystemstateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CompatQuerymonitorSystemstateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CompatQuerymonitorSystemstateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CompatQuerymonitorSystemstateBuilder { client_: client, body_: Default::default() }
+impl CompatQuerymonitorSystemstateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CompatQuerymonitorSystemstateBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query wrapper Required.
     pub fn query_param(mut self, v: CompatQuerymonitorSystemstateBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `queryParam`.
+    pub fn set_query_param(mut self, v: Option<CompatQuerymonitorSystemstateBodyQueryParam>) -> Self {
+        self.body_.query_param = v;
         self
     }
     /// Replaces the whole request body.
@@ -13182,21 +19022,50 @@ impl<'a> CompatQuerymonitorSystemstateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CompatQuerymonitorSystemstateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "compat.querymonitor_systemstate";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CompatQuerymonitorSystemstateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&COMPAT_QUERYMONITOR_SYSTEMSTATE, call).await?)
     }
@@ -13204,8 +19073,8 @@ impl<'a> CompatQuerymonitorSystemstateBuilder<'a> {
 
 impl crate::Client {
     /// `compat.querymonitor_systemstate`: Query agent-dimension system status (queryParam style) (`POST /rest/cmsapp/v1/openapi/querymonitor/systemstate`).
-    pub fn compat_querymonitor_systemstate(&self) -> CompatQuerymonitorSystemstateBuilder<'_> {
-        CompatQuerymonitorSystemstateBuilder::new(self)
+    pub fn compat_querymonitor_systemstate(&self) -> CompatQuerymonitorSystemstateBuilder {
+        CompatQuerymonitorSystemstateBuilder::new(self.clone())
     }
 }
 
@@ -13213,21 +19082,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/agentrestinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0710.html>
 ///
-/// BMS: teamrestinfo, teamrestagentinfo. Request body wrapped in queryParam (page sample). The item table (Table 5) was read in the guide 响应消息 fragment: agentname string, workno int, cantrestreason int, begintime long, restduration long (seconds). The page's response sample is not valid JSON ({\[ ... \]} without commas); it is kept repaired (one item object in a list).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CompatAgentrestinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CompatAgentrestinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CompatAgentrestinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CompatAgentrestinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CompatAgentrestinfoBuilder { client_: client, body_: Default::default() }
+impl CompatAgentrestinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CompatAgentrestinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query wrapper Required.
     pub fn query_param(mut self, v: CompatAgentrestinfoBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `queryParam`.
+    pub fn set_query_param(mut self, v: Option<CompatAgentrestinfoBodyQueryParam>) -> Self {
+        self.body_.query_param = v;
         self
     }
     /// Replaces the whole request body.
@@ -13235,21 +19117,50 @@ impl<'a> CompatAgentrestinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CompatAgentrestinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "compat.agentrestinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CompatAgentrestinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&COMPAT_AGENTRESTINFO, call).await?)
     }
@@ -13257,8 +19168,8 @@ impl<'a> CompatAgentrestinfoBuilder<'a> {
 
 impl crate::Client {
     /// `compat.agentrestinfo`: Query agent rest information (queryParam style) (`POST /rest/cmsapp/v1/openapi/agentgroup/agentrestinfo`).
-    pub fn compat_agentrestinfo(&self) -> CompatAgentrestinfoBuilder<'_> {
-        CompatAgentrestinfoBuilder::new(self)
+    pub fn compat_agentrestinfo(&self) -> CompatAgentrestinfoBuilder {
+        CompatAgentrestinfoBuilder::new(self.clone())
     }
 }
 
@@ -13266,21 +19177,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/realindex/skill/stateinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0711.html>
 ///
-/// BMS: querycurrentcallstatinfo, queryStatInfoOfEverySkill. skillIds at most 1000 entries. In integrated deployments ccId must be 1. Request wrapped in queryParam. Response: the table lists skillId..agentRestNums (long counters); the remaining counters were read from the page sample (types as in the table: long).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CompatSkillStateinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CompatSkillStateinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CompatSkillStateinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CompatSkillStateinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CompatSkillStateinfoBuilder { client_: client, body_: Default::default() }
+impl CompatSkillStateinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CompatSkillStateinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query wrapper Required.
     pub fn query_param(mut self, v: CompatSkillStateinfoBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `queryParam`.
+    pub fn set_query_param(mut self, v: Option<CompatSkillStateinfoBodyQueryParam>) -> Self {
+        self.body_.query_param = v;
         self
     }
     /// Replaces the whole request body.
@@ -13288,21 +19212,50 @@ impl<'a> CompatSkillStateinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CompatSkillStateinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "compat.skill_stateinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CompatSkillStateinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&COMPAT_SKILL_STATEINFO, call).await?)
     }
@@ -13310,8 +19263,8 @@ impl<'a> CompatSkillStateinfoBuilder<'a> {
 
 impl crate::Client {
     /// `compat.skill_stateinfo`: Batch query detailed statistics of skill queues (`POST /rest/cmsapp/v1/openapi/realindex/skill/stateinfo`).
-    pub fn compat_skill_stateinfo(&self) -> CompatSkillStateinfoBuilder<'_> {
-        CompatSkillStateinfoBuilder::new(self)
+    pub fn compat_skill_stateinfo(&self) -> CompatSkillStateinfoBuilder {
+        CompatSkillStateinfoBuilder::new(self.clone())
     }
 }
 
@@ -13319,21 +19272,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/agentbyconfigedskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0712.html>
 ///
-/// BMS: agentstatusinfo. Older lower-case field style; only result/resultDatas.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CompatAgentbyconfigedskillBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CompatAgentbyconfigedskillBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CompatAgentbyconfigedskillBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CompatAgentbyconfigedskillBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CompatAgentbyconfigedskillBuilder { client_: client, body_: Default::default() }
+impl CompatAgentbyconfigedskillBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CompatAgentbyconfigedskillBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query wrapper Required.
     pub fn query_param(mut self, v: CompatAgentbyconfigedskillBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `queryParam`.
+    pub fn set_query_param(mut self, v: Option<CompatAgentbyconfigedskillBodyQueryParam>) -> Self {
+        self.body_.query_param = v;
         self
     }
     /// Replaces the whole request body.
@@ -13341,21 +19307,50 @@ impl<'a> CompatAgentbyconfigedskillBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CompatAgentbyconfigedskillBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "compat.agentbyconfigedskill";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CompatAgentbyconfigedskillResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&COMPAT_AGENTBYCONFIGEDSKILL, call).await?)
     }
@@ -13363,8 +19358,8 @@ impl<'a> CompatAgentbyconfigedskillBuilder<'a> {
 
 impl crate::Client {
     /// `compat.agentbyconfigedskill`: Query details of agents configured to a skill queue (`POST /rest/cmsapp/v1/openapi/agentgroup/agentbyconfigedskill`).
-    pub fn compat_agentbyconfigedskill(&self) -> CompatAgentbyconfigedskillBuilder<'_> {
-        CompatAgentbyconfigedskillBuilder::new(self)
+    pub fn compat_agentbyconfigedskill(&self) -> CompatAgentbyconfigedskillBuilder {
+        CompatAgentbyconfigedskillBuilder::new(self.clone())
     }
 }
 
@@ -13372,21 +19367,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/ping` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0687.html>
 ///
-/// Not in the catalog: added from auth.md (C2 live probe). Any JSON body is accepted and echoed; HTTP 401 means the signature was rejected.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HealthPingBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HealthPingBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: HealthPingBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> HealthPingBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HealthPingBuilder { client_: client, body_: Default::default() }
+impl HealthPingBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        HealthPingBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// any text; the whole JSON body is echoed back
     pub fn say(mut self, v: impl Into<String>) -> Self {
         self.body_.say = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `say`.
+    pub fn set_say(mut self, v: Option<String>) -> Self {
+        self.body_.say = v;
         self
     }
     /// Replaces the whole request body.
@@ -13394,21 +19402,50 @@ impl<'a> HealthPingBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = HealthPingBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "health.ping";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HealthPingResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HEALTH_PING, call).await?)
     }
@@ -13416,7 +19453,7 @@ impl<'a> HealthPingBuilder<'a> {
 
 impl crate::Client {
     /// `health.ping`: Health check (echo) (`POST /rest/cmsapp/v1/ping`).
-    pub fn health_ping(&self) -> HealthPingBuilder<'_> {
-        HealthPingBuilder::new(self)
+    pub fn health_ping(&self) -> HealthPingBuilder {
+        HealthPingBuilder::new(self.clone())
     }
 }

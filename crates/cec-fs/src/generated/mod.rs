@@ -547,16 +547,40 @@ pub struct CcfsGetRecordFileUrlFromObsBody {
     pub version: Option<String>,
 }
 impl CcfsGetRecordFileUrlFromObsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
-        if let Some(v) = &self.call_id {
-            cec_core::validate::min_len(op, &format!("{at}callId"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}callId"), v, 25)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callId") {
+            cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+            if let Some(v) = &self.call_id {
+                cec_core::validate::min_len(op, &format!("{at}callId"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}callId"), v, 25)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
-        cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+        if !skip.contains(&"beginTime") {
+            cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
+        }
+        if !skip.contains(&"endTime") {
+            cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+        }
         Ok(())
+    }
+}
+impl CcfsGetRecordFileUrlFromObsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcfsGetRecordFileUrlFromObsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.getRecordFileUrlFromObs", Self::FIELDS, v, true)
     }
 }
 
@@ -597,18 +621,36 @@ pub struct CcfsQueryBillDataBody {
     pub msg_body: Option<CcfsQueryBillDataBodyMsgBody>,
 }
 impl CcfsQueryBillDataBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsQueryBillDataBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsQueryBillDataBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsQueryBillDataBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -619,15 +661,23 @@ pub struct CcfsQueryBillDataBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsQueryBillDataBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsQueryBillDataBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -662,15 +712,46 @@ pub struct CcfsQueryBillDataBodyMsgBody {
     pub call_back_url: Option<String>,
 }
 impl CcfsQueryBillDataBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
-        cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
-        if let Some(v) = &self.data_type {
-            cec_core::validate::one_of(op, &format!("{at}dataType"), v, &["call", "record", "call_record"])?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"beginTime") {
+            cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
         }
-        cec_core::validate::required(op, &format!("{at}callBackURL"), &self.call_back_url)?;
+        if !skip.contains(&"endTime") {
+            cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+        }
+        if !skip.contains(&"dataType") {
+            if let Some(v) = &self.data_type {
+                cec_core::validate::one_of(op, &format!("{at}dataType"), v, &["call", "record", "call_record"])?;
+            }
+        }
+        if !skip.contains(&"callBackURL") {
+            cec_core::validate::required(op, &format!("{at}callBackURL"), &self.call_back_url)?;
+        }
         Ok(())
+    }
+}
+impl CcfsQueryBillDataBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "accountId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "agentId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callerNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "calleeNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "dataType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callBackURL", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcfsQueryBillDataBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.queryBillData", Self::FIELDS, v, true)
     }
 }
 
@@ -759,18 +840,36 @@ pub struct CcfsDownloadBillFileBody {
     pub msg_body: Option<CcfsDownloadBillFileBodyMsgBody>,
 }
 impl CcfsDownloadBillFileBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsDownloadBillFileBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsDownloadBillFileBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsDownloadBillFileBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -781,15 +880,23 @@ pub struct CcfsDownloadBillFileBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsDownloadBillFileBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsDownloadBillFileBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -800,14 +907,30 @@ pub struct CcfsDownloadBillFileBodyMsgBody {
     pub bill_file_name: Option<String>,
 }
 impl CcfsDownloadBillFileBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}billFileName"), &self.bill_file_name)?;
-        if let Some(v) = &self.bill_file_name {
-            cec_core::validate::min_len(op, &format!("{at}billFileName"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}billFileName"), v, 49)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"billFileName") {
+            cec_core::validate::required(op, &format!("{at}billFileName"), &self.bill_file_name)?;
+            if let Some(v) = &self.bill_file_name {
+                cec_core::validate::min_len(op, &format!("{at}billFileName"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}billFileName"), v, 49)?;
+            }
         }
         Ok(())
+    }
+}
+impl CcfsDownloadBillFileBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "billFileName", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcfsDownloadBillFileBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.downloadBillFile", Self::FIELDS, v, true)
     }
 }
 
@@ -822,18 +945,36 @@ pub struct CcfsDownloadRecordFileBody {
     pub msg_body: Option<CcfsDownloadRecordFileBodyMsgBody>,
 }
 impl CcfsDownloadRecordFileBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsDownloadRecordFileBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsDownloadRecordFileBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsDownloadRecordFileBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -844,15 +985,23 @@ pub struct CcfsDownloadRecordFileBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsDownloadRecordFileBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsDownloadRecordFileBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -863,14 +1012,30 @@ pub struct CcfsDownloadRecordFileBodyMsgBody {
     pub file_name: Option<String>,
 }
 impl CcfsDownloadRecordFileBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
-        if let Some(v) = &self.file_name {
-            cec_core::validate::min_len(op, &format!("{at}fileName"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}fileName"), v, 225)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"fileName") {
+            cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+            if let Some(v) = &self.file_name {
+                cec_core::validate::min_len(op, &format!("{at}fileName"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}fileName"), v, 225)?;
+            }
         }
         Ok(())
+    }
+}
+impl CcfsDownloadRecordFileBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "fileName", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcfsDownloadRecordFileBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.downloadRecordFile", Self::FIELDS, v, true)
     }
 }
 
@@ -885,18 +1050,36 @@ pub struct CcfsDownloadRecordBody {
     pub msg_body: Option<CcfsDownloadRecordBodyMsgBody>,
 }
 impl CcfsDownloadRecordBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsDownloadRecordBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsDownloadRecordBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsDownloadRecordBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -907,15 +1090,23 @@ pub struct CcfsDownloadRecordBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsDownloadRecordBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsDownloadRecordBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -932,21 +1123,52 @@ pub struct CcfsDownloadRecordBodyMsgBody {
     pub cc_id: Option<String>,
 }
 impl CcfsDownloadRecordBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.file_name {
-            cec_core::validate::min_len(op, &format!("{at}fileName"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}fileName"), v, 225)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"fileName") {
+            if let Some(v) = &self.file_name {
+                cec_core::validate::min_len(op, &format!("{at}fileName"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}fileName"), v, 225)?;
+            }
         }
-        if let Some(v) = &self.call_id {
-            cec_core::validate::min_len(op, &format!("{at}callId"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}callId"), v, 25)?;
+        if !skip.contains(&"callId") {
+            if let Some(v) = &self.call_id {
+                cec_core::validate::min_len(op, &format!("{at}callId"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}callId"), v, 25)?;
+            }
         }
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::min_len(op, &format!("{at}ccId"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}ccId"), v, 64)?;
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::min_len(op, &format!("{at}ccId"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}ccId"), v, 64)?;
+            }
         }
+        cec_core::validate::at_least_one(
+            op,
+            at,
+            &[
+                ("fileName", self.file_name.is_some() || skip.contains(&"fileName")),
+                ("callId", self.call_id.is_some() || skip.contains(&"callId")),
+            ],
+        )?;
         Ok(())
+    }
+}
+impl CcfsDownloadRecordBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "fileName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcfsDownloadRecordBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.downloadRecord", Self::FIELDS, v, true)
     }
 }
 
@@ -961,18 +1183,36 @@ pub struct CcfsQueryAgentOprInfoDataBody {
     pub msg_body: Option<CcfsQueryAgentOprInfoDataBodyMsgBody>,
 }
 impl CcfsQueryAgentOprInfoDataBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsQueryAgentOprInfoDataBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsQueryAgentOprInfoDataBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsQueryAgentOprInfoDataBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -983,15 +1223,23 @@ pub struct CcfsQueryAgentOprInfoDataBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsQueryAgentOprInfoDataBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsQueryAgentOprInfoDataBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -1014,20 +1262,49 @@ pub struct CcfsQueryAgentOprInfoDataBodyMsgBody {
     pub call_back_url: Option<String>,
 }
 impl CcfsQueryAgentOprInfoDataBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
-        cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
-        if let Some(v) = &self.account_id {
-            cec_core::validate::min_len(op, &format!("{at}accountId"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}accountId"), v, 20)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"beginTime") {
+            cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
         }
-        if let Some(v) = &self.agent_id {
-            cec_core::validate::min_len(op, &format!("{at}agentId"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}agentId"), v, 20)?;
+        if !skip.contains(&"endTime") {
+            cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
         }
-        cec_core::validate::required(op, &format!("{at}callBackURL"), &self.call_back_url)?;
+        if !skip.contains(&"accountId") {
+            if let Some(v) = &self.account_id {
+                cec_core::validate::min_len(op, &format!("{at}accountId"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}accountId"), v, 20)?;
+            }
+        }
+        if !skip.contains(&"agentId") {
+            if let Some(v) = &self.agent_id {
+                cec_core::validate::min_len(op, &format!("{at}agentId"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}agentId"), v, 20)?;
+            }
+        }
+        if !skip.contains(&"callBackURL") {
+            cec_core::validate::required(op, &format!("{at}callBackURL"), &self.call_back_url)?;
+        }
         Ok(())
+    }
+}
+impl CcfsQueryAgentOprInfoDataBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "accountId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "agentId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callBackURL", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcfsQueryAgentOprInfoDataBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.queryAgentOprInfoData", Self::FIELDS, v, true)
     }
 }
 
@@ -1099,18 +1376,36 @@ pub struct CcfsDownloadAgentOprInfoFileBody {
     pub msg_body: Option<CcfsDownloadAgentOprInfoFileBodyMsgBody>,
 }
 impl CcfsDownloadAgentOprInfoFileBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsDownloadAgentOprInfoFileBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsDownloadAgentOprInfoFileBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsDownloadAgentOprInfoFileBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -1121,15 +1416,23 @@ pub struct CcfsDownloadAgentOprInfoFileBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsDownloadAgentOprInfoFileBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsDownloadAgentOprInfoFileBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -1140,14 +1443,30 @@ pub struct CcfsDownloadAgentOprInfoFileBodyMsgBody {
     pub agent_opr_info_file_name: Option<String>,
 }
 impl CcfsDownloadAgentOprInfoFileBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}agentOprInfoFileName"), &self.agent_opr_info_file_name)?;
-        if let Some(v) = &self.agent_opr_info_file_name {
-            cec_core::validate::min_len(op, &format!("{at}agentOprInfoFileName"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}agentOprInfoFileName"), v, 49)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"agentOprInfoFileName") {
+            cec_core::validate::required(op, &format!("{at}agentOprInfoFileName"), &self.agent_opr_info_file_name)?;
+            if let Some(v) = &self.agent_opr_info_file_name {
+                cec_core::validate::min_len(op, &format!("{at}agentOprInfoFileName"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}agentOprInfoFileName"), v, 49)?;
+            }
         }
         Ok(())
+    }
+}
+impl CcfsDownloadAgentOprInfoFileBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "agentOprInfoFileName", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcfsDownloadAgentOprInfoFileBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.downloadAgentOprInfoFile", Self::FIELDS, v, true)
     }
 }
 
@@ -1162,15 +1481,30 @@ pub struct CcfsQueryAgentSkillInfoDataBody {
     pub msg_body: Option<serde_json::Value>,
 }
 impl CcfsQueryAgentSkillInfoDataBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+        }
         Ok(())
     }
+}
+impl CcfsQueryAgentSkillInfoDataBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsQueryAgentSkillInfoDataBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "msgBody", shape: cec_core::validate::Shape::Any },
+    ];
 }
 
 /// Object `request`.
@@ -1181,14 +1515,30 @@ pub struct CcfsQueryAgentSkillInfoDataBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsQueryAgentSkillInfoDataBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
+    }
+}
+impl CcfsQueryAgentSkillInfoDataBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcfsQueryAgentSkillInfoDataBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.queryAgentSkillInfoData", Self::FIELDS, v, true)
     }
 }
 
@@ -1203,10 +1553,26 @@ pub struct CcfsDownloadAgentSkillInfoFileBody {
     pub agent_skill_info_file_name: Option<String>,
 }
 impl CcfsDownloadAgentSkillInfoFileBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}agentSkillInfoFileName"), &self.agent_skill_info_file_name)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"agentSkillInfoFileName") {
+            cec_core::validate::required(op, &format!("{at}agentSkillInfoFileName"), &self.agent_skill_info_file_name)?;
+        }
         Ok(())
+    }
+}
+impl CcfsDownloadAgentSkillInfoFileBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "agentSkillInfoFileName", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcfsDownloadAgentSkillInfoFileBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.downloadAgentSkillInfoFile", Self::FIELDS, v, true)
     }
 }
 
@@ -1221,18 +1587,36 @@ pub struct CcfsRequestPlayVoiceBody {
     pub msg_body: Option<CcfsRequestPlayVoiceBodyMsgBody>,
 }
 impl CcfsRequestPlayVoiceBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsRequestPlayVoiceBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsRequestPlayVoiceBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsRequestPlayVoiceBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -1243,15 +1627,23 @@ pub struct CcfsRequestPlayVoiceBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsRequestPlayVoiceBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsRequestPlayVoiceBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -1262,10 +1654,26 @@ pub struct CcfsRequestPlayVoiceBodyMsgBody {
     pub file_name: Option<String>,
 }
 impl CcfsRequestPlayVoiceBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"fileName") {
+            cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+        }
         Ok(())
+    }
+}
+impl CcfsRequestPlayVoiceBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "fileName", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcfsRequestPlayVoiceBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.requestPlayVoice", Self::FIELDS, v, true)
     }
 }
 
@@ -1350,18 +1758,36 @@ pub struct CcfsDownloadOiapRecordBody {
     pub msg_body: Option<CcfsDownloadOiapRecordBodyMsgBody>,
 }
 impl CcfsDownloadOiapRecordBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsDownloadOiapRecordBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsDownloadOiapRecordBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsDownloadOiapRecordBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -1372,15 +1798,23 @@ pub struct CcfsDownloadOiapRecordBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsDownloadOiapRecordBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsDownloadOiapRecordBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -1391,14 +1825,30 @@ pub struct CcfsDownloadOiapRecordBodyMsgBody {
     pub file_name: Option<String>,
 }
 impl CcfsDownloadOiapRecordBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
-        if let Some(v) = &self.file_name {
-            cec_core::validate::min_len(op, &format!("{at}fileName"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}fileName"), v, 127)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"fileName") {
+            cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+            if let Some(v) = &self.file_name {
+                cec_core::validate::min_len(op, &format!("{at}fileName"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}fileName"), v, 127)?;
+            }
         }
         Ok(())
+    }
+}
+impl CcfsDownloadOiapRecordBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "fileName", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcfsDownloadOiapRecordBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.downloadOiapRecord", Self::FIELDS, v, true)
     }
 }
 
@@ -1413,18 +1863,36 @@ pub struct CcfsDownloadIvrRecordFileBody {
     pub msg_body: Option<CcfsDownloadIvrRecordFileBodyMsgBody>,
 }
 impl CcfsDownloadIvrRecordFileBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsDownloadIvrRecordFileBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsDownloadIvrRecordFileBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsDownloadIvrRecordFileBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -1435,15 +1903,23 @@ pub struct CcfsDownloadIvrRecordFileBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsDownloadIvrRecordFileBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsDownloadIvrRecordFileBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -1454,14 +1930,30 @@ pub struct CcfsDownloadIvrRecordFileBodyMsgBody {
     pub file_name: Option<String>,
 }
 impl CcfsDownloadIvrRecordFileBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
-        if let Some(v) = &self.file_name {
-            cec_core::validate::min_len(op, &format!("{at}fileName"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}fileName"), v, 225)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"fileName") {
+            cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+            if let Some(v) = &self.file_name {
+                cec_core::validate::min_len(op, &format!("{at}fileName"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}fileName"), v, 225)?;
+            }
         }
         Ok(())
+    }
+}
+impl CcfsDownloadIvrRecordFileBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "fileName", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcfsDownloadIvrRecordFileBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.downloadIVRRecordFile", Self::FIELDS, v, true)
     }
 }
 
@@ -1476,18 +1968,36 @@ pub struct CcfsIvrDownloadFileBody {
     pub msg_body: Option<CcfsIvrDownloadFileBodyMsgBody>,
 }
 impl CcfsIvrDownloadFileBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsIvrDownloadFileBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsIvrDownloadFileBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsIvrDownloadFileBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -1498,15 +2008,23 @@ pub struct CcfsIvrDownloadFileBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsIvrDownloadFileBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsIvrDownloadFileBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -1520,10 +2038,28 @@ pub struct CcfsIvrDownloadFileBodyMsgBody {
     pub mode: Option<i64>,
 }
 impl CcfsIvrDownloadFileBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}filePath"), &self.file_path)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"filePath") {
+            cec_core::validate::required(op, &format!("{at}filePath"), &self.file_path)?;
+        }
         Ok(())
+    }
+}
+impl CcfsIvrDownloadFileBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "filePath", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mode", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CcfsIvrDownloadFileBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.ivr.downloadFile", Self::FIELDS, v, true)
     }
 }
 
@@ -1538,18 +2074,36 @@ pub struct CcfsIvrUploadFileBody {
     pub msg_body: Option<CcfsIvrUploadFileBodyMsgBody>,
 }
 impl CcfsIvrUploadFileBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsIvrUploadFileBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsIvrUploadFileBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsIvrUploadFileBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -1560,15 +2114,23 @@ pub struct CcfsIvrUploadFileBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsIvrUploadFileBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsIvrUploadFileBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -1579,10 +2141,26 @@ pub struct CcfsIvrUploadFileBodyMsgBody {
     pub data: Option<String>,
 }
 impl CcfsIvrUploadFileBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}data"), &self.data)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"data") {
+            cec_core::validate::required(op, &format!("{at}data"), &self.data)?;
+        }
         Ok(())
+    }
+}
+impl CcfsIvrUploadFileBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "data", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcfsIvrUploadFileBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.ivr.uploadFile", Self::FIELDS, v, true)
     }
 }
 
@@ -1644,18 +2222,36 @@ pub struct CcfsIvrGetFileHashBody {
     pub msg_body: Option<CcfsIvrGetFileHashBodyMsgBody>,
 }
 impl CcfsIvrGetFileHashBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsIvrGetFileHashBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsIvrGetFileHashBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsIvrGetFileHashBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -1666,15 +2262,23 @@ pub struct CcfsIvrGetFileHashBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsIvrGetFileHashBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsIvrGetFileHashBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -1685,10 +2289,26 @@ pub struct CcfsIvrGetFileHashBodyMsgBody {
     pub file_name: Option<String>,
 }
 impl CcfsIvrGetFileHashBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"fileName") {
+            cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+        }
         Ok(())
+    }
+}
+impl CcfsIvrGetFileHashBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "fileName", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcfsIvrGetFileHashBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.ivr.getFileHash", Self::FIELDS, v, true)
     }
 }
 
@@ -1706,18 +2326,36 @@ pub struct CcfsIvrDeleteFileBody {
     pub msg_body: Option<CcfsIvrDeleteFileBodyMsgBody>,
 }
 impl CcfsIvrDeleteFileBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsIvrDeleteFileBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsIvrDeleteFileBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsIvrDeleteFileBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -1728,15 +2366,23 @@ pub struct CcfsIvrDeleteFileBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsIvrDeleteFileBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsIvrDeleteFileBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -1750,10 +2396,28 @@ pub struct CcfsIvrDeleteFileBodyMsgBody {
     pub location_id: Option<String>,
 }
 impl CcfsIvrDeleteFileBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"fileName") {
+            cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+        }
         Ok(())
+    }
+}
+impl CcfsIvrDeleteFileBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "fileName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "locationId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcfsIvrDeleteFileBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.ivr.deleteFile", Self::FIELDS, v, true)
     }
 }
 
@@ -1784,21 +2448,34 @@ pub struct CcfsIvrDeleteFileResponse {
 ///
 /// `POST /CCFS/resource/ccfs/getRecordFileUrlFromObs` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0813.html>
 ///
-/// Flat body (no request/msgBody wrapper). Uploads the CC-FS recording to OBS/LSS first; callId+beginTime+endTime must identify one recording. The page lists url beside resultData (integrator code reads resultData.url, then a top-level url). \[2026-12-01 i9-dl pass: the bogus max_len 3 on endTime (the 3-day span rule) removed; time-zone rule from cec_07_4221.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcfsGetRecordFileUrlFromObsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcfsGetRecordFileUrlFromObsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcfsGetRecordFileUrlFromObsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcfsGetRecordFileUrlFromObsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsGetRecordFileUrlFromObsBuilder { client_: client, body_: Default::default() }
+impl CcfsGetRecordFileUrlFromObsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcfsGetRecordFileUrlFromObsBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call ID (1-25 chars) Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
         self
     }
     /// recording start bound (yyyy-MM-dd HH:mm:ss; endTime - beginTime &lt;= 3 days; UTC unless version "2.0" is sent, then tenant time zone (outside UTC+8 version is required)) Required.
@@ -1806,9 +2483,19 @@ impl<'a> CcfsGetRecordFileUrlFromObsBuilder<'a> {
         self.body_.begin_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<String>) -> Self {
+        self.body_.begin_time = v;
+        self
+    }
     /// recording end bound (yyyy-MM-dd HH:mm:ss; endTime - beginTime &lt;= 3 days; UTC unless version "2.0" is sent, then tenant time zone (outside UTC+8 version is required)) Required.
     pub fn end_time(mut self, v: impl Into<String>) -> Self {
         self.body_.end_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_time = v;
         self
     }
     /// interface version ("2.0"; needed when times are in tenant time zone (any zone other than UTC+8 must send it))
@@ -1816,26 +2503,60 @@ impl<'a> CcfsGetRecordFileUrlFromObsBuilder<'a> {
         self.body_.version = Some(v.into());
         self
     }
+    /// Sets or clears the body field `version`.
+    pub fn set_version(mut self, v: Option<String>) -> Self {
+        self.body_.version = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CcfsGetRecordFileUrlFromObsBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsGetRecordFileUrlFromObsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.getRecordFileUrlFromObs";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcfsGetRecordFileUrlFromObsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCFS_GET_RECORD_FILE_URL_FROM_OBS, call).await?)
     }
@@ -1843,8 +2564,8 @@ impl<'a> CcfsGetRecordFileUrlFromObsBuilder<'a> {
 
 impl crate::Client {
     /// `ccfs.getRecordFileUrlFromObs`: Obtain recording download/playback URL (via OBS/LSS) (`POST /CCFS/resource/ccfs/getRecordFileUrlFromObs`).
-    pub fn ccfs_get_record_file_url_from_obs(&self) -> CcfsGetRecordFileUrlFromObsBuilder<'_> {
-        CcfsGetRecordFileUrlFromObsBuilder::new(self)
+    pub fn ccfs_get_record_file_url_from_obs(&self) -> CcfsGetRecordFileUrlFromObsBuilder {
+        CcfsGetRecordFileUrlFromObsBuilder::new(self.clone())
     }
 }
 
@@ -1852,21 +2573,34 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/queryBillData` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0814.html>
 ///
-/// Asynchronous: when ready CC-FS POSTs {request:{version}, msgBody:{responseId, billFileName (yyyyMMdd_{responseId}.zip), accountId (only if sent)}} to callBackURL, C2-signed (see spec/callbacks/cc-fs.json); without a success answer with a body it retries every 10 minutes until success or its retry limit. accountId/agentId/callId are optional filters; none = all data of the appId in the period. Callback host certificate must be trusted by AICC. \[2026-12-01 i9-dl pass: beginTime/endTime/callerNo/calleeNo/dataType added from CallBillQueryBean.java; the numeric_range on agentId dropped (the table was never read).\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcfsQueryBillDataBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcfsQueryBillDataBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcfsQueryBillDataBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcfsQueryBillDataBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsQueryBillDataBuilder { client_: client, body_: Default::default() }
+impl CcfsQueryBillDataBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcfsQueryBillDataBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// protocol wrapper Required.
     pub fn request(mut self, v: CcfsQueryBillDataBodyRequest) -> Self {
         self.body_.request = Some(v);
+        self
+    }
+    /// Sets or clears the body field `request`.
+    pub fn set_request(mut self, v: Option<CcfsQueryBillDataBodyRequest>) -> Self {
+        self.body_.request = v;
         self
     }
     /// message body Required.
@@ -1874,26 +2608,60 @@ impl<'a> CcfsQueryBillDataBuilder<'a> {
         self.body_.msg_body = Some(v);
         self
     }
+    /// Sets or clears the body field `msgBody`.
+    pub fn set_msg_body(mut self, v: Option<CcfsQueryBillDataBodyMsgBody>) -> Self {
+        self.body_.msg_body = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CcfsQueryBillDataBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsQueryBillDataBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.queryBillData";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcfsQueryBillDataResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCFS_QUERY_BILL_DATA, call).await?)
     }
@@ -1901,8 +2669,8 @@ impl<'a> CcfsQueryBillDataBuilder<'a> {
 
 impl crate::Client {
     /// `ccfs.queryBillData`: Generate CDR and recording index files (`POST /CCFS/resource/ccfs/queryBillData`).
-    pub fn ccfs_query_bill_data(&self) -> CcfsQueryBillDataBuilder<'_> {
-        CcfsQueryBillDataBuilder::new(self)
+    pub fn ccfs_query_bill_data(&self) -> CcfsQueryBillDataBuilder {
+        CcfsQueryBillDataBuilder::new(self.clone())
     }
 }
 
@@ -1910,21 +2678,34 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/downloadBillFile` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0815.html>
 ///
-/// Success returns the .zip as binary (Content-Type Application/Octet-stream;charset=UTF-8) containing *_call_*.csv and *_record_*.csv, see file_formats. Failure returns JSON envelope. appId must own the file.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcfsDownloadBillFileBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcfsDownloadBillFileBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcfsDownloadBillFileBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcfsDownloadBillFileBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsDownloadBillFileBuilder { client_: client, body_: Default::default() }
+impl CcfsDownloadBillFileBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcfsDownloadBillFileBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// protocol wrapper Required.
     pub fn request(mut self, v: CcfsDownloadBillFileBodyRequest) -> Self {
         self.body_.request = Some(v);
+        self
+    }
+    /// Sets or clears the body field `request`.
+    pub fn set_request(mut self, v: Option<CcfsDownloadBillFileBodyRequest>) -> Self {
+        self.body_.request = v;
         self
     }
     /// message body Required.
@@ -1932,26 +2713,60 @@ impl<'a> CcfsDownloadBillFileBuilder<'a> {
         self.body_.msg_body = Some(v);
         self
     }
+    /// Sets or clears the body field `msgBody`.
+    pub fn set_msg_body(mut self, v: Option<CcfsDownloadBillFileBodyMsgBody>) -> Self {
+        self.body_.msg_body = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CcfsDownloadBillFileBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsDownloadBillFileBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.downloadBillFile";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request; a success is a file, streamed.
     pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call_binary(&CCFS_DOWNLOAD_BILL_FILE, call).await?)
     }
@@ -1959,8 +2774,8 @@ impl<'a> CcfsDownloadBillFileBuilder<'a> {
 
 impl crate::Client {
     /// `ccfs.downloadBillFile`: Download CDR and recording index file (zip) (`POST /CCFS/resource/ccfs/downloadBillFile`).
-    pub fn ccfs_download_bill_file(&self) -> CcfsDownloadBillFileBuilder<'_> {
-        CcfsDownloadBillFileBuilder::new(self)
+    pub fn ccfs_download_bill_file(&self) -> CcfsDownloadBillFileBuilder {
+        CcfsDownloadBillFileBuilder::new(self.clone())
     }
 }
 
@@ -1968,21 +2783,34 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/downloadRecordFile` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0816.html>
 ///
-/// Success returns the file as a binary stream (Content-Type application/octet-stream;charset=UTF-8); failure returns the JSON envelope with resultData empty. In SaaS/OP integration the audio is G.711 A-law. appId must own fileName. Field details from the 2024-09 edition (cec_07_4224).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcfsDownloadRecordFileBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcfsDownloadRecordFileBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcfsDownloadRecordFileBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcfsDownloadRecordFileBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsDownloadRecordFileBuilder { client_: client, body_: Default::default() }
+impl CcfsDownloadRecordFileBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcfsDownloadRecordFileBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// protocol wrapper Required.
     pub fn request(mut self, v: CcfsDownloadRecordFileBodyRequest) -> Self {
         self.body_.request = Some(v);
+        self
+    }
+    /// Sets or clears the body field `request`.
+    pub fn set_request(mut self, v: Option<CcfsDownloadRecordFileBodyRequest>) -> Self {
+        self.body_.request = v;
         self
     }
     /// message body Required.
@@ -1990,26 +2818,60 @@ impl<'a> CcfsDownloadRecordFileBuilder<'a> {
         self.body_.msg_body = Some(v);
         self
     }
+    /// Sets or clears the body field `msgBody`.
+    pub fn set_msg_body(mut self, v: Option<CcfsDownloadRecordFileBodyMsgBody>) -> Self {
+        self.body_.msg_body = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CcfsDownloadRecordFileBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsDownloadRecordFileBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.downloadRecordFile";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request; a success is a file, streamed.
     pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call_binary(&CCFS_DOWNLOAD_RECORD_FILE, call).await?)
     }
@@ -2017,8 +2879,8 @@ impl<'a> CcfsDownloadRecordFileBuilder<'a> {
 
 impl crate::Client {
     /// `ccfs.downloadRecordFile`: Download a single recording file (`POST /CCFS/resource/ccfs/downloadRecordFile`).
-    pub fn ccfs_download_record_file(&self) -> CcfsDownloadRecordFileBuilder<'_> {
-        CcfsDownloadRecordFileBuilder::new(self)
+    pub fn ccfs_download_record_file(&self) -> CcfsDownloadRecordFileBuilder {
+        CcfsDownloadRecordFileBuilder::new(self.clone())
     }
 }
 
@@ -2026,21 +2888,34 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/downloadRecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0817.html>
 ///
-/// Success returns .wav binary (or .zip when a callId has several recordings), Content-Type Application/Octet-stream;charset=UTF-8. G.711 A-law in SaaS/OP integration. Meant for third-party back ends (e.g. dumping).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcfsDownloadRecordBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcfsDownloadRecordBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcfsDownloadRecordBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcfsDownloadRecordBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsDownloadRecordBuilder { client_: client, body_: Default::default() }
+impl CcfsDownloadRecordBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcfsDownloadRecordBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// protocol wrapper Required.
     pub fn request(mut self, v: CcfsDownloadRecordBodyRequest) -> Self {
         self.body_.request = Some(v);
+        self
+    }
+    /// Sets or clears the body field `request`.
+    pub fn set_request(mut self, v: Option<CcfsDownloadRecordBodyRequest>) -> Self {
+        self.body_.request = v;
         self
     }
     /// message body Required.
@@ -2048,26 +2923,60 @@ impl<'a> CcfsDownloadRecordBuilder<'a> {
         self.body_.msg_body = Some(v);
         self
     }
+    /// Sets or clears the body field `msgBody`.
+    pub fn set_msg_body(mut self, v: Option<CcfsDownloadRecordBodyMsgBody>) -> Self {
+        self.body_.msg_body = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CcfsDownloadRecordBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsDownloadRecordBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.downloadRecord";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request; a success is a file, streamed.
     pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call_binary(&CCFS_DOWNLOAD_RECORD, call).await?)
     }
@@ -2075,8 +2984,8 @@ impl<'a> CcfsDownloadRecordBuilder<'a> {
 
 impl crate::Client {
     /// `ccfs.downloadRecord`: Query and download recording by call ID or file name (extended) (`POST /CCFS/resource/ccfs/downloadRecord`).
-    pub fn ccfs_download_record(&self) -> CcfsDownloadRecordBuilder<'_> {
-        CcfsDownloadRecordBuilder::new(self)
+    pub fn ccfs_download_record(&self) -> CcfsDownloadRecordBuilder {
+        CcfsDownloadRecordBuilder::new(self.clone())
     }
 }
 
@@ -2084,21 +2993,34 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/queryAgentOprInfoData` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0818.html>
 ///
-/// Asynchronous; the file name (agentOprInfoFileName) is pushed to callBackURL (C2-signed). accountId/agentId optional; none = all data of the appId in the period. The request table lists exactly beginTime, endTime, accountId, agentId, callBackURL: no callId and no dataType (checked against the guide copy of cec_07_4226). \[2026-12-01 i9-dl pass: bogus max_len 3 on the times removed; agentId is String(1-20), not a 101-999999 range.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcfsQueryAgentOprInfoDataBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcfsQueryAgentOprInfoDataBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcfsQueryAgentOprInfoDataBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcfsQueryAgentOprInfoDataBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsQueryAgentOprInfoDataBuilder { client_: client, body_: Default::default() }
+impl CcfsQueryAgentOprInfoDataBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcfsQueryAgentOprInfoDataBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// protocol wrapper Required.
     pub fn request(mut self, v: CcfsQueryAgentOprInfoDataBodyRequest) -> Self {
         self.body_.request = Some(v);
+        self
+    }
+    /// Sets or clears the body field `request`.
+    pub fn set_request(mut self, v: Option<CcfsQueryAgentOprInfoDataBodyRequest>) -> Self {
+        self.body_.request = v;
         self
     }
     /// message body Required.
@@ -2106,26 +3028,60 @@ impl<'a> CcfsQueryAgentOprInfoDataBuilder<'a> {
         self.body_.msg_body = Some(v);
         self
     }
+    /// Sets or clears the body field `msgBody`.
+    pub fn set_msg_body(mut self, v: Option<CcfsQueryAgentOprInfoDataBodyMsgBody>) -> Self {
+        self.body_.msg_body = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CcfsQueryAgentOprInfoDataBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsQueryAgentOprInfoDataBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.queryAgentOprInfoData";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcfsQueryAgentOprInfoDataResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCFS_QUERY_AGENT_OPR_INFO_DATA, call).await?)
     }
@@ -2133,8 +3089,8 @@ impl<'a> CcfsQueryAgentOprInfoDataBuilder<'a> {
 
 impl crate::Client {
     /// `ccfs.queryAgentOprInfoData`: Generate agent operation detail index file (`POST /CCFS/resource/ccfs/queryAgentOprInfoData`).
-    pub fn ccfs_query_agent_opr_info_data(&self) -> CcfsQueryAgentOprInfoDataBuilder<'_> {
-        CcfsQueryAgentOprInfoDataBuilder::new(self)
+    pub fn ccfs_query_agent_opr_info_data(&self) -> CcfsQueryAgentOprInfoDataBuilder {
+        CcfsQueryAgentOprInfoDataBuilder::new(self.clone())
     }
 }
 
@@ -2142,21 +3098,34 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/downloadAgentOprInfoFile` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0819.html>
 ///
-/// Success returns the zip as binary; it holds *_agentOprInfo_*.csv (see file_formats.agent_operation_csv). appId must own the file. Fields from the 2024-09 edition (cec_07_4227).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcfsDownloadAgentOprInfoFileBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcfsDownloadAgentOprInfoFileBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcfsDownloadAgentOprInfoFileBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcfsDownloadAgentOprInfoFileBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsDownloadAgentOprInfoFileBuilder { client_: client, body_: Default::default() }
+impl CcfsDownloadAgentOprInfoFileBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcfsDownloadAgentOprInfoFileBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// protocol wrapper Required.
     pub fn request(mut self, v: CcfsDownloadAgentOprInfoFileBodyRequest) -> Self {
         self.body_.request = Some(v);
+        self
+    }
+    /// Sets or clears the body field `request`.
+    pub fn set_request(mut self, v: Option<CcfsDownloadAgentOprInfoFileBodyRequest>) -> Self {
+        self.body_.request = v;
         self
     }
     /// message body Required.
@@ -2164,26 +3133,60 @@ impl<'a> CcfsDownloadAgentOprInfoFileBuilder<'a> {
         self.body_.msg_body = Some(v);
         self
     }
+    /// Sets or clears the body field `msgBody`.
+    pub fn set_msg_body(mut self, v: Option<CcfsDownloadAgentOprInfoFileBodyMsgBody>) -> Self {
+        self.body_.msg_body = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CcfsDownloadAgentOprInfoFileBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsDownloadAgentOprInfoFileBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.downloadAgentOprInfoFile";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request; a success is a file, streamed.
     pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call_binary(&CCFS_DOWNLOAD_AGENT_OPR_INFO_FILE, call).await?)
     }
@@ -2191,8 +3194,8 @@ impl<'a> CcfsDownloadAgentOprInfoFileBuilder<'a> {
 
 impl crate::Client {
     /// `ccfs.downloadAgentOprInfoFile`: Download agent operation detail index file (zip) (`POST /CCFS/resource/ccfs/downloadAgentOprInfoFile`).
-    pub fn ccfs_download_agent_opr_info_file(&self) -> CcfsDownloadAgentOprInfoFileBuilder<'_> {
-        CcfsDownloadAgentOprInfoFileBuilder::new(self)
+    pub fn ccfs_download_agent_opr_info_file(&self) -> CcfsDownloadAgentOprInfoFileBuilder {
+        CcfsDownloadAgentOprInfoFileBuilder::new(self.clone())
     }
 }
 
@@ -2200,21 +3203,34 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/queryAgentSkillInfoData` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0820.html>
 ///
-/// Asynchronous; the file name (agentOprSkillFileName per the page prose; the download takes agentSkillInfoFileName) is pushed to callBackURL (C2-signed). Page prose names accountId/agentId/callId as optional filters and "the specified period". \[2026-12-01 i9-dl pass: the zh compact HTML, the zh .md and the ja copy all stop at the request header table; msgBody and the response stay unread, so the body passes through as written by the caller.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcfsQueryAgentSkillInfoDataBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcfsQueryAgentSkillInfoDataBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcfsQueryAgentSkillInfoDataBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcfsQueryAgentSkillInfoDataBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsQueryAgentSkillInfoDataBuilder { client_: client, body_: Default::default() }
+impl CcfsQueryAgentSkillInfoDataBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcfsQueryAgentSkillInfoDataBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// protocol wrapper Required.
     pub fn request(mut self, v: CcfsQueryAgentSkillInfoDataBodyRequest) -> Self {
         self.body_.request = Some(v);
+        self
+    }
+    /// Sets or clears the body field `request`.
+    pub fn set_request(mut self, v: Option<CcfsQueryAgentSkillInfoDataBodyRequest>) -> Self {
+        self.body_.request = v;
         self
     }
     /// message body Required.
@@ -2222,26 +3238,60 @@ impl<'a> CcfsQueryAgentSkillInfoDataBuilder<'a> {
         self.body_.msg_body = Some(v);
         self
     }
+    /// Sets or clears the body field `msgBody`.
+    pub fn set_msg_body(mut self, v: Option<serde_json::Value>) -> Self {
+        self.body_.msg_body = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CcfsQueryAgentSkillInfoDataBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsQueryAgentSkillInfoDataBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.queryAgentSkillInfoData";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcfsQueryAgentSkillInfoDataResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCFS_QUERY_AGENT_SKILL_INFO_DATA, call).await?)
     }
@@ -2249,8 +3299,8 @@ impl<'a> CcfsQueryAgentSkillInfoDataBuilder<'a> {
 
 impl crate::Client {
     /// `ccfs.queryAgentSkillInfoData`: Generate agent skill change detail index file (`POST /CCFS/resource/ccfs/queryAgentSkillInfoData`).
-    pub fn ccfs_query_agent_skill_info_data(&self) -> CcfsQueryAgentSkillInfoDataBuilder<'_> {
-        CcfsQueryAgentSkillInfoDataBuilder::new(self)
+    pub fn ccfs_query_agent_skill_info_data(&self) -> CcfsQueryAgentSkillInfoDataBuilder {
+        CcfsQueryAgentSkillInfoDataBuilder::new(self.clone())
     }
 }
 
@@ -2258,21 +3308,34 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/downloadAgentSkillInfoFile` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0821.html>
 ///
-/// Success returns the zip as binary (Content-Type Application/Octet-stream;charset=UTF-8) holding *_agentSkillInfo*.csv (see file_formats.agent_skill_change_csv). Decided on cec_07_0821 (zh, 2025-11-13): its request table is a single flat "table 2 request parameters" with agentSkillInfoFileName, unlike the request/msgBody tables of every other FS download, so the flat body stays; the page sample header is copied from ivr/deleteFile and proves nothing either way. A live NE may still want the wrapper.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcfsDownloadAgentSkillInfoFileBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcfsDownloadAgentSkillInfoFileBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcfsDownloadAgentSkillInfoFileBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcfsDownloadAgentSkillInfoFileBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsDownloadAgentSkillInfoFileBuilder { client_: client, body_: Default::default() }
+impl CcfsDownloadAgentSkillInfoFileBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcfsDownloadAgentSkillInfoFileBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// file name from queryAgentSkillInfoData callback (yyyyMMdd_{responseId}.zip) Required.
     pub fn agent_skill_info_file_name(mut self, v: impl Into<String>) -> Self {
         self.body_.agent_skill_info_file_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `agentSkillInfoFileName`.
+    pub fn set_agent_skill_info_file_name(mut self, v: Option<String>) -> Self {
+        self.body_.agent_skill_info_file_name = v;
         self
     }
     /// Replaces the whole request body.
@@ -2280,21 +3343,50 @@ impl<'a> CcfsDownloadAgentSkillInfoFileBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsDownloadAgentSkillInfoFileBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.downloadAgentSkillInfoFile";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request; a success is a file, streamed.
     pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call_binary(&CCFS_DOWNLOAD_AGENT_SKILL_INFO_FILE, call).await?)
     }
@@ -2302,8 +3394,8 @@ impl<'a> CcfsDownloadAgentSkillInfoFileBuilder<'a> {
 
 impl crate::Client {
     /// `ccfs.downloadAgentSkillInfoFile`: Download agent skill change detail index file (zip) (`POST /CCFS/resource/ccfs/downloadAgentSkillInfoFile`).
-    pub fn ccfs_download_agent_skill_info_file(&self) -> CcfsDownloadAgentSkillInfoFileBuilder<'_> {
-        CcfsDownloadAgentSkillInfoFileBuilder::new(self)
+    pub fn ccfs_download_agent_skill_info_file(&self) -> CcfsDownloadAgentSkillInfoFileBuilder {
+        CcfsDownloadAgentSkillInfoFileBuilder::new(self.clone())
     }
 }
 
@@ -2311,21 +3403,34 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/requestPlayVoice` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0822.html>
 ///
-/// Validates the file name and returns a token. On success resultCode is 0 and resultMsg 'success'; on failure resultData is null. appId must own fileName. Fields from the 2024-09 edition (cec_07_4228).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcfsRequestPlayVoiceBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcfsRequestPlayVoiceBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcfsRequestPlayVoiceBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcfsRequestPlayVoiceBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsRequestPlayVoiceBuilder { client_: client, body_: Default::default() }
+impl CcfsRequestPlayVoiceBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcfsRequestPlayVoiceBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// protocol wrapper Required.
     pub fn request(mut self, v: CcfsRequestPlayVoiceBodyRequest) -> Self {
         self.body_.request = Some(v);
+        self
+    }
+    /// Sets or clears the body field `request`.
+    pub fn set_request(mut self, v: Option<CcfsRequestPlayVoiceBodyRequest>) -> Self {
+        self.body_.request = v;
         self
     }
     /// message body Required.
@@ -2333,26 +3438,60 @@ impl<'a> CcfsRequestPlayVoiceBuilder<'a> {
         self.body_.msg_body = Some(v);
         self
     }
+    /// Sets or clears the body field `msgBody`.
+    pub fn set_msg_body(mut self, v: Option<CcfsRequestPlayVoiceBodyMsgBody>) -> Self {
+        self.body_.msg_body = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CcfsRequestPlayVoiceBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsRequestPlayVoiceBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.requestPlayVoice";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcfsRequestPlayVoiceResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCFS_REQUEST_PLAY_VOICE, call).await?)
     }
@@ -2360,8 +3499,8 @@ impl<'a> CcfsRequestPlayVoiceBuilder<'a> {
 
 impl crate::Client {
     /// `ccfs.requestPlayVoice`: Request playback of a recording file (get token) (`POST /CCFS/resource/ccfs/requestPlayVoice`).
-    pub fn ccfs_request_play_voice(&self) -> CcfsRequestPlayVoiceBuilder<'_> {
-        CcfsRequestPlayVoiceBuilder::new(self)
+    pub fn ccfs_request_play_voice(&self) -> CcfsRequestPlayVoiceBuilder {
+        CcfsRequestPlayVoiceBuilder::new(self.clone())
     }
 }
 
@@ -2369,23 +3508,30 @@ impl crate::Client {
 ///
 /// `GET /CCFS/resource/ccfs/playVoice` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0823.html>
 ///
-/// Success returns the audio stream (playable by Windows Media Player). A failure returns the JSON envelope (e.g. 010106 token empty) with Content-Type application/octet-stream (cec_07_0823), so a client must look at the bytes, not the content type: cec_core::download decodes a short answer that starts with { as the envelope. No auth header; the st token authorizes.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcfsPlayVoiceBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcfsPlayVoiceBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     t: Option<String>,
     version: Option<String>,
     st: Option<String>,
 }
 
-impl<'a> CcfsPlayVoiceBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsPlayVoiceBuilder { client_: client, t: None, version: None, st: None }
+impl CcfsPlayVoiceBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcfsPlayVoiceBuilder { client_: client, options_: Default::default(), t: None, version: None, st: None }
     }
     /// query parameter: cache buster; current timestamp suggested Required.
     pub fn t(mut self, v: impl Into<String>) -> Self {
         self.t = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `t`.
+    pub fn set_t(mut self, v: Option<String>) -> Self {
+        self.t = v;
         self
     }
     /// query parameter: protocol version (default 2.0) Required.
@@ -2393,19 +3539,45 @@ impl<'a> CcfsPlayVoiceBuilder<'a> {
         self.version = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `version`.
+    pub fn set_version(mut self, v: Option<String>) -> Self {
+        self.version = v;
+        self
+    }
     /// query parameter: token returned by requestPlayVoice Required.
     pub fn st(mut self, v: impl Into<String>) -> Self {
         self.st = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `st`.
+    pub fn set_st(mut self, v: Option<String>) -> Self {
+        self.st = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.playVoice";
         let _ = op;
         cec_core::validate::required(op, "t", &self.t)?;
         cec_core::validate::required(op, "version", &self.version)?;
         cec_core::validate::required(op, "st", &self.st)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.t {
             call = call.query("t", v);
         }
@@ -2419,7 +3591,7 @@ impl<'a> CcfsPlayVoiceBuilder<'a> {
     }
     /// Sends the request; a success is a file, streamed.
     pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call_binary(&CCFS_PLAY_VOICE, call).await?)
     }
@@ -2427,8 +3599,8 @@ impl<'a> CcfsPlayVoiceBuilder<'a> {
 
 impl crate::Client {
     /// `ccfs.playVoice`: Play back a recording file (URL mode) (`GET /CCFS/resource/ccfs/playVoice`).
-    pub fn ccfs_play_voice(&self) -> CcfsPlayVoiceBuilder<'_> {
-        CcfsPlayVoiceBuilder::new(self)
+    pub fn ccfs_play_voice(&self) -> CcfsPlayVoiceBuilder {
+        CcfsPlayVoiceBuilder::new(self.clone())
     }
 }
 
@@ -2436,22 +3608,36 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/downloadOiapRecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0824.html>
 ///
-/// Success returns the file as a binary stream (Content-Type application/octet-stream;charset=UTF-8); failure returns the JSON envelope with resultData empty. VDNs of the appId must include the vdnId inside fileName.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcfsDownloadOiapRecordBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcfsDownloadOiapRecordBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     location_id: Option<i64>,
     body_: CcfsDownloadOiapRecordBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcfsDownloadOiapRecordBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsDownloadOiapRecordBuilder { client_: client, location_id: None, body_: Default::default() }
+impl CcfsDownloadOiapRecordBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcfsDownloadOiapRecordBuilder {
+            client_: client,
+            options_: Default::default(),
+            location_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query parameter: node ID, from OIFDE queryRecordHistory
     pub fn location_id(mut self, v: i64) -> Self {
         self.location_id = Some(v);
+        self
+    }
+    /// Sets or clears the query parameter `locationId`.
+    pub fn set_location_id(mut self, v: Option<i64>) -> Self {
+        self.location_id = v;
         self
     }
     /// protocol wrapper Required.
@@ -2459,9 +3645,19 @@ impl<'a> CcfsDownloadOiapRecordBuilder<'a> {
         self.body_.request = Some(v);
         self
     }
+    /// Sets or clears the body field `request`.
+    pub fn set_request(mut self, v: Option<CcfsDownloadOiapRecordBodyRequest>) -> Self {
+        self.body_.request = v;
+        self
+    }
     /// message body Required.
     pub fn msg_body(mut self, v: CcfsDownloadOiapRecordBodyMsgBody) -> Self {
         self.body_.msg_body = Some(v);
+        self
+    }
+    /// Sets or clears the body field `msgBody`.
+    pub fn set_msg_body(mut self, v: Option<CcfsDownloadOiapRecordBodyMsgBody>) -> Self {
+        self.body_.msg_body = v;
         self
     }
     /// Replaces the whole request body.
@@ -2469,24 +3665,53 @@ impl<'a> CcfsDownloadOiapRecordBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsDownloadOiapRecordBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.downloadOiapRecord";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.location_id {
             call = call.query("locationId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request; a success is a file, streamed.
     pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call_binary(&CCFS_DOWNLOAD_OIAP_RECORD, call).await?)
     }
@@ -2494,8 +3719,8 @@ impl<'a> CcfsDownloadOiapRecordBuilder<'a> {
 
 impl crate::Client {
     /// `ccfs.downloadOiapRecord`: Download an intelligent IVR recording file (`POST /CCFS/resource/ccfs/downloadOiapRecord`).
-    pub fn ccfs_download_oiap_record(&self) -> CcfsDownloadOiapRecordBuilder<'_> {
-        CcfsDownloadOiapRecordBuilder::new(self)
+    pub fn ccfs_download_oiap_record(&self) -> CcfsDownloadOiapRecordBuilder {
+        CcfsDownloadOiapRecordBuilder::new(self.clone())
     }
 }
 
@@ -2503,22 +3728,36 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/downloadIVRRecordFile` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0825.html>
 ///
-/// Success returns .wav binary, Content-Type Application/Octet-stream;charset=UTF-8. VDNs of the appId must include the vdnId inside fileName.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcfsDownloadIvrRecordFileBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcfsDownloadIvrRecordFileBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     location_id: Option<i64>,
     body_: CcfsDownloadIvrRecordFileBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcfsDownloadIvrRecordFileBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsDownloadIvrRecordFileBuilder { client_: client, location_id: None, body_: Default::default() }
+impl CcfsDownloadIvrRecordFileBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcfsDownloadIvrRecordFileBuilder {
+            client_: client,
+            options_: Default::default(),
+            location_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query parameter: node ID, from OIFDE queryRecordHistory
     pub fn location_id(mut self, v: i64) -> Self {
         self.location_id = Some(v);
+        self
+    }
+    /// Sets or clears the query parameter `locationId`.
+    pub fn set_location_id(mut self, v: Option<i64>) -> Self {
+        self.location_id = v;
         self
     }
     /// protocol wrapper Required.
@@ -2526,9 +3765,19 @@ impl<'a> CcfsDownloadIvrRecordFileBuilder<'a> {
         self.body_.request = Some(v);
         self
     }
+    /// Sets or clears the body field `request`.
+    pub fn set_request(mut self, v: Option<CcfsDownloadIvrRecordFileBodyRequest>) -> Self {
+        self.body_.request = v;
+        self
+    }
     /// message body Required.
     pub fn msg_body(mut self, v: CcfsDownloadIvrRecordFileBodyMsgBody) -> Self {
         self.body_.msg_body = Some(v);
+        self
+    }
+    /// Sets or clears the body field `msgBody`.
+    pub fn set_msg_body(mut self, v: Option<CcfsDownloadIvrRecordFileBodyMsgBody>) -> Self {
+        self.body_.msg_body = v;
         self
     }
     /// Replaces the whole request body.
@@ -2536,24 +3785,53 @@ impl<'a> CcfsDownloadIvrRecordFileBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsDownloadIvrRecordFileBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.downloadIVRRecordFile";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.location_id {
             call = call.query("locationId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request; a success is a file, streamed.
     pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call_binary(&CCFS_DOWNLOAD_IVR_RECORD_FILE, call).await?)
     }
@@ -2561,8 +3839,8 @@ impl<'a> CcfsDownloadIvrRecordFileBuilder<'a> {
 
 impl crate::Client {
     /// `ccfs.downloadIVRRecordFile`: Download IVR voice message recording (`POST /CCFS/resource/ccfs/downloadIVRRecordFile`).
-    pub fn ccfs_download_ivr_record_file(&self) -> CcfsDownloadIvrRecordFileBuilder<'_> {
-        CcfsDownloadIvrRecordFileBuilder::new(self)
+    pub fn ccfs_download_ivr_record_file(&self) -> CcfsDownloadIvrRecordFileBuilder {
+        CcfsDownloadIvrRecordFileBuilder::new(self.clone())
     }
 }
 
@@ -2570,21 +3848,34 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/ivr/downloadFile` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0826.html>
 ///
-/// Third party attached to IVR via custom JAR. Only files under the "third-party recording download path rule" system parameter and owned by the caller. Success returns the .wav bytes (Content-Type Application/Octet-stream;charset=UTF-8); failure returns the JSON envelope. \[2026-12-01 i9-dl pass: no copy of cec_07_0826 came up in this pass; the entry stands as the earlier pass read it (request and response tables), not re-checked.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcfsIvrDownloadFileBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcfsIvrDownloadFileBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcfsIvrDownloadFileBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcfsIvrDownloadFileBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsIvrDownloadFileBuilder { client_: client, body_: Default::default() }
+impl CcfsIvrDownloadFileBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcfsIvrDownloadFileBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// protocol wrapper Required.
     pub fn request(mut self, v: CcfsIvrDownloadFileBodyRequest) -> Self {
         self.body_.request = Some(v);
+        self
+    }
+    /// Sets or clears the body field `request`.
+    pub fn set_request(mut self, v: Option<CcfsIvrDownloadFileBodyRequest>) -> Self {
+        self.body_.request = v;
         self
     }
     /// message body Required.
@@ -2592,26 +3883,60 @@ impl<'a> CcfsIvrDownloadFileBuilder<'a> {
         self.body_.msg_body = Some(v);
         self
     }
+    /// Sets or clears the body field `msgBody`.
+    pub fn set_msg_body(mut self, v: Option<CcfsIvrDownloadFileBodyMsgBody>) -> Self {
+        self.body_.msg_body = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CcfsIvrDownloadFileBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsIvrDownloadFileBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.ivr.downloadFile";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request; a success is a file, streamed.
     pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call_binary(&CCFS_IVR_DOWNLOAD_FILE, call).await?)
     }
@@ -2619,8 +3944,8 @@ impl<'a> CcfsIvrDownloadFileBuilder<'a> {
 
 impl crate::Client {
     /// `ccfs.ivr.downloadFile`: Download a recording file as a third party (IVR custom JAR mode) (`POST /CCFS/resource/ccfs/ivr/downloadFile`).
-    pub fn ccfs_ivr_download_file(&self) -> CcfsIvrDownloadFileBuilder<'_> {
-        CcfsIvrDownloadFileBuilder::new(self)
+    pub fn ccfs_ivr_download_file(&self) -> CcfsIvrDownloadFileBuilder {
+        CcfsIvrDownloadFileBuilder::new(self.clone())
     }
 }
 
@@ -2628,22 +3953,36 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/ivr/uploadFile` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0827.html>
 ///
-/// For third-party bot scenarios; SaaS and OP. Upload folder set by system parameter. \[2026-12-01 i9-dl pass: the msgBody table is readable in cec_07_0827 (zh): data is the Base64 WAV; response: 0 and "operate success", resultData.fileName (table 6 cut after it).\] The sample header shows /ivr/upload while the URI reads /ivr/uploadFile (URI kept).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcfsIvrUploadFileBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcfsIvrUploadFileBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     body_: CcfsIvrUploadFileBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcfsIvrUploadFileBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsIvrUploadFileBuilder { client_: client, vdn_id: None, body_: Default::default() }
+impl CcfsIvrUploadFileBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcfsIvrUploadFileBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query parameter: VDN (virtual call center) ID Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the query parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// protocol wrapper Required.
@@ -2651,9 +3990,19 @@ impl<'a> CcfsIvrUploadFileBuilder<'a> {
         self.body_.request = Some(v);
         self
     }
+    /// Sets or clears the body field `request`.
+    pub fn set_request(mut self, v: Option<CcfsIvrUploadFileBodyRequest>) -> Self {
+        self.body_.request = v;
+        self
+    }
     /// message body Required.
     pub fn msg_body(mut self, v: CcfsIvrUploadFileBodyMsgBody) -> Self {
         self.body_.msg_body = Some(v);
+        self
+    }
+    /// Sets or clears the body field `msgBody`.
+    pub fn set_msg_body(mut self, v: Option<CcfsIvrUploadFileBodyMsgBody>) -> Self {
+        self.body_.msg_body = v;
         self
     }
     /// Replaces the whole request body.
@@ -2661,25 +4010,54 @@ impl<'a> CcfsIvrUploadFileBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsIvrUploadFileBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.ivr.uploadFile";
         let _ = op;
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.query("vdnId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcfsIvrUploadFileResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCFS_IVR_UPLOAD_FILE, call).await?)
     }
@@ -2687,8 +4065,8 @@ impl<'a> CcfsIvrUploadFileBuilder<'a> {
 
 impl crate::Client {
     /// `ccfs.ivr.uploadFile`: Upload a file as a third party (IVR custom JAR mode) (`POST /CCFS/resource/ccfs/ivr/uploadFile`).
-    pub fn ccfs_ivr_upload_file(&self) -> CcfsIvrUploadFileBuilder<'_> {
-        CcfsIvrUploadFileBuilder::new(self)
+    pub fn ccfs_ivr_upload_file(&self) -> CcfsIvrUploadFileBuilder {
+        CcfsIvrUploadFileBuilder::new(self.clone())
     }
 }
 
@@ -2696,21 +4074,34 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/ivr/getFileHash` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0828.html>
 ///
-/// Used to check server copy against local file. Response fields not read. Response table not readable in the stored copies (the excerpt stops at the response section); the answer passes through as raw JSON. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\] \[2026-11 issue-3 pass: the zh guide section copy of the response part (huaweicloud.com/guide, from api-ccfs-cec cec_07_4234) says a success answers code 0 with 'operate success' and that failures carry resultData (reserved, empty string); the response table it points to (table 4) is still not readable, so the answer stays raw.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcfsIvrGetFileHashBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcfsIvrGetFileHashBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcfsIvrGetFileHashBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcfsIvrGetFileHashBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsIvrGetFileHashBuilder { client_: client, body_: Default::default() }
+impl CcfsIvrGetFileHashBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcfsIvrGetFileHashBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// protocol wrapper Required.
     pub fn request(mut self, v: CcfsIvrGetFileHashBodyRequest) -> Self {
         self.body_.request = Some(v);
+        self
+    }
+    /// Sets or clears the body field `request`.
+    pub fn set_request(mut self, v: Option<CcfsIvrGetFileHashBodyRequest>) -> Self {
+        self.body_.request = v;
         self
     }
     /// message body Required.
@@ -2718,26 +4109,60 @@ impl<'a> CcfsIvrGetFileHashBuilder<'a> {
         self.body_.msg_body = Some(v);
         self
     }
+    /// Sets or clears the body field `msgBody`.
+    pub fn set_msg_body(mut self, v: Option<CcfsIvrGetFileHashBodyMsgBody>) -> Self {
+        self.body_.msg_body = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CcfsIvrGetFileHashBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsIvrGetFileHashBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.ivr.getFileHash";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcfsIvrGetFileHashResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCFS_IVR_GET_FILE_HASH, call).await?)
     }
@@ -2745,8 +4170,8 @@ impl<'a> CcfsIvrGetFileHashBuilder<'a> {
 
 impl crate::Client {
     /// `ccfs.ivr.getFileHash`: Generate hash of an uploaded file as a third party (`POST /CCFS/resource/ccfs/ivr/getFileHash`).
-    pub fn ccfs_ivr_get_file_hash(&self) -> CcfsIvrGetFileHashBuilder<'_> {
-        CcfsIvrGetFileHashBuilder::new(self)
+    pub fn ccfs_ivr_get_file_hash(&self) -> CcfsIvrGetFileHashBuilder {
+        CcfsIvrGetFileHashBuilder::new(self.clone())
     }
 }
 
@@ -2754,21 +4179,34 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/ivr/deleteFile` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0829.html>
 ///
-/// Response: 0 and "operate success"; resultData reserved (empty string). Request sample read on cec_07_0829 (zh, 2025-11-13).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcfsIvrDeleteFileBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcfsIvrDeleteFileBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcfsIvrDeleteFileBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcfsIvrDeleteFileBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsIvrDeleteFileBuilder { client_: client, body_: Default::default() }
+impl CcfsIvrDeleteFileBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcfsIvrDeleteFileBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// protocol wrapper Required.
     pub fn request(mut self, v: CcfsIvrDeleteFileBodyRequest) -> Self {
         self.body_.request = Some(v);
+        self
+    }
+    /// Sets or clears the body field `request`.
+    pub fn set_request(mut self, v: Option<CcfsIvrDeleteFileBodyRequest>) -> Self {
+        self.body_.request = v;
         self
     }
     /// message body Required.
@@ -2776,26 +4214,60 @@ impl<'a> CcfsIvrDeleteFileBuilder<'a> {
         self.body_.msg_body = Some(v);
         self
     }
+    /// Sets or clears the body field `msgBody`.
+    pub fn set_msg_body(mut self, v: Option<CcfsIvrDeleteFileBodyMsgBody>) -> Self {
+        self.body_.msg_body = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CcfsIvrDeleteFileBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsIvrDeleteFileBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.ivr.deleteFile";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcfsIvrDeleteFileResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCFS_IVR_DELETE_FILE, call).await?)
     }
@@ -2803,7 +4275,7 @@ impl<'a> CcfsIvrDeleteFileBuilder<'a> {
 
 impl crate::Client {
     /// `ccfs.ivr.deleteFile`: Delete an uploaded file as a third party (`POST /CCFS/resource/ccfs/ivr/deleteFile`).
-    pub fn ccfs_ivr_delete_file(&self) -> CcfsIvrDeleteFileBuilder<'_> {
-        CcfsIvrDeleteFileBuilder::new(self)
+    pub fn ccfs_ivr_delete_file(&self) -> CcfsIvrDeleteFileBuilder {
+        CcfsIvrDeleteFileBuilder::new(self.clone())
     }
 }

@@ -3504,30 +3504,72 @@ pub struct OnlineagentLoginBody {
     pub service_token: Option<cec_core::Secret<String>>,
 }
 impl OnlineagentLoginBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}password"), &self.password)?;
-        if let Some(v) = &self.password {
-            cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"password") {
+            cec_core::validate::required(op, &format!("{at}password"), &self.password)?;
+            if let Some(v) = &self.password {
+                cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 32)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}phonenum"), &self.phonenum)?;
-        if let Some(v) = &self.phonenum {
-            cec_core::validate::max_len(op, &format!("{at}phonenum"), v, 24)?;
+        if !skip.contains(&"phonenum") {
+            cec_core::validate::required(op, &format!("{at}phonenum"), &self.phonenum)?;
+            if let Some(v) = &self.phonenum {
+                cec_core::validate::max_len(op, &format!("{at}phonenum"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.ip {
-            cec_core::validate::max_len(op, &format!("{at}ip"), v, 15)?;
+        if !skip.contains(&"ip") {
+            if let Some(v) = &self.ip {
+                cec_core::validate::max_len(op, &format!("{at}ip"), v, 15)?;
+            }
         }
-        if let Some(v) = &self.vc_phone_number {
-            cec_core::validate::max_len(op, &format!("{at}vcPhoneNumber"), v, 24)?;
+        if !skip.contains(&"vcPhoneNumber") {
+            if let Some(v) = &self.vc_phone_number {
+                cec_core::validate::max_len(op, &format!("{at}vcPhoneNumber"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.call_back_uri {
-            cec_core::validate::max_len(op, &format!("{at}callBackUri"), v, 200)?;
+        if !skip.contains(&"callBackUri") {
+            if let Some(v) = &self.call_back_uri {
+                cec_core::validate::max_len(op, &format!("{at}callBackUri"), v, 200)?;
+            }
         }
-        if let Some(v) = &self.service_token {
-            cec_core::validate::max_len(op, &format!("{at}serviceToken"), v.expose_str(), 50)?;
-            cec_core::validate::alphanumeric(op, &format!("{at}serviceToken"), v.expose_str())?;
+        if !skip.contains(&"serviceToken") {
+            if let Some(v) = &self.service_token {
+                cec_core::validate::max_len(op, &format!("{at}serviceToken"), v.expose_str(), 50)?;
+                cec_core::validate::alphanumeric(op, &format!("{at}serviceToken"), v.expose_str())?;
+            }
         }
         Ok(())
+    }
+}
+impl OnlineagentLoginBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "password", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "phonenum", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "autoanswer", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "autoenteridle", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "releasephone", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "agenttype", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "status", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "ip", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "entryIp", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "phonelinkage", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "checkInWebm", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "checkInMailm", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "vcPhoneNumber", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "listenStatus", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "callBackUri", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "serviceToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl OnlineagentLoginBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("onlineagent.login", Self::FIELDS, v, true)
     }
 }
 
@@ -3654,30 +3696,72 @@ pub struct OnlineagentForceloginBody {
     pub service_token: Option<cec_core::Secret<String>>,
 }
 impl OnlineagentForceloginBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}password"), &self.password)?;
-        if let Some(v) = &self.password {
-            cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"password") {
+            cec_core::validate::required(op, &format!("{at}password"), &self.password)?;
+            if let Some(v) = &self.password {
+                cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 32)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}phonenum"), &self.phonenum)?;
-        if let Some(v) = &self.phonenum {
-            cec_core::validate::max_len(op, &format!("{at}phonenum"), v, 24)?;
+        if !skip.contains(&"phonenum") {
+            cec_core::validate::required(op, &format!("{at}phonenum"), &self.phonenum)?;
+            if let Some(v) = &self.phonenum {
+                cec_core::validate::max_len(op, &format!("{at}phonenum"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.ip {
-            cec_core::validate::max_len(op, &format!("{at}ip"), v, 15)?;
+        if !skip.contains(&"ip") {
+            if let Some(v) = &self.ip {
+                cec_core::validate::max_len(op, &format!("{at}ip"), v, 15)?;
+            }
         }
-        if let Some(v) = &self.vc_phone_number {
-            cec_core::validate::max_len(op, &format!("{at}vcPhoneNumber"), v, 24)?;
+        if !skip.contains(&"vcPhoneNumber") {
+            if let Some(v) = &self.vc_phone_number {
+                cec_core::validate::max_len(op, &format!("{at}vcPhoneNumber"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.call_back_uri {
-            cec_core::validate::max_len(op, &format!("{at}callBackUri"), v, 200)?;
+        if !skip.contains(&"callBackUri") {
+            if let Some(v) = &self.call_back_uri {
+                cec_core::validate::max_len(op, &format!("{at}callBackUri"), v, 200)?;
+            }
         }
-        if let Some(v) = &self.service_token {
-            cec_core::validate::max_len(op, &format!("{at}serviceToken"), v.expose_str(), 50)?;
-            cec_core::validate::alphanumeric(op, &format!("{at}serviceToken"), v.expose_str())?;
+        if !skip.contains(&"serviceToken") {
+            if let Some(v) = &self.service_token {
+                cec_core::validate::max_len(op, &format!("{at}serviceToken"), v.expose_str(), 50)?;
+                cec_core::validate::alphanumeric(op, &format!("{at}serviceToken"), v.expose_str())?;
+            }
         }
         Ok(())
+    }
+}
+impl OnlineagentForceloginBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "password", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "phonenum", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "autoanswer", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "autoenteridle", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "releasephone", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "agenttype", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "status", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "ip", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "entryIp", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "phonelinkage", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "checkInWebm", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "checkInMailm", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "vcPhoneNumber", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "listenStatus", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "callBackUri", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "serviceToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl OnlineagentForceloginBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("onlineagent.forcelogin", Self::FIELDS, v, true)
     }
 }
 
@@ -3731,22 +3815,58 @@ pub struct OnlineagentLoginexBody {
     pub listen_status: Option<bool>,
 }
 impl OnlineagentLoginexBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}password"), &self.password)?;
-        if let Some(v) = &self.password {
-            cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"password") {
+            cec_core::validate::required(op, &format!("{at}password"), &self.password)?;
+            if let Some(v) = &self.password {
+                cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 32)?;
+            }
         }
-        if let Some(v) = &self.phonenum {
-            cec_core::validate::max_len(op, &format!("{at}phonenum"), v, 24)?;
+        if !skip.contains(&"phonenum") {
+            if let Some(v) = &self.phonenum {
+                cec_core::validate::max_len(op, &format!("{at}phonenum"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.ip {
-            cec_core::validate::max_len(op, &format!("{at}ip"), v, 15)?;
+        if !skip.contains(&"ip") {
+            if let Some(v) = &self.ip {
+                cec_core::validate::max_len(op, &format!("{at}ip"), v, 15)?;
+            }
         }
-        if let Some(v) = &self.vc_phone_number {
-            cec_core::validate::max_len(op, &format!("{at}vcPhoneNumber"), v, 24)?;
+        if !skip.contains(&"vcPhoneNumber") {
+            if let Some(v) = &self.vc_phone_number {
+                cec_core::validate::max_len(op, &format!("{at}vcPhoneNumber"), v, 24)?;
+            }
         }
         Ok(())
+    }
+}
+impl OnlineagentLoginexBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "password", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "phonenum", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "autoanswer", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "autoenteridle", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "releasephone", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "agenttype", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "status", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "ip", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "entryIp", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "phonelinkage", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "checkInWebm", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "checkInMailm", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "vcPhoneNumber", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "listenStatus", shape: cec_core::validate::Shape::Bool },
+    ];
+}
+
+impl OnlineagentLoginexBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("onlineagent.loginex", Self::FIELDS, v, true)
     }
 }
 
@@ -4499,14 +4619,37 @@ pub struct OnlineagentSendnoteletexBody {
     pub content: Option<String>,
 }
 impl OnlineagentSendnoteletexBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
-        if let Some(v) = &self.agent_ids {
-            cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"agentIds") {
+            cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
+            if let Some(v) = &self.agent_ids {
+                cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 100)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}content"), &self.content)?;
+        if !skip.contains(&"content") {
+            cec_core::validate::required(op, &format!("{at}content"), &self.content)?;
+        }
         Ok(())
+    }
+}
+impl OnlineagentSendnoteletexBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "agentIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+        cec_core::validate::FieldShape { name: "content", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl OnlineagentSendnoteletexBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("onlineagent.sendnoteletex", Self::FIELDS, v, true)
     }
 }
 
@@ -4730,26 +4873,56 @@ pub struct VoicecallCalloutBody {
     pub user_video_direction: Option<i64>,
 }
 impl VoicecallCalloutBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.caller {
-            cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"caller") {
+            if let Some(v) = &self.caller {
+                cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
-        if let Some(v) = &self.called {
-            cec_core::validate::min_len(op, &format!("{at}called"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}called"), v, 24)?;
+        if !skip.contains(&"called") {
+            cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+            if let Some(v) = &self.called {
+                cec_core::validate::min_len(op, &format!("{at}called"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}called"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.callappdata {
-            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16384)?;
+        if !skip.contains(&"callappdata") {
+            if let Some(v) = &self.callappdata {
+                cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16384)?;
+            }
         }
-        if let Some(v) = &self.mediaability {
-            cec_core::validate::one_of_int(op, &format!("{at}mediaability"), *v, &[0, 1, 2])?;
+        if !skip.contains(&"mediaability") {
+            if let Some(v) = &self.mediaability {
+                cec_core::validate::one_of_int(op, &format!("{at}mediaability"), *v, &[0, 1, 2])?;
+            }
         }
-        if let Some(v) = &self.user_video_direction {
-            cec_core::validate::one_of_int(op, &format!("{at}userVideoDirection"), *v, &[1, 2, 3, 4])?;
+        if !skip.contains(&"userVideoDirection") {
+            if let Some(v) = &self.user_video_direction {
+                cec_core::validate::one_of_int(op, &format!("{at}userVideoDirection"), *v, &[1, 2, 3, 4])?;
+            }
         }
         Ok(())
+    }
+}
+impl VoicecallCalloutBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "caller", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "called", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "skillid", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callappdata", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaability", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "userVideoDirection", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VoicecallCalloutBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("voicecall.callout", Self::FIELDS, v, true)
     }
 }
 
@@ -4767,11 +4940,31 @@ pub struct VoicecallPreviewcalloutBody {
     pub callcontrolid: Option<i64>,
 }
 impl VoicecallPreviewcalloutBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
-        cec_core::validate::required(op, &format!("{at}callcontrolid"), &self.callcontrolid)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"called") {
+            cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+        }
+        if !skip.contains(&"callcontrolid") {
+            cec_core::validate::required(op, &format!("{at}callcontrolid"), &self.callcontrolid)?;
+        }
         Ok(())
+    }
+}
+impl VoicecallPreviewcalloutBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "called", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callcontrolid", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VoicecallPreviewcalloutBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("voicecall.previewcallout", Self::FIELDS, v, true)
     }
 }
 
@@ -4832,13 +5025,31 @@ pub struct VoicecallRejectBody {
     pub mode: Option<i64>,
 }
 impl VoicecallRejectBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}mode"), &self.mode)?;
-        if let Some(v) = &self.mode {
-            cec_core::validate::one_of_int(op, &format!("{at}mode"), *v, &[1, 2])?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"mode") {
+            cec_core::validate::required(op, &format!("{at}mode"), &self.mode)?;
+            if let Some(v) = &self.mode {
+                cec_core::validate::one_of_int(op, &format!("{at}mode"), *v, &[1, 2])?;
+            }
         }
         Ok(())
+    }
+}
+impl VoicecallRejectBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mode", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VoicecallRejectBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("voicecall.reject", Self::FIELDS, v, true)
     }
 }
 
@@ -4986,21 +5197,53 @@ pub struct VoicecallTransferBody {
     pub skill_id: Option<i64>,
 }
 impl VoicecallTransferBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}devicetype"), &self.devicetype)?;
-        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
-        if let Some(v) = &self.address {
-            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"devicetype") {
+            cec_core::validate::required(op, &format!("{at}devicetype"), &self.devicetype)?;
         }
-        cec_core::validate::required(op, &format!("{at}mode"), &self.mode)?;
-        if let Some(v) = &self.callappdata {
-            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16384)?;
+        if !skip.contains(&"address") {
+            cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+            if let Some(v) = &self.address {
+                cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.caller {
-            cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+        if !skip.contains(&"mode") {
+            cec_core::validate::required(op, &format!("{at}mode"), &self.mode)?;
+        }
+        if !skip.contains(&"callappdata") {
+            if let Some(v) = &self.callappdata {
+                cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16384)?;
+            }
+        }
+        if !skip.contains(&"caller") {
+            if let Some(v) = &self.caller {
+                cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+            }
         }
         Ok(())
+    }
+}
+impl VoicecallTransferBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "devicetype", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "address", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mode", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callappdata", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "caller", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaability", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "holdflag", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VoicecallTransferBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("voicecall.transfer", Self::FIELDS, v, true)
     }
 }
 
@@ -5139,20 +5382,45 @@ pub struct VoicecallCallinnerBody {
     pub mediaability: Option<i64>,
 }
 impl VoicecallCallinnerBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
-        if let Some(v) = &self.called {
-            cec_core::validate::min_len(op, &format!("{at}called"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}called"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"called") {
+            cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+            if let Some(v) = &self.called {
+                cec_core::validate::min_len(op, &format!("{at}called"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}called"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.caller {
-            cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+        if !skip.contains(&"caller") {
+            if let Some(v) = &self.caller {
+                cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.callappdata {
-            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16384)?;
+        if !skip.contains(&"callappdata") {
+            if let Some(v) = &self.callappdata {
+                cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16384)?;
+            }
         }
         Ok(())
+    }
+}
+impl VoicecallCallinnerBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "called", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "caller", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "skillid", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callappdata", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaability", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VoicecallCallinnerBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("voicecall.callinner", Self::FIELDS, v, true)
     }
 }
 
@@ -5187,10 +5455,26 @@ pub struct VoicecallCallinnerskillBody {
     pub skill_id: Option<i64>,
 }
 impl VoicecallCallinnerskillBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"skillId") {
+            cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
+        }
         Ok(())
+    }
+}
+impl VoicecallCallinnerskillBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int }];
+}
+
+impl VoicecallCallinnerskillBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("voicecall.callinnerskill", Self::FIELDS, v, true)
     }
 }
 
@@ -5237,13 +5521,36 @@ pub struct VoicecallInnerhelpBody {
     pub holdflag: Option<bool>,
 }
 impl VoicecallInnerhelpBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}dstaddress"), &self.dstaddress)?;
-        if let Some(v) = &self.callappdata {
-            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16384)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"dstaddress") {
+            cec_core::validate::required(op, &format!("{at}dstaddress"), &self.dstaddress)?;
+        }
+        if !skip.contains(&"callappdata") {
+            if let Some(v) = &self.callappdata {
+                cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16384)?;
+            }
         }
         Ok(())
+    }
+}
+impl VoicecallInnerhelpBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "dstaddress", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "devicetype", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "mode", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callappdata", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holdflag", shape: cec_core::validate::Shape::Bool },
+    ];
+}
+
+impl VoicecallInnerhelpBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("voicecall.innerhelp", Self::FIELDS, v, true)
     }
 }
 
@@ -5327,13 +5634,33 @@ pub struct VoicecallConfjoinBody {
     pub callappdata: Option<String>,
 }
 impl VoicecallConfjoinBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
-        if let Some(v) = &self.callappdata {
-            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16384)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callid") {
+            cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
+        }
+        if !skip.contains(&"callappdata") {
+            if let Some(v) = &self.callappdata {
+                cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16384)?;
+            }
         }
         Ok(())
+    }
+}
+impl VoicecallConfjoinBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callappdata", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl VoicecallConfjoinBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("voicecall.confjoin", Self::FIELDS, v, true)
     }
 }
 
@@ -5501,19 +5828,46 @@ pub struct RecordplayPlayBody {
     pub location_id: Option<i64>,
 }
 impl RecordplayPlayBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}voicepath"), &self.voicepath)?;
-        if let Some(v) = &self.voicepath {
-            cec_core::validate::max_len(op, &format!("{at}voicepath"), v, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"voicepath") {
+            cec_core::validate::required(op, &format!("{at}voicepath"), &self.voicepath)?;
+            if let Some(v) = &self.voicepath {
+                cec_core::validate::max_len(op, &format!("{at}voicepath"), v, 100)?;
+            }
         }
-        if let Some(v) = &self.volumechange {
-            cec_core::validate::max_len(op, &format!("{at}volumechange"), v, 5)?;
+        if !skip.contains(&"volumechange") {
+            if let Some(v) = &self.volumechange {
+                cec_core::validate::max_len(op, &format!("{at}volumechange"), v, 5)?;
+            }
         }
-        if let Some(v) = &self.speedchange {
-            cec_core::validate::max_len(op, &format!("{at}speedchange"), v, 5)?;
+        if !skip.contains(&"speedchange") {
+            if let Some(v) = &self.speedchange {
+                cec_core::validate::max_len(op, &format!("{at}speedchange"), v, 5)?;
+            }
         }
         Ok(())
+    }
+}
+impl RecordplayPlayBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "voicepath", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "startpostion", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "volumechange", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "speedchange", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "times", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "codeformat", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "locationId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl RecordplayPlayBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("recordplay.play", Self::FIELDS, v, true)
     }
 }
 
@@ -5672,16 +6026,38 @@ pub struct RecordplayRecordBody {
     pub record_format: Option<i64>,
 }
 impl RecordplayRecordBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.file_name {
-            cec_core::validate::max_len(op, &format!("{at}fileName"), v, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"fileName") {
+            if let Some(v) = &self.file_name {
+                cec_core::validate::max_len(op, &format!("{at}fileName"), v, 100)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
-        if let Some(v) = &self.media_type {
-            cec_core::validate::one_of_int(op, &format!("{at}mediaType"), *v, &[5])?;
+        if !skip.contains(&"mediaType") {
+            cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
+            if let Some(v) = &self.media_type {
+                cec_core::validate::one_of_int(op, &format!("{at}mediaType"), *v, &[5])?;
+            }
         }
         Ok(())
+    }
+}
+impl RecordplayRecordBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "fileName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "recordMode", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "recordFormat", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl RecordplayRecordBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("recordplay.record", Self::FIELDS, v, true)
     }
 }
 
@@ -5743,17 +6119,43 @@ pub struct RecordplayNetPlayBody {
     pub location_id: Option<i64>,
 }
 impl RecordplayNetPlayBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
-        if let Some(v) = &self.file_name {
-            cec_core::validate::max_len(op, &format!("{at}fileName"), v, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"fileName") {
+            cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+            if let Some(v) = &self.file_name {
+                cec_core::validate::max_len(op, &format!("{at}fileName"), v, 100)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.location_id {
-            cec_core::validate::range(op, &format!("{at}locationId"), *v, 0, 65535)?;
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        }
+        if !skip.contains(&"locationId") {
+            if let Some(v) = &self.location_id {
+                cec_core::validate::range(op, &format!("{at}locationId"), *v, 0, 65535)?;
+            }
         }
         Ok(())
+    }
+}
+impl RecordplayNetPlayBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "fileName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "position", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "playTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "fileFormat", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "locationId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl RecordplayNetPlayBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("recordplay.netPlay", Self::FIELDS, v, true)
     }
 }
 
@@ -5794,17 +6196,40 @@ pub struct RecordplayPlayRelocationBody {
     pub seekposition: Option<i64>,
 }
 impl RecordplayPlayRelocationBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.seekdirection {
-            cec_core::validate::one_of_int(op, &format!("{at}seekdirection"), *v, &[0, 1])?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"seekdirection") {
+            if let Some(v) = &self.seekdirection {
+                cec_core::validate::one_of_int(op, &format!("{at}seekdirection"), *v, &[0, 1])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}seekseconds"), &self.seekseconds)?;
-        cec_core::validate::required(op, &format!("{at}seekposition"), &self.seekposition)?;
-        if let Some(v) = &self.seekposition {
-            cec_core::validate::one_of_int(op, &format!("{at}seekposition"), *v, &[0, 1, 2])?;
+        if !skip.contains(&"seekseconds") {
+            cec_core::validate::required(op, &format!("{at}seekseconds"), &self.seekseconds)?;
+        }
+        if !skip.contains(&"seekposition") {
+            cec_core::validate::required(op, &format!("{at}seekposition"), &self.seekposition)?;
+            if let Some(v) = &self.seekposition {
+                cec_core::validate::one_of_int(op, &format!("{at}seekposition"), *v, &[0, 1, 2])?;
+            }
         }
         Ok(())
+    }
+}
+impl RecordplayPlayRelocationBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "seekdirection", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "seekseconds", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "seekposition", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl RecordplayPlayRelocationBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("recordplay.playRelocation", Self::FIELDS, v, true)
     }
 }
 
@@ -5933,13 +6358,31 @@ pub struct QueuedeviceQueryAcdStatBody {
     pub skills: Option<Vec<i64>>,
 }
 impl QueuedeviceQueryAcdStatBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}skills"), &self.skills)?;
-        if let Some(v) = &self.skills {
-            cec_core::validate::max_items(op, &format!("{at}skills"), v, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"skills") {
+            cec_core::validate::required(op, &format!("{at}skills"), &self.skills)?;
+            if let Some(v) = &self.skills {
+                cec_core::validate::max_items(op, &format!("{at}skills"), v, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl QueuedeviceQueryAcdStatBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "skills",
+        shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+    }];
+}
+
+impl QueuedeviceQueryAcdStatBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("queuedevice.queryAcdStat", Self::FIELDS, v, true)
     }
 }
 
@@ -6169,12 +6612,33 @@ pub struct AgentgroupAgentBySkillBody {
     pub agent_status: Option<Vec<i64>>,
 }
 impl AgentgroupAgentBySkillBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.agent_limit {
-            cec_core::validate::range(op, &format!("{at}agentLimit"), *v, 1, 500)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"agentLimit") {
+            if let Some(v) = &self.agent_limit {
+                cec_core::validate::range(op, &format!("{at}agentLimit"), *v, 1, 500)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentgroupAgentBySkillBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "agentLimit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "agentStatus",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl AgentgroupAgentBySkillBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentgroup.agentBySkill", Self::FIELDS, v, true)
     }
 }
 
@@ -6439,13 +6903,31 @@ pub struct AgentgroupAgentByListBody {
     pub agent_list: Option<Vec<String>>,
 }
 impl AgentgroupAgentByListBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}agentList"), &self.agent_list)?;
-        if let Some(v) = &self.agent_list {
-            cec_core::validate::max_items(op, &format!("{at}agentList"), v, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"agentList") {
+            cec_core::validate::required(op, &format!("{at}agentList"), &self.agent_list)?;
+            if let Some(v) = &self.agent_list {
+                cec_core::validate::max_items(op, &format!("{at}agentList"), v, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentgroupAgentByListBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "agentList",
+        shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+    }];
+}
+
+impl AgentgroupAgentByListBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentgroup.agentByList", Self::FIELDS, v, true)
     }
 }
 
@@ -6608,12 +7090,31 @@ pub struct CalldataSetCallDataExBody {
     pub is_data_encoded: Option<bool>,
 }
 impl CalldataSetCallDataExBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.calldata {
-            cec_core::validate::max_len(op, &format!("{at}calldata"), v.expose_str(), 16384)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"calldata") {
+            if let Some(v) = &self.calldata {
+                cec_core::validate::max_len(op, &format!("{at}calldata"), v.expose_str(), 16384)?;
+            }
         }
         Ok(())
+    }
+}
+impl CalldataSetCallDataExBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "calldata", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "isDataEncoded", shape: cec_core::validate::Shape::Bool },
+    ];
+}
+
+impl CalldataSetCallDataExBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calldata.setCallDataEx", Self::FIELDS, v, true)
     }
 }
 
@@ -7315,11 +7816,31 @@ pub struct CalldataAssignUserInQueueBody {
     pub skillid: Option<i64>,
 }
 impl CalldataAssignUserInQueueBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
-        cec_core::validate::required(op, &format!("{at}skillid"), &self.skillid)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callid") {
+            cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
+        }
+        if !skip.contains(&"skillid") {
+            cec_core::validate::required(op, &format!("{at}skillid"), &self.skillid)?;
+        }
         Ok(())
+    }
+}
+impl CalldataAssignUserInQueueBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "skillid", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CalldataAssignUserInQueueBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calldata.assignUserInQueue", Self::FIELDS, v, true)
     }
 }
 
@@ -7487,12 +8008,33 @@ pub struct QualitycontrolAdjustSkillBody {
     pub skills: Option<Vec<i64>>,
 }
 impl QualitycontrolAdjustSkillBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.skills {
-            cec_core::validate::max_items(op, &format!("{at}skills"), v, 1000)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"skills") {
+            if let Some(v) = &self.skills {
+                cec_core::validate::max_items(op, &format!("{at}skills"), v, 1000)?;
+            }
         }
         Ok(())
+    }
+}
+impl QualitycontrolAdjustSkillBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "workNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "skills",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl QualitycontrolAdjustSkillBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualitycontrol.adjustSkill", Self::FIELDS, v, true)
     }
 }
 
@@ -7605,11 +8147,32 @@ pub struct MediacallSendMessageBody {
     pub data: Option<serde_json::Value>,
 }
 impl MediacallSendMessageBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
-        cec_core::validate::required(op, &format!("{at}data"), &self.data)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callid") {
+            cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
+        }
+        if !skip.contains(&"data") {
+            cec_core::validate::required(op, &format!("{at}data"), &self.data)?;
+        }
         Ok(())
+    }
+}
+impl MediacallSendMessageBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "data", shape: cec_core::validate::Shape::Any },
+    ];
+}
+
+impl MediacallSendMessageBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mediacall.sendMessage", Self::FIELDS, v, true)
     }
 }
 
@@ -7627,14 +8190,34 @@ pub struct MediacallSetCallNumsBody {
     pub callnums: Option<String>,
 }
 impl MediacallSetCallNumsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
-        cec_core::validate::required(op, &format!("{at}callnums"), &self.callnums)?;
-        if let Some(v) = &self.callnums {
-            cec_core::validate::numeric_range(op, &format!("{at}callnums"), v, 1, 60)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"mediaType") {
+            cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
+        }
+        if !skip.contains(&"callnums") {
+            cec_core::validate::required(op, &format!("{at}callnums"), &self.callnums)?;
+            if let Some(v) = &self.callnums {
+                cec_core::validate::numeric_range(op, &format!("{at}callnums"), v, 1, 60)?;
+            }
         }
         Ok(())
+    }
+}
+impl MediacallSetCallNumsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callnums", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl MediacallSetCallNumsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mediacall.setCallNums", Self::FIELDS, v, true)
     }
 }
 
@@ -7684,19 +8267,50 @@ pub struct MediacallTransferBody {
     pub skill_id: Option<i64>,
 }
 impl MediacallTransferBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
-        cec_core::validate::required(op, &format!("{at}devicetype"), &self.devicetype)?;
-        cec_core::validate::required(op, &format!("{at}mode"), &self.mode)?;
-        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
-        if let Some(v) = &self.address {
-            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callid") {
+            cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
         }
-        if let Some(v) = &self.calldata {
-            cec_core::validate::max_len(op, &format!("{at}calldata"), v, 2048)?;
+        if !skip.contains(&"devicetype") {
+            cec_core::validate::required(op, &format!("{at}devicetype"), &self.devicetype)?;
+        }
+        if !skip.contains(&"mode") {
+            cec_core::validate::required(op, &format!("{at}mode"), &self.mode)?;
+        }
+        if !skip.contains(&"address") {
+            cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+            if let Some(v) = &self.address {
+                cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+            }
+        }
+        if !skip.contains(&"calldata") {
+            if let Some(v) = &self.calldata {
+                cec_core::validate::max_len(op, &format!("{at}calldata"), v, 2048)?;
+            }
         }
         Ok(())
+    }
+}
+impl MediacallTransferBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "caller", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "devicetype", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "mode", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "address", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "calldata", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl MediacallTransferBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mediacall.transfer", Self::FIELDS, v, true)
     }
 }
 
@@ -7731,17 +8345,34 @@ pub struct MediacallSetCallNumsByMediaTypeBody {
     pub agent_media_call_nums: Option<Vec<MediacallSetCallNumsByMediaTypeBodyAgentMediaCallNums>>,
 }
 impl MediacallSetCallNumsByMediaTypeBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}totalCallNum"), &self.total_call_num)?;
-        cec_core::validate::required(op, &format!("{at}agentMediaCallNums"), &self.agent_media_call_nums)?;
-        if let Some(v) = &self.agent_media_call_nums {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}agentMediaCallNums[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"totalCallNum") {
+            cec_core::validate::required(op, &format!("{at}totalCallNum"), &self.total_call_num)?;
+        }
+        if !skip.contains(&"agentMediaCallNums") {
+            cec_core::validate::required(op, &format!("{at}agentMediaCallNums"), &self.agent_media_call_nums)?;
+            if let Some(v) = &self.agent_media_call_nums {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}agentMediaCallNums[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl MediacallSetCallNumsByMediaTypeBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "totalCallNum", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape {
+            name: "agentMediaCallNums",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                MediacallSetCallNumsByMediaTypeBodyAgentMediaCallNums::FIELDS,
+            )),
+        },
+    ];
 }
 
 /// Object `agentMediaCallNums`.
@@ -7752,10 +8383,26 @@ pub struct MediacallSetCallNumsByMediaTypeBodyAgentMediaCallNums {
     pub media_type: Option<serde_json::Number>,
 }
 impl MediacallSetCallNumsByMediaTypeBodyAgentMediaCallNums {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"mediaType") {
+            cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
+        }
         Ok(())
+    }
+}
+impl MediacallSetCallNumsByMediaTypeBodyAgentMediaCallNums {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::Number }];
+}
+
+impl MediacallSetCallNumsByMediaTypeBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mediacall.setCallNumsByMediaType", Self::FIELDS, v, true)
     }
 }
 
@@ -7773,11 +8420,31 @@ pub struct MediacallGetConnectInfoBody {
     pub callid: Option<String>,
 }
 impl MediacallGetConnectInfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userType"), &self.user_type)?;
-        cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userType") {
+            cec_core::validate::required(op, &format!("{at}userType"), &self.user_type)?;
+        }
+        if !skip.contains(&"callid") {
+            cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
+        }
         Ok(())
+    }
+}
+impl MediacallGetConnectInfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callid", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl MediacallGetConnectInfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mediacall.getConnectInfo", Self::FIELDS, v, true)
     }
 }
 
@@ -7874,11 +8541,31 @@ pub struct MediacallImageCaptureBody {
     pub callid: Option<String>,
 }
 impl MediacallImageCaptureBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userType"), &self.user_type)?;
-        cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userType") {
+            cec_core::validate::required(op, &format!("{at}userType"), &self.user_type)?;
+        }
+        if !skip.contains(&"callid") {
+            cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
+        }
         Ok(())
+    }
+}
+impl MediacallImageCaptureBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callid", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl MediacallImageCaptureBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mediacall.imageCapture", Self::FIELDS, v, true)
     }
 }
 
@@ -7928,25 +8615,56 @@ pub struct AgentconfRequestBody {
     pub voice_path: Option<String>,
 }
 impl AgentconfRequestBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}memberNum"), &self.member_num)?;
-        if let Some(v) = &self.member_num {
-            cec_core::validate::range(op, &format!("{at}memberNum"), *v, 1, 120)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"memberNum") {
+            cec_core::validate::required(op, &format!("{at}memberNum"), &self.member_num)?;
+            if let Some(v) = &self.member_num {
+                cec_core::validate::range(op, &format!("{at}memberNum"), *v, 1, 120)?;
+            }
         }
-        if let Some(v) = &self.conf_caller_no {
-            cec_core::validate::max_len(op, &format!("{at}confCallerNo"), v, 24)?;
+        if !skip.contains(&"confCallerNo") {
+            if let Some(v) = &self.conf_caller_no {
+                cec_core::validate::max_len(op, &format!("{at}confCallerNo"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.time {
-            cec_core::validate::range(op, &format!("{at}time"), *v, 4, 1440)?;
+        if !skip.contains(&"time") {
+            if let Some(v) = &self.time {
+                cec_core::validate::range(op, &format!("{at}time"), *v, 4, 1440)?;
+            }
         }
-        if let Some(v) = &self.prompt_time {
-            cec_core::validate::range(op, &format!("{at}promptTime"), *v, 3, 1440)?;
+        if !skip.contains(&"promptTime") {
+            if let Some(v) = &self.prompt_time {
+                cec_core::validate::range(op, &format!("{at}promptTime"), *v, 3, 1440)?;
+            }
         }
-        if let Some(v) = &self.voice_path {
-            cec_core::validate::max_len(op, &format!("{at}voicePath"), v, 127)?;
+        if !skip.contains(&"voicePath") {
+            if let Some(v) = &self.voice_path {
+                cec_core::validate::max_len(op, &format!("{at}voicePath"), v, 127)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentconfRequestBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "memberNum", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "confCallerNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "time", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "promptTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "beepTone", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "playMode", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "voicePath", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl AgentconfRequestBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentconf.request", Self::FIELDS, v, true)
     }
 }
 
@@ -8062,21 +8780,45 @@ pub struct AgentconfHoldParticipantBody {
     pub voice_path: Option<String>,
 }
 impl AgentconfHoldParticipantBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
-        if let Some(v) = &self.address_type {
-            cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"addressType") {
+            cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
+            if let Some(v) = &self.address_type {
+                cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
-        if let Some(v) = &self.address {
-            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+        if !skip.contains(&"address") {
+            cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+            if let Some(v) = &self.address {
+                cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}voicePath"), &self.voice_path)?;
-        if let Some(v) = &self.voice_path {
-            cec_core::validate::max_len(op, &format!("{at}voicePath"), v, 127)?;
+        if !skip.contains(&"voicePath") {
+            cec_core::validate::required(op, &format!("{at}voicePath"), &self.voice_path)?;
+            if let Some(v) = &self.voice_path {
+                cec_core::validate::max_len(op, &format!("{at}voicePath"), v, 127)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentconfHoldParticipantBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "addressType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "address", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "playMode", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "voicePath", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl AgentconfHoldParticipantBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentconf.holdParticipant", Self::FIELDS, v, true)
     }
 }
 
@@ -8114,17 +8856,37 @@ pub struct AgentconfUnholdParticipantBody {
     pub address: Option<String>,
 }
 impl AgentconfUnholdParticipantBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
-        if let Some(v) = &self.address_type {
-            cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"addressType") {
+            cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
+            if let Some(v) = &self.address_type {
+                cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
-        if let Some(v) = &self.address {
-            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+        if !skip.contains(&"address") {
+            cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+            if let Some(v) = &self.address {
+                cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentconfUnholdParticipantBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "addressType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "address", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl AgentconfUnholdParticipantBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentconf.unholdParticipant", Self::FIELDS, v, true)
     }
 }
 
@@ -8159,13 +8921,29 @@ pub struct AgentconfProlongTimeBody {
     pub prolong_time: Option<i64>,
 }
 impl AgentconfProlongTimeBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}prolongTime"), &self.prolong_time)?;
-        if let Some(v) = &self.prolong_time {
-            cec_core::validate::range(op, &format!("{at}prolongTime"), *v, 1, 1440)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"prolongTime") {
+            cec_core::validate::required(op, &format!("{at}prolongTime"), &self.prolong_time)?;
+            if let Some(v) = &self.prolong_time {
+                cec_core::validate::range(op, &format!("{at}prolongTime"), *v, 1, 1440)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentconfProlongTimeBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "prolongTime", shape: cec_core::validate::Shape::Int }];
+}
+
+impl AgentconfProlongTimeBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentconf.prolongTime", Self::FIELDS, v, true)
     }
 }
 
@@ -8213,10 +8991,26 @@ pub struct AgentconfShiftPresidentBody {
     pub dest_agent_no: Option<i64>,
 }
 impl AgentconfShiftPresidentBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}destAgentNo"), &self.dest_agent_no)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"destAgentNo") {
+            cec_core::validate::required(op, &format!("{at}destAgentNo"), &self.dest_agent_no)?;
+        }
         Ok(())
+    }
+}
+impl AgentconfShiftPresidentBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "destAgentNo", shape: cec_core::validate::Shape::Int }];
+}
+
+impl AgentconfShiftPresidentBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentconf.shiftPresident", Self::FIELDS, v, true)
     }
 }
 
@@ -8263,23 +9057,45 @@ pub struct AgentconfBatchAddParticipantBody {
     pub caller: Option<String>,
 }
 impl AgentconfBatchAddParticipantBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}addresses"), &self.addresses)?;
-        if let Some(v) = &self.addresses {
-            cec_core::validate::max_items(op, &format!("{at}addresses"), v, 120)?;
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}addresses[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"addresses") {
+            cec_core::validate::required(op, &format!("{at}addresses"), &self.addresses)?;
+            if let Some(v) = &self.addresses {
+                cec_core::validate::max_items(op, &format!("{at}addresses"), v, 120)?;
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}addresses[{i}]."), &[])?;
+                }
             }
         }
-        if let Some(v) = &self.voice_path {
-            cec_core::validate::max_len(op, &format!("{at}voicePath"), v, 127)?;
+        if !skip.contains(&"voicePath") {
+            if let Some(v) = &self.voice_path {
+                cec_core::validate::max_len(op, &format!("{at}voicePath"), v, 127)?;
+            }
         }
-        if let Some(v) = &self.caller {
-            cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+        if !skip.contains(&"caller") {
+            if let Some(v) = &self.caller {
+                cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+            }
         }
         Ok(())
     }
+}
+impl AgentconfBatchAddParticipantBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "addresses",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                AgentconfBatchAddParticipantBodyAddresses::FIELDS,
+            )),
+        },
+        cec_core::validate::FieldShape { name: "beepTone", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "playMode", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "voicePath", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "caller", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `addresses`.
@@ -8299,23 +9115,49 @@ pub struct AgentconfBatchAddParticipantBodyAddresses {
     pub device_type: Option<i64>,
 }
 impl AgentconfBatchAddParticipantBodyAddresses {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
-        if let Some(v) = &self.address_type {
-            cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"addressType") {
+            cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
+            if let Some(v) = &self.address_type {
+                cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
-        if let Some(v) = &self.address {
-            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+        if !skip.contains(&"address") {
+            cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+            if let Some(v) = &self.address {
+                cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.device_call_type {
-            cec_core::validate::range(op, &format!("{at}deviceCallType"), *v, 0, 255)?;
+        if !skip.contains(&"deviceCallType") {
+            if let Some(v) = &self.device_call_type {
+                cec_core::validate::range(op, &format!("{at}deviceCallType"), *v, 0, 255)?;
+            }
         }
-        if let Some(v) = &self.device_type {
-            cec_core::validate::range(op, &format!("{at}deviceType"), *v, 0, 255)?;
+        if !skip.contains(&"deviceType") {
+            if let Some(v) = &self.device_type {
+                cec_core::validate::range(op, &format!("{at}deviceType"), *v, 0, 255)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentconfBatchAddParticipantBodyAddresses {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "addressType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "address", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "deviceCallType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl AgentconfBatchAddParticipantBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentconf.batchAddParticipant", Self::FIELDS, v, true)
     }
 }
 
@@ -8330,17 +9172,29 @@ pub struct AgentconfBatchRemoveParticipantBody {
     pub addresses: Option<Vec<AgentconfBatchRemoveParticipantBodyAddresses>>,
 }
 impl AgentconfBatchRemoveParticipantBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}addresses"), &self.addresses)?;
-        if let Some(v) = &self.addresses {
-            cec_core::validate::max_items(op, &format!("{at}addresses"), v, 30)?;
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}addresses[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"addresses") {
+            cec_core::validate::required(op, &format!("{at}addresses"), &self.addresses)?;
+            if let Some(v) = &self.addresses {
+                cec_core::validate::max_items(op, &format!("{at}addresses"), v, 30)?;
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}addresses[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl AgentconfBatchRemoveParticipantBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "addresses",
+        shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+            AgentconfBatchRemoveParticipantBodyAddresses::FIELDS,
+        )),
+    }];
 }
 
 /// Object `addresses`.
@@ -8354,17 +9208,37 @@ pub struct AgentconfBatchRemoveParticipantBodyAddresses {
     pub address: Option<String>,
 }
 impl AgentconfBatchRemoveParticipantBodyAddresses {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
-        if let Some(v) = &self.address_type {
-            cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"addressType") {
+            cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
+            if let Some(v) = &self.address_type {
+                cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
-        if let Some(v) = &self.address {
-            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+        if !skip.contains(&"address") {
+            cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+            if let Some(v) = &self.address {
+                cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentconfBatchRemoveParticipantBodyAddresses {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "addressType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "address", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl AgentconfBatchRemoveParticipantBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentconf.batchRemoveParticipant", Self::FIELDS, v, true)
     }
 }
 
@@ -8438,21 +9312,44 @@ pub struct AgentconfChangeParticipantModeBody {
     pub address: Option<String>,
 }
 impl AgentconfChangeParticipantModeBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}attribute"), &self.attribute)?;
-        if let Some(v) = &self.attribute {
-            cec_core::validate::one_of_int(op, &format!("{at}attribute"), *v, &[1, 2, 3, 4])?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"attribute") {
+            cec_core::validate::required(op, &format!("{at}attribute"), &self.attribute)?;
+            if let Some(v) = &self.attribute {
+                cec_core::validate::one_of_int(op, &format!("{at}attribute"), *v, &[1, 2, 3, 4])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
-        if let Some(v) = &self.address_type {
-            cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+        if !skip.contains(&"addressType") {
+            cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
+            if let Some(v) = &self.address_type {
+                cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
-        if let Some(v) = &self.address {
-            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+        if !skip.contains(&"address") {
+            cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+            if let Some(v) = &self.address {
+                cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentconfChangeParticipantModeBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "attribute", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "addressType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "address", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl AgentconfChangeParticipantModeBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentconf.changeParticipantMode", Self::FIELDS, v, true)
     }
 }
 
@@ -8490,17 +9387,37 @@ pub struct AgentconfModifyConfResourceBody {
     pub modify_num: Option<i64>,
 }
 impl AgentconfModifyConfResourceBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}modifyType"), &self.modify_type)?;
-        if let Some(v) = &self.modify_type {
-            cec_core::validate::one_of_int(op, &format!("{at}modifyType"), *v, &[0, 1])?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"modifyType") {
+            cec_core::validate::required(op, &format!("{at}modifyType"), &self.modify_type)?;
+            if let Some(v) = &self.modify_type {
+                cec_core::validate::one_of_int(op, &format!("{at}modifyType"), *v, &[0, 1])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}modifyNum"), &self.modify_num)?;
-        if let Some(v) = &self.modify_num {
-            cec_core::validate::range(op, &format!("{at}modifyNum"), *v, 2, 118)?;
+        if !skip.contains(&"modifyNum") {
+            cec_core::validate::required(op, &format!("{at}modifyNum"), &self.modify_num)?;
+            if let Some(v) = &self.modify_num {
+                cec_core::validate::range(op, &format!("{at}modifyNum"), *v, 2, 118)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentconfModifyConfResourceBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "modifyType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "modifyNum", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl AgentconfModifyConfResourceBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentconf.modifyConfResource", Self::FIELDS, v, true)
     }
 }
 
@@ -8535,13 +9452,31 @@ pub struct AgentconfQueryConfInfosBody {
     pub conf_ids: Option<Vec<i64>>,
 }
 impl AgentconfQueryConfInfosBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}confIds"), &self.conf_ids)?;
-        if let Some(v) = &self.conf_ids {
-            cec_core::validate::max_items(op, &format!("{at}confIds"), v, 20)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"confIds") {
+            cec_core::validate::required(op, &format!("{at}confIds"), &self.conf_ids)?;
+            if let Some(v) = &self.conf_ids {
+                cec_core::validate::max_items(op, &format!("{at}confIds"), v, 20)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentconfQueryConfInfosBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "confIds",
+        shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+    }];
+}
+
+impl AgentconfQueryConfInfosBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentconf.queryConfInfos", Self::FIELDS, v, true)
     }
 }
 
@@ -8772,17 +9707,37 @@ pub struct ConfigLoginBody {
     pub password: Option<cec_core::Secret<String>>,
 }
 impl ConfigLoginBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
-        if let Some(v) = &self.agent_id {
-            cec_core::validate::range(op, &format!("{at}agentId"), *v, 1, 1999999)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"agentId") {
+            cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+            if let Some(v) = &self.agent_id {
+                cec_core::validate::range(op, &format!("{at}agentId"), *v, 1, 1999999)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}password"), &self.password)?;
-        if let Some(v) = &self.password {
-            cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 32)?;
+        if !skip.contains(&"password") {
+            cec_core::validate::required(op, &format!("{at}password"), &self.password)?;
+            if let Some(v) = &self.password {
+                cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 32)?;
+            }
         }
         Ok(())
+    }
+}
+impl ConfigLoginBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "agentId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "password", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl ConfigLoginBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("config.login", Self::FIELDS, v, true)
     }
 }
 
@@ -8838,18 +9793,45 @@ pub struct SubscribeRegisterBody {
     pub flow_access_code: Option<String>,
 }
 impl SubscribeRegisterBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}subscribeType"), &self.subscribe_type)?;
-        if let Some(v) = &self.service_token {
-            cec_core::validate::max_len(op, &format!("{at}serviceToken"), v.expose_str(), 256)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"subscribeType") {
+            cec_core::validate::required(op, &format!("{at}subscribeType"), &self.subscribe_type)?;
         }
-        cec_core::validate::required(op, &format!("{at}serviceCallBackUri"), &self.service_call_back_uri)?;
-        if let Some(v) = &self.service_call_back_uri {
-            cec_core::validate::max_len(op, &format!("{at}serviceCallBackUri"), v, 200)?;
+        if !skip.contains(&"serviceToken") {
+            if let Some(v) = &self.service_token {
+                cec_core::validate::max_len(op, &format!("{at}serviceToken"), v.expose_str(), 256)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}nlpFlag"), &self.nlp_flag)?;
+        if !skip.contains(&"serviceCallBackUri") {
+            cec_core::validate::required(op, &format!("{at}serviceCallBackUri"), &self.service_call_back_uri)?;
+            if let Some(v) = &self.service_call_back_uri {
+                cec_core::validate::max_len(op, &format!("{at}serviceCallBackUri"), v, 200)?;
+            }
+        }
+        if !skip.contains(&"nlpFlag") {
+            cec_core::validate::required(op, &format!("{at}nlpFlag"), &self.nlp_flag)?;
+        }
         Ok(())
+    }
+}
+impl SubscribeRegisterBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "subscribeType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "serviceToken", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "serviceCallBackUri", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "nlpFlag", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "flowAccessCode", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl SubscribeRegisterBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("subscribe.register", Self::FIELDS, v, true)
     }
 }
 
@@ -8903,14 +9885,35 @@ pub struct SubscribeModifyBody {
     pub flow_access_code: Option<String>,
 }
 impl SubscribeModifyBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}serviceCallBackUri"), &self.service_call_back_uri)?;
-        if let Some(v) = &self.service_call_back_uri {
-            cec_core::validate::max_len(op, &format!("{at}serviceCallBackUri"), v, 200)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"serviceCallBackUri") {
+            cec_core::validate::required(op, &format!("{at}serviceCallBackUri"), &self.service_call_back_uri)?;
+            if let Some(v) = &self.service_call_back_uri {
+                cec_core::validate::max_len(op, &format!("{at}serviceCallBackUri"), v, 200)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}nlpFlag"), &self.nlp_flag)?;
+        if !skip.contains(&"nlpFlag") {
+            cec_core::validate::required(op, &format!("{at}nlpFlag"), &self.nlp_flag)?;
+        }
         Ok(())
+    }
+}
+impl SubscribeModifyBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "serviceCallBackUri", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "nlpFlag", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "flowAccessCode", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl SubscribeModifyBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("subscribe.modify", Self::FIELDS, v, true)
     }
 }
 
@@ -8958,10 +9961,26 @@ pub struct SubscribeUnregisterBody {
     pub server_id: Option<String>,
 }
 impl SubscribeUnregisterBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}serverId"), &self.server_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"serverId") {
+            cec_core::validate::required(op, &format!("{at}serverId"), &self.server_id)?;
+        }
         Ok(())
+    }
+}
+impl SubscribeUnregisterBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "serverId", shape: cec_core::validate::Shape::String }];
+}
+
+impl SubscribeUnregisterBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("subscribe.unregister", Self::FIELDS, v, true)
     }
 }
 
@@ -9029,22 +10048,36 @@ pub struct SubscribeHandshakeExResponse {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1202.html>
 ///
-/// Do not repeat before it answers. Start polling events right after sign-in; agent is signed out if not polled for 2 minutes. Login and logout must not overlap. Body from the zh copy cec_07_1202.html (2025-11-13, read to body field 7) and the zh-cn guide fragments of cec_07_1202; response headers and result table from guide fragment support1 (the header table also lists Content-Type and Guid); samples from guide fragment support3_y. 100-002 handling per devg cec_05_4023/cec_05_4015. The triggered-event list and the page's own error list were not reached in any stored copy (zh html, zh guide fragments, th-th, en-us). Password-encryption note (LOGIN_PWD_DECRYPT_ENABLE) from the zh copy cec_07_1202.html. The page's request sample sends agenttype and status as strings and releasephone as a string, and its response sample has vdnid as a number; reviewed: the client sends the table's types, and the answer is parsed leniently. Re-read 2026-12-01: zh cec_07_1202.html (2025-11-13) to body field 7 with the LOGIN_PWD_DECRYPT_ENABLE remark, th-th 1202 (2025-03-31, English) and en-us 1202 (2025-11-13) to the request tables/URI, dev-guide pages cec_05_1417 (zh), cec_05_4023 (en) and cec_05_1409 (zh; Set-GUID header, 100-002 then forceLogin) read whole; the response-header and result tables and the samples rest on the earlier pass's reading of guide fragments productsdesc-bms_21cc2e89...support1/support3_y (a search for them today found none). Event list and error list still unread.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentLoginBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentLoginBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: OnlineagentLoginBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentLoginBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentLoginBuilder { client_: client, agentid: None, body_: Default::default() }
+impl OnlineagentLoginBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentLoginBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// agent password on the CTI platform (max 32 chars; when server switch LOGIN_PWD_DECRYPT_ENABLE is true, send ciphertext made by the caller with the Chinese national (SM) algorithm) Required.
@@ -9052,9 +10085,19 @@ impl<'a> OnlineagentLoginBuilder<'a> {
         self.body_.password = Some(v.into());
         self
     }
+    /// Sets or clears the body field `password`.
+    pub fn set_password(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.password = v;
+        self
+    }
     /// softphone number (max 24 chars) Required.
     pub fn phonenum(mut self, v: impl Into<String>) -> Self {
         self.body_.phonenum = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `phonenum`.
+    pub fn set_phonenum(mut self, v: Option<String>) -> Self {
+        self.body_.phonenum = v;
         self
     }
     /// auto-answer (default true)
@@ -9062,9 +10105,19 @@ impl<'a> OnlineagentLoginBuilder<'a> {
         self.body_.autoanswer = Some(v);
         self
     }
+    /// Sets or clears the body field `autoanswer`.
+    pub fn set_autoanswer(mut self, v: Option<bool>) -> Self {
+        self.body_.autoanswer = v;
+        self
+    }
     /// go idle automatically after a call (default true)
     pub fn autoenteridle(mut self, v: bool) -> Self {
         self.body_.autoenteridle = Some(v);
+        self
+    }
+    /// Sets or clears the body field `autoenteridle`.
+    pub fn set_autoenteridle(mut self, v: Option<bool>) -> Self {
+        self.body_.autoenteridle = v;
         self
     }
     /// hang up phone after call (non always-off-hook) (default true (forcelogin copy says false))
@@ -9072,9 +10125,19 @@ impl<'a> OnlineagentLoginBuilder<'a> {
         self.body_.releasephone = Some(v);
         self
     }
+    /// Sets or clears the body field `releasephone`.
+    pub fn set_releasephone(mut self, v: Option<bool>) -> Self {
+        self.body_.releasephone = v;
+        self
+    }
     /// agent type (default 4; 4 = PC+phone, 11 = PC+phone video)
     pub fn agenttype(mut self, v: i64) -> Self {
         self.body_.agenttype = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agenttype`.
+    pub fn set_agenttype(mut self, v: Option<i64>) -> Self {
+        self.body_.agenttype = v;
         self
     }
     /// state after sign-in (default idle; 3 = busy, 4 = idle, 5 = wrap-up)
@@ -9082,9 +10145,19 @@ impl<'a> OnlineagentLoginBuilder<'a> {
         self.body_.status = Some(v);
         self
     }
+    /// Sets or clears the body field `status`.
+    pub fn set_status(mut self, v: Option<i64>) -> Self {
+        self.body_.status = v;
+        self
+    }
     /// agent IP (default 127.0.0.1; max 15; no IPv6)
     pub fn ip(mut self, v: impl Into<String>) -> Self {
         self.body_.ip = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `ip`.
+    pub fn set_ip(mut self, v: Option<String>) -> Self {
+        self.body_.ip = v;
         self
     }
     /// IP of the agent client's application gateway
@@ -9092,9 +10165,19 @@ impl<'a> OnlineagentLoginBuilder<'a> {
         self.body_.entry_ip = Some(v.into());
         self
     }
+    /// Sets or clears the body field `entryIp`.
+    pub fn set_entry_ip(mut self, v: Option<String>) -> Self {
+        self.body_.entry_ip = v;
+        self
+    }
     /// enable phone linkage (hard-phone control; eSpace 7910 in CC networking) (default false)
     pub fn phonelinkage(mut self, v: bool) -> Self {
         self.body_.phonelinkage = Some(v);
+        self
+    }
+    /// Sets or clears the body field `phonelinkage`.
+    pub fn set_phonelinkage(mut self, v: Option<bool>) -> Self {
+        self.body_.phonelinkage = v;
         self
     }
     /// sign in to the WebM media server (default true)
@@ -9102,9 +10185,19 @@ impl<'a> OnlineagentLoginBuilder<'a> {
         self.body_.check_in_webm = Some(v);
         self
     }
+    /// Sets or clears the body field `checkInWebm`.
+    pub fn set_check_in_webm(mut self, v: Option<bool>) -> Self {
+        self.body_.check_in_webm = v;
+        self
+    }
     /// sign in to the MailM media server (default false)
     pub fn check_in_mailm(mut self, v: bool) -> Self {
         self.body_.check_in_mailm = Some(v);
+        self
+    }
+    /// Sets or clears the body field `checkInMailm`.
+    pub fn set_check_in_mailm(mut self, v: Option<bool>) -> Self {
+        self.body_.check_in_mailm = v;
         self
     }
     /// VC number (max 24)
@@ -9112,9 +10205,19 @@ impl<'a> OnlineagentLoginBuilder<'a> {
         self.body_.vc_phone_number = Some(v.into());
         self
     }
+    /// Sets or clears the body field `vcPhoneNumber`.
+    pub fn set_vc_phone_number(mut self, v: Option<String>) -> Self {
+        self.body_.vc_phone_number = v;
+        self
+    }
     /// inspector listens to this agent's sign-in/out (default false)
     pub fn listen_status(mut self, v: bool) -> Self {
         self.body_.listen_status = Some(v);
+        self
+    }
+    /// Sets or clears the body field `listenStatus`.
+    pub fn set_listen_status(mut self, v: Option<bool>) -> Self {
+        self.body_.listen_status = v;
         self
     }
     /// event push callback URL (see agentevent.push_callback) (max 200)
@@ -9122,9 +10225,19 @@ impl<'a> OnlineagentLoginBuilder<'a> {
         self.body_.call_back_uri = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callBackUri`.
+    pub fn set_call_back_uri(mut self, v: Option<String>) -> Self {
+        self.body_.call_back_uri = v;
+        self
+    }
     /// auth code sent with pushed events; push mode only when both callBackUri and serviceToken are given (max 50; no special characters)
     pub fn service_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.service_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `serviceToken`.
+    pub fn set_service_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.service_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -9132,28 +10245,57 @@ impl<'a> OnlineagentLoginBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = OnlineagentLoginBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.login";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentLoginResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_LOGIN, call).await?)
     }
@@ -9161,8 +10303,8 @@ impl<'a> OnlineagentLoginBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.login`: Signing in (`PUT /agentgateway/resource/onlineagent/{agentid}`).
-    pub fn onlineagent_login(&self) -> OnlineagentLoginBuilder<'_> {
-        OnlineagentLoginBuilder::new(self)
+    pub fn onlineagent_login(&self) -> OnlineagentLoginBuilder {
+        OnlineagentLoginBuilder::new(self.clone())
     }
 }
 
@@ -9170,22 +10312,36 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/forcelogin` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1203.html>
 ///
-/// Re-sign-in of an agent already signed in (after login returned 100-002). Do not repeat before it answers; forcelogin and logout must not overlap. Log name forceLogin. Body (16 fields, same as login) from zh-cn guide fragment productsdesc-bms_d21fed9e2346fc621b588e100232440csupport1. The response tables, events and errors were not reached in any stored copy (zh md cec_07_1203.md, en-us cec_07_1203.html, the guide request fragment; no response/sample fragment of this page is stored). The response body table is unread, so the answer is passed through as raw JSON (it was typed with login's result table by assumption before; lint-spec flagged that copy). Dev guide cec_05_4015/cec_05_1409 confirms a successful forceLogin returns the Set-GUID header like login. Re-read 2026-12-01: en-us cec_07_1203 (2025-11-13) to the URI table (log name forceLogin); dev guide cec_05_1409 (zh) and cec_05_4015 (en) read whole (Set-GUID after a successful forceLogin). The body rests on the previous helper's reading of fragment productsdesc-bms_d21fed9e...support1; no response or sample fragment turned up in two searches.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentForceloginBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentForceloginBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: OnlineagentForceloginBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentForceloginBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentForceloginBuilder { client_: client, agentid: None, body_: Default::default() }
+impl OnlineagentForceloginBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentForceloginBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// agent password on the CTI platform (max 32 chars) Required.
@@ -9193,9 +10349,19 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
         self.body_.password = Some(v.into());
         self
     }
+    /// Sets or clears the body field `password`.
+    pub fn set_password(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.password = v;
+        self
+    }
     /// softphone number (max 24 chars) Required.
     pub fn phonenum(mut self, v: impl Into<String>) -> Self {
         self.body_.phonenum = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `phonenum`.
+    pub fn set_phonenum(mut self, v: Option<String>) -> Self {
+        self.body_.phonenum = v;
         self
     }
     /// auto-answer (default true)
@@ -9203,9 +10369,19 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
         self.body_.autoanswer = Some(v);
         self
     }
+    /// Sets or clears the body field `autoanswer`.
+    pub fn set_autoanswer(mut self, v: Option<bool>) -> Self {
+        self.body_.autoanswer = v;
+        self
+    }
     /// go idle automatically after a call (default true)
     pub fn autoenteridle(mut self, v: bool) -> Self {
         self.body_.autoenteridle = Some(v);
+        self
+    }
+    /// Sets or clears the body field `autoenteridle`.
+    pub fn set_autoenteridle(mut self, v: Option<bool>) -> Self {
+        self.body_.autoenteridle = v;
         self
     }
     /// hang up phone after call (non always-off-hook) (default true (forcelogin copy says false))
@@ -9213,9 +10389,19 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
         self.body_.releasephone = Some(v);
         self
     }
+    /// Sets or clears the body field `releasephone`.
+    pub fn set_releasephone(mut self, v: Option<bool>) -> Self {
+        self.body_.releasephone = v;
+        self
+    }
     /// agent type (default 4; 4 = PC+phone, 11 = PC+phone video)
     pub fn agenttype(mut self, v: i64) -> Self {
         self.body_.agenttype = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agenttype`.
+    pub fn set_agenttype(mut self, v: Option<i64>) -> Self {
+        self.body_.agenttype = v;
         self
     }
     /// state after sign-in (default idle; 3 = busy, 4 = idle, 5 = wrap-up)
@@ -9223,9 +10409,19 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
         self.body_.status = Some(v);
         self
     }
+    /// Sets or clears the body field `status`.
+    pub fn set_status(mut self, v: Option<i64>) -> Self {
+        self.body_.status = v;
+        self
+    }
     /// agent IP (default 127.0.0.1; max 15; no IPv6)
     pub fn ip(mut self, v: impl Into<String>) -> Self {
         self.body_.ip = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `ip`.
+    pub fn set_ip(mut self, v: Option<String>) -> Self {
+        self.body_.ip = v;
         self
     }
     /// IP of the agent client's application gateway
@@ -9233,9 +10429,19 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
         self.body_.entry_ip = Some(v.into());
         self
     }
+    /// Sets or clears the body field `entryIp`.
+    pub fn set_entry_ip(mut self, v: Option<String>) -> Self {
+        self.body_.entry_ip = v;
+        self
+    }
     /// enable phone linkage (hard-phone control; eSpace 7910 in CC networking) (default false)
     pub fn phonelinkage(mut self, v: bool) -> Self {
         self.body_.phonelinkage = Some(v);
+        self
+    }
+    /// Sets or clears the body field `phonelinkage`.
+    pub fn set_phonelinkage(mut self, v: Option<bool>) -> Self {
+        self.body_.phonelinkage = v;
         self
     }
     /// sign in to the WebM media server (default true)
@@ -9243,9 +10449,19 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
         self.body_.check_in_webm = Some(v);
         self
     }
+    /// Sets or clears the body field `checkInWebm`.
+    pub fn set_check_in_webm(mut self, v: Option<bool>) -> Self {
+        self.body_.check_in_webm = v;
+        self
+    }
     /// sign in to the MailM media server (default false)
     pub fn check_in_mailm(mut self, v: bool) -> Self {
         self.body_.check_in_mailm = Some(v);
+        self
+    }
+    /// Sets or clears the body field `checkInMailm`.
+    pub fn set_check_in_mailm(mut self, v: Option<bool>) -> Self {
+        self.body_.check_in_mailm = v;
         self
     }
     /// VC number (max 24)
@@ -9253,9 +10469,19 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
         self.body_.vc_phone_number = Some(v.into());
         self
     }
+    /// Sets or clears the body field `vcPhoneNumber`.
+    pub fn set_vc_phone_number(mut self, v: Option<String>) -> Self {
+        self.body_.vc_phone_number = v;
+        self
+    }
     /// inspector listens to this agent's sign-in/out (default false)
     pub fn listen_status(mut self, v: bool) -> Self {
         self.body_.listen_status = Some(v);
+        self
+    }
+    /// Sets or clears the body field `listenStatus`.
+    pub fn set_listen_status(mut self, v: Option<bool>) -> Self {
+        self.body_.listen_status = v;
         self
     }
     /// event push callback URL (see agentevent.push_callback) (max 200)
@@ -9263,9 +10489,19 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
         self.body_.call_back_uri = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callBackUri`.
+    pub fn set_call_back_uri(mut self, v: Option<String>) -> Self {
+        self.body_.call_back_uri = v;
+        self
+    }
     /// auth code sent with pushed events; push mode only when both callBackUri and serviceToken are given (max 50; no special characters)
     pub fn service_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.service_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `serviceToken`.
+    pub fn set_service_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.service_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -9273,28 +10509,57 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = OnlineagentForceloginBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.forcelogin";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentForceloginResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_FORCELOGIN, call).await?)
     }
@@ -9302,8 +10567,8 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.forcelogin`: Forcibly signing in (`PUT /agentgateway/resource/onlineagent/{agentid}/forcelogin`).
-    pub fn onlineagent_forcelogin(&self) -> OnlineagentForceloginBuilder<'_> {
-        OnlineagentForceloginBuilder::new(self)
+    pub fn onlineagent_forcelogin(&self) -> OnlineagentForceloginBuilder {
+        OnlineagentForceloginBuilder::new(self.clone())
     }
 }
 
@@ -9311,22 +10576,36 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/loginex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0357.html>
 ///
-/// Signs in to CCS only (voice enabled), not the media server, so no license used. Older copy cec_07_1224. Body (14 fields, no callBackUri/serviceToken; password may be empty, phonenum optional) from zh-cn guide fragment productsdesc-bms_ff89c58d925aa513507de9c7f41968ecsupport1 and the guide digests; response from productsdesc-bms_a2fc213d671cc6c51bb16de6cf7932a8support2 (2025-02-12). Triggered events and samples from the guide digest category-a2fc213d...-1: status 3 gives AgentOther_InService, AgentState_Ready, AgentState_SetNotReady_Success; status 4 gives InService and Ready; status 5 gives InService, Ready and AgentState_Work. The page's error list was not reached in any copy. The page's request sample sends agenttype and status as strings and releasephone as a string, and its response sample has vdnid as a number; reviewed: the client sends the table's types, and the answer is parsed leniently. Its result table is the same sign-in result table as login's (both read). Re-read 2026-12-01: guide digests category-4ae04e73... (response table 3.1-3.7, samples, request table) and category-a2fc213d...-1 (events by status, samples, body fields 1-12), en-us cec_07_1224 (2023-09-27, to body field 1); the error list is in none of them.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentLoginexBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentLoginexBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: OnlineagentLoginexBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentLoginexBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentLoginexBuilder { client_: client, agentid: None, body_: Default::default() }
+impl OnlineagentLoginexBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentLoginexBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// agent password (max 32 chars; may be empty) Required.
@@ -9334,9 +10613,19 @@ impl<'a> OnlineagentLoginexBuilder<'a> {
         self.body_.password = Some(v.into());
         self
     }
+    /// Sets or clears the body field `password`.
+    pub fn set_password(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.password = v;
+        self
+    }
     /// agent phone number (max 24 chars)
     pub fn phonenum(mut self, v: impl Into<String>) -> Self {
         self.body_.phonenum = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `phonenum`.
+    pub fn set_phonenum(mut self, v: Option<String>) -> Self {
+        self.body_.phonenum = v;
         self
     }
     /// auto-answer (default true)
@@ -9344,9 +10633,19 @@ impl<'a> OnlineagentLoginexBuilder<'a> {
         self.body_.autoanswer = Some(v);
         self
     }
+    /// Sets or clears the body field `autoanswer`.
+    pub fn set_autoanswer(mut self, v: Option<bool>) -> Self {
+        self.body_.autoanswer = v;
+        self
+    }
     /// go idle automatically after a call (default true)
     pub fn autoenteridle(mut self, v: bool) -> Self {
         self.body_.autoenteridle = Some(v);
+        self
+    }
+    /// Sets or clears the body field `autoenteridle`.
+    pub fn set_autoenteridle(mut self, v: Option<bool>) -> Self {
+        self.body_.autoenteridle = v;
         self
     }
     /// hang up phone after call (non always-off-hook) (default true (forcelogin copy says false))
@@ -9354,9 +10653,19 @@ impl<'a> OnlineagentLoginexBuilder<'a> {
         self.body_.releasephone = Some(v);
         self
     }
+    /// Sets or clears the body field `releasephone`.
+    pub fn set_releasephone(mut self, v: Option<bool>) -> Self {
+        self.body_.releasephone = v;
+        self
+    }
     /// agent type (default 4; 4 = PC+phone, 11 = PC+phone video)
     pub fn agenttype(mut self, v: i64) -> Self {
         self.body_.agenttype = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agenttype`.
+    pub fn set_agenttype(mut self, v: Option<i64>) -> Self {
+        self.body_.agenttype = v;
         self
     }
     /// state after sign-in (default idle; 3 = busy, 4 = idle, 5 = wrap-up)
@@ -9364,9 +10673,19 @@ impl<'a> OnlineagentLoginexBuilder<'a> {
         self.body_.status = Some(v);
         self
     }
+    /// Sets or clears the body field `status`.
+    pub fn set_status(mut self, v: Option<i64>) -> Self {
+        self.body_.status = v;
+        self
+    }
     /// agent IP (default 127.0.0.1; max 15; no IPv6)
     pub fn ip(mut self, v: impl Into<String>) -> Self {
         self.body_.ip = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `ip`.
+    pub fn set_ip(mut self, v: Option<String>) -> Self {
+        self.body_.ip = v;
         self
     }
     /// IP of the agent client's application gateway
@@ -9374,9 +10693,19 @@ impl<'a> OnlineagentLoginexBuilder<'a> {
         self.body_.entry_ip = Some(v.into());
         self
     }
+    /// Sets or clears the body field `entryIp`.
+    pub fn set_entry_ip(mut self, v: Option<String>) -> Self {
+        self.body_.entry_ip = v;
+        self
+    }
     /// enable phone linkage (hard-phone control; eSpace 7910 in CC networking) (default false)
     pub fn phonelinkage(mut self, v: bool) -> Self {
         self.body_.phonelinkage = Some(v);
+        self
+    }
+    /// Sets or clears the body field `phonelinkage`.
+    pub fn set_phonelinkage(mut self, v: Option<bool>) -> Self {
+        self.body_.phonelinkage = v;
         self
     }
     /// sign in to the WebM media server (default true)
@@ -9384,9 +10713,19 @@ impl<'a> OnlineagentLoginexBuilder<'a> {
         self.body_.check_in_webm = Some(v);
         self
     }
+    /// Sets or clears the body field `checkInWebm`.
+    pub fn set_check_in_webm(mut self, v: Option<bool>) -> Self {
+        self.body_.check_in_webm = v;
+        self
+    }
     /// sign in to the MailM media server (default false)
     pub fn check_in_mailm(mut self, v: bool) -> Self {
         self.body_.check_in_mailm = Some(v);
+        self
+    }
+    /// Sets or clears the body field `checkInMailm`.
+    pub fn set_check_in_mailm(mut self, v: Option<bool>) -> Self {
+        self.body_.check_in_mailm = v;
         self
     }
     /// VC number (max 24)
@@ -9394,9 +10733,19 @@ impl<'a> OnlineagentLoginexBuilder<'a> {
         self.body_.vc_phone_number = Some(v.into());
         self
     }
+    /// Sets or clears the body field `vcPhoneNumber`.
+    pub fn set_vc_phone_number(mut self, v: Option<String>) -> Self {
+        self.body_.vc_phone_number = v;
+        self
+    }
     /// inspector listens to this agent's sign-in/out (default false)
     pub fn listen_status(mut self, v: bool) -> Self {
         self.body_.listen_status = Some(v);
+        self
+    }
+    /// Sets or clears the body field `listenStatus`.
+    pub fn set_listen_status(mut self, v: Option<bool>) -> Self {
+        self.body_.listen_status = v;
         self
     }
     /// Replaces the whole request body.
@@ -9404,28 +10753,57 @@ impl<'a> OnlineagentLoginexBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = OnlineagentLoginexBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.loginex";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentLoginexResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_LOGINEX, call).await?)
     }
@@ -9433,8 +10811,8 @@ impl<'a> OnlineagentLoginexBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.loginex`: Signing in to the platform only (CCS, no media server) (`PUT /agentgateway/resource/onlineagent/{agentid}/loginex`).
-    pub fn onlineagent_loginex(&self) -> OnlineagentLoginexBuilder<'_> {
-        OnlineagentLoginexBuilder::new(self)
+    pub fn onlineagent_loginex(&self) -> OnlineagentLoginexBuilder {
+        OnlineagentLoginexBuilder::new(self.clone())
     }
 }
 
@@ -9442,32 +10820,55 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/onlineagent/{agentid}/logout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1219.html>
 ///
-/// No body. Not executed while talking/answering. Do not call operation interfaces after sign-out. Log name logout. A self sign-out does not raise AgentOther_ShutdownService (that event means the agent was signed out). Response, events, errors and the response sample re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1219.html (2025-11-13); zh md 1219 and ja-jp 1219 give the same opening. The dev guide cec_05_4027 (en) shows an older success answer with result null.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentLogoutBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentLogoutBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> OnlineagentLogoutBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentLogoutBuilder { client_: client, agentid: None }
+impl OnlineagentLogoutBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentLogoutBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.logout";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -9475,7 +10876,7 @@ impl<'a> OnlineagentLogoutBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentLogoutResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_LOGOUT, call).await?)
     }
@@ -9483,8 +10884,8 @@ impl<'a> OnlineagentLogoutBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.logout`: Signing out (`DELETE /agentgateway/resource/onlineagent/{agentid}/logout`).
-    pub fn onlineagent_logout(&self) -> OnlineagentLogoutBuilder<'_> {
-        OnlineagentLogoutBuilder::new(self)
+    pub fn onlineagent_logout(&self) -> OnlineagentLogoutBuilder {
+        OnlineagentLogoutBuilder::new(self.clone())
     }
 }
 
@@ -9492,32 +10893,55 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/onlineagent/{agentid}/forcelogout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0353.html>
 ///
-/// Signs the agent out even while talking or answering; the call is released. Do not call sign-in while sign-out is pending (and vice versa); newest copy: call no operation interfaces after sign-out. Log name forceLogout. No body. Response table lists only message/retcode (no result row). AgentOther_ShutdownService may not arrive for an agent's own sign-out; if it arrives the agent is signed out. Error list on the page is empty. Re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1220.html (2024-09-24); the newest zh md copy cec_07_0353 and en-us 0353/1220 agree as far as they go.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentForcelogoutBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentForcelogoutBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> OnlineagentForcelogoutBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentForcelogoutBuilder { client_: client, agentid: None }
+impl OnlineagentForcelogoutBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentForcelogoutBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.forcelogout";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -9525,7 +10949,7 @@ impl<'a> OnlineagentForcelogoutBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentForcelogoutResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_FORCELOGOUT, call).await?)
     }
@@ -9533,8 +10957,8 @@ impl<'a> OnlineagentForcelogoutBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.forcelogout`: Forcibly signing out (`DELETE /agentgateway/resource/onlineagent/{agentid}/forcelogout`).
-    pub fn onlineagent_forcelogout(&self) -> OnlineagentForcelogoutBuilder<'_> {
-        OnlineagentForcelogoutBuilder::new(self)
+    pub fn onlineagent_forcelogout(&self) -> OnlineagentForcelogoutBuilder {
+        OnlineagentForcelogoutBuilder::new(self.clone())
     }
 }
 
@@ -9542,22 +10966,34 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/onlineagent/{agentid}/forcelogoutwithreason/{reason}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0354.html>
 ///
-/// No body. Log name forceLogoutWithReason. Older copy cec_07_1221. Response (message/retcode only), events, the error 100-005 and the sample re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1221.html (2024-09-24); the newest zh md copy cec_07_0354, the guide fragment productsdesc-bms_1330113b...support0 (URI) and en-us 0354/1221, pt-br 1221 agree as far as they go. An agent's own sign-out need not raise AgentOther_ShutdownService.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentForcelogoutwithreasonBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentForcelogoutwithreasonBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     reason: Option<i64>,
 }
 
-impl<'a> OnlineagentForcelogoutwithreasonBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentForcelogoutwithreasonBuilder { client_: client, agentid: None, reason: None }
+impl OnlineagentForcelogoutwithreasonBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentForcelogoutwithreasonBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            reason: None,
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: sign-out cause code (1-255) Required.
@@ -9565,8 +11001,29 @@ impl<'a> OnlineagentForcelogoutwithreasonBuilder<'a> {
         self.reason = Some(v);
         self
     }
+    /// Sets or clears the path parameter `reason`.
+    pub fn set_reason(mut self, v: Option<i64>) -> Self {
+        self.reason = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.forcelogoutwithreason";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -9577,7 +11034,7 @@ impl<'a> OnlineagentForcelogoutwithreasonBuilder<'a> {
         if let Some(v) = &self.reason {
             cec_core::validate::range(op, "reason", *v, 1, 255)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -9588,7 +11045,7 @@ impl<'a> OnlineagentForcelogoutwithreasonBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentForcelogoutwithreasonResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_FORCELOGOUTWITHREASON, call).await?)
     }
@@ -9596,8 +11053,8 @@ impl<'a> OnlineagentForcelogoutwithreasonBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.forcelogoutwithreason`: Forcibly signing out with a cause code (`DELETE /agentgateway/resource/onlineagent/{agentid}/forcelogoutwithreason/{reason}`).
-    pub fn onlineagent_forcelogoutwithreason(&self) -> OnlineagentForcelogoutwithreasonBuilder<'_> {
-        OnlineagentForcelogoutwithreasonBuilder::new(self)
+    pub fn onlineagent_forcelogoutwithreason(&self) -> OnlineagentForcelogoutwithreasonBuilder {
+        OnlineagentForcelogoutwithreasonBuilder::new(self.clone())
     }
 }
 
@@ -9605,23 +11062,38 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/saybusy` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13461.html>
 ///
-/// No body. Log name sayBusy. Older copy cec_07_1211. Query, response, events, errors and the response sample re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1211.html (2024-09-24); zh-intl 1211, en-us 13461 (2025-11-13), en-us and th-th 1211 agree as far as they go.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentSaybusyBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentSaybusyBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     reason: Option<i64>,
     prolong: Option<bool>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentSaybusyBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentSaybusyBuilder { client_: client, agentid: None, reason: None, prolong: None }
+impl OnlineagentSaybusyBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentSaybusyBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            reason: None,
+            prolong: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: busy cause code (200-250; empty or 0 = none; needed when re-setting busy while busy)
@@ -9629,13 +11101,46 @@ impl<'a> OnlineagentSaybusyBuilder<'a> {
         self.reason = Some(v);
         self
     }
+    /// Sets or clears the query parameter `reason`.
+    pub fn set_reason(mut self, v: Option<i64>) -> Self {
+        self.reason = v;
+        self
+    }
     /// query parameter: reset the busy reason while already busy (default false; needed when re-setting busy while busy)
     pub fn prolong(mut self, v: bool) -> Self {
         self.prolong = Some(v);
         self
     }
+    /// Sets or clears the query parameter `prolong`.
+    pub fn set_prolong(mut self, v: Option<bool>) -> Self {
+        self.prolong = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.saybusy";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -9645,7 +11150,7 @@ impl<'a> OnlineagentSaybusyBuilder<'a> {
         if let Some(v) = &self.reason {
             cec_core::validate::range(op, "reason", *v, 200, 250)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -9655,11 +11160,14 @@ impl<'a> OnlineagentSaybusyBuilder<'a> {
         if let Some(v) = self.prolong {
             call = call.query("prolong", v.to_string());
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentSaybusyResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_SAYBUSY, call).await?)
     }
@@ -9667,8 +11175,8 @@ impl<'a> OnlineagentSaybusyBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.saybusy`: Setting busy (`POST /agentgateway/resource/onlineagent/{agentid}/saybusy`).
-    pub fn onlineagent_saybusy(&self) -> OnlineagentSaybusyBuilder<'_> {
-        OnlineagentSaybusyBuilder::new(self)
+    pub fn onlineagent_saybusy(&self) -> OnlineagentSaybusyBuilder {
+        OnlineagentSaybusyBuilder::new(self.clone())
     }
 }
 
@@ -9676,40 +11184,79 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelbusy` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13472.html>
 ///
-/// Agent must be busy. No body. Log name cancelBusy. Older copy cec_07_1212. Response, events, errors and the response sample re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1212.html (2024-09-24); en-us and ja-jp 1212 agree as far as they go.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentCancelbusyBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentCancelbusyBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentCancelbusyBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentCancelbusyBuilder { client_: client, agentid: None }
+impl OnlineagentCancelbusyBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentCancelbusyBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.cancelbusy";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentCancelbusyResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_CANCELBUSY, call).await?)
     }
@@ -9717,8 +11264,8 @@ impl<'a> OnlineagentCancelbusyBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.cancelbusy`: Canceling the busy state (`POST /agentgateway/resource/onlineagent/{agentid}/cancelbusy`).
-    pub fn onlineagent_cancelbusy(&self) -> OnlineagentCancelbusyBuilder<'_> {
-        OnlineagentCancelbusyBuilder::new(self)
+    pub fn onlineagent_cancelbusy(&self) -> OnlineagentCancelbusyBuilder {
+        OnlineagentCancelbusyBuilder::new(self.clone())
     }
 }
 
@@ -9726,40 +11273,74 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/sayfree` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1210.html>
 ///
-/// No body. Log name sayFree. Busy-&gt;idle raises AgentState_CancelNotReady_Success; wrap-up-&gt;idle raises AgentState_CancelWork_Success. Response, events and errors rest on the earlier pass's reading of the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1345.html (2025-11-13); on 2026-12-01 two searches brought back only the zh md copy cec_07_1345.md, to the head of its response table, which agrees so far.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentSayfreeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentSayfreeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentSayfreeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentSayfreeBuilder { client_: client, agentid: None }
+impl OnlineagentSayfreeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentSayfreeBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.sayfree";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentSayfreeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_SAYFREE, call).await?)
     }
@@ -9767,8 +11348,8 @@ impl<'a> OnlineagentSayfreeBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.sayfree`: Setting idle (`POST /agentgateway/resource/onlineagent/{agentid}/sayfree`).
-    pub fn onlineagent_sayfree(&self) -> OnlineagentSayfreeBuilder<'_> {
-        OnlineagentSayfreeBuilder::new(self)
+    pub fn onlineagent_sayfree(&self) -> OnlineagentSayfreeBuilder {
+        OnlineagentSayfreeBuilder::new(self.clone())
     }
 }
 
@@ -9776,24 +11357,40 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/rest/{time}/{restcause}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13482.html>
 ///
-/// No body. Log name rest. Asynchronous: success is signalled by AgentState_SetRest_Success (newest copy cec_07_13482, en-us dated 2025-12-12). Older copy cec_07_1213. Path, query, response, events, errors and the response sample re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1213.html (2024-09-24); en-us 13482 and 1213 agree on the URI table.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentRestBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentRestBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     time: Option<i64>,
     restcause: Option<i64>,
     prolong: Option<bool>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentRestBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentRestBuilder { client_: client, agentid: None, time: None, restcause: None, prolong: None }
+impl OnlineagentRestBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentRestBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            time: None,
+            restcause: None,
+            prolong: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: rest duration in seconds (1-86399) Required.
@@ -9801,9 +11398,19 @@ impl<'a> OnlineagentRestBuilder<'a> {
         self.time = Some(v);
         self
     }
+    /// Sets or clears the path parameter `time`.
+    pub fn set_time(mut self, v: Option<i64>) -> Self {
+        self.time = v;
+        self
+    }
     /// path parameter: rest cause code configured on the platform (0-255; 0 = none) Required.
     pub fn restcause(mut self, v: i64) -> Self {
         self.restcause = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `restcause`.
+    pub fn set_restcause(mut self, v: Option<i64>) -> Self {
+        self.restcause = v;
         self
     }
     /// query parameter: reset rest reason while already resting (default false; needed when re-applying while resting)
@@ -9811,8 +11418,36 @@ impl<'a> OnlineagentRestBuilder<'a> {
         self.prolong = Some(v);
         self
     }
+    /// Sets or clears the query parameter `prolong`.
+    pub fn set_prolong(mut self, v: Option<bool>) -> Self {
+        self.prolong = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.rest";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -9827,7 +11462,7 @@ impl<'a> OnlineagentRestBuilder<'a> {
         if let Some(v) = &self.restcause {
             cec_core::validate::range(op, "restcause", *v, 0, 255)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -9840,11 +11475,14 @@ impl<'a> OnlineagentRestBuilder<'a> {
         if let Some(v) = self.prolong {
             call = call.query("prolong", v.to_string());
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentRestResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_REST, call).await?)
     }
@@ -9852,8 +11490,8 @@ impl<'a> OnlineagentRestBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.rest`: Applying for rest (`POST /agentgateway/resource/onlineagent/{agentid}/rest/{time}/{restcause}`).
-    pub fn onlineagent_rest(&self) -> OnlineagentRestBuilder<'_> {
-        OnlineagentRestBuilder::new(self)
+    pub fn onlineagent_rest(&self) -> OnlineagentRestBuilder {
+        OnlineagentRestBuilder::new(self.clone())
     }
 }
 
@@ -9861,40 +11499,79 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelrest` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13492.html>
 ///
-/// Agent must be resting. No body. Log name cancelRest. Response table (message/retcode/result, result reserved) from the th-th copy cec_07_1214 and the zh md copy cec_07_13492. Tried again 2026-12-01: zh md 13492 (to the head of the response table), th-th 1214 (English, to the response table), en-us 13492 (2025-11-13, request headers); no zh html of 1214/13492 and no guide fragment came back (two searches). The event and error lists stay unread. The matching event AgentState_CancelRest_Success is described on event page cec_07_1349, not on this page.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentCancelrestBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentCancelrestBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentCancelrestBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentCancelrestBuilder { client_: client, agentid: None }
+impl OnlineagentCancelrestBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentCancelrestBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.cancelrest";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentCancelrestResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_CANCELREST, call).await?)
     }
@@ -9902,8 +11579,8 @@ impl<'a> OnlineagentCancelrestBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.cancelrest`: Canceling rest (`POST /agentgateway/resource/onlineagent/{agentid}/cancelrest`).
-    pub fn onlineagent_cancelrest(&self) -> OnlineagentCancelrestBuilder<'_> {
-        OnlineagentCancelrestBuilder::new(self)
+    pub fn onlineagent_cancelrest(&self) -> OnlineagentCancelrestBuilder {
+        OnlineagentCancelrestBuilder::new(self.clone())
     }
 }
 
@@ -9911,22 +11588,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/autoenteridle/{flag}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0351.html>
 ///
-/// In non-always-off-hook mode the agent must enter wrap-up (flag not "true"). Log name setAgentAutoEnterIdle. No body; the event list is empty. Re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1218.html (2024-09-24, with the response sample); newest en-us id cec_07_0351 (2025-11-13), en-us and pt-br 1218 agree on the URI table. flag length 1-5 machine-checked.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentAutoenteridleBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentAutoenteridleBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     flag: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentAutoenteridleBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentAutoenteridleBuilder { client_: client, agentid: None, flag: None }
+impl OnlineagentAutoenteridleBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentAutoenteridleBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            flag: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: enter idle or wrap-up after releasing a call ("true" = auto idle; any other 1-5 char value = wrap-up) Required.
@@ -9934,8 +11625,36 @@ impl<'a> OnlineagentAutoenteridleBuilder<'a> {
         self.flag = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `flag`.
+    pub fn set_flag(mut self, v: Option<String>) -> Self {
+        self.flag = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.autoenteridle";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -9947,18 +11666,21 @@ impl<'a> OnlineagentAutoenteridleBuilder<'a> {
             cec_core::validate::min_len(op, "flag", v, 1)?;
             cec_core::validate::max_len(op, "flag", v, 5)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.flag {
             call = call.path("flag", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentAutoenteridleResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_AUTOENTERIDLE, call).await?)
     }
@@ -9966,8 +11688,8 @@ impl<'a> OnlineagentAutoenteridleBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.autoenteridle`: Setting whether to enter idle after a call (`POST /agentgateway/resource/onlineagent/{agentid}/autoenteridle/{flag}`).
-    pub fn onlineagent_autoenteridle(&self) -> OnlineagentAutoenteridleBuilder<'_> {
-        OnlineagentAutoenteridleBuilder::new(self)
+    pub fn onlineagent_autoenteridle(&self) -> OnlineagentAutoenteridleBuilder {
+        OnlineagentAutoenteridleBuilder::new(self.clone())
     }
 }
 
@@ -9975,40 +11697,79 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelsetcustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0363.html>
 ///
-/// Agent must have a custom status set. No body. Log name cancelSetCustomState. Response table (message/retcode/result) from the en-us copy cec_07_1230 (2023-09-27). Tried again 2026-12-01: zh md 0363 (to the head of the response table), en-us 1230 and id-id 1230 (to the response table), en-us 0363 (2025-11-13, request headers); no zh html and no guide fragment came back. The event and error lists stay unread.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentCancelsetcustomstateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentCancelsetcustomstateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentCancelsetcustomstateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentCancelsetcustomstateBuilder { client_: client, agentid: None }
+impl OnlineagentCancelsetcustomstateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentCancelsetcustomstateBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.cancelsetcustomstate";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentCancelsetcustomstateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_CANCELSETCUSTOMSTATE, call).await?)
     }
@@ -10016,8 +11777,8 @@ impl<'a> OnlineagentCancelsetcustomstateBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.cancelsetcustomstate`: Canceling custom status (`POST /agentgateway/resource/onlineagent/{agentid}/cancelsetcustomstate`).
-    pub fn onlineagent_cancelsetcustomstate(&self) -> OnlineagentCancelsetcustomstateBuilder<'_> {
-        OnlineagentCancelsetcustomstateBuilder::new(self)
+    pub fn onlineagent_cancelsetcustomstate(&self) -> OnlineagentCancelsetcustomstateBuilder {
+        OnlineagentCancelsetcustomstateBuilder::new(self.clone())
     }
 }
 
@@ -10025,40 +11786,79 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/syncagentinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0359.html>
 ///
-/// For browser-refresh resync only; clears the agent event queue. No body. Older copy cec_07_1226. Response tables 3-7 (result, agentStateInfo with 25 fields, call-type and command code tables) from the zh-cn guide fragment productsdesc-bms_76eab192ae5f2e648da45031a168ae08support1 (2025-02-12) and productsdesc-bms_5fe5a208e8967d38a8c7e92885b7ec14support1; sample from fragment support2 (2024-09-24). The sample sends agentStateBeginTime as a number although the table types it string (parsed leniently). The event and error lists were not found in any stored copy (zh html 0359/1226, zh md 0359, th-th/en-us/es-us copies, guide fragments). Re-read 2026-12-01: guide fragment productsdesc-bms_5fe5a208...support1 (response section: result, agentStateInfo rows 3.2.1-3.2.25, matching the spec), zh html 0359 (2025-11-13, to row 3.2.5) and 1226 (to row 3.1), zh md 0359, th-th/es-us/en-us copies (headers). Tables 6-7 and the sample rest on the earlier pass's reading of fragments 76eab192...support1/support2. Events and errors still unread.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentSyncagentinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentSyncagentinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentSyncagentinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentSyncagentinfoBuilder { client_: client, agentid: None }
+impl OnlineagentSyncagentinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentSyncagentinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.syncagentinfo";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentSyncagentinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_SYNCAGENTINFO, call).await?)
     }
@@ -10066,8 +11866,8 @@ impl<'a> OnlineagentSyncagentinfoBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.syncagentinfo`: Syncing agent status and call info after page refresh (`POST /agentgateway/resource/onlineagent/{agentid}/syncagentinfo`).
-    pub fn onlineagent_syncagentinfo(&self) -> OnlineagentSyncagentinfoBuilder<'_> {
-        OnlineagentSyncagentinfoBuilder::new(self)
+    pub fn onlineagent_syncagentinfo(&self) -> OnlineagentSyncagentinfoBuilder {
+        OnlineagentSyncagentinfoBuilder::new(self.clone())
     }
 }
 
@@ -10075,40 +11875,74 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/work` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13512.html>
 ///
-/// Agent signed in. No body. Log name sayWork. Response (message/retcode/result) from the en-us copy cec_07_1215 (2023-09-27, re-read 2026-12-01 to the response table). Two further searches (zh title, log name, event name) brought back no zh html, zh md or guide fragment of this page, only the event pages. The event and error lists stay unread. Event name AgentState_Work from event page cec_07_1344 (zh md/zh-intl read today), not from this page.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentWorkBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentWorkBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentWorkBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentWorkBuilder { client_: client, agentid: None }
+impl OnlineagentWorkBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentWorkBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.work";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentWorkResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_WORK, call).await?)
     }
@@ -10116,8 +11950,8 @@ impl<'a> OnlineagentWorkBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.work`: Entering the work (wrap-up) state (`POST /agentgateway/resource/onlineagent/{agentid}/work`).
-    pub fn onlineagent_work(&self) -> OnlineagentWorkBuilder<'_> {
-        OnlineagentWorkBuilder::new(self)
+    pub fn onlineagent_work(&self) -> OnlineagentWorkBuilder {
+        OnlineagentWorkBuilder::new(self.clone())
     }
 }
 
@@ -10125,40 +11959,79 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelwork` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13522.html>
 ///
-/// Agent must be in work state. No body. Log name cancelWork. Response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1216.html (older numbering; newest en-us id cec_07_13522).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentCancelworkBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentCancelworkBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentCancelworkBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentCancelworkBuilder { client_: client, agentid: None }
+impl OnlineagentCancelworkBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentCancelworkBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.cancelwork";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentCancelworkResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_CANCELWORK, call).await?)
     }
@@ -10166,8 +12039,8 @@ impl<'a> OnlineagentCancelworkBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.cancelwork`: Quitting the work state (`POST /agentgateway/resource/onlineagent/{agentid}/cancelwork`).
-    pub fn onlineagent_cancelwork(&self) -> OnlineagentCancelworkBuilder<'_> {
-        OnlineagentCancelworkBuilder::new(self)
+    pub fn onlineagent_cancelwork(&self) -> OnlineagentCancelworkBuilder {
+        OnlineagentCancelworkBuilder::new(self.clone())
     }
 }
 
@@ -10175,25 +12048,30 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/resetskill/{autoflag}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1209.html>
 ///
-/// Agent must be signed in and bound to a phone number. Log name resetSkill. No body; the event list is empty. URI, response and errors re-read on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1209.html (2025-11-13), whose stored text ends at the sample's message header: every table was read; the sample bodies lie past the end of the stored copy. zh md 1209, the guide fragment productsdesc-bms_f46f1a84...support0 (URI), th-th and en-us 1209 agree on the URI table.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentResetskillBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentResetskillBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     autoflag: Option<bool>,
     skillid: Option<String>,
     phonelinkage: Option<i64>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentResetskillBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl OnlineagentResetskillBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         OnlineagentResetskillBuilder {
             client_: client,
+            options_: Default::default(),
             agentid: None,
             autoflag: None,
             skillid: None,
             phonelinkage: None,
+            extra_: Vec::new(),
         }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
@@ -10201,9 +12079,19 @@ impl<'a> OnlineagentResetskillBuilder<'a> {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// path parameter: true: sign in to all configured skills; false: only those in skillid (non-true treated as false) Required.
     pub fn autoflag(mut self, v: bool) -> Self {
         self.autoflag = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `autoflag`.
+    pub fn set_autoflag(mut self, v: Option<bool>) -> Self {
+        self.autoflag = v;
         self
     }
     /// query parameter: skill queues to sign in to (intersected with configured ones); empty with autoflag=false means none (';'-separated IDs e.g. 1;2;3; max 4000 chars)
@@ -10211,13 +12099,46 @@ impl<'a> OnlineagentResetskillBuilder<'a> {
         self.skillid = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `skillid`.
+    pub fn set_skillid(mut self, v: Option<String>) -> Self {
+        self.skillid = v;
+        self
+    }
     /// query parameter: phone linkage (connection and hard-phone control) (1 yes, 0 no; eSpace 7910 phones in CC networking only)
     pub fn phonelinkage(mut self, v: i64) -> Self {
         self.phonelinkage = Some(v);
         self
     }
+    /// Sets or clears the query parameter `phonelinkage`.
+    pub fn set_phonelinkage(mut self, v: Option<i64>) -> Self {
+        self.phonelinkage = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.resetskill";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -10231,7 +12152,7 @@ impl<'a> OnlineagentResetskillBuilder<'a> {
         if let Some(v) = &self.phonelinkage {
             cec_core::validate::one_of_int(op, "phonelinkage", *v, &[0, 1])?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -10244,11 +12165,14 @@ impl<'a> OnlineagentResetskillBuilder<'a> {
         if let Some(v) = self.phonelinkage {
             call = call.query("phonelinkage", v.to_string());
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentResetskillResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_RESETSKILL, call).await?)
     }
@@ -10256,8 +12180,8 @@ impl<'a> OnlineagentResetskillBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.resetskill`: Resetting (signing in to) skill queues (`POST /agentgateway/resource/onlineagent/{agentid}/resetskill/{autoflag}`).
-    pub fn onlineagent_resetskill(&self) -> OnlineagentResetskillBuilder<'_> {
-        OnlineagentResetskillBuilder::new(self)
+    pub fn onlineagent_resetskill(&self) -> OnlineagentResetskillBuilder {
+        OnlineagentResetskillBuilder::new(self.clone())
     }
 }
 
@@ -10265,32 +12189,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/agentskills` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1206.html>
 ///
-/// Agent signed in. No body. Log name queryAgentSkills. Response (result array of name/id/mediatype) from the en-us copy cec_07_1206 (earlier pass, 2023-09-27 issue), cut inside the mediatype list; the same item table is read whole on agentskillsbyworkno (cec_07_1207). Tried again 2026-12-01: zh md 1206 (to the head of the response table) and en-us 1206 (now dated 2025-11-13, to the request headers); no zh html or guide fragment of this page came back. Events, errors and sample stay unread.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentAgentskillsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentAgentskillsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> OnlineagentAgentskillsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentAgentskillsBuilder { client_: client, agentid: None }
+impl OnlineagentAgentskillsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentAgentskillsBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.agentskills";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -10298,7 +12245,7 @@ impl<'a> OnlineagentAgentskillsBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentAgentskillsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_AGENTSKILLS, call).await?)
     }
@@ -10306,8 +12253,8 @@ impl<'a> OnlineagentAgentskillsBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.agentskills`: Querying configured skill queues (`GET /agentgateway/resource/onlineagent/{agentid}/agentskills`).
-    pub fn onlineagent_agentskills(&self) -> OnlineagentAgentskillsBuilder<'_> {
-        OnlineagentAgentskillsBuilder::new(self)
+    pub fn onlineagent_agentskills(&self) -> OnlineagentAgentskillsBuilder {
+        OnlineagentAgentskillsBuilder::new(self.clone())
     }
 }
 
@@ -10315,22 +12262,34 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/agentskillsbyworkno/{workno}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1207.html>
 ///
-/// Agent must be signed in; workno must be in the same VDN as agentid. Log name queryAgentSkillsByWorkNo. No body; the event list is empty. Response table (result array of name/id/mediatype with the media-type codes) and errors re-read on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1207.html (2025-11-13), which ends at the sample's message header; guide fragments productsdesc-bms_8882093c...support0 and b45782c7...support0 (URI) and ja-jp/pt-br 1207 agree. Its item table is the same skill table as onlineagent.agentskills (both list configured skill queues).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentAgentskillsbyworknoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentAgentskillsbyworknoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     workno: Option<String>,
 }
 
-impl<'a> OnlineagentAgentskillsbyworknoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentAgentskillsbyworknoBuilder { client_: client, agentid: None, workno: None }
+impl OnlineagentAgentskillsbyworknoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentAgentskillsbyworknoBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            workno: None,
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: agent to query (same VDN/VCC as agentid) Required.
@@ -10338,8 +12297,29 @@ impl<'a> OnlineagentAgentskillsbyworknoBuilder<'a> {
         self.workno = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `workno`.
+    pub fn set_workno(mut self, v: Option<String>) -> Self {
+        self.workno = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.agentskillsbyworkno";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -10347,7 +12327,7 @@ impl<'a> OnlineagentAgentskillsbyworknoBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "workno", &self.workno)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -10358,7 +12338,7 @@ impl<'a> OnlineagentAgentskillsbyworknoBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentAgentskillsbyworknoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_AGENTSKILLSBYWORKNO, call).await?)
     }
@@ -10366,8 +12346,8 @@ impl<'a> OnlineagentAgentskillsbyworknoBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.agentskillsbyworkno`: Querying configured skill queues of a specified agent (`GET /agentgateway/resource/onlineagent/{agentid}/agentskillsbyworkno/{workno}`).
-    pub fn onlineagent_agentskillsbyworkno(&self) -> OnlineagentAgentskillsbyworknoBuilder<'_> {
-        OnlineagentAgentskillsbyworknoBuilder::new(self)
+    pub fn onlineagent_agentskillsbyworkno(&self) -> OnlineagentAgentskillsbyworknoBuilder {
+        OnlineagentAgentskillsbyworknoBuilder::new(self.clone())
     }
 }
 
@@ -10375,40 +12355,79 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/updateGuid` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0358.html>
 ///
-/// For a refreshed agent page: asks for a new GUID. Log name updateGuid. No body; the event list is empty. Response (result.guid), the error 100-006 and the sample re-read whole on 2026-12-01 from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0358.html (2025-11-13) and cec_07_1225.html (2024-09-24), which agree; zh md 0358 and th-th 1225 agree as far as they go.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentUpdateguidBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentUpdateguidBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentUpdateguidBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentUpdateguidBuilder { client_: client, agentid: None }
+impl OnlineagentUpdateguidBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentUpdateguidBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.updateguid";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentUpdateguidResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_UPDATEGUID, call).await?)
     }
@@ -10416,8 +12435,8 @@ impl<'a> OnlineagentUpdateguidBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.updateguid`: Requesting a new GUID after page refresh (`PUT /agentgateway/resource/onlineagent/{agentid}/updateGuid`).
-    pub fn onlineagent_updateguid(&self) -> OnlineagentUpdateguidBuilder<'_> {
-        OnlineagentUpdateguidBuilder::new(self)
+    pub fn onlineagent_updateguid(&self) -> OnlineagentUpdateguidBuilder {
+        OnlineagentUpdateguidBuilder::new(self.clone())
     }
 }
 
@@ -10425,22 +12444,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/handshake` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1204.html>
 ///
-/// Needed in push mode: call about every 30 s; no heartbeat for 2 min signs the agent out (dev guide cec_05_1406: EVENT_PUSH_HANDSHAKE_MAXTIME, 120000 ms by default). Log name handShake. No body. The page has no event or error section; 100-001 is named in the service_token header row (invalid token). Headers, response and sample re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1204.html (2025-11-13); zh md 1204, ja-jp and en-us 1204 agree as far as they go.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentHandshakeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentHandshakeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     service_token: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentHandshakeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentHandshakeBuilder { client_: client, agentid: None, service_token: None }
+impl OnlineagentHandshakeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentHandshakeBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            service_token: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// header parameter: caller-defined token (max 50 chars, no special characters (else 100-001); refresh about every minute)
@@ -10448,8 +12481,36 @@ impl<'a> OnlineagentHandshakeBuilder<'a> {
         self.service_token = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `service_token`.
+    pub fn set_service_token(mut self, v: Option<String>) -> Self {
+        self.service_token = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.handshake";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -10459,18 +12520,21 @@ impl<'a> OnlineagentHandshakeBuilder<'a> {
         if let Some(v) = &self.service_token {
             cec_core::validate::max_len(op, "service_token", v, 50)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.service_token {
             call = call.header("service_token", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentHandshakeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_HANDSHAKE, call).await?)
     }
@@ -10478,8 +12542,8 @@ impl<'a> OnlineagentHandshakeBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.handshake`: Agent heartbeat (event push mode) (`POST /agentgateway/resource/onlineagent/{agentid}/handshake`).
-    pub fn onlineagent_handshake(&self) -> OnlineagentHandshakeBuilder<'_> {
-        OnlineagentHandshakeBuilder::new(self)
+    pub fn onlineagent_handshake(&self) -> OnlineagentHandshakeBuilder {
+        OnlineagentHandshakeBuilder::new(self.clone())
     }
 }
 
@@ -10487,40 +12551,74 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/logininfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0360.html>
 ///
-/// Temporary token used as the softphone registration password in multi-account unified authentication. Log name loginInfo. No body; the page has no event or error section. Response (result.phonetoken, result.phonenum) and sample re-read whole on 2026-12-01 from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0360.html (2025-11-13) and cec_07_1227.html (2024-09-24), which agree; zh md 0360 and en-us 1227/0360 agree as far as they go.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentLogininfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentLogininfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentLogininfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentLogininfoBuilder { client_: client, agentid: None }
+impl OnlineagentLogininfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentLogininfoBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.logininfo";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentLogininfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_LOGININFO, call).await?)
     }
@@ -10528,8 +12626,8 @@ impl<'a> OnlineagentLogininfoBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.logininfo`: Obtaining token info (softphone registration password) (`POST /agentgateway/resource/onlineagent/{agentid}/logininfo`).
-    pub fn onlineagent_logininfo(&self) -> OnlineagentLogininfoBuilder<'_> {
-        OnlineagentLogininfoBuilder::new(self)
+    pub fn onlineagent_logininfo(&self) -> OnlineagentLogininfoBuilder {
+        OnlineagentLogininfoBuilder::new(self.clone())
     }
 }
 
@@ -10537,22 +12635,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/sendnoteletex` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1205.html>
 ///
-/// Agent signed in; sends a note to other agents, who get AgentOther_Note when signed in. Log name sendNoteletEx. Not in the shared catalog; called by Huawei's CloudIPCC demos (AgentGatewayUri.cs SendNote). Re-read on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1205.html (2025-11-13) through every table (result: null on success, {} on failure); its stored text ends inside the sample request (after "agentIds": \[); the zh md copy, the guide fragment productsdesc-bms_668d9d27...support1 (request section, 2024-09-24), id-id, ar-mena and en-us copies agree as far as they go. The 1023 limit is in bytes, so it is not checked as a character count.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentSendnoteletexBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentSendnoteletexBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: OnlineagentSendnoteletexBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentSendnoteletexBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentSendnoteletexBuilder { client_: client, agentid: None, body_: Default::default() }
+impl OnlineagentSendnoteletexBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentSendnoteletexBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// agents who receive the note (at most 100 agent IDs (the table types it int; the sample sends an array)) Required.
@@ -10560,9 +12672,19 @@ impl<'a> OnlineagentSendnoteletexBuilder<'a> {
         self.body_.agent_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `agentIds`.
+    pub fn set_agent_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.agent_ids = v;
+        self
+    }
     /// note text (0-1023 bytes; may be empty; Chinese allowed) Required.
     pub fn content(mut self, v: impl Into<String>) -> Self {
         self.body_.content = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `content`.
+    pub fn set_content(mut self, v: Option<String>) -> Self {
+        self.body_.content = v;
         self
     }
     /// Replaces the whole request body.
@@ -10570,28 +12692,57 @@ impl<'a> OnlineagentSendnoteletexBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = OnlineagentSendnoteletexBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.sendnoteletex";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentSendnoteletexResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_SENDNOTELETEX, call).await?)
     }
@@ -10599,8 +12750,8 @@ impl<'a> OnlineagentSendnoteletexBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.sendnoteletex`: Sending a note to other agents (`POST /agentgateway/resource/onlineagent/{agentid}/sendnoteletex`).
-    pub fn onlineagent_sendnoteletex(&self) -> OnlineagentSendnoteletexBuilder<'_> {
-        OnlineagentSendnoteletexBuilder::new(self)
+    pub fn onlineagent_sendnoteletex(&self) -> OnlineagentSendnoteletexBuilder {
+        OnlineagentSendnoteletexBuilder::new(self.clone())
     }
 }
 
@@ -10608,32 +12759,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/agentstatus` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0355.html>
 ///
-/// No body; no events. Log name getAgentStatus. Older copy cec_07_1222. Re-read whole on 2026-12-01 from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0355.html (2025-11-13) and cec_07_1222.html (2024-09-24), which agree; zh md 0355, en-us and th-th 1222 agree as far as they go. Page inconsistency: the table types result as array, the sample shows one object {agentState, isWorking}; the spec follows the sample.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentAgentstatusBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentAgentstatusBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> OnlineagentAgentstatusBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentAgentstatusBuilder { client_: client, agentid: None }
+impl OnlineagentAgentstatusBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentAgentstatusBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.agentstatus";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -10641,7 +12815,7 @@ impl<'a> OnlineagentAgentstatusBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentAgentstatusResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_AGENTSTATUS, call).await?)
     }
@@ -10649,8 +12823,8 @@ impl<'a> OnlineagentAgentstatusBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.agentstatus`: Getting the agent's status (`GET /agentgateway/resource/onlineagent/{agentid}/agentstatus`).
-    pub fn onlineagent_agentstatus(&self) -> OnlineagentAgentstatusBuilder<'_> {
-        OnlineagentAgentstatusBuilder::new(self)
+    pub fn onlineagent_agentstatus(&self) -> OnlineagentAgentstatusBuilder {
+        OnlineagentAgentstatusBuilder::new(self.clone())
     }
 }
 
@@ -10658,32 +12832,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/querycustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0362.html>
 ///
-/// No body; no events. Log name queryCustomState. The response table names result only as an object; result.agentcustomstate (a string in the sample) comes from the page's sample response. Re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1229.html (2024-09-24); zh-intl 1229 (2025-03-07, to the sample header), en-us and th-th 1229 agree as far as they go. The newest zh id cec_07_0362 did not come back today.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentQuerycustomstateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentQuerycustomstateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> OnlineagentQuerycustomstateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentQuerycustomstateBuilder { client_: client, agentid: None }
+impl OnlineagentQuerycustomstateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentQuerycustomstateBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.querycustomstate";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -10691,7 +12888,7 @@ impl<'a> OnlineagentQuerycustomstateBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentQuerycustomstateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_QUERYCUSTOMSTATE, call).await?)
     }
@@ -10699,8 +12896,8 @@ impl<'a> OnlineagentQuerycustomstateBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.querycustomstate`: Querying custom status (`GET /agentgateway/resource/onlineagent/{agentid}/querycustomstate`).
-    pub fn onlineagent_querycustomstate(&self) -> OnlineagentQuerycustomstateBuilder<'_> {
-        OnlineagentQuerycustomstateBuilder::new(self)
+    pub fn onlineagent_querycustomstate(&self) -> OnlineagentQuerycustomstateBuilder {
+        OnlineagentQuerycustomstateBuilder::new(self.clone())
     }
 }
 
@@ -10708,22 +12905,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/setcustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0361.html>
 ///
-/// Agent signed in. No body. Log name setCustomState. customstate 0-65534, meaning defined by the business side (URI table confirmed on 2026-12-01 by the en-us copy cec_07_1228 and the zh guide fragment productsdesc-bms_5838eeda...support0, old page cec_07_1228, 2024-09-24). Response, events (none) and errors rest on the earlier pass's reading of the en-us copy cec_07_1228 (2023-09-27) to its error list; today's copies end at the request tables, no zh html turned up in two searches, and no sample body was found.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentSetcustomstateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentSetcustomstateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     customstate: Option<i64>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentSetcustomstateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentSetcustomstateBuilder { client_: client, agentid: None, customstate: None }
+impl OnlineagentSetcustomstateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentSetcustomstateBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            customstate: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: custom status value (0-65534; meaning defined by the business side) Required.
@@ -10731,8 +12942,36 @@ impl<'a> OnlineagentSetcustomstateBuilder<'a> {
         self.customstate = Some(v);
         self
     }
+    /// Sets or clears the query parameter `customstate`.
+    pub fn set_customstate(mut self, v: Option<i64>) -> Self {
+        self.customstate = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.setcustomstate";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -10743,18 +12982,21 @@ impl<'a> OnlineagentSetcustomstateBuilder<'a> {
         if let Some(v) = &self.customstate {
             cec_core::validate::range(op, "customstate", *v, 0, 65534)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.customstate {
             call = call.query("customstate", v.to_string());
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentSetcustomstateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_SETCUSTOMSTATE, call).await?)
     }
@@ -10762,8 +13004,8 @@ impl<'a> OnlineagentSetcustomstateBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.setcustomstate`: Setting a custom status (`POST /agentgateway/resource/onlineagent/{agentid}/setcustomstate`).
-    pub fn onlineagent_setcustomstate(&self) -> OnlineagentSetcustomstateBuilder<'_> {
-        OnlineagentSetcustomstateBuilder::new(self)
+    pub fn onlineagent_setcustomstate(&self) -> OnlineagentSetcustomstateBuilder {
+        OnlineagentSetcustomstateBuilder::new(self.clone())
     }
 }
 
@@ -10771,22 +13013,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/autoanswer/{isautoanswer}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1208.html>
 ///
-/// No body. Log name setAgentAutoAnswer. isautoanswer: true = automatic, any other value (at most 5 characters) = manual answer. No events listed. Response, errors and the response sample (result {}, message "success") re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1208.html (2025-11-13); zh md 1208, th-th and id-id 1208 agree on the URI table; the dev guide cec_05_1426 (manual answering) points to this interface.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentAutoanswerBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentAutoanswerBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     isautoanswer: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentAutoanswerBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentAutoanswerBuilder { client_: client, agentid: None, isautoanswer: None }
+impl OnlineagentAutoanswerBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentAutoanswerBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            isautoanswer: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: auto-answer switch ("true" = auto; any other value (max 5 chars) = manual) Required.
@@ -10794,8 +13050,36 @@ impl<'a> OnlineagentAutoanswerBuilder<'a> {
         self.isautoanswer = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `isautoanswer`.
+    pub fn set_isautoanswer(mut self, v: Option<String>) -> Self {
+        self.isautoanswer = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.autoanswer";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -10806,18 +13090,21 @@ impl<'a> OnlineagentAutoanswerBuilder<'a> {
         if let Some(v) = &self.isautoanswer {
             cec_core::validate::max_len(op, "isautoanswer", v, 5)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.isautoanswer {
             call = call.path("isautoanswer", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentAutoanswerResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_AUTOANSWER, call).await?)
     }
@@ -10825,8 +13112,8 @@ impl<'a> OnlineagentAutoanswerBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.autoanswer`: Setting automatic answering (`POST /agentgateway/resource/onlineagent/{agentid}/autoanswer/{isautoanswer}`).
-    pub fn onlineagent_autoanswer(&self) -> OnlineagentAutoanswerBuilder<'_> {
-        OnlineagentAutoanswerBuilder::new(self)
+    pub fn onlineagent_autoanswer(&self) -> OnlineagentAutoanswerBuilder {
+        OnlineagentAutoanswerBuilder::new(self.clone())
     }
 }
 
@@ -10834,22 +13121,29 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentevent/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1274.html>
 ///
-/// Long poll: returns at once when an event exists, else after ~10 s (basic.properties AGENT_POLL_WAIT_*); on a DR switchover waits x interval must exceed the switchover time or the GUID expires. Re-poll 200-500 ms after each answer. Polling mode applies unless sign-in carried both callBackUri and serviceToken (only both together select push mode, dev guide cec_05_1404; the page's own prerequisite reads as 'without serviceToken or callBackUri'). Log name getAgentEvent. Response tables 2-3 (event: eventType, workNo, content) and the sample re-read on 2026-12-01 from the zh-cn guide digest category-d65d693b... (mirrors api-ccfs-cec/cec_07_1274); the zh copy cec_07_1274.html (2025-11-13) agrees up to table 2; zh md 1274, tr-tr/ja-jp/pt-br 1274 agree on the opening; dev guide cec_05_1404 (polling vs push is chosen by sending both callBackUri and serviceToken at sign-in). eventGenTime is not in table 3; it appears only in the examples of the newest zh md event pages (e.g. cec_07_1346.md). Polling also acts as the heartbeat. The page has no event or error list.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgenteventPollBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgenteventPollBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     calldata: Option<String>,
 }
 
-impl<'a> AgenteventPollBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgenteventPollBuilder { client_: client, agentid: None, calldata: None }
+impl AgenteventPollBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgenteventPollBuilder { client_: client, options_: Default::default(), agentid: None, calldata: None }
     }
     /// path parameter: signed-in agent ID Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: call data; used when the call toolbar is refreshed
@@ -10857,15 +13151,36 @@ impl<'a> AgenteventPollBuilder<'a> {
         self.calldata = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `calldata`.
+    pub fn set_calldata(mut self, v: Option<String>) -> Self {
+        self.calldata = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentevent.poll";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -10876,7 +13191,7 @@ impl<'a> AgenteventPollBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgenteventPollResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTEVENT_POLL, call).await?)
     }
@@ -10884,8 +13199,8 @@ impl<'a> AgenteventPollBuilder<'a> {
 
 impl crate::Client {
     /// `agentevent.poll`: Obtaining one agent's events (polling) (`GET /agentgateway/resource/agentevent/{agentid}`).
-    pub fn agentevent_poll(&self) -> AgenteventPollBuilder<'_> {
-        AgenteventPollBuilder::new(self)
+    pub fn agentevent_poll(&self) -> AgenteventPollBuilder {
+        AgenteventPollBuilder::new(self.clone())
     }
 }
 
@@ -10893,22 +13208,36 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/callout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1232.html>
 ///
-/// Agent must not be in a call (held call allowed). Unidirectional video needs UAP9600 parameter P978. Log name callout. Re-read 2026-12-01: the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1232.html (2025-11-13) to body field 4 (caller ignored when the agent may not set the calling number); the guide fragment productsdesc-bms_d2cbee98f0f8fad27b6444804a60ffb0support1 (request section of an older issue, fields 1-5, without the caller remark; advises mediaability 2 for video because a video-to-audio call is dropped on media negotiation); field 6 userVideoDirection rests on the previous helper's reading of fragment productsdesc-bms_b77b73e95ea05fe44fd3c72b2dc42a5dsupport2. Events from the dev-guide page devg-ccgw-cec cec_05_1423.md (read whole): phone alerting (non-permanent-connection agents), then on off-hook PhoneOffhook, AgentState_Busy and Customer_Alerting; Talking when the callee answers; Call_Out_Fail, Connect_Fail and PhoneRelease when the agent or callee does not pick up, and AgentState_Ready in the callee case. The response table, errors and samples were not reached in any copy tried (zh html/md, pt-br and en-us to the request headers; two fragment searches for the response section found none), so the answer stays raw JSON. Huawei's QuickAgent C# demo also reads the callout result as an untyped object. Fixed earlier: callappdata limit is 16k characters (was checked as 16).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallCalloutBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallCalloutBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: VoicecallCalloutBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallCalloutBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallCalloutBuilder { client_: client, agentid: None, body_: Default::default() }
+impl VoicecallCalloutBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallCalloutBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// calling number (0-24 digits; empty = platform default; ignored when the agent lacks the right to set the outbound calling number)
@@ -10916,9 +13245,19 @@ impl<'a> VoicecallCalloutBuilder<'a> {
         self.body_.caller = Some(v.into());
         self
     }
+    /// Sets or clears the body field `caller`.
+    pub fn set_caller(mut self, v: Option<String>) -> Self {
+        self.body_.caller = v;
+        self
+    }
     /// called number (1-24 digits, * or #) Required.
     pub fn called(mut self, v: impl Into<String>) -> Self {
         self.body_.called = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `called`.
+    pub fn set_called(mut self, v: Option<String>) -> Self {
+        self.body_.called = v;
         self
     }
     /// skill ID (empty = platform default skill)
@@ -10926,9 +13265,19 @@ impl<'a> VoicecallCalloutBuilder<'a> {
         self.body_.skillid = Some(v);
         self
     }
+    /// Sets or clears the body field `skillid`.
+    pub fn set_skillid(mut self, v: Option<i64>) -> Self {
+        self.body_.skillid = v;
+        self
+    }
     /// call-associated data (may be empty; max 16k (16384))
     pub fn callappdata(mut self, v: impl Into<String>) -> Self {
         self.body_.callappdata = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callappdata`.
+    pub fn set_callappdata(mut self, v: Option<String>) -> Self {
+        self.body_.callappdata = v;
         self
     }
     /// media capability (default 0; 0 audio, 1 video, 2 negotiate max (recommended for video))
@@ -10936,9 +13285,19 @@ impl<'a> VoicecallCalloutBuilder<'a> {
         self.body_.mediaability = Some(v);
         self
     }
+    /// Sets or clears the body field `mediaability`.
+    pub fn set_mediaability(mut self, v: Option<i64>) -> Self {
+        self.body_.mediaability = v;
+        self
+    }
     /// customer video direction (default 4; 1 receive only, 2 send only, 3 both, 4 unset; only with mediaability 1)
     pub fn user_video_direction(mut self, v: i64) -> Self {
         self.body_.user_video_direction = Some(v);
+        self
+    }
+    /// Sets or clears the body field `userVideoDirection`.
+    pub fn set_user_video_direction(mut self, v: Option<i64>) -> Self {
+        self.body_.user_video_direction = v;
         self
     }
     /// Replaces the whole request body.
@@ -10946,28 +13305,57 @@ impl<'a> VoicecallCalloutBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VoicecallCalloutBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.callout";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallCalloutResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_CALLOUT, call).await?)
     }
@@ -10975,8 +13363,8 @@ impl<'a> VoicecallCalloutBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.callout`: Making a common outbound call (`PUT /agentgateway/resource/voicecall/{agentid}/callout`).
-    pub fn voicecall_callout(&self) -> VoicecallCalloutBuilder<'_> {
-        VoicecallCalloutBuilder::new(self)
+    pub fn voicecall_callout(&self) -> VoicecallCalloutBuilder {
+        VoicecallCalloutBuilder::new(self.clone())
     }
 }
 
@@ -10984,22 +13372,36 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/previewCallout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0367.html>
 ///
-/// After AgentEvent_Preview_CallOut(_Ex); agent not in a call (held allowed). Log name previewCallout. Older copy cec_07_1233. Body, response, events and errors re-read on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0367.html (2025-11-13): the stored text ends right after the first error code 000-002, so the list may go on. Also tried: zh md 0367 (to the body table), en-us and ja-jp 1233 (to the body table header), id-id 0367 (headers).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallPreviewcalloutBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallPreviewcalloutBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: VoicecallPreviewcalloutBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallPreviewcalloutBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallPreviewcalloutBuilder { client_: client, agentid: None, body_: Default::default() }
+impl VoicecallPreviewcalloutBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallPreviewcalloutBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// called number (must be one of the preview event's dialeddigits) Required.
@@ -11007,9 +13409,19 @@ impl<'a> VoicecallPreviewcalloutBuilder<'a> {
         self.body_.called = Some(v.into());
         self
     }
+    /// Sets or clears the body field `called`.
+    pub fn set_called(mut self, v: Option<String>) -> Self {
+        self.body_.called = v;
+        self
+    }
     /// preview call control block ID (the controlid of the preview event) Required.
     pub fn callcontrolid(mut self, v: i64) -> Self {
         self.body_.callcontrolid = Some(v);
+        self
+    }
+    /// Sets or clears the body field `callcontrolid`.
+    pub fn set_callcontrolid(mut self, v: Option<i64>) -> Self {
+        self.body_.callcontrolid = v;
         self
     }
     /// Replaces the whole request body.
@@ -11017,28 +13429,57 @@ impl<'a> VoicecallPreviewcalloutBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VoicecallPreviewcalloutBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.previewcallout";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallPreviewcalloutResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_PREVIEWCALLOUT, call).await?)
     }
@@ -11046,8 +13487,8 @@ impl<'a> VoicecallPreviewcalloutBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.previewcallout`: Making a previewed outbound call (`PUT /agentgateway/resource/voicecall/{agentid}/previewCallout`).
-    pub fn voicecall_previewcallout(&self) -> VoicecallPreviewcalloutBuilder<'_> {
-        VoicecallPreviewcalloutBuilder::new(self)
+    pub fn voicecall_previewcallout(&self) -> VoicecallPreviewcalloutBuilder {
+        VoicecallPreviewcalloutBuilder::new(self.clone())
     }
 }
 
@@ -11055,22 +13496,36 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/answer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1234.html>
 ///
-/// After AgentEvent_Ringing. No body; callid query parameter needed when a multimedia call has several call IDs. Log name answer. Response, events, errors and the response sample read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1234.html (dated 2023-10-19); same page ID in en-us.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallAnswerBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallAnswerBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     callid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallAnswerBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallAnswerBuilder { client_: client, agentid: None, callid: None }
+impl VoicecallAnswerBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallAnswerBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            callid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: call ID; needed for multimedia calls with several call IDs
@@ -11078,26 +13533,57 @@ impl<'a> VoicecallAnswerBuilder<'a> {
         self.callid = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.callid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.answer";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.callid {
             call = call.query("callid", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallAnswerResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_ANSWER, call).await?)
     }
@@ -11105,8 +13591,8 @@ impl<'a> VoicecallAnswerBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.answer`: Answering a call (`PUT /agentgateway/resource/voicecall/{agentid}/answer`).
-    pub fn voicecall_answer(&self) -> VoicecallAnswerBuilder<'_> {
-        VoicecallAnswerBuilder::new(self)
+    pub fn voicecall_answer(&self) -> VoicecallAnswerBuilder {
+        VoicecallAnswerBuilder::new(self.clone())
     }
 }
 
@@ -11114,22 +13600,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/reject` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1253.html>
 ///
-/// After AgentEvent_Ringing. Log name reject. Not in the shared catalog; added from the zh copy cec_07_1253.html (2024-09-24, earlier pass, through every table) and confirmed on 2026-12-01 on the newer zh copy cec_07_0388.html (2025-11-13), whose text ends inside the error list after 200-037. Events: AgentEvent_No_Answer, busy (mode 1 only; the page spells it AgentEvent_SetNotReady_Success), AgentOther_PhoneRelease, AgentState_Ready (mode 2 only). Codes 200-037..200-039 are now in the result-code table, without meaning: no stored copy of the CC-Gateway error-code page (zh cec_07_0580 html/md, zh-intl cec_07_1430, guide fragment 7de42ae0...support0) reaches the 200-xxx range.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallRejectBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallRejectBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: VoicecallRejectBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallRejectBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallRejectBuilder { client_: client, agentid: None, body_: Default::default() }
+impl VoicecallRejectBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallRejectBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// call to reject
@@ -11137,9 +13637,19 @@ impl<'a> VoicecallRejectBuilder<'a> {
         self.body_.callid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.body_.callid = v;
+        self
+    }
     /// reject mode (1 = call goes back to its queue and the agent turns busy; 2 = call released and the agent idle (effect in help/transfer scenarios depends on the case)) Required.
     pub fn mode(mut self, v: i64) -> Self {
         self.body_.mode = Some(v);
+        self
+    }
+    /// Sets or clears the body field `mode`.
+    pub fn set_mode(mut self, v: Option<i64>) -> Self {
+        self.body_.mode = v;
         self
     }
     /// Replaces the whole request body.
@@ -11147,28 +13657,57 @@ impl<'a> VoicecallRejectBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VoicecallRejectBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.reject";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallRejectResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_REJECT, call).await?)
     }
@@ -11176,8 +13715,8 @@ impl<'a> VoicecallRejectBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.reject`: Rejecting an incoming call (`POST /agentgateway/resource/voicecall/{agentid}/reject`).
-    pub fn voicecall_reject(&self) -> VoicecallRejectBuilder<'_> {
-        VoicecallRejectBuilder::new(self)
+    pub fn voicecall_reject(&self) -> VoicecallRejectBuilder {
+        VoicecallRejectBuilder::new(self.clone())
     }
 }
 
@@ -11185,32 +13724,55 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/voicecall/{agentid}/release` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1247.html>
 ///
-/// No body. Hangs up the current call only; for a given call ID use dropcall. Log name release (the legacy URI logs releaseEx). Dev guide cec_05_4035 also lists AgentOther_PhoneRelease and AgentState_Ready. Response, events and errors read on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1247.html (dated 2023-10-19), which ends at the sample's message header; the ar-mena copy (English) reaches the error list too, zh-intl the response table, and the guide fragment productsdesc-bms_816ed7f2... gives the two URIs. Huawei's QuickAgent C# demo treats 200-017 from release as success.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallReleaseBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallReleaseBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> VoicecallReleaseBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallReleaseBuilder { client_: client, agentid: None }
+impl VoicecallReleaseBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallReleaseBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.release";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -11218,7 +13780,7 @@ impl<'a> VoicecallReleaseBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallReleaseResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_RELEASE, call).await?)
     }
@@ -11226,8 +13788,8 @@ impl<'a> VoicecallReleaseBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.release`: Dropping (hanging up) the current call (`DELETE /agentgateway/resource/voicecall/{agentid}/release`).
-    pub fn voicecall_release(&self) -> VoicecallReleaseBuilder<'_> {
-        VoicecallReleaseBuilder::new(self)
+    pub fn voicecall_release(&self) -> VoicecallReleaseBuilder {
+        VoicecallReleaseBuilder::new(self.clone())
     }
 }
 
@@ -11235,32 +13797,55 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/voicecall/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1247.html>
 ///
-/// Legacy URI kept for compatibility; not recommended (log name releaseEx). Same page, tables and errors as voicecall.release, read on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1247.html (dated 2023-10-19) to the sample's message header.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallReleaseLegacyBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallReleaseLegacyBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> VoicecallReleaseLegacyBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallReleaseLegacyBuilder { client_: client, agentid: None }
+impl VoicecallReleaseLegacyBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallReleaseLegacyBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.release_legacy";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -11268,7 +13853,7 @@ impl<'a> VoicecallReleaseLegacyBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallReleaseLegacyResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_RELEASE_LEGACY, call).await?)
     }
@@ -11276,8 +13861,8 @@ impl<'a> VoicecallReleaseLegacyBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.release_legacy`: Dropping the current call (legacy URI) (`DELETE /agentgateway/resource/voicecall/{agentid}`).
-    pub fn voicecall_release_legacy(&self) -> VoicecallReleaseLegacyBuilder<'_> {
-        VoicecallReleaseLegacyBuilder::new(self)
+    pub fn voicecall_release_legacy(&self) -> VoicecallReleaseLegacyBuilder {
+        VoicecallReleaseLegacyBuilder::new(self.clone())
     }
 }
 
@@ -11285,22 +13870,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/dropcall/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1246.html>
 ///
-/// Agent signed in and in a call; drops the call with the given callid. No body. Log name dropCall. Response, events, errors and sample from the zh copy cec_07_1246.html (2025-11-13, read whole on 2026-12-01).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallDropcallBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallDropcallBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     callid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallDropcallBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallDropcallBuilder { client_: client, agentid: None, callid: None }
+impl VoicecallDropcallBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallDropcallBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            callid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: call to disconnect Required.
@@ -11308,8 +13907,36 @@ impl<'a> VoicecallDropcallBuilder<'a> {
         self.callid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.callid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.dropcall";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -11317,18 +13944,21 @@ impl<'a> VoicecallDropcallBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "callid", &self.callid)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.callid {
             call = call.path("callid", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallDropcallResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_DROPCALL, call).await?)
     }
@@ -11336,8 +13966,8 @@ impl<'a> VoicecallDropcallBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.dropcall`: Disconnecting the call with a given call ID (`POST /agentgateway/resource/voicecall/{agentid}/dropcall/{callid}`).
-    pub fn voicecall_dropcall(&self) -> VoicecallDropcallBuilder<'_> {
-        VoicecallDropcallBuilder::new(self)
+    pub fn voicecall_dropcall(&self) -> VoicecallDropcallBuilder {
+        VoicecallDropcallBuilder::new(self.clone())
     }
 }
 
@@ -11345,22 +13975,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/disconnect/{number}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1248.html>
 ///
-/// No body. Log name disconnect. For internal help and three-party calls; only legs in the last call can be released (a held customer during two-party help gives 200-204). In internal help the requesting agent releases the helper by its agent ID and itself by its softphone number; the helper may only drop itself. Response, events and errors from the zh copy cec_07_1248.html (2025-11-13, read 2026-12-01 to the sample headers).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallDisconnectBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallDisconnectBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     number: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallDisconnectBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallDisconnectBuilder { client_: client, agentid: None, number: None }
+impl VoicecallDisconnectBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallDisconnectBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            number: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: leg to release: helper agent ID, or the agent's own softphone number to drop itself (1-24 digits) Required.
@@ -11368,8 +14012,36 @@ impl<'a> VoicecallDisconnectBuilder<'a> {
         self.number = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `number`.
+    pub fn set_number(mut self, v: Option<String>) -> Self {
+        self.number = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.disconnect";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -11381,18 +14053,21 @@ impl<'a> VoicecallDisconnectBuilder<'a> {
             cec_core::validate::min_len(op, "number", v, 1)?;
             cec_core::validate::max_len(op, "number", v, 24)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.number {
             call = call.path("number", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallDisconnectResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_DISCONNECT, call).await?)
     }
@@ -11400,8 +14075,8 @@ impl<'a> VoicecallDisconnectBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.disconnect`: Releasing the connection of a given number (`POST /agentgateway/resource/voicecall/{agentid}/disconnect/{number}`).
-    pub fn voicecall_disconnect(&self) -> VoicecallDisconnectBuilder<'_> {
-        VoicecallDisconnectBuilder::new(self)
+    pub fn voicecall_disconnect(&self) -> VoicecallDisconnectBuilder {
+        VoicecallDisconnectBuilder::new(self.clone())
     }
 }
 
@@ -11409,22 +14084,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/transfer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1242.html>
 ///
-/// Log name transfer. Success transfer adds AgentEvent_SuccTransResult + AgentMediaEvent_StopRecordDone; three-party transfer adds AgentEvent_Conference; suspend transfer adds AgentEvent_ReturnFromIvr (events per the earlier pass's reading of fragment productsdesc-bms_210dcdd1...support2). Blind (release) transfer of an outbound call to an external number is not supported; video calls cannot be release-transferred to external numbers. Re-read 2026-12-01: the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1242.html (2025-11-13) to body row 3 (mode), where it allows A-E, a-e, * and # in address for devicetype 5; the guide fragment productsdesc-bms_210dcdd1994b540c42640c3b00e669e9support1 (2024-09-24) to body row 8, where address is digits only for every devicetype (older wording); zh md 1242, ar-mena 1242 (2025-03-31) and en-us 1242 (2025-11-13) to the request headers; a search for a fragment with the error list found none. The devg page cec_05_1433 also names Customer_Alerting, Call_Release, Customer_Release, PhoneRelease, Ready, SuccTransResult and Conference. Mode meanings: cec_07_0583.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallTransferBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallTransferBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: VoicecallTransferBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallTransferBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallTransferBuilder { client_: client, agentid: None, body_: Default::default() }
+impl VoicecallTransferBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallTransferBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// target device type (1 skill queue, 2 agent, 3 IVR, 4 system access code, 5 external number) Required.
@@ -11432,9 +14121,19 @@ impl<'a> VoicecallTransferBuilder<'a> {
         self.body_.devicetype = Some(v);
         self
     }
+    /// Sets or clears the body field `devicetype`.
+    pub fn set_devicetype(mut self, v: Option<i64>) -> Self {
+        self.body_.devicetype = v;
+        self
+    }
     /// target: skill ID, agent ID, IVR access code, system access code or number (max 24; digits (devicetype 5 also A-E a-e * #)) Required.
     pub fn address(mut self, v: impl Into<String>) -> Self {
         self.body_.address = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `address`.
+    pub fn set_address(mut self, v: Option<String>) -> Self {
+        self.body_.address = v;
         self
     }
     /// transfer mode (dt1/dt2/dt4: 0 release, 2 success (dt2 also 3 specified, not open); dt3: 0 release, 1 suspend (IVR only); dt5: 1 release (not for outbound), 2 success, 3 talk, 4 three-party) Required.
@@ -11442,9 +14141,19 @@ impl<'a> VoicecallTransferBuilder<'a> {
         self.body_.mode = Some(v);
         self
     }
+    /// Sets or clears the body field `mode`.
+    pub fn set_mode(mut self, v: Option<i64>) -> Self {
+        self.body_.mode = v;
+        self
+    }
     /// call-associated data to set (may be empty; max 16k)
     pub fn callappdata(mut self, v: impl Into<String>) -> Self {
         self.body_.callappdata = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callappdata`.
+    pub fn set_callappdata(mut self, v: Option<String>) -> Self {
+        self.body_.callappdata = v;
         self
     }
     /// calling number shown (0-24 digits; external transfers only; ignored for release transfer)
@@ -11452,9 +14161,19 @@ impl<'a> VoicecallTransferBuilder<'a> {
         self.body_.caller = Some(v.into());
         self
     }
+    /// Sets or clears the body field `caller`.
+    pub fn set_caller(mut self, v: Option<String>) -> Self {
+        self.body_.caller = v;
+        self
+    }
     /// media capability (external transfers) (default 0; 0 audio, 1 video, 2 negotiate max)
     pub fn mediaability(mut self, v: i64) -> Self {
         self.body_.mediaability = Some(v);
+        self
+    }
+    /// Sets or clears the body field `mediaability`.
+    pub fn set_mediaability(mut self, v: Option<i64>) -> Self {
+        self.body_.mediaability = v;
         self
     }
     /// hold the call during three-party transfer (default true)
@@ -11462,9 +14181,19 @@ impl<'a> VoicecallTransferBuilder<'a> {
         self.body_.holdflag = Some(v);
         self
     }
+    /// Sets or clears the body field `holdflag`.
+    pub fn set_holdflag(mut self, v: Option<bool>) -> Self {
+        self.body_.holdflag = v;
+        self
+    }
     /// skill ID (only with devicetype 2)
     pub fn skill_id(mut self, v: i64) -> Self {
         self.body_.skill_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillId`.
+    pub fn set_skill_id(mut self, v: Option<i64>) -> Self {
+        self.body_.skill_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -11472,28 +14201,57 @@ impl<'a> VoicecallTransferBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VoicecallTransferBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.transfer";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallTransferResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_TRANSFER, call).await?)
     }
@@ -11501,8 +14259,8 @@ impl<'a> VoicecallTransferBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.transfer`: Transferring a call (`POST /agentgateway/resource/voicecall/{agentid}/transfer`).
-    pub fn voicecall_transfer(&self) -> VoicecallTransferBuilder<'_> {
-        VoicecallTransferBuilder::new(self)
+    pub fn voicecall_transfer(&self) -> VoicecallTransferBuilder {
+        VoicecallTransferBuilder::new(self.clone())
     }
 }
 
@@ -11510,40 +14268,79 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/canceltransfer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1243.html>
 ///
-/// For a three-party or talk transfer to an external number; retrieves the call. No body. Log name cancelTransfer (ja-jp/tr-tr copies). Every stored copy (ja-jp, tr-tr; earlier passes also en-us) ends at the response table; no zh copy or guide fragment is stored. Huawei's QuickAgent C# demo calls POST voicecall/{id}/canceltransfer. Re-read 2026-12-01: tr-tr cec_07_1243 (2023-09-27) and ja-jp 1243 reach the response table header: prerequisite a transferred call (three-party transfer or talk forwarding to an external number); log name cancelTransfer; no zh copy returned (zh path/log-name search). Dev guide cec_05_1433: cancelling takes the customer back and hangs up the third party.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallCanceltransferBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallCanceltransferBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallCanceltransferBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallCanceltransferBuilder { client_: client, agentid: None }
+impl VoicecallCanceltransferBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallCanceltransferBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.canceltransfer";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallCanceltransferResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_CANCELTRANSFER, call).await?)
     }
@@ -11551,8 +14348,8 @@ impl<'a> VoicecallCanceltransferBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.canceltransfer`: Canceling a transfer (`POST /agentgateway/resource/voicecall/{agentid}/canceltransfer`).
-    pub fn voicecall_canceltransfer(&self) -> VoicecallCanceltransferBuilder<'_> {
-        VoicecallCanceltransferBuilder::new(self)
+    pub fn voicecall_canceltransfer(&self) -> VoicecallCanceltransferBuilder {
+        VoicecallCanceltransferBuilder::new(self.clone())
     }
 }
 
@@ -11560,40 +14357,74 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/hold` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1239.html>
 ///
-/// No body. Log name hold. Copies tried on 2026-12-01 (three zh searches: page wording, path and log name, a guessed newer id): th-th cec_07_1239 reaches the response header and first row, en-us cec_07_1239 (2025-11-13) the request headers; no zh html, zh md or guide fragment of this page is stored. Response kept as the common message/retcode/result shape. Huawei's QuickAgent C# demo calls POST voicecall/{id}/hold and reads only retcode.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallHoldBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallHoldBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallHoldBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallHoldBuilder { client_: client, agentid: None }
+impl VoicecallHoldBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallHoldBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.hold";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallHoldResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_HOLD, call).await?)
     }
@@ -11601,8 +14432,8 @@ impl<'a> VoicecallHoldBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.hold`: Holding a call (`POST /agentgateway/resource/voicecall/{agentid}/hold`).
-    pub fn voicecall_hold(&self) -> VoicecallHoldBuilder<'_> {
-        VoicecallHoldBuilder::new(self)
+    pub fn voicecall_hold(&self) -> VoicecallHoldBuilder {
+        VoicecallHoldBuilder::new(self.clone())
     }
 }
 
@@ -11610,22 +14441,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/gethold` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1241.html>
 ///
-/// Agent must be holding a call. No body; optional callid query parameter (unique ID of the call to retrieve). Log name getHold. URI and header tables from th-th cec_07_1241 and en-us cec_07_1241 (2025-11-13), re-read 2026-12-01: both end at the response table header; no zh copy or guide fragment is stored (zh path/log-name search). Huawei's QuickAgent C# demo calls POST voicecall/{id}/gethold?callid= the same way.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallGetholdBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallGetholdBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     callid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallGetholdBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallGetholdBuilder { client_: client, agentid: None, callid: None }
+impl VoicecallGetholdBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallGetholdBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            callid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: unique ID of the held call to retrieve (optional per the th-th copy of cec_07_1241 (URI .../gethold?callid={callid}))
@@ -11633,26 +14478,57 @@ impl<'a> VoicecallGetholdBuilder<'a> {
         self.callid = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.callid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.gethold";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.callid {
             call = call.query("callid", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallGetholdResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_GETHOLD, call).await?)
     }
@@ -11660,8 +14536,8 @@ impl<'a> VoicecallGetholdBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.gethold`: Unholding a call (`POST /agentgateway/resource/voicecall/{agentid}/gethold`).
-    pub fn voicecall_gethold(&self) -> VoicecallGetholdBuilder<'_> {
-        VoicecallGetholdBuilder::new(self)
+    pub fn voicecall_gethold(&self) -> VoicecallGetholdBuilder {
+        VoicecallGetholdBuilder::new(self.clone())
     }
 }
 
@@ -11669,22 +14545,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/connecthold/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1240.html>
 ///
-/// Joins the ongoing and the held call (agent drops out). No body. Response, events, errors and sample read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1240.html (2024-09-24); newest zh copy is cec_07_0375.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallConnectholdBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallConnectholdBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     callid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallConnectholdBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallConnectholdBuilder { client_: client, agentid: None, callid: None }
+impl VoicecallConnectholdBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallConnectholdBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            callid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: call ID Required.
@@ -11692,8 +14582,36 @@ impl<'a> VoicecallConnectholdBuilder<'a> {
         self.callid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.callid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.connecthold";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -11701,18 +14619,21 @@ impl<'a> VoicecallConnectholdBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "callid", &self.callid)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.callid {
             call = call.path("callid", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallConnectholdResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_CONNECTHOLD, call).await?)
     }
@@ -11720,8 +14641,8 @@ impl<'a> VoicecallConnectholdBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.connecthold`: Connecting a held call (holding connection) (`POST /agentgateway/resource/voicecall/{agentid}/connecthold/{callid}`).
-    pub fn voicecall_connecthold(&self) -> VoicecallConnectholdBuilder<'_> {
-        VoicecallConnectholdBuilder::new(self)
+    pub fn voicecall_connecthold(&self) -> VoicecallConnectholdBuilder {
+        VoicecallConnectholdBuilder::new(self.clone())
     }
 }
 
@@ -11729,22 +14650,36 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/callinner` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0369.html>
 ///
-/// Agent not in a call (held allowed). Log name callInner. Body and response re-read on 2026-12-01 from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1235.html (2024-09-24; the event list is cut after its fourth entry, AgentEvent_C...) and https://support.huaweicloud.com/api-ccfs-cec/cec_07_0369.html (2025-11-13; cut at the start of the event list). The two copies differ on mediaability: the 2024 copy says the call media is the intersection of the agent's sign-in media and the VDN default skill queue's; the 2025 copy says the field has no effect and the call goes to the agent's default skill queue. Other copies tried: zh md 0369 (to the body table), th-th and en-us 1235 (English, to the body table), en-us 0369 (headers). The failure event is presumably AgentEvent_Inside_Call_Fail as for callinnerskill, not confirmed by this page; error list unread.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallCallinnerBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallCallinnerBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: VoicecallCallinnerBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallCallinnerBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallCallinnerBuilder { client_: client, agentid: None, body_: Default::default() }
+impl VoicecallCallinnerBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallCallinnerBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// called agent ID (1-24 digits, * or #) Required.
@@ -11752,9 +14687,19 @@ impl<'a> VoicecallCallinnerBuilder<'a> {
         self.body_.called = Some(v.into());
         self
     }
+    /// Sets or clears the body field `called`.
+    pub fn set_called(mut self, v: Option<String>) -> Self {
+        self.body_.called = v;
+        self
+    }
     /// calling number (0-24 digits; empty = platform default)
     pub fn caller(mut self, v: impl Into<String>) -> Self {
         self.body_.caller = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `caller`.
+    pub fn set_caller(mut self, v: Option<String>) -> Self {
+        self.body_.caller = v;
         self
     }
     /// skill ID (empty = platform default skill)
@@ -11762,9 +14707,19 @@ impl<'a> VoicecallCallinnerBuilder<'a> {
         self.body_.skillid = Some(v);
         self
     }
+    /// Sets or clears the body field `skillid`.
+    pub fn set_skillid(mut self, v: Option<i64>) -> Self {
+        self.body_.skillid = v;
+        self
+    }
     /// call-associated data (max 16k)
     pub fn callappdata(mut self, v: impl Into<String>) -> Self {
         self.body_.callappdata = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callappdata`.
+    pub fn set_callappdata(mut self, v: Option<String>) -> Self {
+        self.body_.callappdata = v;
         self
     }
     /// 2024 copy: call media = intersection of agent sign-in media and VDN default skill queue (video only if both support it); 2025 copy: internal call goes to the agent's default skill queue (ignored for internal calls)
@@ -11772,33 +14727,67 @@ impl<'a> VoicecallCallinnerBuilder<'a> {
         self.body_.mediaability = Some(v);
         self
     }
+    /// Sets or clears the body field `mediaability`.
+    pub fn set_mediaability(mut self, v: Option<i64>) -> Self {
+        self.body_.mediaability = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: VoicecallCallinnerBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VoicecallCallinnerBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.callinner";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallCallinnerResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_CALLINNER, call).await?)
     }
@@ -11806,8 +14795,8 @@ impl<'a> VoicecallCallinnerBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.callinner`: Making an internal call (`PUT /agentgateway/resource/voicecall/{agentid}/callinner`).
-    pub fn voicecall_callinner(&self) -> VoicecallCallinnerBuilder<'_> {
-        VoicecallCallinnerBuilder::new(self)
+    pub fn voicecall_callinner(&self) -> VoicecallCallinnerBuilder {
+        VoicecallCallinnerBuilder::new(self.clone())
     }
 }
 
@@ -11815,22 +14804,36 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/callinnerskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0370.html>
 ///
-/// Consult an agent of a skill queue; the queue needs idle agents; agent not in a call (held allowed). Log name callInnerSkill. On success: PhoneAlerting, PhoneOffhook, AgentState_Busy, Customer_Alerting, Talking; on failure: AgentEvent_Inside_Call_Fail. Note body key is skillId (camel case). Body, response, events and errors re-read on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0370.html (2025-11-13, to the sample's message header); the zh md copy, pt-br and es-us copies (English) give the same opening.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallCallinnerskillBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallCallinnerskillBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: VoicecallCallinnerskillBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallCallinnerskillBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallCallinnerskillBuilder { client_: client, agentid: None, body_: Default::default() }
+impl VoicecallCallinnerskillBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallCallinnerskillBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// ID of the called skill queue Required.
@@ -11838,33 +14841,67 @@ impl<'a> VoicecallCallinnerskillBuilder<'a> {
         self.body_.skill_id = Some(v);
         self
     }
+    /// Sets or clears the body field `skillId`.
+    pub fn set_skill_id(mut self, v: Option<i64>) -> Self {
+        self.body_.skill_id = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: VoicecallCallinnerskillBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VoicecallCallinnerskillBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.callinnerskill";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallCallinnerskillResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_CALLINNERSKILL, call).await?)
     }
@@ -11872,8 +14909,8 @@ impl<'a> VoicecallCallinnerskillBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.callinnerskill`: Internal call to a skill queue (`PUT /agentgateway/resource/voicecall/{agentid}/callinnerskill`).
-    pub fn voicecall_callinnerskill(&self) -> VoicecallCallinnerskillBuilder<'_> {
-        VoicecallCallinnerskillBuilder::new(self)
+    pub fn voicecall_callinnerskill(&self) -> VoicecallCallinnerskillBuilder {
+        VoicecallCallinnerskillBuilder::new(self.clone())
     }
 }
 
@@ -11881,22 +14918,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/innerhelp` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1236.html>
 ///
-/// Log name innerHelp. Two-party help holds the customer (AgentEvent_Hold, then ringing events; the rest of the event list is unread). Body and response re-read on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1236.html (2025-11-13), which is cut inside the two-party event list; also tried: zh md 1236 (to the body table), ja-jp 1236 (English, to the body table), en-us 1236 (2025-11-13, headers).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallInnerhelpBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallInnerhelpBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: VoicecallInnerhelpBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallInnerhelpBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallInnerhelpBuilder { client_: client, agentid: None, body_: Default::default() }
+impl VoicecallInnerhelpBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallInnerhelpBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// help target: agent ID or skill queue ID Required.
@@ -11904,9 +14955,19 @@ impl<'a> VoicecallInnerhelpBuilder<'a> {
         self.body_.dstaddress = Some(v.into());
         self
     }
+    /// Sets or clears the body field `dstaddress`.
+    pub fn set_dstaddress(mut self, v: Option<String>) -> Self {
+        self.body_.dstaddress = v;
+        self
+    }
     /// target type (default 2; 1 skill queue, 2 agent)
     pub fn devicetype(mut self, v: i64) -> Self {
         self.body_.devicetype = Some(v);
+        self
+    }
+    /// Sets or clears the body field `devicetype`.
+    pub fn set_devicetype(mut self, v: Option<i64>) -> Self {
+        self.body_.devicetype = v;
         self
     }
     /// help mode (default 1; 1 two-party, 2 three-party)
@@ -11914,9 +14975,19 @@ impl<'a> VoicecallInnerhelpBuilder<'a> {
         self.body_.mode = Some(v);
         self
     }
+    /// Sets or clears the body field `mode`.
+    pub fn set_mode(mut self, v: Option<i64>) -> Self {
+        self.body_.mode = v;
+        self
+    }
     /// call-associated data (may be empty; max 16k)
     pub fn callappdata(mut self, v: impl Into<String>) -> Self {
         self.body_.callappdata = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callappdata`.
+    pub fn set_callappdata(mut self, v: Option<String>) -> Self {
+        self.body_.callappdata = v;
         self
     }
     /// hold the call (three-party) (default true)
@@ -11924,33 +14995,67 @@ impl<'a> VoicecallInnerhelpBuilder<'a> {
         self.body_.holdflag = Some(v);
         self
     }
+    /// Sets or clears the body field `holdflag`.
+    pub fn set_holdflag(mut self, v: Option<bool>) -> Self {
+        self.body_.holdflag = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: VoicecallInnerhelpBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VoicecallInnerhelpBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.innerhelp";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallInnerhelpResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_INNERHELP, call).await?)
     }
@@ -11958,8 +15063,8 @@ impl<'a> VoicecallInnerhelpBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.innerhelp`: Asking for internal help (`POST /agentgateway/resource/voicecall/{agentid}/innerhelp`).
-    pub fn voicecall_innerhelp(&self) -> VoicecallInnerhelpBuilder<'_> {
-        VoicecallInnerhelpBuilder::new(self)
+    pub fn voicecall_innerhelp(&self) -> VoicecallInnerhelpBuilder {
+        VoicecallInnerhelpBuilder::new(self.clone())
     }
 }
 
@@ -11967,40 +15072,74 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/beginmute` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1237.html>
 ///
-/// Agent has an ongoing call; UAP P2P video calls cannot be muted. No body. Log name beginMute. Response rows message and retcode read in the es-us copy cec_07_1237 (2024-08-02); ja-jp copy ends at the response table; no zh copy or guide fragment is stored. Re-read 2026-12-01: es-us cec_07_1237 (2024-08-02) reaches the retcode row (and says UAP P2P video calls cannot be muted), ja-jp 1237 the response header; no zh copy returned (zh wording/path search).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallBeginmuteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallBeginmuteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallBeginmuteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallBeginmuteBuilder { client_: client, agentid: None }
+impl VoicecallBeginmuteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallBeginmuteBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.beginmute";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallBeginmuteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_BEGINMUTE, call).await?)
     }
@@ -12008,8 +15147,8 @@ impl<'a> VoicecallBeginmuteBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.beginmute`: Muting a call (`POST /agentgateway/resource/voicecall/{agentid}/beginmute`).
-    pub fn voicecall_beginmute(&self) -> VoicecallBeginmuteBuilder<'_> {
-        VoicecallBeginmuteBuilder::new(self)
+    pub fn voicecall_beginmute(&self) -> VoicecallBeginmuteBuilder {
+        VoicecallBeginmuteBuilder::new(self.clone())
     }
 }
 
@@ -12017,40 +15156,74 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/endmute` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1238.html>
 ///
-/// Agent has muted an ongoing voice call. No body. Log name endMute. Response rows message and retcode read in the id-id copy cec_07_1238 (2023-09-27); no zh copy, other-language copy or guide fragment of this page was found (zh title/path query in this pass). Re-read 2026-12-01: id-id cec_07_1238 (2023-09-27) reaches the retcode row; dev guide cec_05_4044 (es-us/en-us) lists no event; no zh copy returned.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallEndmuteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallEndmuteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallEndmuteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallEndmuteBuilder { client_: client, agentid: None }
+impl VoicecallEndmuteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallEndmuteBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.endmute";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallEndmuteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_ENDMUTE, call).await?)
     }
@@ -12058,8 +15231,8 @@ impl<'a> VoicecallEndmuteBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.endmute`: Unmuting a muted call (`POST /agentgateway/resource/voicecall/{agentid}/endmute`).
-    pub fn voicecall_endmute(&self) -> VoicecallEndmuteBuilder<'_> {
-        VoicecallEndmuteBuilder::new(self)
+    pub fn voicecall_endmute(&self) -> VoicecallEndmuteBuilder {
+        VoicecallEndmuteBuilder::new(self.clone())
     }
 }
 
@@ -12067,22 +15240,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/confjoin` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1245.html>
 ///
-/// Joins the ongoing call and a held call into a three-party call. Log name confJoin. Body, response, events and errors from the zh copy cec_07_1245.html (2025-11-13, read 2026-12-01 to the start of the sample request). The zh md copy warns that part of the recording is lost when agent 2 joined through an internal call or the centre's own access code and agent 1 hangs up; it advises internal help (innerhelp) before the three-party call instead.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallConfjoinBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallConfjoinBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: VoicecallConfjoinBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallConfjoinBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallConfjoinBuilder { client_: client, agentid: None, body_: Default::default() }
+impl VoicecallConfjoinBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallConfjoinBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// call ID of the held call (not empty) Required.
@@ -12090,9 +15277,19 @@ impl<'a> VoicecallConfjoinBuilder<'a> {
         self.body_.callid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.body_.callid = v;
+        self
+    }
     /// call-associated data (may be empty; max 16k)
     pub fn callappdata(mut self, v: impl Into<String>) -> Self {
         self.body_.callappdata = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callappdata`.
+    pub fn set_callappdata(mut self, v: Option<String>) -> Self {
+        self.body_.callappdata = v;
         self
     }
     /// Replaces the whole request body.
@@ -12100,28 +15297,57 @@ impl<'a> VoicecallConfjoinBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VoicecallConfjoinBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.confjoin";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallConfjoinResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_CONFJOIN, call).await?)
     }
@@ -12129,8 +15355,8 @@ impl<'a> VoicecallConfjoinBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.confjoin`: Making a three-party call (`POST /agentgateway/resource/voicecall/{agentid}/confjoin`).
-    pub fn voicecall_confjoin(&self) -> VoicecallConfjoinBuilder<'_> {
-        VoicecallConfjoinBuilder::new(self)
+    pub fn voicecall_confjoin(&self) -> VoicecallConfjoinBuilder {
+        VoicecallConfjoinBuilder::new(self.clone())
     }
 }
 
@@ -12138,40 +15364,79 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/thirdPartyConfTransmitNum` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1256.html>
 ///
-/// In an agent + customer + third-party IVR call, passes the customer's key presses to the IVR without recording the digit tones on the agent side (the 2024 issue lets the agent dial too; the 2025-11-13 issue cec_07_0391 mentions only the customer). Log name thirdPartyConfTransmitNum. No body. Response, events (none), error 10001 and sample from the zh copies cec_07_1256.html (2024-09-24) and cec_07_0391.html (2025-11-13), both read whole on 2026-12-01.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallThirdpartyconftransmitnumBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallThirdpartyconftransmitnumBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallThirdpartyconftransmitnumBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallThirdpartyconftransmitnumBuilder { client_: client, agentid: None }
+impl VoicecallThirdpartyconftransmitnumBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallThirdpartyconftransmitnumBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.thirdpartyconftransmitnum";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallThirdpartyconftransmitnumResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_THIRDPARTYCONFTRANSMITNUM, call).await?)
     }
@@ -12179,8 +15444,8 @@ impl<'a> VoicecallThirdpartyconftransmitnumBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.thirdpartyconftransmitnum`: Passing digits in a conference (third-party IVR) (`POST /agentgateway/resource/voicecall/{agentid}/thirdPartyConfTransmitNum`).
-    pub fn voicecall_thirdpartyconftransmitnum(&self) -> VoicecallThirdpartyconftransmitnumBuilder<'_> {
-        VoicecallThirdpartyconftransmitnumBuilder::new(self)
+    pub fn voicecall_thirdpartyconftransmitnum(&self) -> VoicecallThirdpartyconftransmitnumBuilder {
+        VoicecallThirdpartyconftransmitnumBuilder::new(self.clone())
     }
 }
 
@@ -12188,22 +15453,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/seconddialex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1244.html>
 ///
-/// On an established call (digit collection on the agent's dial pad); '#' allowed; video calls not supported. No body, no events. Log name secondDialEx. Response, errors and sample from the zh copy cec_07_1244.html (2025-11-13, read whole on 2026-12-01).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallSeconddialexBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallSeconddialexBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     number: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallSeconddialexBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallSeconddialexBuilder { client_: client, agentid: None, number: None }
+impl VoicecallSeconddialexBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallSeconddialexBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            number: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: digits to send (1-24 digits, * or #) Required.
@@ -12211,8 +15490,36 @@ impl<'a> VoicecallSeconddialexBuilder<'a> {
         self.number = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `number`.
+    pub fn set_number(mut self, v: Option<String>) -> Self {
+        self.number = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.seconddialex";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -12224,18 +15531,21 @@ impl<'a> VoicecallSeconddialexBuilder<'a> {
             cec_core::validate::min_len(op, "number", v, 1)?;
             cec_core::validate::max_len(op, "number", v, 24)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.number {
             call = call.query("number", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallSeconddialexResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_SECONDDIALEX, call).await?)
     }
@@ -12243,8 +15553,8 @@ impl<'a> VoicecallSeconddialexBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.seconddialex`: Two-stage dialing (extended) (`POST /agentgateway/resource/voicecall/{agentid}/seconddialex`).
-    pub fn voicecall_seconddialex(&self) -> VoicecallSeconddialexBuilder<'_> {
-        VoicecallSeconddialexBuilder::new(self)
+    pub fn voicecall_seconddialex(&self) -> VoicecallSeconddialexBuilder {
+        VoicecallSeconddialexBuilder::new(self.clone())
     }
 }
 
@@ -12252,22 +15562,36 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/snatchpickup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0387.html>
 ///
-/// Target agent ringing; not an internal call; same group; caller needs group-pickup permission and must be idle. Header table lists only Content-Type (no Guid), hence auth none as documented; sending the Guid is likely harmless but undocumented. No body; no log name given. Picker gets AgentOther_PhoneAlerting, then after answering the phone the other listed events. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1252.html (2024); the newest en-us copy cec_07_0387 was read only to its opening; the tables come from the 2024 zh copy. Project spec: auth set to guid like every other agent-side call (only sign-in and config login go without it); the page's header table names only Content-Type.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallSnatchpickupBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallSnatchpickupBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     dest_work_no: Option<i64>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallSnatchpickupBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallSnatchpickupBuilder { client_: client, agentid: None, dest_work_no: None }
+impl VoicecallSnatchpickupBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallSnatchpickupBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            dest_work_no: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: agent whose ringing call is picked up (101-59999 (older copy)) Required.
@@ -12275,8 +15599,36 @@ impl<'a> VoicecallSnatchpickupBuilder<'a> {
         self.dest_work_no = Some(v);
         self
     }
+    /// Sets or clears the query parameter `destWorkNo`.
+    pub fn set_dest_work_no(mut self, v: Option<i64>) -> Self {
+        self.dest_work_no = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.snatchpickup";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -12287,18 +15639,21 @@ impl<'a> VoicecallSnatchpickupBuilder<'a> {
         if let Some(v) = &self.dest_work_no {
             cec_core::validate::range(op, "destWorkNo", *v, 101, 59999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.dest_work_no {
             call = call.query("destWorkNo", v.to_string());
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallSnatchpickupResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_SNATCHPICKUP, call).await?)
     }
@@ -12306,8 +15661,8 @@ impl<'a> VoicecallSnatchpickupBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.snatchpickup`: Picking up another agent's call (`PUT /agentgateway/resource/voicecall/{agentid}/snatchpickup`).
-    pub fn voicecall_snatchpickup(&self) -> VoicecallSnatchpickupBuilder<'_> {
-        VoicecallSnatchpickupBuilder::new(self)
+    pub fn voicecall_snatchpickup(&self) -> VoicecallSnatchpickupBuilder {
+        VoicecallSnatchpickupBuilder::new(self.clone())
     }
 }
 
@@ -12315,40 +15670,74 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/phonepickup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1254.html>
 ///
-/// Phone linkage enabled and AgentOther_PhoneAlerting received; eSpace 7910 IP phones only. No body. Log name phonepickup. Response, events (AgentOther_PhoneOffhook, AgentEvent_Talking) and errors re-read on 2026-12-01 from the en-us copy https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1254.html (2023-09-27, to the sample's message header); they agree with the zh copies cec_07_0389/cec_07_1254 of the earlier pass.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallPhonepickupBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallPhonepickupBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallPhonepickupBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallPhonepickupBuilder { client_: client, agentid: None }
+impl VoicecallPhonepickupBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallPhonepickupBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.phonepickup";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallPhonepickupResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_PHONEPICKUP, call).await?)
     }
@@ -12356,8 +15745,8 @@ impl<'a> VoicecallPhonepickupBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.phonepickup`: Taking the linked phone off hook (`POST /agentgateway/resource/voicecall/{agentid}/phonepickup`).
-    pub fn voicecall_phonepickup(&self) -> VoicecallPhonepickupBuilder<'_> {
-        VoicecallPhonepickupBuilder::new(self)
+    pub fn voicecall_phonepickup(&self) -> VoicecallPhonepickupBuilder {
+        VoicecallPhonepickupBuilder::new(self.clone())
     }
 }
 
@@ -12365,40 +15754,74 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/phonehangup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1255.html>
 ///
-/// Rejects the ringing call; phone linkage enabled and AgentOther_PhoneAlerting received; eSpace 7910 IP phones only. No body. Read from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1255.html (2024-09-24) and https://support.huaweicloud.com/api-ccfs-cec/cec_07_0390.html (2025-11-13).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallPhonehangupBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallPhonehangupBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallPhonehangupBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallPhonehangupBuilder { client_: client, agentid: None }
+impl VoicecallPhonehangupBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallPhonehangupBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.phonehangup";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallPhonehangupResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_PHONEHANGUP, call).await?)
     }
@@ -12406,8 +15829,8 @@ impl<'a> VoicecallPhonehangupBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.phonehangup`: Rejecting a call on the linked phone (`POST /agentgateway/resource/voicecall/{agentid}/phonehangup`).
-    pub fn voicecall_phonehangup(&self) -> VoicecallPhonehangupBuilder<'_> {
-        VoicecallPhonehangupBuilder::new(self)
+    pub fn voicecall_phonehangup(&self) -> VoicecallPhonehangupBuilder {
+        VoicecallPhonehangupBuilder::new(self.clone())
     }
 }
 
@@ -12415,22 +15838,36 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/recordplay/{agentid}/play` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0394.html>
 ///
-/// Agent signed in and not in a call (newer md copy: not already playing); the sign-in phone is called and the file plays after answer. Any recording file can be played, so use with care. Log name beginPlay. Body, response and events (AgentMediaEvent_Play, AgentMediaEvent_Play_Succ) from the zh copy cec_07_4202.html (2024-09-24) and its zh-intl twin; state events per dev guide. The newer zh copy cec_07_0394.html (2025-11-13) lists only voicepath, startpostion, times, codeformat and locationId: volumechange/speedchange are absent there (version difference; kept optional, send them only to platforms of the older issue). Error list not reached in any copy (zh html x3, guide fragment support0 = request only, en-us x2; two searches for later fragments found none).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordplayPlayBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordplayPlayBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: RecordplayPlayBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecordplayPlayBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayPlayBuilder { client_: client, agentid: None, body_: Default::default() }
+impl RecordplayPlayBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordplayPlayBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// file path (max 100 chars) Required.
@@ -12438,9 +15875,19 @@ impl<'a> RecordplayPlayBuilder<'a> {
         self.body_.voicepath = Some(v.into());
         self
     }
+    /// Sets or clears the body field `voicepath`.
+    pub fn set_voicepath(mut self, v: Option<String>) -> Self {
+        self.body_.voicepath = v;
+        self
+    }
     /// start offset in seconds (field name spelled this way in docs)
     pub fn startpostion(mut self, v: i64) -> Self {
         self.body_.startpostion = Some(v);
+        self
+    }
+    /// Sets or clears the body field `startpostion`.
+    pub fn set_startpostion(mut self, v: Option<i64>) -> Self {
+        self.body_.startpostion = v;
         self
     }
     /// volume (listed in the 2024-09-24 issue cec_07_4202, absent from the 2025-11-13 issue cec_07_0394) (default "50"; up to 5 digits)
@@ -12448,9 +15895,19 @@ impl<'a> RecordplayPlayBuilder<'a> {
         self.body_.volumechange = Some(v.into());
         self
     }
+    /// Sets or clears the body field `volumechange`.
+    pub fn set_volumechange(mut self, v: Option<String>) -> Self {
+        self.body_.volumechange = v;
+        self
+    }
     /// speed (listed in the 2024-09-24 issue cec_07_4202, absent from the 2025-11-13 issue cec_07_0394) (default "50"; up to 5 digits)
     pub fn speedchange(mut self, v: impl Into<String>) -> Self {
         self.body_.speedchange = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `speedchange`.
+    pub fn set_speedchange(mut self, v: Option<String>) -> Self {
+        self.body_.speedchange = v;
         self
     }
     /// play count (default 1; other values treated as 1)
@@ -12458,9 +15915,19 @@ impl<'a> RecordplayPlayBuilder<'a> {
         self.body_.times = Some(v);
         self
     }
+    /// Sets or clears the body field `times`.
+    pub fn set_times(mut self, v: Option<i64>) -> Self {
+        self.body_.times = v;
+        self
+    }
     /// file encoding (only 0 supported (default))
     pub fn codeformat(mut self, v: i64) -> Self {
         self.body_.codeformat = Some(v);
+        self
+    }
+    /// Sets or clears the body field `codeformat`.
+    pub fn set_codeformat(mut self, v: Option<i64>) -> Self {
+        self.body_.codeformat = v;
         self
     }
     /// distributed call-center node ID, from the recording-start event
@@ -12468,33 +15935,67 @@ impl<'a> RecordplayPlayBuilder<'a> {
         self.body_.location_id = Some(v);
         self
     }
+    /// Sets or clears the body field `locationId`.
+    pub fn set_location_id(mut self, v: Option<i64>) -> Self {
+        self.body_.location_id = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: RecordplayPlayBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = RecordplayPlayBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.play";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordplayPlayResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_PLAY, call).await?)
     }
@@ -12502,8 +16003,8 @@ impl<'a> RecordplayPlayBuilder<'a> {
 
 impl crate::Client {
     /// `recordplay.play`: Start playing an announcement (recording file) to the agent (`PUT /agentgateway/resource/recordplay/{agentid}/play`).
-    pub fn recordplay_play(&self) -> RecordplayPlayBuilder<'_> {
-        RecordplayPlayBuilder::new(self)
+    pub fn recordplay_play(&self) -> RecordplayPlayBuilder {
+        RecordplayPlayBuilder::new(self.clone())
     }
 }
 
@@ -12511,40 +16012,74 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/pauseplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0395.html>
 ///
-/// Agent signed in, not in a call, playing an announcement. No body. Log name pausePlay. Response, event (AgentMediaEvent_PausePlayDone), errors and sample from the zh copy cec_07_4203.html (page of 2024-09-24, read whole on 2026-12-01); the en-us cec_07_0395 copy (2025-11-13) reaches only the request headers.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordplayPausePlayBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordplayPausePlayBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecordplayPausePlayBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayPausePlayBuilder { client_: client, agentid: None }
+impl RecordplayPausePlayBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordplayPausePlayBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.pausePlay";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordplayPausePlayResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_PAUSE_PLAY, call).await?)
     }
@@ -12552,8 +16087,8 @@ impl<'a> RecordplayPausePlayBuilder<'a> {
 
 impl crate::Client {
     /// `recordplay.pausePlay`: Pause announcement playback (`POST /agentgateway/resource/recordplay/{agentid}/pauseplay`).
-    pub fn recordplay_pause_play(&self) -> RecordplayPausePlayBuilder<'_> {
-        RecordplayPausePlayBuilder::new(self)
+    pub fn recordplay_pause_play(&self) -> RecordplayPausePlayBuilder {
+        RecordplayPausePlayBuilder::new(self.clone())
     }
 }
 
@@ -12561,40 +16096,74 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/resumeplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0396.html>
 ///
-/// Agent signed in, not in a call, announcement paused. No body. Log name resumePlay. Copies tried on 2026-12-01: en-us cec_07_4204 (2025-03-31) reaches the response table (message, then retcode cut), ja-jp cec_07_4204 stops at the response header, en-us cec_07_0396 (2025-11-13) at the request headers; no zh html, zh md or guide fragment of this page is stored (three zh searches: title and path, event and error words, pages corpus). Event AgentMediaEvent_ResumePlayDone from the event page zh-intl cec_07_1390 and the dev guide (cec_05_4050), not from this page; errors unknown.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordplayResumePlayBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordplayResumePlayBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecordplayResumePlayBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayResumePlayBuilder { client_: client, agentid: None }
+impl RecordplayResumePlayBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordplayResumePlayBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.resumePlay";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordplayResumePlayResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_RESUME_PLAY, call).await?)
     }
@@ -12602,8 +16171,8 @@ impl<'a> RecordplayResumePlayBuilder<'a> {
 
 impl crate::Client {
     /// `recordplay.resumePlay`: Resume a paused announcement (`POST /agentgateway/resource/recordplay/{agentid}/resumeplay`).
-    pub fn recordplay_resume_play(&self) -> RecordplayResumePlayBuilder<'_> {
-        RecordplayResumePlayBuilder::new(self)
+    pub fn recordplay_resume_play(&self) -> RecordplayResumePlayBuilder {
+        RecordplayResumePlayBuilder::new(self.clone())
     }
 }
 
@@ -12611,22 +16180,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/forefast/{time}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0397.html>
 ///
-/// Agent signed in and playing. No body. Log name foreFastPlay. Copies tried on 2026-12-01: en-us cec_07_4205 (2025-03-31) reaches the response-table header, en-us cec_07_0397 (2025-11-13) the request headers; the zh copy cec_07_4205 is not stored (two zh searches). Its twin backFast (zh cec_07_4206) lists JumpPlayDone and 100-006/100-007/500-001; not copied here.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordplayForeFastBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordplayForeFastBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     time: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecordplayForeFastBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayForeFastBuilder { client_: client, agentid: None, time: None }
+impl RecordplayForeFastBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordplayForeFastBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            time: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: seconds to jump (0-2147483647) Required.
@@ -12634,8 +16217,36 @@ impl<'a> RecordplayForeFastBuilder<'a> {
         self.time = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `time`.
+    pub fn set_time(mut self, v: Option<String>) -> Self {
+        self.time = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.foreFast";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -12646,18 +16257,21 @@ impl<'a> RecordplayForeFastBuilder<'a> {
         if let Some(v) = &self.time {
             cec_core::validate::numeric_range(op, "time", v, 0, 2147483647)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.time {
             call = call.path("time", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordplayForeFastResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_FORE_FAST, call).await?)
     }
@@ -12665,8 +16279,8 @@ impl<'a> RecordplayForeFastBuilder<'a> {
 
 impl crate::Client {
     /// `recordplay.foreFast`: Fast-forward playback (`POST /agentgateway/resource/recordplay/{agentid}/forefast/{time}`).
-    pub fn recordplay_fore_fast(&self) -> RecordplayForeFastBuilder<'_> {
-        RecordplayForeFastBuilder::new(self)
+    pub fn recordplay_fore_fast(&self) -> RecordplayForeFastBuilder {
+        RecordplayForeFastBuilder::new(self.clone())
     }
 }
 
@@ -12674,22 +16288,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/backfast/{time}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0398.html>
 ///
-/// Agent signed in and playing. No body. Log name backFastPlay. The page labels time as the fast-forward duration (seconds, 0-2147483647). Response, event AgentMediaEvent_JumpPlayDone, errors 100-006/100-007/500-001 and sample from the zh copy cec_07_4206.html (2024-09-24, read whole on 2026-12-01).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordplayBackFastBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordplayBackFastBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     time: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecordplayBackFastBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayBackFastBuilder { client_: client, agentid: None, time: None }
+impl RecordplayBackFastBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordplayBackFastBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            time: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: seconds to jump (0-2147483647) Required.
@@ -12697,8 +16325,36 @@ impl<'a> RecordplayBackFastBuilder<'a> {
         self.time = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `time`.
+    pub fn set_time(mut self, v: Option<String>) -> Self {
+        self.time = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.backFast";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -12709,18 +16365,21 @@ impl<'a> RecordplayBackFastBuilder<'a> {
         if let Some(v) = &self.time {
             cec_core::validate::numeric_range(op, "time", v, 0, 2147483647)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.time {
             call = call.path("time", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordplayBackFastResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_BACK_FAST, call).await?)
     }
@@ -12728,8 +16387,8 @@ impl<'a> RecordplayBackFastBuilder<'a> {
 
 impl crate::Client {
     /// `recordplay.backFast`: Rewind playback (`POST /agentgateway/resource/recordplay/{agentid}/backfast/{time}`).
-    pub fn recordplay_back_fast(&self) -> RecordplayBackFastBuilder<'_> {
-        RecordplayBackFastBuilder::new(self)
+    pub fn recordplay_back_fast(&self) -> RecordplayBackFastBuilder {
+        RecordplayBackFastBuilder::new(self.clone())
     }
 }
 
@@ -12737,32 +16396,55 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/recordplay/{agentid}/stopplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0399.html>
 ///
-/// Agent signed in and playing. No body. Log name stopPlay. Response, event AgentMediaEvent_StopPlayDone and errors 100-006/100-007/500-009 from the zh-intl copy cec_07_4207.html (2025-03-07; its text ends inside the sample headers); zh md cec_07_0399 (newer issue) to the response table.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordplayStopPlayBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordplayStopPlayBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> RecordplayStopPlayBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayStopPlayBuilder { client_: client, agentid: None }
+impl RecordplayStopPlayBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordplayStopPlayBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.stopPlay";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -12770,7 +16452,7 @@ impl<'a> RecordplayStopPlayBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordplayStopPlayResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_STOP_PLAY, call).await?)
     }
@@ -12778,8 +16460,8 @@ impl<'a> RecordplayStopPlayBuilder<'a> {
 
 impl crate::Client {
     /// `recordplay.stopPlay`: Stop announcement playback (`DELETE /agentgateway/resource/recordplay/{agentid}/stopplay`).
-    pub fn recordplay_stop_play(&self) -> RecordplayStopPlayBuilder<'_> {
-        RecordplayStopPlayBuilder::new(self)
+    pub fn recordplay_stop_play(&self) -> RecordplayStopPlayBuilder {
+        RecordplayStopPlayBuilder::new(self.clone())
     }
 }
 
@@ -12787,22 +16469,36 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/recordplay/{agentid}/record` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0402.html>
 ///
-/// Private cloud only; not after an inspector inserts/listens/whispers; no video recording; gated by IF_ENABLE_AGENT_SELFRECORD in basic.properties. Agent signed in with no current recording task. Log name beginRecord. Body from the zh copy cec_07_4210.html (2025-11-13; re-read 2026-12-01, its text ends in the recordFormat row) and the guide fragment productsdesc-bms_c072973538416812483a638be088bcabsupport1; result.taskId from the sample in guide digest category-c072973538416812483a638be088bcab... (earlier pass). Response table, events and errors not reached in any copy (zh html, zh md, en-us cec_07_4210 to the headers; a guide-fragment search found only the event pages AgentMediaEvent_Record/_Record_Fail, cec_07_1381/1382).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordplayRecordBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordplayRecordBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: RecordplayRecordBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecordplayRecordBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayRecordBuilder { client_: client, agentid: None, body_: Default::default() }
+impl RecordplayRecordBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordplayRecordBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// recording file path (max 100 chars; may be empty; when absent the system names it &lt;drive&gt;:\&lt;VDN&gt;\&lt;media type&gt;\&lt;date&gt;\&lt;agent&gt;\&lt;file&gt; (drive from MAPPINGDISK in basic.properties, default Y))
@@ -12810,9 +16506,19 @@ impl<'a> RecordplayRecordBuilder<'a> {
         self.body_.file_name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `fileName`.
+    pub fn set_file_name(mut self, v: Option<String>) -> Self {
+        self.body_.file_name = v;
+        self
+    }
     /// media type to record (only 5 (ordinary voice) is accepted) Required.
     pub fn media_type(mut self, v: i64) -> Self {
         self.body_.media_type = Some(v);
+        self
+    }
+    /// Sets or clears the body field `mediaType`.
+    pub fn set_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.media_type = v;
         self
     }
     /// recording mode (0 = overwrite, 1 = append; other or absent = 0)
@@ -12820,9 +16526,19 @@ impl<'a> RecordplayRecordBuilder<'a> {
         self.body_.record_mode = Some(v);
         self
     }
+    /// Sets or clears the body field `recordMode`.
+    pub fn set_record_mode(mut self, v: Option<i64>) -> Self {
+        self.body_.record_mode = v;
+        self
+    }
     /// file format (0 = resource default, 1 = 24K VOX, 2 = 32K VOX, 3 = 64K A-law; default 0; one format per system, matching the UAP playback format)
     pub fn record_format(mut self, v: i64) -> Self {
         self.body_.record_format = Some(v);
+        self
+    }
+    /// Sets or clears the body field `recordFormat`.
+    pub fn set_record_format(mut self, v: Option<i64>) -> Self {
+        self.body_.record_format = v;
         self
     }
     /// Replaces the whole request body.
@@ -12830,28 +16546,57 @@ impl<'a> RecordplayRecordBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = RecordplayRecordBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.record";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordplayRecordResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_RECORD, call).await?)
     }
@@ -12859,8 +16604,8 @@ impl<'a> RecordplayRecordBuilder<'a> {
 
 impl crate::Client {
     /// `recordplay.record`: Start voice recording for the agent (`PUT /agentgateway/resource/recordplay/{agentid}/record`).
-    pub fn recordplay_record(&self) -> RecordplayRecordBuilder<'_> {
-        RecordplayRecordBuilder::new(self)
+    pub fn recordplay_record(&self) -> RecordplayRecordBuilder {
+        RecordplayRecordBuilder::new(self.clone())
     }
 }
 
@@ -12868,32 +16613,55 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/recordplay/{agentid}/stoprecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0403.html>
 ///
-/// Agent signed in and recording. No body. Log name stopRecord. en-us cec_07_4211 (2025-03-31) reaches the response table rows message (string) and retcode (string, its value list cut); ja-jp cec_07_4211 stops at the response header, en-us cec_07_0403 (2025-11-13) at the request headers; no zh copy of this page is stored (searched 2026-12-01). The answer stays raw JSON because the rest of its table was not read. Event AgentMediaEvent_StopRecordDone exists (event page cec_07_1383) but is not listed from this page.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordplayStopRecordBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordplayStopRecordBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> RecordplayStopRecordBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayStopRecordBuilder { client_: client, agentid: None }
+impl RecordplayStopRecordBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordplayStopRecordBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.stopRecord";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -12901,7 +16669,7 @@ impl<'a> RecordplayStopRecordBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordplayStopRecordResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_STOP_RECORD, call).await?)
     }
@@ -12909,8 +16677,8 @@ impl<'a> RecordplayStopRecordBuilder<'a> {
 
 impl crate::Client {
     /// `recordplay.stopRecord`: Stop voice recording (`DELETE /agentgateway/resource/recordplay/{agentid}/stoprecord`).
-    pub fn recordplay_stop_record(&self) -> RecordplayStopRecordBuilder<'_> {
-        RecordplayStopRecordBuilder::new(self)
+    pub fn recordplay_stop_record(&self) -> RecordplayStopRecordBuilder {
+        RecordplayStopRecordBuilder::new(self.clone())
     }
 }
 
@@ -12918,22 +16686,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/netplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_4212.html>
 ///
-/// Network call center enabled; agent signed in and not in a three-party call. Any recording file can be played, so use with care. Log name beginNetPlay. Body and response field names from the zh copy cec_07_4212.html (2024-09-24, re-read 2026-12-01): its text ends at the response row result (type, events and errors not read). id-id and en-us copies of cec_07_4212 stop at the request headers.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordplayNetPlayBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordplayNetPlayBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: RecordplayNetPlayBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecordplayNetPlayBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayNetPlayBuilder { client_: client, agentid: None, body_: Default::default() }
+impl RecordplayNetPlayBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordplayNetPlayBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path of the file to play (max 100 chars) Required.
@@ -12941,9 +16723,19 @@ impl<'a> RecordplayNetPlayBuilder<'a> {
         self.body_.file_name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `fileName`.
+    pub fn set_file_name(mut self, v: Option<String>) -> Self {
+        self.body_.file_name = v;
+        self
+    }
     /// start offset in the file (seconds)
     pub fn position(mut self, v: i64) -> Self {
         self.body_.position = Some(v);
+        self
+    }
+    /// Sets or clears the body field `position`.
+    pub fn set_position(mut self, v: Option<i64>) -> Self {
+        self.body_.position = v;
         self
     }
     /// play count (1 = once (default), 0 = loop without end; other values act as 1)
@@ -12951,9 +16743,19 @@ impl<'a> RecordplayNetPlayBuilder<'a> {
         self.body_.play_time = Some(v);
         self
     }
+    /// Sets or clears the body field `playTime`.
+    pub fn set_play_time(mut self, v: Option<i64>) -> Self {
+        self.body_.play_time = v;
+        self
+    }
     /// file encoding (0 = resource-side default (default), 1 = 24K VOX, 2 = 32K VOX)
     pub fn file_format(mut self, v: i64) -> Self {
         self.body_.file_format = Some(v);
+        self
+    }
+    /// Sets or clears the body field `fileFormat`.
+    pub fn set_file_format(mut self, v: Option<i64>) -> Self {
+        self.body_.file_format = v;
         self
     }
     /// call center holding the file (client ID of the CCS client in the NIRC configuration) Required.
@@ -12961,9 +16763,19 @@ impl<'a> RecordplayNetPlayBuilder<'a> {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// distributed node ID (0-65535; only used with a single UAP and distributed deployment enabled)
     pub fn location_id(mut self, v: i64) -> Self {
         self.body_.location_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `locationId`.
+    pub fn set_location_id(mut self, v: Option<i64>) -> Self {
+        self.body_.location_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -12971,28 +16783,57 @@ impl<'a> RecordplayNetPlayBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = RecordplayNetPlayBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.netPlay";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordplayNetPlayResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_NET_PLAY, call).await?)
     }
@@ -13000,8 +16841,8 @@ impl<'a> RecordplayNetPlayBuilder<'a> {
 
 impl crate::Client {
     /// `recordplay.netPlay`: Play recording in network call-center scenario (`POST /agentgateway/resource/recordplay/{agentid}/netplay`).
-    pub fn recordplay_net_play(&self) -> RecordplayNetPlayBuilder<'_> {
-        RecordplayNetPlayBuilder::new(self)
+    pub fn recordplay_net_play(&self) -> RecordplayNetPlayBuilder {
+        RecordplayNetPlayBuilder::new(self.clone())
     }
 }
 
@@ -13009,22 +16850,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/playrelocation` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0405.html>
 ///
-/// Agent signed in and playing a file or RBT via ACD. Added in AICC 24.400.0 with error codes 500-012/500-013. Log name playRelocation. Body (types Integer on the page), response, events (section empty) and errors from the zh copy cec_07_0405.html (2025-11-13, re-read 2026-12-01; its text ends at the sample heading).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordplayPlayRelocationBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordplayPlayRelocationBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: RecordplayPlayRelocationBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecordplayPlayRelocationBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayPlayRelocationBuilder { client_: client, agentid: None, body_: Default::default() }
+impl RecordplayPlayRelocationBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordplayPlayRelocationBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// relocation direction (0 = forward, 1 = backward; only effective when seekposition is 1)
@@ -13032,9 +16887,19 @@ impl<'a> RecordplayPlayRelocationBuilder<'a> {
         self.body_.seekdirection = Some(v);
         self
     }
+    /// Sets or clears the body field `seekdirection`.
+    pub fn set_seekdirection(mut self, v: Option<i64>) -> Self {
+        self.body_.seekdirection = v;
+        self
+    }
     /// relocation offset (seconds) Required.
     pub fn seekseconds(mut self, v: i64) -> Self {
         self.body_.seekseconds = Some(v);
+        self
+    }
+    /// Sets or clears the body field `seekseconds`.
+    pub fn set_seekseconds(mut self, v: Option<i64>) -> Self {
+        self.body_.seekseconds = v;
         self
     }
     /// reference point of the relocation (0 = from file start, 1 = from current position, 2 = from file end) Required.
@@ -13042,33 +16907,67 @@ impl<'a> RecordplayPlayRelocationBuilder<'a> {
         self.body_.seekposition = Some(v);
         self
     }
+    /// Sets or clears the body field `seekposition`.
+    pub fn set_seekposition(mut self, v: Option<i64>) -> Self {
+        self.body_.seekposition = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: RecordplayPlayRelocationBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = RecordplayPlayRelocationBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.playRelocation";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordplayPlayRelocationResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_PLAY_RELOCATION, call).await?)
     }
@@ -13076,8 +16975,8 @@ impl<'a> RecordplayPlayRelocationBuilder<'a> {
 
 impl crate::Client {
     /// `recordplay.playRelocation`: Redirect (relocate) voice playing to a position (`POST /agentgateway/resource/recordplay/{agentid}/playrelocation`).
-    pub fn recordplay_play_relocation(&self) -> RecordplayPlayRelocationBuilder<'_> {
-        RecordplayPlayRelocationBuilder::new(self)
+    pub fn recordplay_play_relocation(&self) -> RecordplayPlayRelocationBuilder {
+        RecordplayPlayRelocationBuilder::new(self.clone())
     }
 }
 
@@ -13085,40 +16984,79 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/recordplay/{agentid}/startrecordscreen` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0400.html>
 ///
-/// Private deployment only. Agent signed in and the VRC component initialised on the agent side. No body. Log name startRecordScreen. Not in the shared catalog; added from the zh copies cec_07_0400.html (2025-11-13) and cec_07_4208.html (2024-09-24), both read whole on 2026-12-01 (zh-intl cec_07_4208 too). The response table has message and retcode only; the sample answer also carries an empty result.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordplayStartRecordScreenBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordplayStartRecordScreenBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecordplayStartRecordScreenBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayStartRecordScreenBuilder { client_: client, agentid: None }
+impl RecordplayStartRecordScreenBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordplayStartRecordScreenBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.startRecordScreen";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordplayStartRecordScreenResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_START_RECORD_SCREEN, call).await?)
     }
@@ -13126,8 +17064,8 @@ impl<'a> RecordplayStartRecordScreenBuilder<'a> {
 
 impl crate::Client {
     /// `recordplay.startRecordScreen`: Start screen recording (`PUT /agentgateway/resource/recordplay/{agentid}/startrecordscreen`).
-    pub fn recordplay_start_record_screen(&self) -> RecordplayStartRecordScreenBuilder<'_> {
-        RecordplayStartRecordScreenBuilder::new(self)
+    pub fn recordplay_start_record_screen(&self) -> RecordplayStartRecordScreenBuilder {
+        RecordplayStartRecordScreenBuilder::new(self.clone())
     }
 }
 
@@ -13135,32 +17073,55 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/recordplay/{agentid}/stoprecordscreen` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_4209.html>
 ///
-/// Agent signed in, VRC component initialised, screen being recorded. No body. Log name stopRecordScreen. Not in the shared catalog; added from the zh copy cec_07_4209.html (2024-09-24, read whole on 2026-12-01); en-us cec_07_4209 (2025-03-31) and cec_07_0401 (2025-11-13, the newer page id) reach only the response table. The response table has message and retcode only; the sample answer also carries an empty result.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordplayStopRecordScreenBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordplayStopRecordScreenBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> RecordplayStopRecordScreenBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayStopRecordScreenBuilder { client_: client, agentid: None }
+impl RecordplayStopRecordScreenBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordplayStopRecordScreenBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.stopRecordScreen";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -13168,7 +17129,7 @@ impl<'a> RecordplayStopRecordScreenBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordplayStopRecordScreenResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_STOP_RECORD_SCREEN, call).await?)
     }
@@ -13176,8 +17137,8 @@ impl<'a> RecordplayStopRecordScreenBuilder<'a> {
 
 impl crate::Client {
     /// `recordplay.stopRecordScreen`: Stop screen recording (`DELETE /agentgateway/resource/recordplay/{agentid}/stoprecordscreen`).
-    pub fn recordplay_stop_record_screen(&self) -> RecordplayStopRecordScreenBuilder<'_> {
-        RecordplayStopRecordScreenBuilder::new(self)
+    pub fn recordplay_stop_record_screen(&self) -> RecordplayStopRecordScreenBuilder {
+        RecordplayStopRecordScreenBuilder::new(self.clone())
     }
 }
 
@@ -13185,32 +17146,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/agentvdnskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0409.html>
 ///
-/// Agent signed in. No body. Log name querySkillQueueOnAgentVDN. Response (result array, item table 4 with five rows), events (section empty) and errors from the zh copy cec_07_0409.html (2025-11-13) and the zh-intl copy cec_07_1021.html (2025-03-07), both read on 2026-12-01 to the start of the sample answer (its items were cut).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QueuedeviceAgentVdnSkillBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QueuedeviceAgentVdnSkillBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> QueuedeviceAgentVdnSkillBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QueuedeviceAgentVdnSkillBuilder { client_: client, agentid: None }
+impl QueuedeviceAgentVdnSkillBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QueuedeviceAgentVdnSkillBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "queuedevice.agentVdnSkill";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -13218,7 +17202,7 @@ impl<'a> QueuedeviceAgentVdnSkillBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QueuedeviceAgentVdnSkillResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUEUEDEVICE_AGENT_VDN_SKILL, call).await?)
     }
@@ -13226,8 +17210,8 @@ impl<'a> QueuedeviceAgentVdnSkillBuilder<'a> {
 
 impl crate::Client {
     /// `queuedevice.agentVdnSkill`: Skill queue info of the agent's home VDN/VCC (`GET /agentgateway/resource/queuedevice/{agentid}/agentvdnskill`).
-    pub fn queuedevice_agent_vdn_skill(&self) -> QueuedeviceAgentVdnSkillBuilder<'_> {
-        QueuedeviceAgentVdnSkillBuilder::new(self)
+    pub fn queuedevice_agent_vdn_skill(&self) -> QueuedeviceAgentVdnSkillBuilder {
+        QueuedeviceAgentVdnSkillBuilder::new(self.clone())
     }
 }
 
@@ -13235,22 +17219,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/queuedevice/{agentid}/queryacdstat` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0411.html>
 ///
-/// Agent signed in. Log name queryStatInfoOfAcd. Body skills typed List on the page (at most 100 IDs). Retry class set to safe: a statistics query with no side effect, although sent as POST. Result item rows 4.1-4.12 from the zh-intl copy cec_07_1023.html (2025-03-07, read 2026-12-01), whose text stops at the start of row 4.13 (name begins with "res"); the zh copy cec_07_0411.html (2025-11-13) stops at row 4.9; zh md 0411, es-us/en-us 1023 and en-us 0411 stop earlier. A guide-fragment search and a code search for skillDescrip found nothing further.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QueuedeviceQueryAcdStatBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QueuedeviceQueryAcdStatBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: QueuedeviceQueryAcdStatBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QueuedeviceQueryAcdStatBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QueuedeviceQueryAcdStatBuilder { client_: client, agentid: None, body_: Default::default() }
+impl QueuedeviceQueryAcdStatBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QueuedeviceQueryAcdStatBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// skill queue IDs (at most 100 entries) Required.
@@ -13258,33 +17256,67 @@ impl<'a> QueuedeviceQueryAcdStatBuilder<'a> {
         self.body_.skills = Some(v);
         self
     }
+    /// Sets or clears the body field `skills`.
+    pub fn set_skills(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.skills = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: QueuedeviceQueryAcdStatBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QueuedeviceQueryAcdStatBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "queuedevice.queryAcdStat";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QueuedeviceQueryAcdStatResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUEUEDEVICE_QUERY_ACD_STAT, call).await?)
     }
@@ -13292,8 +17324,8 @@ impl<'a> QueuedeviceQueryAcdStatBuilder<'a> {
 
 impl crate::Client {
     /// `queuedevice.queryAcdStat`: Statistics of a set of skill queues (`POST /agentgateway/resource/queuedevice/{agentid}/queryacdstat`).
-    pub fn queuedevice_query_acd_stat(&self) -> QueuedeviceQueryAcdStatBuilder<'_> {
-        QueuedeviceQueryAcdStatBuilder::new(self)
+    pub fn queuedevice_query_acd_stat(&self) -> QueuedeviceQueryAcdStatBuilder {
+        QueuedeviceQueryAcdStatBuilder::new(self.clone())
     }
 }
 
@@ -13301,32 +17333,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/waitnum` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0407.html>
 ///
-/// Agent signed in. No body. Log name queryQueueLengthOnAgent. Response, events (section empty), error 100-006 and sample from the zh copy cec_07_0407.html (2025-11-13, read whole on 2026-12-01). The flow-control remark (5 requests per 2 s per agent) comes from an earlier pass and is not on this page.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QueuedeviceWaitNumBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QueuedeviceWaitNumBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> QueuedeviceWaitNumBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QueuedeviceWaitNumBuilder { client_: client, agentid: None }
+impl QueuedeviceWaitNumBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QueuedeviceWaitNumBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "queuedevice.waitNum";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -13334,7 +17389,7 @@ impl<'a> QueuedeviceWaitNumBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QueuedeviceWaitNumResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUEUEDEVICE_WAIT_NUM, call).await?)
     }
@@ -13342,8 +17397,8 @@ impl<'a> QueuedeviceWaitNumBuilder<'a> {
 
 impl crate::Client {
     /// `queuedevice.waitNum`: Number of users queuing in the agent's configured skill queues (`GET /agentgateway/resource/queuedevice/{agentid}/waitnum`).
-    pub fn queuedevice_wait_num(&self) -> QueuedeviceWaitNumBuilder<'_> {
-        QueuedeviceWaitNumBuilder::new(self)
+    pub fn queuedevice_wait_num(&self) -> QueuedeviceWaitNumBuilder {
+        QueuedeviceWaitNumBuilder::new(self.clone())
     }
 }
 
@@ -13351,32 +17406,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/waitnumbyagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0408.html>
 ///
-/// Agent signed in. No body. Log name queryQueueLengthOnAgentSkills. Response, events (none) and errors 100-006/100-007 from the zh-intl copy cec_07_1020.html (2025-03-07, read 2026-12-01 to the sample headers).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QueuedeviceWaitNumByAgentBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QueuedeviceWaitNumByAgentBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> QueuedeviceWaitNumByAgentBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QueuedeviceWaitNumByAgentBuilder { client_: client, agentid: None }
+impl QueuedeviceWaitNumByAgentBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QueuedeviceWaitNumByAgentBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "queuedevice.waitNumByAgent";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -13384,7 +17462,7 @@ impl<'a> QueuedeviceWaitNumByAgentBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QueuedeviceWaitNumByAgentResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUEUEDEVICE_WAIT_NUM_BY_AGENT, call).await?)
     }
@@ -13392,8 +17470,8 @@ impl<'a> QueuedeviceWaitNumByAgentBuilder<'a> {
 
 impl crate::Client {
     /// `queuedevice.waitNumByAgent`: Number of users queuing in skill queues the agent signed in to (`GET /agentgateway/resource/queuedevice/{agentid}/waitnumbyagent`).
-    pub fn queuedevice_wait_num_by_agent(&self) -> QueuedeviceWaitNumByAgentBuilder<'_> {
-        QueuedeviceWaitNumByAgentBuilder::new(self)
+    pub fn queuedevice_wait_num_by_agent(&self) -> QueuedeviceWaitNumByAgentBuilder {
+        QueuedeviceWaitNumByAgentBuilder::new(self.clone())
     }
 }
 
@@ -13401,22 +17479,29 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/skillwaitnum/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0410.html>
 ///
-/// Agent signed in. No body. Log name queryQueueLengthBySkillId. Response, events (section empty) and error 100-006 from the zh-intl copy cec_07_1022.html (2025-03-07, read whole on 2026-12-01). Page inconsistency: the table types result as int (queue length), but the page's sample answer shows result as an empty object ({"result":{},"message":"success","retcode":"0"}, the template the reserved-result pages use). The table's int is kept (the sibling waitNum page cec_07_0407 shows a number there); the sample is not kept in samples because the typed answer cannot read it: an answer with an object there is reported as a shape error, not dropped.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QueuedeviceSkillWaitNumBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QueuedeviceSkillWaitNumBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     skillid: Option<i64>,
 }
 
-impl<'a> QueuedeviceSkillWaitNumBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QueuedeviceSkillWaitNumBuilder { client_: client, agentid: None, skillid: None }
+impl QueuedeviceSkillWaitNumBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QueuedeviceSkillWaitNumBuilder { client_: client, options_: Default::default(), agentid: None, skillid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: skill queue ID Required.
@@ -13424,8 +17509,29 @@ impl<'a> QueuedeviceSkillWaitNumBuilder<'a> {
         self.skillid = Some(v);
         self
     }
+    /// Sets or clears the path parameter `skillid`.
+    pub fn set_skillid(mut self, v: Option<i64>) -> Self {
+        self.skillid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "queuedevice.skillWaitNum";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -13433,7 +17539,7 @@ impl<'a> QueuedeviceSkillWaitNumBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "skillid", &self.skillid)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -13444,7 +17550,7 @@ impl<'a> QueuedeviceSkillWaitNumBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QueuedeviceSkillWaitNumResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUEUEDEVICE_SKILL_WAIT_NUM, call).await?)
     }
@@ -13452,8 +17558,8 @@ impl<'a> QueuedeviceSkillWaitNumBuilder<'a> {
 
 impl crate::Client {
     /// `queuedevice.skillWaitNum`: Number of users queuing in a specified skill queue (`GET /agentgateway/resource/queuedevice/{agentid}/skillwaitnum/{skillid}`).
-    pub fn queuedevice_skill_wait_num(&self) -> QueuedeviceSkillWaitNumBuilder<'_> {
-        QueuedeviceSkillWaitNumBuilder::new(self)
+    pub fn queuedevice_skill_wait_num(&self) -> QueuedeviceSkillWaitNumBuilder {
+        QueuedeviceSkillWaitNumBuilder::new(self.clone())
     }
 }
 
@@ -13461,32 +17567,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/ivrinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0412.html>
 ///
-/// Agent signed in. No body. Log name queryIVRInfoOnVdn. Response, events (none), errors and sample from the zh copy cec_07_1024.html (2024-09-24, read whole on 2026-12-01); the newer zh copy cec_07_0412.html (2025-11-13) agrees up to its sample.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QueuedeviceIvrInfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QueuedeviceIvrInfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> QueuedeviceIvrInfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QueuedeviceIvrInfoBuilder { client_: client, agentid: None }
+impl QueuedeviceIvrInfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QueuedeviceIvrInfoBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "queuedevice.ivrInfo";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -13494,7 +17623,7 @@ impl<'a> QueuedeviceIvrInfoBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QueuedeviceIvrInfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUEUEDEVICE_IVR_INFO, call).await?)
     }
@@ -13502,8 +17631,8 @@ impl<'a> QueuedeviceIvrInfoBuilder<'a> {
 
 impl crate::Client {
     /// `queuedevice.ivrInfo`: IVR information of the agent's VCC (`GET /agentgateway/resource/queuedevice/{agentid}/ivrinfo`).
-    pub fn queuedevice_ivr_info(&self) -> QueuedeviceIvrInfoBuilder<'_> {
-        QueuedeviceIvrInfoBuilder::new(self)
+    pub fn queuedevice_ivr_info(&self) -> QueuedeviceIvrInfoBuilder {
+        QueuedeviceIvrInfoBuilder::new(self.clone())
     }
 }
 
@@ -13511,23 +17640,38 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/agentbyskill/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0414.html>
 ///
-/// Agent signed in with permission to answer inbound calls; agents that may reject inbound calls are left out. Log name queryAgentInfoBySkillId. The page defines an optional message body although the method is GET (agentLimit 1-500 and agentStatus only take effect together). Body and response table 4 from the zh copies cec_07_0414.html (2025-11-13) and zh-intl cec_07_1025 (2025-03-07), re-read 2026-12-01: 0414 stops at the first result row (workno, string), 1025 at the result row itself. Other copies tried: en-us 0414 (headers), ja-jp 1025 (request), a field-name search; the similarly named CC-CMS pages (agentbyconfigedskill) are different interfaces. The result items are kept as raw JSON values (no item field is dropped). agentLimit range machine-checked.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentgroupAgentBySkillBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentgroupAgentBySkillBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     skillid: Option<i64>,
     body_: AgentgroupAgentBySkillBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentgroupAgentBySkillBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentgroupAgentBySkillBuilder { client_: client, agentid: None, skillid: None, body_: Default::default() }
+impl AgentgroupAgentBySkillBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentgroupAgentBySkillBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            skillid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: skill queue ID Required.
@@ -13535,9 +17679,19 @@ impl<'a> AgentgroupAgentBySkillBuilder<'a> {
         self.skillid = Some(v);
         self
     }
+    /// Sets or clears the path parameter `skillid`.
+    pub fn set_skillid(mut self, v: Option<i64>) -> Self {
+        self.skillid = v;
+        self
+    }
     /// max agents returned (1-500; only effective together with agentStatus)
     pub fn agent_limit(mut self, v: i64) -> Self {
         self.body_.agent_limit = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agentLimit`.
+    pub fn set_agent_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.agent_limit = v;
         self
     }
     /// agent states to include (agent state table)
@@ -13545,13 +17699,49 @@ impl<'a> AgentgroupAgentBySkillBuilder<'a> {
         self.body_.agent_status = Some(v);
         self
     }
+    /// Sets or clears the body field `agentStatus`.
+    pub fn set_agent_status(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.agent_status = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: AgentgroupAgentBySkillBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentgroupAgentBySkillBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentgroup.agentBySkill";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -13559,23 +17749,21 @@ impl<'a> AgentgroupAgentBySkillBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "skillid", &self.skillid)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.skillid {
             call = call.path("skillid", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentgroupAgentBySkillResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTGROUP_AGENT_BY_SKILL, call).await?)
     }
@@ -13583,8 +17771,8 @@ impl<'a> AgentgroupAgentBySkillBuilder<'a> {
 
 impl crate::Client {
     /// `agentgroup.agentBySkill`: Agents signed in to a skill queue (`GET /agentgateway/resource/agentgroup/{agentid}/agentbyskill/{skillid}`).
-    pub fn agentgroup_agent_by_skill(&self) -> AgentgroupAgentBySkillBuilder<'_> {
-        AgentgroupAgentBySkillBuilder::new(self)
+    pub fn agentgroup_agent_by_skill(&self) -> AgentgroupAgentBySkillBuilder {
+        AgentgroupAgentBySkillBuilder::new(self.clone())
     }
 }
 
@@ -13592,22 +17780,29 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/agentbyworkno/{workno}` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0415.html>
 ///
-/// Agent signed in. No body. Log name queryAgentInfoByWorkNo. Not in the shared catalog; added from the zh copies cec_07_0415.html (2025-11-13) and zh-intl cec_07_1026.html (2025-03-07), read 2026-12-01: both stop in result row 3.12 (currentstatetime); the guide fragments productsdesc-bms_16e88459d8160c9d33e426adb906761fsupport0 (URI table, 2023-11-01, old page cec_05_4124) and support2 (sample answer) of the same page; en-us 1026/0415 stop at the headers. Members after row 3.12 and the skilllist item members are taken from the page sample. The sample sends status and ctiStatus as strings; reviewed: the table's int is kept and the answer is parsed leniently. Events and errors not reached. The skilllist members (name, id, mediatype) are the skill object of the agentskills pages (same_table_as).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentgroupAgentByWorkNoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentgroupAgentByWorkNoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     workno: Option<String>,
 }
 
-impl<'a> AgentgroupAgentByWorkNoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentgroupAgentByWorkNoBuilder { client_: client, agentid: None, workno: None }
+impl AgentgroupAgentByWorkNoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentgroupAgentByWorkNoBuilder { client_: client, options_: Default::default(), agentid: None, workno: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: agent ID to query (101-999999 (older copies: 101-59999); an agent of the same VDN as agentid) Required.
@@ -13615,8 +17810,29 @@ impl<'a> AgentgroupAgentByWorkNoBuilder<'a> {
         self.workno = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `workno`.
+    pub fn set_workno(mut self, v: Option<String>) -> Self {
+        self.workno = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentgroup.agentByWorkNo";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -13627,7 +17843,7 @@ impl<'a> AgentgroupAgentByWorkNoBuilder<'a> {
         if let Some(v) = &self.workno {
             cec_core::validate::numeric_range(op, "workno", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -13638,7 +17854,7 @@ impl<'a> AgentgroupAgentByWorkNoBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentgroupAgentByWorkNoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTGROUP_AGENT_BY_WORK_NO, call).await?)
     }
@@ -13646,8 +17862,8 @@ impl<'a> AgentgroupAgentByWorkNoBuilder<'a> {
 
 impl crate::Client {
     /// `agentgroup.agentByWorkNo`: Details of one agent by agent ID (`GET /agentgateway/resource/agentgroup/{agentid}/agentbyworkno/{workno}`).
-    pub fn agentgroup_agent_by_work_no(&self) -> AgentgroupAgentByWorkNoBuilder<'_> {
-        AgentgroupAgentByWorkNoBuilder::new(self)
+    pub fn agentgroup_agent_by_work_no(&self) -> AgentgroupAgentByWorkNoBuilder {
+        AgentgroupAgentByWorkNoBuilder::new(self.clone())
     }
 }
 
@@ -13655,32 +17871,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/allonlineagents` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0416.html>
 ///
-/// Not recommended by the page (use agentbyskill for a single agent). Agent signed in. No body. Log name queryAllOnlineAgents. Response fields from the zh-intl copy cec_07_1027 and the guide fragment productsdesc-bms_a64a82bbeab13e537420817620c3e360support0 (mirrors api-ccfs-cec/cec_07_1027; earlier pass); re-read 2026-12-01: zh cec_07_0416.html (2025-11-13) stops at agent row 3.3.1 workno, zh-intl 1027 at row 3.2, th-th 1027 and en-us 0416 earlier. Events and errors not reached in any copy.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentgroupAllOnlineAgentsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentgroupAllOnlineAgentsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> AgentgroupAllOnlineAgentsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentgroupAllOnlineAgentsBuilder { client_: client, agentid: None }
+impl AgentgroupAllOnlineAgentsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentgroupAllOnlineAgentsBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentgroup.allOnlineAgents";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -13688,7 +17927,7 @@ impl<'a> AgentgroupAllOnlineAgentsBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentgroupAllOnlineAgentsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTGROUP_ALL_ONLINE_AGENTS, call).await?)
     }
@@ -13696,8 +17935,8 @@ impl<'a> AgentgroupAllOnlineAgentsBuilder<'a> {
 
 impl crate::Client {
     /// `agentgroup.allOnlineAgents`: (Not recommended) all online agents signed in to skill queues (`GET /agentgateway/resource/agentgroup/{agentid}/allonlineagents`).
-    pub fn agentgroup_all_online_agents(&self) -> AgentgroupAllOnlineAgentsBuilder<'_> {
-        AgentgroupAllOnlineAgentsBuilder::new(self)
+    pub fn agentgroup_all_online_agents(&self) -> AgentgroupAllOnlineAgentsBuilder {
+        AgentgroupAllOnlineAgentsBuilder::new(self.clone())
     }
 }
 
@@ -13705,23 +17944,38 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/agentbylist` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0417.html>
 ///
-/// Agent signed in with permission to answer inbound calls; returns details of the listed agents (agents allowed to reject inbound calls are left out). GET with a message body, as agentbyskill. Log name queryAgentInfoBySkillId (as printed; same as agentbyskill). The URI table lists agentid and mediaTypes (string, optional, 'media type string'); mediaTypes is not in the path template, so it is sent as a query parameter. Body and response from the zh copy cec_07_0417.html (2025-11-13, read 2026-12-01; body table 3: agentList, List, mandatory, at most 100; response table 4 and item rows 3.1-3.6, then cut). The page remarks that the values are configured directly without the parameter name, comma separated; whether the wire body is a bare list is not shown (no sample reached), so the body is sent as {agentList:\[...\]} per table 3. en-us cec_07_0417 (2025-12-04) stops at the URI table, zh md 0417 at the body header. No public client code calls it (code search agentbylist).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentgroupAgentByListBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentgroupAgentByListBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     media_types: Option<String>,
     body_: AgentgroupAgentByListBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentgroupAgentByListBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentgroupAgentByListBuilder { client_: client, agentid: None, media_types: None, body_: Default::default() }
+impl AgentgroupAgentByListBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentgroupAgentByListBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            media_types: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: media type string filter
@@ -13729,9 +17983,19 @@ impl<'a> AgentgroupAgentByListBuilder<'a> {
         self.media_types = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `mediaTypes`.
+    pub fn set_media_types(mut self, v: Option<String>) -> Self {
+        self.media_types = v;
+        self
+    }
     /// agent IDs to query (typed List on the page; element type not stated) (at most 100 agent IDs; the page adds: configure the values directly, not the parameter name, several values separated by commas) Required.
     pub fn agent_list(mut self, v: Vec<String>) -> Self {
         self.body_.agent_list = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agentList`.
+    pub fn set_agent_list(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.agent_list = v;
         self
     }
     /// Replaces the whole request body.
@@ -13739,31 +18003,60 @@ impl<'a> AgentgroupAgentByListBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentgroupAgentByListBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentgroup.agentByList";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.media_types {
             call = call.query("mediaTypes", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentgroupAgentByListResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTGROUP_AGENT_BY_LIST, call).await?)
     }
@@ -13771,8 +18064,8 @@ impl<'a> AgentgroupAgentByListBuilder<'a> {
 
 impl crate::Client {
     /// `agentgroup.agentByList`: Agent details in batches (by skill queues) (`GET /agentgateway/resource/agentgroup/{agentid}/agentbylist`).
-    pub fn agentgroup_agent_by_list(&self) -> AgentgroupAgentByListBuilder<'_> {
-        AgentgroupAgentByListBuilder::new(self)
+    pub fn agentgroup_agent_by_list(&self) -> AgentgroupAgentByListBuilder {
+        AgentgroupAgentByListBuilder::new(self.clone())
     }
 }
 
@@ -13780,22 +18073,34 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0419.html>
 ///
-/// Agent signed in. Result table continues after mediaType in every copy read (zh cec_07_1261, read in an earlier pass; not found again in this pass). Same call-info row table as calldata.callInfoByCallId/waitCallInfo. Huawei's QuickAgent C# demo parses this answer with the fields callfeature, callid, caller, called, callskill, callskillid, orgicallednum, calldata, begintime, endtime, userPriority, trunkNo, logontimes (all as strings), which matches the table up to logontimes. Re-searched 2026-12-01 (zh title/path and a guide-fragment query on the row names): no copy reaches past row 3.14. Huawei's CloudIPCC Java demo (CTIAPI calldata, callinfo) prints an older answer with rows 3.1-3.13 (callfeature..logontimes, caller/called as strings, no mediaType): version difference, no further row. The guide fragment of calldata.callInfoBeforeAnswer (productsdesc-bms_15166c02...support1) shows the same rows 3.1-3.14 followed by mediaAbility, waitTime and trace; this page's own rows after mediaType are still unread, so they are not added here.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataCallInfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataCallInfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     is_no_contain_last_call: Option<bool>,
 }
 
-impl<'a> CalldataCallInfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataCallInfoBuilder { client_: client, agentid: None, is_no_contain_last_call: None }
+impl CalldataCallInfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataCallInfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            is_no_contain_last_call: None,
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: whether to return last call when agent has none
@@ -13803,15 +18108,36 @@ impl<'a> CalldataCallInfoBuilder<'a> {
         self.is_no_contain_last_call = Some(v);
         self
     }
+    /// Sets or clears the query parameter `isNoContainLastCall`.
+    pub fn set_is_no_contain_last_call(mut self, v: Option<bool>) -> Self {
+        self.is_no_contain_last_call = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.callInfo";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -13822,7 +18148,7 @@ impl<'a> CalldataCallInfoBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataCallInfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_CALL_INFO, call).await?)
     }
@@ -13830,8 +18156,8 @@ impl<'a> CalldataCallInfoBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.callInfo`: Query call information (`GET /agentgateway/resource/calldata/{agentid}/callinfo`).
-    pub fn calldata_call_info(&self) -> CalldataCallInfoBuilder<'_> {
-        CalldataCallInfoBuilder::new(self)
+    pub fn calldata_call_info(&self) -> CalldataCallInfoBuilder {
+        CalldataCallInfoBuilder::new(self.clone())
     }
 }
 
@@ -13839,23 +18165,36 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/appdata` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0420.html>
 ///
-/// Agent signed in and in a call. No body. Log name queryCallAppData. Base64 is encoding, not encryption. The URI template spells the query parameter callId, its table row callid; the template's spelling is sent. Response, events (none), errors and sample from the zh copy cec_07_1262.html (2024-09-24, read whole on 2026-12-01); the newer zh copy cec_07_0420.html (2025-11-13) agrees up to its sample.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataAppDataBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataAppDataBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     is_encode_result: Option<bool>,
     call_id: Option<String>,
 }
 
-impl<'a> CalldataAppDataBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataAppDataBuilder { client_: client, agentid: None, is_encode_result: None, call_id: None }
+impl CalldataAppDataBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataAppDataBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            is_encode_result: None,
+            call_id: None,
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: return data Base64-encoded (anything but true = false)
@@ -13863,20 +18202,46 @@ impl<'a> CalldataAppDataBuilder<'a> {
         self.is_encode_result = Some(v);
         self
     }
+    /// Sets or clears the query parameter `isEncodeResult`.
+    pub fn set_is_encode_result(mut self, v: Option<bool>) -> Self {
+        self.is_encode_result = v;
+        self
+    }
     /// query parameter: call to query; required for multimedia sessions
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.call_id = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.call_id = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.appData";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -13890,7 +18255,7 @@ impl<'a> CalldataAppDataBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataAppDataResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_APP_DATA, call).await?)
     }
@@ -13898,8 +18263,8 @@ impl<'a> CalldataAppDataBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.appData`: Query call-associated data (`GET /agentgateway/resource/calldata/{agentid}/appdata`).
-    pub fn calldata_app_data(&self) -> CalldataAppDataBuilder<'_> {
-        CalldataAppDataBuilder::new(self)
+    pub fn calldata_app_data(&self) -> CalldataAppDataBuilder {
+        CalldataAppDataBuilder::new(self.clone())
     }
 }
 
@@ -13907,22 +18272,36 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/calldata/{agentid}/setcalldataex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0421.html>
 ///
-/// Agent signed in and in a conversation. Log name setCallAppDataEx. Body, response, events (none) and errors from the zh copy cec_07_1263.html (2024-09-24, read 2026-12-01 to the start of the sample request) and cec_07_0421.html (2025-11-13, to the response table) and guide fragment productsdesc-bms_79167f1fc9d3a84346d1ac0e8571626bsupport1 (request). The page limits calldata to 16K bytes of raw content and calls it sensitive; calldata is therefore a secret here (redacted in Debug).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataSetCallDataExBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataSetCallDataExBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: CalldataSetCallDataExBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalldataSetCallDataExBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataSetCallDataExBuilder { client_: client, agentid: None, body_: Default::default() }
+impl CalldataSetCallDataExBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataSetCallDataExBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// call ID
@@ -13930,9 +18309,19 @@ impl<'a> CalldataSetCallDataExBuilder<'a> {
         self.body_.callid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.body_.callid = v;
+        self
+    }
     /// associated data; the page marks it sensitive: stored AES128-CBC encrypted, sent over TLS 1.2, logged only as its length (kept out of Debug output here) (raw content at most 16K bytes (checked here as at most 16384 characters, a necessary bound))
     pub fn calldata(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.calldata = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `calldata`.
+    pub fn set_calldata(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.calldata = v;
         self
     }
     /// true if calldata is Base64-encoded (default false)
@@ -13940,33 +18329,67 @@ impl<'a> CalldataSetCallDataExBuilder<'a> {
         self.body_.is_data_encoded = Some(v);
         self
     }
+    /// Sets or clears the body field `isDataEncoded`.
+    pub fn set_is_data_encoded(mut self, v: Option<bool>) -> Self {
+        self.body_.is_data_encoded = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CalldataSetCallDataExBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalldataSetCallDataExBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.setCallDataEx";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataSetCallDataExResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_SET_CALL_DATA_EX, call).await?)
     }
@@ -13974,8 +18397,8 @@ impl<'a> CalldataSetCallDataExBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.setCallDataEx`: Set call-associated data (extended) (`PUT /agentgateway/resource/calldata/{agentid}/setcalldataex`).
-    pub fn calldata_set_call_data_ex(&self) -> CalldataSetCallDataExBuilder<'_> {
-        CalldataSetCallDataExBuilder::new(self)
+    pub fn calldata_set_call_data_ex(&self) -> CalldataSetCallDataExBuilder {
+        CalldataSetCallDataExBuilder::new(self.clone())
     }
 }
 
@@ -13983,32 +18406,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/holdlist` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0422.html>
 ///
-/// Agent signed in with non-automatic answering, in a call with a held call. No body. Log name queryHoldListInfo. Response (table 4: ten rows, callskillid..endtime unused), events (none) and errors from the zh copies cec_07_1264.html (2024-09-24, read 2026-12-01 to the start of the sample, whose result is an array although table 3 types it object) and cec_07_0422.html (2025-11-13).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataHoldListBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataHoldListBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> CalldataHoldListBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataHoldListBuilder { client_: client, agentid: None }
+impl CalldataHoldListBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataHoldListBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.holdList";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14016,7 +18462,7 @@ impl<'a> CalldataHoldListBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataHoldListResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_HOLD_LIST, call).await?)
     }
@@ -14024,8 +18470,8 @@ impl<'a> CalldataHoldListBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.holdList`: List of held calls (`GET /agentgateway/resource/calldata/{agentid}/holdlist`).
-    pub fn calldata_hold_list(&self) -> CalldataHoldListBuilder<'_> {
-        CalldataHoldListBuilder::new(self)
+    pub fn calldata_hold_list(&self) -> CalldataHoldListBuilder {
+        CalldataHoldListBuilder::new(self.clone())
     }
 }
 
@@ -14033,32 +18479,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfobeforeanswer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0423.html>
 ///
-/// Agent signed in, a call offered (ringing) and not yet answered (non-automatic answering). No body. Log name queryCallInfoBeforeAnswer. The dev guide (zh md cec_05_1427) says it tells the agent which skill queue the call comes from and the caller's number before answering. Response table from the huaweicloud.com guide fragment https://huaweicloud.com/guide/productsdesc-bms_15166c02d4a7f2daa4ce5e74769c4ae0support1 (its response section, read whole on 2026-12-01): message, retcode and result, a list of call objects with rows 3.1-3.17 (callfeature .. logontimes as in the other call-info pages, then mediaType, mediaAbility, waitTime, trace); caller/called are typed int there. trace (HWCallDeviceTraceEx) is reserved and empty by default, kept as an untyped object. Other copies tried 2026-12-01: en-us cec_07_1265 (2025-11-13, to the request headers); no zh copy of cec_07_1265 or of the newer id cec_07_0423, and no other fragment of the guide page, turned up (four searches).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataCallInfoBeforeAnswerBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataCallInfoBeforeAnswerBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> CalldataCallInfoBeforeAnswerBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataCallInfoBeforeAnswerBuilder { client_: client, agentid: None }
+impl CalldataCallInfoBeforeAnswerBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataCallInfoBeforeAnswerBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.callInfoBeforeAnswer";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14066,7 +18535,7 @@ impl<'a> CalldataCallInfoBeforeAnswerBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataCallInfoBeforeAnswerResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_CALL_INFO_BEFORE_ANSWER, call).await?)
     }
@@ -14074,8 +18543,8 @@ impl<'a> CalldataCallInfoBeforeAnswerBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.callInfoBeforeAnswer`: Call information before answering (`GET /agentgateway/resource/calldata/{agentid}/callinfobeforeanswer`).
-    pub fn calldata_call_info_before_answer(&self) -> CalldataCallInfoBeforeAnswerBuilder<'_> {
-        CalldataCallInfoBeforeAnswerBuilder::new(self)
+    pub fn calldata_call_info_before_answer(&self) -> CalldataCallInfoBeforeAnswerBuilder {
+        CalldataCallInfoBeforeAnswerBuilder::new(self.clone())
     }
 }
 
@@ -14083,22 +18552,29 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfobycallid/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0424.html>
 ///
-/// Agent signed in and in a call. Log name queryCallInfoByCallId. Result table read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1266.html (2024-09-24) up to row 3.14 mediaType; the copy is cut at row 3.15. Copies tried 2026-12-01: zh html 1266 (to row 3.14 and the first letters of 3.15), pt-br 1266 (English, to row 3.7); guide-fragment queries found only the unrelated workbench queryCallInfoByCallId (cec_07_1314). The page types result as list although it describes one call object; the spec keeps an object. Its row table is the same call-info table as calldata.waitCallInfo and calldata.callInfo (identical up to where every copy is cut). Re-searched 2026-12-01 (zh title/path and a guide-fragment query on the row names): no copy reaches past row 3.14. Huawei's CloudIPCC Java demo (CTIAPI calldata, callinfo) prints an older answer with rows 3.1-3.13 (callfeature..logontimes, caller/called as strings, no mediaType): version difference, no further row. Row 3.15 exists: its name begins with "med" (cut). The guide fragment of calldata.callInfoBeforeAnswer (productsdesc-bms_15166c02...support1) shows the same rows 3.1-3.14 followed by mediaAbility, waitTime and trace; this page's own rows after mediaType are still unread, so they are not added here.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataCallInfoByCallIdBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataCallInfoByCallIdBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     callid: Option<String>,
 }
 
-impl<'a> CalldataCallInfoByCallIdBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataCallInfoByCallIdBuilder { client_: client, agentid: None, callid: None }
+impl CalldataCallInfoByCallIdBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataCallInfoByCallIdBuilder { client_: client, options_: Default::default(), agentid: None, callid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: call to query Required.
@@ -14106,8 +18582,29 @@ impl<'a> CalldataCallInfoByCallIdBuilder<'a> {
         self.callid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.callid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.callInfoByCallId";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -14115,7 +18612,7 @@ impl<'a> CalldataCallInfoByCallIdBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "callid", &self.callid)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14126,7 +18623,7 @@ impl<'a> CalldataCallInfoByCallIdBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataCallInfoByCallIdResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_CALL_INFO_BY_CALL_ID, call).await?)
     }
@@ -14134,8 +18631,8 @@ impl<'a> CalldataCallInfoByCallIdBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.callInfoByCallId`: Call information by call ID (`GET /agentgateway/resource/calldata/{agentid}/callinfobycallid/{callid}`).
-    pub fn calldata_call_info_by_call_id(&self) -> CalldataCallInfoByCallIdBuilder<'_> {
-        CalldataCallInfoByCallIdBuilder::new(self)
+    pub fn calldata_call_info_by_call_id(&self) -> CalldataCallInfoByCallIdBuilder {
+        CalldataCallInfoByCallIdBuilder::new(self.clone())
     }
 }
 
@@ -14143,22 +18640,29 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/allcallinfoEx/{workno}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0425.html>
 ///
-/// Agent signed in and in a call. No body. Log name queryAllCallInfoByAgentWorkNoEx. Response (result: list of call IDs, absent on failure), events (none), errors and sample from the zh copy cec_07_1267.html (2024-09-24, read whole on 2026-12-01) and cec_07_0425.html (2025-11-13).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataAllCallInfoExBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataAllCallInfoExBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     workno: Option<String>,
 }
 
-impl<'a> CalldataAllCallInfoExBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataAllCallInfoExBuilder { client_: client, agentid: None, workno: None }
+impl CalldataAllCallInfoExBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataAllCallInfoExBuilder { client_: client, options_: Default::default(), agentid: None, workno: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
@@ -14166,8 +18670,29 @@ impl<'a> CalldataAllCallInfoExBuilder<'a> {
         self.workno = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `workno`.
+    pub fn set_workno(mut self, v: Option<String>) -> Self {
+        self.workno = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.allCallInfoEx";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -14178,7 +18703,7 @@ impl<'a> CalldataAllCallInfoExBuilder<'a> {
         if let Some(v) = &self.workno {
             cec_core::validate::numeric_range(op, "workno", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14189,7 +18714,7 @@ impl<'a> CalldataAllCallInfoExBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataAllCallInfoExResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_ALL_CALL_INFO_EX, call).await?)
     }
@@ -14197,8 +18722,8 @@ impl<'a> CalldataAllCallInfoExBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.allCallInfoEx`: Call IDs of a specified agent (`GET /agentgateway/resource/calldata/{agentid}/allcallinfoEx/{workno}`).
-    pub fn calldata_all_call_info_ex(&self) -> CalldataAllCallInfoExBuilder<'_> {
-        CalldataAllCallInfoExBuilder::new(self)
+    pub fn calldata_all_call_info_ex(&self) -> CalldataAllCallInfoExBuilder {
+        CalldataAllCallInfoExBuilder::new(self.clone())
     }
 }
 
@@ -14206,32 +18731,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callnums` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0426.html>
 ///
-/// Agent signed in. No body. Log name queryCallNumsOnAgent. Response, events (none), error 100-006 and sample from the zh copy cec_07_1268.html (2024-09-24, read whole on 2026-12-01). The table types result as string, the sample shows the number 1; reviewed: the table's string is kept and the answer is parsed leniently (a number is accepted).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataCallNumsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataCallNumsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> CalldataCallNumsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataCallNumsBuilder { client_: client, agentid: None }
+impl CalldataCallNumsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataCallNumsBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.callNums";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14239,7 +18787,7 @@ impl<'a> CalldataCallNumsBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataCallNumsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_CALL_NUMS, call).await?)
     }
@@ -14247,8 +18795,8 @@ impl<'a> CalldataCallNumsBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.callNums`: Number of the agent's current calls (`GET /agentgateway/resource/calldata/{agentid}/callnums`).
-    pub fn calldata_call_nums(&self) -> CalldataCallNumsBuilder<'_> {
-        CalldataCallNumsBuilder::new(self)
+    pub fn calldata_call_nums(&self) -> CalldataCallNumsBuilder {
+        CalldataCallNumsBuilder::new(self.clone())
     }
 }
 
@@ -14256,32 +18804,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/statistics` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0427.html>
 ///
-/// Not recommended by the page: it queries a large table, frequent calls hurt performance; use statisticsEx. Agent signed in and in a call. No body. Log name queryCallStatisticsInfo. Result table 4 read whole (rows 3.1-3.18, ending at busytime, then the events section, empty) from the zh copy cec_07_1269.html (2024-09-24, read 2026-12-01); its error list is cut after its first code prefix "100-". The newer zh copy cec_07_0427.html (2025-11-13) stops at row 3.12.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataStatisticsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataStatisticsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> CalldataStatisticsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataStatisticsBuilder { client_: client, agentid: None }
+impl CalldataStatisticsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataStatisticsBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.statistics";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14289,7 +18860,7 @@ impl<'a> CalldataStatisticsBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataStatisticsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_STATISTICS, call).await?)
     }
@@ -14297,8 +18868,8 @@ impl<'a> CalldataStatisticsBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.statistics`: (Not recommended) Current-day call statistics of the agent (`GET /agentgateway/resource/calldata/{agentid}/statistics`).
-    pub fn calldata_statistics(&self) -> CalldataStatisticsBuilder<'_> {
-        CalldataStatisticsBuilder::new(self)
+    pub fn calldata_statistics(&self) -> CalldataStatisticsBuilder {
+        CalldataStatisticsBuilder::new(self.clone())
     }
 }
 
@@ -14306,32 +18877,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/statisticsEx` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0428.html>
 ///
-/// Agent signed in and in a call. No body. Log name queryCallStatisticsInfoEx; faster than statistics. Response, events (none), errors and sample from the zh copy cec_07_1270.html (2024-09-24, read whole on 2026-12-01) and cec_07_0428.html (2025-11-13).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataStatisticsExBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataStatisticsExBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> CalldataStatisticsExBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataStatisticsExBuilder { client_: client, agentid: None }
+impl CalldataStatisticsExBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataStatisticsExBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.statisticsEx";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14339,7 +18933,7 @@ impl<'a> CalldataStatisticsExBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataStatisticsExResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_STATISTICS_EX, call).await?)
     }
@@ -14347,8 +18941,8 @@ impl<'a> CalldataStatisticsExBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.statisticsEx`: Current-day call statistics of the agent (extended, lighter) (`GET /agentgateway/resource/calldata/{agentid}/statisticsEx`).
-    pub fn calldata_statistics_ex(&self) -> CalldataStatisticsExBuilder<'_> {
-        CalldataStatisticsExBuilder::new(self)
+    pub fn calldata_statistics_ex(&self) -> CalldataStatisticsExBuilder {
+        CalldataStatisticsExBuilder::new(self.clone())
     }
 }
 
@@ -14356,22 +18950,29 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/waitcallinfo/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0429.html>
 ///
-/// Agent signed in and not idle; a caller is queuing. Log name queryWaitCallInfoBySkillId. Result list table read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1271.html (2024-09-24, to row 3.14 mediaType, cut there; read in an earlier pass) and, on 2026-12-01, the zh-intl copy cec_07_1271 (to row 3.11 userPriority, cut), tr-tr 1271 (English, to row 3.2), en-us 1271 (to the response header) and tr-tr 0429 (2025-11-13, to the request header). begintime is the answer start (epoch ms); orgicallednum and endtime are documented as unused. Same call-info row table as calldata.callInfoByCallId. Re-searched 2026-12-01 (zh title/path and a guide-fragment query on the row names): no copy reaches past row 3.14. Huawei's CloudIPCC Java demo (CTIAPI calldata, callinfo) prints an older answer with rows 3.1-3.13 (callfeature..logontimes, caller/called as strings, no mediaType): version difference, no further row. The guide fragment of calldata.callInfoBeforeAnswer (productsdesc-bms_15166c02...support1) shows the same rows 3.1-3.14 followed by mediaAbility, waitTime and trace; this page's own rows after mediaType are still unread, so they are not added here.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataWaitCallInfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataWaitCallInfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     skillid: Option<i64>,
 }
 
-impl<'a> CalldataWaitCallInfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataWaitCallInfoBuilder { client_: client, agentid: None, skillid: None }
+impl CalldataWaitCallInfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataWaitCallInfoBuilder { client_: client, options_: Default::default(), agentid: None, skillid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: public skill queue ID Required.
@@ -14379,8 +18980,29 @@ impl<'a> CalldataWaitCallInfoBuilder<'a> {
         self.skillid = Some(v);
         self
     }
+    /// Sets or clears the path parameter `skillid`.
+    pub fn set_skillid(mut self, v: Option<i64>) -> Self {
+        self.skillid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.waitCallInfo";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -14388,7 +19010,7 @@ impl<'a> CalldataWaitCallInfoBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "skillid", &self.skillid)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14399,7 +19021,7 @@ impl<'a> CalldataWaitCallInfoBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataWaitCallInfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_WAIT_CALL_INFO, call).await?)
     }
@@ -14407,8 +19029,8 @@ impl<'a> CalldataWaitCallInfoBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.waitCallInfo`: Calls waiting in a specified skill queue (`GET /agentgateway/resource/calldata/{agentid}/waitcallinfo/{skillid}`).
-    pub fn calldata_wait_call_info(&self) -> CalldataWaitCallInfoBuilder<'_> {
-        CalldataWaitCallInfoBuilder::new(self)
+    pub fn calldata_wait_call_info(&self) -> CalldataWaitCallInfoBuilder {
+        CalldataWaitCallInfoBuilder::new(self.clone())
     }
 }
 
@@ -14416,22 +19038,29 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/holdlistex/{workno}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0430.html>
 ///
-/// Inspector and target agent signed in, same VCC; fails if they sit on different CC-Gateway nodes in cluster mode (en-us 0430). Log name queryHoldListInfoEx. Result list with five item rows, events (none) and errors from the zh copy cec_07_1272.html (2024-09-24, read 2026-12-01 to the start of the sample); zh cec_07_0430 (2025-11-13) from an earlier pass.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataHoldListExBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataHoldListExBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     workno: Option<String>,
 }
 
-impl<'a> CalldataHoldListExBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataHoldListExBuilder { client_: client, agentid: None, workno: None }
+impl CalldataHoldListExBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataHoldListExBuilder { client_: client, options_: Default::default(), agentid: None, workno: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
@@ -14439,8 +19068,29 @@ impl<'a> CalldataHoldListExBuilder<'a> {
         self.workno = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `workno`.
+    pub fn set_workno(mut self, v: Option<String>) -> Self {
+        self.workno = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.holdListEx";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -14451,7 +19101,7 @@ impl<'a> CalldataHoldListExBuilder<'a> {
         if let Some(v) = &self.workno {
             cec_core::validate::numeric_range(op, "workno", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14462,7 +19112,7 @@ impl<'a> CalldataHoldListExBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataHoldListExResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_HOLD_LIST_EX, call).await?)
     }
@@ -14470,8 +19120,8 @@ impl<'a> CalldataHoldListExBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.holdListEx`: Calls held by a specified agent (inspector) (`GET /agentgateway/resource/calldata/{agentid}/holdlistex/{workno}`).
-    pub fn calldata_hold_list_ex(&self) -> CalldataHoldListExBuilder<'_> {
-        CalldataHoldListExBuilder::new(self)
+    pub fn calldata_hold_list_ex(&self) -> CalldataHoldListExBuilder {
+        CalldataHoldListExBuilder::new(self.clone())
     }
 }
 
@@ -14479,22 +19129,36 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/calldata/{agentid}/assignuserinqueue` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0432.html>
 ///
-/// Agent signed in; calls queuing in a skill queue the agent signed in to; moves one to another skill queue. Log name assignUserInQueue. Body, response (result typed Map, reserved), events (none), error 100-007 and the request sample from the zh copy cec_07_0432.html (2025-11-13, read 2026-12-01; its text ends in the response sample). The printed request sample has a trailing comma (not valid JSON; kept without it) and sends skillid as the string "1"; reviewed: the table's int is sent.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataAssignUserInQueueBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataAssignUserInQueueBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: CalldataAssignUserInQueueBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalldataAssignUserInQueueBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataAssignUserInQueueBuilder { client_: client, agentid: None, body_: Default::default() }
+impl CalldataAssignUserInQueueBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataAssignUserInQueueBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// queuing call to move Required.
@@ -14502,9 +19166,19 @@ impl<'a> CalldataAssignUserInQueueBuilder<'a> {
         self.body_.callid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.body_.callid = v;
+        self
+    }
     /// target skill queue ID Required.
     pub fn skillid(mut self, v: i64) -> Self {
         self.body_.skillid = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillid`.
+    pub fn set_skillid(mut self, v: Option<i64>) -> Self {
+        self.body_.skillid = v;
         self
     }
     /// Replaces the whole request body.
@@ -14512,28 +19186,57 @@ impl<'a> CalldataAssignUserInQueueBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalldataAssignUserInQueueBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.assignUserInQueue";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataAssignUserInQueueResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_ASSIGN_USER_IN_QUEUE, call).await?)
     }
@@ -14541,8 +19244,8 @@ impl<'a> CalldataAssignUserInQueueBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.assignUserInQueue`: Move a queuing call to another skill queue (`PUT /agentgateway/resource/calldata/{agentid}/assignuserinqueue`).
-    pub fn calldata_assign_user_in_queue(&self) -> CalldataAssignUserInQueueBuilder<'_> {
-        CalldataAssignUserInQueueBuilder::new(self)
+    pub fn calldata_assign_user_in_queue(&self) -> CalldataAssignUserInQueueBuilder {
+        CalldataAssignUserInQueueBuilder::new(self.clone())
     }
 }
 
@@ -14550,22 +19253,36 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/addinsert/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2401.html>
 ///
-/// Inspector signed in and idle; inspector and agent enter two-party talk, joining an ongoing customer call if any. No body. Log name addInsert. Copies tried on 2026-12-01: en-us cec_07_2401 (2025-11-13 text, the newest TOC item 1) reaches the URI table, th-th cec_07_2401 (2024-08-02) the log name; no zh html or md of 2401 (or of a newer id) is stored (zh title/path search). The answer stays raw JSON.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolAddInsertBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolAddInsertBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     work_no: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolAddInsertBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolAddInsertBuilder { client_: client, agentid: None, work_no: None }
+impl QualitycontrolAddInsertBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolAddInsertBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            work_no: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
@@ -14573,8 +19290,36 @@ impl<'a> QualitycontrolAddInsertBuilder<'a> {
         self.work_no = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.work_no = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.addInsert";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -14585,18 +19330,21 @@ impl<'a> QualitycontrolAddInsertBuilder<'a> {
         if let Some(v) = &self.work_no {
             cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.work_no {
             call = call.path("workNo", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolAddInsertResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_ADD_INSERT, call).await?)
     }
@@ -14604,8 +19352,8 @@ impl<'a> QualitycontrolAddInsertBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.addInsert`: Insert (barge) into an agent's call (`PUT /agentgateway/resource/qualitycontrol/{agentid}/addinsert/{workNo}`).
-    pub fn qualitycontrol_add_insert(&self) -> QualitycontrolAddInsertBuilder<'_> {
-        QualitycontrolAddInsertBuilder::new(self)
+    pub fn qualitycontrol_add_insert(&self) -> QualitycontrolAddInsertBuilder {
+        QualitycontrolAddInsertBuilder::new(self.clone())
     }
 }
 
@@ -14613,22 +19361,36 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/addsupervise/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0435.html>
 ///
-/// Inspector signed in and idle; the listened agent and customer are unaware; the inspector hears the agent's customer calls. No body. Log name addSupervise. Response, events and errors from the zh copy cec_07_2402.html (2025-11-13, read 2026-12-01 to the sample headers).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolAddSuperviseBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolAddSuperviseBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     work_no: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolAddSuperviseBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolAddSuperviseBuilder { client_: client, agentid: None, work_no: None }
+impl QualitycontrolAddSuperviseBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolAddSuperviseBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            work_no: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
@@ -14636,8 +19398,36 @@ impl<'a> QualitycontrolAddSuperviseBuilder<'a> {
         self.work_no = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.work_no = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.addSupervise";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -14648,18 +19438,21 @@ impl<'a> QualitycontrolAddSuperviseBuilder<'a> {
         if let Some(v) = &self.work_no {
             cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.work_no {
             call = call.path("workNo", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolAddSuperviseResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_ADD_SUPERVISE, call).await?)
     }
@@ -14667,8 +19460,8 @@ impl<'a> QualitycontrolAddSuperviseBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.addSupervise`: Listen to an agent (`PUT /agentgateway/resource/qualitycontrol/{agentid}/addsupervise/{workNo}`).
-    pub fn qualitycontrol_add_supervise(&self) -> QualitycontrolAddSuperviseBuilder<'_> {
-        QualitycontrolAddSuperviseBuilder::new(self)
+    pub fn qualitycontrol_add_supervise(&self) -> QualitycontrolAddSuperviseBuilder {
+        QualitycontrolAddSuperviseBuilder::new(self.clone())
     }
 }
 
@@ -14676,22 +19469,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/switch/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0444.html>
 ///
-/// Inspector signed in and already listening or inserting. No body. Log name switchSuperviseOrInsert. Copies read on 2026-12-01: zh-intl cec_07_2410 (2025-03-07) reaches response row 3 (result), en-us cec_07_2410 (2024-08-02) the request headers, en-us cec_07_0444 (2025-11-13) the URI table; no copy reaches the events or errors today. The error codes listed (100-006, 900-001..003) and 'no events' come from an earlier pass whose copy is not identified.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolSwitchBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolSwitchBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     work_no: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolSwitchBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolSwitchBuilder { client_: client, agentid: None, work_no: None }
+impl QualitycontrolSwitchBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolSwitchBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            work_no: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
@@ -14699,8 +19506,36 @@ impl<'a> QualitycontrolSwitchBuilder<'a> {
         self.work_no = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.work_no = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.switch";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -14711,18 +19546,21 @@ impl<'a> QualitycontrolSwitchBuilder<'a> {
         if let Some(v) = &self.work_no {
             cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.work_no {
             call = call.path("workNo", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolSwitchResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_SWITCH, call).await?)
     }
@@ -14730,8 +19568,8 @@ impl<'a> QualitycontrolSwitchBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.switch`: Switch between listening and inserting (`POST /agentgateway/resource/qualitycontrol/{agentid}/switch/{workNo}`).
-    pub fn qualitycontrol_switch(&self) -> QualitycontrolSwitchBuilder<'_> {
-        QualitycontrolSwitchBuilder::new(self)
+    pub fn qualitycontrol_switch(&self) -> QualitycontrolSwitchBuilder {
+        QualitycontrolSwitchBuilder::new(self.clone())
     }
 }
 
@@ -14739,22 +19577,36 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0436.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN. Inspector must already be inserting/listening/whispering; agent goes idle and inspector talks to the customer. Log name intercept. No body. Response, events and errors from the zh copy cec_07_2403.html (2025-11-13, re-read 2026-12-01 to the sample); per dev guide cec_05_1442 the intercepted agent gets AgentState_Ready, AgentOther_PhoneRelease, AgentEvent_Call_Release and AgentEvent_Customer_Release.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolInterceptBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolInterceptBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     work_no: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolInterceptBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolInterceptBuilder { client_: client, agentid: None, work_no: None }
+impl QualitycontrolInterceptBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolInterceptBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            work_no: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
@@ -14762,8 +19614,36 @@ impl<'a> QualitycontrolInterceptBuilder<'a> {
         self.work_no = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.work_no = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.intercept";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -14774,18 +19654,21 @@ impl<'a> QualitycontrolInterceptBuilder<'a> {
         if let Some(v) = &self.work_no {
             cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.work_no {
             call = call.path("workNo", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolInterceptResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_INTERCEPT, call).await?)
     }
@@ -14793,8 +19676,8 @@ impl<'a> QualitycontrolInterceptBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.intercept`: Intercept an inspected agent's call (`PUT /agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}`).
-    pub fn qualitycontrol_intercept(&self) -> QualitycontrolInterceptBuilder<'_> {
-        QualitycontrolInterceptBuilder::new(self)
+    pub fn qualitycontrol_intercept(&self) -> QualitycontrolInterceptBuilder {
+        QualitycontrolInterceptBuilder::new(self.clone())
     }
 }
 
@@ -14802,23 +19685,38 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}/{callId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0437.html>
 ///
-/// Inspector signed in and already inserting/listening/whispering; target in the same VCC; interrupts the agent's talk with the customer of the given call and takes it over. Added in the newest issue; log name intercept; callId (string, mandatory) is the call to intercept (zh md cec_07_0437, 2026-12-01). No stored copy reaches the response, events or errors (zh md 0437 to the log name, en-us 0437 (2025-11-13) to the URI; no zh html). Presumably as qualitycontrol.intercept, not confirmed: the answer stays raw JSON.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolInterceptCallBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolInterceptCallBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     work_no: Option<String>,
     call_id: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolInterceptCallBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolInterceptCallBuilder { client_: client, agentid: None, work_no: None, call_id: None }
+impl QualitycontrolInterceptCallBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolInterceptCallBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            work_no: None,
+            call_id: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
@@ -14826,13 +19724,46 @@ impl<'a> QualitycontrolInterceptCallBuilder<'a> {
         self.work_no = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.work_no = v;
+        self
+    }
     /// path parameter: call to intercept Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.call_id = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.call_id = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.interceptCall";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -14844,7 +19775,7 @@ impl<'a> QualitycontrolInterceptCallBuilder<'a> {
             cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "callId", &self.call_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14854,11 +19785,14 @@ impl<'a> QualitycontrolInterceptCallBuilder<'a> {
         if let Some(v) = self.call_id {
             call = call.path("callId", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolInterceptCallResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_INTERCEPT_CALL, call).await?)
     }
@@ -14866,8 +19800,8 @@ impl<'a> QualitycontrolInterceptCallBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.interceptCall`: Intercept a specified call of an inspected agent (`PUT /agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}/{callId}`).
-    pub fn qualitycontrol_intercept_call(&self) -> QualitycontrolInterceptCallBuilder<'_> {
-        QualitycontrolInterceptCallBuilder::new(self)
+    pub fn qualitycontrol_intercept_call(&self) -> QualitycontrolInterceptCallBuilder {
+        QualitycontrolInterceptCallBuilder::new(self.clone())
     }
 }
 
@@ -14875,22 +19809,29 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/qualitycontrol/{agentid}/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0438.html>
 ///
-/// Inspector signed in and currently listening or inserting; target in the same VDN/VCC. No body. Log name stopSuperviseOrInsert. Response, events, errors and sample from the zh copy cec_07_2404.html (2024-09-24, read whole on 2026-12-01).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolCancelBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolCancelBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     work_no: Option<String>,
 }
 
-impl<'a> QualitycontrolCancelBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolCancelBuilder { client_: client, agentid: None, work_no: None }
+impl QualitycontrolCancelBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolCancelBuilder { client_: client, options_: Default::default(), agentid: None, work_no: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
@@ -14898,8 +19839,29 @@ impl<'a> QualitycontrolCancelBuilder<'a> {
         self.work_no = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.work_no = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.cancel";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -14910,7 +19872,7 @@ impl<'a> QualitycontrolCancelBuilder<'a> {
         if let Some(v) = &self.work_no {
             cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14921,7 +19883,7 @@ impl<'a> QualitycontrolCancelBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolCancelResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_CANCEL, call).await?)
     }
@@ -14929,8 +19891,8 @@ impl<'a> QualitycontrolCancelBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.cancel`: Cancel listening or inserting (`DELETE /agentgateway/resource/qualitycontrol/{agentid}/{workNo}`).
-    pub fn qualitycontrol_cancel(&self) -> QualitycontrolCancelBuilder<'_> {
-        QualitycontrolCancelBuilder::new(self)
+    pub fn qualitycontrol_cancel(&self) -> QualitycontrolCancelBuilder {
+        QualitycontrolCancelBuilder::new(self.clone())
     }
 }
 
@@ -14938,22 +19900,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcebusy/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0439.html>
 ///
-/// Inspector signed in; target must be in the same VDN/VCC. No body. Log name forceBusy. Response, events (none), errors and sample from the zh copies cec_07_2405.html (2024-09-24) and zh-intl cec_07_0439.html (2025-11-13), both read whole on 2026-12-01.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolForceBusyBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolForceBusyBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     work_no: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolForceBusyBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolForceBusyBuilder { client_: client, agentid: None, work_no: None }
+impl QualitycontrolForceBusyBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolForceBusyBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            work_no: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
@@ -14961,8 +19937,36 @@ impl<'a> QualitycontrolForceBusyBuilder<'a> {
         self.work_no = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.work_no = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.forceBusy";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -14973,18 +19977,21 @@ impl<'a> QualitycontrolForceBusyBuilder<'a> {
         if let Some(v) = &self.work_no {
             cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.work_no {
             call = call.path("workNo", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolForceBusyResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_FORCE_BUSY, call).await?)
     }
@@ -14992,8 +19999,8 @@ impl<'a> QualitycontrolForceBusyBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.forceBusy`: Force an agent into busy state (`POST /agentgateway/resource/qualitycontrol/{agentid}/forcebusy/{workNo}`).
-    pub fn qualitycontrol_force_busy(&self) -> QualitycontrolForceBusyBuilder<'_> {
-        QualitycontrolForceBusyBuilder::new(self)
+    pub fn qualitycontrol_force_busy(&self) -> QualitycontrolForceBusyBuilder {
+        QualitycontrolForceBusyBuilder::new(self.clone())
     }
 }
 
@@ -15001,22 +20008,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forceidle/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0440.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN. No body. Log name forceIdle. Copies tried on 2026-12-01: en-us cec_07_2406 (2023-09-27) reaches the message-body heading, en-us cec_07_0440 (2025-11-13) the log name; no zh copy of 2406 or 0440 is stored (two zh searches, title and page wording). The answer stays raw JSON.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolForceIdleBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolForceIdleBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     work_no: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolForceIdleBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolForceIdleBuilder { client_: client, agentid: None, work_no: None }
+impl QualitycontrolForceIdleBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolForceIdleBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            work_no: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
@@ -15024,8 +20045,36 @@ impl<'a> QualitycontrolForceIdleBuilder<'a> {
         self.work_no = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.work_no = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.forceIdle";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -15036,18 +20085,21 @@ impl<'a> QualitycontrolForceIdleBuilder<'a> {
         if let Some(v) = &self.work_no {
             cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.work_no {
             call = call.path("workNo", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolForceIdleResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_FORCE_IDLE, call).await?)
     }
@@ -15055,8 +20107,8 @@ impl<'a> QualitycontrolForceIdleBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.forceIdle`: Force an agent into idle state (`POST /agentgateway/resource/qualitycontrol/{agentid}/forceidle/{workNo}`).
-    pub fn qualitycontrol_force_idle(&self) -> QualitycontrolForceIdleBuilder<'_> {
-        QualitycontrolForceIdleBuilder::new(self)
+    pub fn qualitycontrol_force_idle(&self) -> QualitycontrolForceIdleBuilder {
+        QualitycontrolForceIdleBuilder::new(self.clone())
     }
 }
 
@@ -15064,22 +20116,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcelogout/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0441.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN. No body. Log name forceLogOutAgent (th-th cec_07_2407). Copies tried on 2026-12-01: th-th 2407 reaches the request headers, en-us 0441 the headers; no zh copy is stored (zh title/wording search). The answer stays raw JSON.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolForceLogoutBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolForceLogoutBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     work_no: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolForceLogoutBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolForceLogoutBuilder { client_: client, agentid: None, work_no: None }
+impl QualitycontrolForceLogoutBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolForceLogoutBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            work_no: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
@@ -15087,8 +20153,36 @@ impl<'a> QualitycontrolForceLogoutBuilder<'a> {
         self.work_no = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.work_no = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.forceLogout";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -15099,18 +20193,21 @@ impl<'a> QualitycontrolForceLogoutBuilder<'a> {
         if let Some(v) = &self.work_no {
             cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.work_no {
             call = call.path("workNo", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolForceLogoutResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_FORCE_LOGOUT, call).await?)
     }
@@ -15118,8 +20215,8 @@ impl<'a> QualitycontrolForceLogoutBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.forceLogout`: Forcibly sign out an agent (`POST /agentgateway/resource/qualitycontrol/{agentid}/forcelogout/{workNo}`).
-    pub fn qualitycontrol_force_logout(&self) -> QualitycontrolForceLogoutBuilder<'_> {
-        QualitycontrolForceLogoutBuilder::new(self)
+    pub fn qualitycontrol_force_logout(&self) -> QualitycontrolForceLogoutBuilder {
+        QualitycontrolForceLogoutBuilder::new(self.clone())
     }
 }
 
@@ -15127,22 +20224,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcedropcall/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0442.html>
 ///
-/// Inspector signed in. No body. Log name forceDropCall. en-us cec_07_2408 (2023-09-27) reaches the first response row (message, string); en-us cec_07_0442 (2025-11-13) the request headers; no zh copy is stored (zh title/path search 2026-12-01). The answer stays raw JSON.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolForceDropCallBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolForceDropCallBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     callid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolForceDropCallBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolForceDropCallBuilder { client_: client, agentid: None, callid: None }
+impl QualitycontrolForceDropCallBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolForceDropCallBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            callid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: call to release Required.
@@ -15150,8 +20261,36 @@ impl<'a> QualitycontrolForceDropCallBuilder<'a> {
         self.callid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.callid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.forceDropCall";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -15159,18 +20298,21 @@ impl<'a> QualitycontrolForceDropCallBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "callid", &self.callid)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.callid {
             call = call.path("callid", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolForceDropCallResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_FORCE_DROP_CALL, call).await?)
     }
@@ -15178,8 +20320,8 @@ impl<'a> QualitycontrolForceDropCallBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.forceDropCall`: Forcibly release a call (`POST /agentgateway/resource/qualitycontrol/{agentid}/forcedropcall/{callid}`).
-    pub fn qualitycontrol_force_drop_call(&self) -> QualitycontrolForceDropCallBuilder<'_> {
-        QualitycontrolForceDropCallBuilder::new(self)
+    pub fn qualitycontrol_force_drop_call(&self) -> QualitycontrolForceDropCallBuilder {
+        QualitycontrolForceDropCallBuilder::new(self.clone())
     }
 }
 
@@ -15187,22 +20329,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/adjustskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0443.html>
 ///
-/// Inspector and inspected agent signed in. Log name adjustSkill. No events. Body, response, errors and both samples re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_2409.html (2024-09-24); skills (at most 1000 IDs) machine-checked.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolAdjustSkillBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolAdjustSkillBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: QualitycontrolAdjustSkillBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolAdjustSkillBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolAdjustSkillBuilder { client_: client, agentid: None, body_: Default::default() }
+impl QualitycontrolAdjustSkillBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolAdjustSkillBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// target agent work number
@@ -15210,9 +20366,19 @@ impl<'a> QualitycontrolAdjustSkillBuilder<'a> {
         self.body_.work_no = Some(v.into());
         self
     }
+    /// Sets or clears the body field `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.body_.work_no = v;
+        self
+    }
     /// skill queue IDs (at most 1000)
     pub fn skills(mut self, v: Vec<i64>) -> Self {
         self.body_.skills = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skills`.
+    pub fn set_skills(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.skills = v;
         self
     }
     /// Replaces the whole request body.
@@ -15220,28 +20386,57 @@ impl<'a> QualitycontrolAdjustSkillBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualitycontrolAdjustSkillBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.adjustSkill";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolAdjustSkillResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_ADJUST_SKILL, call).await?)
     }
@@ -15249,8 +20444,8 @@ impl<'a> QualitycontrolAdjustSkillBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.adjustSkill`: Change the skill queues bound to an agent (`POST /agentgateway/resource/qualitycontrol/{agentid}/adjustskill`).
-    pub fn qualitycontrol_adjust_skill(&self) -> QualitycontrolAdjustSkillBuilder<'_> {
-        QualitycontrolAdjustSkillBuilder::new(self)
+    pub fn qualitycontrol_adjust_skill(&self) -> QualitycontrolAdjustSkillBuilder {
+        QualitycontrolAdjustSkillBuilder::new(self.clone())
     }
 }
 
@@ -15258,24 +20453,40 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcerest/{workNo}/{time}/{reason}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0445.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN. No body. Log name forceRest. Path rules (time 1-86399 s, reason 1-255) from en-us cec_07_2411 (2023-09-27) and id-id cec_07_2411, re-read 2026-12-01; both stop at the request headers, en-us 0445 earlier; no zh copy found. The answer stays raw JSON.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolForceRestBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolForceRestBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     work_no: Option<String>,
     time: Option<i64>,
     reason: Option<i64>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolForceRestBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolForceRestBuilder { client_: client, agentid: None, work_no: None, time: None, reason: None }
+impl QualitycontrolForceRestBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolForceRestBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            work_no: None,
+            time: None,
+            reason: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
@@ -15283,9 +20494,19 @@ impl<'a> QualitycontrolForceRestBuilder<'a> {
         self.work_no = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.work_no = v;
+        self
+    }
     /// path parameter: rest duration in seconds (1-86399) Required.
     pub fn time(mut self, v: i64) -> Self {
         self.time = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `time`.
+    pub fn set_time(mut self, v: Option<i64>) -> Self {
+        self.time = v;
         self
     }
     /// path parameter: rest reason code (1-255) Required.
@@ -15293,8 +20514,36 @@ impl<'a> QualitycontrolForceRestBuilder<'a> {
         self.reason = Some(v);
         self
     }
+    /// Sets or clears the path parameter `reason`.
+    pub fn set_reason(mut self, v: Option<i64>) -> Self {
+        self.reason = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.forceRest";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -15313,7 +20562,7 @@ impl<'a> QualitycontrolForceRestBuilder<'a> {
         if let Some(v) = &self.reason {
             cec_core::validate::range(op, "reason", *v, 1, 255)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -15326,11 +20575,14 @@ impl<'a> QualitycontrolForceRestBuilder<'a> {
         if let Some(v) = self.reason {
             call = call.path("reason", v.to_string());
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolForceRestResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_FORCE_REST, call).await?)
     }
@@ -15338,8 +20590,8 @@ impl<'a> QualitycontrolForceRestBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.forceRest`: Force an agent to rest (`POST /agentgateway/resource/qualitycontrol/{agentid}/forcerest/{workNo}/{time}/{reason}`).
-    pub fn qualitycontrol_force_rest(&self) -> QualitycontrolForceRestBuilder<'_> {
-        QualitycontrolForceRestBuilder::new(self)
+    pub fn qualitycontrol_force_rest(&self) -> QualitycontrolForceRestBuilder {
+        QualitycontrolForceRestBuilder::new(self.clone())
     }
 }
 
@@ -15347,22 +20599,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/requestwhisperagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0446.html>
 ///
-/// Inspector signed in and idle; the inspector hears agent and customer and coaches the agent, the customer cannot hear the guidance. No body. Log name requestWhisperAgent. Response, events, errors and sample from the zh copy cec_07_2412.html (2024-09-24, read whole on 2026-12-01); cec_07_0446.html (2025-11-13) agrees up to the sample.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolWhisperBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolWhisperBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     whisperagentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolWhisperBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolWhisperBuilder { client_: client, agentid: None, whisperagentid: None }
+impl QualitycontrolWhisperBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolWhisperBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            whisperagentid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: agent being whispered to / inspected (101-999999, same VCC)
@@ -15370,8 +20636,36 @@ impl<'a> QualitycontrolWhisperBuilder<'a> {
         self.whisperagentid = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `whisperagentid`.
+    pub fn set_whisperagentid(mut self, v: Option<String>) -> Self {
+        self.whisperagentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.whisper";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -15381,18 +20675,21 @@ impl<'a> QualitycontrolWhisperBuilder<'a> {
         if let Some(v) = &self.whisperagentid {
             cec_core::validate::numeric_range(op, "whisperagentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.whisperagentid {
             call = call.query("whisperagentid", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolWhisperResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_WHISPER, call).await?)
     }
@@ -15400,8 +20697,8 @@ impl<'a> QualitycontrolWhisperBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.whisper`: Request whispering to an agent (`POST /agentgateway/resource/qualitycontrol/{agentid}/requestwhisperagent`).
-    pub fn qualitycontrol_whisper(&self) -> QualitycontrolWhisperBuilder<'_> {
-        QualitycontrolWhisperBuilder::new(self)
+    pub fn qualitycontrol_whisper(&self) -> QualitycontrolWhisperBuilder {
+        QualitycontrolWhisperBuilder::new(self.clone())
     }
 }
 
@@ -15409,22 +20706,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/requeststopwhisperagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0447.html>
 ///
-/// Inspector signed in and currently whispering. No body. Log name requestStopWhisperAgent. Response, event AgentOther_BeQcStop and errors 100-006/900-001/900-002 from the zh-intl copy cec_07_2413.html (read 2026-12-01): its stored text ends right after 900-002, so whether the list goes on is unknown. Guide fragment productsdesc-bms_fd58a8f2ac2f8ae50791df4ad1970268support0 (URI table only), en-us 2413/0447 to the headers.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolStopWhisperBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolStopWhisperBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     whisperagentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolStopWhisperBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolStopWhisperBuilder { client_: client, agentid: None, whisperagentid: None }
+impl QualitycontrolStopWhisperBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolStopWhisperBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            whisperagentid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: agent being whispered to / inspected (101-999999, same VCC)
@@ -15432,8 +20743,36 @@ impl<'a> QualitycontrolStopWhisperBuilder<'a> {
         self.whisperagentid = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `whisperagentid`.
+    pub fn set_whisperagentid(mut self, v: Option<String>) -> Self {
+        self.whisperagentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.stopWhisper";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -15443,18 +20782,21 @@ impl<'a> QualitycontrolStopWhisperBuilder<'a> {
         if let Some(v) = &self.whisperagentid {
             cec_core::validate::numeric_range(op, "whisperagentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
         if let Some(v) = self.whisperagentid {
             call = call.query("whisperagentid", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolStopWhisperResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_STOP_WHISPER, call).await?)
     }
@@ -15462,8 +20804,8 @@ impl<'a> QualitycontrolStopWhisperBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.stopWhisper`: Stop whispering (`POST /agentgateway/resource/qualitycontrol/{agentid}/requeststopwhisperagent`).
-    pub fn qualitycontrol_stop_whisper(&self) -> QualitycontrolStopWhisperBuilder<'_> {
-        QualitycontrolStopWhisperBuilder::new(self)
+    pub fn qualitycontrol_stop_whisper(&self) -> QualitycontrolStopWhisperBuilder {
+        QualitycontrolStopWhisperBuilder::new(self.clone())
     }
 }
 
@@ -15471,23 +20813,28 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/requestswitchinsertwhisperagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0448.html>
 ///
-/// Inspector already whispering, listening or inserting; switches among the three. No body. Log name requestSwitchInsertWhisperAgent. Response, event, errors and sample from the zh copy cec_07_2414.html (2024-09-24, read whole on 2026-12-01).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolSwitchInsertWhisperBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolSwitchInsertWhisperBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     whisperagentid: Option<String>,
     switchtype: Option<i64>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolSwitchInsertWhisperBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualitycontrolSwitchInsertWhisperBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualitycontrolSwitchInsertWhisperBuilder {
             client_: client,
+            options_: Default::default(),
             agentid: None,
             whisperagentid: None,
             switchtype: None,
+            extra_: Vec::new(),
         }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
@@ -15495,9 +20842,19 @@ impl<'a> QualitycontrolSwitchInsertWhisperBuilder<'a> {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// query parameter: agent being whispered to / inspected (101-999999, same VCC)
     pub fn whisperagentid(mut self, v: impl Into<String>) -> Self {
         self.whisperagentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `whisperagentid`.
+    pub fn set_whisperagentid(mut self, v: Option<String>) -> Self {
+        self.whisperagentid = v;
         self
     }
     /// query parameter: target mode (0 listen; 1 insert; 2 whisper) Required.
@@ -15505,8 +20862,36 @@ impl<'a> QualitycontrolSwitchInsertWhisperBuilder<'a> {
         self.switchtype = Some(v);
         self
     }
+    /// Sets or clears the query parameter `switchtype`.
+    pub fn set_switchtype(mut self, v: Option<i64>) -> Self {
+        self.switchtype = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.switchInsertWhisper";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -15520,7 +20905,7 @@ impl<'a> QualitycontrolSwitchInsertWhisperBuilder<'a> {
         if let Some(v) = &self.switchtype {
             cec_core::validate::one_of_int(op, "switchtype", *v, &[0, 1, 2])?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -15530,11 +20915,14 @@ impl<'a> QualitycontrolSwitchInsertWhisperBuilder<'a> {
         if let Some(v) = self.switchtype {
             call = call.query("switchtype", v.to_string());
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolSwitchInsertWhisperResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_SWITCH_INSERT_WHISPER, call).await?)
     }
@@ -15542,8 +20930,8 @@ impl<'a> QualitycontrolSwitchInsertWhisperBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.switchInsertWhisper`: Switch among whisper, listen and barge-in (`POST /agentgateway/resource/qualitycontrol/{agentid}/requestswitchinsertwhisperagent`).
-    pub fn qualitycontrol_switch_insert_whisper(&self) -> QualitycontrolSwitchInsertWhisperBuilder<'_> {
-        QualitycontrolSwitchInsertWhisperBuilder::new(self)
+    pub fn qualitycontrol_switch_insert_whisper(&self) -> QualitycontrolSwitchInsertWhisperBuilder {
+        QualitycontrolSwitchInsertWhisperBuilder::new(self.clone())
     }
 }
 
@@ -15551,24 +20939,38 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/recordfile/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0455.html>
 ///
-/// Success returns the file as a binary stream (application/octet-stream); failure returns the JSON table (message, retcode, result). File server must be mounted and download enabled; files over 30 MB not advised; SaaS/OP files are G711 A-law; format governed by RECORD_AUDIOENCODING (switching formats breaks historical downloads). Log name downloadRecordFile. URI table (agentid, recordId, filetype, locationId) from the zh copies cec_07_4214.html (2024-09-24, to the response section) and cec_07_0455.html (2025-11-13, cut in row 4) and guide fragments; the failure sample (retcode 000-003, result an empty string although the table types it object; reviewed: parsed leniently) from guide digest category-55c31a5d... Issue 24 (AICC 25.200) added an optional recordFormat field, absent from every copy read on 2026-12-01. The page's failure sample ({"retcode":"000-003","message":"no right to invite resource","result":""}) is not kept in samples: the generated sample test refuses answers that the envelope classes as authentication failures (000-003 is an auth code), so it cannot hold it.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordDownloadBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordDownloadBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     record_id: Option<String>,
     filetype: Option<String>,
     location_id: Option<i64>,
 }
 
-impl<'a> RecordDownloadBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordDownloadBuilder { client_: client, agentid: None, record_id: None, filetype: None, location_id: None }
+impl RecordDownloadBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordDownloadBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            record_id: None,
+            filetype: None,
+            location_id: None,
+        }
     }
     /// path parameter: signed-in agent ID Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: recording path+name, from fileName of AgentMediaEvent_Record Required.
@@ -15576,9 +20978,19 @@ impl<'a> RecordDownloadBuilder<'a> {
         self.record_id = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `recordId`.
+    pub fn set_record_id(mut self, v: Option<String>) -> Self {
+        self.record_id = v;
+        self
+    }
     /// query parameter: 1 agent call recording (default); 2 IVR or third-party message recording
     pub fn filetype(mut self, v: impl Into<String>) -> Self {
         self.filetype = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `filetype`.
+    pub fn set_filetype(mut self, v: Option<String>) -> Self {
+        self.filetype = v;
         self
     }
     /// query parameter: node ID; required in CTI pool mode, from AgentMediaEvent_Record
@@ -15586,8 +20998,29 @@ impl<'a> RecordDownloadBuilder<'a> {
         self.location_id = Some(v);
         self
     }
+    /// Sets or clears the query parameter `locationId`.
+    pub fn set_location_id(mut self, v: Option<i64>) -> Self {
+        self.location_id = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "record.download";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -15595,7 +21028,7 @@ impl<'a> RecordDownloadBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "recordId", &self.record_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -15612,7 +21045,7 @@ impl<'a> RecordDownloadBuilder<'a> {
     }
     /// Sends the request; a success is a file, streamed.
     pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call_binary(&RECORD_DOWNLOAD, call).await?)
     }
@@ -15620,8 +21053,8 @@ impl<'a> RecordDownloadBuilder<'a> {
 
 impl crate::Client {
     /// `record.download`: Download a recording file (`GET /agentgateway/resource/recordfile/{agentid}`).
-    pub fn record_download(&self) -> RecordDownloadBuilder<'_> {
-        RecordDownloadBuilder::new(self)
+    pub fn record_download(&self) -> RecordDownloadBuilder {
+        RecordDownloadBuilder::new(self.clone())
     }
 }
 
@@ -15629,24 +21062,38 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/recordfile/{agentid}/recordfiledownloadEx` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0456.html>
 ///
-/// Only with the VoiceCyber recording server; VIDEO_DOWNLOAD_FLAG=ON and SRS settings enabled. Downloads dual-track audio or video. Success is a binary stream; failure is the JSON table message/retcode/result (added here from guide digest category-55c31a5d..., which prints the URI table of recordfiledownloadEx with that response table and the failure sample; result is an empty string there although typed object; reviewed). Read 2026-12-01: en-us cec_07_4215 (2025-03-31), es-us 4215 and en-us 0456 (2025-11-13) to the URI; no zh html of 4215/0456 was returned. The page's failure sample ({"retcode":"000-003","message":"no right to invite resource","result":""}) is not kept in samples: the generated sample test refuses answers that the envelope classes as authentication failures (000-003 is an auth code), so it cannot hold it.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordDownloadExBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordDownloadExBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     call_id: Option<String>,
     hw_file_name: Option<String>,
     work_no: Option<String>,
 }
 
-impl<'a> RecordDownloadExBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordDownloadExBuilder { client_: client, agentid: None, call_id: None, hw_file_name: None, work_no: None }
+impl RecordDownloadExBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordDownloadExBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            call_id: None,
+            hw_file_name: None,
+            work_no: None,
+        }
     }
     /// path parameter: signed-in agent ID Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: call ID Required.
@@ -15654,9 +21101,19 @@ impl<'a> RecordDownloadExBuilder<'a> {
         self.call_id = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.call_id = v;
+        self
+    }
     /// query parameter: video file path; omit to get the audio file
     pub fn hw_file_name(mut self, v: impl Into<String>) -> Self {
         self.hw_file_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `hwFileName`.
+    pub fn set_hw_file_name(mut self, v: Option<String>) -> Self {
+        self.hw_file_name = v;
         self
     }
     /// query parameter: inspected agent ID; needed when caller is an inspector and hwFileName is empty
@@ -15664,8 +21121,29 @@ impl<'a> RecordDownloadExBuilder<'a> {
         self.work_no = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.work_no = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "record.downloadEx";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -15673,7 +21151,7 @@ impl<'a> RecordDownloadExBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "callId", &self.call_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -15690,7 +21168,7 @@ impl<'a> RecordDownloadExBuilder<'a> {
     }
     /// Sends the request; a success is a file, streamed.
     pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call_binary(&RECORD_DOWNLOAD_EX, call).await?)
     }
@@ -15698,8 +21176,8 @@ impl<'a> RecordDownloadExBuilder<'a> {
 
 impl crate::Client {
     /// `record.downloadEx`: Download recording in VoiceCyber recording mode (`GET /agentgateway/resource/recordfile/{agentid}/recordfiledownloadEx`).
-    pub fn record_download_ex(&self) -> RecordDownloadExBuilder<'_> {
-        RecordDownloadExBuilder::new(self)
+    pub fn record_download_ex(&self) -> RecordDownloadExBuilder {
+        RecordDownloadExBuilder::new(self.clone())
     }
 }
 
@@ -15707,24 +21185,38 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/recordfile/{agentid}/videofiledownload` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0465.html>
 ///
-/// Discarded by the page: only for CloudVC, which the latest AICC no longer connects. Needs VIDEO_DOWNLOAD_FLAG and IF_SUPPORT_VIDEO ON. Files over 200 MB not advised. Success is a binary stream. Read 2026-12-01: en-us cec_07_4217 (2025-03-31) to the fileType row, tr-tr 4217 and en-us 0465 (2025-11-13) to the URI table; no zh copy returned. The failure table is kept as message/retcode/result like its siblings.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VideoDownloadBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VideoDownloadBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     conference_id: Option<String>,
     record_id: Option<String>,
     file_type: Option<String>,
 }
 
-impl<'a> VideoDownloadBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VideoDownloadBuilder { client_: client, agentid: None, conference_id: None, record_id: None, file_type: None }
+impl VideoDownloadBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VideoDownloadBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            conference_id: None,
+            record_id: None,
+            file_type: None,
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: conference ID Required.
@@ -15732,9 +21224,19 @@ impl<'a> VideoDownloadBuilder<'a> {
         self.conference_id = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `conferenceId`.
+    pub fn set_conference_id(mut self, v: Option<String>) -> Self {
+        self.conference_id = v;
+        self
+    }
     /// query parameter: video recording ID; default first recording
     pub fn record_id(mut self, v: impl Into<String>) -> Self {
         self.record_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `recordId`.
+    pub fn set_record_id(mut self, v: Option<String>) -> Self {
+        self.record_id = v;
         self
     }
     /// query parameter: 0 HD; 1 SD; 2 auxiliary stream Required.
@@ -15742,8 +21244,29 @@ impl<'a> VideoDownloadBuilder<'a> {
         self.file_type = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `fileType`.
+    pub fn set_file_type(mut self, v: Option<String>) -> Self {
+        self.file_type = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "video.download";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -15752,7 +21275,7 @@ impl<'a> VideoDownloadBuilder<'a> {
         }
         cec_core::validate::required(op, "conferenceId", &self.conference_id)?;
         cec_core::validate::required(op, "fileType", &self.file_type)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -15769,7 +21292,7 @@ impl<'a> VideoDownloadBuilder<'a> {
     }
     /// Sends the request; a success is a file, streamed.
     pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call_binary(&VIDEO_DOWNLOAD, call).await?)
     }
@@ -15777,8 +21300,8 @@ impl<'a> VideoDownloadBuilder<'a> {
 
 impl crate::Client {
     /// `video.download`: Download video file (MCU recording mode; deprecated) (`GET /agentgateway/resource/recordfile/{agentid}/videofiledownload`).
-    pub fn video_download(&self) -> VideoDownloadBuilder<'_> {
-        VideoDownloadBuilder::new(self)
+    pub fn video_download(&self) -> VideoDownloadBuilder {
+        VideoDownloadBuilder::new(self.clone())
     }
 }
 
@@ -15786,23 +21309,36 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/recordfile/{agentid}/videofiledownloadEx` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0466.html>
 ///
-/// VIDEO_DOWNLOAD_FLAG and IF_SUPPORT_VIDEO ON, file server mounted. Files over 200 MB not advised. Success is a binary stream (application/octet-stream); failure is the JSON table message/retcode/result. Log name downloadVideoFileEx. URI table and response from the zh copy cec_07_0466.html (2025-11-13, read 2026-12-01 into the response table) and guide digest category-14f18a44... (response table, failure sample retcode 000-003 with result an empty string; reviewed: parsed leniently); the copies show no event or error section. The page's failure sample ({"retcode":"000-003","message":"no right to invite resource","result":""}) is not kept in samples: the generated sample test refuses answers that the envelope classes as authentication failures (000-003 is an auth code), so it cannot hold it.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VideoDownloadExBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VideoDownloadExBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     record_id: Option<String>,
     location_id: Option<i64>,
 }
 
-impl<'a> VideoDownloadExBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VideoDownloadExBuilder { client_: client, agentid: None, record_id: None, location_id: None }
+impl VideoDownloadExBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VideoDownloadExBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            record_id: None,
+            location_id: None,
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: video file path; if absent the first recording is used Required.
@@ -15810,13 +21346,39 @@ impl<'a> VideoDownloadExBuilder<'a> {
         self.record_id = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `recordId`.
+    pub fn set_record_id(mut self, v: Option<String>) -> Self {
+        self.record_id = v;
+        self
+    }
     /// query parameter: node ID; required in CTI pool mode
     pub fn location_id(mut self, v: i64) -> Self {
         self.location_id = Some(v);
         self
     }
+    /// Sets or clears the query parameter `locationId`.
+    pub fn set_location_id(mut self, v: Option<i64>) -> Self {
+        self.location_id = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "video.downloadEx";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -15824,7 +21386,7 @@ impl<'a> VideoDownloadExBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "recordId", &self.record_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -15838,7 +21400,7 @@ impl<'a> VideoDownloadExBuilder<'a> {
     }
     /// Sends the request; a success is a file, streamed.
     pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call_binary(&VIDEO_DOWNLOAD_EX, call).await?)
     }
@@ -15846,8 +21408,8 @@ impl<'a> VideoDownloadExBuilder<'a> {
 
 impl crate::Client {
     /// `video.downloadEx`: Download video file (extended) (`GET /agentgateway/resource/recordfile/{agentid}/videofiledownloadEx`).
-    pub fn video_download_ex(&self) -> VideoDownloadExBuilder<'_> {
-        VideoDownloadExBuilder::new(self)
+    pub fn video_download_ex(&self) -> VideoDownloadExBuilder {
+        VideoDownloadExBuilder::new(self.clone())
     }
 }
 
@@ -15855,27 +21417,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/sendmessage` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1277.html>
 ///
-/// User-side apps poll the channel to fetch agent messages; inbound user messages reach the agent as AgentEvent_MessageData. Log name sendMessage. Body from the zh copy cec_07_1277.html (2025-11-13, read 2026-12-01): it ends at the heading of table 3 (the public-cloud JSON layout of data); es-us/en-us 1277 and zh md 1277 stop earlier. Response, events and errors not reached; the answer stays raw JSON.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MediacallSendMessageBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct MediacallSendMessageBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: MediacallSendMessageBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MediacallSendMessageBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MediacallSendMessageBuilder { client_: client, agentid: None, body_: Default::default() }
+impl MediacallSendMessageBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MediacallSendMessageBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// call ID Required.
     pub fn callid(mut self, v: impl Into<String>) -> Self {
         self.body_.callid = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.body_.callid = v;
         self
     }
     /// user number
@@ -15883,9 +21464,19 @@ impl<'a> MediacallSendMessageBuilder<'a> {
         self.body_.userid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userid`.
+    pub fn set_userid(mut self, v: Option<String>) -> Self {
+        self.body_.userid = v;
+        self
+    }
     /// message: plain text string, or (public cloud) a JSON object serialized to string (under 1.9 KB with platform encryption (MULTIMEDIA_SECMODE=1); under 3.8 KB with service-side encryption (=0)) Required.
     pub fn data(mut self, v: serde_json::Value) -> Self {
         self.body_.data = Some(v);
+        self
+    }
+    /// Sets or clears the body field `data`.
+    pub fn set_data(mut self, v: Option<serde_json::Value>) -> Self {
+        self.body_.data = v;
         self
     }
     /// Replaces the whole request body.
@@ -15893,28 +21484,57 @@ impl<'a> MediacallSendMessageBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MediacallSendMessageBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mediacall.sendMessage";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MediacallSendMessageResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MEDIACALL_SEND_MESSAGE, call).await?)
     }
@@ -15922,8 +21542,8 @@ impl<'a> MediacallSendMessageBuilder<'a> {
 
 impl crate::Client {
     /// `mediacall.sendMessage`: Send an agent chat message to the channel/user (`POST /agentgateway/resource/mediacall/{agentid}/sendmessage`).
-    pub fn mediacall_send_message(&self) -> MediacallSendMessageBuilder<'_> {
-        MediacallSendMessageBuilder::new(self)
+    pub fn mediacall_send_message(&self) -> MediacallSendMessageBuilder {
+        MediacallSendMessageBuilder::new(self.clone())
     }
 }
 
@@ -15931,22 +21551,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/setcallnums` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0459.html>
 ///
-/// Agent signed in; the media type must match a signed-in skill queue type. Log name setCallNums. Body, response (retcode, message), events (none), errors and samples from the zh copy cec_07_1278.html (2024-09-24, read whole on 2026-12-01) and cec_07_0459.html (2025-11-13, to the sample headers). The guide fragment productsdesc-bms_f83fea8ce556535e71f500be9b8330bcsupport1 also lists media type 19 (ordinary video call), which the two page copies do not.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MediacallSetCallNumsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct MediacallSetCallNumsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: MediacallSetCallNumsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MediacallSetCallNumsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MediacallSetCallNumsBuilder { client_: client, agentid: None, body_: Default::default() }
+impl MediacallSetCallNumsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MediacallSetCallNumsBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// media type; must match the signed-in skill queue type (1 text chat; 2 click-to-dial; 4 callback request; 5 voice/video call; 15 predictive outbound; 16 preview outbound; 17 message call; 51 web chat; 53 social chat) Required.
@@ -15954,9 +21588,19 @@ impl<'a> MediacallSetCallNumsBuilder<'a> {
         self.body_.media_type = Some(v.into());
         self
     }
+    /// Sets or clears the body field `mediaType`.
+    pub fn set_media_type(mut self, v: Option<String>) -> Self {
+        self.body_.media_type = v;
+        self
+    }
     /// maximum sessions (1-60) Required.
     pub fn callnums(mut self, v: impl Into<String>) -> Self {
         self.body_.callnums = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callnums`.
+    pub fn set_callnums(mut self, v: Option<String>) -> Self {
+        self.body_.callnums = v;
         self
     }
     /// Replaces the whole request body.
@@ -15964,28 +21608,57 @@ impl<'a> MediacallSetCallNumsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MediacallSetCallNumsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mediacall.setCallNums";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MediacallSetCallNumsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MEDIACALL_SET_CALL_NUMS, call).await?)
     }
@@ -15993,8 +21666,8 @@ impl<'a> MediacallSetCallNumsBuilder<'a> {
 
 impl crate::Client {
     /// `mediacall.setCallNums`: Set max concurrent sessions of one media type for the agent (`POST /agentgateway/resource/mediacall/{agentid}/setcallnums`).
-    pub fn mediacall_set_call_nums(&self) -> MediacallSetCallNumsBuilder<'_> {
-        MediacallSetCallNumsBuilder::new(self)
+    pub fn mediacall_set_call_nums(&self) -> MediacallSetCallNumsBuilder {
+        MediacallSetCallNumsBuilder::new(self.clone())
     }
 }
 
@@ -16002,27 +21675,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/transfer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0460.html>
 ///
-/// Moves the session with the given callid to another agent, queue or access code. Log name transfer. Body from the zh copies cec_07_1279.html (2024-09-24) and cec_07_0460.html (2025-11-13); re-read 2026-12-01: 1279 ends in response row 1 (retcode), 0460 in body row 6; es-us/en-us 1279 and en-us 0460 earlier. Response rows after retcode, events and errors not reached.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MediacallTransferBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct MediacallTransferBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: MediacallTransferBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MediacallTransferBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MediacallTransferBuilder { client_: client, agentid: None, body_: Default::default() }
+impl MediacallTransferBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MediacallTransferBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// call ID Required.
     pub fn callid(mut self, v: impl Into<String>) -> Self {
         self.body_.callid = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.body_.callid = v;
         self
     }
     /// calling number
@@ -16030,9 +21722,19 @@ impl<'a> MediacallTransferBuilder<'a> {
         self.body_.caller = Some(v.into());
         self
     }
+    /// Sets or clears the body field `caller`.
+    pub fn set_caller(mut self, v: Option<String>) -> Self {
+        self.body_.caller = v;
+        self
+    }
     /// target type (1 skill queue; 2 agent; 4 system access code) Required.
     pub fn devicetype(mut self, v: i64) -> Self {
         self.body_.devicetype = Some(v);
+        self
+    }
+    /// Sets or clears the body field `devicetype`.
+    pub fn set_devicetype(mut self, v: Option<i64>) -> Self {
+        self.body_.devicetype = v;
         self
     }
     /// transfer mode (0 release transfer; 2 success transfer (all device types)) Required.
@@ -16040,9 +21742,19 @@ impl<'a> MediacallTransferBuilder<'a> {
         self.body_.mode = Some(v);
         self
     }
+    /// Sets or clears the body field `mode`.
+    pub fn set_mode(mut self, v: Option<i64>) -> Self {
+        self.body_.mode = v;
+        self
+    }
     /// target ID: skill queue ID, agent work number or access code (max 24) Required.
     pub fn address(mut self, v: impl Into<String>) -> Self {
         self.body_.address = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `address`.
+    pub fn set_address(mut self, v: Option<String>) -> Self {
+        self.body_.address = v;
         self
     }
     /// data passed to the receiving agent (max 2048 bytes)
@@ -16050,9 +21762,19 @@ impl<'a> MediacallTransferBuilder<'a> {
         self.body_.calldata = Some(v.into());
         self
     }
+    /// Sets or clears the body field `calldata`.
+    pub fn set_calldata(mut self, v: Option<String>) -> Self {
+        self.body_.calldata = v;
+        self
+    }
     /// skill ID; only used when devicetype is 2
     pub fn skill_id(mut self, v: i64) -> Self {
         self.body_.skill_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillId`.
+    pub fn set_skill_id(mut self, v: Option<i64>) -> Self {
+        self.body_.skill_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -16060,28 +21782,57 @@ impl<'a> MediacallTransferBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MediacallTransferBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mediacall.transfer";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MediacallTransferResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MEDIACALL_TRANSFER, call).await?)
     }
@@ -16089,8 +21840,8 @@ impl<'a> MediacallTransferBuilder<'a> {
 
 impl crate::Client {
     /// `mediacall.transfer`: Transfer a multimedia session (`POST /agentgateway/resource/mediacall/{agentid}/transfer`).
-    pub fn mediacall_transfer(&self) -> MediacallTransferBuilder<'_> {
-        MediacallTransferBuilder::new(self)
+    pub fn mediacall_transfer(&self) -> MediacallTransferBuilder {
+        MediacallTransferBuilder::new(self.clone())
     }
 }
 
@@ -16098,22 +21849,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/setcallnumsbymediatype` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0463.html>
 ///
-/// Agent must own a skill queue of each channel. Added in AICC 25.200 (issue 24). Log name setCallNumsByMediaType. Body from the zh copy cec_07_0463.html (2025-11-13, read 2026-12-01): table 3 (totalCallNum number 1-60, agentMediaCallNums array) and table 4 up to the mediaType value list (50, 51, 52, 53, 56, then cut); the per-channel count row, the response, events and errors are past the end of every copy (zh html, zh md, en-us 0463). The answer stays raw JSON.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MediacallSetCallNumsByMediaTypeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct MediacallSetCallNumsByMediaTypeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: MediacallSetCallNumsByMediaTypeBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MediacallSetCallNumsByMediaTypeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MediacallSetCallNumsByMediaTypeBuilder { client_: client, agentid: None, body_: Default::default() }
+impl MediacallSetCallNumsByMediaTypeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MediacallSetCallNumsByMediaTypeBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// total concurrent multimedia sessions (1-60) Required.
@@ -16121,9 +21886,22 @@ impl<'a> MediacallSetCallNumsByMediaTypeBuilder<'a> {
         self.body_.total_call_num = Some(v.into());
         self
     }
+    /// Sets or clears the body field `totalCallNum`.
+    pub fn set_total_call_num(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.total_call_num = v;
+        self
+    }
     /// per-channel limits Required.
     pub fn agent_media_call_nums(mut self, v: Vec<MediacallSetCallNumsByMediaTypeBodyAgentMediaCallNums>) -> Self {
         self.body_.agent_media_call_nums = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agentMediaCallNums`.
+    pub fn set_agent_media_call_nums(
+        mut self,
+        v: Option<Vec<MediacallSetCallNumsByMediaTypeBodyAgentMediaCallNums>>,
+    ) -> Self {
+        self.body_.agent_media_call_nums = v;
         self
     }
     /// Replaces the whole request body.
@@ -16131,28 +21909,57 @@ impl<'a> MediacallSetCallNumsByMediaTypeBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MediacallSetCallNumsByMediaTypeBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mediacall.setCallNumsByMediaType";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MediacallSetCallNumsByMediaTypeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MEDIACALL_SET_CALL_NUMS_BY_MEDIA_TYPE, call).await?)
     }
@@ -16160,8 +21967,8 @@ impl<'a> MediacallSetCallNumsByMediaTypeBuilder<'a> {
 
 impl crate::Client {
     /// `mediacall.setCallNumsByMediaType`: Set concurrent multimedia sessions per channel (`POST /agentgateway/resource/mediacall/{agentid}/setcallnumsbymediatype`).
-    pub fn mediacall_set_call_nums_by_media_type(&self) -> MediacallSetCallNumsByMediaTypeBuilder<'_> {
-        MediacallSetCallNumsByMediaTypeBuilder::new(self)
+    pub fn mediacall_set_call_nums_by_media_type(&self) -> MediacallSetCallNumsByMediaTypeBuilder {
+        MediacallSetCallNumsByMediaTypeBuilder::new(self.clone())
     }
 }
 
@@ -16169,22 +21976,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/getconnectinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1280.html>
 ///
-/// H5 video call; agent dropped unexpectedly and rejoins. Log name getConnectInfo. The same fields arrive in the AgentEvent_RequestConnect event. Body, response (result table 5, eleven rows), events (none) and errors from the zh copy cec_07_1280.html (2024-09-24, read 2026-12-01 to the sample headers).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MediacallGetConnectInfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct MediacallGetConnectInfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: MediacallGetConnectInfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MediacallGetConnectInfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MediacallGetConnectInfoBuilder { client_: client, agentid: None, body_: Default::default() }
+impl MediacallGetConnectInfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MediacallGetConnectInfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// user type (default agent) Required.
@@ -16192,9 +22013,19 @@ impl<'a> MediacallGetConnectInfoBuilder<'a> {
         self.body_.user_type = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userType`.
+    pub fn set_user_type(mut self, v: Option<String>) -> Self {
+        self.body_.user_type = v;
+        self
+    }
     /// call ID Required.
     pub fn callid(mut self, v: impl Into<String>) -> Self {
         self.body_.callid = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.body_.callid = v;
         self
     }
     /// Replaces the whole request body.
@@ -16202,28 +22033,57 @@ impl<'a> MediacallGetConnectInfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MediacallGetConnectInfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mediacall.getConnectInfo";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MediacallGetConnectInfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MEDIACALL_GET_CONNECT_INFO, call).await?)
     }
@@ -16231,8 +22091,8 @@ impl<'a> MediacallGetConnectInfoBuilder<'a> {
 
 impl crate::Client {
     /// `mediacall.getConnectInfo`: Get connection info to rejoin an H5 video conference (`POST /agentgateway/resource/mediacall/{agentid}/getconnectinfo`).
-    pub fn mediacall_get_connect_info(&self) -> MediacallGetConnectInfoBuilder<'_> {
-        MediacallGetConnectInfoBuilder::new(self)
+    pub fn mediacall_get_connect_info(&self) -> MediacallGetConnectInfoBuilder {
+        MediacallGetConnectInfoBuilder::new(self.clone())
     }
 }
 
@@ -16240,22 +22100,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/imagecapture` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1281.html>
 ///
-/// H5 video call scenario: the agent captures an image of the user. Log name imageCapture. Body, response, event AgentEvent_ImageCapture (its content: callid, filename, locationId, result 0/1/2 per event page cec_07_1407), errors and samples from the zh copy cec_07_1281.html (2024-09-24, read whole on 2026-12-01).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MediacallImageCaptureBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct MediacallImageCaptureBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: MediacallImageCaptureBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MediacallImageCaptureBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MediacallImageCaptureBuilder { client_: client, agentid: None, body_: Default::default() }
+impl MediacallImageCaptureBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MediacallImageCaptureBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// subscriber type (default user) Required.
@@ -16263,9 +22137,19 @@ impl<'a> MediacallImageCaptureBuilder<'a> {
         self.body_.user_type = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userType`.
+    pub fn set_user_type(mut self, v: Option<String>) -> Self {
+        self.body_.user_type = v;
+        self
+    }
     /// call ID Required.
     pub fn callid(mut self, v: impl Into<String>) -> Self {
         self.body_.callid = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.body_.callid = v;
         self
     }
     /// Replaces the whole request body.
@@ -16273,28 +22157,57 @@ impl<'a> MediacallImageCaptureBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MediacallImageCaptureBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mediacall.imageCapture";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MediacallImageCaptureResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MEDIACALL_IMAGE_CAPTURE, call).await?)
     }
@@ -16302,8 +22215,8 @@ impl<'a> MediacallImageCaptureBuilder<'a> {
 
 impl crate::Client {
     /// `mediacall.imageCapture`: Take a screenshot of the user in an H5 video call (`POST /agentgateway/resource/mediacall/{agentid}/imagecapture`).
-    pub fn mediacall_image_capture(&self) -> MediacallImageCaptureBuilder<'_> {
-        MediacallImageCaptureBuilder::new(self)
+    pub fn mediacall_image_capture(&self) -> MediacallImageCaptureBuilder {
+        MediacallImageCaptureBuilder::new(self.clone())
     }
 }
 
@@ -16311,22 +22224,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/requestagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0468.html>
 ///
-/// Audio-only agent conferences. Asynchronous: the caller becomes chairperson; AgentConf_SelfJoinResult means it joined, chair operations fail until AgentConf_RequestSuccess. Agent idle, or in a stable call (not playing, muted, held, suspended or transferring); the called agent of a three-party call with two agents cannot start one; participants are agent IDs or phone numbers only; party count capped by the VDN's concurrent voice call limit. Log name requestAgentConf. Body from zh copy api-ccfs-cec/cec_07_1283 and guide fragment huaweicloud.com/guide/productsdesc-bms_3317922f974bb4828cf24ca8179447cesupport2; events and sample response (result {}) from the guide digest huaweicloud.com/guide/category-3317922f974bb4828cf24ca8179447cec5e71de22d29b85b820d9a7e49c74fc2-1. Error list not read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfRequestBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfRequestBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: AgentconfRequestBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfRequestBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfRequestBuilder { client_: client, agentid: None, body_: Default::default() }
+impl AgentconfRequestBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentconfRequestBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// number of participants the conference can hold (1-120) Required.
@@ -16334,9 +22261,19 @@ impl<'a> AgentconfRequestBuilder<'a> {
         self.body_.member_num = Some(v);
         self
     }
+    /// Sets or clears the body field `memberNum`.
+    pub fn set_member_num(mut self, v: Option<i64>) -> Self {
+        self.body_.member_num = v;
+        self
+    }
     /// calling number shown when the conference calls out (max 24 bytes; defaults to the VDN system calling number; must be inside VDN number limits when set)
     pub fn conf_caller_no(mut self, v: impl Into<String>) -> Self {
         self.body_.conf_caller_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `confCallerNo`.
+    pub fn set_conf_caller_no(mut self, v: Option<String>) -> Self {
+        self.body_.conf_caller_no = v;
         self
     }
     /// requested conference duration (minutes; 4-1440; default 60)
@@ -16344,9 +22281,19 @@ impl<'a> AgentconfRequestBuilder<'a> {
         self.body_.time = Some(v);
         self
     }
+    /// Sets or clears the body field `time`.
+    pub fn set_time(mut self, v: Option<i64>) -> Self {
+        self.body_.time = v;
+        self
+    }
     /// warning lead time before the conference ends (minutes; 3-1440; default 3; if not less than time, time-1 is used)
     pub fn prompt_time(mut self, v: i64) -> Self {
         self.body_.prompt_time = Some(v);
+        self
+    }
+    /// Sets or clears the body field `promptTime`.
+    pub fn set_prompt_time(mut self, v: Option<i64>) -> Self {
+        self.body_.prompt_time = v;
         self
     }
     /// play a tone when someone joins or leaves (default false)
@@ -16354,9 +22301,19 @@ impl<'a> AgentconfRequestBuilder<'a> {
         self.body_.beep_tone = Some(v);
         self
     }
+    /// Sets or clears the body field `beepTone`.
+    pub fn set_beep_tone(mut self, v: Option<bool>) -> Self {
+        self.body_.beep_tone = v;
+        self
+    }
     /// announcement play mode (2 = play the given file (default 2))
     pub fn play_mode(mut self, v: i64) -> Self {
         self.body_.play_mode = Some(v);
+        self
+    }
+    /// Sets or clears the body field `playMode`.
+    pub fn set_play_mode(mut self, v: Option<i64>) -> Self {
+        self.body_.play_mode = v;
         self
     }
     /// tone announcement file (max 127; absolute path &lt;drive&gt;/conf/&lt;VDN id&gt;/&lt;file&gt;; needed (with playMode 2) when beepTone is true, ignored otherwise)
@@ -16364,33 +22321,67 @@ impl<'a> AgentconfRequestBuilder<'a> {
         self.body_.voice_path = Some(v.into());
         self
     }
+    /// Sets or clears the body field `voicePath`.
+    pub fn set_voice_path(mut self, v: Option<String>) -> Self {
+        self.body_.voice_path = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: AgentconfRequestBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentconfRequestBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.request";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfRequestResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_REQUEST, call).await?)
     }
@@ -16398,8 +22389,8 @@ impl<'a> AgentconfRequestBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.request`: Apply for an agent conference (caller becomes chairperson) (`POST /agentgateway/resource/agentconf/{agentid}/requestagentconf`).
-    pub fn agentconf_request(&self) -> AgentconfRequestBuilder<'_> {
-        AgentconfRequestBuilder::new(self)
+    pub fn agentconf_request(&self) -> AgentconfRequestBuilder {
+        AgentconfRequestBuilder::new(self.clone())
     }
 }
 
@@ -16407,40 +22398,74 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/answeragentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0469.html>
 ///
-/// Audio-only agent conferences. After AgentConf_Ringing event. No body. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name answerAgentConf; no zh copy of cec_07_1284/0469 is stored; still outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfAnswerBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfAnswerBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfAnswerBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfAnswerBuilder { client_: client, agentid: None }
+impl AgentconfAnswerBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentconfAnswerBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.answer";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfAnswerResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_ANSWER, call).await?)
     }
@@ -16448,8 +22473,8 @@ impl<'a> AgentconfAnswerBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.answer`: Answer an agent conference call (`POST /agentgateway/resource/agentconf/{agentid}/answeragentconf`).
-    pub fn agentconf_answer(&self) -> AgentconfAnswerBuilder<'_> {
-        AgentconfAnswerBuilder::new(self)
+    pub fn agentconf_answer(&self) -> AgentconfAnswerBuilder {
+        AgentconfAnswerBuilder::new(self.clone())
     }
 }
 
@@ -16457,40 +22482,74 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/rejectagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0470.html>
 ///
-/// Audio-only agent conferences. Call after the AgentConf_Ringing event. No body. Log name rejectAgentConf. The rejecting agent gets PhoneRelease and Ready; other members get AgentConf_ParticipantChanged. Response, events and errors from zh copies api-ccfs-cec/cec_07_1285 (2024-09-24) and intl/zh-cn cec_07_1285.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfRejectBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfRejectBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfRejectBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfRejectBuilder { client_: client, agentid: None }
+impl AgentconfRejectBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentconfRejectBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.reject";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfRejectResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_REJECT, call).await?)
     }
@@ -16498,8 +22557,8 @@ impl<'a> AgentconfRejectBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.reject`: Reject an agent conference call (`POST /agentgateway/resource/agentconf/{agentid}/rejectagentconf`).
-    pub fn agentconf_reject(&self) -> AgentconfRejectBuilder<'_> {
-        AgentconfRejectBuilder::new(self)
+    pub fn agentconf_reject(&self) -> AgentconfRejectBuilder {
+        AgentconfRejectBuilder::new(self.clone())
     }
 }
 
@@ -16507,40 +22566,74 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/requestleaveagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0471.html>
 ///
-/// Audio-only agent conferences. Chairperson must release instead. No body. Log name requestLeaveAgentConf. Response, events and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1286.html (2024-09-24); the other members receive AgentConf_ParticipantChanged.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfLeaveBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfLeaveBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfLeaveBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfLeaveBuilder { client_: client, agentid: None }
+impl AgentconfLeaveBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentconfLeaveBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.leave";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfLeaveResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_LEAVE, call).await?)
     }
@@ -16548,8 +22641,8 @@ impl<'a> AgentconfLeaveBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.leave`: Leave an agent conference (non-chair) (`POST /agentgateway/resource/agentconf/{agentid}/requestleaveagentconf`).
-    pub fn agentconf_leave(&self) -> AgentconfLeaveBuilder<'_> {
-        AgentconfLeaveBuilder::new(self)
+    pub fn agentconf_leave(&self) -> AgentconfLeaveBuilder {
+        AgentconfLeaveBuilder::new(self.clone())
     }
 }
 
@@ -16557,40 +22650,74 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/releaseagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0472.html>
 ///
-/// Audio-only agent conferences. Removes chair and all participants. Log name releaseAgentConf. Response, events and errors from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1287.html (2024-09-24) and intl/zh-cn cec_07_1287 (2025-03-07).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfReleaseBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfReleaseBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfReleaseBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfReleaseBuilder { client_: client, agentid: None }
+impl AgentconfReleaseBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentconfReleaseBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.release";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfReleaseResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_RELEASE, call).await?)
     }
@@ -16598,8 +22725,8 @@ impl<'a> AgentconfReleaseBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.release`: Release the conference (chairperson) (`POST /agentgateway/resource/agentconf/{agentid}/releaseagentconf`).
-    pub fn agentconf_release(&self) -> AgentconfReleaseBuilder<'_> {
-        AgentconfReleaseBuilder::new(self)
+    pub fn agentconf_release(&self) -> AgentconfReleaseBuilder {
+        AgentconfReleaseBuilder::new(self.clone())
     }
 }
 
@@ -16607,22 +22734,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/holdparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0473.html>
 ///
-/// Audio-only agent conferences; chairperson only. Log name holdParticipant. Body, response (message may carry 'Unknown ERROR._&lt;CTI code&gt;' on CTI errors), event AgentConf_ParticipantChanged and errors 000-002/100-006/100-007/101-001/101-002 from the zh copy cec_07_1288.html (2024-09-24, read 2026-12-01 to the sample headers); en-us 1288 to the response table.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfHoldParticipantBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfHoldParticipantBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: AgentconfHoldParticipantBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfHoldParticipantBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfHoldParticipantBuilder { client_: client, agentid: None, body_: Default::default() }
+impl AgentconfHoldParticipantBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentconfHoldParticipantBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// address type (6 = phone number, 9 = agent ID) Required.
@@ -16630,9 +22771,19 @@ impl<'a> AgentconfHoldParticipantBuilder<'a> {
         self.body_.address_type = Some(v.into());
         self
     }
+    /// Sets or clears the body field `addressType`.
+    pub fn set_address_type(mut self, v: Option<String>) -> Self {
+        self.body_.address_type = v;
+        self
+    }
     /// phone number or agent ID of the participant (max 24 bytes) Required.
     pub fn address(mut self, v: impl Into<String>) -> Self {
         self.body_.address = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `address`.
+    pub fn set_address(mut self, v: Option<String>) -> Self {
+        self.body_.address = v;
         self
     }
     /// announcement play mode (2 = play the given announcement file (default 2))
@@ -16640,9 +22791,19 @@ impl<'a> AgentconfHoldParticipantBuilder<'a> {
         self.body_.play_mode = Some(v);
         self
     }
+    /// Sets or clears the body field `playMode`.
+    pub fn set_play_mode(mut self, v: Option<i64>) -> Self {
+        self.body_.play_mode = v;
+        self
+    }
     /// announcement file played to the held participant (max 127 chars; absolute path of the form &lt;drive&gt;/conf/&lt;VDN id&gt;/&lt;file&gt;, e.g. y:/conf/120/1136287.V3) Required.
     pub fn voice_path(mut self, v: impl Into<String>) -> Self {
         self.body_.voice_path = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `voicePath`.
+    pub fn set_voice_path(mut self, v: Option<String>) -> Self {
+        self.body_.voice_path = v;
         self
     }
     /// Replaces the whole request body.
@@ -16650,28 +22811,57 @@ impl<'a> AgentconfHoldParticipantBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentconfHoldParticipantBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.holdParticipant";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfHoldParticipantResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_HOLD_PARTICIPANT, call).await?)
     }
@@ -16679,8 +22869,8 @@ impl<'a> AgentconfHoldParticipantBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.holdParticipant`: Hold a participant (chairperson) (`POST /agentgateway/resource/agentconf/{agentid}/holdparticipant`).
-    pub fn agentconf_hold_participant(&self) -> AgentconfHoldParticipantBuilder<'_> {
-        AgentconfHoldParticipantBuilder::new(self)
+    pub fn agentconf_hold_participant(&self) -> AgentconfHoldParticipantBuilder {
+        AgentconfHoldParticipantBuilder::new(self.clone())
     }
 }
 
@@ -16688,22 +22878,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/unholdparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0474.html>
 ///
-/// Audio-only agent conferences. Chairperson only. Body, response, event and errors from the th-th copy of cec_07_1289 (older issue).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfUnholdParticipantBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfUnholdParticipantBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: AgentconfUnholdParticipantBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfUnholdParticipantBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfUnholdParticipantBuilder { client_: client, agentid: None, body_: Default::default() }
+impl AgentconfUnholdParticipantBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentconfUnholdParticipantBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// address type (6 = phone number, 9 = agent ID) Required.
@@ -16711,9 +22915,19 @@ impl<'a> AgentconfUnholdParticipantBuilder<'a> {
         self.body_.address_type = Some(v.into());
         self
     }
+    /// Sets or clears the body field `addressType`.
+    pub fn set_address_type(mut self, v: Option<String>) -> Self {
+        self.body_.address_type = v;
+        self
+    }
     /// phone number or agent ID of the participant (max 24 bytes) Required.
     pub fn address(mut self, v: impl Into<String>) -> Self {
         self.body_.address = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `address`.
+    pub fn set_address(mut self, v: Option<String>) -> Self {
+        self.body_.address = v;
         self
     }
     /// Replaces the whole request body.
@@ -16721,28 +22935,57 @@ impl<'a> AgentconfUnholdParticipantBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentconfUnholdParticipantBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.unholdParticipant";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfUnholdParticipantResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_UNHOLD_PARTICIPANT, call).await?)
     }
@@ -16750,8 +22993,8 @@ impl<'a> AgentconfUnholdParticipantBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.unholdParticipant`: Unhold a participant (chairperson) (`POST /agentgateway/resource/agentconf/{agentid}/unholdparticipant`).
-    pub fn agentconf_unhold_participant(&self) -> AgentconfUnholdParticipantBuilder<'_> {
-        AgentconfUnholdParticipantBuilder::new(self)
+    pub fn agentconf_unhold_participant(&self) -> AgentconfUnholdParticipantBuilder {
+        AgentconfUnholdParticipantBuilder::new(self.clone())
     }
 }
 
@@ -16759,22 +23002,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/prolongtime` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0475.html>
 ///
-/// Audio-only agent conferences. Chairperson only; total duration may not exceed 1440 minutes. Log name prolongTime. Body, response, events (none) and errors from zh copies api-ccfs-cec/cec_07_1290 (2024-09-24) and cec_07_0475 (2025-11-13).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfProlongTimeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfProlongTimeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: AgentconfProlongTimeBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfProlongTimeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfProlongTimeBuilder { client_: client, agentid: None, body_: Default::default() }
+impl AgentconfProlongTimeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentconfProlongTimeBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// extra conference time requested (minutes; 1-1440) Required.
@@ -16782,33 +23039,67 @@ impl<'a> AgentconfProlongTimeBuilder<'a> {
         self.body_.prolong_time = Some(v);
         self
     }
+    /// Sets or clears the body field `prolongTime`.
+    pub fn set_prolong_time(mut self, v: Option<i64>) -> Self {
+        self.body_.prolong_time = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: AgentconfProlongTimeBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentconfProlongTimeBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.prolongTime";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfProlongTimeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_PROLONG_TIME, call).await?)
     }
@@ -16816,8 +23107,8 @@ impl<'a> AgentconfProlongTimeBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.prolongTime`: Extend the conference (chairperson) (`POST /agentgateway/resource/agentconf/{agentid}/prolongtime`).
-    pub fn agentconf_prolong_time(&self) -> AgentconfProlongTimeBuilder<'_> {
-        AgentconfProlongTimeBuilder::new(self)
+    pub fn agentconf_prolong_time(&self) -> AgentconfProlongTimeBuilder {
+        AgentconfProlongTimeBuilder::new(self.clone())
     }
 }
 
@@ -16825,22 +23116,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/applytoshiftpresident` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0476.html>
 ///
-/// Audio-only agent conferences. Caller is chairperson; the target agent must already be in the conference and receives AgentConf_PresidentChanged. Log name applyToShiftPresident. Body, response, events and errors from zh copies api-ccfs-cec/cec_07_1291 (2024-09-24) and cec_07_0476 (2025-11-13).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfShiftPresidentBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfShiftPresidentBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: AgentconfShiftPresidentBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfShiftPresidentBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfShiftPresidentBuilder { client_: client, agentid: None, body_: Default::default() }
+impl AgentconfShiftPresidentBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentconfShiftPresidentBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// agent ID to hand the chairperson role to Required.
@@ -16848,33 +23153,67 @@ impl<'a> AgentconfShiftPresidentBuilder<'a> {
         self.body_.dest_agent_no = Some(v);
         self
     }
+    /// Sets or clears the body field `destAgentNo`.
+    pub fn set_dest_agent_no(mut self, v: Option<i64>) -> Self {
+        self.body_.dest_agent_no = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: AgentconfShiftPresidentBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentconfShiftPresidentBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.shiftPresident";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfShiftPresidentResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_SHIFT_PRESIDENT, call).await?)
     }
@@ -16882,8 +23221,8 @@ impl<'a> AgentconfShiftPresidentBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.shiftPresident`: Transfer chairperson permission (`POST /agentgateway/resource/agentconf/{agentid}/applytoshiftpresident`).
-    pub fn agentconf_shift_president(&self) -> AgentconfShiftPresidentBuilder<'_> {
-        AgentconfShiftPresidentBuilder::new(self)
+    pub fn agentconf_shift_president(&self) -> AgentconfShiftPresidentBuilder {
+        AgentconfShiftPresidentBuilder::new(self.clone())
     }
 }
 
@@ -16891,22 +23230,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/batchaddparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0477.html>
 ///
-/// Audio-only agent conferences. Chairperson only; an invited user joins only once the call is answered. Log name batchAddParticipant. Body from zh copies api-ccfs-cec/cec_07_1292 (2024-09-24), cec_07_0477 (2025-11-13) and guide fragment huaweicloud.com/guide/productsdesc-bms_b5bf2b54f43b0bb90eeaafba88397cb6support1 (participant object). The response table, events and errors were past the readable part of every copy found: response kept raw.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfBatchAddParticipantBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfBatchAddParticipantBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: AgentconfBatchAddParticipantBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfBatchAddParticipantBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfBatchAddParticipantBuilder { client_: client, agentid: None, body_: Default::default() }
+impl AgentconfBatchAddParticipantBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentconfBatchAddParticipantBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// participants to invite (at most 120 entries) Required.
@@ -16914,9 +23267,19 @@ impl<'a> AgentconfBatchAddParticipantBuilder<'a> {
         self.body_.addresses = Some(v);
         self
     }
+    /// Sets or clears the body field `addresses`.
+    pub fn set_addresses(mut self, v: Option<Vec<AgentconfBatchAddParticipantBodyAddresses>>) -> Self {
+        self.body_.addresses = v;
+        self
+    }
     /// play a welcome tone to a user who joins (default false)
     pub fn beep_tone(mut self, v: bool) -> Self {
         self.body_.beep_tone = Some(v);
+        self
+    }
+    /// Sets or clears the body field `beepTone`.
+    pub fn set_beep_tone(mut self, v: Option<bool>) -> Self {
+        self.body_.beep_tone = v;
         self
     }
     /// announcement play mode (2 = play the given file (default 2))
@@ -16924,9 +23287,19 @@ impl<'a> AgentconfBatchAddParticipantBuilder<'a> {
         self.body_.play_mode = Some(v);
         self
     }
+    /// Sets or clears the body field `playMode`.
+    pub fn set_play_mode(mut self, v: Option<i64>) -> Self {
+        self.body_.play_mode = v;
+        self
+    }
     /// welcome announcement file (max 127 chars; absolute path &lt;drive&gt;/conf/&lt;VDN id&gt;/&lt;file&gt;; needed (with playMode 2) when beepTone is true, ignored otherwise)
     pub fn voice_path(mut self, v: impl Into<String>) -> Self {
         self.body_.voice_path = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `voicePath`.
+    pub fn set_voice_path(mut self, v: Option<String>) -> Self {
+        self.body_.voice_path = v;
         self
     }
     /// calling number shown to invitees (max 24 chars; must be inside the VDN number limits when the VDN restricts numbers)
@@ -16934,33 +23307,67 @@ impl<'a> AgentconfBatchAddParticipantBuilder<'a> {
         self.body_.caller = Some(v.into());
         self
     }
+    /// Sets or clears the body field `caller`.
+    pub fn set_caller(mut self, v: Option<String>) -> Self {
+        self.body_.caller = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: AgentconfBatchAddParticipantBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentconfBatchAddParticipantBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.batchAddParticipant";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfBatchAddParticipantResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_BATCH_ADD_PARTICIPANT, call).await?)
     }
@@ -16968,8 +23375,8 @@ impl<'a> AgentconfBatchAddParticipantBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.batchAddParticipant`: Invite participants in batches (`POST /agentgateway/resource/agentconf/{agentid}/batchaddparticipant`).
-    pub fn agentconf_batch_add_participant(&self) -> AgentconfBatchAddParticipantBuilder<'_> {
-        AgentconfBatchAddParticipantBuilder::new(self)
+    pub fn agentconf_batch_add_participant(&self) -> AgentconfBatchAddParticipantBuilder {
+        AgentconfBatchAddParticipantBuilder::new(self.clone())
     }
 }
 
@@ -16977,22 +23384,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/batchremoveparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0478.html>
 ///
-/// Audio-only agent conferences. Chairperson only. Log name batchRemoveParticipant. Body and response from zh copy api-ccfs-cec/cec_07_1293 (2024-09-24) and the guide fragment huaweicloud.com/guide/productsdesc-bms_ba513639d0ac0a79238878022c55cc38support1; the other participants receive AgentConf_ParticipantChanged (rest of the event list and the error list cut off, not read).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfBatchRemoveParticipantBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfBatchRemoveParticipantBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: AgentconfBatchRemoveParticipantBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfBatchRemoveParticipantBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfBatchRemoveParticipantBuilder { client_: client, agentid: None, body_: Default::default() }
+impl AgentconfBatchRemoveParticipantBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentconfBatchRemoveParticipantBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// participants to remove (at most 30 entries) Required.
@@ -17000,33 +23421,67 @@ impl<'a> AgentconfBatchRemoveParticipantBuilder<'a> {
         self.body_.addresses = Some(v);
         self
     }
+    /// Sets or clears the body field `addresses`.
+    pub fn set_addresses(mut self, v: Option<Vec<AgentconfBatchRemoveParticipantBodyAddresses>>) -> Self {
+        self.body_.addresses = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: AgentconfBatchRemoveParticipantBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentconfBatchRemoveParticipantBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.batchRemoveParticipant";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfBatchRemoveParticipantResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_BATCH_REMOVE_PARTICIPANT, call).await?)
     }
@@ -17034,8 +23489,8 @@ impl<'a> AgentconfBatchRemoveParticipantBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.batchRemoveParticipant`: Delete participants in batches (`POST /agentgateway/resource/agentconf/{agentid}/batchremoveparticipant`).
-    pub fn agentconf_batch_remove_participant(&self) -> AgentconfBatchRemoveParticipantBuilder<'_> {
-        AgentconfBatchRemoveParticipantBuilder::new(self)
+    pub fn agentconf_batch_remove_participant(&self) -> AgentconfBatchRemoveParticipantBuilder {
+        AgentconfBatchRemoveParticipantBuilder::new(self.clone())
     }
 }
 
@@ -17043,22 +23498,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/changeparticipantmode` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0479.html>
 ///
-/// Audio-only agent conferences. Chairperson only. Log name changeParticipantMode. AgentConf_ParticipantChanged arrives only for attribute 1 or 3; none for 2 or 4. Body, response, events and errors from zh copy api-ccfs-cec/cec_07_1294 (2024-09-24).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfChangeParticipantModeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfChangeParticipantModeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: AgentconfChangeParticipantModeBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfChangeParticipantModeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfChangeParticipantModeBuilder { client_: client, agentid: None, body_: Default::default() }
+impl AgentconfChangeParticipantModeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentconfChangeParticipantModeBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// participant channel attribute (1 = listen only, 2 = speak only, 3 = listen and speak, 4 = neither) Required.
@@ -17066,9 +23535,19 @@ impl<'a> AgentconfChangeParticipantModeBuilder<'a> {
         self.body_.attribute = Some(v);
         self
     }
+    /// Sets or clears the body field `attribute`.
+    pub fn set_attribute(mut self, v: Option<i64>) -> Self {
+        self.body_.attribute = v;
+        self
+    }
     /// address type (6 = phone number, 9 = agent ID) Required.
     pub fn address_type(mut self, v: impl Into<String>) -> Self {
         self.body_.address_type = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `addressType`.
+    pub fn set_address_type(mut self, v: Option<String>) -> Self {
+        self.body_.address_type = v;
         self
     }
     /// phone number or agent ID of the participant (max 24 bytes) Required.
@@ -17076,33 +23555,67 @@ impl<'a> AgentconfChangeParticipantModeBuilder<'a> {
         self.body_.address = Some(v.into());
         self
     }
+    /// Sets or clears the body field `address`.
+    pub fn set_address(mut self, v: Option<String>) -> Self {
+        self.body_.address = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: AgentconfChangeParticipantModeBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentconfChangeParticipantModeBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.changeParticipantMode";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfChangeParticipantModeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_CHANGE_PARTICIPANT_MODE, call).await?)
     }
@@ -17110,8 +23623,8 @@ impl<'a> AgentconfChangeParticipantModeBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.changeParticipantMode`: Modify participant (channel) attributes (`POST /agentgateway/resource/agentconf/{agentid}/changeparticipantmode`).
-    pub fn agentconf_change_participant_mode(&self) -> AgentconfChangeParticipantModeBuilder<'_> {
-        AgentconfChangeParticipantModeBuilder::new(self)
+    pub fn agentconf_change_participant_mode(&self) -> AgentconfChangeParticipantModeBuilder {
+        AgentconfChangeParticipantModeBuilder::new(self.clone())
     }
 }
 
@@ -17119,22 +23632,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/modifyconfresource` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0484.html>
 ///
-/// Audio-only agent conferences. Chairperson only; changes the number of conference places. Log name modifyConfResource. Body, response, events (none) and errors from zh copy intl/zh-cn cec_07_1299 and guide fragment huaweicloud.com/guide/productsdesc-bms_1dc5b04893f58665f8b6ba4cf4a829e3support1.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfModifyConfResourceBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfModifyConfResourceBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: AgentconfModifyConfResourceBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfModifyConfResourceBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfModifyConfResourceBuilder { client_: client, agentid: None, body_: Default::default() }
+impl AgentconfModifyConfResourceBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentconfModifyConfResourceBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// kind of change (0 = add, 1 = reduce) Required.
@@ -17142,9 +23669,19 @@ impl<'a> AgentconfModifyConfResourceBuilder<'a> {
         self.body_.modify_type = Some(v);
         self
     }
+    /// Sets or clears the body field `modifyType`.
+    pub fn set_modify_type(mut self, v: Option<i64>) -> Self {
+        self.body_.modify_type = v;
+        self
+    }
     /// number of places to add or remove (2-118) Required.
     pub fn modify_num(mut self, v: i64) -> Self {
         self.body_.modify_num = Some(v);
+        self
+    }
+    /// Sets or clears the body field `modifyNum`.
+    pub fn set_modify_num(mut self, v: Option<i64>) -> Self {
+        self.body_.modify_num = v;
         self
     }
     /// Replaces the whole request body.
@@ -17152,28 +23689,57 @@ impl<'a> AgentconfModifyConfResourceBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentconfModifyConfResourceBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.modifyConfResource";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfModifyConfResourceResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_MODIFY_CONF_RESOURCE, call).await?)
     }
@@ -17181,8 +23747,8 @@ impl<'a> AgentconfModifyConfResourceBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.modifyConfResource`: Change the number of conference participants (`POST /agentgateway/resource/agentconf/{agentid}/modifyconfresource`).
-    pub fn agentconf_modify_conf_resource(&self) -> AgentconfModifyConfResourceBuilder<'_> {
-        AgentconfModifyConfResourceBuilder::new(self)
+    pub fn agentconf_modify_conf_resource(&self) -> AgentconfModifyConfResourceBuilder {
+        AgentconfModifyConfResourceBuilder::new(self.clone())
     }
 }
 
@@ -17190,22 +23756,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/queryconfinfos` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0485.html>
 ///
-/// Inspectors see all conferences of their VDN/VCC; ordinary agents only their own. Log name queryConfInfos. Body and response from zh copy api-ccfs-cec/cec_07_0485 (2025-11-13), guide fragments huaweicloud.com/guide/productsdesc-bms_255b9557da6e4e6cb287ce2a86e16deasupport1 (response table) and productsdesc-bms_b027bb62ff9660167281b9f201c3bf3fsupport3 (sample). Page inconsistency: table says result is the array, sample nests it as result.confs. Events/errors not read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfQueryConfInfosBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfQueryConfInfosBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: AgentconfQueryConfInfosBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfQueryConfInfosBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfQueryConfInfosBuilder { client_: client, agentid: None, body_: Default::default() }
+impl AgentconfQueryConfInfosBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentconfQueryConfInfosBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// conference IDs to query (at most 20 IDs) Required.
@@ -17213,33 +23793,67 @@ impl<'a> AgentconfQueryConfInfosBuilder<'a> {
         self.body_.conf_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `confIds`.
+    pub fn set_conf_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.conf_ids = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: AgentconfQueryConfInfosBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentconfQueryConfInfosBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.queryConfInfos";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfQueryConfInfosResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_QUERY_CONF_INFOS, call).await?)
     }
@@ -17247,8 +23861,8 @@ impl<'a> AgentconfQueryConfInfosBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.queryConfInfos`: Query conference information in batches (`POST /agentgateway/resource/agentconf/{agentid}/queryconfinfos`).
-    pub fn agentconf_query_conf_infos(&self) -> AgentconfQueryConfInfosBuilder<'_> {
-        AgentconfQueryConfInfosBuilder::new(self)
+    pub fn agentconf_query_conf_infos(&self) -> AgentconfQueryConfInfosBuilder {
+        AgentconfQueryConfInfosBuilder::new(self.clone())
     }
 }
 
@@ -17256,32 +23870,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentconf/{agentid}/queryvdnconfid` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0486.html>
 ///
-/// Caller must be a signed-in inspector. No body. Log name queryAllConfIds. Response, events (none) and errors from zh copies api-ccfs-cec/cec_07_1301 (2024-09-24) and cec_07_0486 (2025-11-13).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfQueryVdnConfIdBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfQueryVdnConfIdBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> AgentconfQueryVdnConfIdBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfQueryVdnConfIdBuilder { client_: client, agentid: None }
+impl AgentconfQueryVdnConfIdBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentconfQueryVdnConfIdBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.queryVdnConfId";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -17289,7 +23926,7 @@ impl<'a> AgentconfQueryVdnConfIdBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfQueryVdnConfIdResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_QUERY_VDN_CONF_ID, call).await?)
     }
@@ -17297,8 +23934,8 @@ impl<'a> AgentconfQueryVdnConfIdBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.queryVdnConfId`: Query IDs of ongoing conferences in the VCC (`GET /agentgateway/resource/agentconf/{agentid}/queryvdnconfid`).
-    pub fn agentconf_query_vdn_conf_id(&self) -> AgentconfQueryVdnConfIdBuilder<'_> {
-        AgentconfQueryVdnConfIdBuilder::new(self)
+    pub fn agentconf_query_vdn_conf_id(&self) -> AgentconfQueryVdnConfIdBuilder {
+        AgentconfQueryVdnConfIdBuilder::new(self.clone())
     }
 }
 
@@ -17306,28 +23943,51 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/config/sys/obsURL` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1101.html>
 ///
-/// Intelligent-assist (C5) interface; not supported by containerized CTI/CC-Gateway. Fields read from the Chinese page and its example.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ConfigObsUrlBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ConfigObsUrlBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     ids: Option<String>,
 }
 
-impl<'a> ConfigObsUrlBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ConfigObsUrlBuilder { client_: client, ids: None }
+impl ConfigObsUrlBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ConfigObsUrlBuilder { client_: client, options_: Default::default(), ids: None }
     }
     /// query parameter: comma-separated config IDs, e.g. 5,4
     pub fn ids(mut self, v: impl Into<String>) -> Self {
         self.ids = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `ids`.
+    pub fn set_ids(mut self, v: Option<String>) -> Self {
+        self.ids = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "config.obsUrl";
         let _ = op;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.ids {
             call = call.query("ids", v);
         }
@@ -17335,7 +23995,7 @@ impl<'a> ConfigObsUrlBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ConfigObsUrlResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CONFIG_OBS_URL, call).await?)
     }
@@ -17343,8 +24003,8 @@ impl<'a> ConfigObsUrlBuilder<'a> {
 
 impl crate::Client {
     /// `config.obsUrl`: Query OBS URL configuration (`GET /agentgateway/resource/config/sys/obsURL`).
-    pub fn config_obs_url(&self) -> ConfigObsUrlBuilder<'_> {
-        ConfigObsUrlBuilder::new(self)
+    pub fn config_obs_url(&self) -> ConfigObsUrlBuilder {
+        ConfigObsUrlBuilder::new(self.clone())
     }
 }
 
@@ -17352,21 +24012,34 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/config/login` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1009.html>
 ///
-/// System admin work number for system config, VDN config admin for VDN config. All later C5 calls carry the Guid header. Page is under 'CC-Gateway configuration interface reference' (zh). Retry class set to unsafe: it is a sign-in (issues a Guid), not a pure query.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ConfigLoginBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ConfigLoginBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: ConfigLoginBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ConfigLoginBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ConfigLoginBuilder { client_: client, body_: Default::default() }
+impl ConfigLoginBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ConfigLoginBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// config admin work number, or VDN ID + 100000 / + 1000000 for a VDN account (1-999999 for work numbers; documented as number: an integer id) Required.
     pub fn agent_id(mut self, v: i64) -> Self {
         self.body_.agent_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agentId`.
+    pub fn set_agent_id(mut self, v: Option<i64>) -> Self {
+        self.body_.agent_id = v;
         self
     }
     /// work-number password or VDN integration password Required.
@@ -17374,26 +24047,60 @@ impl<'a> ConfigLoginBuilder<'a> {
         self.body_.password = Some(v.into());
         self
     }
+    /// Sets or clears the body field `password`.
+    pub fn set_password(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.password = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: ConfigLoginBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ConfigLoginBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "config.login";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ConfigLoginResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CONFIG_LOGIN, call).await?)
     }
@@ -17401,8 +24108,8 @@ impl<'a> ConfigLoginBuilder<'a> {
 
 impl crate::Client {
     /// `config.login`: C5 intelligent-assist authentication (get GUID) (`POST /agentgateway/resource/config/login`).
-    pub fn config_login(&self) -> ConfigLoginBuilder<'_> {
-        ConfigLoginBuilder::new(self)
+    pub fn config_login(&self) -> ConfigLoginBuilder {
+        ConfigLoginBuilder::new(self.clone())
     }
 }
 
@@ -17410,21 +24117,34 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/config/subscribe/register` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1108.html>
 ///
-/// Needs intelligent recognition enabled for the tenant, IF_SUB_CONFIGURE=ON on every CC-Gateway, and the CC-Gateway address on the WAS subscription-server page. After retcode 0 keep alive via handshake. Fields read from the Chinese page cec_07_1321 / guide excerpt.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SubscribeRegisterBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SubscribeRegisterBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SubscribeRegisterBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SubscribeRegisterBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SubscribeRegisterBuilder { client_: client, body_: Default::default() }
+impl SubscribeRegisterBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SubscribeRegisterBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// 1 = recognition; others reserved Required.
     pub fn subscribe_type(mut self, v: impl Into<String>) -> Self {
         self.body_.subscribe_type = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `subscribeType`.
+    pub fn set_subscribe_type(mut self, v: Option<String>) -> Self {
+        self.body_.subscribe_type = v;
         self
     }
     /// client-generated token, sent back in handshakeEx and result notifications (max 256 chars)
@@ -17432,9 +24152,19 @@ impl<'a> SubscribeRegisterBuilder<'a> {
         self.body_.service_token = Some(v.into());
         self
     }
+    /// Sets or clears the body field `serviceToken`.
+    pub fn set_service_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.service_token = v;
+        self
+    }
     /// event notification callback address (max 200 chars) Required.
     pub fn service_call_back_uri(mut self, v: impl Into<String>) -> Self {
         self.body_.service_call_back_uri = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `serviceCallBackUri`.
+    pub fn set_service_call_back_uri(mut self, v: Option<String>) -> Self {
+        self.body_.service_call_back_uri = v;
         self
     }
     /// use semantic (NLP) analysis; true needs a CC-Gateway callback address in basic.properties Required.
@@ -17442,9 +24172,19 @@ impl<'a> SubscribeRegisterBuilder<'a> {
         self.body_.nlp_flag = Some(v);
         self
     }
+    /// Sets or clears the body field `nlpFlag`.
+    pub fn set_nlp_flag(mut self, v: Option<bool>) -> Self {
+        self.body_.nlp_flag = v;
+        self
+    }
     /// intelligent IVR bot access code; only when nlpFlag is true
     pub fn flow_access_code(mut self, v: impl Into<String>) -> Self {
         self.body_.flow_access_code = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `flowAccessCode`.
+    pub fn set_flow_access_code(mut self, v: Option<String>) -> Self {
+        self.body_.flow_access_code = v;
         self
     }
     /// Replaces the whole request body.
@@ -17452,21 +24192,50 @@ impl<'a> SubscribeRegisterBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SubscribeRegisterBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "subscribe.register";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SubscribeRegisterResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SUBSCRIBE_REGISTER, call).await?)
     }
@@ -17474,8 +24243,8 @@ impl<'a> SubscribeRegisterBuilder<'a> {
 
 impl crate::Client {
     /// `subscribe.register`: Register an ASR recognition-result subscription (`POST /agentgateway/resource/config/subscribe/register`).
-    pub fn subscribe_register(&self) -> SubscribeRegisterBuilder<'_> {
-        SubscribeRegisterBuilder::new(self)
+    pub fn subscribe_register(&self) -> SubscribeRegisterBuilder {
+        SubscribeRegisterBuilder::new(self.clone())
     }
 }
 
@@ -17483,22 +24252,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/config/subscribe/modify` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1322.html>
 ///
-/// Chinese pages cec_07_1322 (2024) / cec_07_1110.md (newest); an English copy of the newest issue (likely cec_07_1109) was not found.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SubscribeModifyBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SubscribeModifyBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     server_id: Option<String>,
     body_: SubscribeModifyBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SubscribeModifyBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SubscribeModifyBuilder { client_: client, server_id: None, body_: Default::default() }
+impl SubscribeModifyBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SubscribeModifyBuilder {
+            client_: client,
+            options_: Default::default(),
+            server_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query parameter: subscription task ID from registration (not empty/blank) Required.
     pub fn server_id(mut self, v: impl Into<String>) -> Self {
         self.server_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `serverId`.
+    pub fn set_server_id(mut self, v: Option<String>) -> Self {
+        self.server_id = v;
         self
     }
     /// event notification callback address (max 200) Required.
@@ -17506,9 +24289,19 @@ impl<'a> SubscribeModifyBuilder<'a> {
         self.body_.service_call_back_uri = Some(v.into());
         self
     }
+    /// Sets or clears the body field `serviceCallBackUri`.
+    pub fn set_service_call_back_uri(mut self, v: Option<String>) -> Self {
+        self.body_.service_call_back_uri = v;
+        self
+    }
     /// semantic analysis on/off Required.
     pub fn nlp_flag(mut self, v: bool) -> Self {
         self.body_.nlp_flag = Some(v);
+        self
+    }
+    /// Sets or clears the body field `nlpFlag`.
+    pub fn set_nlp_flag(mut self, v: Option<bool>) -> Self {
+        self.body_.nlp_flag = v;
         self
     }
     /// flow (bot) access code
@@ -17516,30 +24309,64 @@ impl<'a> SubscribeModifyBuilder<'a> {
         self.body_.flow_access_code = Some(v.into());
         self
     }
+    /// Sets or clears the body field `flowAccessCode`.
+    pub fn set_flow_access_code(mut self, v: Option<String>) -> Self {
+        self.body_.flow_access_code = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: SubscribeModifyBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SubscribeModifyBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "subscribe.modify";
         let _ = op;
         cec_core::validate::required(op, "serverId", &self.server_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.server_id {
             call = call.query("serverId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SubscribeModifyResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SUBSCRIBE_MODIFY, call).await?)
     }
@@ -17547,28 +24374,43 @@ impl<'a> SubscribeModifyBuilder<'a> {
 
 impl crate::Client {
     /// `subscribe.modify`: Modify a subscription task (`POST /agentgateway/resource/config/subscribe/modify`).
-    pub fn subscribe_modify(&self) -> SubscribeModifyBuilder<'_> {
-        SubscribeModifyBuilder::new(self)
+    pub fn subscribe_modify(&self) -> SubscribeModifyBuilder {
+        SubscribeModifyBuilder::new(self.clone())
     }
 }
 
 /// Fluent builder of `subscribe.unregister`: Cancel a subscription task.
 ///
 /// `PUT /agentgateway/resource/config/subscribe/unregister` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1110.html>
+///
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SubscribeUnregisterBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SubscribeUnregisterBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SubscribeUnregisterBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SubscribeUnregisterBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SubscribeUnregisterBuilder { client_: client, body_: Default::default() }
+impl SubscribeUnregisterBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SubscribeUnregisterBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// subscription task ID returned at registration (not empty/blank) Required.
     pub fn server_id(mut self, v: impl Into<String>) -> Self {
         self.body_.server_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `serverId`.
+    pub fn set_server_id(mut self, v: Option<String>) -> Self {
+        self.body_.server_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -17576,21 +24418,50 @@ impl<'a> SubscribeUnregisterBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SubscribeUnregisterBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "subscribe.unregister";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SubscribeUnregisterResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SUBSCRIBE_UNREGISTER, call).await?)
     }
@@ -17598,8 +24469,8 @@ impl<'a> SubscribeUnregisterBuilder<'a> {
 
 impl crate::Client {
     /// `subscribe.unregister`: Cancel a subscription task (`PUT /agentgateway/resource/config/subscribe/unregister`).
-    pub fn subscribe_unregister(&self) -> SubscribeUnregisterBuilder<'_> {
-        SubscribeUnregisterBuilder::new(self)
+    pub fn subscribe_unregister(&self) -> SubscribeUnregisterBuilder {
+        SubscribeUnregisterBuilder::new(self.clone())
     }
 }
 
@@ -17607,29 +24478,52 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/config/subscribe/handshake/{serviceid}` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1112.html>
 ///
-/// CTI drops the subscription after 5 minutes without heartbeat; send every 2 minutes. Log name handshake. Re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1112.html (dated 2025-12-01); the en-us copy of this (plain, GET) handshake is cec_07_1111 (2025-12-04, read to the request headers), while en-us cec_07_1112 is the extended variant. The URI table names the parameter serverid although the path says {serviceid}.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SubscribeHandshakeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SubscribeHandshakeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     serviceid: Option<String>,
 }
 
-impl<'a> SubscribeHandshakeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SubscribeHandshakeBuilder { client_: client, serviceid: None }
+impl SubscribeHandshakeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SubscribeHandshakeBuilder { client_: client, options_: Default::default(), serviceid: None }
     }
     /// path parameter: subscription task ID (docs table names it serverid) (not empty/blank) Required.
     pub fn serviceid(mut self, v: impl Into<String>) -> Self {
         self.serviceid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `serviceid`.
+    pub fn set_serviceid(mut self, v: Option<String>) -> Self {
+        self.serviceid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "subscribe.handshake";
         let _ = op;
         cec_core::validate::required(op, "serviceid", &self.serviceid)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.serviceid {
             call = call.path("serviceid", v);
         }
@@ -17637,7 +24531,7 @@ impl<'a> SubscribeHandshakeBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SubscribeHandshakeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SUBSCRIBE_HANDSHAKE, call).await?)
     }
@@ -17645,8 +24539,8 @@ impl<'a> SubscribeHandshakeBuilder<'a> {
 
 impl crate::Client {
     /// `subscribe.handshake`: Subscription heartbeat (`GET /agentgateway/resource/config/subscribe/handshake/{serviceid}`).
-    pub fn subscribe_handshake(&self) -> SubscribeHandshakeBuilder<'_> {
-        SubscribeHandshakeBuilder::new(self)
+    pub fn subscribe_handshake(&self) -> SubscribeHandshakeBuilder {
+        SubscribeHandshakeBuilder::new(self.clone())
     }
 }
 
@@ -17654,22 +24548,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/config/subscribe/handshake/{serviceid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1112.html>
 ///
-/// Same as handshake but POST and carries the service_token header (required, max 256, issued at registration). Log name handshakeEx. Heartbeat at least every 5 minutes (2 recommended). Headers, response and sample re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1113.html (dated 2025-12-01); en-us copies cec_07_1112 (2025-12-04) and the older cec_07_1325 (2025-03-31) and the guide fragment productsdesc-bms_fd48defa...support1 (old page cec_05_4353, request headers) agree as far as they go.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SubscribeHandshakeExBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SubscribeHandshakeExBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     serviceid: Option<String>,
     service_token: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SubscribeHandshakeExBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SubscribeHandshakeExBuilder { client_: client, serviceid: None, service_token: None }
+impl SubscribeHandshakeExBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SubscribeHandshakeExBuilder {
+            client_: client,
+            options_: Default::default(),
+            serviceid: None,
+            service_token: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: subscription task ID (docs table names it serverid) (not empty/blank) Required.
     pub fn serviceid(mut self, v: impl Into<String>) -> Self {
         self.serviceid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `serviceid`.
+    pub fn set_serviceid(mut self, v: Option<String>) -> Self {
+        self.serviceid = v;
         self
     }
     /// header parameter: token set at registration (max 256) Required.
@@ -17677,8 +24585,36 @@ impl<'a> SubscribeHandshakeExBuilder<'a> {
         self.service_token = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `service_token`.
+    pub fn set_service_token(mut self, v: Option<String>) -> Self {
+        self.service_token = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "subscribe.handshakeEx";
         let _ = op;
         cec_core::validate::required(op, "serviceid", &self.serviceid)?;
@@ -17686,18 +24622,21 @@ impl<'a> SubscribeHandshakeExBuilder<'a> {
         if let Some(v) = &self.service_token {
             cec_core::validate::max_len(op, "service_token", v, 256)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.serviceid {
             call = call.path("serviceid", v);
         }
         if let Some(v) = self.service_token {
             call = call.header("service_token", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SubscribeHandshakeExResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SUBSCRIBE_HANDSHAKE_EX, call).await?)
     }
@@ -17705,7 +24644,7 @@ impl<'a> SubscribeHandshakeExBuilder<'a> {
 
 impl crate::Client {
     /// `subscribe.handshakeEx`: Subscription heartbeat (extended, with service_token) (`POST /agentgateway/resource/config/subscribe/handshake/{serviceid}`).
-    pub fn subscribe_handshake_ex(&self) -> SubscribeHandshakeExBuilder<'_> {
-        SubscribeHandshakeExBuilder::new(self)
+    pub fn subscribe_handshake_ex(&self) -> SubscribeHandshakeExBuilder {
+        SubscribeHandshakeExBuilder::new(self.clone())
     }
 }

@@ -134,6 +134,27 @@ cec_core::str_code_enum! {
     }
 }
 
+/// Tenant context set once on the client ([`crate::Client::with_tenant`]): every call that
+/// leaves `vdnId` unset sends these values; a call's own setter overrides them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TenantDefaults {
+    /// `vdnId`: virtual call center (VDN) ID.
+    pub vdn_id: Option<i64>,
+}
+
+impl TenantDefaults {
+    /// No defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets `vdnId`.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+}
+
 /// `campaign.add_v1` — Add an outbound campaign (V1) (POST `/rest/isales/v1/openapi/campaigns/{vdnId}`).
 pub static CAMPAIGN_ADD_V1: OperationMeta = OperationMeta {
     id: "campaign.add_v1",
@@ -1314,35 +1335,82 @@ pub struct CampaignAddV1Body {
     pub call_back_url: Option<String>,
 }
 impl CampaignAddV1Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
+            }
         }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}strBeginTime"), &self.str_begin_time)?;
-        cec_core::validate::required(op, &format!("{at}strEndTime"), &self.str_end_time)?;
-        cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
-        cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
-        if let Some(v) = &self.caller_no {
-            cec_core::validate::max_len(op, &format!("{at}callerNo"), v, 24)?;
+        if !skip.contains(&"strBeginTime") {
+            cec_core::validate::required(op, &format!("{at}strBeginTime"), &self.str_begin_time)?;
         }
-        cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
-        cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
-        if let Some(v) = &self.schedule_param {
-            v.validate(op, &format!("{at}scheduleParam."))?;
+        if !skip.contains(&"strEndTime") {
+            cec_core::validate::required(op, &format!("{at}strEndTime"), &self.str_end_time)?;
         }
-        if let Some(v) = &self.ivr_param {
-            v.validate(op, &format!("{at}ivrParam."))?;
+        if !skip.contains(&"deviceType") {
+            cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
         }
-        if let Some(v) = &self.skill_param {
-            v.validate(op, &format!("{at}skillParam."))?;
+        if !skip.contains(&"callerNo") {
+            cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
+            if let Some(v) = &self.caller_no {
+                cec_core::validate::max_len(op, &format!("{at}callerNo"), v, 24)?;
+            }
+        }
+        if !skip.contains(&"maxAlertingTime") {
+            cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
+        }
+        if !skip.contains(&"scheduleParam") {
+            cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
+            if let Some(v) = &self.schedule_param {
+                v.validate(op, &format!("{at}scheduleParam."), &[])?;
+            }
+        }
+        if !skip.contains(&"ivrParam") {
+            if let Some(v) = &self.ivr_param {
+                v.validate(op, &format!("{at}ivrParam."), &[])?;
+            }
+        }
+        if !skip.contains(&"skillParam") {
+            if let Some(v) = &self.skill_param {
+                v.validate(op, &format!("{at}skillParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignAddV1Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "strBeginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "strEndTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callerNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "maxAlertingTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "scheduleParam",
+            shape: cec_core::validate::Shape::Object(CampaignAddV1BodyScheduleParam::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "ivrParam",
+            shape: cec_core::validate::Shape::Object(CampaignAddV1BodyIvrParam::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "skillParam",
+            shape: cec_core::validate::Shape::Object(CampaignAddV1BodySkillParam::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "initStatus", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callBackUrl", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `scheduleParam`.
@@ -1386,10 +1454,28 @@ pub struct CampaignAddV1BodyScheduleParam {
     pub holiday_end_time3: Option<String>,
 }
 impl CampaignAddV1BodyScheduleParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl CampaignAddV1BodyScheduleParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "workdayBeginTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayBeginTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayBeginTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime3", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `ivrParam`.
@@ -1406,10 +1492,19 @@ pub struct CampaignAddV1BodyIvrParam {
     pub call_interval: Option<i64>,
 }
 impl CampaignAddV1BodyIvrParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl CampaignAddV1BodyIvrParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "deviceSign", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callCount", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callInterval", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `skillParam`.
@@ -1432,13 +1527,29 @@ pub struct CampaignAddV1BodySkillParam {
     pub preview_param: Option<serde_json::Value>,
 }
 impl CampaignAddV1BodySkillParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.predict_param {
-            v.validate(op, &format!("{at}predictParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"predictParam") {
+            if let Some(v) = &self.predict_param {
+                v.validate(op, &format!("{at}predictParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignAddV1BodySkillParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "skillName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "outBoundType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "predictParam",
+            shape: cec_core::validate::Shape::Object(CampaignAddV1BodySkillParamPredictParam::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "previewParam", shape: cec_core::validate::Shape::Any },
+    ];
 }
 
 /// Object `predictParam`.
@@ -1461,16 +1572,39 @@ pub struct CampaignAddV1BodySkillParamPredictParam {
     pub connect_predict_param: Option<serde_json::Value>,
 }
 impl CampaignAddV1BodySkillParamPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.exp_predict_param {
-            v.validate(op, &format!("{at}expPredictParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"expPredictParam") {
+            if let Some(v) = &self.exp_predict_param {
+                v.validate(op, &format!("{at}expPredictParam."), &[])?;
+            }
         }
-        if let Some(v) = &self.offhook_predict_param {
-            v.validate(op, &format!("{at}offhookPredictParam."))?;
+        if !skip.contains(&"offhookPredictParam") {
+            if let Some(v) = &self.offhook_predict_param {
+                v.validate(op, &format!("{at}offhookPredictParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignAddV1BodySkillParamPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "predictMethod", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "expPredictParam",
+            shape: cec_core::validate::Shape::Object(CampaignAddV1BodySkillParamPredictParamExpPredictParam::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "offhookPredictParam",
+            shape: cec_core::validate::Shape::Object(
+                CampaignAddV1BodySkillParamPredictParamOffhookPredictParam::FIELDS,
+            ),
+        },
+        cec_core::validate::FieldShape { name: "agentPredictParam", shape: cec_core::validate::Shape::Any },
+        cec_core::validate::FieldShape { name: "connectPredictParam", shape: cec_core::validate::Shape::Any },
+    ];
 }
 
 /// Object `expPredictParam`.
@@ -1487,10 +1621,19 @@ pub struct CampaignAddV1BodySkillParamPredictParamExpPredictParam {
     pub out_bound_rate: Option<i64>,
 }
 impl CampaignAddV1BodySkillParamPredictParamExpPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl CampaignAddV1BodySkillParamPredictParamExpPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "maxAvgCallTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "minAvgCallTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "outBoundRate", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `offhookPredictParam`.
@@ -1501,9 +1644,23 @@ pub struct CampaignAddV1BodySkillParamPredictParamOffhookPredictParam {
     pub off_hook_rate: Option<i64>,
 }
 impl CampaignAddV1BodySkillParamPredictParamOffhookPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl CampaignAddV1BodySkillParamPredictParamOffhookPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "offHookRate", shape: cec_core::validate::Shape::Int }];
+}
+
+impl CampaignAddV1Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("campaign.add_v1", Self::FIELDS, v, true)
     }
 }
 
@@ -1610,49 +1767,117 @@ pub struct CampaignAddV2Body {
     pub call_order: Option<serde_json::Value>,
 }
 impl CampaignAddV2Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
-        }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
-        }
-        cec_core::validate::required(op, &format!("{at}strBeginTime"), &self.str_begin_time)?;
-        cec_core::validate::required(op, &format!("{at}strEndTime"), &self.str_end_time)?;
-        cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
-        cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
-        if let Some(v) = &self.caller_no {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}callerNo[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
             }
         }
-        cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
-        if let Some(v) = &self.max_alerting_time {
-            cec_core::validate::range(op, &format!("{at}maxAlertingTime"), *v, 5, 60)?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+            }
         }
-        if let Some(v) = &self.priority {
-            cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+        if !skip.contains(&"strBeginTime") {
+            cec_core::validate::required(op, &format!("{at}strBeginTime"), &self.str_begin_time)?;
         }
-        cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
-        if let Some(v) = &self.schedule_param {
-            v.validate(op, &format!("{at}scheduleParam."))?;
+        if !skip.contains(&"strEndTime") {
+            cec_core::validate::required(op, &format!("{at}strEndTime"), &self.str_end_time)?;
         }
-        if let Some(v) = &self.ivr_param {
-            v.validate(op, &format!("{at}ivrParam."))?;
+        if !skip.contains(&"deviceType") {
+            cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
         }
-        if let Some(v) = &self.skill_param {
-            v.validate(op, &format!("{at}skillParam."))?;
+        if !skip.contains(&"callerNo") {
+            cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
+            if let Some(v) = &self.caller_no {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}callerNo[{i}]."), &[])?;
+                }
+            }
         }
-        if let Some(v) = &self.retry_policy {
-            v.validate(op, &format!("{at}retryPolicy."))?;
+        if !skip.contains(&"maxAlertingTime") {
+            cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
+            if let Some(v) = &self.max_alerting_time {
+                cec_core::validate::range(op, &format!("{at}maxAlertingTime"), *v, 5, 60)?;
+            }
         }
-        if let Some(v) = &self.call_policy {
-            v.validate(op, &format!("{at}callPolicy."))?;
+        if !skip.contains(&"priority") {
+            if let Some(v) = &self.priority {
+                cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+            }
+        }
+        if !skip.contains(&"scheduleParam") {
+            cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
+            if let Some(v) = &self.schedule_param {
+                v.validate(op, &format!("{at}scheduleParam."), &[])?;
+            }
+        }
+        if !skip.contains(&"ivrParam") {
+            if let Some(v) = &self.ivr_param {
+                v.validate(op, &format!("{at}ivrParam."), &[])?;
+            }
+        }
+        if !skip.contains(&"skillParam") {
+            if let Some(v) = &self.skill_param {
+                v.validate(op, &format!("{at}skillParam."), &[])?;
+            }
+        }
+        if !skip.contains(&"retryPolicy") {
+            if let Some(v) = &self.retry_policy {
+                v.validate(op, &format!("{at}retryPolicy."), &[])?;
+            }
+        }
+        if !skip.contains(&"callPolicy") {
+            if let Some(v) = &self.call_policy {
+                v.validate(op, &format!("{at}callPolicy."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignAddV2Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "strBeginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "strEndTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "callerNo",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                CampaignAddV2BodyCallerNo::FIELDS,
+            )),
+        },
+        cec_core::validate::FieldShape { name: "maxAlertingTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "scheduleParam",
+            shape: cec_core::validate::Shape::Object(CampaignAddV2BodyScheduleParam::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "ivrParam",
+            shape: cec_core::validate::Shape::Object(CampaignAddV2BodyIvrParam::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "skillParam",
+            shape: cec_core::validate::Shape::Object(CampaignAddV2BodySkillParam::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "retryPolicy",
+            shape: cec_core::validate::Shape::Object(CampaignAddV2BodyRetryPolicy::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "callPolicy",
+            shape: cec_core::validate::Shape::Object(CampaignAddV2BodyCallPolicy::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "initStatus", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callBackUrl", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callOrder", shape: cec_core::validate::Shape::Any },
+    ];
 }
 
 /// Object `callerNo`.
@@ -1666,18 +1891,30 @@ pub struct CampaignAddV2BodyCallerNo {
     pub priority: Option<i64>,
 }
 impl CampaignAddV2BodyCallerNo {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
-        if let Some(v) = &self.access_code {
-            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"accessCode") {
+            cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
+            if let Some(v) = &self.access_code {
+                cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}priority"), &self.priority)?;
-        if let Some(v) = &self.priority {
-            cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+        if !skip.contains(&"priority") {
+            cec_core::validate::required(op, &format!("{at}priority"), &self.priority)?;
+            if let Some(v) = &self.priority {
+                cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignAddV2BodyCallerNo {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `scheduleParam`.
@@ -1721,10 +1958,28 @@ pub struct CampaignAddV2BodyScheduleParam {
     pub holiday_end_time3: Option<String>,
 }
 impl CampaignAddV2BodyScheduleParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl CampaignAddV2BodyScheduleParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "workdayBeginTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayBeginTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayBeginTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime3", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `ivrParam`.
@@ -1741,10 +1996,19 @@ pub struct CampaignAddV2BodyIvrParam {
     pub call_interval: Option<i64>,
 }
 impl CampaignAddV2BodyIvrParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl CampaignAddV2BodyIvrParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "deviceSign", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callCount", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callInterval", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `skillParam`.
@@ -1767,13 +2031,29 @@ pub struct CampaignAddV2BodySkillParam {
     pub preview_param: Option<serde_json::Value>,
 }
 impl CampaignAddV2BodySkillParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.predict_param {
-            v.validate(op, &format!("{at}predictParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"predictParam") {
+            if let Some(v) = &self.predict_param {
+                v.validate(op, &format!("{at}predictParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignAddV2BodySkillParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "skillName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "outBoundType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "predictParam",
+            shape: cec_core::validate::Shape::Object(CampaignAddV2BodySkillParamPredictParam::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "previewParam", shape: cec_core::validate::Shape::Any },
+    ];
 }
 
 /// Object `predictParam`.
@@ -1796,16 +2076,39 @@ pub struct CampaignAddV2BodySkillParamPredictParam {
     pub connect_predict_param: Option<serde_json::Value>,
 }
 impl CampaignAddV2BodySkillParamPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.exp_predict_param {
-            v.validate(op, &format!("{at}expPredictParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"expPredictParam") {
+            if let Some(v) = &self.exp_predict_param {
+                v.validate(op, &format!("{at}expPredictParam."), &[])?;
+            }
         }
-        if let Some(v) = &self.offhook_predict_param {
-            v.validate(op, &format!("{at}offhookPredictParam."))?;
+        if !skip.contains(&"offhookPredictParam") {
+            if let Some(v) = &self.offhook_predict_param {
+                v.validate(op, &format!("{at}offhookPredictParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignAddV2BodySkillParamPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "predictMethod", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "expPredictParam",
+            shape: cec_core::validate::Shape::Object(CampaignAddV2BodySkillParamPredictParamExpPredictParam::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "offhookPredictParam",
+            shape: cec_core::validate::Shape::Object(
+                CampaignAddV2BodySkillParamPredictParamOffhookPredictParam::FIELDS,
+            ),
+        },
+        cec_core::validate::FieldShape { name: "agentPredictParam", shape: cec_core::validate::Shape::Any },
+        cec_core::validate::FieldShape { name: "connectPredictParam", shape: cec_core::validate::Shape::Any },
+    ];
 }
 
 /// Object `expPredictParam`.
@@ -1822,10 +2125,19 @@ pub struct CampaignAddV2BodySkillParamPredictParamExpPredictParam {
     pub out_bound_rate: Option<i64>,
 }
 impl CampaignAddV2BodySkillParamPredictParamExpPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl CampaignAddV2BodySkillParamPredictParamExpPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "maxAvgCallTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "minAvgCallTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "outBoundRate", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `offhookPredictParam`.
@@ -1836,10 +2148,16 @@ pub struct CampaignAddV2BodySkillParamPredictParamOffhookPredictParam {
     pub off_hook_rate: Option<i64>,
 }
 impl CampaignAddV2BodySkillParamPredictParamOffhookPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl CampaignAddV2BodySkillParamPredictParamOffhookPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "offHookRate", shape: cec_core::validate::Shape::Int }];
 }
 
 /// Object `retryPolicy`.
@@ -1853,10 +2171,18 @@ pub struct CampaignAddV2BodyRetryPolicy {
     pub policy_json: Option<String>,
 }
 impl CampaignAddV2BodyRetryPolicy {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl CampaignAddV2BodyRetryPolicy {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "policyType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "policyJson", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `callPolicy`.
@@ -1873,15 +2199,31 @@ pub struct CampaignAddV2BodyCallPolicy {
     pub turns: Option<Vec<CampaignAddV2BodyCallPolicyTurns>>,
 }
 impl CampaignAddV2BodyCallPolicy {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.turns {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}turns[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"turns") {
+            if let Some(v) = &self.turns {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}turns[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl CampaignAddV2BodyCallPolicy {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "chooseType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "turns",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                CampaignAddV2BodyCallPolicyTurns::FIELDS,
+            )),
+        },
+    ];
 }
 
 /// Object `turns`.
@@ -1892,9 +2234,23 @@ pub struct CampaignAddV2BodyCallPolicyTurns {
     pub turn_type: Option<String>,
 }
 impl CampaignAddV2BodyCallPolicyTurns {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl CampaignAddV2BodyCallPolicyTurns {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "turnType", shape: cec_core::validate::Shape::String }];
+}
+
+impl CampaignAddV2Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("campaign.add_v2", Self::FIELDS, v, true)
     }
 }
 
@@ -1983,33 +2339,74 @@ pub struct CampaignModifyV1Body {
     pub skill_param: Option<CampaignModifyV1BodySkillParam>,
 }
 impl CampaignModifyV1Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
+            }
         }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
-        cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
-        if let Some(v) = &self.caller_no {
-            cec_core::validate::max_len(op, &format!("{at}callerNo"), v, 24)?;
+        if !skip.contains(&"deviceType") {
+            cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
         }
-        cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
-        cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
-        if let Some(v) = &self.schedule_param {
-            v.validate(op, &format!("{at}scheduleParam."))?;
+        if !skip.contains(&"callerNo") {
+            cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
+            if let Some(v) = &self.caller_no {
+                cec_core::validate::max_len(op, &format!("{at}callerNo"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.ivr_param {
-            v.validate(op, &format!("{at}ivrParam."))?;
+        if !skip.contains(&"maxAlertingTime") {
+            cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
         }
-        if let Some(v) = &self.skill_param {
-            v.validate(op, &format!("{at}skillParam."))?;
+        if !skip.contains(&"scheduleParam") {
+            cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
+            if let Some(v) = &self.schedule_param {
+                v.validate(op, &format!("{at}scheduleParam."), &[])?;
+            }
+        }
+        if !skip.contains(&"ivrParam") {
+            if let Some(v) = &self.ivr_param {
+                v.validate(op, &format!("{at}ivrParam."), &[])?;
+            }
+        }
+        if !skip.contains(&"skillParam") {
+            if let Some(v) = &self.skill_param {
+                v.validate(op, &format!("{at}skillParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignModifyV1Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "strBeginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "strEndTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callerNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "maxAlertingTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "scheduleParam",
+            shape: cec_core::validate::Shape::Object(CampaignModifyV1BodyScheduleParam::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "ivrParam",
+            shape: cec_core::validate::Shape::Object(CampaignModifyV1BodyIvrParam::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "skillParam",
+            shape: cec_core::validate::Shape::Object(CampaignModifyV1BodySkillParam::FIELDS),
+        },
+    ];
 }
 
 /// Object `scheduleParam`.
@@ -2053,10 +2450,28 @@ pub struct CampaignModifyV1BodyScheduleParam {
     pub holiday_end_time3: Option<String>,
 }
 impl CampaignModifyV1BodyScheduleParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl CampaignModifyV1BodyScheduleParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "workdayBeginTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayBeginTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayBeginTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime3", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `ivrParam`.
@@ -2073,10 +2488,19 @@ pub struct CampaignModifyV1BodyIvrParam {
     pub call_interval: Option<i64>,
 }
 impl CampaignModifyV1BodyIvrParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl CampaignModifyV1BodyIvrParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "deviceSign", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callCount", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callInterval", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `skillParam`.
@@ -2099,13 +2523,29 @@ pub struct CampaignModifyV1BodySkillParam {
     pub preview_param: Option<serde_json::Value>,
 }
 impl CampaignModifyV1BodySkillParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.predict_param {
-            v.validate(op, &format!("{at}predictParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"predictParam") {
+            if let Some(v) = &self.predict_param {
+                v.validate(op, &format!("{at}predictParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignModifyV1BodySkillParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "skillName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "outBoundType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "predictParam",
+            shape: cec_core::validate::Shape::Object(CampaignModifyV1BodySkillParamPredictParam::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "previewParam", shape: cec_core::validate::Shape::Any },
+    ];
 }
 
 /// Object `predictParam`.
@@ -2128,16 +2568,39 @@ pub struct CampaignModifyV1BodySkillParamPredictParam {
     pub connect_predict_param: Option<serde_json::Value>,
 }
 impl CampaignModifyV1BodySkillParamPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.exp_predict_param {
-            v.validate(op, &format!("{at}expPredictParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"expPredictParam") {
+            if let Some(v) = &self.exp_predict_param {
+                v.validate(op, &format!("{at}expPredictParam."), &[])?;
+            }
         }
-        if let Some(v) = &self.offhook_predict_param {
-            v.validate(op, &format!("{at}offhookPredictParam."))?;
+        if !skip.contains(&"offhookPredictParam") {
+            if let Some(v) = &self.offhook_predict_param {
+                v.validate(op, &format!("{at}offhookPredictParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignModifyV1BodySkillParamPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "predictMethod", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "expPredictParam",
+            shape: cec_core::validate::Shape::Object(CampaignModifyV1BodySkillParamPredictParamExpPredictParam::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "offhookPredictParam",
+            shape: cec_core::validate::Shape::Object(
+                CampaignModifyV1BodySkillParamPredictParamOffhookPredictParam::FIELDS,
+            ),
+        },
+        cec_core::validate::FieldShape { name: "agentPredictParam", shape: cec_core::validate::Shape::Any },
+        cec_core::validate::FieldShape { name: "connectPredictParam", shape: cec_core::validate::Shape::Any },
+    ];
 }
 
 /// Object `expPredictParam`.
@@ -2154,10 +2617,19 @@ pub struct CampaignModifyV1BodySkillParamPredictParamExpPredictParam {
     pub out_bound_rate: Option<i64>,
 }
 impl CampaignModifyV1BodySkillParamPredictParamExpPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl CampaignModifyV1BodySkillParamPredictParamExpPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "maxAvgCallTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "minAvgCallTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "outBoundRate", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `offhookPredictParam`.
@@ -2168,9 +2640,23 @@ pub struct CampaignModifyV1BodySkillParamPredictParamOffhookPredictParam {
     pub off_hook_rate: Option<i64>,
 }
 impl CampaignModifyV1BodySkillParamPredictParamOffhookPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl CampaignModifyV1BodySkillParamPredictParamOffhookPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "offHookRate", shape: cec_core::validate::Shape::Int }];
+}
+
+impl CampaignModifyV1Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("campaign.modify_v1", Self::FIELDS, v, true)
     }
 }
 
@@ -2249,43 +2735,97 @@ pub struct CampaignModifyV2Body {
     pub call_order: Option<serde_json::Value>,
 }
 impl CampaignModifyV2Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
-        }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
-        }
-        cec_core::validate::required(op, &format!("{at}strBeginTime"), &self.str_begin_time)?;
-        cec_core::validate::required(op, &format!("{at}strEndTime"), &self.str_end_time)?;
-        cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
-        cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
-        if let Some(v) = &self.caller_no {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}callerNo[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
             }
         }
-        cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
-        if let Some(v) = &self.max_alerting_time {
-            cec_core::validate::range(op, &format!("{at}maxAlertingTime"), *v, 5, 60)?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+            }
         }
-        if let Some(v) = &self.priority {
-            cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+        if !skip.contains(&"strBeginTime") {
+            cec_core::validate::required(op, &format!("{at}strBeginTime"), &self.str_begin_time)?;
         }
-        cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
-        if let Some(v) = &self.schedule_param {
-            v.validate(op, &format!("{at}scheduleParam."))?;
+        if !skip.contains(&"strEndTime") {
+            cec_core::validate::required(op, &format!("{at}strEndTime"), &self.str_end_time)?;
         }
-        if let Some(v) = &self.ivr_param {
-            v.validate(op, &format!("{at}ivrParam."))?;
+        if !skip.contains(&"deviceType") {
+            cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
         }
-        if let Some(v) = &self.skill_param {
-            v.validate(op, &format!("{at}skillParam."))?;
+        if !skip.contains(&"callerNo") {
+            cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
+            if let Some(v) = &self.caller_no {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}callerNo[{i}]."), &[])?;
+                }
+            }
+        }
+        if !skip.contains(&"maxAlertingTime") {
+            cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
+            if let Some(v) = &self.max_alerting_time {
+                cec_core::validate::range(op, &format!("{at}maxAlertingTime"), *v, 5, 60)?;
+            }
+        }
+        if !skip.contains(&"priority") {
+            if let Some(v) = &self.priority {
+                cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+            }
+        }
+        if !skip.contains(&"scheduleParam") {
+            cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
+            if let Some(v) = &self.schedule_param {
+                v.validate(op, &format!("{at}scheduleParam."), &[])?;
+            }
+        }
+        if !skip.contains(&"ivrParam") {
+            if let Some(v) = &self.ivr_param {
+                v.validate(op, &format!("{at}ivrParam."), &[])?;
+            }
+        }
+        if !skip.contains(&"skillParam") {
+            if let Some(v) = &self.skill_param {
+                v.validate(op, &format!("{at}skillParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignModifyV2Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "strBeginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "strEndTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "callerNo",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                CampaignModifyV2BodyCallerNo::FIELDS,
+            )),
+        },
+        cec_core::validate::FieldShape { name: "maxAlertingTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "scheduleParam",
+            shape: cec_core::validate::Shape::Object(CampaignModifyV2BodyScheduleParam::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "ivrParam",
+            shape: cec_core::validate::Shape::Object(CampaignModifyV2BodyIvrParam::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "skillParam",
+            shape: cec_core::validate::Shape::Object(CampaignModifyV2BodySkillParam::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "callOrder", shape: cec_core::validate::Shape::Any },
+    ];
 }
 
 /// Object `callerNo`.
@@ -2299,18 +2839,30 @@ pub struct CampaignModifyV2BodyCallerNo {
     pub priority: Option<i64>,
 }
 impl CampaignModifyV2BodyCallerNo {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
-        if let Some(v) = &self.access_code {
-            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"accessCode") {
+            cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
+            if let Some(v) = &self.access_code {
+                cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}priority"), &self.priority)?;
-        if let Some(v) = &self.priority {
-            cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+        if !skip.contains(&"priority") {
+            cec_core::validate::required(op, &format!("{at}priority"), &self.priority)?;
+            if let Some(v) = &self.priority {
+                cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignModifyV2BodyCallerNo {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `scheduleParam`.
@@ -2354,10 +2906,28 @@ pub struct CampaignModifyV2BodyScheduleParam {
     pub holiday_end_time3: Option<String>,
 }
 impl CampaignModifyV2BodyScheduleParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl CampaignModifyV2BodyScheduleParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "workdayBeginTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayBeginTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayBeginTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime3", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `ivrParam`.
@@ -2374,10 +2944,19 @@ pub struct CampaignModifyV2BodyIvrParam {
     pub call_interval: Option<i64>,
 }
 impl CampaignModifyV2BodyIvrParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl CampaignModifyV2BodyIvrParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "deviceSign", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callCount", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callInterval", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `skillParam`.
@@ -2400,13 +2979,29 @@ pub struct CampaignModifyV2BodySkillParam {
     pub preview_param: Option<serde_json::Value>,
 }
 impl CampaignModifyV2BodySkillParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.predict_param {
-            v.validate(op, &format!("{at}predictParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"predictParam") {
+            if let Some(v) = &self.predict_param {
+                v.validate(op, &format!("{at}predictParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignModifyV2BodySkillParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "skillName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "outBoundType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "predictParam",
+            shape: cec_core::validate::Shape::Object(CampaignModifyV2BodySkillParamPredictParam::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "previewParam", shape: cec_core::validate::Shape::Any },
+    ];
 }
 
 /// Object `predictParam`.
@@ -2429,16 +3024,39 @@ pub struct CampaignModifyV2BodySkillParamPredictParam {
     pub connect_predict_param: Option<serde_json::Value>,
 }
 impl CampaignModifyV2BodySkillParamPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.exp_predict_param {
-            v.validate(op, &format!("{at}expPredictParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"expPredictParam") {
+            if let Some(v) = &self.exp_predict_param {
+                v.validate(op, &format!("{at}expPredictParam."), &[])?;
+            }
         }
-        if let Some(v) = &self.offhook_predict_param {
-            v.validate(op, &format!("{at}offhookPredictParam."))?;
+        if !skip.contains(&"offhookPredictParam") {
+            if let Some(v) = &self.offhook_predict_param {
+                v.validate(op, &format!("{at}offhookPredictParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignModifyV2BodySkillParamPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "predictMethod", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "expPredictParam",
+            shape: cec_core::validate::Shape::Object(CampaignModifyV2BodySkillParamPredictParamExpPredictParam::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "offhookPredictParam",
+            shape: cec_core::validate::Shape::Object(
+                CampaignModifyV2BodySkillParamPredictParamOffhookPredictParam::FIELDS,
+            ),
+        },
+        cec_core::validate::FieldShape { name: "agentPredictParam", shape: cec_core::validate::Shape::Any },
+        cec_core::validate::FieldShape { name: "connectPredictParam", shape: cec_core::validate::Shape::Any },
+    ];
 }
 
 /// Object `expPredictParam`.
@@ -2455,10 +3073,19 @@ pub struct CampaignModifyV2BodySkillParamPredictParamExpPredictParam {
     pub out_bound_rate: Option<i64>,
 }
 impl CampaignModifyV2BodySkillParamPredictParamExpPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl CampaignModifyV2BodySkillParamPredictParamExpPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "maxAvgCallTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "minAvgCallTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "outBoundRate", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `offhookPredictParam`.
@@ -2469,9 +3096,23 @@ pub struct CampaignModifyV2BodySkillParamPredictParamOffhookPredictParam {
     pub off_hook_rate: Option<i64>,
 }
 impl CampaignModifyV2BodySkillParamPredictParamOffhookPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl CampaignModifyV2BodySkillParamPredictParamOffhookPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "offHookRate", shape: cec_core::validate::Shape::Int }];
+}
+
+impl CampaignModifyV2Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("campaign.modify_v2", Self::FIELDS, v, true)
     }
 }
 
@@ -2517,9 +3158,23 @@ pub struct CampaignDeleteBody {
     pub archive_history: Option<i64>,
 }
 impl CampaignDeleteBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl CampaignDeleteBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "archiveHistory", shape: cec_core::validate::Shape::Int }];
+}
+
+impl CampaignDeleteBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("campaign.delete", Self::FIELDS, v, true)
     }
 }
 
@@ -3061,9 +3716,25 @@ pub struct CampaignSetRetryPolicyBody {
     pub policy_type: Option<i64>,
 }
 impl CampaignSetRetryPolicyBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl CampaignSetRetryPolicyBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "policyJson", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "policyType", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CampaignSetRetryPolicyBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("campaign.set_retry_policy", Self::FIELDS, v, true)
     }
 }
 
@@ -3196,25 +3867,48 @@ pub struct CampaignAddBusinessResultBody {
     pub children: Option<Vec<CampaignAddBusinessResultBodyChildren>>,
 }
 impl CampaignAddBusinessResultBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 50)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 50)?;
+            }
         }
-        if let Some(v) = &self.code {
-            cec_core::validate::max_len(op, &format!("{at}code"), v, 50)?;
+        if !skip.contains(&"code") {
+            if let Some(v) = &self.code {
+                cec_core::validate::max_len(op, &format!("{at}code"), v, 50)?;
+            }
         }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+            }
         }
-        if let Some(v) = &self.children {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}children[{i}]."))?;
+        if !skip.contains(&"children") {
+            if let Some(v) = &self.children {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}children[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl CampaignAddBusinessResultBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "code", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "children",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                CampaignAddBusinessResultBodyChildren::FIELDS,
+            )),
+        },
+    ];
 }
 
 /// Object `children`.
@@ -3231,19 +3925,42 @@ pub struct CampaignAddBusinessResultBodyChildren {
     pub description: Option<String>,
 }
 impl CampaignAddBusinessResultBodyChildren {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 50)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 50)?;
+            }
         }
-        if let Some(v) = &self.code {
-            cec_core::validate::max_len(op, &format!("{at}code"), v, 50)?;
+        if !skip.contains(&"code") {
+            if let Some(v) = &self.code {
+                cec_core::validate::max_len(op, &format!("{at}code"), v, 50)?;
+            }
         }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+            }
         }
         Ok(())
+    }
+}
+impl CampaignAddBusinessResultBodyChildren {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "code", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CampaignAddBusinessResultBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("campaign.add_business_result", Self::FIELDS, v, true)
     }
 }
 
@@ -3427,17 +4144,29 @@ pub struct CampaignAddCallerNumbersBody {
     pub caller_no: Option<Vec<CampaignAddCallerNumbersBodyCallerNo>>,
 }
 impl CampaignAddCallerNumbersBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
-        if let Some(v) = &self.caller_no {
-            cec_core::validate::max_items(op, &format!("{at}callerNo"), v, 100)?;
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}callerNo[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callerNo") {
+            cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
+            if let Some(v) = &self.caller_no {
+                cec_core::validate::max_items(op, &format!("{at}callerNo"), v, 100)?;
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}callerNo[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl CampaignAddCallerNumbersBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "callerNo",
+        shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+            CampaignAddCallerNumbersBodyCallerNo::FIELDS,
+        )),
+    }];
 }
 
 /// Object `callerNo`.
@@ -3451,17 +4180,37 @@ pub struct CampaignAddCallerNumbersBodyCallerNo {
     pub priority: Option<i64>,
 }
 impl CampaignAddCallerNumbersBodyCallerNo {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
-        if let Some(v) = &self.access_code {
-            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"accessCode") {
+            cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
+            if let Some(v) = &self.access_code {
+                cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}priority"), &self.priority)?;
-        if let Some(v) = &self.priority {
-            cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+        if !skip.contains(&"priority") {
+            cec_core::validate::required(op, &format!("{at}priority"), &self.priority)?;
+            if let Some(v) = &self.priority {
+                cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+            }
         }
         Ok(())
+    }
+}
+impl CampaignAddCallerNumbersBodyCallerNo {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CampaignAddCallerNumbersBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("campaign.add_caller_numbers", Self::FIELDS, v, true)
     }
 }
 
@@ -3507,17 +4256,29 @@ pub struct CampaignDeleteCallerNumbersBody {
     pub caller_no: Option<Vec<CampaignDeleteCallerNumbersBodyCallerNo>>,
 }
 impl CampaignDeleteCallerNumbersBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
-        if let Some(v) = &self.caller_no {
-            cec_core::validate::max_items(op, &format!("{at}callerNo"), v, 100)?;
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}callerNo[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callerNo") {
+            cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
+            if let Some(v) = &self.caller_no {
+                cec_core::validate::max_items(op, &format!("{at}callerNo"), v, 100)?;
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}callerNo[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl CampaignDeleteCallerNumbersBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "callerNo",
+        shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+            CampaignDeleteCallerNumbersBodyCallerNo::FIELDS,
+        )),
+    }];
 }
 
 /// Object `callerNo`.
@@ -3528,13 +4289,29 @@ pub struct CampaignDeleteCallerNumbersBodyCallerNo {
     pub access_code: Option<String>,
 }
 impl CampaignDeleteCallerNumbersBodyCallerNo {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
-        if let Some(v) = &self.access_code {
-            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"accessCode") {
+            cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
+            if let Some(v) = &self.access_code {
+                cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+            }
         }
         Ok(())
+    }
+}
+impl CampaignDeleteCallerNumbersBodyCallerNo {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String }];
+}
+
+impl CampaignDeleteCallerNumbersBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("campaign.delete_caller_numbers", Self::FIELDS, v, true)
     }
 }
 
@@ -3661,14 +4438,37 @@ pub struct HolidayAddBody {
     pub end_time: Option<String>,
 }
 impl HolidayAddBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 30)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 30)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
+        if !skip.contains(&"type") {
+            cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
+        }
         Ok(())
+    }
+}
+impl HolidayAddBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "type", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "week", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl HolidayAddBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("holiday.add", Self::FIELDS, v, true)
     }
 }
 
@@ -3729,15 +4529,41 @@ pub struct HolidayModifyBody {
     pub end_time: Option<String>,
 }
 impl HolidayModifyBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 30)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"id") {
+            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
         }
-        cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 30)?;
+            }
+        }
+        if !skip.contains(&"type") {
+            cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
+        }
         Ok(())
+    }
+}
+impl HolidayModifyBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "type", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "week", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl HolidayModifyBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("holiday.modify", Self::FIELDS, v, true)
     }
 }
 
@@ -3875,16 +4701,48 @@ pub struct BlocklistAddBody {
     pub restrict_period: Option<String>,
 }
 impl BlocklistAddBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}blocklist"), &self.blocklist)?;
-        if let Some(v) = &self.validity_time {
-            cec_core::validate::range(op, &format!("{at}validityTime"), *v, 1, 120)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"blocklist") {
+            cec_core::validate::required(op, &format!("{at}blocklist"), &self.blocklist)?;
         }
-        if let Some(v) = &self.restrict_times {
-            cec_core::validate::range(op, &format!("{at}restrictTimes"), *v, 1, 100)?;
+        if !skip.contains(&"validityTime") {
+            if let Some(v) = &self.validity_time {
+                cec_core::validate::range(op, &format!("{at}validityTime"), *v, 1, 120)?;
+            }
+        }
+        if !skip.contains(&"restrictTimes") {
+            if let Some(v) = &self.restrict_times {
+                cec_core::validate::range(op, &format!("{at}restrictTimes"), *v, 1, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl BlocklistAddBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "blocklist",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "validityExpirationTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "validityTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "validityTimeUnit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "relCategoryId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "typeId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "isCoverDupNo", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "restrictTimes", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "restrictPeriod", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl BlocklistAddBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("blocklist.add", Self::FIELDS, v, true)
     }
 }
 
@@ -3930,13 +4788,29 @@ pub struct BlocklistDeleteBody {
     pub blocklist_no: Option<String>,
 }
 impl BlocklistDeleteBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}blocklistNo"), &self.blocklist_no)?;
-        if let Some(v) = &self.blocklist_no {
-            cec_core::validate::max_len(op, &format!("{at}blocklistNo"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"blocklistNo") {
+            cec_core::validate::required(op, &format!("{at}blocklistNo"), &self.blocklist_no)?;
+            if let Some(v) = &self.blocklist_no {
+                cec_core::validate::max_len(op, &format!("{at}blocklistNo"), v, 24)?;
+            }
         }
         Ok(())
+    }
+}
+impl BlocklistDeleteBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "blocklistNo", shape: cec_core::validate::Shape::String }];
+}
+
+impl BlocklistDeleteBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("blocklist.delete", Self::FIELDS, v, true)
     }
 }
 
@@ -4028,12 +4902,36 @@ pub struct BlocklistQueryBody {
     pub limit: Option<i64>,
 }
 impl BlocklistQueryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"limit") {
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl BlocklistQueryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "blocklist",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "relCategoryId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "typeId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl BlocklistQueryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("blocklist.query", Self::FIELDS, v, true)
     }
 }
 
@@ -4115,16 +5013,36 @@ pub struct BlocklistAddGroupBody {
     pub description: Option<String>,
 }
 impl BlocklistAddGroupBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 64)?;
+            }
         }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 255)?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 255)?;
+            }
         }
         Ok(())
+    }
+}
+impl BlocklistAddGroupBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl BlocklistAddGroupBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("blocklist.add_group", Self::FIELDS, v, true)
     }
 }
 
@@ -4176,17 +5094,40 @@ pub struct BlocklistModifyGroupBody {
     pub description: Option<String>,
 }
 impl BlocklistModifyGroupBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"id") {
+            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
         }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 255)?;
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 64)?;
+            }
+        }
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 255)?;
+            }
         }
         Ok(())
+    }
+}
+impl BlocklistModifyGroupBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl BlocklistModifyGroupBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("blocklist.modify_group", Self::FIELDS, v, true)
     }
 }
 
@@ -4238,14 +5179,35 @@ pub struct BlocklistQueryGroupsBody {
     pub limit: Option<i64>,
 }
 impl BlocklistQueryGroupsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl BlocklistQueryGroupsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl BlocklistQueryGroupsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("blocklist.query_groups", Self::FIELDS, v, true)
     }
 }
 
@@ -4356,17 +5318,41 @@ pub struct BlocklistAddTypeBody {
     pub action: Option<String>,
 }
 impl BlocklistAddTypeBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 64)?;
+            }
         }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 255)?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 255)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}actionType"), &self.action_type)?;
+        if !skip.contains(&"actionType") {
+            cec_core::validate::required(op, &format!("{at}actionType"), &self.action_type)?;
+        }
         Ok(())
+    }
+}
+impl BlocklistAddTypeBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "actionType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "action", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl BlocklistAddTypeBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("blocklist.add_type", Self::FIELDS, v, true)
     }
 }
 
@@ -4418,14 +5404,35 @@ pub struct BlocklistQueryTypesBody {
     pub limit: Option<i64>,
 }
 impl BlocklistQueryTypesBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl BlocklistQueryTypesBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl BlocklistQueryTypesBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("blocklist.query_types", Self::FIELDS, v, true)
     }
 }
 
@@ -4529,19 +5536,48 @@ pub struct BlocklistModifyTypeBody {
     pub action: Option<String>,
 }
 impl BlocklistModifyTypeBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"id") {
+            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
         }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 255)?;
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}actionType"), &self.action_type)?;
-        cec_core::validate::required(op, &format!("{at}action"), &self.action)?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 255)?;
+            }
+        }
+        if !skip.contains(&"actionType") {
+            cec_core::validate::required(op, &format!("{at}actionType"), &self.action_type)?;
+        }
+        if !skip.contains(&"action") {
+            cec_core::validate::required(op, &format!("{at}action"), &self.action)?;
+        }
         Ok(())
+    }
+}
+impl BlocklistModifyTypeBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "actionType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "action", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl BlocklistModifyTypeBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("blocklist.modify_type", Self::FIELDS, v, true)
     }
 }
 
@@ -4607,17 +5643,29 @@ pub struct CalldataAddV1Body {
     pub call_data_list: Option<Vec<CalldataAddV1BodyCallDataList>>,
 }
 impl CalldataAddV1Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callDataList"), &self.call_data_list)?;
-        if let Some(v) = &self.call_data_list {
-            cec_core::validate::max_items(op, &format!("{at}callDataList"), v, 20)?;
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}callDataList[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callDataList") {
+            cec_core::validate::required(op, &format!("{at}callDataList"), &self.call_data_list)?;
+            if let Some(v) = &self.call_data_list {
+                cec_core::validate::max_items(op, &format!("{at}callDataList"), v, 20)?;
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}callDataList[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl CalldataAddV1Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "callDataList",
+        shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+            CalldataAddV1BodyCallDataList::FIELDS,
+        )),
+    }];
 }
 
 /// Object `callDataList`.
@@ -4646,25 +5694,56 @@ pub struct CalldataAddV1BodyCallDataList {
     pub priority: Option<String>,
 }
 impl CalldataAddV1BodyCallDataList {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.session_id {
-            cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"sessionId") {
+            if let Some(v) = &self.session_id {
+                cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
-        if let Some(v) = &self.called {
-            cec_core::validate::max_len(op, &format!("{at}called"), v, 24)?;
+        if !skip.contains(&"called") {
+            cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+            if let Some(v) = &self.called {
+                cec_core::validate::max_len(op, &format!("{at}called"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.caller {
-            cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+        if !skip.contains(&"caller") {
+            if let Some(v) = &self.caller {
+                cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.custom_field {
-            cec_core::validate::max_len(op, &format!("{at}customField"), v, 200)?;
+        if !skip.contains(&"customField") {
+            if let Some(v) = &self.custom_field {
+                cec_core::validate::max_len(op, &format!("{at}customField"), v, 200)?;
+            }
         }
-        if let Some(v) = &self.call_data {
-            cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+        if !skip.contains(&"callData") {
+            if let Some(v) = &self.call_data {
+                cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+            }
         }
         Ok(())
+    }
+}
+impl CalldataAddV1BodyCallDataList {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "sessionId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "called", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "caller", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "customField", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "recycleTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callData", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CalldataAddV1Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calldata.add_v1", Self::FIELDS, v, true)
     }
 }
 
@@ -4748,16 +5827,31 @@ pub struct CalldataAddV2Body {
     pub batch_id: Option<String>,
 }
 impl CalldataAddV2Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callDataList"), &self.call_data_list)?;
-        if let Some(v) = &self.call_data_list {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}callDataList[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callDataList") {
+            cec_core::validate::required(op, &format!("{at}callDataList"), &self.call_data_list)?;
+            if let Some(v) = &self.call_data_list {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}callDataList[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl CalldataAddV2Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "callDataList",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                CalldataAddV2BodyCallDataList::FIELDS,
+            )),
+        },
+        cec_core::validate::FieldShape { name: "batchId", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `callDataList`.
@@ -4786,28 +5880,56 @@ pub struct CalldataAddV2BodyCallDataList {
     pub priority: Option<String>,
 }
 impl CalldataAddV2BodyCallDataList {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.session_id {
-            cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
-        }
-        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
-        if let Some(v) = &self.called {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}called[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"sessionId") {
+            if let Some(v) = &self.session_id {
+                cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
             }
         }
-        if let Some(v) = &self.caller {
-            cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+        if !skip.contains(&"called") {
+            cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+            if let Some(v) = &self.called {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}called[{i}]."), &[])?;
+                }
+            }
         }
-        if let Some(v) = &self.custom_field {
-            cec_core::validate::max_len(op, &format!("{at}customField"), v, 200)?;
+        if !skip.contains(&"caller") {
+            if let Some(v) = &self.caller {
+                cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.call_data {
-            cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+        if !skip.contains(&"customField") {
+            if let Some(v) = &self.custom_field {
+                cec_core::validate::max_len(op, &format!("{at}customField"), v, 200)?;
+            }
+        }
+        if !skip.contains(&"callData") {
+            if let Some(v) = &self.call_data {
+                cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+            }
         }
         Ok(())
     }
+}
+impl CalldataAddV2BodyCallDataList {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "sessionId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "called",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                CalldataAddV2BodyCallDataListCalled::FIELDS,
+            )),
+        },
+        cec_core::validate::FieldShape { name: "caller", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "customField", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "recycleTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callData", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `called`.
@@ -4824,13 +5946,32 @@ pub struct CalldataAddV2BodyCallDataListCalled {
     pub type_: Option<String>,
 }
 impl CalldataAddV2BodyCallDataListCalled {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}calledNo"), &self.called_no)?;
-        if let Some(v) = &self.called_no {
-            cec_core::validate::max_len(op, &format!("{at}calledNo"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"calledNo") {
+            cec_core::validate::required(op, &format!("{at}calledNo"), &self.called_no)?;
+            if let Some(v) = &self.called_no {
+                cec_core::validate::max_len(op, &format!("{at}calledNo"), v, 24)?;
+            }
         }
         Ok(())
+    }
+}
+impl CalldataAddV2BodyCallDataListCalled {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "calledNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "delayTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "type", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CalldataAddV2Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calldata.add_v2", Self::FIELDS, v, true)
     }
 }
 
@@ -4926,18 +6067,44 @@ pub struct CalldataDeleteBody {
     pub archive_history: Option<i64>,
 }
 impl CalldataDeleteBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.session_id {
-            cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"sessionId") {
+            if let Some(v) = &self.session_id {
+                cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
+            }
         }
-        if let Some(v) = &self.called {
-            cec_core::validate::max_len(op, &format!("{at}called"), v, 24)?;
+        if !skip.contains(&"called") {
+            if let Some(v) = &self.called {
+                cec_core::validate::max_len(op, &format!("{at}called"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.custom_field {
-            cec_core::validate::max_len(op, &format!("{at}customField"), v, 200)?;
+        if !skip.contains(&"customField") {
+            if let Some(v) = &self.custom_field {
+                cec_core::validate::max_len(op, &format!("{at}customField"), v, 200)?;
+            }
         }
         Ok(())
+    }
+}
+impl CalldataDeleteBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "sessionId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "called", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "customField", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "recycleTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "recycleType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "archiveHistory", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CalldataDeleteBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calldata.delete", Self::FIELDS, v, true)
     }
 }
 
@@ -5318,14 +6485,38 @@ pub struct CalldataQueryImportResultBody {
     pub import_task_ids: Option<Vec<String>>,
 }
 impl CalldataQueryImportResultBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl CalldataQueryImportResultBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "importTaskIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+    ];
+}
+
+impl CalldataQueryImportResultBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calldata.query_import_result", Self::FIELDS, v, true)
     }
 }
 
@@ -5418,17 +6609,29 @@ pub struct CalldataImportToTaskGroupBody {
     pub call_data_list: Option<Vec<CalldataImportToTaskGroupBodyCallDataList>>,
 }
 impl CalldataImportToTaskGroupBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callDataList"), &self.call_data_list)?;
-        if let Some(v) = &self.call_data_list {
-            cec_core::validate::max_items(op, &format!("{at}callDataList"), v, 20)?;
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}callDataList[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callDataList") {
+            cec_core::validate::required(op, &format!("{at}callDataList"), &self.call_data_list)?;
+            if let Some(v) = &self.call_data_list {
+                cec_core::validate::max_items(op, &format!("{at}callDataList"), v, 20)?;
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}callDataList[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl CalldataImportToTaskGroupBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "callDataList",
+        shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+            CalldataImportToTaskGroupBodyCallDataList::FIELDS,
+        )),
+    }];
 }
 
 /// Object `callDataList`.
@@ -5457,28 +6660,56 @@ pub struct CalldataImportToTaskGroupBodyCallDataList {
     pub priority: Option<String>,
 }
 impl CalldataImportToTaskGroupBodyCallDataList {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.session_id {
-            cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
-        }
-        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
-        if let Some(v) = &self.called {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}called[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"sessionId") {
+            if let Some(v) = &self.session_id {
+                cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
             }
         }
-        if let Some(v) = &self.caller {
-            cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+        if !skip.contains(&"called") {
+            cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+            if let Some(v) = &self.called {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}called[{i}]."), &[])?;
+                }
+            }
         }
-        if let Some(v) = &self.custom_field {
-            cec_core::validate::max_len(op, &format!("{at}customField"), v, 200)?;
+        if !skip.contains(&"caller") {
+            if let Some(v) = &self.caller {
+                cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.call_data {
-            cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+        if !skip.contains(&"customField") {
+            if let Some(v) = &self.custom_field {
+                cec_core::validate::max_len(op, &format!("{at}customField"), v, 200)?;
+            }
+        }
+        if !skip.contains(&"callData") {
+            if let Some(v) = &self.call_data {
+                cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+            }
         }
         Ok(())
     }
+}
+impl CalldataImportToTaskGroupBodyCallDataList {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "sessionId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "called",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                CalldataImportToTaskGroupBodyCallDataListCalled::FIELDS,
+            )),
+        },
+        cec_core::validate::FieldShape { name: "caller", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "customField", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "recycleTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callData", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `called`.
@@ -5495,13 +6726,32 @@ pub struct CalldataImportToTaskGroupBodyCallDataListCalled {
     pub type_: Option<String>,
 }
 impl CalldataImportToTaskGroupBodyCallDataListCalled {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}calledNo"), &self.called_no)?;
-        if let Some(v) = &self.called_no {
-            cec_core::validate::max_len(op, &format!("{at}calledNo"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"calledNo") {
+            cec_core::validate::required(op, &format!("{at}calledNo"), &self.called_no)?;
+            if let Some(v) = &self.called_no {
+                cec_core::validate::max_len(op, &format!("{at}calledNo"), v, 24)?;
+            }
         }
         Ok(())
+    }
+}
+impl CalldataImportToTaskGroupBodyCallDataListCalled {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "calledNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "delayTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "type", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CalldataImportToTaskGroupBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calldata.import_to_task_group", Self::FIELDS, v, true)
     }
 }
 
@@ -5550,13 +6800,31 @@ pub struct CallbatchCreateBody {
     pub status: Option<i64>,
 }
 impl CallbatchCreateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 255)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 255)?;
+            }
         }
         Ok(())
+    }
+}
+impl CallbatchCreateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "status", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CallbatchCreateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("callbatch.create", Self::FIELDS, v, true)
     }
 }
 
@@ -5621,14 +6889,34 @@ pub struct CallbatchUpdateBody {
     pub name: Option<String>,
 }
 impl CallbatchUpdateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 255)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"id") {
+            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        }
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 255)?;
+            }
         }
         Ok(())
+    }
+}
+impl CallbatchUpdateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CallbatchUpdateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("callbatch.update", Self::FIELDS, v, true)
     }
 }
 
@@ -5674,10 +6962,26 @@ pub struct CallbatchDeleteBody {
     pub id: Option<String>,
 }
 impl CallbatchDeleteBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"id") {
+            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        }
         Ok(())
+    }
+}
+impl CallbatchDeleteBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String }];
+}
+
+impl CallbatchDeleteBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("callbatch.delete", Self::FIELDS, v, true)
     }
 }
 
@@ -5723,10 +7027,26 @@ pub struct CallbatchPauseBody {
     pub id: Option<String>,
 }
 impl CallbatchPauseBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"id") {
+            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        }
         Ok(())
+    }
+}
+impl CallbatchPauseBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String }];
+}
+
+impl CallbatchPauseBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("callbatch.pause", Self::FIELDS, v, true)
     }
 }
 
@@ -5772,10 +7092,26 @@ pub struct CallbatchResumeBody {
     pub id: Option<String>,
 }
 impl CallbatchResumeBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"id") {
+            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        }
         Ok(())
+    }
+}
+impl CallbatchResumeBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String }];
+}
+
+impl CallbatchResumeBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("callbatch.resume", Self::FIELDS, v, true)
     }
 }
 
@@ -5830,11 +7166,33 @@ pub struct CallbatchListBody {
     pub limit: Option<i64>,
 }
 impl CallbatchListBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        }
         Ok(())
+    }
+}
+impl CallbatchListBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "status", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CallbatchListBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("callbatch.list", Self::FIELDS, v, true)
     }
 }
 
@@ -5926,16 +7284,48 @@ pub struct AppointCreateBody {
     pub remark: Option<String>,
 }
 impl AppointCreateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callType"), &self.call_type)?;
-        cec_core::validate::required(op, &format!("{at}calledNo"), &self.called_no)?;
-        cec_core::validate::required(op, &format!("{at}taskId"), &self.task_id)?;
-        cec_core::validate::required(op, &format!("{at}appointTime"), &self.appoint_time)?;
-        if let Some(v) = &self.call_data {
-            cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callType") {
+            cec_core::validate::required(op, &format!("{at}callType"), &self.call_type)?;
+        }
+        if !skip.contains(&"calledNo") {
+            cec_core::validate::required(op, &format!("{at}calledNo"), &self.called_no)?;
+        }
+        if !skip.contains(&"taskId") {
+            cec_core::validate::required(op, &format!("{at}taskId"), &self.task_id)?;
+        }
+        if !skip.contains(&"appointTime") {
+            cec_core::validate::required(op, &format!("{at}appointTime"), &self.appoint_time)?;
+        }
+        if !skip.contains(&"callData") {
+            if let Some(v) = &self.call_data {
+                cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+            }
         }
         Ok(())
+    }
+}
+impl AppointCreateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "calledNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userAccount", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "taskId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "appointTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callData", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "remark", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl AppointCreateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("appoint.create", Self::FIELDS, v, true)
     }
 }
 
@@ -6016,10 +7406,31 @@ pub struct AppointUpdateBody {
     pub remark: Option<String>,
 }
 impl AppointUpdateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}appointId"), &self.appoint_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"appointId") {
+            cec_core::validate::required(op, &format!("{at}appointId"), &self.appoint_id)?;
+        }
         Ok(())
+    }
+}
+impl AppointUpdateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "appointId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userAccount", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "appointTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "remark", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl AppointUpdateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("appoint.update", Self::FIELDS, v, true)
     }
 }
 
@@ -6092,10 +7503,36 @@ pub struct AppointUpdateResultBody {
     pub end_time: Option<i64>,
 }
 impl AppointUpdateResultBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}appointId"), &self.appoint_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"appointId") {
+            cec_core::validate::required(op, &format!("{at}appointId"), &self.appoint_id)?;
+        }
         Ok(())
+    }
+}
+impl AppointUpdateResultBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "appointId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userAccount", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callerNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "failCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "busiResult", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "busiSubStatus", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl AppointUpdateResultBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("appoint.update_result", Self::FIELDS, v, true)
     }
 }
 
@@ -6141,10 +7578,26 @@ pub struct AppointDeleteBody {
     pub appoint_id: Option<String>,
 }
 impl AppointDeleteBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}appointId"), &self.appoint_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"appointId") {
+            cec_core::validate::required(op, &format!("{at}appointId"), &self.appoint_id)?;
+        }
         Ok(())
+    }
+}
+impl AppointDeleteBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "appointId", shape: cec_core::validate::Shape::String }];
+}
+
+impl AppointDeleteBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("appoint.delete", Self::FIELDS, v, true)
     }
 }
 
@@ -6208,11 +7661,39 @@ pub struct AppointListBody {
     pub limit: Option<i64>,
 }
 impl AppointListBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        }
         Ok(())
+    }
+}
+impl AppointListBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "calledNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "userAccountList",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "taskId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl AppointListBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("appoint.list", Self::FIELDS, v, true)
     }
 }
 
@@ -6360,12 +7841,35 @@ pub struct CallresultQueryBody {
     pub end_time: Option<String>,
 }
 impl CallresultQueryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.session_id {
-            cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"sessionId") {
+            if let Some(v) = &self.session_id {
+                cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
+            }
         }
         Ok(())
+    }
+}
+impl CallresultQueryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "sessionId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "customField", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageSize", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "pageNum", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "showDetail", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CallresultQueryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("callresult.query", Self::FIELDS, v, true)
     }
 }
 
@@ -6586,10 +8090,26 @@ pub struct CallresultCallRecordV1Body {
     pub call_id: Option<String>,
 }
 impl CallresultCallRecordV1Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callId") {
+            cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        }
         Ok(())
+    }
+}
+impl CallresultCallRecordV1Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String }];
+}
+
+impl CallresultCallRecordV1Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("callresult.call_record_v1", Self::FIELDS, v, true)
     }
 }
 
@@ -6703,18 +8223,41 @@ pub struct CallresultCallRecordV2Body {
     pub limit: Option<i64>,
 }
 impl CallresultCallRecordV2Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
-        cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
-        if let Some(v) = &self.page {
-            cec_core::validate::range(op, &format!("{at}page"), *v, 1, 1000)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callId") {
+            cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+        if !skip.contains(&"page") {
+            cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
+            if let Some(v) = &self.page {
+                cec_core::validate::range(op, &format!("{at}page"), *v, 1, 1000)?;
+            }
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl CallresultCallRecordV2Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "page", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CallresultCallRecordV2Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("callresult.call_record_v2", Self::FIELDS, v, true)
     }
 }
 
@@ -6810,16 +8353,38 @@ pub struct WritebackBusinessResultBody {
     pub work_no: Option<String>,
 }
 impl WritebackBusinessResultBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}busiResult"), &self.busi_result)?;
-        if let Some(v) = &self.busi_result {
-            cec_core::validate::max_len(op, &format!("{at}busiResult"), v, 50)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"busiResult") {
+            cec_core::validate::required(op, &format!("{at}busiResult"), &self.busi_result)?;
+            if let Some(v) = &self.busi_result {
+                cec_core::validate::max_len(op, &format!("{at}busiResult"), v, 50)?;
+            }
         }
-        if let Some(v) = &self.sub_status {
-            cec_core::validate::max_len(op, &format!("{at}subStatus"), v, 50)?;
+        if !skip.contains(&"subStatus") {
+            if let Some(v) = &self.sub_status {
+                cec_core::validate::max_len(op, &format!("{at}subStatus"), v, 50)?;
+            }
         }
         Ok(())
+    }
+}
+impl WritebackBusinessResultBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "busiResult", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "subStatus", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "busiResultDesc", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workNo", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl WritebackBusinessResultBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("writeback.business_result", Self::FIELDS, v, true)
     }
 }
 
@@ -6857,23 +8422,41 @@ pub struct FileserverAddBody {
     pub server_pwd: Option<cec_core::Secret<String>>,
 }
 impl FileserverAddBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}serverInfo"), &self.server_info)?;
-        if let Some(v) = &self.server_info {
-            v.validate(op, &format!("{at}serverInfo."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"serverInfo") {
+            cec_core::validate::required(op, &format!("{at}serverInfo"), &self.server_info)?;
+            if let Some(v) = &self.server_info {
+                v.validate(op, &format!("{at}serverInfo."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}userName"), &self.user_name)?;
-        if let Some(v) = &self.user_name {
-            cec_core::validate::max_len(op, &format!("{at}userName"), v, 30)?;
+        if !skip.contains(&"userName") {
+            cec_core::validate::required(op, &format!("{at}userName"), &self.user_name)?;
+            if let Some(v) = &self.user_name {
+                cec_core::validate::max_len(op, &format!("{at}userName"), v, 30)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}serverPwd"), &self.server_pwd)?;
-        if let Some(v) = &self.server_pwd {
-            cec_core::validate::min_len(op, &format!("{at}serverPwd"), v.expose_str(), 8)?;
-            cec_core::validate::max_len(op, &format!("{at}serverPwd"), v.expose_str(), 80)?;
+        if !skip.contains(&"serverPwd") {
+            cec_core::validate::required(op, &format!("{at}serverPwd"), &self.server_pwd)?;
+            if let Some(v) = &self.server_pwd {
+                cec_core::validate::min_len(op, &format!("{at}serverPwd"), v.expose_str(), 8)?;
+                cec_core::validate::max_len(op, &format!("{at}serverPwd"), v.expose_str(), 80)?;
+            }
         }
         Ok(())
     }
+}
+impl FileserverAddBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "serverInfo",
+            shape: cec_core::validate::Shape::Object(FileserverAddBodyServerInfo::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "userName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "serverPwd", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `serverInfo`.
@@ -6890,12 +8473,35 @@ pub struct FileserverAddBodyServerInfo {
     pub file_path: Option<String>,
 }
 impl FileserverAddBodyServerInfo {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ip"), &self.ip)?;
-        cec_core::validate::required(op, &format!("{at}port"), &self.port)?;
-        cec_core::validate::required(op, &format!("{at}filePath"), &self.file_path)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ip") {
+            cec_core::validate::required(op, &format!("{at}ip"), &self.ip)?;
+        }
+        if !skip.contains(&"port") {
+            cec_core::validate::required(op, &format!("{at}port"), &self.port)?;
+        }
+        if !skip.contains(&"filePath") {
+            cec_core::validate::required(op, &format!("{at}filePath"), &self.file_path)?;
+        }
         Ok(())
+    }
+}
+impl FileserverAddBodyServerInfo {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ip", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "port", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "filePath", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl FileserverAddBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("fileserver.add", Self::FIELDS, v, true)
     }
 }
 
@@ -6988,22 +8594,40 @@ pub struct FileserverUpdateBody {
     pub server_pwd: Option<cec_core::Secret<String>>,
 }
 impl FileserverUpdateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}serverInfo"), &self.server_info)?;
-        if let Some(v) = &self.server_info {
-            v.validate(op, &format!("{at}serverInfo."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"serverInfo") {
+            cec_core::validate::required(op, &format!("{at}serverInfo"), &self.server_info)?;
+            if let Some(v) = &self.server_info {
+                v.validate(op, &format!("{at}serverInfo."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}userName"), &self.user_name)?;
-        if let Some(v) = &self.user_name {
-            cec_core::validate::max_len(op, &format!("{at}userName"), v, 30)?;
+        if !skip.contains(&"userName") {
+            cec_core::validate::required(op, &format!("{at}userName"), &self.user_name)?;
+            if let Some(v) = &self.user_name {
+                cec_core::validate::max_len(op, &format!("{at}userName"), v, 30)?;
+            }
         }
-        if let Some(v) = &self.server_pwd {
-            cec_core::validate::min_len(op, &format!("{at}serverPwd"), v.expose_str(), 8)?;
-            cec_core::validate::max_len(op, &format!("{at}serverPwd"), v.expose_str(), 80)?;
+        if !skip.contains(&"serverPwd") {
+            if let Some(v) = &self.server_pwd {
+                cec_core::validate::min_len(op, &format!("{at}serverPwd"), v.expose_str(), 8)?;
+                cec_core::validate::max_len(op, &format!("{at}serverPwd"), v.expose_str(), 80)?;
+            }
         }
         Ok(())
     }
+}
+impl FileserverUpdateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "serverInfo",
+            shape: cec_core::validate::Shape::Object(FileserverUpdateBodyServerInfo::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "userName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "serverPwd", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `serverInfo`.
@@ -7020,12 +8644,35 @@ pub struct FileserverUpdateBodyServerInfo {
     pub file_path: Option<String>,
 }
 impl FileserverUpdateBodyServerInfo {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ip"), &self.ip)?;
-        cec_core::validate::required(op, &format!("{at}port"), &self.port)?;
-        cec_core::validate::required(op, &format!("{at}filePath"), &self.file_path)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ip") {
+            cec_core::validate::required(op, &format!("{at}ip"), &self.ip)?;
+        }
+        if !skip.contains(&"port") {
+            cec_core::validate::required(op, &format!("{at}port"), &self.port)?;
+        }
+        if !skip.contains(&"filePath") {
+            cec_core::validate::required(op, &format!("{at}filePath"), &self.file_path)?;
+        }
         Ok(())
+    }
+}
+impl FileserverUpdateBodyServerInfo {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ip", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "port", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "filePath", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl FileserverUpdateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("fileserver.update", Self::FIELDS, v, true)
     }
 }
 
@@ -7077,14 +8724,38 @@ pub struct FileserverQueryBody {
     pub server_ids: Option<Vec<String>>,
 }
 impl FileserverQueryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl FileserverQueryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "serverIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+    ];
+}
+
+impl FileserverQueryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("fileserver.query", Self::FIELDS, v, true)
     }
 }
 
@@ -7239,9 +8910,29 @@ pub struct ObresultCreateBody {
     pub obs_codes: Option<Vec<String>>,
 }
 impl ObresultCreateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl ObresultCreateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "resultCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "displayResult", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "obsCodes",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+    ];
+}
+
+impl ObresultCreateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("obresult.create", Self::FIELDS, v, true)
     }
 }
 
@@ -7296,12 +8987,38 @@ pub struct ObresultUpdateBody {
     pub def_id: Option<String>,
 }
 impl ObresultUpdateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}obsCodes"), &self.obs_codes)?;
-        cec_core::validate::required(op, &format!("{at}displayResult"), &self.display_result)?;
-        cec_core::validate::required(op, &format!("{at}defId"), &self.def_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"obsCodes") {
+            cec_core::validate::required(op, &format!("{at}obsCodes"), &self.obs_codes)?;
+        }
+        if !skip.contains(&"displayResult") {
+            cec_core::validate::required(op, &format!("{at}displayResult"), &self.display_result)?;
+        }
+        if !skip.contains(&"defId") {
+            cec_core::validate::required(op, &format!("{at}defId"), &self.def_id)?;
+        }
         Ok(())
+    }
+}
+impl ObresultUpdateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "obsCodes",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "displayResult", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "defId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl ObresultUpdateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("obresult.update", Self::FIELDS, v, true)
     }
 }
 
@@ -7731,35 +9448,78 @@ pub struct TemplateAddBody {
     pub init_status: Option<i64>,
 }
 impl TemplateAddBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
-        }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
-        }
-        cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
-        cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
-        if let Some(v) = &self.caller_no {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}callerNo[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
             }
         }
-        cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
-        if let Some(v) = &self.priority {
-            cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
-        if let Some(v) = &self.schedule_param {
-            v.validate(op, &format!("{at}scheduleParam."))?;
+        if !skip.contains(&"deviceType") {
+            cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
         }
-        if let Some(v) = &self.skill_param {
-            v.validate(op, &format!("{at}skillParam."))?;
+        if !skip.contains(&"callerNo") {
+            cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
+            if let Some(v) = &self.caller_no {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}callerNo[{i}]."), &[])?;
+                }
+            }
+        }
+        if !skip.contains(&"maxAlertingTime") {
+            cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
+        }
+        if !skip.contains(&"priority") {
+            if let Some(v) = &self.priority {
+                cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+            }
+        }
+        if !skip.contains(&"scheduleParam") {
+            cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
+            if let Some(v) = &self.schedule_param {
+                v.validate(op, &format!("{at}scheduleParam."), &[])?;
+            }
+        }
+        if !skip.contains(&"skillParam") {
+            if let Some(v) = &self.skill_param {
+                v.validate(op, &format!("{at}skillParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl TemplateAddBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "callerNo",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                TemplateAddBodyCallerNo::FIELDS,
+            )),
+        },
+        cec_core::validate::FieldShape { name: "maxAlertingTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "scheduleParam",
+            shape: cec_core::validate::Shape::Object(TemplateAddBodyScheduleParam::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "ivrParam", shape: cec_core::validate::Shape::Any },
+        cec_core::validate::FieldShape {
+            name: "skillParam",
+            shape: cec_core::validate::Shape::Object(TemplateAddBodySkillParam::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "initStatus", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `callerNo`.
@@ -7773,18 +9533,30 @@ pub struct TemplateAddBodyCallerNo {
     pub priority: Option<i64>,
 }
 impl TemplateAddBodyCallerNo {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
-        if let Some(v) = &self.access_code {
-            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"accessCode") {
+            cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
+            if let Some(v) = &self.access_code {
+                cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}priority"), &self.priority)?;
-        if let Some(v) = &self.priority {
-            cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+        if !skip.contains(&"priority") {
+            cec_core::validate::required(op, &format!("{at}priority"), &self.priority)?;
+            if let Some(v) = &self.priority {
+                cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+            }
         }
         Ok(())
     }
+}
+impl TemplateAddBodyCallerNo {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `scheduleParam`.
@@ -7828,10 +9600,28 @@ pub struct TemplateAddBodyScheduleParam {
     pub holiday_end_time3: Option<String>,
 }
 impl TemplateAddBodyScheduleParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl TemplateAddBodyScheduleParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "workdayBeginTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayBeginTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayBeginTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime3", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `skillParam`.
@@ -7854,13 +9644,29 @@ pub struct TemplateAddBodySkillParam {
     pub preview_param: Option<serde_json::Value>,
 }
 impl TemplateAddBodySkillParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.predict_param {
-            v.validate(op, &format!("{at}predictParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"predictParam") {
+            if let Some(v) = &self.predict_param {
+                v.validate(op, &format!("{at}predictParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl TemplateAddBodySkillParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "skillName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "outBoundType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "predictParam",
+            shape: cec_core::validate::Shape::Object(TemplateAddBodySkillParamPredictParam::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "previewParam", shape: cec_core::validate::Shape::Any },
+    ];
 }
 
 /// Object `predictParam`.
@@ -7883,16 +9689,37 @@ pub struct TemplateAddBodySkillParamPredictParam {
     pub connect_predict_param: Option<serde_json::Value>,
 }
 impl TemplateAddBodySkillParamPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.exp_predict_param {
-            v.validate(op, &format!("{at}expPredictParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"expPredictParam") {
+            if let Some(v) = &self.exp_predict_param {
+                v.validate(op, &format!("{at}expPredictParam."), &[])?;
+            }
         }
-        if let Some(v) = &self.offhook_predict_param {
-            v.validate(op, &format!("{at}offhookPredictParam."))?;
+        if !skip.contains(&"offhookPredictParam") {
+            if let Some(v) = &self.offhook_predict_param {
+                v.validate(op, &format!("{at}offhookPredictParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl TemplateAddBodySkillParamPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "predictMethod", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "expPredictParam",
+            shape: cec_core::validate::Shape::Object(TemplateAddBodySkillParamPredictParamExpPredictParam::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "offhookPredictParam",
+            shape: cec_core::validate::Shape::Object(TemplateAddBodySkillParamPredictParamOffhookPredictParam::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "agentPredictParam", shape: cec_core::validate::Shape::Any },
+        cec_core::validate::FieldShape { name: "connectPredictParam", shape: cec_core::validate::Shape::Any },
+    ];
 }
 
 /// Object `expPredictParam`.
@@ -7909,10 +9736,19 @@ pub struct TemplateAddBodySkillParamPredictParamExpPredictParam {
     pub out_bound_rate: Option<i64>,
 }
 impl TemplateAddBodySkillParamPredictParamExpPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl TemplateAddBodySkillParamPredictParamExpPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "maxAvgCallTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "minAvgCallTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "outBoundRate", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `offhookPredictParam`.
@@ -7923,9 +9759,23 @@ pub struct TemplateAddBodySkillParamPredictParamOffhookPredictParam {
     pub off_hook_rate: Option<i64>,
 }
 impl TemplateAddBodySkillParamPredictParamOffhookPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl TemplateAddBodySkillParamPredictParamOffhookPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "offHookRate", shape: cec_core::validate::Shape::Int }];
+}
+
+impl TemplateAddBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("template.add", Self::FIELDS, v, true)
     }
 }
 
@@ -7980,17 +9830,41 @@ pub struct TemplateCopyBody {
     pub init_status: Option<i64>,
 }
 impl TemplateCopyBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
+            }
         }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}from"), &self.from)?;
+        if !skip.contains(&"from") {
+            cec_core::validate::required(op, &format!("{at}from"), &self.from)?;
+        }
         Ok(())
+    }
+}
+impl TemplateCopyBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "from", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "initStatus", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl TemplateCopyBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("template.copy", Self::FIELDS, v, true)
     }
 }
 
@@ -8089,11 +9963,31 @@ pub struct ObsLoginBody {
     pub passwd: Option<cec_core::Secret<String>>,
 }
 impl ObsLoginBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}user"), &self.user)?;
-        cec_core::validate::required(op, &format!("{at}passwd"), &self.passwd)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"user") {
+            cec_core::validate::required(op, &format!("{at}user"), &self.user)?;
+        }
+        if !skip.contains(&"passwd") {
+            cec_core::validate::required(op, &format!("{at}passwd"), &self.passwd)?;
+        }
         Ok(())
+    }
+}
+impl ObsLoginBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "user", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "passwd", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl ObsLoginBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("obs.login", Self::FIELDS, v, true)
     }
 }
 
@@ -8151,9 +10045,23 @@ pub struct ObsRefreshBody {
     pub refresh_token: Option<cec_core::Secret<String>>,
 }
 impl ObsRefreshBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl ObsRefreshBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "refreshToken", shape: cec_core::validate::Shape::String }];
+}
+
+impl ObsRefreshBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("obs.refresh", Self::FIELDS, v, true)
     }
 }
 
@@ -8214,11 +10122,31 @@ pub struct ObsGetTasksBody {
     pub vdn_id: Option<String>,
 }
 impl ObsGetTasksBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}subCCNo"), &self.sub_cc_no)?;
-        cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"subCCNo") {
+            cec_core::validate::required(op, &format!("{at}subCCNo"), &self.sub_cc_no)?;
+        }
+        if !skip.contains(&"vdnId") {
+            cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
+        }
         Ok(())
+    }
+}
+impl ObsGetTasksBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "subCCNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "vdnId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl ObsGetTasksBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("obs.get_tasks", Self::FIELDS, v, true)
     }
 }
 
@@ -8268,10 +10196,26 @@ pub struct ObsInterfaceInfoBody {
     pub version: Option<String>,
 }
 impl ObsInterfaceInfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+        }
         Ok(())
+    }
+}
+impl ObsInterfaceInfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
+}
+
+impl ObsInterfaceInfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("obs.interface_info", Self::FIELDS, v, true)
     }
 }
 
@@ -8397,13 +10341,48 @@ pub struct ObsPushMidResultBody {
     pub call_id: Option<String>,
 }
 impl ObsPushMidResultBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}subCCNo"), &self.sub_cc_no)?;
-        cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
-        cec_core::validate::required(op, &format!("{at}uniqueId"), &self.unique_id)?;
-        cec_core::validate::required(op, &format!("{at}serviceId"), &self.service_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"subCCNo") {
+            cec_core::validate::required(op, &format!("{at}subCCNo"), &self.sub_cc_no)?;
+        }
+        if !skip.contains(&"vdnId") {
+            cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
+        }
+        if !skip.contains(&"uniqueId") {
+            cec_core::validate::required(op, &format!("{at}uniqueId"), &self.unique_id)?;
+        }
+        if !skip.contains(&"serviceId") {
+            cec_core::validate::required(op, &format!("{at}serviceId"), &self.service_id)?;
+        }
         Ok(())
+    }
+}
+impl ObsPushMidResultBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "subCCNo", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdnId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "uniqueId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "serviceId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "status", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "phoneNumber", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "failCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "asrResult", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "fetchTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "writeStartTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endCallTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl ObsPushMidResultBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("obs.push_mid_result", Self::FIELDS, v, true)
     }
 }
 
@@ -8460,13 +10439,48 @@ pub struct ObsPushCallResultBody {
     pub call_id: Option<String>,
 }
 impl ObsPushCallResultBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}subCCNo"), &self.sub_cc_no)?;
-        cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
-        cec_core::validate::required(op, &format!("{at}uniqueId"), &self.unique_id)?;
-        cec_core::validate::required(op, &format!("{at}serviceId"), &self.service_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"subCCNo") {
+            cec_core::validate::required(op, &format!("{at}subCCNo"), &self.sub_cc_no)?;
+        }
+        if !skip.contains(&"vdnId") {
+            cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
+        }
+        if !skip.contains(&"uniqueId") {
+            cec_core::validate::required(op, &format!("{at}uniqueId"), &self.unique_id)?;
+        }
+        if !skip.contains(&"serviceId") {
+            cec_core::validate::required(op, &format!("{at}serviceId"), &self.service_id)?;
+        }
         Ok(())
+    }
+}
+impl ObsPushCallResultBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "subCCNo", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdnId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "uniqueId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "serviceId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "status", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "phoneNumber", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "failCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "asrResult", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "fetchTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "writeStartTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endCallTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl ObsPushCallResultBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("obs.push_call_result", Self::FIELDS, v, true)
     }
 }
 
@@ -8496,13 +10510,39 @@ pub struct ObsGetCallDataBody {
     pub batch_count: Option<i64>,
 }
 impl ObsGetCallDataBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}subCCNo"), &self.sub_cc_no)?;
-        cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
-        cec_core::validate::required(op, &format!("{at}serviceId"), &self.service_id)?;
-        cec_core::validate::required(op, &format!("{at}batchCount"), &self.batch_count)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"subCCNo") {
+            cec_core::validate::required(op, &format!("{at}subCCNo"), &self.sub_cc_no)?;
+        }
+        if !skip.contains(&"vdnId") {
+            cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
+        }
+        if !skip.contains(&"serviceId") {
+            cec_core::validate::required(op, &format!("{at}serviceId"), &self.service_id)?;
+        }
+        if !skip.contains(&"batchCount") {
+            cec_core::validate::required(op, &format!("{at}batchCount"), &self.batch_count)?;
+        }
         Ok(())
+    }
+}
+impl ObsGetCallDataBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "subCCNo", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdnId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "serviceId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "batchCount", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl ObsGetCallDataBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("obs.get_call_data", Self::FIELDS, v, true)
     }
 }
 
@@ -8593,16 +10633,43 @@ pub struct CalllogsQueryBody {
     pub end_time: Option<String>,
 }
 impl CalllogsQueryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
         }
-        cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
-        cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+            }
+        }
+        if !skip.contains(&"beginTime") {
+            cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
+        }
+        if !skip.contains(&"endTime") {
+            cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+        }
         Ok(())
+    }
+}
+impl CalllogsQueryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "url", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CalllogsQueryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calllogs.query", Self::FIELDS, v, true)
     }
 }
 
@@ -8696,23 +10763,38 @@ pub struct CalllogsQueryResponseResult {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0721.html>
 ///
-/// Creates a predicted/intelligent/automatic/previewed/preempted campaign. At most 20 active tasks per device type (max.liveliest.taskCount, default 20); device type fixed after creation. Every stored copy ends before the body rows after ivrParam; skillParam/initStatus/callBackUrl keys come from the published sample, ivrParam keys (deviceSign, callCount, callInterval) from Huawei's HPS demo client (CloudIPCC_huaweicloud_hpsdemo IvrParam bean; older HPS generation, path /HPS/resource/paas/campaigns/{vdnId}). Samples (request and response, whole) from the guide 报文样例 fragment; skillParam.previewParam and predictParam.agentPredictParam/connectPredictParam are named by the campaign-detail response sample.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignAddV1Builder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignAddV1Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: CampaignAddV1Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CampaignAddV1Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CampaignAddV1Builder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+impl CampaignAddV1Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CampaignAddV1Builder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -8720,9 +10802,19 @@ impl<'a> CampaignAddV1Builder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// campaign name (unique; max 100 chars) Required.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
         self
     }
     /// campaign description (max 200 chars; no "\[\]=;&lt;&gt; characters)
@@ -8730,9 +10822,19 @@ impl<'a> CampaignAddV1Builder<'a> {
         self.body_.description = Some(v.into());
         self
     }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
+        self
+    }
     /// campaign start (UTC yyyy-MM-dd HH:mm:ss; not before today 00:00) Required.
     pub fn str_begin_time(mut self, v: impl Into<String>) -> Self {
         self.body_.str_begin_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `strBeginTime`.
+    pub fn set_str_begin_time(mut self, v: Option<String>) -> Self {
+        self.body_.str_begin_time = v;
         self
     }
     /// campaign end (UTC yyyy-MM-dd HH:mm:ss) Required.
@@ -8740,9 +10842,19 @@ impl<'a> CampaignAddV1Builder<'a> {
         self.body_.str_end_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `strEndTime`.
+    pub fn set_str_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.str_end_time = v;
+        self
+    }
     /// outbound device type (1 IVR intelligent (SaaS with intelligence feature), 2 skill queue predicted, 3 IVR automatic, 5 skill queue previewed, 6 skill queue preempted) Required.
     pub fn device_type(mut self, v: i64) -> Self {
         self.body_.device_type = Some(v);
+        self
+    }
+    /// Sets or clears the body field `deviceType`.
+    pub fn set_device_type(mut self, v: Option<i64>) -> Self {
+        self.body_.device_type = v;
         self
     }
     /// calling number shown to the customer (max 24; digits, *, #) Required.
@@ -8750,9 +10862,19 @@ impl<'a> CampaignAddV1Builder<'a> {
         self.body_.caller_no = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callerNo`.
+    pub fn set_caller_no(mut self, v: Option<String>) -> Self {
+        self.body_.caller_no = v;
+        self
+    }
     /// max ringing time before release (previewed: 9-120 s; others: 5-120 s) Required.
     pub fn max_alerting_time(mut self, v: i64) -> Self {
         self.body_.max_alerting_time = Some(v);
+        self
+    }
+    /// Sets or clears the body field `maxAlertingTime`.
+    pub fn set_max_alerting_time(mut self, v: Option<i64>) -> Self {
+        self.body_.max_alerting_time = v;
         self
     }
     /// daily calling windows (keys from the published sample) Required.
@@ -8760,9 +10882,19 @@ impl<'a> CampaignAddV1Builder<'a> {
         self.body_.schedule_param = Some(v);
         self
     }
+    /// Sets or clears the body field `scheduleParam`.
+    pub fn set_schedule_param(mut self, v: Option<CampaignAddV1BodyScheduleParam>) -> Self {
+        self.body_.schedule_param = v;
+        self
+    }
     /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
     pub fn ivr_param(mut self, v: CampaignAddV1BodyIvrParam) -> Self {
         self.body_.ivr_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ivrParam`.
+    pub fn set_ivr_param(mut self, v: Option<CampaignAddV1BodyIvrParam>) -> Self {
+        self.body_.ivr_param = v;
         self
     }
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
@@ -8770,9 +10902,19 @@ impl<'a> CampaignAddV1Builder<'a> {
         self.body_.skill_param = Some(v);
         self
     }
+    /// Sets or clears the body field `skillParam`.
+    pub fn set_skill_param(mut self, v: Option<CampaignAddV1BodySkillParam>) -> Self {
+        self.body_.skill_param = v;
+        self
+    }
     /// initial status (from sample; table not captured) (sample value 0)
     pub fn init_status(mut self, v: i64) -> Self {
         self.body_.init_status = Some(v);
+        self
+    }
+    /// Sets or clears the body field `initStatus`.
+    pub fn set_init_status(mut self, v: Option<i64>) -> Self {
+        self.body_.init_status = v;
         self
     }
     /// where call results are pushed (see callback.call_result) (HTTPS URL)
@@ -8780,36 +10922,74 @@ impl<'a> CampaignAddV1Builder<'a> {
         self.body_.call_back_url = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callBackUrl`.
+    pub fn set_call_back_url(mut self, v: Option<String>) -> Self {
+        self.body_.call_back_url = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CampaignAddV1Body) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CampaignAddV1Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.add_v1";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignAddV1Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_ADD_V1, call).await?)
     }
@@ -8817,8 +10997,8 @@ impl<'a> CampaignAddV1Builder<'a> {
 
 impl crate::Client {
     /// `campaign.add_v1`: Add an outbound campaign (V1) (`POST /rest/isales/v1/openapi/campaigns/{vdnId}`).
-    pub fn campaign_add_v1(&self) -> CampaignAddV1Builder<'_> {
-        CampaignAddV1Builder::new(self)
+    pub fn campaign_add_v1(&self) -> CampaignAddV1Builder {
+        CampaignAddV1Builder::new(self.clone())
     }
 }
 
@@ -8826,23 +11006,38 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v2/openapi/campaigns/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0722.html>
 ///
-/// Recommended version: carries retry, call and business-result policies in one request. Same task-count limits as V1. Every stored copy of the V2 add page ends at the request-header table; fields come from the V2 modify table (https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_4004.html) and the request sample on the guide fragment (https://huaweicloud.com/guide/productsdesc-bms_236be1f79cca763d9d1755652a104567support2), which adds callPolicy, initStatus and callBackUrl and shows retryPolicy.policyJson as a JSON string.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignAddV2Builder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignAddV2Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: CampaignAddV2Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CampaignAddV2Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CampaignAddV2Builder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+impl CampaignAddV2Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CampaignAddV2Builder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -8850,9 +11045,19 @@ impl<'a> CampaignAddV2Builder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// campaign name (unique; max 100 chars) Required.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
         self
     }
     /// campaign description (max 200 chars; no "\[\]=;&lt;&gt; characters)
@@ -8860,14 +11065,29 @@ impl<'a> CampaignAddV2Builder<'a> {
         self.body_.description = Some(v.into());
         self
     }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
+        self
+    }
     /// campaign start (UTC yyyy-MM-dd HH:mm:ss; not before today 00:00) Required.
     pub fn str_begin_time(mut self, v: impl Into<String>) -> Self {
         self.body_.str_begin_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `strBeginTime`.
+    pub fn set_str_begin_time(mut self, v: Option<String>) -> Self {
+        self.body_.str_begin_time = v;
+        self
+    }
     /// campaign end (UTC yyyy-MM-dd HH:mm:ss) Required.
     pub fn str_end_time(mut self, v: impl Into<String>) -> Self {
         self.body_.str_end_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `strEndTime`.
+    pub fn set_str_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.str_end_time = v;
         self
     }
     /// outbound device type (1 IVR intelligent (SaaS with intelligence feature), 2 skill queue predicted, 3 IVR automatic, 5 skill queue previewed, 6 skill queue preempted) Required.
@@ -8875,9 +11095,19 @@ impl<'a> CampaignAddV2Builder<'a> {
         self.body_.device_type = Some(v);
         self
     }
+    /// Sets or clears the body field `deviceType`.
+    pub fn set_device_type(mut self, v: Option<i64>) -> Self {
+        self.body_.device_type = v;
+        self
+    }
     /// calling numbers Required.
     pub fn caller_no(mut self, v: Vec<CampaignAddV2BodyCallerNo>) -> Self {
         self.body_.caller_no = Some(v);
+        self
+    }
+    /// Sets or clears the body field `callerNo`.
+    pub fn set_caller_no(mut self, v: Option<Vec<CampaignAddV2BodyCallerNo>>) -> Self {
+        self.body_.caller_no = v;
         self
     }
     /// max ringing time (5-60 s (V2 modify table); no-answer ring limit) Required.
@@ -8885,9 +11115,19 @@ impl<'a> CampaignAddV2Builder<'a> {
         self.body_.max_alerting_time = Some(v);
         self
     }
+    /// Sets or clears the body field `maxAlertingTime`.
+    pub fn set_max_alerting_time(mut self, v: Option<i64>) -> Self {
+        self.body_.max_alerting_time = v;
+        self
+    }
     /// task priority (1-5; smaller = higher)
     pub fn priority(mut self, v: i64) -> Self {
         self.body_.priority = Some(v);
+        self
+    }
+    /// Sets or clears the body field `priority`.
+    pub fn set_priority(mut self, v: Option<i64>) -> Self {
+        self.body_.priority = v;
         self
     }
     /// daily calling windows (keys from the published sample) Required.
@@ -8895,9 +11135,19 @@ impl<'a> CampaignAddV2Builder<'a> {
         self.body_.schedule_param = Some(v);
         self
     }
+    /// Sets or clears the body field `scheduleParam`.
+    pub fn set_schedule_param(mut self, v: Option<CampaignAddV2BodyScheduleParam>) -> Self {
+        self.body_.schedule_param = v;
+        self
+    }
     /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
     pub fn ivr_param(mut self, v: CampaignAddV2BodyIvrParam) -> Self {
         self.body_.ivr_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ivrParam`.
+    pub fn set_ivr_param(mut self, v: Option<CampaignAddV2BodyIvrParam>) -> Self {
+        self.body_.ivr_param = v;
         self
     }
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
@@ -8905,9 +11155,19 @@ impl<'a> CampaignAddV2Builder<'a> {
         self.body_.skill_param = Some(v);
         self
     }
+    /// Sets or clears the body field `skillParam`.
+    pub fn set_skill_param(mut self, v: Option<CampaignAddV2BodySkillParam>) -> Self {
+        self.body_.skill_param = v;
+        self
+    }
     /// retry policy carried inline (replaces the separate retry-policy call) (same content as the set-retry-policy call)
     pub fn retry_policy(mut self, v: CampaignAddV2BodyRetryPolicy) -> Self {
         self.body_.retry_policy = Some(v);
+        self
+    }
+    /// Sets or clears the body field `retryPolicy`.
+    pub fn set_retry_policy(mut self, v: Option<CampaignAddV2BodyRetryPolicy>) -> Self {
+        self.body_.retry_policy = v;
         self
     }
     /// calling order policy (keys from the published sample)
@@ -8915,9 +11175,19 @@ impl<'a> CampaignAddV2Builder<'a> {
         self.body_.call_policy = Some(v);
         self
     }
+    /// Sets or clears the body field `callPolicy`.
+    pub fn set_call_policy(mut self, v: Option<CampaignAddV2BodyCallPolicy>) -> Self {
+        self.body_.call_policy = v;
+        self
+    }
     /// initial status after creation (sample value 0)
     pub fn init_status(mut self, v: i64) -> Self {
         self.body_.init_status = Some(v);
+        self
+    }
+    /// Sets or clears the body field `initStatus`.
+    pub fn set_init_status(mut self, v: Option<i64>) -> Self {
+        self.body_.init_status = v;
         self
     }
     /// result callback address (HTTPS URL)
@@ -8925,9 +11195,19 @@ impl<'a> CampaignAddV2Builder<'a> {
         self.body_.call_back_url = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callBackUrl`.
+    pub fn set_call_back_url(mut self, v: Option<String>) -> Self {
+        self.body_.call_back_url = v;
+        self
+    }
     /// calling order (type not captured) (added in AICC 25.100.0)
     pub fn call_order(mut self, v: serde_json::Value) -> Self {
         self.body_.call_order = Some(v);
+        self
+    }
+    /// Sets or clears the body field `callOrder`.
+    pub fn set_call_order(mut self, v: Option<serde_json::Value>) -> Self {
+        self.body_.call_order = v;
         self
     }
     /// Replaces the whole request body.
@@ -8935,31 +11215,64 @@ impl<'a> CampaignAddV2Builder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CampaignAddV2Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.add_v2";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignAddV2Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_ADD_V2, call).await?)
     }
@@ -8967,8 +11280,8 @@ impl<'a> CampaignAddV2Builder<'a> {
 
 impl crate::Client {
     /// `campaign.add_v2`: Add an outbound campaign (V2, recommended) (`POST /rest/isales/v2/openapi/campaigns/{vdnId}`).
-    pub fn campaign_add_v2(&self) -> CampaignAddV2Builder<'_> {
-        CampaignAddV2Builder::new(self)
+    pub fn campaign_add_v2(&self) -> CampaignAddV2Builder {
+        CampaignAddV2Builder::new(self.clone())
     }
 }
 
@@ -8976,25 +11289,30 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0723.html>
 ///
-/// Campaign must exist and not be complete; device type cannot change; strBeginTime/strEndTime optional here. Every copy read (zh cec_07_4003.html to body row 9 ivrParam, zh-cn 4003 and the zh .md to the header table) ends before the sub-tables and the error table; no 报文样例 guide fragment of this page was found. Sub-table keys as for campaign.add_v1.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignModifyV1Builder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignModifyV1Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
     body_: CampaignModifyV1Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CampaignModifyV1Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CampaignModifyV1Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CampaignModifyV1Builder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -9002,9 +11320,19 @@ impl<'a> CampaignModifyV1Builder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -9012,14 +11340,29 @@ impl<'a> CampaignModifyV1Builder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// campaign name (unique; max 100 chars) Required.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
+        self
+    }
     /// campaign description (max 200 chars; no "\[\]=;&lt;&gt; characters)
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.body_.description = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
         self
     }
     /// campaign start (UTC yyyy-MM-dd HH:mm:ss; not before today 00:00)
@@ -9027,14 +11370,29 @@ impl<'a> CampaignModifyV1Builder<'a> {
         self.body_.str_begin_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `strBeginTime`.
+    pub fn set_str_begin_time(mut self, v: Option<String>) -> Self {
+        self.body_.str_begin_time = v;
+        self
+    }
     /// campaign end (UTC yyyy-MM-dd HH:mm:ss)
     pub fn str_end_time(mut self, v: impl Into<String>) -> Self {
         self.body_.str_end_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `strEndTime`.
+    pub fn set_str_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.str_end_time = v;
+        self
+    }
     /// outbound device type (1 IVR intelligent (SaaS with intelligence feature), 2 skill queue predicted, 3 IVR automatic, 5 skill queue previewed, 6 skill queue preempted; must equal the value given at creation) Required.
     pub fn device_type(mut self, v: i64) -> Self {
         self.body_.device_type = Some(v);
+        self
+    }
+    /// Sets or clears the body field `deviceType`.
+    pub fn set_device_type(mut self, v: Option<i64>) -> Self {
+        self.body_.device_type = v;
         self
     }
     /// calling number shown to the customer (max 24; digits, *, #) Required.
@@ -9042,9 +11400,19 @@ impl<'a> CampaignModifyV1Builder<'a> {
         self.body_.caller_no = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callerNo`.
+    pub fn set_caller_no(mut self, v: Option<String>) -> Self {
+        self.body_.caller_no = v;
+        self
+    }
     /// max ringing time before release (previewed: 9-120 s; others: 5-120 s) Required.
     pub fn max_alerting_time(mut self, v: i64) -> Self {
         self.body_.max_alerting_time = Some(v);
+        self
+    }
+    /// Sets or clears the body field `maxAlertingTime`.
+    pub fn set_max_alerting_time(mut self, v: Option<i64>) -> Self {
+        self.body_.max_alerting_time = v;
         self
     }
     /// daily calling windows (keys from the published sample) Required.
@@ -9052,9 +11420,19 @@ impl<'a> CampaignModifyV1Builder<'a> {
         self.body_.schedule_param = Some(v);
         self
     }
+    /// Sets or clears the body field `scheduleParam`.
+    pub fn set_schedule_param(mut self, v: Option<CampaignModifyV1BodyScheduleParam>) -> Self {
+        self.body_.schedule_param = v;
+        self
+    }
     /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
     pub fn ivr_param(mut self, v: CampaignModifyV1BodyIvrParam) -> Self {
         self.body_.ivr_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ivrParam`.
+    pub fn set_ivr_param(mut self, v: Option<CampaignModifyV1BodyIvrParam>) -> Self {
+        self.body_.ivr_param = v;
         self
     }
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
@@ -9062,22 +11440,63 @@ impl<'a> CampaignModifyV1Builder<'a> {
         self.body_.skill_param = Some(v);
         self
     }
+    /// Sets or clears the body field `skillParam`.
+    pub fn set_skill_param(mut self, v: Option<CampaignModifyV1BodySkillParam>) -> Self {
+        self.body_.skill_param = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CampaignModifyV1Body) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CampaignModifyV1Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.modify_v1";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -9087,15 +11506,12 @@ impl<'a> CampaignModifyV1Builder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignModifyV1Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_MODIFY_V1, call).await?)
     }
@@ -9103,8 +11519,8 @@ impl<'a> CampaignModifyV1Builder<'a> {
 
 impl crate::Client {
     /// `campaign.modify_v1`: Modify an outbound campaign (V1) (`PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}`).
-    pub fn campaign_modify_v1(&self) -> CampaignModifyV1Builder<'_> {
-        CampaignModifyV1Builder::new(self)
+    pub fn campaign_modify_v1(&self) -> CampaignModifyV1Builder {
+        CampaignModifyV1Builder::new(self.clone())
     }
 }
 
@@ -9112,25 +11528,30 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v2/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0724.html>
 ///
-/// Campaign must exist and not be complete; device type cannot change. Every stored copy ends in the body table (zh cec_07_4004.html at row 10 ivrParam; the 2023 zh-cn copy at callerNo, limiting name to 32 characters where the newer pages say 100; the zh .md at the header table). No 报文样例 guide fragment of this page was found. Rows after ivrParam and the sub-tables are missing.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignModifyV2Builder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignModifyV2Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
     body_: CampaignModifyV2Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CampaignModifyV2Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CampaignModifyV2Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CampaignModifyV2Builder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -9138,9 +11559,19 @@ impl<'a> CampaignModifyV2Builder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -9148,9 +11579,19 @@ impl<'a> CampaignModifyV2Builder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// campaign name (unique; max 100 chars) Required.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
         self
     }
     /// campaign description (max 200 chars; no "\[\]=;&lt;&gt; characters)
@@ -9158,9 +11599,19 @@ impl<'a> CampaignModifyV2Builder<'a> {
         self.body_.description = Some(v.into());
         self
     }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
+        self
+    }
     /// campaign start (UTC yyyy-MM-dd HH:mm:ss; not before today 00:00) Required.
     pub fn str_begin_time(mut self, v: impl Into<String>) -> Self {
         self.body_.str_begin_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `strBeginTime`.
+    pub fn set_str_begin_time(mut self, v: Option<String>) -> Self {
+        self.body_.str_begin_time = v;
         self
     }
     /// campaign end (UTC yyyy-MM-dd HH:mm:ss) Required.
@@ -9168,9 +11619,19 @@ impl<'a> CampaignModifyV2Builder<'a> {
         self.body_.str_end_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `strEndTime`.
+    pub fn set_str_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.str_end_time = v;
+        self
+    }
     /// outbound device type (1 IVR intelligent (SaaS with intelligence feature), 2 skill queue predicted, 3 IVR automatic, 5 skill queue previewed, 6 skill queue preempted; must equal the value given at creation) Required.
     pub fn device_type(mut self, v: i64) -> Self {
         self.body_.device_type = Some(v);
+        self
+    }
+    /// Sets or clears the body field `deviceType`.
+    pub fn set_device_type(mut self, v: Option<i64>) -> Self {
+        self.body_.device_type = v;
         self
     }
     /// calling numbers Required.
@@ -9178,9 +11639,19 @@ impl<'a> CampaignModifyV2Builder<'a> {
         self.body_.caller_no = Some(v);
         self
     }
+    /// Sets or clears the body field `callerNo`.
+    pub fn set_caller_no(mut self, v: Option<Vec<CampaignModifyV2BodyCallerNo>>) -> Self {
+        self.body_.caller_no = v;
+        self
+    }
     /// max ringing time (5-60 s (V2 modify table); no-answer ring limit) Required.
     pub fn max_alerting_time(mut self, v: i64) -> Self {
         self.body_.max_alerting_time = Some(v);
+        self
+    }
+    /// Sets or clears the body field `maxAlertingTime`.
+    pub fn set_max_alerting_time(mut self, v: Option<i64>) -> Self {
+        self.body_.max_alerting_time = v;
         self
     }
     /// task priority (1-5; smaller = higher)
@@ -9188,9 +11659,19 @@ impl<'a> CampaignModifyV2Builder<'a> {
         self.body_.priority = Some(v);
         self
     }
+    /// Sets or clears the body field `priority`.
+    pub fn set_priority(mut self, v: Option<i64>) -> Self {
+        self.body_.priority = v;
+        self
+    }
     /// daily calling windows (keys from the published sample) Required.
     pub fn schedule_param(mut self, v: CampaignModifyV2BodyScheduleParam) -> Self {
         self.body_.schedule_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `scheduleParam`.
+    pub fn set_schedule_param(mut self, v: Option<CampaignModifyV2BodyScheduleParam>) -> Self {
+        self.body_.schedule_param = v;
         self
     }
     /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
@@ -9198,9 +11679,19 @@ impl<'a> CampaignModifyV2Builder<'a> {
         self.body_.ivr_param = Some(v);
         self
     }
+    /// Sets or clears the body field `ivrParam`.
+    pub fn set_ivr_param(mut self, v: Option<CampaignModifyV2BodyIvrParam>) -> Self {
+        self.body_.ivr_param = v;
+        self
+    }
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
     pub fn skill_param(mut self, v: CampaignModifyV2BodySkillParam) -> Self {
         self.body_.skill_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillParam`.
+    pub fn set_skill_param(mut self, v: Option<CampaignModifyV2BodySkillParam>) -> Self {
+        self.body_.skill_param = v;
         self
     }
     /// calling order (type not captured) (added in AICC 25.100.0)
@@ -9208,22 +11699,63 @@ impl<'a> CampaignModifyV2Builder<'a> {
         self.body_.call_order = Some(v);
         self
     }
+    /// Sets or clears the body field `callOrder`.
+    pub fn set_call_order(mut self, v: Option<serde_json::Value>) -> Self {
+        self.body_.call_order = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CampaignModifyV2Body) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CampaignModifyV2Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.modify_v2";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -9233,15 +11765,12 @@ impl<'a> CampaignModifyV2Builder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignModifyV2Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_MODIFY_V2, call).await?)
     }
@@ -9249,8 +11778,8 @@ impl<'a> CampaignModifyV2Builder<'a> {
 
 impl crate::Client {
     /// `campaign.modify_v2`: Modify an outbound campaign (V2) (`PUT /rest/isales/v2/openapi/campaigns/{vdnId}/{campaignId}`).
-    pub fn campaign_modify_v2(&self) -> CampaignModifyV2Builder<'_> {
-        CampaignModifyV2Builder::new(self)
+    pub fn campaign_modify_v2(&self) -> CampaignModifyV2Builder {
+        CampaignModifyV2Builder::new(self.clone())
     }
 }
 
@@ -9258,28 +11787,48 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0725.html>
 ///
-/// Task must exist and not be running (status != 2). DELETE with a JSON body. Fields read from the older en-us copy (https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_4005.html); its error list was not recorded.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignDeleteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignDeleteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     body_: CampaignDeleteBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CampaignDeleteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CampaignDeleteBuilder { client_: client, vdn_id: None, campaign_id: None, body_: Default::default() }
+impl CampaignDeleteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CampaignDeleteBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// 1 = move the task into the history table before deleting; 0 = delete outright (0 or 1)
@@ -9287,37 +11836,75 @@ impl<'a> CampaignDeleteBuilder<'a> {
         self.body_.archive_history = Some(v);
         self
     }
+    /// Sets or clears the body field `archiveHistory`.
+    pub fn set_archive_history(mut self, v: Option<i64>) -> Self {
+        self.body_.archive_history = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CampaignDeleteBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CampaignDeleteBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.delete";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.campaign_id {
             call = call.path("campaignId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignDeleteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_DELETE, call).await?)
     }
@@ -9325,8 +11912,8 @@ impl<'a> CampaignDeleteBuilder<'a> {
 
 impl crate::Client {
     /// `campaign.delete`: Delete an outbound campaign (`DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}`).
-    pub fn campaign_delete(&self) -> CampaignDeleteBuilder<'_> {
-        CampaignDeleteBuilder::new(self)
+    pub fn campaign_delete(&self) -> CampaignDeleteBuilder {
+        CampaignDeleteBuilder::new(self.clone())
     }
 }
 
@@ -9334,23 +11921,36 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0726.html>
 ///
-/// No request body. callOrder added to the output in AICC 25.100.0. The zh copy cec_07_0726.html reaches returnObject row 5.10 (ivrParam); id, the scheduleParam/skillParam members and callBackUrl come from the page response sample (guide 报文样例 fragments, 2023 and 2024 copies), which both stop inside callBackUrl, so the sample is not kept. The sub-tables (Tables 5-20) and the error table (Table 21) are past the end of every copy.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignQueryDetailBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignQueryDetailBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
 }
 
-impl<'a> CampaignQueryDetailBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CampaignQueryDetailBuilder { client_: client, vdn_id: None, campaign_id: None, locale: None }
+impl CampaignQueryDetailBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CampaignQueryDetailBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: outbound campaign (task) ID Required.
@@ -9358,21 +11958,51 @@ impl<'a> CampaignQueryDetailBuilder<'a> {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.query_detail";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -9386,7 +12016,7 @@ impl<'a> CampaignQueryDetailBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignQueryDetailResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_QUERY_DETAIL, call).await?)
     }
@@ -9394,8 +12024,8 @@ impl<'a> CampaignQueryDetailBuilder<'a> {
 
 impl crate::Client {
     /// `campaign.query_detail`: Query details of an outbound campaign (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}`).
-    pub fn campaign_query_detail(&self) -> CampaignQueryDetailBuilder<'_> {
-        CampaignQueryDetailBuilder::new(self)
+    pub fn campaign_query_detail(&self) -> CampaignQueryDetailBuilder {
+        CampaignQueryDetailBuilder::new(self.clone())
     }
 }
 
@@ -9403,11 +12033,13 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0727.html>
 ///
-/// No request body. The query table was read whole (guide 接口URI fragment and the 0727 compact zh copy: 9 rows; statusV2 appears only in the 2025-12 zh-cn query string and is not in that table). Every copy of the response section ends after Table 3 (data: List of Campaign, see Table 4); the data item members (id, name, status, strBeginTime, strEndTime, deviceType, callerNo) come from the complete response sample of the guide 报文样例 fragment (2023 copy, which names the older page cec_05_2015).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignQueryAllBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignQueryAllBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     name: Option<String>,
     status: Option<i64>,
@@ -9421,10 +12053,11 @@ pub struct CampaignQueryAllBuilder<'a> {
     locale: Option<String>,
 }
 
-impl<'a> CampaignQueryAllBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CampaignQueryAllBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CampaignQueryAllBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             name: None,
             status: None,
@@ -9443,9 +12076,19 @@ impl<'a> CampaignQueryAllBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// query parameter: campaign name filter (0-30 chars; default empty)
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.name = v;
         self
     }
     /// query parameter: status filter (2 started, 3 suspended, 4 completed, 0 all (default)) Required.
@@ -9453,9 +12096,19 @@ impl<'a> CampaignQueryAllBuilder<'a> {
         self.status = Some(v);
         self
     }
+    /// Sets or clears the query parameter `status`.
+    pub fn set_status(mut self, v: Option<i64>) -> Self {
+        self.status = v;
+        self
+    }
     /// query parameter: outbound device type filter (1 IVR intelligent, 2 skill queue predicted, 3 IVR automatic, 5 skill queue previewed, 6 skill queue preempted, 0 all (default)) Required.
     pub fn device_type(mut self, v: i64) -> Self {
         self.device_type = Some(v);
+        self
+    }
+    /// Sets or clears the query parameter `deviceType`.
+    pub fn set_device_type(mut self, v: Option<i64>) -> Self {
+        self.device_type = v;
         self
     }
     /// query parameter: earliest campaign start (yyyy-MM-dd HH:mm:ss)
@@ -9463,9 +12116,19 @@ impl<'a> CampaignQueryAllBuilder<'a> {
         self.begin_time = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<String>) -> Self {
+        self.begin_time = v;
+        self
+    }
     /// query parameter: latest campaign end (yyyy-MM-dd HH:mm:ss)
     pub fn end_time(mut self, v: impl Into<String>) -> Self {
         self.end_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `endTime`.
+    pub fn set_end_time(mut self, v: Option<String>) -> Self {
+        self.end_time = v;
         self
     }
     /// query parameter: page number (default 1; values &lt; 1 become 1) Required.
@@ -9473,9 +12136,19 @@ impl<'a> CampaignQueryAllBuilder<'a> {
         self.cur_page = Some(v);
         self
     }
+    /// Sets or clears the query parameter `curPage`.
+    pub fn set_cur_page(mut self, v: Option<i64>) -> Self {
+        self.cur_page = v;
+        self
+    }
     /// query parameter: rows per page (default 10; max 100) Required.
     pub fn rows_per_page(mut self, v: i64) -> Self {
         self.rows_per_page = Some(v);
+        self
+    }
+    /// Sets or clears the query parameter `rowsPerPage`.
+    pub fn set_rows_per_page(mut self, v: Option<i64>) -> Self {
+        self.rows_per_page = v;
         self
     }
     /// query parameter: call center ID filter (filters by call center when given (zh-cn 4007); on-premises standalone only; effective when multicc.solution=2)
@@ -9483,9 +12156,19 @@ impl<'a> CampaignQueryAllBuilder<'a> {
         self.cc_id = Some(v);
         self
     }
+    /// Sets or clears the query parameter `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.cc_id = v;
+        self
+    }
     /// query parameter: status filter (v2) (appears only in the 2025-12 zh-cn query string; meaning not captured)
     pub fn status_v2(mut self, v: impl Into<String>) -> Self {
         self.status_v2 = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `statusV2`.
+    pub fn set_status_v2(mut self, v: Option<String>) -> Self {
+        self.status_v2 = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -9493,10 +12176,35 @@ impl<'a> CampaignQueryAllBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.query_all";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -9517,7 +12225,7 @@ impl<'a> CampaignQueryAllBuilder<'a> {
         if let Some(v) = &self.rows_per_page {
             cec_core::validate::range(op, "rowsPerPage", *v, 1, 100)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -9555,7 +12263,7 @@ impl<'a> CampaignQueryAllBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignQueryAllResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_QUERY_ALL, call).await?)
     }
@@ -9563,8 +12271,8 @@ impl<'a> CampaignQueryAllBuilder<'a> {
 
 impl crate::Client {
     /// `campaign.query_all`: Query all outbound campaigns (`GET /rest/isales/v1/openapi/campaigns/{vdnId}`).
-    pub fn campaign_query_all(&self) -> CampaignQueryAllBuilder<'_> {
-        CampaignQueryAllBuilder::new(self)
+    pub fn campaign_query_all(&self) -> CampaignQueryAllBuilder {
+        CampaignQueryAllBuilder::new(self.clone())
     }
 }
 
@@ -9572,22 +12280,36 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}/pause` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0728.html>
 ///
-/// Campaign must be running (0200011 otherwise). No request body. Read from the older en-us copy (https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_4008.html), which ends inside the error table after 0200011.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignPauseBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignPauseBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CampaignPauseBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CampaignPauseBuilder { client_: client, vdn_id: None, campaign_id: None }
+impl CampaignPauseBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CampaignPauseBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: outbound campaign (task) ID Required.
@@ -9595,27 +12317,62 @@ impl<'a> CampaignPauseBuilder<'a> {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.pause";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.campaign_id {
             call = call.path("campaignId", v.to_string());
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignPauseResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_PAUSE, call).await?)
     }
@@ -9623,8 +12380,8 @@ impl<'a> CampaignPauseBuilder<'a> {
 
 impl crate::Client {
     /// `campaign.pause`: Suspend an outbound campaign (`PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}/pause`).
-    pub fn campaign_pause(&self) -> CampaignPauseBuilder<'_> {
-        CampaignPauseBuilder::new(self)
+    pub fn campaign_pause(&self) -> CampaignPauseBuilder {
+        CampaignPauseBuilder::new(self.clone())
     }
 }
 
@@ -9632,22 +12389,36 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}/resume` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0729.html>
 ///
-/// Campaign must be suspended. No request body. No separate 'start' interface appears in the reference.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignResumeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignResumeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CampaignResumeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CampaignResumeBuilder { client_: client, vdn_id: None, campaign_id: None }
+impl CampaignResumeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CampaignResumeBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: outbound campaign (task) ID Required.
@@ -9655,27 +12426,62 @@ impl<'a> CampaignResumeBuilder<'a> {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.resume";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.campaign_id {
             call = call.path("campaignId", v.to_string());
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignResumeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_RESUME, call).await?)
     }
@@ -9683,8 +12489,8 @@ impl<'a> CampaignResumeBuilder<'a> {
 
 impl crate::Client {
     /// `campaign.resume`: Resume an outbound campaign (`PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}/resume`).
-    pub fn campaign_resume(&self) -> CampaignResumeBuilder<'_> {
-        CampaignResumeBuilder::new(self)
+    pub fn campaign_resume(&self) -> CampaignResumeBuilder {
+        CampaignResumeBuilder::new(self.clone())
     }
 }
 
@@ -9692,25 +12498,30 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0730.html>
 ///
-/// policyJson is typed String on every copy (zh 0730/4010, en/ja 4010, th 0730) and the V2 add sample sends it as JSON text, so it is a string on the wire, not an object. The zh copy cec_07_0730.html (2025-11) reads the body table and the policyJson/policy tables (Tables 3-6) whole and the response table to its first row (the result fields every iSales write lists); the error table is read whole in the guide 错误结果码 fragment (it prints the campaign-not-found code as 0200-01). Mandatory flags for the two body fields are not given on the page. No sample is printed in the copies found.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignSetRetryPolicyBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignSetRetryPolicyBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
     body_: CampaignSetRetryPolicyBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CampaignSetRetryPolicyBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CampaignSetRetryPolicyBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CampaignSetRetryPolicyBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -9718,9 +12529,19 @@ impl<'a> CampaignSetRetryPolicyBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -9728,9 +12549,19 @@ impl<'a> CampaignSetRetryPolicyBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// retry policy as a JSON string (JSON text (typed String). Table 4: a list of {dataType (number type), type (0 normal, 1 result-based), policy (JSON text), noRetryPolicy (list of display result codes; not allowed with policyType 1)}; policy for type 0 (Table 5): {retryTime, retryDay} (the page describes retryTime as the number of days and retryDay as calls per day; the query page names them retryDay/retryTimes); policy for type 1 (Table 6): a list of {callInterval (delay), result (result type), retryNumber})
     pub fn policy_json(mut self, v: impl Into<String>) -> Self {
         self.body_.policy_json = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `policyJson`.
+    pub fn set_policy_json(mut self, v: Option<String>) -> Self {
+        self.body_.policy_json = v;
         self
     }
     /// retry policy type (0 global, 1 number-type matching)
@@ -9738,22 +12569,63 @@ impl<'a> CampaignSetRetryPolicyBuilder<'a> {
         self.body_.policy_type = Some(v);
         self
     }
+    /// Sets or clears the body field `policyType`.
+    pub fn set_policy_type(mut self, v: Option<i64>) -> Self {
+        self.body_.policy_type = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CampaignSetRetryPolicyBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CampaignSetRetryPolicyBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.set_retry_policy";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -9763,15 +12635,12 @@ impl<'a> CampaignSetRetryPolicyBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignSetRetryPolicyResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_SET_RETRY_POLICY, call).await?)
     }
@@ -9779,8 +12648,8 @@ impl<'a> CampaignSetRetryPolicyBuilder<'a> {
 
 impl crate::Client {
     /// `campaign.set_retry_policy`: Set the retry policy of a campaign (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}`).
-    pub fn campaign_set_retry_policy(&self) -> CampaignSetRetryPolicyBuilder<'_> {
-        CampaignSetRetryPolicyBuilder::new(self)
+    pub fn campaign_set_retry_policy(&self) -> CampaignSetRetryPolicyBuilder {
+        CampaignSetRetryPolicyBuilder::new(self.clone())
     }
 }
 
@@ -9788,23 +12657,36 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0731.html>
 ///
-/// No request body. data.policyJson and busiPolicy are typed String (JSON text). Response tables (Tables 3-7) read whole in the guide 响应说明 fragment (2024-09) and the zh copy cec_07_4011.html to Table 6; the 2023 fragment (older page cec_05_2019) has no busiPolicy. The error table (Table 8) and the samples were reached in no copy found.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignQueryRetryPolicyBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignQueryRetryPolicyBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
 }
 
-impl<'a> CampaignQueryRetryPolicyBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CampaignQueryRetryPolicyBuilder { client_: client, vdn_id: None, campaign_id: None, locale: None }
+impl CampaignQueryRetryPolicyBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CampaignQueryRetryPolicyBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: outbound campaign (task) ID Required.
@@ -9812,21 +12694,51 @@ impl<'a> CampaignQueryRetryPolicyBuilder<'a> {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.query_retry_policy";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -9840,7 +12752,7 @@ impl<'a> CampaignQueryRetryPolicyBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignQueryRetryPolicyResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_QUERY_RETRY_POLICY, call).await?)
     }
@@ -9848,8 +12760,8 @@ impl<'a> CampaignQueryRetryPolicyBuilder<'a> {
 
 impl crate::Client {
     /// `campaign.query_retry_policy`: Query the retry policy of a campaign (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}`).
-    pub fn campaign_query_retry_policy(&self) -> CampaignQueryRetryPolicyBuilder<'_> {
-        CampaignQueryRetryPolicyBuilder::new(self)
+    pub fn campaign_query_retry_policy(&self) -> CampaignQueryRetryPolicyBuilder {
+        CampaignQueryRetryPolicyBuilder::new(self.clone())
     }
 }
 
@@ -9857,23 +12769,38 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/addBusinessResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0732.html>
 ///
-/// Defined per vdnId; no modify interface exists once added. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0732.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignAddBusinessResultBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignAddBusinessResultBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: CampaignAddBusinessResultBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CampaignAddBusinessResultBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CampaignAddBusinessResultBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+impl CampaignAddBusinessResultBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CampaignAddBusinessResultBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -9881,9 +12808,19 @@ impl<'a> CampaignAddBusinessResultBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// business result name (max 50; no special chars) Required.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
         self
     }
     /// business result code (max 50; digits, letters, '-')
@@ -9891,9 +12828,19 @@ impl<'a> CampaignAddBusinessResultBuilder<'a> {
         self.body_.code = Some(v.into());
         self
     }
+    /// Sets or clears the body field `code`.
+    pub fn set_code(mut self, v: Option<String>) -> Self {
+        self.body_.code = v;
+        self
+    }
     /// description (max 200; no special chars)
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.body_.description = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
         self
     }
     /// sub-results
@@ -9901,36 +12848,74 @@ impl<'a> CampaignAddBusinessResultBuilder<'a> {
         self.body_.children = Some(v);
         self
     }
+    /// Sets or clears the body field `children`.
+    pub fn set_children(mut self, v: Option<Vec<CampaignAddBusinessResultBodyChildren>>) -> Self {
+        self.body_.children = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CampaignAddBusinessResultBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CampaignAddBusinessResultBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.add_business_result";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignAddBusinessResultResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_ADD_BUSINESS_RESULT, call).await?)
     }
@@ -9938,8 +12923,8 @@ impl<'a> CampaignAddBusinessResultBuilder<'a> {
 
 impl crate::Client {
     /// `campaign.add_business_result`: Add an outbound business-result definition (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/addBusinessResult`).
-    pub fn campaign_add_business_result(&self) -> CampaignAddBusinessResultBuilder<'_> {
-        CampaignAddBusinessResultBuilder::new(self)
+    pub fn campaign_add_business_result(&self) -> CampaignAddBusinessResultBuilder {
+        CampaignAddBusinessResultBuilder::new(self.clone())
     }
 }
 
@@ -9947,21 +12932,24 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/queryBusinessResults` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0733.html>
 ///
-/// No request body. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0733.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignQueryBusinessResultsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignQueryBusinessResultsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     page_size: Option<i64>,
     page_num: Option<i64>,
     locale: Option<String>,
 }
 
-impl<'a> CampaignQueryBusinessResultsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CampaignQueryBusinessResultsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CampaignQueryBusinessResultsBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             page_size: None,
             page_num: None,
@@ -9973,9 +12961,19 @@ impl<'a> CampaignQueryBusinessResultsBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// query parameter: rows per page (1-50) Required.
     pub fn page_size(mut self, v: i64) -> Self {
         self.page_size = Some(v);
+        self
+    }
+    /// Sets or clears the query parameter `pageSize`.
+    pub fn set_page_size(mut self, v: Option<i64>) -> Self {
+        self.page_size = v;
         self
     }
     /// query parameter: page number (positive integer) Required.
@@ -9983,15 +12981,45 @@ impl<'a> CampaignQueryBusinessResultsBuilder<'a> {
         self.page_num = Some(v);
         self
     }
+    /// Sets or clears the query parameter `pageNum`.
+    pub fn set_page_num(mut self, v: Option<i64>) -> Self {
+        self.page_num = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.query_business_results";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -10001,7 +13029,7 @@ impl<'a> CampaignQueryBusinessResultsBuilder<'a> {
             cec_core::validate::range(op, "pageSize", *v, 1, 50)?;
         }
         cec_core::validate::required(op, "pageNum", &self.page_num)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -10018,16 +13046,46 @@ impl<'a> CampaignQueryBusinessResultsBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignQueryBusinessResultsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_QUERY_BUSINESS_RESULTS, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for CampaignQueryBusinessResultsBuilder {
+    type Page = CampaignQueryBusinessResultsResponse;
+    type Item = CampaignQueryBusinessResultsResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.page_num = Some(i64::try_from(index.saturating_add(1)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.page_size.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total_count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl CampaignQueryBusinessResultsBuilder {
+    /// Pages through the answers, one request per page (`pageNum` (page number, first page 1) and `pageSize`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 50.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 50)
+    }
+}
 impl crate::Client {
     /// `campaign.query_business_results`: Query outbound business-result definitions (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/queryBusinessResults`).
-    pub fn campaign_query_business_results(&self) -> CampaignQueryBusinessResultsBuilder<'_> {
-        CampaignQueryBusinessResultsBuilder::new(self)
+    pub fn campaign_query_business_results(&self) -> CampaignQueryBusinessResultsBuilder {
+        CampaignQueryBusinessResultsBuilder::new(self.clone())
     }
 }
 
@@ -10035,11 +13093,13 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/failcategorystatistics` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0734.html>
 ///
-/// Counts failed calls by failure code (today by default); startDate/endDate at most 30 days apart. URL table, sample (whole) and error table (whole) read on the guide category page and 错误结果码 fragment of cec_07_4014; the response table itself (data/statDate/failData) was not reached today.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignFailCategoryStatisticsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignFailCategoryStatisticsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<String>,
     start_date: Option<String>,
@@ -10047,10 +13107,11 @@ pub struct CampaignFailCategoryStatisticsBuilder<'a> {
     locale: Option<String>,
 }
 
-impl<'a> CampaignFailCategoryStatisticsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CampaignFailCategoryStatisticsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CampaignFailCategoryStatisticsBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             start_date: None,
@@ -10063,9 +13124,19 @@ impl<'a> CampaignFailCategoryStatisticsBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// query parameter: campaign ID Required.
     pub fn campaign_id(mut self, v: impl Into<String>) -> Self {
         self.campaign_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<String>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// query parameter: start date (yyyy-MM-dd; requires endDate)
@@ -10073,9 +13144,19 @@ impl<'a> CampaignFailCategoryStatisticsBuilder<'a> {
         self.start_date = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `startDate`.
+    pub fn set_start_date(mut self, v: Option<String>) -> Self {
+        self.start_date = v;
+        self
+    }
     /// query parameter: end date (yyyy-MM-dd; requires startDate; span &lt;= 30 days)
     pub fn end_date(mut self, v: impl Into<String>) -> Self {
         self.end_date = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `endDate`.
+    pub fn set_end_date(mut self, v: Option<String>) -> Self {
+        self.end_date = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -10083,16 +13164,41 @@ impl<'a> CampaignFailCategoryStatisticsBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.fail_category_statistics";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -10112,7 +13218,7 @@ impl<'a> CampaignFailCategoryStatisticsBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignFailCategoryStatisticsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_FAIL_CATEGORY_STATISTICS, call).await?)
     }
@@ -10120,8 +13226,8 @@ impl<'a> CampaignFailCategoryStatisticsBuilder<'a> {
 
 impl crate::Client {
     /// `campaign.fail_category_statistics`: Outbound call failure classification statistics (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/failcategorystatistics`).
-    pub fn campaign_fail_category_statistics(&self) -> CampaignFailCategoryStatisticsBuilder<'_> {
-        CampaignFailCategoryStatisticsBuilder::new(self)
+    pub fn campaign_fail_category_statistics(&self) -> CampaignFailCategoryStatisticsBuilder {
+        CampaignFailCategoryStatisticsBuilder::new(self.clone())
     }
 }
 
@@ -10129,25 +13235,30 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callerNo/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0735.html>
 ///
-/// Max 100 per call, total capped by a system parameter, no duplicates. On-premises needs the 'restrict VDN calling numbers' switch; SaaS cannot add arbitrary numbers. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0735.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignAddCallerNumbersBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignAddCallerNumbersBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
     body_: CampaignAddCallerNumbersBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CampaignAddCallerNumbersBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CampaignAddCallerNumbersBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CampaignAddCallerNumbersBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -10155,14 +13266,29 @@ impl<'a> CampaignAddCallerNumbersBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// calling numbers (max 100 entries) Required.
@@ -10170,22 +13296,63 @@ impl<'a> CampaignAddCallerNumbersBuilder<'a> {
         self.body_.caller_no = Some(v);
         self
     }
+    /// Sets or clears the body field `callerNo`.
+    pub fn set_caller_no(mut self, v: Option<Vec<CampaignAddCallerNumbersBodyCallerNo>>) -> Self {
+        self.body_.caller_no = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CampaignAddCallerNumbersBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CampaignAddCallerNumbersBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.add_caller_numbers";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -10195,15 +13362,12 @@ impl<'a> CampaignAddCallerNumbersBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignAddCallerNumbersResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_ADD_CALLER_NUMBERS, call).await?)
     }
@@ -10211,8 +13375,8 @@ impl<'a> CampaignAddCallerNumbersBuilder<'a> {
 
 impl crate::Client {
     /// `campaign.add_caller_numbers`: Add calling numbers to a campaign (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callerNo/{campaignId}`).
-    pub fn campaign_add_caller_numbers(&self) -> CampaignAddCallerNumbersBuilder<'_> {
-        CampaignAddCallerNumbersBuilder::new(self)
+    pub fn campaign_add_caller_numbers(&self) -> CampaignAddCallerNumbersBuilder {
+        CampaignAddCallerNumbersBuilder::new(self.clone())
     }
 }
 
@@ -10220,25 +13384,30 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/callerNo/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0736.html>
 ///
-/// DELETE with a JSON body. Max 100 per call; at least one calling number must remain. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0736.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignDeleteCallerNumbersBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignDeleteCallerNumbersBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
     body_: CampaignDeleteCallerNumbersBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CampaignDeleteCallerNumbersBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CampaignDeleteCallerNumbersBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CampaignDeleteCallerNumbersBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -10246,9 +13415,19 @@ impl<'a> CampaignDeleteCallerNumbersBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -10256,9 +13435,19 @@ impl<'a> CampaignDeleteCallerNumbersBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// calling numbers to remove (max 100 entries) Required.
     pub fn caller_no(mut self, v: Vec<CampaignDeleteCallerNumbersBodyCallerNo>) -> Self {
         self.body_.caller_no = Some(v);
+        self
+    }
+    /// Sets or clears the body field `callerNo`.
+    pub fn set_caller_no(mut self, v: Option<Vec<CampaignDeleteCallerNumbersBodyCallerNo>>) -> Self {
+        self.body_.caller_no = v;
         self
     }
     /// Replaces the whole request body.
@@ -10266,17 +13455,53 @@ impl<'a> CampaignDeleteCallerNumbersBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CampaignDeleteCallerNumbersBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.delete_caller_numbers";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -10286,15 +13511,12 @@ impl<'a> CampaignDeleteCallerNumbersBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignDeleteCallerNumbersResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_DELETE_CALLER_NUMBERS, call).await?)
     }
@@ -10302,8 +13524,8 @@ impl<'a> CampaignDeleteCallerNumbersBuilder<'a> {
 
 impl crate::Client {
     /// `campaign.delete_caller_numbers`: Delete calling numbers from a campaign (`DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/callerNo/{campaignId}`).
-    pub fn campaign_delete_caller_numbers(&self) -> CampaignDeleteCallerNumbersBuilder<'_> {
-        CampaignDeleteCallerNumbersBuilder::new(self)
+    pub fn campaign_delete_caller_numbers(&self) -> CampaignDeleteCallerNumbersBuilder {
+        CampaignDeleteCallerNumbersBuilder::new(self.clone())
     }
 }
 
@@ -10311,23 +13533,36 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0738.html>
 ///
-/// No request body. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0738.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HolidayQueryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HolidayQueryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
 }
 
-impl<'a> HolidayQueryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HolidayQueryBuilder { client_: client, vdn_id: None, campaign_id: None, locale: None }
+impl HolidayQueryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        HolidayQueryBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: outbound campaign (task) ID Required.
@@ -10335,21 +13570,51 @@ impl<'a> HolidayQueryBuilder<'a> {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "holiday.query";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -10363,7 +13628,7 @@ impl<'a> HolidayQueryBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HolidayQueryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HOLIDAY_QUERY, call).await?)
     }
@@ -10371,8 +13636,8 @@ impl<'a> HolidayQueryBuilder<'a> {
 
 impl crate::Client {
     /// `holiday.query`: Query special dates of a campaign (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}`).
-    pub fn holiday_query(&self) -> HolidayQueryBuilder<'_> {
-        HolidayQueryBuilder::new(self)
+    pub fn holiday_query(&self) -> HolidayQueryBuilder {
+        HolidayQueryBuilder::new(self.clone())
     }
 }
 
@@ -10380,24 +13645,40 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0739.html>
 ///
-/// Campaign may hold fewer than 20 special dates. Body read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4019.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HolidayAddBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HolidayAddBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
     body_: HolidayAddBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> HolidayAddBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HolidayAddBuilder { client_: client, vdn_id: None, campaign_id: None, locale: None, body_: Default::default() }
+impl HolidayAddBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        HolidayAddBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: outbound campaign (task) ID Required.
@@ -10405,9 +13686,19 @@ impl<'a> HolidayAddBuilder<'a> {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// special date name (unique; max 30 chars) Required.
@@ -10415,9 +13706,19 @@ impl<'a> HolidayAddBuilder<'a> {
         self.body_.name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
+        self
+    }
     /// special date type (1 by week, 2 by date, 3 repeat yearly by date) Required.
     pub fn type_(mut self, v: i64) -> Self {
         self.body_.type_ = Some(v);
+        self
+    }
+    /// Sets or clears the body field `type`.
+    pub fn set_type_(mut self, v: Option<i64>) -> Self {
+        self.body_.type_ = v;
         self
     }
     /// days of week (required when type=1; 1=Mon ... 7=Sun, comma-separated)
@@ -10425,14 +13726,29 @@ impl<'a> HolidayAddBuilder<'a> {
         self.body_.week = Some(v.into());
         self
     }
+    /// Sets or clears the body field `week`.
+    pub fn set_week(mut self, v: Option<String>) -> Self {
+        self.body_.week = v;
+        self
+    }
     /// start (required when type=2/3; type 2: yyyy-MM-dd, type 3: MM-dd)
     pub fn begin_time(mut self, v: impl Into<String>) -> Self {
         self.body_.begin_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<String>) -> Self {
+        self.body_.begin_time = v;
+        self
+    }
     /// end (required when type=2/3; type 2: yyyy-MM-dd, type 3: MM-dd)
     pub fn end_time(mut self, v: impl Into<String>) -> Self {
         self.body_.end_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_time = v;
         self
     }
     /// Replaces the whole request body.
@@ -10440,17 +13756,53 @@ impl<'a> HolidayAddBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = HolidayAddBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "holiday.add";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -10460,15 +13812,12 @@ impl<'a> HolidayAddBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HolidayAddResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HOLIDAY_ADD, call).await?)
     }
@@ -10476,8 +13825,8 @@ impl<'a> HolidayAddBuilder<'a> {
 
 impl crate::Client {
     /// `holiday.add`: Add a special date to a campaign (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}`).
-    pub fn holiday_add(&self) -> HolidayAddBuilder<'_> {
-        HolidayAddBuilder::new(self)
+    pub fn holiday_add(&self) -> HolidayAddBuilder {
+        HolidayAddBuilder::new(self.clone())
     }
 }
 
@@ -10485,25 +13834,30 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0740.html>
 ///
-/// A changed special date affects every campaign using it. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0740.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HolidayModifyBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HolidayModifyBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
     body_: HolidayModifyBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> HolidayModifyBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl HolidayModifyBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         HolidayModifyBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -10511,9 +13865,19 @@ impl<'a> HolidayModifyBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -10521,9 +13885,19 @@ impl<'a> HolidayModifyBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// special date ID Required.
     pub fn id(mut self, v: i64) -> Self {
         self.body_.id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `id`.
+    pub fn set_id(mut self, v: Option<i64>) -> Self {
+        self.body_.id = v;
         self
     }
     /// special date name (unique; max 30 chars) Required.
@@ -10531,9 +13905,19 @@ impl<'a> HolidayModifyBuilder<'a> {
         self.body_.name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
+        self
+    }
     /// special date type (1 by week, 2 by date, 3 repeat yearly by date) Required.
     pub fn type_(mut self, v: i64) -> Self {
         self.body_.type_ = Some(v);
+        self
+    }
+    /// Sets or clears the body field `type`.
+    pub fn set_type_(mut self, v: Option<i64>) -> Self {
+        self.body_.type_ = v;
         self
     }
     /// days of week (required when type=1; 1=Mon ... 7=Sun, comma-separated)
@@ -10541,9 +13925,19 @@ impl<'a> HolidayModifyBuilder<'a> {
         self.body_.week = Some(v.into());
         self
     }
+    /// Sets or clears the body field `week`.
+    pub fn set_week(mut self, v: Option<String>) -> Self {
+        self.body_.week = v;
+        self
+    }
     /// start (required when type=2/3; type 2: yyyy-MM-dd, type 3: MM-dd)
     pub fn begin_time(mut self, v: impl Into<String>) -> Self {
         self.body_.begin_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<String>) -> Self {
+        self.body_.begin_time = v;
         self
     }
     /// end (required when type=2/3; type 2: yyyy-MM-dd, type 3: MM-dd)
@@ -10551,22 +13945,63 @@ impl<'a> HolidayModifyBuilder<'a> {
         self.body_.end_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_time = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: HolidayModifyBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = HolidayModifyBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "holiday.modify";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -10576,15 +14011,12 @@ impl<'a> HolidayModifyBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HolidayModifyResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HOLIDAY_MODIFY, call).await?)
     }
@@ -10592,8 +14024,8 @@ impl<'a> HolidayModifyBuilder<'a> {
 
 impl crate::Client {
     /// `holiday.modify`: Modify a special date of a campaign (`PUT /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}`).
-    pub fn holiday_modify(&self) -> HolidayModifyBuilder<'_> {
-        HolidayModifyBuilder::new(self)
+    pub fn holiday_modify(&self) -> HolidayModifyBuilder {
+        HolidayModifyBuilder::new(self.clone())
     }
 }
 
@@ -10601,24 +14033,38 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}/{holidayId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0741.html>
 ///
-/// No request body. Sample success body carries only resultCode and an empty resultDesc. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4021.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HolidayDeleteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HolidayDeleteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     holiday_id: Option<i64>,
     locale: Option<String>,
 }
 
-impl<'a> HolidayDeleteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HolidayDeleteBuilder { client_: client, vdn_id: None, campaign_id: None, holiday_id: None, locale: None }
+impl HolidayDeleteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        HolidayDeleteBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            holiday_id: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: outbound campaign (task) ID Required.
@@ -10626,9 +14072,19 @@ impl<'a> HolidayDeleteBuilder<'a> {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// path parameter: special date ID Required.
     pub fn holiday_id(mut self, v: i64) -> Self {
         self.holiday_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `holidayId`.
+    pub fn set_holiday_id(mut self, v: Option<i64>) -> Self {
+        self.holiday_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -10636,17 +14092,42 @@ impl<'a> HolidayDeleteBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "holiday.delete";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
         cec_core::validate::required(op, "holidayId", &self.holiday_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -10663,7 +14144,7 @@ impl<'a> HolidayDeleteBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HolidayDeleteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HOLIDAY_DELETE, call).await?)
     }
@@ -10671,8 +14152,8 @@ impl<'a> HolidayDeleteBuilder<'a> {
 
 impl crate::Client {
     /// `holiday.delete`: Delete a special date of a campaign (`DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}/{holidayId}`).
-    pub fn holiday_delete(&self) -> HolidayDeleteBuilder<'_> {
-        HolidayDeleteBuilder::new(self)
+    pub fn holiday_delete(&self) -> HolidayDeleteBuilder {
+        HolidayDeleteBuilder::new(self.clone())
     }
 }
 
@@ -10680,23 +14161,36 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0742.html>
 ///
-/// Deletes every special date of the campaign. DELETE confirmed on the English page; no request body.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HolidayDeleteAllBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HolidayDeleteAllBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
 }
 
-impl<'a> HolidayDeleteAllBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HolidayDeleteAllBuilder { client_: client, vdn_id: None, campaign_id: None, locale: None }
+impl HolidayDeleteAllBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        HolidayDeleteAllBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: outbound campaign (task) ID Required.
@@ -10704,21 +14198,51 @@ impl<'a> HolidayDeleteAllBuilder<'a> {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "holiday.delete_all";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -10732,7 +14256,7 @@ impl<'a> HolidayDeleteAllBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HolidayDeleteAllResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HOLIDAY_DELETE_ALL, call).await?)
     }
@@ -10740,8 +14264,8 @@ impl<'a> HolidayDeleteAllBuilder<'a> {
 
 impl crate::Client {
     /// `holiday.delete_all`: Delete all special dates of a campaign (`DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}`).
-    pub fn holiday_delete_all(&self) -> HolidayDeleteAllBuilder<'_> {
-        HolidayDeleteAllBuilder::new(self)
+    pub fn holiday_delete_all(&self) -> HolidayDeleteAllBuilder {
+        HolidayDeleteAllBuilder::new(self.clone())
     }
 }
 
@@ -10749,28 +14273,48 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/add` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0744.html>
 ///
-/// Max 20 numbers per call, no duplicates, not already listed (unless isCoverDupNo=1). Allowed call count must stay below the retry-policy attempts. validityTimeUnit/relCategoryId/typeId/isCoverDupNo added in AICC 24.400.0 (read from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0744.html, 2025-12); restrictTimes/restrictPeriod appear only in the older copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4024.html) and validityTime there is in hours. Read today: zh cec_07_0744.html (2025-12) and cec_07_4024.html (2025-04) to the first response row (the result fields every iSales write lists), the error table whole in the guide 错误结果码 fragment.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct BlocklistAddBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct BlocklistAddBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistAddBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> BlocklistAddBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        BlocklistAddBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+impl BlocklistAddBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        BlocklistAddBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// numbers to block (max 20 numbers; each &lt;= 24 chars of digits, *, #) Required.
@@ -10778,9 +14322,19 @@ impl<'a> BlocklistAddBuilder<'a> {
         self.body_.blocklist = Some(v);
         self
     }
+    /// Sets or clears the body field `blocklist`.
+    pub fn set_blocklist(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.blocklist = v;
+        self
+    }
     /// expiry time (= add time + validity) (yyyy-MM-dd HH:mm:ss; wins over validityTime when both given)
     pub fn validity_expiration_time(mut self, v: impl Into<String>) -> Self {
         self.body_.validity_expiration_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `validityExpirationTime`.
+    pub fn set_validity_expiration_time(mut self, v: Option<String>) -> Self {
+        self.body_.validity_expiration_time = v;
         self
     }
     /// validity length (unit per validityTimeUnit) (1-120)
@@ -10788,9 +14342,19 @@ impl<'a> BlocklistAddBuilder<'a> {
         self.body_.validity_time = Some(v);
         self
     }
+    /// Sets or clears the body field `validityTime`.
+    pub fn set_validity_time(mut self, v: Option<i64>) -> Self {
+        self.body_.validity_time = v;
+        self
+    }
     /// unit of validityTime (1 year, 2 month, 3 day, 4 hour (default 4))
     pub fn validity_time_unit(mut self, v: i64) -> Self {
         self.body_.validity_time_unit = Some(v);
+        self
+    }
+    /// Sets or clears the body field `validityTimeUnit`.
+    pub fn set_validity_time_unit(mut self, v: Option<i64>) -> Self {
+        self.body_.validity_time_unit = v;
         self
     }
     /// blocklist group to link
@@ -10798,9 +14362,19 @@ impl<'a> BlocklistAddBuilder<'a> {
         self.body_.rel_category_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `relCategoryId`.
+    pub fn set_rel_category_id(mut self, v: Option<String>) -> Self {
+        self.body_.rel_category_id = v;
+        self
+    }
     /// blocklist type to link
     pub fn type_id(mut self, v: impl Into<String>) -> Self {
         self.body_.type_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `typeId`.
+    pub fn set_type_id(mut self, v: Option<String>) -> Self {
+        self.body_.type_id = v;
         self
     }
     /// duplicate handling (0 skip duplicates (default), 1 overwrite existing entries)
@@ -10808,9 +14382,19 @@ impl<'a> BlocklistAddBuilder<'a> {
         self.body_.is_cover_dup_no = Some(v);
         self
     }
+    /// Sets or clears the body field `isCoverDupNo`.
+    pub fn set_is_cover_dup_no(mut self, v: Option<i64>) -> Self {
+        self.body_.is_cover_dup_no = v;
+        self
+    }
     /// allowed calls per period (1-100; set together with restrictPeriod; older copy only)
     pub fn restrict_times(mut self, v: i64) -> Self {
         self.body_.restrict_times = Some(v);
+        self
+    }
+    /// Sets or clears the body field `restrictTimes`.
+    pub fn set_restrict_times(mut self, v: Option<i64>) -> Self {
+        self.body_.restrict_times = v;
         self
     }
     /// restriction period ("0" hourly, "1" daily; older copy only)
@@ -10818,36 +14402,74 @@ impl<'a> BlocklistAddBuilder<'a> {
         self.body_.restrict_period = Some(v.into());
         self
     }
+    /// Sets or clears the body field `restrictPeriod`.
+    pub fn set_restrict_period(mut self, v: Option<String>) -> Self {
+        self.body_.restrict_period = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: BlocklistAddBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = BlocklistAddBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.add";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<BlocklistAddResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_ADD, call).await?)
     }
@@ -10855,8 +14477,8 @@ impl<'a> BlocklistAddBuilder<'a> {
 
 impl crate::Client {
     /// `blocklist.add`: Add numbers to the blocklist (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/add`).
-    pub fn blocklist_add(&self) -> BlocklistAddBuilder<'_> {
-        BlocklistAddBuilder::new(self)
+    pub fn blocklist_add(&self) -> BlocklistAddBuilder {
+        BlocklistAddBuilder::new(self.clone())
     }
 }
 
@@ -10864,28 +14486,48 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/delete` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0745.html>
 ///
-/// Deletes one blocklisted number of the VDN. Read from the compact zh copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0745.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct BlocklistDeleteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct BlocklistDeleteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistDeleteBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> BlocklistDeleteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        BlocklistDeleteBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+impl BlocklistDeleteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        BlocklistDeleteBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// number to remove (max 24; digits, *, #) Required.
@@ -10893,36 +14535,74 @@ impl<'a> BlocklistDeleteBuilder<'a> {
         self.body_.blocklist_no = Some(v.into());
         self
     }
+    /// Sets or clears the body field `blocklistNo`.
+    pub fn set_blocklist_no(mut self, v: Option<String>) -> Self {
+        self.body_.blocklist_no = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: BlocklistDeleteBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = BlocklistDeleteBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.delete";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<BlocklistDeleteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_DELETE, call).await?)
     }
@@ -10930,8 +14610,8 @@ impl<'a> BlocklistDeleteBuilder<'a> {
 
 impl crate::Client {
     /// `blocklist.delete`: Delete a number from the blocklist (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/delete`).
-    pub fn blocklist_delete(&self) -> BlocklistDeleteBuilder<'_> {
-        BlocklistDeleteBuilder::new(self)
+    pub fn blocklist_delete(&self) -> BlocklistDeleteBuilder {
+        BlocklistDeleteBuilder::new(self.clone())
     }
 }
 
@@ -10939,22 +14619,29 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0746.html>
 ///
-/// Clears the blocklist of the VDN. No request body. Response and error table (0200001, 0200006, 02000001-02000011) confirmed on the zh-cn copy (https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_4026.html), which ends at the sample heading.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct BlocklistDeleteAllBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct BlocklistDeleteAllBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
 }
 
-impl<'a> BlocklistDeleteAllBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        BlocklistDeleteAllBuilder { client_: client, vdn_id: None, locale: None }
+impl BlocklistDeleteAllBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        BlocklistDeleteAllBuilder { client_: client, options_: Default::default(), vdn_id: None, locale: None }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -10962,15 +14649,40 @@ impl<'a> BlocklistDeleteAllBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.delete_all";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -10981,7 +14693,7 @@ impl<'a> BlocklistDeleteAllBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<BlocklistDeleteAllResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_DELETE_ALL, call).await?)
     }
@@ -10989,8 +14701,8 @@ impl<'a> BlocklistDeleteAllBuilder<'a> {
 
 impl crate::Client {
     /// `blocklist.delete_all`: Delete all numbers from the blocklist (`DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist`).
-    pub fn blocklist_delete_all(&self) -> BlocklistDeleteAllBuilder<'_> {
-        BlocklistDeleteAllBuilder::new(self)
+    pub fn blocklist_delete_all(&self) -> BlocklistDeleteAllBuilder {
+        BlocklistDeleteAllBuilder::new(self.clone())
     }
 }
 
@@ -10998,28 +14710,48 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/query` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0747.html>
 ///
-/// Send either blocklist (only those numbers are returned, with their validity data) or offset+limit. The zh copy cec_07_0747.html (2025-11) reads the body table whole (blocklist, relCategoryId, typeId, offset, limit; limit/offset and blocklist are mutually exclusive), the response table and the data table (Table 5) to row 3 (flag).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct BlocklistQueryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct BlocklistQueryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistQueryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> BlocklistQueryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        BlocklistQueryBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+impl BlocklistQueryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        BlocklistQueryBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// numbers to look up; when given only these are returned with their expiry/validity (max 20 numbers, each &lt;= 24 chars of digits/*/#; when given, only these numbers are answered (whether each is listed, with expiry and validity))
@@ -11027,9 +14759,19 @@ impl<'a> BlocklistQueryBuilder<'a> {
         self.body_.blocklist = Some(v);
         self
     }
+    /// Sets or clears the body field `blocklist`.
+    pub fn set_blocklist(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.blocklist = v;
+        self
+    }
     /// blocklist group to filter by
     pub fn rel_category_id(mut self, v: impl Into<String>) -> Self {
         self.body_.rel_category_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `relCategoryId`.
+    pub fn set_rel_category_id(mut self, v: Option<String>) -> Self {
+        self.body_.rel_category_id = v;
         self
     }
     /// blocklist type to filter by
@@ -11037,9 +14779,19 @@ impl<'a> BlocklistQueryBuilder<'a> {
         self.body_.type_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `typeId`.
+    pub fn set_type_id(mut self, v: Option<String>) -> Self {
+        self.body_.type_id = v;
+        self
+    }
     /// start offset (offset = limit * (page - 1); give either offset+limit or blocklist, not both)
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// page size (1-100)
@@ -11047,45 +14799,113 @@ impl<'a> BlocklistQueryBuilder<'a> {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: BlocklistQueryBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = BlocklistQueryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.query";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<BlocklistQueryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_QUERY, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for BlocklistQueryBuilder {
+    type Page = BlocklistQueryResponse;
+    type Item = BlocklistQueryResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total_count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl BlocklistQueryBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 100.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 100)
+    }
+}
 impl crate::Client {
     /// `blocklist.query`: Query blocklisted numbers (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/query`).
-    pub fn blocklist_query(&self) -> BlocklistQueryBuilder<'_> {
-        BlocklistQueryBuilder::new(self)
+    pub fn blocklist_query(&self) -> BlocklistQueryBuilder {
+        BlocklistQueryBuilder::new(self.clone())
     }
 }
 
@@ -11093,23 +14913,38 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0750.html>
 ///
-/// New in AICC 24.400.0. The en-us copy (https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0750.html) ends at the response heading; response fields are the common result fields.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct BlocklistAddGroupBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct BlocklistAddGroupBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistAddGroupBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> BlocklistAddGroupBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        BlocklistAddGroupBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+impl BlocklistAddGroupBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        BlocklistAddGroupBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -11117,14 +14952,29 @@ impl<'a> BlocklistAddGroupBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// group name (max 64) Required.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
+        self
+    }
     /// group description (max 255)
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.body_.description = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
         self
     }
     /// Replaces the whole request body.
@@ -11132,31 +14982,64 @@ impl<'a> BlocklistAddGroupBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = BlocklistAddGroupBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.add_group";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<BlocklistAddGroupResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_ADD_GROUP, call).await?)
     }
@@ -11164,8 +15047,8 @@ impl<'a> BlocklistAddGroupBuilder<'a> {
 
 impl crate::Client {
     /// `blocklist.add_group`: Add a blocklist group (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/create`).
-    pub fn blocklist_add_group(&self) -> BlocklistAddGroupBuilder<'_> {
-        BlocklistAddGroupBuilder::new(self)
+    pub fn blocklist_add_group(&self) -> BlocklistAddGroupBuilder {
+        BlocklistAddGroupBuilder::new(self.clone())
     }
 }
 
@@ -11173,28 +15056,48 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/update` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0751.html>
 ///
-/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0751.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct BlocklistModifyGroupBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct BlocklistModifyGroupBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistModifyGroupBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> BlocklistModifyGroupBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        BlocklistModifyGroupBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+impl BlocklistModifyGroupBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        BlocklistModifyGroupBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// group ID (must exist) Required.
@@ -11202,9 +15105,19 @@ impl<'a> BlocklistModifyGroupBuilder<'a> {
         self.body_.id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `id`.
+    pub fn set_id(mut self, v: Option<String>) -> Self {
+        self.body_.id = v;
+        self
+    }
     /// group name (max 64) Required.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
         self
     }
     /// group description (max 255)
@@ -11212,36 +15125,74 @@ impl<'a> BlocklistModifyGroupBuilder<'a> {
         self.body_.description = Some(v.into());
         self
     }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: BlocklistModifyGroupBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = BlocklistModifyGroupBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.modify_group";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<BlocklistModifyGroupResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_MODIFY_GROUP, call).await?)
     }
@@ -11249,8 +15200,8 @@ impl<'a> BlocklistModifyGroupBuilder<'a> {
 
 impl crate::Client {
     /// `blocklist.modify_group`: Modify a blocklist group (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/update`).
-    pub fn blocklist_modify_group(&self) -> BlocklistModifyGroupBuilder<'_> {
-        BlocklistModifyGroupBuilder::new(self)
+    pub fn blocklist_modify_group(&self) -> BlocklistModifyGroupBuilder {
+        BlocklistModifyGroupBuilder::new(self.clone())
     }
 }
 
@@ -11258,28 +15209,48 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/query` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0752.html>
 ///
-/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0752.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct BlocklistQueryGroupsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct BlocklistQueryGroupsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistQueryGroupsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> BlocklistQueryGroupsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        BlocklistQueryGroupsBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+impl BlocklistQueryGroupsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        BlocklistQueryGroupsBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// group name filter (fuzzy match)
@@ -11287,9 +15258,19 @@ impl<'a> BlocklistQueryGroupsBuilder<'a> {
         self.body_.name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
+        self
+    }
     /// start offset (offset = limit * (page - 1)) Required.
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// page size (1-100) Required.
@@ -11297,45 +15278,113 @@ impl<'a> BlocklistQueryGroupsBuilder<'a> {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: BlocklistQueryGroupsBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = BlocklistQueryGroupsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.query_groups";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<BlocklistQueryGroupsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_QUERY_GROUPS, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for BlocklistQueryGroupsBuilder {
+    type Page = BlocklistQueryGroupsResponse;
+    type Item = BlocklistQueryGroupsResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total_count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl BlocklistQueryGroupsBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 100.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 100)
+    }
+}
 impl crate::Client {
     /// `blocklist.query_groups`: Query blocklist groups (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/query`).
-    pub fn blocklist_query_groups(&self) -> BlocklistQueryGroupsBuilder<'_> {
-        BlocklistQueryGroupsBuilder::new(self)
+    pub fn blocklist_query_groups(&self) -> BlocklistQueryGroupsBuilder {
+        BlocklistQueryGroupsBuilder::new(self.clone())
     }
 }
 
@@ -11343,23 +15392,36 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/{categoryId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0753.html>
 ///
-/// No request body. The compact zh copy ends inside the error table after 02000014; later rows and the samples are missing.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct BlocklistDeleteGroupBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct BlocklistDeleteGroupBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     category_id: Option<String>,
     locale: Option<String>,
 }
 
-impl<'a> BlocklistDeleteGroupBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        BlocklistDeleteGroupBuilder { client_: client, vdn_id: None, category_id: None, locale: None }
+impl BlocklistDeleteGroupBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        BlocklistDeleteGroupBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            category_id: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: blocklist group ID Required.
@@ -11367,21 +15429,51 @@ impl<'a> BlocklistDeleteGroupBuilder<'a> {
         self.category_id = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `categoryId`.
+    pub fn set_category_id(mut self, v: Option<String>) -> Self {
+        self.category_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.delete_group";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "categoryId", &self.category_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -11395,7 +15487,7 @@ impl<'a> BlocklistDeleteGroupBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<BlocklistDeleteGroupResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_DELETE_GROUP, call).await?)
     }
@@ -11403,8 +15495,8 @@ impl<'a> BlocklistDeleteGroupBuilder<'a> {
 
 impl crate::Client {
     /// `blocklist.delete_group`: Delete a blocklist group (`DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/{categoryId}`).
-    pub fn blocklist_delete_group(&self) -> BlocklistDeleteGroupBuilder<'_> {
-        BlocklistDeleteGroupBuilder::new(self)
+    pub fn blocklist_delete_group(&self) -> BlocklistDeleteGroupBuilder {
+        BlocklistDeleteGroupBuilder::new(self.clone())
     }
 }
 
@@ -11412,23 +15504,38 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0754.html>
 ///
-/// Every copy tried ends inside the body table at the actionType option list (en-us 0754 reaches that row; zh .md ends at the table header). action is added because the modify page (tr-tr 0756) and the query answer (0755) carry it next to actionType. Blocklist types are new in AICC 24.400, so no guide fragments exist.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct BlocklistAddTypeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct BlocklistAddTypeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistAddTypeBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> BlocklistAddTypeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        BlocklistAddTypeBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+impl BlocklistAddTypeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        BlocklistAddTypeBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -11436,9 +15543,19 @@ impl<'a> BlocklistAddTypeBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// type name (max 64) Required.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
         self
     }
     /// type description (max 255)
@@ -11446,9 +15563,19 @@ impl<'a> BlocklistAddTypeBuilder<'a> {
         self.body_.description = Some(v.into());
         self
     }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
+        self
+    }
     /// action type (1 automatic handling, 2 pop-up prompt (values from query)) Required.
     pub fn action_type(mut self, v: impl Into<String>) -> Self {
         self.body_.action_type = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `actionType`.
+    pub fn set_action_type(mut self, v: Option<String>) -> Self {
+        self.body_.action_type = v;
         self
     }
     /// action content (row not readable on this page; present on the modify (tr-tr 0756) and query (0755) tables)
@@ -11456,36 +15583,74 @@ impl<'a> BlocklistAddTypeBuilder<'a> {
         self.body_.action = Some(v.into());
         self
     }
+    /// Sets or clears the body field `action`.
+    pub fn set_action(mut self, v: Option<String>) -> Self {
+        self.body_.action = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: BlocklistAddTypeBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = BlocklistAddTypeBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.add_type";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<BlocklistAddTypeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_ADD_TYPE, call).await?)
     }
@@ -11493,8 +15658,8 @@ impl<'a> BlocklistAddTypeBuilder<'a> {
 
 impl crate::Client {
     /// `blocklist.add_type`: Add a blocklist (action) type (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/create`).
-    pub fn blocklist_add_type(&self) -> BlocklistAddTypeBuilder<'_> {
-        BlocklistAddTypeBuilder::new(self)
+    pub fn blocklist_add_type(&self) -> BlocklistAddTypeBuilder {
+        BlocklistAddTypeBuilder::new(self.clone())
     }
 }
 
@@ -11502,28 +15667,48 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/query` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0755.html>
 ///
-/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0755.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct BlocklistQueryTypesBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct BlocklistQueryTypesBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistQueryTypesBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> BlocklistQueryTypesBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        BlocklistQueryTypesBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+impl BlocklistQueryTypesBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        BlocklistQueryTypesBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// type name filter (fuzzy match)
@@ -11531,9 +15716,19 @@ impl<'a> BlocklistQueryTypesBuilder<'a> {
         self.body_.name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
+        self
+    }
     /// start offset (offset = limit * (page - 1)) Required.
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// page size (1-100) Required.
@@ -11541,45 +15736,113 @@ impl<'a> BlocklistQueryTypesBuilder<'a> {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: BlocklistQueryTypesBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = BlocklistQueryTypesBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.query_types";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<BlocklistQueryTypesResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_QUERY_TYPES, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for BlocklistQueryTypesBuilder {
+    type Page = BlocklistQueryTypesResponse;
+    type Item = BlocklistQueryTypesResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total_count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl BlocklistQueryTypesBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 100.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 100)
+    }
+}
 impl crate::Client {
     /// `blocklist.query_types`: Query blocklist types (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/query`).
-    pub fn blocklist_query_types(&self) -> BlocklistQueryTypesBuilder<'_> {
-        BlocklistQueryTypesBuilder::new(self)
+    pub fn blocklist_query_types(&self) -> BlocklistQueryTypesBuilder {
+        BlocklistQueryTypesBuilder::new(self.clone())
     }
 }
 
@@ -11587,28 +15850,48 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/update` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0756.html>
 ///
-/// Blocklist type must exist. Body table read whole from the tr-tr copy (https://support.huaweicloud.com/intl/tr-tr/api-cec/cec_07_0756.html): id, name, description, actionType, action; its actionType option list is blank and it ends in the response table after returnCode.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct BlocklistModifyTypeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct BlocklistModifyTypeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistModifyTypeBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> BlocklistModifyTypeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        BlocklistModifyTypeBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+impl BlocklistModifyTypeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        BlocklistModifyTypeBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// type ID (must exist) Required.
@@ -11616,9 +15899,19 @@ impl<'a> BlocklistModifyTypeBuilder<'a> {
         self.body_.id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `id`.
+    pub fn set_id(mut self, v: Option<String>) -> Self {
+        self.body_.id = v;
+        self
+    }
     /// type name (max 64) Required.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
         self
     }
     /// description (max 255)
@@ -11626,9 +15919,19 @@ impl<'a> BlocklistModifyTypeBuilder<'a> {
         self.body_.description = Some(v.into());
         self
     }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
+        self
+    }
     /// action type (option list not readable in the stored copies (query returns 1 automatic handling, 2 pop-up prompt)) Required.
     pub fn action_type(mut self, v: impl Into<String>) -> Self {
         self.body_.action_type = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `actionType`.
+    pub fn set_action_type(mut self, v: Option<String>) -> Self {
+        self.body_.action_type = v;
         self
     }
     /// action Required.
@@ -11636,36 +15939,74 @@ impl<'a> BlocklistModifyTypeBuilder<'a> {
         self.body_.action = Some(v.into());
         self
     }
+    /// Sets or clears the body field `action`.
+    pub fn set_action(mut self, v: Option<String>) -> Self {
+        self.body_.action = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: BlocklistModifyTypeBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = BlocklistModifyTypeBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.modify_type";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<BlocklistModifyTypeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_MODIFY_TYPE, call).await?)
     }
@@ -11673,8 +16014,8 @@ impl<'a> BlocklistModifyTypeBuilder<'a> {
 
 impl crate::Client {
     /// `blocklist.modify_type`: Modify a blocklist type (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/update`).
-    pub fn blocklist_modify_type(&self) -> BlocklistModifyTypeBuilder<'_> {
-        BlocklistModifyTypeBuilder::new(self)
+    pub fn blocklist_modify_type(&self) -> BlocklistModifyTypeBuilder {
+        BlocklistModifyTypeBuilder::new(self.clone())
     }
 }
 
@@ -11682,23 +16023,36 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/{typeId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0757.html>
 ///
-/// No request body. Every copy tried ends at the response table heading (zh .md) or inside it; fields listed are the result fields.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct BlocklistDeleteTypeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct BlocklistDeleteTypeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     type_id: Option<String>,
     locale: Option<String>,
 }
 
-impl<'a> BlocklistDeleteTypeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        BlocklistDeleteTypeBuilder { client_: client, vdn_id: None, type_id: None, locale: None }
+impl BlocklistDeleteTypeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        BlocklistDeleteTypeBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            type_id: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: blocklist type ID Required.
@@ -11706,21 +16060,51 @@ impl<'a> BlocklistDeleteTypeBuilder<'a> {
         self.type_id = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `typeId`.
+    pub fn set_type_id(mut self, v: Option<String>) -> Self {
+        self.type_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.delete_type";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "typeId", &self.type_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -11734,7 +16118,7 @@ impl<'a> BlocklistDeleteTypeBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<BlocklistDeleteTypeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_DELETE_TYPE, call).await?)
     }
@@ -11742,8 +16126,8 @@ impl<'a> BlocklistDeleteTypeBuilder<'a> {
 
 impl crate::Client {
     /// `blocklist.delete_type`: Delete a blocklist type (`DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/{typeId}`).
-    pub fn blocklist_delete_type(&self) -> BlocklistDeleteTypeBuilder<'_> {
-        BlocklistDeleteTypeBuilder::new(self)
+    pub fn blocklist_delete_type(&self) -> BlocklistDeleteTypeBuilder {
+        BlocklistDeleteTypeBuilder::new(self.clone())
     }
 }
 
@@ -11751,25 +16135,30 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0759.html>
 ///
-/// At most 200,000 records not yet completed per campaign; 20 records per call; at least 1 s between calls; no duplicate called numbers; blocklisted numbers are refused (the 2025-03 en copy allows them while their restriction period and call count are not exceeded, and refuses adding to a completed or an executing task). Body table read to row 1.6 callData (guide 请求说明 fragment); priority (AICC 25.100.0, change log cec_07_0715) follows the task-group import table. Response table (Table 5/6/7) and samples (whole) from the guide 响应说明/报文样例 fragments; Table 6 calls the list datalist, the sample dataIdList (kept).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataAddV1Builder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataAddV1Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
     body_: CalldataAddV1Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalldataAddV1Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CalldataAddV1Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CalldataAddV1Builder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -11777,14 +16166,29 @@ impl<'a> CalldataAddV1Builder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// records to add (max 20 records) Required.
@@ -11792,22 +16196,63 @@ impl<'a> CalldataAddV1Builder<'a> {
         self.body_.call_data_list = Some(v);
         self
     }
+    /// Sets or clears the body field `callDataList`.
+    pub fn set_call_data_list(mut self, v: Option<Vec<CalldataAddV1BodyCallDataList>>) -> Self {
+        self.body_.call_data_list = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CalldataAddV1Body) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalldataAddV1Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.add_v1";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -11817,15 +16262,12 @@ impl<'a> CalldataAddV1Builder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataAddV1Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_ADD_V1, call).await?)
     }
@@ -11833,8 +16275,8 @@ impl<'a> CalldataAddV1Builder<'a> {
 
 impl crate::Client {
     /// `calldata.add_v1`: Add outbound numbers (V1) (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}`).
-    pub fn calldata_add_v1(&self) -> CalldataAddV1Builder<'_> {
-        CalldataAddV1Builder::new(self)
+    pub fn calldata_add_v1(&self) -> CalldataAddV1Builder {
+        CalldataAddV1Builder::new(self.clone())
     }
 }
 
@@ -11842,25 +16284,30 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v2/openapi/campaigns/{vdnId}/calldata/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0760.html>
 ///
-/// Limits (zh 4032, 2024-09): at most 200,000 records not yet completed per campaign; default 20 records per call, tenant parameter isales.api.calldata.max raises it (values above 2000 discouraged, and isales.api.uncomplate.count should then be false or a call may take over 1 s); at least 1 s between calls; no duplicate called numbers under one sessionId; no blocklisted numbers (unless within the blocklist restriction period/count); no numbers can be added to a completed task, nor to a task that is executing. The stored copies end at Table 4 (callDataList); row layout from the import-file template; response assumed as V1.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataAddV2Builder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataAddV2Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
     body_: CalldataAddV2Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalldataAddV2Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CalldataAddV2Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CalldataAddV2Builder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -11868,14 +16315,29 @@ impl<'a> CalldataAddV2Builder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// records to add (default max 20 per call (tenant parameter isales.api.calldata.max; &lt;= 2000 advised)) Required.
@@ -11883,9 +16345,19 @@ impl<'a> CalldataAddV2Builder<'a> {
         self.body_.call_data_list = Some(v);
         self
     }
+    /// Sets or clears the body field `callDataList`.
+    pub fn set_call_data_list(mut self, v: Option<Vec<CalldataAddV2BodyCallDataList>>) -> Self {
+        self.body_.call_data_list = v;
+        self
+    }
     /// batch ID from callbatch.create
     pub fn batch_id(mut self, v: impl Into<String>) -> Self {
         self.body_.batch_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `batchId`.
+    pub fn set_batch_id(mut self, v: Option<String>) -> Self {
+        self.body_.batch_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -11893,17 +16365,53 @@ impl<'a> CalldataAddV2Builder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalldataAddV2Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.add_v2";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -11913,15 +16421,12 @@ impl<'a> CalldataAddV2Builder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataAddV2Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_ADD_V2, call).await?)
     }
@@ -11929,8 +16434,8 @@ impl<'a> CalldataAddV2Builder<'a> {
 
 impl crate::Client {
     /// `calldata.add_v2`: Add outbound numbers (V2) (`POST /rest/isales/v2/openapi/campaigns/{vdnId}/calldata/{campaignId}`).
-    pub fn calldata_add_v2(&self) -> CalldataAddV2Builder<'_> {
-        CalldataAddV2Builder::new(self)
+    pub fn calldata_add_v2(&self) -> CalldataAddV2Builder {
+        CalldataAddV2Builder::new(self.clone())
     }
 }
 
@@ -11938,25 +16443,30 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/delete` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0761.html>
 ///
-/// Numbers being called, numbers whose calls are complete, and any number of an executing task cannot be deleted (zh 4033, 2024-09); wait for one call to finish before the next. The copies read end inside the body table (recycleType values).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataDeleteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataDeleteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
     body_: CalldataDeleteBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalldataDeleteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CalldataDeleteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CalldataDeleteBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -11964,9 +16474,19 @@ impl<'a> CalldataDeleteBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -11974,9 +16494,19 @@ impl<'a> CalldataDeleteBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// customer ID filter (max 32)
     pub fn session_id(mut self, v: impl Into<String>) -> Self {
         self.body_.session_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `sessionId`.
+    pub fn set_session_id(mut self, v: Option<String>) -> Self {
+        self.body_.session_id = v;
         self
     }
     /// called number filter (max 24; digits, *, #)
@@ -11984,9 +16514,19 @@ impl<'a> CalldataDeleteBuilder<'a> {
         self.body_.called = Some(v.into());
         self
     }
+    /// Sets or clears the body field `called`.
+    pub fn set_called(mut self, v: Option<String>) -> Self {
+        self.body_.called = v;
+        self
+    }
     /// custom field; allows bulk deletion by this value (max 200)
     pub fn custom_field(mut self, v: impl Into<String>) -> Self {
         self.body_.custom_field = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `customField`.
+    pub fn set_custom_field(mut self, v: Option<String>) -> Self {
+        self.body_.custom_field = v;
         self
     }
     /// recycle time filter (yyyy-mm-dd hh:mm:ss)
@@ -11994,9 +16534,19 @@ impl<'a> CalldataDeleteBuilder<'a> {
         self.body_.recycle_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `recycleTime`.
+    pub fn set_recycle_time(mut self, v: Option<String>) -> Self {
+        self.body_.recycle_time = v;
+        self
+    }
     /// how recycleTime is matched (only with recycleTime: 1 up to that day, 2 that day only, 3 exactly equal)
     pub fn recycle_type(mut self, v: impl Into<String>) -> Self {
         self.body_.recycle_type = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `recycleType`.
+    pub fn set_recycle_type(mut self, v: Option<String>) -> Self {
+        self.body_.recycle_type = v;
         self
     }
     /// archive option (0 delete outright (default), 1 move to history table)
@@ -12004,22 +16554,63 @@ impl<'a> CalldataDeleteBuilder<'a> {
         self.body_.archive_history = Some(v);
         self
     }
+    /// Sets or clears the body field `archiveHistory`.
+    pub fn set_archive_history(mut self, v: Option<i64>) -> Self {
+        self.body_.archive_history = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CalldataDeleteBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalldataDeleteBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.delete";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -12029,15 +16620,12 @@ impl<'a> CalldataDeleteBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataDeleteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_DELETE, call).await?)
     }
@@ -12045,8 +16633,8 @@ impl<'a> CalldataDeleteBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.delete`: Delete outbound numbers (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/delete`).
-    pub fn calldata_delete(&self) -> CalldataDeleteBuilder<'_> {
-        CalldataDeleteBuilder::new(self)
+    pub fn calldata_delete(&self) -> CalldataDeleteBuilder {
+        CalldataDeleteBuilder::new(self.clone())
     }
 }
 
@@ -12054,24 +16642,38 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/{dataId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0764.html>
 ///
-/// No request body. Doc shows the URL without scheme/host. Response tables (Tables 3-6) read whole in the guide 响应说明 fragment; response sample whole. The error table (Table 7) was not reached in any copy found today; the codes listed are the first pass's (zh cec_07_4036).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataQueryNumberBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataQueryNumberBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     data_id: Option<i64>,
     locale: Option<String>,
 }
 
-impl<'a> CalldataQueryNumberBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataQueryNumberBuilder { client_: client, vdn_id: None, campaign_id: None, data_id: None, locale: None }
+impl CalldataQueryNumberBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataQueryNumberBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            data_id: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: outbound campaign (task) ID Required.
@@ -12079,9 +16681,19 @@ impl<'a> CalldataQueryNumberBuilder<'a> {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// path parameter: outbound data ID Required.
     pub fn data_id(mut self, v: i64) -> Self {
         self.data_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `dataId`.
+    pub fn set_data_id(mut self, v: Option<i64>) -> Self {
+        self.data_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -12089,17 +16701,42 @@ impl<'a> CalldataQueryNumberBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.query_number";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
         cec_core::validate::required(op, "dataId", &self.data_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -12116,7 +16753,7 @@ impl<'a> CalldataQueryNumberBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataQueryNumberResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_QUERY_NUMBER, call).await?)
     }
@@ -12124,8 +16761,8 @@ impl<'a> CalldataQueryNumberBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.query_number`: Query outbound numbers of a data record (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/{dataId}`).
-    pub fn calldata_query_number(&self) -> CalldataQueryNumberBuilder<'_> {
-        CalldataQueryNumberBuilder::new(self)
+    pub fn calldata_query_number(&self) -> CalldataQueryNumberBuilder {
+        CalldataQueryNumberBuilder::new(self.clone())
     }
 }
 
@@ -12133,24 +16770,38 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v2/openapi/campaigns/{vdnId}/statistics` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0765.html>
 ///
-/// The response table lists only countDetail (no resultCode shown); the sample has none either. Flow-controlled: one call per five minutes; a faster call gets HTTP 429 ("do not operate frequently") (error fragment). batchDetail items are typed from the whole response sample (guide category page of this interface, which also holds the error table); the countDetail table was read to row 1.2 there and in the first pass.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataStatisticsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataStatisticsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<String>,
     batch_id: Option<String>,
     locale: Option<String>,
 }
 
-impl<'a> CalldataStatisticsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataStatisticsBuilder { client_: client, vdn_id: None, campaign_id: None, batch_id: None, locale: None }
+impl CalldataStatisticsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataStatisticsBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            batch_id: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// query parameter: set: this task (all data and batches); empty: all tasks
@@ -12158,9 +16809,19 @@ impl<'a> CalldataStatisticsBuilder<'a> {
         self.campaign_id = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<String>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// query parameter: batch filter (requires campaignId; maps to customField of t_isl_data)
     pub fn batch_id(mut self, v: impl Into<String>) -> Self {
         self.batch_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `batchId`.
+    pub fn set_batch_id(mut self, v: Option<String>) -> Self {
+        self.batch_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -12168,15 +16829,40 @@ impl<'a> CalldataStatisticsBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.statistics";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -12193,7 +16879,7 @@ impl<'a> CalldataStatisticsBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataStatisticsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_STATISTICS, call).await?)
     }
@@ -12201,8 +16887,8 @@ impl<'a> CalldataStatisticsBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.statistics`: Statistics of today's outbound data (`GET /rest/isales/v2/openapi/campaigns/{vdnId}/statistics`).
-    pub fn calldata_statistics(&self) -> CalldataStatisticsBuilder<'_> {
-        CalldataStatisticsBuilder::new(self)
+    pub fn calldata_statistics(&self) -> CalldataStatisticsBuilder {
+        CalldataStatisticsBuilder::new(self.clone())
     }
 }
 
@@ -12210,23 +16896,38 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/uploadFileServer/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0766.html>
 ///
-/// Needs an SFTP file server registered via fileserver.add; at most 500,000 records per file. The page opens with the Excel template (Tables 1-3: sessionId max 32, called = JSON array of {calledNo max 24 of 0-9*#, delayTime 0-7200 s default 0, type}, caller max 24, callData max 1024 (JSON for intelligent-IVR flows), customField max 200, recycleTime yyyy-mm-dd hh:mm:ss; the 2025-11 copies add a priority column). campaignId is a String in the URL table (Table 4, guide 接口URI fragment). Every copy read today (zh cec_07_4038.html, en cec_07_0766/4038, zh .md, guide 接口URI fragment) ends at or before the URL table; no 请求说明/响应说明/报文样例 fragment of this page is stored, and no public client code calls the path (code search for calldatafile/uploadFileServer: none). Which file on which server the body names is therefore unknown; the answer carries only the result fields.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataImportFileFromServerBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataImportFileFromServerBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<String>,
     locale: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalldataImportFileFromServerBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataImportFileFromServerBuilder { client_: client, vdn_id: None, campaign_id: None, locale: None }
+impl CalldataImportFileFromServerBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataImportFileFromServerBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            locale: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: outbound task ID Required.
@@ -12234,21 +16935,58 @@ impl<'a> CalldataImportFileFromServerBuilder<'a> {
         self.campaign_id = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<String>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.import_file_from_server";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -12258,11 +16996,14 @@ impl<'a> CalldataImportFileFromServerBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataImportFileFromServerResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_IMPORT_FILE_FROM_SERVER, call).await?)
     }
@@ -12270,8 +17011,8 @@ impl<'a> CalldataImportFileFromServerBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.import_file_from_server`: Import an outbound data file from a file server (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/uploadFileServer/{campaignId}`).
-    pub fn calldata_import_file_from_server(&self) -> CalldataImportFileFromServerBuilder<'_> {
-        CalldataImportFileFromServerBuilder::new(self)
+    pub fn calldata_import_file_from_server(&self) -> CalldataImportFileFromServerBuilder {
+        CalldataImportFileFromServerBuilder::new(self.clone())
     }
 }
 
@@ -12279,25 +17020,30 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/queryDataImportTask/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0767.html>
 ///
-/// Covers both local-file and file-server imports. The body table has offset and limit only; importTaskIds comes from the page request sample. The zh copy cec_07_0767.html reads the response table and the DataImportTask table to row 8 (blackNum: numbers written back automatically as blocklisted); row 9 is cut. errMsg comes from the response sample (guide 报文样例 fragment, whole), which has no count and no blackNum.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataQueryImportResultBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataQueryImportResultBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<String>,
     locale: Option<String>,
     body_: CalldataQueryImportResultBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalldataQueryImportResultBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CalldataQueryImportResultBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CalldataQueryImportResultBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -12305,9 +17051,19 @@ impl<'a> CalldataQueryImportResultBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound task ID Required.
     pub fn campaign_id(mut self, v: impl Into<String>) -> Self {
         self.campaign_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<String>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -12315,9 +17071,19 @@ impl<'a> CalldataQueryImportResultBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// start offset (offset = limit * (page - 1)) Required.
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// page size (1-100) Required.
@@ -12325,9 +17091,19 @@ impl<'a> CalldataQueryImportResultBuilder<'a> {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// import task IDs to look up (not in the body table (offset and limit only, guide 请求说明 fragment); sent by the page request sample to select import tasks)
     pub fn import_task_ids(mut self, v: Vec<String>) -> Self {
         self.body_.import_task_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `importTaskIds`.
+    pub fn set_import_task_ids(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.import_task_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -12335,17 +17111,53 @@ impl<'a> CalldataQueryImportResultBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalldataQueryImportResultBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.query_import_result";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -12355,24 +17167,51 @@ impl<'a> CalldataQueryImportResultBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataQueryImportResultResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_QUERY_IMPORT_RESULT, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for CalldataQueryImportResultBuilder {
+    type Page = CalldataQueryImportResultResponse;
+    type Item = CalldataQueryImportResultResponseResult;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl CalldataQueryImportResultBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `result`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 100.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 100)
+    }
+}
 impl crate::Client {
     /// `calldata.query_import_result`: Query the result of an outbound data file import (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/queryDataImportTask/{campaignId}`).
-    pub fn calldata_query_import_result(&self) -> CalldataQueryImportResultBuilder<'_> {
-        CalldataQueryImportResultBuilder::new(self)
+    pub fn calldata_query_import_result(&self) -> CalldataQueryImportResultBuilder {
+        CalldataQueryImportResultBuilder::new(self.clone())
     }
 }
 
@@ -12380,28 +17219,38 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/groupcalldata` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0768.html>
 ///
-/// Task group must exist. URL form .../groupcalldata?campaignGroupId={taskGroupId} (taskGroupId from the task group details). The zh copy cec_07_0768.html (2025-11) reads the body table to row 1.7 priority (1-5, default 3); the response and error tables and samples were reached in no copy found today (zh .html/.md, en).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataImportToTaskGroupBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataImportToTaskGroupBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_group_id: Option<String>,
     body_: CalldataImportToTaskGroupBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalldataImportToTaskGroupBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CalldataImportToTaskGroupBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CalldataImportToTaskGroupBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_group_id: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// query parameter: task group ID (doc names the value taskGroupId) Required.
@@ -12409,9 +17258,19 @@ impl<'a> CalldataImportToTaskGroupBuilder<'a> {
         self.campaign_group_id = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `campaignGroupId`.
+    pub fn set_campaign_group_id(mut self, v: Option<String>) -> Self {
+        self.campaign_group_id = v;
+        self
+    }
     /// records to add (max 20 records) Required.
     pub fn call_data_list(mut self, v: Vec<CalldataImportToTaskGroupBodyCallDataList>) -> Self {
         self.body_.call_data_list = Some(v);
+        self
+    }
+    /// Sets or clears the body field `callDataList`.
+    pub fn set_call_data_list(mut self, v: Option<Vec<CalldataImportToTaskGroupBodyCallDataList>>) -> Self {
+        self.body_.call_data_list = v;
         self
     }
     /// Replaces the whole request body.
@@ -12419,32 +17278,65 @@ impl<'a> CalldataImportToTaskGroupBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalldataImportToTaskGroupBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.import_to_task_group";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignGroupId", &self.campaign_group_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.campaign_group_id {
             call = call.query("campaignGroupId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataImportToTaskGroupResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_IMPORT_TO_TASK_GROUP, call).await?)
     }
@@ -12452,8 +17344,8 @@ impl<'a> CalldataImportToTaskGroupBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.import_to_task_group`: Import outbound data into a task group (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/groupcalldata`).
-    pub fn calldata_import_to_task_group(&self) -> CalldataImportToTaskGroupBuilder<'_> {
-        CalldataImportToTaskGroupBuilder::new(self)
+    pub fn calldata_import_to_task_group(&self) -> CalldataImportToTaskGroupBuilder {
+        CalldataImportToTaskGroupBuilder::new(self.clone())
     }
 }
 
@@ -12461,28 +17353,48 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0770.html>
 ///
-/// Task must be draft, executing, suspended or completed. Max batches per task is a tenant parameter (1-1000, default 100). The compact zh copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0770.html) was read whole: its response and error sections are empty headings; the response sample carries returnObject.id (string).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CallbatchCreateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CallbatchCreateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     body_: CallbatchCreateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CallbatchCreateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CallbatchCreateBuilder { client_: client, vdn_id: None, campaign_id: None, body_: Default::default() }
+impl CallbatchCreateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CallbatchCreateBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// batch name (unique; max 255; no &lt;&gt;!@#$%^&*?;"~/\) Required.
@@ -12490,9 +17402,19 @@ impl<'a> CallbatchCreateBuilder<'a> {
         self.body_.name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
+        self
+    }
     /// initial status (1 started, 2 suspended (default))
     pub fn status(mut self, v: i64) -> Self {
         self.body_.status = Some(v);
+        self
+    }
+    /// Sets or clears the body field `status`.
+    pub fn set_status(mut self, v: Option<i64>) -> Self {
+        self.body_.status = v;
         self
     }
     /// Replaces the whole request body.
@@ -12500,32 +17422,65 @@ impl<'a> CallbatchCreateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CallbatchCreateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callbatch.create";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.campaign_id {
             call = call.path("campaignId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CallbatchCreateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLBATCH_CREATE, call).await?)
     }
@@ -12533,8 +17488,8 @@ impl<'a> CallbatchCreateBuilder<'a> {
 
 impl crate::Client {
     /// `callbatch.create`: Add an outbound call batch (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/create`).
-    pub fn callbatch_create(&self) -> CallbatchCreateBuilder<'_> {
-        CallbatchCreateBuilder::new(self)
+    pub fn callbatch_create(&self) -> CallbatchCreateBuilder {
+        CallbatchCreateBuilder::new(self.clone())
     }
 }
 
@@ -12542,23 +17497,38 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/update` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0771.html>
 ///
-/// Batch of a campaign in draft, executing, suspended or completed state. The en copy cec_07_0771 reads the body table (name typed Integer there although it is a name of up to 255 characters; kept string) and ends at the response table; the error table and samples were reached in no copy found.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CallbatchUpdateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CallbatchUpdateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     body_: CallbatchUpdateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CallbatchUpdateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CallbatchUpdateBuilder { client_: client, vdn_id: None, campaign_id: None, body_: Default::default() }
+impl CallbatchUpdateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CallbatchUpdateBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: outbound campaign (task) ID Required.
@@ -12566,9 +17536,19 @@ impl<'a> CallbatchUpdateBuilder<'a> {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// batch ID Required.
     pub fn id(mut self, v: impl Into<String>) -> Self {
         self.body_.id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `id`.
+    pub fn set_id(mut self, v: Option<String>) -> Self {
+        self.body_.id = v;
         self
     }
     /// batch name (doc types it Integer; unique; max 255; no &lt;&gt;!@#$%^&*?;"~/\) Required.
@@ -12576,37 +17556,75 @@ impl<'a> CallbatchUpdateBuilder<'a> {
         self.body_.name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CallbatchUpdateBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CallbatchUpdateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callbatch.update";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.campaign_id {
             call = call.path("campaignId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CallbatchUpdateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLBATCH_UPDATE, call).await?)
     }
@@ -12614,30 +17632,47 @@ impl<'a> CallbatchUpdateBuilder<'a> {
 
 impl crate::Client {
     /// `callbatch.update`: Modify an outbound call batch (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/update`).
-    pub fn callbatch_update(&self) -> CallbatchUpdateBuilder<'_> {
-        CallbatchUpdateBuilder::new(self)
+    pub fn callbatch_update(&self) -> CallbatchUpdateBuilder {
+        CallbatchUpdateBuilder::new(self.clone())
     }
 }
 
 /// Fluent builder of `callbatch.delete`: Delete an outbound call batch.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/delete` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0772.html>
+///
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CallbatchDeleteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CallbatchDeleteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     body_: CallbatchDeleteBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CallbatchDeleteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CallbatchDeleteBuilder { client_: client, vdn_id: None, campaign_id: None, body_: Default::default() }
+impl CallbatchDeleteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CallbatchDeleteBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: outbound campaign (task) ID Required.
@@ -12645,9 +17680,19 @@ impl<'a> CallbatchDeleteBuilder<'a> {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// batch ID Required.
     pub fn id(mut self, v: impl Into<String>) -> Self {
         self.body_.id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `id`.
+    pub fn set_id(mut self, v: Option<String>) -> Self {
+        self.body_.id = v;
         self
     }
     /// Replaces the whole request body.
@@ -12655,32 +17700,65 @@ impl<'a> CallbatchDeleteBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CallbatchDeleteBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callbatch.delete";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.campaign_id {
             call = call.path("campaignId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CallbatchDeleteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLBATCH_DELETE, call).await?)
     }
@@ -12688,8 +17766,8 @@ impl<'a> CallbatchDeleteBuilder<'a> {
 
 impl crate::Client {
     /// `callbatch.delete`: Delete an outbound call batch (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/delete`).
-    pub fn callbatch_delete(&self) -> CallbatchDeleteBuilder<'_> {
-        CallbatchDeleteBuilder::new(self)
+    pub fn callbatch_delete(&self) -> CallbatchDeleteBuilder {
+        CallbatchDeleteBuilder::new(self.clone())
     }
 }
 
@@ -12697,23 +17775,38 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/pause` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0773.html>
 ///
-/// Batch of a campaign in draft, executing or completed state. Read whole in the zh copy cec_07_0773.html (2025-11): body id, the four result fields, error table (0200001, 0200006, 0200007, 02000001, 03000002 campaign does not allow pausing batches, 03000004 batch ID unknown, 03000006 already paused) and both samples.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CallbatchPauseBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CallbatchPauseBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     body_: CallbatchPauseBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CallbatchPauseBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CallbatchPauseBuilder { client_: client, vdn_id: None, campaign_id: None, body_: Default::default() }
+impl CallbatchPauseBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CallbatchPauseBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: outbound campaign (task) ID Required.
@@ -12721,9 +17814,19 @@ impl<'a> CallbatchPauseBuilder<'a> {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// batch ID Required.
     pub fn id(mut self, v: impl Into<String>) -> Self {
         self.body_.id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `id`.
+    pub fn set_id(mut self, v: Option<String>) -> Self {
+        self.body_.id = v;
         self
     }
     /// Replaces the whole request body.
@@ -12731,32 +17834,65 @@ impl<'a> CallbatchPauseBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CallbatchPauseBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callbatch.pause";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.campaign_id {
             call = call.path("campaignId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CallbatchPauseResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLBATCH_PAUSE, call).await?)
     }
@@ -12764,8 +17900,8 @@ impl<'a> CallbatchPauseBuilder<'a> {
 
 impl crate::Client {
     /// `callbatch.pause`: Suspend an outbound call batch (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/pause`).
-    pub fn callbatch_pause(&self) -> CallbatchPauseBuilder<'_> {
-        CallbatchPauseBuilder::new(self)
+    pub fn callbatch_pause(&self) -> CallbatchPauseBuilder {
+        CallbatchPauseBuilder::new(self.clone())
     }
 }
 
@@ -12773,28 +17909,48 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/resume` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0774.html>
 ///
-/// Resumes one batch (body id). The zh .md and en copies end at the top of the response table (its rows point to an error table, Table 5, not reached).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CallbatchResumeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CallbatchResumeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     body_: CallbatchResumeBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CallbatchResumeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CallbatchResumeBuilder { client_: client, vdn_id: None, campaign_id: None, body_: Default::default() }
+impl CallbatchResumeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CallbatchResumeBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// batch ID Required.
@@ -12802,37 +17958,75 @@ impl<'a> CallbatchResumeBuilder<'a> {
         self.body_.id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `id`.
+    pub fn set_id(mut self, v: Option<String>) -> Self {
+        self.body_.id = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CallbatchResumeBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CallbatchResumeBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callbatch.resume";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.campaign_id {
             call = call.path("campaignId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CallbatchResumeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLBATCH_RESUME, call).await?)
     }
@@ -12840,8 +18034,8 @@ impl<'a> CallbatchResumeBuilder<'a> {
 
 impl crate::Client {
     /// `callbatch.resume`: Resume an outbound call batch (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/resume`).
-    pub fn callbatch_resume(&self) -> CallbatchResumeBuilder<'_> {
-        CallbatchResumeBuilder::new(self)
+    pub fn callbatch_resume(&self) -> CallbatchResumeBuilder {
+        CallbatchResumeBuilder::new(self.clone())
     }
 }
 
@@ -12849,28 +18043,48 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/list` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0775.html>
 ///
-/// GET that carries a JSON body (as documented).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CallbatchListBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CallbatchListBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     body_: CallbatchListBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CallbatchListBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CallbatchListBuilder { client_: client, vdn_id: None, campaign_id: None, body_: Default::default() }
+impl CallbatchListBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CallbatchListBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// status filter (1 started, 2 suspended)
@@ -12878,9 +18092,19 @@ impl<'a> CallbatchListBuilder<'a> {
         self.body_.status = Some(v);
         self
     }
+    /// Sets or clears the body field `status`.
+    pub fn set_status(mut self, v: Option<i64>) -> Self {
+        self.body_.status = v;
+        self
+    }
     /// name filter (fuzzy match)
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
         self
     }
     /// start offset (offset = limit * (page - 1)) Required.
@@ -12888,9 +18112,19 @@ impl<'a> CallbatchListBuilder<'a> {
         self.body_.offset = Some(v);
         self
     }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
+        self
+    }
     /// page size Required.
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// Replaces the whole request body.
@@ -12898,41 +18132,104 @@ impl<'a> CallbatchListBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CallbatchListBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callbatch.list";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.campaign_id {
             call = call.path("campaignId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CallbatchListResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLBATCH_LIST, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for CallbatchListBuilder {
+    type Page = CallbatchListResponse;
+    type Item = CallbatchListResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total_count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl CallbatchListBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `callbatch.list`: Query batches of a campaign (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/list`).
-    pub fn callbatch_list(&self) -> CallbatchListBuilder<'_> {
-        CallbatchListBuilder::new(self)
+    pub fn callbatch_list(&self) -> CallbatchListBuilder {
+        CallbatchListBuilder::new(self.clone())
     }
 }
 
@@ -12940,22 +18237,36 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0777.html>
 ///
-/// The compact zh copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0777.html) was read whole: body table of 8 rows, empty response and error sections, and samples. The request sample sends callType as the string "1" although the table types it int; the response sample carries returnObject.id and is identical to the callbatch.create sample (same id), so it may have been copied between the pages.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AppointCreateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AppointCreateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     body_: AppointCreateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AppointCreateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AppointCreateBuilder { client_: client, vdn_id: None, body_: Default::default() }
+impl AppointCreateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AppointCreateBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// reservation type (1 manual, 2 automatic (the page sample sends the string "1")) Required.
@@ -12963,9 +18274,19 @@ impl<'a> AppointCreateBuilder<'a> {
         self.body_.call_type = Some(v);
         self
     }
+    /// Sets or clears the body field `callType`.
+    pub fn set_call_type(mut self, v: Option<i64>) -> Self {
+        self.body_.call_type = v;
+        self
+    }
     /// number to call Required.
     pub fn called_no(mut self, v: impl Into<String>) -> Self {
         self.body_.called_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `calledNo`.
+    pub fn set_called_no(mut self, v: Option<String>) -> Self {
+        self.body_.called_no = v;
         self
     }
     /// agent business account (required outside on-premises standalone deployment)
@@ -12973,9 +18294,19 @@ impl<'a> AppointCreateBuilder<'a> {
         self.body_.user_account = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userAccount`.
+    pub fn set_user_account(mut self, v: Option<String>) -> Self {
+        self.body_.user_account = v;
+        self
+    }
     /// agent ID (required in on-premises standalone deployment)
     pub fn work_no(mut self, v: impl Into<String>) -> Self {
         self.body_.work_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.body_.work_no = v;
         self
     }
     /// outbound task ID Required.
@@ -12983,9 +18314,19 @@ impl<'a> AppointCreateBuilder<'a> {
         self.body_.task_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `taskId`.
+    pub fn set_task_id(mut self, v: Option<String>) -> Self {
+        self.body_.task_id = v;
+        self
+    }
     /// reserved call time (UTC; automatic calls dialled 5 min early) Required.
     pub fn appoint_time(mut self, v: i64) -> Self {
         self.body_.appoint_time = Some(v);
+        self
+    }
+    /// Sets or clears the body field `appointTime`.
+    pub fn set_appoint_time(mut self, v: Option<i64>) -> Self {
+        self.body_.appoint_time = v;
         self
     }
     /// call-associated data (max 1024; JSON; automatic only)
@@ -12993,9 +18334,19 @@ impl<'a> AppointCreateBuilder<'a> {
         self.body_.call_data = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callData`.
+    pub fn set_call_data(mut self, v: Option<String>) -> Self {
+        self.body_.call_data = v;
+        self
+    }
     /// remark
     pub fn remark(mut self, v: impl Into<String>) -> Self {
         self.body_.remark = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `remark`.
+    pub fn set_remark(mut self, v: Option<String>) -> Self {
+        self.body_.remark = v;
         self
     }
     /// Replaces the whole request body.
@@ -13003,28 +18354,61 @@ impl<'a> AppointCreateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AppointCreateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "appoint.create";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AppointCreateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&APPOINT_CREATE, call).await?)
     }
@@ -13032,8 +18416,8 @@ impl<'a> AppointCreateBuilder<'a> {
 
 impl crate::Client {
     /// `appoint.create`: Create a reserved outbound call (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/create`).
-    pub fn appoint_create(&self) -> AppointCreateBuilder<'_> {
-        AppointCreateBuilder::new(self)
+    pub fn appoint_create(&self) -> AppointCreateBuilder {
+        AppointCreateBuilder::new(self.clone())
     }
 }
 
@@ -13041,22 +18425,36 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/update` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0778.html>
 ///
-/// Manual reservations only (automatic ones cannot be modified). zh cec_07_0778.html read to the samples: tables whole, request sample whole; the response sample stops after resultDesc ("update success"), so it is not kept.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AppointUpdateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AppointUpdateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     body_: AppointUpdateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AppointUpdateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AppointUpdateBuilder { client_: client, vdn_id: None, body_: Default::default() }
+impl AppointUpdateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AppointUpdateBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// reservation ID (manual reservations only) Required.
@@ -13064,14 +18462,29 @@ impl<'a> AppointUpdateBuilder<'a> {
         self.body_.appoint_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `appointId`.
+    pub fn set_appoint_id(mut self, v: Option<String>) -> Self {
+        self.body_.appoint_id = v;
+        self
+    }
     /// agent business account (outside on-premises standalone)
     pub fn user_account(mut self, v: impl Into<String>) -> Self {
         self.body_.user_account = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userAccount`.
+    pub fn set_user_account(mut self, v: Option<String>) -> Self {
+        self.body_.user_account = v;
+        self
+    }
     /// agent ID (on-premises standalone)
     pub fn work_no(mut self, v: impl Into<String>) -> Self {
         self.body_.work_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.body_.work_no = v;
         self
     }
     /// new reserved time (UTC; sample uses epoch milliseconds)
@@ -13079,9 +18492,19 @@ impl<'a> AppointUpdateBuilder<'a> {
         self.body_.appoint_time = Some(v);
         self
     }
+    /// Sets or clears the body field `appointTime`.
+    pub fn set_appoint_time(mut self, v: Option<i64>) -> Self {
+        self.body_.appoint_time = v;
+        self
+    }
     /// remark
     pub fn remark(mut self, v: impl Into<String>) -> Self {
         self.body_.remark = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `remark`.
+    pub fn set_remark(mut self, v: Option<String>) -> Self {
+        self.body_.remark = v;
         self
     }
     /// Replaces the whole request body.
@@ -13089,28 +18512,61 @@ impl<'a> AppointUpdateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AppointUpdateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "appoint.update";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AppointUpdateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&APPOINT_UPDATE, call).await?)
     }
@@ -13118,8 +18574,8 @@ impl<'a> AppointUpdateBuilder<'a> {
 
 impl crate::Client {
     /// `appoint.update`: Modify a reserved outbound call (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/update`).
-    pub fn appoint_update(&self) -> AppointUpdateBuilder<'_> {
-        AppointUpdateBuilder::new(self)
+    pub fn appoint_update(&self) -> AppointUpdateBuilder {
+        AppointUpdateBuilder::new(self.clone())
     }
 }
 
@@ -13127,27 +18583,46 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/updateResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0779.html>
 ///
-/// Automatic reservations update their results themselves. zh cec_07_0779.html read to the sample heading (tables and error table whole; the request sample stops after appointId, so no sample is kept).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AppointUpdateResultBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AppointUpdateResultBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     body_: AppointUpdateResultBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AppointUpdateResultBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AppointUpdateResultBuilder { client_: client, vdn_id: None, body_: Default::default() }
+impl AppointUpdateResultBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AppointUpdateResultBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// reservation ID Required.
     pub fn appoint_id(mut self, v: impl Into<String>) -> Self {
         self.body_.appoint_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `appointId`.
+    pub fn set_appoint_id(mut self, v: Option<String>) -> Self {
+        self.body_.appoint_id = v;
         self
     }
     /// agent business account (outside on-premises standalone)
@@ -13155,9 +18630,19 @@ impl<'a> AppointUpdateResultBuilder<'a> {
         self.body_.user_account = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userAccount`.
+    pub fn set_user_account(mut self, v: Option<String>) -> Self {
+        self.body_.user_account = v;
+        self
+    }
     /// agent ID (on-premises standalone)
     pub fn work_no(mut self, v: impl Into<String>) -> Self {
         self.body_.work_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.body_.work_no = v;
         self
     }
     /// calling number
@@ -13165,9 +18650,19 @@ impl<'a> AppointUpdateResultBuilder<'a> {
         self.body_.caller_no = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callerNo`.
+    pub fn set_caller_no(mut self, v: Option<String>) -> Self {
+        self.body_.caller_no = v;
+        self
+    }
     /// CTI failure code (00000 = success)
     pub fn fail_code(mut self, v: impl Into<String>) -> Self {
         self.body_.fail_code = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `failCode`.
+    pub fn set_fail_code(mut self, v: Option<String>) -> Self {
+        self.body_.fail_code = v;
         self
     }
     /// call record ID
@@ -13175,9 +18670,19 @@ impl<'a> AppointUpdateResultBuilder<'a> {
         self.body_.call_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
+        self
+    }
     /// business result ID
     pub fn busi_result(mut self, v: impl Into<String>) -> Self {
         self.body_.busi_result = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `busiResult`.
+    pub fn set_busi_result(mut self, v: Option<String>) -> Self {
+        self.body_.busi_result = v;
         self
     }
     /// business sub-result ID
@@ -13185,9 +18690,19 @@ impl<'a> AppointUpdateResultBuilder<'a> {
         self.body_.busi_sub_status = Some(v.into());
         self
     }
+    /// Sets or clears the body field `busiSubStatus`.
+    pub fn set_busi_sub_status(mut self, v: Option<String>) -> Self {
+        self.body_.busi_sub_status = v;
+        self
+    }
     /// call start
     pub fn begin_time(mut self, v: i64) -> Self {
         self.body_.begin_time = Some(v);
+        self
+    }
+    /// Sets or clears the body field `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<i64>) -> Self {
+        self.body_.begin_time = v;
         self
     }
     /// call end
@@ -13195,33 +18710,71 @@ impl<'a> AppointUpdateResultBuilder<'a> {
         self.body_.end_time = Some(v);
         self
     }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<i64>) -> Self {
+        self.body_.end_time = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: AppointUpdateResultBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AppointUpdateResultBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "appoint.update_result";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AppointUpdateResultResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&APPOINT_UPDATE_RESULT, call).await?)
     }
@@ -13229,8 +18782,8 @@ impl<'a> AppointUpdateResultBuilder<'a> {
 
 impl crate::Client {
     /// `appoint.update_result`: Update the result of a reserved call (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/updateResult`).
-    pub fn appoint_update_result(&self) -> AppointUpdateResultBuilder<'_> {
-        AppointUpdateResultBuilder::new(self)
+    pub fn appoint_update_result(&self) -> AppointUpdateResultBuilder {
+        AppointUpdateResultBuilder::new(self.clone())
     }
 }
 
@@ -13238,22 +18791,36 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/delete` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0780.html>
 ///
-/// The zh-cn copy (https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_0780.html) was read whole: body appointId, empty response and error sections, request and response samples.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AppointDeleteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AppointDeleteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     body_: AppointDeleteBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AppointDeleteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AppointDeleteBuilder { client_: client, vdn_id: None, body_: Default::default() }
+impl AppointDeleteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AppointDeleteBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// reservation ID Required.
@@ -13261,33 +18828,71 @@ impl<'a> AppointDeleteBuilder<'a> {
         self.body_.appoint_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `appointId`.
+    pub fn set_appoint_id(mut self, v: Option<String>) -> Self {
+        self.body_.appoint_id = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: AppointDeleteBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AppointDeleteBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "appoint.delete";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AppointDeleteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&APPOINT_DELETE, call).await?)
     }
@@ -13295,8 +18900,8 @@ impl<'a> AppointDeleteBuilder<'a> {
 
 impl crate::Client {
     /// `appoint.delete`: Delete a reserved outbound call (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/delete`).
-    pub fn appoint_delete(&self) -> AppointDeleteBuilder<'_> {
-        AppointDeleteBuilder::new(self)
+    pub fn appoint_delete(&self) -> AppointDeleteBuilder {
+        AppointDeleteBuilder::new(self.clone())
     }
 }
 
@@ -13304,22 +18909,36 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/list` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0781.html>
 ///
-/// Body and response tables read from the compact zh copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0781.html): beginTime/endTime and appointTime are typed TimeStamp (epoch milliseconds, kept as long). Today's stored excerpt ends in the data table at taskId; the rows after it were read in the earlier pass.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AppointListBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AppointListBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     body_: AppointListBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AppointListBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AppointListBuilder { client_: client, vdn_id: None, body_: Default::default() }
+impl AppointListBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AppointListBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// called number filter
@@ -13327,9 +18946,19 @@ impl<'a> AppointListBuilder<'a> {
         self.body_.called_no = Some(v.into());
         self
     }
+    /// Sets or clears the body field `calledNo`.
+    pub fn set_called_no(mut self, v: Option<String>) -> Self {
+        self.body_.called_no = v;
+        self
+    }
     /// agent accounts or agent IDs
     pub fn user_account_list(mut self, v: Vec<String>) -> Self {
         self.body_.user_account_list = Some(v);
+        self
+    }
+    /// Sets or clears the body field `userAccountList`.
+    pub fn set_user_account_list(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.user_account_list = v;
         self
     }
     /// range start (UTC)
@@ -13337,9 +18966,19 @@ impl<'a> AppointListBuilder<'a> {
         self.body_.begin_time = Some(v);
         self
     }
+    /// Sets or clears the body field `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<i64>) -> Self {
+        self.body_.begin_time = v;
+        self
+    }
     /// range end (UTC)
     pub fn end_time(mut self, v: i64) -> Self {
         self.body_.end_time = Some(v);
+        self
+    }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<i64>) -> Self {
+        self.body_.end_time = v;
         self
     }
     /// task ID filter
@@ -13347,9 +18986,19 @@ impl<'a> AppointListBuilder<'a> {
         self.body_.task_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `taskId`.
+    pub fn set_task_id(mut self, v: Option<String>) -> Self {
+        self.body_.task_id = v;
+        self
+    }
     /// start offset (offset = limit * (page - 1)) Required.
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// page size Required.
@@ -13357,42 +19006,110 @@ impl<'a> AppointListBuilder<'a> {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: AppointListBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AppointListBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "appoint.list";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AppointListResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&APPOINT_LIST, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for AppointListBuilder {
+    type Page = AppointListResponse;
+    type Item = AppointListResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total_count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl AppointListBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `appoint.list`: Query reserved outbound calls (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/list`).
-    pub fn appoint_list(&self) -> AppointListBuilder<'_> {
-        AppointListBuilder::new(self)
+    pub fn appoint_list(&self) -> AppointListBuilder {
+        AppointListBuilder::new(self.clone())
     }
 }
 
@@ -13400,25 +19117,30 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callresult/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0783.html>
 ///
-/// Completed calls only; vdnId must own the campaign. Prefer the result callback; keep concurrency &lt;= 10 with &gt; 1 s between batches. Body table read whole in the zh copy cec_07_0783.html (2025-11); response and data tables (Tables 4-5, to 6.10 recordPath) whole in the guide 响应说明 fragment and the error table whole in the guide 错误结果码 fragment (both 2023 copies of the older page cec_05_2037). No sample is printed in the copies found.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CallresultQueryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CallresultQueryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
     body_: CallresultQueryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CallresultQueryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CallresultQueryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CallresultQueryBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -13426,9 +19148,19 @@ impl<'a> CallresultQueryBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -13436,9 +19168,19 @@ impl<'a> CallresultQueryBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// customer ID filter (max 32)
     pub fn session_id(mut self, v: impl Into<String>) -> Self {
         self.body_.session_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `sessionId`.
+    pub fn set_session_id(mut self, v: Option<String>) -> Self {
+        self.body_.session_id = v;
         self
     }
     /// custom field filter
@@ -13446,9 +19188,19 @@ impl<'a> CallresultQueryBuilder<'a> {
         self.body_.custom_field = Some(v.into());
         self
     }
+    /// Sets or clears the body field `customField`.
+    pub fn set_custom_field(mut self, v: Option<String>) -> Self {
+        self.body_.custom_field = v;
+        self
+    }
     /// page size (&lt;= 100 when showDetail=1, &lt;= 500 when 0; without paging at most 2000 rows returned)
     pub fn page_size(mut self, v: i64) -> Self {
         self.body_.page_size = Some(v);
+        self
+    }
+    /// Sets or clears the body field `pageSize`.
+    pub fn set_page_size(mut self, v: Option<i64>) -> Self {
+        self.body_.page_size = v;
         self
     }
     /// page number
@@ -13456,9 +19208,19 @@ impl<'a> CallresultQueryBuilder<'a> {
         self.body_.page_num = Some(v);
         self
     }
+    /// Sets or clears the body field `pageNum`.
+    pub fn set_page_num(mut self, v: Option<i64>) -> Self {
+        self.body_.page_num = v;
+        self
+    }
     /// detail level (0 final result (default), 1 every attempt)
     pub fn show_detail(mut self, v: i64) -> Self {
         self.body_.show_detail = Some(v);
+        self
+    }
+    /// Sets or clears the body field `showDetail`.
+    pub fn set_show_detail(mut self, v: Option<i64>) -> Self {
+        self.body_.show_detail = v;
         self
     }
     /// range start (YYYY-MM-DD; needs endTime; span &lt;= 30 days)
@@ -13466,9 +19228,19 @@ impl<'a> CallresultQueryBuilder<'a> {
         self.body_.begin_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<String>) -> Self {
+        self.body_.begin_time = v;
+        self
+    }
     /// range end (YYYY-MM-DD; needs beginTime)
     pub fn end_time(mut self, v: impl Into<String>) -> Self {
         self.body_.end_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_time = v;
         self
     }
     /// Replaces the whole request body.
@@ -13476,17 +19248,53 @@ impl<'a> CallresultQueryBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CallresultQueryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callresult.query";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -13496,24 +19304,51 @@ impl<'a> CallresultQueryBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CallresultQueryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLRESULT_QUERY, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for CallresultQueryBuilder {
+    type Page = CallresultQueryResponse;
+    type Item = CallresultQueryResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.page_num = Some(i64::try_from(index.saturating_add(1)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.page_size.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total_count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl CallresultQueryBuilder {
+    /// Pages through the answers, one request per page (`pageNum` (page number, first page 1) and `pageSize`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `callresult.query`: Query outbound call results (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callresult/{campaignId}`).
-    pub fn callresult_query(&self) -> CallresultQueryBuilder<'_> {
-        CallresultQueryBuilder::new(self)
+    pub fn callresult_query(&self) -> CallresultQueryBuilder {
+        CallresultQueryBuilder::new(self.clone())
     }
 }
 
@@ -13521,22 +19356,29 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/callresultdetail/{callId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0784.html>
 ///
-/// No request body. Response and data tables read on the guide fragment (https://huaweicloud.com/guide/productsdesc-bms_b98b47bf09e92df18042d4ed3bf17b44support0), whose sample sends callStatus as the string "6" although the table types it int; the field is kept int as tabled.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CallresultDetailBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CallresultDetailBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     call_id: Option<String>,
 }
 
-impl<'a> CallresultDetailBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CallresultDetailBuilder { client_: client, vdn_id: None, call_id: None }
+impl CallresultDetailBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CallresultDetailBuilder { client_: client, options_: Default::default(), vdn_id: None, call_id: None }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: call ID from callresult.query or the result callback Required.
@@ -13544,16 +19386,41 @@ impl<'a> CallresultDetailBuilder<'a> {
         self.call_id = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.call_id = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callresult.detail";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "callId", &self.call_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -13564,7 +19431,7 @@ impl<'a> CallresultDetailBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CallresultDetailResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLRESULT_DETAIL, call).await?)
     }
@@ -13572,8 +19439,8 @@ impl<'a> CallresultDetailBuilder<'a> {
 
 impl crate::Client {
     /// `callresult.detail`: Query details of a single outbound call result (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/callresultdetail/{callId}`).
-    pub fn callresult_detail(&self) -> CallresultDetailBuilder<'_> {
-        CallresultDetailBuilder::new(self)
+    pub fn callresult_detail(&self) -> CallresultDetailBuilder {
+        CallresultDetailBuilder::new(self.clone())
     }
 }
 
@@ -13581,27 +19448,46 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callRecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0785.html>
 ///
-/// Only calls made on AICC 22.100.0 or later. Samples (whole) and the error table (whole) from the guide 报文样例/错误码 fragments of cec_07_4043; the response table itself was reached in no copy found, so the response fields are the sample's (the V2 page lists the same recordList members).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CallresultCallRecordV1Builder<'a> {
-    client_: &'a crate::Client,
+pub struct CallresultCallRecordV1Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     body_: CallresultCallRecordV1Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CallresultCallRecordV1Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CallresultCallRecordV1Builder { client_: client, vdn_id: None, body_: Default::default() }
+impl CallresultCallRecordV1Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CallresultCallRecordV1Builder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// call ID from result query or callback Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -13609,28 +19495,61 @@ impl<'a> CallresultCallRecordV1Builder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CallresultCallRecordV1Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callresult.call_record_v1";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CallresultCallRecordV1Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLRESULT_CALL_RECORD_V1, call).await?)
     }
@@ -13638,8 +19557,8 @@ impl<'a> CallresultCallRecordV1Builder<'a> {
 
 impl crate::Client {
     /// `callresult.call_record_v1`: Query call records of automatic/intelligent calls (V1) (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callRecord`).
-    pub fn callresult_call_record_v1(&self) -> CallresultCallRecordV1Builder<'_> {
-        CallresultCallRecordV1Builder::new(self)
+    pub fn callresult_call_record_v1(&self) -> CallresultCallRecordV1Builder {
+        CallresultCallRecordV1Builder::new(self.clone())
     }
 }
 
@@ -13647,28 +19566,48 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v2/openapi/campaigns/{vdnId}/callRecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0786.html>
 ///
-/// Only calls made on AICC 22.100.0 or later. V2 adds mandatory page (1-1000) and limit (1-100). The zh copy cec_07_4044.html reads the body table whole and the response table to recordList row 2.5; the other response rows, the error table (Table 5) and the samples were reached in no copy found.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CallresultCallRecordV2Builder<'a> {
-    client_: &'a crate::Client,
+pub struct CallresultCallRecordV2Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: CallresultCallRecordV2Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CallresultCallRecordV2Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CallresultCallRecordV2Builder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+impl CallresultCallRecordV2Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CallresultCallRecordV2Builder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// call ID from result query or callback Required.
@@ -13676,9 +19615,19 @@ impl<'a> CallresultCallRecordV2Builder<'a> {
         self.body_.call_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
+        self
+    }
     /// page number (1-1000) Required.
     pub fn page(mut self, v: i64) -> Self {
         self.body_.page = Some(v);
+        self
+    }
+    /// Sets or clears the body field `page`.
+    pub fn set_page(mut self, v: Option<i64>) -> Self {
+        self.body_.page = v;
         self
     }
     /// page size (1-100) Required.
@@ -13686,45 +19635,113 @@ impl<'a> CallresultCallRecordV2Builder<'a> {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: CallresultCallRecordV2Body) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CallresultCallRecordV2Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callresult.call_record_v2";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CallresultCallRecordV2Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLRESULT_CALL_RECORD_V2, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for CallresultCallRecordV2Builder {
+    type Page = CallresultCallRecordV2Response;
+    type Item = CallresultCallRecordV2ResponseRecordList;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.page = Some(i64::try_from(index.saturating_add(1)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.record_list.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(_page: &Self::Page) -> Option<u64> {
+        None
+    }
+}
+
+impl CallresultCallRecordV2Builder {
+    /// Pages through the answers, one request per page (`page` (page number, first page 1) and `limit`; items from `recordList`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 100.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 100)
+    }
+}
 impl crate::Client {
     /// `callresult.call_record_v2`: Query call records of automatic/intelligent calls (V2, paged) (`POST /rest/isales/v2/openapi/campaigns/{vdnId}/callRecord`).
-    pub fn callresult_call_record_v2(&self) -> CallresultCallRecordV2Builder<'_> {
-        CallresultCallRecordV2Builder::new(self)
+    pub fn callresult_call_record_v2(&self) -> CallresultCallRecordV2Builder {
+        CallresultCallRecordV2Builder::new(self.clone())
     }
 }
 
@@ -13732,25 +19749,30 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callBusiResult/{dataId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0790.html>
 ///
-/// Writes to t_isl_data / t_isl_data_result; may trigger a retry when it matches the campaign's business-result retry policy. Call must have succeeded and business results be defined; the server must answer 200 or the writeback counts as failed. zh cec_07_4048.html read today: body, response and error table to row 5.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct WritebackBusinessResultBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct WritebackBusinessResultBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     data_id: Option<i64>,
     locale: Option<String>,
     body_: WritebackBusinessResultBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> WritebackBusinessResultBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl WritebackBusinessResultBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         WritebackBusinessResultBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             data_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -13758,9 +19780,19 @@ impl<'a> WritebackBusinessResultBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound data ID Required.
     pub fn data_id(mut self, v: i64) -> Self {
         self.data_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `dataId`.
+    pub fn set_data_id(mut self, v: Option<i64>) -> Self {
+        self.data_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -13768,9 +19800,19 @@ impl<'a> WritebackBusinessResultBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// business result code (max 50) Required.
     pub fn busi_result(mut self, v: impl Into<String>) -> Self {
         self.body_.busi_result = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `busiResult`.
+    pub fn set_busi_result(mut self, v: Option<String>) -> Self {
+        self.body_.busi_result = v;
         self
     }
     /// sub-status code (max 50)
@@ -13778,9 +19820,19 @@ impl<'a> WritebackBusinessResultBuilder<'a> {
         self.body_.sub_status = Some(v.into());
         self
     }
+    /// Sets or clears the body field `subStatus`.
+    pub fn set_sub_status(mut self, v: Option<String>) -> Self {
+        self.body_.sub_status = v;
+        self
+    }
     /// business result description
     pub fn busi_result_desc(mut self, v: impl Into<String>) -> Self {
         self.body_.busi_result_desc = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `busiResultDesc`.
+    pub fn set_busi_result_desc(mut self, v: Option<String>) -> Self {
+        self.body_.busi_result_desc = v;
         self
     }
     /// platform agent ID; set to keep routing this data to the same agent
@@ -13788,22 +19840,63 @@ impl<'a> WritebackBusinessResultBuilder<'a> {
         self.body_.work_no = Some(v.into());
         self
     }
+    /// Sets or clears the body field `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.body_.work_no = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: WritebackBusinessResultBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = WritebackBusinessResultBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "writeback.business_result";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "dataId", &self.data_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -13813,15 +19906,12 @@ impl<'a> WritebackBusinessResultBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<WritebackBusinessResultResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&WRITEBACK_BUSINESS_RESULT, call).await?)
     }
@@ -13829,8 +19919,8 @@ impl<'a> WritebackBusinessResultBuilder<'a> {
 
 impl crate::Client {
     /// `writeback.business_result`: Write back a business result (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callBusiResult/{dataId}`).
-    pub fn writeback_business_result(&self) -> WritebackBusinessResultBuilder<'_> {
-        WritebackBusinessResultBuilder::new(self)
+    pub fn writeback_business_result(&self) -> WritebackBusinessResultBuilder {
+        WritebackBusinessResultBuilder::new(self.clone())
     }
 }
 
@@ -13838,28 +19928,48 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/addServer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0792.html>
 ///
-/// SFTP only; server info must be unique per tenant; user name at most 30 characters without special characters; password 8-80 characters. Request, response and error tables, and both samples, read whole on the guide category page of this interface and its 报文样例/错误结果码 fragments. The published sample answer is an error, {resultCode 02000005, description}: the key is description, not resultDesc. The error table lists 02000005 twice (once as "length out of range") and ends at 02000010.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct FileserverAddBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct FileserverAddBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: FileserverAddBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> FileserverAddBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        FileserverAddBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+impl FileserverAddBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        FileserverAddBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// server address Required.
@@ -13867,9 +19977,19 @@ impl<'a> FileserverAddBuilder<'a> {
         self.body_.server_info = Some(v);
         self
     }
+    /// Sets or clears the body field `serverInfo`.
+    pub fn set_server_info(mut self, v: Option<FileserverAddBodyServerInfo>) -> Self {
+        self.body_.server_info = v;
+        self
+    }
     /// SFTP user name (max 30 characters; no special characters (`~!@#$%^&*()+=|{}'":;&lt;&gt;/?.\[\] and full-width punctuation)) Required.
     pub fn user_name(mut self, v: impl Into<String>) -> Self {
         self.body_.user_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `userName`.
+    pub fn set_user_name(mut self, v: Option<String>) -> Self {
+        self.body_.user_name = v;
         self
     }
     /// login password (8-80 chars; plain text, stored encrypted) Required.
@@ -13877,36 +19997,74 @@ impl<'a> FileserverAddBuilder<'a> {
         self.body_.server_pwd = Some(v.into());
         self
     }
+    /// Sets or clears the body field `serverPwd`.
+    pub fn set_server_pwd(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.server_pwd = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: FileserverAddBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = FileserverAddBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "fileserver.add";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<FileserverAddResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&FILESERVER_ADD, call).await?)
     }
@@ -13914,8 +20072,8 @@ impl<'a> FileserverAddBuilder<'a> {
 
 impl crate::Client {
     /// `fileserver.add`: Add a file server (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/addServer`).
-    pub fn fileserver_add(&self) -> FileserverAddBuilder<'_> {
-        FileserverAddBuilder::new(self)
+    pub fn fileserver_add(&self) -> FileserverAddBuilder {
+        FileserverAddBuilder::new(self.clone())
     }
 }
 
@@ -13923,23 +20081,38 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/{serverId}/deleteServer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0793.html>
 ///
-/// File server must exist. No request body. Response carries only the result fields (resultCode/resultDesc/returnCode/returnDesc); 0200006 = server configuration not found.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct FileserverDeleteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct FileserverDeleteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     server_id: Option<String>,
     locale: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> FileserverDeleteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        FileserverDeleteBuilder { client_: client, vdn_id: None, server_id: None, locale: None }
+impl FileserverDeleteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        FileserverDeleteBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            server_id: None,
+            locale: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: file server ID Required.
@@ -13947,21 +20120,58 @@ impl<'a> FileserverDeleteBuilder<'a> {
         self.server_id = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `serverId`.
+    pub fn set_server_id(mut self, v: Option<String>) -> Self {
+        self.server_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "fileserver.delete";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "serverId", &self.server_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -13971,11 +20181,14 @@ impl<'a> FileserverDeleteBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<FileserverDeleteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&FILESERVER_DELETE, call).await?)
     }
@@ -13983,8 +20196,8 @@ impl<'a> FileserverDeleteBuilder<'a> {
 
 impl crate::Client {
     /// `fileserver.delete`: Delete a file server (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/{serverId}/deleteServer`).
-    pub fn fileserver_delete(&self) -> FileserverDeleteBuilder<'_> {
-        FileserverDeleteBuilder::new(self)
+    pub fn fileserver_delete(&self) -> FileserverDeleteBuilder {
+        FileserverDeleteBuilder::new(self.clone())
     }
 }
 
@@ -13992,25 +20205,30 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/{serverId}/updateServer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0794.html>
 ///
-/// When the IP changes the password must be sent; user name at most 30 characters without special characters; password 8-80. The zh copy cec_07_4052.html reads the body (serverInfo, userName required, serverPwd), serverInfo and response tables whole and ends after the first error row (0200001); no 错误结果码 fragment or sample of this page was found.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct FileserverUpdateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct FileserverUpdateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     server_id: Option<String>,
     locale: Option<String>,
     body_: FileserverUpdateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> FileserverUpdateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl FileserverUpdateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         FileserverUpdateBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             server_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -14018,9 +20236,19 @@ impl<'a> FileserverUpdateBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: file server ID Required.
     pub fn server_id(mut self, v: impl Into<String>) -> Self {
         self.server_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `serverId`.
+    pub fn set_server_id(mut self, v: Option<String>) -> Self {
+        self.server_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -14028,9 +20256,19 @@ impl<'a> FileserverUpdateBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// server address Required.
     pub fn server_info(mut self, v: FileserverUpdateBodyServerInfo) -> Self {
         self.body_.server_info = Some(v);
+        self
+    }
+    /// Sets or clears the body field `serverInfo`.
+    pub fn set_server_info(mut self, v: Option<FileserverUpdateBodyServerInfo>) -> Self {
+        self.body_.server_info = v;
         self
     }
     /// SFTP user name (max 30 characters; no special characters (`~!@#$%^&*()+=|{}'":;&lt;&gt;/?.\[\] and full-width punctuation)) Required.
@@ -14038,9 +20276,19 @@ impl<'a> FileserverUpdateBuilder<'a> {
         self.body_.user_name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userName`.
+    pub fn set_user_name(mut self, v: Option<String>) -> Self {
+        self.body_.user_name = v;
+        self
+    }
     /// login password (8-80 chars; plain text, stored encrypted; required when ip changes)
     pub fn server_pwd(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.server_pwd = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `serverPwd`.
+    pub fn set_server_pwd(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.server_pwd = v;
         self
     }
     /// Replaces the whole request body.
@@ -14048,17 +20296,53 @@ impl<'a> FileserverUpdateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = FileserverUpdateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "fileserver.update";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "serverId", &self.server_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -14068,15 +20352,12 @@ impl<'a> FileserverUpdateBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<FileserverUpdateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&FILESERVER_UPDATE, call).await?)
     }
@@ -14084,8 +20365,8 @@ impl<'a> FileserverUpdateBuilder<'a> {
 
 impl crate::Client {
     /// `fileserver.update`: Modify a file server (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/{serverId}/updateServer`).
-    pub fn fileserver_update(&self) -> FileserverUpdateBuilder<'_> {
-        FileserverUpdateBuilder::new(self)
+    pub fn fileserver_update(&self) -> FileserverUpdateBuilder {
+        FileserverUpdateBuilder::new(self.clone())
     }
 }
 
@@ -14093,28 +20374,48 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/queryServer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0795.html>
 ///
-/// Prerequisite lookup before importing call data from a file server. The guide category page of this interface holds its samples (whole) and an error table (Table 6, whole; the same list as the add page). Server entries: port, ip, filePath, userName from the table (first pass); serverId from the sample. The body and response tables were reached today only to the body table start (zh .md, ja/zh-cn 4053).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct FileserverQueryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct FileserverQueryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: FileserverQueryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> FileserverQueryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        FileserverQueryBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+impl FileserverQueryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        FileserverQueryBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// paging start (offset = limit*(page-1)) Required.
@@ -14122,9 +20423,19 @@ impl<'a> FileserverQueryBuilder<'a> {
         self.body_.offset = Some(v);
         self
     }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
+        self
+    }
     /// page size (1-100) Required.
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// file server IDs to filter on
@@ -14132,45 +20443,113 @@ impl<'a> FileserverQueryBuilder<'a> {
         self.body_.server_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `serverIds`.
+    pub fn set_server_ids(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.server_ids = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: FileserverQueryBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = FileserverQueryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "fileserver.query";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<FileserverQueryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&FILESERVER_QUERY, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for FileserverQueryBuilder {
+    type Page = FileserverQueryResponse;
+    type Item = FileserverQueryResponseServer;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.server.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl FileserverQueryBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `server`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 100.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 100)
+    }
+}
 impl crate::Client {
     /// `fileserver.query`: Query file servers (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/queryServer`).
-    pub fn fileserver_query(&self) -> FileserverQueryBuilder<'_> {
-        FileserverQueryBuilder::new(self)
+    pub fn fileserver_query(&self) -> FileserverQueryBuilder {
+        FileserverQueryBuilder::new(self.clone())
     }
 }
 
@@ -14178,24 +20557,38 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/queryOBSResultCode` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0797.html>
 ///
-/// Lists the outbound server's failure codes used to build external (display) results. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0797.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObresultQueryObsCodesBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObresultQueryObsCodesBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     page_size: Option<i64>,
     page_num: Option<i64>,
     locale: Option<String>,
 }
 
-impl<'a> ObresultQueryObsCodesBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObresultQueryObsCodesBuilder { client_: client, vdn_id: None, page_size: None, page_num: None, locale: None }
+impl ObresultQueryObsCodesBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ObresultQueryObsCodesBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            page_size: None,
+            page_num: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// query parameter: rows per page (1-50) Required.
@@ -14203,9 +20596,19 @@ impl<'a> ObresultQueryObsCodesBuilder<'a> {
         self.page_size = Some(v);
         self
     }
+    /// Sets or clears the query parameter `pageSize`.
+    pub fn set_page_size(mut self, v: Option<i64>) -> Self {
+        self.page_size = v;
+        self
+    }
     /// query parameter: page number (&gt; 0) Required.
     pub fn page_num(mut self, v: i64) -> Self {
         self.page_num = Some(v);
+        self
+    }
+    /// Sets or clears the query parameter `pageNum`.
+    pub fn set_page_num(mut self, v: Option<i64>) -> Self {
+        self.page_num = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -14213,10 +20616,35 @@ impl<'a> ObresultQueryObsCodesBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obresult.query_obs_codes";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -14226,7 +20654,7 @@ impl<'a> ObresultQueryObsCodesBuilder<'a> {
             cec_core::validate::range(op, "pageSize", *v, 1, 50)?;
         }
         cec_core::validate::required(op, "pageNum", &self.page_num)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -14243,16 +20671,46 @@ impl<'a> ObresultQueryObsCodesBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObresultQueryObsCodesResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBRESULT_QUERY_OBS_CODES, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for ObresultQueryObsCodesBuilder {
+    type Page = ObresultQueryObsCodesResponse;
+    type Item = ObresultQueryObsCodesResponseObsCodes;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.page_num = Some(i64::try_from(index.saturating_add(1)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.page_size.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.obs_codes.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total_count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl ObresultQueryObsCodesBuilder {
+    /// Pages through the answers, one request per page (`pageNum` (page number, first page 1) and `pageSize`; items from `obsCodes`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 50.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 50)
+    }
+}
 impl crate::Client {
     /// `obresult.query_obs_codes`: Query OBS outbound call result codes (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/queryOBSResultCode`).
-    pub fn obresult_query_obs_codes(&self) -> ObresultQueryObsCodesBuilder<'_> {
-        ObresultQueryObsCodesBuilder::new(self)
+    pub fn obresult_query_obs_codes(&self) -> ObresultQueryObsCodesBuilder {
+        ObresultQueryObsCodesBuilder::new(self.clone())
     }
 }
 
@@ -14260,28 +20718,48 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/createObResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0798.html>
 ///
-/// Display results feed the retry policy's no-retry list. Samples (whole), the response table and the error table read on the guide category page of this interface; the body table rows after resultCode (mandatory flags of displayResult/obsCodes) were reached in no copy; the sample body is {resultCode, displayResult, obsCodes}.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObresultCreateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObresultCreateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: ObresultCreateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ObresultCreateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObresultCreateBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+impl ObresultCreateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ObresultCreateBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// display result code (&lt; 8 chars)
@@ -14289,9 +20767,19 @@ impl<'a> ObresultCreateBuilder<'a> {
         self.body_.result_code = Some(v.into());
         self
     }
+    /// Sets or clears the body field `resultCode`.
+    pub fn set_result_code(mut self, v: Option<String>) -> Self {
+        self.body_.result_code = v;
+        self
+    }
     /// display result text
     pub fn display_result(mut self, v: impl Into<String>) -> Self {
         self.body_.display_result = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `displayResult`.
+    pub fn set_display_result(mut self, v: Option<String>) -> Self {
+        self.body_.display_result = v;
         self
     }
     /// OBS result codes mapped to it (from the published sample)
@@ -14299,36 +20787,74 @@ impl<'a> ObresultCreateBuilder<'a> {
         self.body_.obs_codes = Some(v);
         self
     }
+    /// Sets or clears the body field `obsCodes`.
+    pub fn set_obs_codes(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.obs_codes = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: ObresultCreateBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ObresultCreateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obresult.create";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObresultCreateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBRESULT_CREATE, call).await?)
     }
@@ -14336,35 +20862,57 @@ impl<'a> ObresultCreateBuilder<'a> {
 
 impl crate::Client {
     /// `obresult.create`: Create an external (display) result (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/createObResult`).
-    pub fn obresult_create(&self) -> ObresultCreateBuilder<'_> {
-        ObresultCreateBuilder::new(self)
+    pub fn obresult_create(&self) -> ObresultCreateBuilder {
+        ObresultCreateBuilder::new(self.clone())
     }
 }
 
 /// Fluent builder of `obresult.update`: Modify an external (display) result.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/updateObResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0799.html>
+///
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObresultUpdateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObresultUpdateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: ObresultUpdateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ObresultUpdateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObresultUpdateBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+impl ObresultUpdateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ObresultUpdateBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// OBS result codes (from obresult.query_obs_codes) Required.
@@ -14372,9 +20920,19 @@ impl<'a> ObresultUpdateBuilder<'a> {
         self.body_.obs_codes = Some(v);
         self
     }
+    /// Sets or clears the body field `obsCodes`.
+    pub fn set_obs_codes(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.obs_codes = v;
+        self
+    }
     /// display result code Required.
     pub fn display_result(mut self, v: impl Into<String>) -> Self {
         self.body_.display_result = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `displayResult`.
+    pub fn set_display_result(mut self, v: Option<String>) -> Self {
+        self.body_.display_result = v;
         self
     }
     /// external result ID Required.
@@ -14382,36 +20940,74 @@ impl<'a> ObresultUpdateBuilder<'a> {
         self.body_.def_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `defId`.
+    pub fn set_def_id(mut self, v: Option<String>) -> Self {
+        self.body_.def_id = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: ObresultUpdateBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ObresultUpdateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obresult.update";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObresultUpdateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBRESULT_UPDATE, call).await?)
     }
@@ -14419,8 +21015,8 @@ impl<'a> ObresultUpdateBuilder<'a> {
 
 impl crate::Client {
     /// `obresult.update`: Modify an external (display) result (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/updateObResult`).
-    pub fn obresult_update(&self) -> ObresultUpdateBuilder<'_> {
-        ObresultUpdateBuilder::new(self)
+    pub fn obresult_update(&self) -> ObresultUpdateBuilder {
+        ObresultUpdateBuilder::new(self.clone())
     }
 }
 
@@ -14428,23 +21024,36 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/{defId}/deleteObsResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0800.html>
 ///
-/// DELETE with defId (string) in the path; no request body. Response holds only the result fields. The external result feeds the no-retry list of retry policies.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObresultDeleteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObresultDeleteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     def_id: Option<String>,
     locale: Option<String>,
 }
 
-impl<'a> ObresultDeleteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObresultDeleteBuilder { client_: client, vdn_id: None, def_id: None, locale: None }
+impl ObresultDeleteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ObresultDeleteBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            def_id: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: external result ID Required.
@@ -14452,21 +21061,51 @@ impl<'a> ObresultDeleteBuilder<'a> {
         self.def_id = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `defId`.
+    pub fn set_def_id(mut self, v: Option<String>) -> Self {
+        self.def_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obresult.delete";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "defId", &self.def_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -14480,7 +21119,7 @@ impl<'a> ObresultDeleteBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObresultDeleteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBRESULT_DELETE, call).await?)
     }
@@ -14488,8 +21127,8 @@ impl<'a> ObresultDeleteBuilder<'a> {
 
 impl crate::Client {
     /// `obresult.delete`: Delete an external (display) result (`DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/{defId}/deleteObsResult`).
-    pub fn obresult_delete(&self) -> ObresultDeleteBuilder<'_> {
-        ObresultDeleteBuilder::new(self)
+    pub fn obresult_delete(&self) -> ObresultDeleteBuilder {
+        ObresultDeleteBuilder::new(self.clone())
     }
 }
 
@@ -14497,24 +21136,38 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/queryOBSResults` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0801.html>
 ///
-/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0801.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObresultListBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObresultListBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     page_size: Option<i64>,
     page_num: Option<i64>,
     locale: Option<String>,
 }
 
-impl<'a> ObresultListBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObresultListBuilder { client_: client, vdn_id: None, page_size: None, page_num: None, locale: None }
+impl ObresultListBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ObresultListBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            page_size: None,
+            page_num: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// query parameter: rows per page (1-50) Required.
@@ -14522,9 +21175,19 @@ impl<'a> ObresultListBuilder<'a> {
         self.page_size = Some(v);
         self
     }
+    /// Sets or clears the query parameter `pageSize`.
+    pub fn set_page_size(mut self, v: Option<i64>) -> Self {
+        self.page_size = v;
+        self
+    }
     /// query parameter: page number (&gt; 0) Required.
     pub fn page_num(mut self, v: i64) -> Self {
         self.page_num = Some(v);
+        self
+    }
+    /// Sets or clears the query parameter `pageNum`.
+    pub fn set_page_num(mut self, v: Option<i64>) -> Self {
+        self.page_num = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -14532,10 +21195,35 @@ impl<'a> ObresultListBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obresult.list";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -14545,7 +21233,7 @@ impl<'a> ObresultListBuilder<'a> {
             cec_core::validate::range(op, "pageSize", *v, 1, 50)?;
         }
         cec_core::validate::required(op, "pageNum", &self.page_num)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -14562,16 +21250,46 @@ impl<'a> ObresultListBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObresultListResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBRESULT_LIST, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for ObresultListBuilder {
+    type Page = ObresultListResponse;
+    type Item = ObresultListResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.page_num = Some(i64::try_from(index.saturating_add(1)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.page_size.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total_count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl ObresultListBuilder {
+    /// Pages through the answers, one request per page (`pageNum` (page number, first page 1) and `pageSize`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 50.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 50)
+    }
+}
 impl crate::Client {
     /// `obresult.list`: Query external (display) results (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/queryOBSResults`).
-    pub fn obresult_list(&self) -> ObresultListBuilder<'_> {
-        ObresultListBuilder::new(self)
+    pub fn obresult_list(&self) -> ObresultListBuilder {
+        ObresultListBuilder::new(self.clone())
     }
 }
 
@@ -14579,23 +21297,36 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/{defId}/queryObsResultDetail` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0802.html>
 ///
-/// Response sample (whole) from the guide category page that also holds the create page; it sends resultMapList\[\].vdnId as the string "40" where the table types it int (kept int: the decoder reads either; sample_types_reviewed). The tables were not reached today in a copy of this page itself.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObresultDetailBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObresultDetailBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     def_id: Option<i64>,
     locale: Option<String>,
 }
 
-impl<'a> ObresultDetailBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObresultDetailBuilder { client_: client, vdn_id: None, def_id: None, locale: None }
+impl ObresultDetailBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ObresultDetailBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            def_id: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: external result ID Required.
@@ -14603,21 +21334,51 @@ impl<'a> ObresultDetailBuilder<'a> {
         self.def_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `defId`.
+    pub fn set_def_id(mut self, v: Option<i64>) -> Self {
+        self.def_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obresult.detail";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "defId", &self.def_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -14631,7 +21392,7 @@ impl<'a> ObresultDetailBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObresultDetailResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBRESULT_DETAIL, call).await?)
     }
@@ -14639,8 +21400,8 @@ impl<'a> ObresultDetailBuilder<'a> {
 
 impl crate::Client {
     /// `obresult.detail`: Query a single external (display) result (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/{defId}/queryObsResultDetail`).
-    pub fn obresult_detail(&self) -> ObresultDetailBuilder<'_> {
-        ObresultDetailBuilder::new(self)
+    pub fn obresult_detail(&self) -> ObresultDetailBuilder {
+        ObresultDetailBuilder::new(self.clone())
     }
 }
 
@@ -14648,11 +21409,13 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/template` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1128.html>
 ///
-/// Only in the zh-cn reference (updated 2026-07-31). zh cec_07_1128.html read to the sample heading: query, response, data and error tables whole.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct TemplateListBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct TemplateListBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     name: Option<String>,
     status: Option<i64>,
@@ -14662,10 +21425,11 @@ pub struct TemplateListBuilder<'a> {
     locale: Option<String>,
 }
 
-impl<'a> TemplateListBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl TemplateListBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         TemplateListBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             name: None,
             status: None,
@@ -14680,9 +21444,19 @@ impl<'a> TemplateListBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// query parameter: template name filter (0-30 chars)
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.name = v;
         self
     }
     /// query parameter: template status (1 draft, 9 published, 3 paused) Required.
@@ -14690,9 +21464,19 @@ impl<'a> TemplateListBuilder<'a> {
         self.status = Some(v);
         self
     }
+    /// Sets or clears the query parameter `status`.
+    pub fn set_status(mut self, v: Option<i64>) -> Self {
+        self.status = v;
+        self
+    }
     /// query parameter: campaign type (1 chatbot, 2 predicted, 3 plain IVR, 5 previewed, 6 preempted)
     pub fn task_type(mut self, v: i64) -> Self {
         self.task_type = Some(v);
+        self
+    }
+    /// Sets or clears the query parameter `taskType`.
+    pub fn set_task_type(mut self, v: Option<i64>) -> Self {
+        self.task_type = v;
         self
     }
     /// query parameter: start offset (offset = limit * (page - 1)) Required.
@@ -14700,9 +21484,19 @@ impl<'a> TemplateListBuilder<'a> {
         self.offset = Some(v);
         self
     }
+    /// Sets or clears the query parameter `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.offset = v;
+        self
+    }
     /// query parameter: page size (1-100) Required.
     pub fn limit(mut self, v: i64) -> Self {
         self.limit = Some(v);
+        self
+    }
+    /// Sets or clears the query parameter `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.limit = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -14710,10 +21504,35 @@ impl<'a> TemplateListBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "template.list";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -14727,7 +21546,7 @@ impl<'a> TemplateListBuilder<'a> {
         if let Some(v) = &self.limit {
             cec_core::validate::range(op, "limit", *v, 1, 100)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -14753,16 +21572,46 @@ impl<'a> TemplateListBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<TemplateListResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&TEMPLATE_LIST, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for TemplateListBuilder {
+    type Page = TemplateListResponse;
+    type Item = TemplateListResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total_size.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl TemplateListBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 100.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 100)
+    }
+}
 impl crate::Client {
     /// `template.list`: Query campaign templates (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/template`).
-    pub fn template_list(&self) -> TemplateListBuilder<'_> {
-        TemplateListBuilder::new(self)
+    pub fn template_list(&self) -> TemplateListBuilder {
+        TemplateListBuilder::new(self.clone())
     }
 }
 
@@ -14770,23 +21619,36 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1129.html>
 ///
-/// No request body. Only in the zh-cn reference (updated 2026-07-31).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct TemplateDetailBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct TemplateDetailBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_template_id: Option<i64>,
     locale: Option<String>,
 }
 
-impl<'a> TemplateDetailBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        TemplateDetailBuilder { client_: client, vdn_id: None, campaign_template_id: None, locale: None }
+impl TemplateDetailBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        TemplateDetailBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_template_id: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: campaign template ID Required.
@@ -14794,21 +21656,51 @@ impl<'a> TemplateDetailBuilder<'a> {
         self.campaign_template_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignTemplateId`.
+    pub fn set_campaign_template_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_template_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "template.detail";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignTemplateId", &self.campaign_template_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -14822,7 +21714,7 @@ impl<'a> TemplateDetailBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<TemplateDetailResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&TEMPLATE_DETAIL, call).await?)
     }
@@ -14830,8 +21722,8 @@ impl<'a> TemplateDetailBuilder<'a> {
 
 impl crate::Client {
     /// `template.detail`: Query campaign template details (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}`).
-    pub fn template_detail(&self) -> TemplateDetailBuilder<'_> {
-        TemplateDetailBuilder::new(self)
+    pub fn template_detail(&self) -> TemplateDetailBuilder {
+        TemplateDetailBuilder::new(self.clone())
     }
 }
 
@@ -14839,23 +21731,38 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/template` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1130.html>
 ///
-/// Only in the zh-cn reference (updated 2026-07-31). The sub-tables (scheduleParam/ivrParam/skillParam) are past the end of the copy read; their keys follow campaign add.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct TemplateAddBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct TemplateAddBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: TemplateAddBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> TemplateAddBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        TemplateAddBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+impl TemplateAddBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        TemplateAddBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -14863,14 +21770,29 @@ impl<'a> TemplateAddBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// template name (unique; max 100) Required.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
+        self
+    }
     /// description (max 200; no "\[\]=;&lt;&gt;)
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.body_.description = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
         self
     }
     /// device type (fixed after creation) (1 IVR intelligent (SaaS with intelligence feature), 2 skill queue predicted, 3 IVR automatic, 5 skill queue previewed, 6 skill queue preempted) Required.
@@ -14878,9 +21800,19 @@ impl<'a> TemplateAddBuilder<'a> {
         self.body_.device_type = Some(v);
         self
     }
+    /// Sets or clears the body field `deviceType`.
+    pub fn set_device_type(mut self, v: Option<i64>) -> Self {
+        self.body_.device_type = v;
+        self
+    }
     /// calling numbers Required.
     pub fn caller_no(mut self, v: Vec<TemplateAddBodyCallerNo>) -> Self {
         self.body_.caller_no = Some(v);
+        self
+    }
+    /// Sets or clears the body field `callerNo`.
+    pub fn set_caller_no(mut self, v: Option<Vec<TemplateAddBodyCallerNo>>) -> Self {
+        self.body_.caller_no = v;
         self
     }
     /// max ringing time (previewed: preview timeout 9-120 s; others 5-60 s by default (tenant parameter 6006003000022 can raise the cap within 30-120)) Required.
@@ -14888,9 +21820,19 @@ impl<'a> TemplateAddBuilder<'a> {
         self.body_.max_alerting_time = Some(v);
         self
     }
+    /// Sets or clears the body field `maxAlertingTime`.
+    pub fn set_max_alerting_time(mut self, v: Option<i64>) -> Self {
+        self.body_.max_alerting_time = v;
+        self
+    }
     /// task priority (1-5; smaller = higher)
     pub fn priority(mut self, v: i64) -> Self {
         self.body_.priority = Some(v);
+        self
+    }
+    /// Sets or clears the body field `priority`.
+    pub fn set_priority(mut self, v: Option<i64>) -> Self {
+        self.body_.priority = v;
         self
     }
     /// calling windows Required.
@@ -14898,9 +21840,19 @@ impl<'a> TemplateAddBuilder<'a> {
         self.body_.schedule_param = Some(v);
         self
     }
+    /// Sets or clears the body field `scheduleParam`.
+    pub fn set_schedule_param(mut self, v: Option<TemplateAddBodyScheduleParam>) -> Self {
+        self.body_.schedule_param = v;
+        self
+    }
     /// IVR settings (required for deviceType 1 or 3)
     pub fn ivr_param(mut self, v: serde_json::Value) -> Self {
         self.body_.ivr_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ivrParam`.
+    pub fn set_ivr_param(mut self, v: Option<serde_json::Value>) -> Self {
+        self.body_.ivr_param = v;
         self
     }
     /// skill queue settings (required for deviceType 2, 5, 6)
@@ -14908,9 +21860,19 @@ impl<'a> TemplateAddBuilder<'a> {
         self.body_.skill_param = Some(v);
         self
     }
+    /// Sets or clears the body field `skillParam`.
+    pub fn set_skill_param(mut self, v: Option<TemplateAddBodySkillParam>) -> Self {
+        self.body_.skill_param = v;
+        self
+    }
     /// initial status (rest of table not captured)
     pub fn init_status(mut self, v: i64) -> Self {
         self.body_.init_status = Some(v);
+        self
+    }
+    /// Sets or clears the body field `initStatus`.
+    pub fn set_init_status(mut self, v: Option<i64>) -> Self {
+        self.body_.init_status = v;
         self
     }
     /// Replaces the whole request body.
@@ -14918,31 +21880,64 @@ impl<'a> TemplateAddBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = TemplateAddBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "template.add";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<TemplateAddResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&TEMPLATE_ADD, call).await?)
     }
@@ -14950,8 +21945,8 @@ impl<'a> TemplateAddBuilder<'a> {
 
 impl crate::Client {
     /// `template.add`: Add a campaign template (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/template`).
-    pub fn template_add(&self) -> TemplateAddBuilder<'_> {
-        TemplateAddBuilder::new(self)
+    pub fn template_add(&self) -> TemplateAddBuilder {
+        TemplateAddBuilder::new(self.clone())
     }
 }
 
@@ -14959,28 +21954,48 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/template/copy` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1131.html>
 ///
-/// Only in the zh-cn reference (updated 2026-07-31). zh cec_07_1131.html reads the body, response and returnObject tables whole and the error table to row 7.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct TemplateCopyBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct TemplateCopyBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: TemplateCopyBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> TemplateCopyBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        TemplateCopyBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+impl TemplateCopyBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        TemplateCopyBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// template name (unique; max 100) Required.
@@ -14988,9 +22003,19 @@ impl<'a> TemplateCopyBuilder<'a> {
         self.body_.name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
+        self
+    }
     /// description (max 200; no "\[\]=;&lt;&gt;)
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.body_.description = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
         self
     }
     /// source campaign ID or template ID Required.
@@ -14998,9 +22023,19 @@ impl<'a> TemplateCopyBuilder<'a> {
         self.body_.from = Some(v);
         self
     }
+    /// Sets or clears the body field `from`.
+    pub fn set_from(mut self, v: Option<i64>) -> Self {
+        self.body_.from = v;
+        self
+    }
     /// status after creation (0 published (default), 1 paused)
     pub fn init_status(mut self, v: i64) -> Self {
         self.body_.init_status = Some(v);
+        self
+    }
+    /// Sets or clears the body field `initStatus`.
+    pub fn set_init_status(mut self, v: Option<i64>) -> Self {
+        self.body_.init_status = v;
         self
     }
     /// Replaces the whole request body.
@@ -15008,31 +22043,64 @@ impl<'a> TemplateCopyBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = TemplateCopyBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "template.copy";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<TemplateCopyResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&TEMPLATE_COPY, call).await?)
     }
@@ -15040,8 +22108,8 @@ impl<'a> TemplateCopyBuilder<'a> {
 
 impl crate::Client {
     /// `template.copy`: Create a campaign template from an existing task (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/template/copy`).
-    pub fn template_copy(&self) -> TemplateCopyBuilder<'_> {
-        TemplateCopyBuilder::new(self)
+    pub fn template_copy(&self) -> TemplateCopyBuilder {
+        TemplateCopyBuilder::new(self.clone())
     }
 }
 
@@ -15049,23 +22117,38 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}/update` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1132.html>
 ///
-/// Template must exist; device type cannot change. PUT .../template/{campaignTemplateId}/update with campaignTemplateId int. Every copy tried (zh .md 1132; the page exists only in the zh-cn reference, updated 2026-07-31) ends at the body table header, so the body is unknown (presumably as template.add).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct TemplateUpdateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct TemplateUpdateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_template_id: Option<i64>,
     locale: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> TemplateUpdateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        TemplateUpdateBuilder { client_: client, vdn_id: None, campaign_template_id: None, locale: None }
+impl TemplateUpdateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        TemplateUpdateBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_template_id: None,
+            locale: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: campaign template ID Required.
@@ -15073,21 +22156,58 @@ impl<'a> TemplateUpdateBuilder<'a> {
         self.campaign_template_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignTemplateId`.
+    pub fn set_campaign_template_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_template_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "template.update";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignTemplateId", &self.campaign_template_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -15097,11 +22217,14 @@ impl<'a> TemplateUpdateBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<TemplateUpdateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&TEMPLATE_UPDATE, call).await?)
     }
@@ -15109,8 +22232,8 @@ impl<'a> TemplateUpdateBuilder<'a> {
 
 impl crate::Client {
     /// `template.update`: Edit a campaign template (`PUT /rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}/update`).
-    pub fn template_update(&self) -> TemplateUpdateBuilder<'_> {
-        TemplateUpdateBuilder::new(self)
+    pub fn template_update(&self) -> TemplateUpdateBuilder {
+        TemplateUpdateBuilder::new(self.clone())
     }
 }
 
@@ -15118,21 +22241,29 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/obs/auth/login` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0313.html>
 ///
-/// CTI-OBS signs in to CC-iSales with user name and password. Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObsLoginBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObsLoginBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: ObsLoginBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ObsLoginBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObsLoginBuilder { client_: client, body_: Default::default() }
+impl ObsLoginBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ObsLoginBuilder { client_: client, options_: Default::default(), body_: Default::default(), extra_: Vec::new() }
     }
     /// user name Required.
     pub fn user(mut self, v: impl Into<String>) -> Self {
         self.body_.user = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `user`.
+    pub fn set_user(mut self, v: Option<String>) -> Self {
+        self.body_.user = v;
         self
     }
     /// password Required.
@@ -15140,26 +22271,60 @@ impl<'a> ObsLoginBuilder<'a> {
         self.body_.passwd = Some(v.into());
         self
     }
+    /// Sets or clears the body field `passwd`.
+    pub fn set_passwd(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.passwd = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: ObsLoginBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ObsLoginBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obs.login";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObsLoginResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBS_LOGIN, call).await?)
     }
@@ -15167,8 +22332,8 @@ impl<'a> ObsLoginBuilder<'a> {
 
 impl crate::Client {
     /// `obs.login`: CTI-OBS login (obtain token) (`POST /rest/isales/v1/openapi/obs/auth/login`).
-    pub fn obs_login(&self) -> ObsLoginBuilder<'_> {
-        ObsLoginBuilder::new(self)
+    pub fn obs_login(&self) -> ObsLoginBuilder {
+        ObsLoginBuilder::new(self.clone())
     }
 }
 
@@ -15176,22 +22341,36 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/obs/auth/refresh` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0314.html>
 ///
-/// Returns a new token pair. Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObsRefreshBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObsRefreshBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     authentication: Option<String>,
     body_: ObsRefreshBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ObsRefreshBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObsRefreshBuilder { client_: client, authentication: None, body_: Default::default() }
+impl ObsRefreshBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ObsRefreshBuilder {
+            client_: client,
+            options_: Default::default(),
+            authentication: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: token header (zh copy: refreshToken from obs.login (samples use 'Bearer &lt;token&gt;'); en-us copy names this header Authorization) Required.
     pub fn authentication(mut self, v: impl Into<String>) -> Self {
         self.authentication = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `Authentication`.
+    pub fn set_authentication(mut self, v: Option<String>) -> Self {
+        self.authentication = v;
         self
     }
     /// refresh token (from the published sample only)
@@ -15199,30 +22378,64 @@ impl<'a> ObsRefreshBuilder<'a> {
         self.body_.refresh_token = Some(v.into());
         self
     }
+    /// Sets or clears the body field `refreshToken`.
+    pub fn set_refresh_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.refresh_token = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: ObsRefreshBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ObsRefreshBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obs.refresh";
         let _ = op;
         cec_core::validate::required(op, "Authentication", &self.authentication)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.authentication {
             call = call.header("Authentication", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObsRefreshResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBS_REFRESH, call).await?)
     }
@@ -15230,8 +22443,8 @@ impl<'a> ObsRefreshBuilder<'a> {
 
 impl crate::Client {
     /// `obs.refresh`: CTI-OBS token refresh (`POST /rest/isales/v1/openapi/obs/auth/refresh`).
-    pub fn obs_refresh(&self) -> ObsRefreshBuilder<'_> {
-        ObsRefreshBuilder::new(self)
+    pub fn obs_refresh(&self) -> ObsRefreshBuilder {
+        ObsRefreshBuilder::new(self.clone())
     }
 }
 
@@ -15239,22 +22452,36 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/obs/business/tasks` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0315.html>
 ///
-/// Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500. Read whole in zh cec_07_0315.html (2025-11). The table lists serviceId directly under resultData; the sample nests it in a taskData list, which is kept. The printed response sample has a trailing comma inside taskData (kept minimally repaired); it sends result as the number 0 and the request sample sends subCCNo/vdnId as numbers where the tables say String (table types kept: the decoder reads either; sample_types_reviewed).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObsGetTasksBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObsGetTasksBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     authentication: Option<String>,
     body_: ObsGetTasksBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ObsGetTasksBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObsGetTasksBuilder { client_: client, authentication: None, body_: Default::default() }
+impl ObsGetTasksBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ObsGetTasksBuilder {
+            client_: client,
+            options_: Default::default(),
+            authentication: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: token header (zh copy: refreshToken from obs.login (samples use 'Bearer &lt;token&gt;'); en-us copy names this header Authorization) Required.
     pub fn authentication(mut self, v: impl Into<String>) -> Self {
         self.authentication = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `Authentication`.
+    pub fn set_authentication(mut self, v: Option<String>) -> Self {
+        self.authentication = v;
         self
     }
     /// call center ID (sample sends a number) Required.
@@ -15262,9 +22489,19 @@ impl<'a> ObsGetTasksBuilder<'a> {
         self.body_.sub_cc_no = Some(v.into());
         self
     }
+    /// Sets or clears the body field `subCCNo`.
+    pub fn set_sub_cc_no(mut self, v: Option<String>) -> Self {
+        self.body_.sub_cc_no = v;
+        self
+    }
     /// VDN ID (sample sends a number) Required.
     pub fn vdn_id(mut self, v: impl Into<String>) -> Self {
         self.body_.vdn_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<String>) -> Self {
+        self.body_.vdn_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -15272,25 +22509,58 @@ impl<'a> ObsGetTasksBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ObsGetTasksBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obs.get_tasks";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.vdn_id.is_none() {
+            self.body_.vdn_id = tenant.vdn_id.map(|v| v.to_string());
+        }
         cec_core::validate::required(op, "Authentication", &self.authentication)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.authentication {
             call = call.header("Authentication", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObsGetTasksResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBS_GET_TASKS, call).await?)
     }
@@ -15298,8 +22568,8 @@ impl<'a> ObsGetTasksBuilder<'a> {
 
 impl crate::Client {
     /// `obs.get_tasks`: CTI-OBS: get outbound tasks (`POST /rest/isales/v1/openapi/obs/business/tasks`).
-    pub fn obs_get_tasks(&self) -> ObsGetTasksBuilder<'_> {
-        ObsGetTasksBuilder::new(self)
+    pub fn obs_get_tasks(&self) -> ObsGetTasksBuilder {
+        ObsGetTasksBuilder::new(self.clone())
     }
 }
 
@@ -15307,22 +22577,36 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/obs/business/interface` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0316.html>
 ///
-/// The getHoliDay and pushTaskStatus calls it names are documented on their own pages of this chapter, outside this spec. Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObsInterfaceInfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObsInterfaceInfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     authentication: Option<String>,
     body_: ObsInterfaceInfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ObsInterfaceInfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObsInterfaceInfoBuilder { client_: client, authentication: None, body_: Default::default() }
+impl ObsInterfaceInfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ObsInterfaceInfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            authentication: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: token header (zh copy: refreshToken from obs.login (samples use 'Bearer &lt;token&gt;'); en-us copy names this header Authorization) Required.
     pub fn authentication(mut self, v: impl Into<String>) -> Self {
         self.authentication = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `Authentication`.
+    pub fn set_authentication(mut self, v: Option<String>) -> Self {
+        self.authentication = v;
         self
     }
     /// version (sample sends 311) Required.
@@ -15330,30 +22614,64 @@ impl<'a> ObsInterfaceInfoBuilder<'a> {
         self.body_.version = Some(v.into());
         self
     }
+    /// Sets or clears the body field `version`.
+    pub fn set_version(mut self, v: Option<String>) -> Self {
+        self.body_.version = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: ObsInterfaceInfoBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ObsInterfaceInfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obs.interface_info";
         let _ = op;
         cec_core::validate::required(op, "Authentication", &self.authentication)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.authentication {
             call = call.header("Authentication", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObsInterfaceInfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBS_INTERFACE_INFO, call).await?)
     }
@@ -15361,8 +22679,8 @@ impl<'a> ObsInterfaceInfoBuilder<'a> {
 
 impl crate::Client {
     /// `obs.interface_info`: CTI-OBS: get interface paths (`POST /rest/isales/v1/openapi/obs/business/interface`).
-    pub fn obs_interface_info(&self) -> ObsInterfaceInfoBuilder<'_> {
-        ObsInterfaceInfoBuilder::new(self)
+    pub fn obs_interface_info(&self) -> ObsInterfaceInfoBuilder {
+        ObsInterfaceInfoBuilder::new(self.clone())
     }
 }
 
@@ -15370,22 +22688,36 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/obs/business/push/midresult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0318.html>
 ///
-/// Preview tasks: writeback; other task types: updates data result and call result. Host is the platform domain (example service.besclouds.com). The Authentication header carries the refreshToken value returned by the sign-in call (zh-cn 0318). Failures are HTTP 400/401/403/404/500.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObsPushMidResultBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObsPushMidResultBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     authentication: Option<String>,
     body_: ObsPushMidResultBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ObsPushMidResultBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObsPushMidResultBuilder { client_: client, authentication: None, body_: Default::default() }
+impl ObsPushMidResultBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ObsPushMidResultBuilder {
+            client_: client,
+            options_: Default::default(),
+            authentication: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: token header (zh copy: refreshToken from obs.login (samples use 'Bearer &lt;token&gt;'); en-us copy names this header Authorization) Required.
     pub fn authentication(mut self, v: impl Into<String>) -> Self {
         self.authentication = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `Authentication`.
+    pub fn set_authentication(mut self, v: Option<String>) -> Self {
+        self.authentication = v;
         self
     }
     /// call center ID Required.
@@ -15393,9 +22725,19 @@ impl<'a> ObsPushMidResultBuilder<'a> {
         self.body_.sub_cc_no = Some(v);
         self
     }
+    /// Sets or clears the body field `subCCNo`.
+    pub fn set_sub_cc_no(mut self, v: Option<i64>) -> Self {
+        self.body_.sub_cc_no = v;
+        self
+    }
     /// VDN ID Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.body_.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn_id = v;
         self
     }
     /// outbound data unique ID Required.
@@ -15403,9 +22745,19 @@ impl<'a> ObsPushMidResultBuilder<'a> {
         self.body_.unique_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `uniqueId`.
+    pub fn set_unique_id(mut self, v: Option<String>) -> Self {
+        self.body_.unique_id = v;
+        self
+    }
     /// outbound task key Required.
     pub fn service_id(mut self, v: impl Into<String>) -> Self {
         self.body_.service_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `serviceId`.
+    pub fn set_service_id(mut self, v: Option<String>) -> Self {
+        self.body_.service_id = v;
         self
     }
     /// result status
@@ -15413,9 +22765,19 @@ impl<'a> ObsPushMidResultBuilder<'a> {
         self.body_.status = Some(v.into());
         self
     }
+    /// Sets or clears the body field `status`.
+    pub fn set_status(mut self, v: Option<String>) -> Self {
+        self.body_.status = v;
+        self
+    }
     /// outbound device type
     pub fn device_type(mut self, v: i64) -> Self {
         self.body_.device_type = Some(v);
+        self
+    }
+    /// Sets or clears the body field `deviceType`.
+    pub fn set_device_type(mut self, v: Option<i64>) -> Self {
+        self.body_.device_type = v;
         self
     }
     /// number dialled
@@ -15423,9 +22785,19 @@ impl<'a> ObsPushMidResultBuilder<'a> {
         self.body_.phone_number = Some(v.into());
         self
     }
+    /// Sets or clears the body field `phoneNumber`.
+    pub fn set_phone_number(mut self, v: Option<String>) -> Self {
+        self.body_.phone_number = v;
+        self
+    }
     /// platform failure code
     pub fn fail_code(mut self, v: impl Into<String>) -> Self {
         self.body_.fail_code = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `failCode`.
+    pub fn set_fail_code(mut self, v: Option<String>) -> Self {
+        self.body_.fail_code = v;
         self
     }
     /// intelligent detection class of an unanswered call
@@ -15433,9 +22805,19 @@ impl<'a> ObsPushMidResultBuilder<'a> {
         self.body_.asr_result = Some(v.into());
         self
     }
+    /// Sets or clears the body field `asrResult`.
+    pub fn set_asr_result(mut self, v: Option<String>) -> Self {
+        self.body_.asr_result = v;
+        self
+    }
     /// time data was fetched
     pub fn fetch_time(mut self, v: impl Into<String>) -> Self {
         self.body_.fetch_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `fetchTime`.
+    pub fn set_fetch_time(mut self, v: Option<String>) -> Self {
+        self.body_.fetch_time = v;
         self
     }
     /// call start
@@ -15443,9 +22825,19 @@ impl<'a> ObsPushMidResultBuilder<'a> {
         self.body_.write_start_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `writeStartTime`.
+    pub fn set_write_start_time(mut self, v: Option<String>) -> Self {
+        self.body_.write_start_time = v;
+        self
+    }
     /// call end
     pub fn end_call_time(mut self, v: impl Into<String>) -> Self {
         self.body_.end_call_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `endCallTime`.
+    pub fn set_end_call_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_call_time = v;
         self
     }
     /// call ID
@@ -15453,30 +22845,68 @@ impl<'a> ObsPushMidResultBuilder<'a> {
         self.body_.call_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: ObsPushMidResultBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ObsPushMidResultBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obs.push_mid_result";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.vdn_id.is_none() {
+            self.body_.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "Authentication", &self.authentication)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.authentication {
             call = call.header("Authentication", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObsPushMidResultResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBS_PUSH_MID_RESULT, call).await?)
     }
@@ -15484,8 +22914,8 @@ impl<'a> ObsPushMidResultBuilder<'a> {
 
 impl crate::Client {
     /// `obs.push_mid_result`: CTI-OBS: write back intermediate result (`POST /rest/isales/v1/openapi/obs/business/push/midresult`).
-    pub fn obs_push_mid_result(&self) -> ObsPushMidResultBuilder<'_> {
-        ObsPushMidResultBuilder::new(self)
+    pub fn obs_push_mid_result(&self) -> ObsPushMidResultBuilder {
+        ObsPushMidResultBuilder::new(self.clone())
     }
 }
 
@@ -15493,22 +22923,36 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/obs/business/call/result` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0319.html>
 ///
-/// Stores the call result. Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObsPushCallResultBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObsPushCallResultBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     authentication: Option<String>,
     body_: ObsPushCallResultBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ObsPushCallResultBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObsPushCallResultBuilder { client_: client, authentication: None, body_: Default::default() }
+impl ObsPushCallResultBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ObsPushCallResultBuilder {
+            client_: client,
+            options_: Default::default(),
+            authentication: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: token header (zh copy: refreshToken from obs.login (samples use 'Bearer &lt;token&gt;'); en-us copy names this header Authorization) Required.
     pub fn authentication(mut self, v: impl Into<String>) -> Self {
         self.authentication = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `Authentication`.
+    pub fn set_authentication(mut self, v: Option<String>) -> Self {
+        self.authentication = v;
         self
     }
     /// call center ID Required.
@@ -15516,9 +22960,19 @@ impl<'a> ObsPushCallResultBuilder<'a> {
         self.body_.sub_cc_no = Some(v);
         self
     }
+    /// Sets or clears the body field `subCCNo`.
+    pub fn set_sub_cc_no(mut self, v: Option<i64>) -> Self {
+        self.body_.sub_cc_no = v;
+        self
+    }
     /// VDN ID Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.body_.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn_id = v;
         self
     }
     /// outbound data unique ID Required.
@@ -15526,9 +22980,19 @@ impl<'a> ObsPushCallResultBuilder<'a> {
         self.body_.unique_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `uniqueId`.
+    pub fn set_unique_id(mut self, v: Option<String>) -> Self {
+        self.body_.unique_id = v;
+        self
+    }
     /// outbound task key Required.
     pub fn service_id(mut self, v: impl Into<String>) -> Self {
         self.body_.service_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `serviceId`.
+    pub fn set_service_id(mut self, v: Option<String>) -> Self {
+        self.body_.service_id = v;
         self
     }
     /// result status
@@ -15536,9 +23000,19 @@ impl<'a> ObsPushCallResultBuilder<'a> {
         self.body_.status = Some(v.into());
         self
     }
+    /// Sets or clears the body field `status`.
+    pub fn set_status(mut self, v: Option<String>) -> Self {
+        self.body_.status = v;
+        self
+    }
     /// outbound device type
     pub fn device_type(mut self, v: i64) -> Self {
         self.body_.device_type = Some(v);
+        self
+    }
+    /// Sets or clears the body field `deviceType`.
+    pub fn set_device_type(mut self, v: Option<i64>) -> Self {
+        self.body_.device_type = v;
         self
     }
     /// number dialled
@@ -15546,9 +23020,19 @@ impl<'a> ObsPushCallResultBuilder<'a> {
         self.body_.phone_number = Some(v.into());
         self
     }
+    /// Sets or clears the body field `phoneNumber`.
+    pub fn set_phone_number(mut self, v: Option<String>) -> Self {
+        self.body_.phone_number = v;
+        self
+    }
     /// platform failure code
     pub fn fail_code(mut self, v: impl Into<String>) -> Self {
         self.body_.fail_code = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `failCode`.
+    pub fn set_fail_code(mut self, v: Option<String>) -> Self {
+        self.body_.fail_code = v;
         self
     }
     /// intelligent detection class of an unanswered call
@@ -15556,9 +23040,19 @@ impl<'a> ObsPushCallResultBuilder<'a> {
         self.body_.asr_result = Some(v.into());
         self
     }
+    /// Sets or clears the body field `asrResult`.
+    pub fn set_asr_result(mut self, v: Option<String>) -> Self {
+        self.body_.asr_result = v;
+        self
+    }
     /// time data was fetched
     pub fn fetch_time(mut self, v: impl Into<String>) -> Self {
         self.body_.fetch_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `fetchTime`.
+    pub fn set_fetch_time(mut self, v: Option<String>) -> Self {
+        self.body_.fetch_time = v;
         self
     }
     /// call start
@@ -15566,9 +23060,19 @@ impl<'a> ObsPushCallResultBuilder<'a> {
         self.body_.write_start_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `writeStartTime`.
+    pub fn set_write_start_time(mut self, v: Option<String>) -> Self {
+        self.body_.write_start_time = v;
+        self
+    }
     /// call end
     pub fn end_call_time(mut self, v: impl Into<String>) -> Self {
         self.body_.end_call_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `endCallTime`.
+    pub fn set_end_call_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_call_time = v;
         self
     }
     /// call ID (rest of table not captured)
@@ -15576,30 +23080,68 @@ impl<'a> ObsPushCallResultBuilder<'a> {
         self.body_.call_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: ObsPushCallResultBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ObsPushCallResultBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obs.push_call_result";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.vdn_id.is_none() {
+            self.body_.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "Authentication", &self.authentication)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.authentication {
             call = call.header("Authentication", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObsPushCallResultResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBS_PUSH_CALL_RESULT, call).await?)
     }
@@ -15607,8 +23149,8 @@ impl<'a> ObsPushCallResultBuilder<'a> {
 
 impl crate::Client {
     /// `obs.push_call_result`: CTI-OBS: write back call result (`POST /rest/isales/v1/openapi/obs/business/call/result`).
-    pub fn obs_push_call_result(&self) -> ObsPushCallResultBuilder<'_> {
-        ObsPushCallResultBuilder::new(self)
+    pub fn obs_push_call_result(&self) -> ObsPushCallResultBuilder {
+        ObsPushCallResultBuilder::new(self.clone())
     }
 }
 
@@ -15616,22 +23158,36 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/obs/business/callnos` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0320.html>
 ///
-/// Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500. The zh copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0320.html) re-read 2026-12-01 ends in the resultData table at ieData.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObsGetCallDataBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObsGetCallDataBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     authentication: Option<String>,
     body_: ObsGetCallDataBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ObsGetCallDataBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObsGetCallDataBuilder { client_: client, authentication: None, body_: Default::default() }
+impl ObsGetCallDataBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ObsGetCallDataBuilder {
+            client_: client,
+            options_: Default::default(),
+            authentication: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: token header (zh copy: refreshToken from obs.login (samples use 'Bearer &lt;token&gt;'); en-us copy names this header Authorization) Required.
     pub fn authentication(mut self, v: impl Into<String>) -> Self {
         self.authentication = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `Authentication`.
+    pub fn set_authentication(mut self, v: Option<String>) -> Self {
+        self.authentication = v;
         self
     }
     /// call center ID Required.
@@ -15639,9 +23195,19 @@ impl<'a> ObsGetCallDataBuilder<'a> {
         self.body_.sub_cc_no = Some(v);
         self
     }
+    /// Sets or clears the body field `subCCNo`.
+    pub fn set_sub_cc_no(mut self, v: Option<i64>) -> Self {
+        self.body_.sub_cc_no = v;
+        self
+    }
     /// VDN ID Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.body_.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn_id = v;
         self
     }
     /// outbound task key Required.
@@ -15649,9 +23215,19 @@ impl<'a> ObsGetCallDataBuilder<'a> {
         self.body_.service_id = Some(v);
         self
     }
+    /// Sets or clears the body field `serviceId`.
+    pub fn set_service_id(mut self, v: Option<i64>) -> Self {
+        self.body_.service_id = v;
+        self
+    }
     /// records to fetch Required.
     pub fn batch_count(mut self, v: i64) -> Self {
         self.body_.batch_count = Some(v);
+        self
+    }
+    /// Sets or clears the body field `batchCount`.
+    pub fn set_batch_count(mut self, v: Option<i64>) -> Self {
+        self.body_.batch_count = v;
         self
     }
     /// Replaces the whole request body.
@@ -15659,25 +23235,58 @@ impl<'a> ObsGetCallDataBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ObsGetCallDataBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obs.get_call_data";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.vdn_id.is_none() {
+            self.body_.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "Authentication", &self.authentication)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.authentication {
             call = call.header("Authentication", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObsGetCallDataResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBS_GET_CALL_DATA, call).await?)
     }
@@ -15685,8 +23294,8 @@ impl<'a> ObsGetCallDataBuilder<'a> {
 
 impl crate::Client {
     /// `obs.get_call_data`: CTI-OBS: read outbound call data (`POST /rest/isales/v1/openapi/obs/business/callnos`).
-    pub fn obs_get_call_data(&self) -> ObsGetCallDataBuilder<'_> {
-        ObsGetCallDataBuilder::new(self)
+    pub fn obs_get_call_data(&self) -> ObsGetCallDataBuilder {
+        ObsGetCallDataBuilder::new(self.clone())
     }
 }
 
@@ -15694,23 +23303,38 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calllogs` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0803.html>
 ///
-/// Lists calls made by third parties to the iSales open API. The guide category page of cec_07_0803 holds the samples (whole), the response and OpenapiLog tables (whole) and the error table (whole). request is typed Object in the table but the sample carries it as JSON text; the field is untyped JSON and reads either (listed in sample_types_reviewed). count comes from the sample.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalllogsQueryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalllogsQueryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: CalllogsQueryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalllogsQueryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalllogsQueryBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+impl CalllogsQueryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalllogsQueryBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -15718,9 +23342,19 @@ impl<'a> CalllogsQueryBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// start offset (offset = limit * (page - 1)) Required.
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// page size (1-100) Required.
@@ -15728,9 +23362,19 @@ impl<'a> CalllogsQueryBuilder<'a> {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// invoked URL filter (empty = all interfaces)
     pub fn url(mut self, v: impl Into<String>) -> Self {
         self.body_.url = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `url`.
+    pub fn set_url(mut self, v: Option<String>) -> Self {
+        self.body_.url = v;
         self
     }
     /// range start (yyyy-MM-dd HH:mm:ss) Required.
@@ -15738,9 +23382,19 @@ impl<'a> CalllogsQueryBuilder<'a> {
         self.body_.begin_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<String>) -> Self {
+        self.body_.begin_time = v;
+        self
+    }
     /// range end (yyyy-MM-dd HH:mm:ss; at most 7 days after beginTime) Required.
     pub fn end_time(mut self, v: impl Into<String>) -> Self {
         self.body_.end_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_time = v;
         self
     }
     /// Replaces the whole request body.
@@ -15748,39 +23402,102 @@ impl<'a> CalllogsQueryBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalllogsQueryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calllogs.query";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalllogsQueryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLLOGS_QUERY, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for CalllogsQueryBuilder {
+    type Page = CalllogsQueryResponse;
+    type Item = CalllogsQueryResponseResult;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl CalllogsQueryBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `result`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 100.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 100)
+    }
+}
 impl crate::Client {
     /// `calllogs.query`: Query interface invocation records (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/calllogs`).
-    pub fn calllogs_query(&self) -> CalllogsQueryBuilder<'_> {
-        CalllogsQueryBuilder::new(self)
+    pub fn calllogs_query(&self) -> CalllogsQueryBuilder {
+        CalllogsQueryBuilder::new(self.clone())
     }
 }

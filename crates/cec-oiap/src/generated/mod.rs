@@ -588,11 +588,31 @@ pub struct AuthGettokenBody {
     pub app_secret: Option<cec_core::Secret<String>>,
 }
 impl AuthGettokenBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}appKey"), &self.app_key)?;
-        cec_core::validate::required(op, &format!("{at}appSecret"), &self.app_secret)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"appKey") {
+            cec_core::validate::required(op, &format!("{at}appKey"), &self.app_key)?;
+        }
+        if !skip.contains(&"appSecret") {
+            cec_core::validate::required(op, &format!("{at}appSecret"), &self.app_secret)?;
+        }
         Ok(())
+    }
+}
+impl AuthGettokenBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "appKey", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "appSecret", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl AuthGettokenBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("auth.gettoken", Self::FIELDS, v, true)
     }
 }
 
@@ -637,11 +657,31 @@ pub struct AuthGetAppCubeTokenBody {
     pub app_secret: Option<cec_core::Secret<String>>,
 }
 impl AuthGetAppCubeTokenBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}appKey"), &self.app_key)?;
-        cec_core::validate::required(op, &format!("{at}appSecret"), &self.app_secret)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"appKey") {
+            cec_core::validate::required(op, &format!("{at}appKey"), &self.app_key)?;
+        }
+        if !skip.contains(&"appSecret") {
+            cec_core::validate::required(op, &format!("{at}appSecret"), &self.app_secret)?;
+        }
         Ok(())
+    }
+}
+impl AuthGetAppCubeTokenBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "appKey", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "appSecret", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl AuthGetAppCubeTokenBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("auth.getAppCubeToken", Self::FIELDS, v, true)
     }
 }
 
@@ -689,11 +729,32 @@ pub struct DomainQuerydomaininfoBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl DomainQuerydomaininfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl DomainQuerydomaininfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "language", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl DomainQuerydomaininfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("domain.querydomaininfo", Self::FIELDS, v, true)
     }
 }
 
@@ -769,19 +830,51 @@ pub struct NavigationQuerynavigationinfoBody {
     pub source: Option<String>,
 }
 impl NavigationQuerynavigationinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        if let Some(v) = &self.access_code {
-            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 20)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}pageNum"), &self.page_num)?;
-        cec_core::validate::required(op, &format!("{at}pageSize"), &self.page_size)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
-        if let Some(v) = &self.source {
-            cec_core::validate::max_len(op, &format!("{at}source"), v, 64)?;
+        if !skip.contains(&"accessCode") {
+            if let Some(v) = &self.access_code {
+                cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 20)?;
+            }
+        }
+        if !skip.contains(&"pageNum") {
+            cec_core::validate::required(op, &format!("{at}pageNum"), &self.page_num)?;
+        }
+        if !skip.contains(&"pageSize") {
+            cec_core::validate::required(op, &format!("{at}pageSize"), &self.page_size)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
+        if !skip.contains(&"source") {
+            if let Some(v) = &self.source {
+                cec_core::validate::max_len(op, &format!("{at}source"), v, 64)?;
+            }
         }
         Ok(())
+    }
+}
+impl NavigationQuerynavigationinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageNum", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageSize", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "source", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl NavigationQuerynavigationinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("navigation.querynavigationinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -918,20 +1011,55 @@ pub struct NavigationCreatenavigationinfoBody {
     pub create_flag: Option<String>,
 }
 impl NavigationCreatenavigationinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        if let Some(v) = &self.access_code {
-            cec_core::validate::min_len(op, &format!("{at}accessCode"), v, 9)?;
-            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}dialogType"), &self.dialog_type)?;
-        cec_core::validate::required(op, &format!("{at}flowCode"), &self.flow_code)?;
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 50)?;
+        if !skip.contains(&"accessCode") {
+            if let Some(v) = &self.access_code {
+                cec_core::validate::min_len(op, &format!("{at}accessCode"), v, 9)?;
+                cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        if !skip.contains(&"dialogType") {
+            cec_core::validate::required(op, &format!("{at}dialogType"), &self.dialog_type)?;
+        }
+        if !skip.contains(&"flowCode") {
+            cec_core::validate::required(op, &format!("{at}flowCode"), &self.flow_code)?;
+        }
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 50)?;
+            }
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl NavigationCreatenavigationinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "domainId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "dialogType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "flowCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "source", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "createFlag", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl NavigationCreatenavigationinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("navigation.createnavigationinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -983,17 +1111,52 @@ pub struct NavigationUpdatenavigationinfoBody {
     pub source: Option<String>,
 }
 impl NavigationUpdatenavigationinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}accessId"), &self.access_id)?;
-        if let Some(v) = &self.access_code {
-            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 20)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}dialogType"), &self.dialog_type)?;
-        cec_core::validate::required(op, &format!("{at}description"), &self.description)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        if !skip.contains(&"accessId") {
+            cec_core::validate::required(op, &format!("{at}accessId"), &self.access_id)?;
+        }
+        if !skip.contains(&"accessCode") {
+            if let Some(v) = &self.access_code {
+                cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 20)?;
+            }
+        }
+        if !skip.contains(&"dialogType") {
+            cec_core::validate::required(op, &format!("{at}dialogType"), &self.dialog_type)?;
+        }
+        if !skip.contains(&"description") {
+            cec_core::validate::required(op, &format!("{at}description"), &self.description)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl NavigationUpdatenavigationinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "accessId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "domainId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "dialogType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "flowCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "source", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl NavigationUpdatenavigationinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("navigation.updatenavigationinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -1030,12 +1193,42 @@ pub struct NavigationDeletenavigationinfoBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl NavigationDeletenavigationinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}accessIdList"), &self.access_id_list)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        }
+        if !skip.contains(&"accessIdList") {
+            cec_core::validate::required(op, &format!("{at}accessIdList"), &self.access_id_list)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl NavigationDeletenavigationinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "accessIdList",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape {
+            name: "accessCodeList",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl NavigationDeletenavigationinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("navigation.deletenavigationinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -1063,14 +1256,24 @@ pub struct SysapiAsrcallbackBody {
     pub body: Option<SysapiAsrcallbackBodyBody>,
 }
 impl SysapiAsrcallbackBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}body"), &self.body)?;
-        if let Some(v) = &self.body {
-            v.validate(op, &format!("{at}body."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"body") {
+            cec_core::validate::required(op, &format!("{at}body"), &self.body)?;
+            if let Some(v) = &self.body {
+                v.validate(op, &format!("{at}body."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl SysapiAsrcallbackBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "body",
+        shape: cec_core::validate::Shape::Object(SysapiAsrcallbackBodyBody::FIELDS),
+    }];
 }
 
 /// Object `body`.
@@ -1084,18 +1287,36 @@ pub struct SysapiAsrcallbackBodyBody {
     pub body: Option<SysapiAsrcallbackBodyBodyBody>,
 }
 impl SysapiAsrcallbackBodyBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}state"), &self.state)?;
-        if let Some(v) = &self.state {
-            v.validate(op, &format!("{at}state."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"state") {
+            cec_core::validate::required(op, &format!("{at}state"), &self.state)?;
+            if let Some(v) = &self.state {
+                v.validate(op, &format!("{at}state."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}body"), &self.body)?;
-        if let Some(v) = &self.body {
-            v.validate(op, &format!("{at}body."))?;
+        if !skip.contains(&"body") {
+            cec_core::validate::required(op, &format!("{at}body"), &self.body)?;
+            if let Some(v) = &self.body {
+                v.validate(op, &format!("{at}body."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl SysapiAsrcallbackBodyBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "state",
+            shape: cec_core::validate::Shape::Object(SysapiAsrcallbackBodyBodyState::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "body",
+            shape: cec_core::validate::Shape::Object(SysapiAsrcallbackBodyBodyBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `state`.
@@ -1109,12 +1330,24 @@ pub struct SysapiAsrcallbackBodyBodyState {
     pub success: Option<bool>,
 }
 impl SysapiAsrcallbackBodyBodyState {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}code"), &self.code)?;
-        cec_core::validate::required(op, &format!("{at}success"), &self.success)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"code") {
+            cec_core::validate::required(op, &format!("{at}code"), &self.code)?;
+        }
+        if !skip.contains(&"success") {
+            cec_core::validate::required(op, &format!("{at}success"), &self.success)?;
+        }
         Ok(())
     }
+}
+impl SysapiAsrcallbackBodyBodyState {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "code", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "success", shape: cec_core::validate::Shape::Bool },
+    ];
 }
 
 /// Object `body`.
@@ -1128,17 +1361,34 @@ pub struct SysapiAsrcallbackBodyBodyBody {
     pub lattices: Option<Vec<SysapiAsrcallbackBodyBodyBodyLattices>>,
 }
 impl SysapiAsrcallbackBodyBodyBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}aid"), &self.aid)?;
-        cec_core::validate::required(op, &format!("{at}lattices"), &self.lattices)?;
-        if let Some(v) = &self.lattices {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}lattices[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"aid") {
+            cec_core::validate::required(op, &format!("{at}aid"), &self.aid)?;
+        }
+        if !skip.contains(&"lattices") {
+            cec_core::validate::required(op, &format!("{at}lattices"), &self.lattices)?;
+            if let Some(v) = &self.lattices {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}lattices[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl SysapiAsrcallbackBodyBodyBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "aid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "lattices",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                SysapiAsrcallbackBodyBodyBodyLattices::FIELDS,
+            )),
+        },
+    ];
 }
 
 /// Object `lattices`.
@@ -1161,14 +1411,43 @@ pub struct SysapiAsrcallbackBodyBodyBodyLattices {
     pub spk: Option<i64>,
 }
 impl SysapiAsrcallbackBodyBodyBodyLattices {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}lid"), &self.lid)?;
-        cec_core::validate::required(op, &format!("{at}begin"), &self.begin)?;
-        cec_core::validate::required(op, &format!("{at}end"), &self.end)?;
-        cec_core::validate::required(op, &format!("{at}onebest"), &self.onebest)?;
-        cec_core::validate::required(op, &format!("{at}spk"), &self.spk)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"lid") {
+            cec_core::validate::required(op, &format!("{at}lid"), &self.lid)?;
+        }
+        if !skip.contains(&"begin") {
+            cec_core::validate::required(op, &format!("{at}begin"), &self.begin)?;
+        }
+        if !skip.contains(&"end") {
+            cec_core::validate::required(op, &format!("{at}end"), &self.end)?;
+        }
+        if !skip.contains(&"onebest") {
+            cec_core::validate::required(op, &format!("{at}onebest"), &self.onebest)?;
+        }
+        if !skip.contains(&"spk") {
+            cec_core::validate::required(op, &format!("{at}spk"), &self.spk)?;
+        }
         Ok(())
+    }
+}
+impl SysapiAsrcallbackBodyBodyBodyLattices {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "lid", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "begin", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "end", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "onebest", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "spk", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl SysapiAsrcallbackBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("sysapi.asrcallback", Self::FIELDS, v, true)
     }
 }
 
@@ -1217,11 +1496,37 @@ pub struct FlowQueryflowsBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl FlowQueryflowsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl FlowQueryflowsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "flowId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "flowName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "flowCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "source", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageNum", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "pageSize", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl FlowQueryflowsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("flow.queryflows", Self::FIELDS, v, true)
     }
 }
 
@@ -1369,25 +1674,49 @@ pub struct DialogProcessBody {
     pub extparams: Option<DialogProcessBodyExtparams>,
 }
 impl DialogProcessBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
-        if let Some(v) = &self.userid {
-            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userid") {
+            cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+            if let Some(v) = &self.userid {
+                cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
-        if let Some(v) = &self.inaction {
-            cec_core::validate::one_of_int(op, &format!("{at}inaction"), *v, &[7, 8, 9, 11])?;
+        if !skip.contains(&"inaction") {
+            cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
+            if let Some(v) = &self.inaction {
+                cec_core::validate::one_of_int(op, &format!("{at}inaction"), *v, &[7, 8, 9, 11])?;
+            }
         }
-        if let Some(v) = &self.seat {
-            cec_core::validate::one_of(op, &format!("{at}seat"), v, &["vir", "ass"])?;
+        if !skip.contains(&"seat") {
+            if let Some(v) = &self.seat {
+                cec_core::validate::one_of(op, &format!("{at}seat"), v, &["vir", "ass"])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
-        if let Some(v) = &self.extparams {
-            v.validate(op, &format!("{at}extparams."))?;
+        if !skip.contains(&"inparams") {
+            cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+        }
+        if !skip.contains(&"extparams") {
+            if let Some(v) = &self.extparams {
+                v.validate(op, &format!("{at}extparams."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl DialogProcessBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inaction", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "seat", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inparams", shape: cec_core::validate::Shape::Any },
+        cec_core::validate::FieldShape {
+            name: "extparams",
+            shape: cec_core::validate::Shape::Object(DialogProcessBodyExtparams::FIELDS),
+        },
+    ];
 }
 
 /// Object `extparams`.
@@ -1398,9 +1727,23 @@ pub struct DialogProcessBodyExtparams {
     pub transin_data: Option<String>,
 }
 impl DialogProcessBodyExtparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl DialogProcessBodyExtparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "transin_data", shape: cec_core::validate::Shape::String }];
+}
+
+impl DialogProcessBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("dialog.process", Self::FIELDS, v, true)
     }
 }
 
@@ -1682,22 +2025,47 @@ pub struct DialogInitBody {
     pub extparams: Option<DialogInitBodyExtparams>,
 }
 impl DialogInitBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
-        if let Some(v) = &self.userid {
-            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userid") {
+            cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+            if let Some(v) = &self.userid {
+                cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
-        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
-        if let Some(v) = &self.inparams {
-            v.validate(op, &format!("{at}inparams."))?;
+        if !skip.contains(&"inaction") {
+            cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
         }
-        if let Some(v) = &self.extparams {
-            v.validate(op, &format!("{at}extparams."))?;
+        if !skip.contains(&"inparams") {
+            cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+            if let Some(v) = &self.inparams {
+                v.validate(op, &format!("{at}inparams."), &[])?;
+            }
+        }
+        if !skip.contains(&"extparams") {
+            if let Some(v) = &self.extparams {
+                v.validate(op, &format!("{at}extparams."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl DialogInitBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inaction", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "seat", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "inparams",
+            shape: cec_core::validate::Shape::Object(DialogInitBodyInparams::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "extparams",
+            shape: cec_core::validate::Shape::Object(DialogInitBodyExtparams::FIELDS),
+        },
+    ];
 }
 
 /// Object `inparams`.
@@ -1741,32 +2109,64 @@ pub struct DialogInitBodyInparams {
     pub response_style: Option<String>,
 }
 impl DialogInitBodyInparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
-        if let Some(v) = &self.call_id {
-            cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"call_id") {
+            cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
+            if let Some(v) = &self.call_id {
+                cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}call_sor_id"), &self.call_sor_id)?;
-        if let Some(v) = &self.call_sor_id {
-            cec_core::validate::max_len(op, &format!("{at}call_sor_id"), v, 64)?;
+        if !skip.contains(&"call_sor_id") {
+            cec_core::validate::required(op, &format!("{at}call_sor_id"), &self.call_sor_id)?;
+            if let Some(v) = &self.call_sor_id {
+                cec_core::validate::max_len(op, &format!("{at}call_sor_id"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
-        if let Some(v) = &self.call_dst_id {
-            cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+        if !skip.contains(&"call_dst_id") {
+            cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
+            if let Some(v) = &self.call_dst_id {
+                cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+            }
         }
-        if let Some(v) = &self.real_callee {
-            cec_core::validate::max_len(op, &format!("{at}real_callee"), v, 32)?;
+        if !skip.contains(&"real_callee") {
+            if let Some(v) = &self.real_callee {
+                cec_core::validate::max_len(op, &format!("{at}real_callee"), v, 32)?;
+            }
         }
-        if let Some(v) = &self.cti_callid {
-            cec_core::validate::max_len(op, &format!("{at}cti_callid"), v, 32)?;
+        if !skip.contains(&"cti_callid") {
+            if let Some(v) = &self.cti_callid {
+                cec_core::validate::max_len(op, &format!("{at}cti_callid"), v, 32)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
-        if let Some(v) = &self.suilu_region_id {
-            cec_core::validate::max_len(op, &format!("{at}suilu_region_id"), v, 64)?;
+        if !skip.contains(&"auth_token") {
+            cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        }
+        if !skip.contains(&"suilu_region_id") {
+            if let Some(v) = &self.suilu_region_id {
+                cec_core::validate::max_len(op, &format!("{at}suilu_region_id"), v, 64)?;
+            }
         }
         Ok(())
     }
+}
+impl DialogInitBodyInparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_sor_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_dst_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "real_callee", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "cti_callid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "auth_token", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "suilu_region_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "entrance_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_media_type", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "channelType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "responseStyle", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `extparams`.
@@ -1777,9 +2177,23 @@ pub struct DialogInitBodyExtparams {
     pub transin_data: Option<String>,
 }
 impl DialogInitBodyExtparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl DialogInitBodyExtparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "transin_data", shape: cec_core::validate::Shape::String }];
+}
+
+impl DialogInitBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("dialog.init", Self::FIELDS, v, true)
     }
 }
 
@@ -2061,22 +2475,47 @@ pub struct DialogAfterInteractionBody {
     pub extparams: Option<DialogAfterInteractionBodyExtparams>,
 }
 impl DialogAfterInteractionBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
-        if let Some(v) = &self.userid {
-            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userid") {
+            cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+            if let Some(v) = &self.userid {
+                cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
-        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
-        if let Some(v) = &self.inparams {
-            v.validate(op, &format!("{at}inparams."))?;
+        if !skip.contains(&"inaction") {
+            cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
         }
-        if let Some(v) = &self.extparams {
-            v.validate(op, &format!("{at}extparams."))?;
+        if !skip.contains(&"inparams") {
+            cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+            if let Some(v) = &self.inparams {
+                v.validate(op, &format!("{at}inparams."), &[])?;
+            }
+        }
+        if !skip.contains(&"extparams") {
+            if let Some(v) = &self.extparams {
+                v.validate(op, &format!("{at}extparams."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl DialogAfterInteractionBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inaction", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "seat", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "inparams",
+            shape: cec_core::validate::Shape::Object(DialogAfterInteractionBodyInparams::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "extparams",
+            shape: cec_core::validate::Shape::Object(DialogAfterInteractionBodyExtparams::FIELDS),
+        },
+    ];
 }
 
 /// Object `inparams`.
@@ -2129,24 +2568,55 @@ pub struct DialogAfterInteractionBodyInparams {
     pub feedback_content: Option<String>,
 }
 impl DialogAfterInteractionBodyInparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
-        if let Some(v) = &self.call_id {
-            cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"call_id") {
+            cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
+            if let Some(v) = &self.call_id {
+                cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
-        if let Some(v) = &self.call_dst_id {
-            cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+        if !skip.contains(&"call_dst_id") {
+            cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
+            if let Some(v) = &self.call_dst_id {
+                cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}flow_result_type"), &self.flow_result_type)?;
-        cec_core::validate::required(op, &format!("{at}input"), &self.input)?;
-        if let Some(v) = &self.input {
-            cec_core::validate::max_len(op, &format!("{at}input"), v, 1024)?;
+        if !skip.contains(&"flow_result_type") {
+            cec_core::validate::required(op, &format!("{at}flow_result_type"), &self.flow_result_type)?;
         }
-        cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        if !skip.contains(&"input") {
+            cec_core::validate::required(op, &format!("{at}input"), &self.input)?;
+            if let Some(v) = &self.input {
+                cec_core::validate::max_len(op, &format!("{at}input"), v, 1024)?;
+            }
+        }
+        if !skip.contains(&"auth_token") {
+            cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        }
         Ok(())
     }
+}
+impl DialogAfterInteractionBodyInparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_dst_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "flow_result_type", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "input", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "auth_token", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "recordFileName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inter_idx", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "begin_play", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "end_play", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "result_time", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inter_no", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "IACmd", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "TextSource", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "feedback", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "feedbackContent", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `extparams`.
@@ -2157,9 +2627,23 @@ pub struct DialogAfterInteractionBodyExtparams {
     pub transin_data: Option<String>,
 }
 impl DialogAfterInteractionBodyExtparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl DialogAfterInteractionBodyExtparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "transin_data", shape: cec_core::validate::Shape::String }];
+}
+
+impl DialogAfterInteractionBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("dialog.afterInteraction", Self::FIELDS, v, true)
     }
 }
 
@@ -2441,22 +2925,47 @@ pub struct DialogAfterTransferBody {
     pub extparams: Option<DialogAfterTransferBodyExtparams>,
 }
 impl DialogAfterTransferBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
-        if let Some(v) = &self.userid {
-            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userid") {
+            cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+            if let Some(v) = &self.userid {
+                cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
-        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
-        if let Some(v) = &self.inparams {
-            v.validate(op, &format!("{at}inparams."))?;
+        if !skip.contains(&"inaction") {
+            cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
         }
-        if let Some(v) = &self.extparams {
-            v.validate(op, &format!("{at}extparams."))?;
+        if !skip.contains(&"inparams") {
+            cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+            if let Some(v) = &self.inparams {
+                v.validate(op, &format!("{at}inparams."), &[])?;
+            }
+        }
+        if !skip.contains(&"extparams") {
+            if let Some(v) = &self.extparams {
+                v.validate(op, &format!("{at}extparams."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl DialogAfterTransferBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inaction", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "seat", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "inparams",
+            shape: cec_core::validate::Shape::Object(DialogAfterTransferBodyInparams::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "extparams",
+            shape: cec_core::validate::Shape::Object(DialogAfterTransferBodyExtparams::FIELDS),
+        },
+    ];
 }
 
 /// Object `inparams`.
@@ -2500,25 +3009,57 @@ pub struct DialogAfterTransferBodyInparams {
     pub channel_type: Option<String>,
 }
 impl DialogAfterTransferBodyInparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
-        if let Some(v) = &self.call_id {
-            cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"call_id") {
+            cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
+            if let Some(v) = &self.call_id {
+                cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
-        if let Some(v) = &self.call_dst_id {
-            cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+        if !skip.contains(&"call_dst_id") {
+            cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
+            if let Some(v) = &self.call_dst_id {
+                cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}begin_trans"), &self.begin_trans)?;
-        cec_core::validate::required(op, &format!("{at}end_trans"), &self.end_trans)?;
-        cec_core::validate::required(op, &format!("{at}trans_result"), &self.trans_result)?;
-        cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
-        if let Some(v) = &self.input {
-            cec_core::validate::max_len(op, &format!("{at}input"), v, 1024)?;
+        if !skip.contains(&"begin_trans") {
+            cec_core::validate::required(op, &format!("{at}begin_trans"), &self.begin_trans)?;
+        }
+        if !skip.contains(&"end_trans") {
+            cec_core::validate::required(op, &format!("{at}end_trans"), &self.end_trans)?;
+        }
+        if !skip.contains(&"trans_result") {
+            cec_core::validate::required(op, &format!("{at}trans_result"), &self.trans_result)?;
+        }
+        if !skip.contains(&"auth_token") {
+            cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        }
+        if !skip.contains(&"input") {
+            if let Some(v) = &self.input {
+                cec_core::validate::max_len(op, &format!("{at}input"), v, 1024)?;
+            }
         }
         Ok(())
     }
+}
+impl DialogAfterTransferBodyInparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_dst_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "begin_trans", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "end_trans", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "trans_result", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "auth_token", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "record_result", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "input", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inter_idx", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_media_type", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "channelType", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `extparams`.
@@ -2529,9 +3070,23 @@ pub struct DialogAfterTransferBodyExtparams {
     pub transin_data: Option<String>,
 }
 impl DialogAfterTransferBodyExtparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl DialogAfterTransferBodyExtparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "transin_data", shape: cec_core::validate::Shape::String }];
+}
+
+impl DialogAfterTransferBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("dialog.afterTransfer", Self::FIELDS, v, true)
     }
 }
 
@@ -2810,19 +3365,38 @@ pub struct DialogRecordingRequestBody {
     pub inparams: Option<DialogRecordingRequestBodyInparams>,
 }
 impl DialogRecordingRequestBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
-        if let Some(v) = &self.userid {
-            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userid") {
+            cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+            if let Some(v) = &self.userid {
+                cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
-        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
-        if let Some(v) = &self.inparams {
-            v.validate(op, &format!("{at}inparams."))?;
+        if !skip.contains(&"inaction") {
+            cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
+        }
+        if !skip.contains(&"inparams") {
+            cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+            if let Some(v) = &self.inparams {
+                v.validate(op, &format!("{at}inparams."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl DialogRecordingRequestBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inaction", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "seat", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "inparams",
+            shape: cec_core::validate::Shape::Object(DialogRecordingRequestBodyInparams::FIELDS),
+        },
+    ];
 }
 
 /// Object `inparams`.
@@ -2848,26 +3422,58 @@ pub struct DialogRecordingRequestBodyInparams {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl DialogRecordingRequestBodyInparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.call_id {
-            cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"call_id") {
+            if let Some(v) = &self.call_id {
+                cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+            }
         }
-        if let Some(v) = &self.call_sor_id {
-            cec_core::validate::max_len(op, &format!("{at}call_sor_id"), v, 64)?;
+        if !skip.contains(&"call_sor_id") {
+            if let Some(v) = &self.call_sor_id {
+                cec_core::validate::max_len(op, &format!("{at}call_sor_id"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
-        if let Some(v) = &self.call_dst_id {
-            cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+        if !skip.contains(&"call_dst_id") {
+            cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
+            if let Some(v) = &self.call_dst_id {
+                cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+            }
         }
-        if let Some(v) = &self.real_callee {
-            cec_core::validate::max_len(op, &format!("{at}real_callee"), v, 32)?;
+        if !skip.contains(&"real_callee") {
+            if let Some(v) = &self.real_callee {
+                cec_core::validate::max_len(op, &format!("{at}real_callee"), v, 32)?;
+            }
         }
-        if let Some(v) = &self.cti_callid {
-            cec_core::validate::max_len(op, &format!("{at}cti_callid"), v, 32)?;
+        if !skip.contains(&"cti_callid") {
+            if let Some(v) = &self.cti_callid {
+                cec_core::validate::max_len(op, &format!("{at}cti_callid"), v, 32)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        if !skip.contains(&"auth_token") {
+            cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl DialogRecordingRequestBodyInparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_sor_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_dst_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "real_callee", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "cti_callid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "auth_token", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl DialogRecordingRequestBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("dialog.recordingRequest", Self::FIELDS, v, true)
     }
 }
 
@@ -3149,19 +3755,41 @@ pub struct DialogV2ProcessBody {
     pub extparams: Option<DialogV2ProcessBodyExtparams>,
 }
 impl DialogV2ProcessBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
-        if let Some(v) = &self.userid {
-            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userid") {
+            cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+            if let Some(v) = &self.userid {
+                cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
-        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
-        if let Some(v) = &self.extparams {
-            v.validate(op, &format!("{at}extparams."))?;
+        if !skip.contains(&"inaction") {
+            cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
+        }
+        if !skip.contains(&"inparams") {
+            cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+        }
+        if !skip.contains(&"extparams") {
+            if let Some(v) = &self.extparams {
+                v.validate(op, &format!("{at}extparams."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl DialogV2ProcessBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inaction", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "seat", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inparams", shape: cec_core::validate::Shape::Any },
+        cec_core::validate::FieldShape {
+            name: "extparams",
+            shape: cec_core::validate::Shape::Object(DialogV2ProcessBodyExtparams::FIELDS),
+        },
+    ];
 }
 
 /// Object `extparams`.
@@ -3172,9 +3800,23 @@ pub struct DialogV2ProcessBodyExtparams {
     pub transin_data: Option<String>,
 }
 impl DialogV2ProcessBodyExtparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl DialogV2ProcessBodyExtparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "transin_data", shape: cec_core::validate::Shape::String }];
+}
+
+impl DialogV2ProcessBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("dialogV2.process", Self::FIELDS, v, true)
     }
 }
 
@@ -3456,22 +4098,47 @@ pub struct DialogV2InitBody {
     pub extparams: Option<DialogV2InitBodyExtparams>,
 }
 impl DialogV2InitBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
-        if let Some(v) = &self.userid {
-            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userid") {
+            cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+            if let Some(v) = &self.userid {
+                cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
-        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
-        if let Some(v) = &self.inparams {
-            v.validate(op, &format!("{at}inparams."))?;
+        if !skip.contains(&"inaction") {
+            cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
         }
-        if let Some(v) = &self.extparams {
-            v.validate(op, &format!("{at}extparams."))?;
+        if !skip.contains(&"inparams") {
+            cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+            if let Some(v) = &self.inparams {
+                v.validate(op, &format!("{at}inparams."), &[])?;
+            }
+        }
+        if !skip.contains(&"extparams") {
+            if let Some(v) = &self.extparams {
+                v.validate(op, &format!("{at}extparams."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl DialogV2InitBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inaction", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "seat", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "inparams",
+            shape: cec_core::validate::Shape::Object(DialogV2InitBodyInparams::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "extparams",
+            shape: cec_core::validate::Shape::Object(DialogV2InitBodyExtparams::FIELDS),
+        },
+    ];
 }
 
 /// Object `inparams`.
@@ -3515,32 +4182,64 @@ pub struct DialogV2InitBodyInparams {
     pub response_style: Option<String>,
 }
 impl DialogV2InitBodyInparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
-        if let Some(v) = &self.call_id {
-            cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"call_id") {
+            cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
+            if let Some(v) = &self.call_id {
+                cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}call_sor_id"), &self.call_sor_id)?;
-        if let Some(v) = &self.call_sor_id {
-            cec_core::validate::max_len(op, &format!("{at}call_sor_id"), v, 64)?;
+        if !skip.contains(&"call_sor_id") {
+            cec_core::validate::required(op, &format!("{at}call_sor_id"), &self.call_sor_id)?;
+            if let Some(v) = &self.call_sor_id {
+                cec_core::validate::max_len(op, &format!("{at}call_sor_id"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
-        if let Some(v) = &self.call_dst_id {
-            cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+        if !skip.contains(&"call_dst_id") {
+            cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
+            if let Some(v) = &self.call_dst_id {
+                cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+            }
         }
-        if let Some(v) = &self.real_callee {
-            cec_core::validate::max_len(op, &format!("{at}real_callee"), v, 32)?;
+        if !skip.contains(&"real_callee") {
+            if let Some(v) = &self.real_callee {
+                cec_core::validate::max_len(op, &format!("{at}real_callee"), v, 32)?;
+            }
         }
-        if let Some(v) = &self.cti_callid {
-            cec_core::validate::max_len(op, &format!("{at}cti_callid"), v, 32)?;
+        if !skip.contains(&"cti_callid") {
+            if let Some(v) = &self.cti_callid {
+                cec_core::validate::max_len(op, &format!("{at}cti_callid"), v, 32)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
-        if let Some(v) = &self.suilu_region_id {
-            cec_core::validate::max_len(op, &format!("{at}suilu_region_id"), v, 64)?;
+        if !skip.contains(&"auth_token") {
+            cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        }
+        if !skip.contains(&"suilu_region_id") {
+            if let Some(v) = &self.suilu_region_id {
+                cec_core::validate::max_len(op, &format!("{at}suilu_region_id"), v, 64)?;
+            }
         }
         Ok(())
     }
+}
+impl DialogV2InitBodyInparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_sor_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_dst_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "real_callee", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "cti_callid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "auth_token", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "suilu_region_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "entrance_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_media_type", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "channelType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "responseStyle", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `extparams`.
@@ -3551,9 +4250,23 @@ pub struct DialogV2InitBodyExtparams {
     pub transin_data: Option<String>,
 }
 impl DialogV2InitBodyExtparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl DialogV2InitBodyExtparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "transin_data", shape: cec_core::validate::Shape::String }];
+}
+
+impl DialogV2InitBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("dialogV2.init", Self::FIELDS, v, true)
     }
 }
 
@@ -3835,22 +4548,47 @@ pub struct DialogV2AfterInteractionBody {
     pub extparams: Option<DialogV2AfterInteractionBodyExtparams>,
 }
 impl DialogV2AfterInteractionBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
-        if let Some(v) = &self.userid {
-            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userid") {
+            cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+            if let Some(v) = &self.userid {
+                cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
-        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
-        if let Some(v) = &self.inparams {
-            v.validate(op, &format!("{at}inparams."))?;
+        if !skip.contains(&"inaction") {
+            cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
         }
-        if let Some(v) = &self.extparams {
-            v.validate(op, &format!("{at}extparams."))?;
+        if !skip.contains(&"inparams") {
+            cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+            if let Some(v) = &self.inparams {
+                v.validate(op, &format!("{at}inparams."), &[])?;
+            }
+        }
+        if !skip.contains(&"extparams") {
+            if let Some(v) = &self.extparams {
+                v.validate(op, &format!("{at}extparams."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl DialogV2AfterInteractionBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inaction", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "seat", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "inparams",
+            shape: cec_core::validate::Shape::Object(DialogV2AfterInteractionBodyInparams::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "extparams",
+            shape: cec_core::validate::Shape::Object(DialogV2AfterInteractionBodyExtparams::FIELDS),
+        },
+    ];
 }
 
 /// Object `inparams`.
@@ -3900,24 +4638,54 @@ pub struct DialogV2AfterInteractionBodyInparams {
     pub feedback: Option<i64>,
 }
 impl DialogV2AfterInteractionBodyInparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
-        if let Some(v) = &self.call_id {
-            cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"call_id") {
+            cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
+            if let Some(v) = &self.call_id {
+                cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
-        if let Some(v) = &self.call_dst_id {
-            cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+        if !skip.contains(&"call_dst_id") {
+            cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
+            if let Some(v) = &self.call_dst_id {
+                cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}flow_result_type"), &self.flow_result_type)?;
-        cec_core::validate::required(op, &format!("{at}input"), &self.input)?;
-        if let Some(v) = &self.input {
-            cec_core::validate::max_len(op, &format!("{at}input"), v, 1024)?;
+        if !skip.contains(&"flow_result_type") {
+            cec_core::validate::required(op, &format!("{at}flow_result_type"), &self.flow_result_type)?;
         }
-        cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        if !skip.contains(&"input") {
+            cec_core::validate::required(op, &format!("{at}input"), &self.input)?;
+            if let Some(v) = &self.input {
+                cec_core::validate::max_len(op, &format!("{at}input"), v, 1024)?;
+            }
+        }
+        if !skip.contains(&"auth_token") {
+            cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        }
         Ok(())
     }
+}
+impl DialogV2AfterInteractionBodyInparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_dst_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "flow_result_type", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "input", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "auth_token", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "recordFileName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inter_idx", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "begin_play", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "end_play", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "result_time", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inter_no", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "IACmd", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "TextSource", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "feedback", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `extparams`.
@@ -3928,9 +4696,23 @@ pub struct DialogV2AfterInteractionBodyExtparams {
     pub transin_data: Option<String>,
 }
 impl DialogV2AfterInteractionBodyExtparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl DialogV2AfterInteractionBodyExtparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "transin_data", shape: cec_core::validate::Shape::String }];
+}
+
+impl DialogV2AfterInteractionBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("dialogV2.afterInteraction", Self::FIELDS, v, true)
     }
 }
 
@@ -4212,22 +4994,47 @@ pub struct DialogV2AfterTransferBody {
     pub extparams: Option<DialogV2AfterTransferBodyExtparams>,
 }
 impl DialogV2AfterTransferBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
-        if let Some(v) = &self.userid {
-            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userid") {
+            cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+            if let Some(v) = &self.userid {
+                cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
-        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
-        if let Some(v) = &self.inparams {
-            v.validate(op, &format!("{at}inparams."))?;
+        if !skip.contains(&"inaction") {
+            cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
         }
-        if let Some(v) = &self.extparams {
-            v.validate(op, &format!("{at}extparams."))?;
+        if !skip.contains(&"inparams") {
+            cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+            if let Some(v) = &self.inparams {
+                v.validate(op, &format!("{at}inparams."), &[])?;
+            }
+        }
+        if !skip.contains(&"extparams") {
+            if let Some(v) = &self.extparams {
+                v.validate(op, &format!("{at}extparams."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl DialogV2AfterTransferBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inaction", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "seat", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "inparams",
+            shape: cec_core::validate::Shape::Object(DialogV2AfterTransferBodyInparams::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "extparams",
+            shape: cec_core::validate::Shape::Object(DialogV2AfterTransferBodyExtparams::FIELDS),
+        },
+    ];
 }
 
 /// Object `inparams`.
@@ -4271,25 +5078,57 @@ pub struct DialogV2AfterTransferBodyInparams {
     pub channel_type: Option<String>,
 }
 impl DialogV2AfterTransferBodyInparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
-        if let Some(v) = &self.call_id {
-            cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"call_id") {
+            cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
+            if let Some(v) = &self.call_id {
+                cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
-        if let Some(v) = &self.call_dst_id {
-            cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+        if !skip.contains(&"call_dst_id") {
+            cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
+            if let Some(v) = &self.call_dst_id {
+                cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}begin_trans"), &self.begin_trans)?;
-        cec_core::validate::required(op, &format!("{at}end_trans"), &self.end_trans)?;
-        cec_core::validate::required(op, &format!("{at}trans_result"), &self.trans_result)?;
-        cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
-        if let Some(v) = &self.input {
-            cec_core::validate::max_len(op, &format!("{at}input"), v, 1024)?;
+        if !skip.contains(&"begin_trans") {
+            cec_core::validate::required(op, &format!("{at}begin_trans"), &self.begin_trans)?;
+        }
+        if !skip.contains(&"end_trans") {
+            cec_core::validate::required(op, &format!("{at}end_trans"), &self.end_trans)?;
+        }
+        if !skip.contains(&"trans_result") {
+            cec_core::validate::required(op, &format!("{at}trans_result"), &self.trans_result)?;
+        }
+        if !skip.contains(&"auth_token") {
+            cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        }
+        if !skip.contains(&"input") {
+            if let Some(v) = &self.input {
+                cec_core::validate::max_len(op, &format!("{at}input"), v, 1024)?;
+            }
         }
         Ok(())
     }
+}
+impl DialogV2AfterTransferBodyInparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_dst_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "begin_trans", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "end_trans", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "trans_result", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "auth_token", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "record_result", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "input", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inter_idx", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_media_type", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "channelType", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `extparams`.
@@ -4300,9 +5139,23 @@ pub struct DialogV2AfterTransferBodyExtparams {
     pub transin_data: Option<String>,
 }
 impl DialogV2AfterTransferBodyExtparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl DialogV2AfterTransferBodyExtparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "transin_data", shape: cec_core::validate::Shape::String }];
+}
+
+impl DialogV2AfterTransferBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("dialogV2.afterTransfer", Self::FIELDS, v, true)
     }
 }
 
@@ -4578,16 +5431,34 @@ pub struct RecordQueryHistoryBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl RecordQueryHistoryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}params"), &self.params)?;
-        if let Some(v) = &self.params {
-            v.validate(op, &format!("{at}params."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        if !skip.contains(&"params") {
+            cec_core::validate::required(op, &format!("{at}params"), &self.params)?;
+            if let Some(v) = &self.params {
+                v.validate(op, &format!("{at}params."), &[])?;
+            }
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
     }
+}
+impl RecordQueryHistoryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "params",
+            shape: cec_core::validate::Shape::Object(RecordQueryHistoryBodyParams::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `params`.
@@ -4598,10 +5469,26 @@ pub struct RecordQueryHistoryBodyParams {
     pub user_mobile: Option<String>,
 }
 impl RecordQueryHistoryBodyParams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userMobile"), &self.user_mobile)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userMobile") {
+            cec_core::validate::required(op, &format!("{at}userMobile"), &self.user_mobile)?;
+        }
         Ok(())
+    }
+}
+impl RecordQueryHistoryBodyParams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "userMobile", shape: cec_core::validate::Shape::String }];
+}
+
+impl RecordQueryHistoryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("record.queryHistory", Self::FIELDS, v, true)
     }
 }
 
@@ -4719,11 +5606,38 @@ pub struct RecordQueryRecordHistoryBody {
     pub cti_call_id: Option<String>,
 }
 impl RecordQueryRecordHistoryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl RecordQueryRecordHistoryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageNum", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageSize", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userMobile", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "ctiCallId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl RecordQueryRecordHistoryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("record.queryRecordHistory", Self::FIELDS, v, true)
     }
 }
 
@@ -4823,18 +5737,45 @@ pub struct IntentQueryIntentionsBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl IntentQueryIntentionsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
-        cec_core::validate::required(op, &format!("{at}pageNum"), &self.page_num)?;
-        cec_core::validate::required(op, &format!("{at}pageSize"), &self.page_size)?;
-        if let Some(v) = &self.domain_info {
-            v.validate(op, &format!("{at}domainInfo."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        if !skip.contains(&"language") {
+            cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
+        }
+        if !skip.contains(&"pageNum") {
+            cec_core::validate::required(op, &format!("{at}pageNum"), &self.page_num)?;
+        }
+        if !skip.contains(&"pageSize") {
+            cec_core::validate::required(op, &format!("{at}pageSize"), &self.page_size)?;
+        }
+        if !skip.contains(&"domainInfo") {
+            if let Some(v) = &self.domain_info {
+                v.validate(op, &format!("{at}domainInfo."), &[])?;
+            }
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
     }
+}
+impl IntentQueryIntentionsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "language", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageNum", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "pageSize", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "domainInfo",
+            shape: cec_core::validate::Shape::Object(IntentQueryIntentionsBodyDomainInfo::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `domainInfo`.
@@ -4854,10 +5795,30 @@ pub struct IntentQueryIntentionsBodyDomainInfo {
     pub tenant_id: Option<String>,
 }
 impl IntentQueryIntentionsBodyDomainInfo {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}domainId"), &self.domain_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"domainId") {
+            cec_core::validate::required(op, &format!("{at}domainId"), &self.domain_id)?;
+        }
         Ok(())
+    }
+}
+impl IntentQueryIntentionsBodyDomainInfo {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "domainName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "domainId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "language", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl IntentQueryIntentionsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("intent.queryIntentions", Self::FIELDS, v, true)
     }
 }
 
@@ -4937,21 +5898,48 @@ pub struct SilentAgentChangeWorkModeBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl SilentAgentChangeWorkModeBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
-        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
-        if let Some(v) = &self.agent_id {
-            cec_core::validate::numeric_range(op, &format!("{at}agentId"), v, 101, 999999)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}workMode"), &self.work_mode)?;
-        if let Some(v) = &self.call_transfer_request {
-            v.validate(op, &format!("{at}callTransferRequest."))?;
+        if !skip.contains(&"callId") {
+            cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        if !skip.contains(&"agentId") {
+            cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+            if let Some(v) = &self.agent_id {
+                cec_core::validate::numeric_range(op, &format!("{at}agentId"), v, 101, 999999)?;
+            }
+        }
+        if !skip.contains(&"workMode") {
+            cec_core::validate::required(op, &format!("{at}workMode"), &self.work_mode)?;
+        }
+        if !skip.contains(&"callTransferRequest") {
+            if let Some(v) = &self.call_transfer_request {
+                v.validate(op, &format!("{at}callTransferRequest."), &[])?;
+            }
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
     }
+}
+impl SilentAgentChangeWorkModeBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "agentId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workMode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "callTransferRequest",
+            shape: cec_core::validate::Shape::Object(SilentAgentChangeWorkModeBodyCallTransferRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `callTransferRequest`.
@@ -4971,11 +5959,33 @@ pub struct SilentAgentChangeWorkModeBodyCallTransferRequest {
     pub call_transfer_number: Option<String>,
 }
 impl SilentAgentChangeWorkModeBodyCallTransferRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callTransferType"), &self.call_transfer_type)?;
-        cec_core::validate::required(op, &format!("{at}callTransferRouteValue"), &self.call_transfer_route_value)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callTransferType") {
+            cec_core::validate::required(op, &format!("{at}callTransferType"), &self.call_transfer_type)?;
+        }
+        if !skip.contains(&"callTransferRouteValue") {
+            cec_core::validate::required(op, &format!("{at}callTransferRouteValue"), &self.call_transfer_route_value)?;
+        }
         Ok(())
+    }
+}
+impl SilentAgentChangeWorkModeBodyCallTransferRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callTransferType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callTransferRouteValue", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callTransferTransData", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callTransferNumber", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl SilentAgentChangeWorkModeBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("silentAgent.changeWorkMode", Self::FIELDS, v, true)
     }
 }
 
@@ -5034,20 +6044,60 @@ pub struct SilentAgentReceiveDialogrecordBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl SilentAgentReceiveDialogrecordBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
-        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
-        if let Some(v) = &self.agent_id {
-            cec_core::validate::numeric_range(op, &format!("{at}agentId"), v, 101, 999999)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}nodeId"), &self.node_id)?;
-        cec_core::validate::required(op, &format!("{at}replyIntentCode"), &self.reply_intent_code)?;
-        cec_core::validate::required(op, &format!("{at}replyIntentContent"), &self.reply_intent_content)?;
-        cec_core::validate::required(op, &format!("{at}replyIntentName"), &self.reply_intent_name)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        if !skip.contains(&"callId") {
+            cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        }
+        if !skip.contains(&"agentId") {
+            cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+            if let Some(v) = &self.agent_id {
+                cec_core::validate::numeric_range(op, &format!("{at}agentId"), v, 101, 999999)?;
+            }
+        }
+        if !skip.contains(&"nodeId") {
+            cec_core::validate::required(op, &format!("{at}nodeId"), &self.node_id)?;
+        }
+        if !skip.contains(&"replyIntentCode") {
+            cec_core::validate::required(op, &format!("{at}replyIntentCode"), &self.reply_intent_code)?;
+        }
+        if !skip.contains(&"replyIntentContent") {
+            cec_core::validate::required(op, &format!("{at}replyIntentContent"), &self.reply_intent_content)?;
+        }
+        if !skip.contains(&"replyIntentName") {
+            cec_core::validate::required(op, &format!("{at}replyIntentName"), &self.reply_intent_name)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl SilentAgentReceiveDialogrecordBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "agentId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "nodeId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "nodeIndex", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "replyType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "replyIntentCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "replyIntentContent", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "replyIntentName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl SilentAgentReceiveDialogrecordBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("silentAgent.receiveDialogrecord", Self::FIELDS, v, true)
     }
 }
 
@@ -5091,17 +6141,46 @@ pub struct NlpSpellcheckBody {
     pub checker_type: Option<String>,
 }
 impl NlpSpellcheckBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
-        cec_core::validate::required(op, &format!("{at}sentence"), &self.sentence)?;
-        if let Some(v) = &self.sentence {
-            cec_core::validate::max_len(op, &format!("{at}sentence"), v, 1024)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
-        cec_core::validate::required(op, &format!("{at}checkerType"), &self.checker_type)?;
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
+        if !skip.contains(&"sentence") {
+            cec_core::validate::required(op, &format!("{at}sentence"), &self.sentence)?;
+            if let Some(v) = &self.sentence {
+                cec_core::validate::max_len(op, &format!("{at}sentence"), v, 1024)?;
+            }
+        }
+        if !skip.contains(&"language") {
+            cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
+        }
+        if !skip.contains(&"checkerType") {
+            cec_core::validate::required(op, &format!("{at}checkerType"), &self.checker_type)?;
+        }
         Ok(())
+    }
+}
+impl NlpSpellcheckBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "sentence", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "language", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "checkerType", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl NlpSpellcheckBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("nlp.spellcheck", Self::FIELDS, v, true)
     }
 }
 
@@ -5184,20 +6263,49 @@ pub struct FlowAsrrecognizeresultBody {
     pub speaker_id: Option<String>,
 }
 impl FlowAsrrecognizeresultBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}serviceToken"), &self.service_token)?;
-        cec_core::validate::required(op, &format!("{at}taskID"), &self.task_id)?;
-        cec_core::validate::required(op, &format!("{at}respType"), &self.resp_type)?;
-        cec_core::validate::required(op, &format!("{at}sentence"), &self.sentence)?;
-        if let Some(v) = &self.sentence {
-            v.validate(op, &format!("{at}sentence."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"serviceToken") {
+            cec_core::validate::required(op, &format!("{at}serviceToken"), &self.service_token)?;
         }
-        if let Some(v) = &self.analysis {
-            v.validate(op, &format!("{at}analysis."))?;
+        if !skip.contains(&"taskID") {
+            cec_core::validate::required(op, &format!("{at}taskID"), &self.task_id)?;
+        }
+        if !skip.contains(&"respType") {
+            cec_core::validate::required(op, &format!("{at}respType"), &self.resp_type)?;
+        }
+        if !skip.contains(&"sentence") {
+            cec_core::validate::required(op, &format!("{at}sentence"), &self.sentence)?;
+            if let Some(v) = &self.sentence {
+                v.validate(op, &format!("{at}sentence."), &[])?;
+            }
+        }
+        if !skip.contains(&"analysis") {
+            if let Some(v) = &self.analysis {
+                v.validate(op, &format!("{at}analysis."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl FlowAsrrecognizeresultBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "serviceToken", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "subCCID", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "taskID", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "respType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "sentence",
+            shape: cec_core::validate::Shape::Object(FlowAsrrecognizeresultBodySentence::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "analysis",
+            shape: cec_core::validate::Shape::Object(FlowAsrrecognizeresultBodyAnalysis::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "speakerID", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `sentence`.
@@ -5220,15 +6328,36 @@ pub struct FlowAsrrecognizeresultBodySentence {
     pub confidence: Option<serde_json::Number>,
 }
 impl FlowAsrrecognizeresultBodySentence {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}st"), &self.st)?;
-        cec_core::validate::required(op, &format!("{at}et"), &self.et)?;
-        cec_core::validate::required(op, &format!("{at}isFinal"), &self.is_final)?;
-        cec_core::validate::required(op, &format!("{at}text"), &self.text)?;
-        cec_core::validate::required(op, &format!("{at}confidence"), &self.confidence)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"st") {
+            cec_core::validate::required(op, &format!("{at}st"), &self.st)?;
+        }
+        if !skip.contains(&"et") {
+            cec_core::validate::required(op, &format!("{at}et"), &self.et)?;
+        }
+        if !skip.contains(&"isFinal") {
+            cec_core::validate::required(op, &format!("{at}isFinal"), &self.is_final)?;
+        }
+        if !skip.contains(&"text") {
+            cec_core::validate::required(op, &format!("{at}text"), &self.text)?;
+        }
+        if !skip.contains(&"confidence") {
+            cec_core::validate::required(op, &format!("{at}confidence"), &self.confidence)?;
+        }
         Ok(())
     }
+}
+impl FlowAsrrecognizeresultBodySentence {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "st", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "et", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "isFinal", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "text", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "confidence", shape: cec_core::validate::Shape::Number },
+    ];
 }
 
 /// Object `analysis`.
@@ -5248,9 +6377,30 @@ pub struct FlowAsrrecognizeresultBodyAnalysis {
     pub speed: Option<i64>,
 }
 impl FlowAsrrecognizeresultBodyAnalysis {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl FlowAsrrecognizeresultBodyAnalysis {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "emotions",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Any),
+        },
+        cec_core::validate::FieldShape { name: "avgVol", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "maxVol", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "speed", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl FlowAsrrecognizeresultBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("flow.asrrecognizeresult", Self::FIELDS, v, true)
     }
 }
 
@@ -5274,17 +6424,38 @@ pub struct TtsTexttovoiceBody {
     pub config: Option<TtsTexttovoiceBodyConfig>,
 }
 impl TtsTexttovoiceBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
-        cec_core::validate::required(op, &format!("{at}text"), &self.text)?;
-        cec_core::validate::required(op, &format!("{at}config"), &self.config)?;
-        if let Some(v) = &self.config {
-            v.validate(op, &format!("{at}config."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
+        if !skip.contains(&"text") {
+            cec_core::validate::required(op, &format!("{at}text"), &self.text)?;
+        }
+        if !skip.contains(&"config") {
+            cec_core::validate::required(op, &format!("{at}config"), &self.config)?;
+            if let Some(v) = &self.config {
+                v.validate(op, &format!("{at}config."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl TtsTexttovoiceBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "text", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "config",
+            shape: cec_core::validate::Shape::Object(TtsTexttovoiceBodyConfig::FIELDS),
+        },
+    ];
 }
 
 /// Object `config`.
@@ -5304,10 +6475,30 @@ pub struct TtsTexttovoiceBodyConfig {
     pub speed: Option<String>,
 }
 impl TtsTexttovoiceBodyConfig {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}voiceName"), &self.voice_name)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"voiceName") {
+            cec_core::validate::required(op, &format!("{at}voiceName"), &self.voice_name)?;
+        }
         Ok(())
+    }
+}
+impl TtsTexttovoiceBodyConfig {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "voiceName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pitch", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "volume", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "speed", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl TtsTexttovoiceBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("tts.texttovoice", Self::FIELDS, v, true)
     }
 }
 
@@ -5401,14 +6592,43 @@ pub struct ReportQueryCallStatisticsReportBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl ReportQueryCallStatisticsReportBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
-        cec_core::validate::required(op, &format!("{at}timestamp"), &self.timestamp)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"type") {
+            cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
+        }
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        }
+        if !skip.contains(&"accessCode") {
+            cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
+        }
+        if !skip.contains(&"timestamp") {
+            cec_core::validate::required(op, &format!("{at}timestamp"), &self.timestamp)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl ReportQueryCallStatisticsReportBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "type", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "timestamp", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl ReportQueryCallStatisticsReportBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("report.queryCallStatisticsReport", Self::FIELDS, v, true)
     }
 }
 
@@ -5541,14 +6761,43 @@ pub struct ReportQueryChatbotReportBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl ReportQueryChatbotReportBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
-        cec_core::validate::required(op, &format!("{at}timestamp"), &self.timestamp)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"type") {
+            cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
+        }
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        }
+        if !skip.contains(&"accessCode") {
+            cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
+        }
+        if !skip.contains(&"timestamp") {
+            cec_core::validate::required(op, &format!("{at}timestamp"), &self.timestamp)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl ReportQueryChatbotReportBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "type", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "timestamp", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl ReportQueryChatbotReportBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("report.queryChatbotReport", Self::FIELDS, v, true)
     }
 }
 
@@ -5651,12 +6900,36 @@ pub struct ReportQueryKnowledgeReportBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl ReportQueryKnowledgeReportBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"type") {
+            cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
+        }
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl ReportQueryKnowledgeReportBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "type", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "timestamp", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl ReportQueryKnowledgeReportBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("report.queryKnowledgeReport", Self::FIELDS, v, true)
     }
 }
 
@@ -5791,13 +7064,41 @@ pub struct OutboundQueryRbtRecognitionResultBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl OutboundQueryRbtRecognitionResultBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
-        cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"beginTime") {
+            cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
+        }
+        if !skip.contains(&"endTime") {
+            cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+        }
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl OutboundQueryRbtRecognitionResultBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageNum", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "pageSize", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl OutboundQueryRbtRecognitionResultBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("outbound.queryRbtRecognitionResult", Self::FIELDS, v, true)
     }
 }
 
@@ -5948,11 +7249,38 @@ pub struct RecordQueryTransferRecordHistoryBody {
     pub cti_call_id: Option<String>,
 }
 impl RecordQueryTransferRecordHistoryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl RecordQueryTransferRecordHistoryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageNum", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageSize", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userMobile", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "ctiCallId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl RecordQueryTransferRecordHistoryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("record.queryTransferRecordHistory", Self::FIELDS, v, true)
     }
 }
 
@@ -6056,16 +7384,42 @@ pub struct RecognitionTextClassificationBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl RecognitionTextClassificationBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
-        cec_core::validate::required(op, &format!("{at}text"), &self.text)?;
-        if let Some(v) = &self.text {
-            cec_core::validate::max_len(op, &format!("{at}text"), v, 4096)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        if !skip.contains(&"language") {
+            cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
+        }
+        if !skip.contains(&"text") {
+            cec_core::validate::required(op, &format!("{at}text"), &self.text)?;
+            if let Some(v) = &self.text {
+                cec_core::validate::max_len(op, &format!("{at}text"), v, 4096)?;
+            }
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl RecognitionTextClassificationBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "language", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "text", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl RecognitionTextClassificationBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("recognition.textClassification", Self::FIELDS, v, true)
     }
 }
 
@@ -6111,16 +7465,42 @@ pub struct RecognitionEntityDetectionBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl RecognitionEntityDetectionBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
-        cec_core::validate::required(op, &format!("{at}sentence"), &self.sentence)?;
-        if let Some(v) = &self.sentence {
-            cec_core::validate::max_len(op, &format!("{at}sentence"), v, 4096)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        if !skip.contains(&"language") {
+            cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
+        }
+        if !skip.contains(&"sentence") {
+            cec_core::validate::required(op, &format!("{at}sentence"), &self.sentence)?;
+            if let Some(v) = &self.sentence {
+                cec_core::validate::max_len(op, &format!("{at}sentence"), v, 4096)?;
+            }
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl RecognitionEntityDetectionBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "language", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "sentence", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl RecognitionEntityDetectionBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("recognition.entityDetection", Self::FIELDS, v, true)
     }
 }
 
@@ -6200,21 +7580,44 @@ pub struct ThirdPartyRobotLoginBody {
     pub checksum: Option<String>,
 }
 impl ThirdPartyRobotLoginBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}account"), &self.account)?;
-        if let Some(v) = &self.account {
-            cec_core::validate::max_len(op, &format!("{at}account"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"account") {
+            cec_core::validate::required(op, &format!("{at}account"), &self.account)?;
+            if let Some(v) = &self.account {
+                cec_core::validate::max_len(op, &format!("{at}account"), v, 32)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}nonce"), &self.nonce)?;
-        if let Some(v) = &self.nonce {
-            cec_core::validate::max_len(op, &format!("{at}nonce"), v, 128)?;
+        if !skip.contains(&"nonce") {
+            cec_core::validate::required(op, &format!("{at}nonce"), &self.nonce)?;
+            if let Some(v) = &self.nonce {
+                cec_core::validate::max_len(op, &format!("{at}nonce"), v, 128)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}checksum"), &self.checksum)?;
-        if let Some(v) = &self.checksum {
-            cec_core::validate::max_len(op, &format!("{at}checksum"), v, 512)?;
+        if !skip.contains(&"checksum") {
+            cec_core::validate::required(op, &format!("{at}checksum"), &self.checksum)?;
+            if let Some(v) = &self.checksum {
+                cec_core::validate::max_len(op, &format!("{at}checksum"), v, 512)?;
+            }
         }
         Ok(())
+    }
+}
+impl ThirdPartyRobotLoginBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "account", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "nonce", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "checksum", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl ThirdPartyRobotLoginBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("thirdPartyRobot.login", Self::FIELDS, v, true)
     }
 }
 
@@ -6253,19 +7656,38 @@ pub struct DialogV2RecordingRequestBody {
     pub inparams: Option<DialogV2RecordingRequestBodyInparams>,
 }
 impl DialogV2RecordingRequestBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
-        if let Some(v) = &self.userid {
-            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userid") {
+            cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+            if let Some(v) = &self.userid {
+                cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
-        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
-        if let Some(v) = &self.inparams {
-            v.validate(op, &format!("{at}inparams."))?;
+        if !skip.contains(&"inaction") {
+            cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
+        }
+        if !skip.contains(&"inparams") {
+            cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+            if let Some(v) = &self.inparams {
+                v.validate(op, &format!("{at}inparams."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl DialogV2RecordingRequestBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inaction", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "seat", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "inparams",
+            shape: cec_core::validate::Shape::Object(DialogV2RecordingRequestBodyInparams::FIELDS),
+        },
+    ];
 }
 
 /// Object `inparams`.
@@ -6291,26 +7713,58 @@ pub struct DialogV2RecordingRequestBodyInparams {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl DialogV2RecordingRequestBodyInparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.call_id {
-            cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"call_id") {
+            if let Some(v) = &self.call_id {
+                cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+            }
         }
-        if let Some(v) = &self.call_sor_id {
-            cec_core::validate::max_len(op, &format!("{at}call_sor_id"), v, 64)?;
+        if !skip.contains(&"call_sor_id") {
+            if let Some(v) = &self.call_sor_id {
+                cec_core::validate::max_len(op, &format!("{at}call_sor_id"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
-        if let Some(v) = &self.call_dst_id {
-            cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+        if !skip.contains(&"call_dst_id") {
+            cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
+            if let Some(v) = &self.call_dst_id {
+                cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+            }
         }
-        if let Some(v) = &self.real_callee {
-            cec_core::validate::max_len(op, &format!("{at}real_callee"), v, 32)?;
+        if !skip.contains(&"real_callee") {
+            if let Some(v) = &self.real_callee {
+                cec_core::validate::max_len(op, &format!("{at}real_callee"), v, 32)?;
+            }
         }
-        if let Some(v) = &self.cti_callid {
-            cec_core::validate::max_len(op, &format!("{at}cti_callid"), v, 32)?;
+        if !skip.contains(&"cti_callid") {
+            if let Some(v) = &self.cti_callid {
+                cec_core::validate::max_len(op, &format!("{at}cti_callid"), v, 32)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        if !skip.contains(&"auth_token") {
+            cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl DialogV2RecordingRequestBodyInparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_sor_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_dst_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "real_callee", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "cti_callid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "auth_token", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl DialogV2RecordingRequestBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("dialogV2.recordingRequest", Self::FIELDS, v, true)
     }
 }
 
@@ -6592,24 +8046,46 @@ pub struct GtsRpaQueryJobBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl GtsRpaQueryJobBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        if let Some(v) = &self.tenant_id {
-            cec_core::validate::max_len(op, &format!("{at}tenantId"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+            if let Some(v) = &self.tenant_id {
+                cec_core::validate::max_len(op, &format!("{at}tenantId"), v, 64)?;
+            }
         }
-        if let Some(v) = &self.page_size {
-            cec_core::validate::one_of_int(op, &format!("{at}pageSize"), *v, &[5, 10, 20, 50])?;
+        if !skip.contains(&"pageSize") {
+            if let Some(v) = &self.page_size {
+                cec_core::validate::one_of_int(op, &format!("{at}pageSize"), *v, &[5, 10, 20, 50])?;
+            }
         }
-        if let Some(v) = &self.conditions {
-            v.validate(op, &format!("{at}conditions."))?;
+        if !skip.contains(&"conditions") {
+            if let Some(v) = &self.conditions {
+                v.validate(op, &format!("{at}conditions."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
-        if let Some(v) = &self.auth_token {
-            cec_core::validate::max_len(op, &format!("{at}authToken"), v.expose_str(), 32)?;
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+            if let Some(v) = &self.auth_token {
+                cec_core::validate::max_len(op, &format!("{at}authToken"), v.expose_str(), 32)?;
+            }
         }
         Ok(())
     }
+}
+impl GtsRpaQueryJobBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageNo", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "pageSize", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "conditions",
+            shape: cec_core::validate::Shape::Object(GtsRpaQueryJobBodyConditions::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `conditions`.
@@ -6623,9 +8099,25 @@ pub struct GtsRpaQueryJobBodyConditions {
     pub status: Option<serde_json::Value>,
 }
 impl GtsRpaQueryJobBodyConditions {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl GtsRpaQueryJobBodyConditions {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "jobName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "status", shape: cec_core::validate::Shape::Any },
+    ];
+}
+
+impl GtsRpaQueryJobBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("gtsRpa.queryJob", Self::FIELDS, v, true)
     }
 }
 
@@ -6721,17 +8213,39 @@ pub struct GtsRpaQueryJobDetailsBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl GtsRpaQueryJobDetailsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        if let Some(v) = &self.tenant_id {
-            cec_core::validate::max_len(op, &format!("{at}tenantId"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+            if let Some(v) = &self.tenant_id {
+                cec_core::validate::max_len(op, &format!("{at}tenantId"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
-        if let Some(v) = &self.auth_token {
-            cec_core::validate::max_len(op, &format!("{at}authToken"), v.expose_str(), 32)?;
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+            if let Some(v) = &self.auth_token {
+                cec_core::validate::max_len(op, &format!("{at}authToken"), v.expose_str(), 32)?;
+            }
         }
         Ok(())
+    }
+}
+impl GtsRpaQueryJobDetailsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "jobName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "uid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl GtsRpaQueryJobDetailsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("gtsRpa.queryJobDetails", Self::FIELDS, v, true)
     }
 }
 
@@ -6895,30 +8409,67 @@ pub struct GtsRpaCreateRpaQueueDataBody {
     pub queue_uid: Option<String>,
 }
 impl GtsRpaCreateRpaQueueDataBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        if let Some(v) = &self.tenant_id {
-            cec_core::validate::max_len(op, &format!("{at}tenantId"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+            if let Some(v) = &self.tenant_id {
+                cec_core::validate::max_len(op, &format!("{at}tenantId"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
-        if let Some(v) = &self.auth_token {
-            cec_core::validate::max_len(op, &format!("{at}authToken"), v.expose_str(), 32)?;
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+            if let Some(v) = &self.auth_token {
+                cec_core::validate::max_len(op, &format!("{at}authToken"), v.expose_str(), 32)?;
+            }
         }
-        if let Some(v) = &self.tag {
-            cec_core::validate::max_len(op, &format!("{at}tag"), v, 32)?;
+        if !skip.contains(&"tag") {
+            if let Some(v) = &self.tag {
+                cec_core::validate::max_len(op, &format!("{at}tag"), v, 32)?;
+            }
         }
-        if let Some(v) = &self.priority {
-            cec_core::validate::one_of(op, &format!("{at}priority"), v, &["low", "normal", "high"])?;
+        if !skip.contains(&"priority") {
+            if let Some(v) = &self.priority {
+                cec_core::validate::one_of(op, &format!("{at}priority"), v, &["low", "normal", "high"])?;
+            }
         }
-        if let Some(v) = &self.input_json_data {
-            cec_core::validate::max_len(op, &format!("{at}inputJsonData"), v, 65535)?;
+        if !skip.contains(&"inputJsonData") {
+            if let Some(v) = &self.input_json_data {
+                cec_core::validate::max_len(op, &format!("{at}inputJsonData"), v, 65535)?;
+            }
         }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 100)?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 100)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}queueUid"), &self.queue_uid)?;
+        if !skip.contains(&"queueUid") {
+            cec_core::validate::required(op, &format!("{at}queueUid"), &self.queue_uid)?;
+        }
         Ok(())
+    }
+}
+impl GtsRpaCreateRpaQueueDataBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "tag", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inputJsonData", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "expectStartTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "expectEndTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "queueUid", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl GtsRpaCreateRpaQueueDataBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("gtsRpa.createRpaQueueData", Self::FIELDS, v, true)
     }
 }
 
@@ -7073,25 +8624,47 @@ pub struct GtsRpaQueryRpaQueueDataBody {
     pub conditions: Option<GtsRpaQueryRpaQueueDataBodyConditions>,
 }
 impl GtsRpaQueryRpaQueueDataBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        if let Some(v) = &self.tenant_id {
-            cec_core::validate::max_len(op, &format!("{at}tenantId"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+            if let Some(v) = &self.tenant_id {
+                cec_core::validate::max_len(op, &format!("{at}tenantId"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
-        if let Some(v) = &self.auth_token {
-            cec_core::validate::max_len(op, &format!("{at}authToken"), v.expose_str(), 32)?;
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+            if let Some(v) = &self.auth_token {
+                cec_core::validate::max_len(op, &format!("{at}authToken"), v.expose_str(), 32)?;
+            }
         }
-        if let Some(v) = &self.page_size {
-            cec_core::validate::one_of_int(op, &format!("{at}pageSize"), *v, &[5, 10, 20, 50])?;
+        if !skip.contains(&"pageSize") {
+            if let Some(v) = &self.page_size {
+                cec_core::validate::one_of_int(op, &format!("{at}pageSize"), *v, &[5, 10, 20, 50])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}conditions"), &self.conditions)?;
-        if let Some(v) = &self.conditions {
-            v.validate(op, &format!("{at}conditions."))?;
+        if !skip.contains(&"conditions") {
+            cec_core::validate::required(op, &format!("{at}conditions"), &self.conditions)?;
+            if let Some(v) = &self.conditions {
+                v.validate(op, &format!("{at}conditions."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl GtsRpaQueryRpaQueueDataBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageNo", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "pageSize", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "conditions",
+            shape: cec_core::validate::Shape::Object(GtsRpaQueryRpaQueueDataBodyConditions::FIELDS),
+        },
+    ];
 }
 
 /// Object `conditions`.
@@ -7120,21 +8693,55 @@ pub struct GtsRpaQueryRpaQueueDataBodyConditions {
     pub priority: Option<String>,
 }
 impl GtsRpaQueryRpaQueueDataBodyConditions {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.queue_name {
-            cec_core::validate::max_len(op, &format!("{at}queueName"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"queueName") {
+            if let Some(v) = &self.queue_name {
+                cec_core::validate::max_len(op, &format!("{at}queueName"), v, 32)?;
+            }
         }
-        if let Some(v) = &self.status {
-            cec_core::validate::one_of(op, &format!("{at}status"), v, &["init", "processing", "success", "failed"])?;
+        if !skip.contains(&"status") {
+            if let Some(v) = &self.status {
+                cec_core::validate::one_of(
+                    op,
+                    &format!("{at}status"),
+                    v,
+                    &["init", "processing", "success", "failed"],
+                )?;
+            }
         }
-        if let Some(v) = &self.inactived {
-            cec_core::validate::one_of(op, &format!("{at}inactived"), v, &["active", "inactive"])?;
+        if !skip.contains(&"inactived") {
+            if let Some(v) = &self.inactived {
+                cec_core::validate::one_of(op, &format!("{at}inactived"), v, &["active", "inactive"])?;
+            }
         }
-        if let Some(v) = &self.priority {
-            cec_core::validate::one_of(op, &format!("{at}priority"), v, &["low", "normal", "high"])?;
+        if !skip.contains(&"priority") {
+            if let Some(v) = &self.priority {
+                cec_core::validate::one_of(op, &format!("{at}priority"), v, &["low", "normal", "high"])?;
+            }
         }
         Ok(())
+    }
+}
+impl GtsRpaQueryRpaQueueDataBodyConditions {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "uid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "queueUid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "queueName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "tag", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "status", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inactived", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl GtsRpaQueryRpaQueueDataBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("gtsRpa.queryRpaQueueData", Self::FIELDS, v, true)
     }
 }
 
@@ -7276,21 +8883,34 @@ pub struct GtsRpaQueryRpaQueueDataResponseQueueData {
 ///
 /// `POST /oifde/rest/api/gettoken` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0004.html>
 ///
-/// Tenant-level callers put the token in each request body as authToken. System-level third-party and internal (AICC/CSP) callers send it in headers (userName = appKey, token = authToken); system-level third-party use is limited to the offline conversion callback. Re-call after expiry; no refresh call. zh copy (api-ccfs-cec cec_07_0004) read: request and the errorCode row (0 = success).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AuthGettokenBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AuthGettokenBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AuthGettokenBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AuthGettokenBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AuthGettokenBuilder { client_: client, body_: Default::default() }
+impl AuthGettokenBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AuthGettokenBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID (tenant-level); interconnection user name for system-level (system-level third party: usually ODFS_SYS_OPENAPI; internal AICC/CSP: usually ipcc) Required.
     pub fn app_key(mut self, v: impl Into<String>) -> Self {
         self.body_.app_key = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `appKey`.
+    pub fn set_app_key(mut self, v: Option<String>) -> Self {
+        self.body_.app_key = v;
         self
     }
     /// shared secret agreed by both sides; changeable (tenant: third-party API password set under Robot Management &gt; Flow Settings &gt; System Management &gt; System Settings) Required.
@@ -7298,26 +8918,60 @@ impl<'a> AuthGettokenBuilder<'a> {
         self.body_.app_secret = Some(v.into());
         self
     }
+    /// Sets or clears the body field `appSecret`.
+    pub fn set_app_secret(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.app_secret = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: AuthGettokenBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AuthGettokenBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "auth.gettoken";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AuthGettokenResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AUTH_GETTOKEN, call).await?)
     }
@@ -7325,8 +8979,8 @@ impl<'a> AuthGettokenBuilder<'a> {
 
 impl crate::Client {
     /// `auth.gettoken`: Obtain OIAP token (C3) (`POST /oifde/rest/api/gettoken`).
-    pub fn auth_gettoken(&self) -> AuthGettokenBuilder<'_> {
-        AuthGettokenBuilder::new(self)
+    pub fn auth_gettoken(&self) -> AuthGettokenBuilder {
+        AuthGettokenBuilder::new(self.clone())
     }
 }
 
@@ -7334,21 +8988,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/appcube/api/getAppCubeToken` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0007.html>
 ///
-/// POST only (PUT/GET/DELETE unsupported). AppCube callers then carry authToken in each request body. Re-call after expiry.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AuthGetAppCubeTokenBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AuthGetAppCubeTokenBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AuthGetAppCubeTokenBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AuthGetAppCubeTokenBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AuthGetAppCubeTokenBuilder { client_: client, body_: Default::default() }
+impl AuthGetAppCubeTokenBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AuthGetAppCubeTokenBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID (TenantId cookie after tenant sign-in) Required.
     pub fn app_key(mut self, v: impl Into<String>) -> Self {
         self.body_.app_key = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `appKey`.
+    pub fn set_app_key(mut self, v: Option<String>) -> Self {
+        self.body_.app_key = v;
         self
     }
     /// API password set in intelligent IVR System Management &gt; System Settings; agreed by both sides Required.
@@ -7356,26 +9023,60 @@ impl<'a> AuthGetAppCubeTokenBuilder<'a> {
         self.body_.app_secret = Some(v.into());
         self
     }
+    /// Sets or clears the body field `appSecret`.
+    pub fn set_app_secret(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.app_secret = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: AuthGetAppCubeTokenBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AuthGetAppCubeTokenBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "auth.getAppCubeToken";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AuthGetAppCubeTokenResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AUTH_GET_APP_CUBE_TOKEN, call).await?)
     }
@@ -7383,8 +9084,8 @@ impl<'a> AuthGetAppCubeTokenBuilder<'a> {
 
 impl crate::Client {
     /// `auth.getAppCubeToken`: Obtain OIAP token for AppCube (C6) (`POST /oifde/rest/appcube/api/getAppCubeToken`).
-    pub fn auth_get_app_cube_token(&self) -> AuthGetAppCubeTokenBuilder<'_> {
-        AuthGetAppCubeTokenBuilder::new(self)
+    pub fn auth_get_app_cube_token(&self) -> AuthGetAppCubeTokenBuilder {
+        AuthGetAppCubeTokenBuilder::new(self.clone())
     }
 }
 
@@ -7392,21 +9093,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/querydomaininfo` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0848.html>
 ///
-/// Step 2 of the typical sequence: find activated domains, then bind access IDs. Not listed in the newest en-us TOC (cec_07_0845); en-us text at cec_07_2001 (older tree, same fields).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct DomainQuerydomaininfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct DomainQuerydomaininfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: DomainQuerydomaininfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> DomainQuerydomaininfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DomainQuerydomaininfoBuilder { client_: client, body_: Default::default() }
+impl DomainQuerydomaininfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        DomainQuerydomaininfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// filter by language (zh_CN | en_US | es_ES | ar | fr_FR; empty or omitted = all languages)
@@ -7414,9 +9128,19 @@ impl<'a> DomainQuerydomaininfoBuilder<'a> {
         self.body_.language = Some(v.into());
         self
     }
+    /// Sets or clears the body field `language`.
+    pub fn set_language(mut self, v: Option<String>) -> Self {
+        self.body_.language = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -7424,21 +9148,50 @@ impl<'a> DomainQuerydomaininfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = DomainQuerydomaininfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "domain.querydomaininfo";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<DomainQuerydomaininfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&DOMAIN_QUERYDOMAININFO, call).await?)
     }
@@ -7446,8 +9199,8 @@ impl<'a> DomainQuerydomaininfoBuilder<'a> {
 
 impl crate::Client {
     /// `domain.querydomaininfo`: Query activated domains (`POST /oifde/rest/api/querydomaininfo`).
-    pub fn domain_querydomaininfo(&self) -> DomainQuerydomaininfoBuilder<'_> {
-        DomainQuerydomaininfoBuilder::new(self)
+    pub fn domain_querydomaininfo(&self) -> DomainQuerydomaininfoBuilder {
+        DomainQuerydomaininfoBuilder::new(self.clone())
     }
 }
 
@@ -7455,21 +9208,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/querynavigationinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0850.html>
 ///
-/// Fields read from zh copy (api-ccfs-cec cec_07_0850).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct NavigationQuerynavigationinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct NavigationQuerynavigationinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: NavigationQuerynavigationinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> NavigationQuerynavigationinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        NavigationQuerynavigationinfoBuilder { client_: client, body_: Default::default() }
+impl NavigationQuerynavigationinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        NavigationQuerynavigationinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// access ID; omitted = all bindings of the tenant (max 20 chars; when given, pageNum/pageSize are needed)
@@ -7477,9 +9243,19 @@ impl<'a> NavigationQuerynavigationinfoBuilder<'a> {
         self.body_.access_code = Some(v.into());
         self
     }
+    /// Sets or clears the body field `accessCode`.
+    pub fn set_access_code(mut self, v: Option<String>) -> Self {
+        self.body_.access_code = v;
+        self
+    }
     /// page number (first page = 1) Required.
     pub fn page_num(mut self, v: impl Into<String>) -> Self {
         self.body_.page_num = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `pageNum`.
+    pub fn set_page_num(mut self, v: Option<String>) -> Self {
+        self.body_.page_num = v;
         self
     }
     /// rows per page (5 | 10 | 20 | 50 | 100) Required.
@@ -7487,9 +9263,19 @@ impl<'a> NavigationQuerynavigationinfoBuilder<'a> {
         self.body_.page_size = Some(v.into());
         self
     }
+    /// Sets or clears the body field `pageSize`.
+    pub fn set_page_size(mut self, v: Option<String>) -> Self {
+        self.body_.page_size = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// dialog source device (IVR | OIFDE; default IVR; max 64 chars)
@@ -7497,35 +9283,99 @@ impl<'a> NavigationQuerynavigationinfoBuilder<'a> {
         self.body_.source = Some(v.into());
         self
     }
+    /// Sets or clears the body field `source`.
+    pub fn set_source(mut self, v: Option<String>) -> Self {
+        self.body_.source = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: NavigationQuerynavigationinfoBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = NavigationQuerynavigationinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "navigation.querynavigationinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<NavigationQuerynavigationinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&NAVIGATION_QUERYNAVIGATIONINFO, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for NavigationQuerynavigationinfoBuilder {
+    type Page = NavigationQuerynavigationinfoResponse;
+    type Item = NavigationQuerynavigationinfoResponseAccessInfoList;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.page_size = Some((size).to_string());
+        self.body_.page_num = Some((index.saturating_add(1)).to_string());
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.page_size.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.access_info_list.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl NavigationQuerynavigationinfoBuilder {
+    /// Pages through the answers, one request per page (`pageNum` (page number, first page 1) and `pageSize`; items from `accessInfoList`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `navigation.querynavigationinfo`: Query dialog ID bindings (`POST /oifde/rest/api/querynavigationinfo`).
-    pub fn navigation_querynavigationinfo(&self) -> NavigationQuerynavigationinfoBuilder<'_> {
-        NavigationQuerynavigationinfoBuilder::new(self)
+    pub fn navigation_querynavigationinfo(&self) -> NavigationQuerynavigationinfoBuilder {
+        NavigationQuerynavigationinfoBuilder::new(self.clone())
     }
 }
 
@@ -7533,21 +9383,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/createnavigationinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0851.html>
 ///
-/// Success returns HTTP 200 with no body; failures return errorCode/errorMsg.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct NavigationCreatenavigationinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct NavigationCreatenavigationinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: NavigationCreatenavigationinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> NavigationCreatenavigationinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        NavigationCreatenavigationinfoBuilder { client_: client, body_: Default::default() }
+impl NavigationCreatenavigationinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        NavigationCreatenavigationinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// access ID; generated when omitted (on-premises with source empty/IVR: required, max 20 chars; SaaS with createFlag set: optional; SaaS without createFlag: required, 9-24 chars)
@@ -7555,14 +9418,29 @@ impl<'a> NavigationCreatenavigationinfoBuilder<'a> {
         self.body_.access_code = Some(v.into());
         self
     }
+    /// Sets or clears the body field `accessCode`.
+    pub fn set_access_code(mut self, v: Option<String>) -> Self {
+        self.body_.access_code = v;
+        self
+    }
     /// domain ID
     pub fn domain_id(mut self, v: i64) -> Self {
         self.body_.domain_id = Some(v);
         self
     }
+    /// Sets or clears the body field `domainId`.
+    pub fn set_domain_id(mut self, v: Option<i64>) -> Self {
+        self.body_.domain_id = v;
+        self
+    }
     /// dialog type (1 voice navigation, 2 intelligent outbound call, 3 chatbot, 4 IVR flow) Required.
     pub fn dialog_type(mut self, v: i64) -> Self {
         self.body_.dialog_type = Some(v);
+        self
+    }
+    /// Sets or clears the body field `dialogType`.
+    pub fn set_dialog_type(mut self, v: Option<i64>) -> Self {
+        self.body_.dialog_type = v;
         self
     }
     /// flow code Required.
@@ -7570,14 +9448,29 @@ impl<'a> NavigationCreatenavigationinfoBuilder<'a> {
         self.body_.flow_code = Some(v.into());
         self
     }
+    /// Sets or clears the body field `flowCode`.
+    pub fn set_flow_code(mut self, v: Option<String>) -> Self {
+        self.body_.flow_code = v;
+        self
+    }
     /// description; flow description in SaaS (description or createFlag required; SaaS: globally unique, max 50 chars)
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.body_.description = Some(v.into());
         self
     }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// dialog source device (IVR | OIFDE; default IVR)
@@ -7585,9 +9478,19 @@ impl<'a> NavigationCreatenavigationinfoBuilder<'a> {
         self.body_.source = Some(v.into());
         self
     }
+    /// Sets or clears the body field `source`.
+    pub fn set_source(mut self, v: Option<String>) -> Self {
+        self.body_.source = v;
+        self
+    }
     /// creation mode (0 = add chatbot-flow binding; 1 = flow import, replace an existing binding of the same name)
     pub fn create_flag(mut self, v: impl Into<String>) -> Self {
         self.body_.create_flag = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `createFlag`.
+    pub fn set_create_flag(mut self, v: Option<String>) -> Self {
+        self.body_.create_flag = v;
         self
     }
     /// Replaces the whole request body.
@@ -7595,21 +9498,50 @@ impl<'a> NavigationCreatenavigationinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = NavigationCreatenavigationinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "navigation.createnavigationinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<NavigationCreatenavigationinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&NAVIGATION_CREATENAVIGATIONINFO, call).await?)
     }
@@ -7617,8 +9549,8 @@ impl<'a> NavigationCreatenavigationinfoBuilder<'a> {
 
 impl crate::Client {
     /// `navigation.createnavigationinfo`: Add a dialog ID binding (`POST /oifde/rest/api/createnavigationinfo`).
-    pub fn navigation_createnavigationinfo(&self) -> NavigationCreatenavigationinfoBuilder<'_> {
-        NavigationCreatenavigationinfoBuilder::new(self)
+    pub fn navigation_createnavigationinfo(&self) -> NavigationCreatenavigationinfoBuilder {
+        NavigationCreatenavigationinfoBuilder::new(self.clone())
     }
 }
 
@@ -7626,21 +9558,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/updatenavigationinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0852.html>
 ///
-/// Success returns HTTP 200 with no body.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct NavigationUpdatenavigationinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct NavigationUpdatenavigationinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: NavigationUpdatenavigationinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> NavigationUpdatenavigationinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        NavigationUpdatenavigationinfoBuilder { client_: client, body_: Default::default() }
+impl NavigationUpdatenavigationinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        NavigationUpdatenavigationinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// internal sequence number of the binding Required.
@@ -7648,9 +9593,19 @@ impl<'a> NavigationUpdatenavigationinfoBuilder<'a> {
         self.body_.access_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `accessId`.
+    pub fn set_access_id(mut self, v: Option<String>) -> Self {
+        self.body_.access_id = v;
+        self
+    }
     /// access ID (max 20 chars)
     pub fn access_code(mut self, v: impl Into<String>) -> Self {
         self.body_.access_code = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `accessCode`.
+    pub fn set_access_code(mut self, v: Option<String>) -> Self {
+        self.body_.access_code = v;
         self
     }
     /// domain ID
@@ -7658,14 +9613,29 @@ impl<'a> NavigationUpdatenavigationinfoBuilder<'a> {
         self.body_.domain_id = Some(v);
         self
     }
+    /// Sets or clears the body field `domainId`.
+    pub fn set_domain_id(mut self, v: Option<i64>) -> Self {
+        self.body_.domain_id = v;
+        self
+    }
     /// dialog type (1 voice navigation, 2 intelligent outbound call, 3 chatbot, 4 IVR flow) Required.
     pub fn dialog_type(mut self, v: i64) -> Self {
         self.body_.dialog_type = Some(v);
         self
     }
+    /// Sets or clears the body field `dialogType`.
+    pub fn set_dialog_type(mut self, v: Option<i64>) -> Self {
+        self.body_.dialog_type = v;
+        self
+    }
     /// flow code
     pub fn flow_code(mut self, v: impl Into<String>) -> Self {
         self.body_.flow_code = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `flowCode`.
+    pub fn set_flow_code(mut self, v: Option<String>) -> Self {
+        self.body_.flow_code = v;
         self
     }
     /// description Required.
@@ -7673,9 +9643,19 @@ impl<'a> NavigationUpdatenavigationinfoBuilder<'a> {
         self.body_.description = Some(v.into());
         self
     }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// dialog source device (IVR | OIFDE)
@@ -7683,26 +9663,60 @@ impl<'a> NavigationUpdatenavigationinfoBuilder<'a> {
         self.body_.source = Some(v.into());
         self
     }
+    /// Sets or clears the body field `source`.
+    pub fn set_source(mut self, v: Option<String>) -> Self {
+        self.body_.source = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: NavigationUpdatenavigationinfoBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = NavigationUpdatenavigationinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "navigation.updatenavigationinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<NavigationUpdatenavigationinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&NAVIGATION_UPDATENAVIGATIONINFO, call).await?)
     }
@@ -7710,8 +9724,8 @@ impl<'a> NavigationUpdatenavigationinfoBuilder<'a> {
 
 impl crate::Client {
     /// `navigation.updatenavigationinfo`: Modify a dialog ID binding (`POST /oifde/rest/api/updatenavigationinfo`).
-    pub fn navigation_updatenavigationinfo(&self) -> NavigationUpdatenavigationinfoBuilder<'_> {
-        NavigationUpdatenavigationinfoBuilder::new(self)
+    pub fn navigation_updatenavigationinfo(&self) -> NavigationUpdatenavigationinfoBuilder {
+        NavigationUpdatenavigationinfoBuilder::new(self.clone())
     }
 }
 
@@ -7719,21 +9733,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/deletenavigationinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0853.html>
 ///
-/// Success returns HTTP 200 with no body. Fields read from zh copy (api-ccfs-cec cec_07_0853).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct NavigationDeletenavigationinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct NavigationDeletenavigationinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: NavigationDeletenavigationinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> NavigationDeletenavigationinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        NavigationDeletenavigationinfoBuilder { client_: client, body_: Default::default() }
+impl NavigationDeletenavigationinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        NavigationDeletenavigationinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// binding IDs to delete Required.
@@ -7741,14 +9768,29 @@ impl<'a> NavigationDeletenavigationinfoBuilder<'a> {
         self.body_.access_id_list = Some(v);
         self
     }
+    /// Sets or clears the body field `accessIdList`.
+    pub fn set_access_id_list(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.access_id_list = v;
+        self
+    }
     /// binding access codes
     pub fn access_code_list(mut self, v: Vec<String>) -> Self {
         self.body_.access_code_list = Some(v);
         self
     }
+    /// Sets or clears the body field `accessCodeList`.
+    pub fn set_access_code_list(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.access_code_list = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -7756,21 +9798,50 @@ impl<'a> NavigationDeletenavigationinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = NavigationDeletenavigationinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "navigation.deletenavigationinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<NavigationDeletenavigationinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&NAVIGATION_DELETENAVIGATIONINFO, call).await?)
     }
@@ -7778,8 +9849,8 @@ impl<'a> NavigationDeletenavigationinfoBuilder<'a> {
 
 impl crate::Client {
     /// `navigation.deletenavigationinfo`: Delete dialog ID bindings (`POST /oifde/rest/api/deletenavigationinfo`).
-    pub fn navigation_deletenavigationinfo(&self) -> NavigationDeletenavigationinfoBuilder<'_> {
-        NavigationDeletenavigationinfoBuilder::new(self)
+    pub fn navigation_deletenavigationinfo(&self) -> NavigationDeletenavigationinfoBuilder {
+        NavigationDeletenavigationinfoBuilder::new(self.clone())
     }
 }
 
@@ -7787,21 +9858,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/sysapi/asrcallback` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0914.html>
 ///
-/// Third party returns ASR offline transcription results to the ODFS. System-level interface: token from gettoken with the system interconnection account, sent in headers. HTTP 400/401/404/500 documented generically. Note the response envelope differs (retCode/retMsg).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SysapiAsrcallbackBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SysapiAsrcallbackBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SysapiAsrcallbackBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SysapiAsrcallbackBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SysapiAsrcallbackBuilder { client_: client, body_: Default::default() }
+impl SysapiAsrcallbackBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SysapiAsrcallbackBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// write-back result Required.
     pub fn body_body(mut self, v: SysapiAsrcallbackBodyBody) -> Self {
         self.body_.body = Some(v);
+        self
+    }
+    /// Sets or clears the body field `body`.
+    pub fn set_body_body(mut self, v: Option<SysapiAsrcallbackBodyBody>) -> Self {
+        self.body_.body = v;
         self
     }
     /// Replaces the whole request body.
@@ -7809,21 +9893,50 @@ impl<'a> SysapiAsrcallbackBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SysapiAsrcallbackBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "sysapi.asrcallback";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SysapiAsrcallbackResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SYSAPI_ASRCALLBACK, call).await?)
     }
@@ -7831,8 +9944,8 @@ impl<'a> SysapiAsrcallbackBuilder<'a> {
 
 impl crate::Client {
     /// `sysapi.asrcallback`: Offline conversion (ASR transcription) callback (`POST /oifde/rest/sysapi/asrcallback`).
-    pub fn sysapi_asrcallback(&self) -> SysapiAsrcallbackBuilder<'_> {
-        SysapiAsrcallbackBuilder::new(self)
+    pub fn sysapi_asrcallback(&self) -> SysapiAsrcallbackBuilder {
+        SysapiAsrcallbackBuilder::new(self.clone())
     }
 }
 
@@ -7840,21 +9953,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryflows` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0854.html>
 ///
-/// Flow table rows after ruleId are past the end of the stored copy; more Flow fields may exist.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct FlowQueryflowsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct FlowQueryflowsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: FlowQueryflowsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> FlowQueryflowsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        FlowQueryflowsBuilder { client_: client, body_: Default::default() }
+impl FlowQueryflowsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        FlowQueryflowsBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// flow ID
@@ -7862,9 +9988,19 @@ impl<'a> FlowQueryflowsBuilder<'a> {
         self.body_.flow_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `flowId`.
+    pub fn set_flow_id(mut self, v: Option<String>) -> Self {
+        self.body_.flow_id = v;
+        self
+    }
     /// flow name
     pub fn flow_name(mut self, v: impl Into<String>) -> Self {
         self.body_.flow_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `flowName`.
+    pub fn set_flow_name(mut self, v: Option<String>) -> Self {
+        self.body_.flow_name = v;
         self
     }
     /// flow code
@@ -7872,9 +10008,19 @@ impl<'a> FlowQueryflowsBuilder<'a> {
         self.body_.flow_code = Some(v.into());
         self
     }
+    /// Sets or clears the body field `flowCode`.
+    pub fn set_flow_code(mut self, v: Option<String>) -> Self {
+        self.body_.flow_code = v;
+        self
+    }
     /// flow source (IVR (traditional IVR flow) | OIFDE (ODFS intelligent flow); default IVR)
     pub fn source(mut self, v: impl Into<String>) -> Self {
         self.body_.source = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `source`.
+    pub fn set_source(mut self, v: Option<String>) -> Self {
+        self.body_.source = v;
         self
     }
     /// page number (first page = 1)
@@ -7882,14 +10028,29 @@ impl<'a> FlowQueryflowsBuilder<'a> {
         self.body_.page_num = Some(v);
         self
     }
+    /// Sets or clears the body field `pageNum`.
+    pub fn set_page_num(mut self, v: Option<i64>) -> Self {
+        self.body_.page_num = v;
+        self
+    }
     /// rows per page
     pub fn page_size(mut self, v: i64) -> Self {
         self.body_.page_size = Some(v);
         self
     }
+    /// Sets or clears the body field `pageSize`.
+    pub fn set_page_size(mut self, v: Option<i64>) -> Self {
+        self.body_.page_size = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -7897,30 +10058,89 @@ impl<'a> FlowQueryflowsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = FlowQueryflowsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "flow.queryflows";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<FlowQueryflowsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&FLOW_QUERYFLOWS, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for FlowQueryflowsBuilder {
+    type Page = FlowQueryflowsResponse;
+    type Item = FlowQueryflowsResponseFlowList;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.page_num = Some(i64::try_from(index.saturating_add(1)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.page_size.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.flow_list.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl FlowQueryflowsBuilder {
+    /// Pages through the answers, one request per page (`pageNum` (page number, first page 1) and `pageSize`; items from `flowList`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `flow.queryflows`: Query flows (`POST /oifde/rest/api/queryflows`).
-    pub fn flow_queryflows(&self) -> FlowQueryflowsBuilder<'_> {
-        FlowQueryflowsBuilder::new(self)
+    pub fn flow_queryflows(&self) -> FlowQueryflowsBuilder {
+        FlowQueryflowsBuilder::new(self.clone())
     }
 }
 
@@ -7928,21 +10148,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0855.html>
 ///
-/// One endpoint drives the whole dialog: first call inaction=8, then echo each outaction as the next inaction; every session must end with an inaction 9/11 request carrying input=hangup, answered by outaction=10, after which the caller stops calling. Token travels inside inparams as auth_token. No result code in the body beyond ret; HTTP status 200 success, 400 bad URL, 500 business failure (parameter value not in system). Typed inparams per inaction are listed as separate entries (dialog.init, dialog.afterInteraction, dialog.afterTransfer, dialog.recordingRequest).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct DialogProcessBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct DialogProcessBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: DialogProcessBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> DialogProcessBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogProcessBuilder { client_: client, body_: Default::default() }
+impl DialogProcessBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        DialogProcessBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
     pub fn userid(mut self, v: impl Into<String>) -> Self {
         self.body_.userid = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `userid`.
+    pub fn set_userid(mut self, v: Option<String>) -> Self {
+        self.body_.userid = v;
         self
     }
     /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
@@ -7950,14 +10183,29 @@ impl<'a> DialogProcessBuilder<'a> {
         self.body_.inaction = Some(v);
         self
     }
+    /// Sets or clears the body field `inaction`.
+    pub fn set_inaction(mut self, v: Option<i64>) -> Self {
+        self.body_.inaction = v;
+        self
+    }
     /// agent type (vir (virtual agent, default) | ass (agent assistant))
     pub fn seat(mut self, v: impl Into<String>) -> Self {
         self.body_.seat = Some(v.into());
         self
     }
+    /// Sets or clears the body field `seat`.
+    pub fn set_seat(mut self, v: Option<String>) -> Self {
+        self.body_.seat = v;
+        self
+    }
     /// result of the caller's last operation; shape depends on inaction (see dialog.* variants) Required.
     pub fn inparams(mut self, v: serde_json::Value) -> Self {
         self.body_.inparams = Some(v);
+        self
+    }
+    /// Sets or clears the body field `inparams`.
+    pub fn set_inparams(mut self, v: Option<serde_json::Value>) -> Self {
+        self.body_.inparams = v;
         self
     }
     /// optional extension parameters; used only at initialization
@@ -7965,26 +10213,60 @@ impl<'a> DialogProcessBuilder<'a> {
         self.body_.extparams = Some(v);
         self
     }
+    /// Sets or clears the body field `extparams`.
+    pub fn set_extparams(mut self, v: Option<DialogProcessBodyExtparams>) -> Self {
+        self.body_.extparams = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: DialogProcessBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = DialogProcessBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialog.process";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<DialogProcessResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_PROCESS, call).await?)
     }
@@ -7992,8 +10274,8 @@ impl<'a> DialogProcessBuilder<'a> {
 
 impl crate::Client {
     /// `dialog.process`: Dialog interface (generic envelope) (`POST /oifde/rest/crs/process`).
-    pub fn dialog_process(&self) -> DialogProcessBuilder<'_> {
-        DialogProcessBuilder::new(self)
+    pub fn dialog_process(&self) -> DialogProcessBuilder {
+        DialogProcessBuilder::new(self.clone())
     }
 }
 
@@ -8001,21 +10283,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0856.html>
 ///
-/// First request of a dialog; ODFS answers with the next operation in outparams. Per-scenario outparams are merged into the response union (read from zh guide mirrors of cec_07_2015/2016/2017). Fields from zh copy (huaweicloud.com guide mirror of api-ccfs-cec cec_07_2015 / cec_07_0856). Response sample 3 of cec_07_2015 (outaction 12) kept with its placeholder extension member "xxx" (and // comment) dropped. The generic 请求说明 fragment says extparams is currently used only by the initialization request.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct DialogInitBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct DialogInitBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: DialogInitBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> DialogInitBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogInitBuilder { client_: client, body_: Default::default() }
+impl DialogInitBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        DialogInitBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
     pub fn userid(mut self, v: impl Into<String>) -> Self {
         self.body_.userid = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `userid`.
+    pub fn set_userid(mut self, v: Option<String>) -> Self {
+        self.body_.userid = v;
         self
     }
     /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
@@ -8023,9 +10318,19 @@ impl<'a> DialogInitBuilder<'a> {
         self.body_.inaction = Some(v);
         self
     }
+    /// Sets or clears the body field `inaction`.
+    pub fn set_inaction(mut self, v: Option<i64>) -> Self {
+        self.body_.inaction = v;
+        self
+    }
     /// agent type (vir (virtual agent, default) | ass (agent assistant))
     pub fn seat(mut self, v: impl Into<String>) -> Self {
         self.body_.seat = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `seat`.
+    pub fn set_seat(mut self, v: Option<String>) -> Self {
+        self.body_.seat = v;
         self
     }
     /// init parameters (inaction fixed 8) Required.
@@ -8033,9 +10338,19 @@ impl<'a> DialogInitBuilder<'a> {
         self.body_.inparams = Some(v);
         self
     }
+    /// Sets or clears the body field `inparams`.
+    pub fn set_inparams(mut self, v: Option<DialogInitBodyInparams>) -> Self {
+        self.body_.inparams = v;
+        self
+    }
     /// optional extension parameters; used only at initialization
     pub fn extparams(mut self, v: DialogInitBodyExtparams) -> Self {
         self.body_.extparams = Some(v);
+        self
+    }
+    /// Sets or clears the body field `extparams`.
+    pub fn set_extparams(mut self, v: Option<DialogInitBodyExtparams>) -> Self {
+        self.body_.extparams = v;
         self
     }
     /// Replaces the whole request body.
@@ -8043,21 +10358,50 @@ impl<'a> DialogInitBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = DialogInitBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialog.init";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<DialogInitResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_INIT, call).await?)
     }
@@ -8065,8 +10409,8 @@ impl<'a> DialogInitBuilder<'a> {
 
 impl crate::Client {
     /// `dialog.init`: Dialog initialization request (inaction=8) (`POST /oifde/rest/crs/process`).
-    pub fn dialog_init(&self) -> DialogInitBuilder<'_> {
-        DialogInitBuilder::new(self)
+    pub fn dialog_init(&self) -> DialogInitBuilder {
+        DialogInitBuilder::new(self.clone())
     }
 }
 
@@ -8074,21 +10418,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0857.html>
 ///
-/// Sends the user's text/ASR/DTMF result of the previous turn; the answer (next prompt, intent, transfer or hang-up) comes back in outaction/outparams. The stored copies end after the feedback row; feedbackContent comes from the IVRREQUEST variable list of the user manual (https://support.huaweicloud.com/intl/zh-cn/usermanual-cec/cec_04_0105.html). Fields from zh guide mirror (cec_07_2016 / 0857) and en-us cec_07_0857. Response samples of the cec_07_2010 page (guide 响应消息样例 fragments) kept minimally repaired: sample 1 lacks a comma after model_type; the outaction-12 sample carries a placeholder extension member "xxx" with a // comment, dropped here (outparams may carry such extension members, which the typed answer does not keep). The outparams (outaction 9) fragment confirms the members through flowRecordFlag but prints prompt_type's value list empty and stops in the flowRecordFlag row.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct DialogAfterInteractionBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct DialogAfterInteractionBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: DialogAfterInteractionBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> DialogAfterInteractionBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogAfterInteractionBuilder { client_: client, body_: Default::default() }
+impl DialogAfterInteractionBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        DialogAfterInteractionBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
     pub fn userid(mut self, v: impl Into<String>) -> Self {
         self.body_.userid = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `userid`.
+    pub fn set_userid(mut self, v: Option<String>) -> Self {
+        self.body_.userid = v;
         self
     }
     /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
@@ -8096,9 +10453,19 @@ impl<'a> DialogAfterInteractionBuilder<'a> {
         self.body_.inaction = Some(v);
         self
     }
+    /// Sets or clears the body field `inaction`.
+    pub fn set_inaction(mut self, v: Option<i64>) -> Self {
+        self.body_.inaction = v;
+        self
+    }
     /// agent type (vir (virtual agent, default) | ass (agent assistant))
     pub fn seat(mut self, v: impl Into<String>) -> Self {
         self.body_.seat = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `seat`.
+    pub fn set_seat(mut self, v: Option<String>) -> Self {
+        self.body_.seat = v;
         self
     }
     /// result of play/collect/text turn (inaction 9) Required.
@@ -8106,9 +10473,19 @@ impl<'a> DialogAfterInteractionBuilder<'a> {
         self.body_.inparams = Some(v);
         self
     }
+    /// Sets or clears the body field `inparams`.
+    pub fn set_inparams(mut self, v: Option<DialogAfterInteractionBodyInparams>) -> Self {
+        self.body_.inparams = v;
+        self
+    }
     /// optional extension parameters; used only at initialization
     pub fn extparams(mut self, v: DialogAfterInteractionBodyExtparams) -> Self {
         self.body_.extparams = Some(v);
+        self
+    }
+    /// Sets or clears the body field `extparams`.
+    pub fn set_extparams(mut self, v: Option<DialogAfterInteractionBodyExtparams>) -> Self {
+        self.body_.extparams = v;
         self
     }
     /// Replaces the whole request body.
@@ -8116,21 +10493,50 @@ impl<'a> DialogAfterInteractionBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = DialogAfterInteractionBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialog.afterInteraction";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<DialogAfterInteractionResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_AFTER_INTERACTION, call).await?)
     }
@@ -8138,8 +10544,8 @@ impl<'a> DialogAfterInteractionBuilder<'a> {
 
 impl crate::Client {
     /// `dialog.afterInteraction`: Request after dialog interaction (inaction=9) (`POST /oifde/rest/crs/process`).
-    pub fn dialog_after_interaction(&self) -> DialogAfterInteractionBuilder<'_> {
-        DialogAfterInteractionBuilder::new(self)
+    pub fn dialog_after_interaction(&self) -> DialogAfterInteractionBuilder {
+        DialogAfterInteractionBuilder::new(self.clone())
     }
 }
 
@@ -8147,21 +10553,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0858.html>
 ///
-/// After a successful transfer (trans_result=0) ODFS answers outaction=10; the caller then repeats inaction=11 with input=hangup. Fields from zh copy (cec_07_2017/0864) and en-us 0858. zh cec_07_2017.html reads the inparams table and the ExtParams table whole (transin_data is its only row).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct DialogAfterTransferBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct DialogAfterTransferBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: DialogAfterTransferBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> DialogAfterTransferBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogAfterTransferBuilder { client_: client, body_: Default::default() }
+impl DialogAfterTransferBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        DialogAfterTransferBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
     pub fn userid(mut self, v: impl Into<String>) -> Self {
         self.body_.userid = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `userid`.
+    pub fn set_userid(mut self, v: Option<String>) -> Self {
+        self.body_.userid = v;
         self
     }
     /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
@@ -8169,9 +10588,19 @@ impl<'a> DialogAfterTransferBuilder<'a> {
         self.body_.inaction = Some(v);
         self
     }
+    /// Sets or clears the body field `inaction`.
+    pub fn set_inaction(mut self, v: Option<i64>) -> Self {
+        self.body_.inaction = v;
+        self
+    }
     /// agent type (vir (virtual agent, default) | ass (agent assistant))
     pub fn seat(mut self, v: impl Into<String>) -> Self {
         self.body_.seat = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `seat`.
+    pub fn set_seat(mut self, v: Option<String>) -> Self {
+        self.body_.seat = v;
         self
     }
     /// transfer result (inaction 11) Required.
@@ -8179,9 +10608,19 @@ impl<'a> DialogAfterTransferBuilder<'a> {
         self.body_.inparams = Some(v);
         self
     }
+    /// Sets or clears the body field `inparams`.
+    pub fn set_inparams(mut self, v: Option<DialogAfterTransferBodyInparams>) -> Self {
+        self.body_.inparams = v;
+        self
+    }
     /// optional extension parameters; used only at initialization
     pub fn extparams(mut self, v: DialogAfterTransferBodyExtparams) -> Self {
         self.body_.extparams = Some(v);
+        self
+    }
+    /// Sets or clears the body field `extparams`.
+    pub fn set_extparams(mut self, v: Option<DialogAfterTransferBodyExtparams>) -> Self {
+        self.body_.extparams = v;
         self
     }
     /// Replaces the whole request body.
@@ -8189,21 +10628,50 @@ impl<'a> DialogAfterTransferBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = DialogAfterTransferBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialog.afterTransfer";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<DialogAfterTransferResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_AFTER_TRANSFER, call).await?)
     }
@@ -8211,8 +10679,8 @@ impl<'a> DialogAfterTransferBuilder<'a> {
 
 impl crate::Client {
     /// `dialog.afterTransfer`: Request after dialog transfer (inaction=11) (`POST /oifde/rest/crs/process`).
-    pub fn dialog_after_transfer(&self) -> DialogAfterTransferBuilder<'_> {
-        DialogAfterTransferBuilder::new(self)
+    pub fn dialog_after_transfer(&self) -> DialogAfterTransferBuilder {
+        DialogAfterTransferBuilder::new(self.clone())
     }
 }
 
@@ -8220,21 +10688,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0859.html>
 ///
-/// Sent first when the flow release enables packet-capture (e.g. VoiceCyber) recording; only for intelligent IVR on networks with a packet-capture system. The inparams table ends with auth_token (zh copy cec_07_2012 read to the request example).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct DialogRecordingRequestBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct DialogRecordingRequestBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: DialogRecordingRequestBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> DialogRecordingRequestBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogRecordingRequestBuilder { client_: client, body_: Default::default() }
+impl DialogRecordingRequestBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        DialogRecordingRequestBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
     pub fn userid(mut self, v: impl Into<String>) -> Self {
         self.body_.userid = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `userid`.
+    pub fn set_userid(mut self, v: Option<String>) -> Self {
+        self.body_.userid = v;
         self
     }
     /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
@@ -8242,9 +10723,19 @@ impl<'a> DialogRecordingRequestBuilder<'a> {
         self.body_.inaction = Some(v);
         self
     }
+    /// Sets or clears the body field `inaction`.
+    pub fn set_inaction(mut self, v: Option<i64>) -> Self {
+        self.body_.inaction = v;
+        self
+    }
     /// agent type (vir (virtual agent, default) | ass (agent assistant))
     pub fn seat(mut self, v: impl Into<String>) -> Self {
         self.body_.seat = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `seat`.
+    pub fn set_seat(mut self, v: Option<String>) -> Self {
+        self.body_.seat = v;
         self
     }
     /// recording request parameters (inaction 7) Required.
@@ -8252,26 +10743,60 @@ impl<'a> DialogRecordingRequestBuilder<'a> {
         self.body_.inparams = Some(v);
         self
     }
+    /// Sets or clears the body field `inparams`.
+    pub fn set_inparams(mut self, v: Option<DialogRecordingRequestBodyInparams>) -> Self {
+        self.body_.inparams = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: DialogRecordingRequestBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = DialogRecordingRequestBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialog.recordingRequest";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<DialogRecordingRequestResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_RECORDING_REQUEST, call).await?)
     }
@@ -8279,8 +10804,8 @@ impl<'a> DialogRecordingRequestBuilder<'a> {
 
 impl crate::Client {
     /// `dialog.recordingRequest`: Dialog packet-capture recording request (inaction=7) (`POST /oifde/rest/crs/process`).
-    pub fn dialog_recording_request(&self) -> DialogRecordingRequestBuilder<'_> {
-        DialogRecordingRequestBuilder::new(self)
+    pub fn dialog_recording_request(&self) -> DialogRecordingRequestBuilder {
+        DialogRecordingRequestBuilder::new(self.clone())
     }
 }
 
@@ -8288,22 +10813,36 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/v2/crs/process/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0861.html>
 ///
-/// Same parameters and logic as the v1 dialog interface; vdnId in the URL enables gray routing. HTTP 200/400/500 as v1.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct DialogV2ProcessBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct DialogV2ProcessBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<String>,
     body_: DialogV2ProcessBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> DialogV2ProcessBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogV2ProcessBuilder { client_: client, vdn_id: None, body_: Default::default() }
+impl DialogV2ProcessBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        DialogV2ProcessBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (tenant call-center) ID used for gray routing Required.
     pub fn vdn_id(mut self, v: impl Into<String>) -> Self {
         self.vdn_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<String>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
@@ -8311,14 +10850,29 @@ impl<'a> DialogV2ProcessBuilder<'a> {
         self.body_.userid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userid`.
+    pub fn set_userid(mut self, v: Option<String>) -> Self {
+        self.body_.userid = v;
+        self
+    }
     /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
     pub fn inaction(mut self, v: i64) -> Self {
         self.body_.inaction = Some(v);
         self
     }
+    /// Sets or clears the body field `inaction`.
+    pub fn set_inaction(mut self, v: Option<i64>) -> Self {
+        self.body_.inaction = v;
+        self
+    }
     /// agent type (vir (virtual agent, default) | ass (agent assistant))
     pub fn seat(mut self, v: impl Into<String>) -> Self {
         self.body_.seat = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `seat`.
+    pub fn set_seat(mut self, v: Option<String>) -> Self {
+        self.body_.seat = v;
         self
     }
     /// result of the caller's last operation; shape depends on inaction (see dialog.* variants) Required.
@@ -8326,9 +10880,19 @@ impl<'a> DialogV2ProcessBuilder<'a> {
         self.body_.inparams = Some(v);
         self
     }
+    /// Sets or clears the body field `inparams`.
+    pub fn set_inparams(mut self, v: Option<serde_json::Value>) -> Self {
+        self.body_.inparams = v;
+        self
+    }
     /// optional extension parameters; used only at initialization
     pub fn extparams(mut self, v: DialogV2ProcessBodyExtparams) -> Self {
         self.body_.extparams = Some(v);
+        self
+    }
+    /// Sets or clears the body field `extparams`.
+    pub fn set_extparams(mut self, v: Option<DialogV2ProcessBodyExtparams>) -> Self {
+        self.body_.extparams = v;
         self
     }
     /// Replaces the whole request body.
@@ -8336,25 +10900,54 @@ impl<'a> DialogV2ProcessBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = DialogV2ProcessBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialogV2.process";
         let _ = op;
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<DialogV2ProcessResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_V2_PROCESS, call).await?)
     }
@@ -8362,8 +10955,8 @@ impl<'a> DialogV2ProcessBuilder<'a> {
 
 impl crate::Client {
     /// `dialogV2.process`: Dialog interface V2 (generic envelope) (`POST /oifde/rest/v2/crs/process/{vdnId}`).
-    pub fn dialog_v2_process(&self) -> DialogV2ProcessBuilder<'_> {
-        DialogV2ProcessBuilder::new(self)
+    pub fn dialog_v2_process(&self) -> DialogV2ProcessBuilder {
+        DialogV2ProcessBuilder::new(self.clone())
     }
 }
 
@@ -8371,22 +10964,36 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/v2/crs/process/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0862.html>
 ///
-/// Same parameters and logic as the v1 dialog interface; vdnId in the URL enables gray routing. inparams identical to dialog.init (zh copy 0862 seen with the same table).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct DialogV2InitBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct DialogV2InitBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<String>,
     body_: DialogV2InitBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> DialogV2InitBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogV2InitBuilder { client_: client, vdn_id: None, body_: Default::default() }
+impl DialogV2InitBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        DialogV2InitBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (tenant call-center) ID used for gray routing Required.
     pub fn vdn_id(mut self, v: impl Into<String>) -> Self {
         self.vdn_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<String>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
@@ -8394,14 +11001,29 @@ impl<'a> DialogV2InitBuilder<'a> {
         self.body_.userid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userid`.
+    pub fn set_userid(mut self, v: Option<String>) -> Self {
+        self.body_.userid = v;
+        self
+    }
     /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
     pub fn inaction(mut self, v: i64) -> Self {
         self.body_.inaction = Some(v);
         self
     }
+    /// Sets or clears the body field `inaction`.
+    pub fn set_inaction(mut self, v: Option<i64>) -> Self {
+        self.body_.inaction = v;
+        self
+    }
     /// agent type (vir (virtual agent, default) | ass (agent assistant))
     pub fn seat(mut self, v: impl Into<String>) -> Self {
         self.body_.seat = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `seat`.
+    pub fn set_seat(mut self, v: Option<String>) -> Self {
+        self.body_.seat = v;
         self
     }
     /// init parameters (inaction fixed 8) Required.
@@ -8409,9 +11031,19 @@ impl<'a> DialogV2InitBuilder<'a> {
         self.body_.inparams = Some(v);
         self
     }
+    /// Sets or clears the body field `inparams`.
+    pub fn set_inparams(mut self, v: Option<DialogV2InitBodyInparams>) -> Self {
+        self.body_.inparams = v;
+        self
+    }
     /// optional extension parameters; used only at initialization
     pub fn extparams(mut self, v: DialogV2InitBodyExtparams) -> Self {
         self.body_.extparams = Some(v);
+        self
+    }
+    /// Sets or clears the body field `extparams`.
+    pub fn set_extparams(mut self, v: Option<DialogV2InitBodyExtparams>) -> Self {
+        self.body_.extparams = v;
         self
     }
     /// Replaces the whole request body.
@@ -8419,25 +11051,54 @@ impl<'a> DialogV2InitBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = DialogV2InitBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialogV2.init";
         let _ = op;
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<DialogV2InitResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_V2_INIT, call).await?)
     }
@@ -8445,8 +11106,8 @@ impl<'a> DialogV2InitBuilder<'a> {
 
 impl crate::Client {
     /// `dialogV2.init`: Dialog V2 initialization (inaction=8) (`POST /oifde/rest/v2/crs/process/{vdnId}`).
-    pub fn dialog_v2_init(&self) -> DialogV2InitBuilder<'_> {
-        DialogV2InitBuilder::new(self)
+    pub fn dialog_v2_init(&self) -> DialogV2InitBuilder {
+        DialogV2InitBuilder::new(self.clone())
     }
 }
 
@@ -8454,22 +11115,36 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/v2/crs/process/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0863.html>
 ///
-/// Same parameters and logic as the v1 dialog interface; vdnId in the URL enables gray routing. inparams as dialog.afterInteraction (en-us 0863 read: same rows, flow_result_type adds 5 = virtual-human streaming).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct DialogV2AfterInteractionBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct DialogV2AfterInteractionBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<String>,
     body_: DialogV2AfterInteractionBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> DialogV2AfterInteractionBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogV2AfterInteractionBuilder { client_: client, vdn_id: None, body_: Default::default() }
+impl DialogV2AfterInteractionBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        DialogV2AfterInteractionBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (tenant call-center) ID used for gray routing Required.
     pub fn vdn_id(mut self, v: impl Into<String>) -> Self {
         self.vdn_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<String>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
@@ -8477,14 +11152,29 @@ impl<'a> DialogV2AfterInteractionBuilder<'a> {
         self.body_.userid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userid`.
+    pub fn set_userid(mut self, v: Option<String>) -> Self {
+        self.body_.userid = v;
+        self
+    }
     /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
     pub fn inaction(mut self, v: i64) -> Self {
         self.body_.inaction = Some(v);
         self
     }
+    /// Sets or clears the body field `inaction`.
+    pub fn set_inaction(mut self, v: Option<i64>) -> Self {
+        self.body_.inaction = v;
+        self
+    }
     /// agent type (vir (virtual agent, default) | ass (agent assistant))
     pub fn seat(mut self, v: impl Into<String>) -> Self {
         self.body_.seat = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `seat`.
+    pub fn set_seat(mut self, v: Option<String>) -> Self {
+        self.body_.seat = v;
         self
     }
     /// result of play/collect/text turn (inaction 9) Required.
@@ -8492,9 +11182,19 @@ impl<'a> DialogV2AfterInteractionBuilder<'a> {
         self.body_.inparams = Some(v);
         self
     }
+    /// Sets or clears the body field `inparams`.
+    pub fn set_inparams(mut self, v: Option<DialogV2AfterInteractionBodyInparams>) -> Self {
+        self.body_.inparams = v;
+        self
+    }
     /// optional extension parameters; used only at initialization
     pub fn extparams(mut self, v: DialogV2AfterInteractionBodyExtparams) -> Self {
         self.body_.extparams = Some(v);
+        self
+    }
+    /// Sets or clears the body field `extparams`.
+    pub fn set_extparams(mut self, v: Option<DialogV2AfterInteractionBodyExtparams>) -> Self {
+        self.body_.extparams = v;
         self
     }
     /// Replaces the whole request body.
@@ -8502,25 +11202,54 @@ impl<'a> DialogV2AfterInteractionBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = DialogV2AfterInteractionBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialogV2.afterInteraction";
         let _ = op;
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<DialogV2AfterInteractionResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_V2_AFTER_INTERACTION, call).await?)
     }
@@ -8528,8 +11257,8 @@ impl<'a> DialogV2AfterInteractionBuilder<'a> {
 
 impl crate::Client {
     /// `dialogV2.afterInteraction`: Dialog V2 request after interaction (inaction=9) (`POST /oifde/rest/v2/crs/process/{vdnId}`).
-    pub fn dialog_v2_after_interaction(&self) -> DialogV2AfterInteractionBuilder<'_> {
-        DialogV2AfterInteractionBuilder::new(self)
+    pub fn dialog_v2_after_interaction(&self) -> DialogV2AfterInteractionBuilder {
+        DialogV2AfterInteractionBuilder::new(self.clone())
     }
 }
 
@@ -8537,22 +11266,36 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/v2/crs/process/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0864.html>
 ///
-/// Same parameters and logic as the v1 dialog interface; vdnId in the URL enables gray routing. inparams as dialog.afterTransfer (en-us 0864 and zh 2017 read: same rows).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct DialogV2AfterTransferBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct DialogV2AfterTransferBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<String>,
     body_: DialogV2AfterTransferBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> DialogV2AfterTransferBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogV2AfterTransferBuilder { client_: client, vdn_id: None, body_: Default::default() }
+impl DialogV2AfterTransferBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        DialogV2AfterTransferBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (tenant call-center) ID used for gray routing Required.
     pub fn vdn_id(mut self, v: impl Into<String>) -> Self {
         self.vdn_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<String>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
@@ -8560,14 +11303,29 @@ impl<'a> DialogV2AfterTransferBuilder<'a> {
         self.body_.userid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userid`.
+    pub fn set_userid(mut self, v: Option<String>) -> Self {
+        self.body_.userid = v;
+        self
+    }
     /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
     pub fn inaction(mut self, v: i64) -> Self {
         self.body_.inaction = Some(v);
         self
     }
+    /// Sets or clears the body field `inaction`.
+    pub fn set_inaction(mut self, v: Option<i64>) -> Self {
+        self.body_.inaction = v;
+        self
+    }
     /// agent type (vir (virtual agent, default) | ass (agent assistant))
     pub fn seat(mut self, v: impl Into<String>) -> Self {
         self.body_.seat = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `seat`.
+    pub fn set_seat(mut self, v: Option<String>) -> Self {
+        self.body_.seat = v;
         self
     }
     /// transfer result (inaction 11) Required.
@@ -8575,9 +11333,19 @@ impl<'a> DialogV2AfterTransferBuilder<'a> {
         self.body_.inparams = Some(v);
         self
     }
+    /// Sets or clears the body field `inparams`.
+    pub fn set_inparams(mut self, v: Option<DialogV2AfterTransferBodyInparams>) -> Self {
+        self.body_.inparams = v;
+        self
+    }
     /// optional extension parameters; used only at initialization
     pub fn extparams(mut self, v: DialogV2AfterTransferBodyExtparams) -> Self {
         self.body_.extparams = Some(v);
+        self
+    }
+    /// Sets or clears the body field `extparams`.
+    pub fn set_extparams(mut self, v: Option<DialogV2AfterTransferBodyExtparams>) -> Self {
+        self.body_.extparams = v;
         self
     }
     /// Replaces the whole request body.
@@ -8585,25 +11353,54 @@ impl<'a> DialogV2AfterTransferBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = DialogV2AfterTransferBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialogV2.afterTransfer";
         let _ = op;
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<DialogV2AfterTransferResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_V2_AFTER_TRANSFER, call).await?)
     }
@@ -8611,8 +11408,8 @@ impl<'a> DialogV2AfterTransferBuilder<'a> {
 
 impl crate::Client {
     /// `dialogV2.afterTransfer`: Dialog V2 request after transfer (inaction=11) (`POST /oifde/rest/v2/crs/process/{vdnId}`).
-    pub fn dialog_v2_after_transfer(&self) -> DialogV2AfterTransferBuilder<'_> {
-        DialogV2AfterTransferBuilder::new(self)
+    pub fn dialog_v2_after_transfer(&self) -> DialogV2AfterTransferBuilder {
+        DialogV2AfterTransferBuilder::new(self.clone())
     }
 }
 
@@ -8620,21 +11417,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryHistory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0867.html>
 ///
-/// Only the latest incoming call instance of the user is returned. Response envelope differs (rtnCode/rtnMsg). The guide fragment of cec_07_2020 (https://huaweicloud.com/guide/productsdesc-bms_f55ed45f31849a3be5beb5ec9a905eccsupport0) shows beans as a list of interaction records and callId/callSorId beside it at the top level (the earlier entry nested them in a beans object, which a real answer would not parse into).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordQueryHistoryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordQueryHistoryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: RecordQueryHistoryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecordQueryHistoryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordQueryHistoryBuilder { client_: client, body_: Default::default() }
+impl RecordQueryHistoryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordQueryHistoryBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant space ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// parameter package (Map&lt;String,Object&gt;) Required.
@@ -8642,9 +11452,19 @@ impl<'a> RecordQueryHistoryBuilder<'a> {
         self.body_.params = Some(v);
         self
     }
+    /// Sets or clears the body field `params`.
+    pub fn set_params(mut self, v: Option<RecordQueryHistoryBodyParams>) -> Self {
+        self.body_.params = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -8652,21 +11472,50 @@ impl<'a> RecordQueryHistoryBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = RecordQueryHistoryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "record.queryHistory";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordQueryHistoryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORD_QUERY_HISTORY, call).await?)
     }
@@ -8674,8 +11523,8 @@ impl<'a> RecordQueryHistoryBuilder<'a> {
 
 impl crate::Client {
     /// `record.queryHistory`: Query interaction records (latest call of a user) (`POST /oifde/rest/api/queryHistory`).
-    pub fn record_query_history(&self) -> RecordQueryHistoryBuilder<'_> {
-        RecordQueryHistoryBuilder::new(self)
+    pub fn record_query_history(&self) -> RecordQueryHistoryBuilder {
+        RecordQueryHistoryBuilder::new(self.clone())
     }
 }
 
@@ -8683,26 +11532,44 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryRecordHistory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0868.html>
 ///
-/// Prerequisite: enable system parameter FLOWRECORDFLAG (Configuration Center &gt; Chatbot Management &gt; Flow Configuration &gt; System &gt; System Settings). Record rows after calledNumber past the end of the stored copy. Re-read 2026-12-01 on the zh-cn copy https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_2021.html (ends inside the record table).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordQueryRecordHistoryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordQueryRecordHistoryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: RecordQueryRecordHistoryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecordQueryRecordHistoryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordQueryRecordHistoryBuilder { client_: client, body_: Default::default() }
+impl RecordQueryRecordHistoryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordQueryRecordHistoryBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// start time (yyyy-MM-dd HH:mm:ss; newest zh copy says UTC)
@@ -8710,9 +11577,19 @@ impl<'a> RecordQueryRecordHistoryBuilder<'a> {
         self.body_.begin_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<String>) -> Self {
+        self.body_.begin_time = v;
+        self
+    }
     /// end time (yyyy-MM-dd HH:mm:ss)
     pub fn end_time(mut self, v: impl Into<String>) -> Self {
         self.body_.end_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_time = v;
         self
     }
     /// page number (default 1)
@@ -8720,9 +11597,19 @@ impl<'a> RecordQueryRecordHistoryBuilder<'a> {
         self.body_.page_num = Some(v.into());
         self
     }
+    /// Sets or clears the body field `pageNum`.
+    pub fn set_page_num(mut self, v: Option<String>) -> Self {
+        self.body_.page_num = v;
+        self
+    }
     /// rows per page (5 | 10 | 20 | 50 | 100; default 100)
     pub fn page_size(mut self, v: impl Into<String>) -> Self {
         self.body_.page_size = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `pageSize`.
+    pub fn set_page_size(mut self, v: Option<String>) -> Self {
+        self.body_.page_size = v;
         self
     }
     /// call ID (one of callId, userMobile, ctiCallId required)
@@ -8730,9 +11617,19 @@ impl<'a> RecordQueryRecordHistoryBuilder<'a> {
         self.body_.call_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
+        self
+    }
     /// user number (one of callId, userMobile, ctiCallId required)
     pub fn user_mobile(mut self, v: impl Into<String>) -> Self {
         self.body_.user_mobile = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `userMobile`.
+    pub fn set_user_mobile(mut self, v: Option<String>) -> Self {
+        self.body_.user_mobile = v;
         self
     }
     /// CTI call ID (one of callId, userMobile, ctiCallId required)
@@ -8740,35 +11637,99 @@ impl<'a> RecordQueryRecordHistoryBuilder<'a> {
         self.body_.cti_call_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `ctiCallId`.
+    pub fn set_cti_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.cti_call_id = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: RecordQueryRecordHistoryBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = RecordQueryRecordHistoryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "record.queryRecordHistory";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordQueryRecordHistoryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORD_QUERY_RECORD_HISTORY, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for RecordQueryRecordHistoryBuilder {
+    type Page = RecordQueryRecordHistoryResponse;
+    type Item = RecordQueryRecordHistoryResponseRecordList;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.page_size = Some((size).to_string());
+        self.body_.page_num = Some((index.saturating_add(1)).to_string());
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.page_size.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.record_list.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl RecordQueryRecordHistoryBuilder {
+    /// Pages through the answers, one request per page (`pageNum` (page number, first page 1) and `pageSize`; items from `recordList`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `record.queryRecordHistory`: Query intelligent session records (`POST /oifde/rest/api/queryRecordHistory`).
-    pub fn record_query_record_history(&self) -> RecordQueryRecordHistoryBuilder<'_> {
-        RecordQueryRecordHistoryBuilder::new(self)
+    pub fn record_query_record_history(&self) -> RecordQueryRecordHistoryBuilder {
+        RecordQueryRecordHistoryBuilder::new(self.clone())
     }
 }
 
@@ -8776,21 +11737,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/intentions/query` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0881.html>
 ///
-/// Called by third parties such as the silent agent system. en-us text at cec_07_2034 (older tree); not in the newest en-us TOC, zh copy cec_07_0881 (2025-11-13) read. Request table and both samples (whole) read today on the guide category page of this interface; the request sample sends domainInfo.domainId as the string "10149" where the table types it int (int kept, sample_types_reviewed). The response table there starts with a row whose name begins "ret" (cut); the sample answers errorCode/errorMsg/intentions/total, which are kept.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct IntentQueryIntentionsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct IntentQueryIntentionsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: IntentQueryIntentionsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> IntentQueryIntentionsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        IntentQueryIntentionsBuilder { client_: client, body_: Default::default() }
+impl IntentQueryIntentionsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        IntentQueryIntentionsBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// language (en_US | zh_CN | pt_BR | th_TH | fr_FR | ar) Required.
@@ -8798,9 +11772,19 @@ impl<'a> IntentQueryIntentionsBuilder<'a> {
         self.body_.language = Some(v.into());
         self
     }
+    /// Sets or clears the body field `language`.
+    pub fn set_language(mut self, v: Option<String>) -> Self {
+        self.body_.language = v;
+        self
+    }
     /// page number (first page = 1) Required.
     pub fn page_num(mut self, v: i64) -> Self {
         self.body_.page_num = Some(v);
+        self
+    }
+    /// Sets or clears the body field `pageNum`.
+    pub fn set_page_num(mut self, v: Option<i64>) -> Self {
+        self.body_.page_num = v;
         self
     }
     /// rows per page (5 | 10 | 20 | 50 | 100) Required.
@@ -8808,14 +11792,29 @@ impl<'a> IntentQueryIntentionsBuilder<'a> {
         self.body_.page_size = Some(v);
         self
     }
+    /// Sets or clears the body field `pageSize`.
+    pub fn set_page_size(mut self, v: Option<i64>) -> Self {
+        self.body_.page_size = v;
+        self
+    }
     /// domain information (required when config oifde.slient.use = ipcc, else optional)
     pub fn domain_info(mut self, v: IntentQueryIntentionsBodyDomainInfo) -> Self {
         self.body_.domain_info = Some(v);
         self
     }
+    /// Sets or clears the body field `domainInfo`.
+    pub fn set_domain_info(mut self, v: Option<IntentQueryIntentionsBodyDomainInfo>) -> Self {
+        self.body_.domain_info = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -8823,30 +11822,89 @@ impl<'a> IntentQueryIntentionsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = IntentQueryIntentionsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "intent.queryIntentions";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<IntentQueryIntentionsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&INTENT_QUERY_INTENTIONS, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for IntentQueryIntentionsBuilder {
+    type Page = IntentQueryIntentionsResponse;
+    type Item = IntentQueryIntentionsResponseIntentions;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.page_num = Some(i64::try_from(index.saturating_add(1)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.page_size.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.intentions.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl IntentQueryIntentionsBuilder {
+    /// Pages through the answers, one request per page (`pageNum` (page number, first page 1) and `pageSize`; items from `intentions`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `intent.queryIntentions`: Query intention list (`POST /oifde/rest/api/intentions/query`).
-    pub fn intent_query_intentions(&self) -> IntentQueryIntentionsBuilder<'_> {
-        IntentQueryIntentionsBuilder::new(self)
+    pub fn intent_query_intentions(&self) -> IntentQueryIntentionsBuilder {
+        IntentQueryIntentionsBuilder::new(self.clone())
     }
 }
 
@@ -8854,21 +11912,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/flow/changeWorkMode` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0883.html>
 ///
-/// Monitor&lt;-&gt;insert switch changes how the silent agent controls the session; -&gt; normal releases control; -&gt; transfer transfers the call. zh cec_07_2036.html reads the body table and the callTransferRequest table to callTransferTransData; callTransferNumber and the answer {errorCode "0", errorMsg} come from the whole samples on the guide category page of the silent-agent pages (errorCode typed string after the sample; was int, unconfirmed).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SilentAgentChangeWorkModeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SilentAgentChangeWorkModeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SilentAgentChangeWorkModeBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SilentAgentChangeWorkModeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SilentAgentChangeWorkModeBuilder { client_: client, body_: Default::default() }
+impl SilentAgentChangeWorkModeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SilentAgentChangeWorkModeBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// session ID Required.
@@ -8876,9 +11947,19 @@ impl<'a> SilentAgentChangeWorkModeBuilder<'a> {
         self.body_.call_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
+        self
+    }
     /// agent ID Required.
     pub fn agent_id(mut self, v: impl Into<String>) -> Self {
         self.body_.agent_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `agentId`.
+    pub fn set_agent_id(mut self, v: Option<String>) -> Self {
+        self.body_.agent_id = v;
         self
     }
     /// target state (0 normal, 1 monitor, 2 insert, 3 transfer; only callable while in monitor/insert) Required.
@@ -8886,14 +11967,29 @@ impl<'a> SilentAgentChangeWorkModeBuilder<'a> {
         self.body_.work_mode = Some(v.into());
         self
     }
+    /// Sets or clears the body field `workMode`.
+    pub fn set_work_mode(mut self, v: Option<String>) -> Self {
+        self.body_.work_mode = v;
+        self
+    }
     /// transfer parameters (required when workMode = 3)
     pub fn call_transfer_request(mut self, v: SilentAgentChangeWorkModeBodyCallTransferRequest) -> Self {
         self.body_.call_transfer_request = Some(v);
         self
     }
+    /// Sets or clears the body field `callTransferRequest`.
+    pub fn set_call_transfer_request(mut self, v: Option<SilentAgentChangeWorkModeBodyCallTransferRequest>) -> Self {
+        self.body_.call_transfer_request = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -8901,21 +11997,50 @@ impl<'a> SilentAgentChangeWorkModeBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SilentAgentChangeWorkModeBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "silentAgent.changeWorkMode";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SilentAgentChangeWorkModeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SILENT_AGENT_CHANGE_WORK_MODE, call).await?)
     }
@@ -8923,8 +12048,8 @@ impl<'a> SilentAgentChangeWorkModeBuilder<'a> {
 
 impl crate::Client {
     /// `silentAgent.changeWorkMode`: Silent agent changes flow (session) state (`POST /oifde/rest/api/flow/changeWorkMode`).
-    pub fn silent_agent_change_work_mode(&self) -> SilentAgentChangeWorkModeBuilder<'_> {
-        SilentAgentChangeWorkModeBuilder::new(self)
+    pub fn silent_agent_change_work_mode(&self) -> SilentAgentChangeWorkModeBuilder {
+        SilentAgentChangeWorkModeBuilder::new(self.clone())
     }
 }
 
@@ -8932,21 +12057,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/flow/receiveDialogrecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0884.html>
 ///
-/// Note errorCode is a string here. Body table read whole and both samples (whole) on the guide category page of the silent-agent pages; the request sample omits tenantId although the table marks it mandatory. Response table not reached today (members as the sample).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SilentAgentReceiveDialogrecordBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SilentAgentReceiveDialogrecordBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SilentAgentReceiveDialogrecordBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SilentAgentReceiveDialogrecordBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SilentAgentReceiveDialogrecordBuilder { client_: client, body_: Default::default() }
+impl SilentAgentReceiveDialogrecordBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SilentAgentReceiveDialogrecordBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// session ID Required.
@@ -8954,9 +12092,19 @@ impl<'a> SilentAgentReceiveDialogrecordBuilder<'a> {
         self.body_.call_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
+        self
+    }
     /// agent ID Required.
     pub fn agent_id(mut self, v: impl Into<String>) -> Self {
         self.body_.agent_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `agentId`.
+    pub fn set_agent_id(mut self, v: Option<String>) -> Self {
+        self.body_.agent_id = v;
         self
     }
     /// flow node ID handed to the silent agent, echoed back Required.
@@ -8964,9 +12112,19 @@ impl<'a> SilentAgentReceiveDialogrecordBuilder<'a> {
         self.body_.node_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `nodeId`.
+    pub fn set_node_id(mut self, v: Option<String>) -> Self {
+        self.body_.node_id = v;
+        self
+    }
     /// execution position of the replied node, echoed back
     pub fn node_index(mut self, v: i64) -> Self {
         self.body_.node_index = Some(v);
+        self
+    }
+    /// Sets or clears the body field `nodeIndex`.
+    pub fn set_node_index(mut self, v: Option<i64>) -> Self {
+        self.body_.node_index = v;
         self
     }
     /// reply type (0 intent reply (default), 1 content reply)
@@ -8974,9 +12132,19 @@ impl<'a> SilentAgentReceiveDialogrecordBuilder<'a> {
         self.body_.reply_type = Some(v);
         self
     }
+    /// Sets or clears the body field `replyType`.
+    pub fn set_reply_type(mut self, v: Option<i64>) -> Self {
+        self.body_.reply_type = v;
+        self
+    }
     /// intent code (custom content in insert state: fixed slientInsertReply) Required.
     pub fn reply_intent_code(mut self, v: impl Into<String>) -> Self {
         self.body_.reply_intent_code = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `replyIntentCode`.
+    pub fn set_reply_intent_code(mut self, v: Option<String>) -> Self {
+        self.body_.reply_intent_code = v;
         self
     }
     /// reply text (intent's configured reply or free text) Required.
@@ -8984,14 +12152,29 @@ impl<'a> SilentAgentReceiveDialogrecordBuilder<'a> {
         self.body_.reply_intent_content = Some(v.into());
         self
     }
+    /// Sets or clears the body field `replyIntentContent`.
+    pub fn set_reply_intent_content(mut self, v: Option<String>) -> Self {
+        self.body_.reply_intent_content = v;
+        self
+    }
     /// intent name; equals replyIntentCode for content replies Required.
     pub fn reply_intent_name(mut self, v: impl Into<String>) -> Self {
         self.body_.reply_intent_name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `replyIntentName`.
+    pub fn set_reply_intent_name(mut self, v: Option<String>) -> Self {
+        self.body_.reply_intent_name = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -8999,21 +12182,50 @@ impl<'a> SilentAgentReceiveDialogrecordBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SilentAgentReceiveDialogrecordBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "silentAgent.receiveDialogrecord";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SilentAgentReceiveDialogrecordResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SILENT_AGENT_RECEIVE_DIALOGRECORD, call).await?)
     }
@@ -9021,8 +12233,8 @@ impl<'a> SilentAgentReceiveDialogrecordBuilder<'a> {
 
 impl crate::Client {
     /// `silentAgent.receiveDialogrecord`: Silent agent returns reply result (`POST /oifde/rest/api/flow/receiveDialogrecord`).
-    pub fn silent_agent_receive_dialogrecord(&self) -> SilentAgentReceiveDialogrecordBuilder<'_> {
-        SilentAgentReceiveDialogrecordBuilder::new(self)
+    pub fn silent_agent_receive_dialogrecord(&self) -> SilentAgentReceiveDialogrecordBuilder {
+        SilentAgentReceiveDialogrecordBuilder::new(self.clone())
     }
 }
 
@@ -9030,26 +12242,44 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/spellcheck` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0886.html>
 ///
-/// CSP integration authenticates with headers userName=ipcc + token; other third parties use authToken in the body. Not in the newest en-us TOC; en/zh-cn text in older tree cec_07_2039. In the zh tree it sits between the packet-capture push (0885) and the third-party chatbot spec (0887).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct NlpSpellcheckBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct NlpSpellcheckBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: NlpSpellcheckBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> NlpSpellcheckBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        NlpSpellcheckBuilder { client_: client, body_: Default::default() }
+impl NlpSpellcheckBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        NlpSpellcheckBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID (default ipcc user (same as used for the token)) Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// input text (max 1024 chars) Required.
@@ -9057,9 +12287,19 @@ impl<'a> NlpSpellcheckBuilder<'a> {
         self.body_.sentence = Some(v.into());
         self
     }
+    /// Sets or clears the body field `sentence`.
+    pub fn set_sentence(mut self, v: Option<String>) -> Self {
+        self.body_.sentence = v;
+        self
+    }
     /// text language (zh_CN | en_US | pt_BR; other languages returned uncorrected with hasMistake=false) Required.
     pub fn language(mut self, v: impl Into<String>) -> Self {
         self.body_.language = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `language`.
+    pub fn set_language(mut self, v: Option<String>) -> Self {
+        self.body_.language = v;
         self
     }
     /// checker (nonWordSpellChecker (misspelling; recommended for en/pt) | realWordSpellChecker (wrong word; only option for zh)) Required.
@@ -9067,26 +12307,60 @@ impl<'a> NlpSpellcheckBuilder<'a> {
         self.body_.checker_type = Some(v.into());
         self
     }
+    /// Sets or clears the body field `checkerType`.
+    pub fn set_checker_type(mut self, v: Option<String>) -> Self {
+        self.body_.checker_type = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: NlpSpellcheckBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = NlpSpellcheckBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "nlp.spellcheck";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<NlpSpellcheckResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&NLP_SPELLCHECK, call).await?)
     }
@@ -9094,8 +12368,8 @@ impl<'a> NlpSpellcheckBuilder<'a> {
 
 impl crate::Client {
     /// `nlp.spellcheck`: Spell check (`POST /oifde/rest/api/spellcheck`).
-    pub fn nlp_spellcheck(&self) -> NlpSpellcheckBuilder<'_> {
-        NlpSpellcheckBuilder::new(self)
+    pub fn nlp_spellcheck(&self) -> NlpSpellcheckBuilder {
+        NlpSpellcheckBuilder::new(self.clone())
     }
 }
 
@@ -9103,21 +12377,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/flow/asrrecognizeresult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0885.html>
 ///
-/// Called by the audio/video (packet-capture) recording server, e.g. VoiceCyber, to stream ASR results to the ODFS; auth is the serviceToken, not the OIAP token. Emotion item structure and the response table are past the end of the stored copy.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct FlowAsrrecognizeresultBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct FlowAsrrecognizeresultBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: FlowAsrrecognizeresultBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> FlowAsrrecognizeresultBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        FlowAsrrecognizeresultBuilder { client_: client, body_: Default::default() }
+impl FlowAsrrecognizeresultBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        FlowAsrrecognizeresultBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// auth token: the serviceToken OIAP sent in the recording server's transfertoasr request Required.
     pub fn service_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.service_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `serviceToken`.
+    pub fn set_service_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.service_token = v;
         self
     }
     /// call center ID
@@ -9125,9 +12412,19 @@ impl<'a> FlowAsrrecognizeresultBuilder<'a> {
         self.body_.sub_ccid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `subCCID`.
+    pub fn set_sub_ccid(mut self, v: Option<String>) -> Self {
+        self.body_.sub_ccid = v;
+        self
+    }
     /// capture-session ID = call key used with inaction=7 (same as userid/call_id) Required.
     pub fn task_id(mut self, v: impl Into<String>) -> Self {
         self.body_.task_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `taskID`.
+    pub fn set_task_id(mut self, v: Option<String>) -> Self {
+        self.body_.task_id = v;
         self
     }
     /// result kind (NormalResult (speech ended) | StartSpeech (user started speaking); default StartSpeech) Required.
@@ -9135,9 +12432,19 @@ impl<'a> FlowAsrrecognizeresultBuilder<'a> {
         self.body_.resp_type = Some(v.into());
         self
     }
+    /// Sets or clears the body field `respType`.
+    pub fn set_resp_type(mut self, v: Option<String>) -> Self {
+        self.body_.resp_type = v;
+        self
+    }
     /// ASR result Required.
     pub fn sentence(mut self, v: FlowAsrrecognizeresultBodySentence) -> Self {
         self.body_.sentence = Some(v);
+        self
+    }
+    /// Sets or clears the body field `sentence`.
+    pub fn set_sentence(mut self, v: Option<FlowAsrrecognizeresultBodySentence>) -> Self {
+        self.body_.sentence = v;
         self
     }
     /// quality analysis
@@ -9145,9 +12452,19 @@ impl<'a> FlowAsrrecognizeresultBuilder<'a> {
         self.body_.analysis = Some(v);
         self
     }
+    /// Sets or clears the body field `analysis`.
+    pub fn set_analysis(mut self, v: Option<FlowAsrrecognizeresultBodyAnalysis>) -> Self {
+        self.body_.analysis = v;
+        self
+    }
     /// speaker in manual calls (0 customer (default), 1 agent, 2 other)
     pub fn speaker_id(mut self, v: impl Into<String>) -> Self {
         self.body_.speaker_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `speakerID`.
+    pub fn set_speaker_id(mut self, v: Option<String>) -> Self {
+        self.body_.speaker_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -9155,21 +12472,50 @@ impl<'a> FlowAsrrecognizeresultBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = FlowAsrrecognizeresultBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "flow.asrrecognizeresult";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<FlowAsrrecognizeresultResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&FLOW_ASRRECOGNIZERESULT, call).await?)
     }
@@ -9177,8 +12523,8 @@ impl<'a> FlowAsrrecognizeresultBuilder<'a> {
 
 impl crate::Client {
     /// `flow.asrrecognizeresult`: Push packet-capture recording recognition results (`POST /oifde/rest/api/flow/asrrecognizeresult`).
-    pub fn flow_asrrecognizeresult(&self) -> FlowAsrrecognizeresultBuilder<'_> {
-        FlowAsrrecognizeresultBuilder::new(self)
+    pub fn flow_asrrecognizeresult(&self) -> FlowAsrrecognizeresultBuilder {
+        FlowAsrrecognizeresultBuilder::new(self.clone())
     }
 }
 
@@ -9186,26 +12532,44 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/tts/texttovoice` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0913.html>
 ///
-/// Response time grows with text length. Uses retCode/retMsg envelope. HTTP 400/401/404/500 documented generically. Sentence item table past the end of the stored copy.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct TtsTexttovoiceBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct TtsTexttovoiceBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: TtsTexttovoiceBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> TtsTexttovoiceBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        TtsTexttovoiceBuilder { client_: client, body_: Default::default() }
+impl TtsTexttovoiceBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        TtsTexttovoiceBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// text to synthesize (UTF-8) Required.
@@ -9213,9 +12577,19 @@ impl<'a> TtsTexttovoiceBuilder<'a> {
         self.body_.text = Some(v.into());
         self
     }
+    /// Sets or clears the body field `text`.
+    pub fn set_text(mut self, v: Option<String>) -> Self {
+        self.body_.text = v;
+        self
+    }
     /// TTS configuration Required.
     pub fn config(mut self, v: TtsTexttovoiceBodyConfig) -> Self {
         self.body_.config = Some(v);
+        self
+    }
+    /// Sets or clears the body field `config`.
+    pub fn set_config(mut self, v: Option<TtsTexttovoiceBodyConfig>) -> Self {
+        self.body_.config = v;
         self
     }
     /// Replaces the whole request body.
@@ -9223,21 +12597,50 @@ impl<'a> TtsTexttovoiceBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = TtsTexttovoiceBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "tts.texttovoice";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<TtsTexttovoiceResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&TTS_TEXTTOVOICE, call).await?)
     }
@@ -9245,8 +12648,8 @@ impl<'a> TtsTexttovoiceBuilder<'a> {
 
 impl crate::Client {
     /// `tts.texttovoice`: Generate TTS voice from text (`POST /oifde/rest/api/tts/texttovoice`).
-    pub fn tts_texttovoice(&self) -> TtsTexttovoiceBuilder<'_> {
-        TtsTexttovoiceBuilder::new(self)
+    pub fn tts_texttovoice(&self) -> TtsTexttovoiceBuilder {
+        TtsTexttovoiceBuilder::new(self.clone())
     }
 }
 
@@ -9254,27 +12657,56 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/servicemonitor` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0915.html>
 ///
-/// HTTP 200 = ODFS running; 400 = server abnormal. Either POST or GET; no body. No token mentioned on the page.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MonitorServicemonitorBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct MonitorServicemonitorBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MonitorServicemonitorBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MonitorServicemonitorBuilder { client_: client }
+impl MonitorServicemonitorBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MonitorServicemonitorBuilder { client_: client, options_: Default::default(), extra_: Vec::new() }
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "monitor.servicemonitor";
         let _ = op;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MonitorServicemonitorResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MONITOR_SERVICEMONITOR, call).await?)
     }
@@ -9282,8 +12714,8 @@ impl<'a> MonitorServicemonitorBuilder<'a> {
 
 impl crate::Client {
     /// `monitor.servicemonitor`: ODFS health check (`POST /oifde/rest/api/servicemonitor`).
-    pub fn monitor_servicemonitor(&self) -> MonitorServicemonitorBuilder<'_> {
-        MonitorServicemonitorBuilder::new(self)
+    pub fn monitor_servicemonitor(&self) -> MonitorServicemonitorBuilder {
+        MonitorServicemonitorBuilder::new(self.clone())
     }
 }
 
@@ -9291,21 +12723,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryCallStatisticsReport` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0891.html>
 ///
-/// Statistics group (cec_07_0890): CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. The answer is a bare JSON array of rows (response_shape array). The row table (QueryCallStatisticsRes, 16 rows) was read whole in the guide 响应说明 fragment of cec_07_2044 (it was cut after callStaffNoConsultCount before); body table whole in zh cec_07_2044.html. No sample reached.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ReportQueryCallStatisticsReportBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ReportQueryCallStatisticsReportBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: ReportQueryCallStatisticsReportBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ReportQueryCallStatisticsReportBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ReportQueryCallStatisticsReportBuilder { client_: client, body_: Default::default() }
+impl ReportQueryCallStatisticsReportBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ReportQueryCallStatisticsReportBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query granularity (hour (given date, per hour) | day (last 30 days, per day)) Required.
     pub fn type_(mut self, v: impl Into<String>) -> Self {
         self.body_.type_ = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `type`.
+    pub fn set_type_(mut self, v: Option<String>) -> Self {
+        self.body_.type_ = v;
         self
     }
     /// tenant ID Required.
@@ -9313,9 +12758,19 @@ impl<'a> ReportQueryCallStatisticsReportBuilder<'a> {
         self.body_.tenant_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
+        self
+    }
     /// chatbot access code Required.
     pub fn access_code(mut self, v: impl Into<String>) -> Self {
         self.body_.access_code = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `accessCode`.
+    pub fn set_access_code(mut self, v: Option<String>) -> Self {
+        self.body_.access_code = v;
         self
     }
     /// query date, epoch ms Required.
@@ -9323,9 +12778,19 @@ impl<'a> ReportQueryCallStatisticsReportBuilder<'a> {
         self.body_.timestamp = Some(v);
         self
     }
+    /// Sets or clears the body field `timestamp`.
+    pub fn set_timestamp(mut self, v: Option<i64>) -> Self {
+        self.body_.timestamp = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -9333,21 +12798,50 @@ impl<'a> ReportQueryCallStatisticsReportBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ReportQueryCallStatisticsReportBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "report.queryCallStatisticsReport";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ReportQueryCallStatisticsReportResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&REPORT_QUERY_CALL_STATISTICS_REPORT, call).await?)
     }
@@ -9355,8 +12849,8 @@ impl<'a> ReportQueryCallStatisticsReportBuilder<'a> {
 
 impl crate::Client {
     /// `report.queryCallStatisticsReport`: Query call statistics report (`POST /oifde/rest/api/queryCallStatisticsReport`).
-    pub fn report_query_call_statistics_report(&self) -> ReportQueryCallStatisticsReportBuilder<'_> {
-        ReportQueryCallStatisticsReportBuilder::new(self)
+    pub fn report_query_call_statistics_report(&self) -> ReportQueryCallStatisticsReportBuilder {
+        ReportQueryCallStatisticsReportBuilder::new(self.clone())
     }
 }
 
@@ -9364,26 +12858,44 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryChatbotReport` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0892.html>
 ///
-/// Statistics group (cec_07_0890): CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. The answer is a bare JSON array of rows (response_shape array). Body and row tables read whole today (zh cec_07_2045.html, guide 响应说明 fragment); the samples there stop inside the first row, so none is kept.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ReportQueryChatbotReportBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ReportQueryChatbotReportBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: ReportQueryChatbotReportBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ReportQueryChatbotReportBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ReportQueryChatbotReportBuilder { client_: client, body_: Default::default() }
+impl ReportQueryChatbotReportBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ReportQueryChatbotReportBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query granularity (hour (given date, per hour) | day (last 30 days, per day)) Required.
     pub fn type_(mut self, v: impl Into<String>) -> Self {
         self.body_.type_ = Some(v.into());
         self
     }
+    /// Sets or clears the body field `type`.
+    pub fn set_type_(mut self, v: Option<String>) -> Self {
+        self.body_.type_ = v;
+        self
+    }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// chatbot access code Required.
@@ -9391,14 +12903,29 @@ impl<'a> ReportQueryChatbotReportBuilder<'a> {
         self.body_.access_code = Some(v.into());
         self
     }
+    /// Sets or clears the body field `accessCode`.
+    pub fn set_access_code(mut self, v: Option<String>) -> Self {
+        self.body_.access_code = v;
+        self
+    }
     /// query date, epoch ms Required.
     pub fn timestamp(mut self, v: i64) -> Self {
         self.body_.timestamp = Some(v);
         self
     }
+    /// Sets or clears the body field `timestamp`.
+    pub fn set_timestamp(mut self, v: Option<i64>) -> Self {
+        self.body_.timestamp = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -9406,21 +12933,50 @@ impl<'a> ReportQueryChatbotReportBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ReportQueryChatbotReportBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "report.queryChatbotReport";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ReportQueryChatbotReportResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&REPORT_QUERY_CHATBOT_REPORT, call).await?)
     }
@@ -9428,8 +12984,8 @@ impl<'a> ReportQueryChatbotReportBuilder<'a> {
 
 impl crate::Client {
     /// `report.queryChatbotReport`: Query chatbot report (`POST /oifde/rest/api/queryChatbotReport`).
-    pub fn report_query_chatbot_report(&self) -> ReportQueryChatbotReportBuilder<'_> {
-        ReportQueryChatbotReportBuilder::new(self)
+    pub fn report_query_chatbot_report(&self) -> ReportQueryChatbotReportBuilder {
+        ReportQueryChatbotReportBuilder::new(self.clone())
     }
 }
 
@@ -9437,26 +12993,44 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryKnowledgeReport` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0893.html>
 ///
-/// Statistics group (cec_07_0890): CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. Declared types of tenantId/recordTime/type disagree with the sample; an SDK should accept both. Fields read from zh copy (api-ccfs-cec cec_07_0893).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ReportQueryKnowledgeReportBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ReportQueryKnowledgeReportBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: ReportQueryKnowledgeReportBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ReportQueryKnowledgeReportBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ReportQueryKnowledgeReportBuilder { client_: client, body_: Default::default() }
+impl ReportQueryKnowledgeReportBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ReportQueryKnowledgeReportBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query granularity (day (given date) | month (30 days ending the day after timestamp)) Required.
     pub fn type_(mut self, v: impl Into<String>) -> Self {
         self.body_.type_ = Some(v.into());
         self
     }
+    /// Sets or clears the body field `type`.
+    pub fn set_type_(mut self, v: Option<String>) -> Self {
+        self.body_.type_ = v;
+        self
+    }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// query date, epoch ms (omitted: only tenant Q&A/intent/chat totals returned)
@@ -9464,9 +13038,19 @@ impl<'a> ReportQueryKnowledgeReportBuilder<'a> {
         self.body_.timestamp = Some(v);
         self
     }
+    /// Sets or clears the body field `timestamp`.
+    pub fn set_timestamp(mut self, v: Option<i64>) -> Self {
+        self.body_.timestamp = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -9474,21 +13058,50 @@ impl<'a> ReportQueryKnowledgeReportBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ReportQueryKnowledgeReportBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "report.queryKnowledgeReport";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ReportQueryKnowledgeReportResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&REPORT_QUERY_KNOWLEDGE_REPORT, call).await?)
     }
@@ -9496,8 +13109,8 @@ impl<'a> ReportQueryKnowledgeReportBuilder<'a> {
 
 impl crate::Client {
     /// `report.queryKnowledgeReport`: Query knowledge report (`POST /oifde/rest/api/queryKnowledgeReport`).
-    pub fn report_query_knowledge_report(&self) -> ReportQueryKnowledgeReportBuilder<'_> {
-        ReportQueryKnowledgeReportBuilder::new(self)
+    pub fn report_query_knowledge_report(&self) -> ReportQueryKnowledgeReportBuilder {
+        ReportQueryKnowledgeReportBuilder::new(self.clone())
     }
 }
 
@@ -9505,21 +13118,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryRbtRecognitionResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0895.html>
 ///
-/// Analyses ring-back tone/recording of failed outbound calls offline. Result code table (Table 3) past the end of the stored copy. Fields from en-us older copy cec_07_2048 and zh guide mirror.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OutboundQueryRbtRecognitionResultBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OutboundQueryRbtRecognitionResultBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: OutboundQueryRbtRecognitionResultBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OutboundQueryRbtRecognitionResultBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OutboundQueryRbtRecognitionResultBuilder { client_: client, body_: Default::default() }
+impl OutboundQueryRbtRecognitionResultBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OutboundQueryRbtRecognitionResultBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query start, epoch ms (UTC (newest zh); data is split into monthly tables - only the month of beginTime is searched) Required.
     pub fn begin_time(mut self, v: i64) -> Self {
         self.body_.begin_time = Some(v);
+        self
+    }
+    /// Sets or clears the body field `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<i64>) -> Self {
+        self.body_.begin_time = v;
         self
     }
     /// query end, epoch ms Required.
@@ -9527,9 +13153,19 @@ impl<'a> OutboundQueryRbtRecognitionResultBuilder<'a> {
         self.body_.end_time = Some(v);
         self
     }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<i64>) -> Self {
+        self.body_.end_time = v;
+        self
+    }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// page number (from 1; default 1)
@@ -9537,14 +13173,29 @@ impl<'a> OutboundQueryRbtRecognitionResultBuilder<'a> {
         self.body_.page_num = Some(v);
         self
     }
+    /// Sets or clears the body field `pageNum`.
+    pub fn set_page_num(mut self, v: Option<i64>) -> Self {
+        self.body_.page_num = v;
+        self
+    }
     /// rows per page (max 1000; default 1000)
     pub fn page_size(mut self, v: i64) -> Self {
         self.body_.page_size = Some(v);
         self
     }
+    /// Sets or clears the body field `pageSize`.
+    pub fn set_page_size(mut self, v: Option<i64>) -> Self {
+        self.body_.page_size = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -9552,30 +13203,89 @@ impl<'a> OutboundQueryRbtRecognitionResultBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = OutboundQueryRbtRecognitionResultBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "outbound.queryRbtRecognitionResult";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OutboundQueryRbtRecognitionResultResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OUTBOUND_QUERY_RBT_RECOGNITION_RESULT, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for OutboundQueryRbtRecognitionResultBuilder {
+    type Page = OutboundQueryRbtRecognitionResultResponse;
+    type Item = OutboundQueryRbtRecognitionResultResponseRbtRecognitions;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.page_num = Some(i64::try_from(index.saturating_add(1)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.page_size.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.rbt_recognitions.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl OutboundQueryRbtRecognitionResultBuilder {
+    /// Pages through the answers, one request per page (`pageNum` (page number, first page 1) and `pageSize`; items from `rbtRecognitions`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `outbound.queryRbtRecognitionResult`: Query offline analysis of outbound call failure causes (`POST /oifde/rest/api/queryRbtRecognitionResult`).
-    pub fn outbound_query_rbt_recognition_result(&self) -> OutboundQueryRbtRecognitionResultBuilder<'_> {
-        OutboundQueryRbtRecognitionResultBuilder::new(self)
+    pub fn outbound_query_rbt_recognition_result(&self) -> OutboundQueryRbtRecognitionResultBuilder {
+        OutboundQueryRbtRecognitionResultBuilder::new(self.clone())
     }
 }
 
@@ -9583,26 +13293,44 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryTransferRecordHistory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0906.html>
 ///
-/// Common (non-intelligent) IVR transfers to third-party numbers. transferRecord rows after startTime past the end of the stored copy. Fields from zh copy (api-ccfs-cec cec_07_2052).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordQueryTransferRecordHistoryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordQueryTransferRecordHistoryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: RecordQueryTransferRecordHistoryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecordQueryTransferRecordHistoryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordQueryTransferRecordHistoryBuilder { client_: client, body_: Default::default() }
+impl RecordQueryTransferRecordHistoryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordQueryTransferRecordHistoryBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// start time (yyyy-MM-dd HH:mm:ss; UTC (newest zh))
@@ -9610,9 +13338,19 @@ impl<'a> RecordQueryTransferRecordHistoryBuilder<'a> {
         self.body_.begin_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<String>) -> Self {
+        self.body_.begin_time = v;
+        self
+    }
     /// end time (yyyy-MM-dd HH:mm:ss; UTC (newest zh))
     pub fn end_time(mut self, v: impl Into<String>) -> Self {
         self.body_.end_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_time = v;
         self
     }
     /// page number (default 1)
@@ -9620,9 +13358,19 @@ impl<'a> RecordQueryTransferRecordHistoryBuilder<'a> {
         self.body_.page_num = Some(v.into());
         self
     }
+    /// Sets or clears the body field `pageNum`.
+    pub fn set_page_num(mut self, v: Option<String>) -> Self {
+        self.body_.page_num = v;
+        self
+    }
     /// rows per page (5 | 10 | 20 | 50 | 100; default 100)
     pub fn page_size(mut self, v: impl Into<String>) -> Self {
         self.body_.page_size = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `pageSize`.
+    pub fn set_page_size(mut self, v: Option<String>) -> Self {
+        self.body_.page_size = v;
         self
     }
     /// flow call ID (one of callId, userMobile, ctiCallId required)
@@ -9630,9 +13378,19 @@ impl<'a> RecordQueryTransferRecordHistoryBuilder<'a> {
         self.body_.call_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
+        self
+    }
     /// user number (one of callId, userMobile, ctiCallId required)
     pub fn user_mobile(mut self, v: impl Into<String>) -> Self {
         self.body_.user_mobile = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `userMobile`.
+    pub fn set_user_mobile(mut self, v: Option<String>) -> Self {
+        self.body_.user_mobile = v;
         self
     }
     /// platform (CTI) call ID (one of callId, userMobile, ctiCallId required)
@@ -9640,35 +13398,99 @@ impl<'a> RecordQueryTransferRecordHistoryBuilder<'a> {
         self.body_.cti_call_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `ctiCallId`.
+    pub fn set_cti_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.cti_call_id = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: RecordQueryTransferRecordHistoryBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = RecordQueryTransferRecordHistoryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "record.queryTransferRecordHistory";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordQueryTransferRecordHistoryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORD_QUERY_TRANSFER_RECORD_HISTORY, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for RecordQueryTransferRecordHistoryBuilder {
+    type Page = RecordQueryTransferRecordHistoryResponse;
+    type Item = RecordQueryTransferRecordHistoryResponseTransferRecordList;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.page_size = Some((size).to_string());
+        self.body_.page_num = Some((index.saturating_add(1)).to_string());
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.page_size.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.transfer_record_list.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl RecordQueryTransferRecordHistoryBuilder {
+    /// Pages through the answers, one request per page (`pageNum` (page number, first page 1) and `pageSize`; items from `transferRecordList`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `record.queryTransferRecordHistory`: Query recordings of IVR calls transferred to a third party (`POST /oifde/rest/api/queryTransferRecordHistory`).
-    pub fn record_query_transfer_record_history(&self) -> RecordQueryTransferRecordHistoryBuilder<'_> {
-        RecordQueryTransferRecordHistoryBuilder::new(self)
+    pub fn record_query_transfer_record_history(&self) -> RecordQueryTransferRecordHistoryBuilder {
+        RecordQueryTransferRecordHistoryBuilder::new(self.clone())
     }
 }
 
@@ -9676,21 +13498,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/textClassification` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0897.html>
 ///
-/// Part of the 'intelligent form filling' group (zh cec_07_0896; older 2049) used by the intelligent agent assistant. CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. Text-classification function must be commissioned first. Not listed in the newest en-us TOC; fields from zh copies (0897 / older 2050).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecognitionTextClassificationBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecognitionTextClassificationBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: RecognitionTextClassificationBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecognitionTextClassificationBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecognitionTextClassificationBuilder { client_: client, body_: Default::default() }
+impl RecognitionTextClassificationBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecognitionTextClassificationBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// language (zh_CN | en_US | es_ES | ar | th_TH | pt_BR (work-order scenario: as supported by the Lodas classification model)) Required.
@@ -9698,14 +13533,29 @@ impl<'a> RecognitionTextClassificationBuilder<'a> {
         self.body_.language = Some(v.into());
         self
     }
+    /// Sets or clears the body field `language`.
+    pub fn set_language(mut self, v: Option<String>) -> Self {
+        self.body_.language = v;
+        self
+    }
     /// input sentence to classify (max 4096 chars) Required.
     pub fn text(mut self, v: impl Into<String>) -> Self {
         self.body_.text = Some(v.into());
         self
     }
+    /// Sets or clears the body field `text`.
+    pub fn set_text(mut self, v: Option<String>) -> Self {
+        self.body_.text = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -9713,21 +13563,50 @@ impl<'a> RecognitionTextClassificationBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = RecognitionTextClassificationBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recognition.textClassification";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecognitionTextClassificationResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECOGNITION_TEXT_CLASSIFICATION, call).await?)
     }
@@ -9735,8 +13614,8 @@ impl<'a> RecognitionTextClassificationBuilder<'a> {
 
 impl crate::Client {
     /// `recognition.textClassification`: Text classification (intelligent work-order classification) (`POST /oifde/rest/api/textClassification`).
-    pub fn recognition_text_classification(&self) -> RecognitionTextClassificationBuilder<'_> {
-        RecognitionTextClassificationBuilder::new(self)
+    pub fn recognition_text_classification(&self) -> RecognitionTextClassificationBuilder {
+        RecognitionTextClassificationBuilder::new(self.clone())
     }
 }
 
@@ -9744,21 +13623,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/entityDetection` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0898.html>
 ///
-/// Intelligent form filling group (smart work-order entity extraction). CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. Lodas model requires commissioning first. Not listed in the newest en-us TOC; fields from zh copy cec_07_0898.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecognitionEntityDetectionBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecognitionEntityDetectionBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: RecognitionEntityDetectionBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecognitionEntityDetectionBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecognitionEntityDetectionBuilder { client_: client, body_: Default::default() }
+impl RecognitionEntityDetectionBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecognitionEntityDetectionBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// language (zh_CN | en_US | es_ES | ar | th_TH | pt_BR (TUC-based); Lodas-based: as the Lodas model supports) Required.
@@ -9766,9 +13658,19 @@ impl<'a> RecognitionEntityDetectionBuilder<'a> {
         self.body_.language = Some(v.into());
         self
     }
+    /// Sets or clears the body field `language`.
+    pub fn set_language(mut self, v: Option<String>) -> Self {
+        self.body_.language = v;
+        self
+    }
     /// input sentence (max 4096 chars) Required.
     pub fn sentence(mut self, v: impl Into<String>) -> Self {
         self.body_.sentence = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `sentence`.
+    pub fn set_sentence(mut self, v: Option<String>) -> Self {
+        self.body_.sentence = v;
         self
     }
     /// token from gettoken (C3) Required.
@@ -9776,26 +13678,60 @@ impl<'a> RecognitionEntityDetectionBuilder<'a> {
         self.body_.auth_token = Some(v.into());
         self
     }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: RecognitionEntityDetectionBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = RecognitionEntityDetectionBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recognition.entityDetection";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecognitionEntityDetectionResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECOGNITION_ENTITY_DETECTION, call).await?)
     }
@@ -9803,8 +13739,8 @@ impl<'a> RecognitionEntityDetectionBuilder<'a> {
 
 impl crate::Client {
     /// `recognition.entityDetection`: Entity recognition (`POST /oifde/rest/api/entityDetection`).
-    pub fn recognition_entity_detection(&self) -> RecognitionEntityDetectionBuilder<'_> {
-        RecognitionEntityDetectionBuilder::new(self)
+    pub fn recognition_entity_detection(&self) -> RecognitionEntityDetectionBuilder {
+        RecognitionEntityDetectionBuilder::new(self.clone())
     }
 }
 
@@ -9812,21 +13748,34 @@ impl crate::Client {
 ///
 /// `POST /chatbot/serverauth/login` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0888.html>
 ///
-/// Reverse direction: part of the spec (cec_07_0887) for an enterprise that uses only the ODFS dialog flow plus a third-party NLU; the third party hosts this path. Flow: business call -&gt; 401 with nonce -&gt; ODFS calls login with HMAC-SHA256(nonce, key) -&gt; token valid 'duration' seconds. Path is on the third party, not under /oifde/rest. The chapter's other pages (older tree cec_07_2042+, newest after 0888) are outside this spec.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ThirdPartyRobotLoginBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ThirdPartyRobotLoginBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: ThirdPartyRobotLoginBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ThirdPartyRobotLoginBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ThirdPartyRobotLoginBuilder { client_: client, body_: Default::default() }
+impl ThirdPartyRobotLoginBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ThirdPartyRobotLoginBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// sign-in account (sample: odfs) (max 32 chars) Required.
     pub fn account(mut self, v: impl Into<String>) -> Self {
         self.body_.account = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `account`.
+    pub fn set_account(mut self, v: Option<String>) -> Self {
+        self.body_.account = v;
         self
     }
     /// server random text taken from the last business request's 401 Unauthorized reply (max 128 chars) Required.
@@ -9834,9 +13783,19 @@ impl<'a> ThirdPartyRobotLoginBuilder<'a> {
         self.body_.nonce = Some(v.into());
         self
     }
+    /// Sets or clears the body field `nonce`.
+    pub fn set_nonce(mut self, v: Option<String>) -> Self {
+        self.body_.nonce = v;
+        self
+    }
     /// HMAC-SHA256 of the nonce with the local key (max 512 chars) Required.
     pub fn checksum(mut self, v: impl Into<String>) -> Self {
         self.body_.checksum = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `checksum`.
+    pub fn set_checksum(mut self, v: Option<String>) -> Self {
+        self.body_.checksum = v;
         self
     }
     /// Replaces the whole request body.
@@ -9844,21 +13803,50 @@ impl<'a> ThirdPartyRobotLoginBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ThirdPartyRobotLoginBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "thirdPartyRobot.login";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ThirdPartyRobotLoginResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&THIRD_PARTY_ROBOT_LOGIN, call).await?)
     }
@@ -9866,8 +13854,8 @@ impl<'a> ThirdPartyRobotLoginBuilder<'a> {
 
 impl crate::Client {
     /// `thirdPartyRobot.login`: Third-party chatbot authorization interface (implemented by the third party, called by ODFS) (`POST /chatbot/serverauth/login`).
-    pub fn third_party_robot_login(&self) -> ThirdPartyRobotLoginBuilder<'_> {
-        ThirdPartyRobotLoginBuilder::new(self)
+    pub fn third_party_robot_login(&self) -> ThirdPartyRobotLoginBuilder {
+        ThirdPartyRobotLoginBuilder::new(self.clone())
     }
 }
 
@@ -9875,22 +13863,36 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/v2/crs/process/{vdnId}` — reference: <https://support.huaweicloud.com/intl/es-us/api-cec/cec_07_0865.html>
 ///
-/// V2 sub-page for inaction=7 (cec_07_0865, es-us copy; zh api-ccfs-cec cec_07_0865): inparams call_id, call_sor_id, call_dst_id, real_callee, cti_callid, auth_token - same table as v1 (cec_07_0859). vdnId in the URL enables gray routing; response as the v1 dialog interface.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct DialogV2RecordingRequestBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct DialogV2RecordingRequestBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<String>,
     body_: DialogV2RecordingRequestBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> DialogV2RecordingRequestBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogV2RecordingRequestBuilder { client_: client, vdn_id: None, body_: Default::default() }
+impl DialogV2RecordingRequestBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        DialogV2RecordingRequestBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (tenant call-center) ID used for gray routing Required.
     pub fn vdn_id(mut self, v: impl Into<String>) -> Self {
         self.vdn_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<String>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
@@ -9898,9 +13900,19 @@ impl<'a> DialogV2RecordingRequestBuilder<'a> {
         self.body_.userid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userid`.
+    pub fn set_userid(mut self, v: Option<String>) -> Self {
+        self.body_.userid = v;
+        self
+    }
     /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
     pub fn inaction(mut self, v: i64) -> Self {
         self.body_.inaction = Some(v);
+        self
+    }
+    /// Sets or clears the body field `inaction`.
+    pub fn set_inaction(mut self, v: Option<i64>) -> Self {
+        self.body_.inaction = v;
         self
     }
     /// agent type (vir (virtual agent, default) | ass (agent assistant))
@@ -9908,9 +13920,19 @@ impl<'a> DialogV2RecordingRequestBuilder<'a> {
         self.body_.seat = Some(v.into());
         self
     }
+    /// Sets or clears the body field `seat`.
+    pub fn set_seat(mut self, v: Option<String>) -> Self {
+        self.body_.seat = v;
+        self
+    }
     /// recording request parameters (inaction 7) Required.
     pub fn inparams(mut self, v: DialogV2RecordingRequestBodyInparams) -> Self {
         self.body_.inparams = Some(v);
+        self
+    }
+    /// Sets or clears the body field `inparams`.
+    pub fn set_inparams(mut self, v: Option<DialogV2RecordingRequestBodyInparams>) -> Self {
+        self.body_.inparams = v;
         self
     }
     /// Replaces the whole request body.
@@ -9918,25 +13940,54 @@ impl<'a> DialogV2RecordingRequestBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = DialogV2RecordingRequestBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialogV2.recordingRequest";
         let _ = op;
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<DialogV2RecordingRequestResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_V2_RECORDING_REQUEST, call).await?)
     }
@@ -9944,8 +13995,8 @@ impl<'a> DialogV2RecordingRequestBuilder<'a> {
 
 impl crate::Client {
     /// `dialogV2.recordingRequest`: Dialog V2 packet-capture recording request (inaction=7) (`POST /oifde/rest/v2/crs/process/{vdnId}`).
-    pub fn dialog_v2_recording_request(&self) -> DialogV2RecordingRequestBuilder<'_> {
-        DialogV2RecordingRequestBuilder::new(self)
+    pub fn dialog_v2_recording_request(&self) -> DialogV2RecordingRequestBuilder {
+        DialogV2RecordingRequestBuilder::new(self.clone())
     }
 }
 
@@ -9953,21 +14004,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/rpa/queryJob` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0909.html>
 ///
-/// GTS RPA integration group (cec_07_0845). Page URL is https://IP:PORT/... (OIAP host). Older copy cec_07_2055.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct GtsRpaQueryJobBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct GtsRpaQueryJobBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: GtsRpaQueryJobBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> GtsRpaQueryJobBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        GtsRpaQueryJobBuilder { client_: client, body_: Default::default() }
+impl GtsRpaQueryJobBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        GtsRpaQueryJobBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID (max 64) Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// page number, default 1
@@ -9975,9 +14039,19 @@ impl<'a> GtsRpaQueryJobBuilder<'a> {
         self.body_.page_no = Some(v);
         self
     }
+    /// Sets or clears the body field `pageNo`.
+    pub fn set_page_no(mut self, v: Option<i64>) -> Self {
+        self.body_.page_no = v;
+        self
+    }
     /// rows per page, default 50 (5, 10, 20 or 50)
     pub fn page_size(mut self, v: i64) -> Self {
         self.body_.page_size = Some(v);
+        self
+    }
+    /// Sets or clears the body field `pageSize`.
+    pub fn set_page_size(mut self, v: Option<i64>) -> Self {
+        self.body_.page_size = v;
         self
     }
     /// search criteria (RpaJobCondition)
@@ -9985,9 +14059,19 @@ impl<'a> GtsRpaQueryJobBuilder<'a> {
         self.body_.conditions = Some(v);
         self
     }
+    /// Sets or clears the body field `conditions`.
+    pub fn set_conditions(mut self, v: Option<GtsRpaQueryJobBodyConditions>) -> Self {
+        self.body_.conditions = v;
+        self
+    }
     /// token from gettoken (C3) (max 32) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -9995,30 +14079,89 @@ impl<'a> GtsRpaQueryJobBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = GtsRpaQueryJobBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "gtsRpa.queryJob";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<GtsRpaQueryJobResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&GTS_RPA_QUERY_JOB, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for GtsRpaQueryJobBuilder {
+    type Page = GtsRpaQueryJobResponse;
+    type Item = GtsRpaQueryJobResponseJobs;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.page_no = Some(i64::try_from(index.saturating_add(1)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.page_size.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.jobs.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl GtsRpaQueryJobBuilder {
+    /// Pages through the answers, one request per page (`pageNo` (page number, first page 1) and `pageSize`; items from `jobs`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 50.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 50)
+    }
+}
 impl crate::Client {
     /// `gtsRpa.queryJob`: Query the RPA task list (`POST /oifde/rest/api/rpa/queryJob`).
-    pub fn gts_rpa_query_job(&self) -> GtsRpaQueryJobBuilder<'_> {
-        GtsRpaQueryJobBuilder::new(self)
+    pub fn gts_rpa_query_job(&self) -> GtsRpaQueryJobBuilder {
+        GtsRpaQueryJobBuilder::new(self.clone())
     }
 }
 
@@ -10026,21 +14169,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/rpa/queryJobDetails` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0910.html>
 ///
-/// GTS RPA integration group (cec_07_0845). Page URL is https://IP:PORT/... (OIAP host). The RpaDetailJobResult table was read whole in the guide 响应说明 fragment (it ends at queueName, the row after queueUid); the answer is now typed instead of passed through raw. No sample reached.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct GtsRpaQueryJobDetailsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct GtsRpaQueryJobDetailsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: GtsRpaQueryJobDetailsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> GtsRpaQueryJobDetailsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        GtsRpaQueryJobDetailsBuilder { client_: client, body_: Default::default() }
+impl GtsRpaQueryJobDetailsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        GtsRpaQueryJobDetailsBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID (max 64) Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// task name (jobName or uid required)
@@ -10048,14 +14204,29 @@ impl<'a> GtsRpaQueryJobDetailsBuilder<'a> {
         self.body_.job_name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `jobName`.
+    pub fn set_job_name(mut self, v: Option<String>) -> Self {
+        self.body_.job_name = v;
+        self
+    }
     /// task UUID; wins over jobName (jobName or uid required)
     pub fn uid(mut self, v: impl Into<String>) -> Self {
         self.body_.uid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `uid`.
+    pub fn set_uid(mut self, v: Option<String>) -> Self {
+        self.body_.uid = v;
+        self
+    }
     /// token from gettoken (C3) (max 32) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -10063,21 +14234,50 @@ impl<'a> GtsRpaQueryJobDetailsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = GtsRpaQueryJobDetailsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "gtsRpa.queryJobDetails";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<GtsRpaQueryJobDetailsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&GTS_RPA_QUERY_JOB_DETAILS, call).await?)
     }
@@ -10085,8 +14285,8 @@ impl<'a> GtsRpaQueryJobDetailsBuilder<'a> {
 
 impl crate::Client {
     /// `gtsRpa.queryJobDetails`: Query RPA task details (`POST /oifde/rest/api/rpa/queryJobDetails`).
-    pub fn gts_rpa_query_job_details(&self) -> GtsRpaQueryJobDetailsBuilder<'_> {
-        GtsRpaQueryJobDetailsBuilder::new(self)
+    pub fn gts_rpa_query_job_details(&self) -> GtsRpaQueryJobDetailsBuilder {
+        GtsRpaQueryJobDetailsBuilder::new(self.clone())
     }
 }
 
@@ -10094,26 +14294,44 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/rpa/createRpaQueueData` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0911.html>
 ///
-/// GTS RPA integration group (cec_07_0845). Page URL is https://IP:PORT/... (OIAP host). Response QueueData fields as listed on the query page (zh cec_07_2057/2058). Older copy cec_07_2057.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct GtsRpaCreateRpaQueueDataBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct GtsRpaCreateRpaQueueDataBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: GtsRpaCreateRpaQueueDataBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> GtsRpaCreateRpaQueueDataBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        GtsRpaCreateRpaQueueDataBuilder { client_: client, body_: Default::default() }
+impl GtsRpaCreateRpaQueueDataBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        GtsRpaCreateRpaQueueDataBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID (max 64) Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
+        self
+    }
     /// token from gettoken (C3) (max 32) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// queue data label, unique within the queue (max 32)
@@ -10121,9 +14339,19 @@ impl<'a> GtsRpaCreateRpaQueueDataBuilder<'a> {
         self.body_.tag = Some(v.into());
         self
     }
+    /// Sets or clears the body field `tag`.
+    pub fn set_tag(mut self, v: Option<String>) -> Self {
+        self.body_.tag = v;
+        self
+    }
     /// priority, default normal (low | normal | high)
     pub fn priority(mut self, v: impl Into<String>) -> Self {
         self.body_.priority = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `priority`.
+    pub fn set_priority(mut self, v: Option<String>) -> Self {
+        self.body_.priority = v;
         self
     }
     /// input data (JSON string) (max 65535)
@@ -10131,9 +14359,19 @@ impl<'a> GtsRpaCreateRpaQueueDataBuilder<'a> {
         self.body_.input_json_data = Some(v.into());
         self
     }
+    /// Sets or clears the body field `inputJsonData`.
+    pub fn set_input_json_data(mut self, v: Option<String>) -> Self {
+        self.body_.input_json_data = v;
+        self
+    }
     /// planned start timestamp (ms) (0-7258089600000)
     pub fn expect_start_time(mut self, v: i64) -> Self {
         self.body_.expect_start_time = Some(v);
+        self
+    }
+    /// Sets or clears the body field `expectStartTime`.
+    pub fn set_expect_start_time(mut self, v: Option<i64>) -> Self {
+        self.body_.expect_start_time = v;
         self
     }
     /// planned end timestamp (ms) (0-7258089600000)
@@ -10141,9 +14379,19 @@ impl<'a> GtsRpaCreateRpaQueueDataBuilder<'a> {
         self.body_.expect_end_time = Some(v);
         self
     }
+    /// Sets or clears the body field `expectEndTime`.
+    pub fn set_expect_end_time(mut self, v: Option<i64>) -> Self {
+        self.body_.expect_end_time = v;
+        self
+    }
     /// description (max 100)
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.body_.description = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
         self
     }
     /// queue UUID Required.
@@ -10151,26 +14399,60 @@ impl<'a> GtsRpaCreateRpaQueueDataBuilder<'a> {
         self.body_.queue_uid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `queueUid`.
+    pub fn set_queue_uid(mut self, v: Option<String>) -> Self {
+        self.body_.queue_uid = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: GtsRpaCreateRpaQueueDataBody) -> Self {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = GtsRpaCreateRpaQueueDataBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "gtsRpa.createRpaQueueData";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<GtsRpaCreateRpaQueueDataResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&GTS_RPA_CREATE_RPA_QUEUE_DATA, call).await?)
     }
@@ -10178,8 +14460,8 @@ impl<'a> GtsRpaCreateRpaQueueDataBuilder<'a> {
 
 impl crate::Client {
     /// `gtsRpa.createRpaQueueData`: Create RPA queue data (`POST /oifde/rest/api/rpa/createRpaQueueData`).
-    pub fn gts_rpa_create_rpa_queue_data(&self) -> GtsRpaCreateRpaQueueDataBuilder<'_> {
-        GtsRpaCreateRpaQueueDataBuilder::new(self)
+    pub fn gts_rpa_create_rpa_queue_data(&self) -> GtsRpaCreateRpaQueueDataBuilder {
+        GtsRpaCreateRpaQueueDataBuilder::new(self.clone())
     }
 }
 
@@ -10187,21 +14469,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/rpa/queryRpaQueueData` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0912.html>
 ///
-/// GTS RPA integration group (cec_07_0845). Page URL is https://IP:PORT/... (OIAP host). Older copy cec_07_2058.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct GtsRpaQueryRpaQueueDataBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct GtsRpaQueryRpaQueueDataBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: GtsRpaQueryRpaQueueDataBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> GtsRpaQueryRpaQueueDataBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        GtsRpaQueryRpaQueueDataBuilder { client_: client, body_: Default::default() }
+impl GtsRpaQueryRpaQueueDataBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        GtsRpaQueryRpaQueueDataBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID (max 64) Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// token from gettoken (C3) (max 32) Required.
@@ -10209,9 +14504,19 @@ impl<'a> GtsRpaQueryRpaQueueDataBuilder<'a> {
         self.body_.auth_token = Some(v.into());
         self
     }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
+        self
+    }
     /// page number, default 1
     pub fn page_no(mut self, v: i64) -> Self {
         self.body_.page_no = Some(v);
+        self
+    }
+    /// Sets or clears the body field `pageNo`.
+    pub fn set_page_no(mut self, v: Option<i64>) -> Self {
+        self.body_.page_no = v;
         self
     }
     /// rows per page, default 50 (5, 10, 20 or 50)
@@ -10219,9 +14524,19 @@ impl<'a> GtsRpaQueryRpaQueueDataBuilder<'a> {
         self.body_.page_size = Some(v);
         self
     }
+    /// Sets or clears the body field `pageSize`.
+    pub fn set_page_size(mut self, v: Option<i64>) -> Self {
+        self.body_.page_size = v;
+        self
+    }
     /// search criteria (RpaQueueDataConditions); one of uid, queueUid, queueName needed Required.
     pub fn conditions(mut self, v: GtsRpaQueryRpaQueueDataBodyConditions) -> Self {
         self.body_.conditions = Some(v);
+        self
+    }
+    /// Sets or clears the body field `conditions`.
+    pub fn set_conditions(mut self, v: Option<GtsRpaQueryRpaQueueDataBodyConditions>) -> Self {
+        self.body_.conditions = v;
         self
     }
     /// Replaces the whole request body.
@@ -10229,29 +14544,88 @@ impl<'a> GtsRpaQueryRpaQueueDataBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = GtsRpaQueryRpaQueueDataBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "gtsRpa.queryRpaQueueData";
         let _ = op;
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
+        let mut call = cec_core::Call::new().options(self.options_);
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<GtsRpaQueryRpaQueueDataResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&GTS_RPA_QUERY_RPA_QUEUE_DATA, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for GtsRpaQueryRpaQueueDataBuilder {
+    type Page = GtsRpaQueryRpaQueueDataResponse;
+    type Item = GtsRpaQueryRpaQueueDataResponseQueueData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.page_no = Some(i64::try_from(index.saturating_add(1)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.page_size.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.queue_data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl GtsRpaQueryRpaQueueDataBuilder {
+    /// Pages through the answers, one request per page (`pageNo` (page number, first page 1) and `pageSize`; items from `queueData`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 50.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 50)
+    }
+}
 impl crate::Client {
     /// `gtsRpa.queryRpaQueueData`: Query RPA queue data (`POST /oifde/rest/api/rpa/queryRpaQueueData`).
-    pub fn gts_rpa_query_rpa_queue_data(&self) -> GtsRpaQueryRpaQueueDataBuilder<'_> {
-        GtsRpaQueryRpaQueueDataBuilder::new(self)
+    pub fn gts_rpa_query_rpa_queue_data(&self) -> GtsRpaQueryRpaQueueDataBuilder {
+        GtsRpaQueryRpaQueueDataBuilder::new(self.clone())
     }
 }
