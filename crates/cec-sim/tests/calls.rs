@@ -127,7 +127,7 @@ async fn an_unanswered_call_leaves_no_recording() {
     let released = wait_event(&gw, AGENT, "AgentEvent_Call_Release", WITHIN).await;
     assert_eq!(released, json!(call_id));
     let e = download(&fs, &call_id).await.unwrap_err();
-    assert_eq!(e.code(), Some("0200003"), "{e}");
+    assert_eq!(e.code(), Some("0300011"), "the documented code of a missing file: {e}");
 }
 
 #[tokio::test]
