@@ -79,4 +79,3 @@ pub fn report(root: &Path, specs: &[Spec], problems: &mut Vec<String>) {
         }
     }
 }
-
