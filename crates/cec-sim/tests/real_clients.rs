@@ -135,7 +135,8 @@ async fn text_that_cannot_be_a_number_or_boolean_is_still_refused_with_the_nes_c
     for extra in [json!({ "agenttype": "four" }), json!({ "autoanswer": "yes" }), json!({ "status": "4.5" })] {
         let (_, r) = Agent::sign_in(&sim, 0, extra.clone()).await;
         assert_eq!(r.json["retcode"], "000-002", "{extra}: {:?}", r.json);
-        assert!(r.json["message"].as_str().unwrap().contains("does not match the spec"), "{:?}", r.json);
+        let field = extra.as_object().unwrap().keys().next().unwrap().clone();
+        assert!(r.json["message"].as_str().unwrap().contains(&format!("`{field}`")), "names the field: {:?}", r.json);
         assert!(!sim.agent("1001").unwrap().signed_in);
     }
     // A blank integer is absent (as Jackson reads "" for an Integer).
@@ -286,6 +287,51 @@ async fn each_replaced_guid_stays_valid_until_its_own_timeout_and_the_refusal_sa
     assert!(r.json["message"].as_str().unwrap().contains("GUID expired"), "{:?}", r.json);
 }
 
+#[tokio::test]
+async fn an_earlier_guid_expires_on_its_own_timeout_while_a_later_replaced_one_is_still_accepted() {
+    // Rotation 600 ms, timeout 1000 ms: g0 is replaced at r0, g1 at r1 >= r0 + 600 ms.
+    // At (when g1 was seen) + 1100 ms, g0's grace is over (r0 <= seen) and g1's is not
+    // (it ends at r1 + 1000 ms >= r0 + 1600 ms), as long as a poll answers within 500 ms.
+    let sim = start(SimConfig {
+        guid_rotation: Duration::from_millis(600),
+        guid_timeout: Duration::from_millis(1000),
+        ..fast()
+    })
+    .await;
+    let mut a = Agent::signed_in(&sim, 0).await;
+    let g0 = a.guid.clone();
+    let deadline = Instant::now() + Duration::from_secs(6);
+    let mut seen_g1 = None;
+    let mut g1 = String::new();
+    while Instant::now() < deadline {
+        let asked = Instant::now();
+        a.call("GET", "agentevent/1001", None).await;
+        if seen_g1.is_none() && a.guid != g0 {
+            assert!(asked.elapsed() < Duration::from_millis(500), "a poll took {:?}", asked.elapsed());
+            seen_g1 = Some(asked);
+            g1 = a.guid.clone();
+        } else if seen_g1.is_some() && a.guid != g1 {
+            break;
+        }
+    }
+    let seen_g1 = seen_g1.expect("a first rotation");
+    assert!(a.guid != g1 && a.guid != g0, "a second rotation: g1 is replaced too");
+    tokio::time::sleep((seen_g1 + Duration::from_millis(1100)).saturating_duration_since(Instant::now())).await;
+    let status = |g: String| {
+        send(
+            http()
+                .get(format!("{}/agentgateway/resource/onlineagent/1001/agentstatus", sim.endpoint()))
+                .header("guid", g),
+        )
+    };
+    let r = status(g0).await;
+    assert_eq!(r.json["retcode"], "100-006", "g0 past its own timeout: {:?}", r.json);
+    let r = status(g1).await;
+    assert_eq!(r.json["retcode"], "0", "g1 replaced later, still in its grace period: {:?}", r.json);
+    let r = status(a.guid.clone()).await;
+    assert_eq!(r.json["retcode"], "0", "the current GUID: {:?}", r.json);
+}
+
 // ---- 4. Formerly canned state changes --------------------------------------------------
 
 #[tokio::test]
@@ -321,6 +367,14 @@ async fn dropcall_releases_the_named_call_only() {
     a.wait_event("AgentEvent_Call_Release").await;
     assert_eq!(sim.agent("1001").unwrap().call, None);
     assert!(sim.call_records().iter().any(|r| r.id == call && r.released_ms.is_some()));
+
+    // A held call is the agent's too: dropcall releases it and empties the hold list.
+    let held = talking(&sim, &mut a).await;
+    a.ok("POST", "voicecall/1001/hold", None).await;
+    assert_eq!(sim.agent("1001").unwrap().call, None, "on hold, no active call");
+    a.ok("POST", &format!("voicecall/1001/dropcall/{held}"), None).await;
+    assert_eq!(a.ok("GET", "calldata/1001/holdlist", None).await, json!([]));
+    assert!(sim.call_records().iter().any(|r| r.id == held && r.released_ms.is_some()));
 }
 
 #[tokio::test]
@@ -435,6 +489,21 @@ async fn an_unknown_path_answers_the_nes_envelope() {
     assert_eq!(r.status, 404);
     assert_eq!(r.json["retcode"], "000-002", "{:?}", r.json);
     assert!(r.json["message"].as_str().unwrap().contains("no such interface"));
+    // The seven calls of Huawei's Java demo that the CEC reference does not document
+    // (docs/simulator.md, point 6): none is served; each answers the gateway's envelope.
+    for (method, path) in [
+        ("GET", "agentgroup/1001/groupbyagent/1001"),
+        ("GET", "agentgroup/1001/onlineagentonvdn"),
+        ("GET", "agentgroup/1001/restreason"),
+        ("GET", "agentgroup/1001/allagentstatus"),
+        ("GET", "queuedevice/1001/innoinfo"),
+        ("POST", "onlineagent/1001/notifybulletin"),
+        ("PUT", "onlineagent/1001/heartbeat"),
+    ] {
+        let body = (method == "POST").then(|| json!({ "targettype": "1", "bulletindata": "x", "targetname": "1002" }));
+        let r = a.call(method, path, body).await;
+        assert_eq!((r.status, r.json["retcode"].as_str()), (404, Some("000-002")), "{method} {path}: {:?}", r.json);
+    }
     let r = send(http().post(format!("{}/rest/cmsapp/v1/openapi/nothing", sim.endpoint()))).await;
     assert_eq!((r.status, r.json["resultCode"].as_str()), (404, Some("0100002")), "{:?}", r.json);
     let r = send(http().get(format!("{}/elsewhere", sim.endpoint()))).await;

@@ -6,7 +6,10 @@
 //!
 //! `MODELLED` is the one list of modelled interfaces: the router serves from it,
 //! `GET /__sim/coverage` and `cargo xtask coverage` count it (xtask reads this
-//! file: keep one `("<spec id>", …)` entry per line).
+//! file: keep one `("<spec id>", …)` entry per line). A spec id that two NEs share
+//! (`calldata.statistics`: CC-Gateway's agent call statistics and CC-iSales'
+//! campaign statistics) is written `"<ne>/<id>"` (`"isales/calldata.statistics"`),
+//! so that the other NE's route is not served by this behaviour.
 
 use cec_core::RetryClass;
 
@@ -129,7 +132,7 @@ pub(crate) static MODELLED: &[(&str, Serve)] = &[
     ("campaign.set_retry_policy", Model(Shared::set_retry_policy)),
     ("campaign.query_retry_policy", Model(Shared::query_retry_policy)),
     ("callresult.query", Model(Shared::callresult_query)),
-    ("calldata.statistics", Model(Shared::calldata_statistics)),
+    ("isales/calldata.statistics", Model(Shared::calldata_statistics)),
     // CC-CMS.
     ("health.ping", Model(Shared::ping)),
     ("agent.agentstatusinfobyagentids", Model(Shared::cms_agent_states)),
@@ -153,12 +156,20 @@ pub(crate) static MODELLED: &[(&str, Serve)] = &[
 /// How the simulator serves `route` under the scenario's policy for
 /// state-changing interfaces it does not model.
 pub(crate) fn serve_for(route: &Route, unmodelled: Unmodelled) -> Serve {
-    if let Some((_, s)) = MODELLED.iter().find(|(id, _)| *id == route.id()) {
+    if let Some((_, s)) = MODELLED.iter().find(|(key, _)| names(key, route)) {
         return *s;
     }
     match (route.retry(), unmodelled) {
         (RetryClass::Unsafe, Unmodelled::Refuse) => Serve::Refuse,
         _ => Serve::Sample,
+    }
+}
+
+/// Whether a `MODELLED` key (`"<id>"` or `"<ne>/<id>"`) names `route`.
+fn names(key: &str, route: &Route) -> bool {
+    match key.split_once('/') {
+        Some((ne, id)) => ne == route.ne && id == route.id(),
+        None => key == route.id(),
     }
 }
 
@@ -171,7 +182,10 @@ mod tests {
     fn every_modelled_id_is_served_and_listed_one_per_line() {
         let source = include_str!("dispatch.rs");
         for (id, _) in MODELLED {
-            assert!(ROUTES.iter().any(|r| r.id() == *id), "{id}: no route of its own in the generated table");
+            let nes: std::collections::BTreeSet<&str> = ROUTES.iter().filter(|r| names(id, r)).map(|r| r.ne).collect();
+            assert!(!nes.is_empty(), "{id}: no route of its own in the generated table");
+            // An id two NEs share must say which one is modelled.
+            assert_eq!(nes.len(), 1, "{id} is an id of {nes:?}: write it \"<ne>/{id}\"");
             let line = format!("    (\"{id}\", ");
             assert!(source.contains(&line), "{id}: keep the entry on one line (xtask coverage reads it)");
         }
