@@ -29,6 +29,42 @@ pub enum AgentCmd {
     Watch(WatchArgs),
     /// An interactive connection bar: state, calls, keys for answer, hold, release, ready, busy, rest, sign out.
     Bar(SessionArgs),
+    /// Sign out the agent of the saved session (`cec gateway onlineagent.login --save`) and clear it.
+    SignOut(SignOutArgs),
+}
+
+/// `cec agent sign-out`.
+#[derive(Debug, Args)]
+pub struct SignOutArgs {
+    /// Agent id (default: the one the session was saved for).
+    #[arg(long)]
+    agent: Option<String>,
+    /// Only clear the saved session, without asking the gateway.
+    #[arg(long)]
+    forget: bool,
+}
+
+/// Signs out the saved session's agent (its GUID), then removes the session file.
+pub async fn sign_out(
+    a: SignOutArgs,
+    gateway: cec_gateway::Client,
+    file: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let file = file.ok_or_else(|| anyhow!("no config directory for session files (set CEC_SESSION_DIR)"))?;
+    let Some(saved) = crate::session::load(file)? else {
+        bail!("no saved session ({} does not exist): nothing to sign out", file.display());
+    };
+    if !a.forget {
+        let agent = a.agent.or(saved.agent.clone()).ok_or_else(|| {
+            crate::exit::usage("the saved session does not name its agent: give --agent ID (or --forget)")
+        })?;
+        gateway.set_guid(saved.guid.clone());
+        gateway.onlineagent_logout().agentid(agent.clone()).send().await?;
+        eprintln!("agent {agent} signed out");
+    }
+    crate::session::clear(file)?;
+    eprintln!("session cleared ({})", file.display());
+    Ok(())
 }
 
 /// Who signs in, and how.
@@ -99,6 +135,7 @@ pub async fn run(cmd: AgentCmd, gateway: cec_gateway::Client) -> anyhow::Result<
     match cmd {
         AgentCmd::Watch(a) => watch(a, gateway).await,
         AgentCmd::Bar(a) => bar(a, gateway).await,
+        AgentCmd::SignOut(a) => sign_out(a, gateway, None).await,
     }
 }
 
