@@ -128,7 +128,7 @@ fn yaml_scalar(v: &Value) -> String {
 }
 
 fn yaml_key(k: &str) -> String {
-    if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+    if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) {
         k.to_owned()
     } else {
         serde_json::to_string(k).unwrap_or_default()

@@ -251,7 +251,7 @@ async fn dry_run_sends_nothing_and_redacts_secrets() {
         })
     };
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-    let body = r#"{"ccId":1,"vdn":1,"skillIds":[1],"indexIds":["IDX_COUNT_AGENT"]}"#;
+    let body = r#"{"ccId":1,"vdn":1,"skillIds":[1],"indexIds":["IDX_COUNT_REAL_SKILL_QUEUE"]}"#;
     let out = run(s(&["cms", "skill.rindex", "--dry-run", "--body", body]), env.clone()).await.unwrap();
     let t = ok(&out);
     assert!(t.contains(&format!("POST http://{addr}/rest/cmsapp/v1/openapi/skill/rindex")), "{t}");
@@ -278,7 +278,9 @@ async fn dry_run_sends_nothing_and_redacts_secrets() {
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     // Every operation's example is valid: a dry run of each one succeeds.
     let all: Value = serde_json::from_str(&ok(&cec(&["ops", "--output", "json"], &[]))).unwrap();
-    let envc = env.clone();
+    let mut envc = env.clone();
+    // Agent interfaces need a GUID (a dry run without one says so, as a call would).
+    envc.push(("CEC_GATEWAY_GUID", "dry-run-guid".into()));
     let failed = tokio::task::spawn_blocking(move || {
         let mut failed = Vec::new();
         for o in all.as_array().unwrap() {
@@ -366,7 +368,7 @@ async fn exit_codes_by_error_class_and_verbose_lines() {
     )
     .await
     .unwrap();
-    assert_eq!(ok(&out).trim(), "status: \"UP\"\nrequest.say: \"hi\"");
+    assert_eq!(ok(&out).trim(), "request.say: \"hi\"\nstatus: \"UP\"");
     sim.shutdown().await;
 }
 
@@ -385,7 +387,9 @@ fn no_config_file_names_the_searched_paths() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_across_calls_follow_guid_rotation() {
-    let cfg = cec_sim::SimConfig { guid_rotation: std::time::Duration::from_secs(1), ..Default::default() };
+    let mut scenario = cec_sim::Scenario::default();
+    scenario.gateway.guid_rotation_secs = Some(1);
+    let cfg = cec_sim::SimConfig { scenario, ..Default::default() };
     let sim = cec_sim::Simulator::start(cfg).await.unwrap();
     let sc = sim.scenario();
     let dir = tmp("sessions");
@@ -421,7 +425,8 @@ async fn sessions_across_calls_follow_guid_rotation() {
     assert!(!g1.is_empty());
     // A later call uses the saved GUID; after a rotation the file holds the new one.
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let out = run(s(&["gateway", "onlineagent.agentstatus", "--path", "agentid=1001"]), env.clone()).await.unwrap();
+    // The heartbeat answers with `Set-GUID` once the rotation period is over.
+    let out = run(s(&["gateway", "onlineagent.handshake", "--path", "agentid=1001"]), env.clone()).await.unwrap();
     ok(&out);
     let g2 = read()["guid"].as_str().unwrap().to_owned();
     assert_ne!(g1, g2, "the rotated GUID was saved");
