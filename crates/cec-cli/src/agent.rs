@@ -139,8 +139,18 @@ pub async fn run(cmd: AgentCmd, gateway: cec_gateway::Client) -> anyhow::Result<
     }
 }
 
+/// What the agent is doing: the newest call's state while there is a call
+/// (`Ringing`, `Talking`, `Held`…), else the agent's state.
 fn state_name(v: &AgentView) -> String {
-    format!("{:?}", v.state)
+    match v.calls.last() {
+        Some(c) => format!("{:?}", c.state),
+        None => format!("{:?}", v.state),
+    }
+}
+
+/// Now, RFC 3339 (UTC, milliseconds).
+fn now_rfc3339() -> String {
+    cec_core::time::format_utc_millis(std::time::SystemTime::now())
 }
 
 /// Why a command stops.
@@ -271,7 +281,6 @@ trait Screen {
 /// written after that.
 struct WatchOut {
     format: OutputFormat,
-    started: Instant,
     closed: bool,
 }
 
@@ -284,7 +293,7 @@ impl WatchOut {
 
     fn header(&mut self) {
         if self.format == OutputFormat::Table {
-            self.write(format_args!("{:<13} {:<40} {:<24} {:<10}", "time", "event", "call", "state"));
+            self.write(format_args!("{:<24} {:<40} {:<24} {:<10}", "time", "event", "call", "state"));
         }
     }
 }
@@ -292,26 +301,26 @@ impl WatchOut {
 impl Screen for WatchOut {
     fn event(&mut self, s: &AgentSession, ev: &SessionEvent) {
         let view = s.view();
-        let t = format!("{:.3}", self.started.elapsed().as_secs_f64());
+        let t = now_rfc3339();
         match (self.format, ev) {
             (OutputFormat::Json, SessionEvent::Event(ev)) => {
                 let line = json!({
-                    "agent": s.agent_id(), "eventType": ev.event_type(), "content": ev.content(),
+                    "time": t, "agent": s.agent_id(), "eventType": ev.event_type(), "content": ev.content(),
                     "state": state_name(&view), "calls": view.calls.len(),
                 });
                 self.write(format_args!("{line}"));
             }
             (OutputFormat::Json, SessionEvent::Lagged(n)) => {
-                let line = json!({ "agent": s.agent_id(), "lagged": n, "state": state_name(&view) });
+                let line = json!({ "time": t, "agent": s.agent_id(), "lagged": n, "state": state_name(&view) });
                 self.write(format_args!("{line}"));
             }
             (OutputFormat::Table, SessionEvent::Event(ev)) => {
                 let call = call_of(ev).unwrap_or_default();
-                self.write(format_args!("{t:<13} {:<40} {call:<24} {:<10}", ev.event_type(), state_name(&view)));
+                self.write(format_args!("{t:<24} {:<40} {call:<24} {:<10}", ev.event_type(), state_name(&view)));
             }
             (OutputFormat::Table, SessionEvent::Lagged(n)) => {
                 let what = format!("({n} events dropped: output too slow)");
-                self.write(format_args!("{t:<13} {what:<40} {:<24} {:<10}", "", state_name(&view)));
+                self.write(format_args!("{t:<24} {what:<40} {:<24} {:<10}", "", state_name(&view)));
             }
             _ => {}
         }
@@ -340,7 +349,7 @@ async fn watch(a: WatchArgs, gateway: cec_gateway::Client) -> anyhow::Result<()>
     };
     let mut events = Box::pin(events);
     let deadline = a.duration.map(|s| Instant::now() + Duration::from_secs_f64(s.clamp(0.0, 1e9)));
-    let mut out = WatchOut { format: a.output, started: Instant::now(), closed: false };
+    let mut out = WatchOut { format: a.output, closed: false };
     out.header();
     let mut seen = 0u64;
     let reason = loop {

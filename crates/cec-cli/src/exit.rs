@@ -95,6 +95,12 @@ pub fn hint(e: &anyhow::Error, config_searched: &[String]) -> Option<String> {
                 .into(),
         );
     }
+    if core_error(e).is_some_and(|c| c.code() == Some("100-002")) {
+        return Some(
+            "hint: the agent is signed in elsewhere: `cec agent watch|bar --force` (or `cec gateway onlineagent.forcelogin`) takes the session over"
+                .into(),
+        );
+    }
     if core_error(e).is_some_and(|c| c.kind() == ErrorKind::Config) && text.contains("is not set") {
         let where_ = if config_searched.is_empty() {
             String::new()

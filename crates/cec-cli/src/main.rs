@@ -132,6 +132,9 @@ enum Command {
         /// `json`: one JSON object per step (`{"t","actor","step","data"}`); default: lines of text.
         #[arg(long, value_enum)]
         output: Option<OutputFormat>,
+        /// Under each step, the `cec` command that does the same by hand.
+        #[arg(long)]
+        explain: bool,
     },
     /// Serve the simulator on loopback until Ctrl-C.
     Sim {
@@ -279,7 +282,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Configure(a) => configure::run(a, cli.config.as_deref(), cli.profile.as_deref()),
-        Command::Demo { seed, output } => demo::run(seed, output == Some(OutputFormat::Json)).await,
+        Command::Demo { seed, output, explain } => demo::run(seed, output == Some(OutputFormat::Json), explain).await,
         Command::Sim {
             scenario,
             listen,

@@ -432,6 +432,12 @@ async fn sessions_across_calls_follow_guid_rotation() {
     assert_ne!(g1, g2, "the rotated GUID was saved");
     let out = run(s(&["gateway", "onlineagent.agentstatus", "--path", "agentid=1001"]), env.clone()).await.unwrap();
     ok(&out);
+    // Signing in again where the agent already is suggests taking the session over.
+    let mut watch_env = env.clone();
+    watch_env.push(("CEC_AGENT_PASSWORD", sc.agents[0].password.clone()));
+    let out = run(s(&["agent", "watch", "--agent", "1001", "--max-events", "1"]), watch_env).await.unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("--force"), "{}", text(&out.stderr));
     // Sign-out through the saved session clears it.
     let out = run(s(&["agent", "sign-out"]), env.clone()).await.unwrap();
     ok(&out);
@@ -511,4 +517,22 @@ fn configure_writes_a_private_profile_and_readable_secrets_are_warned() {
         assert!(err.contains("others can read it") && err.contains("chmod 600"), "{err}");
         assert!(!err.contains("my-sk"));
     }
+}
+
+#[test]
+fn demo_explain_names_real_commands() {
+    let t = ok(&cec(&["demo", "--explain"], &[]));
+    assert!(t.contains("$ cec gateway voicecall.answer --path agentid=1001"), "{t}");
+    assert!(t.contains("$ cec gateway onlineagent.login --path agentid=1002"), "{t}");
+    let all: Value = serde_json::from_str(&ok(&cec(&["ops", "--output", "json"], &[]))).unwrap();
+    let known = |ne: &str, id: &str| all.as_array().unwrap().iter().any(|o| o["ne"] == ne && o["id"] == id);
+    let mut n = 0;
+    for l in t.lines().filter_map(|l| l.trim_start().strip_prefix("$ cec ")) {
+        let w: Vec<&str> = l.split_whitespace().collect();
+        if matches!(w[0], "gateway" | "apifabric" | "oiap" | "isales" | "cms") {
+            assert!(known(w[0], w[1]), "{l}: not an operation");
+            n += 1;
+        }
+    }
+    assert!(n >= 8, "{t}");
 }
