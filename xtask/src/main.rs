@@ -18,6 +18,7 @@
 
 mod coverage;
 mod gen_client;
+mod gen_help;
 mod gen_samples;
 mod gen_tables;
 mod gen_tests;
@@ -76,6 +77,7 @@ pub fn generate(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     }
     out.push((root.join("crates/cec-auth/src/generated/mod.rs"), gen_client::auth_module(&specs)));
     out.push((root.join("crates/cec-cli/src/generated.rs"), gen_tables::cli_table(&specs)));
+    out.push((root.join("crates/cec-cli/src/generated_help.rs"), gen_help::cli_help(&specs)));
     out.push((root.join("crates/cec-sim/src/generated.rs"), gen_tables::sim_routes(&specs)));
     out.push((root.join("crates/cec-sim/tests/generated_bodies.rs"), gen_tables::sim_bodies(&specs)));
     out.push((root.join("crates/cec-sim/tests/generated_paging.rs"), gen_tests::paging_test(&specs)));

@@ -29,6 +29,42 @@ pub enum AgentCmd {
     Watch(WatchArgs),
     /// An interactive connection bar: state, calls, keys for answer, hold, release, ready, busy, rest, sign out.
     Bar(SessionArgs),
+    /// Sign out the agent of the saved session (`cec gateway onlineagent.login --save`) and clear it.
+    SignOut(SignOutArgs),
+}
+
+/// `cec agent sign-out`.
+#[derive(Debug, Args)]
+pub struct SignOutArgs {
+    /// Agent id (default: the one the session was saved for).
+    #[arg(long)]
+    agent: Option<String>,
+    /// Only clear the saved session, without asking the gateway.
+    #[arg(long)]
+    forget: bool,
+}
+
+/// Signs out the saved session's agent (its GUID), then removes the session file.
+pub async fn sign_out(
+    a: SignOutArgs,
+    gateway: cec_gateway::Client,
+    file: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let file = file.ok_or_else(|| anyhow!("no config directory for session files (set CEC_SESSION_DIR)"))?;
+    let Some(saved) = crate::session::load(file)? else {
+        bail!("no saved session ({} does not exist): nothing to sign out", file.display());
+    };
+    if !a.forget {
+        let agent = a.agent.or(saved.agent.clone()).ok_or_else(|| {
+            crate::exit::usage("the saved session does not name its agent: give --agent ID (or --forget)")
+        })?;
+        gateway.set_guid(saved.guid.clone());
+        gateway.onlineagent_logout().agentid(agent.clone()).send().await?;
+        eprintln!("agent {agent} signed out");
+    }
+    crate::session::clear(file)?;
+    eprintln!("session cleared ({})", file.display());
+    Ok(())
 }
 
 /// Who signs in, and how.
@@ -99,11 +135,22 @@ pub async fn run(cmd: AgentCmd, gateway: cec_gateway::Client) -> anyhow::Result<
     match cmd {
         AgentCmd::Watch(a) => watch(a, gateway).await,
         AgentCmd::Bar(a) => bar(a, gateway).await,
+        AgentCmd::SignOut(a) => sign_out(a, gateway, None).await,
     }
 }
 
+/// What the agent is doing: the newest call's state while there is a call
+/// (`Ringing`, `Talking`, `Held`…), else the agent's state.
 fn state_name(v: &AgentView) -> String {
-    format!("{:?}", v.state)
+    match v.calls.last() {
+        Some(c) => format!("{:?}", c.state),
+        None => format!("{:?}", v.state),
+    }
+}
+
+/// Now, RFC 3339 (UTC, milliseconds).
+fn now_rfc3339() -> String {
+    cec_core::time::format_utc_millis(std::time::SystemTime::now())
 }
 
 /// Why a command stops.
@@ -234,7 +281,6 @@ trait Screen {
 /// written after that.
 struct WatchOut {
     format: OutputFormat,
-    started: Instant,
     closed: bool,
 }
 
@@ -247,7 +293,7 @@ impl WatchOut {
 
     fn header(&mut self) {
         if self.format == OutputFormat::Table {
-            self.write(format_args!("{:<13} {:<40} {:<24} {:<10}", "time", "event", "call", "state"));
+            self.write(format_args!("{:<24} {:<40} {:<24} {:<10}", "time", "event", "call", "state"));
         }
     }
 }
@@ -255,26 +301,26 @@ impl WatchOut {
 impl Screen for WatchOut {
     fn event(&mut self, s: &AgentSession, ev: &SessionEvent) {
         let view = s.view();
-        let t = format!("{:.3}", self.started.elapsed().as_secs_f64());
+        let t = now_rfc3339();
         match (self.format, ev) {
             (OutputFormat::Json, SessionEvent::Event(ev)) => {
                 let line = json!({
-                    "agent": s.agent_id(), "eventType": ev.event_type(), "content": ev.content(),
+                    "time": t, "agent": s.agent_id(), "eventType": ev.event_type(), "content": ev.content(),
                     "state": state_name(&view), "calls": view.calls.len(),
                 });
                 self.write(format_args!("{line}"));
             }
             (OutputFormat::Json, SessionEvent::Lagged(n)) => {
-                let line = json!({ "agent": s.agent_id(), "lagged": n, "state": state_name(&view) });
+                let line = json!({ "time": t, "agent": s.agent_id(), "lagged": n, "state": state_name(&view) });
                 self.write(format_args!("{line}"));
             }
             (OutputFormat::Table, SessionEvent::Event(ev)) => {
                 let call = call_of(ev).unwrap_or_default();
-                self.write(format_args!("{t:<13} {:<40} {call:<24} {:<10}", ev.event_type(), state_name(&view)));
+                self.write(format_args!("{t:<24} {:<40} {call:<24} {:<10}", ev.event_type(), state_name(&view)));
             }
             (OutputFormat::Table, SessionEvent::Lagged(n)) => {
                 let what = format!("({n} events dropped: output too slow)");
-                self.write(format_args!("{t:<13} {what:<40} {:<24} {:<10}", "", state_name(&view)));
+                self.write(format_args!("{t:<24} {what:<40} {:<24} {:<10}", "", state_name(&view)));
             }
             _ => {}
         }
@@ -303,7 +349,7 @@ async fn watch(a: WatchArgs, gateway: cec_gateway::Client) -> anyhow::Result<()>
     };
     let mut events = Box::pin(events);
     let deadline = a.duration.map(|s| Instant::now() + Duration::from_secs_f64(s.clamp(0.0, 1e9)));
-    let mut out = WatchOut { format: a.output, started: Instant::now(), closed: false };
+    let mut out = WatchOut { format: a.output, closed: false };
     out.header();
     let mut seen = 0u64;
     let reason = loop {

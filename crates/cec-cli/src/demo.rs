@@ -24,6 +24,40 @@ use serde_json::{Value, json};
 struct Story {
     start: Instant,
     json: bool,
+    /// `--explain`: under each step, the `cec` command that does the same by hand.
+    explain: bool,
+}
+
+/// The `cec` command that does a step of the story by hand (against `cec sim`,
+/// `eval "$(cec sim --env)"` first), by `(actor, step)`; `{a}` is the agent id.
+fn by_hand(actor: &str, step: &str) -> Option<&'static str> {
+    let agent = actor.starts_with("agent ");
+    Some(match (step, agent) {
+        ("start", _) => "cec sim --env        # serve the simulator, print the CEC_* variables",
+        ("cms", _) => {
+            "cec cms agent.agentstatusinfobyagentids --body '{\"ccId\":1,\"vdn\":1,\"agentIds\":[1001,1002]}' --output table\n\
+             cec cms skill.rindex --body '{\"ccId\":1,\"vdn\":1,\"skillIds\":[1],\"indexIds\":[\"IDX_COUNT_REAL_SKILL_QUEUE\"]}'"
+        }
+        ("sign-in", true) => {
+            "cec gateway onlineagent.login --path agentid={a} --body '{\"password\":\"…\",\"phonenum\":\"…\"}' --save\n\
+             cec agent watch --agent {a}        # or the events as they come"
+        }
+        ("answer", true) => "cec gateway voicecall.answer --path agentid={a}",
+        ("hold", true) => {
+            "cec gateway voicecall.hold --path agentid={a} --help   # the call id comes from the Ringing event"
+        }
+        ("unhold", true) => "cec gateway voicecall.gethold --path agentid={a} --help",
+        ("transfer", true) => "cec gateway voicecall.transfer --path agentid={a} --skeleton",
+        ("release", true) => "cec gateway voicecall.release --path agentid={a}",
+        ("call-data", _) => "cec isales calldata.add_v1 --skeleton",
+        ("results", _) => "cec isales callresult.query --skeleton",
+        ("dialog", _) => "cec oiap dialog.process --skeleton",
+        ("bill-ready", _) => "cec fs download-cdr --from … --to … --out DIR",
+        ("cdrs", _) => "cec fs cdr summarize DIR",
+        ("recording", _) => "cec fs download-recording --call-id CALL_ID --out DIR",
+        ("sign-out", _) => "cec agent sign-out   # the session saved by --save",
+        _ => return None,
+    })
 }
 
 impl Story {
@@ -39,6 +73,14 @@ impl Story {
                 outln!("{{\"t\":{},\"actor\":{},\"step\":{},\"data\":{}}}", json!(t), json!(actor), json!(step), data);
         } else {
             let _ = outln!("[{t:>5.2}s] {actor:<10} {}", text.as_ref());
+            if self.explain
+                && let Some(cmd) = by_hand(actor, step)
+            {
+                let id = actor.strip_prefix("agent ").unwrap_or("1001");
+                for l in cmd.replace("{a}", id).lines() {
+                    let _ = outln!("{:>20}$ {}", "", l.trim_start());
+                }
+            }
         }
     }
 }
@@ -232,8 +274,8 @@ fn call_rows(zip_bytes: &[u8]) -> anyhow::Result<Vec<Vec<String>>> {
     bail!("the bill zip has no call.csv")
 }
 
-pub async fn run(seed: u64, json_output: bool) -> anyhow::Result<()> {
-    let story = Story { start: Instant::now(), json: json_output };
+pub async fn run(seed: u64, json_output: bool, explain: bool) -> anyhow::Result<()> {
+    let story = Story { start: Instant::now(), json: json_output, explain };
     let mut scenario = cec_sim::Scenario::default();
     scenario.dialer.interval_ms = 0; // the demo steps the dialer
     let sim_config = cec_sim::SimConfig {

@@ -1,9 +1,10 @@
 //! `cec fs …`: the CDR and recording job (`download-recording`, `download-cdr`,
 //! `sync`, `cdr summarize`) and, for anything else, the generic interface caller.
 //!
-//! Exit codes: 0 everything fetched; 1 an error before or outside the job
-//! (configuration, a missing directory); 2 the job ran but some files failed
-//! (each one with its reason in `sync-report.json` / the output).
+//! Exit codes (see `crate::exit`): 0 everything fetched; 7 the job ran but some
+//! files failed (each one with its reason in `sync-report.json` / the output); an
+//! error before or outside the job exits with its class (2 usage or configuration,
+//! 4 authentication, 6 transport, 1 a missing directory or other local failure).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -133,7 +134,7 @@ struct OpCli {
 }
 
 /// Exit code when some files failed.
-pub const PARTIAL: u8 = 2;
+pub const PARTIAL: u8 = crate::exit::PARTIAL;
 
 fn fs_client(
     config: Option<&Path>,

@@ -6,7 +6,11 @@
 //! cec agent watch --agent ID [--phone N] [--skills 1,2] [--max-events N] [--duration S] [--output json|table]
 //! cec agent bar --agent ID [--phone N]   an interactive connection bar
 //! cec doctor [--output json]             check every NE of the profile (TLS, C2 dialect, clock) — run it first
-//! cec ops [NE]                           list the interfaces the CLI can call
+//! cec ops [NE] [WORDS...] [--output json]   search the interfaces the CLI can call
+//! cec describe <ne> <op> [--output json]  the spec entry of an interface
+//! cec <ne> <op> --help | --skeleton | --dry-run   explain, template, or show the signed request
+//! cec completions bash|zsh|fish|powershell
+//! cec configure [--profile P]            write a profile (secrets read without echo, mode 0600)
 //! cec popup serve [--listen 127.0.0.1:8044] [--rename callerNum=ani]... [--token-param P] [--origin O]...
 //! cec popup token --page ID [--days N]   a page token for the pop-up's configured address
 //! cec <ne> <operation-id> [--path k=v]... [--query k=v]... [--header k=v]... [--body JSON|@file]
@@ -17,15 +21,22 @@
 #[macro_use]
 mod out;
 mod agent;
+mod configure;
 mod demo;
 mod doctor;
 mod download;
+mod dryrun;
+mod exit;
 mod fs;
 mod generated;
+mod generated_help;
+mod help;
 mod ops;
 mod output;
 mod popup;
 mod profile;
+mod session;
+mod verbose;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +59,13 @@ struct Cli {
     /// Log requests (tracing) to stderr: error, warn, info, debug, trace.
     #[arg(long, global = true, default_value = "warn")]
     log: String,
+    /// Show every attempt of a call on stderr (method, URL, status, result code, latency,
+    /// attempt, retry reason); `-vv` adds the bodies. Secrets are redacted.
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// The same as `-v`.
+    #[arg(long, global = true)]
+    debug: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -59,9 +77,25 @@ pub enum OutputFormat {
 }
 
 #[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
 struct OpArgs {
     /// Operation id, e.g. `onlineagent.login` (see `cec ops`).
-    operation: String,
+    operation: Option<String>,
+    /// The operation's help from the spec: parameters, body fields, rules, an example.
+    #[arg(long, short = 'h')]
+    help: bool,
+    /// Print a body template (required fields first; placeholders name the type and rule).
+    #[arg(long)]
+    skeleton: bool,
+    /// Validate, build and sign the request, print it (secrets redacted); send nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// `gateway onlineagent.login`: keep the session (GUID) for later `cec gateway` calls.
+    #[arg(long)]
+    save: bool,
+    /// Keep only these fields of the answer: `a,b.c` (a path through a list gives its items' values).
+    #[arg(long, value_delimiter = ',', value_name = "A,B.C")]
+    fields: Vec<String>,
     /// Path parameter, `name=value`.
     #[arg(long = "path", value_name = "K=V")]
     path: Vec<String>,
@@ -71,7 +105,7 @@ struct OpArgs {
     /// Extra header parameter, `name=value`.
     #[arg(long = "header", value_name = "K=V")]
     header: Vec<String>,
-    /// JSON body, or `@file`. Only documented fields: an unknown one is refused.
+    /// JSON body, `@file`, or `-`/`@-` for standard input. Only documented fields: an unknown one is refused.
     #[arg(long)]
     body: Option<String>,
     /// A body field sent exactly as given, unchecked: `name=JSON` (e.g. `note="hi"`, `ids=[1,2]`).
@@ -80,7 +114,7 @@ struct OpArgs {
     extra_field: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "json")]
-    output: OutputFormat,
+    output: output::Format,
     /// Where a file answer (recording, zip) goes: a file, an existing directory (the
     /// file is named from the call id or file name), or `-` for stdout. Default: that
     /// name in the current directory.
@@ -98,6 +132,9 @@ enum Command {
         /// `json`: one JSON object per step (`{"t","actor","step","data"}`); default: lines of text.
         #[arg(long, value_enum)]
         output: Option<OutputFormat>,
+        /// Under each step, the `cec` command that does the same by hand.
+        #[arg(long)]
+        explain: bool,
     },
     /// Serve the simulator on loopback until Ctrl-C.
     Sim {
@@ -113,6 +150,9 @@ enum Command {
         /// Print the endpoint and credentials as JSON (default: human-readable lines).
         #[arg(long, value_enum)]
         output: Option<OutputFormat>,
+        /// Print `export CEC_...=` lines for every NE (paste them into a shell), then serve.
+        #[arg(long)]
+        env: bool,
         /// CC-Gateway GUID mode: `dynamic` (AUTHMODE 2, rotates) or `static` (AUTHMODE 1); overrides the scenario.
         #[arg(long, value_parser = ["dynamic", "static"])]
         guid_mode: Option<String>,
@@ -142,11 +182,26 @@ enum Command {
         #[arg(long, value_enum)]
         output: Option<OutputFormat>,
     },
-    /// List the operations the CLI can call.
+    /// List or search the operations the CLI can call: `cec ops cms queue`.
     Ops {
-        /// Only this NE.
-        ne: Option<String>,
+        /// An NE name (gateway, apifabric, oiap, isales, cms, fs) and/or words that the id or title must hold.
+        terms: Vec<String>,
+        /// `json`: an array of `{ne, id, method, path, title, file}`.
+        #[arg(long, value_enum)]
+        output: Option<OutputFormat>,
     },
+    /// The spec entry of an operation: `cec describe cms skill.rindex --output json`.
+    Describe {
+        ne: String,
+        operation: String,
+        /// `json`: the entry as JSON (for tools); default: the help text.
+        #[arg(long, value_enum)]
+        output: Option<OutputFormat>,
+    },
+    /// Shell completions (operation ids included): `cec completions bash > /etc/bash_completion.d/cec`.
+    Completions { shell: clap_complete::Shell },
+    /// Write a profile to the config file: endpoints and credentials (secrets read without echo).
+    Configure(configure::ConfigureArgs),
     /// CC-Gateway (agent gateway) interfaces.
     Gateway(OpArgs),
     /// API Fabric interfaces.
@@ -166,41 +221,98 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter =
         tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).init();
+    let searched = config_searched(cli.config.as_deref());
+    VERBOSE.store(cli.verbose.saturating_add(u8::from(cli.debug)), std::sync::atomic::Ordering::Relaxed);
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         // The reader went away (`cec ops | head -1`): nothing more to say.
         Err(e) if out::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            if let Some(h) = exit::hint(&e, &searched) {
+                eprintln!("{h}");
+            }
+            ExitCode::from(exit::code(&e))
         }
+    }
+}
+
+/// The config file paths looked at, when none of them exists.
+fn config_searched(flag: Option<&std::path::Path>) -> Vec<String> {
+    let env = |k: &str| std::env::var(k).ok();
+    match cec_core::profile::config_path(flag, &env) {
+        Some(p) if p.exists() => Vec::new(),
+        Some(p) => {
+            let mut v = Vec::new();
+            if flag.is_none() && env("CEC_CONFIG").is_none() {
+                v.push("--config (not given)".into());
+                v.push("$CEC_CONFIG (not set)".into());
+            }
+            v.push(p.display().to_string());
+            v
+        }
+        None => vec!["no config directory on this system".into()],
     }
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let env = |k: &str| std::env::var(k).ok();
     match cli.command {
-        Command::Demo { seed, output } => demo::run(seed, output == Some(OutputFormat::Json)).await,
+        Command::Describe { ne, operation, output } => {
+            let e = help::entry(&ne, &operation).ok_or_else(|| exit::usage(help::unknown_op(&ne, &operation)))?;
+            match output {
+                Some(OutputFormat::Json) => outln!("{}", serde_json::to_string_pretty(e)?)?,
+                _ => outln!("{}", help::op_help(e).trim_end())?,
+            }
+            Ok(())
+        }
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            for ne in ["gateway", "apifabric", "oiap", "isales", "cms"] {
+                let ids: Vec<&'static str> = generated::OPS.iter().filter(|o| o.ne == ne).map(|o| o.id).collect();
+                cmd = cmd.mut_subcommand(ne, |c| {
+                    c.mut_arg("operation", |a| a.value_parser(clap::builder::PossibleValuesParser::new(ids)))
+                });
+            }
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "cec", &mut buf);
+            outln!("{}", String::from_utf8_lossy(&buf).trim_end())?;
+            Ok(())
+        }
+        Command::Configure(a) => configure::run(a, cli.config.as_deref(), cli.profile.as_deref()),
+        Command::Demo { seed, output, explain } => demo::run(seed, output == Some(OutputFormat::Json), explain).await,
         Command::Sim {
             scenario,
             listen,
             seed,
             output,
+            env,
             guid_mode,
             guid_rotation,
             guid_timeout,
             unmodelled_writes,
             popup_url,
         } => {
-            let gateway = SimGateway { guid_mode, guid_rotation, guid_timeout, unmodelled_writes };
+            let gateway = SimGateway { guid_mode, guid_rotation, guid_timeout, unmodelled_writes, env };
             sim(scenario, listen, seed, output, gateway, popup_url).await
         }
         Command::Popup(cmd) => popup::run(cmd).await,
-        Command::Ops { ne } => {
-            for op in generated::OPS.iter().filter(|o| ne.as_deref().is_none_or(|n| n == o.ne)) {
-                let file = if op.binary { " (answers with a file: use --out)" } else { "" };
-                outln!("{:<10} {:<36} {:<6} {}  — {}{file}", op.ne, op.id, op.method, op.path, op.title)?;
+        Command::Ops { terms, output } => {
+            let (ne, words) = match terms.split_first() {
+                Some((first, rest)) if generated::OPS.iter().any(|o| o.ne == first) => (Some(first.as_str()), rest),
+                _ => (None, terms.as_slice()),
+            };
+            let found = help::search(ne, words);
+            if output == Some(OutputFormat::Json) {
+                outln!("{}", serde_json::to_string_pretty(&help::ops_json(&found))?)?;
+            } else if found.is_empty() {
+                return Err(exit::usage(format!("no operation matches {:?} (try fewer words)", terms.join(" "))));
+            } else {
+                for l in help::ops_table(&found) {
+                    outln!("{l}")?;
+                }
             }
             Ok(())
         }
@@ -218,6 +330,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 anyhow::bail!("cec doctor found problems (see above)")
             }
+        }
+        Command::Agent(agent::AgentCmd::SignOut(a)) => {
+            let path = session::path(cli.profile.as_deref(), &env);
+            let profile = profile::load(cli.config.as_deref(), cli.profile.as_deref(), &env)?;
+            agent::sign_out(a, ops::Clients::new(profile).gateway()?, path.as_deref()).await
         }
         Command::Agent(cmd) => {
             let profile = profile::load(cli.config.as_deref(), cli.profile.as_deref(), &env)?;
@@ -244,6 +361,8 @@ struct SimGateway {
     guid_rotation: Option<u64>,
     guid_timeout: Option<u64>,
     unmodelled_writes: Option<String>,
+    /// Print `export CEC_...=` lines.
+    env: bool,
 }
 
 async fn sim(
@@ -277,13 +396,32 @@ async fn sim(
     }
     popup::apply_url(&mut scenario, popup_url);
     let config = cec_sim::SimConfig { scenario, listen, seed, ..Default::default() };
-    let sim = cec_sim::Simulator::start(config).await?;
+    let sim = cec_sim::Simulator::start(config).await.map_err(|e| {
+        anyhow::anyhow!("cannot serve the simulator on {listen}: {e:#} (is the port taken? try --listen 127.0.0.1:0)")
+    })?;
     let sc = sim.scenario();
+    if gateway.env {
+        let ep = sim.endpoint();
+        for ne in ["gateway", "apifabric", "oiap", "isales", "cms", "fs"] {
+            outln!("export CEC_{}_ENDPOINT={ep}", ne.to_uppercase())?;
+        }
+        for ne in ["CMS", "ISALES", "FS"] {
+            outln!("export CEC_{ne}_AK={}\nexport CEC_{ne}_SK={}", sc.ak, sc.sk)?;
+        }
+        outln!("export CEC_APIFABRIC_APP_KEY={}\nexport CEC_APIFABRIC_APP_SECRET={}", sc.app_key, sc.app_secret)?;
+        outln!("export CEC_OIAP_APP_KEY={}\nexport CEC_OIAP_APP_SECRET={}", sc.oiap_app_key, sc.oiap_app_secret)?;
+        outln!("export CEC_ISALES_VDN={}\nexport CEC_CMS_VDN={}", sc.vdn, sc.vdn)?;
+        if let Some(a) = sc.agents.first() {
+            outln!("export CEC_AGENT_PASSWORD={}   # agent {} (phone {})", a.password, a.id, a.phone)?;
+        }
+        outln!("# cc_id={} vdn={}; Ctrl-C stops the simulator", sc.cc_id, sc.vdn)?;
+    }
     match output {
         Some(format) => {
             let v = serde_json::json!({ "endpoint": sim.endpoint(), "seed": seed, "scenario": sc });
             outln!("{}", output::render(&v, format))?;
         }
+        None if gateway.env => {}
         None => {
             outln!("cec-sim serving every NE at {} (seed {seed})", sim.endpoint())?;
             outln!("  tenant: cc_id={} vdn={}", sc.cc_id, sc.vdn)?;
@@ -322,10 +460,36 @@ async fn call(
     profile: Option<String>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> anyhow::Result<()> {
+    let Some(id) = a.operation.as_deref() else {
+        if a.help {
+            let ops: Vec<&ops::CliOp> = generated::OPS.iter().filter(|o| o.ne == ne).collect();
+            outln!(
+                "cec {ne} <operation> [--help | --skeleton | --dry-run] [--path K=V]... [--query K=V]... [--body JSON|@FILE|-]\n"
+            )?;
+            for l in help::ops_table(&ops) {
+                outln!("  {l}")?;
+            }
+            outln!("\n`cec {ne} <operation> --help` explains one; `cec ops {ne} WORDS` searches.")?;
+            return Ok(());
+        }
+        return Err(exit::usage(format!("which {ne} operation? (see `cec ops {ne}` or `cec {ne} --help`)")));
+    };
     let op = generated::OPS
         .iter()
-        .find(|o| o.ne == ne && o.id == a.operation)
-        .ok_or_else(|| anyhow::anyhow!("{ne} has no operation `{}` (see `cec ops {ne}`)", a.operation))?;
+        .find(|o| o.ne == ne && o.id == id)
+        .ok_or_else(|| exit::usage(help::unknown_op(ne, id)))?;
+    if a.help || a.skeleton {
+        let e = help::entry(ne, id).ok_or_else(|| anyhow::anyhow!("no help entry for {ne} {id}"))?;
+        if a.help {
+            outln!("{}", help::op_help(e).trim_end())?;
+        } else {
+            match help::skeleton(e) {
+                Some(sk) => outln!("{sk}")?,
+                None => return Err(exit::usage(format!("{ne} {id} takes no body (see `cec {ne} {id} --help`)"))),
+            }
+        }
+        return Ok(());
+    }
     let raw = ops::RawInput {
         path: &a.path,
         query: &a.query,
@@ -333,16 +497,60 @@ async fn call(
         body: a.body.as_deref(),
         extra: &a.extra_field,
     };
-    let input = ops::input_for(op, &raw)?;
+    let input = ops::input_for(op, &raw).map_err(exit::as_usage)?;
     // A file answer's target (its directory, its default name) is settled before anything is sent.
-    let target = if op.binary { Some(download::target(op.id, &input, a.out.as_deref())?) } else { None };
-    let profile = profile::load(config.as_deref(), profile.as_deref(), env)?;
-    let clients = ops::Clients::new(profile);
-    let out = generated::dispatch(ne, op.id, &clients, &input)
+    let target = if op.binary && !a.dry_run { Some(download::target(op.id, &input, a.out.as_deref())?) } else { None };
+    let session_file = if ne == "gateway" { session::path(profile.as_deref(), env) } else { None };
+    let loaded_profile = profile::load(config.as_deref(), profile.as_deref(), env)?;
+    let profile_guid = loaded_profile.ne("gateway").guid.is_some();
+    let verbose = cli_verbosity();
+    let mut clients = ops::Clients::new(loaded_profile).verbose(verbose);
+    let recorder = a.dry_run.then(dryrun::recorder);
+    if let Some(r) = &recorder {
+        clients = clients.with_transport(r.clone());
+    }
+    // A saved session (`--save`) supplies the GUID unless the profile gives one.
+    let saved = match (&session_file, profile_guid) {
+        (Some(p), false) => session::load(p)?,
+        _ => None,
+    };
+    if let Some(s) = &saved {
+        clients.gateway()?.set_guid(s.guid.clone());
+    }
+    let result = generated::dispatch(ne, op.id, &clients, &input)
         .await
-        .ok_or_else(|| anyhow::anyhow!("operation {} is not wired", op.id))??;
+        .ok_or_else(|| anyhow::anyhow!("operation {} is not wired", op.id))?;
+    if let Some(r) = recorder {
+        // A file answer is requested by the download: ask for it once through the recorder.
+        let result = match result {
+            Ok(ops::CliOutput::Download(client, meta, call)) => {
+                client.call_binary(meta, call).await.map(|_| ()).map_err(Into::into)
+            }
+            other => other.map(|_| ()),
+        };
+        let captured = r.take();
+        match result {
+            Err(e) if captured.is_empty() || !dryrun::is_not_sent(&e) => return Err(e),
+            _ => {}
+        }
+        outln!("# dry run: {ne} {} was validated, built and signed; nothing was sent", op.id)?;
+        for req in &captured {
+            if !req.url.path().ends_with(op.path.rsplit('/').next().unwrap_or("")) {
+                outln!("# first the credential request the call needs (the call itself is signed with its answer):")?;
+            }
+            outln!("{}", dryrun::render(req).trim_end())?;
+        }
+        return Ok(());
+    }
+    if ne == "gateway" {
+        keep_session(op.id, &a, &input, &clients, session_file.as_deref(), saved.as_ref(), result.is_ok())?;
+    }
+    let out = result?;
     match out {
-        ops::CliOutput::Json(v) => outln!("{}", output::render(&v, a.output))?,
+        ops::CliOutput::Json(v) => {
+            let v = if a.fields.is_empty() { v } else { output::project(&v, &a.fields) };
+            outln!("{}", output::render_as(&v, a.output))?
+        }
         ops::CliOutput::Download(client, meta, call) => {
             let target = target.ok_or_else(|| anyhow::anyhow!("{} answered with a file", op.id))?;
             let done = download::save(&client, meta, call, &target).await?;
@@ -350,6 +558,56 @@ async fn call(
                 outln!("wrote {} bytes to {} (sha256 {})", done.bytes, path.display(), done.sha256)?;
             }
         }
+    }
+    Ok(())
+}
+
+/// `-v` count (`--debug` counts as one), set once from the command line.
+static VERBOSE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+fn cli_verbosity() -> u8 {
+    VERBOSE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// After a `cec gateway` call: `--save` keeps a sign-in's GUID, a rotated GUID
+/// (`Set-GUID`) updates the saved one, a sign-out clears it.
+fn keep_session(
+    id: &str,
+    a: &OpArgs,
+    input: &ops::CliInput,
+    clients: &ops::Clients,
+    file: Option<&std::path::Path>,
+    saved: Option<&session::Session>,
+    ok: bool,
+) -> anyhow::Result<()> {
+    let gw = clients.gateway()?;
+    let now = gw.guid().map(|g| g.expose_str().to_owned());
+    let login = id.starts_with("onlineagent.login");
+    if login && ok {
+        match (a.save, file, &now) {
+            (true, Some(p), Some(guid)) => {
+                let agent = input.get("path", "agentid");
+                session::save(p, &session::Session { agent, guid: guid.clone() })?;
+                eprintln!(
+                    "session saved to {} (later `cec gateway …` calls use it; `cec agent sign-out` clears it)",
+                    p.display()
+                );
+            }
+            (true, _, None) => eprintln!("warning: the gateway gave no GUID: nothing to save"),
+            (true, None, _) => eprintln!("warning: no config directory for the session file (set CEC_SESSION_DIR)"),
+            (false, _, Some(guid)) => {
+                eprintln!("GUID: {guid} (keep it with --save, or export CEC_GATEWAY_GUID for later calls)");
+            }
+            (false, _, None) => {}
+        }
+        return Ok(());
+    }
+    let (Some(p), Some(s)) = (file, saved) else { return Ok(()) };
+    if ok && matches!(id, "onlineagent.logout" | "onlineagent.forcelogout" | "onlineagent.forcelogoutwithreason") {
+        session::clear(p)?;
+        eprintln!("session cleared ({})", p.display());
+    } else if let Some(guid) = now.filter(|g| *g != s.guid) {
+        session::save(p, &session::Session { agent: s.agent.clone(), guid })?;
     }
     Ok(())
 }

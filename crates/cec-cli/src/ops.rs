@@ -72,6 +72,10 @@ pub struct Clients {
     isales: OnceLock<cec_isales::Client>,
     cms: OnceLock<cec_cms::Client>,
     fs: OnceLock<cec_fs::Client>,
+    /// Sends through this transport instead of the network (`--dry-run`).
+    transport: Option<std::sync::Arc<dyn cec_core::transport::Transport>>,
+    /// `-v`: log every attempt (`-vv`: with bodies).
+    verbose: u8,
 }
 
 fn get_or_try<T: Clone>(cell: &OnceLock<T>, f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
@@ -92,7 +96,44 @@ impl Clients {
             isales: OnceLock::new(),
             cms: OnceLock::new(),
             fs: OnceLock::new(),
+            transport: None,
+            verbose: 0,
         }
+    }
+
+    /// Clients that log every attempt on standard error (`-v`; bodies at 2).
+    pub fn verbose(mut self, level: u8) -> Self {
+        self.verbose = level;
+        self
+    }
+
+    /// Whether the clients are built on a transport of the CLI's (dry run, logging).
+    fn custom(&self) -> bool {
+        self.transport.is_some() || self.verbose > 0
+    }
+
+    /// Clients that send through `t` (a recorder for `--dry-run`): built from the same
+    /// settings, validated and signed the same way.
+    pub fn with_transport(mut self, t: std::sync::Arc<dyn cec_core::transport::Transport>) -> Self {
+        self.transport = Some(t);
+        self
+    }
+
+    /// The configuration of `ne` from the profile, on the dry-run transport when set.
+    fn ne_config(&self, ne: &str, endpoint: Option<&str>) -> anyhow::Result<Config> {
+        let c = match endpoint {
+            Some(e) => self.profile.config_for(ne, e)?,
+            None => self.profile.config(ne)?,
+        };
+        Ok(match &self.transport {
+            Some(t) => c.with_transport(t.clone()),
+            None if self.verbose > 0 => {
+                let real: std::sync::Arc<dyn cec_core::transport::Transport> =
+                    std::sync::Arc::new(cec_core::transport::ReqwestTransport::from_config(&c)?);
+                c.with_transport(std::sync::Arc::new(crate::verbose::Logged::new(real, self.verbose)))
+            }
+            None => c,
+        })
     }
 
     /// Says once that TLS verification is off, before the first client of such a profile.
@@ -105,21 +146,50 @@ impl Clients {
     pub fn gateway(&self) -> anyhow::Result<cec_gateway::Client> {
         get_or_try(&self.gateway, || {
             self.warn_if_insecure();
-            Ok(cec_gateway::Client::from_settings(&self.profile)?)
+            if !self.custom() {
+                return Ok(cec_gateway::Client::from_settings(&self.profile)?);
+            }
+            let c = cec_gateway::Client::new(self.ne_config("gateway", None)?)?;
+            if let Some(g) = self.profile.ne("gateway").guid {
+                c.set_guid(g);
+            }
+            Ok(c)
         })
     }
 
     pub fn apifabric(&self) -> anyhow::Result<cec_apifabric::Client> {
         get_or_try(&self.apifabric, || {
             self.warn_if_insecure();
-            Ok(cec_apifabric::Client::from_settings(&self.profile)?)
+            if !self.custom() {
+                return Ok(cec_apifabric::Client::from_settings(&self.profile)?);
+            }
+            use cec_core::profile::{required, required_secret};
+            let s = self.profile.ne("apifabric");
+            let endpoint = required("apifabric", &s.endpoint, "endpoint")?;
+            let token = s.token_endpoint.as_deref().unwrap_or(endpoint);
+            let creds = cec_apifabric::ApiFabricCredentials::new(
+                required("apifabric", &s.app_key, "app_key")?,
+                required_secret("apifabric", &s.app_secret, "app_secret")?,
+            );
+            let (config, token) =
+                (self.ne_config("apifabric", Some(endpoint))?, self.ne_config("apifabric", Some(token))?);
+            Ok(cec_apifabric::Client::new(config, token, creds)?)
         })
     }
 
     pub fn oiap(&self) -> anyhow::Result<cec_oiap::Client> {
         get_or_try(&self.oiap, || {
             self.warn_if_insecure();
-            Ok(cec_oiap::Client::from_settings(&self.profile)?)
+            if !self.custom() {
+                return Ok(cec_oiap::Client::from_settings(&self.profile)?);
+            }
+            use cec_core::profile::{required, required_secret};
+            let s = self.profile.ne("oiap");
+            let creds = cec_oiap::OiapCredentials::tenant(
+                required("oiap", &s.app_key, "app_key")?,
+                required_secret("oiap", &s.app_secret, "app_secret")?,
+            );
+            Ok(cec_oiap::Client::new(self.ne_config("oiap", None)?, creds)?)
         })
     }
 
@@ -142,21 +212,33 @@ impl Clients {
     pub fn isales(&self) -> anyhow::Result<cec_isales::Client> {
         get_or_try(&self.isales, || {
             self.warn_if_insecure();
-            Ok(cec_isales::Client::from_settings(&self.profile)?)
+            if !self.custom() {
+                return Ok(cec_isales::Client::from_settings(&self.profile)?);
+            }
+            let auth = cec_auth::C2Auth::Signature(self.signer("isales")?);
+            Ok(cec_isales::Client::new(self.ne_config("isales", None)?, auth)?)
         })
     }
 
     pub fn cms(&self) -> anyhow::Result<cec_cms::Client> {
         get_or_try(&self.cms, || {
             self.warn_if_insecure();
-            Ok(cec_cms::Client::from_settings(&self.profile)?)
+            if !self.custom() {
+                return Ok(cec_cms::Client::from_settings(&self.profile)?);
+            }
+            let auth = cec_auth::C2Auth::Signature(self.signer("cms")?);
+            Ok(cec_cms::Client::new(self.ne_config("cms", None)?, auth)?)
         })
     }
 
     pub fn fs(&self) -> anyhow::Result<cec_fs::Client> {
         get_or_try(&self.fs, || {
             self.warn_if_insecure();
-            Ok(cec_fs::Client::from_settings(&self.profile)?)
+            if !self.custom() {
+                return Ok(cec_fs::Client::from_settings(&self.profile)?);
+            }
+            let auth = cec_auth::C2Auth::Signature(self.signer("fs")?);
+            Ok(cec_fs::Client::new(self.ne_config("fs", None)?, auth)?)
         })
     }
 }
@@ -191,6 +273,13 @@ pub struct RawInput<'a> {
     pub header: &'a [String],
     pub body: Option<&'a str>,
     pub extra: &'a [String],
+}
+
+fn read_stdin() -> anyhow::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::io::stdin().read_to_string(&mut text).context("reading the body from standard input")?;
+    Ok(text)
 }
 
 /// Builds the input of `op` from the command line, refusing unknown parameters
@@ -237,7 +326,10 @@ pub fn input_for(op: &CliOp, raw: &RawInput<'_>) -> anyhow::Result<CliInput> {
             bail!("{} takes no body", op.id);
         }
         let text = match b.strip_prefix('@') {
+            // `-` and `@-`: standard input (`cec cms op --skeleton | edit | cec cms op --body -`).
+            Some("-") => read_stdin()?,
             Some(file) => std::fs::read_to_string(file).with_context(|| format!("reading {file}"))?,
+            None if b == "-" => read_stdin()?,
             None => b.to_owned(),
         };
         input.body = Some(serde_json::from_str(&text).context("--body is not valid JSON")?);

@@ -64,7 +64,13 @@ async fn watch_prints_one_json_event_per_line_and_signs_out() {
     );
     assert_eq!(lines[2]["content"]["callid"], call.as_str());
     assert_eq!(lines[2]["content"]["caller"], "13800000001");
-    assert_eq!(lines[2]["state"], "Idle");
+    assert_eq!(lines[2]["state"], "Ringing", "the view's state while the call rings");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["time"].as_str().is_some_and(|t| t.len() == 24 && t.ends_with('Z') && t.as_bytes()[10] == b'T')),
+        "every line has an RFC 3339 time"
+    );
     assert_eq!(lines[2]["calls"], 1);
     assert_eq!(lines[4]["content"], call.as_str(), "bare call-id content");
     assert!(lines.iter().all(|l| l["agent"] == "1001"));

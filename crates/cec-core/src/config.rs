@@ -228,6 +228,14 @@ impl Config {
         Ok(self)
     }
 
+    /// This configuration sending through `t` instead of its own transport (a
+    /// recording transport for a dry run, a test double).
+    pub fn with_transport(mut self, t: Arc<dyn Transport>) -> Config {
+        self.transport = Some(t);
+        self.http_client = None;
+        self
+    }
+
     /// This configuration sending through `other`'s transport, when `other`
     /// has one (see [`Config::pooled`]) and this one would only build an
     /// equivalent transport: no transport or `reqwest::Client` of its own, and
