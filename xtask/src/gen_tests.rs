@@ -510,8 +510,10 @@ fn encode_path(v: &str) -> String {
 }
 
 /// Paged interfaces the paging test leaves to hand-written tests, with the reason.
-const PAGING_BY_HAND: &[(&str, &str)] =
-    &[("callresult.query", "the simulator's dialer answers it from the model: paged in cec-sim/tests/paging.rs")];
+const PAGING_BY_HAND: &[(&str, &str)] = &[
+    ("callresult.query", "the simulator's dialer answers it from the model: paged in cec-sim/tests/paging.rs"),
+    ("blocklist.query", "the simulator answers it from the model's blocklist: paged in cec-sim/tests/paging.rs"),
+];
 
 /// `crates/cec-sim/tests/generated_paging.rs`: every paged interface's paginator
 /// against the simulator, across at least three pages.

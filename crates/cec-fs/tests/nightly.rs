@@ -73,10 +73,14 @@ async fn sync(sim: &Simulator, dir: &Path) -> cec_fs::Report {
     let sc = sim.scenario();
     let inbox = Arc::new(cec_fs::NoticeInbox::new(sc.ak.clone(), sc.sk.clone()));
     let rx = cec_fs::NoticeReceiver::bind("127.0.0.1:0".parse().unwrap(), inbox.clone()).await.unwrap();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    // One window for every run of a test binary: a re-run must ask for the same period
+    // (the manifest records windows by their bounds), however long the first run took.
+    static NOW: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    let now = *NOW
+        .get_or_init(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64);
     let fs = client(sim);
     let report = fs
-        .sync(now - 3600, now + 60, dir)
+        .sync(now - 3600, now + 3600, dir)
         .notices(inbox, rx.url())
         .wait(Duration::from_secs(10))
         .recordings(true)

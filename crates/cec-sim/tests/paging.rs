@@ -42,3 +42,33 @@ async fn dial_results_page_through_the_paginator() {
     assert_eq!(called, numbers, "every result once, in order");
     sim.shutdown().await;
 }
+
+/// `blocklist.query` is answered from the model's blocklist (offset and limit in the
+/// body): the numbers added page through the generated paginator, each once.
+#[tokio::test]
+async fn the_blocklist_pages_through_the_paginator() {
+    let sim = start(fast()).await;
+    let sc = sim.scenario();
+    let isales = cec_isales::Client::new(config(&sim), C2Auth::Signature(AkSkSigner::new(sc.ak, sc.sk).unwrap()))
+        .unwrap()
+        .with_tenant(cec_isales::TenantDefaults::new().vdn_id(1));
+    let numbers: Vec<String> = (0..11).map(|i| format!("1380000{i:04}")).collect();
+    isales.blocklist_add().blocklist(numbers.clone()).validity_time(2).validity_time_unit(3).send().await.unwrap();
+    let b = isales.blocklist_query();
+    let pages: Vec<_> = b.clone().into_paginator().page_size(4).pages().collect().await;
+    let sizes: Vec<usize> =
+        pages.iter().map(|p| p.as_ref().map(|p| p.data.as_ref().map_or(0, Vec::len)).unwrap_or(99)).collect();
+    assert_eq!(sizes, vec![4, 4, 3], "{pages:?}");
+    let mut got: Vec<String> = b
+        .into_paginator()
+        .page_size(4)
+        .collect_items()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.block_num.unwrap_or_default())
+        .collect();
+    got.sort();
+    assert_eq!(got, numbers, "every number once");
+    sim.shutdown().await;
+}

@@ -413,7 +413,9 @@ impl Shared {
         } else {
             live.iter().filter(|(n, _)| wanted.contains(n)).map(|(n, e)| block_json(n, **e)).collect()
         };
-        ok_body(json!({ "total": live.len(), "data": picked }))
+        // The spec's names (blockNum, totalCount); totalCount is read as the number of
+        // live entries the query matches, so a client can page by it.
+        ok_body(json!({ "totalCount": live.len(), "data": picked }))
     }
 
     pub(super) fn set_retry_policy(&self, route: &Route, req: &Req) -> Reply {
@@ -530,7 +532,7 @@ struct NewData {
 }
 
 fn block_json(n: &str, expiry: Option<u64>) -> Value {
-    json!({ "blocklistNo": n, "validityExpirationTime": expiry.map(super::cdr::datetime).unwrap_or_default() })
+    json!({ "blockNum": n, "validityExpirationTime": expiry.map(super::cdr::datetime).unwrap_or_default() })
 }
 
 /// `yyyy-MM-dd HH:mm:ss` (UTC) to epoch milliseconds.
