@@ -17,6 +17,8 @@
 //!                         [--extra-field NAME=JSON]... [--output json|table]
 //! ```
 #![allow(clippy::print_stdout, clippy::print_stderr)]
+// The argument doc comments are clap help text (shown as written), not rustdoc.
+#![allow(rustdoc::invalid_html_tags, rustdoc::bare_urls)]
 
 #[macro_use]
 mod out;

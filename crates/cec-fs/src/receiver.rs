@@ -1,5 +1,5 @@
 //! The built-in CDR-ready receiver (feature `receiver`): an axum server that hands
-//! every delivery to a [`NoticeInbox`](crate::notice::NoticeInbox).
+//! every delivery to a [`NoticeInbox`].
 
 use std::net::SocketAddr;
 use std::sync::Arc;
