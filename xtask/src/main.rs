@@ -44,6 +44,7 @@ fn main() {
         "codegen" => codegen(&root(), rest.iter().any(|a| a == "--check")).map(|_| ()),
         "test" => test(&root()),
         "ci" => ci(&root()),
+        "release-checks" => release_checks(&root()),
         "bench" if rest.first().map(String::as_str) == Some("sessions") => {
             let mut args = vec!["run", "--release", "-p", "cec-bench", "--bin", "sessions", "--"];
             args.extend(rest[1..].iter().map(String::as_str));
@@ -219,6 +220,14 @@ fn semver_checks(root: &Path) -> Result<(), String> {
 /// The declared `rust-version` holds: with that toolchain installed, the libraries are
 /// checked with it; without it (no toolchain can be downloaded here), every normal
 /// dependency of the libraries must declare no newer `rust-version`, and clippy's
+/// The checks of a release: MSRV, semver (once a tag exists), publish dry-run
+/// (`cargo xtask release-checks`; the end of `cargo xtask ci`).
+fn release_checks(root: &Path) -> Result<(), String> {
+    msrv_check(root)?;
+    semver_checks(root)?;
+    publish_dry_run(root)
+}
+
 /// `incompatible_msrv` lint (on in `cargo clippy`, which reads `rust-version`) refuses
 /// std APIs newer than it.
 fn msrv_check(root: &Path) -> Result<(), String> {
@@ -252,7 +261,12 @@ fn msrv_check(root: &Path) -> Result<(), String> {
         return Err(format!("cargo metadata: {}", String::from_utf8_lossy(&out.stderr)));
     }
     let meta: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
-    let parse = |v: &str| -> Vec<u64> { v.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
+    // "1.88" and "1.88.0" are the same version: compare three components.
+    let parse = |v: &str| -> Vec<u64> {
+        let mut p: Vec<u64> = v.split('.').map(|p| p.parse().unwrap_or(0)).collect();
+        p.resize(3, 0);
+        p
+    };
     let ours = parse(&msrv);
     let packages = meta["packages"].as_array().cloned().unwrap_or_default();
     let by_id: std::collections::BTreeMap<String, &serde_json::Value> =
@@ -328,9 +342,7 @@ fn ci(root: &Path) -> Result<(), String> {
     if !status.success() {
         return Err("cargo doc failed".into());
     }
-    msrv_check(root)?;
-    semver_checks(root)?;
-    publish_dry_run(root)?;
+    release_checks(root)?;
     println!("xtask ci: all green in {:.0?}", started.elapsed());
     Ok(())
 }
