@@ -296,21 +296,25 @@ async fn skill_rindex() {
 
 #[tokio::test]
 async fn skill_skillcfginfo() {
-    check_json(Case { op: "skill.skillcfginfo", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/skillcfginfo".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"maxAgentWrapupTime":7,"maxAnswerWaitTime":7,"maxCallNum":7,"maxHoldCallNum":7,"maxRestAgentNum":7,"maxTalkTime":7,"maxWaitTime":7,"skillId":7}],"resultDesc":[{"maxAgentWrapupTime":7,"maxAnswerWaitTime":7,"maxCallNum":7,"maxHoldCallNum":7,"maxRestAgentNum":7,"maxTalkTime":7,"maxWaitTime":7,"skillId":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_skillcfginfo().body_json(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)).unwrap().send().await }).await;
-    check_refused(
-        client,
-        |c| async move {
-            c.skill_skillcfginfo().body_json(v(r#"{"ccId":0,"skillIds":[101],"vdn":1}"#)).unwrap().send().await
-        },
-        "ccId",
-    )
-    .await;
+    check_json(Case { op: "skill.skillcfginfo", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/skillcfginfo".into(), query: vec![], headers: vec![("content-length", "33".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillIds":[1],"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"maxAgentWrapupTime":7,"maxAnswerWaitTime":7,"maxCallNum":7,"maxHoldCallNum":7,"maxRestAgentNum":7,"maxTalkTime":7,"maxWaitTime":7,"skillId":7}],"resultDesc":[{"maxAgentWrapupTime":7,"maxAnswerWaitTime":7,"maxCallNum":7,"maxHoldCallNum":7,"maxRestAgentNum":7,"maxTalkTime":7,"maxWaitTime":7,"skillId":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_skillcfginfo().body_json(v(r#"{"ccId":1,"skillIds":[1],"vdn":1}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.skill_skillcfginfo().body_json(v(r#"{"ccId":0,"skillIds":[1],"vdn":1}"#)).unwrap().send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn skill_stateinfo() {
-    check_json(Case { op: "skill.stateinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/stateinfo".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}],"resultDesc":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_stateinfo().body_json(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)).unwrap().send().await }).await;
-    check_refused(client, |c| async move { c.skill_stateinfo().body_json(v(r#"{"ccId":0,"skillIds":[101],"vdn":1}"#)).unwrap().send().await }, "ccId").await;
+    check_json(Case { op: "skill.stateinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/stateinfo".into(), query: vec![], headers: vec![("content-length", "50".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}],"resultDesc":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_stateinfo().body_json(v(r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#)).unwrap().send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.skill_stateinfo()
+                .body_json(v(r#"{"queryParam":{"ccId":0,"skillIds":[101],"vdn":1}}"#))
+                .unwrap()
+                .send()
+                .await
+        },
+        "queryParam.ccId",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -621,7 +625,7 @@ async fn calldata_querydetailcallinfo() {
 
 #[tokio::test]
 async fn calldata_querycalldetailbyid() {
-    check_json(Case { op: "calldata.querycalldetailbyid", method: "POST", path: "/rest/cmsapp/v1/openapi/calldata/querycalldetailbyid".into(), query: vec![], headers: vec![("content-length", "63".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"callId":"s-callId","ccId":1,"isCallin":"true"}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"ackTime":7,"agentId":101,"anonyCall":7,"callId":"s-callId","callTime":7,"callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ivrCallTime":7,"queueWaitTime":7,"releaseCause":7,"skillId":7,"vdn":7},"resultDesc":{"ackTime":7,"agentId":101,"anonyCall":7,"callId":"s-callId","callTime":7,"callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ivrCallTime":7,"queueWaitTime":7,"releaseCause":7,"skillId":7,"vdn":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_querycalldetailbyid().body_json(v(r#"{"queryParam":{"callId":"s-callId","ccId":1,"isCallin":"true"}}"#)).unwrap().send().await }).await;
+    check_json(Case { op: "calldata.querycalldetailbyid", method: "POST", path: "/rest/cmsapp/v1/openapi/calldata/querycalldetailbyid".into(), query: vec![], headers: vec![("content-length", "63".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"callId":"s-callId","ccId":1,"isCallin":"true"}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"ackTime":7,"agentId":101,"anonyCall":7,"beginTime":"s-beginTime","busiResult":"s-busiResult","busiSubStatus":"s-busiSubStatus","callId":"s-callId","callTime":7,"callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","endTime":"s-endTime","ivrCallTime":7,"queueWaitTime":7,"releaseCause":7,"result":"s-result","resultCode":"s-resultCode","skillId":7,"vdn":7},"resultDesc":{"ackTime":7,"agentId":101,"anonyCall":7,"beginTime":"s-beginTime","busiResult":"s-busiResult","busiSubStatus":"s-busiSubStatus","callId":"s-callId","callTime":7,"callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","endTime":"s-endTime","ivrCallTime":7,"queueWaitTime":7,"releaseCause":7,"result":"s-result","resultCode":"s-resultCode","skillId":7,"vdn":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_querycalldetailbyid().body_json(v(r#"{"queryParam":{"callId":"s-callId","ccId":1,"isCallin":"true"}}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -862,13 +866,8 @@ async fn qcrelation_delete() {
 
 #[tokio::test]
 async fn uap_perfindex() {
-    check_json(Case { op: "uap.perfindex", method: "POST", path: "/rest/cmsapp/v1/openapi/uap/perfindex".into(), query: vec![], headers: vec![("content-length", "10".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1}"#)), success: v(r#"{"resultCode":"0100000","resultDesc":[{"beginTime":"s-beginTime","ccId":7,"ofcNo":7,"systemCallRate":7,"systemInBound":7,"systemInSucc":7,"uapIp":"s-uapIp"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.uap_perfindex().body_json(v(r#"{"ccId":1}"#)).unwrap().send().await }).await;
-    check_refused(
-        client,
-        |c| async move { c.uap_perfindex().body_json(v(r#"{"ccId":0}"#)).unwrap().send().await },
-        "ccId",
-    )
-    .await;
+    check_json(Case { op: "uap.perfindex", method: "POST", path: "/rest/cmsapp/v1/openapi/uap/perfindex".into(), query: vec![], headers: vec![("content-length", "111".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"ofcNo":[101],"offset":7,"uapIP":"s-uapIP"}"#)), success: v(r#"{"resultCode":"0100000","resultDesc":[{"beginTime":"s-beginTime","ccId":7,"ofcNo":7,"systemCallRate":7,"systemInBound":7,"systemInSucc":7,"uapIp":"s-uapIp"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.uap_perfindex().body_json(v(r#"{"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"ofcNo":[101],"offset":7,"uapIP":"s-uapIP"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.uap_perfindex().body_json(v(r#"{"beginDate":"s-beginDate","ccId":0,"endDate":"s-endDate","limit":7,"ofcNo":[101],"offset":7,"uapIP":"s-uapIP"}"#)).unwrap().send().await }, "ccId").await;
 }
 
 #[tokio::test]
@@ -879,8 +878,8 @@ async fn uap_terminalindex() {
 
 #[tokio::test]
 async fn hisindex_ivr() {
-    check_json(Case { op: "hisindex.ivr", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/ivr".into(), query: vec![], headers: vec![("content-length", "148".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"serviceNos":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":7}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"k":"v"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_ivr().body_json(v(r#"{"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"serviceNos":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":7}"#)).unwrap().send().await }).await;
-    check_refused(client, |c| async move { c.hisindex_ivr().body_json(v(r#"{"ccId":0,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"serviceNos":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":7}"#)).unwrap().send().await }, "ccId").await;
+    check_json(Case { op: "hisindex.ivr", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/ivr".into(), query: vec![], headers: vec![("content-length", "129".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"serviceNos":[101],"subMediaType":7,"timeGrain":"15MIN","vdn":7}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"k":"v"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_ivr().body_json(v(r#"{"ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"serviceNos":[101],"subMediaType":7,"timeGrain":"15MIN","vdn":7}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.hisindex_ivr().body_json(v(r#"{"ccId":0,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"serviceNos":[101],"subMediaType":7,"timeGrain":"15MIN","vdn":7}"#)).unwrap().send().await }, "ccId").await;
 }
 
 #[tokio::test]
@@ -993,7 +992,7 @@ async fn compat_agentrestinfo() {
 
 #[tokio::test]
 async fn compat_skill_stateinfo() {
-    check_json(Case { op: "compat.skill_stateinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/realindex/skill/stateinfo".into(), query: vec![], headers: vec![("content-length", "50".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}],"resultDesc":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_skill_stateinfo().body_json(v(r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#)).unwrap().send().await }).await;
+    check_json(Case { op: "compat.skill_stateinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/realindex/skill/stateinfo".into(), query: vec![], headers: vec![("content-length", "50".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentSetbusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"callWaitNums":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}],"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_skill_stateinfo().body_json(v(r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {

@@ -1039,12 +1039,12 @@ fn cms_bodies() {
     );
     check(
         &cec_cms::generated::SKILL_SKILLCFGINFO,
-        c.skill_skillcfginfo().body_json(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)).unwrap().into_call(),
+        c.skill_skillcfginfo().body_json(v(r#"{"ccId":1,"skillIds":[1],"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::SKILL_STATEINFO,
-        c.skill_stateinfo().body_json(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)).unwrap().into_call(),
+        c.skill_stateinfo().body_json(v(r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
@@ -1219,11 +1219,7 @@ fn cms_bodies() {
         c.qcrelation_delete().body_json(v(r#"{"ccId":1}"#)).unwrap().into_call(),
         &mut failed,
     );
-    check(
-        &cec_cms::generated::UAP_PERFINDEX,
-        c.uap_perfindex().body_json(v(r#"{"ccId":1}"#)).unwrap().into_call(),
-        &mut failed,
-    );
+    check(&cec_cms::generated::UAP_PERFINDEX, c.uap_perfindex().body_json(v(r#"{"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"ofcNo":[101],"offset":7,"uapIP":"s-uapIP"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_cms::generated::UAP_TERMINALINDEX,
         c.uap_terminalindex()
@@ -1234,7 +1230,7 @@ fn cms_bodies() {
             .into_call(),
         &mut failed,
     );
-    check(&cec_cms::generated::HISINDEX_IVR, c.hisindex_ivr().body_json(v(r#"{"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"serviceNos":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":7}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_cms::generated::HISINDEX_IVR, c.hisindex_ivr().body_json(v(r#"{"ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"serviceNos":[101],"subMediaType":7,"timeGrain":"15MIN","vdn":7}"#)).unwrap().into_call(), &mut failed);
     check(&cec_cms::generated::HISINDEX_SKILL, c.hisindex_skill().body_json(v(r#"{"ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)).unwrap().into_call(), &mut failed);
     check(&cec_cms::generated::HISINDEX_AGENT, c.hisindex_agent().body_json(v(r#"{"agentIds":[0],"ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)).unwrap().into_call(), &mut failed);
     check(&cec_cms::generated::HISINDEX_VDN, c.hisindex_vdn().body_json(v(r#"{"anonyCall":0,"calleeNo":"s-calleeNo","ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdnIds":[101]}"#)).unwrap().into_call(), &mut failed);

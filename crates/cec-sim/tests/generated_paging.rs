@@ -439,6 +439,13 @@ async fn every_paged_interface_pages_through_the_simulator() {
         tested += 1;
     }
     {
+        let b = cms.uap_perfindex().body_json(v(r#"{"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"ofcNo":[101],"offset":7,"uapIP":"s-uapIP"}"#)).unwrap();
+        let pages = b.clone().into_paginator().page_size(2).pages().collect::<Vec<_>>().await;
+        assert!(pages.iter().all(|p| p.is_ok()), "uap.perfindex: {:?}", pages.iter().find(|p| p.is_err()));
+        check("uap.perfindex", pages.len(), b.into_paginator().page_size(2).collect_items().await);
+        tested += 1;
+    }
+    {
         let b = cms
             .uap_terminalindex()
             .body_json(v(

@@ -4394,6 +4394,10 @@ impl SkillSkillcfginfoBody {
             cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
             if let Some(v) = &self.skill_ids {
                 cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+                for (i, item) in v.iter().enumerate() {
+                    let item_at = format!("{}[{i}]", &format!("{at}skillIds"));
+                    cec_core::validate::range(op, &item_at, *item, 1, 5000)?;
+                }
             }
         }
         Ok(())
@@ -4568,6 +4572,34 @@ pub struct SkillSkillcfginfoResponseResultDesc {
 /// Object request body of `skill.stateinfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SkillStateinfoBody {
+    /// query wrapper (the page's sample wraps the fields; the body table lists them flat) Required.
+    #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
+    pub query_param: Option<SkillStateinfoBodyQueryParam>,
+}
+impl SkillStateinfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"queryParam") {
+            cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+            if let Some(v) = &self.query_param {
+                v.validate(op, &format!("{at}queryParam."), &[])?;
+            }
+        }
+        Ok(())
+    }
+}
+impl SkillStateinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "queryParam",
+        shape: cec_core::validate::Shape::Object(SkillStateinfoBodyQueryParam::FIELDS),
+    }];
+}
+
+/// Object `queryParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillStateinfoBodyQueryParam {
     /// call center ID (1-65535) Required.
     #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
     pub cc_id: Option<i64>,
@@ -4578,7 +4610,7 @@ pub struct SkillStateinfoBody {
     #[serde(rename = "skillIds", skip_serializing_if = "Option::is_none", default)]
     pub skill_ids: Option<Vec<i64>>,
 }
-impl SkillStateinfoBody {
+impl SkillStateinfoBodyQueryParam {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
     /// named in `skip` are sent unchecked (`extra_field`).
     pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
@@ -4603,7 +4635,7 @@ impl SkillStateinfoBody {
         Ok(())
     }
 }
-impl SkillStateinfoBody {
+impl SkillStateinfoBodyQueryParam {
     /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
     pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
         cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
@@ -4702,91 +4734,91 @@ pub struct SkillStateinfoResponseResultDatas {
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_rest_nums: Option<i64>,
-    /// longest agent idle time, last 5 min (sample only)
+    /// longest agent idle time, last 5 min
     #[serde(
         rename = "agentMaxIdleTimeIn5",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_max_idle_time_in5: Option<i64>,
-    /// agents in wrap-up/working state (sample only)
+    /// agents in wrap-up/working state
     #[serde(
         rename = "agentWorkNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_work_nums: Option<i64>,
-    /// agents in study state (sample only)
+    /// agents in study state
     #[serde(
         rename = "agentStudyNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_study_nums: Option<i64>,
-    /// occupied agents (sample only)
+    /// occupied agents
     #[serde(
         rename = "agentOccupyNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_occupy_nums: Option<i64>,
-    /// pre-occupied agents (sample only)
+    /// pre-occupied agents
     #[serde(
         rename = "agentPreOccupyNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_pre_occupy_nums: Option<i64>,
-    /// total calls (sample only)
+    /// total calls
     #[serde(
         rename = "totalCallNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub total_call_nums: Option<i64>,
-    /// calls being handled (sample only)
+    /// calls being handled
     #[serde(
         rename = "processingCallNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub processing_call_nums: Option<i64>,
-    /// longest wait, last 5 min (sample only)
+    /// longest wait, last 5 min
     #[serde(
         rename = "maxCallWaitTimesIn5",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub max_call_wait_times_in5: Option<i64>,
-    /// queued calls (sample only)
+    /// queued calls
     #[serde(
         rename = "callWaitNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub call_wait_nums: Option<i64>,
-    /// average call time, last 5 min (sample only)
+    /// average call time, last 5 min
     #[serde(
         rename = "evenCallTimeIn5",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub even_call_time_in5: Option<i64>,
-    /// average wait time, last 5 min (sample only)
+    /// average wait time, last 5 min
     #[serde(
         rename = "evenWaitTimeIn5",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub even_wait_time_in5: Option<i64>,
-    /// all calls (sample only)
+    /// all calls
     #[serde(
         rename = "allCallCount",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub all_call_count: Option<i64>,
-    /// calls connected within 20 s (sample only)
+    /// calls connected within 20 s
     #[serde(
         rename = "cnnedIn20sCallCount",
         skip_serializing_if = "Option::is_none",
@@ -4844,91 +4876,91 @@ pub struct SkillStateinfoResponseResultDesc {
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_rest_nums: Option<i64>,
-    /// longest agent idle time, last 5 min (sample only)
+    /// longest agent idle time, last 5 min
     #[serde(
         rename = "agentMaxIdleTimeIn5",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_max_idle_time_in5: Option<i64>,
-    /// agents in wrap-up/working state (sample only)
+    /// agents in wrap-up/working state
     #[serde(
         rename = "agentWorkNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_work_nums: Option<i64>,
-    /// agents in study state (sample only)
+    /// agents in study state
     #[serde(
         rename = "agentStudyNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_study_nums: Option<i64>,
-    /// occupied agents (sample only)
+    /// occupied agents
     #[serde(
         rename = "agentOccupyNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_occupy_nums: Option<i64>,
-    /// pre-occupied agents (sample only)
+    /// pre-occupied agents
     #[serde(
         rename = "agentPreOccupyNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_pre_occupy_nums: Option<i64>,
-    /// total calls (sample only)
+    /// total calls
     #[serde(
         rename = "totalCallNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub total_call_nums: Option<i64>,
-    /// calls being handled (sample only)
+    /// calls being handled
     #[serde(
         rename = "processingCallNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub processing_call_nums: Option<i64>,
-    /// longest wait, last 5 min (sample only)
+    /// longest wait, last 5 min
     #[serde(
         rename = "maxCallWaitTimesIn5",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub max_call_wait_times_in5: Option<i64>,
-    /// queued calls (sample only)
+    /// queued calls
     #[serde(
         rename = "callWaitNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub call_wait_nums: Option<i64>,
-    /// average call time, last 5 min (sample only)
+    /// average call time, last 5 min
     #[serde(
         rename = "evenCallTimeIn5",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub even_call_time_in5: Option<i64>,
-    /// average wait time, last 5 min (sample only)
+    /// average wait time, last 5 min
     #[serde(
         rename = "evenWaitTimeIn5",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub even_wait_time_in5: Option<i64>,
-    /// all calls (sample only)
+    /// all calls
     #[serde(
         rename = "allCallCount",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub all_call_count: Option<i64>,
-    /// calls connected within 20 s (sample only)
+    /// calls connected within 20 s
     #[serde(
         rename = "cnnedIn20sCallCount",
         skip_serializing_if = "Option::is_none",
@@ -7723,13 +7755,51 @@ pub struct CalldataQuerycalldetailbyidResponseResultDatas {
     /// talk duration (seconds)
     #[serde(rename = "callTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub call_time: Option<i64>,
-    /// release cause (seen in sample)
+    /// release cause code (see the release-cause table)
     #[serde(
         rename = "releaseCause",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub release_cause: Option<i64>,
+    /// call start (yyyy-MM-dd HH:mm:ss; predictive and pre-occupied outbound calls only)
+    #[serde(
+        rename = "beginTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub begin_time: Option<String>,
+    /// call end (yyyy-MM-dd HH:mm:ss; predictive and pre-occupied outbound calls only)
+    #[serde(
+        rename = "endTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub end_time: Option<String>,
+    /// outbound call result ("0000" OBS call out before transfer to automatic succeeded, "0900" before transfer to manual succeeded, "0101" call out failed, "-1" no number left to call, "0601" returned; predictive and pre-occupied outbound calls only)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// displayed result code mapped from the failure cause (customisable) (predictive and pre-occupied outbound calls only)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// outbound business result code (configured in iSales) (predictive and pre-occupied outbound calls only)
+    #[serde(
+        rename = "busiResult",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub busi_result: Option<String>,
+    /// outbound business result sub-status code (configured in iSales) (predictive and pre-occupied outbound calls only)
+    #[serde(
+        rename = "busiSubStatus",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub busi_sub_status: Option<String>,
 }
 
 /// Object `resultDesc`.
@@ -7788,13 +7858,51 @@ pub struct CalldataQuerycalldetailbyidResponseResultDesc {
     /// talk duration (seconds)
     #[serde(rename = "callTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub call_time: Option<i64>,
-    /// release cause (seen in sample)
+    /// release cause code (see the release-cause table)
     #[serde(
         rename = "releaseCause",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub release_cause: Option<i64>,
+    /// call start (yyyy-MM-dd HH:mm:ss; predictive and pre-occupied outbound calls only)
+    #[serde(
+        rename = "beginTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub begin_time: Option<String>,
+    /// call end (yyyy-MM-dd HH:mm:ss; predictive and pre-occupied outbound calls only)
+    #[serde(
+        rename = "endTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub end_time: Option<String>,
+    /// outbound call result ("0000" OBS call out before transfer to automatic succeeded, "0900" before transfer to manual succeeded, "0101" call out failed, "-1" no number left to call, "0601" returned; predictive and pre-occupied outbound calls only)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// displayed result code mapped from the failure cause (customisable) (predictive and pre-occupied outbound calls only)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// outbound business result code (configured in iSales) (predictive and pre-occupied outbound calls only)
+    #[serde(
+        rename = "busiResult",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub busi_result: Option<String>,
+    /// outbound business result sub-status code (configured in iSales) (predictive and pre-occupied outbound calls only)
+    #[serde(
+        rename = "busiSubStatus",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub busi_sub_status: Option<String>,
 }
 
 /// Object request body of `cti.sysindex`.
@@ -7835,9 +7943,6 @@ impl CtiSysindexBody {
         }
         if !skip.contains(&"beginDate") {
             cec_core::validate::required(op, &format!("{at}beginDate"), &self.begin_date)?;
-            if let Some(v) = &self.begin_date {
-                cec_core::validate::max_len(op, &format!("{at}beginDate"), v, 31)?;
-            }
         }
         if !skip.contains(&"endDate") {
             cec_core::validate::required(op, &format!("{at}endDate"), &self.end_date)?;
@@ -8865,6 +8970,24 @@ pub struct UapPerfindexBody {
     /// call center ID (1-65535)
     #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
     pub cc_id: Option<i64>,
+    /// UAP IP filter
+    #[serde(rename = "uapIP", skip_serializing_if = "Option::is_none", default)]
+    pub uap_ip: Option<String>,
+    /// inbound office numbers (the table types it int but describes an array of office numbers, and the page sample sends \[0, 1\])
+    #[serde(rename = "ofcNo", skip_serializing_if = "Option::is_none", default)]
+    pub ofc_no: Option<Vec<i64>>,
+    /// query start (UTC (zero time zone), yyyy-MM-dd HH:mm:ss in the sample; span to endDate at most 31 days) Required.
+    #[serde(rename = "beginDate", skip_serializing_if = "Option::is_none", default)]
+    pub begin_date: Option<String>,
+    /// query end (UTC) Required.
+    #[serde(rename = "endDate", skip_serializing_if = "Option::is_none", default)]
+    pub end_date: Option<String>,
+    /// page size (default 100)
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
+    /// start offset (default 0)
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<i64>,
 }
 impl UapPerfindexBody {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -8875,13 +8998,29 @@ impl UapPerfindexBody {
                 cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
             }
         }
+        if !skip.contains(&"beginDate") {
+            cec_core::validate::required(op, &format!("{at}beginDate"), &self.begin_date)?;
+        }
+        if !skip.contains(&"endDate") {
+            cec_core::validate::required(op, &format!("{at}endDate"), &self.end_date)?;
+        }
         Ok(())
     }
 }
 impl UapPerfindexBody {
     /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int }];
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "uapIP", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "ofcNo",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+        cec_core::validate::FieldShape { name: "beginDate", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endDate", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 impl UapPerfindexBody {
@@ -8988,9 +9127,6 @@ impl UapTerminalindexBody {
         }
         if !skip.contains(&"beginDate") {
             cec_core::validate::required(op, &format!("{at}beginDate"), &self.begin_date)?;
-            if let Some(v) = &self.begin_date {
-                cec_core::validate::max_len(op, &format!("{at}beginDate"), v, 31)?;
-            }
         }
         if !skip.contains(&"endDate") {
             cec_core::validate::required(op, &format!("{at}endDate"), &self.end_date)?;
@@ -9112,6 +9248,16 @@ impl HisindexIvrBody {
         }
         if !skip.contains(&"indexIds") {
             cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        }
+        if !skip.contains(&"timeGrain") {
+            if let Some(v) = &self.time_grain {
+                cec_core::validate::one_of(op, &format!("{at}timeGrain"), v, &["15MIN", "30MIN", "60MIN"])?;
+            }
+        }
+        if !skip.contains(&"enableOffset") {
+            if let Some(v) = &self.enable_offset {
+                cec_core::validate::one_of(op, &format!("{at}enableOffset"), v, &["Y", "N"])?;
+            }
         }
         Ok(())
     }
@@ -10445,30 +10591,16 @@ impl CompatSkillStateinfoBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CompatSkillStateinfoResponse {
-    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    /// query result: "0" success, anything else a failure ("0" success)
     #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub result: Option<String>,
-    /// result code ("0100000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    /// per-skill statistics
     #[serde(
         rename = "resultDatas",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
     pub result_datas: Option<Vec<CompatSkillStateinfoResponseResultDatas>>,
-    /// per-skill statistics
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_vec"
-    )]
-    pub result_desc: Option<Vec<CompatSkillStateinfoResponseResultDesc>>,
 }
 
 /// Object `resultDatas`.
@@ -10499,260 +10631,111 @@ pub struct CompatSkillStateinfoResponseResultDatas {
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_idle_nums: Option<i64>,
-    /// available agents (may differ from idle when agents take several calls)
+    /// available agents (from the page sample)
     #[serde(
         rename = "agentAvailableNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_available_nums: Option<i64>,
-    /// agents set busy
+    /// agents set busy (spelling of this page's sample) (from the page sample)
+    #[serde(
+        rename = "agentSetbusyNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_setbusy_nums: Option<i64>,
+    /// agents set busy (spelling of the skill/stateinfo table; kept so either spelling decodes) (from the page sample)
     #[serde(
         rename = "agentSetBusyNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_set_busy_nums: Option<i64>,
-    /// agents on rest
+    /// agents on rest (from the page sample)
     #[serde(
         rename = "agentRestNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_rest_nums: Option<i64>,
-    /// longest agent idle time, last 5 min (sample only)
+    /// longest agent idle time, last 5 min (from the page sample)
     #[serde(
         rename = "agentMaxIdleTimeIn5",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_max_idle_time_in5: Option<i64>,
-    /// agents in wrap-up/working state (sample only)
+    /// agents in wrap-up (from the page sample)
     #[serde(
         rename = "agentWorkNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_work_nums: Option<i64>,
-    /// agents in study state (sample only)
+    /// agents in study state (from the page sample)
     #[serde(
         rename = "agentStudyNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_study_nums: Option<i64>,
-    /// occupied agents (sample only)
+    /// occupied agents (from the page sample)
     #[serde(
         rename = "agentOccupyNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_occupy_nums: Option<i64>,
-    /// pre-occupied agents (sample only)
+    /// pre-occupied agents (from the page sample)
     #[serde(
         rename = "agentPreOccupyNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_pre_occupy_nums: Option<i64>,
-    /// total calls (sample only)
+    /// calls handled, in progress included (from the page sample)
     #[serde(
         rename = "totalCallNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub total_call_nums: Option<i64>,
-    /// calls being handled (sample only)
+    /// calls being handled (from the page sample)
     #[serde(
         rename = "processingCallNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub processing_call_nums: Option<i64>,
-    /// longest wait, last 5 min (sample only)
+    /// longest wait, last 5 min (from the page sample)
     #[serde(
         rename = "maxCallWaitTimesIn5",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub max_call_wait_times_in5: Option<i64>,
-    /// queued calls (sample only)
+    /// queued calls (from the page sample)
     #[serde(
         rename = "callWaitNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub call_wait_nums: Option<i64>,
-    /// average call time, last 5 min (sample only)
+    /// average call time, last 5 min (from the page sample)
     #[serde(
         rename = "evenCallTimeIn5",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub even_call_time_in5: Option<i64>,
-    /// average wait time, last 5 min (sample only)
+    /// average wait time, last 5 min (from the page sample)
     #[serde(
         rename = "evenWaitTimeIn5",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub even_wait_time_in5: Option<i64>,
-    /// all calls (sample only)
-    #[serde(
-        rename = "allCallCount",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub all_call_count: Option<i64>,
-    /// calls connected within 20 s (sample only)
-    #[serde(
-        rename = "cnnedIn20sCallCount",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub cnned_in20s_call_count: Option<i64>,
-}
-
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CompatSkillStateinfoResponseResultDesc {
-    /// skill queue ID
-    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub skill_id: Option<i64>,
-    /// signed-in agents
-    #[serde(
-        rename = "agentLoginNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub agent_login_nums: Option<i64>,
-    /// agents in a call
-    #[serde(
-        rename = "agentTalkingNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub agent_talking_nums: Option<i64>,
-    /// idle agents
-    #[serde(
-        rename = "agentIdleNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub agent_idle_nums: Option<i64>,
-    /// available agents (may differ from idle when agents take several calls)
-    #[serde(
-        rename = "agentAvailableNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub agent_available_nums: Option<i64>,
-    /// agents set busy
-    #[serde(
-        rename = "agentSetBusyNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub agent_set_busy_nums: Option<i64>,
-    /// agents on rest
-    #[serde(
-        rename = "agentRestNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub agent_rest_nums: Option<i64>,
-    /// longest agent idle time, last 5 min (sample only)
-    #[serde(
-        rename = "agentMaxIdleTimeIn5",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub agent_max_idle_time_in5: Option<i64>,
-    /// agents in wrap-up/working state (sample only)
-    #[serde(
-        rename = "agentWorkNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub agent_work_nums: Option<i64>,
-    /// agents in study state (sample only)
-    #[serde(
-        rename = "agentStudyNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub agent_study_nums: Option<i64>,
-    /// occupied agents (sample only)
-    #[serde(
-        rename = "agentOccupyNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub agent_occupy_nums: Option<i64>,
-    /// pre-occupied agents (sample only)
-    #[serde(
-        rename = "agentPreOccupyNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub agent_pre_occupy_nums: Option<i64>,
-    /// total calls (sample only)
-    #[serde(
-        rename = "totalCallNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub total_call_nums: Option<i64>,
-    /// calls being handled (sample only)
-    #[serde(
-        rename = "processingCallNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub processing_call_nums: Option<i64>,
-    /// longest wait, last 5 min (sample only)
-    #[serde(
-        rename = "maxCallWaitTimesIn5",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub max_call_wait_times_in5: Option<i64>,
-    /// queued calls (sample only)
-    #[serde(
-        rename = "callWaitNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub call_wait_nums: Option<i64>,
-    /// average call time, last 5 min (sample only)
-    #[serde(
-        rename = "evenCallTimeIn5",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub even_call_time_in5: Option<i64>,
-    /// average wait time, last 5 min (sample only)
-    #[serde(
-        rename = "evenWaitTimeIn5",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub even_wait_time_in5: Option<i64>,
-    /// all calls (sample only)
-    #[serde(
-        rename = "allCallCount",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub all_call_count: Option<i64>,
-    /// calls connected within 20 s (sample only)
-    #[serde(
-        rename = "cnnedIn20sCallCount",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub cnned_in20s_call_count: Option<i64>,
 }
 
 /// Object request body of `compat.agentbyconfigedskill`.
@@ -13997,34 +13980,14 @@ impl SkillStateinfoBuilder {
             extra_: Vec::new(),
         }
     }
-    /// call center ID (1-65535) Required.
-    pub fn cc_id(mut self, v: i64) -> Self {
-        self.body_.cc_id = Some(v);
+    /// query wrapper (the page's sample wraps the fields; the body table lists them flat) Required.
+    pub fn query_param(mut self, v: SkillStateinfoBodyQueryParam) -> Self {
+        self.body_.query_param = Some(v);
         self
     }
-    /// Sets or clears the body field `ccId`.
-    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
-        self.body_.cc_id = v;
-        self
-    }
-    /// virtual call center (VDN) ID (1-5000) Required.
-    pub fn vdn(mut self, v: i64) -> Self {
-        self.body_.vdn = Some(v);
-        self
-    }
-    /// Sets or clears the body field `vdn`.
-    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
-        self.body_.vdn = v;
-        self
-    }
-    /// skill queue IDs (max 1000 items; skill IDs 1-10000 (older docs: 1-2000)) Required.
-    pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
-        self.body_.skill_ids = Some(v);
-        self
-    }
-    /// Sets or clears the body field `skillIds`.
-    pub fn set_skill_ids(mut self, v: Option<Vec<i64>>) -> Self {
-        self.body_.skill_ids = v;
+    /// Sets or clears the body field `queryParam`.
+    pub fn set_query_param(mut self, v: Option<SkillStateinfoBodyQueryParam>) -> Self {
+        self.body_.query_param = v;
         self
     }
     /// Replaces the whole request body.
@@ -14067,13 +14030,6 @@ impl SkillStateinfoBuilder {
     pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.stateinfo";
         let _ = op;
-        let tenant = self.client_.tenant();
-        if self.body_.cc_id.is_none() {
-            self.body_.cc_id = tenant.cc_id;
-        }
-        if self.body_.vdn.is_none() {
-            self.body_.vdn = tenant.vdn;
-        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new().options(self.options_);
@@ -17506,6 +17462,66 @@ impl UapPerfindexBuilder {
         self.body_.cc_id = v;
         self
     }
+    /// UAP IP filter
+    pub fn uap_ip(mut self, v: impl Into<String>) -> Self {
+        self.body_.uap_ip = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `uapIP`.
+    pub fn set_uap_ip(mut self, v: Option<String>) -> Self {
+        self.body_.uap_ip = v;
+        self
+    }
+    /// inbound office numbers (the table types it int but describes an array of office numbers, and the page sample sends \[0, 1\])
+    pub fn ofc_no(mut self, v: Vec<i64>) -> Self {
+        self.body_.ofc_no = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ofcNo`.
+    pub fn set_ofc_no(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.ofc_no = v;
+        self
+    }
+    /// query start (UTC (zero time zone), yyyy-MM-dd HH:mm:ss in the sample; span to endDate at most 31 days) Required.
+    pub fn begin_date(mut self, v: impl Into<String>) -> Self {
+        self.body_.begin_date = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `beginDate`.
+    pub fn set_begin_date(mut self, v: Option<String>) -> Self {
+        self.body_.begin_date = v;
+        self
+    }
+    /// query end (UTC) Required.
+    pub fn end_date(mut self, v: impl Into<String>) -> Self {
+        self.body_.end_date = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `endDate`.
+    pub fn set_end_date(mut self, v: Option<String>) -> Self {
+        self.body_.end_date = v;
+        self
+    }
+    /// page size (default 100)
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
+    /// start offset (default 0)
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: UapPerfindexBody) -> Self {
         self.body_ = body;
@@ -17564,6 +17580,36 @@ impl UapPerfindexBuilder {
     }
 }
 
+impl cec_core::paginate::Paged for UapPerfindexBuilder {
+    type Page = UapPerfindexResponse;
+    type Item = UapPerfindexResponseResultDesc;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result_desc.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(_page: &Self::Page) -> Option<u64> {
+        None
+    }
+}
+
+impl UapPerfindexBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `resultDesc`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `uap.perfindex`: Query UAP performance statistics (5-minute buckets) (`POST /rest/cmsapp/v1/openapi/uap/perfindex`).
     pub fn uap_perfindex(&self) -> UapPerfindexBuilder {
