@@ -15,6 +15,7 @@
 //! cargo xtask bench sign [--rounds N]   C2 signer vs one HMAC over the canonical request, aws-sigv4
 //! cargo xtask bench overhead [--rounds N] [--requests N] [--callers 1,16,256]
 //!                                  SDK call vs bare reqwest (+ plain serde) on a loopback server
+//! cargo xtask bench events [--rounds N]   agentevent answers decoded, events/s vs plain serde
 //! ```
 // xtask is a developer tool: it prints, and a spec it cannot turn into code stops it loudly.
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::panic, clippy::expect_used)]
