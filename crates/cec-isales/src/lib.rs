@@ -24,7 +24,10 @@ pub mod generated;
 
 pub use cec_auth::{AkSkSigner, ApiFabricAuth, ApiFabricCredentials, C2Auth};
 pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults, RetryPolicy, Secret, Timeouts};
+pub use cec_core::{AgentId, CampaignId, VdnId};
 pub use generated::ResultCode;
+/// The service trait ([`IsalesService`]) for mocking in unit tests, and its request types.
+pub use generated::stub::{self, IsalesService};
 pub use generated::TenantDefaults;
 
 cec_core::define_ne_error!(
@@ -73,12 +76,46 @@ impl Client {
 
     /// A client from loaded settings (`[profiles.<name>.isales]`: endpoint, ak, sk, c2_dialect).
     pub fn from_settings(profile: &cec_core::profile::Profile) -> Result<Self, Error> {
-        let signer = AkSkSigner::from_settings("isales", &profile.ne("isales"))?;
-        Self::new(profile.config("isales")?, C2Auth::Signature(signer))
+        let settings = profile.ne("isales");
+        let signer = AkSkSigner::from_settings("isales", &settings)?;
+        let mut tenant = TenantDefaults::new();
+        if let Some(v) = settings.vdn {
+            tenant = tenant.vdn_id(v);
+        }
+        Ok(Self::new(profile.config("isales")?, C2Auth::Signature(signer))?.with_tenant(tenant))
     }
 
     /// The core client.
     pub fn core(&self) -> &cec_core::Client {
         &self.core
+    }
+
+    /// Waits until campaign `campaign` is in `status` (2 started, 3 suspended, 4
+    /// completed), polling `campaign.query_all` of the tenant's VDN (the client's tenant
+    /// default, else `vdn_id`) with `waiter`'s backoff; returns the campaign as listed.
+    /// A campaign missing from the list fails at once (`Usage`); the deadline, with a
+    /// timeout error naming the campaign and the state.
+    pub async fn wait_for_campaign_status(
+        &self,
+        campaign: CampaignId,
+        status: i64,
+        waiter: &cec_core::Waiter,
+    ) -> Result<generated::CampaignQueryAllResponseData, Error> {
+        let campaign_id = campaign.get();
+        let what = format!("campaign {campaign_id} in status {status}");
+        waiter
+            .wait(&what, || async {
+                let all = self.campaign_query_all().send().await?;
+                let found = all.data.unwrap_or_default().into_iter().find(|c| c.id == Some(campaign_id));
+                match found {
+                    None => Err(Error::from(cec_core::Error::new(
+                        cec_core::ErrorKind::Usage,
+                        format!("campaign {campaign_id} is not in the VDN's campaign list"),
+                    ))),
+                    Some(c) if c.status == Some(status) => Ok(Some(c)),
+                    Some(_) => Ok(None),
+                }
+            })
+            .await
     }
 }

@@ -351,14 +351,14 @@ async fn every_paged_interface_pages_through_the_simulator() {
         tested += 1;
     }
     {
-        let b = cms.vdn_queryagentreststate().body_json(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap();
+        let b = cms.vdn_query_agent_rest_state().body_json(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap();
         let pages = b.clone().into_paginator().page_size(2).pages().collect::<Vec<_>>().await;
         assert!(pages.iter().all(|p| p.is_ok()), "vdn.queryagentreststate: {:?}", pages.iter().find(|p| p.is_err()));
         check("vdn.queryagentreststate", pages.len(), b.into_paginator().page_size(2).collect_items().await);
         tested += 1;
     }
     {
-        let b = cms.vdn_totalagentabstractex3().body_json(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap();
+        let b = cms.vdn_total_agent_abstract_ex3().body_json(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap();
         let pages = b.clone().into_paginator().page_size(2).pages().collect::<Vec<_>>().await;
         assert!(pages.iter().all(|p| p.is_ok()), "vdn.totalagentabstractex3: {:?}", pages.iter().find(|p| p.is_err()));
         check("vdn.totalagentabstractex3", pages.len(), b.into_paginator().page_size(2).collect_items().await);

@@ -10,6 +10,9 @@ use cec_core::__private::serde_json;
 use cec_core::{AuthKind, Envelope, OperationMeta, ResponseKind, RetryClass, TokenPlacement};
 use serde::{Deserialize, Serialize};
 
+/// The service trait (one method per interface) and its request types.
+pub mod stub;
+
 pub static ENVELOPE_DEFAULT: Envelope = Envelope {
     code_fields: &["resultCode", "result"],
     success: &["0100000", "0"],
@@ -1268,7 +1271,7 @@ pub struct VdnQueryagentreststateResponseResultDatas {
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub wait_rest_agent_num: Option<i64>,
-    /// per-agent rest details (item fields as named in the page sample)
+    /// per-agent rest details
     #[serde(rename = "details", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
     pub details: Option<Vec<VdnQueryagentreststateResponseResultDatasDetails>>,
 }
@@ -1340,7 +1343,7 @@ pub struct VdnQueryagentreststateResponseResultDesc {
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub wait_rest_agent_num: Option<i64>,
-    /// per-agent rest details (item fields as named in the page sample)
+    /// per-agent rest details
     #[serde(rename = "details", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
     pub details: Option<Vec<VdnQueryagentreststateResponseResultDescDetails>>,
 }
@@ -2969,7 +2972,7 @@ pub struct VdnQuerycalltracedetailResponseResultDesc {
 /// Object request body of `vdn.configures_skills`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VdnConfiguresSkillsBody {
-    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    /// query wrapper Required.
     #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
     pub query_param: Option<VdnConfiguresSkillsBodyQueryParam>,
 }
@@ -3442,7 +3445,7 @@ pub struct VdnRestreasonsResponseResultDesc {
 /// Object request body of `skill.agentsinskill`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SkillAgentsinskillBody {
-    /// query wrapper: the page sample (noted in the first pass) and an integrator's Postman collection for a real tenant both send the fields inside queryParam Required.
+    /// query wrapper Required.
     #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
     pub query_param: Option<SkillAgentsinskillBodyQueryParam>,
 }
@@ -6154,7 +6157,7 @@ pub struct AgentAgentbyworknoResponseResultDesc {
 /// Object request body of `calldata.isprocesscall`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CalldataIsprocesscallBody {
-    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    /// query wrapper Required.
     #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
     pub query_param: Option<CalldataIsprocesscallBodyQueryParam>,
 }
@@ -6386,7 +6389,7 @@ pub struct VdnQueryAgentByStatusResponseData {
 /// Object request body of `agent.agentrestinfos`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentAgentrestinfosBody {
-    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    /// query wrapper Required.
     #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
     pub query_param: Option<AgentAgentrestinfosBodyQueryParam>,
 }
@@ -6871,7 +6874,7 @@ pub struct AgentAgentoprinfoResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentAgentoprinfoResponseResultDatas {
-    /// record ID (further item fields not captured)
+    /// record ID
     #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub id: Option<String>,
 }
@@ -6880,7 +6883,7 @@ pub struct AgentAgentoprinfoResponseResultDatas {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentAgentoprinfoResponseResultDesc {
-    /// record ID (further item fields not captured)
+    /// record ID
     #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub id: Option<String>,
 }
@@ -7560,7 +7563,7 @@ pub struct CalldataQuerydetailcallinfoResponseResultDesc {
 /// Object request body of `calldata.querycalldetailbyid`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CalldataQuerycalldetailbyidBody {
-    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    /// query wrapper Required.
     #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
     pub query_param: Option<CalldataQuerycalldetailbyidBodyQueryParam>,
 }
@@ -7957,7 +7960,7 @@ pub struct CtiSysindexResponseResultDesc {
 /// Object request body of `configures.vdns`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConfiguresVdnsBody {
-    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    /// query wrapper Required.
     #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
     pub query_param: Option<ConfiguresVdnsBodyQueryParam>,
 }
@@ -10142,7 +10145,7 @@ pub struct CompatQuerymonitorSystemstateResponse {
         deserialize_with = "cec_core::de::opt_object"
     )]
     pub result_datas: Option<CompatQuerymonitorSystemstateResponseResultDatas>,
-    /// state counts (as named in the page sample)
+    /// state counts
     #[serde(
         rename = "resultDesc",
         skip_serializing_if = "Option::is_none",
@@ -11095,8 +11098,13 @@ impl VdnQueryagentreststateBuilder {
 }
 impl crate::Client {
     /// `vdn.queryagentreststate`: Query agent rest status in a VDN (`POST /rest/cmsapp/v1/openapi/vdn/queryagentreststate`).
-    pub fn vdn_queryagentreststate(&self) -> VdnQueryagentreststateBuilder {
+    pub fn vdn_query_agent_rest_state(&self) -> VdnQueryagentreststateBuilder {
         VdnQueryagentreststateBuilder::new(self.clone())
+    }
+    /// `vdn.queryagentreststate`: the mechanical name of [`Self::vdn_query_agent_rest_state`].
+    #[deprecated(note = "renamed to `vdn_query_agent_rest_state` (spec `rust_name`)")]
+    pub fn vdn_queryagentreststate(&self) -> VdnQueryagentreststateBuilder {
+        self.vdn_query_agent_rest_state()
     }
 }
 
@@ -11257,8 +11265,13 @@ impl VdnTotalagentabstractex3Builder {
 }
 impl crate::Client {
     /// `vdn.totalagentabstractex3`: Query all agents in a VDN (paged) (`POST /rest/cmsapp/v1/openapi/vdn/totalagentabstractex3`).
-    pub fn vdn_totalagentabstractex3(&self) -> VdnTotalagentabstractex3Builder {
+    pub fn vdn_total_agent_abstract_ex3(&self) -> VdnTotalagentabstractex3Builder {
         VdnTotalagentabstractex3Builder::new(self.clone())
+    }
+    /// `vdn.totalagentabstractex3`: the mechanical name of [`Self::vdn_total_agent_abstract_ex3`].
+    #[deprecated(note = "renamed to `vdn_total_agent_abstract_ex3` (spec `rust_name`)")]
+    pub fn vdn_totalagentabstractex3(&self) -> VdnTotalagentabstractex3Builder {
+        self.vdn_total_agent_abstract_ex3()
     }
 }
 
@@ -12736,7 +12749,7 @@ impl VdnConfiguresSkillsBuilder {
             extra_: Vec::new(),
         }
     }
-    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    /// query wrapper Required.
     pub fn query_param(mut self, v: VdnConfiguresSkillsBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
         self
@@ -13160,7 +13173,7 @@ impl SkillAgentsinskillBuilder {
             extra_: Vec::new(),
         }
     }
-    /// query wrapper: the page sample (noted in the first pass) and an integrator's Postman collection for a real tenant both send the fields inside queryParam Required.
+    /// query wrapper Required.
     pub fn query_param(mut self, v: SkillAgentsinskillBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
         self
@@ -13592,8 +13605,13 @@ impl SkillAgentbyconfigedskillBuilder {
 
 impl crate::Client {
     /// `skill.agentbyconfigedskill`: Query details of signed-in agents of a skill queue (`POST /rest/cmsapp/v1/openapi/skill/agentbyconfigedskill`).
-    pub fn skill_agentbyconfigedskill(&self) -> SkillAgentbyconfigedskillBuilder {
+    pub fn skill_agents_by_configured_skill(&self) -> SkillAgentbyconfigedskillBuilder {
         SkillAgentbyconfigedskillBuilder::new(self.clone())
+    }
+    /// `skill.agentbyconfigedskill`: the mechanical name of [`Self::skill_agents_by_configured_skill`].
+    #[deprecated(note = "renamed to `skill_agents_by_configured_skill` (spec `rust_name`)")]
+    pub fn skill_agentbyconfigedskill(&self) -> SkillAgentbyconfigedskillBuilder {
+        self.skill_agents_by_configured_skill()
     }
 }
 
@@ -14212,8 +14230,13 @@ impl AgentSiteagentcallandskillinfobyagentidsBuilder {
 
 impl crate::Client {
     /// `agent.siteagentcallandskillinfobyagentids`: Batch query skill queues agents signed in to (`POST /rest/cmsapp/v1/openapi/agentgroup/siteagentcallandskillinfobyagentids`).
-    pub fn agent_siteagentcallandskillinfobyagentids(&self) -> AgentSiteagentcallandskillinfobyagentidsBuilder {
+    pub fn agent_site_call_and_skill_info_by_agent_ids(&self) -> AgentSiteagentcallandskillinfobyagentidsBuilder {
         AgentSiteagentcallandskillinfobyagentidsBuilder::new(self.clone())
+    }
+    /// `agent.siteagentcallandskillinfobyagentids`: the mechanical name of [`Self::agent_site_call_and_skill_info_by_agent_ids`].
+    #[deprecated(note = "renamed to `agent_site_call_and_skill_info_by_agent_ids` (spec `rust_name`)")]
+    pub fn agent_siteagentcallandskillinfobyagentids(&self) -> AgentSiteagentcallandskillinfobyagentidsBuilder {
+        self.agent_site_call_and_skill_info_by_agent_ids()
     }
 }
 
@@ -15105,7 +15128,7 @@ impl CalldataIsprocesscallBuilder {
             extra_: Vec::new(),
         }
     }
-    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    /// query wrapper Required.
     pub fn query_param(mut self, v: CalldataIsprocesscallBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
         self
@@ -15372,7 +15395,7 @@ impl AgentAgentrestinfosBuilder {
             extra_: Vec::new(),
         }
     }
-    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    /// query wrapper Required.
     pub fn query_param(mut self, v: AgentAgentrestinfosBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
         self
@@ -16014,7 +16037,7 @@ impl CalldataQuerycalldetailbyidBuilder {
             extra_: Vec::new(),
         }
     }
-    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    /// query wrapper Required.
     pub fn query_param(mut self, v: CalldataQuerycalldetailbyidBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
         self
@@ -16288,7 +16311,7 @@ impl ConfiguresVdnsBuilder {
             extra_: Vec::new(),
         }
     }
-    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    /// query wrapper Required.
     pub fn query_param(mut self, v: ConfiguresVdnsBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
         self
