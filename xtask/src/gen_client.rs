@@ -38,7 +38,10 @@ fn enums(spec: &Spec) -> String {
         );
         for v in &e.values {
             let code = if e.repr == "int" { v.value.clone() } else { lit(&v.value) };
-            let d = match crate::names::strip_notes(&v.desc) { x if x.is_empty() => v.value.clone(), x => x };
+            let d = match crate::names::strip_notes(&v.desc) {
+                x if x.is_empty() => v.value.clone(),
+                x => x,
+            };
             let _ = writeln!(s, "        {} = {code} => {},", v.name, lit(&d));
         }
         s.push_str(
@@ -564,11 +567,7 @@ pub fn body_setters(i: &Interface) -> Vec<String> {
 pub fn method_name(i: &Interface) -> String {
     match &i.rust_name {
         Some(n) => {
-            assert!(
-                snake(n) == *n && !n.is_empty(),
-                "{}: rust_name `{n}` must be a snake_case Rust identifier",
-                i.id
-            );
+            assert!(snake(n) == *n && !n.is_empty(), "{}: rust_name `{n}` must be a snake_case Rust identifier", i.id);
             n.clone()
         }
         None => snake(&i.id),

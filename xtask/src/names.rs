@@ -175,7 +175,10 @@ mod tests {
 
     #[test]
     fn working_notes_stay_out_of_docs() {
-        assert_eq!(strip_notes("sign-in time, ms timestamp (from the sample; table row not read)"), "sign-in time, ms timestamp");
+        assert_eq!(
+            strip_notes("sign-in time, ms timestamp (from the sample; table row not read)"),
+            "sign-in time, ms timestamp"
+        );
         assert_eq!(strip_notes("dialogue logic ID (row cut; required flag not read)"), "dialogue logic ID");
         assert_eq!(strip_notes("from the sample; table row not read"), "");
         assert_eq!(doc("from the sample; table row not read"), "Not described in the reference.");

@@ -23,12 +23,12 @@ use std::sync::Arc;
 pub mod generated;
 
 pub use cec_auth::{AkSkSigner, ApiFabricAuth, ApiFabricCredentials, C2Auth};
-pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults, RetryPolicy, Secret, Timeouts};
 pub use cec_core::{AgentId, SkillId, VdnId};
+pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults, RetryPolicy, Secret, Timeouts};
 pub use generated::ResultCode;
+pub use generated::TenantDefaults;
 /// The service trait ([`CmsService`]) for mocking in unit tests, and its request types.
 pub use generated::stub::{self, CmsService};
-pub use generated::TenantDefaults;
 
 cec_core::define_ne_error!(
     /// An error of a CC-CMS call: the core error with `resultCode`, message, HTTP

@@ -24,8 +24,13 @@ pub async fn run() -> Result<String, Box<dyn std::error::Error>> {
     let profile = cec_core::profile::Profile::load(None, None, &env)?;
     let oiap = cec_oiap::Client::from_settings(&profile)?;
 
-    let answer =
-        oiap.dialog_process().userid("chat-1").inaction(9).inparams(json!({ "input": "when are you open?" })).send().await?;
+    let answer = oiap
+        .dialog_process()
+        .userid("chat-1")
+        .inaction(9)
+        .inparams(json!({ "input": "when are you open?" }))
+        .send()
+        .await?;
     let prompt = answer.outparams.and_then(|o| o.prompt_text).unwrap_or_default();
     println!("chatbot: {prompt}");
     sim.shutdown().await;
