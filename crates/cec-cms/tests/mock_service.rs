@@ -50,7 +50,7 @@ impl CmsService for FakeCms {
             .filter_map(|id| self.states.iter().find(|(a, _)| a == id))
             .map(|(id, st)| AgentAgentstatusinfobyagentidsResponseResultDesc {
                 agent_id: Some(*id),
-                current_state: Some(st.clone()),
+                current_state: Some(*st),
                 ..Default::default()
             })
             .collect();
