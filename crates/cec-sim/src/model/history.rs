@@ -56,7 +56,8 @@ impl Shared {
         for n in 0..u64::from(h.calls) {
             let Some(&queue) = voice.get((rng.next() % voice.len().max(1) as u64) as usize) else { break };
             let id = self.new_call_id(m);
-            let queued = begin + n * slot + rng.range(0, slot.saturating_sub(1) / 2);
+            // Whole seconds, as CDRs write times.
+            let queued = (begin + n * slot + rng.range(0, slot.saturating_sub(1) / 2)) / 1000 * 1000;
             let wait = rng.range(3, 90) * 1000;
             let caller = format!("139{:08}", rng.next() % 100_000_000);
             let agents: Vec<&str> =
