@@ -119,7 +119,7 @@ async fn sync_fetches_the_busy_day_once_and_summarize_prints_its_totals() {
     );
 
     // The day's totals, from the extracted CSVs, equal what the simulator generated.
-    let out = run(command(
+    let out = run(&mut command(
         &sim,
         &dir,
         &["fs", "cdr", "summarize", &dir.join("cdr").display().to_string(), "--output", "json"],
@@ -139,7 +139,7 @@ async fn sync_fetches_the_busy_day_once_and_summarize_prints_its_totals() {
         ),
         "{v}"
     );
-    let table = run(command(&sim, &dir, &["fs", "cdr", "summarize", &dir.join("cdr").display().to_string()]));
+    let table = run(&mut command(&sim, &dir, &["fs", "cdr", "summarize", &dir.join("cdr").display().to_string()]));
     let table = text(&table.stdout);
     assert!(table.lines().any(|l| l.starts_with("all") && l.contains(&records.len().to_string())), "{table}");
     sim.shutdown().await;

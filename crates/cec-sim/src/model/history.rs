@@ -93,7 +93,7 @@ impl Shared {
             if !others.is_empty() && rng.percent(h.transfer_percent) {
                 // A blind transfer halfway: the second agent rings, answers and ends the call.
                 let to = others[(rng.next() % others.len() as u64) as usize];
-                let at = answered + talk / 2;
+                let at = answered + talk / 2000 * 1000;
                 rec.legs.push(AgentLeg {
                     agent: agent.into(),
                     offered_ms: offered,
