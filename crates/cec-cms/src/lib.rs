@@ -21,11 +21,15 @@ use std::sync::Arc;
 
 #[allow(missing_docs)]
 pub mod generated;
+pub mod indicators;
+pub mod monitor;
 
 pub use cec_auth::{AkSkSigner, ApiFabricAuth, ApiFabricCredentials, C2Auth};
 pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults, RetryPolicy, Secret, Timeouts};
 pub use generated::ResultCode;
 pub use generated::TenantDefaults;
+pub use indicators::{Indicator, IndicatorValue, Unit};
+pub use monitor::{AgentRow, AgentsByState, Day, HistoryRow, QueueStatus, ServiceLevel, TeamStatus, TimeGrain};
 
 cec_core::define_ne_error!(
     /// An error of a CC-CMS call: the core error with `resultCode`, message, HTTP

@@ -141,6 +141,7 @@ pub(crate) static MODELLED: &[(&str, Serve)] = &[
     ("calldata.isprocesscall", Model(Shared::cms_is_process_call)),
     ("vdn.configures_skills", Model(Shared::cms_vdn_skills)),
     ("hisindex.skill", Model(Shared::cms_skill_history)),
+    ("configures.agents", Model(Shared::cms_configured_agents)),
     ("hisindex.agent", Model(Shared::cms_agent_history)),
     ("hisindex.vdn", Model(Shared::cms_vdn_history)),
     // CC-FS.
