@@ -17,15 +17,18 @@
 #[macro_use]
 mod out;
 mod agent;
+mod cms_watch;
 mod demo;
 mod doctor;
 mod download;
 mod fs;
 mod generated;
+mod isales_import;
 mod ops;
 mod output;
 mod popup;
 mod profile;
+mod wallboard;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -153,10 +156,10 @@ enum Command {
     Apifabric(OpArgs),
     /// OIAP (chatbot) interfaces.
     Oiap(OpArgs),
-    /// CC-iSales (outbound campaign) interfaces.
-    Isales(OpArgs),
-    /// CC-CMS (monitoring) interfaces.
-    Cms(OpArgs),
+    /// CC-iSales (outbound campaigns): import, campaigns, results, or any interface by id.
+    Isales(isales_import::IsalesArgs),
+    /// CC-CMS (monitoring): watch, wallboard, or any interface by id.
+    Cms(cms_watch::CmsArgs),
     /// CC-FS: download-recording, download-cdr, sync, cdr summarize, or any interface by id.
     Fs(fs::FsArgs),
 }
@@ -226,8 +229,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Gateway(a) => call("gateway", a, cli.config, cli.profile, &env).await,
         Command::Apifabric(a) => call("apifabric", a, cli.config, cli.profile, &env).await,
         Command::Oiap(a) => call("oiap", a, cli.config, cli.profile, &env).await,
-        Command::Isales(a) => call("isales", a, cli.config, cli.profile, &env).await,
-        Command::Cms(a) => call("cms", a, cli.config, cli.profile, &env).await,
+        Command::Isales(a) => {
+            let code = isales_import::run(a, cli.config, cli.profile, &env).await?;
+            if code != 0 {
+                std::process::exit(i32::from(code));
+            }
+            Ok(())
+        }
+        Command::Cms(a) => cms_watch::run(a, cli.config, cli.profile, &env).await,
         Command::Fs(a) => {
             let code = fs::run(a, cli.config, cli.profile, &env).await?;
             if code != 0 {

@@ -21,11 +21,13 @@ use std::sync::Arc;
 
 #[allow(missing_docs)]
 pub mod generated;
+pub mod import;
 
 pub use cec_auth::{AkSkSigner, ApiFabricAuth, ApiFabricCredentials, C2Auth};
 pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults, RetryPolicy, Secret, Timeouts};
 pub use generated::ResultCode;
 pub use generated::TenantDefaults;
+pub use import::{CallDataRow, ImportOptions, RowOutcome, RowResult};
 
 cec_core::define_ne_error!(
     /// An error of a CC-iSales call: the core error with `resultCode`, message, HTTP

@@ -122,6 +122,7 @@ pub(crate) static MODELLED: &[(&str, Serve)] = &[
     ("campaign.resume", Model(Shared::campaign_pause_resume)),
     ("calldata.add_v1", Model(Shared::calldata_add_v1)),
     ("calldata.add_v2", Model(Shared::calldata_add_v2)),
+    ("calldata.delete", Model(Shared::calldata_delete)),
     ("blocklist.add", Model(Shared::blocklist_add)),
     ("blocklist.delete", Model(Shared::blocklist_delete)),
     ("blocklist.delete_all", Model(Shared::blocklist_delete_all)),
