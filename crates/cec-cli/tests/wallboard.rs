@@ -35,7 +35,7 @@ fn browse(chrome: &str, url: &str, extra: &[&str]) -> std::process::Output {
     Command::new(chrome)
         .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars"])
         .arg(format!("--user-data-dir={}", profile.display()))
-        .args(["--virtual-time-budget=4000", "--window-size=1280,900"])
+        .args(["--virtual-time-budget=8000", "--window-size=1280,900", "--timeout=30000"])
         .args(extra)
         .arg(url)
         .stdin(Stdio::null())
@@ -88,12 +88,16 @@ async fn the_wallboard_shows_live_cms_values_in_chromium() {
     let waiting: u64 = queues.iter().map(|q| q.waiting).sum();
     assert_eq!(waiting, 3);
 
-    let out = browse(&chrome, &url, &["--dump-dom"]);
+    // The page closes its event stream after three updates so the browser goes idle and dumps.
+    let out = browse(&chrome, &format!("{url}?events=3"), &["--dump-dom"]);
     let dom = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(dom.contains("data-events=\""), "no page:\n{dom}\n{}", String::from_utf8_lossy(&out.stderr));
     let events: u64 =
         dom.split("data-events=\"").nth(1).and_then(|s| s.split('"').next()).and_then(|s| s.parse().ok()).unwrap_or(0);
-    assert!(events >= 1, "no server-sent event reached the page:\n{dom}");
+    assert_eq!(events, 3, "three server-sent events reached the page:\n{dom}");
+    let seq: u64 =
+        dom.split("data-seq=\"").nth(1).and_then(|s| s.split('"').next()).and_then(|s| s.parse().ok()).unwrap_or(0);
+    assert!(seq >= 3, "the page shows a refreshed snapshot (seq {seq}):\n{dom}");
     assert_eq!(text_of(&dom, "waiting").as_deref(), Some(waiting.to_string().as_str()), "{dom}");
     let longest = text_of(&dom, "longest").unwrap();
     assert!(longest.contains(':') && longest != "0:00", "longest wait shown: {longest}");
@@ -104,7 +108,7 @@ async fn the_wallboard_shows_live_cms_values_in_chromium() {
     // The screenshot artifact.
     let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("wallboard.png");
     let _ = std::fs::remove_file(&shot);
-    let out = browse(&chrome, &url, &[&format!("--screenshot={}", shot.display())]);
+    let out = browse(&chrome, &format!("{url}?events=3"), &[&format!("--screenshot={}", shot.display())]);
     assert!(shot.exists(), "no screenshot: {}", String::from_utf8_lossy(&out.stderr));
     eprintln!("wallboard screenshot: {}", shot.display());
 
