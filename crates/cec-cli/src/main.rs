@@ -404,7 +404,7 @@ async fn sim(
     let sc = sim.scenario();
     if gateway.env {
         let ep = sim.endpoint();
-        for ne in ["gateway", "apifabric", "oiap", "isales", "cms", "fs"] {
+        for ne in ["gateway", "apifabric", "oiap", "isales", "cms", "fs", "messaging"] {
             outln!("export CEC_{}_ENDPOINT={ep}", ne.to_uppercase())?;
         }
         for ne in ["CMS", "ISALES", "FS"] {

@@ -339,6 +339,18 @@ fn check_auth(shared: &Shared, route: &Route, method: &Method, uri: &Uri, req: &
             }
             None
         }
+        AuthKind::MessagingCookie => {
+            let token = req
+                .header("cookie")
+                .into_iter()
+                .flat_map(|c| c.split(';'))
+                .filter_map(|kv| kv.split_once('='))
+                .find(|(k, _)| k.trim() == "ccmessaging-token")
+                .map(|(_, v)| v.trim())
+                .unwrap_or("");
+            (!shared.token_valid(TokenKind::Messaging, token))
+                .then(|| unauthorized("ccmessaging-token cookie missing, invalid or expired"))
+        }
         AuthKind::OiapToken(placement) => {
             let token = match placement {
                 TokenPlacement::Body(path) => {
