@@ -9,9 +9,9 @@
 //!   token is sent as `Cookie` and replaced whenever an answer carries a new one);
 //! - the **social-channel webhooks** CC-Messaging serves for Facebook, 5G, LINE,
 //!   Twitter, WeChat and WhatsApp: an integrator calls them with a channel's
-//!   `webhook` signer to test a channel configuration without the platform;
+//!   [`webhook`] signer to test a channel configuration without the platform;
 //! - the **push-message callback** AICC sends to the integrator
-//!   (`{baseUrl}/webhooks/v1/messages`, auth-v2 signed): `push` verifies and
+//!   (`{baseUrl}/webhooks/v1/messages`, auth-v2 signed): [`push`] verifies and
 //!   parses it (the axum server behind feature `receiver`).
 //!
 //! ```no_run
@@ -38,10 +38,16 @@ use cec_core::{Authorizer, OperationMeta, PreparedRequest};
 
 #[allow(missing_docs)]
 pub mod generated;
+pub mod push;
+pub mod webhook;
 
 pub use cec_auth::MessagingCookieAuth;
 pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults, RetryPolicy, Secret, Timeouts};
 pub use generated::ResultCode;
+#[cfg(feature = "receiver")]
+pub use push::PushReceiver;
+pub use push::{PushAnswer, PushRefusal, PushVerifier};
+pub use webhook::{FacebookAlgorithm, FacebookSigner, FiveGSigner, LineSigner, TwitterSigner, WebhookPassword};
 
 cec_core::define_ne_error!(
     /// An error of a CC-Messaging call: the core error with the result code,
@@ -51,7 +57,7 @@ cec_core::define_ne_error!(
     codes = generated::ResultCode
 );
 
-/// Signs the final bytes of the webhook requests of one social channel (see the `webhook` module).
+/// Signs the final bytes of the webhook requests of one social channel (see [`webhook`]).
 pub trait ChannelSigner: Send + Sync + std::fmt::Debug {
     /// Whether this signer signs interface `op` (by spec id, `line.receiveMessage`).
     fn signs(&self, op: &'static OperationMeta) -> bool;

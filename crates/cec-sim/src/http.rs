@@ -369,6 +369,7 @@ fn check_auth(shared: &Shared, route: &Route, method: &Method, uri: &Uri, req: &
             }
             shared.agent_guid_check(req.param("agentid"), guid).err().map(|why| failure(route, "100-006", &why))
         }
+        AuthKind::None if route.ne == "messaging" => crate::social::check(&shared.scenario().social, route, req, raw),
         _ => None,
     }
 }

@@ -52,6 +52,8 @@ pub mod paging;
 mod popup;
 mod range;
 mod scenario;
+mod social;
+pub use social::SocialChannels;
 mod verify;
 pub mod wav;
 
@@ -128,7 +130,12 @@ impl Simulator {
         format!("http://{}", self.addr)
     }
 
-    /// The scenario served.
+    /// The social webhook deliveries whose signature was accepted, by spec id, in order.
+    pub fn social_deliveries(&self) -> Vec<String> {
+        self.shared.social_log()
+    }
+
+    /// The scenario.
     pub fn scenario(&self) -> Scenario {
         self.shared.scenario()
     }

@@ -175,6 +175,8 @@ struct Model {
     cdrs: cdr::Cdrs,
     dialer: dialer::DialerState,
     chats: chat::Chats,
+    /// Accepted social webhook deliveries, by spec id, in order.
+    social: Vec<String>,
 }
 
 /// The state behind every route.
@@ -260,6 +262,7 @@ impl Shared {
                 cdrs: cdr::Cdrs::default(),
                 dialer: dialer::DialerState::new(&config.scenario),
                 chats: chat::Chats::default(),
+                social: Vec::new(),
             }),
             config,
             push_wake: Arc::new(Notify::new()),
@@ -272,6 +275,14 @@ impl Shared {
         // A panic while holding the lock cannot leave the model half-updated in a
         // way that matters to a simulator; keep serving.
         self.model.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn record_social(&self, id: &str) {
+        self.lock().social.push(id.to_owned());
+    }
+
+    pub(crate) fn social_log(&self) -> Vec<String> {
+        self.lock().social.clone()
     }
 
     pub(crate) fn scenario(&self) -> Scenario {

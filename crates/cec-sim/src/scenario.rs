@@ -66,6 +66,8 @@ pub struct Scenario {
     pub config_admin_password: String,
     /// Web-chat channel configuration id.
     pub channel_id: String,
+    /// Secrets of the social channels' configuration (webhook signatures).
+    pub social: crate::social::SocialChannels,
     /// Agents.
     pub agents: Vec<Agent>,
     /// Campaigns.
@@ -302,6 +304,7 @@ impl Default for Scenario {
             config_admin_id: 100_001,
             config_admin_password: "sim-config-pass".into(),
             channel_id: "web-channel-1".into(),
+            social: crate::social::SocialChannels::default(),
             agents: vec![
                 Agent {
                     id: "1001".into(),

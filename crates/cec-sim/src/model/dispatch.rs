@@ -114,6 +114,17 @@ pub(crate) static MODELLED: &[(&str, Serve)] = &[
     ("agentInfo.queryAgentInfo", Model(Shared::query_agent_info)),
     ("ccmessaging.applyToken", Model(Shared::apply_token)),
     ("ccmessaging.send", Model(Shared::messaging_send)),
+    // CC-Messaging social webhooks: signature checked (crate::social), delivery kept.
+    ("facebook.verifyCallback", Model(Shared::social_challenge)),
+    ("wechat.verifySignature", Model(Shared::social_challenge)),
+    ("facebook.receiveMoMessage", Model(Shared::social_inbound)),
+    ("fiveg.receiveMoMessage", Model(Shared::social_inbound)),
+    ("line.receiveMessage", Model(Shared::social_inbound)),
+    ("twitter.receiveMessage", Model(Shared::social_inbound)),
+    ("whatsapp.receiveMoMessageInfobip", Model(Shared::social_inbound)),
+    ("whatsapp.receiveReportInfobip", Model(Shared::social_inbound)),
+    ("whatsapp.receiveMoMessageKooMessage", Model(Shared::social_inbound)),
+    ("whatsapp.receiveReportKooMessage", Model(Shared::social_inbound)),
     ("ccmessaging.poll", Model(Shared::messaging_poll)),
     // OIAP.
     ("auth.gettoken", Model(Shared::oiap_token)),
