@@ -36,6 +36,7 @@ use std::sync::Arc;
 
 use cec_core::{Authorizer, OperationMeta, PreparedRequest};
 
+pub mod chat;
 #[allow(missing_docs)]
 pub mod generated;
 pub mod push;
@@ -43,6 +44,7 @@ pub mod webhook;
 
 pub use cec_auth::MessagingCookieAuth;
 pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults, RetryPolicy, Secret, Timeouts};
+pub use chat::{ChatMessage, ChatSession, Control, CustomerAccess, FileLimits, Media, Source};
 pub use generated::ResultCode;
 #[cfg(feature = "receiver")]
 pub use push::PushReceiver;

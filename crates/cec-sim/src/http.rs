@@ -68,6 +68,8 @@ pub(crate) fn router(shared: Arc<Shared>, faults: Arc<FaultSet>) -> Router {
         .route("/__sim/coverage", get(admin_coverage))
         .fallback(no_such_interface)
         .layer(Extension(faults))
+        // Media uploads travel Base64 in JSON: room for the web channel's 4 MB video limit.
+        .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024))
         .with_state(shared)
 }
 
@@ -340,14 +342,7 @@ fn check_auth(shared: &Shared, route: &Route, method: &Method, uri: &Uri, req: &
             None
         }
         AuthKind::MessagingCookie => {
-            let token = req
-                .header("cookie")
-                .into_iter()
-                .flat_map(|c| c.split(';'))
-                .filter_map(|kv| kv.split_once('='))
-                .find(|(k, _)| k.trim() == "ccmessaging-token")
-                .map(|(_, v)| v.trim())
-                .unwrap_or("");
+            let token = crate::model::messaging_cookie(req);
             (!shared.token_valid(TokenKind::Messaging, token))
                 .then(|| unauthorized("ccmessaging-token cookie missing, invalid or expired"))
         }

@@ -130,6 +130,11 @@ impl Simulator {
         format!("http://{}", self.addr)
     }
 
+    /// The number of files in the web channel's media cache (uploads).
+    pub fn media_files(&self) -> usize {
+        self.shared.media_count()
+    }
+
     /// The social webhook deliveries whose signature was accepted, by spec id, in order.
     pub fn social_deliveries(&self) -> Vec<String> {
         self.shared.social_log()

@@ -17,6 +17,7 @@ use dispatch::Serve;
 mod agentctl;
 mod push;
 
+pub(crate) use chat::messaging_cookie;
 pub(crate) use push::push_loop;
 // NE behaviours on the one model (queues, CMS, CDRs, dialer, web chat, intents).
 mod cdr;
@@ -279,6 +280,10 @@ impl Shared {
 
     pub(crate) fn record_social(&self, id: &str) {
         self.lock().social.push(id.to_owned());
+    }
+
+    pub(crate) fn media_count(&self) -> usize {
+        self.lock().chats.media_count()
     }
 
     pub(crate) fn social_log(&self) -> Vec<String> {
@@ -779,6 +784,7 @@ impl Shared {
         }
         let mut m = self.lock();
         let token = self.new_token(&mut m, TokenKind::Messaging, Duration::from_secs(3600));
+        m.chats.bind_token(&token, b.user_id.as_deref().unwrap_or(""));
         Reply::ok(json!({ "resultCode": "0", "token": token }))
     }
 

@@ -114,6 +114,14 @@ pub(crate) static MODELLED: &[(&str, Serve)] = &[
     ("agentInfo.queryAgentInfo", Model(Shared::query_agent_info)),
     ("ccmessaging.applyToken", Model(Shared::apply_token)),
     ("ccmessaging.send", Model(Shared::messaging_send)),
+    // CC-Messaging web channel (cookie token; the chat model of ccmessaging.send) and the media cache.
+    ("webchannel.sendMessageForWebChannel", Model(Shared::web_send)),
+    ("webchannel.getMessageForWebChannel", Model(Shared::web_poll)),
+    ("webchannel.queryFileSize", Model(Shared::web_file_size)),
+    ("webchannel.doLeaveMessage", Model(Shared::web_leave_message)),
+    ("webchannel.doSatisfactionEvaluation", Model(Shared::web_survey)),
+    ("webchannel.getRichTextResource", Model(Shared::media_resource)),
+    ("ccmessaging.uploadFileStream", Model(Shared::media_upload)),
     // CC-Messaging social webhooks: signature checked (crate::social), delivery kept.
     ("facebook.verifyCallback", Model(Shared::social_challenge)),
     ("wechat.verifySignature", Model(Shared::social_challenge)),
