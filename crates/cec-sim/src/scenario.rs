@@ -85,6 +85,10 @@ pub struct Scenario {
     pub traffic: Traffic,
     /// Where CC-FS posts the CDR-ready notice after each released call (plain `http://` only), if set.
     pub cdr_callback_url: Option<String>,
+    /// The base URL of a registered channel adapter: web chat downlink messages are
+    /// also pushed to `{base}/webhooks/v1/messages` (`callback.pushMessages`,
+    /// auth-v2 signed with the scenario's AK/SK; plain `http://` only), if set.
+    pub messaging_push_url: Option<String>,
     /// How the CC-iSales dialer dials campaign call data.
     pub dialer: Dialer,
     /// Call data (numbers) of campaigns, dialed while the campaign runs.
@@ -329,6 +333,7 @@ impl Default for Scenario {
             ],
             traffic: Traffic::default(),
             cdr_callback_url: None,
+            messaging_push_url: None,
             dialer: Dialer::default(),
             campaign_data: Vec::new(),
             chat_queue: default_chat_queue(),

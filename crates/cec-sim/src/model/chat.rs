@@ -43,6 +43,8 @@ pub(crate) struct Chats {
     /// Left messages (phone, text) and survey answers (level, comment), by user.
     left: Vec<(String, String, String)>,
     surveys: Vec<(String, String, String)>,
+    /// Downlink messages not yet pushed to the registered adapter.
+    outbox: Vec<Value>,
 }
 
 /// The `ccmessaging-token` of a request's `Cookie` header ("" when absent).
@@ -73,10 +75,12 @@ impl Chats {
 
     fn say(&mut self, user: &str, from: &str, source: &str, text: &str) {
         if let Some(s) = self.sessions.get_mut(user) {
-            s.downlink.push_back(json!({
+            let msg = json!({
                 "channel": "WEB", "content": text, "from": from, "to": user, "mediaType": "TEXT",
                 "controlType": "CHAT", "senderNickname": from, "timestamp": now_ms() as u64, "sourceType": source
-            }));
+            });
+            self.outbox.push(msg.clone());
+            s.downlink.push_back(msg);
         }
     }
 }
@@ -253,6 +257,22 @@ impl Shared {
         }
         m.chats.say(&user, agent, "AGENT", &text);
         Reply::ok(gw_ok(Value::Null))
+    }
+}
+
+impl Shared {
+    /// The downlink messages since the last settling, as one `callback.pushMessages`
+    /// delivery to the registered adapter (none when no adapter is registered).
+    pub(super) fn chat_pushes(&self, m: &mut Model) -> Vec<super::effects::Effect> {
+        let messages = std::mem::take(&mut m.chats.outbox);
+        match &self.config.scenario.messaging_push_url {
+            Some(base) if !messages.is_empty() => {
+                let url = format!("{}/webhooks/v1/messages", base.trim_end_matches('/'));
+                let body = json!({ "messages": messages, "timestamp": now_ms() as u64 });
+                vec![super::effects::Effect::Post { url, body, signed: true }]
+            }
+            _ => Vec::new(),
+        }
     }
 }
 

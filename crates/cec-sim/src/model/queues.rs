@@ -314,6 +314,7 @@ impl Shared {
             }
         }
         self.track_agents(m, now);
+        effects.extend(self.chat_pushes(m));
         effects
     }
 
