@@ -57,24 +57,43 @@ async fn webchannel_query_channel_config_by_channel_and_id() {
 
 #[tokio::test]
 async fn webchannel_send_message_for_web_channel() {
-    check_json(Case { op: "webchannel.sendMessageForWebChannel", method: "POST", path: "/service-cloud/rest/webadapter/v1/webadapterfacade/sendMessageForWebChannel".into(), query: vec![], headers: vec![("cookie", "ccmessaging-token=test-msg-token".into())], present: vec![], body: Some(v(r#"{"content":"s-content","controlType":"s-controlType","mediaType":"s-mediaType","userAgent":"s-userAgent"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.webchannel_send_message_for_web_channel().body_json(v(r#"{"content":"s-content","controlType":"s-controlType","mediaType":"s-mediaType","userAgent":"s-userAgent"}"#)).unwrap().send().await }).await;
-    check_refused(
+    check_json(
+        Case {
+            op: "webchannel.sendMessageForWebChannel",
+            method: "POST",
+            path: "/service-cloud/rest/webadapter/v1/webadapterfacade/sendMessageForWebChannel".into(),
+            query: vec![],
+            headers: vec![("cookie", "ccmessaging-token=test-msg-token".into())],
+            present: vec![],
+            body: Some(v(
+                r#"{"content":"s-content","controlType":"CONNECT","mediaType":"TEXT","userAgent":"s-userAgent"}"#,
+            )),
+            success: v(r#"{"resultCode":"0","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
         client,
         |c| async move {
             c.webchannel_send_message_for_web_channel()
-                .body_json(v(r#"{"content":"s-content","mediaType":"s-mediaType","userAgent":"s-userAgent"}"#))
+                .body_json(v(
+                    r#"{"content":"s-content","controlType":"CONNECT","mediaType":"TEXT","userAgent":"s-userAgent"}"#,
+                ))
                 .unwrap()
                 .send()
                 .await
         },
-        "controlType",
     )
     .await;
+    check_refused(client, |c| async move { c.webchannel_send_message_for_web_channel().body_json(v(r#"{"content":"s-content","controlType":"not-a-documented-value","mediaType":"TEXT","userAgent":"s-userAgent"}"#)).unwrap().send().await }, "controlType").await;
 }
 
 #[tokio::test]
 async fn webchannel_get_message_for_web_channel() {
-    check_json(Case { op: "webchannel.getMessageForWebChannel", method: "GET", path: "/service-cloud/rest/webadapter/v1/webadapterfacade/getMessageForWebChannel".into(), query: vec![], headers: vec![("cookie", "ccmessaging-token=test-msg-token".into())], present: vec![], body: None, success: v(r#"{"downlinkMessages":[{"channel":"s-channel","content":"s-content","from":"s-from","mediaType":"s-mediaType"}],"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.webchannel_get_message_for_web_channel().send().await }).await;
+    check_json(Case { op: "webchannel.getMessageForWebChannel", method: "GET", path: "/service-cloud/rest/webadapter/v1/webadapterfacade/getMessageForWebChannel".into(), query: vec![], headers: vec![("cookie", "ccmessaging-token=test-msg-token".into())], present: vec![], body: None, success: v(r#"{"downlinkMessages":[{"channel":"s-channel","content":"s-content","contentType":"s-contentType","from":"s-from","interIdx":"s-interIdx","isOfflineStatus":true,"mediaType":"s-mediaType","messageCode":"s-messageCode","senderNickname":"s-senderNickname","simQuestions":"s-simQuestions","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to"}],"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.webchannel_get_message_for_web_channel().send().await }).await;
 }
 
 #[tokio::test]

@@ -5147,7 +5147,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &[],
         required_query: &[],
         lenient: &[],
-        success: "{\"downlinkMessages\":[{\"channel\":\"s-channel\",\"content\":\"s-content\",\"from\":\"s-from\",\"mediaType\":\"s-mediaType\"}],\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
+        success: "{\"downlinkMessages\":[{\"channel\":\"s-channel\",\"content\":\"s-content\",\"contentType\":\"s-contentType\",\"from\":\"s-from\",\"interIdx\":\"s-interIdx\",\"isOfflineStatus\":true,\"mediaType\":\"s-mediaType\",\"messageCode\":\"s-messageCode\",\"senderNickname\":\"s-senderNickname\",\"simQuestions\":\"s-simQuestions\",\"sourceType\":\"s-sourceType\",\"timestamp\":\"s-timestamp\",\"to\":\"s-to\"}],\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
         check_body: None,
     },
     Route {

@@ -1995,7 +1995,16 @@ fn isales_bodies() {
 fn messaging_bodies() {
     let c = cec_messaging::Client::new(config()).unwrap();
     let mut failed = Vec::new();
-    check(&cec_messaging::generated::WEBCHANNEL_SEND_MESSAGE_FOR_WEB_CHANNEL, c.webchannel_send_message_for_web_channel().body_json(v(r#"{"content":"s-content","controlType":"s-controlType","mediaType":"s-mediaType","userAgent":"s-userAgent"}"#)).unwrap().into_call(), &mut failed);
+    check(
+        &cec_messaging::generated::WEBCHANNEL_SEND_MESSAGE_FOR_WEB_CHANNEL,
+        c.webchannel_send_message_for_web_channel()
+            .body_json(v(
+                r#"{"content":"s-content","controlType":"CONNECT","mediaType":"TEXT","userAgent":"s-userAgent"}"#,
+            ))
+            .unwrap()
+            .into_call(),
+        &mut failed,
+    );
     check(
         &cec_messaging::generated::WEBCHANNEL_DO_LEAVE_MESSAGE,
         c.webchannel_do_leave_message()

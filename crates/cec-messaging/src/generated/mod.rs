@@ -661,9 +661,20 @@ impl WebchannelSendMessageForWebChannelBody {
     pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
         if !skip.contains(&"controlType") {
             cec_core::validate::required(op, &format!("{at}controlType"), &self.control_type)?;
+            if let Some(v) = &self.control_type {
+                cec_core::validate::one_of(
+                    op,
+                    &format!("{at}controlType"),
+                    v,
+                    &["CONNECT", "DISCONNECT", "CHAT", "TRANS2AGENT"],
+                )?;
+            }
         }
         if !skip.contains(&"mediaType") {
             cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
+            if let Some(v) = &self.media_type {
+                cec_core::validate::one_of(op, &format!("{at}mediaType"), v, &["TEXT", "IMAGE", "VIDEO", "AUDIO"])?;
+            }
         }
         if !skip.contains(&"content") {
             cec_core::validate::required(op, &format!("{at}content"), &self.content)?;
@@ -750,7 +761,7 @@ pub struct WebchannelGetMessageForWebChannelResponseDownlinkMessages {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub channel: Option<String>,
-    /// MT content (max 500 chars; media library file ID or OBS key for files) Required.
+    /// MT content (max 500 chars; a media library file ID, or the OBS key of a local file) Required.
     #[serde(
         rename = "content",
         skip_serializing_if = "Option::is_none",
@@ -760,13 +771,72 @@ pub struct WebchannelGetMessageForWebChannelResponseDownlinkMessages {
     /// sender ID, normally the channel configuration ID Required.
     #[serde(rename = "from", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub from: Option<String>,
-    /// media type (TEXT | IMAGE | VIDEO | AUDIO | LOC... (list truncated in source)) Required.
+    /// media type (TEXT | IMAGE | VIDEO | AUDIO | LOCATE | DOCUMENT) Required.
     #[serde(
         rename = "mediaType",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub media_type: Option<String>,
+    /// agent or robot nickname; "system" for system messages
+    #[serde(
+        rename = "senderNickname",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sender_nickname: Option<String>,
+    /// who sent it (AGENT | ROBOT | SYSTEM) Required.
+    #[serde(
+        rename = "sourceType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub source_type: Option<String>,
+    /// send timestamp
+    #[serde(
+        rename = "timestamp",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub timestamp: Option<String>,
+    /// recipient: the userId of the customer Required.
+    #[serde(rename = "to", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub to: Option<String>,
+    /// similar questions Required.
+    #[serde(
+        rename = "simQuestions",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sim_questions: Option<String>,
+    /// whether the client may send next
+    #[serde(
+        rename = "isOfflineStatus",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub is_offline_status: Option<bool>,
+    /// unique message code (identifies recalled or deleted messages)
+    #[serde(
+        rename = "messageCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message_code: Option<String>,
+    /// interaction count (the last ODFS inter_idx)
+    #[serde(
+        rename = "interIdx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inter_idx: Option<String>,
+    /// null for a media library file; for a local file (row cut)
+    #[serde(
+        rename = "contentType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub content_type: Option<String>,
 }
 
 /// Object response of `webchannel.queryQueueInfo`.
