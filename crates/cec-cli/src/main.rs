@@ -23,6 +23,7 @@
 #[macro_use]
 mod out;
 mod agent;
+mod chat;
 mod configure;
 mod demo;
 mod doctor;
@@ -216,6 +217,10 @@ enum Command {
     Cms(OpArgs),
     /// CC-FS: download-recording, download-cdr, sync, cdr summarize, or any interface by id.
     Fs(fs::FsArgs),
+    /// CC-Messaging (web channel, social webhooks) interfaces.
+    Messaging(OpArgs),
+    /// An interactive terminal chat on a web channel (token and uploads through API Fabric).
+    Chat(chat::ChatArgs),
 }
 
 #[tokio::main]
@@ -347,6 +352,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Oiap(a) => call("oiap", a, cli.config, cli.profile, &env).await,
         Command::Isales(a) => call("isales", a, cli.config, cli.profile, &env).await,
         Command::Cms(a) => call("cms", a, cli.config, cli.profile, &env).await,
+        Command::Messaging(a) => call("messaging", a, cli.config, cli.profile, &env).await,
+        Command::Chat(a) => {
+            let profile = profile::load(cli.config.as_deref(), cli.profile.as_deref(), &env)?;
+            chat::run(a, ops::Clients::new(profile)).await
+        }
         Command::Fs(a) => {
             let code = fs::run(a, cli.config, cli.profile, &env).await?;
             if code != 0 {
