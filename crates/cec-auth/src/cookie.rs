@@ -13,7 +13,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use cec_core::{AuthKind, Authorizer, Error, OperationMeta, PreparedRequest, Result, Secret};
 use http::{HeaderMap, HeaderValue};
-use serde_json::Value;
 
 /// The cookie that carries the web channel token.
 pub const MESSAGING_COOKIE: &str = "ccmessaging-token";
@@ -88,7 +87,7 @@ impl Authorizer for MessagingCookieAuth {
         Ok(())
     }
 
-    fn observe(&self, _op: &'static OperationMeta, headers: &HeaderMap, _body: Option<&Value>) {
+    fn observe(&self, _op: &'static OperationMeta, headers: &HeaderMap, _body: Option<&[u8]>) {
         for v in headers.get_all(http::header::SET_COOKIE) {
             if let Some(t) = v.to_str().ok().and_then(messaging_token_from_set_cookie) {
                 self.set_token(t);

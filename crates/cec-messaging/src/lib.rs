@@ -87,7 +87,7 @@ impl Authorizer for ClientAuth {
         }
     }
 
-    fn observe(&self, op: &'static OperationMeta, headers: &http::HeaderMap, body: Option<&serde_json::Value>) {
+    fn observe(&self, op: &'static OperationMeta, headers: &http::HeaderMap, body: Option<&[u8]>) {
         self.cookie.observe(op, headers, body);
     }
 }
