@@ -132,12 +132,14 @@ impl Shared {
                 }
                 Phase::Queued => sent("message accepted."),
                 Phase::Agent => {
-                    let (call, agent) = m
+                    let (call, first) = m
                         .chats
                         .sessions
                         .get(&user)
                         .map(|s| (s.call.clone().unwrap_or_default(), s.agent.clone().unwrap_or_default()))
                         .unwrap_or_default();
+                    // After a transfer the chat is with the agent now handling the call.
+                    let agent = m.calls.get(&call).map(|c| c.agent.clone()).filter(|a| !a.is_empty()).unwrap_or(first);
                     if let Some(a) = m.agents.get_mut(&agent) {
                         // `message` is the documented field; `content` is kept for older readers.
                         let data = json!({ "callid": call, "caller": user, "message": content, "content": content, "userid": user, "mediaType": media });
@@ -250,8 +252,9 @@ impl Shared {
         let Some(user) = m.chats.by_call.get(call).cloned() else {
             return failure(route, "200-002", "no chat with this call id");
         };
-        let ok =
-            m.chats.sessions.get(&user).is_some_and(|s| s.phase == Phase::Agent && s.agent.as_deref() == Some(agent));
+        let handling =
+            m.calls.get(call).is_some_and(|c| c.agent == agent && matches!(c.state, "talking" | "conference"));
+        let ok = handling && m.chats.sessions.get(&user).is_some_and(|s| s.phase == Phase::Agent);
         if !ok {
             return failure(route, "200-002", "the agent is not in this chat");
         }

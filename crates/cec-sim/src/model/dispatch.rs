@@ -108,6 +108,7 @@ pub(crate) static MODELLED: &[(&str, Serve)] = &[
     ("calldata.callInfo", Model(Shared::call_info)),
     ("calldata.holdList", Model(Shared::hold_list)),
     ("mediacall.sendMessage", Model(Shared::chat_send_message)),
+    ("mediacall.transfer", Model(Shared::media_transfer)),
     ("config.login", Model(Shared::config_login)),
     // API Fabric.
     ("auth.tokenByAkSk", Model(Shared::token_by_ak_sk)),
