@@ -208,7 +208,7 @@ impl Dialog {
         if o.inter_idx.is_some() {
             self.inter_idx = o.inter_idx.clone();
         }
-        if matches!(outaction, 9 | 10 | 11) {
+        if (9..=11).contains(&outaction) {
             self.last_outaction = outaction;
         }
         match outaction {
