@@ -53,6 +53,9 @@ const NAMES: &[(&str, &[NameRule])] = &[
     ("record.downloadEx", &[NameRule::PathTail("query:hwFileName"), NameRule::Suffixed("query:callId", ".wav")]),
     ("video.download", &[NameRule::PathTail("query:recordId"), NameRule::Suffixed("query:conferenceId", ".video")]),
     ("video.downloadEx", &[NameRule::PathTail("query:recordId")]),
+    // The media cache's files are named by their resource id.
+    ("webchannel.getRichTextResource", &[NameRule::PathTail("path:resourceId")]),
+    ("common.getResourceFile", &[NameRule::PathTail("path:resourceId")]),
 ];
 
 fn input_value(input: &CliInput, key: &str) -> Option<String> {
