@@ -773,6 +773,50 @@ impl Shared {
         Reply::ok(json!({ "sipServicePort": "5060", "sipServiceIp": "127.0.0.1", "agents": agents }))
     }
 
+    /// API Fabric `skill.querySkills`: the scenario's skill queues, filtered by
+    /// name (a substring, as the tenant's search box matches), media type and ids,
+    /// paged by the documented `limit`/`offset` strings (limit 1-100, default 100).
+    pub(super) fn skill_query_skills(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_apifabric::generated::SkillQuerySkillsBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let number = |v: &Option<String>, default: usize| match v.as_deref().map(str::trim) {
+            None | Some("") => Ok(default),
+            Some(t) => t.parse::<usize>().map_err(|_| ()),
+        };
+        let (Ok(limit), Ok(offset)) = (number(&b.limit, 100), number(&b.offset, 0)) else {
+            return failure(route, "1", "limit and offset must be non-negative integers");
+        };
+        if !(1..=100).contains(&limit) {
+            return failure(route, "1", "limit must be 1-100");
+        }
+        let media: Option<i64> = match b.media_type_id.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(t) => match t.parse() {
+                Ok(m) => Some(m),
+                Err(_) => return failure(route, "1", "mediaTypeId must be a number"),
+            },
+        };
+        let ids = b.skill_ids.unwrap_or_default();
+        let matching: Vec<_> = self
+            .config
+            .scenario
+            .queues
+            .iter()
+            .filter(|q| b.name.as_deref().is_none_or(|n| q.name.contains(n)))
+            .filter(|q| media.is_none_or(|m| q.media_type == m))
+            .filter(|q| ids.is_empty() || ids.iter().any(|i| i.trim() == q.id.to_string()))
+            .collect();
+        let page: Vec<Value> = matching
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|q| json!({ "skillId": q.id, "name": q.name, "description": q.name, "mediaTypeId": q.media_type }))
+            .collect();
+        Reply::ok(json!({ "returnCode": "0", "description": "success", "total": matching.len(), "data": page }))
+    }
+
     pub(super) fn apply_token(&self, route: &Route, req: &Req) -> Reply {
         let b: cec_apifabric::generated::CcmessagingApplyTokenBody = match req.body_as(route) {
             Ok(b) => b,
@@ -834,11 +878,12 @@ impl Shared {
         let m = self.lock();
         let all: Vec<&crate::scenario::Campaign> =
             m.campaigns.values().filter(|c| (status == 0 || c.status == status) && c.name.contains(name)).collect();
+        // Item members as in the reference's response sample (`id`, `name`, …).
         let data: Vec<Value> = all
             .iter()
             .skip((page - 1) * rows)
             .take(rows)
-            .map(|c| json!({ "campaignId": c.id, "campaignName": c.name, "status": c.status, "deviceType": c.device_type }))
+            .map(|c| json!({ "id": c.id, "name": c.name, "status": c.status, "deviceType": c.device_type }))
             .collect();
         Reply::ok(json!({
             "resultCode": "0200000", "resultDesc": "success", "returnCode": "0200000", "returnDesc": "success",

@@ -113,6 +113,7 @@ pub(crate) static MODELLED: &[(&str, Serve)] = &[
     // API Fabric.
     ("auth.tokenByAkSk", Model(Shared::token_by_ak_sk)),
     ("agentInfo.queryAgentInfo", Model(Shared::query_agent_info)),
+    ("skill.querySkills", Model(Shared::skill_query_skills)),
     ("ccmessaging.applyToken", Model(Shared::apply_token)),
     ("ccmessaging.send", Model(Shared::messaging_send)),
     // CC-Messaging web channel (cookie token; the chat model of ccmessaging.send) and the media cache.
