@@ -10,6 +10,9 @@ use cec_core::__private::serde_json;
 use cec_core::{AuthKind, Envelope, OperationMeta, ResponseKind, RetryClass, TokenPlacement};
 use serde::{Deserialize, Serialize};
 
+/// The service trait (one method per interface) and its request types.
+pub mod stub;
+
 pub static ENVELOPE_DEFAULT: Envelope = Envelope {
     code_fields: &["resultCode"],
     success: &["0"],
@@ -830,7 +833,7 @@ pub struct WebchannelGetMessageForWebChannelResponseDownlinkMessages {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub inter_idx: Option<String>,
-    /// null for a media library file; for a local file (row cut)
+    /// null for a media library file; for a local file
     #[serde(
         rename = "contentType",
         skip_serializing_if = "Option::is_none",
@@ -1888,10 +1891,10 @@ pub type LineReceiveMessageResponse = serde_json::Value;
 /// Object request body of `twitter.receiveMessage`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TwitterReceiveMessageBody {
-    /// event data (Table 4, not read) Required.
+    /// event data Required.
     #[serde(rename = "direct_message_events", skip_serializing_if = "Option::is_none", default)]
     pub direct_message_events: Option<Vec<serde_json::Value>>,
-    /// user data (Table 6, not read) Required.
+    /// user data Required.
     #[serde(rename = "users", skip_serializing_if = "Option::is_none", default)]
     pub users: Option<String>,
 }
@@ -1980,7 +1983,7 @@ pub struct WhatsappReceiveMoMessageInfobipBodyResults {
     /// message content Required.
     #[serde(rename = "message", skip_serializing_if = "Option::is_none", default)]
     pub message: Option<WhatsappReceiveMoMessageInfobipBodyResultsMessage>,
-    /// contact info (Table 7, not read)
+    /// contact info
     #[serde(rename = "contact", skip_serializing_if = "Option::is_none", default)]
     pub contact: Option<serde_json::Value>,
 }
@@ -2091,7 +2094,7 @@ impl WhatsappReceiveMoMessageInfobipBodyResultsMessage {
 /// Object `context`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WhatsappReceiveMoMessageInfobipBodyResultsMessageContext {
-    /// quoted message ID (rest of table not read) Required.
+    /// quoted message ID Required.
     #[serde(rename = "id", skip_serializing_if = "Option::is_none", default)]
     pub id: Option<String>,
 }
@@ -2360,10 +2363,10 @@ impl WhatsappReceiveMoMessageGupshupBodyPayload {
 /// Object `payload`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WhatsappReceiveMoMessageGupshupBodyPayloadPayload {
-    /// quoted message (Table 6, not read)
+    /// quoted message
     #[serde(rename = "context", skip_serializing_if = "Option::is_none", default)]
     pub context: Option<serde_json::Value>,
-    /// sender info (Table 7, not read) Required.
+    /// sender info Required.
     #[serde(rename = "sender", skip_serializing_if = "Option::is_none", default)]
     pub sender: Option<serde_json::Value>,
     /// text content
@@ -5011,7 +5014,7 @@ impl TwitterReceiveMessageBuilder {
         self.channel_id = v;
         self
     }
-    /// event data (Table 4, not read) Required.
+    /// event data Required.
     pub fn direct_message_events(mut self, v: Vec<serde_json::Value>) -> Self {
         self.body_.direct_message_events = Some(v);
         self
@@ -5021,7 +5024,7 @@ impl TwitterReceiveMessageBuilder {
         self.body_.direct_message_events = v;
         self
     }
-    /// user data (Table 6, not read) Required.
+    /// user data Required.
     pub fn users(mut self, v: impl Into<String>) -> Self {
         self.body_.users = Some(v.into());
         self
