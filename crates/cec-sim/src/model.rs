@@ -27,6 +27,7 @@ mod dialer;
 pub(crate) mod dispatch;
 mod effects;
 mod gwquery;
+mod history;
 mod intents;
 pub(crate) mod queues;
 
@@ -98,6 +99,8 @@ struct AgentRt {
     push: Option<push::PushTarget>,
     /// Marks the current rest period (its expiry timer checks it).
     rest_since: Option<u64>,
+    /// Stamps `eventGenTime` on queued events.
+    clock: crate::clock::Clock,
 }
 
 /// Replaced GUIDs remembered per agent (valid or recently expired).
@@ -158,13 +161,26 @@ struct CallRt {
     transfer_from: Option<String>,
 }
 
+/// A recording, made into a WAV file when downloaded (a busy day's worth stays small in memory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Recording {
+    millis: u64,
+    tone: u64,
+}
+
+impl Recording {
+    fn wav(&self) -> Vec<u8> {
+        wav::tone(self.millis, self.tone)
+    }
+}
+
 #[derive(Debug)]
 struct Model {
     counter: u64,
     agents: BTreeMap<String, AgentRt>,
     config_guids: BTreeMap<String, Instant>,
     calls: BTreeMap<String, CallRt>,
-    recordings: BTreeMap<String, Vec<u8>>,
+    recordings: BTreeMap<String, Recording>,
     tokens: BTreeMap<(TokenKind, String), Instant>,
     campaigns: BTreeMap<i64, crate::scenario::Campaign>,
     /// Things due later (rest expiry, a customer answering an outbound call), by due time.
@@ -178,6 +194,8 @@ struct Model {
     chats: chat::Chats,
     /// Accepted social webhook deliveries, by spec id, in order.
     social: Vec<String>,
+    /// The model's wall clock (shared with `Shared::clock`).
+    clock: crate::clock::Clock,
 }
 
 /// The state behind every route.
@@ -191,6 +209,8 @@ pub struct Shared {
     pub(crate) http: Option<reqwest::Client>,
     /// IVR runs (`crate::ivr`).
     pub(crate) ivr: crate::ivr::IvrState,
+    /// The model's wall clock (system or pinned).
+    pub(crate) clock: crate::clock::Clock,
 }
 
 fn now_ms() -> u128 {
@@ -206,7 +226,8 @@ fn mix(mut z: u64) -> u64 {
 }
 
 fn event(kind: &str, agent: &str, content: Value) -> Value {
-    json!({ "eventType": kind, "workNo": agent, "content": content, "eventGenTime": now_ms() as u64 })
+    // `eventGenTime` is stamped when the event is queued (`Shared::push_event`), from the model's clock.
+    json!({ "eventType": kind, "workNo": agent, "content": content })
 }
 
 fn gw_ok(result: Value) -> Value {
@@ -216,6 +237,7 @@ fn gw_ok(result: Value) -> Value {
 impl Shared {
     pub(crate) fn new(config: SimConfig) -> Self {
         let now = Instant::now();
+        let clock = crate::clock::Clock::new(config.clock_ms);
         let agents = config
             .scenario
             .agents
@@ -243,6 +265,7 @@ impl Shared {
                         after_call: None,
                         push: None,
                         rest_since: None,
+                        clock: clock.clone(),
                     },
                 )
             })
@@ -264,11 +287,13 @@ impl Shared {
                 dialer: dialer::DialerState::new(&config.scenario),
                 chats: chat::Chats::default(),
                 social: Vec::new(),
+                clock: clock.clone(),
             }),
             config,
             push_wake: Arc::new(Notify::new()),
             http: push::http_client(),
             ivr: Default::default(),
+            clock,
         }
     }
 
@@ -363,7 +388,10 @@ impl Shared {
         }
     }
 
-    fn push_event(a: &mut AgentRt, e: Value) {
+    fn push_event(a: &mut AgentRt, mut e: Value) {
+        if let Some(o) = e.as_object_mut() {
+            o.insert("eventGenTime".into(), json!(a.clock.now_ms()));
+        }
         a.events.push_back(e);
         match &a.push {
             Some(p) => p.wake.notify_one(),
@@ -461,14 +489,21 @@ impl Shared {
             if call.state == "released" {
                 return;
             }
-            let talked = call.answered.map(|t| t.elapsed().as_millis() as u64).unwrap_or(0);
+            let talked = if m.clock.is_pinned() {
+                // A pinned clock: talk time as the model's clock saw it, and every answered
+                // call has a recording of at least a second (the clock may not have moved).
+                let answered = m.queues.records.get(call_id).and_then(|r| r.answered_ms);
+                call.answered.map(|_| answered.map_or(0, |a| m.clock.now_ms().saturating_sub(a)).max(1))
+            } else {
+                call.answered.map(|t| t.elapsed().as_millis() as u64)
+            }
+            .unwrap_or(0);
             call.state = "released";
             call.duration_ms = talked;
             if talked > 0 {
                 // Whole seconds and a tone from the seed and call id: the same story gives the same file.
                 let tone = call_id.bytes().fold(seed, |h, b| mix(h ^ u64::from(b)));
-                let wav = wav::tone(talked.div_ceil(1000) * 1000, tone);
-                m.recordings.insert(call_id.to_owned(), wav);
+                m.recordings.insert(call_id.to_owned(), Recording { millis: talked.div_ceil(1000) * 1000, tone });
             }
         }
     }
@@ -601,7 +636,7 @@ impl Shared {
         a.guid_issued = Instant::now();
         a.rotations = 0;
         a.last_heartbeat = Instant::now();
-        a.login_time_ms = now_ms();
+        a.login_time_ms = u128::from(self.clock.now_ms());
         a.events.clear();
         a.auto_idle = auto_idle;
         a.auto_answer = auto_answer;
@@ -905,7 +940,7 @@ impl Shared {
         let m = self.lock();
         let key = call_id.or_else(|| file.and_then(|f| f.rsplit('/').next()).map(|f| f.trim_end_matches(".wav")));
         match key.and_then(|k| m.recordings.get(k)) {
-            Some(w) => Reply::File(w.clone(), "application/octet-stream;charset=UTF-8"),
+            Some(w) => Reply::File(w.wav(), "application/octet-stream;charset=UTF-8"),
             None => failure(route, "0300011", "The file does not exist."),
         }
     }
