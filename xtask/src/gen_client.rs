@@ -212,6 +212,7 @@ pub fn auth_kind(i: &Interface) -> String {
         "guid" => "AuthKind::Guid".into(),
         "bearer" => "AuthKind::Bearer".into(),
         "bearer-messaging" => "AuthKind::BearerMessaging".into(),
+        "messaging-cookie" => "AuthKind::MessagingCookie".into(),
         "signature" => "AuthKind::Signature".into(),
         _ => match i.token_placement.as_deref() {
             Some("headers") => "AuthKind::OiapToken(TokenPlacement::Headers)".into(),

@@ -270,6 +270,7 @@ pub fn sim_bodies(specs: &[Spec]) -> String {
             "cec-gateway" => "cec_gateway::Client::new(config()).unwrap()".to_string(),
             "cec-apifabric" => "cec_apifabric::Client::new(config(), config(), cec_auth::ApiFabricCredentials::new(\"test-app\", \"test-secret\")).unwrap()".to_string(),
             "cec-oiap" => "cec_oiap::Client::new(config(), cec_auth::OiapCredentials::tenant(\"tenant001\", \"test-secret\")).unwrap()".to_string(),
+            "cec-messaging" => "cec_messaging::Client::new(config()).unwrap()".to_string(),
             k => format!("{}::Client::new(config(), cec_auth::C2Auth::Signature(cec_auth::AkSkSigner::new(\"test-ak\", \"test-sk\").unwrap())).unwrap()", snake(k)),
         };
         let _ = writeln!(

@@ -233,6 +233,10 @@ fn setup(spec: &Spec) -> Setup {
             "fn client(server: &MockServer) -> cec_isales::Client {\n    cec_isales::Client::new(config(server), cec_auth::C2Auth::Signature(cec_auth::AkSkSigner::new(\"test-ak\", \"test-sk\").unwrap())).unwrap()\n}\n",
             "",
         ),
+        "cec-messaging" => (
+            "fn client(server: &MockServer) -> cec_messaging::Client {\n    let c = cec_messaging::Client::new(config(server)).unwrap();\n    c.set_token(\"test-msg-token\");\n    c\n}\n",
+            "",
+        ),
         _ => (
             "fn client(server: &MockServer) -> cec_fs::Client {\n    cec_fs::Client::new(config(server), cec_auth::C2Auth::Signature(cec_auth::AkSkSigner::new(\"test-ak\", \"test-sk\").unwrap())).unwrap()\n}\n",
             "",
@@ -379,6 +383,7 @@ fn op_test(spec: &Spec, i: &Interface, token: &str) -> String {
                 headers.push(("ccmessaging-token".into(), "test-msg-token".into()));
             }
         }
+        "messaging-cookie" => headers.push(("cookie".into(), "ccmessaging-token=test-msg-token".into())),
         "signature" => {
             present.extend(["authorization", "host"]);
             let len = wire_body.as_ref().map(|b| serde_json::to_vec(b).map(|v| v.len()).unwrap_or(0)).unwrap_or(0);

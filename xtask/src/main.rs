@@ -169,7 +169,8 @@ fn test(root: &Path) -> Result<(), String> {
 /// A user who depends on one NE crate (or on cec-workbench, without its `axum`
 /// feature) gets neither the other NE crates nor the simulator nor axum.
 fn check_isolation(root: &Path) -> Result<(), String> {
-    const NE: [&str; 6] = ["cec-gateway", "cec-apifabric", "cec-oiap", "cec-isales", "cec-cms", "cec-fs"];
+    const NE: [&str; 7] =
+        ["cec-gateway", "cec-apifabric", "cec-oiap", "cec-isales", "cec-cms", "cec-fs", "cec-messaging"];
     for krate in NE.into_iter().chain(["cec-workbench"]) {
         let out = Command::new("cargo")
             .args(["tree", "--locked", "-p", krate, "-e", "normal", "--prefix", "none"])
@@ -193,8 +194,17 @@ fn check_isolation(root: &Path) -> Result<(), String> {
 }
 
 /// The library crates a user depends on (published to crates.io).
-const LIBRARIES: [&str; 8] =
-    ["cec-core", "cec-auth", "cec-gateway", "cec-apifabric", "cec-oiap", "cec-isales", "cec-cms", "cec-fs"];
+const LIBRARIES: [&str; 9] = [
+    "cec-core",
+    "cec-auth",
+    "cec-gateway",
+    "cec-apifabric",
+    "cec-oiap",
+    "cec-isales",
+    "cec-cms",
+    "cec-fs",
+    "cec-messaging",
+];
 
 /// `cargo semver-checks` of the library crates against the last release tag; skipped,
 /// with a message, while there is no tag.

@@ -154,7 +154,7 @@ pub struct Interface {
     pub doc: String,
     pub method: String,
     pub path: String,
-    /// none | guid | bearer | bearer-messaging | signature | oiap-token
+    /// none | guid | bearer | bearer-messaging | messaging-cookie | signature | oiap-token
     pub auth: String,
     /// `body:<dotted path>` or `headers`, for oiap-token.
     #[serde(default)]
@@ -427,7 +427,10 @@ fn check(spec: &Spec) -> Result<(), String> {
         if !spec.envelopes.contains_key(&i.envelope) {
             return Err(format!("{at}: unknown envelope {}", i.envelope));
         }
-        if !matches!(i.auth.as_str(), "none" | "guid" | "bearer" | "bearer-messaging" | "signature" | "oiap-token") {
+        if !matches!(
+            i.auth.as_str(),
+            "none" | "guid" | "bearer" | "bearer-messaging" | "messaging-cookie" | "signature" | "oiap-token"
+        ) {
             return Err(format!("{at}: unknown auth {}", i.auth));
         }
         if i.auth == "oiap-token" && i.token_placement.is_none() {

@@ -19,6 +19,7 @@ fn keys(ne: &str) -> &'static [(&'static str, bool)] {
         "gateway" => &[],
         "apifabric" => &[("app_key", false), ("app_secret", true)],
         "oiap" => &[("app_key", false), ("app_secret", true)],
+        "messaging" => &[],
         _ => &[("ak", false), ("sk", true)],
     }
 }

@@ -49,6 +49,8 @@ fn by_hand(actor: &str, step: &str) -> Option<&'static str> {
         ("unhold", true) => "cec gateway voicecall.gethold --path agentid={a} --help",
         ("transfer", true) => "cec gateway voicecall.transfer --path agentid={a} --skeleton",
         ("release", true) => "cec gateway voicecall.release --path agentid={a}",
+        ("answer-chat", true) => "cec gateway voicecall.answer --path agentid={a} --help   # with the chat's call id",
+        ("close-chat", true) => "cec gateway voicecall.dropcall --help   # agentid and the chat's call id",
         ("call-data", _) => "cec isales calldata.add_v1 --skeleton",
         ("results", _) => "cec isales callresult.query --skeleton",
         ("dialog", _) => "cec oiap dialog.process --skeleton",
@@ -469,21 +471,15 @@ pub async fn run(seed: u64, json_output: bool, explain: bool) -> anyhow::Result<
         AgentEvent::Ringing(c) => c.callid.unwrap_or_default(),
         _ => String::new(),
     };
-    s1.answer().await?;
+    s1.answer_chat(&chat_call).await?;
     story.say(
         "agent 1001",
-        "answer",
+        "answer-chat",
         format!("agent {} answers chat {chat_call}", a1.id),
         json!({ "call": chat_call }),
     );
     let hello = format!("Hi, this is agent {}. How can I help?", a1.id);
-    s1.client()
-        .mediacall_send_message()
-        .agentid(a1.id.as_str())
-        .callid(chat_call.as_str())
-        .data(json!(hello))
-        .send()
-        .await?;
+    s1.send_message(&chat_call, &hello).await?;
     story.say(
         "agent 1001",
         "chat",
@@ -493,8 +489,8 @@ pub async fn run(seed: u64, json_output: bool, explain: bool) -> anyhow::Result<
     show(poll().await?);
     send("CHAT", "thanks, that is all").await?;
     wait_for(&mut ev1, &story, &a1.id, "AgentEvent_MessageData").await?;
-    s1.release().await?;
-    story.say("agent 1001", "release", format!("agent {} closes the chat", a1.id), json!({ "call": chat_call }));
+    s1.close_chat(&chat_call).await?;
+    story.say("agent 1001", "close-chat", format!("agent {} closes the chat", a1.id), json!({ "call": chat_call }));
     wait_for(&mut ev1, &story, &a1.id, "AgentEvent_Call_Release").await?;
     show(poll().await?);
 
@@ -503,9 +499,12 @@ pub async fn run(seed: u64, json_output: bool, explain: bool) -> anyhow::Result<
         config()?,
         OiapCredentials::tenant(sc.oiap_app_key.as_str(), sc.oiap_app_secret.as_str()),
     )?;
-    let answer = oiap.dialog_process().userid("chat-1").inaction(9).inparams(json!({ "input": "when are you open?" }));
-    let answer = answer.send().await?;
-    let prompt = answer.outparams.and_then(|o| o.prompt_text).unwrap_or_default();
+    let (mut dialog, _greeting) = cec_oiap::Dialog::start(oiap, "chat-1", sc.channel_id.as_str()).await?;
+    let prompt = match dialog.say("when are you open?").await? {
+        cec_oiap::DialogTurn::Prompt { text, .. } => text,
+        other => format!("{other:?}"),
+    };
+    dialog.end().await?;
     story.say("oiap", "dialog", format!("chatbot (C3 token) answers: {prompt:?}"), json!({ "prompt": prompt }));
 
     // ---- 5. CDRs and the recording (CC-FS). ----

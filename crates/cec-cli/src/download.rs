@@ -53,6 +53,12 @@ const NAMES: &[(&str, &[NameRule])] = &[
     ("record.downloadEx", &[NameRule::PathTail("query:hwFileName"), NameRule::Suffixed("query:callId", ".wav")]),
     ("video.download", &[NameRule::PathTail("query:recordId"), NameRule::Suffixed("query:conferenceId", ".video")]),
     ("video.downloadEx", &[NameRule::PathTail("query:recordId")]),
+    // The media cache's files are named by their resource id.
+    ("webchannel.getRichTextResource", &[NameRule::PathTail("path:resourceId")]),
+    ("common.getResourceFile", &[NameRule::PathTail("path:resourceId")]),
+    // The verification callbacks answer the challenge as text.
+    ("facebook.verifyCallback", &[NameRule::Suffixed("path:channelId", "-challenge.txt")]),
+    ("wechat.verifySignature", &[NameRule::Suffixed("path:channelId", "-echostr.txt")]),
 ];
 
 fn input_value(input: &CliInput, key: &str) -> Option<String> {

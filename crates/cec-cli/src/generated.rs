@@ -7676,6 +7676,551 @@ async fn run_isales_calllogs_query(clients: &Clients, input: &CliInput) -> anyho
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLLOGS_QUERY, call).await?))
 }
 
+async fn run_messaging_webchannel_get_rich_text_resource(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.webchannel_get_rich_text_resource();
+    if let Some(v) = input.get("path", "adapter") {
+        b = b.adapter(v);
+    }
+    if let Some(v) = input.get("path", "channelId") {
+        b = b.channel_id(v);
+    }
+    if let Some(v) = input.get("path", "resourceId") {
+        b = b.resource_id(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Download(c.core().clone(), &cec_messaging::generated::WEBCHANNEL_GET_RICH_TEXT_RESOURCE, call))
+}
+
+async fn run_messaging_webchannel_query_channel_config_by_channel_and_id(
+    clients: &Clients,
+    _input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.webchannel_query_channel_config_by_channel_and_id();
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_messaging::generated::WEBCHANNEL_QUERY_CHANNEL_CONFIG_BY_CHANNEL_AND_ID, call).await?,
+    ))
+}
+
+async fn run_messaging_webchannel_send_message_for_web_channel(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.webchannel_send_message_for_web_channel();
+    if let Some(body) = &input.body {
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_messaging::generated::WEBCHANNEL_SEND_MESSAGE_FOR_WEB_CHANNEL, call).await?,
+    ))
+}
+
+async fn run_messaging_webchannel_get_message_for_web_channel(
+    clients: &Clients,
+    _input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.webchannel_get_message_for_web_channel();
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_messaging::generated::WEBCHANNEL_GET_MESSAGE_FOR_WEB_CHANNEL, call).await?,
+    ))
+}
+
+async fn run_messaging_webchannel_query_queue_info(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.webchannel_query_queue_info();
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_messaging::generated::WEBCHANNEL_QUERY_QUEUE_INFO, call).await?))
+}
+
+async fn run_messaging_webchannel_do_leave_message(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.webchannel_do_leave_message();
+    if let Some(body) = &input.body {
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_messaging::generated::WEBCHANNEL_DO_LEAVE_MESSAGE, call).await?))
+}
+
+async fn run_messaging_webchannel_query_phrase_by_keyword(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.webchannel_query_phrase_by_keyword();
+    if let Some(body) = &input.body {
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_messaging::generated::WEBCHANNEL_QUERY_PHRASE_BY_KEYWORD, call).await?))
+}
+
+async fn run_messaging_webchannel_query_multi_media_document_file_info(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.webchannel_query_multi_media_document_file_info();
+    if let Some(body) = &input.body {
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_messaging::generated::WEBCHANNEL_QUERY_MULTI_MEDIA_DOCUMENT_FILE_INFO, call).await?,
+    ))
+}
+
+async fn run_messaging_webchannel_download_document(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.webchannel_download_document();
+    if let Some(body) = &input.body {
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_messaging::generated::WEBCHANNEL_DOWNLOAD_DOCUMENT, call).await?))
+}
+
+async fn run_messaging_webchannel_do_satisfaction_evaluation(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.webchannel_do_satisfaction_evaluation();
+    if let Some(body) = &input.body {
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_messaging::generated::WEBCHANNEL_DO_SATISFACTION_EVALUATION, call).await?,
+    ))
+}
+
+async fn run_messaging_webchannel_query_satisfy_mode(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.webchannel_query_satisfy_mode();
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_messaging::generated::WEBCHANNEL_QUERY_SATISFY_MODE, call).await?))
+}
+
+async fn run_messaging_webchannel_check_click_to_call_support(
+    clients: &Clients,
+    _input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.webchannel_check_click_to_call_support();
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_messaging::generated::WEBCHANNEL_CHECK_CLICK_TO_CALL_SUPPORT, call).await?,
+    ))
+}
+
+async fn run_messaging_webchannel_create_click_to_call(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.webchannel_create_click_to_call();
+    if let Some(body) = &input.body {
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_messaging::generated::WEBCHANNEL_CREATE_CLICK_TO_CALL, call).await?))
+}
+
+async fn run_messaging_webchannel_get_click_to_call_events(
+    clients: &Clients,
+    _input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.webchannel_get_click_to_call_events();
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_messaging::generated::WEBCHANNEL_GET_CLICK_TO_CALL_EVENTS, call).await?,
+    ))
+}
+
+async fn run_messaging_webchannel_drop_click_to_call(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.webchannel_drop_click_to_call();
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_messaging::generated::WEBCHANNEL_DROP_CLICK_TO_CALL, call).await?))
+}
+
+async fn run_messaging_webchannel_query_file_size(clients: &Clients, _input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.webchannel_query_file_size();
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_messaging::generated::WEBCHANNEL_QUERY_FILE_SIZE, call).await?))
+}
+
+async fn run_messaging_webchannel_get_cobrowse_redirect_site(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.webchannel_get_cobrowse_redirect_site();
+    if let Some(body) = &input.body {
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_messaging::generated::WEBCHANNEL_GET_COBROWSE_REDIRECT_SITE, call).await?,
+    ))
+}
+
+async fn run_messaging_webchannel_get_connection_info(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.webchannel_get_connection_info();
+    if let Some(body) = &input.body {
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_messaging::generated::WEBCHANNEL_GET_CONNECTION_INFO, call).await?))
+}
+
+async fn run_messaging_webchannel_release_connection(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.webchannel_release_connection();
+    if let Some(body) = &input.body {
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_messaging::generated::WEBCHANNEL_RELEASE_CONNECTION, call).await?))
+}
+
+async fn run_messaging_webchannel_query_tenant_feature_for_cobrowse(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.webchannel_query_tenant_feature_for_cobrowse();
+    if let Some(body) = &input.body {
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_messaging::generated::WEBCHANNEL_QUERY_TENANT_FEATURE_FOR_COBROWSE, call).await?,
+    ))
+}
+
+async fn run_messaging_facebook_verify_callback(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.facebook_verify_callback();
+    if let Some(v) = input.get("path", "channelId") {
+        b = b.channel_id(v);
+    }
+    if let Some(v) = input.get("query", "hub.mode") {
+        b = b.hub_mode(v);
+    }
+    if let Some(v) = input.get("query", "hub.verify_token") {
+        b = b.hub_verify_token(v);
+    }
+    if let Some(v) = input.get("query", "hub.challenge") {
+        b = b.hub_challenge(v);
+    }
+    if let Some(v) = input.get("header", "user-agent") {
+        b = b.user_agent(v);
+    }
+    if let Some(v) = input.get("header", "accept-encoding") {
+        b = b.accept_encoding(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Download(c.core().clone(), &cec_messaging::generated::FACEBOOK_VERIFY_CALLBACK, call))
+}
+
+async fn run_messaging_facebook_receive_mo_message(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.facebook_receive_mo_message();
+    if let Some(v) = input.get("path", "channelId") {
+        b = b.channel_id(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_messaging::generated::FACEBOOK_RECEIVE_MO_MESSAGE, call).await?))
+}
+
+async fn run_messaging_fiveg_receive_mo_message(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.fiveg_receive_mo_message();
+    if let Some(v) = input.get("path", "channelId") {
+        b = b.channel_id(v);
+    }
+    if let Some(v) = input.get("header", "Tid") {
+        b = b.tid(v);
+    }
+    if let Some(v) = input.get("header", "Authstatus") {
+        b = b.authstatus(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_messaging::generated::FIVEG_RECEIVE_MO_MESSAGE, call).await?))
+}
+
+async fn run_messaging_line_receive_message(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.line_receive_message();
+    if let Some(v) = input.get("path", "channelId") {
+        b = b.channel_id(v);
+    }
+    if let Some(v) = input.get("header", "X-Forwarded-For") {
+        b = b.x_forwarded_for(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_messaging::generated::LINE_RECEIVE_MESSAGE, call).await?))
+}
+
+async fn run_messaging_twitter_receive_message(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.twitter_receive_message();
+    if let Some(v) = input.get("path", "channelId") {
+        b = b.channel_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_messaging::generated::TWITTER_RECEIVE_MESSAGE, call).await?))
+}
+
+async fn run_messaging_wechat_verify_signature(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.wechat_verify_signature();
+    if let Some(v) = input.get("path", "channelId") {
+        b = b.channel_id(v);
+    }
+    if let Some(v) = input.get("query", "nonce") {
+        b = b.nonce(v);
+    }
+    if let Some(v) = input.get("query", "timestamp") {
+        b = b.timestamp(v);
+    }
+    if let Some(v) = input.get("query", "signature") {
+        b = b.signature(v);
+    }
+    if let Some(v) = input.get("query", "echostr") {
+        b = b.echostr(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Download(c.core().clone(), &cec_messaging::generated::WECHAT_VERIFY_SIGNATURE, call))
+}
+
+async fn run_messaging_whatsapp_receive_mo_message_infobip(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.whatsapp_receive_mo_message_infobip();
+    if let Some(v) = input.get("path", "whatsAppBsp") {
+        b = b.whats_app_bsp(v);
+    }
+    if let Some(v) = input.get("path", "channelId") {
+        b = b.channel_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_messaging::generated::WHATSAPP_RECEIVE_MO_MESSAGE_INFOBIP, call).await?,
+    ))
+}
+
+async fn run_messaging_whatsapp_receive_report_infobip(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.whatsapp_receive_report_infobip();
+    if let Some(v) = input.get("path", "whatsAppBsp") {
+        b = b.whats_app_bsp(v);
+    }
+    if let Some(v) = input.get("path", "channelId") {
+        b = b.channel_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_messaging::generated::WHATSAPP_RECEIVE_REPORT_INFOBIP, call).await?))
+}
+
+async fn run_messaging_whatsapp_receive_mo_message_gupshup(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.whatsapp_receive_mo_message_gupshup();
+    if let Some(v) = input.get("path", "whatsAppBsp") {
+        b = b.whats_app_bsp(v);
+    }
+    if let Some(v) = input.get("path", "channelId") {
+        b = b.channel_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_messaging::generated::WHATSAPP_RECEIVE_MO_MESSAGE_GUPSHUP, call).await?,
+    ))
+}
+
+async fn run_messaging_whatsapp_receive_report_gupshup(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.whatsapp_receive_report_gupshup();
+    if let Some(v) = input.get("path", "whatsAppBsp") {
+        b = b.whats_app_bsp(v);
+    }
+    if let Some(v) = input.get("path", "channelId") {
+        b = b.channel_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_messaging::generated::WHATSAPP_RECEIVE_REPORT_GUPSHUP, call).await?))
+}
+
+async fn run_messaging_whatsapp_receive_mo_message_koo_message(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.whatsapp_receive_mo_message_koo_message();
+    if let Some(v) = input.get("path", "channelId") {
+        b = b.channel_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_messaging::generated::WHATSAPP_RECEIVE_MO_MESSAGE_KOO_MESSAGE, call).await?,
+    ))
+}
+
+async fn run_messaging_whatsapp_receive_report_koo_message(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.whatsapp_receive_report_koo_message();
+    if let Some(v) = input.get("path", "channelId") {
+        b = b.channel_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_messaging::generated::WHATSAPP_RECEIVE_REPORT_KOO_MESSAGE, call).await?,
+    ))
+}
+
+async fn run_messaging_common_get_resource_file(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.common_get_resource_file();
+    if let Some(v) = input.get("path", "adapter") {
+        b = b.adapter(v);
+    }
+    if let Some(v) = input.get("path", "channelId") {
+        b = b.channel_id(v);
+    }
+    if let Some(v) = input.get("path", "resourceId") {
+        b = b.resource_id(v);
+    }
+    if let Some(v) = input.get("query", "thumbnail") {
+        b = b.thumbnail(parse_bool("thumbnail", v)?);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Download(c.core().clone(), &cec_messaging::generated::COMMON_GET_RESOURCE_FILE, call))
+}
+
 async fn run_oiap_auth_gettoken(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.oiap()?;
     let mut b = c.auth_gettoken();
@@ -13409,6 +13954,382 @@ pub static OPS: &[CliOp] = &[
         binary: false,
     },
     CliOp {
+        ne: "messaging",
+        id: "webchannel.getRichTextResource",
+        method: "GET",
+        path: "/social/on/{adapter}/resource/{channelId}/{resourceId}",
+        title: "Web channel: query multimedia resource (rich text)",
+        params: &[("path", "adapter"), ("path", "channelId"), ("path", "resourceId")],
+        body: false,
+        extra: false,
+        binary: true,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "webchannel.queryChannelConfigByChannelAndId",
+        method: "GET",
+        path: "/service-cloud/rest/webadapter/v1/webadapterfacade/queryChannelConfigByChannelAndId",
+        title: "Web channel: query channel configuration",
+        params: &[],
+        body: false,
+        extra: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "webchannel.sendMessageForWebChannel",
+        method: "POST",
+        path: "/service-cloud/rest/webadapter/v1/webadapterfacade/sendMessageForWebChannel",
+        title: "Web channel: send message to agent",
+        params: &[],
+        body: true,
+        extra: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "webchannel.getMessageForWebChannel",
+        method: "GET",
+        path: "/service-cloud/rest/webadapter/v1/webadapterfacade/getMessageForWebChannel",
+        title: "Web channel: query received messages",
+        params: &[],
+        body: false,
+        extra: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "webchannel.queryQueueInfo",
+        method: "POST",
+        path: "/service-cloud/rest/webadapter/v1/webadapterfacade/queryQueueInfo",
+        title: "Web channel: query queuing information",
+        params: &[],
+        body: false,
+        extra: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "webchannel.doLeaveMessage",
+        method: "POST",
+        path: "/service-cloud/rest/webadapter/v1/webadapterfacade/doLeaveMessage",
+        title: "Web channel: leave a message",
+        params: &[],
+        body: true,
+        extra: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "webchannel.queryPhraseByKeyword",
+        method: "POST",
+        path: "/service-cloud/rest/webadapter/v1/webadapterfacade/queryPhraseByKeyword",
+        title: "Web channel: query recommended common phrases",
+        params: &[],
+        body: true,
+        extra: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "webchannel.queryMultiMediaDocumentFileInfo",
+        method: "POST",
+        path: "/service-cloud/rest/webadapter/v1/webadapterfacade/queryMultiMediaDocumentFileInfo",
+        title: "Web channel: query online-chat multimedia library resource",
+        params: &[],
+        body: true,
+        extra: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "webchannel.downloadDocument",
+        method: "POST",
+        path: "/service-cloud/rest/webadapter/v1/webadapterfacade/downloadDocument",
+        title: "Web channel: download document-type resource",
+        params: &[],
+        body: true,
+        extra: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "webchannel.doSatisfactionEvaluation",
+        method: "POST",
+        path: "/service-cloud/rest/webadapter/v1/webadapterfacade/doSatisfactionEvaluation",
+        title: "Web channel: satisfaction evaluation",
+        params: &[],
+        body: true,
+        extra: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "webchannel.querySatisfyMode",
+        method: "POST",
+        path: "/service-cloud/rest/webadapter/v1/webadapterfacade/querySatisfyMode",
+        title: "Web channel: query satisfaction survey levels",
+        params: &[],
+        body: false,
+        extra: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "webchannel.checkClickToCallSupport",
+        method: "GET",
+        path: "/service-cloud/rest/webadapter/v1/webadapterfacade/checkClickToCallSupport",
+        title: "Web channel: check click-to-dial support",
+        params: &[],
+        body: false,
+        extra: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "webchannel.createClickToCall",
+        method: "POST",
+        path: "/service-cloud/rest/webadapter/v1/webadapterfacade/createClickToCall",
+        title: "Web channel: create click-to-dial call",
+        params: &[],
+        body: true,
+        extra: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "webchannel.getClickToCallEvents",
+        method: "GET",
+        path: "/service-cloud/rest/webadapter/v1/webadapterfacade/getClickToCallEvents",
+        title: "Web channel: get click-to-dial events",
+        params: &[],
+        body: false,
+        extra: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "webchannel.dropClickToCall",
+        method: "POST",
+        path: "/service-cloud/rest/webadapter/v1/webadapterfacade/dropClickToCall",
+        title: "Web channel: release current click-to-dial call",
+        params: &[],
+        body: false,
+        extra: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "webchannel.queryFileSize",
+        method: "GET",
+        path: "/service-cloud/rest/webadapter/v1/webadapterfacade/queryFileSize",
+        title: "Web channel: query file upload size limits",
+        params: &[],
+        body: false,
+        extra: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "webchannel.getCobrowseRedirectSite",
+        method: "POST",
+        path: "/service-cloud/rest/webadapter/v1/connectionInfo/getCobrowseRedirectSite",
+        title: "Web channel: get third-party co-browsing redirect URL",
+        params: &[],
+        body: true,
+        extra: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "webchannel.getConnectionInfo",
+        method: "POST",
+        path: "/service-cloud/rest/webadapter/v1/connectionInfo/getConnectionInfo",
+        title: "Web channel: get co-browsing connection info",
+        params: &[],
+        body: true,
+        extra: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "webchannel.releaseConnection",
+        method: "POST",
+        path: "/service-cloud/rest/webadapter/v1/connectionInfo/releaseConnection",
+        title: "Web channel: release co-browsing connection",
+        params: &[],
+        body: true,
+        extra: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "webchannel.queryTenantFeatureForCobrowse",
+        method: "POST",
+        path: "/service-cloud/rest/webadapter/v1/connectionInfo/queryTenantFeatureForCobrowse",
+        title: "Web channel: get co-browsing feature",
+        params: &[],
+        body: true,
+        extra: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "facebook.verifyCallback",
+        method: "GET",
+        path: "/social/on/facebook/{channelId}",
+        title: "Facebook: webhook verification callback",
+        params: &[
+            ("path", "channelId"),
+            ("query", "hub.mode"),
+            ("query", "hub.verify_token"),
+            ("query", "hub.challenge"),
+            ("header", "user-agent"),
+            ("header", "accept-encoding"),
+        ],
+        body: false,
+        extra: false,
+        binary: true,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "facebook.receiveMoMessage",
+        method: "POST",
+        path: "/social/on/facebook/{channelId}",
+        title: "Facebook: receive MO messages",
+        params: &[("path", "channelId")],
+        body: false,
+        extra: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "fiveg.receiveMoMessage",
+        method: "POST",
+        path: "/social/on/5G/{channelId}",
+        title: "5G: receive MO messages from 5G CSP",
+        params: &[("path", "channelId"), ("header", "Tid"), ("header", "Authstatus")],
+        body: false,
+        extra: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "line.receiveMessage",
+        method: "POST",
+        path: "/social/on/line/{channelId}",
+        title: "LINE: receive messages sent on LINE",
+        params: &[("path", "channelId"), ("header", "X-Forwarded-For")],
+        body: false,
+        extra: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "twitter.receiveMessage",
+        method: "POST",
+        path: "/social/on/twitter/{channelId}",
+        title: "Twitter: receive messages sent on Twitter",
+        params: &[("path", "channelId")],
+        body: true,
+        extra: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "wechat.verifySignature",
+        method: "GET",
+        path: "/social/on/wechat/{channelId}",
+        title: "WeChat: channel interface authentication (GET)",
+        params: &[
+            ("path", "channelId"),
+            ("query", "nonce"),
+            ("query", "timestamp"),
+            ("query", "signature"),
+            ("query", "echostr"),
+        ],
+        body: false,
+        extra: false,
+        binary: true,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "whatsapp.receiveMoMessageInfobip",
+        method: "POST",
+        path: "/social/on/whatsapp/{whatsAppBsp}/message/{channelId}",
+        title: "WhatsApp: receive MO messages via Infobip",
+        params: &[("path", "whatsAppBsp"), ("path", "channelId")],
+        body: true,
+        extra: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "whatsapp.receiveReportInfobip",
+        method: "POST",
+        path: "/social/on/whatsapp/{whatsAppBsp}/report/{channelId}",
+        title: "WhatsApp: receive reports via Infobip",
+        params: &[("path", "whatsAppBsp"), ("path", "channelId")],
+        body: true,
+        extra: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "whatsapp.receiveMoMessageGupshup",
+        method: "POST",
+        path: "/social/on/whatsapp/{whatsAppBsp}/message/{channelId}",
+        title: "WhatsApp: receive MO messages via Gupshup",
+        params: &[("path", "whatsAppBsp"), ("path", "channelId")],
+        body: true,
+        extra: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "whatsapp.receiveReportGupshup",
+        method: "POST",
+        path: "/social/on/whatsapp/{whatsAppBsp}/message/{channelId}",
+        title: "WhatsApp: receive delivery/read reports via Gupshup",
+        params: &[("path", "whatsAppBsp"), ("path", "channelId")],
+        body: true,
+        extra: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "whatsapp.receiveMoMessageKooMessage",
+        method: "POST",
+        path: "/social/on/whatsapp/koomessage/message/{channelId}",
+        title: "WhatsApp: receive MO messages via KooMessage",
+        params: &[("path", "channelId")],
+        body: true,
+        extra: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "whatsapp.receiveReportKooMessage",
+        method: "POST",
+        path: "/social/on/whatsapp/koomessage/report/{channelId}",
+        title: "WhatsApp: receive reports via KooMessage",
+        params: &[("path", "channelId")],
+        body: true,
+        extra: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "common.getResourceFile",
+        method: "GET",
+        path: "/social/on/{adapter}/resource/{channelId}/{resourceId}",
+        title: "Obtain resource file (MT multimedia sent by agent)",
+        params: &[("path", "adapter"), ("path", "channelId"), ("path", "resourceId"), ("query", "thumbnail")],
+        body: false,
+        extra: false,
+        binary: true,
+    },
+    CliOp {
         ne: "oiap",
         id: "auth.gettoken",
         method: "POST",
@@ -14608,6 +15529,85 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         ("isales", "obs.push_call_result") => run_isales_obs_push_call_result(clients, input).await,
         ("isales", "obs.get_call_data") => run_isales_obs_get_call_data(clients, input).await,
         ("isales", "calllogs.query") => run_isales_calllogs_query(clients, input).await,
+        ("messaging", "webchannel.getRichTextResource") => {
+            run_messaging_webchannel_get_rich_text_resource(clients, input).await
+        }
+        ("messaging", "webchannel.queryChannelConfigByChannelAndId") => {
+            run_messaging_webchannel_query_channel_config_by_channel_and_id(clients, input).await
+        }
+        ("messaging", "webchannel.sendMessageForWebChannel") => {
+            run_messaging_webchannel_send_message_for_web_channel(clients, input).await
+        }
+        ("messaging", "webchannel.getMessageForWebChannel") => {
+            run_messaging_webchannel_get_message_for_web_channel(clients, input).await
+        }
+        ("messaging", "webchannel.queryQueueInfo") => run_messaging_webchannel_query_queue_info(clients, input).await,
+        ("messaging", "webchannel.doLeaveMessage") => run_messaging_webchannel_do_leave_message(clients, input).await,
+        ("messaging", "webchannel.queryPhraseByKeyword") => {
+            run_messaging_webchannel_query_phrase_by_keyword(clients, input).await
+        }
+        ("messaging", "webchannel.queryMultiMediaDocumentFileInfo") => {
+            run_messaging_webchannel_query_multi_media_document_file_info(clients, input).await
+        }
+        ("messaging", "webchannel.downloadDocument") => {
+            run_messaging_webchannel_download_document(clients, input).await
+        }
+        ("messaging", "webchannel.doSatisfactionEvaluation") => {
+            run_messaging_webchannel_do_satisfaction_evaluation(clients, input).await
+        }
+        ("messaging", "webchannel.querySatisfyMode") => {
+            run_messaging_webchannel_query_satisfy_mode(clients, input).await
+        }
+        ("messaging", "webchannel.checkClickToCallSupport") => {
+            run_messaging_webchannel_check_click_to_call_support(clients, input).await
+        }
+        ("messaging", "webchannel.createClickToCall") => {
+            run_messaging_webchannel_create_click_to_call(clients, input).await
+        }
+        ("messaging", "webchannel.getClickToCallEvents") => {
+            run_messaging_webchannel_get_click_to_call_events(clients, input).await
+        }
+        ("messaging", "webchannel.dropClickToCall") => {
+            run_messaging_webchannel_drop_click_to_call(clients, input).await
+        }
+        ("messaging", "webchannel.queryFileSize") => run_messaging_webchannel_query_file_size(clients, input).await,
+        ("messaging", "webchannel.getCobrowseRedirectSite") => {
+            run_messaging_webchannel_get_cobrowse_redirect_site(clients, input).await
+        }
+        ("messaging", "webchannel.getConnectionInfo") => {
+            run_messaging_webchannel_get_connection_info(clients, input).await
+        }
+        ("messaging", "webchannel.releaseConnection") => {
+            run_messaging_webchannel_release_connection(clients, input).await
+        }
+        ("messaging", "webchannel.queryTenantFeatureForCobrowse") => {
+            run_messaging_webchannel_query_tenant_feature_for_cobrowse(clients, input).await
+        }
+        ("messaging", "facebook.verifyCallback") => run_messaging_facebook_verify_callback(clients, input).await,
+        ("messaging", "facebook.receiveMoMessage") => run_messaging_facebook_receive_mo_message(clients, input).await,
+        ("messaging", "fiveg.receiveMoMessage") => run_messaging_fiveg_receive_mo_message(clients, input).await,
+        ("messaging", "line.receiveMessage") => run_messaging_line_receive_message(clients, input).await,
+        ("messaging", "twitter.receiveMessage") => run_messaging_twitter_receive_message(clients, input).await,
+        ("messaging", "wechat.verifySignature") => run_messaging_wechat_verify_signature(clients, input).await,
+        ("messaging", "whatsapp.receiveMoMessageInfobip") => {
+            run_messaging_whatsapp_receive_mo_message_infobip(clients, input).await
+        }
+        ("messaging", "whatsapp.receiveReportInfobip") => {
+            run_messaging_whatsapp_receive_report_infobip(clients, input).await
+        }
+        ("messaging", "whatsapp.receiveMoMessageGupshup") => {
+            run_messaging_whatsapp_receive_mo_message_gupshup(clients, input).await
+        }
+        ("messaging", "whatsapp.receiveReportGupshup") => {
+            run_messaging_whatsapp_receive_report_gupshup(clients, input).await
+        }
+        ("messaging", "whatsapp.receiveMoMessageKooMessage") => {
+            run_messaging_whatsapp_receive_mo_message_koo_message(clients, input).await
+        }
+        ("messaging", "whatsapp.receiveReportKooMessage") => {
+            run_messaging_whatsapp_receive_report_koo_message(clients, input).await
+        }
+        ("messaging", "common.getResourceFile") => run_messaging_common_get_resource_file(clients, input).await,
         ("oiap", "auth.gettoken") => run_oiap_auth_gettoken(clients, input).await,
         ("oiap", "auth.getAppCubeToken") => run_oiap_auth_get_app_cube_token(clients, input).await,
         ("oiap", "domain.querydomaininfo") => run_oiap_domain_querydomaininfo(clients, input).await,

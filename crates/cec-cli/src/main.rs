@@ -23,6 +23,7 @@
 #[macro_use]
 mod out;
 mod agent;
+mod chat;
 mod cms_watch;
 mod configure;
 mod demo;
@@ -223,6 +224,10 @@ enum Command {
     Cms(cms_watch::CmsArgs),
     /// CC-FS: download-recording, download-cdr, sync, cdr summarize, or any interface by id.
     Fs(fs::FsArgs),
+    /// CC-Messaging (web channel, social webhooks) interfaces.
+    Messaging(OpArgs),
+    /// An interactive terminal chat on a web channel (token and uploads through API Fabric).
+    Chat(chat::ChatArgs),
 }
 
 #[tokio::main]
@@ -375,6 +380,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Cms(a) => cms_watch::run(a, cli.config, cli.profile, &env).await,
+        Command::Messaging(a) => call("messaging", a, cli.config, cli.profile, &env).await,
+        Command::Chat(a) => {
+            let profile = profile::load(cli.config.as_deref(), cli.profile.as_deref(), &env)?;
+            chat::run(a, ops::Clients::new(profile)).await
+        }
         Command::Fs(a) => {
             let code = fs::run(a, cli.config, cli.profile, &env).await?;
             if code != 0 {
@@ -437,7 +447,7 @@ async fn sim(
     let sc = sim.scenario();
     if gateway.env {
         let ep = sim.endpoint();
-        for ne in ["gateway", "apifabric", "oiap", "isales", "cms", "fs"] {
+        for ne in ["gateway", "apifabric", "oiap", "isales", "cms", "fs", "messaging"] {
             outln!("export CEC_{}_ENDPOINT={ep}", ne.to_uppercase())?;
         }
         for ne in ["CMS", "ISALES", "FS"] {
@@ -499,7 +509,7 @@ async fn sim(
 }
 
 /// NEs whose subcommand is an operation id and its flags ([`OpArgs`]).
-const OP_NES: [&str; 3] = ["gateway", "apifabric", "oiap"];
+const OP_NES: [&str; 4] = ["gateway", "apifabric", "oiap", "messaging"];
 /// NEs with commands of their own (watch, import, sync…) beside any operation by id.
 const JOB_NES: [&str; 3] = ["cms", "isales", "fs"];
 

@@ -72,6 +72,7 @@ pub struct Clients {
     isales: OnceLock<cec_isales::Client>,
     cms: OnceLock<cec_cms::Client>,
     fs: OnceLock<cec_fs::Client>,
+    messaging: OnceLock<cec_messaging::Client>,
     /// Sends through this transport instead of the network (`--dry-run`).
     transport: Option<std::sync::Arc<dyn cec_core::transport::Transport>>,
     /// `-v`: log every attempt (`-vv`: with bodies).
@@ -96,6 +97,7 @@ impl Clients {
             isales: OnceLock::new(),
             cms: OnceLock::new(),
             fs: OnceLock::new(),
+            messaging: OnceLock::new(),
             transport: None,
             verbose: 0,
         }
@@ -239,6 +241,18 @@ impl Clients {
             }
             let auth = cec_auth::C2Auth::Signature(self.signer("fs")?);
             Ok(cec_fs::Client::new(self.ne_config("fs", None)?, auth)?)
+        })
+    }
+
+    /// CC-Messaging; the web channel token comes from `CEC_MESSAGING_TOKEN` when set.
+    pub fn messaging(&self) -> anyhow::Result<cec_messaging::Client> {
+        get_or_try(&self.messaging, || {
+            self.warn_if_insecure();
+            let c = cec_messaging::Client::new(self.ne_config("messaging", None)?)?;
+            if let Ok(t) = std::env::var("CEC_MESSAGING_TOKEN") {
+                c.set_token(t);
+            }
+            Ok(c)
         })
     }
 }

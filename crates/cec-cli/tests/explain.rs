@@ -53,7 +53,7 @@ fn sim_env(endpoint: &str, sc: &cec_sim::Scenario, name: &str) -> Vec<(&'static 
     let empty = tmp(name).join("empty.toml");
     std::fs::write(&empty, "").unwrap();
     let mut env = vec![("CEC_CONFIG", empty.display().to_string())];
-    for ne in ["GATEWAY", "APIFABRIC", "OIAP", "ISALES", "CMS", "FS"] {
+    for ne in ["GATEWAY", "APIFABRIC", "OIAP", "ISALES", "CMS", "FS", "MESSAGING"] {
         env.push((leak(format!("CEC_{ne}_ENDPOINT")), endpoint.to_owned()));
     }
     for ne in ["ISALES", "CMS", "FS"] {
@@ -281,6 +281,8 @@ async fn dry_run_sends_nothing_and_redacts_secrets() {
     let mut envc = env.clone();
     // Agent interfaces need a GUID (a dry run without one says so, as a call would).
     envc.push(("CEC_GATEWAY_GUID", "dry-run-guid".into()));
+    // The web channel interfaces need the customer's ccmessaging-token.
+    envc.push(("CEC_MESSAGING_TOKEN", "dry-run-token".into()));
     let failed = tokio::task::spawn_blocking(move || {
         let mut failed = Vec::new();
         for o in all.as_array().unwrap() {

@@ -11,6 +11,8 @@ pub enum AuthKind {
     Bearer,
     /// C1 plus the web-chat `ccmessaging-token`.
     BearerMessaging,
+    /// CC-Messaging web channel: the `ccmessaging-token` cookie alone.
+    MessagingCookie,
     /// AK/SK request signature (C2) or, when configured, a C1 Bearer token.
     Signature,
     /// OIAP token (C3/C6), placed as given.

@@ -106,6 +106,8 @@ pub struct Profile {
     pub cms: Option<NeSettings>,
     /// CC-FS.
     pub fs: Option<NeSettings>,
+    /// CC-Messaging (web channel and social webhooks).
+    pub messaging: Option<NeSettings>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -116,7 +118,7 @@ struct File {
 }
 
 /// The NE names of profiles and of `CEC_<NE>_*` variables.
-pub const NES: [&str; 6] = ["gateway", "apifabric", "oiap", "isales", "cms", "fs"];
+pub const NES: [&str; 7] = ["gateway", "apifabric", "oiap", "isales", "cms", "fs", "messaging"];
 
 /// The process environment, for [`Profile::load`].
 pub fn process_env(key: &str) -> Option<String> {
@@ -179,6 +181,7 @@ impl Profile {
             "isales" => self.isales.clone(),
             "cms" => self.cms.clone(),
             "fs" => self.fs.clone(),
+            "messaging" => self.messaging.clone(),
             _ => None,
         }
         .unwrap_or_default()
@@ -192,6 +195,7 @@ impl Profile {
             "isales" => &mut self.isales,
             "cms" => &mut self.cms,
             "fs" => &mut self.fs,
+            "messaging" => &mut self.messaging,
             _ => return None,
         };
         Some(slot.get_or_insert_with(NeSettings::default))

@@ -43,6 +43,10 @@ pub use push::PushInbox;
 #[cfg(feature = "push")]
 #[cfg_attr(docsrs, doc(cfg(feature = "push")))]
 pub use push::PushReceiver;
+pub use session::chat::{
+    CHAT_MEDIA_TYPES, ChatEvent, ChatOffer, ChatPhase, ChatTracker, ChatTransferTarget, MAX_CHAT_MESSAGE_BYTES,
+    chat_events,
+};
 pub use session::{
     AgentSession, DEFAULT_EVENT_BUFFER, EventItem, EventMode, SessionEvent, SignIn, Skills, TransferMode,
     TransferTarget,

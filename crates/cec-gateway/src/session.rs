@@ -34,6 +34,8 @@ use crate::push::PushInbox;
 use crate::view::{AgentState, AgentView, CallState};
 use crate::{Client, Error};
 
+pub(crate) mod chat;
+
 /// Which skill queues to sign in to after sign-in.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Skills {

@@ -31,6 +31,9 @@ use std::sync::Arc;
 #[allow(missing_docs)]
 pub mod generated;
 
+mod dialog;
+pub use dialog::{Dialog, DialogTurn, TransferKind};
+
 pub use cec_auth::{OiapAuth, OiapCredentials};
 pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults, RetryPolicy, Secret, Timeouts};
 pub use generated::ResultCode;

@@ -27,7 +27,7 @@ use crate::api::{Route, failure, unauthorized};
 use crate::generated::ROUTES;
 
 /// The NE names a fault may target.
-pub const NES: [&str; 6] = ["gateway", "apifabric", "oiap", "isales", "cms", "fs"];
+pub const NES: [&str; 7] = ["gateway", "apifabric", "oiap", "isales", "cms", "fs", "messaging"];
 
 /// Which requests a fault applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5111,6 +5111,319 @@ pub static ROUTES: &[Route] = &[
         check_body: Some(check_isales_calllogs_query),
     },
     Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WEBCHANNEL_GET_RICH_TEXT_RESOURCE,
+        invalid: "2",
+        required_body: &[],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
+        check_body: None,
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WEBCHANNEL_QUERY_CHANNEL_CONFIG_BY_CHANNEL_AND_ID,
+        invalid: "2",
+        required_body: &[],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"queueReminderContent\":\"s-queueReminderContent\",\"queueReminderInterval\":\"s-queueReminderInterval\",\"toArtificialKeyWord\":\"s-toArtificialKeyWord\",\"useRobot\":\"s-useRobot\"}",
+        check_body: None,
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WEBCHANNEL_SEND_MESSAGE_FOR_WEB_CHANNEL,
+        invalid: "2",
+        required_body: &["controlType", "mediaType", "content", "userAgent"],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
+        check_body: Some(check_messaging_webchannel_send_message_for_web_channel),
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WEBCHANNEL_GET_MESSAGE_FOR_WEB_CHANNEL,
+        invalid: "2",
+        required_body: &[],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"downlinkMessages\":[{\"channel\":\"s-channel\",\"content\":\"s-content\",\"contentType\":\"s-contentType\",\"from\":\"s-from\",\"interIdx\":\"s-interIdx\",\"isOfflineStatus\":true,\"mediaType\":\"s-mediaType\",\"messageCode\":\"s-messageCode\",\"senderNickname\":\"s-senderNickname\",\"simQuestions\":\"s-simQuestions\",\"sourceType\":\"s-sourceType\",\"timestamp\":\"s-timestamp\",\"to\":\"s-to\"}],\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
+        check_body: None,
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WEBCHANNEL_QUERY_QUEUE_INFO,
+        invalid: "2",
+        required_body: &[],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"configMaxcWaitTime\":7,\"currentDeviceWaitTime\":7,\"estimateWaitTime\":7,\"longestWaitTime\":7,\"position\":\"s-any\",\"resultCode\":\"0\",\"resultDesc\":\"success\",\"totalWaitTime\":7}",
+        check_body: None,
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WEBCHANNEL_DO_LEAVE_MESSAGE,
+        invalid: "2",
+        required_body: &["phoneNo", "leaveMessage"],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"description\":\"success\",\"resultCode\":\"0\",\"resultDesc\":\"s-resultDesc\",\"returnCode\":\"0\"}",
+        check_body: Some(check_messaging_webchannel_do_leave_message),
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WEBCHANNEL_QUERY_PHRASE_BY_KEYWORD,
+        invalid: "2",
+        required_body: &["strContent", "locale"],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"question\":[\"s-item\"],\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
+        check_body: Some(check_messaging_webchannel_query_phrase_by_keyword),
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WEBCHANNEL_QUERY_MULTI_MEDIA_DOCUMENT_FILE_INFO,
+        invalid: "2",
+        required_body: &["id"],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"content\":\"s-content\",\"description\":\"s-description\",\"duration\":\"s-duration\",\"fileName\":\"s-fileName\",\"fileSize\":\"s-fileSize\",\"id\":\"s-id\",\"latitude\":\"s-latitude\",\"longitude\":\"s-longitude\",\"mediaFileType\":\"s-mediaFileType\",\"mediaType\":\"s-mediaType\",\"mediaUrl\":\"s-mediaUrl\",\"name\":\"s-name\",\"parentTypeId\":\"s-parentTypeId\",\"sizeUnit\":\"s-sizeUnit\"}",
+        check_body: Some(check_messaging_webchannel_query_multi_media_document_file_info),
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WEBCHANNEL_DOWNLOAD_DOCUMENT,
+        invalid: "2",
+        required_body: &["messageCode", "fileSuffix"],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"fileStream\":\"s-fileStream\",\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
+        check_body: Some(check_messaging_webchannel_download_document),
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WEBCHANNEL_DO_SATISFACTION_EVALUATION,
+        invalid: "2",
+        required_body: &["evaluation", "comment"],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
+        check_body: Some(check_messaging_webchannel_do_satisfaction_evaluation),
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WEBCHANNEL_QUERY_SATISFY_MODE,
+        invalid: "2",
+        required_body: &[],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\",\"satisfactionLevel\":[{\"satisfactionLevelDesc\":\"s-satisfactionLevelDesc\",\"satisfactionLevelKey\":\"s-satisfactionLevelKey\"}],\"surveyType\":\"s-surveyType\"}",
+        check_body: None,
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WEBCHANNEL_CHECK_CLICK_TO_CALL_SUPPORT,
+        invalid: "2",
+        required_body: &[],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"clickToCallSupported\":true,\"resultCode\":\"0\",\"resultDesc\":\"success\",\"webRTCSupported\":true}",
+        check_body: None,
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WEBCHANNEL_CREATE_CLICK_TO_CALL,
+        invalid: "2",
+        required_body: &["mediaAbility"],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
+        check_body: Some(check_messaging_webchannel_create_click_to_call),
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WEBCHANNEL_GET_CLICK_TO_CALL_EVENTS,
+        invalid: "2",
+        required_body: &[],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"content\":{\"accessCode\":7,\"causeDesc\":\"s-causeDesc\",\"causeId\":7,\"clickToCallCaller\":\"s-clickToCallCaller\",\"domain\":\"s-domain\",\"gwAddresses\":\"s-any\"},\"eventId\":7,\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
+        check_body: None,
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WEBCHANNEL_DROP_CLICK_TO_CALL,
+        invalid: "2",
+        required_body: &[],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
+        check_body: None,
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WEBCHANNEL_QUERY_FILE_SIZE,
+        invalid: "2",
+        required_body: &[],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"audioFileSize\":\"s-audioFileSize\",\"commonFileSize\":\"s-commonFileSize\",\"resultCode\":\"0\",\"resultDesc\":\"success\",\"videoFileSize\":\"s-videoFileSize\"}",
+        check_body: None,
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WEBCHANNEL_GET_COBROWSE_REDIRECT_SITE,
+        invalid: "2",
+        required_body: &["siteId", "roomId", "userId", "userName", "role"],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"description\":\"success\",\"redirctUrl\":\"s-redirctUrl\",\"returnCode\":\"0\"}",
+        check_body: Some(check_messaging_webchannel_get_cobrowse_redirect_site),
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WEBCHANNEL_GET_CONNECTION_INFO,
+        invalid: "2",
+        required_body: &["roomId", "userId", "userName", "role"],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"data\":{\"roomId\":\"s-roomId\",\"wssUrl\":\"s-wssUrl\",\"wssUrlOut\":\"s-wssUrlOut\"},\"retCode\":\"0\",\"retMsg\":\"success\"}",
+        check_body: Some(check_messaging_webchannel_get_connection_info),
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WEBCHANNEL_RELEASE_CONNECTION,
+        invalid: "2",
+        required_body: &["callId"],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"retCode\":\"0\",\"retMsg\":\"success\"}",
+        check_body: Some(check_messaging_webchannel_release_connection),
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WEBCHANNEL_QUERY_TENANT_FEATURE_FOR_COBROWSE,
+        invalid: "2",
+        required_body: &["featureCode"],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"data\":{\"featureCode\":\"s-featureCode\",\"featureName\":\"s-featureName\",\"featureParams\":\"s-featureParams\",\"id\":\"s-id\",\"parentFTCode\":\"s-parentFTCode\",\"partdbId\":\"s-partdbId\",\"tenantId\":\"s-tenantId\",\"unit\":\"s-unit\",\"value\":\"s-value\"},\"retCode\":\"0\",\"retMsg\":\"success\"}",
+        check_body: Some(check_messaging_webchannel_query_tenant_feature_for_cobrowse),
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::FACEBOOK_VERIFY_CALLBACK,
+        invalid: "2",
+        required_body: &[],
+        required_query: &["hub.mode", "hub.verify_token", "hub.challenge"],
+        lenient: &[],
+        success: "{}",
+        check_body: None,
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::FACEBOOK_RECEIVE_MO_MESSAGE,
+        invalid: "2",
+        required_body: &[],
+        required_query: &[],
+        lenient: &[],
+        success: "{}",
+        check_body: None,
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::FIVEG_RECEIVE_MO_MESSAGE,
+        invalid: "2",
+        required_body: &[],
+        required_query: &[],
+        lenient: &[],
+        success: "{}",
+        check_body: None,
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::LINE_RECEIVE_MESSAGE,
+        invalid: "2",
+        required_body: &[],
+        required_query: &[],
+        lenient: &[],
+        success: "{}",
+        check_body: None,
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::TWITTER_RECEIVE_MESSAGE,
+        invalid: "2",
+        required_body: &["direct_message_events", "users"],
+        required_query: &[],
+        lenient: &[],
+        success: "{}",
+        check_body: Some(check_messaging_twitter_receive_message),
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WECHAT_VERIFY_SIGNATURE,
+        invalid: "2",
+        required_body: &[],
+        required_query: &["nonce", "signature", "echostr"],
+        lenient: &[],
+        success: "{}",
+        check_body: None,
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WHATSAPP_RECEIVE_MO_MESSAGE_INFOBIP,
+        invalid: "2",
+        required_body: &[],
+        required_query: &[],
+        lenient: &[
+            (&["results", "[]", "message", "latitude"], Scalar::Number),
+            (&["results", "[]", "message", "longitude"], Scalar::Number),
+            (&["timestamp"], Scalar::Int),
+        ],
+        success: "{}",
+        check_body: Some(check_messaging_whatsapp_receive_mo_message_infobip),
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WHATSAPP_RECEIVE_REPORT_INFOBIP,
+        invalid: "2",
+        required_body: &["results"],
+        required_query: &[],
+        lenient: &[],
+        success: "{}",
+        check_body: Some(check_messaging_whatsapp_receive_report_infobip),
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WHATSAPP_RECEIVE_MO_MESSAGE_KOO_MESSAGE,
+        invalid: "2",
+        required_body: &[
+            "sender",
+            "user_number",
+            "user_name",
+            "timestamp",
+            "message_id",
+            "message_type",
+            "context",
+            "message",
+        ],
+        required_query: &[],
+        lenient: &[],
+        success: "{}",
+        check_body: Some(check_messaging_whatsapp_receive_mo_message_koo_message),
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WHATSAPP_RECEIVE_REPORT_KOO_MESSAGE,
+        invalid: "2",
+        required_body: &["message_id", "sender", "user_number", "status"],
+        required_query: &[],
+        lenient: &[],
+        success: "{}",
+        check_body: Some(check_messaging_whatsapp_receive_report_koo_message),
+    },
+    Route {
         ne: "oiap",
         meta: &cec_oiap::generated::AUTH_GETTOKEN,
         invalid: "10000002",
@@ -12159,6 +12472,356 @@ fn check_isales_calllogs_query(b: &serde_json::Value) -> Result<(), String> {
             false,
         ) {
             Ok(body) => match body.validate("calllogs.query", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => e.message().to_owned(),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
+fn check_messaging_webchannel_send_message_for_web_channel(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_messaging::generated::WebchannelSendMessageForWebChannelBody>(
+            "webchannel.sendMessageForWebChannel",
+            cec_messaging::generated::WebchannelSendMessageForWebChannelBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("webchannel.sendMessageForWebChannel", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => e.message().to_owned(),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
+fn check_messaging_webchannel_do_leave_message(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_messaging::generated::WebchannelDoLeaveMessageBody>(
+            "webchannel.doLeaveMessage",
+            cec_messaging::generated::WebchannelDoLeaveMessageBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("webchannel.doLeaveMessage", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => e.message().to_owned(),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
+fn check_messaging_webchannel_query_phrase_by_keyword(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_messaging::generated::WebchannelQueryPhraseByKeywordBody>(
+            "webchannel.queryPhraseByKeyword",
+            cec_messaging::generated::WebchannelQueryPhraseByKeywordBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("webchannel.queryPhraseByKeyword", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => e.message().to_owned(),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
+fn check_messaging_webchannel_query_multi_media_document_file_info(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_messaging::generated::WebchannelQueryMultiMediaDocumentFileInfoBody>(
+            "webchannel.queryMultiMediaDocumentFileInfo",
+            cec_messaging::generated::WebchannelQueryMultiMediaDocumentFileInfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("webchannel.queryMultiMediaDocumentFileInfo", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => e.message().to_owned(),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
+fn check_messaging_webchannel_download_document(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_messaging::generated::WebchannelDownloadDocumentBody>(
+            "webchannel.downloadDocument",
+            cec_messaging::generated::WebchannelDownloadDocumentBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("webchannel.downloadDocument", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => e.message().to_owned(),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
+fn check_messaging_webchannel_do_satisfaction_evaluation(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_messaging::generated::WebchannelDoSatisfactionEvaluationBody>(
+            "webchannel.doSatisfactionEvaluation",
+            cec_messaging::generated::WebchannelDoSatisfactionEvaluationBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("webchannel.doSatisfactionEvaluation", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => e.message().to_owned(),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
+fn check_messaging_webchannel_create_click_to_call(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_messaging::generated::WebchannelCreateClickToCallBody>(
+            "webchannel.createClickToCall",
+            cec_messaging::generated::WebchannelCreateClickToCallBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("webchannel.createClickToCall", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => e.message().to_owned(),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
+fn check_messaging_webchannel_get_cobrowse_redirect_site(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_messaging::generated::WebchannelGetCobrowseRedirectSiteBody>(
+            "webchannel.getCobrowseRedirectSite",
+            cec_messaging::generated::WebchannelGetCobrowseRedirectSiteBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("webchannel.getCobrowseRedirectSite", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => e.message().to_owned(),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
+fn check_messaging_webchannel_get_connection_info(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_messaging::generated::WebchannelGetConnectionInfoBody>(
+            "webchannel.getConnectionInfo",
+            cec_messaging::generated::WebchannelGetConnectionInfoBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("webchannel.getConnectionInfo", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => e.message().to_owned(),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
+fn check_messaging_webchannel_release_connection(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_messaging::generated::WebchannelReleaseConnectionBody>(
+            "webchannel.releaseConnection",
+            cec_messaging::generated::WebchannelReleaseConnectionBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("webchannel.releaseConnection", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => e.message().to_owned(),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
+fn check_messaging_webchannel_query_tenant_feature_for_cobrowse(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_messaging::generated::WebchannelQueryTenantFeatureForCobrowseBody>(
+            "webchannel.queryTenantFeatureForCobrowse",
+            cec_messaging::generated::WebchannelQueryTenantFeatureForCobrowseBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("webchannel.queryTenantFeatureForCobrowse", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => e.message().to_owned(),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
+fn check_messaging_twitter_receive_message(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_messaging::generated::TwitterReceiveMessageBody>(
+            "twitter.receiveMessage",
+            cec_messaging::generated::TwitterReceiveMessageBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("twitter.receiveMessage", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => e.message().to_owned(),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
+fn check_messaging_whatsapp_receive_mo_message_infobip(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_messaging::generated::WhatsappReceiveMoMessageInfobipBody>(
+            "whatsapp.receiveMoMessageInfobip",
+            cec_messaging::generated::WhatsappReceiveMoMessageInfobipBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("whatsapp.receiveMoMessageInfobip", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => e.message().to_owned(),
+        },
+    ));
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_messaging::generated::WhatsappReceiveMoMessageGupshupBody>(
+            "whatsapp.receiveMoMessageGupshup",
+            cec_messaging::generated::WhatsappReceiveMoMessageGupshupBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("whatsapp.receiveMoMessageGupshup", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => e.message().to_owned(),
+        },
+    ));
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_messaging::generated::WhatsappReceiveReportGupshupBody>(
+            "whatsapp.receiveReportGupshup",
+            cec_messaging::generated::WhatsappReceiveReportGupshupBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("whatsapp.receiveReportGupshup", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => e.message().to_owned(),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
+fn check_messaging_whatsapp_receive_report_infobip(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_messaging::generated::WhatsappReceiveReportInfobipBody>(
+            "whatsapp.receiveReportInfobip",
+            cec_messaging::generated::WhatsappReceiveReportInfobipBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("whatsapp.receiveReportInfobip", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => e.message().to_owned(),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
+fn check_messaging_whatsapp_receive_mo_message_koo_message(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_messaging::generated::WhatsappReceiveMoMessageKooMessageBody>(
+            "whatsapp.receiveMoMessageKooMessage",
+            cec_messaging::generated::WhatsappReceiveMoMessageKooMessageBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("whatsapp.receiveMoMessageKooMessage", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => e.message().to_owned(),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
+fn check_messaging_whatsapp_receive_report_koo_message(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_messaging::generated::WhatsappReceiveReportKooMessageBody>(
+            "whatsapp.receiveReportKooMessage",
+            cec_messaging::generated::WhatsappReceiveReportKooMessageBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("whatsapp.receiveReportKooMessage", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },

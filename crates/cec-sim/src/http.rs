@@ -68,6 +68,8 @@ pub(crate) fn router(shared: Arc<Shared>, faults: Arc<FaultSet>) -> Router {
         .route("/__sim/coverage", get(admin_coverage))
         .fallback(no_such_interface)
         .layer(Extension(faults))
+        // Media uploads travel Base64 in JSON: room for the web channel's 4 MB video limit.
+        .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024))
         .with_state(shared)
 }
 
@@ -339,6 +341,11 @@ fn check_auth(shared: &Shared, route: &Route, method: &Method, uri: &Uri, req: &
             }
             None
         }
+        AuthKind::MessagingCookie => {
+            let token = crate::model::messaging_cookie(req);
+            (!shared.token_valid(TokenKind::Messaging, token))
+                .then(|| unauthorized("ccmessaging-token cookie missing, invalid or expired"))
+        }
         AuthKind::OiapToken(placement) => {
             let token = match placement {
                 TokenPlacement::Body(path) => {
@@ -357,6 +364,7 @@ fn check_auth(shared: &Shared, route: &Route, method: &Method, uri: &Uri, req: &
             }
             shared.agent_guid_check(req.param("agentid"), guid).err().map(|why| failure(route, "100-006", &why))
         }
+        AuthKind::None if route.ne == "messaging" => crate::social::check(&shared.scenario().social, route, req, raw),
         _ => None,
     }
 }

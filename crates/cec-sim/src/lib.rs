@@ -53,6 +53,8 @@ pub mod paging;
 mod popup;
 mod range;
 mod scenario;
+mod social;
+pub use social::SocialChannels;
 mod verify;
 pub mod wav;
 
@@ -132,7 +134,17 @@ impl Simulator {
         format!("http://{}", self.addr)
     }
 
-    /// The scenario served.
+    /// The number of files in the web channel's media cache (uploads).
+    pub fn media_files(&self) -> usize {
+        self.shared.media_count()
+    }
+
+    /// The social webhook deliveries whose signature was accepted, by spec id, in order.
+    pub fn social_deliveries(&self) -> Vec<String> {
+        self.shared.social_log()
+    }
+
+    /// The scenario.
     pub fn scenario(&self) -> Scenario {
         self.shared.scenario()
     }

@@ -17,6 +17,7 @@ use dispatch::Serve;
 mod agentctl;
 mod push;
 
+pub(crate) use chat::messaging_cookie;
 pub(crate) use push::push_loop;
 // NE behaviours on the one model (queues, CMS, CDRs, dialer, web chat, intents).
 mod cdr;
@@ -191,6 +192,8 @@ struct Model {
     cdrs: cdr::Cdrs,
     dialer: dialer::DialerState,
     chats: chat::Chats,
+    /// Accepted social webhook deliveries, by spec id, in order.
+    social: Vec<String>,
     /// The model's wall clock (shared with `Shared::clock`).
     clock: crate::clock::Clock,
 }
@@ -283,6 +286,7 @@ impl Shared {
                 cdrs: cdr::Cdrs::default(),
                 dialer: dialer::DialerState::new(&config.scenario),
                 chats: chat::Chats::default(),
+                social: Vec::new(),
                 clock: clock.clone(),
             }),
             config,
@@ -297,6 +301,18 @@ impl Shared {
         // A panic while holding the lock cannot leave the model half-updated in a
         // way that matters to a simulator; keep serving.
         self.model.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn record_social(&self, id: &str) {
+        self.lock().social.push(id.to_owned());
+    }
+
+    pub(crate) fn media_count(&self) -> usize {
+        self.lock().chats.media_count()
+    }
+
+    pub(crate) fn social_log(&self) -> Vec<String> {
+        self.lock().social.clone()
     }
 
     pub(crate) fn scenario(&self) -> Scenario {
@@ -847,6 +863,7 @@ impl Shared {
         }
         let mut m = self.lock();
         let token = self.new_token(&mut m, TokenKind::Messaging, Duration::from_secs(3600));
+        m.chats.bind_token(&token, b.user_id.as_deref().unwrap_or(""));
         Reply::ok(json!({ "resultCode": "0", "token": token }))
     }
 

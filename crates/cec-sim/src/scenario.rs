@@ -66,6 +66,8 @@ pub struct Scenario {
     pub config_admin_password: String,
     /// Web-chat channel configuration id.
     pub channel_id: String,
+    /// Secrets of the social channels' configuration (webhook signatures).
+    pub social: crate::social::SocialChannels,
     /// Agents.
     pub agents: Vec<Agent>,
     /// Campaigns.
@@ -83,6 +85,10 @@ pub struct Scenario {
     pub traffic: Traffic,
     /// Where CC-FS posts the CDR-ready notice after each released call (plain `http://` only), if set.
     pub cdr_callback_url: Option<String>,
+    /// The base URL of a registered channel adapter: web chat downlink messages are
+    /// also pushed to `{base}/webhooks/v1/messages` (`callback.pushMessages`,
+    /// auth-v2 signed with the scenario's AK/SK; plain `http://` only), if set.
+    pub messaging_push_url: Option<String>,
     /// How the CC-iSales dialer dials campaign call data.
     pub dialer: Dialer,
     /// Call data (numbers) of campaigns, dialed while the campaign runs.
@@ -362,6 +368,7 @@ impl Default for Scenario {
             config_admin_id: 100_001,
             config_admin_password: "sim-config-pass".into(),
             channel_id: "web-channel-1".into(),
+            social: crate::social::SocialChannels::default(),
             agents: vec![
                 Agent {
                     id: "1001".into(),
@@ -386,6 +393,7 @@ impl Default for Scenario {
             ],
             traffic: Traffic::default(),
             cdr_callback_url: None,
+            messaging_push_url: None,
             dialer: Dialer::default(),
             campaign_data: Vec::new(),
             chat_queue: default_chat_queue(),

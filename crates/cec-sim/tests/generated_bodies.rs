@@ -1995,6 +1995,102 @@ fn isales_bodies() {
 }
 
 #[test]
+fn messaging_bodies() {
+    let c = cec_messaging::Client::new(config()).unwrap();
+    let mut failed = Vec::new();
+    check(
+        &cec_messaging::generated::WEBCHANNEL_SEND_MESSAGE_FOR_WEB_CHANNEL,
+        c.webchannel_send_message_for_web_channel()
+            .body_json(v(
+                r#"{"content":"s-content","controlType":"CONNECT","mediaType":"TEXT","userAgent":"s-userAgent"}"#,
+            ))
+            .unwrap()
+            .into_call(),
+        &mut failed,
+    );
+    check(
+        &cec_messaging::generated::WEBCHANNEL_DO_LEAVE_MESSAGE,
+        c.webchannel_do_leave_message()
+            .body_json(v(r#"{"leaveMessage":"s-leaveMessage","phoneNo":"s-phoneNo"}"#))
+            .unwrap()
+            .into_call(),
+        &mut failed,
+    );
+    check(
+        &cec_messaging::generated::WEBCHANNEL_QUERY_PHRASE_BY_KEYWORD,
+        c.webchannel_query_phrase_by_keyword()
+            .body_json(v(r#"{"locale":"s-locale","strContent":"s-strContent"}"#))
+            .unwrap()
+            .into_call(),
+        &mut failed,
+    );
+    check(
+        &cec_messaging::generated::WEBCHANNEL_QUERY_MULTI_MEDIA_DOCUMENT_FILE_INFO,
+        c.webchannel_query_multi_media_document_file_info().body_json(v(r#"{"id":"s-id"}"#)).unwrap().into_call(),
+        &mut failed,
+    );
+    check(
+        &cec_messaging::generated::WEBCHANNEL_DOWNLOAD_DOCUMENT,
+        c.webchannel_download_document()
+            .body_json(v(r#"{"fileSuffix":"s-fileSuffix","messageCode":"s-messageCode"}"#))
+            .unwrap()
+            .into_call(),
+        &mut failed,
+    );
+    check(
+        &cec_messaging::generated::WEBCHANNEL_DO_SATISFACTION_EVALUATION,
+        c.webchannel_do_satisfaction_evaluation()
+            .body_json(v(r#"{"comment":"s-comment","evaluation":"s-evaluation"}"#))
+            .unwrap()
+            .into_call(),
+        &mut failed,
+    );
+    check(
+        &cec_messaging::generated::WEBCHANNEL_CREATE_CLICK_TO_CALL,
+        c.webchannel_create_click_to_call().body_json(v(r#"{"mediaAbility":"s-mediaAbility"}"#)).unwrap().into_call(),
+        &mut failed,
+    );
+    check(&cec_messaging::generated::WEBCHANNEL_GET_COBROWSE_REDIRECT_SITE, c.webchannel_get_cobrowse_redirect_site().body_json(v(r#"{"role":"s-role","roomId":"s-roomId","siteId":"s-siteId","userId":"s-userId","userName":"s-userName"}"#)).unwrap().into_call(), &mut failed);
+    check(
+        &cec_messaging::generated::WEBCHANNEL_GET_CONNECTION_INFO,
+        c.webchannel_get_connection_info()
+            .body_json(v(r#"{"role":"s-role","roomId":"s-roomId","userId":"s-userId","userName":"s-userName"}"#))
+            .unwrap()
+            .into_call(),
+        &mut failed,
+    );
+    check(
+        &cec_messaging::generated::WEBCHANNEL_RELEASE_CONNECTION,
+        c.webchannel_release_connection().body_json(v(r#"{"callId":"s-callId"}"#)).unwrap().into_call(),
+        &mut failed,
+    );
+    check(
+        &cec_messaging::generated::WEBCHANNEL_QUERY_TENANT_FEATURE_FOR_COBROWSE,
+        c.webchannel_query_tenant_feature_for_cobrowse()
+            .body_json(v(r#"{"featureCode":"s-featureCode"}"#))
+            .unwrap()
+            .into_call(),
+        &mut failed,
+    );
+    check(
+        &cec_messaging::generated::TWITTER_RECEIVE_MESSAGE,
+        c.twitter_receive_message()
+            .channel_id("s-channelId")
+            .body_json(v(r#"{"direct_message_events":[{"k":"v"}],"users":"s-users"}"#))
+            .unwrap()
+            .into_call(),
+        &mut failed,
+    );
+    check(&cec_messaging::generated::WHATSAPP_RECEIVE_MO_MESSAGE_INFOBIP, c.whatsapp_receive_mo_message_infobip().whats_app_bsp("s-whatsAppBsp").channel_id("s-channelId").body_json(v(r#"{"results":[{"contact":{"k":"v"},"from":"s-from","integrationType":"s-integrationType","message":{"address":"s-address","caption":"s-caption","context":{"id":"s-id"},"latitude":7,"longitude":7,"name":"s-name","text":"s-text","type":"s-type","url":"s-url"},"messageId":"s-messageId","to":"s-to"}]}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_messaging::generated::WHATSAPP_RECEIVE_REPORT_INFOBIP, c.whatsapp_receive_report_infobip().whats_app_bsp("s-whatsAppBsp").channel_id("s-channelId").body_json(v(r#"{"results":[{"bulkId":"s-bulkId","deletedAt":"s-deletedAt","messageId":"s-messageId","seenAt":"s-seenAt","status":{"description":"s-description","groupId":"s-groupId","groupName":"s-groupName"},"to":"s-to"}]}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_messaging::generated::WHATSAPP_RECEIVE_MO_MESSAGE_GUPSHUP, c.whatsapp_receive_mo_message_gupshup().whats_app_bsp("s-whatsAppBsp").channel_id("s-channelId").body_json(v(r#"{"payload":{"context":{"k":"v"},"id":"s-id","payload":{"caption":"s-caption","contentType":"s-contentType","context":{"k":"v"},"name":"s-name","sender":{"k":"v"},"text":"s-text","url":"s-url"},"source":"s-source","type":"s-type"},"timestamp":7,"type":"s-type"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_messaging::generated::WHATSAPP_RECEIVE_REPORT_GUPSHUP, c.whatsapp_receive_report_gupshup().whats_app_bsp("s-whatsAppBsp").channel_id("s-channelId").body_json(v(r#"{"payload":{"destination":"s-destination","gsId":"s-gsId","payload":{"ts":7},"type":"s-type"},"timestamp":7,"type":"s-type"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_messaging::generated::WHATSAPP_RECEIVE_MO_MESSAGE_KOO_MESSAGE, c.whatsapp_receive_mo_message_koo_message().channel_id("s-channelId").body_json(v(r#"{"context":{"id":"s-id"},"message":{"caption":"s-caption","filename":"s-filename","text":"s-text","url":"s-url"},"message_id":"s-message_id","message_type":"s-message_type","sender":"s-sender","timestamp":"s-timestamp","user_name":"s-user_name","user_number":"s-user_number"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_messaging::generated::WHATSAPP_RECEIVE_REPORT_KOO_MESSAGE, c.whatsapp_receive_report_koo_message().channel_id("s-channelId").body_json(v(r#"{"message_id":"s-message_id","sender":"s-sender","status":"s-status","user_number":"s-user_number"}"#)).unwrap().into_call(), &mut failed);
+    assert!(failed.is_empty(), "{} of 18 messaging bodies refused:\n{}", failed.len(), failed.join("\n"));
+}
+
+#[test]
 fn oiap_bodies() {
     let c = cec_oiap::Client::new(config(), cec_auth::OiapCredentials::tenant("tenant001", "test-secret")).unwrap();
     let mut failed = Vec::new();

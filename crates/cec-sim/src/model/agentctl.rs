@@ -88,6 +88,13 @@ impl Shared {
             o.insert("transfer".into(), json!("yes"));
             o.insert("transfrom".into(), json!(from));
         }
+        // A queued call (a chat, say) keeps its media type when it rings elsewhere.
+        if let (Some(rec), Some(o)) =
+            (m.queues.records.get(call_id).filter(|r| r.skill.is_some()), content.as_object_mut())
+        {
+            o.insert("mediaType".into(), json!(rec.media_type.to_string()));
+            o.insert("mediaAbility".into(), json!(super::queues::media_ability(rec.media_type)));
+        }
         Shared::push_event(a, event("AgentEvent_Ringing", agent, content));
         self.offered(m, agent);
         true
@@ -738,14 +745,45 @@ impl Shared {
             Ok(b) => b,
             Err(r) => return r,
         };
+        let (device, address, mode) = (b.devicetype.unwrap_or(0), b.address.unwrap_or_default(), b.mode.unwrap_or(0));
+        self.transfer_call(route, &id, None, device, address, mode)
+    }
+
+    /// `mediacall.transfer`: the multimedia session `callid` goes to a skill
+    /// queue (1), an agent (2) or an access code (4), as a release (0) or a
+    /// success (2) transfer.
+    pub(super) fn media_transfer(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let b: cec_gateway::generated::MediacallTransferBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
         let device = b.devicetype.unwrap_or(0);
-        let address = b.address.unwrap_or_default();
-        let mode = b.mode.unwrap_or(0);
+        if !matches!(device, 1 | 2 | 4) {
+            return failure(route, "200-012", "devicetype: 1 skill queue, 2 agent or 4 access code");
+        }
+        let (address, mode) = (b.address.unwrap_or_default(), b.mode.unwrap_or(0));
+        self.transfer_call(route, &id, b.callid.as_deref(), device, address, mode)
+    }
+
+    fn transfer_call(
+        &self,
+        route: &Route,
+        id: &str,
+        call_id: Option<&str>,
+        device: i64,
+        address: String,
+        mode: i64,
+    ) -> Reply {
+        let id = id.to_owned();
         let mut m = self.lock();
         let call = match self.talking_call(&mut m, route, &id, "200-012") {
             Ok(c) => c,
             Err(r) => return r,
         };
+        if call_id.is_some_and(|c| c != call) {
+            return failure(route, "200-025", "the agent has no connected call with this call id");
+        }
         let target = match device {
             2 => Some(address.clone()),
             1 => {

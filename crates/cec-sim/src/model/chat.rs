@@ -36,15 +36,51 @@ struct Session {
 pub(crate) struct Chats {
     sessions: BTreeMap<String, Session>,
     by_call: BTreeMap<String, String>,
+    /// The web channel user each `ccmessaging-token` was applied for.
+    token_users: BTreeMap<String, String>,
+    /// The media cache: uploaded files by object key (content type, bytes).
+    media: BTreeMap<String, (String, Vec<u8>)>,
+    /// Left messages (phone, text) and survey answers (level, comment), by user.
+    left: Vec<(String, String, String)>,
+    surveys: Vec<(String, String, String)>,
+    /// Downlink messages not yet pushed to the registered adapter.
+    outbox: Vec<Value>,
 }
 
+/// The `ccmessaging-token` of a request's `Cookie` header ("" when absent).
+pub(crate) fn messaging_cookie(req: &Req) -> &str {
+    req.header("cookie")
+        .into_iter()
+        .flat_map(|c| c.split(';'))
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| k.trim() == "ccmessaging-token")
+        .map(|(_, v)| v.trim())
+        .unwrap_or("")
+}
+
+/// The web channel's file size limits (MB), as the reference's example of
+/// `queryFileSize` gives them.
+const FILE_SIZE_LIMITS: (&str, &str, &str) = ("2", "2", "4");
+
 impl Chats {
+    /// Remembers whom a token was applied for.
+    pub(super) fn bind_token(&mut self, token: &str, user: &str) {
+        self.token_users.insert(token.to_owned(), user.to_owned());
+    }
+
+    /// The number of files in the media cache.
+    pub(super) fn media_count(&self) -> usize {
+        self.media.len()
+    }
+
     fn say(&mut self, user: &str, from: &str, source: &str, text: &str) {
         if let Some(s) = self.sessions.get_mut(user) {
-            s.downlink.push_back(json!({
+            let msg = json!({
                 "channel": "WEB", "content": text, "from": from, "to": user, "mediaType": "TEXT",
                 "controlType": "CHAT", "senderNickname": from, "timestamp": now_ms() as u64, "sourceType": source
-            }));
+            });
+            self.outbox.push(msg.clone());
+            s.downlink.push_back(msg);
         }
     }
 }
@@ -61,10 +97,18 @@ impl Shared {
         };
         let user = b.from.clone().unwrap_or_default();
         let content = b.content.clone().unwrap_or_default();
+        let media = b.media_type.clone().unwrap_or_else(|| "TEXT".into());
+        self.chat_control(route, &user, b.control_type.as_deref().unwrap_or(""), &content, &media)
+    }
+
+    /// One customer message or control (`ccmessaging.send`, the web channel's
+    /// `sendMessageForWebChannel`).
+    pub(super) fn chat_control(&self, route: &Route, user: &str, control: &str, content: &str, media: &str) -> Reply {
+        let (user, content) = (user.to_owned(), content.to_owned());
         let channel = self.config.scenario.channel_id.clone();
         let mut m = self.lock();
         let phase = m.chats.sessions.get(&user).map(|s| s.phase).unwrap_or(Phase::Closed);
-        match b.control_type.as_deref().unwrap_or("") {
+        match control {
             "CONNECT" => {
                 m.chats.sessions.insert(
                     user.clone(),
@@ -88,15 +132,17 @@ impl Shared {
                 }
                 Phase::Queued => sent("message accepted."),
                 Phase::Agent => {
-                    let (call, agent) = m
+                    let (call, first) = m
                         .chats
                         .sessions
                         .get(&user)
                         .map(|s| (s.call.clone().unwrap_or_default(), s.agent.clone().unwrap_or_default()))
                         .unwrap_or_default();
+                    // After a transfer the chat is with the agent now handling the call.
+                    let agent = m.calls.get(&call).map(|c| c.agent.clone()).filter(|a| !a.is_empty()).unwrap_or(first);
                     if let Some(a) = m.agents.get_mut(&agent) {
                         // `message` is the documented field; `content` is kept for older readers.
-                        let data = json!({ "callid": call, "caller": user, "message": content, "content": content, "userid": user, "mediaType": "TEXT" });
+                        let data = json!({ "callid": call, "caller": user, "message": content, "content": content, "userid": user, "mediaType": media });
                         Self::push_event(a, event("AgentEvent_MessageData", &agent, data));
                     }
                     sent("message accepted.")
@@ -206,12 +252,185 @@ impl Shared {
         let Some(user) = m.chats.by_call.get(call).cloned() else {
             return failure(route, "200-002", "no chat with this call id");
         };
-        let ok =
-            m.chats.sessions.get(&user).is_some_and(|s| s.phase == Phase::Agent && s.agent.as_deref() == Some(agent));
+        let handling =
+            m.calls.get(call).is_some_and(|c| c.agent == agent && matches!(c.state, "talking" | "conference"));
+        let ok = handling && m.chats.sessions.get(&user).is_some_and(|s| s.phase == Phase::Agent);
         if !ok {
             return failure(route, "200-002", "the agent is not in this chat");
         }
         m.chats.say(&user, agent, "AGENT", &text);
         Reply::ok(gw_ok(Value::Null))
+    }
+}
+
+impl Shared {
+    /// The downlink messages since the last settling, as one `callback.pushMessages`
+    /// delivery to the registered adapter (none when no adapter is registered).
+    pub(super) fn chat_pushes(&self, m: &mut Model) -> Vec<super::effects::Effect> {
+        let messages = std::mem::take(&mut m.chats.outbox);
+        match &self.config.scenario.messaging_push_url {
+            Some(base) if !messages.is_empty() => {
+                let url = format!("{}/webhooks/v1/messages", base.trim_end_matches('/'));
+                let body = json!({ "messages": messages, "timestamp": now_ms() as u64 });
+                vec![super::effects::Effect::Post { url, body, signed: true }]
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+fn web_ok(desc: &str) -> Value {
+    json!({ "resultCode": "0", "resultDesc": desc })
+}
+
+impl Shared {
+    /// The user of a web channel request's cookie token, and a fresh token when
+    /// the old one has used up half its lifetime (sent back as `Set-Cookie`;
+    /// the old one stays valid until it expires).
+    fn web_user(&self, m: &mut Model, req: &Req) -> (String, Vec<(&'static str, String)>) {
+        let token = messaging_cookie(req).to_owned();
+        let user = m.chats.token_users.get(&token).cloned().unwrap_or_default();
+        let lifetime = std::time::Duration::from_secs(3600).min(self.config.max_token_lifetime);
+        let left = m
+            .tokens
+            .get(&(super::TokenKind::Messaging, token))
+            .map(|exp| exp.saturating_duration_since(std::time::Instant::now()))
+            .unwrap_or_default();
+        let mut headers = Vec::new();
+        if !user.is_empty() && left < lifetime / 2 {
+            let fresh = self.new_token(m, super::TokenKind::Messaging, lifetime);
+            m.chats.bind_token(&fresh, &user);
+            headers.push(("set-cookie", format!("ccmessaging-token={fresh}; Path=/; HttpOnly")));
+        }
+        (user, headers)
+    }
+
+    fn with_headers(reply: Reply, headers: Vec<(&'static str, String)>) -> Reply {
+        match reply {
+            Reply::Json(v, mut h) => {
+                h.extend(headers);
+                Reply::Json(v, h)
+            }
+            other => other,
+        }
+    }
+
+    /// `webchannel.sendMessageForWebChannel`: the cookie's user sends a message or control.
+    pub(super) fn web_send(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_messaging::generated::WebchannelSendMessageForWebChannelBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let (user, headers) = self.web_user(&mut self.lock(), req);
+        let control = b.control_type.as_deref().unwrap_or("");
+        let reply = self.chat_control(
+            route,
+            &user,
+            control,
+            b.content.as_deref().unwrap_or(""),
+            b.media_type.as_deref().unwrap_or("TEXT"),
+        );
+        Self::with_headers(reply, headers)
+    }
+
+    /// `webchannel.getMessageForWebChannel`: the cookie's user's waiting downlink messages.
+    pub(super) fn web_poll(&self, _route: &Route, req: &Req) -> Reply {
+        let mut m = self.lock();
+        let (user, headers) = self.web_user(&mut m, req);
+        let msgs: Vec<Value> =
+            m.chats.sessions.get_mut(&user).map(|s| s.downlink.drain(..).collect()).unwrap_or_default();
+        Reply::Json(
+            json!({ "resultCode": "0", "resultDesc": "query user messages success", "downlinkMessages": msgs }),
+            headers,
+        )
+    }
+
+    /// `webchannel.queryFileSize`: the channel's file size limits.
+    pub(super) fn web_file_size(&self, _route: &Route, _req: &Req) -> Reply {
+        let (common, audio, video) = FILE_SIZE_LIMITS;
+        Reply::ok(json!({ "resultCode": "0", "resultDesc": "success", "commonFileSize": common,
+            "audioFileSize": audio, "videoFileSize": video }))
+    }
+
+    /// `webchannel.doLeaveMessage`.
+    pub(super) fn web_leave_message(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_messaging::generated::WebchannelDoLeaveMessageBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let mut m = self.lock();
+        let (user, headers) = self.web_user(&mut m, req);
+        let (phone, text) = (b.phone_no.unwrap_or_default(), b.leave_message.unwrap_or_default());
+        if phone.is_empty() || text.is_empty() {
+            return Reply::ok(json!({ "resultCode": "0", "resultDesc": "success", "returnCode": "3",
+                "description": "the leaveMessageParams is error." }));
+        }
+        m.chats.left.push((user, phone, text));
+        Reply::Json(
+            json!({ "resultCode": "0", "resultDesc": "success", "returnCode": "0", "description": "" }),
+            headers,
+        )
+    }
+
+    /// `webchannel.doSatisfactionEvaluation`.
+    pub(super) fn web_survey(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_messaging::generated::WebchannelDoSatisfactionEvaluationBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let level = b.evaluation.unwrap_or_default();
+        if !matches!(level.as_str(), "1" | "2" | "3" | "4" | "5") {
+            return failure(route, "1", "evaluation must be 1..5");
+        }
+        let mut m = self.lock();
+        let (user, headers) = self.web_user(&mut m, req);
+        m.chats.surveys.push((user, level, b.comment.unwrap_or_default()));
+        Reply::Json(web_ok("success"), headers)
+    }
+
+    /// API Fabric `ccmessaging.uploadFileStream`: a file into the media cache.
+    pub(super) fn media_upload(&self, route: &Route, req: &Req) -> Reply {
+        use base64::Engine as _;
+        let b: cec_apifabric::generated::CcmessagingUploadFileStreamBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(b.file_stream.unwrap_or_default()) else {
+            return Reply::ok(json!({ "returnCode": "3", "resultDesc": "fileStream is not Base64" }));
+        };
+        let ctype = match b.file_type.unwrap_or_default().to_ascii_lowercase().as_str() {
+            "jpg" | "jpeg" => "image/jpeg",
+            "png" => "image/png",
+            "mp3" => "audio/mpeg",
+            "mp4" => "video/mp4",
+            "txt" | "csv" => "text/plain",
+            _ => "application/octet-stream",
+        };
+        let mut m = self.lock();
+        let key = format!("{:016x}", self.next_id(&mut m));
+        m.chats.media.insert(key.clone(), (ctype.to_owned(), bytes));
+        Reply::ok(json!({ "returnCode": "0", "objectKey": key }))
+    }
+
+    /// `common.getResourceFile` / `webchannel.getRichTextResource`: a file of the media cache.
+    pub(super) fn media_resource(&self, _route: &Route, req: &Req) -> Reply {
+        let m = self.lock();
+        match m.chats.media.get(req.param("resourceId")) {
+            Some((ctype, bytes)) => {
+                let ctype: &'static str = match ctype.as_str() {
+                    "image/jpeg" => "image/jpeg",
+                    "image/png" => "image/png",
+                    "audio/mpeg" => "audio/mpeg",
+                    "video/mp4" => "video/mp4",
+                    "text/plain" => "text/plain",
+                    _ => "application/octet-stream",
+                };
+                Reply::File(bytes.clone(), ctype)
+            }
+            None => Reply::Status(
+                axum::http::StatusCode::NOT_FOUND,
+                json!({ "resultCode": "1", "resultDesc": "no such resource" }),
+            ),
+        }
     }
 }

@@ -108,6 +108,7 @@ pub(crate) static MODELLED: &[(&str, Serve)] = &[
     ("calldata.callInfo", Model(Shared::call_info)),
     ("calldata.holdList", Model(Shared::hold_list)),
     ("mediacall.sendMessage", Model(Shared::chat_send_message)),
+    ("mediacall.transfer", Model(Shared::media_transfer)),
     ("config.login", Model(Shared::config_login)),
     // API Fabric.
     ("auth.tokenByAkSk", Model(Shared::token_by_ak_sk)),
@@ -115,6 +116,25 @@ pub(crate) static MODELLED: &[(&str, Serve)] = &[
     ("skill.querySkills", Model(Shared::skill_query_skills)),
     ("ccmessaging.applyToken", Model(Shared::apply_token)),
     ("ccmessaging.send", Model(Shared::messaging_send)),
+    // CC-Messaging web channel (cookie token; the chat model of ccmessaging.send) and the media cache.
+    ("webchannel.sendMessageForWebChannel", Model(Shared::web_send)),
+    ("webchannel.getMessageForWebChannel", Model(Shared::web_poll)),
+    ("webchannel.queryFileSize", Model(Shared::web_file_size)),
+    ("webchannel.doLeaveMessage", Model(Shared::web_leave_message)),
+    ("webchannel.doSatisfactionEvaluation", Model(Shared::web_survey)),
+    ("webchannel.getRichTextResource", Model(Shared::media_resource)),
+    ("ccmessaging.uploadFileStream", Model(Shared::media_upload)),
+    // CC-Messaging social webhooks: signature checked (crate::social), delivery kept.
+    ("facebook.verifyCallback", Model(Shared::social_challenge)),
+    ("wechat.verifySignature", Model(Shared::social_challenge)),
+    ("facebook.receiveMoMessage", Model(Shared::social_inbound)),
+    ("fiveg.receiveMoMessage", Model(Shared::social_inbound)),
+    ("line.receiveMessage", Model(Shared::social_inbound)),
+    ("twitter.receiveMessage", Model(Shared::social_inbound)),
+    ("whatsapp.receiveMoMessageInfobip", Model(Shared::social_inbound)),
+    ("whatsapp.receiveReportInfobip", Model(Shared::social_inbound)),
+    ("whatsapp.receiveMoMessageKooMessage", Model(Shared::social_inbound)),
+    ("whatsapp.receiveReportKooMessage", Model(Shared::social_inbound)),
     ("ccmessaging.poll", Model(Shared::messaging_poll)),
     // OIAP.
     ("auth.gettoken", Model(Shared::oiap_token)),

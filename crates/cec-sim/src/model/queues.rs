@@ -212,7 +212,7 @@ impl Shared {
         a.state = Cti::Occupied;
         let content = json!({
             "caller": rec.caller, "called": rec.called, "callid": call_id, "transfer": "no", "transfrom": "",
-            "type": "main", "feature": "0", "mediaAbility": if rec.media_type == 5 { "1" } else { "0" },
+            "type": "main", "feature": "0", "mediaAbility": media_ability(rec.media_type),
             "mediaType": rec.media_type.to_string(),
             "skillId": rec.skill.map(|s| s.to_string()).unwrap_or_default()
         });
@@ -314,6 +314,7 @@ impl Shared {
             }
         }
         self.track_agents(m, now);
+        effects.extend(self.chat_pushes(m));
         effects
     }
 
@@ -427,5 +428,15 @@ fn track_leg(rec: &mut CallRecord, call: &super::CallRt, now: u64) {
             leg.ended_ms.get_or_insert(now);
         }
         (None, None) => {}
+    }
+}
+
+/// The `mediaAbility` of an offered call: 1 voice; 5 text for the chat media
+/// types (1 text chat, 51 web chat, 53 social chat); 0 otherwise.
+pub(super) fn media_ability(media_type: i64) -> &'static str {
+    match media_type {
+        5 => "1",
+        1 | 51 | 53 => "5",
+        _ => "0",
     }
 }
