@@ -172,6 +172,13 @@ impl Simulator {
         self.shared.call_records()
     }
 
+    /// The last 1,024 credentials the simulator handed out (C1/C3/C6 and web-chat
+    /// tokens, agent and configuration GUIDs), oldest first: a secrets sweep
+    /// searches logs and formatted values for them.
+    pub fn issued_credentials(&self) -> Vec<String> {
+        self.shared.issued_credentials()
+    }
+
     /// The simulator's view of an agent.
     pub fn agent(&self, id: &str) -> Option<AgentSnapshot> {
         self.shared.agent(id)
