@@ -12,6 +12,10 @@
 //! cargo xtask bench               criterion benchmarks (C2 signer vs baselines)
 //! cargo xtask bench sessions [--sessions N] [--rate R] [--seconds S] [--pause-ms MS]
 //!                                  agent sessions at scale against a simulator in a child process
+//! cargo xtask bench sign [--rounds N]   C2 signer vs one HMAC over the canonical request, aws-sigv4
+//! cargo xtask bench overhead [--rounds N] [--requests N] [--callers 1,16,256]
+//!                                  SDK call vs bare reqwest (+ plain serde) on a loopback server
+//! cargo xtask bench events [--rounds N]   agentevent answers decoded, events/s vs plain serde
 //! ```
 // xtask is a developer tool: it prints, and a spec it cannot turn into code stops it loudly.
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::panic, clippy::expect_used)]
@@ -45,8 +49,13 @@ fn main() {
         "test" => test(&root()),
         "ci" => ci(&root()),
         "release-checks" => release_checks(&root()),
-        "bench" if rest.first().map(String::as_str) == Some("sessions") => {
-            let mut args = vec!["run", "--release", "-p", "cec-bench", "--bin", "sessions", "--"];
+        "bench" if matches!(rest.first().map(String::as_str), Some("sessions" | "overhead" | "events")) => {
+            let mut args = vec!["run", "--release", "-p", "cec-bench", "--bin", rest[0].as_str(), "--"];
+            args.extend(rest[1..].iter().map(String::as_str));
+            run(&root(), "cargo", &args)
+        }
+        "bench" if rest.first().map(String::as_str) == Some("sign") => {
+            let mut args = vec!["bench", "-p", "cec-bench", "--bench", "c2_signer", "--", "--table"];
             args.extend(rest[1..].iter().map(String::as_str));
             run(&root(), "cargo", &args)
         }
@@ -55,7 +64,7 @@ fn main() {
         "lint-spec" => lint::run(&root()),
         _ => {
             println!(
-                "usage: cargo xtask <codegen [--check] | test | ci | coverage | lint-spec | bench [sessions ...]>"
+                "usage: cargo xtask <codegen [--check] | test | ci | release-checks | coverage | lint-spec | bench [sessions|overhead|sign|events ...]>"
             );
             Ok(())
         }

@@ -163,14 +163,17 @@ impl Authorizer for ApiFabricAuth {
         }
     }
 
-    fn observe(&self, op: &'static OperationMeta, headers: &HeaderMap, body: Option<&Value>) {
+    fn observe(&self, op: &'static OperationMeta, headers: &HeaderMap, body: Option<&[u8]>) {
         if let Some(t) = headers.get("ccmessaging-token").and_then(|v| v.to_str().ok())
             && !t.is_empty()
         {
             self.set_messaging_token(t);
         }
-        if op.id == "ccmessaging.applyToken"
-            && let Some(t) = body.and_then(|b| b.get("token")).and_then(Value::as_str)
+        let body = match body {
+            Some(b) if op.id == "ccmessaging.applyToken" => serde_json::from_slice::<Value>(b).ok(),
+            _ => None,
+        };
+        if let Some(t) = body.as_ref().and_then(|b| b.get("token")).and_then(Value::as_str)
             && !t.is_empty()
         {
             self.set_messaging_token(t);

@@ -7,7 +7,6 @@ use std::time::SystemTime;
 use cec_core::sign::{C2Dialect, SignableRequest, SignedHeaderSet, authorization};
 use cec_core::{AuthKind, Authorizer, Error, HttpRequest, OperationMeta, PreparedRequest, Result, Secret};
 use http::{HeaderMap, HeaderValue};
-use serde_json::Value;
 
 use crate::c1::{ApiFabricAuth, header_value};
 
@@ -144,7 +143,7 @@ impl Authorizer for C2Auth {
         }
     }
 
-    fn observe(&self, op: &'static OperationMeta, headers: &HeaderMap, body: Option<&Value>) {
+    fn observe(&self, op: &'static OperationMeta, headers: &HeaderMap, body: Option<&[u8]>) {
         if let C2Auth::Bearer(a) = self {
             a.observe(op, headers, body);
         }

@@ -202,7 +202,7 @@ impl Authorizer for GuidAuth {
         Ok(())
     }
 
-    fn observe(&self, op: &'static OperationMeta, headers: &HeaderMap, body: Option<&Value>) {
+    fn observe(&self, op: &'static OperationMeta, headers: &HeaderMap, body: Option<&[u8]>) {
         // Headers are seen once without the body; the body pass only reads the body.
         if body.is_none() {
             for v in headers.get_all(http::header::SET_COOKIE) {
@@ -219,6 +219,7 @@ impl Authorizer for GuidAuth {
         }
         match (op.id, body) {
             ("config.login" | "onlineagent.updateguid", Some(b)) => {
+                let b: Value = serde_json::from_slice(b).unwrap_or(Value::Null);
                 if let Some(g) = b.pointer("/result/guid").and_then(Value::as_str)
                     && !g.is_empty()
                 {

@@ -45,8 +45,9 @@ pub trait Authorizer: Send + Sync + std::fmt::Debug {
     }
 
     /// Sees every response's headers (`Set-GUID`, `ccmessaging-token`) and the
-    /// decoded JSON body of successes (C5 `result.guid`).
-    fn observe(&self, _op: &'static OperationMeta, _headers: &HeaderMap, _body: Option<&Value>) {}
+    /// JSON body bytes of successes (C5 `result.guid`), once decoded: an
+    /// authorizer parses only the answers it needs, so others are read once.
+    fn observe(&self, _op: &'static OperationMeta, _headers: &HeaderMap, _body: Option<&[u8]>) {}
 
     /// The NE rejected the credentials. Returns true when fresh credentials
     /// were dropped so that one more attempt may succeed (cached tokens);

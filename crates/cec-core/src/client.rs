@@ -208,9 +208,31 @@ impl BinaryResponse {
     }
 }
 
+/// How an attempt ended: a JSON answer (decoded into the call's [`Sink`]) or a file.
 enum Outcome {
-    Json(StatusCode, Value),
+    Json(StatusCode),
     Binary(BinaryResponse),
+}
+
+/// Where a JSON answer goes: decoded straight into the caller's type, inside the
+/// attempt, so that its errors (a failure code) drive the retry loop.
+trait Sink: Send {
+    fn take(&mut self, op: &'static OperationMeta, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<()>;
+}
+
+struct Typed<T>(Option<T>);
+
+impl<T: DeserializeOwned + Send> Sink for Typed<T> {
+    fn take(&mut self, op: &'static OperationMeta, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<()> {
+        self.0 = Some(envelope::decode_typed(op, status, headers, body)?);
+        Ok(())
+    }
+}
+
+impl<T> Typed<T> {
+    fn get(self, op: &'static OperationMeta) -> Result<T> {
+        self.0.ok_or_else(|| Error::new(ErrorKind::Decode, "no answer decoded").with_operation(op.id))
+    }
 }
 
 struct Inner {
@@ -279,32 +301,34 @@ impl Client {
 
     /// Sends a call and returns the JSON value of a success.
     pub async fn call_value(&self, op: &'static OperationMeta, call: Call) -> Result<Value> {
-        match self.execute(op, call).await? {
-            Outcome::Json(_, v) => Ok(v),
-            Outcome::Binary(_) => Err(Error::new(ErrorKind::Decode, "expected JSON, got a file").with_operation(op.id)),
-        }
+        self.call(op, call).await
     }
 
-    /// Sends a call and decodes the success into `T`.
-    pub async fn call<T: DeserializeOwned>(&self, op: &'static OperationMeta, call: Call) -> Result<T> {
-        match self.execute(op, call).await? {
-            Outcome::Json(status, v) => envelope::into_typed(op, status, v),
+    /// Sends a call and decodes the success into `T`, straight from the answer's bytes.
+    pub async fn call<T: DeserializeOwned + Send>(&self, op: &'static OperationMeta, call: Call) -> Result<T> {
+        let mut out = Typed::<T>(None);
+        match self.execute(op, call, &mut out).await? {
+            Outcome::Json(_) => out.get(op),
             Outcome::Binary(_) => Err(Error::new(ErrorKind::Decode, "expected JSON, got a file").with_operation(op.id)),
         }
     }
 
     /// Sends a call whose success is a file; returns the streaming body.
     pub async fn call_binary(&self, op: &'static OperationMeta, call: Call) -> Result<BinaryResponse> {
-        match self.execute(op, call).await? {
+        let mut out = Typed::<Value>(None);
+        match self.execute(op, call, &mut out).await? {
             Outcome::Binary(b) => Ok(b),
-            Outcome::Json(status, v) => Err(Error::new(ErrorKind::Decode, "expected a file, got JSON")
-                .with_operation(op.id)
-                .with_status(status.as_u16())
-                .with_body_excerpt(v.to_string().as_bytes())),
+            Outcome::Json(status) => {
+                let v = out.get(op)?;
+                Err(Error::new(ErrorKind::Decode, "expected a file, got JSON")
+                    .with_operation(op.id)
+                    .with_status(status.as_u16())
+                    .with_body_excerpt(v.to_string().as_bytes()))
+            }
         }
     }
 
-    async fn execute(&self, op: &'static OperationMeta, call: Call) -> Result<Outcome> {
+    async fn execute(&self, op: &'static OperationMeta, call: Call, sink: &mut dyn Sink) -> Result<Outcome> {
         let span = tracing::info_span!(
             "cec.request",
             ne = op.ne,
@@ -318,7 +342,7 @@ impl Client {
         let operation_timeout = call.options.timeout.unwrap_or(self.inner.config.timeouts.operation);
         let attempts = std::sync::atomic::AtomicU32::new(0);
         let started = tokio::time::Instant::now();
-        let fut = self.retry_loop(op, &call, &attempts);
+        let fut = self.retry_loop(op, &call, &attempts, sink);
         match tokio::time::timeout(operation_timeout, fut.instrument(span.clone())).await {
             Ok(r) => {
                 if let Err(e) = &r {
@@ -344,6 +368,7 @@ impl Client {
         op: &'static OperationMeta,
         call: &Call,
         attempts: &std::sync::atomic::AtomicU32,
+        sink: &mut dyn Sink,
     ) -> Result<Outcome> {
         let policy = call.options.retry.unwrap_or(self.inner.config.retry);
         let attempt_timeout = call.options.attempt_timeout.unwrap_or(self.inner.config.timeouts.attempt);
@@ -357,7 +382,7 @@ impl Client {
             attempt += 1;
             attempts.store(attempt, std::sync::atomic::Ordering::Relaxed);
             tracing::Span::current().record("attempts", attempt);
-            let res = match tokio::time::timeout(attempt_timeout, self.attempt(op, call)).await {
+            let res = match tokio::time::timeout(attempt_timeout, self.attempt(op, call, &mut *sink)).await {
                 Ok(r) => r,
                 Err(_) => Err(Error::new(ErrorKind::Timeout, format!("attempt timed out after {attempt_timeout:?}"))
                     .with_operation(op.id)
@@ -366,7 +391,7 @@ impl Client {
             let err = match res {
                 Ok(out) => {
                     self.inner.budget.on_success();
-                    let (Outcome::Json(s, _) | Outcome::Binary(BinaryResponse { status: s, .. })) = &out;
+                    let (Outcome::Json(s) | Outcome::Binary(BinaryResponse { status: s, .. })) = &out;
                     tracing::Span::current().record("status", s.as_u16());
                     return Ok(out);
                 }
@@ -433,7 +458,12 @@ impl Client {
         Ok(url)
     }
 
-    async fn attempt(&self, op: &'static OperationMeta, call: &Call) -> std::result::Result<Outcome, Failed> {
+    async fn attempt(
+        &self,
+        op: &'static OperationMeta,
+        call: &Call,
+        sink: &mut dyn Sink,
+    ) -> std::result::Result<Outcome, Failed> {
         let mut prepared = PreparedRequest { headers: HeaderMap::new(), body: call.body.clone() };
         for (k, v) in call.headers.iter().chain(&call.options.headers) {
             let name = HeaderName::from_bytes(k.as_bytes())
@@ -457,7 +487,7 @@ impl Client {
             Method::from_bytes(op.method.as_bytes()).map_err(|_| Error::config(format!("bad method {}", op.method)))?;
         let mut req = HttpRequest { method, url: self.url(op, call)?, headers, body };
         self.inner.auth.sign(op, &mut req)?;
-        let resp = self.inner.transport.send(req).await.map_err(|e| e.with_operation(op.id))?;
+        let mut resp = self.inner.transport.send(req).await.map_err(|e| e.with_operation(op.id))?;
         self.inner.auth.observe(op, &resp.headers, None);
         let status = resp.status;
         if op.response == ResponseKind::Binary && status.is_success() && !is_json(&resp.headers) {
@@ -466,11 +496,11 @@ impl Client {
             let body = guard_download(Box::pin(body), op.id, &self.inner.config.timeouts);
             return Ok(Outcome::Binary(BinaryResponse { status, headers: resp.headers, body }));
         }
-        let headers = resp.headers.clone();
+        let headers = std::mem::take(&mut resp.headers);
         let bytes = resp.bytes(MAX_JSON_BODY).await.map_err(|e| e.with_operation(op.id))?;
-        let value = envelope::decode(op, status, &headers, &bytes)?;
-        self.inner.auth.observe(op, &headers, Some(&value));
-        Ok(Outcome::Json(status, value))
+        sink.take(op, status, &headers, &bytes)?;
+        self.inner.auth.observe(op, &headers, Some(&bytes));
+        Ok(Outcome::Json(status))
     }
 }
 

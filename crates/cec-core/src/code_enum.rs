@@ -111,26 +111,84 @@ macro_rules! str_code_enum {
     };
 }
 
-use serde::Deserialize;
-use serde::de::{Deserializer, Error as _};
-use serde_json::Value;
+use std::fmt;
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+
+/// The type of a JSON value that is not a code, for the error message.
+macro_rules! not_a_code {
+    () => {
+        fn visit_bool<E: de::Error>(self, b: bool) -> Result<Self::Value, E> {
+            Err(E::custom(format!("expected a code, got {b}")))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Err(E::custom("expected a code, got null"))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+            Err(de::Error::custom("expected a code, got an object"))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+            Err(de::Error::custom("expected a code, got a list"))
+        }
+    };
+}
+
+struct IntCode;
+
+impl<'de> Visitor<'de> for IntCode {
+    type Value = i64;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an integer code")
+    }
+    not_a_code!();
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<i64, E> {
+        Ok(n)
+    }
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<i64, E> {
+        i64::try_from(n).map_err(|_| E::custom(format!("code {n} is not an integer")))
+    }
+    fn visit_f64<E: de::Error>(self, f: f64) -> Result<i64, E> {
+        let text = serde_json::Number::from_f64(f).map(|n| n.to_string()).unwrap_or_else(|| f.to_string());
+        Err(E::custom(format!("code {text} is not an integer")))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<i64, E> {
+        s.trim().parse().map_err(|_| E::custom(format!("code {s:?} is not an integer")))
+    }
+}
 
 /// An integer code from a number or a numeric string.
 pub fn int_code<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    match Value::deserialize(d)? {
-        Value::Number(n) => n.as_i64().ok_or_else(|| D::Error::custom(format!("code {n} is not an integer"))),
-        Value::String(s) => s.trim().parse().map_err(|_| D::Error::custom(format!("code {s:?} is not an integer"))),
-        other => Err(D::Error::custom(format!("expected a code, got {other}"))),
+    d.deserialize_any(IntCode)
+}
+
+struct TextCode;
+
+impl<'de> Visitor<'de> for TextCode {
+    type Value = String;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a text code")
+    }
+    not_a_code!();
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<String, E> {
+        Ok(n.to_string())
+    }
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<String, E> {
+        Ok(n.to_string())
+    }
+    fn visit_f64<E: de::Error>(self, f: f64) -> Result<String, E> {
+        Ok(serde_json::Number::from_f64(f).map(|n| n.to_string()).unwrap_or_else(|| f.to_string()))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<String, E> {
+        Ok(s.to_owned())
+    }
+    fn visit_string<E: de::Error>(self, s: String) -> Result<String, E> {
+        Ok(s)
     }
 }
 
 /// A text code from a string or a number.
 pub fn text_code<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    match Value::deserialize(d)? {
-        Value::String(s) => Ok(s),
-        Value::Number(n) => Ok(n.to_string()),
-        other => Err(D::Error::custom(format!("expected a code, got {other}"))),
-    }
+    d.deserialize_any(TextCode)
 }
 
 #[cfg(test)]

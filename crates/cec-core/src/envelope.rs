@@ -122,13 +122,246 @@ pub fn decode(op: &'static OperationMeta, status: StatusCode, headers: &HeaderMa
 
 /// Converts a success value into the typed output.
 pub fn into_typed<T: DeserializeOwned>(op: &'static OperationMeta, status: StatusCode, value: Value) -> Result<T> {
-    serde_json::from_value(value.clone()).map_err(|e| {
+    typed_from_value(op, status, &value)
+}
+
+fn typed_from_value<T: DeserializeOwned>(op: &'static OperationMeta, status: StatusCode, value: &Value) -> Result<T> {
+    T::deserialize(value).map_err(|e| {
         let text = value.to_string();
         Error::new(ErrorKind::Decode, format!("response does not match the documented shape: {e}"))
             .with_operation(op.id)
             .with_status(status.as_u16())
             .with_body_excerpt(text.as_bytes())
     })
+}
+
+/// Decodes a complete response straight into `T`: [`decode`] then [`into_typed`],
+/// in one pass over the bytes for a success.
+///
+/// A 2xx answer is decoded once, from the bytes into `T`, while the top-level
+/// result-code fields of the envelope are read on the way; when `T` decodes and
+/// the code says success (or there is none and none is required), that is the
+/// answer. Anything else (a failure code, another status, a body that is not
+/// JSON or not of `T`'s shape) goes the general way, [`decode`] then
+/// [`into_typed`], so errors are exactly theirs.
+pub fn decode_typed<T: DeserializeOwned>(
+    op: &'static OperationMeta,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<T> {
+    if status.is_success()
+        && let Some(t) = one_pass::<T>(op.envelope, body)
+    {
+        return Ok(t);
+    }
+    let value = decode(op, status, headers, body)?;
+    typed_from_value(op, status, &value)
+}
+
+/// Result-code fields read in the single pass (more fall back to the general way).
+const MAX_CODE_FIELDS: usize = 4;
+
+/// What a top-level result-code field held.
+#[derive(Debug, Clone, Default, PartialEq)]
+enum CodeSlot {
+    #[default]
+    Absent,
+    Null,
+    Text(String),
+    /// An object or a list: no code (as [`code_and_message`] reads it).
+    Other,
+}
+
+/// `T` and the envelope's code in one pass; `None` when the general way must decide.
+fn one_pass<T: DeserializeOwned>(env: &'static Envelope, body: &[u8]) -> Option<T> {
+    if env.code_fields.len() > MAX_CODE_FIELDS {
+        return None;
+    }
+    let mut slots: [CodeSlot; MAX_CODE_FIELDS] = Default::default();
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let t = T::deserialize(scan::Top { de: &mut de, env, slots: &mut slots }).ok()?;
+    de.end().ok()?;
+    // The first code field present and not null decides, as in `code_and_message`.
+    let code = slots.iter().take(env.code_fields.len()).find(|s| !matches!(s, CodeSlot::Absent | CodeSlot::Null));
+    match code {
+        Some(CodeSlot::Text(c)) => env.success.iter().any(|s| s == c).then_some(t),
+        _ if env.code_required => None,
+        _ => Some(t),
+    }
+}
+
+/// A deserializer over serde_json's that hands every value to `T` untouched and
+/// copies the envelope's top-level code fields aside as they go by.
+mod scan {
+    use std::borrow::Cow;
+    use std::fmt;
+
+    use serde::de::value::{BorrowedStrDeserializer, StringDeserializer};
+    use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+    use serde_json::Value;
+
+    use super::{CodeSlot, MAX_CODE_FIELDS};
+    use crate::operation::Envelope;
+
+    pub(super) struct Top<'a, 'b> {
+        pub(super) de: &'a mut serde_json::Deserializer<serde_json::de::SliceRead<'b>>,
+        pub(super) env: &'static Envelope,
+        pub(super) slots: &'a mut [CodeSlot; MAX_CODE_FIELDS],
+    }
+
+    /// Methods that reach the top-level object go through [`TopVisitor`]; the others
+    /// (the answer is not an object for `T`) leave the slots empty, which the caller
+    /// reads as "no code".
+    macro_rules! forward_plain {
+        ($($method:ident($($arg:ident: $ty:ty),*)),* $(,)?) => {
+            $(fn $method<V: Visitor<'b>>(self, $($arg: $ty,)* v: V) -> Result<V::Value, Self::Error> {
+                self.de.$method($($arg,)* v)
+            })*
+        };
+    }
+
+    impl<'a, 'b> Deserializer<'b> for Top<'a, 'b> {
+        type Error = serde_json::Error;
+
+        fn deserialize_any<V: Visitor<'b>>(self, v: V) -> Result<V::Value, Self::Error> {
+            let Top { de, env, slots } = self;
+            de.deserialize_any(TopVisitor { inner: v, env, slots })
+        }
+        fn deserialize_map<V: Visitor<'b>>(self, v: V) -> Result<V::Value, Self::Error> {
+            let Top { de, env, slots } = self;
+            de.deserialize_map(TopVisitor { inner: v, env, slots })
+        }
+        fn deserialize_struct<V: Visitor<'b>>(
+            self,
+            name: &'static str,
+            fields: &'static [&'static str],
+            v: V,
+        ) -> Result<V::Value, Self::Error> {
+            let Top { de, env, slots } = self;
+            de.deserialize_struct(name, fields, TopVisitor { inner: v, env, slots })
+        }
+        forward_plain! {
+            deserialize_bool(), deserialize_i8(), deserialize_i16(), deserialize_i32(), deserialize_i64(),
+            deserialize_u8(), deserialize_u16(), deserialize_u32(), deserialize_u64(), deserialize_f32(),
+            deserialize_f64(), deserialize_char(), deserialize_str(), deserialize_string(), deserialize_bytes(),
+            deserialize_byte_buf(), deserialize_option(), deserialize_unit(), deserialize_seq(),
+            deserialize_identifier(), deserialize_ignored_any(),
+            deserialize_unit_struct(name: &'static str),
+            deserialize_newtype_struct(name: &'static str),
+            deserialize_tuple(len: usize),
+            deserialize_tuple_struct(name: &'static str, len: usize),
+            deserialize_enum(name: &'static str, variants: &'static [&'static str]),
+        }
+    }
+
+    struct TopVisitor<'a, V> {
+        inner: V,
+        env: &'static Envelope,
+        slots: &'a mut [CodeSlot; MAX_CODE_FIELDS],
+    }
+
+    macro_rules! forward_visit {
+        ($($method:ident($ty:ty)),* $(,)?) => {
+            $(fn $method<E: de::Error>(self, x: $ty) -> Result<Self::Value, E> {
+                self.inner.$method(x)
+            })*
+        };
+    }
+
+    impl<'a, 'de, V: Visitor<'de>> Visitor<'de> for TopVisitor<'a, V> {
+        type Value = V::Value;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            self.inner.expecting(f)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            self.inner.visit_map(Fields { map, env: self.env, slots: self.slots, pending: None })
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            self.inner.visit_seq(seq)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            self.inner.visit_unit()
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            self.inner.visit_none()
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            self.inner.visit_some(d)
+        }
+        fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
+            self.inner.visit_borrowed_str(s)
+        }
+        forward_visit! {
+            visit_bool(bool), visit_i64(i64), visit_u64(u64), visit_f64(f64), visit_str(&str),
+            visit_string(String),
+        }
+    }
+
+    /// The top-level object's entries: keys are read here (borrowed when unescaped)
+    /// and handed on; the value of a code field is decoded once as a (small)
+    /// `Value`, kept, and handed on from it.
+    struct Fields<'a, A> {
+        map: A,
+        env: &'static Envelope,
+        slots: &'a mut [CodeSlot; MAX_CODE_FIELDS],
+        pending: Option<usize>,
+    }
+
+    struct KeySeed;
+
+    impl<'de> DeserializeSeed<'de> for KeySeed {
+        type Value = Cow<'de, str>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for KeySeed {
+        type Value = Cow<'de, str>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a field name")
+        }
+        fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
+            Ok(Cow::Borrowed(s))
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(s.to_owned()))
+        }
+        fn visit_string<E: de::Error>(self, s: String) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(s))
+        }
+    }
+
+    impl<'a, 'de, A: MapAccess<'de>> MapAccess<'de> for Fields<'a, A> {
+        type Error = A::Error;
+
+        fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Self::Error> {
+            let Some(key) = self.map.next_key_seed(KeySeed)? else { return Ok(None) };
+            self.pending = self.env.code_fields.iter().position(|f| *f == key);
+            match key {
+                Cow::Borrowed(k) => seed.deserialize(BorrowedStrDeserializer::new(k)).map(Some),
+                Cow::Owned(k) => seed.deserialize(StringDeserializer::new(k)).map(Some),
+            }
+        }
+
+        fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, Self::Error> {
+            let Some(i) = self.pending.take() else { return self.map.next_value_seed(seed) };
+            let v: Value = self.map.next_value()?;
+            self.slots[i] = match &v {
+                Value::Null => CodeSlot::Null,
+                Value::String(s) => CodeSlot::Text(s.clone()),
+                Value::Number(n) => CodeSlot::Text(n.to_string()),
+                Value::Bool(b) => CodeSlot::Text(b.to_string()),
+                Value::Array(_) | Value::Object(_) => CodeSlot::Other,
+            };
+            seed.deserialize(v).map_err(de::Error::custom)
+        }
+
+        fn size_hint(&self) -> Option<usize> {
+            self.map.size_hint()
+        }
+    }
 }
 
 #[cfg(test)]
@@ -206,7 +439,116 @@ mod tests {
         assert_eq!(m.as_deref(), Some("expired"));
     }
 
+    #[derive(serde::Deserialize, serde::Serialize, Debug, PartialEq, Default)]
+    #[serde(default)]
+    struct Answer {
+        #[serde(deserialize_with = "crate::de::opt_string")]
+        retcode: Option<String>,
+        #[serde(deserialize_with = "crate::de::opt_i64")]
+        n: Option<i64>,
+        #[serde(deserialize_with = "crate::de::opt_vec")]
+        list: Option<Vec<Answer>>,
+    }
+
+    /// The general way: the JSON value, then the typed result.
+    fn general<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T> {
+        let s = StatusCode::from_u16(status).unwrap();
+        decode(&OP, s, &HeaderMap::new(), body).and_then(|v| into_typed(&OP, s, v))
+    }
+
+    fn same<T: DeserializeOwned + PartialEq + std::fmt::Debug>(status: u16, body: &[u8]) {
+        let s = StatusCode::from_u16(status).unwrap();
+        let one = decode_typed::<T>(&OP, s, &HeaderMap::new(), body);
+        let two = general::<T>(status, body);
+        match (&one, &two) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{}", String::from_utf8_lossy(body)),
+            (Err(a), Err(b)) => assert_eq!(
+                (a.kind(), a.code(), a.message(), a.status()),
+                (b.kind(), b.code(), b.message(), b.status()),
+                "{}",
+                String::from_utf8_lossy(body)
+            ),
+            _ => panic!("one pass {one:?} vs general {two:?} on {}", String::from_utf8_lossy(body)),
+        }
+    }
+
+    #[test]
+    fn one_pass_agrees_with_the_general_way() {
+        let bodies = [
+            r#"{"retcode":"0","n":"12","list":[{"n":3}]}"#,
+            r#"{"n":1,"retcode":0}"#,
+            r#"{"retcode":"100-002","message":"signed in"}"#,
+            r#"{"retcode":"100-006","message":"x"}"#,
+            r#"{"retcode":null,"n":1}"#,
+            r#"{"retcode":{"a":1}}"#,
+            r#"{"retcode":[1]}"#,
+            r#"{"retcode":"0","retcode":"1"}"#,
+            r#"{"retcode":"1","n":2}"#,
+            r#"{"message":"no code"}"#,
+            r#"{"retcode":"0","n":"abc"}"#,
+            r#"{"retcode":"0"} trailing"#,
+            r#"[1,2]"#,
+            "",
+            "  ",
+            "{not json",
+        ];
+        for body in bodies {
+            for status in [200, 201, 401, 418, 500] {
+                same::<Answer>(status, body.as_bytes());
+                same::<Value>(status, body.as_bytes());
+            }
+        }
+    }
+
+    #[test]
+    fn several_code_fields_first_present_wins() {
+        static E3: Envelope = Envelope {
+            code_fields: &["resultCode", "result"],
+            success: &["0100000", "0"],
+            message_fields: &["resultDesc"],
+            auth_codes: &[],
+            code_required: false,
+        };
+        static OP3: OperationMeta = OperationMeta { envelope: &E3, ..OP };
+        for (body, ok) in [
+            (r#"{"result":"0","resultCode":"0100000"}"#, true),
+            (r#"{"result":"1","resultCode":"0100000"}"#, true),
+            (r#"{"result":"0","resultCode":"0100001"}"#, false),
+            (r#"{"result":"1","resultCode":null}"#, false),
+            (r#"{"result":"0"}"#, true),
+            (r#"{}"#, true),
+        ] {
+            let r = decode_typed::<Value>(&OP3, StatusCode::OK, &HeaderMap::new(), body.as_bytes());
+            assert_eq!(r.is_ok(), ok, "{body}: {r:?}");
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn one_pass_agrees_on_any_shape(
+            code in proptest::option::of(proptest::prop_oneof![
+                proptest::prelude::Just("\"0\"".to_owned()),
+                proptest::prelude::Just("0".to_owned()),
+                proptest::prelude::Just("null".to_owned()),
+                proptest::prelude::Just("\"100-006\"".to_owned()),
+                "\"[0-9a-z-]{0,6}\"",
+            ]),
+            n in proptest::option::of(proptest::prop_oneof![
+                proptest::prelude::Just("\"\"".to_owned()),
+                "-?[0-9]{1,20}",
+                "\"-?[0-9]{1,5}\"",
+                "[0-9]{1,3}\\.[0-9]{1,2}",
+                proptest::prelude::Just("true".to_owned()),
+            ]),
+            status in proptest::prop_oneof![proptest::prelude::Just(200u16), proptest::prelude::Just(500u16)],
+        ) {
+            let mut fields = Vec::new();
+            if let Some(c) = code { fields.push(format!("\"retcode\":{c}")); }
+            if let Some(n) = n { fields.push(format!("\"n\":{n}")); }
+            let body = format!("{{{}}}", fields.join(","));
+            same::<Answer>(status, body.as_bytes());
+        }
+
         #[test]
         fn decode_never_panics(status in 100u16..600, body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
             if let Ok(s) = StatusCode::from_u16(status) {

@@ -342,7 +342,17 @@ where
     };
     let mut problems = Vec::new();
     match serde_json::to_value(&typed) {
-        Ok(back) => unknown_members(&value, &back, "", skip, &mut problems),
+        Ok(back) => {
+            // The client decodes in one pass (`decode_typed`): it must read the sample
+            // exactly as the general way does.
+            match crate::envelope::decode_typed::<T>(op, http::StatusCode::OK, &http::HeaderMap::new(), &bytes) {
+                Ok(one) if serde_json::to_value(&one).ok().as_ref() != Some(&back) => {
+                    problems.push("the one-pass decoding reads the sample differently".into())
+                }
+                Ok(_) | Err(_) => {}
+            }
+            unknown_members(&value, &back, "", skip, &mut problems)
+        }
         Err(e) => problems.push(format!("typed response does not serialize: {e}")),
     }
     problems

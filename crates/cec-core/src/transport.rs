@@ -75,16 +75,29 @@ impl HttpResponse {
     /// Reads the whole body, failing with [`ErrorKind::Decode`] past `limit` bytes.
     pub async fn bytes(self, limit: usize) -> Result<Bytes> {
         let mut body = self.body;
+        // A body that comes in one chunk (most JSON answers) is returned as is, uncopied.
+        let mut first: Option<Bytes> = None;
         let mut buf = BytesMut::new();
         while let Some(chunk) = body.next().await {
             let chunk = chunk?;
-            if buf.len() + chunk.len() > limit {
+            let have = first.as_ref().map_or(0, Bytes::len) + buf.len();
+            if have + chunk.len() > limit {
                 return Err(Error::new(ErrorKind::Decode, format!("response body larger than {limit} bytes"))
                     .with_status(self.status.as_u16()));
             }
+            if first.is_none() && buf.is_empty() {
+                first = Some(chunk);
+                continue;
+            }
+            if let Some(f) = first.take() {
+                buf.extend_from_slice(&f);
+            }
             buf.extend_from_slice(&chunk);
         }
-        Ok(buf.freeze())
+        Ok(match first {
+            Some(f) => f,
+            None => buf.freeze(),
+        })
     }
 }
 
@@ -142,7 +155,7 @@ fn classify(e: reqwest::Error) -> Error {
 #[async_trait::async_trait]
 impl Transport for ReqwestTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
-        let resp = self
+        let mut resp = self
             .client
             .request(request.method, request.url)
             .headers(request.headers)
@@ -151,7 +164,7 @@ impl Transport for ReqwestTransport {
             .await
             .map_err(classify)?;
         let status = resp.status();
-        let headers = resp.headers().clone();
+        let headers = std::mem::take(resp.headers_mut());
         let body = resp.bytes_stream().map(|r| r.map_err(classify));
         Ok(HttpResponse { status, headers, body: Box::pin(body) })
     }
