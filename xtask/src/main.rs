@@ -5,6 +5,8 @@
 //! cargo xtask test                unit tests, interface matrix, end-to-end demo
 //! cargo xtask ci                  fmt, clippy -D warnings, codegen --check, test, docs,
 //!                                  MSRV, semver-checks (once a release tag exists), publish dry-run
+//! cargo xtask fuzz-smoke [--seconds N] [--only a,b]
+//!                                  every fuzz target (fuzz/, cargo-fuzz on stable) for N s (30)
 //! cargo xtask coverage            catalog vs spec vs generated vs matrix-tested, per NE; full,
 //!                                  partial and outline entries (fails on a `full` entry whose
 //!                                  notes say a table was not read, once it records read_from)
@@ -21,6 +23,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::panic, clippy::expect_used)]
 
 mod coverage;
+mod fuzz;
 mod gen_client;
 mod gen_help;
 mod gen_samples;
@@ -61,6 +64,7 @@ fn main() {
         }
         "bench" => run(&root(), "cargo", &["bench", "-p", "cec-bench"]),
         "coverage" => coverage::run(&root()),
+        "fuzz-smoke" => fuzz::run(&root(), rest),
         "lint-spec" => lint::run(&root()),
         _ => {
             println!(
@@ -91,6 +95,7 @@ pub fn generate(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     out.push((root.join("crates/cec-sim/src/generated.rs"), gen_tables::sim_routes(&specs)));
     out.push((root.join("crates/cec-sim/tests/generated_bodies.rs"), gen_tables::sim_bodies(&specs)));
     out.push((root.join("crates/cec-sim/tests/generated_paging.rs"), gen_tests::paging_test(&specs)));
+    out.push((root.join("fuzz/src/decoders.rs"), gen_tables::fuzz_decoders(&specs)));
     let mut formatted = Vec::new();
     for (p, text) in out {
         formatted.push((p.clone(), rustfmt(root, &text).map_err(|e| format!("{}: {e}", p.display()))?));

@@ -194,6 +194,18 @@ impl Simulator {
         self.faults.clear()
     }
 
+    /// How many requests each interface received since start (faulted or not; by
+    /// spec id, the first of several ids sharing a method and path): what proves
+    /// that an unsafe call was sent exactly once and a safe one retried.
+    pub fn requests(&self) -> std::collections::BTreeMap<String, u64> {
+        self.faults.requests()
+    }
+
+    /// Requests received by one interface since start.
+    pub fn requests_to(&self, interface: &str) -> u64 {
+        self.faults.requests().get(interface).copied().unwrap_or(0)
+    }
+
     /// The faults with their remaining counts and hits.
     pub fn faults(&self) -> Vec<FaultStatus> {
         self.faults.list()
