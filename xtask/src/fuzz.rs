@@ -155,7 +155,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     }
 }
 
-/// `cargo fuzz` on the stable toolchain, one build job per CI core budget.
+/// `cargo fuzz` on the stable toolchain: `RUSTC_BOOTSTRAP=1` lets it pass the
+/// nightly-only `-Z` flags of its coverage instrumentation to stable rustc.
 fn fuzz_cmd(root: &Path) -> Command {
     let mut c = Command::new("cargo");
     c.arg("fuzz").current_dir(root).env("RUSTC_BOOTSTRAP", "1");
