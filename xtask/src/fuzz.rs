@@ -1,10 +1,10 @@
-//! `cargo xtask fuzz-smoke [--seconds N] [--only a,b]`: builds the fuzz targets of
+//! `cargo xtask fuzz-smoke [--seconds N] [--only a,b] [--dev]`: builds the fuzz targets of
 //! `fuzz/` with cargo-fuzz on the stable toolchain (`RUSTC_BOOTSTRAP=1`, no
 //! sanitizer: `-s none`) and runs each for N seconds (default 30) from a corpus
 //! seeded with the spec's documented answers, the scenario files and a few
-//! hand-made inputs. A crash fails the task and names the input libFuzzer saved
+//! hand-made inputs (`--dev`: unoptimised build, what CI uses). A crash fails the task and names the input libFuzzer saved
 //! under `fuzz/artifacts/<target>/`; such an input becomes a regression test in
-//! the normal suite (`crates/cec-cli/tests/fuzz_regressions.rs`).
+//! the normal suite of the crate it crashed.
 
 use std::path::Path;
 use std::process::Command;
@@ -42,14 +42,16 @@ struct Outcome {
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let mut seconds: u64 = 30;
     let mut only: Option<Vec<String>> = None;
+    let mut dev = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--seconds" => {
                 seconds = it.next().and_then(|v| v.parse().ok()).ok_or("--seconds takes a whole number")?;
             }
+            "--dev" => dev = true,
             "--only" => only = Some(it.next().ok_or("--only takes target names")?.split(',').map(str::to_owned).collect()),
-            other => return Err(format!("unknown argument `{other}` (--seconds N, --only a,b)")),
+            other => return Err(format!("unknown argument `{other}` (--seconds N, --only a,b, --dev)")),
         }
     }
     let installed =
@@ -61,7 +63,10 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         TARGETS.iter().copied().filter(|t| only.as_ref().is_none_or(|o| o.iter().any(|x| x == t))).collect();
     let started = Instant::now();
     seed(root)?;
-    let status = fuzz_cmd(root).args(["build", "-s", "none"]).status().map_err(|e| format!("cargo fuzz build: {e}"))?;
+    // `--dev`: the unoptimised profile (with the coverage instrumentation); builds in a
+    // fraction of the release build's time (the generated NE crates are large), runs slower.
+    let profile: &[&str] = if dev { &["--dev"] } else { &[] };
+    let status = fuzz_cmd(root).args(["build", "-s", "none"]).args(profile).status().map_err(|e| format!("cargo fuzz build: {e}"))?;
     if !status.success() {
         return Err("cargo fuzz build failed".into());
     }
@@ -74,7 +79,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         std::fs::create_dir_all(&artifacts).map_err(|e| e.to_string())?;
         let t0 = Instant::now();
         let out = fuzz_cmd(root)
-            .args(["run", "-s", "none", t])
+            .args(["run", "-s", "none"])
+            .args(profile)
+            .arg(t)
             .arg(&corpus)
             .arg("--")
             .arg(format!("-max_total_time={seconds}"))

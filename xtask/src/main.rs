@@ -6,7 +6,7 @@
 //! cargo xtask ci                  fmt, clippy -D warnings, codegen --check, test, fuzz-smoke
 //!                                  (3 s per target), docs, MSRV, semver-checks (once a release
 //!                                  tag exists), publish dry-run
-//! cargo xtask fuzz-smoke [--seconds N] [--only a,b]
+//! cargo xtask fuzz-smoke [--seconds N] [--only a,b] [--dev]
 //!                                  every fuzz target (fuzz/, cargo-fuzz on stable) for N s (30)
 //! cargo xtask coverage            catalog vs spec vs generated vs matrix-tested, per NE; full,
 //!                                  partial and outline entries (fails on a `full` entry whose
@@ -356,10 +356,11 @@ fn ci(root: &Path) -> Result<(), String> {
     lint::run(root)?;
     run(root, "cargo", &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
     test(root)?;
-    // Every fuzz target for a few seconds (the build is most of the cost); the
-    // corpus is seeded from the spec's samples each run. CEC_FUZZ_SECONDS overrides.
+    // Every fuzz target for a few seconds, built unoptimised (the build is most of
+    // the cost; see docs/reliability.md); the corpus is seeded from the spec's
+    // samples each run. CEC_FUZZ_SECONDS overrides the seconds.
     let fuzz_seconds = std::env::var("CEC_FUZZ_SECONDS").unwrap_or_else(|_| "3".into());
-    fuzz::run(root, &["--seconds".to_owned(), fuzz_seconds])?;
+    fuzz::run(root, &["--dev".to_owned(), "--seconds".to_owned(), fuzz_seconds])?;
     let status = Command::new("cargo")
         .args(["doc", "--workspace", "--no-deps", "--locked"])
         .env("RUSTDOCFLAGS", "-D warnings")
