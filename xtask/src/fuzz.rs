@@ -50,12 +50,13 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
                 seconds = it.next().and_then(|v| v.parse().ok()).ok_or("--seconds takes a whole number")?;
             }
             "--dev" => dev = true,
-            "--only" => only = Some(it.next().ok_or("--only takes target names")?.split(',').map(str::to_owned).collect()),
+            "--only" => {
+                only = Some(it.next().ok_or("--only takes target names")?.split(',').map(str::to_owned).collect())
+            }
             other => return Err(format!("unknown argument `{other}` (--seconds N, --only a,b, --dev)")),
         }
     }
-    let installed =
-        Command::new("cargo").args(["fuzz", "--version"]).output().is_ok_and(|o| o.status.success());
+    let installed = Command::new("cargo").args(["fuzz", "--version"]).output().is_ok_and(|o| o.status.success());
     if !installed {
         return Err("cargo-fuzz is not installed (`cargo install cargo-fuzz --locked`; .ci/run does it)".into());
     }
@@ -66,7 +67,11 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     // `--dev`: the unoptimised profile (with the coverage instrumentation); builds in a
     // fraction of the release build's time (the generated NE crates are large), runs slower.
     let profile: &[&str] = if dev { &["--dev"] } else { &[] };
-    let status = fuzz_cmd(root).args(["build", "-s", "none"]).args(profile).status().map_err(|e| format!("cargo fuzz build: {e}"))?;
+    let status = fuzz_cmd(root)
+        .args(["build", "-s", "none"])
+        .args(profile)
+        .status()
+        .map_err(|e| format!("cargo fuzz build: {e}"))?;
     if !status.success() {
         return Err("cargo fuzz build failed".into());
     }
@@ -139,7 +144,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         );
         outcomes.push(o);
     }
-    println!("\n| target | seconds | runs | runs/s | coverage (edges) | corpus | result |\n|---|---:|---:|---:|---:|---:|---|");
+    println!(
+        "\n| target | seconds | runs | runs/s | coverage (edges) | corpus | result |\n|---|---:|---:|---:|---:|---:|---|"
+    );
     for o in &outcomes {
         println!(
             "| {} | {:.0} | {} | {:.0} | {} | {} | {} |",

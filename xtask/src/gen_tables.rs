@@ -306,7 +306,13 @@ pub fn fuzz_decoders(specs: &[Spec]) -> String {
     for spec in specs {
         let krate = snake(&spec.krate);
         let ne = cli_ne(spec);
-        let _ = writeln!(s, "/// Interfaces of {}.\npub const {}_INTERFACES: usize = {};\n", spec.ne, upper(&ne), spec.interfaces.len());
+        let _ = writeln!(
+            s,
+            "/// Interfaces of {}.\npub const {}_INTERFACES: usize = {};\n",
+            spec.ne,
+            upper(&ne),
+            spec.interfaces.len()
+        );
         let _ = writeln!(
             s,
             "/// Decodes `body` as the answer of interface number `which` (modulo their count) of {}; returns its id.\npub fn {}(which: usize, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> &'static str {{",
@@ -318,7 +324,8 @@ pub fn fuzz_decoders(specs: &[Spec]) -> String {
             let meta = format!("{krate}::generated::{}", upper(&i.id));
             let (_, _, resp) = crate::gen_client::op_names(i);
             if i.response_kind == "binary" {
-                let _ = writeln!(s, "        {n} => {{ let _ = decode(&{meta}, status, headers, body); {} }}", lit(&i.id));
+                let _ =
+                    writeln!(s, "        {n} => {{ let _ = decode(&{meta}, status, headers, body); {} }}", lit(&i.id));
             } else {
                 let _ = writeln!(
                     s,

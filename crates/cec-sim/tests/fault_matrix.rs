@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use cec_core::{Config, ErrorKind, RetryPolicy};
 use cec_sim::{Fault, Simulator};
-use common::{AGENT, WITHIN, c2, cms_states, config, fast, ready_gateway, recorded_call, start, wait_event};
+use common::{AGENT, WITHIN, c2, cms_states, fast, ready_gateway, recorded_call, start, wait_event};
 use futures_util::StreamExt;
 
 /// Attempts per request (the first and two retries).

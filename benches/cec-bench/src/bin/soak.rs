@@ -17,7 +17,7 @@
 //! minute within 5 % of the mean of the second minute). A measurement, not a
 //! test: it exits 1 when an event is lost or repeated, a file is left partial,
 //! a session ends, or RSS grew.
-#![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
@@ -312,7 +312,12 @@ async fn run_client(o: Opts) {
     let metrics = tokio::runtime::Handle::current().metrics();
     let mut samples = Vec::new();
     let t0 = Instant::now();
-    println!("soak: {} sessions signed in in {signin_s:.1} s; {} events/s for {} min", sessions.len(), o.rate, o.minutes);
+    println!(
+        "soak: {} sessions signed in in {signin_s:.1} s; {} events/s for {} min",
+        sessions.len(),
+        o.rate,
+        o.minutes
+    );
     println!("     s   RSS KiB   fds  tasks  signed-in  events received");
     let (total, counts) = loop {
         let s = Sample {
@@ -364,14 +369,31 @@ async fn run_client(o: Opts) {
     let growth = if second > 0.0 { (last - second) / second * 100.0 } else { 0.0 };
     let flat = o.minutes < 3 || growth.abs() <= 5.0;
 
-    println!("\nsoak summary ({} cores, simulator in a child process, {:.0} s in all)", num_cpus(), started.elapsed().as_secs_f64());
-    println!("  sessions                 {} signed in, {} at the end; streams ended: {ended:?}", sessions.len(), samples.last().map(|s| s.signed_in).unwrap_or(0));
-    println!("  events                   {total} emitted, {} received, {lost} lost, {repeated} repeated, {lagged} dropped as lagged", received.load(Ordering::Relaxed));
+    println!(
+        "\nsoak summary ({} cores, simulator in a child process, {:.0} s in all)",
+        num_cpus(),
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "  sessions                 {} signed in, {} at the end; streams ended: {ended:?}",
+        sessions.len(),
+        samples.last().map(|s| s.signed_in).unwrap_or(0)
+    );
+    println!(
+        "  events                   {total} emitted, {} received, {lost} lost, {repeated} repeated, {lagged} dropped as lagged",
+        received.load(Ordering::Relaxed)
+    );
     println!("  CC-CMS queries           {}", cms_tally.show());
     println!("  downloads                {}", dl_tally.show());
     println!(
         "  RSS                      second minute {second:.0} KiB, last minute {last:.0} KiB: {growth:+.1} % ({})",
-        if o.minutes < 3 { "too short to judge" } else if flat { "flat" } else { "GREW" }
+        if o.minutes < 3 {
+            "too short to judge"
+        } else if flat {
+            "flat"
+        } else {
+            "GREW"
+        }
     );
     let fds: Vec<u64> = samples.iter().map(|s| s.fds).collect();
     let tasks: Vec<usize> = samples.iter().map(|s| s.tasks).collect();
