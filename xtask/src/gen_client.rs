@@ -38,7 +38,10 @@ fn enums(spec: &Spec) -> String {
         );
         for v in &e.values {
             let code = if e.repr == "int" { v.value.clone() } else { lit(&v.value) };
-            let d = if v.desc.is_empty() { v.value.clone() } else { v.desc.clone() };
+            let d = match crate::names::strip_notes(&v.desc) {
+                x if x.is_empty() => v.value.clone(),
+                x => x,
+            };
             let _ = writeln!(s, "        {} = {code} => {},", v.name, lit(&d));
         }
         s.push_str(
@@ -247,8 +250,9 @@ fn is_int(ty: &str) -> bool {
 }
 
 fn field_doc(f: &Field) -> String {
-    let mut d = if f.desc.is_empty() { f.name.clone() } else { f.desc.clone() };
-    if let Some(c) = &f.constraints
+    let desc = crate::names::strip_notes(&f.desc);
+    let mut d = if desc.is_empty() { f.name.clone() } else { desc };
+    if let Some(c) = f.constraints.as_deref().map(crate::names::strip_notes)
         && !c.is_empty()
     {
         d.push_str(&format!(" ({c})"));
@@ -503,7 +507,7 @@ fn param_to_string(ty: &str) -> &'static str {
 }
 
 /// Builder methods that fields must not shadow.
-const RESERVED: [&str; 9] =
+pub const RESERVED: [&str; 9] =
     ["send", "body", "into_call", "new", "body_json", "extra_field", "timeout", "retry", "customize"];
 
 /// Whether the builder offers `extra_field`: every interface that has or may have a body.
@@ -558,6 +562,18 @@ pub fn body_setters(i: &Interface) -> Vec<String> {
         .collect()
 }
 
+/// The client method (and service-trait method) of an interface: its `rust_name`, else
+/// the mechanical `snake(id)`.
+pub fn method_name(i: &Interface) -> String {
+    match &i.rust_name {
+        Some(n) => {
+            assert!(snake(n) == *n && !n.is_empty(), "{}: rust_name `{n}` must be a snake_case Rust identifier", i.id);
+            n.clone()
+        }
+        None => snake(&i.id),
+    }
+}
+
 pub fn op_names(i: &Interface) -> (String, String, String) {
     let base = pascal(&i.id);
     (format!("{base}Builder"), format!("{base}Body"), format!("{base}Response"))
@@ -566,7 +582,7 @@ pub fn op_names(i: &Interface) -> (String, String, String) {
 fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
     let (bname, body_name, resp_name) = op_names(i);
     let meta = upper(&i.id);
-    let fname = snake(&i.id);
+    let fname = method_name(i);
     let has_body = !i.body.is_empty();
     let extra = takes_extra(i);
     let binary = i.response_kind == "binary";
@@ -774,6 +790,14 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
     let _ = writeln!(s, "impl crate::Client {{");
     let _ = writeln!(s, "    /// `{}`: {} (`{} {}`).", i.id, doc(&i.title), i.method, i.path);
     let _ = writeln!(s, "    pub fn {fname}(&self) -> {bname} {{ {bname}::new(self.clone()) }}");
+    let mechanical = snake(&i.id);
+    if mechanical != fname {
+        let _ = writeln!(
+            s,
+            "    /// `{}`: the mechanical name of [`Self::{fname}`].\n    #[deprecated(note = \"renamed to `{fname}` (spec `rust_name`)\")]\n    pub fn {mechanical}(&self) -> {bname} {{ self.{fname}() }}",
+            i.id
+        );
+    }
     s.push_str("}\n");
     s
 }
@@ -873,8 +897,8 @@ pub struct Paging {
 /// A list in an answer: its wire path, Rust type, and the total beside it.
 type ListCandidate = (Vec<String>, String, Option<(Vec<String>, String)>);
 
-const SIZE_FIELDS: [&str; 3] = ["limit", "pageSize", "rows"];
-const POS_FIELDS: [&str; 5] = ["offset", "page", "pageNum", "pageNo", "start"];
+const SIZE_FIELDS: [&str; 4] = ["limit", "pageSize", "rows", "rowsPerPage"];
+const POS_FIELDS: [&str; 6] = ["offset", "page", "pageNum", "pageNo", "start", "curPage"];
 const TOTAL_FIELDS: [&str; 5] = ["total", "count", "totalCount", "totalSize", "totalNum"];
 
 fn scalar_ty(f: &Field) -> &'static str {
@@ -1058,6 +1082,7 @@ pub fn ne_module(spec: &Spec) -> String {
     s.push_str("//!\n//! One `OperationMeta` per interface, request/response types, and one fluent builder per\n//! interface with a `send()`. Hand-written code lives outside this module.\n\n");
     s.push_str("#![allow(clippy::all, clippy::pedantic, missing_docs, unused_imports, unused_mut, rustdoc::all)]\n\n");
     s.push_str("use cec_core::{AuthKind, Envelope, OperationMeta, ResponseKind, RetryClass, TokenPlacement};\nuse cec_core::__private::serde_json;\nuse serde::{Deserialize, Serialize};\n\n");
+    s.push_str("/// The service trait (one method per interface) and its request types.\npub mod stub;\n\n");
     for (name, e) in &spec.envelopes {
         s.push_str(&envelope_static(&format!("ENVELOPE_{}", upper(name)), e));
     }

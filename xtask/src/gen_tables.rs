@@ -64,7 +64,7 @@ pub fn cli_table(specs: &[Spec]) -> String {
                 "async fn {fname}(clients: &Clients, {input_name}: &CliInput) -> anyhow::Result<CliOutput> {{"
             );
             let _ = writeln!(s, "    let c = clients.{}()?;", snake(&ne));
-            let _ = writeln!(s, "    let mut b = c.{}();", snake(&i.id));
+            let _ = writeln!(s, "    let mut b = c.{}();", crate::gen_client::method_name(i));
             for p in crate::gen_client::params(i) {
                 let _ = writeln!(
                     s,

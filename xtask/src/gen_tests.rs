@@ -293,7 +293,7 @@ pub fn matrix(spec: &Spec) -> String {
 /// The builder call with the given parameter values and body.
 pub(crate) fn builder_call(krate: &str, i: &Interface, values: &[(String, Value)], body: Option<&Value>) -> String {
     let (_, body_name, _) = op_names(i);
-    let mut c = format!("c.{}()", snake(&i.id));
+    let mut c = format!("c.{}()", crate::gen_client::method_name(i));
     for p in params(i) {
         if let Some((_, v)) = values.iter().find(|(n, _)| *n == p.name) {
             let _ = write!(c, ".{}({})", p.name, rust_value(&p.ty, v));
@@ -513,6 +513,11 @@ fn encode_path(v: &str) -> String {
 const PAGING_BY_HAND: &[(&str, &str)] = &[
     ("callresult.query", "the simulator's dialer answers it from the model: paged in cec-sim/tests/paging.rs"),
     ("blocklist.query", "the simulator answers it from the model's blocklist: paged in cec-sim/tests/paging.rs"),
+    ("campaign.query_all", "the simulator answers it from the model's campaigns: paged in cec-sim/tests/paging.rs"),
+    (
+        "skill.querySkills",
+        "the simulator answers it from the scenario's skill queues: paged in cec-sim/tests/paging.rs",
+    ),
 ];
 
 /// `crates/cec-sim/tests/generated_paging.rs`: every paged interface's paginator

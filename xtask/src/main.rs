@@ -31,6 +31,7 @@ mod fuzz;
 mod gen_client;
 mod gen_help;
 mod gen_samples;
+mod gen_stub;
 mod gen_tables;
 mod gen_tests;
 mod lint;
@@ -95,6 +96,7 @@ pub fn generate(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     for s in &specs {
         let dir = root.join("crates").join(&s.krate);
         out.push((dir.join("src/generated/mod.rs"), gen_client::ne_module(s)));
+        out.push((dir.join("src/generated/stub.rs"), gen_stub::stub_module(s)));
         out.push((dir.join("tests/generated_matrix.rs"), gen_tests::matrix(s)));
         out.push((dir.join("tests/generated_samples.rs"), gen_samples::samples(s)));
     }

@@ -56,8 +56,102 @@ pub fn lit(s: &str) -> String {
     format!("{s:?}")
 }
 
-/// Text for a `///` doc line (no newlines, no stray HTML).
+/// Phrases of the spec authors' working notes (how far a page was read, where a value
+/// came from): they stay in the spec and never reach the generated docs.
+const NOTE_MARKERS: &[&str] = &[
+    "not read",
+    "time budget",
+    "first pass",
+    "re-read",
+    "reread",
+    "not readable",
+    "row cut",
+    "not captured",
+    "table row",
+    "digest truncated",
+    "in any copy",
+    "from the sample",
+    "page sample",
+    "noted in",
+    "postman",
+    "was cut",
+    "cut in every",
+    "not reached",
+    "copy tried",
+    "unread",
+];
+
+fn is_note(s: &str) -> bool {
+    let l = s.to_ascii_lowercase();
+    NOTE_MARKERS.iter().any(|m| l.contains(m))
+}
+
+/// `s` without the working notes: a parenthesis or a `;` clause holding a note phrase is
+/// dropped; what the interface or field is and its constraints stay.
+pub fn strip_notes(s: &str) -> String {
+    // Parenthesised groups (nested ones inside) holding a note.
+    let mut out = String::new();
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '(' {
+            let mut depth = 0;
+            let mut j = i;
+            while j < chars.len() {
+                match chars[j] {
+                    '(' => depth += 1,
+                    ')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            let group: String = chars[i..(j + 1).min(chars.len())].iter().collect();
+            if is_note(&group) {
+                while out.ends_with(' ') {
+                    out.pop();
+                }
+                i = j + 1;
+                continue;
+            }
+            out.push_str(&group);
+            i = j + 1;
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    let kept: Vec<String> = out
+        .split("; ")
+        .filter_map(|c| {
+            if !is_note(c) {
+                return Some(c.to_string());
+            }
+            // "query wrapper: the page sample ..." keeps "query wrapper".
+            let parts: Vec<&str> = c.split(": ").filter(|p| !is_note(p)).collect();
+            (!parts.is_empty()).then(|| parts.join(": "))
+        })
+        .collect();
+    let mut t = kept.join("; ").trim().trim_end_matches([';', ',']).trim().to_string();
+    // A sentence of its own holding a note (". The table continues (...) past X").
+    if is_note(&t) {
+        t = t.split(". ").filter(|c| !is_note(c)).collect::<Vec<_>>().join(". ");
+    }
+    t
+}
+
+/// Text for a `///` doc line (no newlines, no stray HTML, no working notes).
 pub fn doc(s: &str) -> String {
+    let cleaned = strip_notes(s);
+    let s = if cleaned.trim().is_empty() && !s.trim().is_empty() {
+        "Not described in the reference.".to_string()
+    } else {
+        cleaned
+    };
     s.replace('\n', " ").replace('<', "&lt;").replace('>', "&gt;").replace('[', "\\[").replace(']', "\\]")
 }
 
@@ -77,5 +171,19 @@ mod tests {
         assert_eq!(pascal("onlineagent.login"), "OnlineagentLogin");
         assert_eq!(pascal("campaign.query_all"), "CampaignQueryAll");
         assert_eq!(upper("auth.tokenByAkSk"), "AUTH_TOKEN_BY_AK_SK");
+    }
+
+    #[test]
+    fn working_notes_stay_out_of_docs() {
+        assert_eq!(
+            strip_notes("sign-in time, ms timestamp (from the sample; table row not read)"),
+            "sign-in time, ms timestamp"
+        );
+        assert_eq!(strip_notes("dialogue logic ID (row cut; required flag not read)"), "dialogue logic ID");
+        assert_eq!(strip_notes("from the sample; table row not read"), "");
+        assert_eq!(doc("from the sample; table row not read"), "Not described in the reference.");
+        assert_eq!(strip_notes("agent id (101-999999); see (Table 3)"), "agent id (101-999999); see (Table 3)");
+        assert_eq!(strip_notes("entered work state; content not read"), "entered work state");
+        assert_eq!(strip_notes("query wrapper: the page sample (noted in the first pass) sends it"), "query wrapper");
     }
 }

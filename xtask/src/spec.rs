@@ -146,6 +146,10 @@ pub struct ErrorCode {
 #[allow(dead_code)]
 pub struct Interface {
     pub id: String,
+    /// The Rust method name when the mechanical one (`snake(id)`) reads badly; kept
+    /// stable once released (the mechanical name stays as a `#[deprecated]` alias).
+    #[serde(default)]
+    pub rust_name: Option<String>,
     pub title: String,
     pub doc: String,
     pub method: String,

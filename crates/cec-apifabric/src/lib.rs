@@ -29,6 +29,8 @@ pub mod generated;
 pub use cec_auth::{ApiFabricAuth, ApiFabricCredentials};
 pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults, RetryPolicy, Secret, Timeouts};
 pub use generated::ResultCode;
+/// The service trait ([`ApifabricService`]) for mocking in unit tests, and its request types.
+pub use generated::stub::{self, ApifabricService};
 
 cec_core::define_ne_error!(
     /// An error of an API Fabric call.

@@ -26,7 +26,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let states = cms.agent_agentstatusinfobyagentids().agent_ids(vec![1001]).send().await?;
     println!("{:?}", states.result_desc);
     // Every agent of the VDN, page by page, as a stream.
-    let mut agents = Box::pin(cms.vdn_totalagentabstractex3().into_paginator().page_size(100).items());
+    let mut agents = Box::pin(cms.vdn_total_agent_abstract_ex3().into_paginator().page_size(100).items());
     while let Some(agent) = agents.next().await {
         let agent = agent?;
         println!("agent {:?} in state {:?}", agent.agent_id, agent.current_state);

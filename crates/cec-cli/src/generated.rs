@@ -3115,7 +3115,7 @@ async fn run_apifabric_quality_inspection_asrtrans_appraisecall_detail(
 
 async fn run_cms_vdn_queryagentreststate(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.cms()?;
-    let mut b = c.vdn_queryagentreststate();
+    let mut b = c.vdn_query_agent_rest_state();
     if let Some(body) = &input.body {
         b = b.body_json(body.clone())?;
     }
@@ -3128,7 +3128,7 @@ async fn run_cms_vdn_queryagentreststate(clients: &Clients, input: &CliInput) ->
 
 async fn run_cms_vdn_totalagentabstractex3(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.cms()?;
-    let mut b = c.vdn_totalagentabstractex3();
+    let mut b = c.vdn_total_agent_abstract_ex3();
     if let Some(body) = &input.body {
         b = b.body_json(body.clone())?;
     }
@@ -3362,7 +3362,7 @@ async fn run_cms_skill_queuedevicestatus(clients: &Clients, input: &CliInput) ->
 
 async fn run_cms_skill_agentbyconfigedskill(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.cms()?;
-    let mut b = c.skill_agentbyconfigedskill();
+    let mut b = c.skill_agents_by_configured_skill();
     if let Some(body) = &input.body {
         b = b.body_json(body.clone())?;
     }
@@ -3430,7 +3430,7 @@ async fn run_cms_agent_siteagentcallandskillinfobyagentids(
     input: &CliInput,
 ) -> anyhow::Result<CliOutput> {
     let c = clients.cms()?;
-    let mut b = c.agent_siteagentcallandskillinfobyagentids();
+    let mut b = c.agent_site_call_and_skill_info_by_agent_ids();
     if let Some(body) = &input.body {
         b = b.body_json(body.clone())?;
     }
@@ -4890,7 +4890,7 @@ async fn run_gateway_voicecall_thirdpartyconftransmitnum(
     input: &CliInput,
 ) -> anyhow::Result<CliOutput> {
     let c = clients.gateway()?;
-    let mut b = c.voicecall_thirdpartyconftransmitnum();
+    let mut b = c.voicecall_third_party_conf_transmit_num();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cec demo [--seed N] [--output json]    a scripted story against an embedded simulator
-//! cec sim [--scenario FILE] [--listen 127.0.0.1:8043] [--seed N] [--output json]   serve the simulator
+//! cec sim [--scenario FILE] [--listen 127.0.0.1:8043] [--seed N] [--clock T] [--output json]   serve the simulator
 //! cec agent watch --agent ID [--phone N] [--skills 1,2] [--max-events N] [--duration S] [--output json|table]
 //! cec agent bar --agent ID [--phone N]   an interactive connection bar
 //! cec doctor [--output json]             check every NE of the profile (TLS, C2 dialect, clock) — run it first
@@ -170,6 +170,10 @@ enum Command {
         /// The screen pop-up page of the tenant: print the URL the workbench would load for each ringing call.
         #[arg(long, value_name = "URL")]
         popup_url: Option<String>,
+        /// Pin the simulator's clock (RFC 3339 or YYYY-MM-DD): it stands still until advanced
+        /// (POST /__sim/clock), so the same seed gives the same files and events; overrides the scenario.
+        #[arg(long, value_name = "TIME")]
+        clock: Option<String>,
     },
     /// Screen pop-up: serve a page that shows what a pop-up receives, issue page tokens.
     #[command(subcommand)]
@@ -296,8 +300,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             guid_timeout,
             unmodelled_writes,
             popup_url,
+            clock,
         } => {
-            let gateway = SimGateway { guid_mode, guid_rotation, guid_timeout, unmodelled_writes, env };
+            let gateway = SimGateway { guid_mode, guid_rotation, guid_timeout, unmodelled_writes, env, clock };
             sim(scenario, listen, seed, output, gateway, popup_url).await
         }
         Command::Popup(cmd) => popup::run(cmd).await,
@@ -365,6 +370,8 @@ struct SimGateway {
     unmodelled_writes: Option<String>,
     /// Print `export CEC_...=` lines.
     env: bool,
+    /// `--clock`: the simulator's pinned start time (RFC 3339).
+    clock: Option<String>,
 }
 
 async fn sim(
@@ -397,6 +404,9 @@ async fn sim(
             if w == "sample" { cec_sim::Unmodelled::Sample } else { cec_sim::Unmodelled::Refuse };
     }
     popup::apply_url(&mut scenario, popup_url);
+    if let Some(c) = gateway.clock {
+        scenario.clock = Some(c);
+    }
     let config = cec_sim::SimConfig { scenario, listen, seed, ..Default::default() };
     let sim = cec_sim::Simulator::start(config).await.map_err(|e| {
         anyhow::anyhow!("cannot serve the simulator on {listen}: {e:#} (is the port taken? try --listen 127.0.0.1:0)")
@@ -444,6 +454,16 @@ async fn sim(
                 g.guid_timeout_secs.unwrap_or(cec_sim::SimConfig::default().guid_timeout.as_secs()),
                 sim.endpoint()
             )?;
+            if let Some(c) = &sc.clock {
+                outln!("  clock pinned at {c} (POST {}/__sim/clock {{\"advance_ms\":N}} moves it)", sim.endpoint())?;
+            }
+            if let Some(h) = &sc.history {
+                outln!(
+                    "  history: {} finished calls in the {} hours before the start (CDRs, recordings)",
+                    h.calls,
+                    h.hours
+                )?;
+            }
             if !sc.faults.is_empty() {
                 outln!("  {} fault(s) active (GET {}/__sim/faults)", sc.faults.len(), sim.endpoint())?;
             }

@@ -127,8 +127,8 @@ fn futures_and_streams_are_send_static(
     send_static_future(cec_gateway::AgentSession::sign_in(gw.clone(), sign_in));
     send_static_future(async move { session.ready().await });
     // Streams are also `Unpin`: `.next().await` on them without pinning.
-    send_static_unpin_stream(cms.vdn_queryagentreststate().into_paginator().items());
-    send_static_unpin_stream(cms.vdn_queryagentreststate().into_paginator().pages());
+    send_static_unpin_stream(cms.vdn_query_agent_rest_state().into_paginator().items());
+    send_static_unpin_stream(cms.vdn_query_agent_rest_state().into_paginator().pages());
     if let Some(events) = watched.events() {
         send_static_unpin_stream(events);
     }

@@ -23,9 +23,12 @@ use std::sync::Arc;
 pub mod generated;
 
 pub use cec_auth::{AkSkSigner, ApiFabricAuth, ApiFabricCredentials, C2Auth};
+pub use cec_core::{AgentId, SkillId, VdnId};
 pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults, RetryPolicy, Secret, Timeouts};
 pub use generated::ResultCode;
 pub use generated::TenantDefaults;
+/// The service trait ([`CmsService`]) for mocking in unit tests, and its request types.
+pub use generated::stub::{self, CmsService};
 
 cec_core::define_ne_error!(
     /// An error of a CC-CMS call: the core error with `resultCode`, message, HTTP
@@ -71,10 +74,16 @@ impl Client {
         Self::from_settings(&cec_core::profile::Profile::named(name)?)
     }
 
-    /// A client from loaded settings (`[profiles.<name>.cms]`: endpoint, ak, sk, c2_dialect).
+    /// A client from loaded settings (`[profiles.<name>.cms]`: endpoint, ak, sk, c2_dialect,
+    /// and `vdn`, which becomes the tenant default of every call).
     pub fn from_settings(profile: &cec_core::profile::Profile) -> Result<Self, Error> {
-        let signer = AkSkSigner::from_settings("cms", &profile.ne("cms"))?;
-        Self::new(profile.config("cms")?, C2Auth::Signature(signer))
+        let settings = profile.ne("cms");
+        let signer = AkSkSigner::from_settings("cms", &settings)?;
+        let mut tenant = TenantDefaults::new();
+        if let Some(v) = settings.vdn {
+            tenant = tenant.vdn(v);
+        }
+        Ok(Self::new(profile.config("cms")?, C2Auth::Signature(signer))?.with_tenant(tenant))
     }
 
     /// The core client.

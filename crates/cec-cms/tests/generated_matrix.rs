@@ -22,11 +22,15 @@ fn client(server: &MockServer) -> cec_cms::Client {
 
 #[tokio::test]
 async fn vdn_queryagentreststate() {
-    check_json(Case { op: "vdn.queryagentreststate", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryagentreststate".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)), success: v(r#"{"count":7,"result":"0100000","resultCode":"0100000","resultDatas":{"allowRestAgentNum":7,"details":[{"agentId":7,"applyRestLength":7,"beginTime":7,"cantRestCause":7,"ccId":7,"name":"s-name","reqRestDura":7,"vdnId":7}],"onRestAgentNum":7,"waitRestAgentNum":7},"resultDesc":{"allowRestAgentNum":7,"details":[{"agentId":7,"applyRestLength":7,"beginTime":7,"cantRestCause":7,"ccId":7,"name":"s-name","reqRestDura":7,"vdnId":7}],"onRestAgentNum":7,"waitRestAgentNum":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryagentreststate().body_json(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap().send().await }).await;
+    check_json(Case { op: "vdn.queryagentreststate", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryagentreststate".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)), success: v(r#"{"count":7,"result":"0100000","resultCode":"0100000","resultDatas":{"allowRestAgentNum":7,"details":[{"agentId":7,"applyRestLength":7,"beginTime":7,"cantRestCause":7,"ccId":7,"name":"s-name","reqRestDura":7,"vdnId":7}],"onRestAgentNum":7,"waitRestAgentNum":7},"resultDesc":{"allowRestAgentNum":7,"details":[{"agentId":7,"applyRestLength":7,"beginTime":7,"cantRestCause":7,"ccId":7,"name":"s-name","reqRestDura":7,"vdnId":7}],"onRestAgentNum":7,"waitRestAgentNum":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_query_agent_rest_state().body_json(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
-            c.vdn_queryagentreststate().body_json(v(r#"{"ccId":0,"limit":1,"offset":7,"vdn":1}"#)).unwrap().send().await
+            c.vdn_query_agent_rest_state()
+                .body_json(v(r#"{"ccId":0,"limit":1,"offset":7,"vdn":1}"#))
+                .unwrap()
+                .send()
+                .await
         },
         "ccId",
     )
@@ -35,11 +39,11 @@ async fn vdn_queryagentreststate() {
 
 #[tokio::test]
 async fn vdn_totalagentabstractex3() {
-    check_json(Case { op: "vdn.totalagentabstractex3", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/totalagentabstractex3".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)), success: v(r#"{"count":7,"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"currentState":7,"currentStateTime":7,"locationId":7}],"resultDesc":[{"agentId":101,"currentState":7,"currentStateTime":7,"locationId":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_totalagentabstractex3().body_json(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap().send().await }).await;
+    check_json(Case { op: "vdn.totalagentabstractex3", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/totalagentabstractex3".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)), success: v(r#"{"count":7,"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"currentState":7,"currentStateTime":7,"locationId":7}],"resultDesc":[{"agentId":101,"currentState":7,"currentStateTime":7,"locationId":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_total_agent_abstract_ex3().body_json(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
-            c.vdn_totalagentabstractex3()
+            c.vdn_total_agent_abstract_ex3()
                 .body_json(v(r#"{"ccId":0,"limit":1,"offset":7,"vdn":1}"#))
                 .unwrap()
                 .send()
@@ -253,11 +257,11 @@ async fn skill_queuedevicestatus() {
 
 #[tokio::test]
 async fn skill_agentbyconfigedskill() {
-    check_json(Case { op: "skill.agentbyconfigedskill", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/agentbyconfigedskill".into(), query: vec![], headers: vec![("content-length", "30".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"ctiStatus":7,"currentStateTime":7,"groupId":7,"loginDate":7,"mediaType":7,"name":"s-name","phoneNumber":"s-phoneNumber","status":7,"vdnId":7,"workNo":7}],"resultDesc":[{"ctiStatus":7,"currentStateTime":7,"groupId":7,"loginDate":7,"mediaType":7,"name":"s-name","phoneNumber":"s-phoneNumber","status":7,"vdnId":7,"workNo":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_agentbyconfigedskill().body_json(v(r#"{"ccId":1,"skillId":1,"vdn":1}"#)).unwrap().send().await }).await;
+    check_json(Case { op: "skill.agentbyconfigedskill", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/agentbyconfigedskill".into(), query: vec![], headers: vec![("content-length", "30".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"ctiStatus":7,"currentStateTime":7,"groupId":7,"loginDate":7,"mediaType":7,"name":"s-name","phoneNumber":"s-phoneNumber","status":7,"vdnId":7,"workNo":7}],"resultDesc":[{"ctiStatus":7,"currentStateTime":7,"groupId":7,"loginDate":7,"mediaType":7,"name":"s-name","phoneNumber":"s-phoneNumber","status":7,"vdnId":7,"workNo":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_agents_by_configured_skill().body_json(v(r#"{"ccId":1,"skillId":1,"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
-            c.skill_agentbyconfigedskill().body_json(v(r#"{"ccId":0,"skillId":1,"vdn":1}"#)).unwrap().send().await
+            c.skill_agents_by_configured_skill().body_json(v(r#"{"ccId":0,"skillId":1,"vdn":1}"#)).unwrap().send().await
         },
         "ccId",
     )
@@ -319,11 +323,11 @@ async fn skill_stateinfo() {
 
 #[tokio::test]
 async fn agent_siteagentcallandskillinfobyagentids() {
-    check_json(Case { op: "agent.siteagentcallandskillinfobyagentids", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/siteagentcallandskillinfobyagentids".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"skills":[{"isLogin":7,"skillId":7}]}],"resultDesc":[{"agentId":101,"skills":[{"isLogin":7,"skillId":7}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_siteagentcallandskillinfobyagentids().body_json(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)).unwrap().send().await }).await;
+    check_json(Case { op: "agent.siteagentcallandskillinfobyagentids", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/siteagentcallandskillinfobyagentids".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"skills":[{"isLogin":7,"skillId":7}]}],"resultDesc":[{"agentId":101,"skills":[{"isLogin":7,"skillId":7}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_site_call_and_skill_info_by_agent_ids().body_json(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
-            c.agent_siteagentcallandskillinfobyagentids()
+            c.agent_site_call_and_skill_info_by_agent_ids()
                 .body_json(v(r#"{"agentIds":[101],"ccId":0,"vdn":1}"#))
                 .unwrap()
                 .send()

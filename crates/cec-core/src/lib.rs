@@ -22,6 +22,7 @@ pub mod de;
 pub mod download;
 pub mod envelope;
 pub mod error;
+pub mod ids;
 pub mod operation;
 pub mod paginate;
 pub mod profile;
@@ -34,6 +35,7 @@ pub mod time;
 pub mod transport;
 pub mod validate;
 pub mod verify;
+pub mod waiter;
 
 pub use auth::{Authorizer, NoAuth, PreparedRequest};
 pub use client::{BinaryResponse, Call, CallOptions, Client};
@@ -41,9 +43,11 @@ pub use config::{Config, ConfigBuilder, Defaults, RetryPolicy, Timeouts};
 pub use download::{Download, Downloaded};
 pub use error::{Error, ErrorKind, Result, Sent};
 pub use http;
+pub use ids::{AgentId, CallId, CampaignId, SkillId, VdnId};
 pub use operation::{AuthKind, Envelope, OperationMeta, ResponseKind, RetryClass, TokenPlacement};
 pub use secret::Secret;
 pub use transport::{BodyStream, HttpRequest, HttpResponse, ReqwestTransport, Transport};
+pub use waiter::Waiter;
 
 /// Re-exports for generated code.
 #[doc(hidden)]

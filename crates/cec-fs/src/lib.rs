@@ -53,6 +53,8 @@ pub use sync::{Report, Sync, SyncEvent};
 pub use cec_auth::{AkSkSigner, ApiFabricAuth, ApiFabricCredentials, C2Auth};
 pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults, RetryPolicy, Secret, Timeouts};
 pub use generated::ResultCode;
+/// The service trait ([`FsService`]) for mocking in unit tests, and its request types.
+pub use generated::stub::{self, FsService};
 
 cec_core::define_ne_error!(
     /// An error of a CC-FS call: the core error with `resultCode`, message, HTTP

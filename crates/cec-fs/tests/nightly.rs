@@ -207,3 +207,62 @@ async fn an_expired_signature_mid_sync_is_reported_per_file() {
     assert_eq!((again.fetched, again.skipped), (2, 1));
     sim.shutdown().await;
 }
+
+/// One run of a pinned-clock story: the busy day's history (a few calls), a live
+/// call answered, talked for 3 s on the clock and hung up; then the sync. Returns
+/// every file of the archive and the agent's events.
+async fn pinned_run(name: &str) -> (Vec<(String, Vec<u8>)>, String) {
+    let mut scenario =
+        cec_sim::Scenario::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios/busy-day.toml")).unwrap();
+    if let Some(h) = scenario.history.as_mut() {
+        h.calls = 12;
+    }
+    let sim = Simulator::start(SimConfig { scenario, ..Default::default() }).await.unwrap();
+    let sc = sim.scenario();
+    let a = &sc.agents[0];
+    let gw = cec_gateway::Client::new(Config::builder(&sim.endpoint()).build().unwrap()).unwrap();
+    gw.onlineagent_login()
+        .agentid(a.id.as_str())
+        .password(a.password.as_str())
+        .phonenum(a.phone.as_str())
+        .send()
+        .await
+        .unwrap();
+    let id = sim.inject_call(&a.id, "13800000001").unwrap();
+    gw.voicecall_answer().agentid(a.id.as_str()).send().await.unwrap();
+    sim.advance_clock(Duration::from_secs(3)).unwrap();
+    sim.hang_up(&id).unwrap();
+    let mut events = String::new();
+    for _ in 0..3 {
+        let polled = gw.agentevent_poll().agentid(a.id.as_str()).send().await.unwrap();
+        events.push_str(&format!("{polled:?}\n"));
+    }
+    let dir = tempdir(name);
+    let inbox = Arc::new(cec_fs::NoticeInbox::new(sc.ak.clone(), sc.sk.clone()));
+    let rx = cec_fs::NoticeReceiver::bind("127.0.0.1:0".parse().unwrap(), inbox.clone()).await.unwrap();
+    let from = cec_fs::time::parse_time_arg("2026-03-01").unwrap();
+    let to = cec_fs::time::parse_time_arg("2026-03-02T01:00:00Z").unwrap();
+    let r = client(&sim).sync(from, to, &dir).notices(inbox, rx.url()).recordings(true).run().await.unwrap();
+    assert!(r.complete(), "{:?}", r.failed);
+    assert!(r.fetched >= 2, "{r:?}");
+    rx.shutdown().await;
+    sim.shutdown().await;
+    let files = listing(&dir).into_iter().map(|f| (f.clone(), std::fs::read(dir.join(&f)).unwrap())).collect();
+    (files, events)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_seed_and_pinned_clock_give_byte_identical_archives_and_events() {
+    let (a, ev_a) = pinned_run("pinned-a").await;
+    let (b, ev_b) = pinned_run("pinned-b").await;
+    assert!(a.iter().any(|(f, _)| f.starts_with("bills/")), "{:?}", a.iter().map(|f| &f.0).collect::<Vec<_>>());
+    // The live call's recording is there too (3 s on the pinned clock).
+    assert!(a.iter().filter(|(f, _)| f.starts_with("recordings/")).count() >= 2);
+    assert_eq!(a.len(), b.len());
+    for ((fa, ba), (fb, bb)) in a.iter().zip(&b) {
+        assert_eq!(fa, fb);
+        assert!(ba == bb, "{fa} differs between two runs");
+    }
+    assert!(ev_a.contains("1772409600000"), "events carry the pinned time: {ev_a}");
+    assert_eq!(ev_a, ev_b);
+}

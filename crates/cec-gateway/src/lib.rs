@@ -25,8 +25,11 @@ use std::sync::{Arc, Mutex};
 use cec_auth::GuidAuth;
 
 pub use cec_auth::GuidMode;
+pub use cec_core::{AgentId, CallId, SkillId};
 pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults, RetryPolicy, Secret, Timeouts};
 pub use generated::ResultCode;
+/// The service trait ([`GatewayService`]) for mocking in unit tests, and its request types.
+pub use generated::stub::{self, GatewayService};
 
 #[allow(missing_docs)]
 pub mod generated;

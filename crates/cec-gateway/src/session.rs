@@ -341,6 +341,7 @@ impl SessionCore {
 pub struct AgentSession {
     client: Client,
     core: Arc<SessionCore>,
+    agent: cec_core::AgentId,
     events_taken: AtomicBool,
     keeper: tokio::task::JoinHandle<()>,
     inbox: Option<PushInbox>,
@@ -395,6 +396,11 @@ impl AgentSession {
     /// its clones) while one is pending or active fails locally, without a request.
     pub async fn sign_in(client: Client, opts: SignIn) -> Result<AgentSession, Error> {
         cec_core::validate::numeric_range("onlineagent.login", "agentid", &opts.agent_id, 101, 999_999)?;
+        // The typed id adds the documented gap (60000-69999) no agent id takes.
+        let agent: cec_core::AgentId = opts
+            .agent_id
+            .parse()
+            .map_err(|e: cec_core::Error| cec_core::Error::validation("onlineagent.login", "agentid", e.message()))?;
         client.claim_slot(&opts.agent_id)?;
         let mut guard = SlotGuard { client: client.clone(), done: false };
         let core = Arc::new(SessionCore {
@@ -429,7 +435,12 @@ impl AgentSession {
         });
         guard.done = true;
         let keeper = tokio::spawn(keep_alive(client.clone(), opts, core.clone()));
-        Ok(AgentSession { client, core, events_taken: AtomicBool::new(false), keeper, inbox })
+        Ok(AgentSession { client, core, agent, events_taken: AtomicBool::new(false), keeper, inbox })
+    }
+
+    /// The agent id, typed (checked at sign-in).
+    pub fn agent(&self) -> cec_core::AgentId {
+        self.agent
     }
 
     /// The agent id.

@@ -1245,12 +1245,12 @@ async fn voicecall_thirdpartyconftransmitnum() {
             prelude: vec![],
         },
         client,
-        |c| async move { c.voicecall_thirdpartyconftransmitnum().agentid("101").send().await },
+        |c| async move { c.voicecall_third_party_conf_transmit_num().agentid("101").send().await },
     )
     .await;
     check_refused(
         client,
-        |c| async move { c.voicecall_thirdpartyconftransmitnum().agentid("100").send().await },
+        |c| async move { c.voicecall_third_party_conf_transmit_num().agentid("100").send().await },
         "agentid",
     )
     .await;

@@ -23,9 +23,12 @@ use std::sync::Arc;
 pub mod generated;
 
 pub use cec_auth::{AkSkSigner, ApiFabricAuth, ApiFabricCredentials, C2Auth};
+pub use cec_core::{AgentId, CampaignId, VdnId};
 pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults, RetryPolicy, Secret, Timeouts};
 pub use generated::ResultCode;
 pub use generated::TenantDefaults;
+/// The service trait ([`IsalesService`]) for mocking in unit tests, and its request types.
+pub use generated::stub::{self, IsalesService};
 
 cec_core::define_ne_error!(
     /// An error of a CC-iSales call: the core error with `resultCode`, message, HTTP
@@ -73,12 +76,56 @@ impl Client {
 
     /// A client from loaded settings (`[profiles.<name>.isales]`: endpoint, ak, sk, c2_dialect).
     pub fn from_settings(profile: &cec_core::profile::Profile) -> Result<Self, Error> {
-        let signer = AkSkSigner::from_settings("isales", &profile.ne("isales"))?;
-        Self::new(profile.config("isales")?, C2Auth::Signature(signer))
+        let settings = profile.ne("isales");
+        let signer = AkSkSigner::from_settings("isales", &settings)?;
+        let mut tenant = TenantDefaults::new();
+        if let Some(v) = settings.vdn {
+            tenant = tenant.vdn_id(v);
+        }
+        Ok(Self::new(profile.config("isales")?, C2Auth::Signature(signer))?.with_tenant(tenant))
     }
 
     /// The core client.
     pub fn core(&self) -> &cec_core::Client {
         &self.core
+    }
+
+    /// Waits until campaign `campaign` is in `status` (2 started, 3 suspended, 4
+    /// completed), polling `campaign.query_all` (all statuses, every page) of the tenant's VDN (the client's tenant
+    /// default, else `vdn_id`) with `waiter`'s backoff; returns the campaign as listed.
+    /// A campaign missing from the list fails at once (`Usage`); the deadline, with a
+    /// timeout error naming the campaign and the state.
+    pub async fn wait_for_campaign_status(
+        &self,
+        campaign: CampaignId,
+        status: i64,
+        waiter: &cec_core::Waiter,
+    ) -> Result<generated::CampaignQueryAllResponseData, Error> {
+        let campaign_id = campaign.get();
+        let what = format!("campaign {campaign_id} in status {status}");
+        waiter
+            .wait(&what, || async {
+                // Every status and device type (0), paged through: the campaign may be
+                // past the first page of a busy VDN.
+                let items = self.campaign_query_all().status(0).device_type(0).into_paginator().page_size(100).items();
+                let mut items = std::pin::pin!(items);
+                let mut found = None;
+                while let Some(c) = futures_util::StreamExt::next(&mut items).await {
+                    let c = c?;
+                    if c.id == Some(campaign_id) {
+                        found = Some(c);
+                        break;
+                    }
+                }
+                match found {
+                    None => Err(Error::from(cec_core::Error::new(
+                        cec_core::ErrorKind::Usage,
+                        format!("campaign {campaign_id} is not in the VDN's campaign list"),
+                    ))),
+                    Some(c) if c.status == Some(status) => Ok(Some(c)),
+                    Some(_) => Ok(None),
+                }
+            })
+            .await
     }
 }

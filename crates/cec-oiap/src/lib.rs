@@ -34,6 +34,8 @@ pub mod generated;
 pub use cec_auth::{OiapAuth, OiapCredentials};
 pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults, RetryPolicy, Secret, Timeouts};
 pub use generated::ResultCode;
+/// The service trait ([`OiapService`]) for mocking in unit tests, and its request types.
+pub use generated::stub::{self, OiapService};
 
 cec_core::define_ne_error!(
     /// An error of an OIAP call.

@@ -36,6 +36,11 @@ pub struct SimConfig {
     /// File answers honour `Range: bytes=N-` with `206` (default); `false` answers
     /// the whole file, as a server that ignores Range does.
     pub honor_range: bool,
+    /// Pins the model's clock at this instant (epoch milliseconds): it stands
+    /// still until advanced ([`crate::Simulator::advance_clock`]), so the same
+    /// seed and clock give the same CDR files, recordings and events byte for
+    /// byte. `None`: the scenario's `clock`, else the system clock.
+    pub clock_ms: Option<u64>,
 }
 
 impl SimConfig {
@@ -50,6 +55,10 @@ impl SimConfig {
         }
         if let Some(s) = g.guid_timeout_secs {
             self.guid_timeout = Duration::from_secs(s);
+        }
+        if self.clock_ms.is_none() {
+            // Checked by `Scenario::check` before the simulator starts.
+            self.clock_ms = self.scenario.clock.as_deref().and_then(|c| crate::clock::parse_clock(c).ok());
         }
         self
     }
@@ -71,6 +80,7 @@ impl Default for SimConfig {
             push_retry: Duration::from_secs(10),
             push_fail_total: Duration::from_secs(120),
             honor_range: true,
+            clock_ms: None,
         }
     }
 }

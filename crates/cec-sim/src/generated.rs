@@ -13199,6 +13199,14 @@ pub static PAGING: &[crate::paging::SimPaging] = &[
         total: None,
     },
     crate::paging::SimPaging {
+        id: "campaign.query_all",
+        size: ("query", &["rowsPerPage"]),
+        pos: ("query", &["curPage"]),
+        first_page: Some(1),
+        items: &["data"],
+        total: Some(&["totalSize"]),
+    },
+    crate::paging::SimPaging {
         id: "campaign.query_business_results",
         size: ("query", &["pageSize"]),
         pos: ("query", &["pageNum"]),

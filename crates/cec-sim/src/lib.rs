@@ -41,6 +41,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub mod api;
+mod clock;
 mod config;
 pub mod faults;
 #[allow(missing_docs)]
@@ -56,6 +57,7 @@ mod verify;
 pub mod wav;
 
 pub use cec_cms::generated::CtiAgentState;
+pub use clock::parse_clock;
 pub use config::SimConfig;
 pub use faults::{Fault, FaultKind, FaultStatus, Target};
 pub use ivr::{BusinessInterface, IvrBranch, IvrConfig, IvrFlow, IvrRun, IvrStep, StepLog};
@@ -63,8 +65,8 @@ pub use model::AgentSnapshot;
 pub use model::queues::{AgentLeg, CallRecord};
 pub use popup::{PopupConfig, PopupLoad, PopupMode};
 pub use scenario::{
-    AccessCode, Agent, Campaign, CampaignData, Dialer, GatewaySettings, GuidMode, Intent, Scenario, ScenarioError,
-    SkillQueue, Traffic, TrafficFlow, Unmodelled,
+    AccessCode, Agent, Campaign, CampaignData, Dialer, GatewaySettings, GuidMode, History, Intent, Scenario,
+    ScenarioError, SkillQueue, Traffic, TrafficFlow, Unmodelled,
 };
 
 /// A running simulator.
@@ -99,9 +101,11 @@ impl Simulator {
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(model::Shared::new(config));
+        shared.generate_history();
         let app = http::router(shared.clone(), faults.clone())
             .merge(ivr::admin_routes(shared.clone()))
-            .merge(popup::admin_routes(shared.clone()));
+            .merge(popup::admin_routes(shared.clone()))
+            .merge(clock::admin_routes(shared.clone()));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let reaper = shared.clone();
         let pusher = shared.clone();
@@ -177,6 +181,20 @@ impl Simulator {
     /// searches logs and formatted values for them.
     pub fn issued_credentials(&self) -> Vec<String> {
         self.shared.issued_credentials()
+    }
+
+    /// The model's clock now, in epoch milliseconds (pinned or the system's).
+    pub fn now_ms(&self) -> u64 {
+        self.shared.clock.now_ms()
+    }
+
+    /// Moves a pinned clock forward by `by`; the new time. `None` (nothing moves)
+    /// when the clock follows the system's.
+    pub fn advance_clock(&self, by: std::time::Duration) -> Option<u64> {
+        let t = self.shared.clock.advance(by.as_millis() as u64);
+        // What became due (queue offers, releases) happens at the new time.
+        self.shared.settle();
+        t
     }
 
     /// The simulator's view of an agent.

@@ -26,6 +26,7 @@ mod dialer;
 pub(crate) mod dispatch;
 mod effects;
 mod gwquery;
+mod history;
 mod intents;
 pub(crate) mod queues;
 
@@ -97,6 +98,8 @@ struct AgentRt {
     push: Option<push::PushTarget>,
     /// Marks the current rest period (its expiry timer checks it).
     rest_since: Option<u64>,
+    /// Stamps `eventGenTime` on queued events.
+    clock: crate::clock::Clock,
 }
 
 /// Replaced GUIDs remembered per agent (valid or recently expired).
@@ -160,13 +163,26 @@ struct CallRt {
 /// How many issued tokens and GUIDs [`Shared::issued_credentials`] keeps.
 pub(crate) const ISSUED_KEPT: usize = 1024;
 
+/// A recording, made into a WAV file when downloaded (a busy day's worth stays small in memory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Recording {
+    millis: u64,
+    tone: u64,
+}
+
+impl Recording {
+    fn wav(&self) -> Vec<u8> {
+        wav::tone(self.millis, self.tone)
+    }
+}
+
 #[derive(Debug)]
 struct Model {
     counter: u64,
     agents: BTreeMap<String, AgentRt>,
     config_guids: BTreeMap<String, Instant>,
     calls: BTreeMap<String, CallRt>,
-    recordings: BTreeMap<String, Vec<u8>>,
+    recordings: BTreeMap<String, Recording>,
     tokens: BTreeMap<(TokenKind, String), Instant>,
     /// The last [`ISSUED_KEPT`] tokens and GUIDs handed out (for secret sweeps).
     issued: std::collections::VecDeque<String>,
@@ -180,6 +196,8 @@ struct Model {
     cdrs: cdr::Cdrs,
     dialer: dialer::DialerState,
     chats: chat::Chats,
+    /// The model's wall clock (shared with `Shared::clock`).
+    clock: crate::clock::Clock,
 }
 
 /// The state behind every route.
@@ -193,6 +211,8 @@ pub struct Shared {
     pub(crate) http: Option<reqwest::Client>,
     /// IVR runs (`crate::ivr`).
     pub(crate) ivr: crate::ivr::IvrState,
+    /// The model's wall clock (system or pinned).
+    pub(crate) clock: crate::clock::Clock,
 }
 
 fn now_ms() -> u128 {
@@ -208,7 +228,8 @@ fn mix(mut z: u64) -> u64 {
 }
 
 fn event(kind: &str, agent: &str, content: Value) -> Value {
-    json!({ "eventType": kind, "workNo": agent, "content": content, "eventGenTime": now_ms() as u64 })
+    // `eventGenTime` is stamped when the event is queued (`Shared::push_event`), from the model's clock.
+    json!({ "eventType": kind, "workNo": agent, "content": content })
 }
 
 fn gw_ok(result: Value) -> Value {
@@ -218,6 +239,7 @@ fn gw_ok(result: Value) -> Value {
 impl Shared {
     pub(crate) fn new(config: SimConfig) -> Self {
         let now = Instant::now();
+        let clock = crate::clock::Clock::new(config.clock_ms);
         let agents = config
             .scenario
             .agents
@@ -245,6 +267,7 @@ impl Shared {
                         after_call: None,
                         push: None,
                         rest_since: None,
+                        clock: clock.clone(),
                     },
                 )
             })
@@ -266,11 +289,13 @@ impl Shared {
                 cdrs: cdr::Cdrs::default(),
                 dialer: dialer::DialerState::new(&config.scenario),
                 chats: chat::Chats::default(),
+                clock: clock.clone(),
             }),
             config,
             push_wake: Arc::new(Notify::new()),
             http: push::http_client(),
             ivr: Default::default(),
+            clock,
         }
     }
 
@@ -368,7 +393,10 @@ impl Shared {
         }
     }
 
-    fn push_event(a: &mut AgentRt, e: Value) {
+    fn push_event(a: &mut AgentRt, mut e: Value) {
+        if let Some(o) = e.as_object_mut() {
+            o.insert("eventGenTime".into(), json!(a.clock.now_ms()));
+        }
         a.events.push_back(e);
         match &a.push {
             Some(p) => p.wake.notify_one(),
@@ -466,14 +494,21 @@ impl Shared {
             if call.state == "released" {
                 return;
             }
-            let talked = call.answered.map(|t| t.elapsed().as_millis() as u64).unwrap_or(0);
+            let talked = if m.clock.is_pinned() {
+                // A pinned clock: talk time as the model's clock saw it, and every answered
+                // call has a recording of at least a second (the clock may not have moved).
+                let answered = m.queues.records.get(call_id).and_then(|r| r.answered_ms);
+                call.answered.map(|_| answered.map_or(0, |a| m.clock.now_ms().saturating_sub(a)).max(1))
+            } else {
+                call.answered.map(|t| t.elapsed().as_millis() as u64)
+            }
+            .unwrap_or(0);
             call.state = "released";
             call.duration_ms = talked;
             if talked > 0 {
                 // Whole seconds and a tone from the seed and call id: the same story gives the same file.
                 let tone = call_id.bytes().fold(seed, |h, b| mix(h ^ u64::from(b)));
-                let wav = wav::tone(talked.div_ceil(1000) * 1000, tone);
-                m.recordings.insert(call_id.to_owned(), wav);
+                m.recordings.insert(call_id.to_owned(), Recording { millis: talked.div_ceil(1000) * 1000, tone });
             }
         }
     }
@@ -606,7 +641,7 @@ impl Shared {
         a.guid_issued = Instant::now();
         a.rotations = 0;
         a.last_heartbeat = Instant::now();
-        a.login_time_ms = now_ms();
+        a.login_time_ms = u128::from(self.clock.now_ms());
         a.events.clear();
         a.auto_idle = auto_idle;
         a.auto_answer = auto_answer;
@@ -778,6 +813,50 @@ impl Shared {
         Reply::ok(json!({ "sipServicePort": "5060", "sipServiceIp": "127.0.0.1", "agents": agents }))
     }
 
+    /// API Fabric `skill.querySkills`: the scenario's skill queues, filtered by
+    /// name (a substring, as the tenant's search box matches), media type and ids,
+    /// paged by the documented `limit`/`offset` strings (limit 1-100, default 100).
+    pub(super) fn skill_query_skills(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_apifabric::generated::SkillQuerySkillsBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let number = |v: &Option<String>, default: usize| match v.as_deref().map(str::trim) {
+            None | Some("") => Ok(default),
+            Some(t) => t.parse::<usize>().map_err(|_| ()),
+        };
+        let (Ok(limit), Ok(offset)) = (number(&b.limit, 100), number(&b.offset, 0)) else {
+            return failure(route, "1", "limit and offset must be non-negative integers");
+        };
+        if !(1..=100).contains(&limit) {
+            return failure(route, "1", "limit must be 1-100");
+        }
+        let media: Option<i64> = match b.media_type_id.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(t) => match t.parse() {
+                Ok(m) => Some(m),
+                Err(_) => return failure(route, "1", "mediaTypeId must be a number"),
+            },
+        };
+        let ids = b.skill_ids.unwrap_or_default();
+        let matching: Vec<_> = self
+            .config
+            .scenario
+            .queues
+            .iter()
+            .filter(|q| b.name.as_deref().is_none_or(|n| q.name.contains(n)))
+            .filter(|q| media.is_none_or(|m| q.media_type == m))
+            .filter(|q| ids.is_empty() || ids.iter().any(|i| i.trim() == q.id.to_string()))
+            .collect();
+        let page: Vec<Value> = matching
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|q| json!({ "skillId": q.id, "name": q.name, "description": q.name, "mediaTypeId": q.media_type }))
+            .collect();
+        Reply::ok(json!({ "returnCode": "0", "description": "success", "total": matching.len(), "data": page }))
+    }
+
     pub(super) fn apply_token(&self, route: &Route, req: &Req) -> Reply {
         let b: cec_apifabric::generated::CcmessagingApplyTokenBody = match req.body_as(route) {
             Ok(b) => b,
@@ -838,11 +917,12 @@ impl Shared {
         let m = self.lock();
         let all: Vec<&crate::scenario::Campaign> =
             m.campaigns.values().filter(|c| (status == 0 || c.status == status) && c.name.contains(name)).collect();
+        // Item members as in the reference's response sample (`id`, `name`, …).
         let data: Vec<Value> = all
             .iter()
             .skip((page - 1) * rows)
             .take(rows)
-            .map(|c| json!({ "campaignId": c.id, "campaignName": c.name, "status": c.status, "deviceType": c.device_type }))
+            .map(|c| json!({ "id": c.id, "name": c.name, "status": c.status, "deviceType": c.device_type }))
             .collect();
         Reply::ok(json!({
             "resultCode": "0200000", "resultDesc": "success", "returnCode": "0200000", "returnDesc": "success",
@@ -864,7 +944,7 @@ impl Shared {
         let m = self.lock();
         let key = call_id.or_else(|| file.and_then(|f| f.rsplit('/').next()).map(|f| f.trim_end_matches(".wav")));
         match key.and_then(|k| m.recordings.get(k)) {
-            Some(w) => Reply::File(w.clone(), "application/octet-stream;charset=UTF-8"),
+            Some(w) => Reply::File(w.wav(), "application/octet-stream;charset=UTF-8"),
             None => failure(route, "0300011", "The file does not exist."),
         }
     }

@@ -114,6 +114,55 @@ pub struct Scenario {
     pub ivr: crate::ivr::IvrConfig,
     /// The screen pop-up page the agent workbench opens for a ringing call (`[popup]`).
     pub popup: Option<crate::popup::PopupConfig>,
+
+    // ---- Time and history ----
+    /// Pins the simulator's clock (RFC 3339 or `YYYY-MM-DD`): it reads this time
+    /// until advanced, so the same seed gives the same files and events byte for
+    /// byte. `cec sim --clock` overrides it. None: the system clock.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock: Option<String>,
+    /// Finished calls before the simulator's start (`[history]`), generated from
+    /// the seed: their CDRs, bill files and recordings are there from the start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<History>,
+}
+
+/// A period of finished calls before the simulator's start (`[history]`): each
+/// call waits in a voice queue, then is abandoned or answered by an agent with the
+/// skill (some transferred to a second agent); answered calls have recordings.
+/// Every choice comes from the seed, every time from the clock.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct History {
+    /// Calls (spread evenly, with jitter, over the period).
+    pub calls: u32,
+    /// Length of the period, in hours, ending at the simulator's start.
+    pub hours: u32,
+    /// Percent of calls the caller gives up while queuing.
+    pub abandon_percent: u32,
+    /// Percent of answered calls transferred to another agent.
+    pub transfer_percent: u32,
+    /// Shortest talk time, seconds.
+    pub min_talk_secs: u32,
+    /// Longest talk time, seconds.
+    pub max_talk_secs: u32,
+    /// Recordings are the call's talk time long, but at most this many seconds
+    /// (keeps an archive of a busy day small: 8 kHz 16-bit WAV is 16 kB/s).
+    pub recording_max_secs: u32,
+}
+
+impl Default for History {
+    fn default() -> Self {
+        History {
+            calls: 240,
+            hours: 24,
+            abandon_percent: 12,
+            transfer_percent: 10,
+            min_talk_secs: 20,
+            max_talk_secs: 600,
+            recording_max_secs: 4,
+        }
+    }
 }
 
 /// What a state-changing interface the model does not simulate answers.
@@ -349,6 +398,8 @@ impl Default for Scenario {
             c2_accept: Vec::new(),
             ivr: Default::default(),
             popup: None,
+            clock: None,
+            history: None,
         }
     }
 }
@@ -417,6 +468,20 @@ impl Scenario {
         }
         self.c2_dialects()?;
         self.ivr.check()?;
+        if let Some(c) = &self.clock {
+            crate::clock::parse_clock(c).map_err(|e| format!("clock: {e}"))?;
+        }
+        if let Some(h) = &self.history {
+            if h.hours == 0 {
+                return Err("history.hours must be at least 1".into());
+            }
+            if h.abandon_percent > 100 || h.transfer_percent > 100 {
+                return Err("history: percentages must be 0..=100".into());
+            }
+            if h.min_talk_secs == 0 || h.min_talk_secs > h.max_talk_secs {
+                return Err("history: need 1 <= min_talk_secs <= max_talk_secs".into());
+            }
+        }
         Ok(())
     }
 

@@ -930,12 +930,15 @@ fn cms_bodies() {
     let mut failed = Vec::new();
     check(
         &cec_cms::generated::VDN_QUERYAGENTRESTSTATE,
-        c.vdn_queryagentreststate().body_json(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap().into_call(),
+        c.vdn_query_agent_rest_state().body_json(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
         &cec_cms::generated::VDN_TOTALAGENTABSTRACTEX3,
-        c.vdn_totalagentabstractex3().body_json(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap().into_call(),
+        c.vdn_total_agent_abstract_ex3()
+            .body_json(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#))
+            .unwrap()
+            .into_call(),
         &mut failed,
     );
     check(
@@ -1021,7 +1024,7 @@ fn cms_bodies() {
     );
     check(
         &cec_cms::generated::SKILL_AGENTBYCONFIGEDSKILL,
-        c.skill_agentbyconfigedskill().body_json(v(r#"{"ccId":1,"skillId":1,"vdn":1}"#)).unwrap().into_call(),
+        c.skill_agents_by_configured_skill().body_json(v(r#"{"ccId":1,"skillId":1,"vdn":1}"#)).unwrap().into_call(),
         &mut failed,
     );
     check(
@@ -1049,7 +1052,7 @@ fn cms_bodies() {
     );
     check(
         &cec_cms::generated::AGENT_SITEAGENTCALLANDSKILLINFOBYAGENTIDS,
-        c.agent_siteagentcallandskillinfobyagentids()
+        c.agent_site_call_and_skill_info_by_agent_ids()
             .body_json(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#))
             .unwrap()
             .into_call(),

@@ -214,3 +214,61 @@ async fn a_reset_reaches_a_plain_http_client_as_a_broken_connection() {
     let r = send(http().get(format!("{}/apiaccess/CC-Mangemant/v1/queryAgentInfo", sim.endpoint()))).await;
     assert_eq!(r.status, 401);
 }
+
+const BUSY_DAY_TOML: &str = include_str!("../../../scenarios/busy-day.toml");
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_busy_day_has_a_day_of_finished_calls_before_the_start() {
+    let sc = Scenario::from_toml(BUSY_DAY_TOML).unwrap();
+    // The default tenant and credentials.
+    let d = Scenario::default();
+    assert_eq!((&sc.ak, &sc.sk, &sc.agents, sc.cc_id), (&d.ak, &d.sk, &d.agents, d.cc_id));
+    let sim = start(SimConfig { scenario: sc, ..fast() }).await;
+    let start_ms = sim.now_ms();
+    assert_eq!(start_ms, cec_sim::parse_clock("2026-03-02T00:00:00Z").unwrap());
+    let records = sim.call_records();
+    assert!(records.len() >= 200, "{}", records.len());
+    let day = start_ms - 86_400_000;
+    for r in &records {
+        let (q, rel) = (r.queued_ms.unwrap(), r.released_ms.unwrap());
+        assert!(day <= q && q < rel && rel < start_ms + 3_600_000, "{r:?}");
+    }
+    let abandoned = records.iter().filter(|r| r.answered_ms.is_none()).count();
+    let transferred = records.iter().filter(|r| r.legs.len() == 2).count();
+    assert!(abandoned >= 10 && transferred >= 10, "abandoned {abandoned}, transferred {transferred}");
+    let state = send(http().get(format!("{}/__sim/state", sim.endpoint()))).await.json;
+    assert_eq!(state["recordings"].as_array().unwrap().len(), records.len() - abandoned);
+    // The pinned clock stands still until advanced, over HTTP too.
+    let url = format!("{}/__sim/clock", sim.endpoint());
+    let body = json!({"advance_ms": 1500}).to_string();
+    let c = send(http().post(&url).header("content-type", "application/json").body(body)).await.json;
+    assert_eq!((c["now_ms"].as_u64(), c["pinned"].as_bool()), (Some(start_ms + 1500), Some(true)));
+    assert_eq!(sim.now_ms(), start_ms + 1500);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_seed_and_clock_generate_the_same_history_and_a_free_clock_cannot_be_advanced() {
+    let sc = Scenario::from_toml(BUSY_DAY_TOML).unwrap();
+    let a = start(SimConfig { scenario: sc.clone(), ..fast() }).await;
+    let b = start(SimConfig { scenario: sc.clone(), ..fast() }).await;
+    let c = start(SimConfig { scenario: sc, seed: 7, ..fast() }).await;
+    assert_eq!(a.call_records(), b.call_records());
+    assert_ne!(a.call_records(), c.call_records());
+    let free = start(fast()).await;
+    assert_eq!(free.advance_clock(std::time::Duration::from_secs(1)), None);
+    let url = format!("{}/__sim/clock", free.endpoint());
+    let r = send(http().post(url).header("content-type", "application/json").body("{\"advance_ms\":1}")).await;
+    assert_eq!(r.status, 409);
+    for s in [a, b, c, free] {
+        s.shutdown().await;
+    }
+}
+
+#[test]
+fn a_bad_clock_or_history_is_an_error_naming_the_key() {
+    let e = Scenario::from_toml("clock = \"yesterday\"\n").unwrap_err().to_string();
+    assert!(e.contains("clock"), "{e}");
+    let e = Scenario::from_toml("[history]\nhours = 0\n").unwrap_err().to_string();
+    assert!(e.contains("history.hours"), "{e}");
+}

@@ -10,6 +10,9 @@ use cec_core::__private::serde_json;
 use cec_core::{AuthKind, Envelope, OperationMeta, ResponseKind, RetryClass, TokenPlacement};
 use serde::{Deserialize, Serialize};
 
+/// The service trait (one method per interface) and its request types.
+pub mod stub;
+
 pub static ENVELOPE_CCSQM: Envelope = Envelope {
     code_fields: &["resultCode"],
     success: &["0412000"],
@@ -2530,7 +2533,7 @@ pub struct MobileAgentCallbackReleaseEventCallback {
 ///
 /// Reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1319.html>
 ///
-/// Implemented by the customer: hang-up callback URL set in Configuration Center &gt; Expansion and Integration &gt; Bidirectional Call, or passed as callBackUrl to createCall V1. Body table continues after agentTalkDuration (not read); response presumably retCode/retMsg as the status callback. 2025 zh numbering cec_07_0068.
+/// Implemented by the customer: hang-up callback URL set in Configuration Center &gt; Expansion and Integration &gt; Bidirectional Call, or passed as callBackUrl to createCall V1. Body table continues after agentTalkDuration; response presumably retCode/retMsg as the status callback. 2025 zh numbering cec_07_0068.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MobileAgentCallbackReleaseEventCallbackReceiver;
 
@@ -4327,7 +4330,7 @@ pub struct SkillDeleteSkillResponse {
 /// Object request body of `skill.modifySkill`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SkillModifySkillBody {
-    /// ID of the skill queue to modify (the key; sent in the official request example, its table row lies beyond the part read) Required.
+    /// ID of the skill queue to modify Required.
     #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
     pub skill_id: Option<serde_json::Number>,
     /// short name/description (max 50 chars)
@@ -5754,7 +5757,7 @@ pub struct IvrFlowCreateVoiceTemplateBodyVoicecontent {
     /// template text with variables ${TXT_n}, ${NUM_n}, ${DATE} ... (max 500 bytes UTF-8; cannot start with a variable; each variable &lt;=32 bytes) Required.
     #[serde(rename = "textcontent", skip_serializing_if = "Option::is_none", default)]
     pub textcontent: Option<String>,
-    /// language of the text (row 1.6.2; its description and mandatory flag are cut in every copy)
+    /// language of the text
     #[serde(rename = "language", skip_serializing_if = "Option::is_none", default)]
     pub language: Option<String>,
 }
@@ -8857,7 +8860,7 @@ pub struct CcmessagingPushMsgBodyMessages {
     /// SYSTEM, AGENT ... Required.
     #[serde(rename = "sourceType", skip_serializing_if = "Option::is_none", default)]
     pub source_type: Option<String>,
-    /// call ID (in the page sample only, not in the table)
+    /// call ID
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
     pub call_id: Option<String>,
     /// message code (max 64)
@@ -10825,7 +10828,7 @@ pub struct CaseCreateCaseResponse {
     /// result message
     #[serde(rename = "resMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub res_msg: Option<String>,
-    /// result object (this page's response table not reached)
+    /// result object
     #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
     pub result: Option<serde_json::Value>,
 }
@@ -11099,7 +11102,7 @@ pub struct CaseQueryCaseListResponseResultCaseList {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub contact_id: Option<String>,
-    /// owner type (mandatory in the table, absent from the sample)
+    /// owner type
     #[serde(
         rename = "ownerType",
         skip_serializing_if = "Option::is_none",
@@ -11155,10 +11158,10 @@ pub struct CaseQueryCaseListResponseResultCaseList {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub created_date: Option<String>,
-    /// cancelled (in the sample, not in the table rows read)
+    /// cancelled
     #[serde(rename = "isCanced", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_bool")]
     pub is_canced: Option<bool>,
-    /// suspended (in the sample, not in the table rows read)
+    /// suspended
     #[serde(
         rename = "isSuspend",
         skip_serializing_if = "Option::is_none",
@@ -11721,14 +11724,14 @@ pub struct QualityInspectionQueryQualityItemResultResponseItem {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub rule_group_name: Option<String>,
-    /// creation time, epoch seconds (in the page sample, not in the table)
+    /// creation time, epoch seconds
     #[serde(
         rename = "createTime",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_number"
     )]
     pub create_time: Option<serde_json::Number>,
-    /// per-rule results (silence_rule ...; in the page sample, not in the table; kept as untyped JSON)
+    /// per-rule results
     #[serde(rename = "credit", skip_serializing_if = "Option::is_none")]
     pub credit: Option<serde_json::Value>,
 }
@@ -12222,7 +12225,7 @@ pub struct QualityInspectionQueryCallCreditResponseItemCreditSilenceRule {
         deserialize_with = "cec_core::de::opt_object"
     )]
     pub setting: Option<QualityInspectionQueryCallCreditResponseItemCreditSilenceRuleSetting>,
-    /// silence rule name (in the page sample)
+    /// silence rule name
     #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub name: Option<String>,
 }
@@ -12272,14 +12275,14 @@ pub struct QualityInspectionQueryCallCreditResponseItemCreditSilenceRuleSetting 
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub rule_name: Option<String>,
-    /// silence rule ID (in the page sample)
+    /// silence rule ID
     #[serde(
         rename = "silence_id",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub silence_id: Option<String>,
-    /// silence rule name (in the page sample)
+    /// silence rule name
     #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub name: Option<String>,
 }
@@ -14884,7 +14887,7 @@ pub struct QualityInspectionAddSentenceGroupBody {
     /// script name (max 128)
     #[serde(rename = "sg_name", skip_serializing_if = "Option::is_none", default)]
     pub sg_name: Option<String>,
-    /// dialogue logic ID (row cut; required flag not read)
+    /// dialogue logic ID
     #[serde(rename = "dialogue_flow_id", skip_serializing_if = "Option::is_none", default)]
     pub dialogue_flow_id: Option<String>,
 }
@@ -16018,7 +16021,7 @@ impl QualityInspectionQueryInterposalRulesBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQueryInterposalRulesResponse {
-    /// rules (InterposalRule objects, defined on the common-parameter page, not read) Required.
+    /// rules Required.
     #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
     pub data: Option<Vec<serde_json::Value>>,
     /// paging Required.
@@ -18393,7 +18396,7 @@ pub struct QualityInspectionAppointQualityTaskResponse {
 /// Object request body of `qualityInspection.takeEffectQualityTask`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionTakeEffectQualityTaskBody {
-    /// activation type (value list not read) Required.
+    /// activation type Required.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
     pub type_: Option<String>,
     /// sampling task ID Required.
@@ -19699,7 +19702,7 @@ pub struct QualityInspectionQueryAppraiseCallDetailResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub right_channel: Option<String>,
-    /// call ID (the table says number; the page sample sends a UUID string, so kept as text)
+    /// call ID
     #[serde(
         rename = "call_id",
         skip_serializing_if = "Option::is_none",
@@ -21443,7 +21446,7 @@ pub struct QualityInspectionAsrtransAppraisecallDetailResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub right_channel: Option<String>,
-    /// call ID (the table says number; the page sample sends a UUID string, so kept as text)
+    /// call ID
     #[serde(
         rename = "call_id",
         skip_serializing_if = "Option::is_none",
@@ -21532,7 +21535,7 @@ pub struct QualityInspectionAsrtransAppraisecallDetailResponseSegments {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub asr_text: Option<String>,
-    /// speaker (the table says number; the page sample sends customer/staff, so kept as text)
+    /// speaker
     #[serde(
         rename = "speaker",
         skip_serializing_if = "Option::is_none",
@@ -23483,7 +23486,7 @@ impl SkillModifySkillBuilder {
             extra_: Vec::new(),
         }
     }
-    /// ID of the skill queue to modify (the key; sent in the official request example, its table row lies beyond the part read) Required.
+    /// ID of the skill queue to modify Required.
     pub fn skill_id(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.skill_id = Some(v.into());
         self
@@ -37257,7 +37260,7 @@ impl QualityInspectionAddSentenceGroupBuilder {
         self.body_.sg_name = v;
         self
     }
-    /// dialogue logic ID (row cut; required flag not read)
+    /// dialogue logic ID
     pub fn dialogue_flow_id(mut self, v: impl Into<String>) -> Self {
         self.body_.dialogue_flow_id = Some(v.into());
         self
@@ -40887,7 +40890,7 @@ impl QualityInspectionTakeEffectQualityTaskBuilder {
         self.x_user_id = v;
         self
     }
-    /// activation type (value list not read) Required.
+    /// activation type Required.
     pub fn type_(mut self, v: impl Into<String>) -> Self {
         self.body_.type_ = Some(v.into());
         self

@@ -10,6 +10,9 @@ use cec_core::__private::serde_json;
 use cec_core::{AuthKind, Envelope, OperationMeta, ResponseKind, RetryClass, TokenPlacement};
 use serde::{Deserialize, Serialize};
 
+/// The service trait (one method per interface) and its request types.
+pub mod stub;
+
 pub static ENVELOPE_DEFAULT: Envelope = Envelope {
     code_fields: &["resultCode", "result"],
     success: &["0100000", "0"],
@@ -1268,7 +1271,7 @@ pub struct VdnQueryagentreststateResponseResultDatas {
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub wait_rest_agent_num: Option<i64>,
-    /// per-agent rest details (item fields as named in the page sample)
+    /// per-agent rest details
     #[serde(rename = "details", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
     pub details: Option<Vec<VdnQueryagentreststateResponseResultDatasDetails>>,
 }
@@ -1340,7 +1343,7 @@ pub struct VdnQueryagentreststateResponseResultDesc {
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub wait_rest_agent_num: Option<i64>,
-    /// per-agent rest details (item fields as named in the page sample)
+    /// per-agent rest details
     #[serde(rename = "details", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
     pub details: Option<Vec<VdnQueryagentreststateResponseResultDescDetails>>,
 }
@@ -2969,7 +2972,7 @@ pub struct VdnQuerycalltracedetailResponseResultDesc {
 /// Object request body of `vdn.configures_skills`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VdnConfiguresSkillsBody {
-    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    /// query wrapper Required.
     #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
     pub query_param: Option<VdnConfiguresSkillsBodyQueryParam>,
 }
@@ -3442,7 +3445,7 @@ pub struct VdnRestreasonsResponseResultDesc {
 /// Object request body of `skill.agentsinskill`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SkillAgentsinskillBody {
-    /// query wrapper: the page sample (noted in the first pass) and an integrator's Postman collection for a real tenant both send the fields inside queryParam Required.
+    /// query wrapper Required.
     #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
     pub query_param: Option<SkillAgentsinskillBodyQueryParam>,
 }
@@ -6186,7 +6189,7 @@ pub struct AgentAgentbyworknoResponseResultDesc {
 /// Object request body of `calldata.isprocesscall`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CalldataIsprocesscallBody {
-    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    /// query wrapper Required.
     #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
     pub query_param: Option<CalldataIsprocesscallBodyQueryParam>,
 }
@@ -6418,7 +6421,7 @@ pub struct VdnQueryAgentByStatusResponseData {
 /// Object request body of `agent.agentrestinfos`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentAgentrestinfosBody {
-    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    /// query wrapper Required.
     #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
     pub query_param: Option<AgentAgentrestinfosBodyQueryParam>,
 }
@@ -6903,7 +6906,7 @@ pub struct AgentAgentoprinfoResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentAgentoprinfoResponseResultDatas {
-    /// record ID (further item fields not captured)
+    /// record ID
     #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub id: Option<String>,
 }
@@ -6912,7 +6915,7 @@ pub struct AgentAgentoprinfoResponseResultDatas {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentAgentoprinfoResponseResultDesc {
-    /// record ID (further item fields not captured)
+    /// record ID
     #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub id: Option<String>,
 }
@@ -7592,7 +7595,7 @@ pub struct CalldataQuerydetailcallinfoResponseResultDesc {
 /// Object request body of `calldata.querycalldetailbyid`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CalldataQuerycalldetailbyidBody {
-    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    /// query wrapper Required.
     #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
     pub query_param: Option<CalldataQuerycalldetailbyidBodyQueryParam>,
 }
@@ -8062,7 +8065,7 @@ pub struct CtiSysindexResponseResultDesc {
 /// Object request body of `configures.vdns`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConfiguresVdnsBody {
-    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    /// query wrapper Required.
     #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
     pub query_param: Option<ConfiguresVdnsBodyQueryParam>,
 }
@@ -8973,7 +8976,7 @@ pub struct UapPerfindexBody {
     /// UAP IP filter
     #[serde(rename = "uapIP", skip_serializing_if = "Option::is_none", default)]
     pub uap_ip: Option<String>,
-    /// inbound office numbers (the table types it int but describes an array of office numbers, and the page sample sends \[0, 1\])
+    /// inbound office numbers
     #[serde(rename = "ofcNo", skip_serializing_if = "Option::is_none", default)]
     pub ofc_no: Option<Vec<i64>>,
     /// query start (UTC (zero time zone), yyyy-MM-dd HH:mm:ss in the sample; span to endDate at most 31 days) Required.
@@ -10288,7 +10291,7 @@ pub struct CompatQuerymonitorSystemstateResponse {
         deserialize_with = "cec_core::de::opt_object"
     )]
     pub result_datas: Option<CompatQuerymonitorSystemstateResponseResultDatas>,
-    /// state counts (as named in the page sample)
+    /// state counts
     #[serde(
         rename = "resultDesc",
         skip_serializing_if = "Option::is_none",
@@ -10631,105 +10634,105 @@ pub struct CompatSkillStateinfoResponseResultDatas {
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_idle_nums: Option<i64>,
-    /// available agents (from the page sample)
+    /// available agents
     #[serde(
         rename = "agentAvailableNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_available_nums: Option<i64>,
-    /// agents set busy (spelling of this page's sample) (from the page sample)
+    /// agents set busy (spelling of this page's sample)
     #[serde(
         rename = "agentSetbusyNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_setbusy_nums: Option<i64>,
-    /// agents set busy (spelling of the skill/stateinfo table; kept so either spelling decodes) (from the page sample)
+    /// agents set busy (spelling of the skill/stateinfo table; kept so either spelling decodes)
     #[serde(
         rename = "agentSetBusyNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_set_busy_nums: Option<i64>,
-    /// agents on rest (from the page sample)
+    /// agents on rest
     #[serde(
         rename = "agentRestNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_rest_nums: Option<i64>,
-    /// longest agent idle time, last 5 min (from the page sample)
+    /// longest agent idle time, last 5 min
     #[serde(
         rename = "agentMaxIdleTimeIn5",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_max_idle_time_in5: Option<i64>,
-    /// agents in wrap-up (from the page sample)
+    /// agents in wrap-up
     #[serde(
         rename = "agentWorkNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_work_nums: Option<i64>,
-    /// agents in study state (from the page sample)
+    /// agents in study state
     #[serde(
         rename = "agentStudyNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_study_nums: Option<i64>,
-    /// occupied agents (from the page sample)
+    /// occupied agents
     #[serde(
         rename = "agentOccupyNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_occupy_nums: Option<i64>,
-    /// pre-occupied agents (from the page sample)
+    /// pre-occupied agents
     #[serde(
         rename = "agentPreOccupyNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub agent_pre_occupy_nums: Option<i64>,
-    /// calls handled, in progress included (from the page sample)
+    /// calls handled, in progress included
     #[serde(
         rename = "totalCallNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub total_call_nums: Option<i64>,
-    /// calls being handled (from the page sample)
+    /// calls being handled
     #[serde(
         rename = "processingCallNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub processing_call_nums: Option<i64>,
-    /// longest wait, last 5 min (from the page sample)
+    /// longest wait, last 5 min
     #[serde(
         rename = "maxCallWaitTimesIn5",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub max_call_wait_times_in5: Option<i64>,
-    /// queued calls (from the page sample)
+    /// queued calls
     #[serde(
         rename = "callWaitNums",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub call_wait_nums: Option<i64>,
-    /// average call time, last 5 min (from the page sample)
+    /// average call time, last 5 min
     #[serde(
         rename = "evenCallTimeIn5",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub even_call_time_in5: Option<i64>,
-    /// average wait time, last 5 min (from the page sample)
+    /// average wait time, last 5 min
     #[serde(
         rename = "evenWaitTimeIn5",
         skip_serializing_if = "Option::is_none",
@@ -11078,8 +11081,13 @@ impl VdnQueryagentreststateBuilder {
 }
 impl crate::Client {
     /// `vdn.queryagentreststate`: Query agent rest status in a VDN (`POST /rest/cmsapp/v1/openapi/vdn/queryagentreststate`).
-    pub fn vdn_queryagentreststate(&self) -> VdnQueryagentreststateBuilder {
+    pub fn vdn_query_agent_rest_state(&self) -> VdnQueryagentreststateBuilder {
         VdnQueryagentreststateBuilder::new(self.clone())
+    }
+    /// `vdn.queryagentreststate`: the mechanical name of [`Self::vdn_query_agent_rest_state`].
+    #[deprecated(note = "renamed to `vdn_query_agent_rest_state` (spec `rust_name`)")]
+    pub fn vdn_queryagentreststate(&self) -> VdnQueryagentreststateBuilder {
+        self.vdn_query_agent_rest_state()
     }
 }
 
@@ -11240,8 +11248,13 @@ impl VdnTotalagentabstractex3Builder {
 }
 impl crate::Client {
     /// `vdn.totalagentabstractex3`: Query all agents in a VDN (paged) (`POST /rest/cmsapp/v1/openapi/vdn/totalagentabstractex3`).
-    pub fn vdn_totalagentabstractex3(&self) -> VdnTotalagentabstractex3Builder {
+    pub fn vdn_total_agent_abstract_ex3(&self) -> VdnTotalagentabstractex3Builder {
         VdnTotalagentabstractex3Builder::new(self.clone())
+    }
+    /// `vdn.totalagentabstractex3`: the mechanical name of [`Self::vdn_total_agent_abstract_ex3`].
+    #[deprecated(note = "renamed to `vdn_total_agent_abstract_ex3` (spec `rust_name`)")]
+    pub fn vdn_totalagentabstractex3(&self) -> VdnTotalagentabstractex3Builder {
+        self.vdn_total_agent_abstract_ex3()
     }
 }
 
@@ -12719,7 +12732,7 @@ impl VdnConfiguresSkillsBuilder {
             extra_: Vec::new(),
         }
     }
-    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    /// query wrapper Required.
     pub fn query_param(mut self, v: VdnConfiguresSkillsBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
         self
@@ -13143,7 +13156,7 @@ impl SkillAgentsinskillBuilder {
             extra_: Vec::new(),
         }
     }
-    /// query wrapper: the page sample (noted in the first pass) and an integrator's Postman collection for a real tenant both send the fields inside queryParam Required.
+    /// query wrapper Required.
     pub fn query_param(mut self, v: SkillAgentsinskillBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
         self
@@ -13575,8 +13588,13 @@ impl SkillAgentbyconfigedskillBuilder {
 
 impl crate::Client {
     /// `skill.agentbyconfigedskill`: Query details of signed-in agents of a skill queue (`POST /rest/cmsapp/v1/openapi/skill/agentbyconfigedskill`).
-    pub fn skill_agentbyconfigedskill(&self) -> SkillAgentbyconfigedskillBuilder {
+    pub fn skill_agents_by_configured_skill(&self) -> SkillAgentbyconfigedskillBuilder {
         SkillAgentbyconfigedskillBuilder::new(self.clone())
+    }
+    /// `skill.agentbyconfigedskill`: the mechanical name of [`Self::skill_agents_by_configured_skill`].
+    #[deprecated(note = "renamed to `skill_agents_by_configured_skill` (spec `rust_name`)")]
+    pub fn skill_agentbyconfigedskill(&self) -> SkillAgentbyconfigedskillBuilder {
+        self.skill_agents_by_configured_skill()
     }
 }
 
@@ -14168,8 +14186,13 @@ impl AgentSiteagentcallandskillinfobyagentidsBuilder {
 
 impl crate::Client {
     /// `agent.siteagentcallandskillinfobyagentids`: Batch query skill queues agents signed in to (`POST /rest/cmsapp/v1/openapi/agentgroup/siteagentcallandskillinfobyagentids`).
-    pub fn agent_siteagentcallandskillinfobyagentids(&self) -> AgentSiteagentcallandskillinfobyagentidsBuilder {
+    pub fn agent_site_call_and_skill_info_by_agent_ids(&self) -> AgentSiteagentcallandskillinfobyagentidsBuilder {
         AgentSiteagentcallandskillinfobyagentidsBuilder::new(self.clone())
+    }
+    /// `agent.siteagentcallandskillinfobyagentids`: the mechanical name of [`Self::agent_site_call_and_skill_info_by_agent_ids`].
+    #[deprecated(note = "renamed to `agent_site_call_and_skill_info_by_agent_ids` (spec `rust_name`)")]
+    pub fn agent_siteagentcallandskillinfobyagentids(&self) -> AgentSiteagentcallandskillinfobyagentidsBuilder {
+        self.agent_site_call_and_skill_info_by_agent_ids()
     }
 }
 
@@ -15061,7 +15084,7 @@ impl CalldataIsprocesscallBuilder {
             extra_: Vec::new(),
         }
     }
-    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    /// query wrapper Required.
     pub fn query_param(mut self, v: CalldataIsprocesscallBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
         self
@@ -15328,7 +15351,7 @@ impl AgentAgentrestinfosBuilder {
             extra_: Vec::new(),
         }
     }
-    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    /// query wrapper Required.
     pub fn query_param(mut self, v: AgentAgentrestinfosBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
         self
@@ -15970,7 +15993,7 @@ impl CalldataQuerycalldetailbyidBuilder {
             extra_: Vec::new(),
         }
     }
-    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    /// query wrapper Required.
     pub fn query_param(mut self, v: CalldataQuerycalldetailbyidBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
         self
@@ -16244,7 +16267,7 @@ impl ConfiguresVdnsBuilder {
             extra_: Vec::new(),
         }
     }
-    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    /// query wrapper Required.
     pub fn query_param(mut self, v: ConfiguresVdnsBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
         self
@@ -17472,7 +17495,7 @@ impl UapPerfindexBuilder {
         self.body_.uap_ip = v;
         self
     }
-    /// inbound office numbers (the table types it int but describes an array of office numbers, and the page sample sends \[0, 1\])
+    /// inbound office numbers
     pub fn ofc_no(mut self, v: Vec<i64>) -> Self {
         self.body_.ofc_no = Some(v);
         self

@@ -10,6 +10,9 @@ use cec_core::__private::serde_json;
 use cec_core::{AuthKind, Envelope, OperationMeta, ResponseKind, RetryClass, TokenPlacement};
 use serde::{Deserialize, Serialize};
 
+/// The service trait (one method per interface) and its request types.
+pub mod stub;
+
 pub static ENVELOPE_DEFAULT: Envelope = Envelope {
     code_fields: &["resultCode"],
     success: &["0"],
@@ -1326,7 +1329,7 @@ pub struct CcfsQueryAgentOprInfoDataResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub result_desc: Option<String>,
-    /// response data (fields not read on this page)
+    /// response data
     #[serde(rename = "resultData", skip_serializing_if = "Option::is_none")]
     pub result_data: Option<serde_json::Value>,
     /// legacy result object, kept for old versions; not recommended

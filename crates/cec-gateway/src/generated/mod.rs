@@ -10,6 +10,9 @@ use cec_core::__private::serde_json;
 use cec_core::{AuthKind, Envelope, OperationMeta, ResponseKind, RetryClass, TokenPlacement};
 use serde::{Deserialize, Serialize};
 
+/// The service trait (one method per interface) and its request types.
+pub mod stub;
+
 pub static ENVELOPE_DEFAULT: Envelope = Envelope {
     code_fields: &["retcode"],
     success: &["0"],
@@ -79,9 +82,9 @@ cec_core::str_code_enum! {
         MultimediaSwitchNotEnabled = "106-001" => "multimedia switch not enabled",
         MessageToSendIsEmpty = "106-002" => "message to send is empty",
         SessionCountAboveTheMaximum = "106-003" => "session count above the maximum (60)",
-        ProblemWithTheSessionTransferDevice = "106-004" => "problem with the session-transfer device type (devicetype); rest of the row cut off in the copies read",
+        ProblemWithTheSessionTransferDevice = "106-004" => "problem with the session-transfer device type (devicetype)",
         AccountIsLocked = "110-016" => "account is locked",
-        CallControlFailureNamedOnInterface = "200-002" => "call-control failure named on interface pages; its row in table cec_07_0580 was not read",
+        CallControlFailureNamedOnInterface = "200-002" => "call-control failure named on interface pages",
         NoCallPresentWhenPlayingAn = "200-009" => "no call present when playing an announcement (report) (row of cec_07_0580 quoted on support.huaweicloud.com/topic/70061-3-H)",
         NoCallPresentForAThree = "200-010" => "no call present for a three-party call (row of cec_07_0580 quoted on support.huaweicloud.com/topic/70061-3-H)",
         NoHeldCallPresentForA = "200-011" => "no held call present for a three-party call (row of cec_07_0580 quoted on support.huaweicloud.com/topic/70061-3-H)",
@@ -89,11 +92,11 @@ cec_core::str_code_enum! {
         NoCallPresentWhenHolding = "200-013" => "no call present when holding (row of cec_07_0580 quoted on support.huaweicloud.com/topic/70061-3-H)",
         CallStateWrongForHolding = "200-014" => "call state wrong for holding (row of cec_07_0580 quoted on support.huaweicloud.com/topic/70061-3-H)",
         NoHeldCallPresentWhenUnholding = "200-015" => "no held call present when unholding (row of cec_07_0580 quoted on support.huaweicloud.com/topic/70061-3-H)",
-        CallControlFailureNamedOnInterface200017 = "200-017" => "call-control failure named on interface pages; its row in table cec_07_0580 was not read",
-        CallControlFailureNamedOnInterface200023 = "200-023" => "call-control failure named on interface pages; its row in table cec_07_0580 was not read",
-        CallControlFailureNamedOnInterface200024 = "200-024" => "call-control failure named on interface pages; its row in table cec_07_0580 was not read",
-        NamedOnHoldlistPageCec07 = "300-001" => "named on holdlist page cec_07_1264; its row in table cec_07_0580 was not read",
-        NamedOnHoldlistPageCec07400003 = "400-003" => "named on holdlist page cec_07_1264; its row in table cec_07_0580 was not read",
+        CallControlFailureNamedOnInterface200017 = "200-017" => "call-control failure named on interface pages",
+        CallControlFailureNamedOnInterface200023 = "200-023" => "call-control failure named on interface pages",
+        CallControlFailureNamedOnInterface200024 = "200-024" => "call-control failure named on interface pages",
+        NamedOnHoldlistPageCec07 = "300-001" => "named on holdlist page cec_07_1264",
+        NamedOnHoldlistPageCec07400003 = "400-003" => "named on holdlist page cec_07_1264",
         RecordingFileDeletionFailed = "104-011" => "recording file deletion failed",
         CachedLoginInfoExpired = "107-000" => "cached login info expired; re-authenticate",
         ConfigurationInterfaceThrewAnException = "107-001" => "configuration interface threw an exception",
@@ -1990,13 +1993,13 @@ pub struct SubscribeAsrResultNotifyCallback {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub talkerid: Option<String>,
-    /// semantic analysis result (fields not captured)
+    /// semantic analysis result
     #[serde(rename = "nlpResult", skip_serializing_if = "Option::is_none")]
     pub nlp_result: Option<serde_json::Value>,
     /// recognition results Required.
     #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
     pub result: Option<Vec<SubscribeAsrResultNotifyCallbackResult>>,
-    /// result cause code (0 = normal final result, non-continuous; other values not captured) Required.
+    /// result cause code Required.
     #[serde(
         rename = "asrusercase",
         skip_serializing_if = "Option::is_none",
@@ -2036,7 +2039,7 @@ pub struct SubscribeAsrResultNotifyCallbackResult {
 ///
 /// Reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_8406.html>
 ///
-/// Direction is reversed: CTI OpenProxy POSTs to the subscriber's callback (CC-AI or third party); client must accept TLS 1.2+. Fields read from Chinese page cec_07_1326; types of confidence/iscontentenc not stated in the excerpt read. Response expected from receiver not captured.
+/// Direction is reversed: CTI OpenProxy POSTs to the subscriber's callback (CC-AI or third party); client must accept TLS 1.2+. Fields read from Chinese page cec_07_1326
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SubscribeAsrResultNotifyCallbackReceiver;
 
@@ -2869,7 +2872,7 @@ pub enum AgentEvent {
     StateCancelRestSuccess,
     /// AgentState_Rest_Timeout: reminder that the rest period has expired (agent stays resting); content null (<https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1350.html>)
     StateRestTimeout,
-    /// AgentState_SetWork_Success: entered work state; content not read (<https://support.huaweicloud.com/devg-agentlite-cec/cec_05_1317.html>)
+    /// AgentState_SetWork_Success: entered work state (<https://support.huaweicloud.com/devg-agentlite-cec/cec_05_1317.html>)
     StateSetWorkSuccess,
     /// AgentState_CancelWork_Success: left work state; content null (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_1352.html>)
     StateCancelWorkSuccess,
@@ -2978,7 +2981,7 @@ pub enum AgentEvent {
     ConfSelfLeaveResult(ConfSelfLeaveResultContent),
     /// AgentConf_Timeout: conference nearing its end time (extend or it is released); read from a zh-cn digest page (<https://huaweicloud.com/guide/category-8789f2302d124d5c2fe2b65cc0e988f0b0f5d9522e279529f7632799e0e3958d>)
     ConfTimeout(ConfTimeoutContent),
-    /// AgentConf_StopParticipantVoice: conference channel playback ended; digest truncated, other fields not read (<https://huaweicloud.com/guide/category-8789f2302d124d5c2fe2b65cc0e988f0b0f5d9522e279529f7632799e0e3958d>)
+    /// AgentConf_StopParticipantVoice: conference channel playback ended (<https://huaweicloud.com/guide/category-8789f2302d124d5c2fe2b65cc0e988f0b0f5d9522e279529f7632799e0e3958d>)
     ConfStopParticipantVoice(ConfStopParticipantVoiceContent),
     /// AgentEvent_Preview: preview initiated (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0525.html>)
     Preview(PreviewContent),
@@ -4345,7 +4348,7 @@ pub struct OnlineagentSyncagentinfoResponseResultAgentStateInfo {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub agent_state_begin_time: Option<String>,
-    /// current command (command table (not read))
+    /// current command (command table)
     #[serde(
         rename = "curCommand",
         skip_serializing_if = "Option::is_none",
@@ -6177,7 +6180,7 @@ pub struct RecordplayNetPlayResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub retcode: Option<String>,
-    /// interface-specific (type not read)
+    /// interface-specific
     #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
     pub result: Option<serde_json::Value>,
 }
@@ -6660,7 +6663,7 @@ pub struct AgentgroupAgentBySkillResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub retcode: Option<String>,
-    /// agent details (fields not captured)
+    /// agent details
     #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
     pub result: Option<Vec<serde_json::Value>>,
 }
@@ -6714,7 +6717,7 @@ pub struct AgentgroupAgentByWorkNoResponseResult {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub groupname: Option<String>,
-    /// skills of the agent (item table 5 not read; members from the page sample)
+    /// skills of the agent
     #[serde(rename = "skilllist", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
     pub skilllist: Option<Vec<AgentgroupAgentByWorkNoResponseResultSkilllist>>,
     /// unused (documented as list)
@@ -6737,24 +6740,24 @@ pub struct AgentgroupAgentByWorkNoResponseResult {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub phonenumber: Option<String>,
-    /// time in the current state (row 3.12; its text is cut, name and value from the sample)
+    /// time in the current state
     #[serde(
         rename = "currentstatetime",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub currentstatetime: Option<i64>,
-    /// sign-in time, ms timestamp (from the sample; table row not read)
+    /// sign-in time, ms timestamp
     #[serde(rename = "logindate", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub logindate: Option<i64>,
-    /// from the sample; table row not read
+    /// inMultimediaConf
     #[serde(
         rename = "inMultimediaConf",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub in_multimedia_conf: Option<i64>,
-    /// reason code of the current state (from the sample; table row not read)
+    /// reason code of the current state
     #[serde(
         rename = "currentStateReason",
         skip_serializing_if = "Option::is_none",
@@ -6767,13 +6770,13 @@ pub struct AgentgroupAgentByWorkNoResponseResult {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentgroupAgentByWorkNoResponseResultSkilllist {
-    /// skill name (from the sample)
+    /// skill name
     #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub name: Option<String>,
-    /// skill ID (from the sample)
+    /// skill ID
     #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub id: Option<i64>,
-    /// media type (from the sample)
+    /// media type
     #[serde(rename = "mediatype", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub mediatype: Option<i64>,
 }
@@ -8378,7 +8381,7 @@ impl MediacallSetCallNumsByMediaTypeBody {
 /// Object `agentMediaCallNums`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MediacallSetCallNumsByMediaTypeBodyAgentMediaCallNums {
-    /// channel (50 email; 51 web chat; 52 SMS; 53 social chat; 56 WeChat; list continues (not captured)) Required.
+    /// channel (50 email; 51 web chat; 52 SMS; 53 social chat; 56 WeChat; list continues) Required.
     #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", default)]
     pub media_type: Option<serde_json::Number>,
 }
@@ -15444,8 +15447,13 @@ impl VoicecallThirdpartyconftransmitnumBuilder {
 
 impl crate::Client {
     /// `voicecall.thirdpartyconftransmitnum`: Passing digits in a conference (third-party IVR) (`POST /agentgateway/resource/voicecall/{agentid}/thirdPartyConfTransmitNum`).
-    pub fn voicecall_thirdpartyconftransmitnum(&self) -> VoicecallThirdpartyconftransmitnumBuilder {
+    pub fn voicecall_third_party_conf_transmit_num(&self) -> VoicecallThirdpartyconftransmitnumBuilder {
         VoicecallThirdpartyconftransmitnumBuilder::new(self.clone())
+    }
+    /// `voicecall.thirdpartyconftransmitnum`: the mechanical name of [`Self::voicecall_third_party_conf_transmit_num`].
+    #[deprecated(note = "renamed to `voicecall_third_party_conf_transmit_num` (spec `rust_name`)")]
+    pub fn voicecall_thirdpartyconftransmitnum(&self) -> VoicecallThirdpartyconftransmitnumBuilder {
+        self.voicecall_third_party_conf_transmit_num()
     }
 }
 

@@ -10,6 +10,9 @@ use cec_core::__private::serde_json;
 use cec_core::{AuthKind, Envelope, OperationMeta, ResponseKind, RetryClass, TokenPlacement};
 use serde::{Deserialize, Serialize};
 
+/// The service trait (one method per interface) and its request types.
+pub mod stub;
+
 pub static ENVELOPE_DEFAULT: Envelope = Envelope {
     code_fields: &["resultCode", "returnCode"],
     success: &["0200000"],
@@ -74,7 +77,7 @@ cec_core::str_code_enum! {
         EmptyOrWrongNumber = "00538" => "empty or wrong number",
         MobilePoweredOff = "00548" => "mobile powered off",
         MobileOutOfServiceArea = "00549" => "mobile out of service area",
-        UserNotReachedHungUp = "00551" => "user not reached / hung up",
+        UserNotReachedHungUp = "00551" => "00551",
         UserHungUpBeforeAnswer = "00601" => "user hung up before answer",
         NoAcdResource = "00602" => "no ACD resource",
         NoAnswer00603 = "00603" => "no answer, released",
@@ -1321,13 +1324,13 @@ pub struct CampaignAddV1Body {
     /// daily calling windows (keys from the published sample) Required.
     #[serde(rename = "scheduleParam", skip_serializing_if = "Option::is_none", default)]
     pub schedule_param: Option<CampaignAddV1BodyScheduleParam>,
-    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
+    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client)
     #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none", default)]
     pub ivr_param: Option<CampaignAddV1BodyIvrParam>,
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
     #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none", default)]
     pub skill_param: Option<CampaignAddV1BodySkillParam>,
-    /// initial status (from sample; table not captured) (sample value 0)
+    /// initial status (sample value 0)
     #[serde(rename = "initStatus", skip_serializing_if = "Option::is_none", default)]
     pub init_status: Option<i64>,
     /// where call results are pushed (see callback.call_result) (HTTPS URL)
@@ -1516,13 +1519,13 @@ pub struct CampaignAddV1BodySkillParam {
     /// skill queue name
     #[serde(rename = "skillName", skip_serializing_if = "Option::is_none", default)]
     pub skill_name: Option<String>,
-    /// outbound mode (values not captured)
+    /// outbound mode
     #[serde(rename = "outBoundType", skip_serializing_if = "Option::is_none", default)]
     pub out_bound_type: Option<i64>,
     /// prediction settings
     #[serde(rename = "predictParam", skip_serializing_if = "Option::is_none", default)]
     pub predict_param: Option<CampaignAddV1BodySkillParamPredictParam>,
-    /// preview-outbound settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    /// preview-outbound settings (member named in the campaign-detail response sample (null there))
     #[serde(rename = "previewParam", skip_serializing_if = "Option::is_none", default)]
     pub preview_param: Option<serde_json::Value>,
 }
@@ -1564,10 +1567,10 @@ pub struct CampaignAddV1BodySkillParamPredictParam {
     /// off-hook-rate prediction (sample with predictMethod 5)
     #[serde(rename = "offhookPredictParam", skip_serializing_if = "Option::is_none", default)]
     pub offhook_predict_param: Option<CampaignAddV1BodySkillParamPredictParamOffhookPredictParam>,
-    /// agent-based prediction settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    /// agent-based prediction settings (member named in the campaign-detail response sample (null there))
     #[serde(rename = "agentPredictParam", skip_serializing_if = "Option::is_none", default)]
     pub agent_predict_param: Option<serde_json::Value>,
-    /// connect-rate prediction settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    /// connect-rate prediction settings (member named in the campaign-detail response sample (null there))
     #[serde(rename = "connectPredictParam", skip_serializing_if = "Option::is_none", default)]
     pub connect_predict_param: Option<serde_json::Value>,
 }
@@ -1744,7 +1747,7 @@ pub struct CampaignAddV2Body {
     /// daily calling windows (keys from the published sample) Required.
     #[serde(rename = "scheduleParam", skip_serializing_if = "Option::is_none", default)]
     pub schedule_param: Option<CampaignAddV2BodyScheduleParam>,
-    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
+    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client)
     #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none", default)]
     pub ivr_param: Option<CampaignAddV2BodyIvrParam>,
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
@@ -1762,7 +1765,7 @@ pub struct CampaignAddV2Body {
     /// result callback address (HTTPS URL)
     #[serde(rename = "callBackUrl", skip_serializing_if = "Option::is_none", default)]
     pub call_back_url: Option<String>,
-    /// calling order (type not captured) (added in AICC 25.100.0)
+    /// calling order (added in AICC 25.100.0)
     #[serde(rename = "callOrder", skip_serializing_if = "Option::is_none", default)]
     pub call_order: Option<serde_json::Value>,
 }
@@ -2020,13 +2023,13 @@ pub struct CampaignAddV2BodySkillParam {
     /// skill queue name
     #[serde(rename = "skillName", skip_serializing_if = "Option::is_none", default)]
     pub skill_name: Option<String>,
-    /// outbound mode (values not captured)
+    /// outbound mode
     #[serde(rename = "outBoundType", skip_serializing_if = "Option::is_none", default)]
     pub out_bound_type: Option<i64>,
     /// prediction settings
     #[serde(rename = "predictParam", skip_serializing_if = "Option::is_none", default)]
     pub predict_param: Option<CampaignAddV2BodySkillParamPredictParam>,
-    /// preview-outbound settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    /// preview-outbound settings (member named in the campaign-detail response sample (null there))
     #[serde(rename = "previewParam", skip_serializing_if = "Option::is_none", default)]
     pub preview_param: Option<serde_json::Value>,
 }
@@ -2068,10 +2071,10 @@ pub struct CampaignAddV2BodySkillParamPredictParam {
     /// off-hook-rate prediction (sample with predictMethod 5)
     #[serde(rename = "offhookPredictParam", skip_serializing_if = "Option::is_none", default)]
     pub offhook_predict_param: Option<CampaignAddV2BodySkillParamPredictParamOffhookPredictParam>,
-    /// agent-based prediction settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    /// agent-based prediction settings (member named in the campaign-detail response sample (null there))
     #[serde(rename = "agentPredictParam", skip_serializing_if = "Option::is_none", default)]
     pub agent_predict_param: Option<serde_json::Value>,
-    /// connect-rate prediction settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    /// connect-rate prediction settings (member named in the campaign-detail response sample (null there))
     #[serde(rename = "connectPredictParam", skip_serializing_if = "Option::is_none", default)]
     pub connect_predict_param: Option<serde_json::Value>,
 }
@@ -2331,7 +2334,7 @@ pub struct CampaignModifyV1Body {
     /// daily calling windows (keys from the published sample) Required.
     #[serde(rename = "scheduleParam", skip_serializing_if = "Option::is_none", default)]
     pub schedule_param: Option<CampaignModifyV1BodyScheduleParam>,
-    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
+    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client)
     #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none", default)]
     pub ivr_param: Option<CampaignModifyV1BodyIvrParam>,
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
@@ -2512,13 +2515,13 @@ pub struct CampaignModifyV1BodySkillParam {
     /// skill queue name
     #[serde(rename = "skillName", skip_serializing_if = "Option::is_none", default)]
     pub skill_name: Option<String>,
-    /// outbound mode (values not captured)
+    /// outbound mode
     #[serde(rename = "outBoundType", skip_serializing_if = "Option::is_none", default)]
     pub out_bound_type: Option<i64>,
     /// prediction settings
     #[serde(rename = "predictParam", skip_serializing_if = "Option::is_none", default)]
     pub predict_param: Option<CampaignModifyV1BodySkillParamPredictParam>,
-    /// preview-outbound settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    /// preview-outbound settings (member named in the campaign-detail response sample (null there))
     #[serde(rename = "previewParam", skip_serializing_if = "Option::is_none", default)]
     pub preview_param: Option<serde_json::Value>,
 }
@@ -2560,10 +2563,10 @@ pub struct CampaignModifyV1BodySkillParamPredictParam {
     /// off-hook-rate prediction (sample with predictMethod 5)
     #[serde(rename = "offhookPredictParam", skip_serializing_if = "Option::is_none", default)]
     pub offhook_predict_param: Option<CampaignModifyV1BodySkillParamPredictParamOffhookPredictParam>,
-    /// agent-based prediction settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    /// agent-based prediction settings (member named in the campaign-detail response sample (null there))
     #[serde(rename = "agentPredictParam", skip_serializing_if = "Option::is_none", default)]
     pub agent_predict_param: Option<serde_json::Value>,
-    /// connect-rate prediction settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    /// connect-rate prediction settings (member named in the campaign-detail response sample (null there))
     #[serde(rename = "connectPredictParam", skip_serializing_if = "Option::is_none", default)]
     pub connect_predict_param: Option<serde_json::Value>,
 }
@@ -2724,13 +2727,13 @@ pub struct CampaignModifyV2Body {
     /// daily calling windows (keys from the published sample) Required.
     #[serde(rename = "scheduleParam", skip_serializing_if = "Option::is_none", default)]
     pub schedule_param: Option<CampaignModifyV2BodyScheduleParam>,
-    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
+    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client)
     #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none", default)]
     pub ivr_param: Option<CampaignModifyV2BodyIvrParam>,
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
     #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none", default)]
     pub skill_param: Option<CampaignModifyV2BodySkillParam>,
-    /// calling order (type not captured) (added in AICC 25.100.0)
+    /// calling order (added in AICC 25.100.0)
     #[serde(rename = "callOrder", skip_serializing_if = "Option::is_none", default)]
     pub call_order: Option<serde_json::Value>,
 }
@@ -2968,13 +2971,13 @@ pub struct CampaignModifyV2BodySkillParam {
     /// skill queue name
     #[serde(rename = "skillName", skip_serializing_if = "Option::is_none", default)]
     pub skill_name: Option<String>,
-    /// outbound mode (values not captured)
+    /// outbound mode
     #[serde(rename = "outBoundType", skip_serializing_if = "Option::is_none", default)]
     pub out_bound_type: Option<i64>,
     /// prediction settings
     #[serde(rename = "predictParam", skip_serializing_if = "Option::is_none", default)]
     pub predict_param: Option<CampaignModifyV2BodySkillParamPredictParam>,
-    /// preview-outbound settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    /// preview-outbound settings (member named in the campaign-detail response sample (null there))
     #[serde(rename = "previewParam", skip_serializing_if = "Option::is_none", default)]
     pub preview_param: Option<serde_json::Value>,
 }
@@ -3016,10 +3019,10 @@ pub struct CampaignModifyV2BodySkillParamPredictParam {
     /// off-hook-rate prediction (sample with predictMethod 5)
     #[serde(rename = "offhookPredictParam", skip_serializing_if = "Option::is_none", default)]
     pub offhook_predict_param: Option<CampaignModifyV2BodySkillParamPredictParamOffhookPredictParam>,
-    /// agent-based prediction settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    /// agent-based prediction settings (member named in the campaign-detail response sample (null there))
     #[serde(rename = "agentPredictParam", skip_serializing_if = "Option::is_none", default)]
     pub agent_predict_param: Option<serde_json::Value>,
-    /// connect-rate prediction settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    /// connect-rate prediction settings (member named in the campaign-detail response sample (null there))
     #[serde(rename = "connectPredictParam", skip_serializing_if = "Option::is_none", default)]
     pub connect_predict_param: Option<serde_json::Value>,
 }
@@ -3315,7 +3318,7 @@ pub struct CampaignQueryDetailResponseReturnObject {
         deserialize_with = "cec_core::de::opt_object"
     )]
     pub schedule_param: Option<CampaignQueryDetailResponseReturnObjectScheduleParam>,
-    /// IVR settings (rest of table not captured) (null for skill-queue campaigns (sample); its table (Table 7) not readable)
+    /// IVR settings (null for skill-queue campaigns (sample))
     #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none")]
     pub ivr_param: Option<serde_json::Value>,
     /// skill queue settings (null for IVR campaigns; members from the page response sample)
@@ -3438,7 +3441,7 @@ pub struct CampaignQueryDetailResponseReturnObjectSkillParam {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub skill_name: Option<String>,
-    /// outbound mode (values not captured)
+    /// outbound mode
     #[serde(
         rename = "outBoundType",
         skip_serializing_if = "Option::is_none",
@@ -3452,7 +3455,7 @@ pub struct CampaignQueryDetailResponseReturnObjectSkillParam {
         deserialize_with = "cec_core::de::opt_object"
     )]
     pub predict_param: Option<CampaignQueryDetailResponseReturnObjectSkillParamPredictParam>,
-    /// preview-outbound settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    /// preview-outbound settings (member named in the campaign-detail response sample (null there))
     #[serde(rename = "previewParam", skip_serializing_if = "Option::is_none")]
     pub preview_param: Option<serde_json::Value>,
 }
@@ -3482,10 +3485,10 @@ pub struct CampaignQueryDetailResponseReturnObjectSkillParamPredictParam {
         deserialize_with = "cec_core::de::opt_object"
     )]
     pub offhook_predict_param: Option<CampaignQueryDetailResponseReturnObjectSkillParamPredictParamOffhookPredictParam>,
-    /// agent-based prediction settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    /// agent-based prediction settings (member named in the campaign-detail response sample (null there))
     #[serde(rename = "agentPredictParam", skip_serializing_if = "Option::is_none")]
     pub agent_predict_param: Option<serde_json::Value>,
-    /// connect-rate prediction settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    /// connect-rate prediction settings (member named in the campaign-detail response sample (null there))
     #[serde(rename = "connectPredictParam", skip_serializing_if = "Option::is_none")]
     pub connect_predict_param: Option<serde_json::Value>,
 }
@@ -3841,7 +3844,7 @@ pub struct CampaignQueryRetryPolicyResponseData {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub no_retry_policy: Option<String>,
-    /// business-result policy (table not captured) (JSON text; Table 6: {busiResultCode (required), busiResultSubCode, busiResultPolicy (required: 0 stop calling, 1 call the next number, 2 call the current number), callInterval (1-3600 s; not with policy 0)})
+    /// business-result policy (JSON text; Table 6: {busiResultCode (required), busiResultSubCode, busiResultPolicy (required: 0 stop calling, 1 call the next number, 2 call the current number), callInterval (1-3600 s; not with policy 0)})
     #[serde(
         rename = "busiPolicy",
         skip_serializing_if = "Option::is_none",
@@ -5313,7 +5316,7 @@ pub struct BlocklistAddTypeBody {
     /// action type (1 automatic handling, 2 pop-up prompt (values from query)) Required.
     #[serde(rename = "actionType", skip_serializing_if = "Option::is_none", default)]
     pub action_type: Option<String>,
-    /// action content (row not readable on this page; present on the modify (tr-tr 0756) and query (0755) tables)
+    /// action content (present on the modify (tr-tr 0756) and query (0755) tables)
     #[serde(rename = "action", skip_serializing_if = "Option::is_none", default)]
     pub action: Option<String>,
 }
@@ -5528,7 +5531,7 @@ pub struct BlocklistModifyTypeBody {
     /// description (max 255)
     #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
     pub description: Option<String>,
-    /// action type (option list not readable in the stored copies (query returns 1 automatic handling, 2 pop-up prompt)) Required.
+    /// action type Required.
     #[serde(rename = "actionType", skip_serializing_if = "Option::is_none", default)]
     pub action_type: Option<String>,
     /// action Required.
@@ -6282,7 +6285,7 @@ pub struct CalldataStatisticsResponseCountDetail {
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub finish_count: Option<i64>,
-    /// counts per batch (table not captured) (item members from the page response sample (the item table is past the end of every copy))
+    /// counts per batch (item members from the page response sample (the item table is past the end of every copy))
     #[serde(
         rename = "batchDetail",
         skip_serializing_if = "Option::is_none",
@@ -6596,7 +6599,7 @@ pub struct CalldataQueryImportResultResponseResult {
     /// records written back as blocklisted
     #[serde(rename = "blackNum", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub black_num: Option<i64>,
-    /// error text (from sample; rest of table not captured)
+    /// error text (from sample)
     #[serde(rename = "errMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub err_msg: Option<String>,
 }
@@ -6860,7 +6863,7 @@ pub struct CallbatchCreateResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub return_desc: Option<String>,
-    /// created batch (from the page sample (response table empty on the page))
+    /// created batch
     #[serde(
         rename = "returnObject",
         skip_serializing_if = "Option::is_none",
@@ -7258,7 +7261,7 @@ pub struct CallbatchListResponseData {
 /// Object request body of `appoint.create`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AppointCreateBody {
-    /// reservation type (1 manual, 2 automatic (the page sample sends the string "1")) Required.
+    /// reservation type (1 manual, 2 automatic) Required.
     #[serde(rename = "callType", skip_serializing_if = "Option::is_none", default)]
     pub call_type: Option<i64>,
     /// number to call Required.
@@ -7374,7 +7377,7 @@ pub struct AppointCreateResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AppointCreateResponseReturnObject {
-    /// created reservation ID (key shown in the page sample)
+    /// created reservation ID
     #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub id: Option<String>,
     /// reservation ID (kept from the earlier entry; the page has no response table)
@@ -9408,7 +9411,7 @@ pub struct TemplateDetailResponseReturnObject {
     /// IVR settings (set for deviceType 1/3)
     #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none")]
     pub ivr_param: Option<serde_json::Value>,
-    /// skill queue settings (rest of table not captured)
+    /// skill queue settings
     #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none")]
     pub skill_param: Option<serde_json::Value>,
 }
@@ -9443,7 +9446,7 @@ pub struct TemplateAddBody {
     /// skill queue settings (required for deviceType 2, 5, 6)
     #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none", default)]
     pub skill_param: Option<TemplateAddBodySkillParam>,
-    /// initial status (rest of table not captured)
+    /// initial status
     #[serde(rename = "initStatus", skip_serializing_if = "Option::is_none", default)]
     pub init_status: Option<i64>,
 }
@@ -9633,13 +9636,13 @@ pub struct TemplateAddBodySkillParam {
     /// skill queue name
     #[serde(rename = "skillName", skip_serializing_if = "Option::is_none", default)]
     pub skill_name: Option<String>,
-    /// outbound mode (values not captured)
+    /// outbound mode
     #[serde(rename = "outBoundType", skip_serializing_if = "Option::is_none", default)]
     pub out_bound_type: Option<i64>,
     /// prediction settings
     #[serde(rename = "predictParam", skip_serializing_if = "Option::is_none", default)]
     pub predict_param: Option<TemplateAddBodySkillParamPredictParam>,
-    /// preview-outbound settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    /// preview-outbound settings (member named in the campaign-detail response sample (null there))
     #[serde(rename = "previewParam", skip_serializing_if = "Option::is_none", default)]
     pub preview_param: Option<serde_json::Value>,
 }
@@ -9681,10 +9684,10 @@ pub struct TemplateAddBodySkillParamPredictParam {
     /// off-hook-rate prediction (sample with predictMethod 5)
     #[serde(rename = "offhookPredictParam", skip_serializing_if = "Option::is_none", default)]
     pub offhook_predict_param: Option<TemplateAddBodySkillParamPredictParamOffhookPredictParam>,
-    /// agent-based prediction settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    /// agent-based prediction settings (member named in the campaign-detail response sample (null there))
     #[serde(rename = "agentPredictParam", skip_serializing_if = "Option::is_none", default)]
     pub agent_predict_param: Option<serde_json::Value>,
-    /// connect-rate prediction settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    /// connect-rate prediction settings (member named in the campaign-detail response sample (null there))
     #[serde(rename = "connectPredictParam", skip_serializing_if = "Option::is_none", default)]
     pub connect_predict_param: Option<serde_json::Value>,
 }
@@ -10434,7 +10437,7 @@ pub struct ObsPushCallResultBody {
     /// call end
     #[serde(rename = "endCallTime", skip_serializing_if = "Option::is_none", default)]
     pub end_call_time: Option<String>,
-    /// call ID (rest of table not captured)
+    /// call ID
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
     pub call_id: Option<String>,
 }
@@ -10887,7 +10890,7 @@ impl CampaignAddV1Builder {
         self.body_.schedule_param = v;
         self
     }
-    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
+    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client)
     pub fn ivr_param(mut self, v: CampaignAddV1BodyIvrParam) -> Self {
         self.body_.ivr_param = Some(v);
         self
@@ -10907,7 +10910,7 @@ impl CampaignAddV1Builder {
         self.body_.skill_param = v;
         self
     }
-    /// initial status (from sample; table not captured) (sample value 0)
+    /// initial status (sample value 0)
     pub fn init_status(mut self, v: i64) -> Self {
         self.body_.init_status = Some(v);
         self
@@ -11140,7 +11143,7 @@ impl CampaignAddV2Builder {
         self.body_.schedule_param = v;
         self
     }
-    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
+    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client)
     pub fn ivr_param(mut self, v: CampaignAddV2BodyIvrParam) -> Self {
         self.body_.ivr_param = Some(v);
         self
@@ -11200,7 +11203,7 @@ impl CampaignAddV2Builder {
         self.body_.call_back_url = v;
         self
     }
-    /// calling order (type not captured) (added in AICC 25.100.0)
+    /// calling order (added in AICC 25.100.0)
     pub fn call_order(mut self, v: serde_json::Value) -> Self {
         self.body_.call_order = Some(v);
         self
@@ -11425,7 +11428,7 @@ impl CampaignModifyV1Builder {
         self.body_.schedule_param = v;
         self
     }
-    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
+    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client)
     pub fn ivr_param(mut self, v: CampaignModifyV1BodyIvrParam) -> Self {
         self.body_.ivr_param = Some(v);
         self
@@ -11674,7 +11677,7 @@ impl CampaignModifyV2Builder {
         self.body_.schedule_param = v;
         self
     }
-    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
+    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client)
     pub fn ivr_param(mut self, v: CampaignModifyV2BodyIvrParam) -> Self {
         self.body_.ivr_param = Some(v);
         self
@@ -11694,7 +11697,7 @@ impl CampaignModifyV2Builder {
         self.body_.skill_param = v;
         self
     }
-    /// calling order (type not captured) (added in AICC 25.100.0)
+    /// calling order (added in AICC 25.100.0)
     pub fn call_order(mut self, v: serde_json::Value) -> Self {
         self.body_.call_order = Some(v);
         self
@@ -12161,7 +12164,7 @@ impl CampaignQueryAllBuilder {
         self.cc_id = v;
         self
     }
-    /// query parameter: status filter (v2) (appears only in the 2025-12 zh-cn query string; meaning not captured)
+    /// query parameter: status filter (v2) (appears only in the 2025-12 zh-cn query string)
     pub fn status_v2(mut self, v: impl Into<String>) -> Self {
         self.status_v2 = Some(v.into());
         self
@@ -12269,6 +12272,36 @@ impl CampaignQueryAllBuilder {
     }
 }
 
+impl cec_core::paginate::Paged for CampaignQueryAllBuilder {
+    type Page = CampaignQueryAllResponse;
+    type Item = CampaignQueryAllResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.rows_per_page = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.cur_page = Some(i64::try_from(index.saturating_add(1)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.rows_per_page.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total_size.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl CampaignQueryAllBuilder {
+    /// Pages through the answers, one request per page (`curPage` (page number, first page 1) and `rowsPerPage`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 100.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 100)
+    }
+}
 impl crate::Client {
     /// `campaign.query_all`: Query all outbound campaigns (`GET /rest/isales/v1/openapi/campaigns/{vdnId}`).
     pub fn campaign_query_all(&self) -> CampaignQueryAllBuilder {
@@ -15578,7 +15611,7 @@ impl BlocklistAddTypeBuilder {
         self.body_.action_type = v;
         self
     }
-    /// action content (row not readable on this page; present on the modify (tr-tr 0756) and query (0755) tables)
+    /// action content (present on the modify (tr-tr 0756) and query (0755) tables)
     pub fn action(mut self, v: impl Into<String>) -> Self {
         self.body_.action = Some(v.into());
         self
@@ -15924,7 +15957,7 @@ impl BlocklistModifyTypeBuilder {
         self.body_.description = v;
         self
     }
-    /// action type (option list not readable in the stored copies (query returns 1 automatic handling, 2 pop-up prompt)) Required.
+    /// action type Required.
     pub fn action_type(mut self, v: impl Into<String>) -> Self {
         self.body_.action_type = Some(v.into());
         self
@@ -18269,7 +18302,7 @@ impl AppointCreateBuilder {
         self.vdn_id = v;
         self
     }
-    /// reservation type (1 manual, 2 automatic (the page sample sends the string "1")) Required.
+    /// reservation type (1 manual, 2 automatic) Required.
     pub fn call_type(mut self, v: i64) -> Self {
         self.body_.call_type = Some(v);
         self
@@ -21865,7 +21898,7 @@ impl TemplateAddBuilder {
         self.body_.skill_param = v;
         self
     }
-    /// initial status (rest of table not captured)
+    /// initial status
     pub fn init_status(mut self, v: i64) -> Self {
         self.body_.init_status = Some(v);
         self
@@ -23075,7 +23108,7 @@ impl ObsPushCallResultBuilder {
         self.body_.end_call_time = v;
         self
     }
-    /// call ID (rest of table not captured)
+    /// call ID
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
         self

@@ -10,6 +10,9 @@ use cec_core::__private::serde_json;
 use cec_core::{AuthKind, Envelope, OperationMeta, ResponseKind, RetryClass, TokenPlacement};
 use serde::{Deserialize, Serialize};
 
+/// The service trait (one method per interface) and its request types.
+pub mod stub;
+
 pub static ENVELOPE_DEFAULT: Envelope = Envelope {
     code_fields: &["errorCode", "retCode", "rtnCode"],
     success: &["0"],
@@ -1649,7 +1652,7 @@ pub struct FlowQueryflowsResponseFlowList {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub version: Option<String>,
-    /// rule ID (rest of row not readable)
+    /// rule ID
     #[serde(rename = "ruleId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub rule_id: Option<String>,
 }
@@ -1722,7 +1725,7 @@ impl DialogProcessBody {
 /// Object `extparams`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DialogProcessBodyExtparams {
-    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet); further rows not captured
+    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet)
     #[serde(rename = "transin_data", skip_serializing_if = "Option::is_none", default)]
     pub transin_data: Option<String>,
 }
@@ -1794,7 +1797,7 @@ pub struct DialogProcessResponseOutparams {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub call_dst_id: Option<String>,
-    /// outaction 9: interaction type; outaction 12: query type (value lists not captured) Required.
+    /// outaction 9: interaction type; outaction 12: query type Required.
     #[serde(
         rename = "prompt_type",
         skip_serializing_if = "Option::is_none",
@@ -1863,7 +1866,7 @@ pub struct DialogProcessResponseOutparams {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub grammar: Option<String>,
-    /// (row not readable) (outaction 9)
+    /// flowRecordFlag (outaction 9)
     #[serde(
         rename = "flowRecordFlag",
         skip_serializing_if = "Option::is_none",
@@ -2172,7 +2175,7 @@ impl DialogInitBodyInparams {
 /// Object `extparams`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DialogInitBodyExtparams {
-    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet); further rows not captured
+    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet)
     #[serde(rename = "transin_data", skip_serializing_if = "Option::is_none", default)]
     pub transin_data: Option<String>,
 }
@@ -2244,7 +2247,7 @@ pub struct DialogInitResponseOutparams {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub call_dst_id: Option<String>,
-    /// outaction 9: interaction type; outaction 12: query type (value lists not captured) Required.
+    /// outaction 9: interaction type; outaction 12: query type Required.
     #[serde(
         rename = "prompt_type",
         skip_serializing_if = "Option::is_none",
@@ -2313,7 +2316,7 @@ pub struct DialogInitResponseOutparams {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub grammar: Option<String>,
-    /// (row not readable) (outaction 9)
+    /// flowRecordFlag (outaction 9)
     #[serde(
         rename = "flowRecordFlag",
         skip_serializing_if = "Option::is_none",
@@ -2622,7 +2625,7 @@ impl DialogAfterInteractionBodyInparams {
 /// Object `extparams`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DialogAfterInteractionBodyExtparams {
-    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet); further rows not captured
+    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet)
     #[serde(rename = "transin_data", skip_serializing_if = "Option::is_none", default)]
     pub transin_data: Option<String>,
 }
@@ -2694,7 +2697,7 @@ pub struct DialogAfterInteractionResponseOutparams {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub call_dst_id: Option<String>,
-    /// outaction 9: interaction type; outaction 12: query type (value lists not captured) Required.
+    /// outaction 9: interaction type; outaction 12: query type Required.
     #[serde(
         rename = "prompt_type",
         skip_serializing_if = "Option::is_none",
@@ -2763,7 +2766,7 @@ pub struct DialogAfterInteractionResponseOutparams {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub grammar: Option<String>,
-    /// (row not readable) (outaction 9)
+    /// flowRecordFlag (outaction 9)
     #[serde(
         rename = "flowRecordFlag",
         skip_serializing_if = "Option::is_none",
@@ -3065,7 +3068,7 @@ impl DialogAfterTransferBodyInparams {
 /// Object `extparams`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DialogAfterTransferBodyExtparams {
-    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet); further rows not captured
+    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet)
     #[serde(rename = "transin_data", skip_serializing_if = "Option::is_none", default)]
     pub transin_data: Option<String>,
 }
@@ -3137,7 +3140,7 @@ pub struct DialogAfterTransferResponseOutparams {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub call_dst_id: Option<String>,
-    /// outaction 9: interaction type; outaction 12: query type (value lists not captured) Required.
+    /// outaction 9: interaction type; outaction 12: query type Required.
     #[serde(
         rename = "prompt_type",
         skip_serializing_if = "Option::is_none",
@@ -3206,7 +3209,7 @@ pub struct DialogAfterTransferResponseOutparams {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub grammar: Option<String>,
-    /// (row not readable) (outaction 9)
+    /// flowRecordFlag (outaction 9)
     #[serde(
         rename = "flowRecordFlag",
         skip_serializing_if = "Option::is_none",
@@ -3524,7 +3527,7 @@ pub struct DialogRecordingRequestResponseOutparams {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub call_dst_id: Option<String>,
-    /// outaction 9: interaction type; outaction 12: query type (value lists not captured) Required.
+    /// outaction 9: interaction type; outaction 12: query type Required.
     #[serde(
         rename = "prompt_type",
         skip_serializing_if = "Option::is_none",
@@ -3593,7 +3596,7 @@ pub struct DialogRecordingRequestResponseOutparams {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub grammar: Option<String>,
-    /// (row not readable) (outaction 9)
+    /// flowRecordFlag (outaction 9)
     #[serde(
         rename = "flowRecordFlag",
         skip_serializing_if = "Option::is_none",
@@ -3795,7 +3798,7 @@ impl DialogV2ProcessBody {
 /// Object `extparams`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DialogV2ProcessBodyExtparams {
-    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet); further rows not captured
+    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet)
     #[serde(rename = "transin_data", skip_serializing_if = "Option::is_none", default)]
     pub transin_data: Option<String>,
 }
@@ -3867,7 +3870,7 @@ pub struct DialogV2ProcessResponseOutparams {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub call_dst_id: Option<String>,
-    /// outaction 9: interaction type; outaction 12: query type (value lists not captured) Required.
+    /// outaction 9: interaction type; outaction 12: query type Required.
     #[serde(
         rename = "prompt_type",
         skip_serializing_if = "Option::is_none",
@@ -3936,7 +3939,7 @@ pub struct DialogV2ProcessResponseOutparams {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub grammar: Option<String>,
-    /// (row not readable) (outaction 9)
+    /// flowRecordFlag (outaction 9)
     #[serde(
         rename = "flowRecordFlag",
         skip_serializing_if = "Option::is_none",
@@ -4245,7 +4248,7 @@ impl DialogV2InitBodyInparams {
 /// Object `extparams`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DialogV2InitBodyExtparams {
-    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet); further rows not captured
+    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet)
     #[serde(rename = "transin_data", skip_serializing_if = "Option::is_none", default)]
     pub transin_data: Option<String>,
 }
@@ -4317,7 +4320,7 @@ pub struct DialogV2InitResponseOutparams {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub call_dst_id: Option<String>,
-    /// outaction 9: interaction type; outaction 12: query type (value lists not captured) Required.
+    /// outaction 9: interaction type; outaction 12: query type Required.
     #[serde(
         rename = "prompt_type",
         skip_serializing_if = "Option::is_none",
@@ -4386,7 +4389,7 @@ pub struct DialogV2InitResponseOutparams {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub grammar: Option<String>,
-    /// (row not readable) (outaction 9)
+    /// flowRecordFlag (outaction 9)
     #[serde(
         rename = "flowRecordFlag",
         skip_serializing_if = "Option::is_none",
@@ -4691,7 +4694,7 @@ impl DialogV2AfterInteractionBodyInparams {
 /// Object `extparams`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DialogV2AfterInteractionBodyExtparams {
-    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet); further rows not captured
+    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet)
     #[serde(rename = "transin_data", skip_serializing_if = "Option::is_none", default)]
     pub transin_data: Option<String>,
 }
@@ -4763,7 +4766,7 @@ pub struct DialogV2AfterInteractionResponseOutparams {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub call_dst_id: Option<String>,
-    /// outaction 9: interaction type; outaction 12: query type (value lists not captured) Required.
+    /// outaction 9: interaction type; outaction 12: query type Required.
     #[serde(
         rename = "prompt_type",
         skip_serializing_if = "Option::is_none",
@@ -4832,7 +4835,7 @@ pub struct DialogV2AfterInteractionResponseOutparams {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub grammar: Option<String>,
-    /// (row not readable) (outaction 9)
+    /// flowRecordFlag (outaction 9)
     #[serde(
         rename = "flowRecordFlag",
         skip_serializing_if = "Option::is_none",
@@ -5134,7 +5137,7 @@ impl DialogV2AfterTransferBodyInparams {
 /// Object `extparams`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DialogV2AfterTransferBodyExtparams {
-    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet); further rows not captured
+    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet)
     #[serde(rename = "transin_data", skip_serializing_if = "Option::is_none", default)]
     pub transin_data: Option<String>,
 }
@@ -5206,7 +5209,7 @@ pub struct DialogV2AfterTransferResponseOutparams {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub call_dst_id: Option<String>,
-    /// outaction 9: interaction type; outaction 12: query type (value lists not captured) Required.
+    /// outaction 9: interaction type; outaction 12: query type Required.
     #[serde(
         rename = "prompt_type",
         skip_serializing_if = "Option::is_none",
@@ -5275,7 +5278,7 @@ pub struct DialogV2AfterTransferResponseOutparams {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub grammar: Option<String>,
-    /// (row not readable) (outaction 9)
+    /// flowRecordFlag (outaction 9)
     #[serde(
         rename = "flowRecordFlag",
         skip_serializing_if = "Option::is_none",
@@ -5705,7 +5708,7 @@ pub struct RecordQueryRecordHistoryResponseRecordList {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub calling_number: Option<String>,
-    /// called number (rest of table not readable)
+    /// called number
     #[serde(
         rename = "calledNumber",
         skip_serializing_if = "Option::is_none",
@@ -5954,7 +5957,7 @@ pub struct SilentAgentChangeWorkModeBodyCallTransferRequest {
     /// transfer data (row not fully readable)
     #[serde(rename = "callTransferTransData", skip_serializing_if = "Option::is_none", default)]
     pub call_transfer_trans_data: Option<String>,
-    /// transfer number (member of the page request sample; its table row is past the end of every copy)
+    /// transfer number (member of the page request sample)
     #[serde(rename = "callTransferNumber", skip_serializing_if = "Option::is_none", default)]
     pub call_transfer_number: Option<String>,
 }
@@ -5993,7 +5996,7 @@ impl SilentAgentChangeWorkModeBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SilentAgentChangeWorkModeResponse {
-    /// error code; absent on success ("0" = success (the page sample sends a string, as the receiveDialogrecord table types it))
+    /// error code; absent on success ("0" = success)
     #[serde(
         rename = "errorCode",
         skip_serializing_if = "Option::is_none",
@@ -6542,7 +6545,7 @@ pub struct TtsTexttovoiceResponseData {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub voice_data: Option<String>,
-    /// sentence split info (item fields not captured)
+    /// sentence split info
     #[serde(rename = "sentences", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
     pub sentences: Option<Vec<serde_json::Value>>,
 }
@@ -7212,7 +7215,7 @@ pub struct OutboundQueryRbtRecognitionResultResponseRbtRecognitions {
     /// result update time
     #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub end_time: Option<i64>,
-    /// recognized result (code table 3 not captured)
+    /// recognized result
     #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub result: Option<i64>,
 }
@@ -7815,7 +7818,7 @@ pub struct DialogV2RecordingRequestResponseOutparams {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub call_dst_id: Option<String>,
-    /// outaction 9: interaction type; outaction 12: query type (value lists not captured) Required.
+    /// outaction 9: interaction type; outaction 12: query type Required.
     #[serde(
         rename = "prompt_type",
         skip_serializing_if = "Option::is_none",
@@ -7884,7 +7887,7 @@ pub struct DialogV2RecordingRequestResponseOutparams {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub grammar: Option<String>,
-    /// (row not readable) (outaction 9)
+    /// flowRecordFlag (outaction 9)
     #[serde(
         rename = "flowRecordFlag",
         skip_serializing_if = "Option::is_none",

@@ -471,7 +471,7 @@ impl Shared {
                 if let Some(rec) = m.queues.records.get_mut(&call) {
                     rec.agent = None;
                     if let Some(leg) = rec.legs.last_mut() {
-                        leg.ended_ms.get_or_insert(super::now_ms() as u64);
+                        leg.ended_ms.get_or_insert(self.clock.now_ms());
                     }
                 }
                 m.queues.waiting.entry(q).or_default().push_front(call.clone());

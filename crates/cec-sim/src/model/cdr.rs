@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::effects::{Effect, run_effects};
 use super::queues::CallRecord;
-use super::{Model, Shared, now_ms};
+use super::{Model, Shared};
 use crate::api::{Reply, Req, Route, failure};
 
 /// The CDR of one call: its `call.csv` rows and its recording-index row.
@@ -109,7 +109,7 @@ impl Shared {
         effects
     }
 
-    fn cdr_of(&self, m: &Model, rec: &CallRecord) -> CdrCall {
+    pub(super) fn cdr_of(&self, m: &Model, rec: &CallRecord) -> CdrCall {
         let sc = &self.config.scenario;
         let agent = rec.agent.clone().unwrap_or_default();
         let released = rec.released_ms;
@@ -207,7 +207,7 @@ impl Shared {
         let a = self.next_id(m);
         let b = self.next_id(m);
         let response_id = format!("{a:016x}{b:016x}");
-        let now = now_ms() as u64;
+        let now = m.clock.now_ms();
         let (y, mo, d, h, mi, s, ms) = civil(now);
         let stamp = format!("{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}{ms:03}{:03}", a % 1000);
         let name = format!("{y:04}{mo:02}{d:02}_{response_id}.zip");
@@ -220,7 +220,17 @@ impl Shared {
         if data != DataType::Call {
             members.push((format!("{stamp}_record_1.csv"), record_csv));
         }
-        match zip_files(&members) {
+        // Entry times from the model's clock too: a pinned clock gives the same bytes.
+        let when = zip::DateTime::from_date_and_time(
+            y.clamp(1980, 2107) as u16,
+            mo as u8,
+            d as u8,
+            h as u8,
+            mi as u8,
+            s as u8,
+        )
+        .unwrap_or_default();
+        match zip_files(&members, when) {
             Ok(bytes) => {
                 m.cdrs.bills.insert(name.clone(), bytes);
             }
@@ -310,9 +320,11 @@ fn bill_notice(response_id: &str, file: &str, account: Option<&str>) -> Value {
     json!({ "request": { "version": "2.0" }, "msgBody": body })
 }
 
-fn zip_files(files: &[(String, String)]) -> zip::result::ZipResult<Vec<u8>> {
+fn zip_files(files: &[(String, String)], when: zip::DateTime) -> zip::result::ZipResult<Vec<u8>> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(when);
     for (name, text) in files {
         w.start_file(name.as_str(), options)?;
         w.write_all(text.as_bytes())?;

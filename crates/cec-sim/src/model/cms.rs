@@ -259,7 +259,7 @@ impl Shared {
     fn agent_status_row(&self, m: &Model, id: i64) -> Option<Value> {
         let a = m.agents.get(&id.to_string())?;
         let t = m.queues.agents.get(&id.to_string()).cloned().unwrap_or_default();
-        let now = now_ms() as u64;
+        let now = self.clock.now_ms();
         let current_secs = if t.since_ms == 0 { 0 } else { now.saturating_sub(t.since_ms) / 1000 };
         let logon = if a.signed_in { t.logon_ms as i64 } else { NOT_SIGNED_IN };
         Some(json!({
@@ -273,7 +273,7 @@ impl Shared {
         let in_skill = |s: &[Cti]| {
             m.agents.values().filter(|a| a.signed_in && a.skills.contains(&q) && s.contains(&a.state)).count() as u64
         };
-        let now = now_ms() as u64;
+        let now = self.clock.now_ms();
         match id {
             "IDX_COUNT_REAL_SKILL_QUEUE" => m.queues.waiting.get(&q).map(|w| w.len() as u64).unwrap_or(0),
             "IDX_COUNT_REAL_SKILL_HANDLE" => {

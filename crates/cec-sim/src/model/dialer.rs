@@ -8,7 +8,7 @@ use std::time::Instant;
 use serde_json::{Value, json};
 
 use super::effects::{Effect, run_effects};
-use super::{Model, Shared, mix, now_ms};
+use super::{Model, Shared, mix};
 use crate::api::{Reply, Req, Route, failure};
 use crate::scenario::Scenario;
 
@@ -145,7 +145,7 @@ impl Shared {
     /// Dials the next number of campaign `c` (skipping blocklisted numbers).
     fn dial_one(&self, m: &mut Model, c: i64) -> Option<DialResult> {
         let dialer = &self.config.scenario.dialer;
-        let now = now_ms() as u64;
+        let now = self.clock.now_ms();
         let idx = loop {
             let run = m.dialer.runs.get_mut(&c)?;
             let idx = run.pending.pop_front()?;
@@ -283,7 +283,7 @@ impl Shared {
         if let Err(r) = self.isales_vdn(route, req) {
             return r;
         }
-        let now = now_ms() as u64;
+        let now = self.clock.now_ms();
         let mut m = self.lock();
         let campaign = match self.isales_campaign(&m, route, req) {
             Ok(c) => c,
@@ -347,7 +347,7 @@ impl Shared {
         if let Err(r) = self.isales_vdn(route, req) {
             return r;
         }
-        let now = now_ms() as u64;
+        let now = self.clock.now_ms();
         let unit_ms: u64 = match b.validity_time_unit.unwrap_or(4) {
             1 => 365 * 86_400_000,
             2 => 30 * 86_400_000,
@@ -401,7 +401,7 @@ impl Shared {
         if let Err(r) = self.isales_vdn(route, req) {
             return r;
         }
-        let now = now_ms() as u64;
+        let now = self.clock.now_ms();
         let m = self.lock();
         let wanted = b.blocklist.unwrap_or_default();
         let live: Vec<(&String, &Option<u64>)> =

@@ -112,6 +112,7 @@ pub(crate) static MODELLED: &[(&str, Serve)] = &[
     // API Fabric.
     ("auth.tokenByAkSk", Model(Shared::token_by_ak_sk)),
     ("agentInfo.queryAgentInfo", Model(Shared::query_agent_info)),
+    ("skill.querySkills", Model(Shared::skill_query_skills)),
     ("ccmessaging.applyToken", Model(Shared::apply_token)),
     ("ccmessaging.send", Model(Shared::messaging_send)),
     ("ccmessaging.poll", Model(Shared::messaging_poll)),

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{CallRt, Model, Shared, gw_ok, now_ms};
+use super::{CallRt, Model, Shared, gw_ok};
 use crate::api::{Reply, Req, Route, failure};
 
 impl Shared {
@@ -133,7 +133,7 @@ impl Shared {
             "callskill": name, "callskillid": skill.map(i64::from).unwrap_or(0),
             "orgicallednum": c.called,
             "calldata": m.call_data.get(&c.id).cloned().unwrap_or_default(),
-            "begintime": rec.and_then(|r| r.queued_ms.or(r.offered_ms)).unwrap_or(now_ms() as u64),
+            "begintime": rec.and_then(|r| r.queued_ms.or(r.offered_ms)).unwrap_or(self.clock.now_ms()),
             "endtime": 0,
             "mediaType": rec.map(|r| r.media_type).unwrap_or(5)
         })

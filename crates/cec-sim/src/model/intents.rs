@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Shared, now_ms};
+use super::Shared;
 use crate::api::{Reply, Req, Route};
 use crate::scenario::Intent;
 
@@ -36,7 +36,7 @@ impl Shared {
         let (outaction, outparams) = if inaction == 8 {
             (9, prompt(GREETING))
         } else if text.eq_ignore_ascii_case("hangup") {
-            let now = super::cdr::datetime(now_ms() as u64);
+            let now = super::cdr::datetime(self.clock.now_ms());
             let p = json!({ "call_id": userid, "call_sor_id": userid, "call_dst_id": "", "start_time": now,
                             "end_time": now, "release_reason": "0" });
             (10, p)

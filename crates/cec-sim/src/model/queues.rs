@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::effects::{Effect, run_effects};
-use super::{CallRt, Cti, Model, Shared, event, mix, now_ms};
+use super::{CallRt, Cti, Model, Shared, event, mix};
 
 /// One call as CC-CMS and CC-FS see it. Times are epoch milliseconds.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -176,7 +176,7 @@ impl Shared {
             media_type,
             skill: Some(queue),
             agent: None,
-            queued_ms: Some(now_ms() as u64),
+            queued_ms: Some(m.clock.now_ms()),
             offered_ms: None,
             answered_ms: None,
             released_ms: None,
@@ -197,7 +197,7 @@ impl Shared {
             found |= q.len() != before;
         }
         if found && let Some(r) = m.queues.records.get_mut(call_id) {
-            r.released_ms = Some(now_ms() as u64);
+            r.released_ms = Some(m.clock.now_ms());
         }
         found
     }
@@ -207,7 +207,7 @@ impl Shared {
         let Some(rec) = m.queues.records.get_mut(call_id) else { return };
         let Some(a) = m.agents.get_mut(agent) else { return };
         rec.agent = Some(agent.into());
-        rec.offered_ms = Some(now_ms() as u64);
+        rec.offered_ms = Some(m.clock.now_ms());
         a.call = Some(call_id.into());
         a.state = Cti::Occupied;
         let content = json!({
@@ -245,7 +245,7 @@ impl Shared {
 
     pub(super) fn settle_locked(&self, m: &mut Model) -> Vec<Effect> {
         let mut effects = Vec::new();
-        let now = now_ms() as u64;
+        let now = m.clock.now_ms();
         // Calls: records for calls made elsewhere (inject_call), stamps for state changes.
         let mut released = Vec::new();
         // Agent-to-agent legs (internal calls, consultations) are not customer calls: no record.
