@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
 use crate::profile;
@@ -126,13 +126,6 @@ struct SyncArgs {
     concurrency: usize,
 }
 
-#[derive(Debug, Parser)]
-#[command(name = "cec fs", no_binary_name = true)]
-struct OpCli {
-    #[command(flatten)]
-    a: crate::OpArgs,
-}
-
 /// Exit code when some files failed.
 pub const PARTIAL: u8 = crate::exit::PARTIAL;
 
@@ -162,8 +155,8 @@ pub async fn run(
 ) -> anyhow::Result<u8> {
     match a.cmd {
         FsCmd::Op(words) => {
-            let op = OpCli::try_parse_from(words).map_err(|e| anyhow::anyhow!("{e}"))?;
-            crate::call("fs", op.a, config, profile_name, env).await?;
+            let op = crate::parse_op("fs", words)?;
+            crate::call("fs", op, config, profile_name, env).await?;
             Ok(0)
         }
         FsCmd::Cdr(CdrCmd::Summarize { path, by, output }) => summarize(&path, by, output).map(|_| 0),

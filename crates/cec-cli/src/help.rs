@@ -330,6 +330,21 @@ pub fn search(ne: Option<&str>, words: &[String]) -> Vec<&'static CliOp> {
 }
 
 /// Aligned columns of operations.
+/// The help of a NE without an operation: usage, then every operation with its title.
+pub fn ne_ops_help(ne: &str) -> String {
+    let ops: Vec<&CliOp> = crate::generated::OPS.iter().filter(|o| o.ne == ne).collect();
+    let mut s = format!(
+        "cec {ne} <operation> [--help | --skeleton | --dry-run] [--path K=V]... [--query K=V]... [--body JSON|@FILE|-]\n\nOperations:\n"
+    );
+    for l in ops_table(&ops) {
+        s.push_str("  ");
+        s.push_str(&l);
+        s.push('\n');
+    }
+    s.push_str(&format!("\n`cec {ne} <operation> --help` explains one; `cec ops {ne} WORDS` searches.\n"));
+    s
+}
+
 pub fn ops_table(ops: &[&CliOp]) -> Vec<String> {
     let w_ne = ops.iter().map(|o| o.ne.len()).max().unwrap_or(0);
     let w_id = ops.iter().map(|o| o.id.len()).max().unwrap_or(0);

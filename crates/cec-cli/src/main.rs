@@ -23,6 +23,7 @@
 #[macro_use]
 mod out;
 mod agent;
+mod cms_watch;
 mod configure;
 mod demo;
 mod doctor;
@@ -33,12 +34,14 @@ mod fs;
 mod generated;
 mod generated_help;
 mod help;
+mod isales_import;
 mod ops;
 mod output;
 mod popup;
 mod profile;
 mod session;
 mod verbose;
+mod wallboard;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -80,7 +83,7 @@ pub enum OutputFormat {
 
 #[derive(Debug, Args)]
 #[command(disable_help_flag = true)]
-struct OpArgs {
+pub struct OpArgs {
     /// Operation id, e.g. `onlineagent.login` (see `cec ops`).
     operation: Option<String>,
     /// The operation's help from the spec: parameters, body fields, rules, an example.
@@ -214,17 +217,21 @@ enum Command {
     Apifabric(OpArgs),
     /// OIAP (chatbot) interfaces.
     Oiap(OpArgs),
-    /// CC-iSales (outbound campaign) interfaces.
-    Isales(OpArgs),
-    /// CC-CMS (monitoring) interfaces.
-    Cms(OpArgs),
+    /// CC-iSales (outbound campaigns): import, campaigns, results, or any interface by id.
+    Isales(isales_import::IsalesArgs),
+    /// CC-CMS (monitoring): watch, wallboard, or any interface by id.
+    Cms(cms_watch::CmsArgs),
     /// CC-FS: download-recording, download-cdr, sync, cdr summarize, or any interface by id.
     Fs(fs::FsArgs),
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = with_ne_help(<Cli as clap::CommandFactory>::command()).get_matches();
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
     let filter =
         tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -275,12 +282,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Completions { shell } => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            for ne in ["gateway", "apifabric", "oiap", "isales", "cms"] {
+            let mut cmd = with_ne_help(<Cli as clap::CommandFactory>::command());
+            for ne in OP_NES {
                 let ids: Vec<&'static str> = generated::OPS.iter().filter(|o| o.ne == ne).map(|o| o.id).collect();
                 cmd = cmd.mut_subcommand(ne, |c| {
                     c.mut_arg("operation", |a| a.value_parser(clap::builder::PossibleValuesParser::new(ids)))
                 });
+            }
+            // The NEs with their own commands take an operation as an external
+            // subcommand: for completion, each operation id is a subcommand too.
+            for ne in JOB_NES {
+                let ops: Vec<clap::Command> = generated::OPS
+                    .iter()
+                    .filter(|o| o.ne == ne)
+                    .map(|o| clap::Command::new(o.id).about(o.title).disable_help_flag(true))
+                    .collect();
+                cmd = cmd.mut_subcommand(ne, |c| c.subcommands(ops));
             }
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut cmd, "cec", &mut buf);
@@ -350,8 +367,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Gateway(a) => call("gateway", a, cli.config, cli.profile, &env).await,
         Command::Apifabric(a) => call("apifabric", a, cli.config, cli.profile, &env).await,
         Command::Oiap(a) => call("oiap", a, cli.config, cli.profile, &env).await,
-        Command::Isales(a) => call("isales", a, cli.config, cli.profile, &env).await,
-        Command::Cms(a) => call("cms", a, cli.config, cli.profile, &env).await,
+        Command::Isales(a) => {
+            let code = isales_import::run(a, cli.config, cli.profile, &env).await?;
+            if code != 0 {
+                std::process::exit(i32::from(code));
+            }
+            Ok(())
+        }
+        Command::Cms(a) => cms_watch::run(a, cli.config, cli.profile, &env).await,
         Command::Fs(a) => {
             let code = fs::run(a, cli.config, cli.profile, &env).await?;
             if code != 0 {
@@ -475,6 +498,38 @@ async fn sim(
     Ok(())
 }
 
+/// NEs whose subcommand is an operation id and its flags ([`OpArgs`]).
+const OP_NES: [&str; 3] = ["gateway", "apifabric", "oiap"];
+/// NEs with commands of their own (watch, import, sync…) beside any operation by id.
+const JOB_NES: [&str; 3] = ["cms", "isales", "fs"];
+
+/// `cec cms --help` (and isales, fs) ends with the NE's operations, as `cec gateway
+/// --help` does.
+fn with_ne_help(mut cmd: clap::Command) -> clap::Command {
+    for ne in JOB_NES {
+        cmd = cmd.mut_subcommand(ne, |c| c.after_help(help::ne_ops_help(ne)));
+    }
+    cmd
+}
+
+/// An operation of a NE with commands of its own (`cec cms skill.rindex --body …`):
+/// its words parsed as [`OpArgs`]; a bad flag is a usage error (exit code 2).
+pub fn parse_op(ne: &'static str, words: Vec<String>) -> anyhow::Result<OpArgs> {
+    #[derive(Debug, Parser)]
+    #[command(no_binary_name = true)]
+    struct OpCli {
+        #[command(flatten)]
+        a: OpArgs,
+    }
+    let cmd = <OpCli as clap::CommandFactory>::command().bin_name(format!("cec {ne}"));
+    let m = cmd.try_get_matches_from(words).map_err(|e| {
+        let text = e.to_string();
+        exit::usage(text.trim_start_matches("error: ").trim_end().to_string())
+    })?;
+    let op = <OpCli as clap::FromArgMatches>::from_arg_matches(&m).map_err(|e| exit::usage(e.to_string()))?;
+    Ok(op.a)
+}
+
 async fn call(
     ne: &str,
     a: OpArgs,
@@ -484,14 +539,7 @@ async fn call(
 ) -> anyhow::Result<()> {
     let Some(id) = a.operation.as_deref() else {
         if a.help {
-            let ops: Vec<&ops::CliOp> = generated::OPS.iter().filter(|o| o.ne == ne).collect();
-            outln!(
-                "cec {ne} <operation> [--help | --skeleton | --dry-run] [--path K=V]... [--query K=V]... [--body JSON|@FILE|-]\n"
-            )?;
-            for l in help::ops_table(&ops) {
-                outln!("  {l}")?;
-            }
-            outln!("\n`cec {ne} <operation> --help` explains one; `cec ops {ne} WORDS` searches.")?;
+            outln!("{}", help::ne_ops_help(ne).trim_end())?;
             return Ok(());
         }
         return Err(exit::usage(format!("which {ne} operation? (see `cec ops {ne}` or `cec {ne} --help`)")));

@@ -21,6 +21,8 @@ use std::sync::Arc;
 
 #[allow(missing_docs)]
 pub mod generated;
+pub mod indicators;
+pub mod monitor;
 
 pub use cec_auth::{AkSkSigner, ApiFabricAuth, ApiFabricCredentials, C2Auth};
 pub use cec_core::{AgentId, SkillId, VdnId};
@@ -29,6 +31,8 @@ pub use generated::ResultCode;
 pub use generated::TenantDefaults;
 /// The service trait ([`CmsService`]) for mocking in unit tests, and its request types.
 pub use generated::stub::{self, CmsService};
+pub use indicators::{Indicator, IndicatorValue, Unit};
+pub use monitor::{AgentRow, AgentsByState, Day, HistoryRow, QueueStatus, ServiceLevel, TeamStatus, TimeGrain};
 
 cec_core::define_ne_error!(
     /// An error of a CC-CMS call: the core error with `resultCode`, message, HTTP

@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 #[allow(missing_docs)]
 pub mod generated;
+pub mod import;
 
 pub use cec_auth::{AkSkSigner, ApiFabricAuth, ApiFabricCredentials, C2Auth};
 pub use cec_core::{AgentId, CampaignId, VdnId};
@@ -29,6 +30,7 @@ pub use generated::ResultCode;
 pub use generated::TenantDefaults;
 /// The service trait ([`IsalesService`]) for mocking in unit tests, and its request types.
 pub use generated::stub::{self, IsalesService};
+pub use import::{CallDataRow, ImportOptions, RowOutcome, RowResult};
 
 cec_core::define_ne_error!(
     /// An error of a CC-iSales call: the core error with `resultCode`, message, HTTP

@@ -171,6 +171,17 @@ impl Simulator {
         self.shared.dial_step()
     }
 
+    /// The call data records of a campaign that were not deleted: `(sessionId, first
+    /// number)`, in the order they were added.
+    pub fn call_data(&self, campaign: i64) -> Vec<(String, String)> {
+        self.shared.call_data(campaign)
+    }
+
+    /// How many call data records `calldata.add` ever accepted and `calldata.delete` removed.
+    pub fn call_data_counts(&self) -> (u64, u64) {
+        self.shared.call_data_counts()
+    }
+
     /// Every call the simulator has seen, oldest first: timestamps, skill, agent, direction.
     pub fn call_records(&self) -> Vec<CallRecord> {
         self.shared.call_records()

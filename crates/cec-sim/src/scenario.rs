@@ -297,6 +297,14 @@ pub struct Dialer {
     /// Where CC-iSales posts each call result (plain `http://` only), if set.
     #[serde(default)]
     pub result_callback_url: Option<String>,
+    /// Records one `calldata.add` call takes (the tenant parameter
+    /// `isales.api.calldata.max`; the reference's default is 20).
+    pub calldata_max_per_call: usize,
+    /// Milliseconds that must pass between two `calldata.add` calls on one campaign
+    /// (the reference: at least 1 s; faster calls get `0200022`).
+    pub calldata_min_interval_ms: u64,
+    /// Records of a campaign not yet completed (the reference: 200,000).
+    pub calldata_max_uncompleted: usize,
 }
 
 impl Default for Dialer {
@@ -308,6 +316,9 @@ impl Default for Dialer {
             fail_codes: vec!["00145".into(), "00129".into(), "00155".into()],
             max_attempts: 1,
             result_callback_url: None,
+            calldata_max_per_call: 20,
+            calldata_min_interval_ms: 1000,
+            calldata_max_uncompleted: 200_000,
         }
     }
 }

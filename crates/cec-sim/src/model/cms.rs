@@ -175,6 +175,28 @@ impl Shared {
         cms_ok(json!(rows))
     }
 
+    /// `configures.agents`: the scenario's agents, `offset` / `limit` from the path.
+    pub(super) fn cms_configured_agents(&self, _route: &Route, req: &Req) -> Reply {
+        let offset: usize = req.param("offset").parse().unwrap_or(0);
+        let limit: usize = req.param("limit").parse::<usize>().unwrap_or(100).clamp(1, 100);
+        let own = req.param("vdn").parse::<i64>().is_ok_and(|v| v == self.config.scenario.vdn);
+        let agents = &self.config.scenario.agents;
+        let rows: Vec<Value> = agents
+            .iter()
+            .filter(|_| own)
+            .skip(offset)
+            .take(limit)
+            .map(|a| {
+                let skills: Vec<String> = a.skills.iter().map(u32::to_string).collect();
+                json!({ "agentNo": a.id, "agentName": format!("Agent {}", a.id), "roleId": "1", "skillId": skills.join(",") })
+            })
+            .collect();
+        let count = if own { agents.len() } else { 0 };
+        Reply::ok(
+            json!({ "result": "0", "resultCode": "0100000", "count": count, "resultDesc": rows.clone(), "resultDatas": rows }),
+        )
+    }
+
     /// `hisindex.skill`: history indicators of skill queues from finished calls.
     pub(super) fn cms_skill_history(&self, route: &Route, req: &Req) -> Reply {
         let b: cec_cms::generated::HisindexSkillBody = match req.body_as(route) {
@@ -182,7 +204,8 @@ impl Shared {
             Err(r) => return r,
         };
         let m = self.lock();
-        let grain = b.time_grain.is_some();
+        let grain = grain_ms(b.time_grain.as_deref());
+        let yesterday = b.enable_offset.as_deref() == Some("Y");
         let vdn_ok = self.cms_vdn_ok(b.vdn);
         let indexes = b.index_ids.unwrap_or_default();
         let rows: Vec<Value> = b
@@ -191,11 +214,12 @@ impl Shared {
             .iter()
             .filter(|_| vdn_ok)
             .map(|q| {
+                // The simulator's records are all of today: yesterday's report is empty.
                 let calls: Vec<&CallRecord> =
-                    m.queues.records.values().filter(|r| r.skill == Some(*q as u32)).collect();
+                    m.queues.records.values().filter(|r| !yesterday && r.skill == Some(*q as u32)).collect();
                 let idxs: Vec<Value> = indexes
                     .iter()
-                    .map(|i| json!({ "id": i, "val": history_val(skill_history(&calls, i), grain) }))
+                    .map(|i| json!({ "id": i, "val": segmented(&calls, grain, |c| skill_history(c, i)) }))
                     .collect();
                 json!({ "id": q, "idxs": idxs })
             })
@@ -324,6 +348,36 @@ fn history_val(n: u64, grain: bool) -> Value {
     }
     let (y, mo, d, ..) = super::cdr::civil(now_ms() as u64);
     json!({ format!("{y:04}-{mo:02}-{d:02} 00:00:00.0"): n.to_string() })
+}
+
+/// The length of a `timeGrain` segment in milliseconds (`None`: the whole day).
+fn grain_ms(grain: Option<&str>) -> Option<u64> {
+    match grain? {
+        "15MIN" => Some(15 * 60_000),
+        "30MIN" => Some(30 * 60_000),
+        "60MIN" => Some(60 * 60_000),
+        _ => None,
+    }
+}
+
+/// A history value over `calls`: a bare number for the whole day, or with a grain a map
+/// of each segment start (`yyyy-MM-dd HH:mm:ss.0`, from today's first call to now) to the
+/// value of the calls that entered in it, as a string.
+fn segmented(calls: &[&CallRecord], grain: Option<u64>, f: impl Fn(&[&CallRecord]) -> u64) -> Value {
+    let Some(g) = grain else { return json!(f(calls)) };
+    let now = now_ms() as u64;
+    let day_start = now - now % 86_400_000;
+    let start = |r: &CallRecord| r.queued_ms.or(r.offered_ms).unwrap_or(now);
+    let mut out = serde_json::Map::new();
+    let mut seg = day_start;
+    while seg <= now {
+        let inside: Vec<&CallRecord> = calls.iter().copied().filter(|r| (seg..seg + g).contains(&start(r))).collect();
+        if !inside.is_empty() || seg + g > now {
+            out.insert(format!("{}.0", super::cdr::datetime(seg)), json!(f(&inside).to_string()));
+        }
+        seg += g;
+    }
+    Value::Object(out)
 }
 
 fn skill_history(calls: &[&CallRecord], id: &str) -> u64 {

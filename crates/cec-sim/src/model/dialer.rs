@@ -21,6 +21,7 @@ pub(super) struct DataRec {
     attempts: u32,
     done: bool,
     succeeded: bool,
+    deleted: bool,
 }
 
 /// One dial attempt.
@@ -61,6 +62,11 @@ pub(crate) struct DialerState {
     data_seq: u64,
     last_tick: Option<Instant>,
     credit_ms: u64,
+    /// When each campaign last took a `calldata.add` call.
+    last_add: BTreeMap<i64, Instant>,
+    /// Records ever accepted by `calldata.add` and removed by `calldata.delete`.
+    pub(super) added_total: u64,
+    pub(super) deleted_total: u64,
 }
 
 impl DialerState {
@@ -86,6 +92,7 @@ impl DialerState {
             attempts: 0,
             done: false,
             succeeded: false,
+            deleted: false,
         });
         data_id
     }
@@ -278,26 +285,122 @@ impl Shared {
         ok_body(json!({}))
     }
 
-    /// Adds numbers to a campaign's call data (blocklisted and empty numbers are skipped).
+    /// Adds records to a campaign's call data. As the reference documents, the call is
+    /// refused as a whole (nothing added) when it comes less than
+    /// `calldata_min_interval_ms` after the campaign's previous one (`0200022`), holds more
+    /// than `calldata_max_per_call` records (`0200029`), a number is empty or not digits,
+    /// `*`, `#` (`02000002`), a record repeats a number (`0200018`), a number is
+    /// blocklisted (`0200024`), or the campaign would exceed its uncompleted limit (`0200020`).
     fn add_call_data(&self, route: &Route, req: &Req, rows: Vec<NewData>) -> Reply {
         if let Err(r) = self.isales_vdn(route, req) {
             return r;
         }
+        let dialer = &self.config.scenario.dialer;
         let now = self.clock.now_ms();
         let mut m = self.lock();
         let campaign = match self.isales_campaign(&m, route, req) {
             Ok(c) => c,
             Err(r) => return r,
         };
+        let at = Instant::now();
+        if let Some(last) = m.dialer.last_add.get(&campaign)
+            && at.duration_since(*last).as_millis() < u128::from(dialer.calldata_min_interval_ms)
+        {
+            return failure(route, "0200022", "the interface is called too frequently (at least 1 s apart)");
+        }
+        m.dialer.last_add.insert(campaign, at);
+        if rows.len() > dialer.calldata_max_per_call {
+            let why = format!("at most {} records per call, got {}", dialer.calldata_max_per_call, rows.len());
+            return failure(route, "0200029", &why);
+        }
+        for (i, d) in rows.iter().enumerate() {
+            for (j, n) in d.called.iter().enumerate() {
+                let ok =
+                    !n.is_empty() && n.len() <= 24 && n.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '#');
+                if !ok {
+                    let why = format!("callDataList[{i}].called[{j}]: illegal number {n:?}");
+                    return failure(route, "02000002", &why);
+                }
+                if d.called[..j].contains(n) {
+                    return failure(route, "0200018", &format!("callDataList[{i}]: duplicate number {n}"));
+                }
+                if m.dialer.blocked(n, now) {
+                    return failure(route, "0200024", &format!("callDataList[{i}]: number {n} is blocklisted"));
+                }
+            }
+            if d.called.is_empty() {
+                return failure(route, "02000001", &format!("callDataList[{i}].called is empty"));
+            }
+        }
+        let open = m.dialer.runs.get(&campaign).map(|r| r.data.iter().filter(|d| !d.done).count()).unwrap_or(0);
+        if open + rows.len() > dialer.calldata_max_uncompleted {
+            return failure(route, "0200020", "more than the campaign's limit of uncompleted numbers");
+        }
         let mut created = Vec::new();
         for d in rows {
-            if d.called.is_empty() || m.dialer.blocked(&d.called, now) {
-                continue;
-            }
-            let id = m.dialer.add_number(campaign, &d.called, &d.session_id, &d.custom_field);
-            created.push(json!({ "called": d.called, "dataId": id }));
+            let first = d.called[0].clone();
+            let id = m.dialer.add_number(campaign, &first, &d.session_id, &d.custom_field);
+            m.dialer.added_total += 1;
+            created.push(json!({ "called": first, "dataId": id }));
         }
         ok_body(json!({ "returnObject": { "totalSize": created.len(), "dataIdList": created } }))
+    }
+
+    /// `calldata.delete`: removes the campaign's records of `sessionId` (and `called`, when
+    /// given) that have not been dialed yet; `0200033` when there is none.
+    pub(super) fn calldata_delete(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_isales::generated::CalldataDeleteBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        if let Err(r) = self.isales_vdn(route, req) {
+            return r;
+        }
+        let mut m = self.lock();
+        let campaign = match self.isales_campaign(&m, route, req) {
+            Ok(c) => c,
+            Err(r) => return r,
+        };
+        let (session, called) = (b.session_id.unwrap_or_default(), b.called);
+        if session.is_empty() && called.is_none() {
+            return failure(route, "02000001", "sessionId or called is required");
+        }
+        let Some(run) = m.dialer.runs.get_mut(&campaign) else {
+            return failure(route, "0200033", "outbound data does not exist");
+        };
+        let hit = |d: &DataRec| {
+            d.attempts == 0
+                && (session.is_empty() || d.session_id == session)
+                && called.as_ref().is_none_or(|c| &d.called == c)
+        };
+        let gone: Vec<usize> = run.data.iter().enumerate().filter(|(_, d)| hit(d)).map(|(i, _)| i).collect();
+        if gone.is_empty() {
+            return failure(route, "0200033", "outbound data does not exist");
+        }
+        for i in &gone {
+            run.data[*i].done = true;
+            run.data[*i].session_id = String::new();
+            run.data[*i].deleted = true;
+        }
+        run.pending.retain(|i| !gone.contains(i));
+        m.dialer.deleted_total += gone.len() as u64;
+        ok_body(json!({}))
+    }
+
+    /// The live (not deleted) records of a campaign: `(sessionId, first number)`, in order.
+    pub(crate) fn call_data(&self, campaign: i64) -> Vec<(String, String)> {
+        let m = self.lock();
+        m.dialer
+            .runs
+            .get(&campaign)
+            .map(|r| r.data.iter().filter(|d| !d.deleted).map(|d| (d.session_id.clone(), d.called.clone())).collect())
+            .unwrap_or_default()
+    }
+
+    /// Records ever accepted and ever deleted by `calldata.add` / `calldata.delete`.
+    pub(crate) fn call_data_counts(&self) -> (u64, u64) {
+        let m = self.lock();
+        (m.dialer.added_total, m.dialer.deleted_total)
     }
 
     /// `calldata.add_v1`: one called number per row.
@@ -311,7 +414,7 @@ impl Shared {
             .unwrap_or_default()
             .into_iter()
             .map(|d| NewData {
-                called: d.called.unwrap_or_default(),
+                called: vec![d.called.unwrap_or_default()],
                 session_id: d.session_id.unwrap_or_default(),
                 custom_field: d.custom_field.unwrap_or_default(),
             })
@@ -331,7 +434,7 @@ impl Shared {
             .unwrap_or_default()
             .into_iter()
             .map(|d| NewData {
-                called: d.called.unwrap_or_default().into_iter().find_map(|c| c.called_no).unwrap_or_default(),
+                called: d.called.unwrap_or_default().into_iter().map(|c| c.called_no.unwrap_or_default()).collect(),
                 session_id: d.session_id.unwrap_or_default(),
                 custom_field: d.custom_field.unwrap_or_default(),
             })
@@ -526,7 +629,8 @@ impl Shared {
 
 /// A number `calldata.add_v1/v2` adds.
 struct NewData {
-    called: String,
+    /// The record's numbers (V1: one).
+    called: Vec<String>,
     session_id: String,
     custom_field: String,
 }

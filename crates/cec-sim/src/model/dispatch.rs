@@ -126,6 +126,7 @@ pub(crate) static MODELLED: &[(&str, Serve)] = &[
     ("campaign.resume", Model(Shared::campaign_pause_resume)),
     ("calldata.add_v1", Model(Shared::calldata_add_v1)),
     ("calldata.add_v2", Model(Shared::calldata_add_v2)),
+    ("calldata.delete", Model(Shared::calldata_delete)),
     ("blocklist.add", Model(Shared::blocklist_add)),
     ("blocklist.delete", Model(Shared::blocklist_delete)),
     ("blocklist.delete_all", Model(Shared::blocklist_delete_all)),
@@ -145,6 +146,7 @@ pub(crate) static MODELLED: &[(&str, Serve)] = &[
     ("calldata.isprocesscall", Model(Shared::cms_is_process_call)),
     ("vdn.configures_skills", Model(Shared::cms_vdn_skills)),
     ("hisindex.skill", Model(Shared::cms_skill_history)),
+    ("configures.agents", Model(Shared::cms_configured_agents)),
     ("hisindex.agent", Model(Shared::cms_agent_history)),
     ("hisindex.vdn", Model(Shared::cms_vdn_history)),
     // CC-FS.
