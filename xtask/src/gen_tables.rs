@@ -294,3 +294,54 @@ pub fn sim_bodies(specs: &[Spec]) -> String {
     }
     s
 }
+
+/// `fuzz/src/decoders.rs`: every interface's answer decoding, per NE, for the fuzz
+/// targets (`cargo xtask fuzz-smoke`): a JSON answer through
+/// `envelope::decode_typed` into its generated response type (what `send()`
+/// does), a file answer through `envelope::decode` (what a JSON error instead of
+/// the file meets).
+pub fn fuzz_decoders(specs: &[Spec]) -> String {
+    let mut s = String::from(HEADER);
+    s.push_str("//! Every interface's answer decoding, per NE, for the fuzz targets.\n\n");
+    s.push_str("#![allow(clippy::all)]\n\nuse cec_core::envelope::{decode, decode_typed};\nuse cec_core::http::{HeaderMap, StatusCode};\n\n");
+    for spec in specs {
+        let krate = snake(&spec.krate);
+        let ne = cli_ne(spec);
+        let _ = writeln!(
+            s,
+            "/// Interfaces of {}.\npub const {}_INTERFACES: usize = {};\n",
+            spec.ne,
+            upper(&ne),
+            spec.interfaces.len()
+        );
+        let _ = writeln!(
+            s,
+            "/// Decodes `body` as the answer of interface number `which` (modulo their count) of {}; returns its id.\npub fn {}(which: usize, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> &'static str {{",
+            spec.ne,
+            snake(&ne)
+        );
+        let _ = writeln!(s, "    match which % {} {{", spec.interfaces.len().max(1));
+        for (n, i) in spec.interfaces.iter().enumerate() {
+            let meta = format!("{krate}::generated::{}", upper(&i.id));
+            let (_, _, resp) = crate::gen_client::op_names(i);
+            if i.response_kind == "binary" {
+                let _ =
+                    writeln!(s, "        {n} => {{ let _ = decode(&{meta}, status, headers, body); {} }}", lit(&i.id));
+            } else {
+                let _ = writeln!(
+                    s,
+                    "        {n} => {{ let _ = decode_typed::<{krate}::generated::{resp}>(&{meta}, status, headers, body); {} }}",
+                    lit(&i.id)
+                );
+            }
+        }
+        s.push_str("        _ => \"\",\n    }\n}\n\n");
+    }
+    let events: Vec<String> = specs.iter().flat_map(|sp| sp.events.iter().map(|e| lit(&e.wire))).collect();
+    let _ = writeln!(
+        s,
+        "/// Every documented agent event type, as on the wire.\npub const AGENT_EVENT_TYPES: &[&str] = &[{}];",
+        events.join(", ")
+    );
+    s
+}

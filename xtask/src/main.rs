@@ -3,8 +3,11 @@
 //! ```text
 //! cargo xtask codegen [--check]   regenerate (or check) every generated file from spec/
 //! cargo xtask test                unit tests, interface matrix, end-to-end demo
-//! cargo xtask ci                  fmt, clippy -D warnings, codegen --check, test, docs,
-//!                                  MSRV, semver-checks (once a release tag exists), publish dry-run
+//! cargo xtask ci                  fmt, clippy -D warnings, codegen --check, test, fuzz-smoke
+//!                                  (3 s per target), docs, MSRV, semver-checks (once a release
+//!                                  tag exists), publish dry-run
+//! cargo xtask fuzz-smoke [--seconds N] [--only a,b] [--dev]
+//!                                  every fuzz target (fuzz/, cargo-fuzz on stable) for N s (30)
 //! cargo xtask coverage            catalog vs spec vs generated vs matrix-tested, per NE; full,
 //!                                  partial and outline entries (fails on a `full` entry whose
 //!                                  notes say a table was not read, once it records read_from)
@@ -16,11 +19,15 @@
 //! cargo xtask bench overhead [--rounds N] [--requests N] [--callers 1,16,256]
 //!                                  SDK call vs bare reqwest (+ plain serde) on a loopback server
 //! cargo xtask bench events [--rounds N]   agentevent answers decoded, events/s vs plain serde
+//! cargo xtask soak [--minutes N] [--sessions N] [--rate R]
+//!                                  sessions, CMS polling and downloads against a faulty simulator
+//!                                  for N minutes (10): RSS, fds, tasks, events lost/repeated
 //! ```
 // xtask is a developer tool: it prints, and a spec it cannot turn into code stops it loudly.
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::panic, clippy::expect_used)]
 
 mod coverage;
+mod fuzz;
 mod gen_client;
 mod gen_help;
 mod gen_samples;
@@ -62,10 +69,16 @@ fn main() {
         }
         "bench" => run(&root(), "cargo", &["bench", "-p", "cec-bench"]),
         "coverage" => coverage::run(&root()),
+        "fuzz-smoke" => fuzz::run(&root(), rest),
+        "soak" => {
+            let mut args = vec!["run", "--release", "-p", "cec-bench", "--bin", "soak", "--"];
+            args.extend(rest.iter().map(String::as_str));
+            run(&root(), "cargo", &args)
+        }
         "lint-spec" => lint::run(&root()),
         _ => {
             println!(
-                "usage: cargo xtask <codegen [--check] | test | ci | release-checks | coverage | lint-spec | bench [sessions|overhead|sign|events ...]>"
+                "usage: cargo xtask <codegen [--check] | test | ci | release-checks | coverage | lint-spec | fuzz-smoke [--seconds N] | soak [--minutes N] | bench [sessions|overhead|sign|events ...]>"
             );
             Ok(())
         }
@@ -93,6 +106,7 @@ pub fn generate(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     out.push((root.join("crates/cec-sim/src/generated.rs"), gen_tables::sim_routes(&specs)));
     out.push((root.join("crates/cec-sim/tests/generated_bodies.rs"), gen_tables::sim_bodies(&specs)));
     out.push((root.join("crates/cec-sim/tests/generated_paging.rs"), gen_tests::paging_test(&specs)));
+    out.push((root.join("fuzz/src/decoders.rs"), gen_tables::fuzz_decoders(&specs)));
     let mut formatted = Vec::new();
     for (p, text) in out {
         formatted.push((p.clone(), rustfmt(root, &text).map_err(|e| format!("{}: {e}", p.display()))?));
@@ -354,6 +368,11 @@ fn ci(root: &Path) -> Result<(), String> {
     lint::run(root)?;
     run(root, "cargo", &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
     test(root)?;
+    // Every fuzz target for a few seconds, built unoptimised (the build is most of
+    // the cost; see docs/reliability.md); the corpus is seeded from the spec's
+    // samples each run. CEC_FUZZ_SECONDS overrides the seconds.
+    let fuzz_seconds = std::env::var("CEC_FUZZ_SECONDS").unwrap_or_else(|_| "3".into());
+    fuzz::run(root, &["--dev".to_owned(), "--seconds".to_owned(), fuzz_seconds])?;
     let status = Command::new("cargo")
         .args(["doc", "--workspace", "--no-deps", "--locked"])
         .env("RUSTDOCFLAGS", "-D warnings")

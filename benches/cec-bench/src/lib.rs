@@ -65,3 +65,52 @@ pub fn agent_status_answer() -> Vec<u8> {
 pub fn sdk_decode<T: serde::de::DeserializeOwned>(op: &'static cec_core::OperationMeta, body: &[u8]) -> Option<T> {
     cec_core::envelope::decode_typed(op, http::StatusCode::OK, &http::HeaderMap::new(), body).ok()
 }
+
+/// Resident set size of this process in KiB (`VmRSS` of `/proc/self/status`; 0 elsewhere).
+pub fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Open file descriptors of this process (entries of `/proc/self/fd`; 0 elsewhere).
+pub fn open_fds() -> u64 {
+    std::fs::read_dir("/proc/self/fd").map(|d| d.count() as u64).unwrap_or(0)
+}
+
+/// Cores available to this process.
+pub fn num_cpus() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+/// The id of benchmark agent number `i` (100000, 100001, …).
+pub fn agent_id(i: usize) -> String {
+    (100_000 + i).to_string()
+}
+
+/// The simulator agents of the session benchmarks: `n` agents, password `bench-pass`, one skill.
+pub fn bench_agents(n: usize) -> Vec<cec_sim::Agent> {
+    (0..n)
+        .map(|i| cec_sim::Agent {
+            id: agent_id(i),
+            password: "bench-pass".into(),
+            phone: format!("7{i:05}"),
+            skills: vec![1],
+        })
+        .collect()
+}
+
+/// Signs benchmark agent `i` in as a session polling with `pause_ms` between answers.
+pub async fn bench_sign_in(
+    c: &cec_gateway::Client,
+    i: usize,
+    pause_ms: u64,
+) -> Result<cec_gateway::AgentSession, cec_gateway::Error> {
+    let mut o = cec_gateway::SignIn::new(agent_id(i), "bench-pass", format!("7{i:05}"));
+    o.poll_pause = std::time::Duration::from_millis(pause_ms);
+    o.skills = cec_gateway::Skills::Skip;
+    cec_gateway::AgentSession::sign_in(c.clone(), o).await
+}

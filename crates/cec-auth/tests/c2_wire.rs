@@ -153,3 +153,34 @@ async fn every_signed_header_goes_out_with_the_signed_value() {
         }
     }
 }
+
+/// Fuzz regression (`fuzz/fuzz_targets/c2_sign_verify.rs`): a query value with a
+/// percent-encoded byte that is not UTF-8 (`%EF` alone) is decoded the same way
+/// (U+FFFD) by the signer and the verifier, so the signed request verifies.
+#[test]
+fn a_query_with_a_lone_percent_encoded_byte_signs_and_verifies() {
+    use std::time::{Duration, UNIX_EPOCH};
+    fn fixed() -> SystemTime {
+        UNIX_EPOCH + Duration::from_millis(1_768_465_800_123)
+    }
+    let at = fixed();
+    let mut url = url::Url::parse("https://cms.example.com:28443/").unwrap();
+    url.set_path("?rest/mp&a=csa2");
+    url.set_query(Some(r#"{"say": "Helag=lo world!"%EF}"#));
+    let mut req = cec_core::transport::HttpRequest {
+        method: cec_core::http::Method::POST,
+        url,
+        headers: HeaderMap::new(),
+        body: cec_core::__private::Bytes::new(),
+    };
+    let signer = AkSkSigner::new("fuzz-ak", "fuzz-sk").unwrap().with_clock(fixed);
+    signer.sign_request(&mut req).unwrap();
+    let received = ReceivedRequest {
+        method: req.method.as_str(),
+        path: req.url.path(),
+        query: req.url.query(),
+        headers: &req.headers,
+        body: &req.body,
+    };
+    C2Verifier::new().key("fuzz-ak", "fuzz-sk").verify(&received, at).unwrap();
+}

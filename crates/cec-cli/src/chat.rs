@@ -60,7 +60,7 @@ impl CustomerAccess for FabricAccess {
             .send()
             .await
             .map_err(|e| e.into_inner())?;
-        r.token.map(Secret::new).ok_or_else(|| cec_core::Error::usage("applyToken answered no token"))
+        r.token.ok_or_else(|| cec_core::Error::usage("applyToken answered no token"))
     }
 
     async fn upload(&self, file_type: &str, bytes: &[u8]) -> Result<String, cec_core::Error> {

@@ -1,7 +1,7 @@
 //! Compile-time proof that what a user holds across `.await`s and hands to
 //! tasks is `Send + Sync + 'static`: every NE client, the agent session, the
 //! builders and the futures their `send()` returns, the streams (events,
-//! paginators) and every error type (issue 16). Nothing here runs a request:
+//! paginators, file bodies; all `Unpin` too) and every error type (issue 16). Nothing here runs a request:
 //! the functions below are type-checked, which is the assertion; a type that
 //! loses `Send` (an `Rc`, a `RefCell` held across an await) fails the build.
 
@@ -16,6 +16,9 @@ fn send_static_future<F: Future + Send + 'static>(_: F) {}
 fn send_static_stream<S: Stream + Send + 'static>(_: S) {}
 
 fn error<E: std::error::Error + Send + Sync + 'static>() {}
+
+/// What a caller polls with `.next()` straight away: no `pin!` needed.
+fn send_static_unpin_stream<S: Stream + Send + Unpin + 'static>(_: S) {}
 
 #[test]
 fn clients_sessions_builders_and_errors_are_send_sync_static() {
@@ -54,6 +57,51 @@ fn clients_sessions_builders_and_errors_are_send_sync_static() {
     error::<cec_apifabric::Error>();
     error::<cec_fs::Error>();
     error::<cec_workbench::Error>();
+    // Authorizers and credentials (shared by clients and tasks through `Arc`).
+    send_sync_static::<cec_auth::ApiFabricAuth>();
+    send_sync_static::<cec_auth::ApiFabricCredentials>();
+    send_sync_static::<cec_auth::OiapAuth>();
+    send_sync_static::<cec_auth::OiapCredentials>();
+    send_sync_static::<cec_auth::GuidAuth>();
+    send_sync_static::<cec_auth::C2Auth>();
+    send_sync_static::<cec_auth::AkSkSigner>();
+    send_sync_static::<cec_auth::CachedToken>();
+    send_sync_static::<cec_core::Secret<String>>();
+    send_sync_static::<cec_core::profile::Profile>();
+    send_sync_static::<cec_core::verify::C2Verifier>();
+    send_sync_static::<std::sync::Arc<dyn cec_core::Authorizer>>();
+    send_sync_static::<std::sync::Arc<dyn cec_core::Transport>>();
+    // Receivers a service runs for its lifetime, and the simulator tests share.
+    send_sync_static::<cec_gateway::PushReceiver>();
+    send_sync_static::<cec_fs::NoticeReceiver>();
+    send_sync_static::<cec_sim::Simulator>();
+    // Typed answers and events move between tasks.
+    send_sync_static::<cec_gateway::SessionEvent>();
+    send_sync_static::<cec_gateway::AgentView>();
+    send_sync_static::<cec_fs::Notice>();
+    send_sync_static::<cec_fs::Report>();
+    send_sync_static::<cec_core::Downloaded>();
+}
+
+/// Type-checked, never called: file answers and downloads. The body of a file
+/// answer is `Send + Unpin + 'static` (polled with `.next()` in any task; one
+/// reader, so not `Sync`); the download helpers borrow their client, and moved
+/// into an `async move` with a client clone they are `Send + 'static`.
+#[allow(dead_code)]
+fn downloads_are_send_static(fs: cec_fs::Client, answer: cec_core::BinaryResponse, dir: std::path::PathBuf) {
+    fn send_static<T: Send + 'static>(_: &T) {}
+    send_static(&answer);
+    send_static_unpin_stream(answer.body);
+    let f = fs.clone();
+    let d = dir.clone();
+    send_static_future(async move { f.recording("call-1").to_dir(d).await });
+    let progress = fs.recording("call-1").progress_stream().1;
+    send_static_stream(progress);
+    let f = fs.clone();
+    let d = dir.clone();
+    send_static_future(async move { f.bills(0, 3_600_000).to_dir(d).await });
+    let f = fs;
+    send_static_future(async move { f.sync(0, 3_600_000, dir).run().await });
 }
 
 /// Type-checked, never called: the futures of `send()` and of the session's
@@ -78,9 +126,10 @@ fn futures_and_streams_are_send_static(
     send_static_future(fs.ccfs_get_record_file_url_from_obs().send());
     send_static_future(cec_gateway::AgentSession::sign_in(gw.clone(), sign_in));
     send_static_future(async move { session.ready().await });
-    send_static_stream(cms.vdn_query_agent_rest_state().into_paginator().items());
-    send_static_stream(cms.vdn_query_agent_rest_state().into_paginator().pages());
+    // Streams are also `Unpin`: `.next().await` on them without pinning.
+    send_static_unpin_stream(cms.vdn_query_agent_rest_state().into_paginator().items());
+    send_static_unpin_stream(cms.vdn_query_agent_rest_state().into_paginator().pages());
     if let Some(events) = watched.events() {
-        send_static_stream(events);
+        send_static_unpin_stream(events);
     }
 }

@@ -150,9 +150,14 @@ impl Error {
         self
     }
     /// Keeps a bounded excerpt of a response body (at most [`BODY_EXCERPT_LIMIT`] bytes, lossy UTF-8).
+    ///
+    /// String values of JSON keys that name a credential (`token`, `secret`,
+    /// `password`, `pwd`, `guid`, `cookie`, `authorization`, `sk`, in any case
+    /// and spelling) are replaced by `***`, also in a body cut short: a token
+    /// answer that fails to decode must not put its token into an error.
     pub fn with_body_excerpt(mut self, body: &[u8]) -> Self {
         let cut = body.len().min(BODY_EXCERPT_LIMIT);
-        let mut s = String::from_utf8_lossy(&body[..cut]).into_owned();
+        let mut s = redact_json_secrets(&String::from_utf8_lossy(&body[..cut]));
         if body.len() > cut {
             s.push('…');
         }
@@ -273,6 +278,64 @@ impl Error {
             _ => false,
         }
     }
+}
+
+/// True when a JSON key names a credential.
+fn is_secret_key(key: &str) -> bool {
+    let k: String = key.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect();
+    k == "sk"
+        || ["token", "secret", "password", "passwd", "pwd", "guid", "cookie", "authorization"]
+            .iter()
+            .any(|w| k.contains(w))
+}
+
+/// `text` (JSON, possibly cut short or malformed) with the string values of
+/// credential-naming keys replaced by `***`. Everything else is kept as it is.
+fn redact_json_secrets(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    // The last string read, when nothing but white space followed it yet.
+    let mut last_key: Option<String> = None;
+    let mut after_colon_of: Option<String> = None;
+    while let Some(c) = rest.chars().next() {
+        if c == '"' {
+            let (lit, tail) = split_string_literal(rest);
+            match after_colon_of.take() {
+                Some(key) if is_secret_key(&key) => {
+                    out.push_str(if lit.len() > 1 && lit.ends_with('"') { "\"***\"" } else { "\"***" });
+                }
+                _ => {
+                    out.push_str(lit);
+                    last_key = Some(lit.trim_matches('"').to_owned());
+                }
+            }
+            rest = tail;
+            continue;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+        if c == ':' {
+            after_colon_of = last_key.take();
+        } else if !c.is_whitespace() {
+            last_key = None;
+            after_colon_of = None;
+        }
+    }
+    out
+}
+
+/// Splits `s` (starting with `"`) after its closing quote (escapes honoured), or at its end.
+fn split_string_literal(s: &str) -> (&str, &str) {
+    let mut escaped = false;
+    for (i, b) in s.bytes().enumerate().skip(1) {
+        match b {
+            _ if escaped => escaped = false,
+            b'\\' => escaped = true,
+            b'"' => return s.split_at(i + 1),
+            _ => {}
+        }
+    }
+    (s, "")
 }
 
 impl fmt::Debug for Error {
@@ -452,6 +515,24 @@ mod tests {
         assert_eq!(e.to_string(), "service error in voicecall.answer (HTTP 200) [100-006]: agent not signed in");
         assert!(e.may_have_been_sent());
         assert!(!e.is_retryable());
+    }
+
+    #[test]
+    fn excerpts_hide_credential_values() {
+        let body =
+            br#"{"AccessToken":"tok-1","AppKey":"app","result":{"guid" : "g-2", "n": 3},"app_secret":"s\"3","token"#;
+        let e = Error::new(ErrorKind::Decode, "bad").with_body_excerpt(body);
+        let x = e.body_excerpt().unwrap();
+        assert_eq!(
+            x,
+            r#"{"AccessToken":"***","AppKey":"app","result":{"guid" : "***", "n": 3},"app_secret":"***","token"#
+        );
+        // Cut inside a secret value: the part that arrived is hidden too.
+        let e = Error::new(ErrorKind::Decode, "bad").with_body_excerpt(br#"{"authToken":"f46be09e93"#);
+        assert_eq!(e.body_excerpt().unwrap(), r#"{"authToken":"***"#);
+        // Values of other keys, and a key-like text inside a value, stay.
+        let e = Error::new(ErrorKind::Decode, "bad").with_body_excerpt(br#"{"msg":"token","x":["guid","v"]}"#);
+        assert_eq!(e.body_excerpt().unwrap(), r#"{"msg":"token","x":["guid","v"]}"#);
     }
 
     #[test]

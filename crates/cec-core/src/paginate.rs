@@ -97,8 +97,8 @@ impl<B: Paged> Paginator<B> {
         self
     }
 
-    /// The pages, one request each.
-    pub fn pages(self) -> impl Stream<Item = Result<B::Page, B::Error>> + Send {
+    /// The pages, one request each (`Unpin`: `.next().await` works on it as it is).
+    pub fn pages(self) -> impl Stream<Item = Result<B::Page, B::Error>> + Send + Unpin {
         struct St<B: Paged> {
             builder: B,
             size: u64,
@@ -117,7 +117,7 @@ impl<B: Paged> Paginator<B> {
             previous: None,
             done: false,
         };
-        futures_util::stream::unfold(st, |mut st| async move {
+        Box::pin(futures_util::stream::unfold(st, |mut st| async move {
             if st.done || st.limit.is_some_and(|l| st.seen >= l) {
                 return None;
             }
@@ -152,15 +152,15 @@ impl<B: Paged> Paginator<B> {
                 st.previous = Some(page.clone());
             }
             Some((Ok(page), st))
-        })
+        }))
     }
 
-    /// The items of every page, in order, at most `limit`.
-    pub fn items(self) -> impl Stream<Item = Result<B::Item, B::Error>> + Send {
+    /// The items of every page, in order, at most `limit` (`Unpin`, as [`Self::pages`]).
+    pub fn items(self) -> impl Stream<Item = Result<B::Item, B::Error>> + Send + Unpin {
         let limit = self.limit;
-        let pages = Box::pin(self.pages());
+        let pages = self.pages();
         let st = (pages, std::collections::VecDeque::<B::Item>::new(), 0u64, false);
-        futures_util::stream::unfold(st, move |(mut pages, mut buf, mut n, mut done)| async move {
+        Box::pin(futures_util::stream::unfold(st, move |(mut pages, mut buf, mut n, mut done)| async move {
             loop {
                 if limit.is_some_and(|l| n >= l) {
                     return None;
@@ -181,13 +181,13 @@ impl<B: Paged> Paginator<B> {
                     None => done = true,
                 }
             }
-        })
+        }))
     }
 
     /// Every item, collected (at most `limit`); the first error ends it.
     pub async fn collect_items(self) -> Result<Vec<B::Item>, B::Error> {
         let mut out = Vec::new();
-        let mut items = Box::pin(self.items());
+        let mut items = self.items();
         while let Some(item) = futures_util::StreamExt::next(&mut items).await {
             out.push(item?);
         }

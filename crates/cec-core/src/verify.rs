@@ -252,7 +252,11 @@ fn build_canonical(req: &ReceivedRequest<'_>, parts: &Parts<'_>) -> Result<Strin
         let mut pairs = BTreeSet::new();
         for piece in q.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
-            pairs.insert(format!("{}={}", escape(&unescape(k)), escape(&unescape(v))));
+            // Form decoding into text, as the platform reads a query: a byte
+            // sequence that is not UTF-8 becomes U+FFFD (found by fuzzing:
+            // `%EF` alone in a query value).
+            let text = |x: &str| String::from_utf8_lossy(&unescape(x)).into_owned();
+            pairs.insert(format!("{}={}", escape(text(k).as_bytes()), escape(text(v).as_bytes())));
         }
         if !pairs.is_empty() {
             lines.push(pairs.into_iter().collect::<Vec<_>>().join("&"));

@@ -68,6 +68,20 @@ fn self_signed_ca_as_server() -> Pki {
     }
 }
 
+/// A self-signed leaf (CA:FALSE, serverAuth): the usual lab certificate made with
+/// `rcgen` or `openssl req -x509 -addext basicConstraints=CA:FALSE`.
+fn self_signed_leaf() -> Pki {
+    let key = KeyPair::generate().unwrap();
+    let mut p = leaf_params(&["127.0.0.1", "localhost"]);
+    p.is_ca = IsCa::ExplicitNoCa;
+    let cert = p.self_signed(&key).unwrap();
+    Pki {
+        chain: vec![cert.der().clone()],
+        key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        ca_pem: Some(cert.pem()),
+    }
+}
+
 async fn serve(pki: Pki) -> (String, Option<String>) {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let cfg = rustls::ServerConfig::builder_with_provider(provider)
@@ -116,6 +130,21 @@ async fn a_private_ca_is_refused_by_default_and_accepted_when_given() {
     assert!(msg.contains("not signed by a CA this client trusts") && msg.contains("ca_bundle"), "{msg}");
     assert_eq!(err.sent(), cec_core::Sent::No);
     let ok = ping(builder(&endpoint).ca_bundle_pem(ca.unwrap()).build().unwrap()).await.unwrap();
+    assert_eq!(ok["status"], "UP");
+}
+
+#[tokio::test]
+async fn a_self_signed_server_is_refused_by_default_and_accepted_with_its_certificate_as_ca_bundle() {
+    let (endpoint, cert) = serve(self_signed_leaf()).await;
+    let err = ping(builder(&endpoint).build().unwrap()).await.unwrap_err();
+    assert_eq!(err.kind(), cec_core::ErrorKind::Connect, "{err:?}");
+    assert_eq!(err.sent(), cec_core::Sent::No);
+    let msg = err.to_string();
+    assert!(msg.contains("ca_bundle"), "the error says how to mend it: {msg}");
+    // With the system roots too (the default), it is refused all the same.
+    let err = ping(Config::builder(&endpoint).retry(RetryPolicy::disabled()).build().unwrap()).await.unwrap_err();
+    assert_eq!(err.kind(), cec_core::ErrorKind::Connect, "{err:?}");
+    let ok = ping(builder(&endpoint).ca_bundle_pem(cert.unwrap()).build().unwrap()).await.unwrap();
     assert_eq!(ok["status"], "UP");
 }
 

@@ -467,15 +467,17 @@ impl AgentSession {
     /// an error when the session is gone (e.g. `100-006`: signed out by the
     /// platform), and ends without one after sign-out or when the session is
     /// dropped. Dropping the stream stops the queueing (the view still follows).
-    pub fn events(&self) -> Option<impl Stream<Item = EventItem> + Send + 'static> {
+    ///
+    /// The stream is `Unpin`: `.next().await` works on it as it is, in any task.
+    pub fn events(&self) -> Option<impl Stream<Item = EventItem> + Send + Unpin + 'static> {
         if self.events_taken.swap(true, Ordering::SeqCst) {
             return None;
         }
         let consumer = Consumer(self.core.queue.clone());
-        Some(futures_util::stream::unfold(consumer, |c| async move {
+        Some(Box::pin(futures_util::stream::unfold(consumer, |c| async move {
             let item = c.0.next().await?;
             Some((item, c))
-        }))
+        })))
     }
 
     fn live(&self, op: &'static str) -> Result<AgentView, Error> {

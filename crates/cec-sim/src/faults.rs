@@ -347,6 +347,8 @@ pub(crate) struct FaultSet {
 
 #[derive(Debug, Default)]
 struct FaultList {
+    /// Requests per interface (route id), faulted or not, since start.
+    requests: std::collections::BTreeMap<&'static str, u64>,
     next_id: u64,
     faults: Vec<FaultStatus>,
 }
@@ -373,6 +375,11 @@ impl FaultSet {
         std::mem::take(&mut l.faults).len()
     }
 
+    /// Requests received per interface id since start.
+    pub(crate) fn requests(&self) -> std::collections::BTreeMap<String, u64> {
+        self.lock().requests.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
+    }
+
     pub(crate) fn list(&self) -> Vec<FaultStatus> {
         self.lock().faults.clone()
     }
@@ -381,6 +388,7 @@ impl FaultSet {
     /// fault that matches adds its delay; the first other live match is the fault.
     pub(crate) fn take(&self, route: &Route) -> Applied {
         let mut l = self.lock();
+        *l.requests.entry(route.id()).or_default() += 1;
         let mut applied = Applied::default();
         for f in l.faults.iter_mut() {
             if f.remaining == Some(0) || !f.fault.matches(route) {

@@ -199,6 +199,13 @@ impl Simulator {
         self.shared.call_records()
     }
 
+    /// The last 1,024 credentials the simulator handed out (C1/C3/C6 and web-chat
+    /// tokens, agent and configuration GUIDs), oldest first: a secrets sweep
+    /// searches logs and formatted values for them.
+    pub fn issued_credentials(&self) -> Vec<String> {
+        self.shared.issued_credentials()
+    }
+
     /// The model's clock now, in epoch milliseconds (pinned or the system's).
     pub fn now_ms(&self) -> u64 {
         self.shared.clock.now_ms()
@@ -226,6 +233,18 @@ impl Simulator {
     /// Removes every fault (those of the scenario too); returns how many there were.
     pub fn clear_faults(&self) -> usize {
         self.faults.clear()
+    }
+
+    /// How many requests each interface received since start (faulted or not; by
+    /// spec id, the first of several ids sharing a method and path): what proves
+    /// that an unsafe call was sent exactly once and a safe one retried.
+    pub fn requests(&self) -> std::collections::BTreeMap<String, u64> {
+        self.faults.requests()
+    }
+
+    /// Requests received by one interface since start.
+    pub fn requests_to(&self, interface: &str) -> u64 {
+        self.faults.requests().get(interface).copied().unwrap_or(0)
     }
 
     /// The faults with their remaining counts and hits.

@@ -161,6 +161,9 @@ struct CallRt {
     transfer_from: Option<String>,
 }
 
+/// How many issued tokens and GUIDs [`Shared::issued_credentials`] keeps.
+pub(crate) const ISSUED_KEPT: usize = 1024;
+
 /// A recording, made into a WAV file when downloaded (a busy day's worth stays small in memory).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Recording {
@@ -182,6 +185,8 @@ struct Model {
     calls: BTreeMap<String, CallRt>,
     recordings: BTreeMap<String, Recording>,
     tokens: BTreeMap<(TokenKind, String), Instant>,
+    /// The last [`ISSUED_KEPT`] tokens and GUIDs handed out (for secret sweeps).
+    issued: std::collections::VecDeque<String>,
     campaigns: BTreeMap<i64, crate::scenario::Campaign>,
     /// Things due later (rest expiry, a customer answering an outbound call), by due time.
     timers: BTreeMap<(Instant, u64), agentctl::Timer>,
@@ -279,6 +284,7 @@ impl Shared {
                 calls: BTreeMap::new(),
                 recordings: BTreeMap::new(),
                 tokens: BTreeMap::new(),
+                issued: std::collections::VecDeque::new(),
                 campaigns,
                 timers: BTreeMap::new(),
                 call_data: BTreeMap::new(),
@@ -324,23 +330,38 @@ impl Shared {
         mix(self.config.seed ^ mix(m.counter))
     }
 
+    /// The last tokens and GUIDs handed out, oldest first (at most [`ISSUED_KEPT`]).
+    pub(crate) fn issued_credentials(&self) -> Vec<String> {
+        self.lock().issued.iter().cloned().collect()
+    }
+
+    fn remember_issued(m: &mut Model, value: &str) {
+        if m.issued.len() == ISSUED_KEPT {
+            m.issued.pop_front();
+        }
+        m.issued.push_back(value.to_owned());
+    }
+
     fn new_guid(&self, m: &mut Model) -> String {
         let a = self.next_id(m);
         let b = self.next_id(m);
-        format!(
+        let guid = format!(
             "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}.AgentGateway0",
             a >> 32,
             (a >> 16) & 0xffff,
             a & 0xffff,
             b >> 48,
             b & 0xffff_ffff_ffff
-        )
+        );
+        Self::remember_issued(m, &guid);
+        guid
     }
 
     fn new_token(&self, m: &mut Model, kind: TokenKind, lifetime: Duration) -> String {
         let a = self.next_id(m);
         let b = self.next_id(m);
         let t = format!("{a:016x}{b:016x}");
+        Self::remember_issued(m, &t);
         m.tokens.insert((kind, t.clone()), Instant::now() + lifetime.min(self.config.max_token_lifetime));
         t
     }

@@ -7,19 +7,10 @@ mod common;
 
 use std::time::Duration;
 
-use cec_auth::{AkSkSigner, C2Auth};
 use cec_sim::{SimConfig, Simulator};
-use common::{config, fast, signed_in_gateway, start, wait_event};
+use common::{AGENT, WITHIN, c2, config, fast, signed_in_gateway, start, wait_event};
 use futures_util::StreamExt;
 use serde_json::json;
-
-const AGENT: &str = "1001";
-const WITHIN: Duration = Duration::from_secs(3);
-
-fn c2(sim: &Simulator) -> C2Auth {
-    let sc = sim.scenario();
-    C2Auth::Signature(AkSkSigner::new(sc.ak, sc.sk).unwrap())
-}
 
 async fn cms_state(cms: &cec_cms::Client, sim: &Simulator, agent: i64) -> Option<i64> {
     let sc = sim.scenario();

@@ -6,15 +6,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use cec_auth::{AkSkSigner, ApiFabricCredentials, C2Auth, OiapCredentials};
+use cec_auth::{ApiFabricCredentials, OiapCredentials};
 use cec_core::{Config, ErrorKind, RetryPolicy};
 use cec_sim::{Fault, Simulator};
-use common::{config, fast, start, wait_event};
+use common::{AGENT, WITHIN, c2, cms_states, config, fast, ready_gateway, recorded_call, start, wait_event};
 use futures_util::StreamExt;
 use serde_json::json;
-
-const AGENT: &str = "1001";
-const WITHIN: Duration = Duration::from_secs(3);
 
 /// Retries on, with short backoffs.
 fn retrying(sim: &Simulator) -> Config {
@@ -26,42 +23,14 @@ fn retrying(sim: &Simulator) -> Config {
     Config::builder(&sim.endpoint()).retry(retry).build().unwrap()
 }
 
-fn c2(sim: &Simulator) -> C2Auth {
-    let sc = sim.scenario();
-    C2Auth::Signature(AkSkSigner::new(sc.ak, sc.sk).unwrap())
-}
-
 fn cms(sim: &Simulator, config: Config) -> cec_cms::Client {
     cec_cms::Client::new(config, c2(sim)).unwrap()
-}
-
-async fn cms_states(cms: &cec_cms::Client, sim: &Simulator) -> Result<usize, cec_cms::Error> {
-    let sc = sim.scenario();
-    let r =
-        cms.agent_agentstatusinfobyagentids().cc_id(sc.cc_id).vdn(sc.vdn).agent_ids(vec![1001, 1002]).send().await?;
-    Ok(r.result_desc.unwrap_or_default().len())
 }
 
 /// The fault's (remaining, hits).
 fn usage(sim: &Simulator, id: u64) -> (Option<u32>, u64) {
     let f = sim.faults().into_iter().find(|f| f.id == id).expect("the fault is listed");
     (f.remaining, f.hits)
-}
-
-/// Agent 1001 signed in through a client with `config`, its sign-in events read.
-async fn ready_gateway(sim: &Simulator, config: Config) -> cec_gateway::Client {
-    let sc = sim.scenario();
-    let a = &sc.agents[0];
-    let gw = cec_gateway::Client::new(config).unwrap();
-    gw.onlineagent_login()
-        .agentid(AGENT)
-        .password(a.password.as_str())
-        .phonenum(a.phone.as_str())
-        .send()
-        .await
-        .unwrap();
-    wait_event(&gw, AGENT, "AgentState_Ready", WITHIN).await;
-    gw
 }
 
 fn download_builder(fs: &cec_fs::Client, call_id: &str) -> cec_fs::generated::CcfsDownloadRecordBuilder {
@@ -86,17 +55,6 @@ async fn download(fs: &cec_fs::Client, call_id: &str) -> (Option<u64>, Vec<u8>, 
         }
     }
     (declared, out, None)
-}
-
-/// A finished call with a recording; returns the call id.
-async fn recorded_call(sim: &Simulator) -> String {
-    let gw = ready_gateway(sim, config(sim)).await;
-    let call_id = sim.inject_call(AGENT, "13800000001").unwrap();
-    wait_event(&gw, AGENT, "AgentEvent_Ringing", WITHIN).await;
-    gw.voicecall_answer().agentid(AGENT).send().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(20)).await; // a recording needs some talk time
-    gw.voicecall_release().agentid(AGENT).send().await.unwrap();
-    call_id
 }
 
 // ---- HTTP 5xx ---------------------------------------------------------------

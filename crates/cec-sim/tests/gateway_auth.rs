@@ -279,7 +279,7 @@ async fn config_login_stores_the_guid() {
         .unwrap();
     let guid = r.result.and_then(|r| r.guid).expect("result.guid");
     assert!(!guid.is_empty());
-    assert_eq!(gw.guid().map(|g| g.expose_str().to_owned()), Some(guid));
+    assert_eq!(gw.guid().map(|g| g.expose_str().to_owned()), Some(guid.expose_str().to_owned()));
 }
 
 #[tokio::test]

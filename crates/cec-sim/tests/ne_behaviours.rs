@@ -9,19 +9,12 @@ mod common;
 use std::io::Read;
 use std::time::Duration;
 
-use cec_auth::{AkSkSigner, ApiFabricCredentials, C2Auth, OiapCredentials};
+use cec_auth::{ApiFabricCredentials, OiapCredentials};
 use cec_sim::{CampaignData, Scenario, SimConfig, Simulator};
-use common::{config, fast, signed_in_gateway, start, wait_event};
+use common::{WITHIN, c2, config, fast, signed_in_gateway, start, wait_event};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
-
-const WITHIN: Duration = Duration::from_secs(3);
-
-fn c2(sim: &Simulator) -> C2Auth {
-    let sc = sim.scenario();
-    C2Auth::Signature(AkSkSigner::new(sc.ak, sc.sk).unwrap())
-}
 
 /// Signs agent `n` of the scenario in, signs it into all its skills and reads its sign-in events.
 async fn ready(sim: &Simulator, n: usize) -> cec_gateway::Client {

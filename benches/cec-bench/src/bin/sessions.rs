@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use cec_bench::{agent_id, bench_agents, bench_sign_in, num_cpus, rss_kib};
 use futures_util::StreamExt;
 
 struct Opts {
@@ -62,30 +63,10 @@ fn now_us() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(0)
 }
 
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-fn agent_id(i: usize) -> String {
-    (100_000 + i).to_string()
-}
-
 /// The simulator side: N agents; on `GO <rate> <seconds>` from stdin, emits
 /// events carrying their queueing time to random signed-in agents.
 async fn run_sim(o: Opts) {
-    let agents = (0..o.sessions)
-        .map(|i| cec_sim::Agent {
-            id: agent_id(i),
-            password: "bench-pass".into(),
-            phone: format!("7{i:05}"),
-            skills: vec![1],
-        })
-        .collect();
+    let agents = bench_agents(o.sessions);
     let scenario = cec_sim::Scenario { agents, ..Default::default() };
     let sim = cec_sim::Simulator::start(cec_sim::SimConfig { scenario, ..Default::default() }).await.unwrap();
     println!("READY {}", sim.addr().port());
@@ -148,7 +129,7 @@ async fn run_client(o: Opts) {
     let config = config.build().unwrap();
     let base = cec_gateway::Client::new(config).unwrap();
     // Warm the runtime, the pool and the allocator with one session before measuring.
-    let warm = sign_in(&base.for_agent(), 0, o.pause_ms).await;
+    let warm = bench_sign_in(&base.for_agent(), 0, o.pause_ms).await.unwrap();
     warm.sign_out().await.unwrap();
     drop(warm);
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -158,7 +139,7 @@ async fn run_client(o: Opts) {
     let sessions: Vec<cec_gateway::AgentSession> = futures_util::stream::iter(0..o.sessions)
         .map(|i| {
             let c = base.for_agent();
-            async move { sign_in(&c, i, o.pause_ms).await }
+            async move { bench_sign_in(&c, i, o.pause_ms).await.unwrap() }
         })
         .buffer_unordered(200)
         .collect()
@@ -239,17 +220,6 @@ async fn run_client(o: Opts) {
     let _ = child.kill();
     let _ = child.wait();
     std::process::exit(0);
-}
-
-fn num_cpus() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
-}
-
-async fn sign_in(c: &cec_gateway::Client, i: usize, pause_ms: u64) -> cec_gateway::AgentSession {
-    let mut o = cec_gateway::SignIn::new(agent_id(i), "bench-pass", format!("7{i:05}"));
-    o.poll_pause = Duration::from_millis(pause_ms);
-    o.skills = cec_gateway::Skills::Skip;
-    cec_gateway::AgentSession::sign_in(c.clone(), o).await.unwrap()
 }
 
 fn main() {

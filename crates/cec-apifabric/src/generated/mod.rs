@@ -2656,9 +2656,9 @@ pub struct AuthTokenByAkSkResponse {
     #[serde(
         rename = "AccessToken",
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
+        deserialize_with = "cec_core::de::opt_secret"
     )]
-    pub access_token: Option<String>,
+    pub access_token: Option<cec_core::Secret<String>>,
     /// token type, e.g. Bearer
     #[serde(
         rename = "ApplyType",
@@ -7328,8 +7328,8 @@ impl CcmessagingApplyTokenBody {
 #[serde(default)]
 pub struct CcmessagingApplyTokenResponse {
     /// ccmessaging-token for later calls Required.
-    #[serde(rename = "token", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub token: Option<String>,
+    #[serde(rename = "token", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_secret")]
+    pub token: Option<cec_core::Secret<String>>,
     /// 0 success, 1 failure Required.
     #[serde(
         rename = "resultCode",

@@ -9772,8 +9772,8 @@ pub struct ConfigLoginResponse {
 #[serde(default)]
 pub struct ConfigLoginResponseResult {
     /// GUID for later C5 calls
-    #[serde(rename = "guid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub guid: Option<String>,
+    #[serde(rename = "guid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_secret")]
+    pub guid: Option<cec_core::Secret<String>>,
 }
 
 /// Object request body of `subscribe.register`.

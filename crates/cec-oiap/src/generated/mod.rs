@@ -637,9 +637,9 @@ pub struct AuthGettokenResponse {
     #[serde(
         rename = "authToken",
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
+        deserialize_with = "cec_core::de::opt_secret"
     )]
-    pub auth_token: Option<String>,
+    pub auth_token: Option<cec_core::Secret<String>>,
     /// token lifetime in seconds (default 3600; absent when errorCode != 0; row not visible on the C3 page, taken from C6)
     #[serde(
         rename = "expireTime",
@@ -706,9 +706,9 @@ pub struct AuthGetAppCubeTokenResponse {
     #[serde(
         rename = "authToken",
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
+        deserialize_with = "cec_core::de::opt_secret"
     )]
-    pub auth_token: Option<String>,
+    pub auth_token: Option<cec_core::Secret<String>>,
     /// token lifetime in seconds (default 3600; absent when errorCode != 0)
     #[serde(
         rename = "expireTime",

@@ -153,3 +153,49 @@ pub async fn wait_for_state(s: &cec_gateway::AgentSession, f: impl Fn(&cec_gatew
     }
     panic!("state not reached: {:?}", s.view());
 }
+
+/// The scenario's first agent.
+pub const AGENT: &str = "1001";
+/// How long a test waits for an event.
+pub const WITHIN: Duration = Duration::from_secs(3);
+
+/// The scenario's AK/SK as a C2 signer.
+pub fn c2(sim: &Simulator) -> cec_auth::C2Auth {
+    let sc = sim.scenario();
+    cec_auth::C2Auth::Signature(cec_auth::AkSkSigner::new(sc.ak, sc.sk).unwrap())
+}
+
+/// CC-CMS `agentstatusinfobyagentids` for agents 1001 and 1002: how many states came back.
+pub async fn cms_states(cms: &cec_cms::Client, sim: &Simulator) -> Result<usize, cec_cms::Error> {
+    let sc = sim.scenario();
+    let r =
+        cms.agent_agentstatusinfobyagentids().cc_id(sc.cc_id).vdn(sc.vdn).agent_ids(vec![1001, 1002]).send().await?;
+    Ok(r.result_desc.unwrap_or_default().len())
+}
+
+/// Agent 1001 signed in through a client with `config`, its sign-in events read.
+pub async fn ready_gateway(sim: &Simulator, config: Config) -> cec_gateway::Client {
+    let sc = sim.scenario();
+    let a = &sc.agents[0];
+    let gw = cec_gateway::Client::new(config).unwrap();
+    gw.onlineagent_login()
+        .agentid(AGENT)
+        .password(a.password.as_str())
+        .phonenum(a.phone.as_str())
+        .send()
+        .await
+        .unwrap();
+    wait_event(&gw, AGENT, "AgentState_Ready", WITHIN).await;
+    gw
+}
+
+/// A finished call with a recording; returns the call id.
+pub async fn recorded_call(sim: &Simulator) -> String {
+    let gw = ready_gateway(sim, config(sim)).await;
+    let call_id = sim.inject_call(AGENT, "13800000001").unwrap();
+    wait_event(&gw, AGENT, "AgentEvent_Ringing", WITHIN).await;
+    gw.voicecall_answer().agentid(AGENT).send().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await; // a recording needs some talk time
+    gw.voicecall_release().agentid(AGENT).send().await.unwrap();
+    call_id
+}
