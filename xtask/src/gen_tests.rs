@@ -549,7 +549,7 @@ pub fn paging_test(specs: &[Spec]) -> String {
                 skipped.push(format!("{}: {why}", i.id));
                 continue;
             }
-            if !matches!(i.auth.as_str(), "signature" | "bearer" | "oiap-token") {
+            if !matches!(i.auth.as_str(), "signature" | "bearer" | "oiap-token" | "none") {
                 skipped.push(format!("{}: auth {} needs a session the test does not open", i.id, i.auth));
                 continue;
             }

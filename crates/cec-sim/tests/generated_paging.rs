@@ -145,6 +145,13 @@ async fn every_paged_interface_pages_through_the_simulator() {
         tested += 1;
     }
     {
+        let b = apifabric.case_query_case_list().access_token("s-access-token").body_json(v(r#"{"caseNo":"s-caseNo","classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","isDirectResponse":true,"isExport":true,"isReopen":true,"limit":1,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","queueId":"s-queueId","resumenType":"newCases","start":7,"startTime":"s-startTime","status":"s-status","title":"s-title","type":"s-type"}"#)).unwrap();
+        let pages = b.clone().into_paginator().page_size(2).pages().collect::<Vec<_>>().await;
+        assert!(pages.iter().all(|p| p.is_ok()), "case.queryCaseList: {:?}", pages.iter().find(|p| p.is_err()));
+        check("case.queryCaseList", pages.len(), b.into_paginator().page_size(2).collect_items().await);
+        tested += 1;
+    }
+    {
         let b = apifabric
             .quality_inspection_query_appraise_score()
             .x_user_id("s-x-UserId")
@@ -661,7 +668,6 @@ async fn every_paged_interface_pages_through_the_simulator() {
 // Not covered here:
 // - skill.querySkills: the simulator answers it from the scenario's skill queues: paged in cec-sim/tests/paging.rs
 // - ccmessaging.queryHistoryChatMessage: auth bearer-messaging needs a session the test does not open
-// - case.queryCaseList: auth none needs a session the test does not open
 // - campaign.query_all: the simulator answers it from the model's campaigns: paged in cec-sim/tests/paging.rs
 // - blocklist.query: the simulator answers it from the model's blocklist: paged in cec-sim/tests/paging.rs
 // - callresult.query: the simulator's dialer answers it from the model: paged in cec-sim/tests/paging.rs
