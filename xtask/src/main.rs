@@ -57,7 +57,9 @@ fn main() {
         "test" => test(&root()),
         "ci" => ci(&root()),
         "release-checks" => release_checks(&root()),
-        "bench" if matches!(rest.first().map(String::as_str), Some("sessions" | "overhead" | "events")) => {
+        // Every other benchmark is a binary of benches/cec-bench named like the bench
+        // (`benches/cec-bench/src/bin/<name>.rs`), run in release.
+        "bench" if rest.first().is_some_and(|b| b != "sign" && !b.starts_with('-')) => {
             let mut args = vec!["run", "--release", "-p", "cec-bench", "--bin", rest[0].as_str(), "--"];
             args.extend(rest[1..].iter().map(String::as_str));
             run(&root(), "cargo", &args)
@@ -78,7 +80,7 @@ fn main() {
         "lint-spec" => lint::run(&root()),
         _ => {
             println!(
-                "usage: cargo xtask <codegen [--check] | test | ci | release-checks | coverage | lint-spec | fuzz-smoke [--seconds N] | soak [--minutes N] | bench [sessions|overhead|sign|events ...]>"
+                "usage: cargo xtask <codegen [--check] | test | ci | release-checks | coverage | lint-spec | fuzz-smoke [--seconds N] | soak [--minutes N] | bench <name> [...]: sign, or any benches/cec-bench binary (sessions, overhead, events, ...)>"
             );
             Ok(())
         }
