@@ -540,6 +540,8 @@ pub fn paging_test(specs: &[Spec]) -> String {
     s.push_str("    let apifabric = cec_apifabric::Client::new(config(&sim), config(&sim), ApiFabricCredentials::new(sc.app_key.clone(), sc.app_secret.clone())).unwrap();\n");
     s.push_str("    let oiap = cec_oiap::Client::new(config(&sim), OiapCredentials::tenant(sc.oiap_app_key.clone(), sc.oiap_app_secret.clone())).unwrap();\n");
     s.push_str("    let cms = cec_cms::Client::new(config(&sim), c2()).unwrap();\n    let isales = cec_isales::Client::new(config(&sim), c2()).unwrap();\n    let _ = (&apifabric, &oiap, &cms, &isales);\n    let mut tested = 0;\n");
+    // bearer-messaging interfaces also carry the ccmessaging-token that applyToken gives.
+    s.push_str("    apifabric.ccmessaging_apply_token().user_id(\"paging-user\").user_name(\"Paging\").channel_id(sc.channel_id.as_str()).locale(\"en_US\").send().await.unwrap();\n    assert!(apifabric.auth().messaging_token().is_some());\n");
     let mut skipped = Vec::new();
     for spec in specs {
         let var = snake(spec.krate.trim_start_matches("cec-"));
@@ -549,7 +551,7 @@ pub fn paging_test(specs: &[Spec]) -> String {
                 skipped.push(format!("{}: {why}", i.id));
                 continue;
             }
-            if !matches!(i.auth.as_str(), "signature" | "bearer" | "oiap-token" | "none") {
+            if !matches!(i.auth.as_str(), "signature" | "bearer" | "bearer-messaging" | "oiap-token" | "none") {
                 skipped.push(format!("{}: auth {} needs a session the test does not open", i.id, i.auth));
                 continue;
             }

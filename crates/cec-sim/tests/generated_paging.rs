@@ -47,6 +47,16 @@ async fn every_paged_interface_pages_through_the_simulator() {
     let isales = cec_isales::Client::new(config(&sim), c2()).unwrap();
     let _ = (&apifabric, &oiap, &cms, &isales);
     let mut tested = 0;
+    apifabric
+        .ccmessaging_apply_token()
+        .user_id("paging-user")
+        .user_name("Paging")
+        .channel_id(sc.channel_id.as_str())
+        .locale("en_US")
+        .send()
+        .await
+        .unwrap();
+    assert!(apifabric.auth().messaging_token().is_some());
     {
         let b = apifabric.agent_account_query().body_json(v(r#"{"agentType":[101],"pageNum":7,"pageSize":7,"transparentDisplayFlag":true,"userAccount":"s-userAccount"}"#)).unwrap();
         let pages = b.clone().into_paginator().page_size(2).pages().collect::<Vec<_>>().await;
@@ -124,6 +134,21 @@ async fn every_paged_interface_pages_through_the_simulator() {
         let pages = b.clone().into_paginator().page_size(2).pages().collect::<Vec<_>>().await;
         assert!(pages.iter().all(|p| p.is_ok()), "mobileAgent.queryPhoneV2: {:?}", pages.iter().find(|p| p.is_err()));
         check("mobileAgent.queryPhoneV2", pages.len(), b.into_paginator().page_size(2).collect_items().await);
+        tested += 1;
+    }
+    {
+        let b = apifabric.ccmessaging_query_history_chat_message().body_json(v(r#"{"channel":"s-channel","channelId":"s-channelId","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","userId":"s-userId"}"#)).unwrap();
+        let pages = b.clone().into_paginator().page_size(2).pages().collect::<Vec<_>>().await;
+        assert!(
+            pages.iter().all(|p| p.is_ok()),
+            "ccmessaging.queryHistoryChatMessage: {:?}",
+            pages.iter().find(|p| p.is_err())
+        );
+        check(
+            "ccmessaging.queryHistoryChatMessage",
+            pages.len(),
+            b.into_paginator().page_size(2).collect_items().await,
+        );
         tested += 1;
     }
     {
@@ -667,7 +692,6 @@ async fn every_paged_interface_pages_through_the_simulator() {
 
 // Not covered here:
 // - skill.querySkills: the simulator answers it from the scenario's skill queues: paged in cec-sim/tests/paging.rs
-// - ccmessaging.queryHistoryChatMessage: auth bearer-messaging needs a session the test does not open
 // - campaign.query_all: the simulator answers it from the model's campaigns: paged in cec-sim/tests/paging.rs
 // - blocklist.query: the simulator answers it from the model's blocklist: paged in cec-sim/tests/paging.rs
 // - callresult.query: the simulator's dialer answers it from the model: paged in cec-sim/tests/paging.rs
