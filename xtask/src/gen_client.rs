@@ -268,8 +268,8 @@ fn field_doc(f: &Field) -> String {
 fn rust_type(f: &Field, prefix: &str, side: Side, out: &mut Vec<String>) -> String {
     let nested = |out: &mut Vec<String>| {
         let name = format!("{prefix}{}", pascal(&f.name));
-        out.push(struct_def_with(&name, &f.fields, side, &format!("`{}`", f.name), &f.rules));
-        name
+        out.push(struct_def_shared(&name, &f.fields, side, &format!("`{}`", f.name), &f.rules, true));
+        canonical(&name)
     };
     if side == Side::Response
         && let Some(e) = enum_for(f)
@@ -293,14 +293,74 @@ fn rust_type(f: &Field, prefix: &str, side: Side, out: &mut Vec<String>) -> Stri
     }
 }
 
-fn struct_def(name: &str, fields: &[Field], side: Side, what: &str) -> String {
-    struct_def_with(name, fields, side, what, &Rules::default())
+/// Structs of identical shape share one type while an NE module is generated: the first
+/// struct (in generation order, i.e. spec order) of each shape is defined, every later one
+/// becomes `pub type Later = First;`.
+#[derive(Default)]
+struct Dedup {
+    /// Shape key (the struct's text with its own name blanked, docs of its fields
+    /// included) → the canonical type.
+    by_key: std::collections::HashMap<String, String>,
+    /// Every struct name seen → its canonical type.
+    canon: std::collections::HashMap<String, String>,
+    /// Canonical type → the names sharing it, in generation order.
+    aliases: std::collections::BTreeMap<String, Vec<String>>,
 }
 
-fn struct_def_with(name: &str, fields: &[Field], side: Side, what: &str, obj: &Rules) -> String {
+thread_local! {
+    /// Active only inside [`ne_module`]; elsewhere (paging, tests) names stay mechanical.
+    static DEDUP: std::cell::RefCell<Option<Dedup>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The type a struct name resolves to: its canonical shared type while deduplicating.
+fn canonical(name: &str) -> String {
+    DEDUP.with(|d| d.borrow().as_ref().and_then(|d| d.canon.get(name).cloned())).unwrap_or_else(|| name.to_string())
+}
+
+/// Marker replaced by the "also known as" doc lines of a canonical struct, once the whole
+/// module is generated.
+fn alias_marker(name: &str) -> String {
+    format!("\u{1}ALIASES {name}\u{1}\n")
+}
+
+/// Replaces the alias markers: a canonical struct's rustdoc lists the names sharing it.
+fn resolve_alias_markers(text: &str, aliases: &std::collections::BTreeMap<String, Vec<String>>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("\u{1}ALIASES ") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at + "\u{1}ALIASES ".len()..];
+        let end = tail.find("\u{1}\n").expect("alias marker is terminated");
+        let name = &tail[..end];
+        if let Some(list) = aliases.get(name) {
+            let names: Vec<String> = list.iter().map(|n| format!("[`{n}`]")).collect();
+            let _ =
+                writeln!(out, "///\n/// The same shape (fields, types, checks) is also named {}.", names.join(", "));
+        }
+        rest = &tail[end + "\u{1}\n".len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Checks that every alias points at a struct that is defined: a generator bug otherwise.
+fn check_aliases(text: &str, aliases: &std::collections::BTreeMap<String, Vec<String>>) {
+    let defined: std::collections::HashSet<&str> =
+        text.lines().filter_map(|l| l.strip_prefix("pub struct ").and_then(|r| r.strip_suffix(" {"))).collect();
+    for target in aliases.keys() {
+        assert!(defined.contains(target.as_str()), "shared type `{target}` is aliased but never defined");
+    }
+}
+
+fn struct_def(name: &str, fields: &[Field], side: Side, what: &str) -> String {
+    struct_def_shared(name, fields, side, what, &Rules::default(), true)
+}
+
+/// A struct, its nested structs, and (requests) its checks; with `shared`, a struct whose
+/// shape was already generated under another name becomes an alias of that type.
+fn struct_def_shared(name: &str, fields: &[Field], side: Side, what: &str, obj: &Rules, shared: bool) -> String {
     let mut nested = Vec::new();
     let mut s = String::new();
-    let _ = writeln!(s, "/// {}.", doc(&format!("Object {what}")));
     s.push_str("#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]\n");
     if side == Side::Response {
         s.push_str("#[serde(default)]\n");
@@ -317,11 +377,45 @@ fn struct_def_with(name: &str, fields: &[Field], side: Side, what: &str, obj: &R
         s.push_str(&validate_impl(name, fields, obj));
         s.push_str(&fields_const(name, fields));
     }
+    let head = format!("/// {}.\n", doc(&format!("Object {what}")));
+    let own = match shared.then(|| share(name, side, &s)).flatten() {
+        Some(target) => format!(
+            "/// {}: the same shape as [`{target}`] (one shared type).\npub type {name} = {target};\n",
+            doc(&format!("Object {what}"))
+        ),
+        None if DEDUP.with(|d| d.borrow().is_some()) => format!("{head}{}{s}", alias_marker(name)),
+        None => format!("{head}{s}"),
+    };
+    let mut s = own;
     for n in nested {
         s.push('\n');
         s.push_str(&n);
     }
     s
+}
+
+/// Registers struct `name` (text `body`, without its doc line) with the deduplicator:
+/// `Some(canonical)` when an earlier struct has the same shape, `None` when `name` is (or
+/// becomes) the canonical type of its shape or no deduplication is running.
+fn share(name: &str, side: Side, body: &str) -> Option<String> {
+    DEDUP.with(|d| {
+        let mut d = d.borrow_mut();
+        let d = d.as_mut()?;
+        let blank = body
+            .replace(&format!("pub struct {name} {{\n"), "pub struct \u{0} {\n")
+            .replace(&format!("impl {name} {{\n"), "impl \u{0} {\n");
+        let key = format!("{}\n{blank}", if side == Side::Request { "request" } else { "response" });
+        let target = d.by_key.entry(key).or_insert_with(|| name.to_string()).clone();
+        d.canon.insert(name.to_string(), target.clone());
+        if target == name {
+            return None;
+        }
+        let list = d.aliases.entry(target.clone()).or_default();
+        if !list.iter().any(|n| n == name) {
+            list.push(name.to_string());
+        }
+        Some(target)
+    })
 }
 
 fn serde_attr(f: &Field, ty: &str, side: Side) -> String {
@@ -591,12 +685,14 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
 
     // Body type.
     if has_body {
-        types.push(struct_def_with(
+        // Not shared: each body has its own `from_json` naming its interface.
+        types.push(struct_def_shared(
             &body_name,
             &i.body,
             Side::Request,
             &format!("request body of `{}`", i.id),
             &i.body_rules,
+            false,
         ));
         types.push(format!(
             "impl {body_name} {{\n    /// Decodes untyped JSON, refusing a field the reference does not document (naming\n    /// the nearest documented one) and a value of the wrong type (naming its path).\n    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {{\n        cec_core::validate::from_json({}, Self::FIELDS, v, true)\n    }}\n}}\n",
@@ -1078,6 +1174,14 @@ fn paginator_impl(i: &Interface, p: &Paging) -> String {
 
 /// `crates/<crate>/src/generated/mod.rs`.
 pub fn ne_module(spec: &Spec) -> String {
+    DEDUP.with(|d| *d.borrow_mut() = Some(Dedup::default()));
+    let s = ne_module_text(spec);
+    let dedup = DEDUP.with(|d| d.borrow_mut().take()).unwrap_or_default();
+    check_aliases(&s, &dedup.aliases);
+    resolve_alias_markers(&s, &dedup.aliases)
+}
+
+fn ne_module_text(spec: &Spec) -> String {
     let mut s = String::from(HEADER);
     let _ = writeln!(s, "//! Generated from `spec/{}.json` ({}, auth {}).", spec.file, spec.ne, spec.auth_mode);
     s.push_str("//!\n//! One `OperationMeta` per interface, request/response types, and one fluent builder per\n//! interface with a `send()`. Hand-written code lives outside this module.\n\n");

@@ -2786,6 +2786,8 @@ impl AgentAccountCreateBody {
 }
 
 /// Object `skills`.
+///
+/// The same shape (fields, types, checks) is also named [`AgentAccountUpdateBodySkills`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentAccountCreateBodySkills {
     /// skill queue ID (from querySkills)
@@ -2923,7 +2925,7 @@ pub struct AgentAccountUpdateBody {
     pub cc_role_id: Option<i64>,
     /// skill queue bindings; all three sub-fields required when present; queue type must match agentType
     #[serde(rename = "skills", skip_serializing_if = "Option::is_none", default)]
-    pub skills: Option<Vec<AgentAccountUpdateBodySkills>>,
+    pub skills: Option<Vec<AgentAccountCreateBodySkills>>,
     /// current password, needed to change password (3 wrong tries lock account 30 min; one change per 24 h)
     #[serde(rename = "oldPassWord", skip_serializing_if = "Option::is_none", default)]
     pub old_pass_word: Option<cec_core::Secret<String>>,
@@ -2975,7 +2977,7 @@ impl AgentAccountUpdateBody {
         cec_core::validate::FieldShape {
             name: "skills",
             shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
-                AgentAccountUpdateBodySkills::FIELDS,
+                AgentAccountCreateBodySkills::FIELDS,
             )),
         },
         cec_core::validate::FieldShape { name: "oldPassWord", shape: cec_core::validate::Shape::String },
@@ -2983,34 +2985,8 @@ impl AgentAccountUpdateBody {
     ];
 }
 
-/// Object `skills`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AgentAccountUpdateBodySkills {
-    /// skill queue ID (from querySkills)
-    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
-    pub skill_id: Option<i64>,
-    /// agent weight, higher served first (min 1)
-    #[serde(rename = "agentWeight", skip_serializing_if = "Option::is_none", default)]
-    pub agent_weight: Option<i64>,
-    /// skill queue weight (min 1)
-    #[serde(rename = "skillWeight", skip_serializing_if = "Option::is_none", default)]
-    pub skill_weight: Option<i64>,
-}
-impl AgentAccountUpdateBodySkills {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl AgentAccountUpdateBodySkills {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape { name: "agentWeight", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape { name: "skillWeight", shape: cec_core::validate::Shape::Int },
-    ];
-}
+/// Object `skills`: the same shape as [`AgentAccountCreateBodySkills`] (one shared type).
+pub type AgentAccountUpdateBodySkills = AgentAccountCreateBodySkills;
 
 impl AgentAccountUpdateBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -4082,6 +4058,8 @@ impl SkillCreateSkillBody {
 }
 
 /// Object `skillParam`.
+///
+/// The same shape (fields, types, checks) is also named [`SkillModifySkillBodySkillParam`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SkillCreateSkillBodySkillParam {
     /// handling when no agent on duty Required.
@@ -4089,7 +4067,7 @@ pub struct SkillCreateSkillBodySkillParam {
     pub no_agents: Option<SkillCreateSkillBodySkillParamNoAgents>,
     /// handling when queue busy/overflow Required.
     #[serde(rename = "busy", skip_serializing_if = "Option::is_none", default)]
-    pub busy: Option<SkillCreateSkillBodySkillParamBusy>,
+    pub busy: Option<SkillCreateSkillBodySkillParamNoAgents>,
     /// agent answer mode: 0 announce work number, 2 no announcement
     #[serde(rename = "answerFunction", skip_serializing_if = "Option::is_none", default)]
     pub answer_function: Option<String>,
@@ -4139,7 +4117,7 @@ impl SkillCreateSkillBodySkillParam {
         },
         cec_core::validate::FieldShape {
             name: "busy",
-            shape: cec_core::validate::Shape::Object(SkillCreateSkillBodySkillParamBusy::FIELDS),
+            shape: cec_core::validate::Shape::Object(SkillCreateSkillBodySkillParamNoAgents::FIELDS),
         },
         cec_core::validate::FieldShape { name: "answerFunction", shape: cec_core::validate::Shape::String },
         cec_core::validate::FieldShape {
@@ -4154,6 +4132,8 @@ impl SkillCreateSkillBodySkillParam {
 }
 
 /// Object `noAgents`.
+///
+/// The same shape (fields, types, checks) is also named [`SkillCreateSkillBodySkillParamBusy`], [`SkillModifySkillBodySkillParamNoAgents`], [`SkillModifySkillBodySkillParamBusy`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SkillCreateSkillBodySkillParamNoAgents {
     /// 3 IVR, 1 skill queue
@@ -4185,39 +4165,12 @@ impl SkillCreateSkillBodySkillParamNoAgents {
     ];
 }
 
-/// Object `busy`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct SkillCreateSkillBodySkillParamBusy {
-    /// 3 IVR, 1 skill queue
-    #[serde(rename = "deviceType", skip_serializing_if = "Option::is_none", default)]
-    pub device_type: Option<String>,
-    /// Release (other fields empty) or Transfer (other fields required) Required.
-    #[serde(rename = "transferType", skip_serializing_if = "Option::is_none", default)]
-    pub transfer_type: Option<String>,
-    /// skillId or IVR flow ID
-    #[serde(rename = "value", skip_serializing_if = "Option::is_none", default)]
-    pub value: Option<serde_json::Number>,
-}
-impl SkillCreateSkillBodySkillParamBusy {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"transferType") {
-            cec_core::validate::required(op, &format!("{at}transferType"), &self.transfer_type)?;
-        }
-        Ok(())
-    }
-}
-impl SkillCreateSkillBodySkillParamBusy {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "transferType", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "value", shape: cec_core::validate::Shape::Number },
-    ];
-}
+/// Object `busy`: the same shape as [`SkillCreateSkillBodySkillParamNoAgents`] (one shared type).
+pub type SkillCreateSkillBodySkillParamBusy = SkillCreateSkillBodySkillParamNoAgents;
 
 /// Object `timeOut`.
+///
+/// The same shape (fields, types, checks) is also named [`SkillModifySkillBodySkillParamTimeOut`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SkillCreateSkillBodySkillParamTimeOut {
     /// 3 IVR, 1 skill queue
@@ -4246,6 +4199,8 @@ impl SkillCreateSkillBodySkillParamTimeOut {
 }
 
 /// Object `waitVoice`.
+///
+/// The same shape (fields, types, checks) is also named [`SkillModifySkillBodySkillParamWaitVoice`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SkillCreateSkillBodySkillParamWaitVoice {
     /// tone type, e.g. Voice
@@ -4308,6 +4263,8 @@ impl SkillDeleteSkillBody {
 }
 
 /// Object response of `skill.deleteSkill`.
+///
+/// The same shape (fields, types, checks) is also named [`CalledRouteCreateCalledRouteResponse`], [`CalledRouteModifyCalledRouteResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SkillDeleteSkillResponse {
@@ -4347,7 +4304,7 @@ pub struct SkillModifySkillBody {
     pub max_agent_wrapup_time: Option<serde_json::Number>,
     /// queue handling parameters; media 53/2/18 only noAgents, busy, timeOut (53 requires deviceType 1); media 5/19 also answerFunction and waitVoice
     #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none", default)]
-    pub skill_param: Option<SkillModifySkillBodySkillParam>,
+    pub skill_param: Option<SkillCreateSkillBodySkillParam>,
 }
 impl SkillModifySkillBody {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -4379,194 +4336,25 @@ impl SkillModifySkillBody {
         cec_core::validate::FieldShape { name: "maxAgentWrapupTime", shape: cec_core::validate::Shape::Number },
         cec_core::validate::FieldShape {
             name: "skillParam",
-            shape: cec_core::validate::Shape::Object(SkillModifySkillBodySkillParam::FIELDS),
+            shape: cec_core::validate::Shape::Object(SkillCreateSkillBodySkillParam::FIELDS),
         },
     ];
 }
 
-/// Object `skillParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct SkillModifySkillBodySkillParam {
-    /// handling when no agent on duty Required.
-    #[serde(rename = "noAgents", skip_serializing_if = "Option::is_none", default)]
-    pub no_agents: Option<SkillModifySkillBodySkillParamNoAgents>,
-    /// handling when queue busy/overflow Required.
-    #[serde(rename = "busy", skip_serializing_if = "Option::is_none", default)]
-    pub busy: Option<SkillModifySkillBodySkillParamBusy>,
-    /// agent answer mode: 0 announce work number, 2 no announcement
-    #[serde(rename = "answerFunction", skip_serializing_if = "Option::is_none", default)]
-    pub answer_function: Option<String>,
-    /// handling on queue timeout Required.
-    #[serde(rename = "timeOut", skip_serializing_if = "Option::is_none", default)]
-    pub time_out: Option<SkillModifySkillBodySkillParamTimeOut>,
-    /// queue waiting tone setting; only its parameterType key (e.g. Voice) is confirmed, from the querySkills example
-    #[serde(rename = "waitVoice", skip_serializing_if = "Option::is_none", default)]
-    pub wait_voice: Option<SkillModifySkillBodySkillParamWaitVoice>,
-}
-impl SkillModifySkillBodySkillParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"noAgents") {
-            cec_core::validate::required(op, &format!("{at}noAgents"), &self.no_agents)?;
-            if let Some(v) = &self.no_agents {
-                v.validate(op, &format!("{at}noAgents."), &[])?;
-            }
-        }
-        if !skip.contains(&"busy") {
-            cec_core::validate::required(op, &format!("{at}busy"), &self.busy)?;
-            if let Some(v) = &self.busy {
-                v.validate(op, &format!("{at}busy."), &[])?;
-            }
-        }
-        if !skip.contains(&"timeOut") {
-            cec_core::validate::required(op, &format!("{at}timeOut"), &self.time_out)?;
-            if let Some(v) = &self.time_out {
-                v.validate(op, &format!("{at}timeOut."), &[])?;
-            }
-        }
-        if !skip.contains(&"waitVoice") {
-            if let Some(v) = &self.wait_voice {
-                v.validate(op, &format!("{at}waitVoice."), &[])?;
-            }
-        }
-        Ok(())
-    }
-}
-impl SkillModifySkillBodySkillParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape {
-            name: "noAgents",
-            shape: cec_core::validate::Shape::Object(SkillModifySkillBodySkillParamNoAgents::FIELDS),
-        },
-        cec_core::validate::FieldShape {
-            name: "busy",
-            shape: cec_core::validate::Shape::Object(SkillModifySkillBodySkillParamBusy::FIELDS),
-        },
-        cec_core::validate::FieldShape { name: "answerFunction", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape {
-            name: "timeOut",
-            shape: cec_core::validate::Shape::Object(SkillModifySkillBodySkillParamTimeOut::FIELDS),
-        },
-        cec_core::validate::FieldShape {
-            name: "waitVoice",
-            shape: cec_core::validate::Shape::Object(SkillModifySkillBodySkillParamWaitVoice::FIELDS),
-        },
-    ];
-}
+/// Object `skillParam`: the same shape as [`SkillCreateSkillBodySkillParam`] (one shared type).
+pub type SkillModifySkillBodySkillParam = SkillCreateSkillBodySkillParam;
 
-/// Object `noAgents`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct SkillModifySkillBodySkillParamNoAgents {
-    /// 3 IVR, 1 skill queue
-    #[serde(rename = "deviceType", skip_serializing_if = "Option::is_none", default)]
-    pub device_type: Option<String>,
-    /// Release (other fields empty) or Transfer (other fields required) Required.
-    #[serde(rename = "transferType", skip_serializing_if = "Option::is_none", default)]
-    pub transfer_type: Option<String>,
-    /// skillId or IVR flow ID
-    #[serde(rename = "value", skip_serializing_if = "Option::is_none", default)]
-    pub value: Option<serde_json::Number>,
-}
-impl SkillModifySkillBodySkillParamNoAgents {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"transferType") {
-            cec_core::validate::required(op, &format!("{at}transferType"), &self.transfer_type)?;
-        }
-        Ok(())
-    }
-}
-impl SkillModifySkillBodySkillParamNoAgents {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "transferType", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "value", shape: cec_core::validate::Shape::Number },
-    ];
-}
+/// Object `noAgents`: the same shape as [`SkillCreateSkillBodySkillParamNoAgents`] (one shared type).
+pub type SkillModifySkillBodySkillParamNoAgents = SkillCreateSkillBodySkillParamNoAgents;
 
-/// Object `busy`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct SkillModifySkillBodySkillParamBusy {
-    /// 3 IVR, 1 skill queue
-    #[serde(rename = "deviceType", skip_serializing_if = "Option::is_none", default)]
-    pub device_type: Option<String>,
-    /// Release (other fields empty) or Transfer (other fields required) Required.
-    #[serde(rename = "transferType", skip_serializing_if = "Option::is_none", default)]
-    pub transfer_type: Option<String>,
-    /// skillId or IVR flow ID
-    #[serde(rename = "value", skip_serializing_if = "Option::is_none", default)]
-    pub value: Option<serde_json::Number>,
-}
-impl SkillModifySkillBodySkillParamBusy {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"transferType") {
-            cec_core::validate::required(op, &format!("{at}transferType"), &self.transfer_type)?;
-        }
-        Ok(())
-    }
-}
-impl SkillModifySkillBodySkillParamBusy {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "transferType", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "value", shape: cec_core::validate::Shape::Number },
-    ];
-}
+/// Object `busy`: the same shape as [`SkillCreateSkillBodySkillParamNoAgents`] (one shared type).
+pub type SkillModifySkillBodySkillParamBusy = SkillCreateSkillBodySkillParamNoAgents;
 
-/// Object `timeOut`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct SkillModifySkillBodySkillParamTimeOut {
-    /// 3 IVR, 1 skill queue
-    #[serde(rename = "deviceType", skip_serializing_if = "Option::is_none", default)]
-    pub device_type: Option<String>,
-    /// Release (other fields empty) or Transfer (other fields required) Required.
-    #[serde(rename = "transferType", skip_serializing_if = "Option::is_none", default)]
-    pub transfer_type: Option<String>,
-}
-impl SkillModifySkillBodySkillParamTimeOut {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"transferType") {
-            cec_core::validate::required(op, &format!("{at}transferType"), &self.transfer_type)?;
-        }
-        Ok(())
-    }
-}
-impl SkillModifySkillBodySkillParamTimeOut {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "transferType", shape: cec_core::validate::Shape::String },
-    ];
-}
+/// Object `timeOut`: the same shape as [`SkillCreateSkillBodySkillParamTimeOut`] (one shared type).
+pub type SkillModifySkillBodySkillParamTimeOut = SkillCreateSkillBodySkillParamTimeOut;
 
-/// Object `waitVoice`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct SkillModifySkillBodySkillParamWaitVoice {
-    /// tone type, e.g. Voice
-    #[serde(rename = "parameterType", skip_serializing_if = "Option::is_none", default)]
-    pub parameter_type: Option<String>,
-}
-impl SkillModifySkillBodySkillParamWaitVoice {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl SkillModifySkillBodySkillParamWaitVoice {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "parameterType", shape: cec_core::validate::Shape::String }];
-}
+/// Object `waitVoice`: the same shape as [`SkillCreateSkillBodySkillParamWaitVoice`] (one shared type).
+pub type SkillModifySkillBodySkillParamWaitVoice = SkillCreateSkillBodySkillParamWaitVoice;
 
 impl SkillModifySkillBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -4751,7 +4539,7 @@ pub struct SkillQuerySkillsResponseDataSkillParam {
     pub no_agents: Option<SkillQuerySkillsResponseDataSkillParamNoAgents>,
     /// queue busy/overflow
     #[serde(rename = "busy", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
-    pub busy: Option<SkillQuerySkillsResponseDataSkillParamBusy>,
+    pub busy: Option<SkillQuerySkillsResponseDataSkillParamNoAgents>,
     /// answer function
     #[serde(
         rename = "answerFunction",
@@ -4765,7 +4553,7 @@ pub struct SkillQuerySkillsResponseDataSkillParam {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_object"
     )]
-    pub time_out: Option<SkillQuerySkillsResponseDataSkillParamTimeOut>,
+    pub time_out: Option<SkillQuerySkillsResponseDataSkillParamNoAgents>,
     /// waiting tone
     #[serde(
         rename = "waitVoice",
@@ -4776,6 +4564,8 @@ pub struct SkillQuerySkillsResponseDataSkillParam {
 }
 
 /// Object `noAgents`.
+///
+/// The same shape (fields, types, checks) is also named [`SkillQuerySkillsResponseDataSkillParamBusy`], [`SkillQuerySkillsResponseDataSkillParamTimeOut`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SkillQuerySkillsResponseDataSkillParamNoAgents {
@@ -4798,51 +4588,11 @@ pub struct SkillQuerySkillsResponseDataSkillParamNoAgents {
     pub value: Option<serde_json::Number>,
 }
 
-/// Object `busy`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SkillQuerySkillsResponseDataSkillParamBusy {
-    /// 3 IVR, 1 skill queue
-    #[serde(
-        rename = "deviceType",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub device_type: Option<String>,
-    /// Release or Transfer
-    #[serde(
-        rename = "transferType",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub transfer_type: Option<String>,
-    /// skill ID or IVR flow ID
-    #[serde(rename = "value", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
-    pub value: Option<serde_json::Number>,
-}
+/// Object `busy`: the same shape as [`SkillQuerySkillsResponseDataSkillParamNoAgents`] (one shared type).
+pub type SkillQuerySkillsResponseDataSkillParamBusy = SkillQuerySkillsResponseDataSkillParamNoAgents;
 
-/// Object `timeOut`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SkillQuerySkillsResponseDataSkillParamTimeOut {
-    /// 3 IVR, 1 skill queue
-    #[serde(
-        rename = "deviceType",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub device_type: Option<String>,
-    /// Release or Transfer
-    #[serde(
-        rename = "transferType",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub transfer_type: Option<String>,
-    /// skill ID or IVR flow ID
-    #[serde(rename = "value", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
-    pub value: Option<serde_json::Number>,
-}
+/// Object `timeOut`: the same shape as [`SkillQuerySkillsResponseDataSkillParamNoAgents`] (one shared type).
+pub type SkillQuerySkillsResponseDataSkillParamTimeOut = SkillQuerySkillsResponseDataSkillParamNoAgents;
 
 /// Object `waitVoice`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4919,25 +4669,8 @@ impl CalledRouteCreateCalledRouteBody {
     }
 }
 
-/// Object response of `calledRoute.createCalledRoute`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CalledRouteCreateCalledRouteResponse {
-    /// 0 success, other failure
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// message
-    #[serde(
-        rename = "description",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub description: Option<String>,
-}
+/// Object response of `calledRoute.createCalledRoute`: the same shape as [`SkillDeleteSkillResponse`] (one shared type).
+pub type CalledRouteCreateCalledRouteResponse = SkillDeleteSkillResponse;
 
 /// Object request body of `calledRoute.deleteCalledRoute`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5058,25 +4791,8 @@ impl CalledRouteModifyCalledRouteBody {
     }
 }
 
-/// Object response of `calledRoute.modifyCalledRoute`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CalledRouteModifyCalledRouteResponse {
-    /// 0 success, other failure
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// message
-    #[serde(
-        rename = "description",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub description: Option<String>,
-}
+/// Object response of `calledRoute.modifyCalledRoute`: the same shape as [`SkillDeleteSkillResponse`] (one shared type).
+pub type CalledRouteModifyCalledRouteResponse = SkillDeleteSkillResponse;
 
 /// Object request body of `calledRoute.queryCalledRoute`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6553,6 +6269,8 @@ pub struct MobileAgentQueryPhoneV2ResponseResult {
 }
 
 /// Object `singleRegServ`.
+///
+/// The same shape (fields, types, checks) is also named [`MobileAgentQueryPhoneV2ResponseResultPoolRegServNode1`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MobileAgentQueryPhoneV2ResponseResultSingleRegServ {
@@ -6592,42 +6310,11 @@ pub struct MobileAgentQueryPhoneV2ResponseResultSingleRegServ {
 pub struct MobileAgentQueryPhoneV2ResponseResultPoolRegServ {
     /// registration servers of pool node 1
     #[serde(rename = "node1", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub node1: Option<Vec<MobileAgentQueryPhoneV2ResponseResultPoolRegServNode1>>,
+    pub node1: Option<Vec<MobileAgentQueryPhoneV2ResponseResultSingleRegServ>>,
 }
 
-/// Object `node1`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct MobileAgentQueryPhoneV2ResponseResultPoolRegServNode1 {
-    /// registration address
-    #[serde(
-        rename = "regIPAddress",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub reg_ip_address: Option<String>,
-    /// registration port
-    #[serde(
-        rename = "regPort",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub reg_port: Option<String>,
-    /// softphone registration port
-    #[serde(
-        rename = "sipServicePort",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub sip_service_port: Option<String>,
-    /// softphone registration address
-    #[serde(
-        rename = "sipServiceIp",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub sip_service_ip: Option<String>,
-}
+/// Object `node1`: the same shape as [`MobileAgentQueryPhoneV2ResponseResultSingleRegServ`] (one shared type).
+pub type MobileAgentQueryPhoneV2ResponseResultPoolRegServNode1 = MobileAgentQueryPhoneV2ResponseResultSingleRegServ;
 
 /// Object request body of `mobileAgent.getCalledInfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7083,6 +6770,8 @@ impl MobileAgentCreateVoiceOutboundV1Body {
 }
 
 /// Object response of `mobileAgent.createVoiceOutboundV1`.
+///
+/// The same shape (fields, types, checks) is also named [`VoiceNotificationCreateVoiceNotificationV1Response`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MobileAgentCreateVoiceOutboundV1Response {
@@ -7102,6 +6791,8 @@ pub struct MobileAgentCreateVoiceOutboundV1Response {
 }
 
 /// Object `result`.
+///
+/// The same shape (fields, types, checks) is also named [`MobileAgentCreateVoiceOutboundV2ResponseResult`], [`VoiceNotificationCreateVoiceNotificationV1ResponseResult`], [`VoiceNotificationCreateVoiceNotificationV2ResponseResult`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MobileAgentCreateVoiceOutboundV1ResponseResult {
@@ -7235,6 +6926,8 @@ impl MobileAgentCreateVoiceOutboundV2Body {
 }
 
 /// Object response of `mobileAgent.createVoiceOutboundV2`.
+///
+/// The same shape (fields, types, checks) is also named [`VoiceNotificationCreateVoiceNotificationV2Response`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MobileAgentCreateVoiceOutboundV2Response {
@@ -7250,21 +6943,11 @@ pub struct MobileAgentCreateVoiceOutboundV2Response {
     pub ret_msg: Option<String>,
     /// present when retCode is 0
     #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
-    pub result: Option<MobileAgentCreateVoiceOutboundV2ResponseResult>,
+    pub result: Option<MobileAgentCreateVoiceOutboundV1ResponseResult>,
 }
 
-/// Object `result`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct MobileAgentCreateVoiceOutboundV2ResponseResult {
-    /// call serial number Required.
-    #[serde(
-        rename = "callSerialNo",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_serial_no: Option<String>,
-}
+/// Object `result`: the same shape as [`MobileAgentCreateVoiceOutboundV1ResponseResult`] (one shared type).
+pub type MobileAgentCreateVoiceOutboundV2ResponseResult = MobileAgentCreateVoiceOutboundV1ResponseResult;
 
 /// Object request body of `ccmessaging.applyToken`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -10028,37 +9711,11 @@ impl VoiceNotificationCreateVoiceNotificationV1Body {
     }
 }
 
-/// Object response of `voiceNotification.createVoiceNotificationV1`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VoiceNotificationCreateVoiceNotificationV1Response {
-    /// 0 success; 1 unfinished task, 3 no call serial number, 5 called invalid, 6 VDN disabled, 7 callerPresent invalid, 8 voiceContent empty/too long/unknown, 9 callBackUrl invalid, 16 trial tenant and called not whitelisted, 36 bad priority Required.
-    #[serde(
-        rename = "retCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub ret_code: Option<String>,
-    /// description
-    #[serde(rename = "retMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub ret_msg: Option<String>,
-    /// present when retCode is 0
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
-    pub result: Option<VoiceNotificationCreateVoiceNotificationV1ResponseResult>,
-}
+/// Object response of `voiceNotification.createVoiceNotificationV1`: the same shape as [`MobileAgentCreateVoiceOutboundV1Response`] (one shared type).
+pub type VoiceNotificationCreateVoiceNotificationV1Response = MobileAgentCreateVoiceOutboundV1Response;
 
-/// Object `result`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VoiceNotificationCreateVoiceNotificationV1ResponseResult {
-    /// call serial number Required.
-    #[serde(
-        rename = "callSerialNo",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_serial_no: Option<String>,
-}
+/// Object `result`: the same shape as [`MobileAgentCreateVoiceOutboundV1ResponseResult`] (one shared type).
+pub type VoiceNotificationCreateVoiceNotificationV1ResponseResult = MobileAgentCreateVoiceOutboundV1ResponseResult;
 
 /// Object request body of `voiceNotification.createVoiceNotificationV2`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -10166,37 +9823,11 @@ impl VoiceNotificationCreateVoiceNotificationV2Body {
     }
 }
 
-/// Object response of `voiceNotification.createVoiceNotificationV2`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VoiceNotificationCreateVoiceNotificationV2Response {
-    /// 0 success; 1 unfinished task, 3 no serial number, 5 called invalid, 6 VDN disabled, 7 callerPresent invalid, 9 callBackUrl invalid, 10 playTimes out of 1-5, 11 playList empty or &gt;5, 12 voiceId and templateId both empty, 13 variable &gt;32 bytes, 14 variable contains $ { }, 15 templateParams empty or &gt;10, 16 trial tenant, 17-24 voice/TTS file missing, wrong scene, not submitted/approved or wrong type Required.
-    #[serde(
-        rename = "retCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub ret_code: Option<String>,
-    /// description
-    #[serde(rename = "retMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub ret_msg: Option<String>,
-    /// present when retCode is 0
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
-    pub result: Option<VoiceNotificationCreateVoiceNotificationV2ResponseResult>,
-}
+/// Object response of `voiceNotification.createVoiceNotificationV2`: the same shape as [`MobileAgentCreateVoiceOutboundV2Response`] (one shared type).
+pub type VoiceNotificationCreateVoiceNotificationV2Response = MobileAgentCreateVoiceOutboundV2Response;
 
-/// Object `result`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VoiceNotificationCreateVoiceNotificationV2ResponseResult {
-    /// call serial number Required.
-    #[serde(
-        rename = "callSerialNo",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_serial_no: Option<String>,
-}
+/// Object `result`: the same shape as [`MobileAgentCreateVoiceOutboundV1ResponseResult`] (one shared type).
+pub type VoiceNotificationCreateVoiceNotificationV2ResponseResult = MobileAgentCreateVoiceOutboundV1ResponseResult;
 
 /// Object request body of `offlineAgent.login`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -12111,6 +11742,8 @@ pub struct QualityInspectionQueryCallCreditResponseItemCreditRules {
 }
 
 /// Object `invalid_segment`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionQueryCallCreditResponseItemCreditSilenceRuleInvalidSegment`], [`QualityInspectionQueryCallCreditResponseItemCreditSpeedRuleInvalidSegment`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQueryCallCreditResponseItemCreditRulesInvalidSegment {
@@ -12138,6 +11771,8 @@ pub struct QualityInspectionQueryCallCreditResponseItemCreditRulesInvalidSegment
 }
 
 /// Object `setting`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionQueryCallCreditResponseItemCreditSpeedRuleSetting`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQueryCallCreditResponseItemCreditRulesSetting {
@@ -12207,7 +11842,7 @@ pub struct QualityInspectionQueryCallCreditResponseItemCreditSilenceRule {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub invalid_segment: Option<Vec<QualityInspectionQueryCallCreditResponseItemCreditSilenceRuleInvalidSegment>>,
+    pub invalid_segment: Option<Vec<QualityInspectionQueryCallCreditResponseItemCreditRulesInvalidSegment>>,
     /// rule instance ID
     #[serde(
         rename = "revise_id",
@@ -12230,32 +11865,9 @@ pub struct QualityInspectionQueryCallCreditResponseItemCreditSilenceRule {
     pub name: Option<String>,
 }
 
-/// Object `invalid_segment`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionQueryCallCreditResponseItemCreditSilenceRuleInvalidSegment {
-    /// segment start
-    #[serde(
-        rename = "start_time",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_number"
-    )]
-    pub start_time: Option<serde_json::Number>,
-    /// segment end
-    #[serde(
-        rename = "end_time",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_number"
-    )]
-    pub end_time: Option<serde_json::Number>,
-    /// ID of the transcribed segment
-    #[serde(
-        rename = "call_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_id: Option<String>,
-}
+/// Object `invalid_segment`: the same shape as [`QualityInspectionQueryCallCreditResponseItemCreditRulesInvalidSegment`] (one shared type).
+pub type QualityInspectionQueryCallCreditResponseItemCreditSilenceRuleInvalidSegment =
+    QualityInspectionQueryCallCreditResponseItemCreditRulesInvalidSegment;
 
 /// Object `setting`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -12303,7 +11915,7 @@ pub struct QualityInspectionQueryCallCreditResponseItemCreditSpeedRule {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub invalid_segment: Option<Vec<QualityInspectionQueryCallCreditResponseItemCreditSpeedRuleInvalidSegment>>,
+    pub invalid_segment: Option<Vec<QualityInspectionQueryCallCreditResponseItemCreditRulesInvalidSegment>>,
     /// rule instance ID
     #[serde(
         rename = "revise_id",
@@ -12320,55 +11932,16 @@ pub struct QualityInspectionQueryCallCreditResponseItemCreditSpeedRule {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_object"
     )]
-    pub setting: Option<QualityInspectionQueryCallCreditResponseItemCreditSpeedRuleSetting>,
+    pub setting: Option<QualityInspectionQueryCallCreditResponseItemCreditRulesSetting>,
 }
 
-/// Object `invalid_segment`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionQueryCallCreditResponseItemCreditSpeedRuleInvalidSegment {
-    /// segment start
-    #[serde(
-        rename = "start_time",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_number"
-    )]
-    pub start_time: Option<serde_json::Number>,
-    /// segment end
-    #[serde(
-        rename = "end_time",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_number"
-    )]
-    pub end_time: Option<serde_json::Number>,
-    /// ID of the transcribed segment
-    #[serde(
-        rename = "call_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_id: Option<String>,
-}
+/// Object `invalid_segment`: the same shape as [`QualityInspectionQueryCallCreditResponseItemCreditRulesInvalidSegment`] (one shared type).
+pub type QualityInspectionQueryCallCreditResponseItemCreditSpeedRuleInvalidSegment =
+    QualityInspectionQueryCallCreditResponseItemCreditRulesInvalidSegment;
 
-/// Object `setting`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionQueryCallCreditResponseItemCreditSpeedRuleSetting {
-    /// rule ID
-    #[serde(
-        rename = "rule_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub rule_id: Option<String>,
-    /// rule name
-    #[serde(
-        rename = "rule_name",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub rule_name: Option<String>,
-}
+/// Object `setting`: the same shape as [`QualityInspectionQueryCallCreditResponseItemCreditRulesSetting`] (one shared type).
+pub type QualityInspectionQueryCallCreditResponseItemCreditSpeedRuleSetting =
+    QualityInspectionQueryCallCreditResponseItemCreditRulesSetting;
 
 /// Object request body of `qualityInspection.createAppraiseScore`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -12478,6 +12051,8 @@ impl QualityInspectionRemoveAppraiseScoreBody {
 }
 
 /// Object response of `qualityInspection.removeAppraiseScore`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionModifyAppraiseScoreResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionRemoveAppraiseScoreResponse {
@@ -12557,25 +12132,8 @@ impl QualityInspectionModifyAppraiseScoreBody {
     }
 }
 
-/// Object response of `qualityInspection.modifyAppraiseScore`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionModifyAppraiseScoreResponse {
-    /// return code (0412000 success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// return description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-}
+/// Object response of `qualityInspection.modifyAppraiseScore`: the same shape as [`QualityInspectionRemoveAppraiseScoreResponse`] (one shared type).
+pub type QualityInspectionModifyAppraiseScoreResponse = QualityInspectionRemoveAppraiseScoreResponse;
 
 /// Object request body of `qualityInspection.createSentenceCategory`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -12682,6 +12240,8 @@ impl QualityInspectionMoveSentenceToCategoryBody {
 }
 
 /// Object response of `qualityInspection.moveSentenceToCategory`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionDeleteSentenceResponse`], [`QualityInspectionDeleteSentenceCategoryResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionMoveSentenceToCategoryResponse {
@@ -12732,25 +12292,8 @@ impl QualityInspectionDeleteSentenceBody {
     }
 }
 
-/// Object response of `qualityInspection.deleteSentence`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionDeleteSentenceResponse {
-    /// return code (0403000 success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// return description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-}
+/// Object response of `qualityInspection.deleteSentence`: the same shape as [`QualityInspectionMoveSentenceToCategoryResponse`] (one shared type).
+pub type QualityInspectionDeleteSentenceResponse = QualityInspectionMoveSentenceToCategoryResponse;
 
 /// Object request body of `qualityInspection.querySentence`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -12953,10 +12496,12 @@ pub struct QualityInspectionQuerySentenceResponseTagDataList {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub neg_sentences: Option<Vec<QualityInspectionQuerySentenceResponseTagDataListNegSentences>>,
+    pub neg_sentences: Option<Vec<QualityInspectionQuerySentenceResponseTagDataListPosSentences>>,
 }
 
 /// Object `pos_sentences`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionQuerySentenceResponseTagDataListNegSentences`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQuerySentenceResponseTagDataListPosSentences {
@@ -12968,17 +12513,9 @@ pub struct QualityInspectionQuerySentenceResponseTagDataListPosSentences {
     pub name: Option<String>,
 }
 
-/// Object `neg_sentences`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionQuerySentenceResponseTagDataListNegSentences {
-    /// corpus ID
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub id: Option<String>,
-    /// corpus text
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub name: Option<String>,
-}
+/// Object `neg_sentences`: the same shape as [`QualityInspectionQuerySentenceResponseTagDataListPosSentences`] (one shared type).
+pub type QualityInspectionQuerySentenceResponseTagDataListNegSentences =
+    QualityInspectionQuerySentenceResponseTagDataListPosSentences;
 
 /// Object request body of `qualityInspection.querySentenceByCategoryId`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -13154,7 +12691,7 @@ pub struct QualityInspectionUpdateSentenceBodyTagDataList {
     pub pos_sentences: Option<Vec<QualityInspectionUpdateSentenceBodyTagDataListPosSentences>>,
     /// antonym corpora (not together with pos_sentences in one tag)
     #[serde(rename = "neg_sentences", skip_serializing_if = "Option::is_none", default)]
-    pub neg_sentences: Option<Vec<QualityInspectionUpdateSentenceBodyTagDataListNegSentences>>,
+    pub neg_sentences: Option<Vec<QualityInspectionUpdateSentenceBodyTagDataListPosSentences>>,
 }
 impl QualityInspectionUpdateSentenceBodyTagDataList {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -13193,13 +12730,15 @@ impl QualityInspectionUpdateSentenceBodyTagDataList {
         cec_core::validate::FieldShape {
             name: "neg_sentences",
             shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
-                QualityInspectionUpdateSentenceBodyTagDataListNegSentences::FIELDS,
+                QualityInspectionUpdateSentenceBodyTagDataListPosSentences::FIELDS,
             )),
         },
     ];
 }
 
 /// Object `pos_sentences`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionUpdateSentenceBodyTagDataListNegSentences`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionUpdateSentenceBodyTagDataListPosSentences {
     /// corpus ID
@@ -13224,30 +12763,9 @@ impl QualityInspectionUpdateSentenceBodyTagDataListPosSentences {
     ];
 }
 
-/// Object `neg_sentences`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct QualityInspectionUpdateSentenceBodyTagDataListNegSentences {
-    /// corpus ID
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", default)]
-    pub id: Option<String>,
-    /// corpus text
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
-    pub name: Option<String>,
-}
-impl QualityInspectionUpdateSentenceBodyTagDataListNegSentences {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl QualityInspectionUpdateSentenceBodyTagDataListNegSentences {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
-    ];
-}
+/// Object `neg_sentences`: the same shape as [`QualityInspectionUpdateSentenceBodyTagDataListPosSentences`] (one shared type).
+pub type QualityInspectionUpdateSentenceBodyTagDataListNegSentences =
+    QualityInspectionUpdateSentenceBodyTagDataListPosSentences;
 
 impl QualityInspectionUpdateSentenceBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -13387,25 +12905,8 @@ impl QualityInspectionDeleteSentenceCategoryBody {
     }
 }
 
-/// Object response of `qualityInspection.deleteSentenceCategory`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionDeleteSentenceCategoryResponse {
-    /// return code (0403000 success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// return description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-}
+/// Object response of `qualityInspection.deleteSentenceCategory`: the same shape as [`QualityInspectionMoveSentenceToCategoryResponse`] (one shared type).
+pub type QualityInspectionDeleteSentenceCategoryResponse = QualityInspectionMoveSentenceToCategoryResponse;
 
 /// Object response of `qualityInspection.querySentenceCategory`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -13431,6 +12932,8 @@ pub struct QualityInspectionQuerySentenceCategoryResponse {
 }
 
 /// Object `data`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionQuerySensitiveCategoryListResponseData`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQuerySentenceCategoryResponseData {
@@ -13505,7 +13008,7 @@ pub struct QualityInspectionCreateSentenceBodyTagDataList {
     pub pos_sentences: Option<Vec<QualityInspectionCreateSentenceBodyTagDataListPosSentences>>,
     /// antonym corpora (not together with pos_sentences in one tag)
     #[serde(rename = "neg_sentences", skip_serializing_if = "Option::is_none", default)]
-    pub neg_sentences: Option<Vec<QualityInspectionCreateSentenceBodyTagDataListNegSentences>>,
+    pub neg_sentences: Option<Vec<QualityInspectionCreateSentenceBodyTagDataListPosSentences>>,
 }
 impl QualityInspectionCreateSentenceBodyTagDataList {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -13544,13 +13047,15 @@ impl QualityInspectionCreateSentenceBodyTagDataList {
         cec_core::validate::FieldShape {
             name: "neg_sentences",
             shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
-                QualityInspectionCreateSentenceBodyTagDataListNegSentences::FIELDS,
+                QualityInspectionCreateSentenceBodyTagDataListPosSentences::FIELDS,
             )),
         },
     ];
 }
 
 /// Object `pos_sentences`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionCreateSentenceBodyTagDataListNegSentences`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionCreateSentenceBodyTagDataListPosSentences {
     /// corpus text
@@ -13570,25 +13075,9 @@ impl QualityInspectionCreateSentenceBodyTagDataListPosSentences {
         &[cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String }];
 }
 
-/// Object `neg_sentences`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct QualityInspectionCreateSentenceBodyTagDataListNegSentences {
-    /// corpus text
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
-    pub name: Option<String>,
-}
-impl QualityInspectionCreateSentenceBodyTagDataListNegSentences {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl QualityInspectionCreateSentenceBodyTagDataListNegSentences {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String }];
-}
+/// Object `neg_sentences`: the same shape as [`QualityInspectionCreateSentenceBodyTagDataListPosSentences`] (one shared type).
+pub type QualityInspectionCreateSentenceBodyTagDataListNegSentences =
+    QualityInspectionCreateSentenceBodyTagDataListPosSentences;
 
 impl QualityInspectionCreateSentenceBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -13769,10 +13258,12 @@ pub struct QualityInspectionQuerySensitiveWordDetailResponseException {
     pub customer: Option<Vec<QualityInspectionQuerySensitiveWordDetailResponseExceptionCustomer>>,
     /// sentences said by the agent
     #[serde(rename = "staff", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub staff: Option<Vec<QualityInspectionQuerySensitiveWordDetailResponseExceptionStaff>>,
+    pub staff: Option<Vec<QualityInspectionQuerySensitiveWordDetailResponseExceptionCustomer>>,
 }
 
 /// Object `customer`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionQuerySensitiveWordDetailResponseExceptionStaff`], [`QualityInspectionGetSentenceGroupResponseSentences`], [`QualityInspectionQuerySilenceRuleResponseExceptionBeforeStaff`], [`QualityInspectionQuerySilenceRuleResponseExceptionBeforeCustomer`], [`QualityInspectionQuerySilenceRuleResponseExceptionAfterStaff`], [`QualityInspectionQuerySilenceRuleResponseExceptionAfterCustomer`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQuerySensitiveWordDetailResponseExceptionCustomer {
@@ -13799,32 +13290,9 @@ pub struct QualityInspectionQuerySensitiveWordDetailResponseExceptionCustomer {
     pub sentence_name: Option<String>,
 }
 
-/// Object `staff`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionQuerySensitiveWordDetailResponseExceptionStaff {
-    /// sentence category ID
-    #[serde(
-        rename = "category_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub category_id: Option<String>,
-    /// sentence ID
-    #[serde(
-        rename = "sentence_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub sentence_id: Option<String>,
-    /// sentence name
-    #[serde(
-        rename = "sentence_name",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub sentence_name: Option<String>,
-}
+/// Object `staff`: the same shape as [`QualityInspectionQuerySensitiveWordDetailResponseExceptionCustomer`] (one shared type).
+pub type QualityInspectionQuerySensitiveWordDetailResponseExceptionStaff =
+    QualityInspectionQuerySensitiveWordDetailResponseExceptionCustomer;
 
 /// Object request body of `qualityInspection.updateSensitiveWord`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -13881,6 +13349,8 @@ impl QualityInspectionUpdateSensitiveWordBody {
 }
 
 /// Object `exception`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionCreateSensitiveWordBodyException`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionUpdateSensitiveWordBodyException {
     /// sentences said by the customer
@@ -13955,7 +13425,7 @@ pub struct QualityInspectionUpdateSensitiveWordResponse {
 pub struct QualityInspectionQuerySensitiveCategoryListResponse {
     /// sensitive-word categories (the table prints category_id/name without this wrapper; the sample shows them inside data)
     #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub data: Option<Vec<QualityInspectionQuerySensitiveCategoryListResponseData>>,
+    pub data: Option<Vec<QualityInspectionQuerySentenceCategoryResponseData>>,
     /// 0401000 success, other values failure
     #[serde(
         rename = "resultCode",
@@ -13972,21 +13442,8 @@ pub struct QualityInspectionQuerySensitiveCategoryListResponse {
     pub result_desc: Option<String>,
 }
 
-/// Object `data`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionQuerySensitiveCategoryListResponseData {
-    /// category ID
-    #[serde(
-        rename = "category_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub category_id: Option<String>,
-    /// category name
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub name: Option<String>,
-}
+/// Object `data`: the same shape as [`QualityInspectionQuerySentenceCategoryResponseData`] (one shared type).
+pub type QualityInspectionQuerySensitiveCategoryListResponseData = QualityInspectionQuerySentenceCategoryResponseData;
 
 /// Object request body of `qualityInspection.querySensitiveWordsByCategoryId`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -14035,6 +13492,8 @@ impl QualityInspectionQuerySensitiveWordsByCategoryIdBody {
 }
 
 /// Object response of `qualityInspection.querySensitiveWordsByCategoryId`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionQuerySensitiveWordListResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQuerySensitiveWordsByCategoryIdResponse {
@@ -14061,6 +13520,8 @@ pub struct QualityInspectionQuerySensitiveWordsByCategoryIdResponse {
 }
 
 /// Object `paging`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionQuerySensitiveWordListResponsePaging`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQuerySensitiveWordsByCategoryIdResponsePaging {
@@ -14070,6 +13531,8 @@ pub struct QualityInspectionQuerySensitiveWordsByCategoryIdResponsePaging {
 }
 
 /// Object `data`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionQuerySensitiveWordListResponseData`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQuerySensitiveWordsByCategoryIdResponseData {
@@ -14135,63 +13598,16 @@ impl QualityInspectionQuerySensitiveWordListBody {
     }
 }
 
-/// Object response of `qualityInspection.querySensitiveWordList`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionQuerySensitiveWordListResponse {
-    /// paging
-    #[serde(rename = "paging", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
-    pub paging: Option<QualityInspectionQuerySensitiveWordListResponsePaging>,
-    /// sensitive words
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub data: Option<Vec<QualityInspectionQuerySensitiveWordListResponseData>>,
-    /// return code
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// return description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-}
+/// Object response of `qualityInspection.querySensitiveWordList`: the same shape as [`QualityInspectionQuerySensitiveWordsByCategoryIdResponse`] (one shared type).
+pub type QualityInspectionQuerySensitiveWordListResponse = QualityInspectionQuerySensitiveWordsByCategoryIdResponse;
 
-/// Object `paging`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionQuerySensitiveWordListResponsePaging {
-    /// total results
-    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
-    pub total: Option<serde_json::Number>,
-}
+/// Object `paging`: the same shape as [`QualityInspectionQuerySensitiveWordsByCategoryIdResponsePaging`] (one shared type).
+pub type QualityInspectionQuerySensitiveWordListResponsePaging =
+    QualityInspectionQuerySensitiveWordsByCategoryIdResponsePaging;
 
-/// Object `data`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionQuerySensitiveWordListResponseData {
-    /// sensitive word ID
-    #[serde(rename = "sw_id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub sw_id: Option<String>,
-    /// sensitive word
-    #[serde(
-        rename = "sw_name",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub sw_name: Option<String>,
-    /// category ID
-    #[serde(
-        rename = "category_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub category_id: Option<String>,
-}
+/// Object `data`: the same shape as [`QualityInspectionQuerySensitiveWordsByCategoryIdResponseData`] (one shared type).
+pub type QualityInspectionQuerySensitiveWordListResponseData =
+    QualityInspectionQuerySensitiveWordsByCategoryIdResponseData;
 
 /// Object request body of `qualityInspection.createSensitiveCategory`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -14363,6 +13779,8 @@ impl QualityInspectionMoveSensitiveWordToCategoryBody {
 }
 
 /// Object response of `qualityInspection.moveSensitiveWordToCategory`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionUpdateSentenceGroupResponse`], [`QualityInspectionDeleteSentenceGroupResponse`], [`QualityInspectionTrainTagsResponse`], [`QualityInspectionRegularqualitytaskBeginQualityTaskResponse`], [`QualityInspectionRegularqualitytaskDeleteQualityTaskResponse`], [`QualityInspectionRegularqualitytaskStopQualityTaskResponse`], [`QualityInspectionModifyResultQualityTaskResponse`], [`QualityInspectionCompleteQualityTaskResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionMoveSensitiveWordToCategoryResponse {
@@ -14393,7 +13811,7 @@ pub struct QualityInspectionCreateSensitiveWordBody {
     pub score: Option<serde_json::Number>,
     /// exceptions of the sensitive word
     #[serde(rename = "exception", skip_serializing_if = "Option::is_none", default)]
-    pub exception: Option<QualityInspectionCreateSensitiveWordBodyException>,
+    pub exception: Option<QualityInspectionUpdateSensitiveWordBodyException>,
     /// category ID Required.
     #[serde(rename = "category_id", skip_serializing_if = "Option::is_none", default)]
     pub category_id: Option<String>,
@@ -14423,42 +13841,14 @@ impl QualityInspectionCreateSensitiveWordBody {
         cec_core::validate::FieldShape { name: "score", shape: cec_core::validate::Shape::Number },
         cec_core::validate::FieldShape {
             name: "exception",
-            shape: cec_core::validate::Shape::Object(QualityInspectionCreateSensitiveWordBodyException::FIELDS),
+            shape: cec_core::validate::Shape::Object(QualityInspectionUpdateSensitiveWordBodyException::FIELDS),
         },
         cec_core::validate::FieldShape { name: "category_id", shape: cec_core::validate::Shape::String },
     ];
 }
 
-/// Object `exception`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct QualityInspectionCreateSensitiveWordBodyException {
-    /// sentences said by the customer
-    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", default)]
-    pub customer: Option<Vec<String>>,
-    /// sentences said by the agent
-    #[serde(rename = "staff", skip_serializing_if = "Option::is_none", default)]
-    pub staff: Option<Vec<String>>,
-}
-impl QualityInspectionCreateSensitiveWordBodyException {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl QualityInspectionCreateSensitiveWordBodyException {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape {
-            name: "customer",
-            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
-        },
-        cec_core::validate::FieldShape {
-            name: "staff",
-            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
-        },
-    ];
-}
+/// Object `exception`: the same shape as [`QualityInspectionUpdateSensitiveWordBodyException`] (one shared type).
+pub type QualityInspectionCreateSensitiveWordBodyException = QualityInspectionUpdateSensitiveWordBodyException;
 
 impl QualityInspectionCreateSensitiveWordBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -14636,25 +14026,8 @@ impl QualityInspectionUpdateSentenceGroupBody {
     }
 }
 
-/// Object response of `qualityInspection.updateSentenceGroup`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionUpdateSentenceGroupResponse {
-    /// return code
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// return description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-}
+/// Object response of `qualityInspection.updateSentenceGroup`: the same shape as [`QualityInspectionMoveSensitiveWordToCategoryResponse`] (one shared type).
+pub type QualityInspectionUpdateSentenceGroupResponse = QualityInspectionMoveSensitiveWordToCategoryResponse;
 
 /// Object request body of `qualityInspection.getSentenceGroup`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -14706,7 +14079,7 @@ pub struct QualityInspectionGetSentenceGroupResponse {
     pub dialogue_flow_id: Option<String>,
     /// sentences
     #[serde(rename = "sentences", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub sentences: Option<Vec<QualityInspectionGetSentenceGroupResponseSentences>>,
+    pub sentences: Option<Vec<QualityInspectionQuerySensitiveWordDetailResponseExceptionCustomer>>,
     /// script position distance
     #[serde(
         rename = "position_distance",
@@ -14740,32 +14113,9 @@ pub struct QualityInspectionGetSentenceGroupResponse {
     pub result_desc: Option<String>,
 }
 
-/// Object `sentences`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionGetSentenceGroupResponseSentences {
-    /// sentence category ID
-    #[serde(
-        rename = "category_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub category_id: Option<String>,
-    /// sentence ID
-    #[serde(
-        rename = "sentence_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub sentence_id: Option<String>,
-    /// sentence name
-    #[serde(
-        rename = "sentence_name",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub sentence_name: Option<String>,
-}
+/// Object `sentences`: the same shape as [`QualityInspectionQuerySensitiveWordDetailResponseExceptionCustomer`] (one shared type).
+pub type QualityInspectionGetSentenceGroupResponseSentences =
+    QualityInspectionQuerySensitiveWordDetailResponseExceptionCustomer;
 
 /// Object request body of `qualityInspection.deleteSentenceGroup`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -14798,25 +14148,8 @@ impl QualityInspectionDeleteSentenceGroupBody {
     }
 }
 
-/// Object response of `qualityInspection.deleteSentenceGroup`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionDeleteSentenceGroupResponse {
-    /// return code
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// return description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-}
+/// Object response of `qualityInspection.deleteSentenceGroup`: the same shape as [`QualityInspectionMoveSensitiveWordToCategoryResponse`] (one shared type).
+pub type QualityInspectionDeleteSentenceGroupResponse = QualityInspectionMoveSensitiveWordToCategoryResponse;
 
 /// Object request body of `qualityInspection.deleteConversationFlow`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -15307,6 +14640,8 @@ impl QualityInspectionAddRuleBody {
 }
 
 /// Object `other`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionUpdateRuleBodyOther`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionAddRuleBodyOther {
     /// call time bound, epoch s
@@ -15380,7 +14715,7 @@ pub struct QualityInspectionUpdateRuleBody {
     pub score: Option<serde_json::Number>,
     /// additional conditions Required.
     #[serde(rename = "other", skip_serializing_if = "Option::is_none", default)]
-    pub other: Option<QualityInspectionUpdateRuleBodyOther>,
+    pub other: Option<QualityInspectionAddRuleBodyOther>,
     /// minimum number of dialogue logics Required.
     #[serde(rename = "min", skip_serializing_if = "Option::is_none", default)]
     pub min: Option<serde_json::Number>,
@@ -15445,7 +14780,7 @@ impl QualityInspectionUpdateRuleBody {
         cec_core::validate::FieldShape { name: "score", shape: cec_core::validate::Shape::Number },
         cec_core::validate::FieldShape {
             name: "other",
-            shape: cec_core::validate::Shape::Object(QualityInspectionUpdateRuleBodyOther::FIELDS),
+            shape: cec_core::validate::Shape::Object(QualityInspectionAddRuleBodyOther::FIELDS),
         },
         cec_core::validate::FieldShape { name: "min", shape: cec_core::validate::Shape::Number },
         cec_core::validate::FieldShape { name: "method", shape: cec_core::validate::Shape::String },
@@ -15455,30 +14790,8 @@ impl QualityInspectionUpdateRuleBody {
     ];
 }
 
-/// Object `other`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct QualityInspectionUpdateRuleBodyOther {
-    /// call time bound, epoch s
-    #[serde(rename = "call_from", skip_serializing_if = "Option::is_none", default)]
-    pub call_from: Option<serde_json::Number>,
-    /// call time bound, epoch s
-    #[serde(rename = "call_end", skip_serializing_if = "Option::is_none", default)]
-    pub call_end: Option<serde_json::Number>,
-}
-impl QualityInspectionUpdateRuleBodyOther {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl QualityInspectionUpdateRuleBodyOther {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "call_from", shape: cec_core::validate::Shape::Number },
-        cec_core::validate::FieldShape { name: "call_end", shape: cec_core::validate::Shape::Number },
-    ];
-}
+/// Object `other`: the same shape as [`QualityInspectionAddRuleBodyOther`] (one shared type).
+pub type QualityInspectionUpdateRuleBodyOther = QualityInspectionAddRuleBodyOther;
 
 impl QualityInspectionUpdateRuleBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -15540,6 +14853,8 @@ impl QualityInspectionDeleteRuleBody {
 }
 
 /// Object response of `qualityInspection.deleteRule`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionDeleteInterposalRuleResponse`], [`QualityInspectionDeleteSilenceRuleResponse`], [`QualityInspectionDeleteSpeedRuleResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionDeleteRuleResponse {
@@ -16044,6 +15359,8 @@ pub struct QualityInspectionQueryInterposalRulesResponse {
 }
 
 /// Object `paging`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionQuerySpeedRulesResponsePaging`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQueryInterposalRulesResponsePaging {
@@ -16083,25 +15400,8 @@ impl QualityInspectionDeleteInterposalRuleBody {
     }
 }
 
-/// Object response of `qualityInspection.deleteInterposalRule`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionDeleteInterposalRuleResponse {
-    /// return code (0405000 success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// return description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-}
+/// Object response of `qualityInspection.deleteInterposalRule`: the same shape as [`QualityInspectionDeleteRuleResponse`] (one shared type).
+pub type QualityInspectionDeleteInterposalRuleResponse = QualityInspectionDeleteRuleResponse;
 
 /// Object request body of `qualityInspection.addInterposalRule`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -16162,6 +15462,8 @@ impl QualityInspectionAddInterposalRuleBody {
 }
 
 /// Object `other`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionUpdateInterposalRuleBodyOther`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionAddInterposalRuleBodyOther {
     /// call end, epoch s
@@ -16235,7 +15537,7 @@ pub struct QualityInspectionUpdateInterposalRuleBody {
     pub times: Option<serde_json::Number>,
     /// inspection conditions Required.
     #[serde(rename = "other", skip_serializing_if = "Option::is_none", default)]
-    pub other: Option<QualityInspectionUpdateInterposalRuleBodyOther>,
+    pub other: Option<QualityInspectionAddInterposalRuleBodyOther>,
     /// rule ID Required.
     #[serde(rename = "interposal_id", skip_serializing_if = "Option::is_none", default)]
     pub interposal_id: Option<String>,
@@ -16279,37 +15581,15 @@ impl QualityInspectionUpdateInterposalRuleBody {
         cec_core::validate::FieldShape { name: "times", shape: cec_core::validate::Shape::Number },
         cec_core::validate::FieldShape {
             name: "other",
-            shape: cec_core::validate::Shape::Object(QualityInspectionUpdateInterposalRuleBodyOther::FIELDS),
+            shape: cec_core::validate::Shape::Object(QualityInspectionAddInterposalRuleBodyOther::FIELDS),
         },
         cec_core::validate::FieldShape { name: "interposal_id", shape: cec_core::validate::Shape::String },
         cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
     ];
 }
 
-/// Object `other`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct QualityInspectionUpdateInterposalRuleBodyOther {
-    /// call end, epoch s
-    #[serde(rename = "call_end", skip_serializing_if = "Option::is_none", default)]
-    pub call_end: Option<serde_json::Number>,
-    /// call start, epoch s
-    #[serde(rename = "call_from", skip_serializing_if = "Option::is_none", default)]
-    pub call_from: Option<serde_json::Number>,
-}
-impl QualityInspectionUpdateInterposalRuleBodyOther {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl QualityInspectionUpdateInterposalRuleBodyOther {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "call_end", shape: cec_core::validate::Shape::Number },
-        cec_core::validate::FieldShape { name: "call_from", shape: cec_core::validate::Shape::Number },
-    ];
-}
+/// Object `other`: the same shape as [`QualityInspectionAddInterposalRuleBodyOther`] (one shared type).
+pub type QualityInspectionUpdateInterposalRuleBodyOther = QualityInspectionAddInterposalRuleBodyOther;
 
 impl QualityInspectionUpdateInterposalRuleBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -16320,6 +15600,8 @@ impl QualityInspectionUpdateInterposalRuleBody {
 }
 
 /// Object response of `qualityInspection.updateInterposalRule`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionUpdateSpeedRuleResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionUpdateInterposalRuleResponse {
@@ -16438,6 +15720,8 @@ impl QualityInspectionCreateSilenceRuleBodySetting {
 }
 
 /// Object `other`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionUpdateSilenceRuleBodySettingOther`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionCreateSilenceRuleBodySettingOther {
     /// call start, epoch s
@@ -16463,6 +15747,8 @@ impl QualityInspectionCreateSilenceRuleBodySettingOther {
 }
 
 /// Object `exception`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionUpdateSilenceRuleBodyException`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionCreateSilenceRuleBodyException {
     /// exceptions before the silence
@@ -16470,7 +15756,7 @@ pub struct QualityInspectionCreateSilenceRuleBodyException {
     pub before: Option<QualityInspectionCreateSilenceRuleBodyExceptionBefore>,
     /// exceptions after the silence
     #[serde(rename = "after", skip_serializing_if = "Option::is_none", default)]
-    pub after: Option<QualityInspectionCreateSilenceRuleBodyExceptionAfter>,
+    pub after: Option<QualityInspectionCreateSilenceRuleBodyExceptionBefore>,
 }
 impl QualityInspectionCreateSilenceRuleBodyException {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -16498,12 +15784,14 @@ impl QualityInspectionCreateSilenceRuleBodyException {
         },
         cec_core::validate::FieldShape {
             name: "after",
-            shape: cec_core::validate::Shape::Object(QualityInspectionCreateSilenceRuleBodyExceptionAfter::FIELDS),
+            shape: cec_core::validate::Shape::Object(QualityInspectionCreateSilenceRuleBodyExceptionBefore::FIELDS),
         },
     ];
 }
 
 /// Object `before`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionCreateSilenceRuleBodyExceptionAfter`], [`QualityInspectionUpdateSilenceRuleBodyExceptionBefore`], [`QualityInspectionUpdateSilenceRuleBodyExceptionAfter`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionCreateSilenceRuleBodyExceptionBefore {
     /// IDs of sentences said by the agent
@@ -16534,36 +15822,8 @@ impl QualityInspectionCreateSilenceRuleBodyExceptionBefore {
     ];
 }
 
-/// Object `after`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct QualityInspectionCreateSilenceRuleBodyExceptionAfter {
-    /// IDs of sentences said by the agent
-    #[serde(rename = "staff", skip_serializing_if = "Option::is_none", default)]
-    pub staff: Option<Vec<String>>,
-    /// IDs of sentences said by the customer
-    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", default)]
-    pub customer: Option<Vec<String>>,
-}
-impl QualityInspectionCreateSilenceRuleBodyExceptionAfter {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl QualityInspectionCreateSilenceRuleBodyExceptionAfter {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape {
-            name: "staff",
-            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
-        },
-        cec_core::validate::FieldShape {
-            name: "customer",
-            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
-        },
-    ];
-}
+/// Object `after`: the same shape as [`QualityInspectionCreateSilenceRuleBodyExceptionBefore`] (one shared type).
+pub type QualityInspectionCreateSilenceRuleBodyExceptionAfter = QualityInspectionCreateSilenceRuleBodyExceptionBefore;
 
 impl QualityInspectionCreateSilenceRuleBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -16608,7 +15868,7 @@ pub struct QualityInspectionUpdateSilenceRuleBody {
     pub setting: Option<QualityInspectionUpdateSilenceRuleBodySetting>,
     /// exception settings
     #[serde(rename = "exception", skip_serializing_if = "Option::is_none", default)]
-    pub exception: Option<QualityInspectionUpdateSilenceRuleBodyException>,
+    pub exception: Option<QualityInspectionCreateSilenceRuleBodyException>,
 }
 impl QualityInspectionUpdateSilenceRuleBody {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -16636,7 +15896,7 @@ impl QualityInspectionUpdateSilenceRuleBody {
         },
         cec_core::validate::FieldShape {
             name: "exception",
-            shape: cec_core::validate::Shape::Object(QualityInspectionUpdateSilenceRuleBodyException::FIELDS),
+            shape: cec_core::validate::Shape::Object(QualityInspectionCreateSilenceRuleBodyException::FIELDS),
         },
     ];
 }
@@ -16646,7 +15906,7 @@ impl QualityInspectionUpdateSilenceRuleBody {
 pub struct QualityInspectionUpdateSilenceRuleBodySetting {
     /// trigger conditions
     #[serde(rename = "other", skip_serializing_if = "Option::is_none", default)]
-    pub other: Option<QualityInspectionUpdateSilenceRuleBodySettingOther>,
+    pub other: Option<QualityInspectionCreateSilenceRuleBodySettingOther>,
     /// rule score, 1-100 Required.
     #[serde(rename = "score", skip_serializing_if = "Option::is_none", default)]
     pub score: Option<serde_json::Number>,
@@ -16695,7 +15955,7 @@ impl QualityInspectionUpdateSilenceRuleBodySetting {
     pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
         cec_core::validate::FieldShape {
             name: "other",
-            shape: cec_core::validate::Shape::Object(QualityInspectionUpdateSilenceRuleBodySettingOther::FIELDS),
+            shape: cec_core::validate::Shape::Object(QualityInspectionCreateSilenceRuleBodySettingOther::FIELDS),
         },
         cec_core::validate::FieldShape { name: "score", shape: cec_core::validate::Shape::Number },
         cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
@@ -16705,133 +15965,17 @@ impl QualityInspectionUpdateSilenceRuleBodySetting {
     ];
 }
 
-/// Object `other`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct QualityInspectionUpdateSilenceRuleBodySettingOther {
-    /// call start, epoch s
-    #[serde(rename = "call_from", skip_serializing_if = "Option::is_none", default)]
-    pub call_from: Option<serde_json::Number>,
-    /// call end, epoch s
-    #[serde(rename = "call_end", skip_serializing_if = "Option::is_none", default)]
-    pub call_end: Option<serde_json::Number>,
-}
-impl QualityInspectionUpdateSilenceRuleBodySettingOther {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl QualityInspectionUpdateSilenceRuleBodySettingOther {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "call_from", shape: cec_core::validate::Shape::Number },
-        cec_core::validate::FieldShape { name: "call_end", shape: cec_core::validate::Shape::Number },
-    ];
-}
+/// Object `other`: the same shape as [`QualityInspectionCreateSilenceRuleBodySettingOther`] (one shared type).
+pub type QualityInspectionUpdateSilenceRuleBodySettingOther = QualityInspectionCreateSilenceRuleBodySettingOther;
 
-/// Object `exception`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct QualityInspectionUpdateSilenceRuleBodyException {
-    /// exceptions before the silence
-    #[serde(rename = "before", skip_serializing_if = "Option::is_none", default)]
-    pub before: Option<QualityInspectionUpdateSilenceRuleBodyExceptionBefore>,
-    /// exceptions after the silence
-    #[serde(rename = "after", skip_serializing_if = "Option::is_none", default)]
-    pub after: Option<QualityInspectionUpdateSilenceRuleBodyExceptionAfter>,
-}
-impl QualityInspectionUpdateSilenceRuleBodyException {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"before") {
-            if let Some(v) = &self.before {
-                v.validate(op, &format!("{at}before."), &[])?;
-            }
-        }
-        if !skip.contains(&"after") {
-            if let Some(v) = &self.after {
-                v.validate(op, &format!("{at}after."), &[])?;
-            }
-        }
-        Ok(())
-    }
-}
-impl QualityInspectionUpdateSilenceRuleBodyException {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape {
-            name: "before",
-            shape: cec_core::validate::Shape::Object(QualityInspectionUpdateSilenceRuleBodyExceptionBefore::FIELDS),
-        },
-        cec_core::validate::FieldShape {
-            name: "after",
-            shape: cec_core::validate::Shape::Object(QualityInspectionUpdateSilenceRuleBodyExceptionAfter::FIELDS),
-        },
-    ];
-}
+/// Object `exception`: the same shape as [`QualityInspectionCreateSilenceRuleBodyException`] (one shared type).
+pub type QualityInspectionUpdateSilenceRuleBodyException = QualityInspectionCreateSilenceRuleBodyException;
 
-/// Object `before`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct QualityInspectionUpdateSilenceRuleBodyExceptionBefore {
-    /// IDs of sentences said by the agent
-    #[serde(rename = "staff", skip_serializing_if = "Option::is_none", default)]
-    pub staff: Option<Vec<String>>,
-    /// IDs of sentences said by the customer
-    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", default)]
-    pub customer: Option<Vec<String>>,
-}
-impl QualityInspectionUpdateSilenceRuleBodyExceptionBefore {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl QualityInspectionUpdateSilenceRuleBodyExceptionBefore {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape {
-            name: "staff",
-            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
-        },
-        cec_core::validate::FieldShape {
-            name: "customer",
-            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
-        },
-    ];
-}
+/// Object `before`: the same shape as [`QualityInspectionCreateSilenceRuleBodyExceptionBefore`] (one shared type).
+pub type QualityInspectionUpdateSilenceRuleBodyExceptionBefore = QualityInspectionCreateSilenceRuleBodyExceptionBefore;
 
-/// Object `after`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct QualityInspectionUpdateSilenceRuleBodyExceptionAfter {
-    /// IDs of sentences said by the agent
-    #[serde(rename = "staff", skip_serializing_if = "Option::is_none", default)]
-    pub staff: Option<Vec<String>>,
-    /// IDs of sentences said by the customer
-    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", default)]
-    pub customer: Option<Vec<String>>,
-}
-impl QualityInspectionUpdateSilenceRuleBodyExceptionAfter {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl QualityInspectionUpdateSilenceRuleBodyExceptionAfter {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape {
-            name: "staff",
-            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
-        },
-        cec_core::validate::FieldShape {
-            name: "customer",
-            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
-        },
-    ];
-}
+/// Object `after`: the same shape as [`QualityInspectionCreateSilenceRuleBodyExceptionBefore`] (one shared type).
+pub type QualityInspectionUpdateSilenceRuleBodyExceptionAfter = QualityInspectionCreateSilenceRuleBodyExceptionBefore;
 
 impl QualityInspectionUpdateSilenceRuleBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -16875,25 +16019,8 @@ impl QualityInspectionDeleteSilenceRuleBody {
     }
 }
 
-/// Object response of `qualityInspection.deleteSilenceRule`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionDeleteSilenceRuleResponse {
-    /// return code (0405000 success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// return description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-}
+/// Object response of `qualityInspection.deleteSilenceRule`: the same shape as [`QualityInspectionDeleteRuleResponse`] (one shared type).
+pub type QualityInspectionDeleteSilenceRuleResponse = QualityInspectionDeleteRuleResponse;
 
 /// Object request body of `qualityInspection.querySilenceRule`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -16969,140 +16096,42 @@ pub struct QualityInspectionQuerySilenceRuleResponseException {
     pub before: Option<QualityInspectionQuerySilenceRuleResponseExceptionBefore>,
     /// exceptions after the silence
     #[serde(rename = "after", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
-    pub after: Option<QualityInspectionQuerySilenceRuleResponseExceptionAfter>,
+    pub after: Option<QualityInspectionQuerySilenceRuleResponseExceptionBefore>,
 }
 
 /// Object `before`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionQuerySilenceRuleResponseExceptionAfter`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQuerySilenceRuleResponseExceptionBefore {
     /// sentences said by the agent
     #[serde(rename = "staff", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub staff: Option<Vec<QualityInspectionQuerySilenceRuleResponseExceptionBeforeStaff>>,
+    pub staff: Option<Vec<QualityInspectionQuerySensitiveWordDetailResponseExceptionCustomer>>,
     /// sentences said by the customer
     #[serde(rename = "customer", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub customer: Option<Vec<QualityInspectionQuerySilenceRuleResponseExceptionBeforeCustomer>>,
+    pub customer: Option<Vec<QualityInspectionQuerySensitiveWordDetailResponseExceptionCustomer>>,
 }
 
-/// Object `staff`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionQuerySilenceRuleResponseExceptionBeforeStaff {
-    /// sentence category ID
-    #[serde(
-        rename = "category_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub category_id: Option<String>,
-    /// sentence ID
-    #[serde(
-        rename = "sentence_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub sentence_id: Option<String>,
-    /// sentence name
-    #[serde(
-        rename = "sentence_name",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub sentence_name: Option<String>,
-}
+/// Object `staff`: the same shape as [`QualityInspectionQuerySensitiveWordDetailResponseExceptionCustomer`] (one shared type).
+pub type QualityInspectionQuerySilenceRuleResponseExceptionBeforeStaff =
+    QualityInspectionQuerySensitiveWordDetailResponseExceptionCustomer;
 
-/// Object `customer`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionQuerySilenceRuleResponseExceptionBeforeCustomer {
-    /// sentence category ID
-    #[serde(
-        rename = "category_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub category_id: Option<String>,
-    /// sentence ID
-    #[serde(
-        rename = "sentence_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub sentence_id: Option<String>,
-    /// sentence name
-    #[serde(
-        rename = "sentence_name",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub sentence_name: Option<String>,
-}
+/// Object `customer`: the same shape as [`QualityInspectionQuerySensitiveWordDetailResponseExceptionCustomer`] (one shared type).
+pub type QualityInspectionQuerySilenceRuleResponseExceptionBeforeCustomer =
+    QualityInspectionQuerySensitiveWordDetailResponseExceptionCustomer;
 
-/// Object `after`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionQuerySilenceRuleResponseExceptionAfter {
-    /// sentences said by the agent
-    #[serde(rename = "staff", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub staff: Option<Vec<QualityInspectionQuerySilenceRuleResponseExceptionAfterStaff>>,
-    /// sentences said by the customer
-    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub customer: Option<Vec<QualityInspectionQuerySilenceRuleResponseExceptionAfterCustomer>>,
-}
+/// Object `after`: the same shape as [`QualityInspectionQuerySilenceRuleResponseExceptionBefore`] (one shared type).
+pub type QualityInspectionQuerySilenceRuleResponseExceptionAfter =
+    QualityInspectionQuerySilenceRuleResponseExceptionBefore;
 
-/// Object `staff`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionQuerySilenceRuleResponseExceptionAfterStaff {
-    /// sentence category ID
-    #[serde(
-        rename = "category_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub category_id: Option<String>,
-    /// sentence ID
-    #[serde(
-        rename = "sentence_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub sentence_id: Option<String>,
-    /// sentence name
-    #[serde(
-        rename = "sentence_name",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub sentence_name: Option<String>,
-}
+/// Object `staff`: the same shape as [`QualityInspectionQuerySensitiveWordDetailResponseExceptionCustomer`] (one shared type).
+pub type QualityInspectionQuerySilenceRuleResponseExceptionAfterStaff =
+    QualityInspectionQuerySensitiveWordDetailResponseExceptionCustomer;
 
-/// Object `customer`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionQuerySilenceRuleResponseExceptionAfterCustomer {
-    /// sentence category ID
-    #[serde(
-        rename = "category_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub category_id: Option<String>,
-    /// sentence ID
-    #[serde(
-        rename = "sentence_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub sentence_id: Option<String>,
-    /// sentence name
-    #[serde(
-        rename = "sentence_name",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub sentence_name: Option<String>,
-}
+/// Object `customer`: the same shape as [`QualityInspectionQuerySensitiveWordDetailResponseExceptionCustomer`] (one shared type).
+pub type QualityInspectionQuerySilenceRuleResponseExceptionAfterCustomer =
+    QualityInspectionQuerySensitiveWordDetailResponseExceptionCustomer;
 
 /// Object `setting`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -17257,6 +16286,8 @@ impl QualityInspectionAddSpeedRuleBodySetting {
 }
 
 /// Object `other`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionUpdateSpeedRuleBodySettingOther`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionAddSpeedRuleBodySettingOther {
     /// call start time
@@ -17282,6 +16313,8 @@ impl QualityInspectionAddSpeedRuleBodySettingOther {
 }
 
 /// Object `exception`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionUpdateSpeedRuleBodyException`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionAddSpeedRuleBodyException {
     /// when the rate is below min and the customer said one of these sentences Required.
@@ -17289,7 +16322,7 @@ pub struct QualityInspectionAddSpeedRuleBodyException {
     pub under: Option<QualityInspectionAddSpeedRuleBodyExceptionUnder>,
     /// when the rate is above max and the customer said one of these sentences Required.
     #[serde(rename = "over", skip_serializing_if = "Option::is_none", default)]
-    pub over: Option<QualityInspectionAddSpeedRuleBodyExceptionOver>,
+    pub over: Option<QualityInspectionAddSpeedRuleBodyExceptionUnder>,
 }
 impl QualityInspectionAddSpeedRuleBodyException {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -17319,12 +16352,14 @@ impl QualityInspectionAddSpeedRuleBodyException {
         },
         cec_core::validate::FieldShape {
             name: "over",
-            shape: cec_core::validate::Shape::Object(QualityInspectionAddSpeedRuleBodyExceptionOver::FIELDS),
+            shape: cec_core::validate::Shape::Object(QualityInspectionAddSpeedRuleBodyExceptionUnder::FIELDS),
         },
     ];
 }
 
 /// Object `under`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionAddSpeedRuleBodyExceptionOver`], [`QualityInspectionUpdateSpeedRuleBodyExceptionUnder`], [`QualityInspectionUpdateSpeedRuleBodyExceptionOver`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionAddSpeedRuleBodyExceptionUnder {
     /// IDs of sentences said by the customer
@@ -17346,27 +16381,8 @@ impl QualityInspectionAddSpeedRuleBodyExceptionUnder {
     }];
 }
 
-/// Object `over`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct QualityInspectionAddSpeedRuleBodyExceptionOver {
-    /// IDs of sentences said by the customer
-    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", default)]
-    pub customer: Option<Vec<String>>,
-}
-impl QualityInspectionAddSpeedRuleBodyExceptionOver {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl QualityInspectionAddSpeedRuleBodyExceptionOver {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
-        name: "customer",
-        shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
-    }];
-}
+/// Object `over`: the same shape as [`QualityInspectionAddSpeedRuleBodyExceptionUnder`] (one shared type).
+pub type QualityInspectionAddSpeedRuleBodyExceptionOver = QualityInspectionAddSpeedRuleBodyExceptionUnder;
 
 impl QualityInspectionAddSpeedRuleBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -17411,7 +16427,7 @@ pub struct QualityInspectionUpdateSpeedRuleBody {
     pub setting: Option<QualityInspectionUpdateSpeedRuleBodySetting>,
     /// exception settings Required.
     #[serde(rename = "exception", skip_serializing_if = "Option::is_none", default)]
-    pub exception: Option<QualityInspectionUpdateSpeedRuleBodyException>,
+    pub exception: Option<QualityInspectionAddSpeedRuleBodyException>,
 }
 impl QualityInspectionUpdateSpeedRuleBody {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -17441,7 +16457,7 @@ impl QualityInspectionUpdateSpeedRuleBody {
         },
         cec_core::validate::FieldShape {
             name: "exception",
-            shape: cec_core::validate::Shape::Object(QualityInspectionUpdateSpeedRuleBodyException::FIELDS),
+            shape: cec_core::validate::Shape::Object(QualityInspectionAddSpeedRuleBodyException::FIELDS),
         },
     ];
 }
@@ -17463,7 +16479,7 @@ pub struct QualityInspectionUpdateSpeedRuleBodySetting {
     pub max: Option<serde_json::Number>,
     /// trigger conditions (call time window)
     #[serde(rename = "other", skip_serializing_if = "Option::is_none", default)]
-    pub other: Option<QualityInspectionUpdateSpeedRuleBodySettingOther>,
+    pub other: Option<QualityInspectionAddSpeedRuleBodySettingOther>,
     /// ID of the rule to update Required.
     #[serde(rename = "speed_id", skip_serializing_if = "Option::is_none", default)]
     pub speed_id: Option<String>,
@@ -17504,123 +16520,23 @@ impl QualityInspectionUpdateSpeedRuleBodySetting {
         cec_core::validate::FieldShape { name: "max", shape: cec_core::validate::Shape::Number },
         cec_core::validate::FieldShape {
             name: "other",
-            shape: cec_core::validate::Shape::Object(QualityInspectionUpdateSpeedRuleBodySettingOther::FIELDS),
+            shape: cec_core::validate::Shape::Object(QualityInspectionAddSpeedRuleBodySettingOther::FIELDS),
         },
         cec_core::validate::FieldShape { name: "speed_id", shape: cec_core::validate::Shape::String },
     ];
 }
 
-/// Object `other`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct QualityInspectionUpdateSpeedRuleBodySettingOther {
-    /// call start time
-    #[serde(rename = "call_from", skip_serializing_if = "Option::is_none", default)]
-    pub call_from: Option<serde_json::Number>,
-    /// call end time
-    #[serde(rename = "call_end", skip_serializing_if = "Option::is_none", default)]
-    pub call_end: Option<serde_json::Number>,
-}
-impl QualityInspectionUpdateSpeedRuleBodySettingOther {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl QualityInspectionUpdateSpeedRuleBodySettingOther {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "call_from", shape: cec_core::validate::Shape::Number },
-        cec_core::validate::FieldShape { name: "call_end", shape: cec_core::validate::Shape::Number },
-    ];
-}
+/// Object `other`: the same shape as [`QualityInspectionAddSpeedRuleBodySettingOther`] (one shared type).
+pub type QualityInspectionUpdateSpeedRuleBodySettingOther = QualityInspectionAddSpeedRuleBodySettingOther;
 
-/// Object `exception`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct QualityInspectionUpdateSpeedRuleBodyException {
-    /// when the rate is below min and the customer said one of these sentences Required.
-    #[serde(rename = "under", skip_serializing_if = "Option::is_none", default)]
-    pub under: Option<QualityInspectionUpdateSpeedRuleBodyExceptionUnder>,
-    /// when the rate is above max and the customer said one of these sentences Required.
-    #[serde(rename = "over", skip_serializing_if = "Option::is_none", default)]
-    pub over: Option<QualityInspectionUpdateSpeedRuleBodyExceptionOver>,
-}
-impl QualityInspectionUpdateSpeedRuleBodyException {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"under") {
-            cec_core::validate::required(op, &format!("{at}under"), &self.under)?;
-            if let Some(v) = &self.under {
-                v.validate(op, &format!("{at}under."), &[])?;
-            }
-        }
-        if !skip.contains(&"over") {
-            cec_core::validate::required(op, &format!("{at}over"), &self.over)?;
-            if let Some(v) = &self.over {
-                v.validate(op, &format!("{at}over."), &[])?;
-            }
-        }
-        Ok(())
-    }
-}
-impl QualityInspectionUpdateSpeedRuleBodyException {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape {
-            name: "under",
-            shape: cec_core::validate::Shape::Object(QualityInspectionUpdateSpeedRuleBodyExceptionUnder::FIELDS),
-        },
-        cec_core::validate::FieldShape {
-            name: "over",
-            shape: cec_core::validate::Shape::Object(QualityInspectionUpdateSpeedRuleBodyExceptionOver::FIELDS),
-        },
-    ];
-}
+/// Object `exception`: the same shape as [`QualityInspectionAddSpeedRuleBodyException`] (one shared type).
+pub type QualityInspectionUpdateSpeedRuleBodyException = QualityInspectionAddSpeedRuleBodyException;
 
-/// Object `under`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct QualityInspectionUpdateSpeedRuleBodyExceptionUnder {
-    /// IDs of sentences said by the customer
-    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", default)]
-    pub customer: Option<Vec<String>>,
-}
-impl QualityInspectionUpdateSpeedRuleBodyExceptionUnder {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl QualityInspectionUpdateSpeedRuleBodyExceptionUnder {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
-        name: "customer",
-        shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
-    }];
-}
+/// Object `under`: the same shape as [`QualityInspectionAddSpeedRuleBodyExceptionUnder`] (one shared type).
+pub type QualityInspectionUpdateSpeedRuleBodyExceptionUnder = QualityInspectionAddSpeedRuleBodyExceptionUnder;
 
-/// Object `over`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct QualityInspectionUpdateSpeedRuleBodyExceptionOver {
-    /// IDs of sentences said by the customer
-    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", default)]
-    pub customer: Option<Vec<String>>,
-}
-impl QualityInspectionUpdateSpeedRuleBodyExceptionOver {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl QualityInspectionUpdateSpeedRuleBodyExceptionOver {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
-        name: "customer",
-        shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
-    }];
-}
+/// Object `over`: the same shape as [`QualityInspectionAddSpeedRuleBodyExceptionUnder`] (one shared type).
+pub type QualityInspectionUpdateSpeedRuleBodyExceptionOver = QualityInspectionAddSpeedRuleBodyExceptionUnder;
 
 impl QualityInspectionUpdateSpeedRuleBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -17630,25 +16546,8 @@ impl QualityInspectionUpdateSpeedRuleBody {
     }
 }
 
-/// Object response of `qualityInspection.updateSpeedRule`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionUpdateSpeedRuleResponse {
-    /// 0405000 success, other failure
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-}
+/// Object response of `qualityInspection.updateSpeedRule`: the same shape as [`QualityInspectionUpdateInterposalRuleResponse`] (one shared type).
+pub type QualityInspectionUpdateSpeedRuleResponse = QualityInspectionUpdateInterposalRuleResponse;
 
 /// Object request body of `qualityInspection.deleteSpeedRule`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -17681,25 +16580,8 @@ impl QualityInspectionDeleteSpeedRuleBody {
     }
 }
 
-/// Object response of `qualityInspection.deleteSpeedRule`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionDeleteSpeedRuleResponse {
-    /// return code (0405000 success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// return description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-}
+/// Object response of `qualityInspection.deleteSpeedRule`: the same shape as [`QualityInspectionDeleteRuleResponse`] (one shared type).
+pub type QualityInspectionDeleteSpeedRuleResponse = QualityInspectionDeleteRuleResponse;
 
 /// Object request body of `qualityInspection.querySpeedRuleById`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -17775,10 +16657,12 @@ pub struct QualityInspectionQuerySpeedRuleByIdResponseException {
     pub under: Option<QualityInspectionQuerySpeedRuleByIdResponseExceptionUnder>,
     /// when above the maximum
     #[serde(rename = "over", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
-    pub over: Option<QualityInspectionQuerySpeedRuleByIdResponseExceptionOver>,
+    pub over: Option<QualityInspectionQuerySpeedRuleByIdResponseExceptionUnder>,
 }
 
 /// Object `under`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionQuerySpeedRuleByIdResponseExceptionOver`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQuerySpeedRuleByIdResponseExceptionUnder {
@@ -17788,6 +16672,8 @@ pub struct QualityInspectionQuerySpeedRuleByIdResponseExceptionUnder {
 }
 
 /// Object `customer`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionQuerySpeedRuleByIdResponseExceptionOverCustomer`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQuerySpeedRuleByIdResponseExceptionUnderCustomer {
@@ -17814,41 +16700,13 @@ pub struct QualityInspectionQuerySpeedRuleByIdResponseExceptionUnderCustomer {
     pub category_id: Option<String>,
 }
 
-/// Object `over`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionQuerySpeedRuleByIdResponseExceptionOver {
-    /// sentences the customer said
-    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub customer: Option<Vec<QualityInspectionQuerySpeedRuleByIdResponseExceptionOverCustomer>>,
-}
+/// Object `over`: the same shape as [`QualityInspectionQuerySpeedRuleByIdResponseExceptionUnder`] (one shared type).
+pub type QualityInspectionQuerySpeedRuleByIdResponseExceptionOver =
+    QualityInspectionQuerySpeedRuleByIdResponseExceptionUnder;
 
-/// Object `customer`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionQuerySpeedRuleByIdResponseExceptionOverCustomer {
-    /// sentence ID
-    #[serde(
-        rename = "sentence_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub sentence_id: Option<String>,
-    /// sentence name
-    #[serde(
-        rename = "sentence_name",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub sentence_name: Option<String>,
-    /// sentence category ID
-    #[serde(
-        rename = "category_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub category_id: Option<String>,
-}
+/// Object `customer`: the same shape as [`QualityInspectionQuerySpeedRuleByIdResponseExceptionUnderCustomer`] (one shared type).
+pub type QualityInspectionQuerySpeedRuleByIdResponseExceptionOverCustomer =
+    QualityInspectionQuerySpeedRuleByIdResponseExceptionUnderCustomer;
 
 /// Object `setting`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -17947,7 +16805,7 @@ pub struct QualityInspectionQuerySpeedRulesResponse {
     pub data: Option<Vec<QualityInspectionQuerySpeedRulesResponseData>>,
     /// paging Required.
     #[serde(rename = "paging", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
-    pub paging: Option<QualityInspectionQuerySpeedRulesResponsePaging>,
+    pub paging: Option<QualityInspectionQueryInterposalRulesResponsePaging>,
     /// return code (0405000 success)
     #[serde(
         rename = "resultCode",
@@ -17989,14 +16847,8 @@ pub struct QualityInspectionQuerySpeedRulesResponseData {
     pub speed_id: Option<String>,
 }
 
-/// Object `paging`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionQuerySpeedRulesResponsePaging {
-    /// total records Required.
-    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
-    pub total: Option<serde_json::Number>,
-}
+/// Object `paging`: the same shape as [`QualityInspectionQueryInterposalRulesResponsePaging`] (one shared type).
+pub type QualityInspectionQuerySpeedRulesResponsePaging = QualityInspectionQueryInterposalRulesResponsePaging;
 
 /// Object request body of `qualityInspection.deleteScenario`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -18374,6 +17226,8 @@ impl QualityInspectionAppointQualityTaskBody {
 }
 
 /// Object response of `qualityInspection.appointQualityTask`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionUpdateQualityTaskResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionAppointQualityTaskResponse {
@@ -18915,25 +17769,8 @@ impl QualityInspectionUpdateQualityTaskBody {
     }
 }
 
-/// Object response of `qualityInspection.updateQualityTask`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionUpdateQualityTaskResponse {
-    /// return code (0409000 success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// return description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-}
+/// Object response of `qualityInspection.updateQualityTask`: the same shape as [`QualityInspectionAppointQualityTaskResponse`] (one shared type).
+pub type QualityInspectionUpdateQualityTaskResponse = QualityInspectionAppointQualityTaskResponse;
 
 /// Object request body of `qualityInspection.reassginQualityTask`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -18990,6 +17827,8 @@ impl QualityInspectionReassginQualityTaskBody {
 }
 
 /// Object response of `qualityInspection.reassginQualityTask`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionAppealItemResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionReassginQualityTaskResponse {
@@ -19063,25 +17902,8 @@ impl QualityInspectionAppealItemBody {
     }
 }
 
-/// Object response of `qualityInspection.appealItem`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionAppealItemResponse {
-    /// return code (0410000 success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// return description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-}
+/// Object response of `qualityInspection.appealItem`: the same shape as [`QualityInspectionReassginQualityTaskResponse`] (one shared type).
+pub type QualityInspectionAppealItemResponse = QualityInspectionReassginQualityTaskResponse;
 
 /// Object request body of `qualityInspection.queryQualityItem`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -19832,6 +18654,8 @@ pub struct QualityInspectionQueryAppraiseCallDetailResponseSegments {
 }
 
 /// Object `left_emotions`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionAsrtransAppraisecallDetailResponseLeftEmotions`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQueryAppraiseCallDetailResponseLeftEmotions {
@@ -19870,25 +18694,8 @@ pub struct QualityInspectionQueryTrainingResponse {
     pub result_desc: Option<String>,
 }
 
-/// Object response of `qualityInspection.trainTags`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionTrainTagsResponse {
-    /// return code
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// return description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-}
+/// Object response of `qualityInspection.trainTags`: the same shape as [`QualityInspectionMoveSensitiveWordToCategoryResponse`] (one shared type).
+pub type QualityInspectionTrainTagsResponse = QualityInspectionMoveSensitiveWordToCategoryResponse;
 
 /// Object request body of `qualityInspection.regularqualitytask.addQualityTask`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -19957,6 +18764,8 @@ impl QualityInspectionRegularqualitytaskAddQualityTaskBody {
 }
 
 /// Object `appointQuality`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQuality`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQuality {
     /// inspectors Required.
@@ -19998,6 +18807,8 @@ impl QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQuality {
 }
 
 /// Object `setCounts`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQualitySetCounts`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQualitySetCounts {
     /// quantity; needed unless setCountsType is 2, then all counts sum to 100 (at most 8 digits)
@@ -20141,32 +18952,16 @@ impl QualityInspectionRegularqualitytaskBeginQualityTaskBody {
     }
 }
 
-/// Object response of `qualityInspection.regularqualitytask.beginQualityTask`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionRegularqualitytaskBeginQualityTaskResponse {
-    /// return code
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// return description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-}
+/// Object response of `qualityInspection.regularqualitytask.beginQualityTask`: the same shape as [`QualityInspectionMoveSensitiveWordToCategoryResponse`] (one shared type).
+pub type QualityInspectionRegularqualitytaskBeginQualityTaskResponse =
+    QualityInspectionMoveSensitiveWordToCategoryResponse;
 
 /// Object request body of `qualityInspection.regularqualitytask.updateQualityTask`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskBody {
     /// inspectors to assign Required.
     #[serde(rename = "appointQuality", skip_serializing_if = "Option::is_none", default)]
-    pub appoint_quality: Option<QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQuality>,
+    pub appoint_quality: Option<QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQuality>,
     /// repeat period Required.
     #[serde(rename = "cronStructure", skip_serializing_if = "Option::is_none", default)]
     pub cron_structure: Option<QualityInspectionRegularqualitytaskUpdateQualityTaskBodyCronStructure>,
@@ -20208,7 +19003,7 @@ impl QualityInspectionRegularqualitytaskUpdateQualityTaskBody {
         cec_core::validate::FieldShape {
             name: "appointQuality",
             shape: cec_core::validate::Shape::Object(
-                QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQuality::FIELDS,
+                QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQuality::FIELDS,
             ),
         },
         cec_core::validate::FieldShape {
@@ -20227,74 +19022,13 @@ impl QualityInspectionRegularqualitytaskUpdateQualityTaskBody {
     ];
 }
 
-/// Object `appointQuality`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQuality {
-    /// inspectors Required.
-    #[serde(rename = "setCounts", skip_serializing_if = "Option::is_none", default)]
-    pub set_counts: Option<Vec<QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQualitySetCounts>>,
-    /// 0 share evenly, 2 by percentage Required.
-    #[serde(rename = "setCountsType", skip_serializing_if = "Option::is_none", default)]
-    pub set_counts_type: Option<i64>,
-}
-impl QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQuality {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"setCounts") {
-            cec_core::validate::required(op, &format!("{at}setCounts"), &self.set_counts)?;
-            if let Some(v) = &self.set_counts {
-                for (i, item) in v.iter().enumerate() {
-                    item.validate(op, &format!("{at}setCounts[{i}]."), &[])?;
-                }
-            }
-        }
-        if !skip.contains(&"setCountsType") {
-            cec_core::validate::required(op, &format!("{at}setCountsType"), &self.set_counts_type)?;
-        }
-        Ok(())
-    }
-}
-impl QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQuality {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape {
-            name: "setCounts",
-            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
-                QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQualitySetCounts::FIELDS,
-            )),
-        },
-        cec_core::validate::FieldShape { name: "setCountsType", shape: cec_core::validate::Shape::Int },
-    ];
-}
+/// Object `appointQuality`: the same shape as [`QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQuality`] (one shared type).
+pub type QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQuality =
+    QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQuality;
 
-/// Object `setCounts`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQualitySetCounts {
-    /// quantity; needed unless setCountsType is 2, then all counts sum to 100 (at most 8 digits)
-    #[serde(rename = "count", skip_serializing_if = "Option::is_none", default)]
-    pub count: Option<serde_json::Number>,
-    /// inspector ID (max 64 chars) Required.
-    #[serde(rename = "personID", skip_serializing_if = "Option::is_none", default)]
-    pub person_id: Option<String>,
-}
-impl QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQualitySetCounts {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"personID") {
-            cec_core::validate::required(op, &format!("{at}personID"), &self.person_id)?;
-        }
-        Ok(())
-    }
-}
-impl QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQualitySetCounts {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "count", shape: cec_core::validate::Shape::Number },
-        cec_core::validate::FieldShape { name: "personID", shape: cec_core::validate::Shape::String },
-    ];
-}
+/// Object `setCounts`: the same shape as [`QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQualitySetCounts`] (one shared type).
+pub type QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQualitySetCounts =
+    QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQualitySetCounts;
 
 /// Object `cronStructure`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -20432,25 +19166,9 @@ impl QualityInspectionRegularqualitytaskDeleteQualityTaskBody {
     }
 }
 
-/// Object response of `qualityInspection.regularqualitytask.deleteQualityTask`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionRegularqualitytaskDeleteQualityTaskResponse {
-    /// return code
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// return description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-}
+/// Object response of `qualityInspection.regularqualitytask.deleteQualityTask`: the same shape as [`QualityInspectionMoveSensitiveWordToCategoryResponse`] (one shared type).
+pub type QualityInspectionRegularqualitytaskDeleteQualityTaskResponse =
+    QualityInspectionMoveSensitiveWordToCategoryResponse;
 
 /// Object request body of `qualityInspection.regularqualitytask.queryQualityTask`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -20648,25 +19366,9 @@ impl QualityInspectionRegularqualitytaskStopQualityTaskBody {
     }
 }
 
-/// Object response of `qualityInspection.regularqualitytask.stopQualityTask`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionRegularqualitytaskStopQualityTaskResponse {
-    /// return code
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// return description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-}
+/// Object response of `qualityInspection.regularqualitytask.stopQualityTask`: the same shape as [`QualityInspectionMoveSensitiveWordToCategoryResponse`] (one shared type).
+pub type QualityInspectionRegularqualitytaskStopQualityTaskResponse =
+    QualityInspectionMoveSensitiveWordToCategoryResponse;
 
 /// Object request body of `qualityInspection.modifyResultQualityTask`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -20772,25 +19474,8 @@ impl QualityInspectionModifyResultQualityTaskBody {
     }
 }
 
-/// Object response of `qualityInspection.modifyResultQualityTask`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionModifyResultQualityTaskResponse {
-    /// return code
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// return description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-}
+/// Object response of `qualityInspection.modifyResultQualityTask`: the same shape as [`QualityInspectionMoveSensitiveWordToCategoryResponse`] (one shared type).
+pub type QualityInspectionModifyResultQualityTaskResponse = QualityInspectionMoveSensitiveWordToCategoryResponse;
 
 /// Object request body of `qualityInspection.completeQualityTask`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -20845,25 +19530,8 @@ impl QualityInspectionCompleteQualityTaskBody {
     }
 }
 
-/// Object response of `qualityInspection.completeQualityTask`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionCompleteQualityTaskResponse {
-    /// return code
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// return description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-}
+/// Object response of `qualityInspection.completeQualityTask`: the same shape as [`QualityInspectionMoveSensitiveWordToCategoryResponse`] (one shared type).
+pub type QualityInspectionCompleteQualityTaskResponse = QualityInspectionMoveSensitiveWordToCategoryResponse;
 
 /// Object request body of `qualityInspection.callsQualityTask`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -21490,7 +20158,7 @@ pub struct QualityInspectionAsrtransAppraisecallDetailResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub left_emotions: Option<Vec<QualityInspectionAsrtransAppraisecallDetailResponseLeftEmotions>>,
+    pub left_emotions: Option<Vec<QualityInspectionQueryAppraiseCallDetailResponseLeftEmotions>>,
     /// right-channel speaking speed
     #[serde(
         rename = "right_speed",
@@ -21565,17 +20233,9 @@ pub struct QualityInspectionAsrtransAppraisecallDetailResponseSegments {
     pub segment_id: Option<serde_json::Number>,
 }
 
-/// Object `left_emotions`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualityInspectionAsrtransAppraisecallDetailResponseLeftEmotions {
-    /// tone: positive or negative
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub type_: Option<String>,
-    /// tone score
-    #[serde(rename = "score", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
-    pub score: Option<serde_json::Number>,
-}
+/// Object `left_emotions`: the same shape as [`QualityInspectionQueryAppraiseCallDetailResponseLeftEmotions`] (one shared type).
+pub type QualityInspectionAsrtransAppraisecallDetailResponseLeftEmotions =
+    QualityInspectionQueryAppraiseCallDetailResponseLeftEmotions;
 
 /// Fluent builder of `auth.tokenByAkSk`: Obtain API Fabric access token with AK/SK.
 ///
@@ -22042,12 +20702,12 @@ impl AgentAccountUpdateBuilder {
         self
     }
     /// skill queue bindings; all three sub-fields required when present; queue type must match agentType
-    pub fn skills(mut self, v: Vec<AgentAccountUpdateBodySkills>) -> Self {
+    pub fn skills(mut self, v: Vec<AgentAccountCreateBodySkills>) -> Self {
         self.body_.skills = Some(v);
         self
     }
     /// Sets or clears the body field `skills`.
-    pub fn set_skills(mut self, v: Option<Vec<AgentAccountUpdateBodySkills>>) -> Self {
+    pub fn set_skills(mut self, v: Option<Vec<AgentAccountCreateBodySkills>>) -> Self {
         self.body_.skills = v;
         self
     }
@@ -23537,12 +22197,12 @@ impl SkillModifySkillBuilder {
         self
     }
     /// queue handling parameters; media 53/2/18 only noAgents, busy, timeOut (53 requires deviceType 1); media 5/19 also answerFunction and waitVoice
-    pub fn skill_param(mut self, v: SkillModifySkillBodySkillParam) -> Self {
+    pub fn skill_param(mut self, v: SkillCreateSkillBodySkillParam) -> Self {
         self.body_.skill_param = Some(v);
         self
     }
     /// Sets or clears the body field `skillParam`.
-    pub fn set_skill_param(mut self, v: Option<SkillModifySkillBodySkillParam>) -> Self {
+    pub fn set_skill_param(mut self, v: Option<SkillCreateSkillBodySkillParam>) -> Self {
         self.body_.skill_param = v;
         self
     }
@@ -36027,7 +34687,7 @@ impl QualityInspectionQuerySensitiveWordListBuilder {
 
 impl cec_core::paginate::Paged for QualityInspectionQuerySensitiveWordListBuilder {
     type Page = QualityInspectionQuerySensitiveWordListResponse;
-    type Item = QualityInspectionQuerySensitiveWordListResponseData;
+    type Item = QualityInspectionQuerySensitiveWordsByCategoryIdResponseData;
     type Error = crate::Error;
     fn set_page(&mut self, index: u64, size: u64) {
         self.body_.limit = Some(serde_json::Number::from(size));
@@ -36471,12 +35131,12 @@ impl QualityInspectionCreateSensitiveWordBuilder {
         self
     }
     /// exceptions of the sensitive word
-    pub fn exception(mut self, v: QualityInspectionCreateSensitiveWordBodyException) -> Self {
+    pub fn exception(mut self, v: QualityInspectionUpdateSensitiveWordBodyException) -> Self {
         self.body_.exception = Some(v);
         self
     }
     /// Sets or clears the body field `exception`.
-    pub fn set_exception(mut self, v: Option<QualityInspectionCreateSensitiveWordBodyException>) -> Self {
+    pub fn set_exception(mut self, v: Option<QualityInspectionUpdateSensitiveWordBodyException>) -> Self {
         self.body_.exception = v;
         self
     }
@@ -37991,12 +36651,12 @@ impl QualityInspectionUpdateRuleBuilder {
         self
     }
     /// additional conditions Required.
-    pub fn other(mut self, v: QualityInspectionUpdateRuleBodyOther) -> Self {
+    pub fn other(mut self, v: QualityInspectionAddRuleBodyOther) -> Self {
         self.body_.other = Some(v);
         self
     }
     /// Sets or clears the body field `other`.
-    pub fn set_other(mut self, v: Option<QualityInspectionUpdateRuleBodyOther>) -> Self {
+    pub fn set_other(mut self, v: Option<QualityInspectionAddRuleBodyOther>) -> Self {
         self.body_.other = v;
         self
     }
@@ -39101,12 +37761,12 @@ impl QualityInspectionUpdateInterposalRuleBuilder {
         self
     }
     /// inspection conditions Required.
-    pub fn other(mut self, v: QualityInspectionUpdateInterposalRuleBodyOther) -> Self {
+    pub fn other(mut self, v: QualityInspectionAddInterposalRuleBodyOther) -> Self {
         self.body_.other = Some(v);
         self
     }
     /// Sets or clears the body field `other`.
-    pub fn set_other(mut self, v: Option<QualityInspectionUpdateInterposalRuleBodyOther>) -> Self {
+    pub fn set_other(mut self, v: Option<QualityInspectionAddInterposalRuleBodyOther>) -> Self {
         self.body_.other = v;
         self
     }
@@ -39361,12 +38021,12 @@ impl QualityInspectionUpdateSilenceRuleBuilder {
         self
     }
     /// exception settings
-    pub fn exception(mut self, v: QualityInspectionUpdateSilenceRuleBodyException) -> Self {
+    pub fn exception(mut self, v: QualityInspectionCreateSilenceRuleBodyException) -> Self {
         self.body_.exception = Some(v);
         self
     }
     /// Sets or clears the body field `exception`.
-    pub fn set_exception(mut self, v: Option<QualityInspectionUpdateSilenceRuleBodyException>) -> Self {
+    pub fn set_exception(mut self, v: Option<QualityInspectionCreateSilenceRuleBodyException>) -> Self {
         self.body_.exception = v;
         self
     }
@@ -39821,12 +38481,12 @@ impl QualityInspectionUpdateSpeedRuleBuilder {
         self
     }
     /// exception settings Required.
-    pub fn exception(mut self, v: QualityInspectionUpdateSpeedRuleBodyException) -> Self {
+    pub fn exception(mut self, v: QualityInspectionAddSpeedRuleBodyException) -> Self {
         self.body_.exception = Some(v);
         self
     }
     /// Sets or clears the body field `exception`.
-    pub fn set_exception(mut self, v: Option<QualityInspectionUpdateSpeedRuleBodyException>) -> Self {
+    pub fn set_exception(mut self, v: Option<QualityInspectionAddSpeedRuleBodyException>) -> Self {
         self.body_.exception = v;
         self
     }
@@ -42626,17 +41286,14 @@ impl QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder {
         self
     }
     /// inspectors to assign Required.
-    pub fn appoint_quality(
-        mut self,
-        v: QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQuality,
-    ) -> Self {
+    pub fn appoint_quality(mut self, v: QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQuality) -> Self {
         self.body_.appoint_quality = Some(v);
         self
     }
     /// Sets or clears the body field `appointQuality`.
     pub fn set_appoint_quality(
         mut self,
-        v: Option<QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQuality>,
+        v: Option<QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQuality>,
     ) -> Self {
         self.body_.appoint_quality = v;
         self

@@ -1240,13 +1240,15 @@ pub struct VdnQueryagentreststateResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_object"
     )]
-    pub result_desc: Option<VdnQueryagentreststateResponseResultDesc>,
+    pub result_desc: Option<VdnQueryagentreststateResponseResultDatas>,
     /// total agents in the VDN
     #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub count: Option<i64>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`VdnQueryagentreststateResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VdnQueryagentreststateResponseResultDatas {
@@ -1277,6 +1279,8 @@ pub struct VdnQueryagentreststateResponseResultDatas {
 }
 
 /// Object `details`.
+///
+/// The same shape (fields, types, checks) is also named [`VdnQueryagentreststateResponseResultDescDetails`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VdnQueryagentreststateResponseResultDatasDetails {
@@ -1318,77 +1322,11 @@ pub struct VdnQueryagentreststateResponseResultDatasDetails {
     pub req_rest_dura: Option<i64>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VdnQueryagentreststateResponseResultDesc {
-    /// agents resting now
-    #[serde(
-        rename = "onRestAgentNum",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub on_rest_agent_num: Option<i64>,
-    /// agents allowed to rest but not yet resting
-    #[serde(
-        rename = "allowRestAgentNum",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub allow_rest_agent_num: Option<i64>,
-    /// agents who requested rest
-    #[serde(
-        rename = "waitRestAgentNum",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub wait_rest_agent_num: Option<i64>,
-    /// per-agent rest details
-    #[serde(rename = "details", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub details: Option<Vec<VdnQueryagentreststateResponseResultDescDetails>>,
-}
+/// Object `resultDesc`: the same shape as [`VdnQueryagentreststateResponseResultDatas`] (one shared type).
+pub type VdnQueryagentreststateResponseResultDesc = VdnQueryagentreststateResponseResultDatas;
 
-/// Object `details`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VdnQueryagentreststateResponseResultDescDetails {
-    /// agent ID
-    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub agent_id: Option<i64>,
-    /// why rest is not granted yet (agents waiting to rest)
-    #[serde(
-        rename = "cantRestCause",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub cant_rest_cause: Option<i64>,
-    /// VDN ID
-    #[serde(rename = "vdnId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub vdn_id: Option<i64>,
-    /// call center ID
-    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub cc_id: Option<i64>,
-    /// rest (or rest request) start (ms timestamp (sample))
-    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub begin_time: Option<i64>,
-    /// requested rest length (seconds (sample))
-    #[serde(
-        rename = "applyRestLength",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub apply_rest_length: Option<i64>,
-    /// agent name
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub name: Option<String>,
-    /// time since the rest request (seconds (sample; present for waiting agents only))
-    #[serde(
-        rename = "reqRestDura",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub req_rest_dura: Option<i64>,
-}
+/// Object `details`: the same shape as [`VdnQueryagentreststateResponseResultDatasDetails`] (one shared type).
+pub type VdnQueryagentreststateResponseResultDescDetails = VdnQueryagentreststateResponseResultDatasDetails;
 
 /// Object request body of `vdn.totalagentabstractex3`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1479,13 +1417,15 @@ pub struct VdnTotalagentabstractex3Response {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<VdnTotalagentabstractex3ResponseResultDesc>>,
+    pub result_desc: Option<Vec<VdnTotalagentabstractex3ResponseResultDatas>>,
     /// total agents in the VDN
     #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub count: Option<i64>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`VdnTotalagentabstractex3ResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VdnTotalagentabstractex3ResponseResultDatas {
@@ -1515,35 +1455,8 @@ pub struct VdnTotalagentabstractex3ResponseResultDatas {
     pub location_id: Option<i64>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VdnTotalagentabstractex3ResponseResultDesc {
-    /// agent ID
-    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub agent_id: Option<i64>,
-    /// current state; CTI agent state code
-    #[serde(
-        rename = "currentState",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_object"
-    )]
-    pub current_state: Option<CtiAgentState>,
-    /// time in current state (seconds)
-    #[serde(
-        rename = "currentStateTime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub current_state_time: Option<i64>,
-    /// distributed access node; CTI reserved
-    #[serde(
-        rename = "locationId",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub location_id: Option<i64>,
-}
+/// Object `resultDesc`: the same shape as [`VdnTotalagentabstractex3ResponseResultDatas`] (one shared type).
+pub type VdnTotalagentabstractex3ResponseResultDesc = VdnTotalagentabstractex3ResponseResultDatas;
 
 /// Object request body of `vdn.totalagentdynamicinfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1634,13 +1547,15 @@ pub struct VdnTotalagentdynamicinfoResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<VdnTotalagentdynamicinfoResponseResultDesc>>,
+    pub result_desc: Option<Vec<VdnTotalagentdynamicinfoResponseResultDatas>>,
     /// total agents in the VDN
     #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub count: Option<i64>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`VdnTotalagentdynamicinfoResponseResultDesc`], [`VdnTotalagentstateResponseResultDatas`], [`VdnTotalagentstateResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VdnTotalagentdynamicinfoResponseResultDatas {
@@ -1652,17 +1567,8 @@ pub struct VdnTotalagentdynamicinfoResponseResultDatas {
     pub state: Option<i64>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VdnTotalagentdynamicinfoResponseResultDesc {
-    /// agent ID
-    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub agent_id: Option<i64>,
-    /// agent state; CTI agent state code
-    #[serde(rename = "state", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub state: Option<i64>,
-}
+/// Object `resultDesc`: the same shape as [`VdnTotalagentdynamicinfoResponseResultDatas`] (one shared type).
+pub type VdnTotalagentdynamicinfoResponseResultDesc = VdnTotalagentdynamicinfoResponseResultDatas;
 
 /// Object request body of `vdn.totalagentstate`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1729,39 +1635,21 @@ pub struct VdnTotalagentstateResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_datas: Option<Vec<VdnTotalagentstateResponseResultDatas>>,
+    pub result_datas: Option<Vec<VdnTotalagentdynamicinfoResponseResultDatas>>,
     /// query result
     #[serde(
         rename = "resultDesc",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<VdnTotalagentstateResponseResultDesc>>,
+    pub result_desc: Option<Vec<VdnTotalagentdynamicinfoResponseResultDatas>>,
 }
 
-/// Object `resultDatas`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VdnTotalagentstateResponseResultDatas {
-    /// agent ID
-    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub agent_id: Option<i64>,
-    /// agent state; CTI agent state code
-    #[serde(rename = "state", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub state: Option<i64>,
-}
+/// Object `resultDatas`: the same shape as [`VdnTotalagentdynamicinfoResponseResultDatas`] (one shared type).
+pub type VdnTotalagentstateResponseResultDatas = VdnTotalagentdynamicinfoResponseResultDatas;
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VdnTotalagentstateResponseResultDesc {
-    /// agent ID
-    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub agent_id: Option<i64>,
-    /// agent state; CTI agent state code
-    #[serde(rename = "state", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub state: Option<i64>,
-}
+/// Object `resultDesc`: the same shape as [`VdnTotalagentdynamicinfoResponseResultDatas`] (one shared type).
+pub type VdnTotalagentstateResponseResultDesc = VdnTotalagentdynamicinfoResponseResultDatas;
 
 /// Object request body of `vdn.queryivrstatusinfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1845,10 +1733,12 @@ pub struct VdnQueryivrstatusinfoResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<VdnQueryivrstatusinfoResponseResultDesc>>,
+    pub result_desc: Option<Vec<VdnQueryivrstatusinfoResponseResultDatas>>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`VdnQueryivrstatusinfoResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VdnQueryivrstatusinfoResponseResultDatas {
@@ -1871,28 +1761,8 @@ pub struct VdnQueryivrstatusinfoResponseResultDatas {
     pub request_type: Option<i64>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VdnQueryivrstatusinfoResponseResultDesc {
-    /// call ID
-    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub call_id: Option<String>,
-    /// customer level (1-254; higher is more important)
-    #[serde(
-        rename = "customerLevel",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub customer_level: Option<i64>,
-    /// call feature code (page table 1)
-    #[serde(
-        rename = "requestType",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub request_type: Option<i64>,
-}
+/// Object `resultDesc`: the same shape as [`VdnQueryivrstatusinfoResponseResultDatas`] (one shared type).
+pub type VdnQueryivrstatusinfoResponseResultDesc = VdnQueryivrstatusinfoResponseResultDatas;
 
 /// Object request body of `vdn.queryivrprocessinnoinfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1966,10 +1836,12 @@ pub struct VdnQueryivrprocessinnoinfoResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<VdnQueryivrprocessinnoinfoResponseResultDesc>>,
+    pub result_desc: Option<Vec<VdnQueryivrprocessinnoinfoResponseResultDatas>>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`VdnQueryivrprocessinnoinfoResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VdnQueryivrprocessinnoinfoResponseResultDatas {
@@ -1998,34 +1870,8 @@ pub struct VdnQueryivrprocessinnoinfoResponseResultDatas {
     pub description: Option<String>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VdnQueryivrprocessinnoinfoResponseResultDesc {
-    /// IVR flow ID
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub id: Option<i64>,
-    /// service type number (no business meaning)
-    #[serde(rename = "serviceNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub service_no: Option<i64>,
-    /// real/virtual flag (1 real queue, 2 virtual queue)
-    #[serde(rename = "realFlag", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub real_flag: Option<i64>,
-    /// access code
-    #[serde(
-        rename = "accessNo",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub access_no: Option<String>,
-    /// access code description
-    #[serde(
-        rename = "description",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub description: Option<String>,
-}
+/// Object `resultDesc`: the same shape as [`VdnQueryivrprocessinnoinfoResponseResultDatas`] (one shared type).
+pub type VdnQueryivrprocessinnoinfoResponseResultDesc = VdnQueryivrprocessinnoinfoResponseResultDatas;
 
 /// Object request body of `vdn.queryagentstaticconfinfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2116,13 +1962,15 @@ pub struct VdnQueryagentstaticconfinfoResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<VdnQueryagentstaticconfinfoResponseResultDesc>>,
+    pub result_desc: Option<Vec<VdnQueryagentstaticconfinfoResponseResultDatas>>,
     /// total agents in the VDN
     #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub count: Option<i64>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`VdnQueryagentstaticconfinfoResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VdnQueryagentstaticconfinfoResponseResultDatas {
@@ -2143,26 +1991,8 @@ pub struct VdnQueryagentstaticconfinfoResponseResultDatas {
     pub real_flag: Option<i64>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VdnQueryagentstaticconfinfoResponseResultDesc {
-    /// agent ID
-    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub agent_id: Option<i64>,
-    /// team ID (AICC returns -1: teams not supported)
-    #[serde(rename = "groupId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub group_id: Option<i64>,
-    /// agent rights: a bracketed list of 0/1 flags, one per right bit (page table 5: 1 busy/idle, 2 mute, 3 hold, 5 outbound call, 6 internal call, 13 listen/insert/whisper, 15 force sign-out/busy/idle, 23 monitoring console, 24 configuration administrator, ...; up to 128 bits) (bit string, 1 = has right; bit meanings in table agent_rights)
-    #[serde(rename = "rights", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub rights: Option<String>,
-    /// agent name
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub name: Option<String>,
-    /// agent kind (0 network agent, 1 ordinary agent (AICC: always 1))
-    #[serde(rename = "realFlag", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub real_flag: Option<i64>,
-}
+/// Object `resultDesc`: the same shape as [`VdnQueryagentstaticconfinfoResponseResultDatas`] (one shared type).
+pub type VdnQueryagentstaticconfinfoResponseResultDesc = VdnQueryagentstaticconfinfoResponseResultDatas;
 
 /// Object request body of `vdn.querytotalagentinfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2236,10 +2066,12 @@ pub struct VdnQuerytotalagentinfoResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<VdnQuerytotalagentinfoResponseResultDesc>>,
+    pub result_desc: Option<Vec<VdnQuerytotalagentinfoResponseResultDatas>>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`VdnQuerytotalagentinfoResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VdnQuerytotalagentinfoResponseResultDatas {
@@ -2260,26 +2092,8 @@ pub struct VdnQuerytotalagentinfoResponseResultDatas {
     pub real_flag: Option<i64>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VdnQuerytotalagentinfoResponseResultDesc {
-    /// agent ID
-    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub agent_id: Option<i64>,
-    /// team ID
-    #[serde(rename = "groupId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub group_id: Option<i64>,
-    /// agent rights: a bracketed list of 0/1 flags, one per right bit (page table 5: 1 busy/idle, 2 mute, 3 hold, 5 outbound call, 6 internal call, 13 listen/insert/whisper, 15 force sign-out/busy/idle, 23 monitoring console, 24 configuration administrator, ...; up to 128 bits) (bit string, 1 = has right; bit meanings in table agent_rights)
-    #[serde(rename = "rights", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub rights: Option<String>,
-    /// agent name
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub name: Option<String>,
-    /// agent kind (0 network agent, 1 ordinary agent (AICC: always 1))
-    #[serde(rename = "realFlag", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub real_flag: Option<i64>,
-}
+/// Object `resultDesc`: the same shape as [`VdnQuerytotalagentinfoResponseResultDatas`] (one shared type).
+pub type VdnQuerytotalagentinfoResponseResultDesc = VdnQuerytotalagentinfoResponseResultDatas;
 
 /// Object request body of `vdn.queryaccesscodecallinfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2366,10 +2180,12 @@ pub struct VdnQueryaccesscodecallinfoResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<VdnQueryaccesscodecallinfoResponseResultDesc>>,
+    pub result_desc: Option<Vec<VdnQueryaccesscodecallinfoResponseResultDatas>>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`VdnQueryaccesscodecallinfoResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VdnQueryaccesscodecallinfoResponseResultDatas {
@@ -2413,49 +2229,8 @@ pub struct VdnQueryaccesscodecallinfoResponseResultDatas {
     pub longest_wait_time: Option<i64>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VdnQueryaccesscodecallinfoResponseResultDesc {
-    /// access code number
-    #[serde(rename = "innoId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub inno_id: Option<i64>,
-    /// online customers on this access code
-    #[serde(
-        rename = "allCallCount",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub all_call_count: Option<i64>,
-    /// of which in IVR
-    #[serde(
-        rename = "ivrCallCount",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub ivr_call_count: Option<i64>,
-    /// of which with agents
-    #[serde(
-        rename = "agentCallCount",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub agent_call_count: Option<i64>,
-    /// of which queuing
-    #[serde(
-        rename = "queueCallCount",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub queue_call_count: Option<i64>,
-    /// longest current wait on this access code (seconds)
-    #[serde(
-        rename = "longestWaitTime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub longest_wait_time: Option<i64>,
-}
+/// Object `resultDesc`: the same shape as [`VdnQueryaccesscodecallinfoResponseResultDatas`] (one shared type).
+pub type VdnQueryaccesscodecallinfoResponseResultDesc = VdnQueryaccesscodecallinfoResponseResultDatas;
 
 /// Object request body of `vdn.querycalls`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2553,6 +2328,8 @@ pub struct VdnQuerycallsResponse {
 }
 
 /// Object `resultDesc`.
+///
+/// The same shape (fields, types, checks) is also named [`VdnQuerycallsV2ResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VdnQuerycallsResponseResultDesc {
@@ -2565,6 +2342,8 @@ pub struct VdnQuerycallsResponseResultDesc {
 }
 
 /// Object `data`.
+///
+/// The same shape (fields, types, checks) is also named [`VdnQuerycallsV2ResponseResultDescData`], [`VdnQuerycallsV2ResponseData`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VdnQuerycallsResponseResultDescData {
@@ -2698,90 +2477,23 @@ pub struct VdnQuerycallsV2Response {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_object"
     )]
-    pub result_desc: Option<VdnQuerycallsV2ResponseResultDesc>,
+    pub result_desc: Option<VdnQuerycallsResponseResultDesc>,
     /// call records (callinDetial), where the table lists them (beside resultDesc)
     #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub data: Option<Vec<VdnQuerycallsV2ResponseData>>,
+    pub data: Option<Vec<VdnQuerycallsResponseResultDescData>>,
     /// total matching records, where the table lists it
     #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub count: Option<i64>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VdnQuerycallsV2ResponseResultDesc {
-    /// call records (callinDetial)
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub data: Option<Vec<VdnQuerycallsV2ResponseResultDescData>>,
-    /// total matching records
-    #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub count: Option<i64>,
-}
+/// Object `resultDesc`: the same shape as [`VdnQuerycallsResponseResultDesc`] (one shared type).
+pub type VdnQuerycallsV2ResponseResultDesc = VdnQuerycallsResponseResultDesc;
 
-/// Object `data`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VdnQuerycallsV2ResponseResultDescData {
-    /// time the record was stored (ms timestamp)
-    #[serde(rename = "logDate", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub log_date: Option<i64>,
-    /// calling number
-    #[serde(
-        rename = "callerNo",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub caller_no: Option<String>,
-    /// called number
-    #[serde(
-        rename = "calleeNo",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub callee_no: Option<String>,
-    /// call ID
-    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub call_id: Option<String>,
-    /// call type code
-    #[serde(rename = "callType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub call_type: Option<i64>,
-    /// wait start
-    #[serde(rename = "waitBegin", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub wait_begin: Option<i64>,
-}
+/// Object `data`: the same shape as [`VdnQuerycallsResponseResultDescData`] (one shared type).
+pub type VdnQuerycallsV2ResponseResultDescData = VdnQuerycallsResponseResultDescData;
 
-/// Object `data`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VdnQuerycallsV2ResponseData {
-    /// time the record was stored (ms timestamp)
-    #[serde(rename = "logDate", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub log_date: Option<i64>,
-    /// calling number
-    #[serde(
-        rename = "callerNo",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub caller_no: Option<String>,
-    /// called number
-    #[serde(
-        rename = "calleeNo",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub callee_no: Option<String>,
-    /// call ID
-    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub call_id: Option<String>,
-    /// call type code
-    #[serde(rename = "callType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub call_type: Option<i64>,
-    /// wait start
-    #[serde(rename = "waitBegin", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub wait_begin: Option<i64>,
-}
+/// Object `data`: the same shape as [`VdnQuerycallsResponseResultDescData`] (one shared type).
+pub type VdnQuerycallsV2ResponseData = VdnQuerycallsResponseResultDescData;
 
 /// Object request body of `vdn.querycalltracedetail`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2998,6 +2710,8 @@ impl VdnConfiguresSkillsBody {
 }
 
 /// Object `queryParam`.
+///
+/// The same shape (fields, types, checks) is also named [`CompatQuerymonitorSystemstateBodyQueryParam`], [`CompatAgentrestinfoBodyQueryParam`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VdnConfiguresSkillsBodyQueryParam {
     /// call center ID (1-65535) Required.
@@ -3069,10 +2783,12 @@ pub struct VdnConfiguresSkillsResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<VdnConfiguresSkillsResponseResultDesc>>,
+    pub result_desc: Option<Vec<VdnConfiguresSkillsResponseResultDatas>>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`VdnConfiguresSkillsResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VdnConfiguresSkillsResponseResultDatas {
@@ -3087,20 +2803,8 @@ pub struct VdnConfiguresSkillsResponseResultDatas {
     pub name: Option<String>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VdnConfiguresSkillsResponseResultDesc {
-    /// skill queue ID
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub id: Option<i64>,
-    /// media type (page table 1)
-    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub media_type: Option<i64>,
-    /// skill queue description
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub name: Option<String>,
-}
+/// Object `resultDesc`: the same shape as [`VdnConfiguresSkillsResponseResultDatas`] (one shared type).
+pub type VdnConfiguresSkillsResponseResultDesc = VdnConfiguresSkillsResponseResultDatas;
 
 /// Object request body of `vdn.rindex`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3186,10 +2890,12 @@ pub struct VdnRindexResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<VdnRindexResponseResultDesc>>,
+    pub result_desc: Option<Vec<VdnRindexResponseResultDatas>>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`VdnRindexResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VdnRindexResponseResultDatas {
@@ -3202,6 +2908,8 @@ pub struct VdnRindexResponseResultDatas {
 }
 
 /// Object `idxs`.
+///
+/// The same shape (fields, types, checks) is also named [`VdnRindexResponseResultDescIdxs`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VdnRindexResponseResultDatasIdxs {
@@ -3213,29 +2921,11 @@ pub struct VdnRindexResponseResultDatasIdxs {
     pub val: Option<serde_json::Value>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VdnRindexResponseResultDesc {
-    /// VDN ID (string in sample)
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub id: Option<String>,
-    /// indicator results
-    #[serde(rename = "idxs", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub idxs: Option<Vec<VdnRindexResponseResultDescIdxs>>,
-}
+/// Object `resultDesc`: the same shape as [`VdnRindexResponseResultDatas`] (one shared type).
+pub type VdnRindexResponseResultDesc = VdnRindexResponseResultDatas;
 
-/// Object `idxs`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VdnRindexResponseResultDescIdxs {
-    /// indicator ID
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub id: Option<String>,
-    /// indicator value (a number for counters; its JSON type depends on the indicator)
-    #[serde(rename = "val", skip_serializing_if = "Option::is_none")]
-    pub val: Option<serde_json::Value>,
-}
+/// Object `idxs`: the same shape as [`VdnRindexResponseResultDatasIdxs`] (one shared type).
+pub type VdnRindexResponseResultDescIdxs = VdnRindexResponseResultDatasIdxs;
 
 /// Object request body of `vdn.queryaccesscodeinfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3309,10 +2999,12 @@ pub struct VdnQueryaccesscodeinfoResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<VdnQueryaccesscodeinfoResponseResultDesc>>,
+    pub result_desc: Option<Vec<VdnQueryaccesscodeinfoResponseResultDatas>>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`VdnQueryaccesscodeinfoResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VdnQueryaccesscodeinfoResponseResultDatas {
@@ -3342,35 +3034,8 @@ pub struct VdnQueryaccesscodeinfoResponseResultDatas {
     pub code_description: Option<String>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VdnQueryaccesscodeinfoResponseResultDesc {
-    /// access code number
-    #[serde(rename = "acId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub ac_id: Option<i64>,
-    /// media type (page table 1)
-    #[serde(
-        rename = "mediatypeId",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub mediatype_id: Option<i64>,
-    /// access code value
-    #[serde(
-        rename = "accessCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub access_code: Option<String>,
-    /// access code description
-    #[serde(
-        rename = "codeDescription",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub code_description: Option<String>,
-}
+/// Object `resultDesc`: the same shape as [`VdnQueryaccesscodeinfoResponseResultDatas`] (one shared type).
+pub type VdnQueryaccesscodeinfoResponseResultDesc = VdnQueryaccesscodeinfoResponseResultDatas;
 
 /// Object response of `vdn.restreasons`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3399,10 +3064,12 @@ pub struct VdnRestreasonsResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<VdnRestreasonsResponseResultDesc>>,
+    pub result_desc: Option<Vec<VdnRestreasonsResponseResultDatas>>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`VdnRestreasonsResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VdnRestreasonsResponseResultDatas {
@@ -3422,25 +3089,8 @@ pub struct VdnRestreasonsResponseResultDatas {
     pub rest_reason: Option<String>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VdnRestreasonsResponseResultDesc {
-    /// rest reason code
-    #[serde(
-        rename = "restReasonId",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub rest_reason_id: Option<i64>,
-    /// rest reason text
-    #[serde(
-        rename = "restReason",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub rest_reason: Option<String>,
-}
+/// Object `resultDesc`: the same shape as [`VdnRestreasonsResponseResultDatas`] (one shared type).
+pub type VdnRestreasonsResponseResultDesc = VdnRestreasonsResponseResultDatas;
 
 /// Object request body of `skill.agentsinskill`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3555,10 +3205,12 @@ pub struct SkillAgentsinskillResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<SkillAgentsinskillResponseResultDesc>>,
+    pub result_desc: Option<Vec<SkillAgentsinskillResponseResultDatas>>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`SkillAgentsinskillResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SkillAgentsinskillResponseResultDatas {
@@ -3570,17 +3222,8 @@ pub struct SkillAgentsinskillResponseResultDatas {
     pub agent_ids: Option<Vec<i64>>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SkillAgentsinskillResponseResultDesc {
-    /// skill queue ID
-    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub skill_id: Option<i64>,
-    /// IDs of agents signed in to the skill
-    #[serde(rename = "agentIds", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub agent_ids: Option<Vec<i64>>,
-}
+/// Object `resultDesc`: the same shape as [`SkillAgentsinskillResponseResultDatas`] (one shared type).
+pub type SkillAgentsinskillResponseResultDesc = SkillAgentsinskillResponseResultDatas;
 
 /// Object request body of `skill.totalskillstatusex3`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3667,10 +3310,12 @@ pub struct SkillTotalskillstatusex3Response {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<SkillTotalskillstatusex3ResponseResultDesc>>,
+    pub result_desc: Option<Vec<SkillTotalskillstatusex3ResponseResultDatas>>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`SkillTotalskillstatusex3ResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SkillTotalskillstatusex3ResponseResultDatas {
@@ -3716,51 +3361,8 @@ pub struct SkillTotalskillstatusex3ResponseResultDatas {
     pub max_queue_size: Option<i64>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SkillTotalskillstatusex3ResponseResultDesc {
-    /// skill queue ID
-    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub skill_id: Option<i64>,
-    /// calls waiting in the queue
-    #[serde(rename = "queueSize", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub queue_size: Option<i64>,
-    /// signed-in agents
-    #[serde(
-        rename = "loggedOnAgents",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub logged_on_agents: Option<i64>,
-    /// wait of the longest-waiting call (seconds)
-    #[serde(rename = "queueTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub queue_time: Option<i64>,
-    /// available agents
-    #[serde(
-        rename = "availAgents",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub avail_agents: Option<i64>,
-    /// skill description
-    #[serde(
-        rename = "skillDescrip",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub skill_descrip: Option<String>,
-    /// ID of the longest-waiting call ("4294967295-4294967295" when none)
-    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub call_id: Option<String>,
-    /// queue capacity
-    #[serde(
-        rename = "maxQueueSize",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub max_queue_size: Option<i64>,
-}
+/// Object `resultDesc`: the same shape as [`SkillTotalskillstatusex3ResponseResultDatas`] (one shared type).
+pub type SkillTotalskillstatusex3ResponseResultDesc = SkillTotalskillstatusex3ResponseResultDatas;
 
 /// Object request body of `skill.queuedevicestatus`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3844,10 +3446,12 @@ pub struct SkillQueuedevicestatusResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<SkillQueuedevicestatusResponseResultDesc>>,
+    pub result_desc: Option<Vec<SkillQueuedevicestatusResponseResultDatas>>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`SkillQueuedevicestatusResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SkillQueuedevicestatusResponseResultDatas {
@@ -3870,28 +3474,8 @@ pub struct SkillQueuedevicestatusResponseResultDatas {
     pub request_type: Option<i64>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SkillQueuedevicestatusResponseResultDesc {
-    /// call ID
-    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub call_id: Option<String>,
-    /// customer level (1-254; higher is more important)
-    #[serde(
-        rename = "customerLevel",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub customer_level: Option<i64>,
-    /// call feature code
-    #[serde(
-        rename = "requestType",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub request_type: Option<i64>,
-}
+/// Object `resultDesc`: the same shape as [`SkillQueuedevicestatusResponseResultDatas`] (one shared type).
+pub type SkillQueuedevicestatusResponseResultDesc = SkillQueuedevicestatusResponseResultDatas;
 
 /// Object request body of `skill.agentbyconfigedskill`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3975,10 +3559,12 @@ pub struct SkillAgentbyconfigedskillResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<SkillAgentbyconfigedskillResponseResultDesc>>,
+    pub result_desc: Option<Vec<SkillAgentbyconfigedskillResponseResultDatas>>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`SkillAgentbyconfigedskillResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SkillAgentbyconfigedskillResponseResultDatas {
@@ -4022,49 +3608,8 @@ pub struct SkillAgentbyconfigedskillResponseResultDatas {
     pub login_date: Option<i64>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SkillAgentbyconfigedskillResponseResultDesc {
-    /// agent ID
-    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub work_no: Option<i64>,
-    /// agent name
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub name: Option<String>,
-    /// agent status
-    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub status: Option<i64>,
-    /// CTI platform agent state code
-    #[serde(rename = "ctiStatus", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub cti_status: Option<i64>,
-    /// agent team ID
-    #[serde(rename = "groupId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub group_id: Option<i64>,
-    /// agent media type
-    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub media_type: Option<i64>,
-    /// VDN ID
-    #[serde(rename = "vdnId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub vdn_id: Option<i64>,
-    /// agent phone number
-    #[serde(
-        rename = "phoneNumber",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub phone_number: Option<String>,
-    /// time in current state (seconds)
-    #[serde(
-        rename = "currentStateTime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub current_state_time: Option<i64>,
-    /// sign-in time (ms timestamp)
-    #[serde(rename = "loginDate", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub login_date: Option<i64>,
-}
+/// Object `resultDesc`: the same shape as [`SkillAgentbyconfigedskillResponseResultDatas`] (one shared type).
+pub type SkillAgentbyconfigedskillResponseResultDesc = SkillAgentbyconfigedskillResponseResultDatas;
 
 /// Object request body of `skill.servicequality`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4313,10 +3858,12 @@ pub struct SkillRindexResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<SkillRindexResponseResultDesc>>,
+    pub result_desc: Option<Vec<SkillRindexResponseResultDatas>>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`SkillRindexResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SkillRindexResponseResultDatas {
@@ -4329,6 +3876,8 @@ pub struct SkillRindexResponseResultDatas {
 }
 
 /// Object `idxs`.
+///
+/// The same shape (fields, types, checks) is also named [`SkillRindexResponseResultDescIdxs`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SkillRindexResponseResultDatasIdxs {
@@ -4340,29 +3889,11 @@ pub struct SkillRindexResponseResultDatasIdxs {
     pub val: Option<serde_json::Value>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SkillRindexResponseResultDesc {
-    /// skill queue ID
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub id: Option<i64>,
-    /// indicator results
-    #[serde(rename = "idxs", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub idxs: Option<Vec<SkillRindexResponseResultDescIdxs>>,
-}
+/// Object `resultDesc`: the same shape as [`SkillRindexResponseResultDatas`] (one shared type).
+pub type SkillRindexResponseResultDesc = SkillRindexResponseResultDatas;
 
-/// Object `idxs`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SkillRindexResponseResultDescIdxs {
-    /// indicator ID
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub id: Option<String>,
-    /// indicator value (string in samples)
-    #[serde(rename = "val", skip_serializing_if = "Option::is_none")]
-    pub val: Option<serde_json::Value>,
-}
+/// Object `idxs`: the same shape as [`SkillRindexResponseResultDatasIdxs`] (one shared type).
+pub type SkillRindexResponseResultDescIdxs = SkillRindexResponseResultDatasIdxs;
 
 /// Object request body of `skill.skillcfginfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4453,10 +3984,12 @@ pub struct SkillSkillcfginfoResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<SkillSkillcfginfoResponseResultDesc>>,
+    pub result_desc: Option<Vec<SkillSkillcfginfoResponseResultDatas>>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`SkillSkillcfginfoResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SkillSkillcfginfoResponseResultDatas {
@@ -4514,63 +4047,8 @@ pub struct SkillSkillcfginfoResponseResultDatas {
     pub max_agent_wrapup_time: Option<i64>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SkillSkillcfginfoResponseResultDesc {
-    /// skill queue ID
-    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub skill_id: Option<i64>,
-    /// max queued calls
-    #[serde(
-        rename = "maxCallNum",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub max_call_num: Option<i64>,
-    /// max held calls
-    #[serde(
-        rename = "maxHoldCallNum",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub max_hold_call_num: Option<i64>,
-    /// max wait time (seconds)
-    #[serde(
-        rename = "maxWaitTime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub max_wait_time: Option<i64>,
-    /// max no-answer time (seconds)
-    #[serde(
-        rename = "maxAnswerWaitTime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub max_answer_wait_time: Option<i64>,
-    /// max talk time (seconds)
-    #[serde(
-        rename = "maxTalkTime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub max_talk_time: Option<i64>,
-    /// max agents allowed on rest
-    #[serde(
-        rename = "maxRestAgentNum",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub max_rest_agent_num: Option<i64>,
-    /// max agent wrap-up time (seconds)
-    #[serde(
-        rename = "maxAgentWrapupTime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub max_agent_wrapup_time: Option<i64>,
-}
+/// Object `resultDesc`: the same shape as [`SkillSkillcfginfoResponseResultDatas`] (one shared type).
+pub type SkillSkillcfginfoResponseResultDesc = SkillSkillcfginfoResponseResultDatas;
 
 /// Object request body of `skill.stateinfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4601,6 +4079,8 @@ impl SkillStateinfoBody {
 }
 
 /// Object `queryParam`.
+///
+/// The same shape (fields, types, checks) is also named [`CompatSkillStateinfoBodyQueryParam`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SkillStateinfoBodyQueryParam {
     /// call center ID (1-65535) Required.
@@ -4685,10 +4165,12 @@ pub struct SkillStateinfoResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<SkillStateinfoResponseResultDesc>>,
+    pub result_desc: Option<Vec<SkillStateinfoResponseResultDatas>>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`SkillStateinfoResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SkillStateinfoResponseResultDatas {
@@ -4830,147 +4312,8 @@ pub struct SkillStateinfoResponseResultDatas {
     pub cnned_in20s_call_count: Option<i64>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SkillStateinfoResponseResultDesc {
-    /// skill queue ID
-    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub skill_id: Option<i64>,
-    /// signed-in agents
-    #[serde(
-        rename = "agentLoginNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub agent_login_nums: Option<i64>,
-    /// agents in a call
-    #[serde(
-        rename = "agentTalkingNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub agent_talking_nums: Option<i64>,
-    /// idle agents
-    #[serde(
-        rename = "agentIdleNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub agent_idle_nums: Option<i64>,
-    /// available agents (may differ from idle when agents take several calls)
-    #[serde(
-        rename = "agentAvailableNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub agent_available_nums: Option<i64>,
-    /// agents set busy
-    #[serde(
-        rename = "agentSetBusyNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub agent_set_busy_nums: Option<i64>,
-    /// agents on rest
-    #[serde(
-        rename = "agentRestNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub agent_rest_nums: Option<i64>,
-    /// longest agent idle time, last 5 min
-    #[serde(
-        rename = "agentMaxIdleTimeIn5",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub agent_max_idle_time_in5: Option<i64>,
-    /// agents in wrap-up/working state
-    #[serde(
-        rename = "agentWorkNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub agent_work_nums: Option<i64>,
-    /// agents in study state
-    #[serde(
-        rename = "agentStudyNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub agent_study_nums: Option<i64>,
-    /// occupied agents
-    #[serde(
-        rename = "agentOccupyNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub agent_occupy_nums: Option<i64>,
-    /// pre-occupied agents
-    #[serde(
-        rename = "agentPreOccupyNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub agent_pre_occupy_nums: Option<i64>,
-    /// total calls
-    #[serde(
-        rename = "totalCallNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub total_call_nums: Option<i64>,
-    /// calls being handled
-    #[serde(
-        rename = "processingCallNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub processing_call_nums: Option<i64>,
-    /// longest wait, last 5 min
-    #[serde(
-        rename = "maxCallWaitTimesIn5",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub max_call_wait_times_in5: Option<i64>,
-    /// queued calls
-    #[serde(
-        rename = "callWaitNums",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub call_wait_nums: Option<i64>,
-    /// average call time, last 5 min
-    #[serde(
-        rename = "evenCallTimeIn5",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub even_call_time_in5: Option<i64>,
-    /// average wait time, last 5 min
-    #[serde(
-        rename = "evenWaitTimeIn5",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub even_wait_time_in5: Option<i64>,
-    /// all calls
-    #[serde(
-        rename = "allCallCount",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub all_call_count: Option<i64>,
-    /// calls connected within 20 s
-    #[serde(
-        rename = "cnnedIn20sCallCount",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub cnned_in20s_call_count: Option<i64>,
-}
+/// Object `resultDesc`: the same shape as [`SkillStateinfoResponseResultDatas`] (one shared type).
+pub type SkillStateinfoResponseResultDesc = SkillStateinfoResponseResultDatas;
 
 /// Object request body of `agent.siteagentcallandskillinfobyagentids`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5062,10 +4405,12 @@ pub struct AgentSiteagentcallandskillinfobyagentidsResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<AgentSiteagentcallandskillinfobyagentidsResponseResultDesc>>,
+    pub result_desc: Option<Vec<AgentSiteagentcallandskillinfobyagentidsResponseResultDatas>>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`AgentSiteagentcallandskillinfobyagentidsResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentSiteagentcallandskillinfobyagentidsResponseResultDatas {
@@ -5078,6 +4423,8 @@ pub struct AgentSiteagentcallandskillinfobyagentidsResponseResultDatas {
 }
 
 /// Object `skills`.
+///
+/// The same shape (fields, types, checks) is also named [`AgentSiteagentcallandskillinfobyagentidsResponseResultDescSkills`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentSiteagentcallandskillinfobyagentidsResponseResultDatasSkills {
@@ -5089,29 +4436,13 @@ pub struct AgentSiteagentcallandskillinfobyagentidsResponseResultDatasSkills {
     pub is_login: Option<i64>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AgentSiteagentcallandskillinfobyagentidsResponseResultDesc {
-    /// agent ID
-    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub agent_id: Option<i64>,
-    /// agent skill queues
-    #[serde(rename = "skills", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub skills: Option<Vec<AgentSiteagentcallandskillinfobyagentidsResponseResultDescSkills>>,
-}
+/// Object `resultDesc`: the same shape as [`AgentSiteagentcallandskillinfobyagentidsResponseResultDatas`] (one shared type).
+pub type AgentSiteagentcallandskillinfobyagentidsResponseResultDesc =
+    AgentSiteagentcallandskillinfobyagentidsResponseResultDatas;
 
-/// Object `skills`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AgentSiteagentcallandskillinfobyagentidsResponseResultDescSkills {
-    /// skill queue ID
-    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub skill_id: Option<i64>,
-    /// signed-in flag (1 signed in, 0 not signed in)
-    #[serde(rename = "isLogin", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub is_login: Option<i64>,
-}
+/// Object `skills`: the same shape as [`AgentSiteagentcallandskillinfobyagentidsResponseResultDatasSkills`] (one shared type).
+pub type AgentSiteagentcallandskillinfobyagentidsResponseResultDescSkills =
+    AgentSiteagentcallandskillinfobyagentidsResponseResultDatasSkills;
 
 /// Object request body of `agent.agentstatusinfobyagentids`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5203,10 +4534,12 @@ pub struct AgentAgentstatusinfobyagentidsResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<AgentAgentstatusinfobyagentidsResponseResultDesc>>,
+    pub result_desc: Option<Vec<AgentAgentstatusinfobyagentidsResponseResultDatas>>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`AgentAgentstatusinfobyagentidsResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentAgentstatusinfobyagentidsResponseResultDatas {
@@ -5274,73 +4607,8 @@ pub struct AgentAgentstatusinfobyagentidsResponseResultDatas {
     pub current_private_call_num: Option<i64>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AgentAgentstatusinfobyagentidsResponseResultDesc {
-    /// agent ID
-    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub agent_id: Option<i64>,
-    /// distributed access node
-    #[serde(
-        rename = "locationId",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub location_id: Option<i64>,
-    /// reason of current state (meaningful in rest state)
-    #[serde(
-        rename = "currentStateReason",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub current_state_reason: Option<i64>,
-    /// previous state; CTI agent state code
-    #[serde(
-        rename = "prevState",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_object"
-    )]
-    pub prev_state: Option<CtiAgentState>,
-    /// duration of previous state (seconds)
-    #[serde(
-        rename = "prevStateTime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub prev_state_time: Option<i64>,
-    /// current state; CTI agent state code
-    #[serde(
-        rename = "currentState",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_object"
-    )]
-    pub current_state: Option<CtiAgentState>,
-    /// duration of current state (seconds)
-    #[serde(
-        rename = "currentStateTime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub current_state_time: Option<i64>,
-    /// sign-in time (ms timestamp; a far-future value (year 2106) when the agent is not signed in)
-    #[serde(rename = "logonTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub logon_time: Option<i64>,
-    /// times the agent hung up first
-    #[serde(
-        rename = "agentRelease",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub agent_release: Option<i64>,
-    /// current private calls of the agent
-    #[serde(
-        rename = "currentPrivateCallNum",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub current_private_call_num: Option<i64>,
-}
+/// Object `resultDesc`: the same shape as [`AgentAgentstatusinfobyagentidsResponseResultDatas`] (one shared type).
+pub type AgentAgentstatusinfobyagentidsResponseResultDesc = AgentAgentstatusinfobyagentidsResponseResultDatas;
 
 /// Object request body of `agent.queryagentcalls`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5518,10 +4786,12 @@ pub struct AgentgroupQueryagentcallsResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<AgentgroupQueryagentcallsResponseResultDesc>>,
+    pub result_desc: Option<Vec<AgentgroupQueryagentcallsResponseResultDatas>>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`AgentgroupQueryagentcallsResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentgroupQueryagentcallsResponseResultDatas {
@@ -5534,6 +4804,8 @@ pub struct AgentgroupQueryagentcallsResponseResultDatas {
 }
 
 /// Object `callList`.
+///
+/// The same shape (fields, types, checks) is also named [`AgentgroupQueryagentcallsResponseResultDescCallList`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentgroupQueryagentcallsResponseResultDatasCallList {
@@ -5562,46 +4834,11 @@ pub struct AgentgroupQueryagentcallsResponseResultDatasCallList {
     pub submedia_type: Option<String>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AgentgroupQueryagentcallsResponseResultDesc {
-    /// agent ID
-    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub agent_id: Option<i64>,
-    /// calls of the agent
-    #[serde(rename = "callList", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub call_list: Option<Vec<AgentgroupQueryagentcallsResponseResultDescCallList>>,
-}
+/// Object `resultDesc`: the same shape as [`AgentgroupQueryagentcallsResponseResultDatas`] (one shared type).
+pub type AgentgroupQueryagentcallsResponseResultDesc = AgentgroupQueryagentcallsResponseResultDatas;
 
-/// Object `callList`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AgentgroupQueryagentcallsResponseResultDescCallList {
-    /// call ID
-    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub call_id: Option<String>,
-    /// call status (page table 6: 0 IDLE ...) (see call status table (0 = IDLE ...))
-    #[serde(
-        rename = "callStatus",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub call_status: Option<i64>,
-    /// direction (0 inbound, 1 outbound)
-    #[serde(rename = "callInOut", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub call_in_out: Option<i64>,
-    /// media type code
-    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub media_type: Option<i64>,
-    /// sub media type
-    #[serde(
-        rename = "submediaType",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub submedia_type: Option<String>,
-}
+/// Object `callList`: the same shape as [`AgentgroupQueryagentcallsResponseResultDatasCallList`] (one shared type).
+pub type AgentgroupQueryagentcallsResponseResultDescCallList = AgentgroupQueryagentcallsResponseResultDatasCallList;
 
 /// Object request body of `agent.agentprivatecall`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5779,10 +5016,12 @@ pub struct AgentgroupTeamagentstatusinfoResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_object"
     )]
-    pub result_desc: Option<AgentgroupTeamagentstatusinfoResponseResultDesc>,
+    pub result_desc: Option<AgentgroupTeamagentstatusinfoResponseResultDatas>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`AgentgroupTeamagentstatusinfoResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentgroupTeamagentstatusinfoResponseResultDatas {
@@ -5825,48 +5064,8 @@ pub struct AgentgroupTeamagentstatusinfoResponseResultDatas {
     pub answering: Option<i64>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AgentgroupTeamagentstatusinfoResponseResultDesc {
-    /// signed-in agents
-    #[serde(rename = "loginEd", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub login_ed: Option<i64>,
-    /// agents in a call
-    #[serde(rename = "talking", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub talking: Option<i64>,
-    /// idle agents
-    #[serde(rename = "idle", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub idle: Option<i64>,
-    /// available agents
-    #[serde(rename = "usable", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub usable: Option<i64>,
-    /// busy agents
-    #[serde(rename = "setBusy", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub set_busy: Option<i64>,
-    /// agents in wrap-up
-    #[serde(
-        rename = "workSubstateBegin",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub work_substate_begin: Option<i64>,
-    /// resting agents
-    #[serde(rename = "rest", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub rest: Option<i64>,
-    /// agents in learning state
-    #[serde(rename = "studying", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub studying: Option<i64>,
-    /// occupied agents
-    #[serde(rename = "occupy", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub occupy: Option<i64>,
-    /// pre-occupied agents
-    #[serde(rename = "preoccupy", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub preoccupy: Option<i64>,
-    /// answering agents
-    #[serde(rename = "answering", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub answering: Option<i64>,
-}
+/// Object `resultDesc`: the same shape as [`AgentgroupTeamagentstatusinfoResponseResultDatas`] (one shared type).
+pub type AgentgroupTeamagentstatusinfoResponseResultDesc = AgentgroupTeamagentstatusinfoResponseResultDatas;
 
 /// Object request body of `agentgroup.rindex`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5967,10 +5166,12 @@ pub struct AgentgroupRindexResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<AgentgroupRindexResponseResultDesc>>,
+    pub result_desc: Option<Vec<AgentgroupRindexResponseResultDatas>>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`AgentgroupRindexResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentgroupRindexResponseResultDatas {
@@ -5983,6 +5184,8 @@ pub struct AgentgroupRindexResponseResultDatas {
 }
 
 /// Object `idxs`.
+///
+/// The same shape (fields, types, checks) is also named [`AgentgroupRindexResponseResultDescIdxs`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentgroupRindexResponseResultDatasIdxs {
@@ -5994,29 +5197,11 @@ pub struct AgentgroupRindexResponseResultDatasIdxs {
     pub val: Option<serde_json::Value>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AgentgroupRindexResponseResultDesc {
-    /// agent ID
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub id: Option<i64>,
-    /// indicator results
-    #[serde(rename = "idxs", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub idxs: Option<Vec<AgentgroupRindexResponseResultDescIdxs>>,
-}
+/// Object `resultDesc`: the same shape as [`AgentgroupRindexResponseResultDatas`] (one shared type).
+pub type AgentgroupRindexResponseResultDesc = AgentgroupRindexResponseResultDatas;
 
-/// Object `idxs`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AgentgroupRindexResponseResultDescIdxs {
-    /// indicator ID
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub id: Option<String>,
-    /// indicator value
-    #[serde(rename = "val", skip_serializing_if = "Option::is_none")]
-    pub val: Option<serde_json::Value>,
-}
+/// Object `idxs`: the same shape as [`AgentgroupRindexResponseResultDatasIdxs`] (one shared type).
+pub type AgentgroupRindexResponseResultDescIdxs = AgentgroupRindexResponseResultDatasIdxs;
 
 /// Object request body of `agent.agentbyworkno`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6101,10 +5286,12 @@ pub struct AgentAgentbyworknoResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_object"
     )]
-    pub result_desc: Option<AgentAgentbyworknoResponseResultDesc>,
+    pub result_desc: Option<AgentAgentbyworknoResponseResultDatas>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`AgentAgentbyworknoResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentAgentbyworknoResponseResultDatas {
@@ -6145,46 +5332,8 @@ pub struct AgentAgentbyworknoResponseResultDatas {
     pub status: Option<i64>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AgentAgentbyworknoResponseResultDesc {
-    /// agent ID
-    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub work_no: Option<i64>,
-    /// VDN ID
-    #[serde(rename = "vdnId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub vdn_id: Option<i64>,
-    /// CTI platform agent state code (field spelled citStatus)
-    #[serde(rename = "citStatus", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub cit_status: Option<i64>,
-    /// agent name
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub name: Option<String>,
-    /// agent phone number
-    #[serde(
-        rename = "phoneNumber",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub phone_number: Option<String>,
-    /// sign-in time (ms timestamp)
-    #[serde(rename = "loginDate", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub login_date: Option<i64>,
-    /// time in current state (seconds)
-    #[serde(
-        rename = "currentStateTime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub current_state_time: Option<i64>,
-    /// agent media type
-    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub media_type: Option<i64>,
-    /// agent status (CMS code) (page table 5: 0 unknown (CTI 9), 2 signed out (CTI 0), 3 busy (CTI 7), 4 idle (CTI 1), 5 wrap-up (CTI 6), 7 talking (CTI 2-5), 8 resting (CTI 8))
-    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub status: Option<i64>,
-}
+/// Object `resultDesc`: the same shape as [`AgentAgentbyworknoResponseResultDatas`] (one shared type).
+pub type AgentAgentbyworknoResponseResultDesc = AgentAgentbyworknoResponseResultDatas;
 
 /// Object request body of `calldata.isprocesscall`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6531,10 +5680,12 @@ pub struct AgentAgentrestinfosResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_object"
     )]
-    pub result_desc: Option<AgentAgentrestinfosResponseResultDesc>,
+    pub result_desc: Option<AgentAgentrestinfosResponseResultDatas>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`AgentAgentrestinfosResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentAgentrestinfosResponseResultDatas {
@@ -6565,6 +5716,8 @@ pub struct AgentAgentrestinfosResponseResultDatas {
 }
 
 /// Object `agentsRestDetails`.
+///
+/// The same shape (fields, types, checks) is also named [`AgentAgentrestinfosResponseResultDescAgentsRestDetails`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentAgentrestinfosResponseResultDatasAgentsRestDetails {
@@ -6597,68 +5750,12 @@ pub struct AgentAgentrestinfosResponseResultDatasAgentsRestDetails {
     pub rest_duration: Option<i64>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AgentAgentrestinfosResponseResultDesc {
-    /// agents allowed to rest but not yet resting
-    #[serde(
-        rename = "allowRestNum",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub allow_rest_num: Option<i64>,
-    /// agents resting
-    #[serde(rename = "onRestNum", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub on_rest_num: Option<i64>,
-    /// agents that applied for rest
-    #[serde(
-        rename = "waitRestNum",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub wait_rest_num: Option<i64>,
-    /// resting agents of the VDN
-    #[serde(
-        rename = "agentsRestDetails",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_vec"
-    )]
-    pub agents_rest_details: Option<Vec<AgentAgentrestinfosResponseResultDescAgentsRestDetails>>,
-}
+/// Object `resultDesc`: the same shape as [`AgentAgentrestinfosResponseResultDatas`] (one shared type).
+pub type AgentAgentrestinfosResponseResultDesc = AgentAgentrestinfosResponseResultDatas;
 
-/// Object `agentsRestDetails`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AgentAgentrestinfosResponseResultDescAgentsRestDetails {
-    /// agent name
-    #[serde(
-        rename = "agentName",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub agent_name: Option<String>,
-    /// agent ID
-    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub work_no: Option<i64>,
-    /// why rest is not granted (only for agents waiting to rest: 0 awaiting approval, 1 agent busy, 2 VDN rest quota full, 3 agent takes no calls (no skill signed in), 4 skill rest quota full)
-    #[serde(
-        rename = "cantRestReason",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub cant_rest_reason: Option<i64>,
-    /// rest start (or apply/approval time when not yet resting) (timestamp)
-    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub begin_time: Option<i64>,
-    /// requested rest length (seconds)
-    #[serde(
-        rename = "restDuration",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub rest_duration: Option<i64>,
-}
+/// Object `agentsRestDetails`: the same shape as [`AgentAgentrestinfosResponseResultDatasAgentsRestDetails`] (one shared type).
+pub type AgentAgentrestinfosResponseResultDescAgentsRestDetails =
+    AgentAgentrestinfosResponseResultDatasAgentsRestDetails;
 
 /// Object request body of `agent.systemstate`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6749,10 +5846,12 @@ pub struct AgentSystemstateResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_object"
     )]
-    pub result_desc: Option<AgentSystemstateResponseResultDesc>,
+    pub result_desc: Option<AgentSystemstateResponseResultDatas>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`AgentSystemstateResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentSystemstateResponseResultDatas {
@@ -6778,31 +5877,8 @@ pub struct AgentSystemstateResponseResultDatas {
     pub total_login_agent: Option<i64>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AgentSystemstateResponseResultDesc {
-    /// busy agents
-    #[serde(rename = "busyAgent", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub busy_agent: Option<i64>,
-    /// agents in a call
-    #[serde(
-        rename = "talkingNum",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub talking_num: Option<i64>,
-    /// idle agents
-    #[serde(rename = "idleAgent", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub idle_agent: Option<i64>,
-    /// signed-in agents
-    #[serde(
-        rename = "totalLoginAgent",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub total_login_agent: Option<i64>,
-}
+/// Object `resultDesc`: the same shape as [`AgentSystemstateResponseResultDatas`] (one shared type).
+pub type AgentSystemstateResponseResultDesc = AgentSystemstateResponseResultDatas;
 
 /// Object request body of `agent.agentoprinfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6899,10 +5975,12 @@ pub struct AgentAgentoprinfoResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<AgentAgentoprinfoResponseResultDesc>>,
+    pub result_desc: Option<Vec<AgentAgentoprinfoResponseResultDatas>>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`AgentAgentoprinfoResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentAgentoprinfoResponseResultDatas {
@@ -6911,14 +5989,8 @@ pub struct AgentAgentoprinfoResponseResultDatas {
     pub id: Option<String>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AgentAgentoprinfoResponseResultDesc {
-    /// record ID
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub id: Option<String>,
-}
+/// Object `resultDesc`: the same shape as [`AgentAgentoprinfoResponseResultDatas`] (one shared type).
+pub type AgentAgentoprinfoResponseResultDesc = AgentAgentoprinfoResponseResultDatas;
 
 /// Object request body of `calldata.querybasiccallinfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7002,10 +6074,12 @@ pub struct CalldataQuerybasiccallinfoResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_object"
     )]
-    pub result_desc: Option<CalldataQuerybasiccallinfoResponseResultDesc>,
+    pub result_desc: Option<CalldataQuerybasiccallinfoResponseResultDatas>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`CalldataQuerybasiccallinfoResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CalldataQuerybasiccallinfoResponseResultDatas {
@@ -7134,134 +6208,8 @@ pub struct CalldataQuerybasiccallinfoResponseResultDatas {
     pub media_bill_type: Option<String>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CalldataQuerybasiccallinfoResponseResultDesc {
-    /// time the call entered the platform (ms timestamp (table type Date))
-    #[serde(rename = "time", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub time: Option<i64>,
-    /// call task number
-    #[serde(rename = "dsn", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub dsn: Option<i64>,
-    /// reuse count of the call control block
-    #[serde(rename = "handle", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub handle: Option<i64>,
-    /// media server ID
-    #[serde(rename = "server", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub server: Option<i64>,
-    /// call unique/business ID
-    #[serde(rename = "keyId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub key_id: Option<String>,
-    /// calling number
-    #[serde(
-        rename = "callingNum",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub calling_num: Option<String>,
-    /// called number
-    #[serde(
-        rename = "calledNum",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub called_num: Option<String>,
-    /// UAP module number
-    #[serde(rename = "mid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub mid: Option<i64>,
-    /// trunk number
-    #[serde(rename = "trunkNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub trunk_no: Option<i64>,
-    /// customer level
-    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub priority: Option<i64>,
-    /// type of device handling the call
-    #[serde(
-        rename = "deviceType",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub device_type: Option<i64>,
-    /// device number: agent ID for agents, queue/virtual device ID otherwise
-    #[serde(rename = "deviceNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub device_no: Option<i64>,
-    /// skill queue description (the table types it int; kept string, which also reads a number)
-    #[serde(
-        rename = "callSkill",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_skill: Option<String>,
-    /// devices the call passed through
-    #[serde(rename = "partyNum", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub party_num: Option<i64>,
-    /// call feature code (page table 1)
-    #[serde(
-        rename = "callFeature",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub call_feature: Option<i64>,
-    /// original called number when it changed before entering the system (the table types it int; kept string, which also reads a number)
-    #[serde(
-        rename = "orgiCalledNum",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub orgi_called_num: Option<String>,
-    /// media type code
-    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub media_type: Option<i64>,
-    /// where the call entered
-    #[serde(rename = "place", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub place: Option<i64>,
-    /// queue wait
-    #[serde(rename = "waitTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub wait_time: Option<i64>,
-    /// talk time
-    #[serde(
-        rename = "totalTalkingTimes",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub total_talking_times: Option<i64>,
-    /// total time in the system
-    #[serde(
-        rename = "logonTimes",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub logon_times: Option<i64>,
-    /// service type
-    #[serde(
-        rename = "serviceType",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub service_type: Option<i64>,
-    /// call-in cause
-    #[serde(
-        rename = "callInCause",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub call_in_cause: Option<i64>,
-    /// reason for entering the current device (page table 1)
-    #[serde(
-        rename = "enterReason",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub enter_reason: Option<i64>,
-    /// multimedia report type
-    #[serde(
-        rename = "mediaBillType",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub media_bill_type: Option<String>,
-}
+/// Object `resultDesc`: the same shape as [`CalldataQuerybasiccallinfoResponseResultDatas`] (one shared type).
+pub type CalldataQuerybasiccallinfoResponseResultDesc = CalldataQuerybasiccallinfoResponseResultDatas;
 
 /// Object request body of `calldata.querydetailcallinfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7345,10 +6293,12 @@ pub struct CalldataQuerydetailcallinfoResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_object"
     )]
-    pub result_desc: Option<CalldataQuerydetailcallinfoResponseResultDesc>,
+    pub result_desc: Option<CalldataQuerydetailcallinfoResponseResultDatas>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`CalldataQuerydetailcallinfoResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CalldataQuerydetailcallinfoResponseResultDatas {
@@ -7470,127 +6420,8 @@ pub struct CalldataQuerydetailcallinfoResponseResultDatas {
     pub logon_times: Option<i64>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CalldataQuerydetailcallinfoResponseResultDesc {
-    /// internal ID
-    #[serde(rename = "cb", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub cb: Option<i64>,
-    /// time the call entered the platform (ms)
-    #[serde(rename = "time", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub time: Option<i64>,
-    /// call task number
-    #[serde(rename = "dsn", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub dsn: Option<i64>,
-    /// reuse count of the call control block
-    #[serde(rename = "handle", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub handle: Option<i64>,
-    /// media server ID
-    #[serde(rename = "server", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub server: Option<i64>,
-    /// call unique/business ID
-    #[serde(rename = "keyId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub key_id: Option<String>,
-    /// calling number
-    #[serde(
-        rename = "callingNum",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub calling_num: Option<String>,
-    /// called number
-    #[serde(
-        rename = "calledNum",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub called_num: Option<String>,
-    /// UAP module number
-    #[serde(rename = "mid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub mid: Option<i64>,
-    /// trunk number
-    #[serde(rename = "trunkNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub trunk_no: Option<i64>,
-    /// customer level
-    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub priority: Option<i64>,
-    /// type of device handling the call
-    #[serde(
-        rename = "deviceType",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub device_type: Option<i64>,
-    /// device number: agent ID for agents, queue/virtual device ID otherwise
-    #[serde(rename = "deviceNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub device_no: Option<i64>,
-    /// call data
-    #[serde(
-        rename = "callData",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_data: Option<String>,
-    /// valid length of callData
-    #[serde(
-        rename = "callDataLen",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub call_data_len: Option<i64>,
-    /// skill description of the call
-    #[serde(
-        rename = "callSkill",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_skill: Option<String>,
-    /// devices the call passed through
-    #[serde(rename = "partyNum", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub party_num: Option<i64>,
-    /// call feature code
-    #[serde(
-        rename = "callFeature",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_feature: Option<String>,
-    /// first called number if it changed before entering the system
-    #[serde(
-        rename = "orgiCalledNum",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub orgi_called_num: Option<String>,
-    /// media type code
-    #[serde(
-        rename = "mediaType",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub media_type: Option<String>,
-    /// where the call entered
-    #[serde(rename = "place", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub place: Option<i64>,
-    /// queue wait (seconds)
-    #[serde(rename = "waitTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub wait_time: Option<i64>,
-    /// talk time (seconds)
-    #[serde(
-        rename = "totalTalkingTimes",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub total_talking_times: Option<i64>,
-    /// total time in system (seconds)
-    #[serde(
-        rename = "logonTimes",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub logon_times: Option<i64>,
-}
+/// Object `resultDesc`: the same shape as [`CalldataQuerydetailcallinfoResponseResultDatas`] (one shared type).
+pub type CalldataQuerydetailcallinfoResponseResultDesc = CalldataQuerydetailcallinfoResponseResultDatas;
 
 /// Object request body of `calldata.querycalldetailbyid`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7699,10 +6530,12 @@ pub struct CalldataQuerycalldetailbyidResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_object"
     )]
-    pub result_desc: Option<CalldataQuerycalldetailbyidResponseResultDesc>,
+    pub result_desc: Option<CalldataQuerycalldetailbyidResponseResultDatas>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`CalldataQuerycalldetailbyidResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CalldataQuerycalldetailbyidResponseResultDatas {
@@ -7805,108 +6638,8 @@ pub struct CalldataQuerycalldetailbyidResponseResultDatas {
     pub busi_sub_status: Option<String>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CalldataQuerycalldetailbyidResponseResultDesc {
-    /// VDN ID
-    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub vdn: Option<i64>,
-    /// call ID
-    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub call_id: Option<String>,
-    /// calling number
-    #[serde(
-        rename = "callerNo",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub caller_no: Option<String>,
-    /// called number
-    #[serde(
-        rename = "calleeNo",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub callee_no: Option<String>,
-    /// call type code
-    #[serde(rename = "callType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub call_type: Option<i64>,
-    /// agent ID
-    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub agent_id: Option<i64>,
-    /// skill queue ID
-    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub skill_id: Option<i64>,
-    /// anonymous call flag (inbound only)
-    #[serde(rename = "anonyCall", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub anony_call: Option<i64>,
-    /// queue wait duration (seconds)
-    #[serde(
-        rename = "queueWaitTime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub queue_wait_time: Option<i64>,
-    /// IVR duration (seconds)
-    #[serde(
-        rename = "ivrCallTime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub ivr_call_time: Option<i64>,
-    /// answer (alerting) duration (seconds)
-    #[serde(rename = "ackTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub ack_time: Option<i64>,
-    /// talk duration (seconds)
-    #[serde(rename = "callTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub call_time: Option<i64>,
-    /// release cause code (see the release-cause table)
-    #[serde(
-        rename = "releaseCause",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub release_cause: Option<i64>,
-    /// call start (yyyy-MM-dd HH:mm:ss; predictive and pre-occupied outbound calls only)
-    #[serde(
-        rename = "beginTime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub begin_time: Option<String>,
-    /// call end (yyyy-MM-dd HH:mm:ss; predictive and pre-occupied outbound calls only)
-    #[serde(
-        rename = "endTime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub end_time: Option<String>,
-    /// outbound call result ("0000" OBS call out before transfer to automatic succeeded, "0900" before transfer to manual succeeded, "0101" call out failed, "-1" no number left to call, "0601" returned; predictive and pre-occupied outbound calls only)
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub result: Option<String>,
-    /// displayed result code mapped from the failure cause (customisable) (predictive and pre-occupied outbound calls only)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// outbound business result code (configured in iSales) (predictive and pre-occupied outbound calls only)
-    #[serde(
-        rename = "busiResult",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub busi_result: Option<String>,
-    /// outbound business result sub-status code (configured in iSales) (predictive and pre-occupied outbound calls only)
-    #[serde(
-        rename = "busiSubStatus",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub busi_sub_status: Option<String>,
-}
+/// Object `resultDesc`: the same shape as [`CalldataQuerycalldetailbyidResponseResultDatas`] (one shared type).
+pub type CalldataQuerycalldetailbyidResponseResultDesc = CalldataQuerycalldetailbyidResponseResultDatas;
 
 /// Object request body of `cti.sysindex`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8151,10 +6884,12 @@ pub struct ConfiguresVdnsResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<ConfiguresVdnsResponseResultDesc>>,
+    pub result_desc: Option<Vec<ConfiguresVdnsResponseResultDatas>>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`ConfiguresVdnsResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ConfiguresVdnsResponseResultDatas {
@@ -8170,21 +6905,8 @@ pub struct ConfiguresVdnsResponseResultDatas {
     pub vdn_name: Option<String>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ConfiguresVdnsResponseResultDesc {
-    /// VDN ID
-    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub vdn: Option<i64>,
-    /// VDN name
-    #[serde(
-        rename = "vdnName",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub vdn_name: Option<String>,
-}
+/// Object `resultDesc`: the same shape as [`ConfiguresVdnsResponseResultDatas`] (one shared type).
+pub type ConfiguresVdnsResponseResultDesc = ConfiguresVdnsResponseResultDatas;
 
 /// Object response of `configures.agents`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8216,10 +6938,12 @@ pub struct ConfiguresAgentsResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<ConfiguresAgentsResponseResultDesc>>,
+    pub result_desc: Option<Vec<ConfiguresAgentsResponseResultDatas>>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`ConfiguresAgentsResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ConfiguresAgentsResponseResultDatas {
@@ -8249,35 +6973,8 @@ pub struct ConfiguresAgentsResponseResultDatas {
     pub skill_id: Option<String>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ConfiguresAgentsResponseResultDesc {
-    /// agent ID
-    #[serde(
-        rename = "agentNo",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub agent_no: Option<String>,
-    /// agent name
-    #[serde(
-        rename = "agentName",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub agent_name: Option<String>,
-    /// agent role
-    #[serde(rename = "roleId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub role_id: Option<String>,
-    /// configured skills (';'-separated skill IDs)
-    #[serde(
-        rename = "skillId",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub skill_id: Option<String>,
-}
+/// Object `resultDesc`: the same shape as [`ConfiguresAgentsResponseResultDatas`] (one shared type).
+pub type ConfiguresAgentsResponseResultDesc = ConfiguresAgentsResponseResultDatas;
 
 /// Object request body of `usergroup.create`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8349,6 +7046,8 @@ impl UsergroupCreateBody {
 }
 
 /// Object response of `usergroup.create`.
+///
+/// The same shape (fields, types, checks) is also named [`UsergroupUpdateResponse`], [`QcrelationConfigResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct UsergroupCreateResponse {
@@ -8628,39 +7327,8 @@ impl UsergroupUpdateBody {
     }
 }
 
-/// Object response of `usergroup.update`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct UsergroupUpdateResponse {
-    /// legacy result code (&lt;=8.13) ("0" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result code ("0100000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// legacy result text (&lt;=8.13)
-    #[serde(
-        rename = "description",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub description: Option<String>,
-    /// result text
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-}
+/// Object response of `usergroup.update`: the same shape as [`UsergroupCreateResponse`] (one shared type).
+pub type UsergroupUpdateResponse = UsergroupCreateResponse;
 
 /// Object request body of `usergroup.querymembers`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8764,10 +7432,12 @@ pub struct UsergroupQuerymembersResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<UsergroupQuerymembersResponseResultDesc>>,
+    pub result_desc: Option<Vec<UsergroupQuerymembersResponseDescription>>,
 }
 
 /// Object `description`.
+///
+/// The same shape (fields, types, checks) is also named [`UsergroupQuerymembersResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct UsergroupQuerymembersResponseDescription {
@@ -8803,41 +7473,8 @@ pub struct UsergroupQuerymembersResponseDescription {
     pub id: Option<i64>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct UsergroupQuerymembersResponseResultDesc {
-    /// agent ID
-    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub work_no: Option<i64>,
-    /// account code
-    #[serde(
-        rename = "accountCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub account_code: Option<String>,
-    /// group name
-    #[serde(
-        rename = "groupName",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub group_name: Option<String>,
-    /// account name
-    #[serde(
-        rename = "accountName",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub account_name: Option<String>,
-    /// role ID
-    #[serde(rename = "ccRoleId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub cc_role_id: Option<i64>,
-    /// primary key
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub id: Option<i64>,
-}
+/// Object `resultDesc`: the same shape as [`UsergroupQuerymembersResponseDescription`] (one shared type).
+pub type UsergroupQuerymembersResponseResultDesc = UsergroupQuerymembersResponseDescription;
 
 /// Object request body of `qcrelation.config`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8897,39 +7534,8 @@ impl QcrelationConfigBody {
     }
 }
 
-/// Object response of `qcrelation.config`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QcrelationConfigResponse {
-    /// legacy result code (&lt;=8.13) ("0" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result code ("0100000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// legacy result text (&lt;=8.13)
-    #[serde(
-        rename = "description",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub description: Option<String>,
-    /// result text
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-}
+/// Object response of `qcrelation.config`: the same shape as [`UsergroupCreateResponse`] (one shared type).
+pub type QcrelationConfigResponse = UsergroupCreateResponse;
 
 /// Object request body of `qcrelation.delete`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -9294,6 +7900,8 @@ impl HisindexIvrBody {
 }
 
 /// Object response of `hisindex.ivr`.
+///
+/// The same shape (fields, types, checks) is also named [`HisindexSkillResponse`], [`HisindexAgentResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HisindexIvrResponse {
@@ -9416,35 +8024,8 @@ impl HisindexSkillBody {
     }
 }
 
-/// Object response of `hisindex.skill`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct HisindexSkillResponse {
-    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub result: Option<String>,
-    /// result code ("0100000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
-    #[serde(
-        rename = "resultDatas",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_vec"
-    )]
-    pub result_datas: Option<Vec<serde_json::Value>>,
-    /// query result
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_vec"
-    )]
-    pub result_desc: Option<Vec<serde_json::Value>>,
-}
+/// Object response of `hisindex.skill`: the same shape as [`HisindexIvrResponse`] (one shared type).
+pub type HisindexSkillResponse = HisindexIvrResponse;
 
 /// Object request body of `hisindex.agent`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -9543,35 +8124,8 @@ impl HisindexAgentBody {
     }
 }
 
-/// Object response of `hisindex.agent`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct HisindexAgentResponse {
-    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub result: Option<String>,
-    /// result code ("0100000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
-    #[serde(
-        rename = "resultDatas",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_vec"
-    )]
-    pub result_datas: Option<Vec<serde_json::Value>>,
-    /// query result
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_vec"
-    )]
-    pub result_desc: Option<Vec<serde_json::Value>>,
-}
+/// Object response of `hisindex.agent`: the same shape as [`HisindexIvrResponse`] (one shared type).
+pub type HisindexAgentResponse = HisindexIvrResponse;
 
 /// Object request body of `hisindex.vdn`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -9696,10 +8250,12 @@ pub struct HisindexVdnResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<HisindexVdnResponseResultDesc>>,
+    pub result_desc: Option<Vec<HisindexVdnResponseResultDatas>>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`HisindexVdnResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HisindexVdnResponseResultDatas {
@@ -9712,6 +8268,8 @@ pub struct HisindexVdnResponseResultDatas {
 }
 
 /// Object `idxs`.
+///
+/// The same shape (fields, types, checks) is also named [`HisindexVdnResponseResultDescIdxs`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HisindexVdnResponseResultDatasIdxs {
@@ -9723,29 +8281,11 @@ pub struct HisindexVdnResponseResultDatasIdxs {
     pub val: Option<serde_json::Value>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct HisindexVdnResponseResultDesc {
-    /// VDN ID
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub id: Option<String>,
-    /// indicator results
-    #[serde(rename = "idxs", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub idxs: Option<Vec<HisindexVdnResponseResultDescIdxs>>,
-}
+/// Object `resultDesc`: the same shape as [`HisindexVdnResponseResultDatas`] (one shared type).
+pub type HisindexVdnResponseResultDesc = HisindexVdnResponseResultDatas;
 
-/// Object `idxs`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct HisindexVdnResponseResultDescIdxs {
-    /// indicator ID
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub id: Option<String>,
-    /// indicator value (with timeGrain: map of segment start ('yyyy-MM-dd HH:mm:ss.S') to value string; otherwise a single value)
-    #[serde(rename = "val", skip_serializing_if = "Option::is_none")]
-    pub val: Option<serde_json::Value>,
-}
+/// Object `idxs`: the same shape as [`HisindexVdnResponseResultDatasIdxs`] (one shared type).
+pub type HisindexVdnResponseResultDescIdxs = HisindexVdnResponseResultDatasIdxs;
 
 /// Object request body of `hisindex.skillforday`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -9857,10 +8397,12 @@ pub struct HisindexSkillfordayResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_desc: Option<Vec<HisindexSkillfordayResponseResultDesc>>,
+    pub result_desc: Option<Vec<HisindexSkillfordayResponseResultDatas>>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`HisindexSkillfordayResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HisindexSkillfordayResponseResultDatas {
@@ -9873,6 +8415,8 @@ pub struct HisindexSkillfordayResponseResultDatas {
 }
 
 /// Object `idxs`.
+///
+/// The same shape (fields, types, checks) is also named [`HisindexSkillfordayResponseResultDescIdxs`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HisindexSkillfordayResponseResultDatasIdxs {
@@ -9884,29 +8428,11 @@ pub struct HisindexSkillfordayResponseResultDatasIdxs {
     pub val: Option<String>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct HisindexSkillfordayResponseResultDesc {
-    /// object ID (skill/agent), string in samples
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub id: Option<String>,
-    /// indicator results
-    #[serde(rename = "idxs", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub idxs: Option<Vec<HisindexSkillfordayResponseResultDescIdxs>>,
-}
+/// Object `resultDesc`: the same shape as [`HisindexSkillfordayResponseResultDatas`] (one shared type).
+pub type HisindexSkillfordayResponseResultDesc = HisindexSkillfordayResponseResultDatas;
 
-/// Object `idxs`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct HisindexSkillfordayResponseResultDescIdxs {
-    /// indicator ID
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub id: Option<String>,
-    /// indicator value (string in samples)
-    #[serde(rename = "val", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub val: Option<String>,
-}
+/// Object `idxs`: the same shape as [`HisindexSkillfordayResponseResultDatasIdxs`] (one shared type).
+pub type HisindexSkillfordayResponseResultDescIdxs = HisindexSkillfordayResponseResultDatasIdxs;
 
 /// Object request body of `hisindex.skillformonth`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -10209,7 +8735,7 @@ pub struct CompatAgentbyworknoResponseResultDatas {
 pub struct CompatQuerymonitorSystemstateBody {
     /// query wrapper Required.
     #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
-    pub query_param: Option<CompatQuerymonitorSystemstateBodyQueryParam>,
+    pub query_param: Option<VdnConfiguresSkillsBodyQueryParam>,
 }
 impl CompatQuerymonitorSystemstateBody {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -10228,46 +8754,12 @@ impl CompatQuerymonitorSystemstateBody {
     /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
     pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
         name: "queryParam",
-        shape: cec_core::validate::Shape::Object(CompatQuerymonitorSystemstateBodyQueryParam::FIELDS),
+        shape: cec_core::validate::Shape::Object(VdnConfiguresSkillsBodyQueryParam::FIELDS),
     }];
 }
 
-/// Object `queryParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CompatQuerymonitorSystemstateBodyQueryParam {
-    /// call center ID (1-65535) Required.
-    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
-    pub cc_id: Option<i64>,
-    /// virtual call center (VDN) ID (1-5000) Required.
-    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
-    pub vdn: Option<i64>,
-}
-impl CompatQuerymonitorSystemstateBodyQueryParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"ccId") {
-            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-            if let Some(v) = &self.cc_id {
-                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
-            }
-        }
-        if !skip.contains(&"vdn") {
-            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-            if let Some(v) = &self.vdn {
-                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
-            }
-        }
-        Ok(())
-    }
-}
-impl CompatQuerymonitorSystemstateBodyQueryParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
-    ];
-}
+/// Object `queryParam`: the same shape as [`VdnConfiguresSkillsBodyQueryParam`] (one shared type).
+pub type CompatQuerymonitorSystemstateBodyQueryParam = VdnConfiguresSkillsBodyQueryParam;
 
 impl CompatQuerymonitorSystemstateBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -10297,10 +8789,12 @@ pub struct CompatQuerymonitorSystemstateResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_object"
     )]
-    pub result_desc: Option<CompatQuerymonitorSystemstateResponseResultDesc>,
+    pub result_desc: Option<CompatQuerymonitorSystemstateResponseResultDatas>,
 }
 
 /// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`CompatQuerymonitorSystemstateResponseResultDesc`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CompatQuerymonitorSystemstateResponseResultDatas {
@@ -10326,38 +8820,15 @@ pub struct CompatQuerymonitorSystemstateResponseResultDatas {
     pub totalloginagent: Option<i64>,
 }
 
-/// Object `resultDesc`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CompatQuerymonitorSystemstateResponseResultDesc {
-    /// busy agents
-    #[serde(rename = "busyagent", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub busyagent: Option<i64>,
-    /// agents in a call
-    #[serde(
-        rename = "talkingnum",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub talkingnum: Option<i64>,
-    /// idle agents (capital I as on the page)
-    #[serde(rename = "Idleagent", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub idleagent: Option<i64>,
-    /// signed-in agents
-    #[serde(
-        rename = "totalloginagent",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub totalloginagent: Option<i64>,
-}
+/// Object `resultDesc`: the same shape as [`CompatQuerymonitorSystemstateResponseResultDatas`] (one shared type).
+pub type CompatQuerymonitorSystemstateResponseResultDesc = CompatQuerymonitorSystemstateResponseResultDatas;
 
 /// Object request body of `compat.agentrestinfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CompatAgentrestinfoBody {
     /// query wrapper Required.
     #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
-    pub query_param: Option<CompatAgentrestinfoBodyQueryParam>,
+    pub query_param: Option<VdnConfiguresSkillsBodyQueryParam>,
 }
 impl CompatAgentrestinfoBody {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -10376,46 +8847,12 @@ impl CompatAgentrestinfoBody {
     /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
     pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
         name: "queryParam",
-        shape: cec_core::validate::Shape::Object(CompatAgentrestinfoBodyQueryParam::FIELDS),
+        shape: cec_core::validate::Shape::Object(VdnConfiguresSkillsBodyQueryParam::FIELDS),
     }];
 }
 
-/// Object `queryParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CompatAgentrestinfoBodyQueryParam {
-    /// call center ID (1-65535) Required.
-    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
-    pub cc_id: Option<i64>,
-    /// virtual call center (VDN) ID (1-5000) Required.
-    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
-    pub vdn: Option<i64>,
-}
-impl CompatAgentrestinfoBodyQueryParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"ccId") {
-            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-            if let Some(v) = &self.cc_id {
-                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
-            }
-        }
-        if !skip.contains(&"vdn") {
-            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-            if let Some(v) = &self.vdn {
-                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
-            }
-        }
-        Ok(())
-    }
-}
-impl CompatAgentrestinfoBodyQueryParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
-    ];
-}
+/// Object `queryParam`: the same shape as [`VdnConfiguresSkillsBodyQueryParam`] (one shared type).
+pub type CompatAgentrestinfoBodyQueryParam = VdnConfiguresSkillsBodyQueryParam;
 
 impl CompatAgentrestinfoBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -10509,7 +8946,7 @@ pub struct CompatAgentrestinfoResponseResultDatasAgentsrestdetails {
 pub struct CompatSkillStateinfoBody {
     /// query wrapper Required.
     #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
-    pub query_param: Option<CompatSkillStateinfoBodyQueryParam>,
+    pub query_param: Option<SkillStateinfoBodyQueryParam>,
 }
 impl CompatSkillStateinfoBody {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -10528,59 +8965,12 @@ impl CompatSkillStateinfoBody {
     /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
     pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
         name: "queryParam",
-        shape: cec_core::validate::Shape::Object(CompatSkillStateinfoBodyQueryParam::FIELDS),
+        shape: cec_core::validate::Shape::Object(SkillStateinfoBodyQueryParam::FIELDS),
     }];
 }
 
-/// Object `queryParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CompatSkillStateinfoBodyQueryParam {
-    /// call center ID (1-65535) Required.
-    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
-    pub cc_id: Option<i64>,
-    /// virtual call center (VDN) ID (1-5000) Required.
-    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
-    pub vdn: Option<i64>,
-    /// skill queue IDs (max 1000 items; skill IDs 1-10000 (older docs: 1-2000)) Required.
-    #[serde(rename = "skillIds", skip_serializing_if = "Option::is_none", default)]
-    pub skill_ids: Option<Vec<i64>>,
-}
-impl CompatSkillStateinfoBodyQueryParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"ccId") {
-            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-            if let Some(v) = &self.cc_id {
-                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
-            }
-        }
-        if !skip.contains(&"vdn") {
-            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-            if let Some(v) = &self.vdn {
-                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
-            }
-        }
-        if !skip.contains(&"skillIds") {
-            cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
-            if let Some(v) = &self.skill_ids {
-                cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
-            }
-        }
-        Ok(())
-    }
-}
-impl CompatSkillStateinfoBodyQueryParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape {
-            name: "skillIds",
-            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
-        },
-    ];
-}
+/// Object `queryParam`: the same shape as [`SkillStateinfoBodyQueryParam`] (one shared type).
+pub type CompatSkillStateinfoBodyQueryParam = SkillStateinfoBodyQueryParam;
 
 impl CompatSkillStateinfoBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -11051,7 +9441,7 @@ impl VdnQueryagentreststateBuilder {
 
 impl cec_core::paginate::Paged for VdnQueryagentreststateBuilder {
     type Page = VdnQueryagentreststateResponse;
-    type Item = VdnQueryagentreststateResponseResultDescDetails;
+    type Item = VdnQueryagentreststateResponseResultDatasDetails;
     type Error = crate::Error;
     fn set_page(&mut self, index: u64, size: u64) {
         self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
@@ -11218,7 +9608,7 @@ impl VdnTotalagentabstractex3Builder {
 
 impl cec_core::paginate::Paged for VdnTotalagentabstractex3Builder {
     type Page = VdnTotalagentabstractex3Response;
-    type Item = VdnTotalagentabstractex3ResponseResultDesc;
+    type Item = VdnTotalagentabstractex3ResponseResultDatas;
     type Error = crate::Error;
     fn set_page(&mut self, index: u64, size: u64) {
         self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
@@ -11385,7 +9775,7 @@ impl VdnTotalagentdynamicinfoBuilder {
 
 impl cec_core::paginate::Paged for VdnTotalagentdynamicinfoBuilder {
     type Page = VdnTotalagentdynamicinfoResponse;
-    type Item = VdnTotalagentdynamicinfoResponseResultDesc;
+    type Item = VdnTotalagentdynamicinfoResponseResultDatas;
     type Error = crate::Error;
     fn set_page(&mut self, index: u64, size: u64) {
         self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
@@ -11893,7 +10283,7 @@ impl VdnQueryagentstaticconfinfoBuilder {
 
 impl cec_core::paginate::Paged for VdnQueryagentstaticconfinfoBuilder {
     type Page = VdnQueryagentstaticconfinfoResponse;
-    type Item = VdnQueryagentstaticconfinfoResponseResultDesc;
+    type Item = VdnQueryagentstaticconfinfoResponseResultDatas;
     type Error = crate::Error;
     fn set_page(&mut self, index: u64, size: u64) {
         self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
@@ -12541,7 +10931,7 @@ impl VdnQuerycallsV2Builder {
 
 impl cec_core::paginate::Paged for VdnQuerycallsV2Builder {
     type Page = VdnQuerycallsV2Response;
-    type Item = VdnQuerycallsV2ResponseResultDescData;
+    type Item = VdnQuerycallsResponseResultDescData;
     type Error = crate::Error;
     fn set_page(&mut self, index: u64, size: u64) {
         self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
@@ -15417,7 +13807,7 @@ impl AgentAgentrestinfosBuilder {
 
 impl cec_core::paginate::Paged for AgentAgentrestinfosBuilder {
     type Page = AgentAgentrestinfosResponse;
-    type Item = AgentAgentrestinfosResponseResultDescAgentsRestDetails;
+    type Item = AgentAgentrestinfosResponseResultDatasAgentsRestDetails;
     type Error = crate::Error;
     fn set_page(&mut self, index: u64, size: u64) {
         self.body_.query_param.get_or_insert_with(Default::default).limit =
@@ -17185,7 +15575,7 @@ impl UsergroupQuerymembersBuilder {
 
 impl cec_core::paginate::Paged for UsergroupQuerymembersBuilder {
     type Page = UsergroupQuerymembersResponse;
-    type Item = UsergroupQuerymembersResponseResultDesc;
+    type Item = UsergroupQuerymembersResponseDescription;
     type Error = crate::Error;
     fn set_page(&mut self, index: u64, size: u64) {
         self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
@@ -19077,12 +17467,12 @@ impl CompatQuerymonitorSystemstateBuilder {
         }
     }
     /// query wrapper Required.
-    pub fn query_param(mut self, v: CompatQuerymonitorSystemstateBodyQueryParam) -> Self {
+    pub fn query_param(mut self, v: VdnConfiguresSkillsBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
         self
     }
     /// Sets or clears the body field `queryParam`.
-    pub fn set_query_param(mut self, v: Option<CompatQuerymonitorSystemstateBodyQueryParam>) -> Self {
+    pub fn set_query_param(mut self, v: Option<VdnConfiguresSkillsBodyQueryParam>) -> Self {
         self.body_.query_param = v;
         self
     }
@@ -19172,12 +17562,12 @@ impl CompatAgentrestinfoBuilder {
         }
     }
     /// query wrapper Required.
-    pub fn query_param(mut self, v: CompatAgentrestinfoBodyQueryParam) -> Self {
+    pub fn query_param(mut self, v: VdnConfiguresSkillsBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
         self
     }
     /// Sets or clears the body field `queryParam`.
-    pub fn set_query_param(mut self, v: Option<CompatAgentrestinfoBodyQueryParam>) -> Self {
+    pub fn set_query_param(mut self, v: Option<VdnConfiguresSkillsBodyQueryParam>) -> Self {
         self.body_.query_param = v;
         self
     }
@@ -19267,12 +17657,12 @@ impl CompatSkillStateinfoBuilder {
         }
     }
     /// query wrapper Required.
-    pub fn query_param(mut self, v: CompatSkillStateinfoBodyQueryParam) -> Self {
+    pub fn query_param(mut self, v: SkillStateinfoBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
         self
     }
     /// Sets or clears the body field `queryParam`.
-    pub fn set_query_param(mut self, v: Option<CompatSkillStateinfoBodyQueryParam>) -> Self {
+    pub fn set_query_param(mut self, v: Option<SkillStateinfoBodyQueryParam>) -> Self {
         self.body_.query_param = v;
         self
     }

@@ -657,6 +657,8 @@ impl CcfsQueryBillDataBody {
 }
 
 /// Object `request`.
+///
+/// The same shape (fields, types, checks) is also named [`CcfsDownloadBillFileBodyRequest`], [`CcfsDownloadRecordFileBodyRequest`], [`CcfsDownloadRecordBodyRequest`], [`CcfsQueryAgentOprInfoDataBodyRequest`], [`CcfsDownloadAgentOprInfoFileBodyRequest`], [`CcfsQueryAgentSkillInfoDataBodyRequest`], [`CcfsRequestPlayVoiceBodyRequest`], [`CcfsDownloadOiapRecordBodyRequest`], [`CcfsDownloadIvrRecordFileBodyRequest`], [`CcfsIvrDownloadFileBodyRequest`], [`CcfsIvrUploadFileBodyRequest`], [`CcfsIvrGetFileHashBodyRequest`], [`CcfsIvrDeleteFileBodyRequest`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CcfsQueryBillDataBodyRequest {
     /// protocol version (1-32 chars; fixed "2.0") Required.
@@ -806,6 +808,8 @@ pub struct CcfsQueryBillDataResponseResultData {
 }
 
 /// Object `response`.
+///
+/// The same shape (fields, types, checks) is also named [`CcfsQueryAgentOprInfoDataResponseResponse`], [`CcfsRequestPlayVoiceResponseResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CcfsQueryBillDataResponseResponse {
@@ -837,7 +841,7 @@ pub struct CcfsQueryBillDataResponseResponse {
 pub struct CcfsDownloadBillFileBody {
     /// protocol wrapper Required.
     #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
-    pub request: Option<CcfsDownloadBillFileBodyRequest>,
+    pub request: Option<CcfsQueryBillDataBodyRequest>,
     /// message body Required.
     #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
     pub msg_body: Option<CcfsDownloadBillFileBodyMsgBody>,
@@ -866,7 +870,7 @@ impl CcfsDownloadBillFileBody {
     pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
         cec_core::validate::FieldShape {
             name: "request",
-            shape: cec_core::validate::Shape::Object(CcfsDownloadBillFileBodyRequest::FIELDS),
+            shape: cec_core::validate::Shape::Object(CcfsQueryBillDataBodyRequest::FIELDS),
         },
         cec_core::validate::FieldShape {
             name: "msgBody",
@@ -875,32 +879,8 @@ impl CcfsDownloadBillFileBody {
     ];
 }
 
-/// Object `request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CcfsDownloadBillFileBodyRequest {
-    /// protocol version (1-32 chars; fixed "2.0") Required.
-    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
-    pub version: Option<String>,
-}
-impl CcfsDownloadBillFileBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"version") {
-            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-            if let Some(v) = &self.version {
-                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
-            }
-        }
-        Ok(())
-    }
-}
-impl CcfsDownloadBillFileBodyRequest {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
-}
+/// Object `request`: the same shape as [`CcfsQueryBillDataBodyRequest`] (one shared type).
+pub type CcfsDownloadBillFileBodyRequest = CcfsQueryBillDataBodyRequest;
 
 /// Object `msgBody`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -942,7 +922,7 @@ impl CcfsDownloadBillFileBody {
 pub struct CcfsDownloadRecordFileBody {
     /// protocol wrapper Required.
     #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
-    pub request: Option<CcfsDownloadRecordFileBodyRequest>,
+    pub request: Option<CcfsQueryBillDataBodyRequest>,
     /// message body Required.
     #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
     pub msg_body: Option<CcfsDownloadRecordFileBodyMsgBody>,
@@ -971,7 +951,7 @@ impl CcfsDownloadRecordFileBody {
     pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
         cec_core::validate::FieldShape {
             name: "request",
-            shape: cec_core::validate::Shape::Object(CcfsDownloadRecordFileBodyRequest::FIELDS),
+            shape: cec_core::validate::Shape::Object(CcfsQueryBillDataBodyRequest::FIELDS),
         },
         cec_core::validate::FieldShape {
             name: "msgBody",
@@ -980,32 +960,8 @@ impl CcfsDownloadRecordFileBody {
     ];
 }
 
-/// Object `request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CcfsDownloadRecordFileBodyRequest {
-    /// protocol version (1-32 chars; fixed "2.0") Required.
-    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
-    pub version: Option<String>,
-}
-impl CcfsDownloadRecordFileBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"version") {
-            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-            if let Some(v) = &self.version {
-                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
-            }
-        }
-        Ok(())
-    }
-}
-impl CcfsDownloadRecordFileBodyRequest {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
-}
+/// Object `request`: the same shape as [`CcfsQueryBillDataBodyRequest`] (one shared type).
+pub type CcfsDownloadRecordFileBodyRequest = CcfsQueryBillDataBodyRequest;
 
 /// Object `msgBody`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1047,7 +1003,7 @@ impl CcfsDownloadRecordFileBody {
 pub struct CcfsDownloadRecordBody {
     /// protocol wrapper Required.
     #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
-    pub request: Option<CcfsDownloadRecordBodyRequest>,
+    pub request: Option<CcfsQueryBillDataBodyRequest>,
     /// message body Required.
     #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
     pub msg_body: Option<CcfsDownloadRecordBodyMsgBody>,
@@ -1076,7 +1032,7 @@ impl CcfsDownloadRecordBody {
     pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
         cec_core::validate::FieldShape {
             name: "request",
-            shape: cec_core::validate::Shape::Object(CcfsDownloadRecordBodyRequest::FIELDS),
+            shape: cec_core::validate::Shape::Object(CcfsQueryBillDataBodyRequest::FIELDS),
         },
         cec_core::validate::FieldShape {
             name: "msgBody",
@@ -1085,32 +1041,8 @@ impl CcfsDownloadRecordBody {
     ];
 }
 
-/// Object `request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CcfsDownloadRecordBodyRequest {
-    /// protocol version (1-32 chars; fixed "2.0") Required.
-    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
-    pub version: Option<String>,
-}
-impl CcfsDownloadRecordBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"version") {
-            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-            if let Some(v) = &self.version {
-                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
-            }
-        }
-        Ok(())
-    }
-}
-impl CcfsDownloadRecordBodyRequest {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
-}
+/// Object `request`: the same shape as [`CcfsQueryBillDataBodyRequest`] (one shared type).
+pub type CcfsDownloadRecordBodyRequest = CcfsQueryBillDataBodyRequest;
 
 /// Object `msgBody`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1180,7 +1112,7 @@ impl CcfsDownloadRecordBody {
 pub struct CcfsQueryAgentOprInfoDataBody {
     /// protocol wrapper Required.
     #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
-    pub request: Option<CcfsQueryAgentOprInfoDataBodyRequest>,
+    pub request: Option<CcfsQueryBillDataBodyRequest>,
     /// message body Required.
     #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
     pub msg_body: Option<CcfsQueryAgentOprInfoDataBodyMsgBody>,
@@ -1209,7 +1141,7 @@ impl CcfsQueryAgentOprInfoDataBody {
     pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
         cec_core::validate::FieldShape {
             name: "request",
-            shape: cec_core::validate::Shape::Object(CcfsQueryAgentOprInfoDataBodyRequest::FIELDS),
+            shape: cec_core::validate::Shape::Object(CcfsQueryBillDataBodyRequest::FIELDS),
         },
         cec_core::validate::FieldShape {
             name: "msgBody",
@@ -1218,32 +1150,8 @@ impl CcfsQueryAgentOprInfoDataBody {
     ];
 }
 
-/// Object `request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CcfsQueryAgentOprInfoDataBodyRequest {
-    /// protocol version (1-32 chars; fixed "2.0") Required.
-    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
-    pub version: Option<String>,
-}
-impl CcfsQueryAgentOprInfoDataBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"version") {
-            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-            if let Some(v) = &self.version {
-                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
-            }
-        }
-        Ok(())
-    }
-}
-impl CcfsQueryAgentOprInfoDataBodyRequest {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
-}
+/// Object `request`: the same shape as [`CcfsQueryBillDataBodyRequest`] (one shared type).
+pub type CcfsQueryAgentOprInfoDataBodyRequest = CcfsQueryBillDataBodyRequest;
 
 /// Object `msgBody`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1338,42 +1246,18 @@ pub struct CcfsQueryAgentOprInfoDataResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_object"
     )]
-    pub response: Option<CcfsQueryAgentOprInfoDataResponseResponse>,
+    pub response: Option<CcfsQueryBillDataResponseResponse>,
 }
 
-/// Object `response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CcfsQueryAgentOprInfoDataResponseResponse {
-    /// protocol version, e.g. 2.0 (1-32 chars)
-    #[serde(
-        rename = "version",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub version: Option<String>,
-    /// result code (1-32 chars)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultMsg",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_msg: Option<String>,
-}
+/// Object `response`: the same shape as [`CcfsQueryBillDataResponseResponse`] (one shared type).
+pub type CcfsQueryAgentOprInfoDataResponseResponse = CcfsQueryBillDataResponseResponse;
 
 /// Object request body of `ccfs.downloadAgentOprInfoFile`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CcfsDownloadAgentOprInfoFileBody {
     /// protocol wrapper Required.
     #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
-    pub request: Option<CcfsDownloadAgentOprInfoFileBodyRequest>,
+    pub request: Option<CcfsQueryBillDataBodyRequest>,
     /// message body Required.
     #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
     pub msg_body: Option<CcfsDownloadAgentOprInfoFileBodyMsgBody>,
@@ -1402,7 +1286,7 @@ impl CcfsDownloadAgentOprInfoFileBody {
     pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
         cec_core::validate::FieldShape {
             name: "request",
-            shape: cec_core::validate::Shape::Object(CcfsDownloadAgentOprInfoFileBodyRequest::FIELDS),
+            shape: cec_core::validate::Shape::Object(CcfsQueryBillDataBodyRequest::FIELDS),
         },
         cec_core::validate::FieldShape {
             name: "msgBody",
@@ -1411,32 +1295,8 @@ impl CcfsDownloadAgentOprInfoFileBody {
     ];
 }
 
-/// Object `request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CcfsDownloadAgentOprInfoFileBodyRequest {
-    /// protocol version (1-32 chars; fixed "2.0") Required.
-    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
-    pub version: Option<String>,
-}
-impl CcfsDownloadAgentOprInfoFileBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"version") {
-            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-            if let Some(v) = &self.version {
-                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
-            }
-        }
-        Ok(())
-    }
-}
-impl CcfsDownloadAgentOprInfoFileBodyRequest {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
-}
+/// Object `request`: the same shape as [`CcfsQueryBillDataBodyRequest`] (one shared type).
+pub type CcfsDownloadAgentOprInfoFileBodyRequest = CcfsQueryBillDataBodyRequest;
 
 /// Object `msgBody`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1478,7 +1338,7 @@ impl CcfsDownloadAgentOprInfoFileBody {
 pub struct CcfsQueryAgentSkillInfoDataBody {
     /// protocol wrapper Required.
     #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
-    pub request: Option<CcfsQueryAgentSkillInfoDataBodyRequest>,
+    pub request: Option<CcfsQueryBillDataBodyRequest>,
     /// message body Required.
     #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
     pub msg_body: Option<serde_json::Value>,
@@ -1504,38 +1364,14 @@ impl CcfsQueryAgentSkillInfoDataBody {
     pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
         cec_core::validate::FieldShape {
             name: "request",
-            shape: cec_core::validate::Shape::Object(CcfsQueryAgentSkillInfoDataBodyRequest::FIELDS),
+            shape: cec_core::validate::Shape::Object(CcfsQueryBillDataBodyRequest::FIELDS),
         },
         cec_core::validate::FieldShape { name: "msgBody", shape: cec_core::validate::Shape::Any },
     ];
 }
 
-/// Object `request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CcfsQueryAgentSkillInfoDataBodyRequest {
-    /// protocol version (1-32 chars; fixed "2.0") Required.
-    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
-    pub version: Option<String>,
-}
-impl CcfsQueryAgentSkillInfoDataBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"version") {
-            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-            if let Some(v) = &self.version {
-                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
-            }
-        }
-        Ok(())
-    }
-}
-impl CcfsQueryAgentSkillInfoDataBodyRequest {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
-}
+/// Object `request`: the same shape as [`CcfsQueryBillDataBodyRequest`] (one shared type).
+pub type CcfsQueryAgentSkillInfoDataBodyRequest = CcfsQueryBillDataBodyRequest;
 
 impl CcfsQueryAgentSkillInfoDataBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -1584,7 +1420,7 @@ impl CcfsDownloadAgentSkillInfoFileBody {
 pub struct CcfsRequestPlayVoiceBody {
     /// protocol wrapper Required.
     #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
-    pub request: Option<CcfsRequestPlayVoiceBodyRequest>,
+    pub request: Option<CcfsQueryBillDataBodyRequest>,
     /// message body Required.
     #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
     pub msg_body: Option<CcfsRequestPlayVoiceBodyMsgBody>,
@@ -1613,7 +1449,7 @@ impl CcfsRequestPlayVoiceBody {
     pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
         cec_core::validate::FieldShape {
             name: "request",
-            shape: cec_core::validate::Shape::Object(CcfsRequestPlayVoiceBodyRequest::FIELDS),
+            shape: cec_core::validate::Shape::Object(CcfsQueryBillDataBodyRequest::FIELDS),
         },
         cec_core::validate::FieldShape {
             name: "msgBody",
@@ -1622,32 +1458,8 @@ impl CcfsRequestPlayVoiceBody {
     ];
 }
 
-/// Object `request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CcfsRequestPlayVoiceBodyRequest {
-    /// protocol version (1-32 chars; fixed "2.0") Required.
-    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
-    pub version: Option<String>,
-}
-impl CcfsRequestPlayVoiceBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"version") {
-            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-            if let Some(v) = &self.version {
-                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
-            }
-        }
-        Ok(())
-    }
-}
-impl CcfsRequestPlayVoiceBodyRequest {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
-}
+/// Object `request`: the same shape as [`CcfsQueryBillDataBodyRequest`] (one shared type).
+pub type CcfsRequestPlayVoiceBodyRequest = CcfsQueryBillDataBodyRequest;
 
 /// Object `msgBody`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1711,7 +1523,7 @@ pub struct CcfsRequestPlayVoiceResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_object"
     )]
-    pub response: Option<CcfsRequestPlayVoiceResponseResponse>,
+    pub response: Option<CcfsQueryBillDataResponseResponse>,
 }
 
 /// Object `resultData`.
@@ -1723,39 +1535,15 @@ pub struct CcfsRequestPlayVoiceResponseResultData {
     pub token: Option<cec_core::Secret<String>>,
 }
 
-/// Object `response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CcfsRequestPlayVoiceResponseResponse {
-    /// protocol version, e.g. 2.0 (1-32 chars)
-    #[serde(
-        rename = "version",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub version: Option<String>,
-    /// result code (1-32 chars)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultMsg",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_msg: Option<String>,
-}
+/// Object `response`: the same shape as [`CcfsQueryBillDataResponseResponse`] (one shared type).
+pub type CcfsRequestPlayVoiceResponseResponse = CcfsQueryBillDataResponseResponse;
 
 /// Object request body of `ccfs.downloadOiapRecord`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CcfsDownloadOiapRecordBody {
     /// protocol wrapper Required.
     #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
-    pub request: Option<CcfsDownloadOiapRecordBodyRequest>,
+    pub request: Option<CcfsQueryBillDataBodyRequest>,
     /// message body Required.
     #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
     pub msg_body: Option<CcfsDownloadOiapRecordBodyMsgBody>,
@@ -1784,7 +1572,7 @@ impl CcfsDownloadOiapRecordBody {
     pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
         cec_core::validate::FieldShape {
             name: "request",
-            shape: cec_core::validate::Shape::Object(CcfsDownloadOiapRecordBodyRequest::FIELDS),
+            shape: cec_core::validate::Shape::Object(CcfsQueryBillDataBodyRequest::FIELDS),
         },
         cec_core::validate::FieldShape {
             name: "msgBody",
@@ -1793,32 +1581,8 @@ impl CcfsDownloadOiapRecordBody {
     ];
 }
 
-/// Object `request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CcfsDownloadOiapRecordBodyRequest {
-    /// protocol version (1-32 chars; fixed "2.0") Required.
-    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
-    pub version: Option<String>,
-}
-impl CcfsDownloadOiapRecordBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"version") {
-            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-            if let Some(v) = &self.version {
-                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
-            }
-        }
-        Ok(())
-    }
-}
-impl CcfsDownloadOiapRecordBodyRequest {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
-}
+/// Object `request`: the same shape as [`CcfsQueryBillDataBodyRequest`] (one shared type).
+pub type CcfsDownloadOiapRecordBodyRequest = CcfsQueryBillDataBodyRequest;
 
 /// Object `msgBody`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1860,7 +1624,7 @@ impl CcfsDownloadOiapRecordBody {
 pub struct CcfsDownloadIvrRecordFileBody {
     /// protocol wrapper Required.
     #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
-    pub request: Option<CcfsDownloadIvrRecordFileBodyRequest>,
+    pub request: Option<CcfsQueryBillDataBodyRequest>,
     /// message body Required.
     #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
     pub msg_body: Option<CcfsDownloadIvrRecordFileBodyMsgBody>,
@@ -1889,7 +1653,7 @@ impl CcfsDownloadIvrRecordFileBody {
     pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
         cec_core::validate::FieldShape {
             name: "request",
-            shape: cec_core::validate::Shape::Object(CcfsDownloadIvrRecordFileBodyRequest::FIELDS),
+            shape: cec_core::validate::Shape::Object(CcfsQueryBillDataBodyRequest::FIELDS),
         },
         cec_core::validate::FieldShape {
             name: "msgBody",
@@ -1898,32 +1662,8 @@ impl CcfsDownloadIvrRecordFileBody {
     ];
 }
 
-/// Object `request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CcfsDownloadIvrRecordFileBodyRequest {
-    /// protocol version (1-32 chars; fixed "2.0") Required.
-    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
-    pub version: Option<String>,
-}
-impl CcfsDownloadIvrRecordFileBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"version") {
-            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-            if let Some(v) = &self.version {
-                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
-            }
-        }
-        Ok(())
-    }
-}
-impl CcfsDownloadIvrRecordFileBodyRequest {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
-}
+/// Object `request`: the same shape as [`CcfsQueryBillDataBodyRequest`] (one shared type).
+pub type CcfsDownloadIvrRecordFileBodyRequest = CcfsQueryBillDataBodyRequest;
 
 /// Object `msgBody`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1965,7 +1705,7 @@ impl CcfsDownloadIvrRecordFileBody {
 pub struct CcfsIvrDownloadFileBody {
     /// protocol wrapper Required.
     #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
-    pub request: Option<CcfsIvrDownloadFileBodyRequest>,
+    pub request: Option<CcfsQueryBillDataBodyRequest>,
     /// message body Required.
     #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
     pub msg_body: Option<CcfsIvrDownloadFileBodyMsgBody>,
@@ -1994,7 +1734,7 @@ impl CcfsIvrDownloadFileBody {
     pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
         cec_core::validate::FieldShape {
             name: "request",
-            shape: cec_core::validate::Shape::Object(CcfsIvrDownloadFileBodyRequest::FIELDS),
+            shape: cec_core::validate::Shape::Object(CcfsQueryBillDataBodyRequest::FIELDS),
         },
         cec_core::validate::FieldShape {
             name: "msgBody",
@@ -2003,32 +1743,8 @@ impl CcfsIvrDownloadFileBody {
     ];
 }
 
-/// Object `request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CcfsIvrDownloadFileBodyRequest {
-    /// protocol version (1-32 chars; fixed "2.0") Required.
-    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
-    pub version: Option<String>,
-}
-impl CcfsIvrDownloadFileBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"version") {
-            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-            if let Some(v) = &self.version {
-                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
-            }
-        }
-        Ok(())
-    }
-}
-impl CcfsIvrDownloadFileBodyRequest {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
-}
+/// Object `request`: the same shape as [`CcfsQueryBillDataBodyRequest`] (one shared type).
+pub type CcfsIvrDownloadFileBodyRequest = CcfsQueryBillDataBodyRequest;
 
 /// Object `msgBody`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2071,7 +1787,7 @@ impl CcfsIvrDownloadFileBody {
 pub struct CcfsIvrUploadFileBody {
     /// protocol wrapper Required.
     #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
-    pub request: Option<CcfsIvrUploadFileBodyRequest>,
+    pub request: Option<CcfsQueryBillDataBodyRequest>,
     /// message body Required.
     #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
     pub msg_body: Option<CcfsIvrUploadFileBodyMsgBody>,
@@ -2100,7 +1816,7 @@ impl CcfsIvrUploadFileBody {
     pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
         cec_core::validate::FieldShape {
             name: "request",
-            shape: cec_core::validate::Shape::Object(CcfsIvrUploadFileBodyRequest::FIELDS),
+            shape: cec_core::validate::Shape::Object(CcfsQueryBillDataBodyRequest::FIELDS),
         },
         cec_core::validate::FieldShape {
             name: "msgBody",
@@ -2109,32 +1825,8 @@ impl CcfsIvrUploadFileBody {
     ];
 }
 
-/// Object `request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CcfsIvrUploadFileBodyRequest {
-    /// protocol version (1-32 chars; fixed "2.0") Required.
-    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
-    pub version: Option<String>,
-}
-impl CcfsIvrUploadFileBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"version") {
-            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-            if let Some(v) = &self.version {
-                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
-            }
-        }
-        Ok(())
-    }
-}
-impl CcfsIvrUploadFileBodyRequest {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
-}
+/// Object `request`: the same shape as [`CcfsQueryBillDataBodyRequest`] (one shared type).
+pub type CcfsIvrUploadFileBodyRequest = CcfsQueryBillDataBodyRequest;
 
 /// Object `msgBody`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2219,7 +1911,7 @@ pub struct CcfsIvrUploadFileResponseResultData {
 pub struct CcfsIvrGetFileHashBody {
     /// protocol wrapper Required.
     #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
-    pub request: Option<CcfsIvrGetFileHashBodyRequest>,
+    pub request: Option<CcfsQueryBillDataBodyRequest>,
     /// message body Required.
     #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
     pub msg_body: Option<CcfsIvrGetFileHashBodyMsgBody>,
@@ -2248,7 +1940,7 @@ impl CcfsIvrGetFileHashBody {
     pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
         cec_core::validate::FieldShape {
             name: "request",
-            shape: cec_core::validate::Shape::Object(CcfsIvrGetFileHashBodyRequest::FIELDS),
+            shape: cec_core::validate::Shape::Object(CcfsQueryBillDataBodyRequest::FIELDS),
         },
         cec_core::validate::FieldShape {
             name: "msgBody",
@@ -2257,32 +1949,8 @@ impl CcfsIvrGetFileHashBody {
     ];
 }
 
-/// Object `request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CcfsIvrGetFileHashBodyRequest {
-    /// protocol version (1-32 chars; fixed "2.0") Required.
-    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
-    pub version: Option<String>,
-}
-impl CcfsIvrGetFileHashBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"version") {
-            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-            if let Some(v) = &self.version {
-                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
-            }
-        }
-        Ok(())
-    }
-}
-impl CcfsIvrGetFileHashBodyRequest {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
-}
+/// Object `request`: the same shape as [`CcfsQueryBillDataBodyRequest`] (one shared type).
+pub type CcfsIvrGetFileHashBodyRequest = CcfsQueryBillDataBodyRequest;
 
 /// Object `msgBody`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2323,7 +1991,7 @@ pub type CcfsIvrGetFileHashResponse = serde_json::Value;
 pub struct CcfsIvrDeleteFileBody {
     /// protocol wrapper Required.
     #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
-    pub request: Option<CcfsIvrDeleteFileBodyRequest>,
+    pub request: Option<CcfsQueryBillDataBodyRequest>,
     /// message body Required.
     #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
     pub msg_body: Option<CcfsIvrDeleteFileBodyMsgBody>,
@@ -2352,7 +2020,7 @@ impl CcfsIvrDeleteFileBody {
     pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
         cec_core::validate::FieldShape {
             name: "request",
-            shape: cec_core::validate::Shape::Object(CcfsIvrDeleteFileBodyRequest::FIELDS),
+            shape: cec_core::validate::Shape::Object(CcfsQueryBillDataBodyRequest::FIELDS),
         },
         cec_core::validate::FieldShape {
             name: "msgBody",
@@ -2361,32 +2029,8 @@ impl CcfsIvrDeleteFileBody {
     ];
 }
 
-/// Object `request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CcfsIvrDeleteFileBodyRequest {
-    /// protocol version (1-32 chars; fixed "2.0") Required.
-    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
-    pub version: Option<String>,
-}
-impl CcfsIvrDeleteFileBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"version") {
-            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-            if let Some(v) = &self.version {
-                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
-            }
-        }
-        Ok(())
-    }
-}
-impl CcfsIvrDeleteFileBodyRequest {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
-}
+/// Object `request`: the same shape as [`CcfsQueryBillDataBodyRequest`] (one shared type).
+pub type CcfsIvrDeleteFileBodyRequest = CcfsQueryBillDataBodyRequest;
 
 /// Object `msgBody`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2702,12 +2346,12 @@ impl CcfsDownloadBillFileBuilder {
         }
     }
     /// protocol wrapper Required.
-    pub fn request(mut self, v: CcfsDownloadBillFileBodyRequest) -> Self {
+    pub fn request(mut self, v: CcfsQueryBillDataBodyRequest) -> Self {
         self.body_.request = Some(v);
         self
     }
     /// Sets or clears the body field `request`.
-    pub fn set_request(mut self, v: Option<CcfsDownloadBillFileBodyRequest>) -> Self {
+    pub fn set_request(mut self, v: Option<CcfsQueryBillDataBodyRequest>) -> Self {
         self.body_.request = v;
         self
     }
@@ -2807,12 +2451,12 @@ impl CcfsDownloadRecordFileBuilder {
         }
     }
     /// protocol wrapper Required.
-    pub fn request(mut self, v: CcfsDownloadRecordFileBodyRequest) -> Self {
+    pub fn request(mut self, v: CcfsQueryBillDataBodyRequest) -> Self {
         self.body_.request = Some(v);
         self
     }
     /// Sets or clears the body field `request`.
-    pub fn set_request(mut self, v: Option<CcfsDownloadRecordFileBodyRequest>) -> Self {
+    pub fn set_request(mut self, v: Option<CcfsQueryBillDataBodyRequest>) -> Self {
         self.body_.request = v;
         self
     }
@@ -2912,12 +2556,12 @@ impl CcfsDownloadRecordBuilder {
         }
     }
     /// protocol wrapper Required.
-    pub fn request(mut self, v: CcfsDownloadRecordBodyRequest) -> Self {
+    pub fn request(mut self, v: CcfsQueryBillDataBodyRequest) -> Self {
         self.body_.request = Some(v);
         self
     }
     /// Sets or clears the body field `request`.
-    pub fn set_request(mut self, v: Option<CcfsDownloadRecordBodyRequest>) -> Self {
+    pub fn set_request(mut self, v: Option<CcfsQueryBillDataBodyRequest>) -> Self {
         self.body_.request = v;
         self
     }
@@ -3017,12 +2661,12 @@ impl CcfsQueryAgentOprInfoDataBuilder {
         }
     }
     /// protocol wrapper Required.
-    pub fn request(mut self, v: CcfsQueryAgentOprInfoDataBodyRequest) -> Self {
+    pub fn request(mut self, v: CcfsQueryBillDataBodyRequest) -> Self {
         self.body_.request = Some(v);
         self
     }
     /// Sets or clears the body field `request`.
-    pub fn set_request(mut self, v: Option<CcfsQueryAgentOprInfoDataBodyRequest>) -> Self {
+    pub fn set_request(mut self, v: Option<CcfsQueryBillDataBodyRequest>) -> Self {
         self.body_.request = v;
         self
     }
@@ -3122,12 +2766,12 @@ impl CcfsDownloadAgentOprInfoFileBuilder {
         }
     }
     /// protocol wrapper Required.
-    pub fn request(mut self, v: CcfsDownloadAgentOprInfoFileBodyRequest) -> Self {
+    pub fn request(mut self, v: CcfsQueryBillDataBodyRequest) -> Self {
         self.body_.request = Some(v);
         self
     }
     /// Sets or clears the body field `request`.
-    pub fn set_request(mut self, v: Option<CcfsDownloadAgentOprInfoFileBodyRequest>) -> Self {
+    pub fn set_request(mut self, v: Option<CcfsQueryBillDataBodyRequest>) -> Self {
         self.body_.request = v;
         self
     }
@@ -3227,12 +2871,12 @@ impl CcfsQueryAgentSkillInfoDataBuilder {
         }
     }
     /// protocol wrapper Required.
-    pub fn request(mut self, v: CcfsQueryAgentSkillInfoDataBodyRequest) -> Self {
+    pub fn request(mut self, v: CcfsQueryBillDataBodyRequest) -> Self {
         self.body_.request = Some(v);
         self
     }
     /// Sets or clears the body field `request`.
-    pub fn set_request(mut self, v: Option<CcfsQueryAgentSkillInfoDataBodyRequest>) -> Self {
+    pub fn set_request(mut self, v: Option<CcfsQueryBillDataBodyRequest>) -> Self {
         self.body_.request = v;
         self
     }
@@ -3427,12 +3071,12 @@ impl CcfsRequestPlayVoiceBuilder {
         }
     }
     /// protocol wrapper Required.
-    pub fn request(mut self, v: CcfsRequestPlayVoiceBodyRequest) -> Self {
+    pub fn request(mut self, v: CcfsQueryBillDataBodyRequest) -> Self {
         self.body_.request = Some(v);
         self
     }
     /// Sets or clears the body field `request`.
-    pub fn set_request(mut self, v: Option<CcfsRequestPlayVoiceBodyRequest>) -> Self {
+    pub fn set_request(mut self, v: Option<CcfsQueryBillDataBodyRequest>) -> Self {
         self.body_.request = v;
         self
     }
@@ -3644,12 +3288,12 @@ impl CcfsDownloadOiapRecordBuilder {
         self
     }
     /// protocol wrapper Required.
-    pub fn request(mut self, v: CcfsDownloadOiapRecordBodyRequest) -> Self {
+    pub fn request(mut self, v: CcfsQueryBillDataBodyRequest) -> Self {
         self.body_.request = Some(v);
         self
     }
     /// Sets or clears the body field `request`.
-    pub fn set_request(mut self, v: Option<CcfsDownloadOiapRecordBodyRequest>) -> Self {
+    pub fn set_request(mut self, v: Option<CcfsQueryBillDataBodyRequest>) -> Self {
         self.body_.request = v;
         self
     }
@@ -3764,12 +3408,12 @@ impl CcfsDownloadIvrRecordFileBuilder {
         self
     }
     /// protocol wrapper Required.
-    pub fn request(mut self, v: CcfsDownloadIvrRecordFileBodyRequest) -> Self {
+    pub fn request(mut self, v: CcfsQueryBillDataBodyRequest) -> Self {
         self.body_.request = Some(v);
         self
     }
     /// Sets or clears the body field `request`.
-    pub fn set_request(mut self, v: Option<CcfsDownloadIvrRecordFileBodyRequest>) -> Self {
+    pub fn set_request(mut self, v: Option<CcfsQueryBillDataBodyRequest>) -> Self {
         self.body_.request = v;
         self
     }
@@ -3872,12 +3516,12 @@ impl CcfsIvrDownloadFileBuilder {
         }
     }
     /// protocol wrapper Required.
-    pub fn request(mut self, v: CcfsIvrDownloadFileBodyRequest) -> Self {
+    pub fn request(mut self, v: CcfsQueryBillDataBodyRequest) -> Self {
         self.body_.request = Some(v);
         self
     }
     /// Sets or clears the body field `request`.
-    pub fn set_request(mut self, v: Option<CcfsIvrDownloadFileBodyRequest>) -> Self {
+    pub fn set_request(mut self, v: Option<CcfsQueryBillDataBodyRequest>) -> Self {
         self.body_.request = v;
         self
     }
@@ -3989,12 +3633,12 @@ impl CcfsIvrUploadFileBuilder {
         self
     }
     /// protocol wrapper Required.
-    pub fn request(mut self, v: CcfsIvrUploadFileBodyRequest) -> Self {
+    pub fn request(mut self, v: CcfsQueryBillDataBodyRequest) -> Self {
         self.body_.request = Some(v);
         self
     }
     /// Sets or clears the body field `request`.
-    pub fn set_request(mut self, v: Option<CcfsIvrUploadFileBodyRequest>) -> Self {
+    pub fn set_request(mut self, v: Option<CcfsQueryBillDataBodyRequest>) -> Self {
         self.body_.request = v;
         self
     }
@@ -4098,12 +3742,12 @@ impl CcfsIvrGetFileHashBuilder {
         }
     }
     /// protocol wrapper Required.
-    pub fn request(mut self, v: CcfsIvrGetFileHashBodyRequest) -> Self {
+    pub fn request(mut self, v: CcfsQueryBillDataBodyRequest) -> Self {
         self.body_.request = Some(v);
         self
     }
     /// Sets or clears the body field `request`.
-    pub fn set_request(mut self, v: Option<CcfsIvrGetFileHashBodyRequest>) -> Self {
+    pub fn set_request(mut self, v: Option<CcfsQueryBillDataBodyRequest>) -> Self {
         self.body_.request = v;
         self
     }
@@ -4203,12 +3847,12 @@ impl CcfsIvrDeleteFileBuilder {
         }
     }
     /// protocol wrapper Required.
-    pub fn request(mut self, v: CcfsIvrDeleteFileBodyRequest) -> Self {
+    pub fn request(mut self, v: CcfsQueryBillDataBodyRequest) -> Self {
         self.body_.request = Some(v);
         self
     }
     /// Sets or clears the body field `request`.
-    pub fn set_request(mut self, v: Option<CcfsIvrDeleteFileBodyRequest>) -> Self {
+    pub fn set_request(mut self, v: Option<CcfsQueryBillDataBodyRequest>) -> Self {
         self.body_.request = v;
         self
     }

@@ -2395,6 +2395,8 @@ pub struct MessageDataContent {
 }
 
 /// Object content of `AgentConf_Ringing`.
+///
+/// The same shape (fields, types, checks) is also named [`ConfPresidentChangedContent`], [`ConfRequestSuccessContent`], [`ConfSelfJoinResultContent`], [`ConfSelfLeaveResultContent`], [`ConfTimeoutContent`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ConfRingingContent {
@@ -2484,14 +2486,8 @@ pub struct ShutdownServiceContent {
     pub login_time: Option<String>,
 }
 
-/// Object content of `AgentConf_PresidentChanged`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ConfPresidentChangedContent {
-    /// conference ID
-    #[serde(rename = "confId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub conf_id: Option<i64>,
-}
+/// Object content of `AgentConf_PresidentChanged`: the same shape as [`ConfRingingContent`] (one shared type).
+pub type ConfPresidentChangedContent = ConfRingingContent;
 
 /// Object content of `AgentOther_BeQcStart`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2624,14 +2620,8 @@ pub struct MediaStopPlayDoneContent {
     pub cause: Option<i64>,
 }
 
-/// Object content of `AgentConf_RequestSuccess`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ConfRequestSuccessContent {
-    /// conference ID
-    #[serde(rename = "confId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub conf_id: Option<i64>,
-}
+/// Object content of `AgentConf_RequestSuccess`: the same shape as [`ConfRingingContent`] (one shared type).
+pub type ConfRequestSuccessContent = ConfRingingContent;
 
 /// Object content of `AgentConf_RequestFailed`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2642,14 +2632,8 @@ pub struct ConfRequestFailedContent {
     pub cause: Option<i64>,
 }
 
-/// Object content of `AgentConf_SelfJoinResult`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ConfSelfJoinResultContent {
-    /// conference ID
-    #[serde(rename = "confId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub conf_id: Option<i64>,
-}
+/// Object content of `AgentConf_SelfJoinResult`: the same shape as [`ConfRingingContent`] (one shared type).
+pub type ConfSelfJoinResultContent = ConfRingingContent;
 
 /// Object content of `AgentConf_ParticipantChanged`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2705,23 +2689,11 @@ pub struct ConfParticipantChangedContent {
     pub device_type: Option<i64>,
 }
 
-/// Object content of `AgentConf_SelfLeaveResult`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ConfSelfLeaveResultContent {
-    /// conference ID
-    #[serde(rename = "confId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub conf_id: Option<i64>,
-}
+/// Object content of `AgentConf_SelfLeaveResult`: the same shape as [`ConfRingingContent`] (one shared type).
+pub type ConfSelfLeaveResultContent = ConfRingingContent;
 
-/// Object content of `AgentConf_Timeout`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ConfTimeoutContent {
-    /// conference ID
-    #[serde(rename = "confId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub conf_id: Option<i64>,
-}
+/// Object content of `AgentConf_Timeout`: the same shape as [`ConfRingingContent`] (one shared type).
+pub type ConfTimeoutContent = ConfRingingContent;
 
 /// Object content of `AgentConf_StopParticipantVoice`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3577,6 +3549,8 @@ impl OnlineagentLoginBody {
 }
 
 /// Object response of `onlineagent.login`.
+///
+/// The same shape (fields, types, checks) is also named [`OnlineagentLoginexResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct OnlineagentLoginResponse {
@@ -3600,6 +3574,8 @@ pub struct OnlineagentLoginResponse {
 }
 
 /// Object `result`.
+///
+/// The same shape (fields, types, checks) is also named [`OnlineagentLoginexResponseResult`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct OnlineagentLoginResponseResult {
@@ -3873,77 +3849,15 @@ impl OnlineagentLoginexBody {
     }
 }
 
-/// Object response of `onlineagent.loginex`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct OnlineagentLoginexResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// sign-in result (documented as Map)
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
-    pub result: Option<OnlineagentLoginexResponseResult>,
-}
+/// Object response of `onlineagent.loginex`: the same shape as [`OnlineagentLoginResponse`] (one shared type).
+pub type OnlineagentLoginexResponse = OnlineagentLoginResponse;
 
-/// Object `result`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct OnlineagentLoginexResponseResult {
-    /// VDN (VCC) ID (sample shows a number)
-    #[serde(rename = "vdnid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub vdnid: Option<String>,
-    /// agent ID
-    #[serde(rename = "workno", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub workno: Option<String>,
-    /// per-media-server sign-in success; voice needs CTI server, text chat needs WebM (3 chars T/F for CTI server, WebM, MailM (e.g. TTF))
-    #[serde(
-        rename = "mediatype",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub mediatype: Option<String>,
-    /// sign-in time (timestamp (ms) as string)
-    #[serde(
-        rename = "loginTime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub login_time: Option<String>,
-    /// password must be changed; while true the agent cannot take calls ("true"/"false")
-    #[serde(
-        rename = "isForceChange",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub is_force_change: Option<String>,
-    /// CC-Gateway cluster name (e.g. AgentGateway)
-    #[serde(
-        rename = "serverName",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub server_name: Option<String>,
-    /// days until the password expires (0-180 days; empty = never expires)
-    #[serde(
-        rename = "timeRemaining",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub time_remaining: Option<String>,
-}
+/// Object `result`: the same shape as [`OnlineagentLoginResponseResult`] (one shared type).
+pub type OnlineagentLoginexResponseResult = OnlineagentLoginResponseResult;
 
 /// Object response of `onlineagent.logout`.
+///
+/// The same shape (fields, types, checks) is also named [`OnlineagentSaybusyResponse`], [`OnlineagentCancelbusyResponse`], [`OnlineagentSayfreeResponse`], [`OnlineagentRestResponse`], [`OnlineagentCancelworkResponse`], [`OnlineagentResetskillResponse`], [`VoicecallAnswerResponse`], [`VoicecallReleaseResponse`], [`VoicecallReleaseLegacyResponse`], [`VoicecallDropcallResponse`], [`VoicecallDisconnectResponse`], [`VoicecallTransferResponse`], [`VoicecallCanceltransferResponse`], [`VoicecallHoldResponse`], [`VoicecallGetholdResponse`], [`VoicecallConnectholdResponse`], [`VoicecallBeginmuteResponse`], [`VoicecallEndmuteResponse`], [`VoicecallConfjoinResponse`], [`VoicecallThirdpartyconftransmitnumResponse`], [`VoicecallSeconddialexResponse`], [`VoicecallSnatchpickupResponse`], [`RecordplayPlayRelocationResponse`], [`QualitycontrolInterceptResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct OnlineagentLogoutResponse {
@@ -3967,6 +3881,8 @@ pub struct OnlineagentLogoutResponse {
 }
 
 /// Object response of `onlineagent.forcelogout`.
+///
+/// The same shape (fields, types, checks) is also named [`OnlineagentForcelogoutwithreasonResponse`], [`OnlineagentHandshakeResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct OnlineagentForcelogoutResponse {
@@ -3986,119 +3902,24 @@ pub struct OnlineagentForcelogoutResponse {
     pub retcode: Option<String>,
 }
 
-/// Object response of `onlineagent.forcelogoutwithreason`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct OnlineagentForcelogoutwithreasonResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-}
+/// Object response of `onlineagent.forcelogoutwithreason`: the same shape as [`OnlineagentForcelogoutResponse`] (one shared type).
+pub type OnlineagentForcelogoutwithreasonResponse = OnlineagentForcelogoutResponse;
 
-/// Object response of `onlineagent.saybusy`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct OnlineagentSaybusyResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `onlineagent.saybusy`: the same shape as [`OnlineagentLogoutResponse`] (one shared type).
+pub type OnlineagentSaybusyResponse = OnlineagentLogoutResponse;
 
-/// Object response of `onlineagent.cancelbusy`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct OnlineagentCancelbusyResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `onlineagent.cancelbusy`: the same shape as [`OnlineagentLogoutResponse`] (one shared type).
+pub type OnlineagentCancelbusyResponse = OnlineagentLogoutResponse;
 
-/// Object response of `onlineagent.sayfree`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct OnlineagentSayfreeResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `onlineagent.sayfree`: the same shape as [`OnlineagentLogoutResponse`] (one shared type).
+pub type OnlineagentSayfreeResponse = OnlineagentLogoutResponse;
 
-/// Object response of `onlineagent.rest`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct OnlineagentRestResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `onlineagent.rest`: the same shape as [`OnlineagentLogoutResponse`] (one shared type).
+pub type OnlineagentRestResponse = OnlineagentLogoutResponse;
 
 /// Object response of `onlineagent.cancelrest`.
+///
+/// The same shape (fields, types, checks) is also named [`OnlineagentAutoenteridleResponse`], [`OnlineagentCancelsetcustomstateResponse`], [`OnlineagentWorkResponse`], [`OnlineagentAutoanswerResponse`], [`VoicecallRejectResponse`], [`VoicecallPhonepickupResponse`], [`VoicecallPhonehangupResponse`], [`QualitycontrolAddSuperviseResponse`], [`QualitycontrolCancelResponse`], [`QualitycontrolForceBusyResponse`], [`QualitycontrolWhisperResponse`], [`QualitycontrolStopWhisperResponse`], [`QualitycontrolSwitchInsertWhisperResponse`], [`AgentconfHoldParticipantResponse`], [`AgentconfUnholdParticipantResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct OnlineagentCancelrestResponse {
@@ -4121,51 +3942,11 @@ pub struct OnlineagentCancelrestResponse {
     pub result: Option<serde_json::Value>,
 }
 
-/// Object response of `onlineagent.autoenteridle`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct OnlineagentAutoenteridleResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `onlineagent.autoenteridle`: the same shape as [`OnlineagentCancelrestResponse`] (one shared type).
+pub type OnlineagentAutoenteridleResponse = OnlineagentCancelrestResponse;
 
-/// Object response of `onlineagent.cancelsetcustomstate`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct OnlineagentCancelsetcustomstateResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `onlineagent.cancelsetcustomstate`: the same shape as [`OnlineagentCancelrestResponse`] (one shared type).
+pub type OnlineagentCancelsetcustomstateResponse = OnlineagentCancelrestResponse;
 
 /// Object response of `onlineagent.syncagentinfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4371,74 +4152,14 @@ pub struct OnlineagentSyncagentinfoResponseResultAgentStateInfo {
     pub cmd_begin_time: Option<String>,
 }
 
-/// Object response of `onlineagent.work`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct OnlineagentWorkResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `onlineagent.work`: the same shape as [`OnlineagentCancelrestResponse`] (one shared type).
+pub type OnlineagentWorkResponse = OnlineagentCancelrestResponse;
 
-/// Object response of `onlineagent.cancelwork`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct OnlineagentCancelworkResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `onlineagent.cancelwork`: the same shape as [`OnlineagentLogoutResponse`] (one shared type).
+pub type OnlineagentCancelworkResponse = OnlineagentLogoutResponse;
 
-/// Object response of `onlineagent.resetskill`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct OnlineagentResetskillResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `onlineagent.resetskill`: the same shape as [`OnlineagentLogoutResponse`] (one shared type).
+pub type OnlineagentResetskillResponse = OnlineagentLogoutResponse;
 
 /// Object response of `onlineagent.agentskills`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4548,25 +4269,8 @@ pub struct OnlineagentUpdateguidResponseResult {
     pub guid: Option<cec_core::Secret<String>>,
 }
 
-/// Object response of `onlineagent.handshake`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct OnlineagentHandshakeResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-}
+/// Object response of `onlineagent.handshake`: the same shape as [`OnlineagentForcelogoutResponse`] (one shared type).
+pub type OnlineagentHandshakeResponse = OnlineagentForcelogoutResponse;
 
 /// Object response of `onlineagent.logininfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4781,28 +4485,8 @@ pub struct OnlineagentSetcustomstateResponse {
     pub result: Option<serde_json::Value>,
 }
 
-/// Object response of `onlineagent.autoanswer`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct OnlineagentAutoanswerResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `onlineagent.autoanswer`: the same shape as [`OnlineagentCancelrestResponse`] (one shared type).
+pub type OnlineagentAutoanswerResponse = OnlineagentCancelrestResponse;
 
 /// Object response of `agentevent.poll`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4994,28 +4678,8 @@ pub struct VoicecallPreviewcalloutResponse {
     pub result: Option<String>,
 }
 
-/// Object response of `voicecall.answer`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VoicecallAnswerResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `voicecall.answer`: the same shape as [`OnlineagentLogoutResponse`] (one shared type).
+pub type VoicecallAnswerResponse = OnlineagentLogoutResponse;
 
 /// Object request body of `voicecall.reject`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5056,120 +4720,20 @@ impl VoicecallRejectBody {
     }
 }
 
-/// Object response of `voicecall.reject`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VoicecallRejectResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `voicecall.reject`: the same shape as [`OnlineagentCancelrestResponse`] (one shared type).
+pub type VoicecallRejectResponse = OnlineagentCancelrestResponse;
 
-/// Object response of `voicecall.release`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VoicecallReleaseResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `voicecall.release`: the same shape as [`OnlineagentLogoutResponse`] (one shared type).
+pub type VoicecallReleaseResponse = OnlineagentLogoutResponse;
 
-/// Object response of `voicecall.release_legacy`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VoicecallReleaseLegacyResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `voicecall.release_legacy`: the same shape as [`OnlineagentLogoutResponse`] (one shared type).
+pub type VoicecallReleaseLegacyResponse = OnlineagentLogoutResponse;
 
-/// Object response of `voicecall.dropcall`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VoicecallDropcallResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `voicecall.dropcall`: the same shape as [`OnlineagentLogoutResponse`] (one shared type).
+pub type VoicecallDropcallResponse = OnlineagentLogoutResponse;
 
-/// Object response of `voicecall.disconnect`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VoicecallDisconnectResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `voicecall.disconnect`: the same shape as [`OnlineagentLogoutResponse`] (one shared type).
+pub type VoicecallDisconnectResponse = OnlineagentLogoutResponse;
 
 /// Object request body of `voicecall.transfer`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5250,120 +4814,20 @@ impl VoicecallTransferBody {
     }
 }
 
-/// Object response of `voicecall.transfer`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VoicecallTransferResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `voicecall.transfer`: the same shape as [`OnlineagentLogoutResponse`] (one shared type).
+pub type VoicecallTransferResponse = OnlineagentLogoutResponse;
 
-/// Object response of `voicecall.canceltransfer`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VoicecallCanceltransferResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `voicecall.canceltransfer`: the same shape as [`OnlineagentLogoutResponse`] (one shared type).
+pub type VoicecallCanceltransferResponse = OnlineagentLogoutResponse;
 
-/// Object response of `voicecall.hold`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VoicecallHoldResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `voicecall.hold`: the same shape as [`OnlineagentLogoutResponse`] (one shared type).
+pub type VoicecallHoldResponse = OnlineagentLogoutResponse;
 
-/// Object response of `voicecall.gethold`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VoicecallGetholdResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `voicecall.gethold`: the same shape as [`OnlineagentLogoutResponse`] (one shared type).
+pub type VoicecallGetholdResponse = OnlineagentLogoutResponse;
 
-/// Object response of `voicecall.connecthold`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VoicecallConnectholdResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `voicecall.connecthold`: the same shape as [`OnlineagentLogoutResponse`] (one shared type).
+pub type VoicecallConnectholdResponse = OnlineagentLogoutResponse;
 
 /// Object request body of `voicecall.callinner`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5428,6 +4892,8 @@ impl VoicecallCallinnerBody {
 }
 
 /// Object response of `voicecall.callinner`.
+///
+/// The same shape (fields, types, checks) is also named [`VoicecallCallinnerskillResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VoicecallCallinnerResponse {
@@ -5481,28 +4947,8 @@ impl VoicecallCallinnerskillBody {
     }
 }
 
-/// Object response of `voicecall.callinnerskill`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VoicecallCallinnerskillResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// call ID (callid) of the new call (present only on success)
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub result: Option<String>,
-}
+/// Object response of `voicecall.callinnerskill`: the same shape as [`VoicecallCallinnerResponse`] (one shared type).
+pub type VoicecallCallinnerskillResponse = VoicecallCallinnerResponse;
 
 /// Object request body of `voicecall.innerhelp`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5580,51 +5026,11 @@ pub struct VoicecallInnerhelpResponse {
     pub result: Option<String>,
 }
 
-/// Object response of `voicecall.beginmute`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VoicecallBeginmuteResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `voicecall.beginmute`: the same shape as [`OnlineagentLogoutResponse`] (one shared type).
+pub type VoicecallBeginmuteResponse = OnlineagentLogoutResponse;
 
-/// Object response of `voicecall.endmute`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VoicecallEndmuteResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `voicecall.endmute`: the same shape as [`OnlineagentLogoutResponse`] (one shared type).
+pub type VoicecallEndmuteResponse = OnlineagentLogoutResponse;
 
 /// Object request body of `voicecall.confjoin`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5667,143 +5073,23 @@ impl VoicecallConfjoinBody {
     }
 }
 
-/// Object response of `voicecall.confjoin`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VoicecallConfjoinResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `voicecall.confjoin`: the same shape as [`OnlineagentLogoutResponse`] (one shared type).
+pub type VoicecallConfjoinResponse = OnlineagentLogoutResponse;
 
-/// Object response of `voicecall.thirdpartyconftransmitnum`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VoicecallThirdpartyconftransmitnumResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `voicecall.thirdpartyconftransmitnum`: the same shape as [`OnlineagentLogoutResponse`] (one shared type).
+pub type VoicecallThirdpartyconftransmitnumResponse = OnlineagentLogoutResponse;
 
-/// Object response of `voicecall.seconddialex`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VoicecallSeconddialexResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `voicecall.seconddialex`: the same shape as [`OnlineagentLogoutResponse`] (one shared type).
+pub type VoicecallSeconddialexResponse = OnlineagentLogoutResponse;
 
-/// Object response of `voicecall.snatchpickup`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VoicecallSnatchpickupResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `voicecall.snatchpickup`: the same shape as [`OnlineagentLogoutResponse`] (one shared type).
+pub type VoicecallSnatchpickupResponse = OnlineagentLogoutResponse;
 
-/// Object response of `voicecall.phonepickup`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VoicecallPhonepickupResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `voicecall.phonepickup`: the same shape as [`OnlineagentCancelrestResponse`] (one shared type).
+pub type VoicecallPhonepickupResponse = OnlineagentCancelrestResponse;
 
-/// Object response of `voicecall.phonehangup`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VoicecallPhonehangupResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `voicecall.phonehangup`: the same shape as [`OnlineagentCancelrestResponse`] (one shared type).
+pub type VoicecallPhonehangupResponse = OnlineagentCancelrestResponse;
 
 /// Object request body of `recordplay.play`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5875,6 +5161,8 @@ impl RecordplayPlayBody {
 }
 
 /// Object response of `recordplay.play`.
+///
+/// The same shape (fields, types, checks) is also named [`RecordplayPausePlayResponse`], [`RecordplayResumePlayResponse`], [`RecordplayForeFastResponse`], [`RecordplayBackFastResponse`], [`RecordplayStopPlayResponse`], [`CalldataSetCallDataExResponse`], [`QualitycontrolSwitchResponse`], [`QualitycontrolAdjustSkillResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RecordplayPlayResponse {
@@ -5897,120 +5185,20 @@ pub struct RecordplayPlayResponse {
     pub result: Option<serde_json::Value>,
 }
 
-/// Object response of `recordplay.pausePlay`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RecordplayPausePlayResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// 0 = success
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `recordplay.pausePlay`: the same shape as [`RecordplayPlayResponse`] (one shared type).
+pub type RecordplayPausePlayResponse = RecordplayPlayResponse;
 
-/// Object response of `recordplay.resumePlay`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RecordplayResumePlayResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// 0 = success
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `recordplay.resumePlay`: the same shape as [`RecordplayPlayResponse`] (one shared type).
+pub type RecordplayResumePlayResponse = RecordplayPlayResponse;
 
-/// Object response of `recordplay.foreFast`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RecordplayForeFastResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// 0 = success
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `recordplay.foreFast`: the same shape as [`RecordplayPlayResponse`] (one shared type).
+pub type RecordplayForeFastResponse = RecordplayPlayResponse;
 
-/// Object response of `recordplay.backFast`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RecordplayBackFastResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// 0 = success
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `recordplay.backFast`: the same shape as [`RecordplayPlayResponse`] (one shared type).
+pub type RecordplayBackFastResponse = RecordplayPlayResponse;
 
-/// Object response of `recordplay.stopPlay`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RecordplayStopPlayResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// 0 = success
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `recordplay.stopPlay`: the same shape as [`RecordplayPlayResponse`] (one shared type).
+pub type RecordplayStopPlayResponse = RecordplayPlayResponse;
 
 /// Object request body of `recordplay.record`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6236,30 +5424,12 @@ impl RecordplayPlayRelocationBody {
     }
 }
 
-/// Object response of `recordplay.playRelocation`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RecordplayPlayRelocationResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `recordplay.playRelocation`: the same shape as [`OnlineagentLogoutResponse`] (one shared type).
+pub type RecordplayPlayRelocationResponse = OnlineagentLogoutResponse;
 
 /// Object response of `recordplay.startRecordScreen`.
+///
+/// The same shape (fields, types, checks) is also named [`RecordplayStopRecordScreenResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RecordplayStartRecordScreenResponse {
@@ -6282,28 +5452,8 @@ pub struct RecordplayStartRecordScreenResponse {
     pub result: Option<serde_json::Value>,
 }
 
-/// Object response of `recordplay.stopRecordScreen`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RecordplayStopRecordScreenResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// not in the page's response table (two rows); present, empty, in its sample answer
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `recordplay.stopRecordScreen`: the same shape as [`RecordplayStartRecordScreenResponse`] (one shared type).
+pub type RecordplayStopRecordScreenResponse = RecordplayStartRecordScreenResponse;
 
 /// Object response of `queuedevice.agentVdnSkill`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6491,6 +5641,8 @@ pub struct QueuedeviceQueryAcdStatResponseResult {
 }
 
 /// Object response of `queuedevice.waitNum`.
+///
+/// The same shape (fields, types, checks) is also named [`QueuedeviceWaitNumByAgentResponse`], [`QueuedeviceSkillWaitNumResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QueuedeviceWaitNumResponse {
@@ -6513,51 +5665,11 @@ pub struct QueuedeviceWaitNumResponse {
     pub result: Option<i64>,
 }
 
-/// Object response of `queuedevice.waitNumByAgent`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QueuedeviceWaitNumByAgentResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// 0 = success
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// number of queuing users; absent on failure
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub result: Option<i64>,
-}
+/// Object response of `queuedevice.waitNumByAgent`: the same shape as [`QueuedeviceWaitNumResponse`] (one shared type).
+pub type QueuedeviceWaitNumByAgentResponse = QueuedeviceWaitNumResponse;
 
-/// Object response of `queuedevice.skillWaitNum`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QueuedeviceSkillWaitNumResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// 0 = success
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// number of queuing users; absent on failure
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub result: Option<i64>,
-}
+/// Object response of `queuedevice.skillWaitNum`: the same shape as [`QueuedeviceWaitNumResponse`] (one shared type).
+pub type QueuedeviceSkillWaitNumResponse = QueuedeviceWaitNumResponse;
 
 /// Object response of `queuedevice.ivrInfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6981,6 +6093,8 @@ pub struct CalldataCallInfoResponse {
 }
 
 /// Object `result`.
+///
+/// The same shape (fields, types, checks) is also named [`CalldataCallInfoByCallIdResponseResult`], [`CalldataWaitCallInfoResponseResult`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CalldataCallInfoResponseResult {
@@ -7121,28 +6235,8 @@ impl CalldataSetCallDataExBody {
     }
 }
 
-/// Object response of `calldata.setCallDataEx`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CalldataSetCallDataExResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// 0 = success
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `calldata.setCallDataEx`: the same shape as [`RecordplayPlayResponse`] (one shared type).
+pub type CalldataSetCallDataExResponse = RecordplayPlayResponse;
 
 /// Object response of `calldata.holdList`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7355,84 +6449,11 @@ pub struct CalldataCallInfoByCallIdResponse {
     pub retcode: Option<String>,
     /// call information (docs type it as list); orgicallednum and endtime unused here
     #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
-    pub result: Option<CalldataCallInfoByCallIdResponseResult>,
+    pub result: Option<CalldataCallInfoResponseResult>,
 }
 
-/// Object `result`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CalldataCallInfoByCallIdResponseResult {
-    /// call type (see call type table)
-    #[serde(
-        rename = "callfeature",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub callfeature: Option<i64>,
-    /// call ID
-    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub callid: Option<String>,
-    /// calling number (typed int in docs)
-    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub caller: Option<i64>,
-    /// called number (typed int in docs)
-    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub called: Option<i64>,
-    /// call skill description
-    #[serde(
-        rename = "callskill",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub callskill: Option<String>,
-    /// call skill ID
-    #[serde(
-        rename = "callskillid",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub callskillid: Option<i64>,
-    /// original called number
-    #[serde(
-        rename = "orgicallednum",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub orgicallednum: Option<String>,
-    /// call-associated data
-    #[serde(
-        rename = "calldata",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub calldata: Option<String>,
-    /// answer time, ms timestamp
-    #[serde(rename = "begintime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub begintime: Option<i64>,
-    /// end time, ms timestamp
-    #[serde(rename = "endtime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub endtime: Option<i64>,
-    /// customer level
-    #[serde(
-        rename = "userPriority",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub user_priority: Option<i64>,
-    /// trunk number
-    #[serde(rename = "trunkNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub trunk_no: Option<i64>,
-    /// total time since entry (s)
-    #[serde(
-        rename = "logontimes",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub logontimes: Option<i64>,
-    /// media type (1 text chat; 2 click-to-dial; 4 callback request; 5 voice/video; 15 predictive outbound; 16 preview outbound; 17 message call; 19 video call; 51 web chat; 53 social chat)
-    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub media_type: Option<i64>,
-}
+/// Object `result`: the same shape as [`CalldataCallInfoResponseResult`] (one shared type).
+pub type CalldataCallInfoByCallIdResponseResult = CalldataCallInfoResponseResult;
 
 /// Object response of `calldata.allCallInfoEx`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7677,84 +6698,11 @@ pub struct CalldataWaitCallInfoResponse {
     pub retcode: Option<String>,
     /// queued calls (same layout as callinfo result; orgicallednum/endtime unused)
     #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub result: Option<Vec<CalldataWaitCallInfoResponseResult>>,
+    pub result: Option<Vec<CalldataCallInfoResponseResult>>,
 }
 
-/// Object `result`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CalldataWaitCallInfoResponseResult {
-    /// call type (see call type table)
-    #[serde(
-        rename = "callfeature",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub callfeature: Option<i64>,
-    /// call ID
-    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub callid: Option<String>,
-    /// calling number (typed int in docs)
-    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub caller: Option<i64>,
-    /// called number (typed int in docs)
-    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub called: Option<i64>,
-    /// call skill description
-    #[serde(
-        rename = "callskill",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub callskill: Option<String>,
-    /// call skill ID
-    #[serde(
-        rename = "callskillid",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub callskillid: Option<i64>,
-    /// original called number
-    #[serde(
-        rename = "orgicallednum",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub orgicallednum: Option<String>,
-    /// call-associated data
-    #[serde(
-        rename = "calldata",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub calldata: Option<String>,
-    /// answer time, ms timestamp
-    #[serde(rename = "begintime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub begintime: Option<i64>,
-    /// end time, ms timestamp
-    #[serde(rename = "endtime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub endtime: Option<i64>,
-    /// customer level
-    #[serde(
-        rename = "userPriority",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub user_priority: Option<i64>,
-    /// trunk number
-    #[serde(rename = "trunkNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub trunk_no: Option<i64>,
-    /// total time since entry (s)
-    #[serde(
-        rename = "logontimes",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub logontimes: Option<i64>,
-    /// media type (1 text chat; 2 click-to-dial; 4 callback request; 5 voice/video; 15 predictive outbound; 16 preview outbound; 17 message call; 19 video call; 51 web chat; 53 social chat)
-    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub media_type: Option<i64>,
-}
+/// Object `result`: the same shape as [`CalldataCallInfoResponseResult`] (one shared type).
+pub type CalldataWaitCallInfoResponseResult = CalldataCallInfoResponseResult;
 
 /// Object response of `calldata.holdListEx`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7873,123 +6821,23 @@ pub struct CalldataAssignUserInQueueResponse {
 /// Response of `qualitycontrol.addInsert` (not documented field by field: raw JSON).
 pub type QualitycontrolAddInsertResponse = serde_json::Value;
 
-/// Object response of `qualitycontrol.addSupervise`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualitycontrolAddSuperviseResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `qualitycontrol.addSupervise`: the same shape as [`OnlineagentCancelrestResponse`] (one shared type).
+pub type QualitycontrolAddSuperviseResponse = OnlineagentCancelrestResponse;
 
-/// Object response of `qualitycontrol.switch`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualitycontrolSwitchResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// 0 = success
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `qualitycontrol.switch`: the same shape as [`RecordplayPlayResponse`] (one shared type).
+pub type QualitycontrolSwitchResponse = RecordplayPlayResponse;
 
-/// Object response of `qualitycontrol.intercept`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualitycontrolInterceptResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `qualitycontrol.intercept`: the same shape as [`OnlineagentLogoutResponse`] (one shared type).
+pub type QualitycontrolInterceptResponse = OnlineagentLogoutResponse;
 
 /// Response of `qualitycontrol.interceptCall` (not documented field by field: raw JSON).
 pub type QualitycontrolInterceptCallResponse = serde_json::Value;
 
-/// Object response of `qualitycontrol.cancel`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualitycontrolCancelResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `qualitycontrol.cancel`: the same shape as [`OnlineagentCancelrestResponse`] (one shared type).
+pub type QualitycontrolCancelResponse = OnlineagentCancelrestResponse;
 
-/// Object response of `qualitycontrol.forceBusy`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualitycontrolForceBusyResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `qualitycontrol.forceBusy`: the same shape as [`OnlineagentCancelrestResponse`] (one shared type).
+pub type QualitycontrolForceBusyResponse = OnlineagentCancelrestResponse;
 
 /// Response of `qualitycontrol.forceIdle` (not documented field by field: raw JSON).
 pub type QualitycontrolForceIdleResponse = serde_json::Value;
@@ -8041,100 +6889,20 @@ impl QualitycontrolAdjustSkillBody {
     }
 }
 
-/// Object response of `qualitycontrol.adjustSkill`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualitycontrolAdjustSkillResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// 0 = success
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `qualitycontrol.adjustSkill`: the same shape as [`RecordplayPlayResponse`] (one shared type).
+pub type QualitycontrolAdjustSkillResponse = RecordplayPlayResponse;
 
 /// Response of `qualitycontrol.forceRest` (not documented field by field: raw JSON).
 pub type QualitycontrolForceRestResponse = serde_json::Value;
 
-/// Object response of `qualitycontrol.whisper`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualitycontrolWhisperResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `qualitycontrol.whisper`: the same shape as [`OnlineagentCancelrestResponse`] (one shared type).
+pub type QualitycontrolWhisperResponse = OnlineagentCancelrestResponse;
 
-/// Object response of `qualitycontrol.stopWhisper`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualitycontrolStopWhisperResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `qualitycontrol.stopWhisper`: the same shape as [`OnlineagentCancelrestResponse`] (one shared type).
+pub type QualitycontrolStopWhisperResponse = OnlineagentCancelrestResponse;
 
-/// Object response of `qualitycontrol.switchInsertWhisper`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct QualitycontrolSwitchInsertWhisperResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `qualitycontrol.switchInsertWhisper`: the same shape as [`OnlineagentCancelrestResponse`] (one shared type).
+pub type QualitycontrolSwitchInsertWhisperResponse = OnlineagentCancelrestResponse;
 
 /// Object request body of `mediacall.sendMessage`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8225,6 +6993,8 @@ impl MediacallSetCallNumsBody {
 }
 
 /// Object response of `mediacall.setCallNums`.
+///
+/// The same shape (fields, types, checks) is also named [`MediacallTransferResponse`], [`MediacallImageCaptureResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MediacallSetCallNumsResponse {
@@ -8317,25 +7087,8 @@ impl MediacallTransferBody {
     }
 }
 
-/// Object response of `mediacall.transfer`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct MediacallTransferResponse {
-    /// 0 = success
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-}
+/// Object response of `mediacall.transfer`: the same shape as [`MediacallSetCallNumsResponse`] (one shared type).
+pub type MediacallTransferResponse = MediacallSetCallNumsResponse;
 
 /// Object request body of `mediacall.setCallNumsByMediaType`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8572,25 +7325,8 @@ impl MediacallImageCaptureBody {
     }
 }
 
-/// Object response of `mediacall.imageCapture`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct MediacallImageCaptureResponse {
-    /// 0 = success
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-}
+/// Object response of `mediacall.imageCapture`: the same shape as [`MediacallSetCallNumsResponse`] (one shared type).
+pub type MediacallImageCaptureResponse = MediacallSetCallNumsResponse;
 
 /// Object request body of `agentconf.request`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8698,6 +7434,8 @@ pub struct AgentconfRequestResponse {
 pub type AgentconfAnswerResponse = serde_json::Value;
 
 /// Object response of `agentconf.reject`.
+///
+/// The same shape (fields, types, checks) is also named [`AgentconfShiftPresidentResponse`], [`AgentconfChangeParticipantModeResponse`], [`AgentconfModifyConfResourceResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentconfRejectResponse {
@@ -8721,6 +7459,8 @@ pub struct AgentconfRejectResponse {
 }
 
 /// Object response of `agentconf.leave`.
+///
+/// The same shape (fields, types, checks) is also named [`AgentconfReleaseResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentconfLeaveResponse {
@@ -8743,28 +7483,8 @@ pub struct AgentconfLeaveResponse {
     pub result: Option<serde_json::Value>,
 }
 
-/// Object response of `agentconf.release`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AgentconfReleaseResponse {
-    /// description (when it reads 'Unknown ERROR._&lt;code&gt;', &lt;code&gt; is a CTI result code)
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved / interface-specific
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `agentconf.release`: the same shape as [`AgentconfLeaveResponse`] (one shared type).
+pub type AgentconfReleaseResponse = AgentconfLeaveResponse;
 
 /// Object request body of `agentconf.holdParticipant`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8825,28 +7545,8 @@ impl AgentconfHoldParticipantBody {
     }
 }
 
-/// Object response of `agentconf.holdParticipant`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AgentconfHoldParticipantResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `agentconf.holdParticipant`: the same shape as [`OnlineagentCancelrestResponse`] (one shared type).
+pub type AgentconfHoldParticipantResponse = OnlineagentCancelrestResponse;
 
 /// Object request body of `agentconf.unholdParticipant`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8893,28 +7593,8 @@ impl AgentconfUnholdParticipantBody {
     }
 }
 
-/// Object response of `agentconf.unholdParticipant`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AgentconfUnholdParticipantResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `agentconf.unholdParticipant`: the same shape as [`OnlineagentCancelrestResponse`] (one shared type).
+pub type AgentconfUnholdParticipantResponse = OnlineagentCancelrestResponse;
 
 /// Object request body of `agentconf.prolongTime`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -9017,28 +7697,8 @@ impl AgentconfShiftPresidentBody {
     }
 }
 
-/// Object response of `agentconf.shiftPresident`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AgentconfShiftPresidentResponse {
-    /// description (an "Unknown ERROR._&lt;code&gt;" text carries the CTI result code)
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `agentconf.shiftPresident`: the same shape as [`AgentconfRejectResponse`] (one shared type).
+pub type AgentconfShiftPresidentResponse = AgentconfRejectResponse;
 
 /// Object request body of `agentconf.batchAddParticipant`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -9356,28 +8016,8 @@ impl AgentconfChangeParticipantModeBody {
     }
 }
 
-/// Object response of `agentconf.changeParticipantMode`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AgentconfChangeParticipantModeResponse {
-    /// description (an "Unknown ERROR._&lt;code&gt;" text carries the CTI result code)
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `agentconf.changeParticipantMode`: the same shape as [`AgentconfRejectResponse`] (one shared type).
+pub type AgentconfChangeParticipantModeResponse = AgentconfRejectResponse;
 
 /// Object request body of `agentconf.modifyConfResource`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -9424,28 +8064,8 @@ impl AgentconfModifyConfResourceBody {
     }
 }
 
-/// Object response of `agentconf.modifyConfResource`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AgentconfModifyConfResourceResponse {
-    /// description (an "Unknown ERROR._&lt;code&gt;" text carries the CTI result code)
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// reserved
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
-}
+/// Object response of `agentconf.modifyConfResource`: the same shape as [`AgentconfRejectResponse`] (one shared type).
+pub type AgentconfModifyConfResourceResponse = AgentconfRejectResponse;
 
 /// Object request body of `agentconf.queryConfInfos`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -9988,6 +8608,8 @@ impl SubscribeUnregisterBody {
 }
 
 /// Object response of `subscribe.unregister`.
+///
+/// The same shape (fields, types, checks) is also named [`SubscribeHandshakeResponse`], [`SubscribeHandshakeExResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SubscribeUnregisterResponse {
@@ -10007,45 +8629,11 @@ pub struct SubscribeUnregisterResponse {
     pub retcode: Option<String>,
 }
 
-/// Object response of `subscribe.handshake`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SubscribeHandshakeResponse {
-    /// message
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (integer text)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-}
+/// Object response of `subscribe.handshake`: the same shape as [`SubscribeUnregisterResponse`] (one shared type).
+pub type SubscribeHandshakeResponse = SubscribeUnregisterResponse;
 
-/// Object response of `subscribe.handshakeEx`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SubscribeHandshakeExResponse {
-    /// message
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (integer text)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-}
+/// Object response of `subscribe.handshakeEx`: the same shape as [`SubscribeUnregisterResponse`] (one shared type).
+pub type SubscribeHandshakeExResponse = SubscribeUnregisterResponse;
 
 /// Fluent builder of `onlineagent.login`: Signing in.
 ///

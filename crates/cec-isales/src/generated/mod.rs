@@ -1417,6 +1417,8 @@ impl CampaignAddV1Body {
 }
 
 /// Object `scheduleParam`.
+///
+/// The same shape (fields, types, checks) is also named [`CampaignAddV2BodyScheduleParam`], [`CampaignModifyV1BodyScheduleParam`], [`CampaignModifyV2BodyScheduleParam`], [`TemplateAddBodyScheduleParam`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CampaignAddV1BodyScheduleParam {
     /// workday window 1 start (HH:mm; empty string when unused)
@@ -1482,6 +1484,8 @@ impl CampaignAddV1BodyScheduleParam {
 }
 
 /// Object `ivrParam`.
+///
+/// The same shape (fields, types, checks) is also named [`CampaignAddV2BodyIvrParam`], [`CampaignModifyV1BodyIvrParam`], [`CampaignModifyV2BodyIvrParam`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CampaignAddV1BodyIvrParam {
     /// IVR flow access code
@@ -1511,6 +1515,8 @@ impl CampaignAddV1BodyIvrParam {
 }
 
 /// Object `skillParam`.
+///
+/// The same shape (fields, types, checks) is also named [`CampaignAddV2BodySkillParam`], [`CampaignModifyV1BodySkillParam`], [`CampaignModifyV2BodySkillParam`], [`TemplateAddBodySkillParam`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CampaignAddV1BodySkillParam {
     /// skill queue ID
@@ -1556,6 +1562,8 @@ impl CampaignAddV1BodySkillParam {
 }
 
 /// Object `predictParam`.
+///
+/// The same shape (fields, types, checks) is also named [`CampaignAddV2BodySkillParamPredictParam`], [`CampaignModifyV1BodySkillParamPredictParam`], [`CampaignModifyV2BodySkillParamPredictParam`], [`TemplateAddBodySkillParamPredictParam`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CampaignAddV1BodySkillParamPredictParam {
     /// prediction method (samples use 1 and 5)
@@ -1611,6 +1619,8 @@ impl CampaignAddV1BodySkillParamPredictParam {
 }
 
 /// Object `expPredictParam`.
+///
+/// The same shape (fields, types, checks) is also named [`CampaignAddV2BodySkillParamPredictParamExpPredictParam`], [`CampaignModifyV1BodySkillParamPredictParamExpPredictParam`], [`CampaignModifyV2BodySkillParamPredictParamExpPredictParam`], [`TemplateAddBodySkillParamPredictParamExpPredictParam`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CampaignAddV1BodySkillParamPredictParamExpPredictParam {
     /// maxAvgCallTime
@@ -1640,6 +1650,8 @@ impl CampaignAddV1BodySkillParamPredictParamExpPredictParam {
 }
 
 /// Object `offhookPredictParam`.
+///
+/// The same shape (fields, types, checks) is also named [`CampaignAddV2BodySkillParamPredictParamOffhookPredictParam`], [`CampaignModifyV1BodySkillParamPredictParamOffhookPredictParam`], [`CampaignModifyV2BodySkillParamPredictParamOffhookPredictParam`], [`TemplateAddBodySkillParamPredictParamOffhookPredictParam`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CampaignAddV1BodySkillParamPredictParamOffhookPredictParam {
     /// offHookRate
@@ -1746,13 +1758,13 @@ pub struct CampaignAddV2Body {
     pub priority: Option<i64>,
     /// daily calling windows (keys from the published sample) Required.
     #[serde(rename = "scheduleParam", skip_serializing_if = "Option::is_none", default)]
-    pub schedule_param: Option<CampaignAddV2BodyScheduleParam>,
+    pub schedule_param: Option<CampaignAddV1BodyScheduleParam>,
     /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client)
     #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none", default)]
-    pub ivr_param: Option<CampaignAddV2BodyIvrParam>,
+    pub ivr_param: Option<CampaignAddV1BodyIvrParam>,
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
     #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none", default)]
-    pub skill_param: Option<CampaignAddV2BodySkillParam>,
+    pub skill_param: Option<CampaignAddV1BodySkillParam>,
     /// retry policy carried inline (replaces the separate retry-policy call) (same content as the set-retry-policy call)
     #[serde(rename = "retryPolicy", skip_serializing_if = "Option::is_none", default)]
     pub retry_policy: Option<CampaignAddV2BodyRetryPolicy>,
@@ -1859,15 +1871,15 @@ impl CampaignAddV2Body {
         cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::Int },
         cec_core::validate::FieldShape {
             name: "scheduleParam",
-            shape: cec_core::validate::Shape::Object(CampaignAddV2BodyScheduleParam::FIELDS),
+            shape: cec_core::validate::Shape::Object(CampaignAddV1BodyScheduleParam::FIELDS),
         },
         cec_core::validate::FieldShape {
             name: "ivrParam",
-            shape: cec_core::validate::Shape::Object(CampaignAddV2BodyIvrParam::FIELDS),
+            shape: cec_core::validate::Shape::Object(CampaignAddV1BodyIvrParam::FIELDS),
         },
         cec_core::validate::FieldShape {
             name: "skillParam",
-            shape: cec_core::validate::Shape::Object(CampaignAddV2BodySkillParam::FIELDS),
+            shape: cec_core::validate::Shape::Object(CampaignAddV1BodySkillParam::FIELDS),
         },
         cec_core::validate::FieldShape {
             name: "retryPolicy",
@@ -1884,6 +1896,8 @@ impl CampaignAddV2Body {
 }
 
 /// Object `callerNo`.
+///
+/// The same shape (fields, types, checks) is also named [`CampaignModifyV2BodyCallerNo`], [`TemplateAddBodyCallerNo`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CampaignAddV2BodyCallerNo {
     /// number shown to the customer (max 24; digits) Required.
@@ -1920,248 +1934,25 @@ impl CampaignAddV2BodyCallerNo {
     ];
 }
 
-/// Object `scheduleParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CampaignAddV2BodyScheduleParam {
-    /// workday window 1 start (HH:mm; empty string when unused)
-    #[serde(rename = "workdayBeginTime1", skip_serializing_if = "Option::is_none", default)]
-    pub workday_begin_time1: Option<String>,
-    /// workday window 1 end (HH:mm; empty string when unused)
-    #[serde(rename = "workdayEndTime1", skip_serializing_if = "Option::is_none", default)]
-    pub workday_end_time1: Option<String>,
-    /// workday window 2 start (HH:mm; empty string when unused)
-    #[serde(rename = "workdayBeginTime2", skip_serializing_if = "Option::is_none", default)]
-    pub workday_begin_time2: Option<String>,
-    /// workday window 2 end (HH:mm; empty string when unused)
-    #[serde(rename = "workdayEndTime2", skip_serializing_if = "Option::is_none", default)]
-    pub workday_end_time2: Option<String>,
-    /// workday window 3 start (HH:mm; empty string when unused)
-    #[serde(rename = "workdayBeginTime3", skip_serializing_if = "Option::is_none", default)]
-    pub workday_begin_time3: Option<String>,
-    /// workday window 3 end (HH:mm; empty string when unused)
-    #[serde(rename = "workdayEndTime3", skip_serializing_if = "Option::is_none", default)]
-    pub workday_end_time3: Option<String>,
-    /// special-date window 1 start (HH:mm; empty string when unused)
-    #[serde(rename = "holidayBeginTime1", skip_serializing_if = "Option::is_none", default)]
-    pub holiday_begin_time1: Option<String>,
-    /// special-date window 1 end (HH:mm; empty string when unused)
-    #[serde(rename = "holidayEndTime1", skip_serializing_if = "Option::is_none", default)]
-    pub holiday_end_time1: Option<String>,
-    /// special-date window 2 start (HH:mm; empty string when unused)
-    #[serde(rename = "holidayBeginTime2", skip_serializing_if = "Option::is_none", default)]
-    pub holiday_begin_time2: Option<String>,
-    /// special-date window 2 end (HH:mm; empty string when unused)
-    #[serde(rename = "holidayEndTime2", skip_serializing_if = "Option::is_none", default)]
-    pub holiday_end_time2: Option<String>,
-    /// special-date window 3 start (HH:mm; empty string when unused)
-    #[serde(rename = "holidayBeginTime3", skip_serializing_if = "Option::is_none", default)]
-    pub holiday_begin_time3: Option<String>,
-    /// special-date window 3 end (HH:mm; empty string when unused)
-    #[serde(rename = "holidayEndTime3", skip_serializing_if = "Option::is_none", default)]
-    pub holiday_end_time3: Option<String>,
-}
-impl CampaignAddV2BodyScheduleParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl CampaignAddV2BodyScheduleParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "workdayBeginTime1", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "workdayEndTime1", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "workdayBeginTime2", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "workdayEndTime2", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "workdayBeginTime3", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "workdayEndTime3", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "holidayBeginTime1", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "holidayEndTime1", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "holidayBeginTime2", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "holidayEndTime2", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "holidayBeginTime3", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "holidayEndTime3", shape: cec_core::validate::Shape::String },
-    ];
-}
+/// Object `scheduleParam`: the same shape as [`CampaignAddV1BodyScheduleParam`] (one shared type).
+pub type CampaignAddV2BodyScheduleParam = CampaignAddV1BodyScheduleParam;
 
-/// Object `ivrParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CampaignAddV2BodyIvrParam {
-    /// IVR flow access code
-    #[serde(rename = "deviceSign", skip_serializing_if = "Option::is_none", default)]
-    pub device_sign: Option<String>,
-    /// numbers dialled per round
-    #[serde(rename = "callCount", skip_serializing_if = "Option::is_none", default)]
-    pub call_count: Option<i64>,
-    /// interval between rounds
-    #[serde(rename = "callInterval", skip_serializing_if = "Option::is_none", default)]
-    pub call_interval: Option<i64>,
-}
-impl CampaignAddV2BodyIvrParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl CampaignAddV2BodyIvrParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "deviceSign", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "callCount", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape { name: "callInterval", shape: cec_core::validate::Shape::Int },
-    ];
-}
+/// Object `ivrParam`: the same shape as [`CampaignAddV1BodyIvrParam`] (one shared type).
+pub type CampaignAddV2BodyIvrParam = CampaignAddV1BodyIvrParam;
 
-/// Object `skillParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CampaignAddV2BodySkillParam {
-    /// skill queue ID
-    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
-    pub skill_id: Option<i64>,
-    /// skill queue name
-    #[serde(rename = "skillName", skip_serializing_if = "Option::is_none", default)]
-    pub skill_name: Option<String>,
-    /// outbound mode
-    #[serde(rename = "outBoundType", skip_serializing_if = "Option::is_none", default)]
-    pub out_bound_type: Option<i64>,
-    /// prediction settings
-    #[serde(rename = "predictParam", skip_serializing_if = "Option::is_none", default)]
-    pub predict_param: Option<CampaignAddV2BodySkillParamPredictParam>,
-    /// preview-outbound settings (member named in the campaign-detail response sample (null there))
-    #[serde(rename = "previewParam", skip_serializing_if = "Option::is_none", default)]
-    pub preview_param: Option<serde_json::Value>,
-}
-impl CampaignAddV2BodySkillParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"predictParam") {
-            if let Some(v) = &self.predict_param {
-                v.validate(op, &format!("{at}predictParam."), &[])?;
-            }
-        }
-        Ok(())
-    }
-}
-impl CampaignAddV2BodySkillParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape { name: "skillName", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "outBoundType", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape {
-            name: "predictParam",
-            shape: cec_core::validate::Shape::Object(CampaignAddV2BodySkillParamPredictParam::FIELDS),
-        },
-        cec_core::validate::FieldShape { name: "previewParam", shape: cec_core::validate::Shape::Any },
-    ];
-}
+/// Object `skillParam`: the same shape as [`CampaignAddV1BodySkillParam`] (one shared type).
+pub type CampaignAddV2BodySkillParam = CampaignAddV1BodySkillParam;
 
-/// Object `predictParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CampaignAddV2BodySkillParamPredictParam {
-    /// prediction method (samples use 1 and 5)
-    #[serde(rename = "predictMethod", skip_serializing_if = "Option::is_none", default)]
-    pub predict_method: Option<i64>,
-    /// expected-value prediction (sample with predictMethod 1)
-    #[serde(rename = "expPredictParam", skip_serializing_if = "Option::is_none", default)]
-    pub exp_predict_param: Option<CampaignAddV2BodySkillParamPredictParamExpPredictParam>,
-    /// off-hook-rate prediction (sample with predictMethod 5)
-    #[serde(rename = "offhookPredictParam", skip_serializing_if = "Option::is_none", default)]
-    pub offhook_predict_param: Option<CampaignAddV2BodySkillParamPredictParamOffhookPredictParam>,
-    /// agent-based prediction settings (member named in the campaign-detail response sample (null there))
-    #[serde(rename = "agentPredictParam", skip_serializing_if = "Option::is_none", default)]
-    pub agent_predict_param: Option<serde_json::Value>,
-    /// connect-rate prediction settings (member named in the campaign-detail response sample (null there))
-    #[serde(rename = "connectPredictParam", skip_serializing_if = "Option::is_none", default)]
-    pub connect_predict_param: Option<serde_json::Value>,
-}
-impl CampaignAddV2BodySkillParamPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"expPredictParam") {
-            if let Some(v) = &self.exp_predict_param {
-                v.validate(op, &format!("{at}expPredictParam."), &[])?;
-            }
-        }
-        if !skip.contains(&"offhookPredictParam") {
-            if let Some(v) = &self.offhook_predict_param {
-                v.validate(op, &format!("{at}offhookPredictParam."), &[])?;
-            }
-        }
-        Ok(())
-    }
-}
-impl CampaignAddV2BodySkillParamPredictParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "predictMethod", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape {
-            name: "expPredictParam",
-            shape: cec_core::validate::Shape::Object(CampaignAddV2BodySkillParamPredictParamExpPredictParam::FIELDS),
-        },
-        cec_core::validate::FieldShape {
-            name: "offhookPredictParam",
-            shape: cec_core::validate::Shape::Object(
-                CampaignAddV2BodySkillParamPredictParamOffhookPredictParam::FIELDS,
-            ),
-        },
-        cec_core::validate::FieldShape { name: "agentPredictParam", shape: cec_core::validate::Shape::Any },
-        cec_core::validate::FieldShape { name: "connectPredictParam", shape: cec_core::validate::Shape::Any },
-    ];
-}
+/// Object `predictParam`: the same shape as [`CampaignAddV1BodySkillParamPredictParam`] (one shared type).
+pub type CampaignAddV2BodySkillParamPredictParam = CampaignAddV1BodySkillParamPredictParam;
 
-/// Object `expPredictParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CampaignAddV2BodySkillParamPredictParamExpPredictParam {
-    /// maxAvgCallTime
-    #[serde(rename = "maxAvgCallTime", skip_serializing_if = "Option::is_none", default)]
-    pub max_avg_call_time: Option<i64>,
-    /// minAvgCallTime
-    #[serde(rename = "minAvgCallTime", skip_serializing_if = "Option::is_none", default)]
-    pub min_avg_call_time: Option<i64>,
-    /// outBoundRate
-    #[serde(rename = "outBoundRate", skip_serializing_if = "Option::is_none", default)]
-    pub out_bound_rate: Option<i64>,
-}
-impl CampaignAddV2BodySkillParamPredictParamExpPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl CampaignAddV2BodySkillParamPredictParamExpPredictParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "maxAvgCallTime", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape { name: "minAvgCallTime", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape { name: "outBoundRate", shape: cec_core::validate::Shape::Int },
-    ];
-}
+/// Object `expPredictParam`: the same shape as [`CampaignAddV1BodySkillParamPredictParamExpPredictParam`] (one shared type).
+pub type CampaignAddV2BodySkillParamPredictParamExpPredictParam =
+    CampaignAddV1BodySkillParamPredictParamExpPredictParam;
 
-/// Object `offhookPredictParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CampaignAddV2BodySkillParamPredictParamOffhookPredictParam {
-    /// offHookRate
-    #[serde(rename = "offHookRate", skip_serializing_if = "Option::is_none", default)]
-    pub off_hook_rate: Option<i64>,
-}
-impl CampaignAddV2BodySkillParamPredictParamOffhookPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl CampaignAddV2BodySkillParamPredictParamOffhookPredictParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "offHookRate", shape: cec_core::validate::Shape::Int }];
-}
+/// Object `offhookPredictParam`: the same shape as [`CampaignAddV1BodySkillParamPredictParamOffhookPredictParam`] (one shared type).
+pub type CampaignAddV2BodySkillParamPredictParamOffhookPredictParam =
+    CampaignAddV1BodySkillParamPredictParamOffhookPredictParam;
 
 /// Object `retryPolicy`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2333,13 +2124,13 @@ pub struct CampaignModifyV1Body {
     pub max_alerting_time: Option<i64>,
     /// daily calling windows (keys from the published sample) Required.
     #[serde(rename = "scheduleParam", skip_serializing_if = "Option::is_none", default)]
-    pub schedule_param: Option<CampaignModifyV1BodyScheduleParam>,
+    pub schedule_param: Option<CampaignAddV1BodyScheduleParam>,
     /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client)
     #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none", default)]
-    pub ivr_param: Option<CampaignModifyV1BodyIvrParam>,
+    pub ivr_param: Option<CampaignAddV1BodyIvrParam>,
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
     #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none", default)]
-    pub skill_param: Option<CampaignModifyV1BodySkillParam>,
+    pub skill_param: Option<CampaignAddV1BodySkillParam>,
 }
 impl CampaignModifyV1Body {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -2399,261 +2190,38 @@ impl CampaignModifyV1Body {
         cec_core::validate::FieldShape { name: "maxAlertingTime", shape: cec_core::validate::Shape::Int },
         cec_core::validate::FieldShape {
             name: "scheduleParam",
-            shape: cec_core::validate::Shape::Object(CampaignModifyV1BodyScheduleParam::FIELDS),
+            shape: cec_core::validate::Shape::Object(CampaignAddV1BodyScheduleParam::FIELDS),
         },
         cec_core::validate::FieldShape {
             name: "ivrParam",
-            shape: cec_core::validate::Shape::Object(CampaignModifyV1BodyIvrParam::FIELDS),
+            shape: cec_core::validate::Shape::Object(CampaignAddV1BodyIvrParam::FIELDS),
         },
         cec_core::validate::FieldShape {
             name: "skillParam",
-            shape: cec_core::validate::Shape::Object(CampaignModifyV1BodySkillParam::FIELDS),
+            shape: cec_core::validate::Shape::Object(CampaignAddV1BodySkillParam::FIELDS),
         },
     ];
 }
 
-/// Object `scheduleParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CampaignModifyV1BodyScheduleParam {
-    /// workday window 1 start (HH:mm; empty string when unused)
-    #[serde(rename = "workdayBeginTime1", skip_serializing_if = "Option::is_none", default)]
-    pub workday_begin_time1: Option<String>,
-    /// workday window 1 end (HH:mm; empty string when unused)
-    #[serde(rename = "workdayEndTime1", skip_serializing_if = "Option::is_none", default)]
-    pub workday_end_time1: Option<String>,
-    /// workday window 2 start (HH:mm; empty string when unused)
-    #[serde(rename = "workdayBeginTime2", skip_serializing_if = "Option::is_none", default)]
-    pub workday_begin_time2: Option<String>,
-    /// workday window 2 end (HH:mm; empty string when unused)
-    #[serde(rename = "workdayEndTime2", skip_serializing_if = "Option::is_none", default)]
-    pub workday_end_time2: Option<String>,
-    /// workday window 3 start (HH:mm; empty string when unused)
-    #[serde(rename = "workdayBeginTime3", skip_serializing_if = "Option::is_none", default)]
-    pub workday_begin_time3: Option<String>,
-    /// workday window 3 end (HH:mm; empty string when unused)
-    #[serde(rename = "workdayEndTime3", skip_serializing_if = "Option::is_none", default)]
-    pub workday_end_time3: Option<String>,
-    /// special-date window 1 start (HH:mm; empty string when unused)
-    #[serde(rename = "holidayBeginTime1", skip_serializing_if = "Option::is_none", default)]
-    pub holiday_begin_time1: Option<String>,
-    /// special-date window 1 end (HH:mm; empty string when unused)
-    #[serde(rename = "holidayEndTime1", skip_serializing_if = "Option::is_none", default)]
-    pub holiday_end_time1: Option<String>,
-    /// special-date window 2 start (HH:mm; empty string when unused)
-    #[serde(rename = "holidayBeginTime2", skip_serializing_if = "Option::is_none", default)]
-    pub holiday_begin_time2: Option<String>,
-    /// special-date window 2 end (HH:mm; empty string when unused)
-    #[serde(rename = "holidayEndTime2", skip_serializing_if = "Option::is_none", default)]
-    pub holiday_end_time2: Option<String>,
-    /// special-date window 3 start (HH:mm; empty string when unused)
-    #[serde(rename = "holidayBeginTime3", skip_serializing_if = "Option::is_none", default)]
-    pub holiday_begin_time3: Option<String>,
-    /// special-date window 3 end (HH:mm; empty string when unused)
-    #[serde(rename = "holidayEndTime3", skip_serializing_if = "Option::is_none", default)]
-    pub holiday_end_time3: Option<String>,
-}
-impl CampaignModifyV1BodyScheduleParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl CampaignModifyV1BodyScheduleParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "workdayBeginTime1", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "workdayEndTime1", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "workdayBeginTime2", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "workdayEndTime2", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "workdayBeginTime3", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "workdayEndTime3", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "holidayBeginTime1", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "holidayEndTime1", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "holidayBeginTime2", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "holidayEndTime2", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "holidayBeginTime3", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "holidayEndTime3", shape: cec_core::validate::Shape::String },
-    ];
-}
+/// Object `scheduleParam`: the same shape as [`CampaignAddV1BodyScheduleParam`] (one shared type).
+pub type CampaignModifyV1BodyScheduleParam = CampaignAddV1BodyScheduleParam;
 
-/// Object `ivrParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CampaignModifyV1BodyIvrParam {
-    /// IVR flow access code
-    #[serde(rename = "deviceSign", skip_serializing_if = "Option::is_none", default)]
-    pub device_sign: Option<String>,
-    /// numbers dialled per round
-    #[serde(rename = "callCount", skip_serializing_if = "Option::is_none", default)]
-    pub call_count: Option<i64>,
-    /// interval between rounds
-    #[serde(rename = "callInterval", skip_serializing_if = "Option::is_none", default)]
-    pub call_interval: Option<i64>,
-}
-impl CampaignModifyV1BodyIvrParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl CampaignModifyV1BodyIvrParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "deviceSign", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "callCount", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape { name: "callInterval", shape: cec_core::validate::Shape::Int },
-    ];
-}
+/// Object `ivrParam`: the same shape as [`CampaignAddV1BodyIvrParam`] (one shared type).
+pub type CampaignModifyV1BodyIvrParam = CampaignAddV1BodyIvrParam;
 
-/// Object `skillParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CampaignModifyV1BodySkillParam {
-    /// skill queue ID
-    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
-    pub skill_id: Option<i64>,
-    /// skill queue name
-    #[serde(rename = "skillName", skip_serializing_if = "Option::is_none", default)]
-    pub skill_name: Option<String>,
-    /// outbound mode
-    #[serde(rename = "outBoundType", skip_serializing_if = "Option::is_none", default)]
-    pub out_bound_type: Option<i64>,
-    /// prediction settings
-    #[serde(rename = "predictParam", skip_serializing_if = "Option::is_none", default)]
-    pub predict_param: Option<CampaignModifyV1BodySkillParamPredictParam>,
-    /// preview-outbound settings (member named in the campaign-detail response sample (null there))
-    #[serde(rename = "previewParam", skip_serializing_if = "Option::is_none", default)]
-    pub preview_param: Option<serde_json::Value>,
-}
-impl CampaignModifyV1BodySkillParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"predictParam") {
-            if let Some(v) = &self.predict_param {
-                v.validate(op, &format!("{at}predictParam."), &[])?;
-            }
-        }
-        Ok(())
-    }
-}
-impl CampaignModifyV1BodySkillParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape { name: "skillName", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "outBoundType", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape {
-            name: "predictParam",
-            shape: cec_core::validate::Shape::Object(CampaignModifyV1BodySkillParamPredictParam::FIELDS),
-        },
-        cec_core::validate::FieldShape { name: "previewParam", shape: cec_core::validate::Shape::Any },
-    ];
-}
+/// Object `skillParam`: the same shape as [`CampaignAddV1BodySkillParam`] (one shared type).
+pub type CampaignModifyV1BodySkillParam = CampaignAddV1BodySkillParam;
 
-/// Object `predictParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CampaignModifyV1BodySkillParamPredictParam {
-    /// prediction method (samples use 1 and 5)
-    #[serde(rename = "predictMethod", skip_serializing_if = "Option::is_none", default)]
-    pub predict_method: Option<i64>,
-    /// expected-value prediction (sample with predictMethod 1)
-    #[serde(rename = "expPredictParam", skip_serializing_if = "Option::is_none", default)]
-    pub exp_predict_param: Option<CampaignModifyV1BodySkillParamPredictParamExpPredictParam>,
-    /// off-hook-rate prediction (sample with predictMethod 5)
-    #[serde(rename = "offhookPredictParam", skip_serializing_if = "Option::is_none", default)]
-    pub offhook_predict_param: Option<CampaignModifyV1BodySkillParamPredictParamOffhookPredictParam>,
-    /// agent-based prediction settings (member named in the campaign-detail response sample (null there))
-    #[serde(rename = "agentPredictParam", skip_serializing_if = "Option::is_none", default)]
-    pub agent_predict_param: Option<serde_json::Value>,
-    /// connect-rate prediction settings (member named in the campaign-detail response sample (null there))
-    #[serde(rename = "connectPredictParam", skip_serializing_if = "Option::is_none", default)]
-    pub connect_predict_param: Option<serde_json::Value>,
-}
-impl CampaignModifyV1BodySkillParamPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"expPredictParam") {
-            if let Some(v) = &self.exp_predict_param {
-                v.validate(op, &format!("{at}expPredictParam."), &[])?;
-            }
-        }
-        if !skip.contains(&"offhookPredictParam") {
-            if let Some(v) = &self.offhook_predict_param {
-                v.validate(op, &format!("{at}offhookPredictParam."), &[])?;
-            }
-        }
-        Ok(())
-    }
-}
-impl CampaignModifyV1BodySkillParamPredictParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "predictMethod", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape {
-            name: "expPredictParam",
-            shape: cec_core::validate::Shape::Object(CampaignModifyV1BodySkillParamPredictParamExpPredictParam::FIELDS),
-        },
-        cec_core::validate::FieldShape {
-            name: "offhookPredictParam",
-            shape: cec_core::validate::Shape::Object(
-                CampaignModifyV1BodySkillParamPredictParamOffhookPredictParam::FIELDS,
-            ),
-        },
-        cec_core::validate::FieldShape { name: "agentPredictParam", shape: cec_core::validate::Shape::Any },
-        cec_core::validate::FieldShape { name: "connectPredictParam", shape: cec_core::validate::Shape::Any },
-    ];
-}
+/// Object `predictParam`: the same shape as [`CampaignAddV1BodySkillParamPredictParam`] (one shared type).
+pub type CampaignModifyV1BodySkillParamPredictParam = CampaignAddV1BodySkillParamPredictParam;
 
-/// Object `expPredictParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CampaignModifyV1BodySkillParamPredictParamExpPredictParam {
-    /// maxAvgCallTime
-    #[serde(rename = "maxAvgCallTime", skip_serializing_if = "Option::is_none", default)]
-    pub max_avg_call_time: Option<i64>,
-    /// minAvgCallTime
-    #[serde(rename = "minAvgCallTime", skip_serializing_if = "Option::is_none", default)]
-    pub min_avg_call_time: Option<i64>,
-    /// outBoundRate
-    #[serde(rename = "outBoundRate", skip_serializing_if = "Option::is_none", default)]
-    pub out_bound_rate: Option<i64>,
-}
-impl CampaignModifyV1BodySkillParamPredictParamExpPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl CampaignModifyV1BodySkillParamPredictParamExpPredictParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "maxAvgCallTime", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape { name: "minAvgCallTime", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape { name: "outBoundRate", shape: cec_core::validate::Shape::Int },
-    ];
-}
+/// Object `expPredictParam`: the same shape as [`CampaignAddV1BodySkillParamPredictParamExpPredictParam`] (one shared type).
+pub type CampaignModifyV1BodySkillParamPredictParamExpPredictParam =
+    CampaignAddV1BodySkillParamPredictParamExpPredictParam;
 
-/// Object `offhookPredictParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CampaignModifyV1BodySkillParamPredictParamOffhookPredictParam {
-    /// offHookRate
-    #[serde(rename = "offHookRate", skip_serializing_if = "Option::is_none", default)]
-    pub off_hook_rate: Option<i64>,
-}
-impl CampaignModifyV1BodySkillParamPredictParamOffhookPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl CampaignModifyV1BodySkillParamPredictParamOffhookPredictParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "offHookRate", shape: cec_core::validate::Shape::Int }];
-}
+/// Object `offhookPredictParam`: the same shape as [`CampaignAddV1BodySkillParamPredictParamOffhookPredictParam`] (one shared type).
+pub type CampaignModifyV1BodySkillParamPredictParamOffhookPredictParam =
+    CampaignAddV1BodySkillParamPredictParamOffhookPredictParam;
 
 impl CampaignModifyV1Body {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -2664,6 +2232,8 @@ impl CampaignModifyV1Body {
 }
 
 /// Object response of `campaign.modify_v1`.
+///
+/// The same shape (fields, types, checks) is also named [`CampaignModifyV2Response`], [`CampaignDeleteResponse`], [`CampaignPauseResponse`], [`CampaignResumeResponse`], [`CampaignSetRetryPolicyResponse`], [`CampaignAddBusinessResultResponse`], [`CampaignAddCallerNumbersResponse`], [`CampaignDeleteCallerNumbersResponse`], [`HolidayAddResponse`], [`HolidayModifyResponse`], [`HolidayDeleteResponse`], [`HolidayDeleteAllResponse`], [`BlocklistAddResponse`], [`BlocklistDeleteResponse`], [`BlocklistDeleteAllResponse`], [`BlocklistAddGroupResponse`], [`BlocklistModifyGroupResponse`], [`BlocklistAddTypeResponse`], [`BlocklistModifyTypeResponse`], [`CalldataDeleteResponse`], [`CalldataImportFileFromServerResponse`], [`CalldataImportToTaskGroupResponse`], [`CallbatchUpdateResponse`], [`CallbatchDeleteResponse`], [`CallbatchPauseResponse`], [`CallbatchResumeResponse`], [`AppointUpdateResponse`], [`AppointUpdateResultResponse`], [`AppointDeleteResponse`], [`FileserverDeleteResponse`], [`FileserverUpdateResponse`], [`ObresultUpdateResponse`], [`ObresultDeleteResponse`], [`TemplateAddResponse`], [`TemplateUpdateResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CampaignModifyV1Response {
@@ -2717,7 +2287,7 @@ pub struct CampaignModifyV2Body {
     pub device_type: Option<i64>,
     /// calling numbers Required.
     #[serde(rename = "callerNo", skip_serializing_if = "Option::is_none", default)]
-    pub caller_no: Option<Vec<CampaignModifyV2BodyCallerNo>>,
+    pub caller_no: Option<Vec<CampaignAddV2BodyCallerNo>>,
     /// max ringing time (5-60 s (V2 modify table); no-answer ring limit) Required.
     #[serde(rename = "maxAlertingTime", skip_serializing_if = "Option::is_none", default)]
     pub max_alerting_time: Option<i64>,
@@ -2726,13 +2296,13 @@ pub struct CampaignModifyV2Body {
     pub priority: Option<i64>,
     /// daily calling windows (keys from the published sample) Required.
     #[serde(rename = "scheduleParam", skip_serializing_if = "Option::is_none", default)]
-    pub schedule_param: Option<CampaignModifyV2BodyScheduleParam>,
+    pub schedule_param: Option<CampaignAddV1BodyScheduleParam>,
     /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client)
     #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none", default)]
-    pub ivr_param: Option<CampaignModifyV2BodyIvrParam>,
+    pub ivr_param: Option<CampaignAddV1BodyIvrParam>,
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
     #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none", default)]
-    pub skill_param: Option<CampaignModifyV2BodySkillParam>,
+    pub skill_param: Option<CampaignAddV1BodySkillParam>,
     /// calling order (added in AICC 25.100.0)
     #[serde(rename = "callOrder", skip_serializing_if = "Option::is_none", default)]
     pub call_order: Option<serde_json::Value>,
@@ -2810,306 +2380,49 @@ impl CampaignModifyV2Body {
         cec_core::validate::FieldShape {
             name: "callerNo",
             shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
-                CampaignModifyV2BodyCallerNo::FIELDS,
+                CampaignAddV2BodyCallerNo::FIELDS,
             )),
         },
         cec_core::validate::FieldShape { name: "maxAlertingTime", shape: cec_core::validate::Shape::Int },
         cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::Int },
         cec_core::validate::FieldShape {
             name: "scheduleParam",
-            shape: cec_core::validate::Shape::Object(CampaignModifyV2BodyScheduleParam::FIELDS),
+            shape: cec_core::validate::Shape::Object(CampaignAddV1BodyScheduleParam::FIELDS),
         },
         cec_core::validate::FieldShape {
             name: "ivrParam",
-            shape: cec_core::validate::Shape::Object(CampaignModifyV2BodyIvrParam::FIELDS),
+            shape: cec_core::validate::Shape::Object(CampaignAddV1BodyIvrParam::FIELDS),
         },
         cec_core::validate::FieldShape {
             name: "skillParam",
-            shape: cec_core::validate::Shape::Object(CampaignModifyV2BodySkillParam::FIELDS),
+            shape: cec_core::validate::Shape::Object(CampaignAddV1BodySkillParam::FIELDS),
         },
         cec_core::validate::FieldShape { name: "callOrder", shape: cec_core::validate::Shape::Any },
     ];
 }
 
-/// Object `callerNo`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CampaignModifyV2BodyCallerNo {
-    /// number shown to the customer (max 24; digits) Required.
-    #[serde(rename = "accessCode", skip_serializing_if = "Option::is_none", default)]
-    pub access_code: Option<String>,
-    /// number priority (1-5; smaller = higher) Required.
-    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", default)]
-    pub priority: Option<i64>,
-}
-impl CampaignModifyV2BodyCallerNo {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"accessCode") {
-            cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
-            if let Some(v) = &self.access_code {
-                cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
-            }
-        }
-        if !skip.contains(&"priority") {
-            cec_core::validate::required(op, &format!("{at}priority"), &self.priority)?;
-            if let Some(v) = &self.priority {
-                cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
-            }
-        }
-        Ok(())
-    }
-}
-impl CampaignModifyV2BodyCallerNo {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::Int },
-    ];
-}
+/// Object `callerNo`: the same shape as [`CampaignAddV2BodyCallerNo`] (one shared type).
+pub type CampaignModifyV2BodyCallerNo = CampaignAddV2BodyCallerNo;
 
-/// Object `scheduleParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CampaignModifyV2BodyScheduleParam {
-    /// workday window 1 start (HH:mm; empty string when unused)
-    #[serde(rename = "workdayBeginTime1", skip_serializing_if = "Option::is_none", default)]
-    pub workday_begin_time1: Option<String>,
-    /// workday window 1 end (HH:mm; empty string when unused)
-    #[serde(rename = "workdayEndTime1", skip_serializing_if = "Option::is_none", default)]
-    pub workday_end_time1: Option<String>,
-    /// workday window 2 start (HH:mm; empty string when unused)
-    #[serde(rename = "workdayBeginTime2", skip_serializing_if = "Option::is_none", default)]
-    pub workday_begin_time2: Option<String>,
-    /// workday window 2 end (HH:mm; empty string when unused)
-    #[serde(rename = "workdayEndTime2", skip_serializing_if = "Option::is_none", default)]
-    pub workday_end_time2: Option<String>,
-    /// workday window 3 start (HH:mm; empty string when unused)
-    #[serde(rename = "workdayBeginTime3", skip_serializing_if = "Option::is_none", default)]
-    pub workday_begin_time3: Option<String>,
-    /// workday window 3 end (HH:mm; empty string when unused)
-    #[serde(rename = "workdayEndTime3", skip_serializing_if = "Option::is_none", default)]
-    pub workday_end_time3: Option<String>,
-    /// special-date window 1 start (HH:mm; empty string when unused)
-    #[serde(rename = "holidayBeginTime1", skip_serializing_if = "Option::is_none", default)]
-    pub holiday_begin_time1: Option<String>,
-    /// special-date window 1 end (HH:mm; empty string when unused)
-    #[serde(rename = "holidayEndTime1", skip_serializing_if = "Option::is_none", default)]
-    pub holiday_end_time1: Option<String>,
-    /// special-date window 2 start (HH:mm; empty string when unused)
-    #[serde(rename = "holidayBeginTime2", skip_serializing_if = "Option::is_none", default)]
-    pub holiday_begin_time2: Option<String>,
-    /// special-date window 2 end (HH:mm; empty string when unused)
-    #[serde(rename = "holidayEndTime2", skip_serializing_if = "Option::is_none", default)]
-    pub holiday_end_time2: Option<String>,
-    /// special-date window 3 start (HH:mm; empty string when unused)
-    #[serde(rename = "holidayBeginTime3", skip_serializing_if = "Option::is_none", default)]
-    pub holiday_begin_time3: Option<String>,
-    /// special-date window 3 end (HH:mm; empty string when unused)
-    #[serde(rename = "holidayEndTime3", skip_serializing_if = "Option::is_none", default)]
-    pub holiday_end_time3: Option<String>,
-}
-impl CampaignModifyV2BodyScheduleParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl CampaignModifyV2BodyScheduleParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "workdayBeginTime1", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "workdayEndTime1", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "workdayBeginTime2", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "workdayEndTime2", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "workdayBeginTime3", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "workdayEndTime3", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "holidayBeginTime1", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "holidayEndTime1", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "holidayBeginTime2", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "holidayEndTime2", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "holidayBeginTime3", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "holidayEndTime3", shape: cec_core::validate::Shape::String },
-    ];
-}
+/// Object `scheduleParam`: the same shape as [`CampaignAddV1BodyScheduleParam`] (one shared type).
+pub type CampaignModifyV2BodyScheduleParam = CampaignAddV1BodyScheduleParam;
 
-/// Object `ivrParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CampaignModifyV2BodyIvrParam {
-    /// IVR flow access code
-    #[serde(rename = "deviceSign", skip_serializing_if = "Option::is_none", default)]
-    pub device_sign: Option<String>,
-    /// numbers dialled per round
-    #[serde(rename = "callCount", skip_serializing_if = "Option::is_none", default)]
-    pub call_count: Option<i64>,
-    /// interval between rounds
-    #[serde(rename = "callInterval", skip_serializing_if = "Option::is_none", default)]
-    pub call_interval: Option<i64>,
-}
-impl CampaignModifyV2BodyIvrParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl CampaignModifyV2BodyIvrParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "deviceSign", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "callCount", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape { name: "callInterval", shape: cec_core::validate::Shape::Int },
-    ];
-}
+/// Object `ivrParam`: the same shape as [`CampaignAddV1BodyIvrParam`] (one shared type).
+pub type CampaignModifyV2BodyIvrParam = CampaignAddV1BodyIvrParam;
 
-/// Object `skillParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CampaignModifyV2BodySkillParam {
-    /// skill queue ID
-    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
-    pub skill_id: Option<i64>,
-    /// skill queue name
-    #[serde(rename = "skillName", skip_serializing_if = "Option::is_none", default)]
-    pub skill_name: Option<String>,
-    /// outbound mode
-    #[serde(rename = "outBoundType", skip_serializing_if = "Option::is_none", default)]
-    pub out_bound_type: Option<i64>,
-    /// prediction settings
-    #[serde(rename = "predictParam", skip_serializing_if = "Option::is_none", default)]
-    pub predict_param: Option<CampaignModifyV2BodySkillParamPredictParam>,
-    /// preview-outbound settings (member named in the campaign-detail response sample (null there))
-    #[serde(rename = "previewParam", skip_serializing_if = "Option::is_none", default)]
-    pub preview_param: Option<serde_json::Value>,
-}
-impl CampaignModifyV2BodySkillParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"predictParam") {
-            if let Some(v) = &self.predict_param {
-                v.validate(op, &format!("{at}predictParam."), &[])?;
-            }
-        }
-        Ok(())
-    }
-}
-impl CampaignModifyV2BodySkillParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape { name: "skillName", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "outBoundType", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape {
-            name: "predictParam",
-            shape: cec_core::validate::Shape::Object(CampaignModifyV2BodySkillParamPredictParam::FIELDS),
-        },
-        cec_core::validate::FieldShape { name: "previewParam", shape: cec_core::validate::Shape::Any },
-    ];
-}
+/// Object `skillParam`: the same shape as [`CampaignAddV1BodySkillParam`] (one shared type).
+pub type CampaignModifyV2BodySkillParam = CampaignAddV1BodySkillParam;
 
-/// Object `predictParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CampaignModifyV2BodySkillParamPredictParam {
-    /// prediction method (samples use 1 and 5)
-    #[serde(rename = "predictMethod", skip_serializing_if = "Option::is_none", default)]
-    pub predict_method: Option<i64>,
-    /// expected-value prediction (sample with predictMethod 1)
-    #[serde(rename = "expPredictParam", skip_serializing_if = "Option::is_none", default)]
-    pub exp_predict_param: Option<CampaignModifyV2BodySkillParamPredictParamExpPredictParam>,
-    /// off-hook-rate prediction (sample with predictMethod 5)
-    #[serde(rename = "offhookPredictParam", skip_serializing_if = "Option::is_none", default)]
-    pub offhook_predict_param: Option<CampaignModifyV2BodySkillParamPredictParamOffhookPredictParam>,
-    /// agent-based prediction settings (member named in the campaign-detail response sample (null there))
-    #[serde(rename = "agentPredictParam", skip_serializing_if = "Option::is_none", default)]
-    pub agent_predict_param: Option<serde_json::Value>,
-    /// connect-rate prediction settings (member named in the campaign-detail response sample (null there))
-    #[serde(rename = "connectPredictParam", skip_serializing_if = "Option::is_none", default)]
-    pub connect_predict_param: Option<serde_json::Value>,
-}
-impl CampaignModifyV2BodySkillParamPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"expPredictParam") {
-            if let Some(v) = &self.exp_predict_param {
-                v.validate(op, &format!("{at}expPredictParam."), &[])?;
-            }
-        }
-        if !skip.contains(&"offhookPredictParam") {
-            if let Some(v) = &self.offhook_predict_param {
-                v.validate(op, &format!("{at}offhookPredictParam."), &[])?;
-            }
-        }
-        Ok(())
-    }
-}
-impl CampaignModifyV2BodySkillParamPredictParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "predictMethod", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape {
-            name: "expPredictParam",
-            shape: cec_core::validate::Shape::Object(CampaignModifyV2BodySkillParamPredictParamExpPredictParam::FIELDS),
-        },
-        cec_core::validate::FieldShape {
-            name: "offhookPredictParam",
-            shape: cec_core::validate::Shape::Object(
-                CampaignModifyV2BodySkillParamPredictParamOffhookPredictParam::FIELDS,
-            ),
-        },
-        cec_core::validate::FieldShape { name: "agentPredictParam", shape: cec_core::validate::Shape::Any },
-        cec_core::validate::FieldShape { name: "connectPredictParam", shape: cec_core::validate::Shape::Any },
-    ];
-}
+/// Object `predictParam`: the same shape as [`CampaignAddV1BodySkillParamPredictParam`] (one shared type).
+pub type CampaignModifyV2BodySkillParamPredictParam = CampaignAddV1BodySkillParamPredictParam;
 
-/// Object `expPredictParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CampaignModifyV2BodySkillParamPredictParamExpPredictParam {
-    /// maxAvgCallTime
-    #[serde(rename = "maxAvgCallTime", skip_serializing_if = "Option::is_none", default)]
-    pub max_avg_call_time: Option<i64>,
-    /// minAvgCallTime
-    #[serde(rename = "minAvgCallTime", skip_serializing_if = "Option::is_none", default)]
-    pub min_avg_call_time: Option<i64>,
-    /// outBoundRate
-    #[serde(rename = "outBoundRate", skip_serializing_if = "Option::is_none", default)]
-    pub out_bound_rate: Option<i64>,
-}
-impl CampaignModifyV2BodySkillParamPredictParamExpPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl CampaignModifyV2BodySkillParamPredictParamExpPredictParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "maxAvgCallTime", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape { name: "minAvgCallTime", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape { name: "outBoundRate", shape: cec_core::validate::Shape::Int },
-    ];
-}
+/// Object `expPredictParam`: the same shape as [`CampaignAddV1BodySkillParamPredictParamExpPredictParam`] (one shared type).
+pub type CampaignModifyV2BodySkillParamPredictParamExpPredictParam =
+    CampaignAddV1BodySkillParamPredictParamExpPredictParam;
 
-/// Object `offhookPredictParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CampaignModifyV2BodySkillParamPredictParamOffhookPredictParam {
-    /// offHookRate
-    #[serde(rename = "offHookRate", skip_serializing_if = "Option::is_none", default)]
-    pub off_hook_rate: Option<i64>,
-}
-impl CampaignModifyV2BodySkillParamPredictParamOffhookPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl CampaignModifyV2BodySkillParamPredictParamOffhookPredictParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "offHookRate", shape: cec_core::validate::Shape::Int }];
-}
+/// Object `offhookPredictParam`: the same shape as [`CampaignAddV1BodySkillParamPredictParamOffhookPredictParam`] (one shared type).
+pub type CampaignModifyV2BodySkillParamPredictParamOffhookPredictParam =
+    CampaignAddV1BodySkillParamPredictParamOffhookPredictParam;
 
 impl CampaignModifyV2Body {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -3119,39 +2432,8 @@ impl CampaignModifyV2Body {
     }
 }
 
-/// Object response of `campaign.modify_v2`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CampaignModifyV2Response {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `campaign.modify_v2`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type CampaignModifyV2Response = CampaignModifyV1Response;
 
 /// Object request body of `campaign.delete`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3181,39 +2463,8 @@ impl CampaignDeleteBody {
     }
 }
 
-/// Object response of `campaign.delete`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CampaignDeleteResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `campaign.delete`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type CampaignDeleteResponse = CampaignModifyV1Response;
 
 /// Object response of `campaign.query_detail`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3640,73 +2891,11 @@ pub struct CampaignQueryAllResponseData {
     pub caller_no: Option<String>,
 }
 
-/// Object response of `campaign.pause`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CampaignPauseResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `campaign.pause`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type CampaignPauseResponse = CampaignModifyV1Response;
 
-/// Object response of `campaign.resume`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CampaignResumeResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `campaign.resume`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type CampaignResumeResponse = CampaignModifyV1Response;
 
 /// Object request body of `campaign.set_retry_policy`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3741,39 +2930,8 @@ impl CampaignSetRetryPolicyBody {
     }
 }
 
-/// Object response of `campaign.set_retry_policy`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CampaignSetRetryPolicyResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `campaign.set_retry_policy`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type CampaignSetRetryPolicyResponse = CampaignModifyV1Response;
 
 /// Object response of `campaign.query_retry_policy`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3967,39 +3125,8 @@ impl CampaignAddBusinessResultBody {
     }
 }
 
-/// Object response of `campaign.add_business_result`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CampaignAddBusinessResultResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `campaign.add_business_result`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type CampaignAddBusinessResultResponse = CampaignModifyV1Response;
 
 /// Object response of `campaign.query_business_results`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4217,39 +3344,8 @@ impl CampaignAddCallerNumbersBody {
     }
 }
 
-/// Object response of `campaign.add_caller_numbers`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CampaignAddCallerNumbersResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `campaign.add_caller_numbers`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type CampaignAddCallerNumbersResponse = CampaignModifyV1Response;
 
 /// Object request body of `campaign.delete_caller_numbers`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4318,39 +3414,8 @@ impl CampaignDeleteCallerNumbersBody {
     }
 }
 
-/// Object response of `campaign.delete_caller_numbers`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CampaignDeleteCallerNumbersResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `campaign.delete_caller_numbers`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type CampaignDeleteCallerNumbersResponse = CampaignModifyV1Response;
 
 /// Object response of `holiday.query`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4475,39 +3540,8 @@ impl HolidayAddBody {
     }
 }
 
-/// Object response of `holiday.add`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct HolidayAddResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `holiday.add`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type HolidayAddResponse = CampaignModifyV1Response;
 
 /// Object request body of `holiday.modify`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4570,107 +3604,14 @@ impl HolidayModifyBody {
     }
 }
 
-/// Object response of `holiday.modify`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct HolidayModifyResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `holiday.modify`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type HolidayModifyResponse = CampaignModifyV1Response;
 
-/// Object response of `holiday.delete`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct HolidayDeleteResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `holiday.delete`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type HolidayDeleteResponse = CampaignModifyV1Response;
 
-/// Object response of `holiday.delete_all`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct HolidayDeleteAllResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `holiday.delete_all`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type HolidayDeleteAllResponse = CampaignModifyV1Response;
 
 /// Object request body of `blocklist.add`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4749,39 +3690,8 @@ impl BlocklistAddBody {
     }
 }
 
-/// Object response of `blocklist.add`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct BlocklistAddResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `blocklist.add`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type BlocklistAddResponse = CampaignModifyV1Response;
 
 /// Object request body of `blocklist.delete`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4817,73 +3727,11 @@ impl BlocklistDeleteBody {
     }
 }
 
-/// Object response of `blocklist.delete`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct BlocklistDeleteResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `blocklist.delete`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type BlocklistDeleteResponse = CampaignModifyV1Response;
 
-/// Object response of `blocklist.delete_all`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct BlocklistDeleteAllResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `blocklist.delete_all`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type BlocklistDeleteAllResponse = CampaignModifyV1Response;
 
 /// Object request body of `blocklist.query`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5049,39 +3897,8 @@ impl BlocklistAddGroupBody {
     }
 }
 
-/// Object response of `blocklist.add_group`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct BlocklistAddGroupResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `blocklist.add_group`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type BlocklistAddGroupResponse = CampaignModifyV1Response;
 
 /// Object request body of `blocklist.modify_group`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5134,39 +3951,8 @@ impl BlocklistModifyGroupBody {
     }
 }
 
-/// Object response of `blocklist.modify_group`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct BlocklistModifyGroupResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `blocklist.modify_group`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type BlocklistModifyGroupResponse = CampaignModifyV1Response;
 
 /// Object request body of `blocklist.query_groups`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5285,6 +4071,8 @@ pub struct BlocklistQueryGroupsResponseData {
 }
 
 /// Object response of `blocklist.delete_group`.
+///
+/// The same shape (fields, types, checks) is also named [`BlocklistDeleteTypeResponse`], [`WritebackBusinessResultResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct BlocklistDeleteGroupResponse {
@@ -5359,39 +4147,8 @@ impl BlocklistAddTypeBody {
     }
 }
 
-/// Object response of `blocklist.add_type`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct BlocklistAddTypeResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `blocklist.add_type`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type BlocklistAddTypeResponse = CampaignModifyV1Response;
 
 /// Object request body of `blocklist.query_types`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5584,59 +4341,11 @@ impl BlocklistModifyTypeBody {
     }
 }
 
-/// Object response of `blocklist.modify_type`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct BlocklistModifyTypeResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `blocklist.modify_type`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type BlocklistModifyTypeResponse = CampaignModifyV1Response;
 
-/// Object response of `blocklist.delete_type`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct BlocklistDeleteTypeResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-}
+/// Object response of `blocklist.delete_type`: the same shape as [`BlocklistDeleteGroupResponse`] (one shared type).
+pub type BlocklistDeleteTypeResponse = BlocklistDeleteGroupResponse;
 
 /// Object request body of `calldata.add_v1`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5808,6 +4517,8 @@ pub struct CalldataAddV1ResponseReturnObject {
 }
 
 /// Object `dataIdList`.
+///
+/// The same shape (fields, types, checks) is also named [`CalldataAddV2ResponseReturnObjectDataIdList`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CalldataAddV1ResponseReturnObjectDataIdList {
@@ -5936,6 +4647,8 @@ impl CalldataAddV2BodyCallDataList {
 }
 
 /// Object `called`.
+///
+/// The same shape (fields, types, checks) is also named [`CalldataImportToTaskGroupBodyCallDataListCalled`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CalldataAddV2BodyCallDataListCalled {
     /// customer number (max 24; digits, *, #) Required.
@@ -6032,20 +4745,11 @@ pub struct CalldataAddV2ResponseReturnObject {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub data_id_list: Option<Vec<CalldataAddV2ResponseReturnObjectDataIdList>>,
+    pub data_id_list: Option<Vec<CalldataAddV1ResponseReturnObjectDataIdList>>,
 }
 
-/// Object `dataIdList`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CalldataAddV2ResponseReturnObjectDataIdList {
-    /// called number
-    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub called: Option<String>,
-    /// outbound data ID
-    #[serde(rename = "dataId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub data_id: Option<String>,
-}
+/// Object `dataIdList`: the same shape as [`CalldataAddV1ResponseReturnObjectDataIdList`] (one shared type).
+pub type CalldataAddV2ResponseReturnObjectDataIdList = CalldataAddV1ResponseReturnObjectDataIdList;
 
 /// Object request body of `calldata.delete`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6111,39 +4815,8 @@ impl CalldataDeleteBody {
     }
 }
 
-/// Object response of `calldata.delete`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CalldataDeleteResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `calldata.delete`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type CalldataDeleteResponse = CampaignModifyV1Response;
 
 /// Object response of `calldata.query_number`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6440,39 +5113,8 @@ pub struct CalldataStatisticsResponseCountDetailBatchDetail {
     pub daily_count: Option<i64>,
 }
 
-/// Object response of `calldata.import_file_from_server`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CalldataImportFileFromServerResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `calldata.import_file_from_server`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type CalldataImportFileFromServerResponse = CampaignModifyV1Response;
 
 /// Object request body of `calldata.query_import_result`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6645,7 +5287,7 @@ pub struct CalldataImportToTaskGroupBodyCallDataList {
     pub session_id: Option<String>,
     /// called numbers (numbers max 24 chars of digits/*/#) Required.
     #[serde(rename = "called", skip_serializing_if = "Option::is_none", default)]
-    pub called: Option<Vec<CalldataImportToTaskGroupBodyCallDataListCalled>>,
+    pub called: Option<Vec<CalldataAddV2BodyCallDataListCalled>>,
     /// calling number (max 24)
     #[serde(rename = "caller", skip_serializing_if = "Option::is_none", default)]
     pub caller: Option<String>,
@@ -6704,7 +5346,7 @@ impl CalldataImportToTaskGroupBodyCallDataList {
         cec_core::validate::FieldShape {
             name: "called",
             shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
-                CalldataImportToTaskGroupBodyCallDataListCalled::FIELDS,
+                CalldataAddV2BodyCallDataListCalled::FIELDS,
             )),
         },
         cec_core::validate::FieldShape { name: "caller", shape: cec_core::validate::Shape::String },
@@ -6715,40 +5357,8 @@ impl CalldataImportToTaskGroupBodyCallDataList {
     ];
 }
 
-/// Object `called`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CalldataImportToTaskGroupBodyCallDataListCalled {
-    /// customer number (max 24; digits, *, #) Required.
-    #[serde(rename = "calledNo", skip_serializing_if = "Option::is_none", default)]
-    pub called_no: Option<String>,
-    /// interval before dialling this number (0-7200 s; default 0)
-    #[serde(rename = "delayTime", skip_serializing_if = "Option::is_none", default)]
-    pub delay_time: Option<String>,
-    /// number type
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
-    pub type_: Option<String>,
-}
-impl CalldataImportToTaskGroupBodyCallDataListCalled {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"calledNo") {
-            cec_core::validate::required(op, &format!("{at}calledNo"), &self.called_no)?;
-            if let Some(v) = &self.called_no {
-                cec_core::validate::max_len(op, &format!("{at}calledNo"), v, 24)?;
-            }
-        }
-        Ok(())
-    }
-}
-impl CalldataImportToTaskGroupBodyCallDataListCalled {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "calledNo", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "delayTime", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "type", shape: cec_core::validate::Shape::String },
-    ];
-}
+/// Object `called`: the same shape as [`CalldataAddV2BodyCallDataListCalled`] (one shared type).
+pub type CalldataImportToTaskGroupBodyCallDataListCalled = CalldataAddV2BodyCallDataListCalled;
 
 impl CalldataImportToTaskGroupBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -6758,39 +5368,8 @@ impl CalldataImportToTaskGroupBody {
     }
 }
 
-/// Object response of `calldata.import_to_task_group`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CalldataImportToTaskGroupResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `calldata.import_to_task_group`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type CalldataImportToTaskGroupResponse = CampaignModifyV1Response;
 
 /// Object request body of `callbatch.create`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6923,39 +5502,8 @@ impl CallbatchUpdateBody {
     }
 }
 
-/// Object response of `callbatch.update`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CallbatchUpdateResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `callbatch.update`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type CallbatchUpdateResponse = CampaignModifyV1Response;
 
 /// Object request body of `callbatch.delete`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6988,39 +5536,8 @@ impl CallbatchDeleteBody {
     }
 }
 
-/// Object response of `callbatch.delete`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CallbatchDeleteResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `callbatch.delete`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type CallbatchDeleteResponse = CampaignModifyV1Response;
 
 /// Object request body of `callbatch.pause`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7053,39 +5570,8 @@ impl CallbatchPauseBody {
     }
 }
 
-/// Object response of `callbatch.pause`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CallbatchPauseResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `callbatch.pause`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type CallbatchPauseResponse = CampaignModifyV1Response;
 
 /// Object request body of `callbatch.resume`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7118,39 +5604,8 @@ impl CallbatchResumeBody {
     }
 }
 
-/// Object response of `callbatch.resume`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CallbatchResumeResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `callbatch.resume`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type CallbatchResumeResponse = CampaignModifyV1Response;
 
 /// Object request body of `callbatch.list`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7437,39 +5892,8 @@ impl AppointUpdateBody {
     }
 }
 
-/// Object response of `appoint.update`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AppointUpdateResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `appoint.update`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type AppointUpdateResponse = CampaignModifyV1Response;
 
 /// Object request body of `appoint.update_result`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7539,39 +5963,8 @@ impl AppointUpdateResultBody {
     }
 }
 
-/// Object response of `appoint.update_result`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AppointUpdateResultResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `appoint.update_result`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type AppointUpdateResultResponse = CampaignModifyV1Response;
 
 /// Object request body of `appoint.delete`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7604,39 +5997,8 @@ impl AppointDeleteBody {
     }
 }
 
-/// Object response of `appoint.delete`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AppointDeleteResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `appoint.delete`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type AppointDeleteResponse = CampaignModifyV1Response;
 
 /// Object request body of `appoint.list`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8158,6 +6520,8 @@ pub struct CallresultCallRecordV1Response {
 }
 
 /// Object `recordList`.
+///
+/// The same shape (fields, types, checks) is also named [`CallresultCallRecordV2ResponseRecordList`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CallresultCallRecordV1ResponseRecordList {
@@ -8281,63 +6645,11 @@ pub struct CallresultCallRecordV2Response {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub record_list: Option<Vec<CallresultCallRecordV2ResponseRecordList>>,
+    pub record_list: Option<Vec<CallresultCallRecordV1ResponseRecordList>>,
 }
 
-/// Object `recordList`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CallresultCallRecordV2ResponseRecordList {
-    /// turn sequence number
-    #[serde(
-        rename = "interNo",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub inter_no: Option<String>,
-    /// system (IVR/bot) reply text
-    #[serde(
-        rename = "systemReply",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub system_reply: Option<String>,
-    /// user utterance
-    #[serde(
-        rename = "userSaying",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub user_saying: Option<String>,
-    /// recognised intent
-    #[serde(
-        rename = "intention",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub intention: Option<String>,
-    /// reply time (yyyy-MM-dd HH:mm:ss)
-    #[serde(
-        rename = "systemReplyTime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub system_reply_time: Option<String>,
-    /// request time (yyyy-MM-dd HH:mm:ss)
-    #[serde(
-        rename = "requestTime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub request_time: Option<String>,
-    /// reply source (sample "0")
-    #[serde(
-        rename = "responseSource",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub response_source: Option<String>,
-}
+/// Object `recordList`: the same shape as [`CallresultCallRecordV1ResponseRecordList`] (one shared type).
+pub type CallresultCallRecordV2ResponseRecordList = CallresultCallRecordV1ResponseRecordList;
 
 /// Object request body of `writeback.business_result`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8391,25 +6703,8 @@ impl WritebackBusinessResultBody {
     }
 }
 
-/// Object response of `writeback.business_result`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct WritebackBusinessResultResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-}
+/// Object response of `writeback.business_result`: the same shape as [`BlocklistDeleteGroupResponse`] (one shared type).
+pub type WritebackBusinessResultResponse = BlocklistDeleteGroupResponse;
 
 /// Object request body of `fileserver.add`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8463,6 +6758,8 @@ impl FileserverAddBody {
 }
 
 /// Object `serverInfo`.
+///
+/// The same shape (fields, types, checks) is also named [`FileserverUpdateBodyServerInfo`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FileserverAddBodyServerInfo {
     /// server IP (customer-provided) Required.
@@ -8549,46 +6846,15 @@ pub struct FileserverAddResponse {
     pub return_desc: Option<String>,
 }
 
-/// Object response of `fileserver.delete`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct FileserverDeleteResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `fileserver.delete`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type FileserverDeleteResponse = CampaignModifyV1Response;
 
 /// Object request body of `fileserver.update`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FileserverUpdateBody {
     /// server address Required.
     #[serde(rename = "serverInfo", skip_serializing_if = "Option::is_none", default)]
-    pub server_info: Option<FileserverUpdateBodyServerInfo>,
+    pub server_info: Option<FileserverAddBodyServerInfo>,
     /// SFTP user name (max 30 characters; no special characters (`~!@#$%^&*()+=|{}'":;&lt;&gt;/?.\[\] and full-width punctuation)) Required.
     #[serde(rename = "userName", skip_serializing_if = "Option::is_none", default)]
     pub user_name: Option<String>,
@@ -8626,50 +6892,15 @@ impl FileserverUpdateBody {
     pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
         cec_core::validate::FieldShape {
             name: "serverInfo",
-            shape: cec_core::validate::Shape::Object(FileserverUpdateBodyServerInfo::FIELDS),
+            shape: cec_core::validate::Shape::Object(FileserverAddBodyServerInfo::FIELDS),
         },
         cec_core::validate::FieldShape { name: "userName", shape: cec_core::validate::Shape::String },
         cec_core::validate::FieldShape { name: "serverPwd", shape: cec_core::validate::Shape::String },
     ];
 }
 
-/// Object `serverInfo`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct FileserverUpdateBodyServerInfo {
-    /// server IP (customer-provided) Required.
-    #[serde(rename = "ip", skip_serializing_if = "Option::is_none", default)]
-    pub ip: Option<String>,
-    /// server port (sample "22") Required.
-    #[serde(rename = "port", skip_serializing_if = "Option::is_none", default)]
-    pub port: Option<String>,
-    /// default directory (e.g. /home/sftp) Required.
-    #[serde(rename = "filePath", skip_serializing_if = "Option::is_none", default)]
-    pub file_path: Option<String>,
-}
-impl FileserverUpdateBodyServerInfo {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"ip") {
-            cec_core::validate::required(op, &format!("{at}ip"), &self.ip)?;
-        }
-        if !skip.contains(&"port") {
-            cec_core::validate::required(op, &format!("{at}port"), &self.port)?;
-        }
-        if !skip.contains(&"filePath") {
-            cec_core::validate::required(op, &format!("{at}filePath"), &self.file_path)?;
-        }
-        Ok(())
-    }
-}
-impl FileserverUpdateBodyServerInfo {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "ip", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "port", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "filePath", shape: cec_core::validate::Shape::String },
-    ];
-}
+/// Object `serverInfo`: the same shape as [`FileserverAddBodyServerInfo`] (one shared type).
+pub type FileserverUpdateBodyServerInfo = FileserverAddBodyServerInfo;
 
 impl FileserverUpdateBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -8679,39 +6910,8 @@ impl FileserverUpdateBody {
     }
 }
 
-/// Object response of `fileserver.update`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct FileserverUpdateResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `fileserver.update`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type FileserverUpdateResponse = CampaignModifyV1Response;
 
 /// Object request body of `fileserver.query`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -9025,73 +7225,11 @@ impl ObresultUpdateBody {
     }
 }
 
-/// Object response of `obresult.update`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ObresultUpdateResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `obresult.update`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type ObresultUpdateResponse = CampaignModifyV1Response;
 
-/// Object response of `obresult.delete`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ObresultDeleteResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `obresult.delete`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type ObresultDeleteResponse = CampaignModifyV1Response;
 
 /// Object response of `obresult.list`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -9430,7 +7568,7 @@ pub struct TemplateAddBody {
     pub device_type: Option<i64>,
     /// calling numbers Required.
     #[serde(rename = "callerNo", skip_serializing_if = "Option::is_none", default)]
-    pub caller_no: Option<Vec<TemplateAddBodyCallerNo>>,
+    pub caller_no: Option<Vec<CampaignAddV2BodyCallerNo>>,
     /// max ringing time (previewed: preview timeout 9-120 s; others 5-60 s by default (tenant parameter 6006003000022 can raise the cap within 30-120)) Required.
     #[serde(rename = "maxAlertingTime", skip_serializing_if = "Option::is_none", default)]
     pub max_alerting_time: Option<i64>,
@@ -9439,13 +7577,13 @@ pub struct TemplateAddBody {
     pub priority: Option<i64>,
     /// calling windows Required.
     #[serde(rename = "scheduleParam", skip_serializing_if = "Option::is_none", default)]
-    pub schedule_param: Option<TemplateAddBodyScheduleParam>,
+    pub schedule_param: Option<CampaignAddV1BodyScheduleParam>,
     /// IVR settings (required for deviceType 1 or 3)
     #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none", default)]
     pub ivr_param: Option<serde_json::Value>,
     /// skill queue settings (required for deviceType 2, 5, 6)
     #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none", default)]
-    pub skill_param: Option<TemplateAddBodySkillParam>,
+    pub skill_param: Option<CampaignAddV1BodySkillParam>,
     /// initial status
     #[serde(rename = "initStatus", skip_serializing_if = "Option::is_none", default)]
     pub init_status: Option<i64>,
@@ -9507,272 +7645,42 @@ impl TemplateAddBody {
         cec_core::validate::FieldShape {
             name: "callerNo",
             shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
-                TemplateAddBodyCallerNo::FIELDS,
+                CampaignAddV2BodyCallerNo::FIELDS,
             )),
         },
         cec_core::validate::FieldShape { name: "maxAlertingTime", shape: cec_core::validate::Shape::Int },
         cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::Int },
         cec_core::validate::FieldShape {
             name: "scheduleParam",
-            shape: cec_core::validate::Shape::Object(TemplateAddBodyScheduleParam::FIELDS),
+            shape: cec_core::validate::Shape::Object(CampaignAddV1BodyScheduleParam::FIELDS),
         },
         cec_core::validate::FieldShape { name: "ivrParam", shape: cec_core::validate::Shape::Any },
         cec_core::validate::FieldShape {
             name: "skillParam",
-            shape: cec_core::validate::Shape::Object(TemplateAddBodySkillParam::FIELDS),
+            shape: cec_core::validate::Shape::Object(CampaignAddV1BodySkillParam::FIELDS),
         },
         cec_core::validate::FieldShape { name: "initStatus", shape: cec_core::validate::Shape::Int },
     ];
 }
 
-/// Object `callerNo`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TemplateAddBodyCallerNo {
-    /// number shown to the customer (max 24; digits) Required.
-    #[serde(rename = "accessCode", skip_serializing_if = "Option::is_none", default)]
-    pub access_code: Option<String>,
-    /// number priority (1-5; smaller = higher) Required.
-    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", default)]
-    pub priority: Option<i64>,
-}
-impl TemplateAddBodyCallerNo {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"accessCode") {
-            cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
-            if let Some(v) = &self.access_code {
-                cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
-            }
-        }
-        if !skip.contains(&"priority") {
-            cec_core::validate::required(op, &format!("{at}priority"), &self.priority)?;
-            if let Some(v) = &self.priority {
-                cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
-            }
-        }
-        Ok(())
-    }
-}
-impl TemplateAddBodyCallerNo {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::Int },
-    ];
-}
+/// Object `callerNo`: the same shape as [`CampaignAddV2BodyCallerNo`] (one shared type).
+pub type TemplateAddBodyCallerNo = CampaignAddV2BodyCallerNo;
 
-/// Object `scheduleParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TemplateAddBodyScheduleParam {
-    /// workday window 1 start (HH:mm; empty string when unused)
-    #[serde(rename = "workdayBeginTime1", skip_serializing_if = "Option::is_none", default)]
-    pub workday_begin_time1: Option<String>,
-    /// workday window 1 end (HH:mm; empty string when unused)
-    #[serde(rename = "workdayEndTime1", skip_serializing_if = "Option::is_none", default)]
-    pub workday_end_time1: Option<String>,
-    /// workday window 2 start (HH:mm; empty string when unused)
-    #[serde(rename = "workdayBeginTime2", skip_serializing_if = "Option::is_none", default)]
-    pub workday_begin_time2: Option<String>,
-    /// workday window 2 end (HH:mm; empty string when unused)
-    #[serde(rename = "workdayEndTime2", skip_serializing_if = "Option::is_none", default)]
-    pub workday_end_time2: Option<String>,
-    /// workday window 3 start (HH:mm; empty string when unused)
-    #[serde(rename = "workdayBeginTime3", skip_serializing_if = "Option::is_none", default)]
-    pub workday_begin_time3: Option<String>,
-    /// workday window 3 end (HH:mm; empty string when unused)
-    #[serde(rename = "workdayEndTime3", skip_serializing_if = "Option::is_none", default)]
-    pub workday_end_time3: Option<String>,
-    /// special-date window 1 start (HH:mm; empty string when unused)
-    #[serde(rename = "holidayBeginTime1", skip_serializing_if = "Option::is_none", default)]
-    pub holiday_begin_time1: Option<String>,
-    /// special-date window 1 end (HH:mm; empty string when unused)
-    #[serde(rename = "holidayEndTime1", skip_serializing_if = "Option::is_none", default)]
-    pub holiday_end_time1: Option<String>,
-    /// special-date window 2 start (HH:mm; empty string when unused)
-    #[serde(rename = "holidayBeginTime2", skip_serializing_if = "Option::is_none", default)]
-    pub holiday_begin_time2: Option<String>,
-    /// special-date window 2 end (HH:mm; empty string when unused)
-    #[serde(rename = "holidayEndTime2", skip_serializing_if = "Option::is_none", default)]
-    pub holiday_end_time2: Option<String>,
-    /// special-date window 3 start (HH:mm; empty string when unused)
-    #[serde(rename = "holidayBeginTime3", skip_serializing_if = "Option::is_none", default)]
-    pub holiday_begin_time3: Option<String>,
-    /// special-date window 3 end (HH:mm; empty string when unused)
-    #[serde(rename = "holidayEndTime3", skip_serializing_if = "Option::is_none", default)]
-    pub holiday_end_time3: Option<String>,
-}
-impl TemplateAddBodyScheduleParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl TemplateAddBodyScheduleParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "workdayBeginTime1", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "workdayEndTime1", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "workdayBeginTime2", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "workdayEndTime2", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "workdayBeginTime3", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "workdayEndTime3", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "holidayBeginTime1", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "holidayEndTime1", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "holidayBeginTime2", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "holidayEndTime2", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "holidayBeginTime3", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "holidayEndTime3", shape: cec_core::validate::Shape::String },
-    ];
-}
+/// Object `scheduleParam`: the same shape as [`CampaignAddV1BodyScheduleParam`] (one shared type).
+pub type TemplateAddBodyScheduleParam = CampaignAddV1BodyScheduleParam;
 
-/// Object `skillParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TemplateAddBodySkillParam {
-    /// skill queue ID
-    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
-    pub skill_id: Option<i64>,
-    /// skill queue name
-    #[serde(rename = "skillName", skip_serializing_if = "Option::is_none", default)]
-    pub skill_name: Option<String>,
-    /// outbound mode
-    #[serde(rename = "outBoundType", skip_serializing_if = "Option::is_none", default)]
-    pub out_bound_type: Option<i64>,
-    /// prediction settings
-    #[serde(rename = "predictParam", skip_serializing_if = "Option::is_none", default)]
-    pub predict_param: Option<TemplateAddBodySkillParamPredictParam>,
-    /// preview-outbound settings (member named in the campaign-detail response sample (null there))
-    #[serde(rename = "previewParam", skip_serializing_if = "Option::is_none", default)]
-    pub preview_param: Option<serde_json::Value>,
-}
-impl TemplateAddBodySkillParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"predictParam") {
-            if let Some(v) = &self.predict_param {
-                v.validate(op, &format!("{at}predictParam."), &[])?;
-            }
-        }
-        Ok(())
-    }
-}
-impl TemplateAddBodySkillParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape { name: "skillName", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "outBoundType", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape {
-            name: "predictParam",
-            shape: cec_core::validate::Shape::Object(TemplateAddBodySkillParamPredictParam::FIELDS),
-        },
-        cec_core::validate::FieldShape { name: "previewParam", shape: cec_core::validate::Shape::Any },
-    ];
-}
+/// Object `skillParam`: the same shape as [`CampaignAddV1BodySkillParam`] (one shared type).
+pub type TemplateAddBodySkillParam = CampaignAddV1BodySkillParam;
 
-/// Object `predictParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TemplateAddBodySkillParamPredictParam {
-    /// prediction method (samples use 1 and 5)
-    #[serde(rename = "predictMethod", skip_serializing_if = "Option::is_none", default)]
-    pub predict_method: Option<i64>,
-    /// expected-value prediction (sample with predictMethod 1)
-    #[serde(rename = "expPredictParam", skip_serializing_if = "Option::is_none", default)]
-    pub exp_predict_param: Option<TemplateAddBodySkillParamPredictParamExpPredictParam>,
-    /// off-hook-rate prediction (sample with predictMethod 5)
-    #[serde(rename = "offhookPredictParam", skip_serializing_if = "Option::is_none", default)]
-    pub offhook_predict_param: Option<TemplateAddBodySkillParamPredictParamOffhookPredictParam>,
-    /// agent-based prediction settings (member named in the campaign-detail response sample (null there))
-    #[serde(rename = "agentPredictParam", skip_serializing_if = "Option::is_none", default)]
-    pub agent_predict_param: Option<serde_json::Value>,
-    /// connect-rate prediction settings (member named in the campaign-detail response sample (null there))
-    #[serde(rename = "connectPredictParam", skip_serializing_if = "Option::is_none", default)]
-    pub connect_predict_param: Option<serde_json::Value>,
-}
-impl TemplateAddBodySkillParamPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"expPredictParam") {
-            if let Some(v) = &self.exp_predict_param {
-                v.validate(op, &format!("{at}expPredictParam."), &[])?;
-            }
-        }
-        if !skip.contains(&"offhookPredictParam") {
-            if let Some(v) = &self.offhook_predict_param {
-                v.validate(op, &format!("{at}offhookPredictParam."), &[])?;
-            }
-        }
-        Ok(())
-    }
-}
-impl TemplateAddBodySkillParamPredictParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "predictMethod", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape {
-            name: "expPredictParam",
-            shape: cec_core::validate::Shape::Object(TemplateAddBodySkillParamPredictParamExpPredictParam::FIELDS),
-        },
-        cec_core::validate::FieldShape {
-            name: "offhookPredictParam",
-            shape: cec_core::validate::Shape::Object(TemplateAddBodySkillParamPredictParamOffhookPredictParam::FIELDS),
-        },
-        cec_core::validate::FieldShape { name: "agentPredictParam", shape: cec_core::validate::Shape::Any },
-        cec_core::validate::FieldShape { name: "connectPredictParam", shape: cec_core::validate::Shape::Any },
-    ];
-}
+/// Object `predictParam`: the same shape as [`CampaignAddV1BodySkillParamPredictParam`] (one shared type).
+pub type TemplateAddBodySkillParamPredictParam = CampaignAddV1BodySkillParamPredictParam;
 
-/// Object `expPredictParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TemplateAddBodySkillParamPredictParamExpPredictParam {
-    /// maxAvgCallTime
-    #[serde(rename = "maxAvgCallTime", skip_serializing_if = "Option::is_none", default)]
-    pub max_avg_call_time: Option<i64>,
-    /// minAvgCallTime
-    #[serde(rename = "minAvgCallTime", skip_serializing_if = "Option::is_none", default)]
-    pub min_avg_call_time: Option<i64>,
-    /// outBoundRate
-    #[serde(rename = "outBoundRate", skip_serializing_if = "Option::is_none", default)]
-    pub out_bound_rate: Option<i64>,
-}
-impl TemplateAddBodySkillParamPredictParamExpPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl TemplateAddBodySkillParamPredictParamExpPredictParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "maxAvgCallTime", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape { name: "minAvgCallTime", shape: cec_core::validate::Shape::Int },
-        cec_core::validate::FieldShape { name: "outBoundRate", shape: cec_core::validate::Shape::Int },
-    ];
-}
+/// Object `expPredictParam`: the same shape as [`CampaignAddV1BodySkillParamPredictParamExpPredictParam`] (one shared type).
+pub type TemplateAddBodySkillParamPredictParamExpPredictParam = CampaignAddV1BodySkillParamPredictParamExpPredictParam;
 
-/// Object `offhookPredictParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TemplateAddBodySkillParamPredictParamOffhookPredictParam {
-    /// offHookRate
-    #[serde(rename = "offHookRate", skip_serializing_if = "Option::is_none", default)]
-    pub off_hook_rate: Option<i64>,
-}
-impl TemplateAddBodySkillParamPredictParamOffhookPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl TemplateAddBodySkillParamPredictParamOffhookPredictParam {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "offHookRate", shape: cec_core::validate::Shape::Int }];
-}
+/// Object `offhookPredictParam`: the same shape as [`CampaignAddV1BodySkillParamPredictParamOffhookPredictParam`] (one shared type).
+pub type TemplateAddBodySkillParamPredictParamOffhookPredictParam =
+    CampaignAddV1BodySkillParamPredictParamOffhookPredictParam;
 
 impl TemplateAddBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -9782,39 +7690,8 @@ impl TemplateAddBody {
     }
 }
 
-/// Object response of `template.add`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct TemplateAddResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `template.add`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type TemplateAddResponse = CampaignModifyV1Response;
 
 /// Object request body of `template.copy`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -9921,39 +7798,8 @@ pub struct TemplateCopyResponseReturnObject {
     pub id: Option<i64>,
 }
 
-/// Object response of `template.update`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct TemplateUpdateResponse {
-    /// result code; see error_codes ("0200000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// result code (duplicate of resultCode) ("0200000" success)
-    #[serde(
-        rename = "returnCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_code: Option<String>,
-    /// result description (duplicate of resultDesc)
-    #[serde(
-        rename = "returnDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub return_desc: Option<String>,
-}
+/// Object response of `template.update`: the same shape as [`CampaignModifyV1Response`] (one shared type).
+pub type TemplateUpdateResponse = CampaignModifyV1Response;
 
 /// Object request body of `obs.login`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -9995,6 +7841,8 @@ impl ObsLoginBody {
 }
 
 /// Object response of `obs.login`.
+///
+/// The same shape (fields, types, checks) is also named [`ObsRefreshResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ObsLoginResponse {
@@ -10011,6 +7859,8 @@ pub struct ObsLoginResponse {
 }
 
 /// Object `resultData`.
+///
+/// The same shape (fields, types, checks) is also named [`ObsRefreshResponseResultData`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ObsLoginResponseResultData {
@@ -10068,51 +7918,11 @@ impl ObsRefreshBody {
     }
 }
 
-/// Object response of `obs.refresh`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ObsRefreshResponse {
-    /// result code (0 success; other = failure)
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub result: Option<String>,
-    /// tokens
-    #[serde(
-        rename = "resultData",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_object"
-    )]
-    pub result_data: Option<ObsRefreshResponseResultData>,
-}
+/// Object response of `obs.refresh`: the same shape as [`ObsLoginResponse`] (one shared type).
+pub type ObsRefreshResponse = ObsLoginResponse;
 
-/// Object `resultData`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ObsRefreshResponseResultData {
-    /// access token
-    #[serde(rename = "token", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_secret")]
-    pub token: Option<cec_core::Secret<String>>,
-    /// token lifetime (sample 300 (seconds))
-    #[serde(
-        rename = "tokenExpirationTime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub token_expiration_time: Option<String>,
-    /// refresh token
-    #[serde(
-        rename = "refreshToken",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_secret"
-    )]
-    pub refresh_token: Option<cec_core::Secret<String>>,
-    /// refresh token lifetime (sample 3600 (seconds))
-    #[serde(
-        rename = "refreshExpirationTime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub refresh_expiration_time: Option<String>,
-}
+/// Object `resultData`: the same shape as [`ObsLoginResponseResultData`] (one shared type).
+pub type ObsRefreshResponseResultData = ObsLoginResponseResultData;
 
 /// Object request body of `obs.get_tasks`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -10390,6 +8200,8 @@ impl ObsPushMidResultBody {
 }
 
 /// Object response of `obs.push_mid_result`.
+///
+/// The same shape (fields, types, checks) is also named [`ObsPushCallResultResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ObsPushMidResultResponse {
@@ -10487,14 +8299,8 @@ impl ObsPushCallResultBody {
     }
 }
 
-/// Object response of `obs.push_call_result`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ObsPushCallResultResponse {
-    /// result code (0 success; other = failure)
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub result: Option<String>,
-}
+/// Object response of `obs.push_call_result`: the same shape as [`ObsPushMidResultResponse`] (one shared type).
+pub type ObsPushCallResultResponse = ObsPushMidResultResponse;
 
 /// Object request body of `obs.get_call_data`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -11134,32 +8940,32 @@ impl CampaignAddV2Builder {
         self
     }
     /// daily calling windows (keys from the published sample) Required.
-    pub fn schedule_param(mut self, v: CampaignAddV2BodyScheduleParam) -> Self {
+    pub fn schedule_param(mut self, v: CampaignAddV1BodyScheduleParam) -> Self {
         self.body_.schedule_param = Some(v);
         self
     }
     /// Sets or clears the body field `scheduleParam`.
-    pub fn set_schedule_param(mut self, v: Option<CampaignAddV2BodyScheduleParam>) -> Self {
+    pub fn set_schedule_param(mut self, v: Option<CampaignAddV1BodyScheduleParam>) -> Self {
         self.body_.schedule_param = v;
         self
     }
     /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client)
-    pub fn ivr_param(mut self, v: CampaignAddV2BodyIvrParam) -> Self {
+    pub fn ivr_param(mut self, v: CampaignAddV1BodyIvrParam) -> Self {
         self.body_.ivr_param = Some(v);
         self
     }
     /// Sets or clears the body field `ivrParam`.
-    pub fn set_ivr_param(mut self, v: Option<CampaignAddV2BodyIvrParam>) -> Self {
+    pub fn set_ivr_param(mut self, v: Option<CampaignAddV1BodyIvrParam>) -> Self {
         self.body_.ivr_param = v;
         self
     }
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
-    pub fn skill_param(mut self, v: CampaignAddV2BodySkillParam) -> Self {
+    pub fn skill_param(mut self, v: CampaignAddV1BodySkillParam) -> Self {
         self.body_.skill_param = Some(v);
         self
     }
     /// Sets or clears the body field `skillParam`.
-    pub fn set_skill_param(mut self, v: Option<CampaignAddV2BodySkillParam>) -> Self {
+    pub fn set_skill_param(mut self, v: Option<CampaignAddV1BodySkillParam>) -> Self {
         self.body_.skill_param = v;
         self
     }
@@ -11419,32 +9225,32 @@ impl CampaignModifyV1Builder {
         self
     }
     /// daily calling windows (keys from the published sample) Required.
-    pub fn schedule_param(mut self, v: CampaignModifyV1BodyScheduleParam) -> Self {
+    pub fn schedule_param(mut self, v: CampaignAddV1BodyScheduleParam) -> Self {
         self.body_.schedule_param = Some(v);
         self
     }
     /// Sets or clears the body field `scheduleParam`.
-    pub fn set_schedule_param(mut self, v: Option<CampaignModifyV1BodyScheduleParam>) -> Self {
+    pub fn set_schedule_param(mut self, v: Option<CampaignAddV1BodyScheduleParam>) -> Self {
         self.body_.schedule_param = v;
         self
     }
     /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client)
-    pub fn ivr_param(mut self, v: CampaignModifyV1BodyIvrParam) -> Self {
+    pub fn ivr_param(mut self, v: CampaignAddV1BodyIvrParam) -> Self {
         self.body_.ivr_param = Some(v);
         self
     }
     /// Sets or clears the body field `ivrParam`.
-    pub fn set_ivr_param(mut self, v: Option<CampaignModifyV1BodyIvrParam>) -> Self {
+    pub fn set_ivr_param(mut self, v: Option<CampaignAddV1BodyIvrParam>) -> Self {
         self.body_.ivr_param = v;
         self
     }
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
-    pub fn skill_param(mut self, v: CampaignModifyV1BodySkillParam) -> Self {
+    pub fn skill_param(mut self, v: CampaignAddV1BodySkillParam) -> Self {
         self.body_.skill_param = Some(v);
         self
     }
     /// Sets or clears the body field `skillParam`.
-    pub fn set_skill_param(mut self, v: Option<CampaignModifyV1BodySkillParam>) -> Self {
+    pub fn set_skill_param(mut self, v: Option<CampaignAddV1BodySkillParam>) -> Self {
         self.body_.skill_param = v;
         self
     }
@@ -11638,12 +9444,12 @@ impl CampaignModifyV2Builder {
         self
     }
     /// calling numbers Required.
-    pub fn caller_no(mut self, v: Vec<CampaignModifyV2BodyCallerNo>) -> Self {
+    pub fn caller_no(mut self, v: Vec<CampaignAddV2BodyCallerNo>) -> Self {
         self.body_.caller_no = Some(v);
         self
     }
     /// Sets or clears the body field `callerNo`.
-    pub fn set_caller_no(mut self, v: Option<Vec<CampaignModifyV2BodyCallerNo>>) -> Self {
+    pub fn set_caller_no(mut self, v: Option<Vec<CampaignAddV2BodyCallerNo>>) -> Self {
         self.body_.caller_no = v;
         self
     }
@@ -11668,32 +9474,32 @@ impl CampaignModifyV2Builder {
         self
     }
     /// daily calling windows (keys from the published sample) Required.
-    pub fn schedule_param(mut self, v: CampaignModifyV2BodyScheduleParam) -> Self {
+    pub fn schedule_param(mut self, v: CampaignAddV1BodyScheduleParam) -> Self {
         self.body_.schedule_param = Some(v);
         self
     }
     /// Sets or clears the body field `scheduleParam`.
-    pub fn set_schedule_param(mut self, v: Option<CampaignModifyV2BodyScheduleParam>) -> Self {
+    pub fn set_schedule_param(mut self, v: Option<CampaignAddV1BodyScheduleParam>) -> Self {
         self.body_.schedule_param = v;
         self
     }
     /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client)
-    pub fn ivr_param(mut self, v: CampaignModifyV2BodyIvrParam) -> Self {
+    pub fn ivr_param(mut self, v: CampaignAddV1BodyIvrParam) -> Self {
         self.body_.ivr_param = Some(v);
         self
     }
     /// Sets or clears the body field `ivrParam`.
-    pub fn set_ivr_param(mut self, v: Option<CampaignModifyV2BodyIvrParam>) -> Self {
+    pub fn set_ivr_param(mut self, v: Option<CampaignAddV1BodyIvrParam>) -> Self {
         self.body_.ivr_param = v;
         self
     }
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
-    pub fn skill_param(mut self, v: CampaignModifyV2BodySkillParam) -> Self {
+    pub fn skill_param(mut self, v: CampaignAddV1BodySkillParam) -> Self {
         self.body_.skill_param = Some(v);
         self
     }
     /// Sets or clears the body field `skillParam`.
-    pub fn set_skill_param(mut self, v: Option<CampaignModifyV2BodySkillParam>) -> Self {
+    pub fn set_skill_param(mut self, v: Option<CampaignAddV1BodySkillParam>) -> Self {
         self.body_.skill_param = v;
         self
     }
@@ -19743,7 +17549,7 @@ impl CallresultCallRecordV2Builder {
 
 impl cec_core::paginate::Paged for CallresultCallRecordV2Builder {
     type Page = CallresultCallRecordV2Response;
-    type Item = CallresultCallRecordV2ResponseRecordList;
+    type Item = CallresultCallRecordV1ResponseRecordList;
     type Error = crate::Error;
     fn set_page(&mut self, index: u64, size: u64) {
         self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
@@ -20295,12 +18101,12 @@ impl FileserverUpdateBuilder {
         self
     }
     /// server address Required.
-    pub fn server_info(mut self, v: FileserverUpdateBodyServerInfo) -> Self {
+    pub fn server_info(mut self, v: FileserverAddBodyServerInfo) -> Self {
         self.body_.server_info = Some(v);
         self
     }
     /// Sets or clears the body field `serverInfo`.
-    pub fn set_server_info(mut self, v: Option<FileserverUpdateBodyServerInfo>) -> Self {
+    pub fn set_server_info(mut self, v: Option<FileserverAddBodyServerInfo>) -> Self {
         self.body_.server_info = v;
         self
     }
@@ -21839,12 +19645,12 @@ impl TemplateAddBuilder {
         self
     }
     /// calling numbers Required.
-    pub fn caller_no(mut self, v: Vec<TemplateAddBodyCallerNo>) -> Self {
+    pub fn caller_no(mut self, v: Vec<CampaignAddV2BodyCallerNo>) -> Self {
         self.body_.caller_no = Some(v);
         self
     }
     /// Sets or clears the body field `callerNo`.
-    pub fn set_caller_no(mut self, v: Option<Vec<TemplateAddBodyCallerNo>>) -> Self {
+    pub fn set_caller_no(mut self, v: Option<Vec<CampaignAddV2BodyCallerNo>>) -> Self {
         self.body_.caller_no = v;
         self
     }
@@ -21869,12 +19675,12 @@ impl TemplateAddBuilder {
         self
     }
     /// calling windows Required.
-    pub fn schedule_param(mut self, v: TemplateAddBodyScheduleParam) -> Self {
+    pub fn schedule_param(mut self, v: CampaignAddV1BodyScheduleParam) -> Self {
         self.body_.schedule_param = Some(v);
         self
     }
     /// Sets or clears the body field `scheduleParam`.
-    pub fn set_schedule_param(mut self, v: Option<TemplateAddBodyScheduleParam>) -> Self {
+    pub fn set_schedule_param(mut self, v: Option<CampaignAddV1BodyScheduleParam>) -> Self {
         self.body_.schedule_param = v;
         self
     }
@@ -21889,12 +19695,12 @@ impl TemplateAddBuilder {
         self
     }
     /// skill queue settings (required for deviceType 2, 5, 6)
-    pub fn skill_param(mut self, v: TemplateAddBodySkillParam) -> Self {
+    pub fn skill_param(mut self, v: CampaignAddV1BodySkillParam) -> Self {
         self.body_.skill_param = Some(v);
         self
     }
     /// Sets or clears the body field `skillParam`.
-    pub fn set_skill_param(mut self, v: Option<TemplateAddBodySkillParam>) -> Self {
+    pub fn set_skill_param(mut self, v: Option<CampaignAddV1BodySkillParam>) -> Self {
         self.body_.skill_param = v;
         self
     }

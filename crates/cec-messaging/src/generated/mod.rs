@@ -707,6 +707,8 @@ impl WebchannelSendMessageForWebChannelBody {
 }
 
 /// Object response of `webchannel.sendMessageForWebChannel`.
+///
+/// The same shape (fields, types, checks) is also named [`WebchannelDoSatisfactionEvaluationResponse`], [`WebchannelDropClickToCallResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct WebchannelSendMessageForWebChannelResponse {
@@ -1253,25 +1255,8 @@ impl WebchannelDoSatisfactionEvaluationBody {
     }
 }
 
-/// Object response of `webchannel.doSatisfactionEvaluation`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct WebchannelDoSatisfactionEvaluationResponse {
-    /// result code ("0" success) Required.
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description Required.
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-}
+/// Object response of `webchannel.doSatisfactionEvaluation`: the same shape as [`WebchannelSendMessageForWebChannelResponse`] (one shared type).
+pub type WebchannelDoSatisfactionEvaluationResponse = WebchannelSendMessageForWebChannelResponse;
 
 /// Object response of `webchannel.querySatisfyMode`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1486,25 +1471,8 @@ pub struct WebchannelGetClickToCallEventsResponseContent {
     pub cause_desc: Option<String>,
 }
 
-/// Object response of `webchannel.dropClickToCall`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct WebchannelDropClickToCallResponse {
-    /// result code ("0" success) Required.
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description Required.
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-}
+/// Object response of `webchannel.dropClickToCall`: the same shape as [`WebchannelSendMessageForWebChannelResponse`] (one shared type).
+pub type WebchannelDropClickToCallResponse = WebchannelSendMessageForWebChannelResponse;
 
 /// Object response of `webchannel.queryFileSize`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2092,6 +2060,8 @@ impl WhatsappReceiveMoMessageInfobipBodyResultsMessage {
 }
 
 /// Object `context`.
+///
+/// The same shape (fields, types, checks) is also named [`WhatsappReceiveMoMessageKooMessageBodyContext`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WhatsappReceiveMoMessageInfobipBodyResultsMessageContext {
     /// quoted message ID Required.
@@ -2571,7 +2541,7 @@ pub struct WhatsappReceiveMoMessageKooMessageBody {
     pub message_type: Option<String>,
     /// quoted message Required.
     #[serde(rename = "context", skip_serializing_if = "Option::is_none", default)]
-    pub context: Option<WhatsappReceiveMoMessageKooMessageBodyContext>,
+    pub context: Option<WhatsappReceiveMoMessageInfobipBodyResultsMessageContext>,
     /// inbound message Required.
     #[serde(rename = "message", skip_serializing_if = "Option::is_none", default)]
     pub message: Option<WhatsappReceiveMoMessageKooMessageBodyMessage>,
@@ -2624,7 +2594,7 @@ impl WhatsappReceiveMoMessageKooMessageBody {
         cec_core::validate::FieldShape { name: "message_type", shape: cec_core::validate::Shape::String },
         cec_core::validate::FieldShape {
             name: "context",
-            shape: cec_core::validate::Shape::Object(WhatsappReceiveMoMessageKooMessageBodyContext::FIELDS),
+            shape: cec_core::validate::Shape::Object(WhatsappReceiveMoMessageInfobipBodyResultsMessageContext::FIELDS),
         },
         cec_core::validate::FieldShape {
             name: "message",
@@ -2633,28 +2603,8 @@ impl WhatsappReceiveMoMessageKooMessageBody {
     ];
 }
 
-/// Object `context`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct WhatsappReceiveMoMessageKooMessageBodyContext {
-    /// quoted message ID Required.
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", default)]
-    pub id: Option<String>,
-}
-impl WhatsappReceiveMoMessageKooMessageBodyContext {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"id") {
-            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
-        }
-        Ok(())
-    }
-}
-impl WhatsappReceiveMoMessageKooMessageBodyContext {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String }];
-}
+/// Object `context`: the same shape as [`WhatsappReceiveMoMessageInfobipBodyResultsMessageContext`] (one shared type).
+pub type WhatsappReceiveMoMessageKooMessageBodyContext = WhatsappReceiveMoMessageInfobipBodyResultsMessageContext;
 
 /// Object `message`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5881,12 +5831,12 @@ impl WhatsappReceiveMoMessageKooMessageBuilder {
         self
     }
     /// quoted message Required.
-    pub fn context(mut self, v: WhatsappReceiveMoMessageKooMessageBodyContext) -> Self {
+    pub fn context(mut self, v: WhatsappReceiveMoMessageInfobipBodyResultsMessageContext) -> Self {
         self.body_.context = Some(v);
         self
     }
     /// Sets or clears the body field `context`.
-    pub fn set_context(mut self, v: Option<WhatsappReceiveMoMessageKooMessageBodyContext>) -> Self {
+    pub fn set_context(mut self, v: Option<WhatsappReceiveMoMessageInfobipBodyResultsMessageContext>) -> Self {
         self.body_.context = v;
         self
     }

@@ -1067,6 +1067,8 @@ impl NavigationCreatenavigationinfoBody {
 }
 
 /// Object response of `navigation.createnavigationinfo`.
+///
+/// The same shape (fields, types, checks) is also named [`NavigationUpdatenavigationinfoResponse`], [`NavigationDeletenavigationinfoResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct NavigationCreatenavigationinfoResponse {
@@ -1163,21 +1165,8 @@ impl NavigationUpdatenavigationinfoBody {
     }
 }
 
-/// Object response of `navigation.updatenavigationinfo`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct NavigationUpdatenavigationinfoResponse {
-    /// error code; absent on success (see common error codes)
-    #[serde(rename = "errorCode", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub error_code: Option<i64>,
-    /// error description
-    #[serde(
-        rename = "errorMsg",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub error_msg: Option<String>,
-}
+/// Object response of `navigation.updatenavigationinfo`: the same shape as [`NavigationCreatenavigationinfoResponse`] (one shared type).
+pub type NavigationUpdatenavigationinfoResponse = NavigationCreatenavigationinfoResponse;
 
 /// Object request body of `navigation.deletenavigationinfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1235,21 +1224,8 @@ impl NavigationDeletenavigationinfoBody {
     }
 }
 
-/// Object response of `navigation.deletenavigationinfo`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct NavigationDeletenavigationinfoResponse {
-    /// error code; absent on success (see common error codes)
-    #[serde(rename = "errorCode", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub error_code: Option<i64>,
-    /// error description
-    #[serde(
-        rename = "errorMsg",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub error_msg: Option<String>,
-}
+/// Object response of `navigation.deletenavigationinfo`: the same shape as [`NavigationCreatenavigationinfoResponse`] (one shared type).
+pub type NavigationDeletenavigationinfoResponse = NavigationCreatenavigationinfoResponse;
 
 /// Object request body of `sysapi.asrcallback`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1723,6 +1699,8 @@ impl DialogProcessBody {
 }
 
 /// Object `extparams`.
+///
+/// The same shape (fields, types, checks) is also named [`DialogInitBodyExtparams`], [`DialogAfterInteractionBodyExtparams`], [`DialogAfterTransferBodyExtparams`], [`DialogV2ProcessBodyExtparams`], [`DialogV2InitBodyExtparams`], [`DialogV2AfterInteractionBodyExtparams`], [`DialogV2AfterTransferBodyExtparams`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DialogProcessBodyExtparams {
     /// call-associated data agreed between caller and OIAP (e.g. IVR data packet)
@@ -1751,6 +1729,8 @@ impl DialogProcessBody {
 }
 
 /// Object response of `dialog.process`.
+///
+/// The same shape (fields, types, checks) is also named [`DialogInitResponse`], [`DialogAfterInteractionResponse`], [`DialogAfterTransferResponse`], [`DialogRecordingRequestResponse`], [`DialogV2ProcessResponse`], [`DialogV2InitResponse`], [`DialogV2AfterInteractionResponse`], [`DialogV2AfterTransferResponse`], [`DialogV2RecordingRequestResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DialogProcessResponse {
@@ -1773,6 +1753,8 @@ pub struct DialogProcessResponse {
 }
 
 /// Object `outparams`.
+///
+/// The same shape (fields, types, checks) is also named [`DialogInitResponseOutparams`], [`DialogAfterInteractionResponseOutparams`], [`DialogAfterTransferResponseOutparams`], [`DialogRecordingRequestResponseOutparams`], [`DialogV2ProcessResponseOutparams`], [`DialogV2InitResponseOutparams`], [`DialogV2AfterInteractionResponseOutparams`], [`DialogV2AfterTransferResponseOutparams`], [`DialogV2RecordingRequestResponseOutparams`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DialogProcessResponseOutparams {
@@ -2025,7 +2007,7 @@ pub struct DialogInitBody {
     pub inparams: Option<DialogInitBodyInparams>,
     /// optional extension parameters; used only at initialization
     #[serde(rename = "extparams", skip_serializing_if = "Option::is_none", default)]
-    pub extparams: Option<DialogInitBodyExtparams>,
+    pub extparams: Option<DialogProcessBodyExtparams>,
 }
 impl DialogInitBody {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -2066,12 +2048,14 @@ impl DialogInitBody {
         },
         cec_core::validate::FieldShape {
             name: "extparams",
-            shape: cec_core::validate::Shape::Object(DialogInitBodyExtparams::FIELDS),
+            shape: cec_core::validate::Shape::Object(DialogProcessBodyExtparams::FIELDS),
         },
     ];
 }
 
 /// Object `inparams`.
+///
+/// The same shape (fields, types, checks) is also named [`DialogV2InitBodyInparams`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DialogInitBodyInparams {
     /// unique call ID, same as userid (max 64 chars) Required.
@@ -2172,25 +2156,8 @@ impl DialogInitBodyInparams {
     ];
 }
 
-/// Object `extparams`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DialogInitBodyExtparams {
-    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet)
-    #[serde(rename = "transin_data", skip_serializing_if = "Option::is_none", default)]
-    pub transin_data: Option<String>,
-}
-impl DialogInitBodyExtparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl DialogInitBodyExtparams {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "transin_data", shape: cec_core::validate::Shape::String }];
-}
+/// Object `extparams`: the same shape as [`DialogProcessBodyExtparams`] (one shared type).
+pub type DialogInitBodyExtparams = DialogProcessBodyExtparams;
 
 impl DialogInitBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -2200,263 +2167,11 @@ impl DialogInitBody {
     }
 }
 
-/// Object response of `dialog.init`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DialogInitResponse {
-    /// execution result (0 = success; non-zero = failure) Required.
-    #[serde(rename = "ret", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub ret: Option<i64>,
-    /// echo of the call key Required.
-    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub userid: Option<String>,
-    /// what the caller must do next (9 dialog interaction, 11 dialog transfer, 10 hang up, 12 query, 7 start packet-capture recording, 13 request recognition result) Required.
-    #[serde(rename = "outaction", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub outaction: Option<i64>,
-    /// details for the next operation; shape depends on outaction (union of the documented variants below) Required.
-    #[serde(
-        rename = "outparams",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_object"
-    )]
-    pub outparams: Option<DialogInitResponseOutparams>,
-}
+/// Object response of `dialog.init`: the same shape as [`DialogProcessResponse`] (one shared type).
+pub type DialogInitResponse = DialogProcessResponse;
 
-/// Object `outparams`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DialogInitResponseOutparams {
-    /// call ID, same as userid (all outactions) Required.
-    #[serde(
-        rename = "call_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_id: Option<String>,
-    /// user ID (outaction 10 and 11 (required there))
-    #[serde(
-        rename = "call_sor_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_sor_id: Option<String>,
-    /// access ID (outaction 10 (required))
-    #[serde(
-        rename = "call_dst_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_dst_id: Option<String>,
-    /// outaction 9: interaction type; outaction 12: query type Required.
-    #[serde(
-        rename = "prompt_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_type: Option<String>,
-    /// file to play/record (prompt_type 0,4,5: full path; 1: file name) - voice navigation (outaction 9)
-    #[serde(
-        rename = "prompt_wav",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_wav: Option<String>,
-    /// TTS text or the chatbot's text reply (outaction 9; required when prompt_type is 2, 3, 6 or 7)
-    #[serde(
-        rename = "prompt_text",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_text: Option<String>,
-    /// language ID for TTS/ASR (outaction 9 (required); 0 Chinese, 1 English)
-    #[serde(
-        rename = "language",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub language: Option<String>,
-    /// ODFS count of consecutive interactions; echo back in the next request (outaction 9, 11, 12)
-    #[serde(
-        rename = "inter_idx",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub inter_idx: Option<String>,
-    /// 7-digit template: play/ASR/DTMF support flags, max DTMF length, */# as function keys (outaction 9, voice navigation; table marks it 'O')
-    #[serde(
-        rename = "model_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub model_type: Option<String>,
-    /// seconds to wait for input after playing (outaction 9, voice navigation)
-    #[serde(
-        rename = "timeout",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub timeout: Option<String>,
-    /// digit-collection timeout (s) (outaction 9, barge-in by DTMF)
-    #[serde(
-        rename = "collectTimeout",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub collect_timeout: Option<String>,
-    /// beep before recording (true/false) (outaction 9 with prompt_type 4)
-    #[serde(rename = "tone", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub tone: Option<String>,
-    /// ASR extension parameter (outaction 9, voice navigation)
-    #[serde(rename = "vendor", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub vendor: Option<String>,
-    /// ASR grammar file name (outaction 9, voice navigation)
-    #[serde(
-        rename = "grammar",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub grammar: Option<String>,
-    /// flowRecordFlag (outaction 9)
-    #[serde(
-        rename = "flowRecordFlag",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub flow_record_flag: Option<String>,
-    /// transfer type (outaction 11 (required): 1 agent via route code, 2 IVR, 3 agent via skill name, 4 agent ID, 5 third-party number, 6 online digital assistance, 7 familiar agent, 8 agent's skill queue, 31/32/33 multimedia message to familiar agent/skill queue/agent)
-    #[serde(
-        rename = "trans_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_type: Option<String>,
-    /// route value matching trans_type (queue access code, IVR access code, queue name, agent ID, number, route code) (outaction 11 (required))
-    #[serde(
-        rename = "route_value",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub route_value: Option<String>,
-    /// call-associated data passed on transfer to agent (outaction 11)
-    #[serde(
-        rename = "trans_data",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_data: Option<String>,
-    /// preferred calling number when transferring to a third-party number (outaction 11)
-    #[serde(
-        rename = "calling_num",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub calling_num: Option<String>,
-    /// conference recording path (third-party number transfer only) (outaction 11)
-    #[serde(
-        rename = "record_path",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub record_path: Option<String>,
-    /// transfer sequence number (outaction 11, voice navigation; 'O')
-    #[serde(
-        rename = "trans_idx",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_idx: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "question_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub question_id: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "question_name",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub question_name: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "answer_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub answer_id: Option<String>,
-    /// skill queue ID (outaction 12 (common IVR), required when prompt_type 2)
-    #[serde(
-        rename = "skill_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub skill_id: Option<String>,
-    /// flow node (module) name (outaction 12)
-    #[serde(
-        rename = "moduleName",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub module_name: Option<String>,
-    /// dialog start time (outaction 10 (required))
-    #[serde(
-        rename = "start_time",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub start_time: Option<String>,
-    /// dialog end time (outaction 10 (required))
-    #[serde(
-        rename = "end_time",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub end_time: Option<String>,
-    /// how the flow reached its end node (outaction 10; 0 normal logic, 1 exception/timeout without handling)
-    #[serde(
-        rename = "release_reason",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub release_reason: Option<String>,
-    /// user home region (outaction 10, voice navigation)
-    #[serde(
-        rename = "region_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub region_id: Option<String>,
-    /// entrance dimension (outaction 10, voice navigation)
-    #[serde(
-        rename = "entrance_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub entrance_id: Option<String>,
-    /// exit dimension (same values as entrance) (outaction 10, voice navigation)
-    #[serde(
-        rename = "exit_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub exit_id: Option<String>,
-    /// user type (outaction 10, voice navigation)
-    #[serde(
-        rename = "user_type_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub user_type_id: Option<String>,
-    /// call access region (outaction 10, voice navigation)
-    #[serde(
-        rename = "suilu_region_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub suilu_region_id: Option<String>,
-}
+/// Object `outparams`: the same shape as [`DialogProcessResponseOutparams`] (one shared type).
+pub type DialogInitResponseOutparams = DialogProcessResponseOutparams;
 
 /// Object request body of `dialog.afterInteraction`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2475,7 +2190,7 @@ pub struct DialogAfterInteractionBody {
     pub inparams: Option<DialogAfterInteractionBodyInparams>,
     /// optional extension parameters; used only at initialization
     #[serde(rename = "extparams", skip_serializing_if = "Option::is_none", default)]
-    pub extparams: Option<DialogAfterInteractionBodyExtparams>,
+    pub extparams: Option<DialogProcessBodyExtparams>,
 }
 impl DialogAfterInteractionBody {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -2516,7 +2231,7 @@ impl DialogAfterInteractionBody {
         },
         cec_core::validate::FieldShape {
             name: "extparams",
-            shape: cec_core::validate::Shape::Object(DialogAfterInteractionBodyExtparams::FIELDS),
+            shape: cec_core::validate::Shape::Object(DialogProcessBodyExtparams::FIELDS),
         },
     ];
 }
@@ -2622,25 +2337,8 @@ impl DialogAfterInteractionBodyInparams {
     ];
 }
 
-/// Object `extparams`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DialogAfterInteractionBodyExtparams {
-    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet)
-    #[serde(rename = "transin_data", skip_serializing_if = "Option::is_none", default)]
-    pub transin_data: Option<String>,
-}
-impl DialogAfterInteractionBodyExtparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl DialogAfterInteractionBodyExtparams {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "transin_data", shape: cec_core::validate::Shape::String }];
-}
+/// Object `extparams`: the same shape as [`DialogProcessBodyExtparams`] (one shared type).
+pub type DialogAfterInteractionBodyExtparams = DialogProcessBodyExtparams;
 
 impl DialogAfterInteractionBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -2650,263 +2348,11 @@ impl DialogAfterInteractionBody {
     }
 }
 
-/// Object response of `dialog.afterInteraction`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DialogAfterInteractionResponse {
-    /// execution result (0 = success; non-zero = failure) Required.
-    #[serde(rename = "ret", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub ret: Option<i64>,
-    /// echo of the call key Required.
-    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub userid: Option<String>,
-    /// what the caller must do next (9 dialog interaction, 11 dialog transfer, 10 hang up, 12 query, 7 start packet-capture recording, 13 request recognition result) Required.
-    #[serde(rename = "outaction", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub outaction: Option<i64>,
-    /// details for the next operation; shape depends on outaction (union of the documented variants below) Required.
-    #[serde(
-        rename = "outparams",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_object"
-    )]
-    pub outparams: Option<DialogAfterInteractionResponseOutparams>,
-}
+/// Object response of `dialog.afterInteraction`: the same shape as [`DialogProcessResponse`] (one shared type).
+pub type DialogAfterInteractionResponse = DialogProcessResponse;
 
-/// Object `outparams`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DialogAfterInteractionResponseOutparams {
-    /// call ID, same as userid (all outactions) Required.
-    #[serde(
-        rename = "call_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_id: Option<String>,
-    /// user ID (outaction 10 and 11 (required there))
-    #[serde(
-        rename = "call_sor_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_sor_id: Option<String>,
-    /// access ID (outaction 10 (required))
-    #[serde(
-        rename = "call_dst_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_dst_id: Option<String>,
-    /// outaction 9: interaction type; outaction 12: query type Required.
-    #[serde(
-        rename = "prompt_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_type: Option<String>,
-    /// file to play/record (prompt_type 0,4,5: full path; 1: file name) - voice navigation (outaction 9)
-    #[serde(
-        rename = "prompt_wav",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_wav: Option<String>,
-    /// TTS text or the chatbot's text reply (outaction 9; required when prompt_type is 2, 3, 6 or 7)
-    #[serde(
-        rename = "prompt_text",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_text: Option<String>,
-    /// language ID for TTS/ASR (outaction 9 (required); 0 Chinese, 1 English)
-    #[serde(
-        rename = "language",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub language: Option<String>,
-    /// ODFS count of consecutive interactions; echo back in the next request (outaction 9, 11, 12)
-    #[serde(
-        rename = "inter_idx",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub inter_idx: Option<String>,
-    /// 7-digit template: play/ASR/DTMF support flags, max DTMF length, */# as function keys (outaction 9, voice navigation; table marks it 'O')
-    #[serde(
-        rename = "model_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub model_type: Option<String>,
-    /// seconds to wait for input after playing (outaction 9, voice navigation)
-    #[serde(
-        rename = "timeout",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub timeout: Option<String>,
-    /// digit-collection timeout (s) (outaction 9, barge-in by DTMF)
-    #[serde(
-        rename = "collectTimeout",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub collect_timeout: Option<String>,
-    /// beep before recording (true/false) (outaction 9 with prompt_type 4)
-    #[serde(rename = "tone", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub tone: Option<String>,
-    /// ASR extension parameter (outaction 9, voice navigation)
-    #[serde(rename = "vendor", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub vendor: Option<String>,
-    /// ASR grammar file name (outaction 9, voice navigation)
-    #[serde(
-        rename = "grammar",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub grammar: Option<String>,
-    /// flowRecordFlag (outaction 9)
-    #[serde(
-        rename = "flowRecordFlag",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub flow_record_flag: Option<String>,
-    /// transfer type (outaction 11 (required): 1 agent via route code, 2 IVR, 3 agent via skill name, 4 agent ID, 5 third-party number, 6 online digital assistance, 7 familiar agent, 8 agent's skill queue, 31/32/33 multimedia message to familiar agent/skill queue/agent)
-    #[serde(
-        rename = "trans_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_type: Option<String>,
-    /// route value matching trans_type (queue access code, IVR access code, queue name, agent ID, number, route code) (outaction 11 (required))
-    #[serde(
-        rename = "route_value",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub route_value: Option<String>,
-    /// call-associated data passed on transfer to agent (outaction 11)
-    #[serde(
-        rename = "trans_data",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_data: Option<String>,
-    /// preferred calling number when transferring to a third-party number (outaction 11)
-    #[serde(
-        rename = "calling_num",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub calling_num: Option<String>,
-    /// conference recording path (third-party number transfer only) (outaction 11)
-    #[serde(
-        rename = "record_path",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub record_path: Option<String>,
-    /// transfer sequence number (outaction 11, voice navigation; 'O')
-    #[serde(
-        rename = "trans_idx",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_idx: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "question_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub question_id: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "question_name",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub question_name: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "answer_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub answer_id: Option<String>,
-    /// skill queue ID (outaction 12 (common IVR), required when prompt_type 2)
-    #[serde(
-        rename = "skill_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub skill_id: Option<String>,
-    /// flow node (module) name (outaction 12)
-    #[serde(
-        rename = "moduleName",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub module_name: Option<String>,
-    /// dialog start time (outaction 10 (required))
-    #[serde(
-        rename = "start_time",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub start_time: Option<String>,
-    /// dialog end time (outaction 10 (required))
-    #[serde(
-        rename = "end_time",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub end_time: Option<String>,
-    /// how the flow reached its end node (outaction 10; 0 normal logic, 1 exception/timeout without handling)
-    #[serde(
-        rename = "release_reason",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub release_reason: Option<String>,
-    /// user home region (outaction 10, voice navigation)
-    #[serde(
-        rename = "region_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub region_id: Option<String>,
-    /// entrance dimension (outaction 10, voice navigation)
-    #[serde(
-        rename = "entrance_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub entrance_id: Option<String>,
-    /// exit dimension (same values as entrance) (outaction 10, voice navigation)
-    #[serde(
-        rename = "exit_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub exit_id: Option<String>,
-    /// user type (outaction 10, voice navigation)
-    #[serde(
-        rename = "user_type_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub user_type_id: Option<String>,
-    /// call access region (outaction 10, voice navigation)
-    #[serde(
-        rename = "suilu_region_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub suilu_region_id: Option<String>,
-}
+/// Object `outparams`: the same shape as [`DialogProcessResponseOutparams`] (one shared type).
+pub type DialogAfterInteractionResponseOutparams = DialogProcessResponseOutparams;
 
 /// Object request body of `dialog.afterTransfer`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2925,7 +2371,7 @@ pub struct DialogAfterTransferBody {
     pub inparams: Option<DialogAfterTransferBodyInparams>,
     /// optional extension parameters; used only at initialization
     #[serde(rename = "extparams", skip_serializing_if = "Option::is_none", default)]
-    pub extparams: Option<DialogAfterTransferBodyExtparams>,
+    pub extparams: Option<DialogProcessBodyExtparams>,
 }
 impl DialogAfterTransferBody {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -2966,12 +2412,14 @@ impl DialogAfterTransferBody {
         },
         cec_core::validate::FieldShape {
             name: "extparams",
-            shape: cec_core::validate::Shape::Object(DialogAfterTransferBodyExtparams::FIELDS),
+            shape: cec_core::validate::Shape::Object(DialogProcessBodyExtparams::FIELDS),
         },
     ];
 }
 
 /// Object `inparams`.
+///
+/// The same shape (fields, types, checks) is also named [`DialogV2AfterTransferBodyInparams`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DialogAfterTransferBodyInparams {
     /// unique call ID, same as userid (max 64 chars) Required.
@@ -3065,25 +2513,8 @@ impl DialogAfterTransferBodyInparams {
     ];
 }
 
-/// Object `extparams`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DialogAfterTransferBodyExtparams {
-    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet)
-    #[serde(rename = "transin_data", skip_serializing_if = "Option::is_none", default)]
-    pub transin_data: Option<String>,
-}
-impl DialogAfterTransferBodyExtparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl DialogAfterTransferBodyExtparams {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "transin_data", shape: cec_core::validate::Shape::String }];
-}
+/// Object `extparams`: the same shape as [`DialogProcessBodyExtparams`] (one shared type).
+pub type DialogAfterTransferBodyExtparams = DialogProcessBodyExtparams;
 
 impl DialogAfterTransferBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -3093,263 +2524,11 @@ impl DialogAfterTransferBody {
     }
 }
 
-/// Object response of `dialog.afterTransfer`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DialogAfterTransferResponse {
-    /// execution result (0 = success; non-zero = failure) Required.
-    #[serde(rename = "ret", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub ret: Option<i64>,
-    /// echo of the call key Required.
-    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub userid: Option<String>,
-    /// what the caller must do next (9 dialog interaction, 11 dialog transfer, 10 hang up, 12 query, 7 start packet-capture recording, 13 request recognition result) Required.
-    #[serde(rename = "outaction", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub outaction: Option<i64>,
-    /// details for the next operation; shape depends on outaction (union of the documented variants below) Required.
-    #[serde(
-        rename = "outparams",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_object"
-    )]
-    pub outparams: Option<DialogAfterTransferResponseOutparams>,
-}
+/// Object response of `dialog.afterTransfer`: the same shape as [`DialogProcessResponse`] (one shared type).
+pub type DialogAfterTransferResponse = DialogProcessResponse;
 
-/// Object `outparams`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DialogAfterTransferResponseOutparams {
-    /// call ID, same as userid (all outactions) Required.
-    #[serde(
-        rename = "call_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_id: Option<String>,
-    /// user ID (outaction 10 and 11 (required there))
-    #[serde(
-        rename = "call_sor_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_sor_id: Option<String>,
-    /// access ID (outaction 10 (required))
-    #[serde(
-        rename = "call_dst_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_dst_id: Option<String>,
-    /// outaction 9: interaction type; outaction 12: query type Required.
-    #[serde(
-        rename = "prompt_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_type: Option<String>,
-    /// file to play/record (prompt_type 0,4,5: full path; 1: file name) - voice navigation (outaction 9)
-    #[serde(
-        rename = "prompt_wav",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_wav: Option<String>,
-    /// TTS text or the chatbot's text reply (outaction 9; required when prompt_type is 2, 3, 6 or 7)
-    #[serde(
-        rename = "prompt_text",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_text: Option<String>,
-    /// language ID for TTS/ASR (outaction 9 (required); 0 Chinese, 1 English)
-    #[serde(
-        rename = "language",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub language: Option<String>,
-    /// ODFS count of consecutive interactions; echo back in the next request (outaction 9, 11, 12)
-    #[serde(
-        rename = "inter_idx",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub inter_idx: Option<String>,
-    /// 7-digit template: play/ASR/DTMF support flags, max DTMF length, */# as function keys (outaction 9, voice navigation; table marks it 'O')
-    #[serde(
-        rename = "model_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub model_type: Option<String>,
-    /// seconds to wait for input after playing (outaction 9, voice navigation)
-    #[serde(
-        rename = "timeout",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub timeout: Option<String>,
-    /// digit-collection timeout (s) (outaction 9, barge-in by DTMF)
-    #[serde(
-        rename = "collectTimeout",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub collect_timeout: Option<String>,
-    /// beep before recording (true/false) (outaction 9 with prompt_type 4)
-    #[serde(rename = "tone", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub tone: Option<String>,
-    /// ASR extension parameter (outaction 9, voice navigation)
-    #[serde(rename = "vendor", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub vendor: Option<String>,
-    /// ASR grammar file name (outaction 9, voice navigation)
-    #[serde(
-        rename = "grammar",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub grammar: Option<String>,
-    /// flowRecordFlag (outaction 9)
-    #[serde(
-        rename = "flowRecordFlag",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub flow_record_flag: Option<String>,
-    /// transfer type (outaction 11 (required): 1 agent via route code, 2 IVR, 3 agent via skill name, 4 agent ID, 5 third-party number, 6 online digital assistance, 7 familiar agent, 8 agent's skill queue, 31/32/33 multimedia message to familiar agent/skill queue/agent)
-    #[serde(
-        rename = "trans_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_type: Option<String>,
-    /// route value matching trans_type (queue access code, IVR access code, queue name, agent ID, number, route code) (outaction 11 (required))
-    #[serde(
-        rename = "route_value",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub route_value: Option<String>,
-    /// call-associated data passed on transfer to agent (outaction 11)
-    #[serde(
-        rename = "trans_data",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_data: Option<String>,
-    /// preferred calling number when transferring to a third-party number (outaction 11)
-    #[serde(
-        rename = "calling_num",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub calling_num: Option<String>,
-    /// conference recording path (third-party number transfer only) (outaction 11)
-    #[serde(
-        rename = "record_path",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub record_path: Option<String>,
-    /// transfer sequence number (outaction 11, voice navigation; 'O')
-    #[serde(
-        rename = "trans_idx",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_idx: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "question_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub question_id: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "question_name",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub question_name: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "answer_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub answer_id: Option<String>,
-    /// skill queue ID (outaction 12 (common IVR), required when prompt_type 2)
-    #[serde(
-        rename = "skill_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub skill_id: Option<String>,
-    /// flow node (module) name (outaction 12)
-    #[serde(
-        rename = "moduleName",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub module_name: Option<String>,
-    /// dialog start time (outaction 10 (required))
-    #[serde(
-        rename = "start_time",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub start_time: Option<String>,
-    /// dialog end time (outaction 10 (required))
-    #[serde(
-        rename = "end_time",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub end_time: Option<String>,
-    /// how the flow reached its end node (outaction 10; 0 normal logic, 1 exception/timeout without handling)
-    #[serde(
-        rename = "release_reason",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub release_reason: Option<String>,
-    /// user home region (outaction 10, voice navigation)
-    #[serde(
-        rename = "region_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub region_id: Option<String>,
-    /// entrance dimension (outaction 10, voice navigation)
-    #[serde(
-        rename = "entrance_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub entrance_id: Option<String>,
-    /// exit dimension (same values as entrance) (outaction 10, voice navigation)
-    #[serde(
-        rename = "exit_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub exit_id: Option<String>,
-    /// user type (outaction 10, voice navigation)
-    #[serde(
-        rename = "user_type_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub user_type_id: Option<String>,
-    /// call access region (outaction 10, voice navigation)
-    #[serde(
-        rename = "suilu_region_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub suilu_region_id: Option<String>,
-}
+/// Object `outparams`: the same shape as [`DialogProcessResponseOutparams`] (one shared type).
+pub type DialogAfterTransferResponseOutparams = DialogProcessResponseOutparams;
 
 /// Object request body of `dialog.recordingRequest`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3403,6 +2582,8 @@ impl DialogRecordingRequestBody {
 }
 
 /// Object `inparams`.
+///
+/// The same shape (fields, types, checks) is also named [`DialogV2RecordingRequestBodyInparams`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DialogRecordingRequestBodyInparams {
     /// unique call ID, same as userid (max 64 chars)
@@ -3480,263 +2661,11 @@ impl DialogRecordingRequestBody {
     }
 }
 
-/// Object response of `dialog.recordingRequest`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DialogRecordingRequestResponse {
-    /// execution result (0 = success; non-zero = failure) Required.
-    #[serde(rename = "ret", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub ret: Option<i64>,
-    /// echo of the call key Required.
-    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub userid: Option<String>,
-    /// what the caller must do next (9 dialog interaction, 11 dialog transfer, 10 hang up, 12 query, 7 start packet-capture recording, 13 request recognition result) Required.
-    #[serde(rename = "outaction", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub outaction: Option<i64>,
-    /// details for the next operation; shape depends on outaction (union of the documented variants below) Required.
-    #[serde(
-        rename = "outparams",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_object"
-    )]
-    pub outparams: Option<DialogRecordingRequestResponseOutparams>,
-}
+/// Object response of `dialog.recordingRequest`: the same shape as [`DialogProcessResponse`] (one shared type).
+pub type DialogRecordingRequestResponse = DialogProcessResponse;
 
-/// Object `outparams`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DialogRecordingRequestResponseOutparams {
-    /// call ID, same as userid (all outactions) Required.
-    #[serde(
-        rename = "call_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_id: Option<String>,
-    /// user ID (outaction 10 and 11 (required there))
-    #[serde(
-        rename = "call_sor_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_sor_id: Option<String>,
-    /// access ID (outaction 10 (required))
-    #[serde(
-        rename = "call_dst_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_dst_id: Option<String>,
-    /// outaction 9: interaction type; outaction 12: query type Required.
-    #[serde(
-        rename = "prompt_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_type: Option<String>,
-    /// file to play/record (prompt_type 0,4,5: full path; 1: file name) - voice navigation (outaction 9)
-    #[serde(
-        rename = "prompt_wav",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_wav: Option<String>,
-    /// TTS text or the chatbot's text reply (outaction 9; required when prompt_type is 2, 3, 6 or 7)
-    #[serde(
-        rename = "prompt_text",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_text: Option<String>,
-    /// language ID for TTS/ASR (outaction 9 (required); 0 Chinese, 1 English)
-    #[serde(
-        rename = "language",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub language: Option<String>,
-    /// ODFS count of consecutive interactions; echo back in the next request (outaction 9, 11, 12)
-    #[serde(
-        rename = "inter_idx",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub inter_idx: Option<String>,
-    /// 7-digit template: play/ASR/DTMF support flags, max DTMF length, */# as function keys (outaction 9, voice navigation; table marks it 'O')
-    #[serde(
-        rename = "model_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub model_type: Option<String>,
-    /// seconds to wait for input after playing (outaction 9, voice navigation)
-    #[serde(
-        rename = "timeout",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub timeout: Option<String>,
-    /// digit-collection timeout (s) (outaction 9, barge-in by DTMF)
-    #[serde(
-        rename = "collectTimeout",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub collect_timeout: Option<String>,
-    /// beep before recording (true/false) (outaction 9 with prompt_type 4)
-    #[serde(rename = "tone", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub tone: Option<String>,
-    /// ASR extension parameter (outaction 9, voice navigation)
-    #[serde(rename = "vendor", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub vendor: Option<String>,
-    /// ASR grammar file name (outaction 9, voice navigation)
-    #[serde(
-        rename = "grammar",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub grammar: Option<String>,
-    /// flowRecordFlag (outaction 9)
-    #[serde(
-        rename = "flowRecordFlag",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub flow_record_flag: Option<String>,
-    /// transfer type (outaction 11 (required): 1 agent via route code, 2 IVR, 3 agent via skill name, 4 agent ID, 5 third-party number, 6 online digital assistance, 7 familiar agent, 8 agent's skill queue, 31/32/33 multimedia message to familiar agent/skill queue/agent)
-    #[serde(
-        rename = "trans_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_type: Option<String>,
-    /// route value matching trans_type (queue access code, IVR access code, queue name, agent ID, number, route code) (outaction 11 (required))
-    #[serde(
-        rename = "route_value",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub route_value: Option<String>,
-    /// call-associated data passed on transfer to agent (outaction 11)
-    #[serde(
-        rename = "trans_data",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_data: Option<String>,
-    /// preferred calling number when transferring to a third-party number (outaction 11)
-    #[serde(
-        rename = "calling_num",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub calling_num: Option<String>,
-    /// conference recording path (third-party number transfer only) (outaction 11)
-    #[serde(
-        rename = "record_path",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub record_path: Option<String>,
-    /// transfer sequence number (outaction 11, voice navigation; 'O')
-    #[serde(
-        rename = "trans_idx",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_idx: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "question_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub question_id: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "question_name",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub question_name: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "answer_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub answer_id: Option<String>,
-    /// skill queue ID (outaction 12 (common IVR), required when prompt_type 2)
-    #[serde(
-        rename = "skill_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub skill_id: Option<String>,
-    /// flow node (module) name (outaction 12)
-    #[serde(
-        rename = "moduleName",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub module_name: Option<String>,
-    /// dialog start time (outaction 10 (required))
-    #[serde(
-        rename = "start_time",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub start_time: Option<String>,
-    /// dialog end time (outaction 10 (required))
-    #[serde(
-        rename = "end_time",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub end_time: Option<String>,
-    /// how the flow reached its end node (outaction 10; 0 normal logic, 1 exception/timeout without handling)
-    #[serde(
-        rename = "release_reason",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub release_reason: Option<String>,
-    /// user home region (outaction 10, voice navigation)
-    #[serde(
-        rename = "region_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub region_id: Option<String>,
-    /// entrance dimension (outaction 10, voice navigation)
-    #[serde(
-        rename = "entrance_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub entrance_id: Option<String>,
-    /// exit dimension (same values as entrance) (outaction 10, voice navigation)
-    #[serde(
-        rename = "exit_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub exit_id: Option<String>,
-    /// user type (outaction 10, voice navigation)
-    #[serde(
-        rename = "user_type_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub user_type_id: Option<String>,
-    /// call access region (outaction 10, voice navigation)
-    #[serde(
-        rename = "suilu_region_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub suilu_region_id: Option<String>,
-}
+/// Object `outparams`: the same shape as [`DialogProcessResponseOutparams`] (one shared type).
+pub type DialogRecordingRequestResponseOutparams = DialogProcessResponseOutparams;
 
 /// Object request body of `dialogV2.process`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3755,7 +2684,7 @@ pub struct DialogV2ProcessBody {
     pub inparams: Option<serde_json::Value>,
     /// optional extension parameters; used only at initialization
     #[serde(rename = "extparams", skip_serializing_if = "Option::is_none", default)]
-    pub extparams: Option<DialogV2ProcessBodyExtparams>,
+    pub extparams: Option<DialogProcessBodyExtparams>,
 }
 impl DialogV2ProcessBody {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -3790,30 +2719,13 @@ impl DialogV2ProcessBody {
         cec_core::validate::FieldShape { name: "inparams", shape: cec_core::validate::Shape::Any },
         cec_core::validate::FieldShape {
             name: "extparams",
-            shape: cec_core::validate::Shape::Object(DialogV2ProcessBodyExtparams::FIELDS),
+            shape: cec_core::validate::Shape::Object(DialogProcessBodyExtparams::FIELDS),
         },
     ];
 }
 
-/// Object `extparams`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DialogV2ProcessBodyExtparams {
-    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet)
-    #[serde(rename = "transin_data", skip_serializing_if = "Option::is_none", default)]
-    pub transin_data: Option<String>,
-}
-impl DialogV2ProcessBodyExtparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl DialogV2ProcessBodyExtparams {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "transin_data", shape: cec_core::validate::Shape::String }];
-}
+/// Object `extparams`: the same shape as [`DialogProcessBodyExtparams`] (one shared type).
+pub type DialogV2ProcessBodyExtparams = DialogProcessBodyExtparams;
 
 impl DialogV2ProcessBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -3823,263 +2735,11 @@ impl DialogV2ProcessBody {
     }
 }
 
-/// Object response of `dialogV2.process`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DialogV2ProcessResponse {
-    /// execution result (0 = success; non-zero = failure) Required.
-    #[serde(rename = "ret", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub ret: Option<i64>,
-    /// echo of the call key Required.
-    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub userid: Option<String>,
-    /// what the caller must do next (9 dialog interaction, 11 dialog transfer, 10 hang up, 12 query, 7 start packet-capture recording, 13 request recognition result) Required.
-    #[serde(rename = "outaction", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub outaction: Option<i64>,
-    /// details for the next operation; shape depends on outaction (union of the documented variants below) Required.
-    #[serde(
-        rename = "outparams",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_object"
-    )]
-    pub outparams: Option<DialogV2ProcessResponseOutparams>,
-}
+/// Object response of `dialogV2.process`: the same shape as [`DialogProcessResponse`] (one shared type).
+pub type DialogV2ProcessResponse = DialogProcessResponse;
 
-/// Object `outparams`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DialogV2ProcessResponseOutparams {
-    /// call ID, same as userid (all outactions) Required.
-    #[serde(
-        rename = "call_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_id: Option<String>,
-    /// user ID (outaction 10 and 11 (required there))
-    #[serde(
-        rename = "call_sor_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_sor_id: Option<String>,
-    /// access ID (outaction 10 (required))
-    #[serde(
-        rename = "call_dst_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_dst_id: Option<String>,
-    /// outaction 9: interaction type; outaction 12: query type Required.
-    #[serde(
-        rename = "prompt_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_type: Option<String>,
-    /// file to play/record (prompt_type 0,4,5: full path; 1: file name) - voice navigation (outaction 9)
-    #[serde(
-        rename = "prompt_wav",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_wav: Option<String>,
-    /// TTS text or the chatbot's text reply (outaction 9; required when prompt_type is 2, 3, 6 or 7)
-    #[serde(
-        rename = "prompt_text",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_text: Option<String>,
-    /// language ID for TTS/ASR (outaction 9 (required); 0 Chinese, 1 English)
-    #[serde(
-        rename = "language",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub language: Option<String>,
-    /// ODFS count of consecutive interactions; echo back in the next request (outaction 9, 11, 12)
-    #[serde(
-        rename = "inter_idx",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub inter_idx: Option<String>,
-    /// 7-digit template: play/ASR/DTMF support flags, max DTMF length, */# as function keys (outaction 9, voice navigation; table marks it 'O')
-    #[serde(
-        rename = "model_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub model_type: Option<String>,
-    /// seconds to wait for input after playing (outaction 9, voice navigation)
-    #[serde(
-        rename = "timeout",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub timeout: Option<String>,
-    /// digit-collection timeout (s) (outaction 9, barge-in by DTMF)
-    #[serde(
-        rename = "collectTimeout",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub collect_timeout: Option<String>,
-    /// beep before recording (true/false) (outaction 9 with prompt_type 4)
-    #[serde(rename = "tone", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub tone: Option<String>,
-    /// ASR extension parameter (outaction 9, voice navigation)
-    #[serde(rename = "vendor", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub vendor: Option<String>,
-    /// ASR grammar file name (outaction 9, voice navigation)
-    #[serde(
-        rename = "grammar",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub grammar: Option<String>,
-    /// flowRecordFlag (outaction 9)
-    #[serde(
-        rename = "flowRecordFlag",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub flow_record_flag: Option<String>,
-    /// transfer type (outaction 11 (required): 1 agent via route code, 2 IVR, 3 agent via skill name, 4 agent ID, 5 third-party number, 6 online digital assistance, 7 familiar agent, 8 agent's skill queue, 31/32/33 multimedia message to familiar agent/skill queue/agent)
-    #[serde(
-        rename = "trans_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_type: Option<String>,
-    /// route value matching trans_type (queue access code, IVR access code, queue name, agent ID, number, route code) (outaction 11 (required))
-    #[serde(
-        rename = "route_value",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub route_value: Option<String>,
-    /// call-associated data passed on transfer to agent (outaction 11)
-    #[serde(
-        rename = "trans_data",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_data: Option<String>,
-    /// preferred calling number when transferring to a third-party number (outaction 11)
-    #[serde(
-        rename = "calling_num",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub calling_num: Option<String>,
-    /// conference recording path (third-party number transfer only) (outaction 11)
-    #[serde(
-        rename = "record_path",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub record_path: Option<String>,
-    /// transfer sequence number (outaction 11, voice navigation; 'O')
-    #[serde(
-        rename = "trans_idx",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_idx: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "question_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub question_id: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "question_name",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub question_name: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "answer_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub answer_id: Option<String>,
-    /// skill queue ID (outaction 12 (common IVR), required when prompt_type 2)
-    #[serde(
-        rename = "skill_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub skill_id: Option<String>,
-    /// flow node (module) name (outaction 12)
-    #[serde(
-        rename = "moduleName",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub module_name: Option<String>,
-    /// dialog start time (outaction 10 (required))
-    #[serde(
-        rename = "start_time",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub start_time: Option<String>,
-    /// dialog end time (outaction 10 (required))
-    #[serde(
-        rename = "end_time",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub end_time: Option<String>,
-    /// how the flow reached its end node (outaction 10; 0 normal logic, 1 exception/timeout without handling)
-    #[serde(
-        rename = "release_reason",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub release_reason: Option<String>,
-    /// user home region (outaction 10, voice navigation)
-    #[serde(
-        rename = "region_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub region_id: Option<String>,
-    /// entrance dimension (outaction 10, voice navigation)
-    #[serde(
-        rename = "entrance_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub entrance_id: Option<String>,
-    /// exit dimension (same values as entrance) (outaction 10, voice navigation)
-    #[serde(
-        rename = "exit_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub exit_id: Option<String>,
-    /// user type (outaction 10, voice navigation)
-    #[serde(
-        rename = "user_type_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub user_type_id: Option<String>,
-    /// call access region (outaction 10, voice navigation)
-    #[serde(
-        rename = "suilu_region_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub suilu_region_id: Option<String>,
-}
+/// Object `outparams`: the same shape as [`DialogProcessResponseOutparams`] (one shared type).
+pub type DialogV2ProcessResponseOutparams = DialogProcessResponseOutparams;
 
 /// Object request body of `dialogV2.init`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4095,10 +2755,10 @@ pub struct DialogV2InitBody {
     pub seat: Option<String>,
     /// init parameters (inaction fixed 8) Required.
     #[serde(rename = "inparams", skip_serializing_if = "Option::is_none", default)]
-    pub inparams: Option<DialogV2InitBodyInparams>,
+    pub inparams: Option<DialogInitBodyInparams>,
     /// optional extension parameters; used only at initialization
     #[serde(rename = "extparams", skip_serializing_if = "Option::is_none", default)]
-    pub extparams: Option<DialogV2InitBodyExtparams>,
+    pub extparams: Option<DialogProcessBodyExtparams>,
 }
 impl DialogV2InitBody {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -4135,135 +2795,20 @@ impl DialogV2InitBody {
         cec_core::validate::FieldShape { name: "seat", shape: cec_core::validate::Shape::String },
         cec_core::validate::FieldShape {
             name: "inparams",
-            shape: cec_core::validate::Shape::Object(DialogV2InitBodyInparams::FIELDS),
+            shape: cec_core::validate::Shape::Object(DialogInitBodyInparams::FIELDS),
         },
         cec_core::validate::FieldShape {
             name: "extparams",
-            shape: cec_core::validate::Shape::Object(DialogV2InitBodyExtparams::FIELDS),
+            shape: cec_core::validate::Shape::Object(DialogProcessBodyExtparams::FIELDS),
         },
     ];
 }
 
-/// Object `inparams`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DialogV2InitBodyInparams {
-    /// unique call ID, same as userid (max 64 chars) Required.
-    #[serde(rename = "call_id", skip_serializing_if = "Option::is_none", default)]
-    pub call_id: Option<String>,
-    /// user ID (caller number in voice navigation/outbound) (max 64 chars) Required.
-    #[serde(rename = "call_sor_id", skip_serializing_if = "Option::is_none", default)]
-    pub call_sor_id: Option<String>,
-    /// access ID (flow access code in voice navigation/outbound survey) (max 20 chars) Required.
-    #[serde(rename = "call_dst_id", skip_serializing_if = "Option::is_none", default)]
-    pub call_dst_id: Option<String>,
-    /// called number when entering the IVR (voice navigation) (max 32 chars)
-    #[serde(rename = "real_callee", skip_serializing_if = "Option::is_none", default)]
-    pub real_callee: Option<String>,
-    /// CTI call ID passed by Huawei IVR (voice navigation only) (max 32 chars)
-    #[serde(rename = "cti_callid", skip_serializing_if = "Option::is_none", default)]
-    pub cti_callid: Option<String>,
-    /// token from gettoken (C3) Required.
-    #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
-    pub auth_token: Option<cec_core::Secret<String>>,
-    /// caller region (voice navigation) (max 64 chars)
-    #[serde(rename = "suilu_region_id", skip_serializing_if = "Option::is_none", default)]
-    pub suilu_region_id: Option<String>,
-    /// navigation entrance (voice navigation) (01 ad, 02 welcome, 03 top menu, 04 manual intercept, 05 agent, 06 short code, 07 full voice portal, 08 night '0' mode, 09 night voice portal, 10 self-service short code, 11 agents busy, 98 other, 99 unrecognized)
-    #[serde(rename = "entrance_id", skip_serializing_if = "Option::is_none", default)]
-    pub entrance_id: Option<String>,
-    /// media type (text, audio, video...)
-    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", default)]
-    pub media_type: Option<String>,
-    /// call type into IVR (0 text, 1 audio, 3 video)
-    #[serde(rename = "call_media_type", skip_serializing_if = "Option::is_none", default)]
-    pub call_media_type: Option<String>,
-    /// channel type (WEB | INSTAGRAM | TELEGRAM | WECHAT | FACEBOOK | TWITTER | EMAIL | LINE | WHATSAPP | 5G | SMS)
-    #[serde(rename = "channelType", skip_serializing_if = "Option::is_none", default)]
-    pub channel_type: Option<String>,
-    /// reply style
-    #[serde(rename = "responseStyle", skip_serializing_if = "Option::is_none", default)]
-    pub response_style: Option<String>,
-}
-impl DialogV2InitBodyInparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"call_id") {
-            cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
-            if let Some(v) = &self.call_id {
-                cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
-            }
-        }
-        if !skip.contains(&"call_sor_id") {
-            cec_core::validate::required(op, &format!("{at}call_sor_id"), &self.call_sor_id)?;
-            if let Some(v) = &self.call_sor_id {
-                cec_core::validate::max_len(op, &format!("{at}call_sor_id"), v, 64)?;
-            }
-        }
-        if !skip.contains(&"call_dst_id") {
-            cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
-            if let Some(v) = &self.call_dst_id {
-                cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
-            }
-        }
-        if !skip.contains(&"real_callee") {
-            if let Some(v) = &self.real_callee {
-                cec_core::validate::max_len(op, &format!("{at}real_callee"), v, 32)?;
-            }
-        }
-        if !skip.contains(&"cti_callid") {
-            if let Some(v) = &self.cti_callid {
-                cec_core::validate::max_len(op, &format!("{at}cti_callid"), v, 32)?;
-            }
-        }
-        if !skip.contains(&"auth_token") {
-            cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
-        }
-        if !skip.contains(&"suilu_region_id") {
-            if let Some(v) = &self.suilu_region_id {
-                cec_core::validate::max_len(op, &format!("{at}suilu_region_id"), v, 64)?;
-            }
-        }
-        Ok(())
-    }
-}
-impl DialogV2InitBodyInparams {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "call_id", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "call_sor_id", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "call_dst_id", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "real_callee", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "cti_callid", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "auth_token", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "suilu_region_id", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "entrance_id", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "call_media_type", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "channelType", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "responseStyle", shape: cec_core::validate::Shape::String },
-    ];
-}
+/// Object `inparams`: the same shape as [`DialogInitBodyInparams`] (one shared type).
+pub type DialogV2InitBodyInparams = DialogInitBodyInparams;
 
-/// Object `extparams`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DialogV2InitBodyExtparams {
-    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet)
-    #[serde(rename = "transin_data", skip_serializing_if = "Option::is_none", default)]
-    pub transin_data: Option<String>,
-}
-impl DialogV2InitBodyExtparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl DialogV2InitBodyExtparams {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "transin_data", shape: cec_core::validate::Shape::String }];
-}
+/// Object `extparams`: the same shape as [`DialogProcessBodyExtparams`] (one shared type).
+pub type DialogV2InitBodyExtparams = DialogProcessBodyExtparams;
 
 impl DialogV2InitBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -4273,263 +2818,11 @@ impl DialogV2InitBody {
     }
 }
 
-/// Object response of `dialogV2.init`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DialogV2InitResponse {
-    /// execution result (0 = success; non-zero = failure) Required.
-    #[serde(rename = "ret", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub ret: Option<i64>,
-    /// echo of the call key Required.
-    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub userid: Option<String>,
-    /// what the caller must do next (9 dialog interaction, 11 dialog transfer, 10 hang up, 12 query, 7 start packet-capture recording, 13 request recognition result) Required.
-    #[serde(rename = "outaction", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub outaction: Option<i64>,
-    /// details for the next operation; shape depends on outaction (union of the documented variants below) Required.
-    #[serde(
-        rename = "outparams",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_object"
-    )]
-    pub outparams: Option<DialogV2InitResponseOutparams>,
-}
+/// Object response of `dialogV2.init`: the same shape as [`DialogProcessResponse`] (one shared type).
+pub type DialogV2InitResponse = DialogProcessResponse;
 
-/// Object `outparams`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DialogV2InitResponseOutparams {
-    /// call ID, same as userid (all outactions) Required.
-    #[serde(
-        rename = "call_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_id: Option<String>,
-    /// user ID (outaction 10 and 11 (required there))
-    #[serde(
-        rename = "call_sor_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_sor_id: Option<String>,
-    /// access ID (outaction 10 (required))
-    #[serde(
-        rename = "call_dst_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_dst_id: Option<String>,
-    /// outaction 9: interaction type; outaction 12: query type Required.
-    #[serde(
-        rename = "prompt_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_type: Option<String>,
-    /// file to play/record (prompt_type 0,4,5: full path; 1: file name) - voice navigation (outaction 9)
-    #[serde(
-        rename = "prompt_wav",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_wav: Option<String>,
-    /// TTS text or the chatbot's text reply (outaction 9; required when prompt_type is 2, 3, 6 or 7)
-    #[serde(
-        rename = "prompt_text",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_text: Option<String>,
-    /// language ID for TTS/ASR (outaction 9 (required); 0 Chinese, 1 English)
-    #[serde(
-        rename = "language",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub language: Option<String>,
-    /// ODFS count of consecutive interactions; echo back in the next request (outaction 9, 11, 12)
-    #[serde(
-        rename = "inter_idx",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub inter_idx: Option<String>,
-    /// 7-digit template: play/ASR/DTMF support flags, max DTMF length, */# as function keys (outaction 9, voice navigation; table marks it 'O')
-    #[serde(
-        rename = "model_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub model_type: Option<String>,
-    /// seconds to wait for input after playing (outaction 9, voice navigation)
-    #[serde(
-        rename = "timeout",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub timeout: Option<String>,
-    /// digit-collection timeout (s) (outaction 9, barge-in by DTMF)
-    #[serde(
-        rename = "collectTimeout",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub collect_timeout: Option<String>,
-    /// beep before recording (true/false) (outaction 9 with prompt_type 4)
-    #[serde(rename = "tone", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub tone: Option<String>,
-    /// ASR extension parameter (outaction 9, voice navigation)
-    #[serde(rename = "vendor", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub vendor: Option<String>,
-    /// ASR grammar file name (outaction 9, voice navigation)
-    #[serde(
-        rename = "grammar",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub grammar: Option<String>,
-    /// flowRecordFlag (outaction 9)
-    #[serde(
-        rename = "flowRecordFlag",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub flow_record_flag: Option<String>,
-    /// transfer type (outaction 11 (required): 1 agent via route code, 2 IVR, 3 agent via skill name, 4 agent ID, 5 third-party number, 6 online digital assistance, 7 familiar agent, 8 agent's skill queue, 31/32/33 multimedia message to familiar agent/skill queue/agent)
-    #[serde(
-        rename = "trans_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_type: Option<String>,
-    /// route value matching trans_type (queue access code, IVR access code, queue name, agent ID, number, route code) (outaction 11 (required))
-    #[serde(
-        rename = "route_value",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub route_value: Option<String>,
-    /// call-associated data passed on transfer to agent (outaction 11)
-    #[serde(
-        rename = "trans_data",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_data: Option<String>,
-    /// preferred calling number when transferring to a third-party number (outaction 11)
-    #[serde(
-        rename = "calling_num",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub calling_num: Option<String>,
-    /// conference recording path (third-party number transfer only) (outaction 11)
-    #[serde(
-        rename = "record_path",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub record_path: Option<String>,
-    /// transfer sequence number (outaction 11, voice navigation; 'O')
-    #[serde(
-        rename = "trans_idx",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_idx: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "question_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub question_id: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "question_name",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub question_name: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "answer_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub answer_id: Option<String>,
-    /// skill queue ID (outaction 12 (common IVR), required when prompt_type 2)
-    #[serde(
-        rename = "skill_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub skill_id: Option<String>,
-    /// flow node (module) name (outaction 12)
-    #[serde(
-        rename = "moduleName",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub module_name: Option<String>,
-    /// dialog start time (outaction 10 (required))
-    #[serde(
-        rename = "start_time",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub start_time: Option<String>,
-    /// dialog end time (outaction 10 (required))
-    #[serde(
-        rename = "end_time",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub end_time: Option<String>,
-    /// how the flow reached its end node (outaction 10; 0 normal logic, 1 exception/timeout without handling)
-    #[serde(
-        rename = "release_reason",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub release_reason: Option<String>,
-    /// user home region (outaction 10, voice navigation)
-    #[serde(
-        rename = "region_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub region_id: Option<String>,
-    /// entrance dimension (outaction 10, voice navigation)
-    #[serde(
-        rename = "entrance_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub entrance_id: Option<String>,
-    /// exit dimension (same values as entrance) (outaction 10, voice navigation)
-    #[serde(
-        rename = "exit_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub exit_id: Option<String>,
-    /// user type (outaction 10, voice navigation)
-    #[serde(
-        rename = "user_type_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub user_type_id: Option<String>,
-    /// call access region (outaction 10, voice navigation)
-    #[serde(
-        rename = "suilu_region_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub suilu_region_id: Option<String>,
-}
+/// Object `outparams`: the same shape as [`DialogProcessResponseOutparams`] (one shared type).
+pub type DialogV2InitResponseOutparams = DialogProcessResponseOutparams;
 
 /// Object request body of `dialogV2.afterInteraction`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4548,7 +2841,7 @@ pub struct DialogV2AfterInteractionBody {
     pub inparams: Option<DialogV2AfterInteractionBodyInparams>,
     /// optional extension parameters; used only at initialization
     #[serde(rename = "extparams", skip_serializing_if = "Option::is_none", default)]
-    pub extparams: Option<DialogV2AfterInteractionBodyExtparams>,
+    pub extparams: Option<DialogProcessBodyExtparams>,
 }
 impl DialogV2AfterInteractionBody {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -4589,7 +2882,7 @@ impl DialogV2AfterInteractionBody {
         },
         cec_core::validate::FieldShape {
             name: "extparams",
-            shape: cec_core::validate::Shape::Object(DialogV2AfterInteractionBodyExtparams::FIELDS),
+            shape: cec_core::validate::Shape::Object(DialogProcessBodyExtparams::FIELDS),
         },
     ];
 }
@@ -4691,25 +2984,8 @@ impl DialogV2AfterInteractionBodyInparams {
     ];
 }
 
-/// Object `extparams`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DialogV2AfterInteractionBodyExtparams {
-    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet)
-    #[serde(rename = "transin_data", skip_serializing_if = "Option::is_none", default)]
-    pub transin_data: Option<String>,
-}
-impl DialogV2AfterInteractionBodyExtparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl DialogV2AfterInteractionBodyExtparams {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "transin_data", shape: cec_core::validate::Shape::String }];
-}
+/// Object `extparams`: the same shape as [`DialogProcessBodyExtparams`] (one shared type).
+pub type DialogV2AfterInteractionBodyExtparams = DialogProcessBodyExtparams;
 
 impl DialogV2AfterInteractionBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -4719,263 +2995,11 @@ impl DialogV2AfterInteractionBody {
     }
 }
 
-/// Object response of `dialogV2.afterInteraction`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DialogV2AfterInteractionResponse {
-    /// execution result (0 = success; non-zero = failure) Required.
-    #[serde(rename = "ret", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub ret: Option<i64>,
-    /// echo of the call key Required.
-    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub userid: Option<String>,
-    /// what the caller must do next (9 dialog interaction, 11 dialog transfer, 10 hang up, 12 query, 7 start packet-capture recording, 13 request recognition result) Required.
-    #[serde(rename = "outaction", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub outaction: Option<i64>,
-    /// details for the next operation; shape depends on outaction (union of the documented variants below) Required.
-    #[serde(
-        rename = "outparams",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_object"
-    )]
-    pub outparams: Option<DialogV2AfterInteractionResponseOutparams>,
-}
+/// Object response of `dialogV2.afterInteraction`: the same shape as [`DialogProcessResponse`] (one shared type).
+pub type DialogV2AfterInteractionResponse = DialogProcessResponse;
 
-/// Object `outparams`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DialogV2AfterInteractionResponseOutparams {
-    /// call ID, same as userid (all outactions) Required.
-    #[serde(
-        rename = "call_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_id: Option<String>,
-    /// user ID (outaction 10 and 11 (required there))
-    #[serde(
-        rename = "call_sor_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_sor_id: Option<String>,
-    /// access ID (outaction 10 (required))
-    #[serde(
-        rename = "call_dst_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_dst_id: Option<String>,
-    /// outaction 9: interaction type; outaction 12: query type Required.
-    #[serde(
-        rename = "prompt_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_type: Option<String>,
-    /// file to play/record (prompt_type 0,4,5: full path; 1: file name) - voice navigation (outaction 9)
-    #[serde(
-        rename = "prompt_wav",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_wav: Option<String>,
-    /// TTS text or the chatbot's text reply (outaction 9; required when prompt_type is 2, 3, 6 or 7)
-    #[serde(
-        rename = "prompt_text",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_text: Option<String>,
-    /// language ID for TTS/ASR (outaction 9 (required); 0 Chinese, 1 English)
-    #[serde(
-        rename = "language",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub language: Option<String>,
-    /// ODFS count of consecutive interactions; echo back in the next request (outaction 9, 11, 12)
-    #[serde(
-        rename = "inter_idx",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub inter_idx: Option<String>,
-    /// 7-digit template: play/ASR/DTMF support flags, max DTMF length, */# as function keys (outaction 9, voice navigation; table marks it 'O')
-    #[serde(
-        rename = "model_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub model_type: Option<String>,
-    /// seconds to wait for input after playing (outaction 9, voice navigation)
-    #[serde(
-        rename = "timeout",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub timeout: Option<String>,
-    /// digit-collection timeout (s) (outaction 9, barge-in by DTMF)
-    #[serde(
-        rename = "collectTimeout",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub collect_timeout: Option<String>,
-    /// beep before recording (true/false) (outaction 9 with prompt_type 4)
-    #[serde(rename = "tone", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub tone: Option<String>,
-    /// ASR extension parameter (outaction 9, voice navigation)
-    #[serde(rename = "vendor", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub vendor: Option<String>,
-    /// ASR grammar file name (outaction 9, voice navigation)
-    #[serde(
-        rename = "grammar",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub grammar: Option<String>,
-    /// flowRecordFlag (outaction 9)
-    #[serde(
-        rename = "flowRecordFlag",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub flow_record_flag: Option<String>,
-    /// transfer type (outaction 11 (required): 1 agent via route code, 2 IVR, 3 agent via skill name, 4 agent ID, 5 third-party number, 6 online digital assistance, 7 familiar agent, 8 agent's skill queue, 31/32/33 multimedia message to familiar agent/skill queue/agent)
-    #[serde(
-        rename = "trans_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_type: Option<String>,
-    /// route value matching trans_type (queue access code, IVR access code, queue name, agent ID, number, route code) (outaction 11 (required))
-    #[serde(
-        rename = "route_value",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub route_value: Option<String>,
-    /// call-associated data passed on transfer to agent (outaction 11)
-    #[serde(
-        rename = "trans_data",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_data: Option<String>,
-    /// preferred calling number when transferring to a third-party number (outaction 11)
-    #[serde(
-        rename = "calling_num",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub calling_num: Option<String>,
-    /// conference recording path (third-party number transfer only) (outaction 11)
-    #[serde(
-        rename = "record_path",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub record_path: Option<String>,
-    /// transfer sequence number (outaction 11, voice navigation; 'O')
-    #[serde(
-        rename = "trans_idx",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_idx: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "question_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub question_id: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "question_name",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub question_name: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "answer_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub answer_id: Option<String>,
-    /// skill queue ID (outaction 12 (common IVR), required when prompt_type 2)
-    #[serde(
-        rename = "skill_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub skill_id: Option<String>,
-    /// flow node (module) name (outaction 12)
-    #[serde(
-        rename = "moduleName",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub module_name: Option<String>,
-    /// dialog start time (outaction 10 (required))
-    #[serde(
-        rename = "start_time",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub start_time: Option<String>,
-    /// dialog end time (outaction 10 (required))
-    #[serde(
-        rename = "end_time",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub end_time: Option<String>,
-    /// how the flow reached its end node (outaction 10; 0 normal logic, 1 exception/timeout without handling)
-    #[serde(
-        rename = "release_reason",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub release_reason: Option<String>,
-    /// user home region (outaction 10, voice navigation)
-    #[serde(
-        rename = "region_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub region_id: Option<String>,
-    /// entrance dimension (outaction 10, voice navigation)
-    #[serde(
-        rename = "entrance_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub entrance_id: Option<String>,
-    /// exit dimension (same values as entrance) (outaction 10, voice navigation)
-    #[serde(
-        rename = "exit_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub exit_id: Option<String>,
-    /// user type (outaction 10, voice navigation)
-    #[serde(
-        rename = "user_type_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub user_type_id: Option<String>,
-    /// call access region (outaction 10, voice navigation)
-    #[serde(
-        rename = "suilu_region_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub suilu_region_id: Option<String>,
-}
+/// Object `outparams`: the same shape as [`DialogProcessResponseOutparams`] (one shared type).
+pub type DialogV2AfterInteractionResponseOutparams = DialogProcessResponseOutparams;
 
 /// Object request body of `dialogV2.afterTransfer`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4991,10 +3015,10 @@ pub struct DialogV2AfterTransferBody {
     pub seat: Option<String>,
     /// transfer result (inaction 11) Required.
     #[serde(rename = "inparams", skip_serializing_if = "Option::is_none", default)]
-    pub inparams: Option<DialogV2AfterTransferBodyInparams>,
+    pub inparams: Option<DialogAfterTransferBodyInparams>,
     /// optional extension parameters; used only at initialization
     #[serde(rename = "extparams", skip_serializing_if = "Option::is_none", default)]
-    pub extparams: Option<DialogV2AfterTransferBodyExtparams>,
+    pub extparams: Option<DialogProcessBodyExtparams>,
 }
 impl DialogV2AfterTransferBody {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -5031,128 +3055,20 @@ impl DialogV2AfterTransferBody {
         cec_core::validate::FieldShape { name: "seat", shape: cec_core::validate::Shape::String },
         cec_core::validate::FieldShape {
             name: "inparams",
-            shape: cec_core::validate::Shape::Object(DialogV2AfterTransferBodyInparams::FIELDS),
+            shape: cec_core::validate::Shape::Object(DialogAfterTransferBodyInparams::FIELDS),
         },
         cec_core::validate::FieldShape {
             name: "extparams",
-            shape: cec_core::validate::Shape::Object(DialogV2AfterTransferBodyExtparams::FIELDS),
+            shape: cec_core::validate::Shape::Object(DialogProcessBodyExtparams::FIELDS),
         },
     ];
 }
 
-/// Object `inparams`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DialogV2AfterTransferBodyInparams {
-    /// unique call ID, same as userid (max 64 chars) Required.
-    #[serde(rename = "call_id", skip_serializing_if = "Option::is_none", default)]
-    pub call_id: Option<String>,
-    /// access ID (flow access code in voice navigation/outbound survey) (max 20 chars) Required.
-    #[serde(rename = "call_dst_id", skip_serializing_if = "Option::is_none", default)]
-    pub call_dst_id: Option<String>,
-    /// transfer start time Required.
-    #[serde(rename = "begin_trans", skip_serializing_if = "Option::is_none", default)]
-    pub begin_trans: Option<String>,
-    /// transfer end time Required.
-    #[serde(rename = "end_trans", skip_serializing_if = "Option::is_none", default)]
-    pub end_trans: Option<String>,
-    /// transfer result (0 success; other failure) Required.
-    #[serde(rename = "trans_result", skip_serializing_if = "Option::is_none", default)]
-    pub trans_result: Option<String>,
-    /// token from gettoken (C3) Required.
-    #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
-    pub auth_token: Option<cec_core::Secret<String>>,
-    /// recording result when transferred to a third-party number (0 success; other failure)
-    #[serde(rename = "record_result", skip_serializing_if = "Option::is_none", default)]
-    pub record_result: Option<String>,
-    /// interaction result; after a successful transfer omit it, then after ODFS answers outaction=10 send again with input=hangup (max 1024 chars)
-    #[serde(rename = "input", skip_serializing_if = "Option::is_none", default)]
-    pub input: Option<String>,
-    /// echo last inter_idx (voice navigation)
-    #[serde(rename = "inter_idx", skip_serializing_if = "Option::is_none", default)]
-    pub inter_idx: Option<String>,
-    /// media type, e.g. audio, video
-    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", default)]
-    pub media_type: Option<String>,
-    /// call type into IVR (0 text, 1 audio, 3 video)
-    #[serde(rename = "call_media_type", skip_serializing_if = "Option::is_none", default)]
-    pub call_media_type: Option<String>,
-    /// channel type (WEB | INSTAGRAM | TELEGRAM | WECHAT | FACEBOOK | TWITTER | EMAIL | LINE | WHATSAPP | 5G | SMS)
-    #[serde(rename = "channelType", skip_serializing_if = "Option::is_none", default)]
-    pub channel_type: Option<String>,
-}
-impl DialogV2AfterTransferBodyInparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"call_id") {
-            cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
-            if let Some(v) = &self.call_id {
-                cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
-            }
-        }
-        if !skip.contains(&"call_dst_id") {
-            cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
-            if let Some(v) = &self.call_dst_id {
-                cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
-            }
-        }
-        if !skip.contains(&"begin_trans") {
-            cec_core::validate::required(op, &format!("{at}begin_trans"), &self.begin_trans)?;
-        }
-        if !skip.contains(&"end_trans") {
-            cec_core::validate::required(op, &format!("{at}end_trans"), &self.end_trans)?;
-        }
-        if !skip.contains(&"trans_result") {
-            cec_core::validate::required(op, &format!("{at}trans_result"), &self.trans_result)?;
-        }
-        if !skip.contains(&"auth_token") {
-            cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
-        }
-        if !skip.contains(&"input") {
-            if let Some(v) = &self.input {
-                cec_core::validate::max_len(op, &format!("{at}input"), v, 1024)?;
-            }
-        }
-        Ok(())
-    }
-}
-impl DialogV2AfterTransferBodyInparams {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "call_id", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "call_dst_id", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "begin_trans", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "end_trans", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "trans_result", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "auth_token", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "record_result", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "input", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "inter_idx", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "call_media_type", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "channelType", shape: cec_core::validate::Shape::String },
-    ];
-}
+/// Object `inparams`: the same shape as [`DialogAfterTransferBodyInparams`] (one shared type).
+pub type DialogV2AfterTransferBodyInparams = DialogAfterTransferBodyInparams;
 
-/// Object `extparams`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DialogV2AfterTransferBodyExtparams {
-    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet)
-    #[serde(rename = "transin_data", skip_serializing_if = "Option::is_none", default)]
-    pub transin_data: Option<String>,
-}
-impl DialogV2AfterTransferBodyExtparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-impl DialogV2AfterTransferBodyExtparams {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "transin_data", shape: cec_core::validate::Shape::String }];
-}
+/// Object `extparams`: the same shape as [`DialogProcessBodyExtparams`] (one shared type).
+pub type DialogV2AfterTransferBodyExtparams = DialogProcessBodyExtparams;
 
 impl DialogV2AfterTransferBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -5162,263 +3078,11 @@ impl DialogV2AfterTransferBody {
     }
 }
 
-/// Object response of `dialogV2.afterTransfer`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DialogV2AfterTransferResponse {
-    /// execution result (0 = success; non-zero = failure) Required.
-    #[serde(rename = "ret", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub ret: Option<i64>,
-    /// echo of the call key Required.
-    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub userid: Option<String>,
-    /// what the caller must do next (9 dialog interaction, 11 dialog transfer, 10 hang up, 12 query, 7 start packet-capture recording, 13 request recognition result) Required.
-    #[serde(rename = "outaction", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub outaction: Option<i64>,
-    /// details for the next operation; shape depends on outaction (union of the documented variants below) Required.
-    #[serde(
-        rename = "outparams",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_object"
-    )]
-    pub outparams: Option<DialogV2AfterTransferResponseOutparams>,
-}
+/// Object response of `dialogV2.afterTransfer`: the same shape as [`DialogProcessResponse`] (one shared type).
+pub type DialogV2AfterTransferResponse = DialogProcessResponse;
 
-/// Object `outparams`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DialogV2AfterTransferResponseOutparams {
-    /// call ID, same as userid (all outactions) Required.
-    #[serde(
-        rename = "call_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_id: Option<String>,
-    /// user ID (outaction 10 and 11 (required there))
-    #[serde(
-        rename = "call_sor_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_sor_id: Option<String>,
-    /// access ID (outaction 10 (required))
-    #[serde(
-        rename = "call_dst_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_dst_id: Option<String>,
-    /// outaction 9: interaction type; outaction 12: query type Required.
-    #[serde(
-        rename = "prompt_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_type: Option<String>,
-    /// file to play/record (prompt_type 0,4,5: full path; 1: file name) - voice navigation (outaction 9)
-    #[serde(
-        rename = "prompt_wav",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_wav: Option<String>,
-    /// TTS text or the chatbot's text reply (outaction 9; required when prompt_type is 2, 3, 6 or 7)
-    #[serde(
-        rename = "prompt_text",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_text: Option<String>,
-    /// language ID for TTS/ASR (outaction 9 (required); 0 Chinese, 1 English)
-    #[serde(
-        rename = "language",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub language: Option<String>,
-    /// ODFS count of consecutive interactions; echo back in the next request (outaction 9, 11, 12)
-    #[serde(
-        rename = "inter_idx",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub inter_idx: Option<String>,
-    /// 7-digit template: play/ASR/DTMF support flags, max DTMF length, */# as function keys (outaction 9, voice navigation; table marks it 'O')
-    #[serde(
-        rename = "model_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub model_type: Option<String>,
-    /// seconds to wait for input after playing (outaction 9, voice navigation)
-    #[serde(
-        rename = "timeout",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub timeout: Option<String>,
-    /// digit-collection timeout (s) (outaction 9, barge-in by DTMF)
-    #[serde(
-        rename = "collectTimeout",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub collect_timeout: Option<String>,
-    /// beep before recording (true/false) (outaction 9 with prompt_type 4)
-    #[serde(rename = "tone", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub tone: Option<String>,
-    /// ASR extension parameter (outaction 9, voice navigation)
-    #[serde(rename = "vendor", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub vendor: Option<String>,
-    /// ASR grammar file name (outaction 9, voice navigation)
-    #[serde(
-        rename = "grammar",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub grammar: Option<String>,
-    /// flowRecordFlag (outaction 9)
-    #[serde(
-        rename = "flowRecordFlag",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub flow_record_flag: Option<String>,
-    /// transfer type (outaction 11 (required): 1 agent via route code, 2 IVR, 3 agent via skill name, 4 agent ID, 5 third-party number, 6 online digital assistance, 7 familiar agent, 8 agent's skill queue, 31/32/33 multimedia message to familiar agent/skill queue/agent)
-    #[serde(
-        rename = "trans_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_type: Option<String>,
-    /// route value matching trans_type (queue access code, IVR access code, queue name, agent ID, number, route code) (outaction 11 (required))
-    #[serde(
-        rename = "route_value",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub route_value: Option<String>,
-    /// call-associated data passed on transfer to agent (outaction 11)
-    #[serde(
-        rename = "trans_data",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_data: Option<String>,
-    /// preferred calling number when transferring to a third-party number (outaction 11)
-    #[serde(
-        rename = "calling_num",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub calling_num: Option<String>,
-    /// conference recording path (third-party number transfer only) (outaction 11)
-    #[serde(
-        rename = "record_path",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub record_path: Option<String>,
-    /// transfer sequence number (outaction 11, voice navigation; 'O')
-    #[serde(
-        rename = "trans_idx",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_idx: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "question_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub question_id: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "question_name",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub question_name: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "answer_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub answer_id: Option<String>,
-    /// skill queue ID (outaction 12 (common IVR), required when prompt_type 2)
-    #[serde(
-        rename = "skill_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub skill_id: Option<String>,
-    /// flow node (module) name (outaction 12)
-    #[serde(
-        rename = "moduleName",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub module_name: Option<String>,
-    /// dialog start time (outaction 10 (required))
-    #[serde(
-        rename = "start_time",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub start_time: Option<String>,
-    /// dialog end time (outaction 10 (required))
-    #[serde(
-        rename = "end_time",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub end_time: Option<String>,
-    /// how the flow reached its end node (outaction 10; 0 normal logic, 1 exception/timeout without handling)
-    #[serde(
-        rename = "release_reason",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub release_reason: Option<String>,
-    /// user home region (outaction 10, voice navigation)
-    #[serde(
-        rename = "region_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub region_id: Option<String>,
-    /// entrance dimension (outaction 10, voice navigation)
-    #[serde(
-        rename = "entrance_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub entrance_id: Option<String>,
-    /// exit dimension (same values as entrance) (outaction 10, voice navigation)
-    #[serde(
-        rename = "exit_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub exit_id: Option<String>,
-    /// user type (outaction 10, voice navigation)
-    #[serde(
-        rename = "user_type_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub user_type_id: Option<String>,
-    /// call access region (outaction 10, voice navigation)
-    #[serde(
-        rename = "suilu_region_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub suilu_region_id: Option<String>,
-}
+/// Object `outparams`: the same shape as [`DialogProcessResponseOutparams`] (one shared type).
+pub type DialogV2AfterTransferResponseOutparams = DialogProcessResponseOutparams;
 
 /// Object request body of `record.queryHistory`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7017,10 +4681,12 @@ pub struct ReportQueryKnowledgeReportResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub intent_list: Option<Vec<ReportQueryKnowledgeReportResponseIntentList>>,
+    pub intent_list: Option<Vec<ReportQueryKnowledgeReportResponseQaList>>,
 }
 
 /// Object `qaList`.
+///
+/// The same shape (fields, types, checks) is also named [`ReportQueryKnowledgeReportResponseIntentList`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ReportQueryKnowledgeReportResponseQaList {
@@ -7032,17 +4698,8 @@ pub struct ReportQueryKnowledgeReportResponseQaList {
     pub count: Option<i64>,
 }
 
-/// Object `intentList`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ReportQueryKnowledgeReportResponseIntentList {
-    /// item name Required.
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub name: Option<String>,
-    /// hit count Required.
-    #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub count: Option<i64>,
-}
+/// Object `intentList`: the same shape as [`ReportQueryKnowledgeReportResponseQaList`] (one shared type).
+pub type ReportQueryKnowledgeReportResponseIntentList = ReportQueryKnowledgeReportResponseQaList;
 
 /// Object request body of `outbound.queryRbtRecognitionResult`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7656,7 +5313,7 @@ pub struct DialogV2RecordingRequestBody {
     pub seat: Option<String>,
     /// recording request parameters (inaction 7) Required.
     #[serde(rename = "inparams", skip_serializing_if = "Option::is_none", default)]
-    pub inparams: Option<DialogV2RecordingRequestBodyInparams>,
+    pub inparams: Option<DialogRecordingRequestBodyInparams>,
 }
 impl DialogV2RecordingRequestBody {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -7688,80 +5345,13 @@ impl DialogV2RecordingRequestBody {
         cec_core::validate::FieldShape { name: "seat", shape: cec_core::validate::Shape::String },
         cec_core::validate::FieldShape {
             name: "inparams",
-            shape: cec_core::validate::Shape::Object(DialogV2RecordingRequestBodyInparams::FIELDS),
+            shape: cec_core::validate::Shape::Object(DialogRecordingRequestBodyInparams::FIELDS),
         },
     ];
 }
 
-/// Object `inparams`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DialogV2RecordingRequestBodyInparams {
-    /// unique call ID, same as userid (max 64 chars)
-    #[serde(rename = "call_id", skip_serializing_if = "Option::is_none", default)]
-    pub call_id: Option<String>,
-    /// user ID (max 64 chars)
-    #[serde(rename = "call_sor_id", skip_serializing_if = "Option::is_none", default)]
-    pub call_sor_id: Option<String>,
-    /// access ID (max 20 chars) Required.
-    #[serde(rename = "call_dst_id", skip_serializing_if = "Option::is_none", default)]
-    pub call_dst_id: Option<String>,
-    /// called number (voice navigation) (max 32 chars)
-    #[serde(rename = "real_callee", skip_serializing_if = "Option::is_none", default)]
-    pub real_callee: Option<String>,
-    /// CTI call ID (voice navigation) (max 32 chars)
-    #[serde(rename = "cti_callid", skip_serializing_if = "Option::is_none", default)]
-    pub cti_callid: Option<String>,
-    /// token from gettoken (C3) Required.
-    #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
-    pub auth_token: Option<cec_core::Secret<String>>,
-}
-impl DialogV2RecordingRequestBodyInparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors; fields
-    /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
-        if !skip.contains(&"call_id") {
-            if let Some(v) = &self.call_id {
-                cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
-            }
-        }
-        if !skip.contains(&"call_sor_id") {
-            if let Some(v) = &self.call_sor_id {
-                cec_core::validate::max_len(op, &format!("{at}call_sor_id"), v, 64)?;
-            }
-        }
-        if !skip.contains(&"call_dst_id") {
-            cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
-            if let Some(v) = &self.call_dst_id {
-                cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
-            }
-        }
-        if !skip.contains(&"real_callee") {
-            if let Some(v) = &self.real_callee {
-                cec_core::validate::max_len(op, &format!("{at}real_callee"), v, 32)?;
-            }
-        }
-        if !skip.contains(&"cti_callid") {
-            if let Some(v) = &self.cti_callid {
-                cec_core::validate::max_len(op, &format!("{at}cti_callid"), v, 32)?;
-            }
-        }
-        if !skip.contains(&"auth_token") {
-            cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
-        }
-        Ok(())
-    }
-}
-impl DialogV2RecordingRequestBodyInparams {
-    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
-        cec_core::validate::FieldShape { name: "call_id", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "call_sor_id", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "call_dst_id", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "real_callee", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "cti_callid", shape: cec_core::validate::Shape::String },
-        cec_core::validate::FieldShape { name: "auth_token", shape: cec_core::validate::Shape::String },
-    ];
-}
+/// Object `inparams`: the same shape as [`DialogRecordingRequestBodyInparams`] (one shared type).
+pub type DialogV2RecordingRequestBodyInparams = DialogRecordingRequestBodyInparams;
 
 impl DialogV2RecordingRequestBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -7771,263 +5361,11 @@ impl DialogV2RecordingRequestBody {
     }
 }
 
-/// Object response of `dialogV2.recordingRequest`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DialogV2RecordingRequestResponse {
-    /// execution result (0 = success; non-zero = failure) Required.
-    #[serde(rename = "ret", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub ret: Option<i64>,
-    /// echo of the call key Required.
-    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub userid: Option<String>,
-    /// what the caller must do next (9 dialog interaction, 11 dialog transfer, 10 hang up, 12 query, 7 start packet-capture recording, 13 request recognition result) Required.
-    #[serde(rename = "outaction", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub outaction: Option<i64>,
-    /// details for the next operation; shape depends on outaction (union of the documented variants below) Required.
-    #[serde(
-        rename = "outparams",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_object"
-    )]
-    pub outparams: Option<DialogV2RecordingRequestResponseOutparams>,
-}
+/// Object response of `dialogV2.recordingRequest`: the same shape as [`DialogProcessResponse`] (one shared type).
+pub type DialogV2RecordingRequestResponse = DialogProcessResponse;
 
-/// Object `outparams`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DialogV2RecordingRequestResponseOutparams {
-    /// call ID, same as userid (all outactions) Required.
-    #[serde(
-        rename = "call_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_id: Option<String>,
-    /// user ID (outaction 10 and 11 (required there))
-    #[serde(
-        rename = "call_sor_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_sor_id: Option<String>,
-    /// access ID (outaction 10 (required))
-    #[serde(
-        rename = "call_dst_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub call_dst_id: Option<String>,
-    /// outaction 9: interaction type; outaction 12: query type Required.
-    #[serde(
-        rename = "prompt_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_type: Option<String>,
-    /// file to play/record (prompt_type 0,4,5: full path; 1: file name) - voice navigation (outaction 9)
-    #[serde(
-        rename = "prompt_wav",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_wav: Option<String>,
-    /// TTS text or the chatbot's text reply (outaction 9; required when prompt_type is 2, 3, 6 or 7)
-    #[serde(
-        rename = "prompt_text",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub prompt_text: Option<String>,
-    /// language ID for TTS/ASR (outaction 9 (required); 0 Chinese, 1 English)
-    #[serde(
-        rename = "language",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub language: Option<String>,
-    /// ODFS count of consecutive interactions; echo back in the next request (outaction 9, 11, 12)
-    #[serde(
-        rename = "inter_idx",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub inter_idx: Option<String>,
-    /// 7-digit template: play/ASR/DTMF support flags, max DTMF length, */# as function keys (outaction 9, voice navigation; table marks it 'O')
-    #[serde(
-        rename = "model_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub model_type: Option<String>,
-    /// seconds to wait for input after playing (outaction 9, voice navigation)
-    #[serde(
-        rename = "timeout",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub timeout: Option<String>,
-    /// digit-collection timeout (s) (outaction 9, barge-in by DTMF)
-    #[serde(
-        rename = "collectTimeout",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub collect_timeout: Option<String>,
-    /// beep before recording (true/false) (outaction 9 with prompt_type 4)
-    #[serde(rename = "tone", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub tone: Option<String>,
-    /// ASR extension parameter (outaction 9, voice navigation)
-    #[serde(rename = "vendor", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub vendor: Option<String>,
-    /// ASR grammar file name (outaction 9, voice navigation)
-    #[serde(
-        rename = "grammar",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub grammar: Option<String>,
-    /// flowRecordFlag (outaction 9)
-    #[serde(
-        rename = "flowRecordFlag",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub flow_record_flag: Option<String>,
-    /// transfer type (outaction 11 (required): 1 agent via route code, 2 IVR, 3 agent via skill name, 4 agent ID, 5 third-party number, 6 online digital assistance, 7 familiar agent, 8 agent's skill queue, 31/32/33 multimedia message to familiar agent/skill queue/agent)
-    #[serde(
-        rename = "trans_type",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_type: Option<String>,
-    /// route value matching trans_type (queue access code, IVR access code, queue name, agent ID, number, route code) (outaction 11 (required))
-    #[serde(
-        rename = "route_value",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub route_value: Option<String>,
-    /// call-associated data passed on transfer to agent (outaction 11)
-    #[serde(
-        rename = "trans_data",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_data: Option<String>,
-    /// preferred calling number when transferring to a third-party number (outaction 11)
-    #[serde(
-        rename = "calling_num",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub calling_num: Option<String>,
-    /// conference recording path (third-party number transfer only) (outaction 11)
-    #[serde(
-        rename = "record_path",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub record_path: Option<String>,
-    /// transfer sequence number (outaction 11, voice navigation; 'O')
-    #[serde(
-        rename = "trans_idx",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub trans_idx: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "question_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub question_id: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "question_name",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub question_name: Option<String>,
-    /// deprecated outbound-survey field (outaction 9/11)
-    #[serde(
-        rename = "answer_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub answer_id: Option<String>,
-    /// skill queue ID (outaction 12 (common IVR), required when prompt_type 2)
-    #[serde(
-        rename = "skill_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub skill_id: Option<String>,
-    /// flow node (module) name (outaction 12)
-    #[serde(
-        rename = "moduleName",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub module_name: Option<String>,
-    /// dialog start time (outaction 10 (required))
-    #[serde(
-        rename = "start_time",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub start_time: Option<String>,
-    /// dialog end time (outaction 10 (required))
-    #[serde(
-        rename = "end_time",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub end_time: Option<String>,
-    /// how the flow reached its end node (outaction 10; 0 normal logic, 1 exception/timeout without handling)
-    #[serde(
-        rename = "release_reason",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub release_reason: Option<String>,
-    /// user home region (outaction 10, voice navigation)
-    #[serde(
-        rename = "region_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub region_id: Option<String>,
-    /// entrance dimension (outaction 10, voice navigation)
-    #[serde(
-        rename = "entrance_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub entrance_id: Option<String>,
-    /// exit dimension (same values as entrance) (outaction 10, voice navigation)
-    #[serde(
-        rename = "exit_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub exit_id: Option<String>,
-    /// user type (outaction 10, voice navigation)
-    #[serde(
-        rename = "user_type_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub user_type_id: Option<String>,
-    /// call access region (outaction 10, voice navigation)
-    #[serde(
-        rename = "suilu_region_id",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub suilu_region_id: Option<String>,
-}
+/// Object `outparams`: the same shape as [`DialogProcessResponseOutparams`] (one shared type).
+pub type DialogV2RecordingRequestResponseOutparams = DialogProcessResponseOutparams;
 
 /// Object request body of `gtsRpa.queryJob`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8496,6 +5834,8 @@ pub struct GtsRpaCreateRpaQueueDataResponse {
 }
 
 /// Object `queueData`.
+///
+/// The same shape (fields, types, checks) is also named [`GtsRpaQueryRpaQueueDataResponseQueueData`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GtsRpaCreateRpaQueueDataResponseQueueData {
@@ -8767,120 +6107,11 @@ pub struct GtsRpaQueryRpaQueueDataResponse {
     pub total: Option<i64>,
     /// queue data, returned on success
     #[serde(rename = "queueData", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub queue_data: Option<Vec<GtsRpaQueryRpaQueueDataResponseQueueData>>,
+    pub queue_data: Option<Vec<GtsRpaCreateRpaQueueDataResponseQueueData>>,
 }
 
-/// Object `queueData`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct GtsRpaQueryRpaQueueDataResponseQueueData {
-    /// auto-increment ID
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub id: Option<i64>,
-    /// queue data UUID
-    #[serde(rename = "uid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub uid: Option<String>,
-    /// queue name (max 32)
-    #[serde(
-        rename = "queueName",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub queue_name: Option<String>,
-    /// queue UUID
-    #[serde(
-        rename = "queueUid",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub queue_uid: Option<String>,
-    /// creation timestamp (ms)
-    #[serde(
-        rename = "createTime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub create_time: Option<i64>,
-    /// planned start timestamp (ms)
-    #[serde(
-        rename = "expectStartTime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub expect_start_time: Option<i64>,
-    /// planned end timestamp (ms)
-    #[serde(
-        rename = "expectEndTime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub expect_end_time: Option<i64>,
-    /// init, processing, success or failed
-    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub status: Option<String>,
-    /// low, normal or high
-    #[serde(
-        rename = "priority",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub priority: Option<String>,
-    /// active or inactive
-    #[serde(
-        rename = "inactived",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub inactived: Option<String>,
-    /// queue data label (max 32)
-    #[serde(rename = "tag", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub tag: Option<String>,
-    /// input data (JSON string) (max 65535)
-    #[serde(
-        rename = "inputJsonData",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub input_json_data: Option<String>,
-    /// result data (JSON string) (max 65535)
-    #[serde(
-        rename = "outputJsonData",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub output_json_data: Option<String>,
-    /// intermediate data (JSON string) (max 65535)
-    #[serde(
-        rename = "analysisJsonData",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub analysis_json_data: Option<String>,
-    /// failure reason (max 512)
-    #[serde(
-        rename = "failedReason",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub failed_reason: Option<String>,
-    /// failure detail (max 65535)
-    #[serde(
-        rename = "failedReasonDetail",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub failed_reason_detail: Option<String>,
-    /// description (max 100)
-    #[serde(
-        rename = "description",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub description: Option<String>,
-    /// progress 0-100
-    #[serde(rename = "progress", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub progress: Option<i64>,
-}
+/// Object `queueData`: the same shape as [`GtsRpaCreateRpaQueueDataResponseQueueData`] (one shared type).
+pub type GtsRpaQueryRpaQueueDataResponseQueueData = GtsRpaCreateRpaQueueDataResponseQueueData;
 
 /// Fluent builder of `auth.gettoken`: Obtain OIAP token (C3).
 ///
@@ -10347,12 +7578,12 @@ impl DialogInitBuilder {
         self
     }
     /// optional extension parameters; used only at initialization
-    pub fn extparams(mut self, v: DialogInitBodyExtparams) -> Self {
+    pub fn extparams(mut self, v: DialogProcessBodyExtparams) -> Self {
         self.body_.extparams = Some(v);
         self
     }
     /// Sets or clears the body field `extparams`.
-    pub fn set_extparams(mut self, v: Option<DialogInitBodyExtparams>) -> Self {
+    pub fn set_extparams(mut self, v: Option<DialogProcessBodyExtparams>) -> Self {
         self.body_.extparams = v;
         self
     }
@@ -10482,12 +7713,12 @@ impl DialogAfterInteractionBuilder {
         self
     }
     /// optional extension parameters; used only at initialization
-    pub fn extparams(mut self, v: DialogAfterInteractionBodyExtparams) -> Self {
+    pub fn extparams(mut self, v: DialogProcessBodyExtparams) -> Self {
         self.body_.extparams = Some(v);
         self
     }
     /// Sets or clears the body field `extparams`.
-    pub fn set_extparams(mut self, v: Option<DialogAfterInteractionBodyExtparams>) -> Self {
+    pub fn set_extparams(mut self, v: Option<DialogProcessBodyExtparams>) -> Self {
         self.body_.extparams = v;
         self
     }
@@ -10617,12 +7848,12 @@ impl DialogAfterTransferBuilder {
         self
     }
     /// optional extension parameters; used only at initialization
-    pub fn extparams(mut self, v: DialogAfterTransferBodyExtparams) -> Self {
+    pub fn extparams(mut self, v: DialogProcessBodyExtparams) -> Self {
         self.body_.extparams = Some(v);
         self
     }
     /// Sets or clears the body field `extparams`.
-    pub fn set_extparams(mut self, v: Option<DialogAfterTransferBodyExtparams>) -> Self {
+    pub fn set_extparams(mut self, v: Option<DialogProcessBodyExtparams>) -> Self {
         self.body_.extparams = v;
         self
     }
@@ -10889,12 +8120,12 @@ impl DialogV2ProcessBuilder {
         self
     }
     /// optional extension parameters; used only at initialization
-    pub fn extparams(mut self, v: DialogV2ProcessBodyExtparams) -> Self {
+    pub fn extparams(mut self, v: DialogProcessBodyExtparams) -> Self {
         self.body_.extparams = Some(v);
         self
     }
     /// Sets or clears the body field `extparams`.
-    pub fn set_extparams(mut self, v: Option<DialogV2ProcessBodyExtparams>) -> Self {
+    pub fn set_extparams(mut self, v: Option<DialogProcessBodyExtparams>) -> Self {
         self.body_.extparams = v;
         self
     }
@@ -11030,22 +8261,22 @@ impl DialogV2InitBuilder {
         self
     }
     /// init parameters (inaction fixed 8) Required.
-    pub fn inparams(mut self, v: DialogV2InitBodyInparams) -> Self {
+    pub fn inparams(mut self, v: DialogInitBodyInparams) -> Self {
         self.body_.inparams = Some(v);
         self
     }
     /// Sets or clears the body field `inparams`.
-    pub fn set_inparams(mut self, v: Option<DialogV2InitBodyInparams>) -> Self {
+    pub fn set_inparams(mut self, v: Option<DialogInitBodyInparams>) -> Self {
         self.body_.inparams = v;
         self
     }
     /// optional extension parameters; used only at initialization
-    pub fn extparams(mut self, v: DialogV2InitBodyExtparams) -> Self {
+    pub fn extparams(mut self, v: DialogProcessBodyExtparams) -> Self {
         self.body_.extparams = Some(v);
         self
     }
     /// Sets or clears the body field `extparams`.
-    pub fn set_extparams(mut self, v: Option<DialogV2InitBodyExtparams>) -> Self {
+    pub fn set_extparams(mut self, v: Option<DialogProcessBodyExtparams>) -> Self {
         self.body_.extparams = v;
         self
     }
@@ -11191,12 +8422,12 @@ impl DialogV2AfterInteractionBuilder {
         self
     }
     /// optional extension parameters; used only at initialization
-    pub fn extparams(mut self, v: DialogV2AfterInteractionBodyExtparams) -> Self {
+    pub fn extparams(mut self, v: DialogProcessBodyExtparams) -> Self {
         self.body_.extparams = Some(v);
         self
     }
     /// Sets or clears the body field `extparams`.
-    pub fn set_extparams(mut self, v: Option<DialogV2AfterInteractionBodyExtparams>) -> Self {
+    pub fn set_extparams(mut self, v: Option<DialogProcessBodyExtparams>) -> Self {
         self.body_.extparams = v;
         self
     }
@@ -11332,22 +8563,22 @@ impl DialogV2AfterTransferBuilder {
         self
     }
     /// transfer result (inaction 11) Required.
-    pub fn inparams(mut self, v: DialogV2AfterTransferBodyInparams) -> Self {
+    pub fn inparams(mut self, v: DialogAfterTransferBodyInparams) -> Self {
         self.body_.inparams = Some(v);
         self
     }
     /// Sets or clears the body field `inparams`.
-    pub fn set_inparams(mut self, v: Option<DialogV2AfterTransferBodyInparams>) -> Self {
+    pub fn set_inparams(mut self, v: Option<DialogAfterTransferBodyInparams>) -> Self {
         self.body_.inparams = v;
         self
     }
     /// optional extension parameters; used only at initialization
-    pub fn extparams(mut self, v: DialogV2AfterTransferBodyExtparams) -> Self {
+    pub fn extparams(mut self, v: DialogProcessBodyExtparams) -> Self {
         self.body_.extparams = Some(v);
         self
     }
     /// Sets or clears the body field `extparams`.
-    pub fn set_extparams(mut self, v: Option<DialogV2AfterTransferBodyExtparams>) -> Self {
+    pub fn set_extparams(mut self, v: Option<DialogProcessBodyExtparams>) -> Self {
         self.body_.extparams = v;
         self
     }
@@ -13929,12 +11160,12 @@ impl DialogV2RecordingRequestBuilder {
         self
     }
     /// recording request parameters (inaction 7) Required.
-    pub fn inparams(mut self, v: DialogV2RecordingRequestBodyInparams) -> Self {
+    pub fn inparams(mut self, v: DialogRecordingRequestBodyInparams) -> Self {
         self.body_.inparams = Some(v);
         self
     }
     /// Sets or clears the body field `inparams`.
-    pub fn set_inparams(mut self, v: Option<DialogV2RecordingRequestBodyInparams>) -> Self {
+    pub fn set_inparams(mut self, v: Option<DialogRecordingRequestBodyInparams>) -> Self {
         self.body_.inparams = v;
         self
     }
@@ -14598,7 +11829,7 @@ impl GtsRpaQueryRpaQueueDataBuilder {
 
 impl cec_core::paginate::Paged for GtsRpaQueryRpaQueueDataBuilder {
     type Page = GtsRpaQueryRpaQueueDataResponse;
-    type Item = GtsRpaQueryRpaQueueDataResponseQueueData;
+    type Item = GtsRpaCreateRpaQueueDataResponseQueueData;
     type Error = crate::Error;
     fn set_page(&mut self, index: u64, size: u64) {
         self.body_.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
