@@ -308,8 +308,11 @@ struct Dedup {
 }
 
 thread_local! {
-    /// Active only inside [`ne_module`]; elsewhere (paging, tests) names stay mechanical.
+    /// Active only inside [`ne_modules`]; elsewhere (paging, tests) names stay mechanical.
     static DEDUP: std::cell::RefCell<Option<Dedup>> = const { std::cell::RefCell::new(None) };
+    /// The cargo feature of the group being generated (`""`: always compiled). Types are
+    /// shared only within one feature, so a disabled group never leaves a dangling alias.
+    static GATE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
 /// The type a struct name resolves to: its canonical shared type while deduplicating.
@@ -404,7 +407,8 @@ fn share(name: &str, side: Side, body: &str) -> Option<String> {
         let blank = body
             .replace(&format!("pub struct {name} {{\n"), "pub struct \u{0} {\n")
             .replace(&format!("impl {name} {{\n"), "impl \u{0} {\n");
-        let key = format!("{}\n{blank}", if side == Side::Request { "request" } else { "response" });
+        let gate = GATE.with(|g| g.borrow().clone());
+        let key = format!("{gate}\n{}\n{blank}", if side == Side::Request { "request" } else { "response" });
         let target = d.by_key.entry(key).or_insert_with(|| name.to_string()).clone();
         d.canon.insert(name.to_string(), target.clone());
         if target == name {
@@ -1172,22 +1176,71 @@ fn paginator_impl(i: &Interface, p: &Paging) -> String {
     )
 }
 
-/// `crates/<crate>/src/generated/mod.rs`.
-pub fn ne_module(spec: &Spec) -> String {
-    DEDUP.with(|d| *d.borrow_mut() = Some(Dedup::default()));
-    let s = ne_module_text(spec);
-    let dedup = DEDUP.with(|d| d.borrow_mut().take()).unwrap_or_default();
-    check_aliases(&s, &dedup.aliases);
-    resolve_alias_markers(&s, &dedup.aliases)
+/// The group of an interface: its id up to the first `.` (`vdn.agentstatus` → `vdn`).
+pub fn group_of(i: &Interface) -> &str {
+    i.id.split('.').next().unwrap_or(&i.id)
 }
 
-fn ne_module_text(spec: &Spec) -> String {
+/// The module of a group: `qualityInspection` → `quality_inspection`.
+pub fn group_module(group: &str) -> String {
+    snake(group)
+}
+
+/// The cargo feature an interface needs, if its group is optional.
+pub fn feature_of<'a>(spec: &'a Spec, i: &Interface) -> Option<&'a str> {
+    spec.optional_groups.get(group_of(i)).map(String::as_str)
+}
+
+/// `#[cfg(feature = ..)]` (with its docs.rs badge) for an optional item, else nothing.
+pub fn cfg_attr(feature: Option<&str>) -> String {
+    match feature {
+        Some(f) => format!("#[cfg(feature = {0})]\n#[cfg_attr(docsrs, doc(cfg(feature = {0})))]\n", lit(f)),
+        None => String::new(),
+    }
+}
+
+/// The groups of a spec in spec order (first appearance), with their interfaces.
+pub fn groups(spec: &Spec) -> Vec<(String, Vec<&Interface>)> {
+    let mut out: Vec<(String, Vec<&Interface>)> = Vec::new();
+    for i in &spec.interfaces {
+        let g = group_of(i);
+        match out.iter_mut().find(|(n, _)| n == g) {
+            Some((_, list)) => list.push(i),
+            None => out.push((g.to_string(), vec![i])),
+        }
+    }
+    out
+}
+
+/// The files of `crates/<crate>/src/generated/` (paths relative to it) except `stub.rs`:
+/// `mod.rs` (envelopes, tenant defaults, `ALL`, callbacks, events), `codes.rs` (code
+/// tables) and `operation/<group>.rs` (one per group of interfaces: metadata, request and
+/// response types, builders), all re-exported flat from `generated`.
+pub fn ne_modules(spec: &Spec) -> Vec<(String, String)> {
+    DEDUP.with(|d| *d.borrow_mut() = Some(Dedup::default()));
+    let files = ne_files(spec);
+    GATE.with(|g| g.borrow_mut().clear());
+    let dedup = DEDUP.with(|d| d.borrow_mut().take()).unwrap_or_default();
+    let all: String = files.iter().map(|(_, t)| t.as_str()).collect();
+    check_aliases(&all, &dedup.aliases);
+    files.into_iter().map(|(p, t)| (p, resolve_alias_markers(&t, &dedup.aliases))).collect()
+}
+
+const USES: &str = "use cec_core::{AuthKind, Envelope, OperationMeta, ResponseKind, RetryClass, TokenPlacement};\nuse cec_core::__private::serde_json;\nuse serde::{Deserialize, Serialize};\n\n";
+
+fn ne_files(spec: &Spec) -> Vec<(String, String)> {
+    let groups = groups(spec);
     let mut s = String::from(HEADER);
     let _ = writeln!(s, "//! Generated from `spec/{}.json` ({}, auth {}).", spec.file, spec.ne, spec.auth_mode);
-    s.push_str("//!\n//! One `OperationMeta` per interface, request/response types, and one fluent builder per\n//! interface with a `send()`. Hand-written code lives outside this module.\n\n");
+    s.push_str("//!\n//! One `OperationMeta` per interface, request/response types, and one fluent builder per\n//! interface with a `send()`, in one module per group of the reference ([`operation`]),\n//! all re-exported here; code tables in [`codes`]. Structs of identical shape are one\n//! type, the other names being aliases of it. Hand-written code lives outside this module.\n\n");
     s.push_str("#![allow(clippy::all, clippy::pedantic, missing_docs, unused_imports, unused_mut, rustdoc::all)]\n\n");
-    s.push_str("use cec_core::{AuthKind, Envelope, OperationMeta, ResponseKind, RetryClass, TokenPlacement};\nuse cec_core::__private::serde_json;\nuse serde::{Deserialize, Serialize};\n\n");
+    s.push_str(USES);
     s.push_str("/// The service trait (one method per interface) and its request types.\npub mod stub;\n\n");
+    s.push_str("pub mod codes;\npub use codes::*;\n\npub mod operation;\n");
+    for (g, list) in &groups {
+        let _ = writeln!(s, "{}pub use operation::{}::*;", cfg_attr(feature_of(spec, list[0])), group_module(g));
+    }
+    s.push('\n');
     for (name, e) in &spec.envelopes {
         s.push_str(&envelope_static(&format!("ENVELOPE_{}", upper(name)), e));
     }
@@ -1201,37 +1254,114 @@ fn ne_module_text(spec: &Spec) -> String {
             }
         }
     });
-    s.push_str(&enums(spec));
-    s.push_str(&tenant_struct(spec));
-    let key = ne_key(spec);
-    for i in &spec.interfaces {
-        let name = upper(&i.id);
-        if i.credential.is_some() {
-            let _ = writeln!(s, "pub use cec_auth::generated::{key}_{name} as {name};");
-        } else {
-            s.push_str(&meta_static(spec, i, &name, &format!("ENVELOPE_{}", upper(&i.envelope))));
-        }
-    }
-    let _ = writeln!(s, "\n/// Every interface of this crate.");
+    let mut codes = String::from(HEADER);
     let _ = writeln!(
-        s,
-        "pub static ALL: &[&OperationMeta] = &[{}];\n",
-        spec.interfaces.iter().map(|i| format!("&{}", upper(&i.id))).collect::<Vec<_>>().join(", ")
+        codes,
+        "//! The code tables of {} (typed, with an `Unknown` arm), re-exported from `generated`.\n",
+        spec.ne
     );
-    s.push_str(&callbacks(spec));
-    s.push_str(&events(spec));
-    let mut types = Vec::new();
-    let mut builders = String::new();
-    for i in &spec.interfaces {
-        builders.push_str(&builder(spec, i, &mut types));
-        builders.push('\n');
-    }
-    for t in types {
-        s.push_str(&t);
+    codes.push_str(&enums(spec));
+    s.push_str(&tenant_struct(spec));
+    // `ALL`: every interface, those of disabled optional groups left out.
+    let features: std::collections::BTreeSet<&str> = spec.optional_groups.values().map(String::as_str).collect();
+    let all_list = |on: &std::collections::BTreeSet<&str>| {
+        spec.interfaces
+            .iter()
+            .filter(|i| feature_of(spec, i).is_none_or(|f| on.contains(f)))
+            .map(|i| format!("&{}", upper(&i.id)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let _ = writeln!(s, "\n/// Every interface of this crate (of its enabled features).");
+    if features.is_empty() {
+        let _ = writeln!(s, "pub static ALL: &[&OperationMeta] = &[{}];\n", all_list(&features));
+    } else {
+        // One definition per combination of the optional features (2^n; n is small).
+        let list: Vec<&str> = features.iter().copied().collect();
+        assert!(list.len() <= 4, "{}: too many optional groups for the `ALL` combinations", spec.file);
+        for mask in 0..(1u32 << list.len()) {
+            let on: std::collections::BTreeSet<&str> =
+                list.iter().enumerate().filter(|(k, _)| mask & (1 << k) != 0).map(|(_, f)| *f).collect();
+            let conds: Vec<String> = list
+                .iter()
+                .map(|f| {
+                    if on.contains(f) { format!("feature = {}", lit(f)) } else { format!("not(feature = {})", lit(f)) }
+                })
+                .collect();
+            let _ = writeln!(
+                s,
+                "#[cfg(all({}))]\npub static ALL: &[&OperationMeta] = &[{}];",
+                conds.join(", "),
+                all_list(&on)
+            );
+        }
         s.push('\n');
     }
-    s.push_str(&builders);
-    s
+    s.push_str(&callbacks(spec));
+    s.push_str(&events(spec));
+
+    let mut ops = String::from(HEADER);
+    let _ = writeln!(
+        ops,
+        "//! The interfaces of {}, one module per group of the reference (the part of the\n//! interface id before the first `.`). Everything here is also re-exported from `generated`.\n",
+        spec.ne
+    );
+    let key = ne_key(spec);
+    let mut files = Vec::new();
+    for (g, list) in &groups {
+        let module = group_module(g);
+        let feature = feature_of(spec, list[0]);
+        GATE.with(|x| *x.borrow_mut() = feature.unwrap_or_default().to_string());
+        let _ = write!(
+            ops,
+            "/// The `{g}` group: {} interface{}.\n{}pub mod {module};\n",
+            list.len(),
+            if list.len() == 1 { "" } else { "s" },
+            cfg_attr(feature)
+        );
+        let mut f = String::from(HEADER);
+        let _ = writeln!(
+            f,
+            "//! The `{g}` group of {} ({} interface{}):\n//!",
+            spec.ne,
+            list.len(),
+            if list.len() == 1 { "" } else { "s" }
+        );
+        if let Some(feat) = feature {
+            let _ = writeln!(f, "//! Compiled with the crate's `{feat}` feature (on by default).\n//!");
+        }
+        for i in list {
+            let _ = writeln!(f, "//! - `{}` ([`crate::Client::{}`]): {}", i.id, method_name(i), doc(&i.title));
+        }
+        f.push('\n');
+        f.push_str("use crate::generated::*;\n");
+        f.push_str(USES);
+        for i in list {
+            let name = upper(&i.id);
+            if i.credential.is_some() {
+                let _ = writeln!(f, "pub use cec_auth::generated::{key}_{name} as {name};");
+            } else {
+                f.push_str(&meta_static(spec, i, &name, &format!("ENVELOPE_{}", upper(&i.envelope))));
+            }
+        }
+        f.push('\n');
+        let mut types = Vec::new();
+        let mut builders = String::new();
+        for i in list {
+            builders.push_str(&builder(spec, i, &mut types));
+            builders.push('\n');
+        }
+        for t in types {
+            f.push_str(&t);
+            f.push('\n');
+        }
+        f.push_str(&builders);
+        files.push((format!("operation/{module}.rs"), f));
+    }
+    let mut out =
+        vec![("mod.rs".to_string(), s), ("codes.rs".to_string(), codes), ("operation/mod.rs".to_string(), ops)];
+    out.extend(files);
+    out
 }
 
 /// `crates/cec-auth/src/generated/mod.rs`: the credential interfaces cec-auth calls.
