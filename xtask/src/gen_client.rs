@@ -268,8 +268,8 @@ fn field_doc(f: &Field) -> String {
 fn rust_type(f: &Field, prefix: &str, side: Side, out: &mut Vec<String>) -> String {
     let nested = |out: &mut Vec<String>| {
         let name = format!("{prefix}{}", pascal(&f.name));
-        out.push(struct_def_with(&name, &f.fields, side, &format!("`{}`", f.name), &f.rules));
-        name
+        out.push(struct_def_shared(&name, &f.fields, side, &format!("`{}`", f.name), &f.rules, true));
+        canonical(&name)
     };
     if side == Side::Response
         && let Some(e) = enum_for(f)
@@ -293,14 +293,77 @@ fn rust_type(f: &Field, prefix: &str, side: Side, out: &mut Vec<String>) -> Stri
     }
 }
 
-fn struct_def(name: &str, fields: &[Field], side: Side, what: &str) -> String {
-    struct_def_with(name, fields, side, what, &Rules::default())
+/// Structs of identical shape share one type while an NE module is generated: the first
+/// struct (in generation order, i.e. spec order) of each shape is defined, every later one
+/// becomes `pub type Later = First;`.
+#[derive(Default)]
+struct Dedup {
+    /// Shape key (the struct's text with its own name blanked, docs of its fields
+    /// included) → the canonical type.
+    by_key: std::collections::HashMap<String, String>,
+    /// Every struct name seen → its canonical type.
+    canon: std::collections::HashMap<String, String>,
+    /// Canonical type → the names sharing it, in generation order.
+    aliases: std::collections::BTreeMap<String, Vec<String>>,
 }
 
-fn struct_def_with(name: &str, fields: &[Field], side: Side, what: &str, obj: &Rules) -> String {
+thread_local! {
+    /// Active only inside [`ne_modules`]; elsewhere (paging, tests) names stay mechanical.
+    static DEDUP: std::cell::RefCell<Option<Dedup>> = const { std::cell::RefCell::new(None) };
+    /// The cargo feature of the group being generated (`""`: always compiled). Types are
+    /// shared only within one feature, so a disabled group never leaves a dangling alias.
+    static GATE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// The type a struct name resolves to: its canonical shared type while deduplicating.
+fn canonical(name: &str) -> String {
+    DEDUP.with(|d| d.borrow().as_ref().and_then(|d| d.canon.get(name).cloned())).unwrap_or_else(|| name.to_string())
+}
+
+/// Marker replaced by the "also known as" doc lines of a canonical struct, once the whole
+/// module is generated.
+fn alias_marker(name: &str) -> String {
+    format!("\u{1}ALIASES {name}\u{1}\n")
+}
+
+/// Replaces the alias markers: a canonical struct's rustdoc lists the names sharing it.
+fn resolve_alias_markers(text: &str, aliases: &std::collections::BTreeMap<String, Vec<String>>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("\u{1}ALIASES ") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at + "\u{1}ALIASES ".len()..];
+        let end = tail.find("\u{1}\n").expect("alias marker is terminated");
+        let name = &tail[..end];
+        if let Some(list) = aliases.get(name) {
+            let names: Vec<String> = list.iter().map(|n| format!("[`{n}`]")).collect();
+            let _ =
+                writeln!(out, "///\n/// The same shape (fields, types, checks) is also named {}.", names.join(", "));
+        }
+        rest = &tail[end + "\u{1}\n".len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Checks that every alias points at a struct that is defined: a generator bug otherwise.
+fn check_aliases(text: &str, aliases: &std::collections::BTreeMap<String, Vec<String>>) {
+    let defined: std::collections::HashSet<&str> =
+        text.lines().filter_map(|l| l.strip_prefix("pub struct ").and_then(|r| r.strip_suffix(" {"))).collect();
+    for target in aliases.keys() {
+        assert!(defined.contains(target.as_str()), "shared type `{target}` is aliased but never defined");
+    }
+}
+
+fn struct_def(name: &str, fields: &[Field], side: Side, what: &str) -> String {
+    struct_def_shared(name, fields, side, what, &Rules::default(), true)
+}
+
+/// A struct, its nested structs, and (requests) its checks; with `shared`, a struct whose
+/// shape was already generated under another name becomes an alias of that type.
+fn struct_def_shared(name: &str, fields: &[Field], side: Side, what: &str, obj: &Rules, shared: bool) -> String {
     let mut nested = Vec::new();
     let mut s = String::new();
-    let _ = writeln!(s, "/// {}.", doc(&format!("Object {what}")));
     s.push_str("#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]\n");
     if side == Side::Response {
         s.push_str("#[serde(default)]\n");
@@ -317,11 +380,46 @@ fn struct_def_with(name: &str, fields: &[Field], side: Side, what: &str, obj: &R
         s.push_str(&validate_impl(name, fields, obj));
         s.push_str(&fields_const(name, fields));
     }
+    let head = format!("/// {}.\n", doc(&format!("Object {what}")));
+    let own = match shared.then(|| share(name, side, &s)).flatten() {
+        Some(target) => format!(
+            "/// {}: the same shape as [`{target}`] (one shared type).\npub type {name} = {target};\n",
+            doc(&format!("Object {what}"))
+        ),
+        None if DEDUP.with(|d| d.borrow().is_some()) => format!("{head}{}{s}", alias_marker(name)),
+        None => format!("{head}{s}"),
+    };
+    let mut s = own;
     for n in nested {
         s.push('\n');
         s.push_str(&n);
     }
     s
+}
+
+/// Registers struct `name` (text `body`, without its doc line) with the deduplicator:
+/// `Some(canonical)` when an earlier struct has the same shape, `None` when `name` is (or
+/// becomes) the canonical type of its shape or no deduplication is running.
+fn share(name: &str, side: Side, body: &str) -> Option<String> {
+    DEDUP.with(|d| {
+        let mut d = d.borrow_mut();
+        let d = d.as_mut()?;
+        let blank = body
+            .replace(&format!("pub struct {name} {{\n"), "pub struct \u{0} {\n")
+            .replace(&format!("impl {name} {{\n"), "impl \u{0} {\n");
+        let gate = GATE.with(|g| g.borrow().clone());
+        let key = format!("{gate}\n{}\n{blank}", if side == Side::Request { "request" } else { "response" });
+        let target = d.by_key.entry(key).or_insert_with(|| name.to_string()).clone();
+        d.canon.insert(name.to_string(), target.clone());
+        if target == name {
+            return None;
+        }
+        let list = d.aliases.entry(target.clone()).or_default();
+        if !list.iter().any(|n| n == name) {
+            list.push(name.to_string());
+        }
+        Some(target)
+    })
 }
 
 fn serde_attr(f: &Field, ty: &str, side: Side) -> String {
@@ -591,12 +689,14 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
 
     // Body type.
     if has_body {
-        types.push(struct_def_with(
+        // Not shared: each body has its own `from_json` naming its interface.
+        types.push(struct_def_shared(
             &body_name,
             &i.body,
             Side::Request,
             &format!("request body of `{}`", i.id),
             &i.body_rules,
+            false,
         ));
         types.push(format!(
             "impl {body_name} {{\n    /// Decodes untyped JSON, refusing a field the reference does not document (naming\n    /// the nearest documented one) and a value of the wrong type (naming its path).\n    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {{\n        cec_core::validate::from_json({}, Self::FIELDS, v, true)\n    }}\n}}\n",
@@ -1076,14 +1176,71 @@ fn paginator_impl(i: &Interface, p: &Paging) -> String {
     )
 }
 
-/// `crates/<crate>/src/generated/mod.rs`.
-pub fn ne_module(spec: &Spec) -> String {
+/// The group of an interface: its id up to the first `.` (`vdn.agentstatus` → `vdn`).
+pub fn group_of(i: &Interface) -> &str {
+    i.id.split('.').next().unwrap_or(&i.id)
+}
+
+/// The module of a group: `qualityInspection` → `quality_inspection`.
+pub fn group_module(group: &str) -> String {
+    snake(group)
+}
+
+/// The cargo feature an interface needs, if its group is optional.
+pub fn feature_of<'a>(spec: &'a Spec, i: &Interface) -> Option<&'a str> {
+    spec.optional_groups.get(group_of(i)).map(String::as_str)
+}
+
+/// `#[cfg(feature = ..)]` (with its docs.rs badge) for an optional item, else nothing.
+pub fn cfg_attr(feature: Option<&str>) -> String {
+    match feature {
+        Some(f) => format!("#[cfg(feature = {0})]\n#[cfg_attr(docsrs, doc(cfg(feature = {0})))]\n", lit(f)),
+        None => String::new(),
+    }
+}
+
+/// The groups of a spec in spec order (first appearance), with their interfaces.
+pub fn groups(spec: &Spec) -> Vec<(String, Vec<&Interface>)> {
+    let mut out: Vec<(String, Vec<&Interface>)> = Vec::new();
+    for i in &spec.interfaces {
+        let g = group_of(i);
+        match out.iter_mut().find(|(n, _)| n == g) {
+            Some((_, list)) => list.push(i),
+            None => out.push((g.to_string(), vec![i])),
+        }
+    }
+    out
+}
+
+/// The files of `crates/<crate>/src/generated/` (paths relative to it) except `stub.rs`:
+/// `mod.rs` (envelopes, tenant defaults, `ALL`, callbacks, events), `codes.rs` (code
+/// tables) and `operation/<group>.rs` (one per group of interfaces: metadata, request and
+/// response types, builders), all re-exported flat from `generated`.
+pub fn ne_modules(spec: &Spec) -> Vec<(String, String)> {
+    DEDUP.with(|d| *d.borrow_mut() = Some(Dedup::default()));
+    let files = ne_files(spec);
+    GATE.with(|g| g.borrow_mut().clear());
+    let dedup = DEDUP.with(|d| d.borrow_mut().take()).unwrap_or_default();
+    let all: String = files.iter().map(|(_, t)| t.as_str()).collect();
+    check_aliases(&all, &dedup.aliases);
+    files.into_iter().map(|(p, t)| (p, resolve_alias_markers(&t, &dedup.aliases))).collect()
+}
+
+const USES: &str = "use cec_core::{AuthKind, Envelope, OperationMeta, ResponseKind, RetryClass, TokenPlacement};\nuse cec_core::__private::serde_json;\nuse serde::{Deserialize, Serialize};\n\n";
+
+fn ne_files(spec: &Spec) -> Vec<(String, String)> {
+    let groups = groups(spec);
     let mut s = String::from(HEADER);
     let _ = writeln!(s, "//! Generated from `spec/{}.json` ({}, auth {}).", spec.file, spec.ne, spec.auth_mode);
-    s.push_str("//!\n//! One `OperationMeta` per interface, request/response types, and one fluent builder per\n//! interface with a `send()`. Hand-written code lives outside this module.\n\n");
+    s.push_str("//!\n//! One `OperationMeta` per interface, request/response types, and one fluent builder per\n//! interface with a `send()`, in one module per group of the reference ([`operation`]),\n//! all re-exported here; code tables in [`codes`]. Structs of identical shape are one\n//! type, the other names being aliases of it. Hand-written code lives outside this module.\n\n");
     s.push_str("#![allow(clippy::all, clippy::pedantic, missing_docs, unused_imports, unused_mut, rustdoc::all)]\n\n");
-    s.push_str("use cec_core::{AuthKind, Envelope, OperationMeta, ResponseKind, RetryClass, TokenPlacement};\nuse cec_core::__private::serde_json;\nuse serde::{Deserialize, Serialize};\n\n");
+    s.push_str(USES);
     s.push_str("/// The service trait (one method per interface) and its request types.\npub mod stub;\n\n");
+    s.push_str("pub mod codes;\npub use codes::*;\n\npub mod operation;\n");
+    for (g, list) in &groups {
+        let _ = writeln!(s, "{}pub use operation::{}::*;", cfg_attr(feature_of(spec, list[0])), group_module(g));
+    }
+    s.push('\n');
     for (name, e) in &spec.envelopes {
         s.push_str(&envelope_static(&format!("ENVELOPE_{}", upper(name)), e));
     }
@@ -1097,37 +1254,114 @@ pub fn ne_module(spec: &Spec) -> String {
             }
         }
     });
-    s.push_str(&enums(spec));
-    s.push_str(&tenant_struct(spec));
-    let key = ne_key(spec);
-    for i in &spec.interfaces {
-        let name = upper(&i.id);
-        if i.credential.is_some() {
-            let _ = writeln!(s, "pub use cec_auth::generated::{key}_{name} as {name};");
-        } else {
-            s.push_str(&meta_static(spec, i, &name, &format!("ENVELOPE_{}", upper(&i.envelope))));
-        }
-    }
-    let _ = writeln!(s, "\n/// Every interface of this crate.");
+    let mut codes = String::from(HEADER);
     let _ = writeln!(
-        s,
-        "pub static ALL: &[&OperationMeta] = &[{}];\n",
-        spec.interfaces.iter().map(|i| format!("&{}", upper(&i.id))).collect::<Vec<_>>().join(", ")
+        codes,
+        "//! The code tables of {} (typed, with an `Unknown` arm), re-exported from `generated`.\n",
+        spec.ne
     );
-    s.push_str(&callbacks(spec));
-    s.push_str(&events(spec));
-    let mut types = Vec::new();
-    let mut builders = String::new();
-    for i in &spec.interfaces {
-        builders.push_str(&builder(spec, i, &mut types));
-        builders.push('\n');
-    }
-    for t in types {
-        s.push_str(&t);
+    codes.push_str(&enums(spec));
+    s.push_str(&tenant_struct(spec));
+    // `ALL`: every interface, those of disabled optional groups left out.
+    let features: std::collections::BTreeSet<&str> = spec.optional_groups.values().map(String::as_str).collect();
+    let all_list = |on: &std::collections::BTreeSet<&str>| {
+        spec.interfaces
+            .iter()
+            .filter(|i| feature_of(spec, i).is_none_or(|f| on.contains(f)))
+            .map(|i| format!("&{}", upper(&i.id)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let _ = writeln!(s, "\n/// Every interface of this crate (of its enabled features).");
+    if features.is_empty() {
+        let _ = writeln!(s, "pub static ALL: &[&OperationMeta] = &[{}];\n", all_list(&features));
+    } else {
+        // One definition per combination of the optional features (2^n; n is small).
+        let list: Vec<&str> = features.iter().copied().collect();
+        assert!(list.len() <= 4, "{}: too many optional groups for the `ALL` combinations", spec.file);
+        for mask in 0..(1u32 << list.len()) {
+            let on: std::collections::BTreeSet<&str> =
+                list.iter().enumerate().filter(|(k, _)| mask & (1 << k) != 0).map(|(_, f)| *f).collect();
+            let conds: Vec<String> = list
+                .iter()
+                .map(|f| {
+                    if on.contains(f) { format!("feature = {}", lit(f)) } else { format!("not(feature = {})", lit(f)) }
+                })
+                .collect();
+            let _ = writeln!(
+                s,
+                "#[cfg(all({}))]\npub static ALL: &[&OperationMeta] = &[{}];",
+                conds.join(", "),
+                all_list(&on)
+            );
+        }
         s.push('\n');
     }
-    s.push_str(&builders);
-    s
+    s.push_str(&callbacks(spec));
+    s.push_str(&events(spec));
+
+    let mut ops = String::from(HEADER);
+    let _ = writeln!(
+        ops,
+        "//! The interfaces of {}, one module per group of the reference (the part of the\n//! interface id before the first `.`). Everything here is also re-exported from `generated`.\n",
+        spec.ne
+    );
+    let key = ne_key(spec);
+    let mut files = Vec::new();
+    for (g, list) in &groups {
+        let module = group_module(g);
+        let feature = feature_of(spec, list[0]);
+        GATE.with(|x| *x.borrow_mut() = feature.unwrap_or_default().to_string());
+        let _ = write!(
+            ops,
+            "/// The `{g}` group: {} interface{}.\n{}pub mod {module};\n",
+            list.len(),
+            if list.len() == 1 { "" } else { "s" },
+            cfg_attr(feature)
+        );
+        let mut f = String::from(HEADER);
+        let _ = writeln!(
+            f,
+            "//! The `{g}` group of {} ({} interface{}):\n//!",
+            spec.ne,
+            list.len(),
+            if list.len() == 1 { "" } else { "s" }
+        );
+        if let Some(feat) = feature {
+            let _ = writeln!(f, "//! Compiled with the crate's `{feat}` feature (on by default).\n//!");
+        }
+        for i in list {
+            let _ = writeln!(f, "//! - `{}` ([`crate::Client::{}`]): {}", i.id, method_name(i), doc(&i.title));
+        }
+        f.push('\n');
+        f.push_str("use crate::generated::*;\n");
+        f.push_str(USES);
+        for i in list {
+            let name = upper(&i.id);
+            if i.credential.is_some() {
+                let _ = writeln!(f, "pub use cec_auth::generated::{key}_{name} as {name};");
+            } else {
+                f.push_str(&meta_static(spec, i, &name, &format!("ENVELOPE_{}", upper(&i.envelope))));
+            }
+        }
+        f.push('\n');
+        let mut types = Vec::new();
+        let mut builders = String::new();
+        for i in list {
+            builders.push_str(&builder(spec, i, &mut types));
+            builders.push('\n');
+        }
+        for t in types {
+            f.push_str(&t);
+            f.push('\n');
+        }
+        f.push_str(&builders);
+        files.push((format!("operation/{module}.rs"), f));
+    }
+    let mut out =
+        vec![("mod.rs".to_string(), s), ("codes.rs".to_string(), codes), ("operation/mod.rs".to_string(), ops)];
+    out.extend(files);
+    out
 }
 
 /// `crates/cec-auth/src/generated/mod.rs`: the credential interfaces cec-auth calls.

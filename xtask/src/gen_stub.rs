@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::gen_client::{HEADER, RESERVED, body_setters, method_name, op_names, params};
+use crate::gen_client::{HEADER, RESERVED, body_setters, cfg_attr, feature_of, method_name, op_names, params};
 use crate::names::{doc, pascal};
 use crate::spec::{Interface, Spec};
 
@@ -81,6 +81,7 @@ pub fn stub_module(spec: &Spec) -> String {
     s.push_str("#![allow(clippy::all, clippy::pedantic, unused_imports, rustdoc::all)]\n\n");
     s.push_str("use std::future::Future;\n\nuse cec_core::CallOptions;\n\n");
     for i in &spec.interfaces {
+        s.push_str(&cfg_attr(feature_of(spec, i)));
         s.push_str(&request_type(i));
     }
     s.push_str("/// The error of a method the implementation does not provide.\nfn unimplemented(op: &'static str) -> crate::Error {\n    crate::Error::from(cec_core::Error::new(cec_core::ErrorKind::Usage, \"not implemented by this service implementation\").with_operation(op))\n}\n\n");
@@ -93,6 +94,7 @@ pub fn stub_module(spec: &Spec) -> String {
     );
     for i in &spec.interfaces {
         let f = method_name(i);
+        s.push_str(&cfg_attr(feature_of(spec, i)).replace("#[", "    #["));
         let _ = writeln!(
             s,
             "    /// `{}` — {} (`{} {}`); reference: <{}>. See [`crate::Client::{f}`].\n    fn {f}(&self, req: {}, options: CallOptions) -> impl Future<Output = Result<{}, crate::Error>> + Send {{\n        let _ = (req, options);\n        std::future::ready(Err(unimplemented({})))\n    }}",
@@ -123,6 +125,7 @@ pub fn stub_module(spec: &Spec) -> String {
             chain.push_str(".body(req.body)");
         }
         let unused = if ps.is_empty() && i.body.is_empty() { "        let _ = req;\n" } else { "" };
+        s.push_str(&cfg_attr(feature_of(spec, i)).replace("#[", "    #["));
         let _ = writeln!(
             s,
             "    fn {f}(&self, req: {}, options: CallOptions) -> impl Future<Output = Result<{}, crate::Error>> + Send {{\n{unused}        {chain}.customize(move |o| *o = options).send()\n    }}",

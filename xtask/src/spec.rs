@@ -34,6 +34,10 @@ pub struct Spec {
     /// call fills in when it leaves them unset (path, query or top-level body).
     #[serde(default)]
     pub tenant: Vec<TenantField>,
+    /// Groups (the part of an interface id before the first `.`) compiled only with a
+    /// cargo feature of the crate (default on): group → feature name.
+    #[serde(default)]
+    pub optional_groups: BTreeMap<String, String>,
     /// File stem, set after loading.
     #[serde(skip)]
     pub file: String,

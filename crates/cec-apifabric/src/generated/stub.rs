@@ -439,6 +439,8 @@ pub struct CobrowseGetConnectionInfoV1Request {
 /// The request of `sysparam.querySysparam`: its body.
 pub type SysparamQuerySysparamRequest = super::SysparamQuerySysparamBody;
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.queryQualityItemResult`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionQueryQualityItemResultRequest {
@@ -448,6 +450,8 @@ pub struct QualityInspectionQueryQualityItemResultRequest {
     pub body: super::QualityInspectionQueryQualityItemResultBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.modifyQualityItemResult`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionModifyQualityItemResultRequest {
@@ -457,6 +461,8 @@ pub struct QualityInspectionModifyQualityItemResultRequest {
     pub body: super::QualityInspectionModifyQualityItemResultBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.queryAppraiseScore`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionQueryAppraiseScoreRequest {
@@ -466,6 +472,8 @@ pub struct QualityInspectionQueryAppraiseScoreRequest {
     pub body: super::QualityInspectionQueryAppraiseScoreBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.applyAppraiseScore`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionApplyAppraiseScoreRequest {
@@ -475,9 +483,13 @@ pub struct QualityInspectionApplyAppraiseScoreRequest {
     pub body: super::QualityInspectionApplyAppraiseScoreBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.queryCallCredit`: its body.
 pub type QualityInspectionQueryCallCreditRequest = super::QualityInspectionQueryCallCreditBody;
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.createAppraiseScore`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionCreateAppraiseScoreRequest {
@@ -487,6 +499,8 @@ pub struct QualityInspectionCreateAppraiseScoreRequest {
     pub body: super::QualityInspectionCreateAppraiseScoreBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.removeAppraiseScore`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionRemoveAppraiseScoreRequest {
@@ -496,6 +510,8 @@ pub struct QualityInspectionRemoveAppraiseScoreRequest {
     pub body: super::QualityInspectionRemoveAppraiseScoreBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.modifyAppraiseScore`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionModifyAppraiseScoreRequest {
@@ -505,6 +521,8 @@ pub struct QualityInspectionModifyAppraiseScoreRequest {
     pub body: super::QualityInspectionModifyAppraiseScoreBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.createSentenceCategory`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionCreateSentenceCategoryRequest {
@@ -514,6 +532,8 @@ pub struct QualityInspectionCreateSentenceCategoryRequest {
     pub body: super::QualityInspectionCreateSentenceCategoryBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.moveSentenceToCategory`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionMoveSentenceToCategoryRequest {
@@ -523,6 +543,8 @@ pub struct QualityInspectionMoveSentenceToCategoryRequest {
     pub body: super::QualityInspectionMoveSentenceToCategoryBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.deleteSentence`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionDeleteSentenceRequest {
@@ -532,6 +554,8 @@ pub struct QualityInspectionDeleteSentenceRequest {
     pub body: super::QualityInspectionDeleteSentenceBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.querySentence`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionQuerySentenceRequest {
@@ -541,6 +565,8 @@ pub struct QualityInspectionQuerySentenceRequest {
     pub body: super::QualityInspectionQuerySentenceBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.querySentenceByCategoryId`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionQuerySentenceByCategoryIdRequest {
@@ -550,6 +576,8 @@ pub struct QualityInspectionQuerySentenceByCategoryIdRequest {
     pub body: super::QualityInspectionQuerySentenceByCategoryIdBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.updateSentence`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionUpdateSentenceRequest {
@@ -559,6 +587,8 @@ pub struct QualityInspectionUpdateSentenceRequest {
     pub body: super::QualityInspectionUpdateSentenceBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.updateSentenceCategory`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionUpdateSentenceCategoryRequest {
@@ -568,6 +598,8 @@ pub struct QualityInspectionUpdateSentenceCategoryRequest {
     pub body: super::QualityInspectionUpdateSentenceCategoryBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.deleteSentenceCategory`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionDeleteSentenceCategoryRequest {
@@ -577,6 +609,8 @@ pub struct QualityInspectionDeleteSentenceCategoryRequest {
     pub body: super::QualityInspectionDeleteSentenceCategoryBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.querySentenceCategory`: its path, query and header parameters.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionQuerySentenceCategoryRequest {
@@ -584,6 +618,8 @@ pub struct QualityInspectionQuerySentenceCategoryRequest {
     pub x_user_id: Option<String>,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.createSentence`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionCreateSentenceRequest {
@@ -593,6 +629,8 @@ pub struct QualityInspectionCreateSentenceRequest {
     pub body: super::QualityInspectionCreateSentenceBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.deleteSensitiveWord`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionDeleteSensitiveWordRequest {
@@ -602,6 +640,8 @@ pub struct QualityInspectionDeleteSensitiveWordRequest {
     pub body: super::QualityInspectionDeleteSensitiveWordBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.querySensitiveWordDetail`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionQuerySensitiveWordDetailRequest {
@@ -611,6 +651,8 @@ pub struct QualityInspectionQuerySensitiveWordDetailRequest {
     pub body: super::QualityInspectionQuerySensitiveWordDetailBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.updateSensitiveWord`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionUpdateSensitiveWordRequest {
@@ -620,6 +662,8 @@ pub struct QualityInspectionUpdateSensitiveWordRequest {
     pub body: super::QualityInspectionUpdateSensitiveWordBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.querySensitiveCategoryList`: its path, query and header parameters.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionQuerySensitiveCategoryListRequest {
@@ -627,6 +671,8 @@ pub struct QualityInspectionQuerySensitiveCategoryListRequest {
     pub x_user_id: Option<String>,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.querySensitiveWordsByCategoryId`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionQuerySensitiveWordsByCategoryIdRequest {
@@ -636,6 +682,8 @@ pub struct QualityInspectionQuerySensitiveWordsByCategoryIdRequest {
     pub body: super::QualityInspectionQuerySensitiveWordsByCategoryIdBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.querySensitiveWordList`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionQuerySensitiveWordListRequest {
@@ -645,6 +693,8 @@ pub struct QualityInspectionQuerySensitiveWordListRequest {
     pub body: super::QualityInspectionQuerySensitiveWordListBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.createSensitiveCategory`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionCreateSensitiveCategoryRequest {
@@ -654,6 +704,8 @@ pub struct QualityInspectionCreateSensitiveCategoryRequest {
     pub body: super::QualityInspectionCreateSensitiveCategoryBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.updateSensitiveCategory`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionUpdateSensitiveCategoryRequest {
@@ -663,6 +715,8 @@ pub struct QualityInspectionUpdateSensitiveCategoryRequest {
     pub body: super::QualityInspectionUpdateSensitiveCategoryBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.moveSensitiveWordToCategory`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionMoveSensitiveWordToCategoryRequest {
@@ -672,6 +726,8 @@ pub struct QualityInspectionMoveSensitiveWordToCategoryRequest {
     pub body: super::QualityInspectionMoveSensitiveWordToCategoryBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.createSensitiveWord`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionCreateSensitiveWordRequest {
@@ -681,6 +737,8 @@ pub struct QualityInspectionCreateSensitiveWordRequest {
     pub body: super::QualityInspectionCreateSensitiveWordBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.deleteSensitiveCategory`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionDeleteSensitiveCategoryRequest {
@@ -690,6 +748,8 @@ pub struct QualityInspectionDeleteSensitiveCategoryRequest {
     pub body: super::QualityInspectionDeleteSensitiveCategoryBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.updateSentenceGroup`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionUpdateSentenceGroupRequest {
@@ -699,6 +759,8 @@ pub struct QualityInspectionUpdateSentenceGroupRequest {
     pub body: super::QualityInspectionUpdateSentenceGroupBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.getSentenceGroup`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionGetSentenceGroupRequest {
@@ -708,6 +770,8 @@ pub struct QualityInspectionGetSentenceGroupRequest {
     pub body: super::QualityInspectionGetSentenceGroupBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.deleteSentenceGroup`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionDeleteSentenceGroupRequest {
@@ -717,6 +781,8 @@ pub struct QualityInspectionDeleteSentenceGroupRequest {
     pub body: super::QualityInspectionDeleteSentenceGroupBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.deleteConversationFlow`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionDeleteConversationFlowRequest {
@@ -726,6 +792,8 @@ pub struct QualityInspectionDeleteConversationFlowRequest {
     pub body: super::QualityInspectionDeleteConversationFlowBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.addSentenceGroup`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionAddSentenceGroupRequest {
@@ -735,6 +803,8 @@ pub struct QualityInspectionAddSentenceGroupRequest {
     pub body: super::QualityInspectionAddSentenceGroupBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.addConversationFlow`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionAddConversationFlowRequest {
@@ -744,6 +814,8 @@ pub struct QualityInspectionAddConversationFlowRequest {
     pub body: super::QualityInspectionAddConversationFlowBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.updateConversationFlow`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionUpdateConversationFlowRequest {
@@ -753,6 +825,8 @@ pub struct QualityInspectionUpdateConversationFlowRequest {
     pub body: super::QualityInspectionUpdateConversationFlowBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.getConversationFlow`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionGetConversationFlowRequest {
@@ -762,6 +836,8 @@ pub struct QualityInspectionGetConversationFlowRequest {
     pub body: super::QualityInspectionGetConversationFlowBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.addRule`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionAddRuleRequest {
@@ -771,6 +847,8 @@ pub struct QualityInspectionAddRuleRequest {
     pub body: super::QualityInspectionAddRuleBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.updateRule`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionUpdateRuleRequest {
@@ -780,6 +858,8 @@ pub struct QualityInspectionUpdateRuleRequest {
     pub body: super::QualityInspectionUpdateRuleBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.deleteRule`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionDeleteRuleRequest {
@@ -789,6 +869,8 @@ pub struct QualityInspectionDeleteRuleRequest {
     pub body: super::QualityInspectionDeleteRuleBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.getOneRule`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionGetOneRuleRequest {
@@ -798,6 +880,8 @@ pub struct QualityInspectionGetOneRuleRequest {
     pub body: super::QualityInspectionGetOneRuleBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.queryRules`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionQueryRulesRequest {
@@ -807,6 +891,8 @@ pub struct QualityInspectionQueryRulesRequest {
     pub body: super::QualityInspectionQueryRulesBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.getInterposalRuleById`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionGetInterposalRuleByIdRequest {
@@ -816,6 +902,8 @@ pub struct QualityInspectionGetInterposalRuleByIdRequest {
     pub body: super::QualityInspectionGetInterposalRuleByIdBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.queryInterposalRules`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionQueryInterposalRulesRequest {
@@ -825,6 +913,8 @@ pub struct QualityInspectionQueryInterposalRulesRequest {
     pub body: super::QualityInspectionQueryInterposalRulesBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.deleteInterposalRule`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionDeleteInterposalRuleRequest {
@@ -834,6 +924,8 @@ pub struct QualityInspectionDeleteInterposalRuleRequest {
     pub body: super::QualityInspectionDeleteInterposalRuleBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.addInterposalRule`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionAddInterposalRuleRequest {
@@ -843,6 +935,8 @@ pub struct QualityInspectionAddInterposalRuleRequest {
     pub body: super::QualityInspectionAddInterposalRuleBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.updateInterposalRule`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionUpdateInterposalRuleRequest {
@@ -852,6 +946,8 @@ pub struct QualityInspectionUpdateInterposalRuleRequest {
     pub body: super::QualityInspectionUpdateInterposalRuleBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.createSilenceRule`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionCreateSilenceRuleRequest {
@@ -861,6 +957,8 @@ pub struct QualityInspectionCreateSilenceRuleRequest {
     pub body: super::QualityInspectionCreateSilenceRuleBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.updateSilenceRule`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionUpdateSilenceRuleRequest {
@@ -870,6 +968,8 @@ pub struct QualityInspectionUpdateSilenceRuleRequest {
     pub body: super::QualityInspectionUpdateSilenceRuleBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.deleteSilenceRule`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionDeleteSilenceRuleRequest {
@@ -879,6 +979,8 @@ pub struct QualityInspectionDeleteSilenceRuleRequest {
     pub body: super::QualityInspectionDeleteSilenceRuleBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.querySilenceRule`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionQuerySilenceRuleRequest {
@@ -888,6 +990,8 @@ pub struct QualityInspectionQuerySilenceRuleRequest {
     pub body: super::QualityInspectionQuerySilenceRuleBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.addSpeedRule`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionAddSpeedRuleRequest {
@@ -897,6 +1001,8 @@ pub struct QualityInspectionAddSpeedRuleRequest {
     pub body: super::QualityInspectionAddSpeedRuleBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.updateSpeedRule`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionUpdateSpeedRuleRequest {
@@ -906,6 +1012,8 @@ pub struct QualityInspectionUpdateSpeedRuleRequest {
     pub body: super::QualityInspectionUpdateSpeedRuleBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.deleteSpeedRule`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionDeleteSpeedRuleRequest {
@@ -915,6 +1023,8 @@ pub struct QualityInspectionDeleteSpeedRuleRequest {
     pub body: super::QualityInspectionDeleteSpeedRuleBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.querySpeedRuleById`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionQuerySpeedRuleByIdRequest {
@@ -924,6 +1034,8 @@ pub struct QualityInspectionQuerySpeedRuleByIdRequest {
     pub body: super::QualityInspectionQuerySpeedRuleByIdBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.querySpeedRules`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionQuerySpeedRulesRequest {
@@ -933,6 +1045,8 @@ pub struct QualityInspectionQuerySpeedRulesRequest {
     pub body: super::QualityInspectionQuerySpeedRulesBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.deleteScenario`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionDeleteScenarioRequest {
@@ -942,6 +1056,8 @@ pub struct QualityInspectionDeleteScenarioRequest {
     pub body: super::QualityInspectionDeleteScenarioBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.createScenario`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionCreateScenarioRequest {
@@ -951,6 +1067,8 @@ pub struct QualityInspectionCreateScenarioRequest {
     pub body: super::QualityInspectionCreateScenarioBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.queryAllScenario`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionQueryAllScenarioRequest {
@@ -960,6 +1078,8 @@ pub struct QualityInspectionQueryAllScenarioRequest {
     pub body: super::QualityInspectionQueryAllScenarioBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.appointQualityTask`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionAppointQualityTaskRequest {
@@ -969,6 +1089,8 @@ pub struct QualityInspectionAppointQualityTaskRequest {
     pub body: super::QualityInspectionAppointQualityTaskBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.takeEffectQualityTask`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionTakeEffectQualityTaskRequest {
@@ -978,6 +1100,8 @@ pub struct QualityInspectionTakeEffectQualityTaskRequest {
     pub body: super::QualityInspectionTakeEffectQualityTaskBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.queryQualityTask`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionQueryQualityTaskRequest {
@@ -987,6 +1111,8 @@ pub struct QualityInspectionQueryQualityTaskRequest {
     pub body: super::QualityInspectionQueryQualityTaskBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.updateQualityTask`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionUpdateQualityTaskRequest {
@@ -996,6 +1122,8 @@ pub struct QualityInspectionUpdateQualityTaskRequest {
     pub body: super::QualityInspectionUpdateQualityTaskBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.reassginQualityTask`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionReassginQualityTaskRequest {
@@ -1005,6 +1133,8 @@ pub struct QualityInspectionReassginQualityTaskRequest {
     pub body: super::QualityInspectionReassginQualityTaskBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.appealItem`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionAppealItemRequest {
@@ -1014,6 +1144,8 @@ pub struct QualityInspectionAppealItemRequest {
     pub body: super::QualityInspectionAppealItemBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.queryQualityItem`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionQueryQualityItemRequest {
@@ -1023,6 +1155,8 @@ pub struct QualityInspectionQueryQualityItemRequest {
     pub body: super::QualityInspectionQueryQualityItemBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.queryQualityItemDetail`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionQueryQualityItemDetailRequest {
@@ -1032,6 +1166,8 @@ pub struct QualityInspectionQueryQualityItemDetailRequest {
     pub body: super::QualityInspectionQueryQualityItemDetailBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.queryQualityHistory`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionQueryQualityHistoryRequest {
@@ -1041,6 +1177,8 @@ pub struct QualityInspectionQueryQualityHistoryRequest {
     pub body: super::QualityInspectionQueryQualityHistoryBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.queryAppraiseCallDetail`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionQueryAppraiseCallDetailRequest {
@@ -1050,6 +1188,8 @@ pub struct QualityInspectionQueryAppraiseCallDetailRequest {
     pub body: super::QualityInspectionQueryAppraiseCallDetailBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.queryTraining`: its path, query and header parameters.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionQueryTrainingRequest {
@@ -1057,6 +1197,8 @@ pub struct QualityInspectionQueryTrainingRequest {
     pub x_user_id: Option<String>,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.trainTags`: its path, query and header parameters.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionTrainTagsRequest {
@@ -1064,6 +1206,8 @@ pub struct QualityInspectionTrainTagsRequest {
     pub x_user_id: Option<String>,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.regularqualitytask.addQualityTask`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionRegularqualitytaskAddQualityTaskRequest {
@@ -1073,6 +1217,8 @@ pub struct QualityInspectionRegularqualitytaskAddQualityTaskRequest {
     pub body: super::QualityInspectionRegularqualitytaskAddQualityTaskBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.regularqualitytask.beginQualityTask`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionRegularqualitytaskBeginQualityTaskRequest {
@@ -1082,6 +1228,8 @@ pub struct QualityInspectionRegularqualitytaskBeginQualityTaskRequest {
     pub body: super::QualityInspectionRegularqualitytaskBeginQualityTaskBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.regularqualitytask.updateQualityTask`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskRequest {
@@ -1091,6 +1239,8 @@ pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskRequest {
     pub body: super::QualityInspectionRegularqualitytaskUpdateQualityTaskBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.regularqualitytask.deleteQualityTask`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionRegularqualitytaskDeleteQualityTaskRequest {
@@ -1100,6 +1250,8 @@ pub struct QualityInspectionRegularqualitytaskDeleteQualityTaskRequest {
     pub body: super::QualityInspectionRegularqualitytaskDeleteQualityTaskBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.regularqualitytask.queryQualityTask`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionRegularqualitytaskQueryQualityTaskRequest {
@@ -1109,6 +1261,8 @@ pub struct QualityInspectionRegularqualitytaskQueryQualityTaskRequest {
     pub body: super::QualityInspectionRegularqualitytaskQueryQualityTaskBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.regularqualitytask.stopQualityTask`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionRegularqualitytaskStopQualityTaskRequest {
@@ -1118,6 +1272,8 @@ pub struct QualityInspectionRegularqualitytaskStopQualityTaskRequest {
     pub body: super::QualityInspectionRegularqualitytaskStopQualityTaskBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.modifyResultQualityTask`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionModifyResultQualityTaskRequest {
@@ -1127,6 +1283,8 @@ pub struct QualityInspectionModifyResultQualityTaskRequest {
     pub body: super::QualityInspectionModifyResultQualityTaskBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.completeQualityTask`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionCompleteQualityTaskRequest {
@@ -1136,6 +1294,8 @@ pub struct QualityInspectionCompleteQualityTaskRequest {
     pub body: super::QualityInspectionCompleteQualityTaskBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.callsQualityTask`: its path, query and header parameters and its body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityInspectionCallsQualityTaskRequest {
@@ -1145,12 +1305,18 @@ pub struct QualityInspectionCallsQualityTaskRequest {
     pub body: super::QualityInspectionCallsQualityTaskBody,
 }
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.getTextByTaskId`: its body.
 pub type QualityInspectionGetTextByTaskIdRequest = super::QualityInspectionGetTextByTaskIdBody;
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.voice2Text`: its body.
 pub type QualityInspectionVoice2TextRequest = super::QualityInspectionVoice2TextBody;
 
+#[cfg(feature = "quality-inspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
 /// The request of `qualityInspection.asrtrans.appraisecallDetail`: its body.
 pub type QualityInspectionAsrtransAppraisecallDetailRequest = super::QualityInspectionAsrtransAppraisecallDetailBody;
 
@@ -1958,6 +2124,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("sysparam.querySysparam")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.queryQualityItemResult` — Get inspection item score (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult`); reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0244.html>. See [`crate::Client::quality_inspection_query_quality_item_result`].
     fn quality_inspection_query_quality_item_result(
         &self,
@@ -1967,6 +2135,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.queryQualityItemResult")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.modifyQualityItemResult` — Modify inspection item score result (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/modifyQualityItemResult`); reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2749.html>. See [`crate::Client::quality_inspection_modify_quality_item_result`].
     fn quality_inspection_modify_quality_item_result(
         &self,
@@ -1977,6 +2147,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.modifyQualityItemResult")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.queryAppraiseScore` — Query inspection scoring profiles (`POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore`); reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2652.html>. See [`crate::Client::quality_inspection_query_appraise_score`].
     fn quality_inspection_query_appraise_score(
         &self,
@@ -1986,6 +2158,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.queryAppraiseScore")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.applyAppraiseScore` — Apply an inspection scoring profile (`POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/applyAppraiseScore`); reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0141.html>. See [`crate::Client::quality_inspection_apply_appraise_score`].
     fn quality_inspection_apply_appraise_score(
         &self,
@@ -1995,6 +2169,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.applyAppraiseScore")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.queryCallCredit` — Query recording inspection result (`POST /apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit`); reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0250.html>. See [`crate::Client::quality_inspection_query_call_credit`].
     fn quality_inspection_query_call_credit(
         &self,
@@ -2004,6 +2180,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.queryCallCredit")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.createAppraiseScore` — Create inspection scoring profile (`POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/createAppraiseScore`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0140.html>. See [`crate::Client::quality_inspection_create_appraise_score`].
     fn quality_inspection_create_appraise_score(
         &self,
@@ -2013,6 +2191,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.createAppraiseScore")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.removeAppraiseScore` — Delete inspection scoring profile (`POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/removeAppraiseScore`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0142.html>. See [`crate::Client::quality_inspection_remove_appraise_score`].
     fn quality_inspection_remove_appraise_score(
         &self,
@@ -2022,6 +2202,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.removeAppraiseScore")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.modifyAppraiseScore` — Modify inspection scoring profile (`POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/modifyAppraiseScore`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0144.html>. See [`crate::Client::quality_inspection_modify_appraise_score`].
     fn quality_inspection_modify_appraise_score(
         &self,
@@ -2031,6 +2213,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.modifyAppraiseScore")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.createSentenceCategory` — Create sentence category (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentenceCategory`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0146.html>. See [`crate::Client::quality_inspection_create_sentence_category`].
     fn quality_inspection_create_sentence_category(
         &self,
@@ -2040,6 +2224,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.createSentenceCategory")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.moveSentenceToCategory` — Move sentences to a category (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/moveSentenceToCategory`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0147.html>. See [`crate::Client::quality_inspection_move_sentence_to_category`].
     fn quality_inspection_move_sentence_to_category(
         &self,
@@ -2049,6 +2235,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.moveSentenceToCategory")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.deleteSentence` — Delete sentence (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/deleteSentence`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0148.html>. See [`crate::Client::quality_inspection_delete_sentence`].
     fn quality_inspection_delete_sentence(
         &self,
@@ -2058,6 +2246,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.deleteSentence")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.querySentence` — Query sentences (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentence`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0149.html>. See [`crate::Client::quality_inspection_query_sentence`].
     fn quality_inspection_query_sentence(
         &self,
@@ -2067,6 +2257,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.querySentence")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.querySentenceByCategoryId` — List the sentences of a category (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceByCategoryId`); reference: <https://www.huaweicloud.com/guide/productsdesc-bms_4af05e50248546fe616a7274e798d3dcsupport0>. See [`crate::Client::quality_inspection_query_sentence_by_category_id`].
     fn quality_inspection_query_sentence_by_category_id(
         &self,
@@ -2077,6 +2269,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.querySentenceByCategoryId")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.updateSentence` — Update sentence (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/updateSentence`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0151.html>. See [`crate::Client::quality_inspection_update_sentence`].
     fn quality_inspection_update_sentence(
         &self,
@@ -2086,6 +2280,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.updateSentence")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.updateSentenceCategory` — Rename sentence category (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/updateSentenceCategory`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2429.html>. See [`crate::Client::quality_inspection_update_sentence_category`].
     fn quality_inspection_update_sentence_category(
         &self,
@@ -2095,6 +2291,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.updateSentenceCategory")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.deleteSentenceCategory` — Delete sentence category (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/deleteSentenceCategory`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0153.html>. See [`crate::Client::quality_inspection_delete_sentence_category`].
     fn quality_inspection_delete_sentence_category(
         &self,
@@ -2104,6 +2302,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.deleteSentenceCategory")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.querySentenceCategory` — Query all sentence categories (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceCategory`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2431.html>. See [`crate::Client::quality_inspection_query_sentence_category`].
     fn quality_inspection_query_sentence_category(
         &self,
@@ -2113,6 +2313,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.querySentenceCategory")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.createSentence` — Create sentence (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentence`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0155.html>. See [`crate::Client::quality_inspection_create_sentence`].
     fn quality_inspection_create_sentence(
         &self,
@@ -2122,6 +2324,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.createSentence")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.deleteSensitiveWord` — Delete sensitive word (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveWord`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0157.html>. See [`crate::Client::quality_inspection_delete_sensitive_word`].
     fn quality_inspection_delete_sensitive_word(
         &self,
@@ -2131,6 +2335,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.deleteSensitiveWord")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.querySensitiveWordDetail` — Query a sensitive word's details by ID (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordDetail`); reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2676.html>. See [`crate::Client::quality_inspection_query_sensitive_word_detail`].
     fn quality_inspection_query_sensitive_word_detail(
         &self,
@@ -2141,6 +2347,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.querySensitiveWordDetail")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.updateSensitiveWord` — Update sensitive word (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveWord`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0160.html>. See [`crate::Client::quality_inspection_update_sensitive_word`].
     fn quality_inspection_update_sensitive_word(
         &self,
@@ -2150,6 +2358,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.updateSensitiveWord")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.querySensitiveCategoryList` — List sensitive word categories (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveCategoryList`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2438.html>. See [`crate::Client::quality_inspection_query_sensitive_category_list`].
     fn quality_inspection_query_sensitive_category_list(
         &self,
@@ -2160,6 +2370,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.querySensitiveCategoryList")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.querySensitiveWordsByCategoryId` — List the sensitive words of a category (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordsByCategoryId`); reference: <https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_2671.html>. See [`crate::Client::quality_inspection_query_sensitive_words_by_category_id`].
     fn quality_inspection_query_sensitive_words_by_category_id(
         &self,
@@ -2170,6 +2382,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.querySensitiveWordsByCategoryId")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.querySensitiveWordList` — Query the sensitive-word list (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordList`); reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0158.html>. See [`crate::Client::quality_inspection_query_sensitive_word_list`].
     fn quality_inspection_query_sensitive_word_list(
         &self,
@@ -2179,6 +2393,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.querySensitiveWordList")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.createSensitiveCategory` — Create sensitive word category (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveCategory`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0163.html>. See [`crate::Client::quality_inspection_create_sensitive_category`].
     fn quality_inspection_create_sensitive_category(
         &self,
@@ -2189,6 +2405,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.createSensitiveCategory")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.updateSensitiveCategory` — Update a sensitive-word category (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveCategory`); reference: <https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_2443.html>. See [`crate::Client::quality_inspection_update_sensitive_category`].
     fn quality_inspection_update_sensitive_category(
         &self,
@@ -2199,6 +2417,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.updateSensitiveCategory")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.moveSensitiveWordToCategory` — Move sensitive words to a category (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/moveSensitiveWordToCategory`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2441.html>. See [`crate::Client::quality_inspection_move_sensitive_word_to_category`].
     fn quality_inspection_move_sensitive_word_to_category(
         &self,
@@ -2209,6 +2429,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.moveSensitiveWordToCategory")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.createSensitiveWord` — Create sensitive word (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveWord`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0165.html>. See [`crate::Client::quality_inspection_create_sensitive_word`].
     fn quality_inspection_create_sensitive_word(
         &self,
@@ -2218,6 +2440,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.createSensitiveWord")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.deleteSensitiveCategory` — Delete sensitive word category (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveCategory`); reference: <https://huaweicloud.com/guide/productsdesc-bms_00a1340d5ef57cb4b295ac371a3985d6support0>. See [`crate::Client::quality_inspection_delete_sensitive_category`].
     fn quality_inspection_delete_sensitive_category(
         &self,
@@ -2228,6 +2452,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.deleteSensitiveCategory")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.updateSentenceGroup` — Update script (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateSentenceGroup`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0169.html>. See [`crate::Client::quality_inspection_update_sentence_group`].
     fn quality_inspection_update_sentence_group(
         &self,
@@ -2237,6 +2463,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.updateSentenceGroup")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.getSentenceGroup` — Query script details by ID (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getSentenceGroup`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2447.html>. See [`crate::Client::quality_inspection_get_sentence_group`].
     fn quality_inspection_get_sentence_group(
         &self,
@@ -2246,6 +2474,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.getSentenceGroup")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.deleteSentenceGroup` — Delete script by ID (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteSentenceGroup`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0172.html>. See [`crate::Client::quality_inspection_delete_sentence_group`].
     fn quality_inspection_delete_sentence_group(
         &self,
@@ -2255,6 +2485,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.deleteSentenceGroup")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.deleteConversationFlow` — Delete dialogue logic (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteConversationFlow`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0178.html>. See [`crate::Client::quality_inspection_delete_conversation_flow`].
     fn quality_inspection_delete_conversation_flow(
         &self,
@@ -2264,6 +2496,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.deleteConversationFlow")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.addSentenceGroup` — Create script (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addSentenceGroup`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0171.html>. See [`crate::Client::quality_inspection_add_sentence_group`].
     fn quality_inspection_add_sentence_group(
         &self,
@@ -2273,6 +2507,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.addSentenceGroup")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.addConversationFlow` — Create dialogue logic (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addConversationFlow`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2457.html>. See [`crate::Client::quality_inspection_add_conversation_flow`].
     fn quality_inspection_add_conversation_flow(
         &self,
@@ -2282,6 +2518,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.addConversationFlow")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.updateConversationFlow` — Update dialogue logic (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateConversationFlow`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0179.html>. See [`crate::Client::quality_inspection_update_conversation_flow`].
     fn quality_inspection_update_conversation_flow(
         &self,
@@ -2291,6 +2529,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.updateConversationFlow")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.getConversationFlow` — Query dialogue logic by ID (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getConversationFlow`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0177.html>. See [`crate::Client::quality_inspection_get_conversation_flow`].
     fn quality_inspection_get_conversation_flow(
         &self,
@@ -2300,6 +2540,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.getConversationFlow")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.addRule` — Create dialogue rule (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addRule`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2461.html>. See [`crate::Client::quality_inspection_add_rule`].
     fn quality_inspection_add_rule(
         &self,
@@ -2309,6 +2551,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.addRule")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.updateRule` — Update dialogue rule (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateRule`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0186.html>. See [`crate::Client::quality_inspection_update_rule`].
     fn quality_inspection_update_rule(
         &self,
@@ -2318,6 +2562,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.updateRule")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.deleteRule` — Delete dialogue rule (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteRule`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2462.html>. See [`crate::Client::quality_inspection_delete_rule`].
     fn quality_inspection_delete_rule(
         &self,
@@ -2327,6 +2573,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.deleteRule")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.getOneRule` — Query dialogue rule by ID (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getOneRule`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0182.html>. See [`crate::Client::quality_inspection_get_one_rule`].
     fn quality_inspection_get_one_rule(
         &self,
@@ -2336,6 +2584,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.getOneRule")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.queryRules` — Query dialogue rules (paged) (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/queryRules`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0183.html>. See [`crate::Client::quality_inspection_query_rules`].
     fn quality_inspection_query_rules(
         &self,
@@ -2345,6 +2595,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.queryRules")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.getInterposalRuleById` — Query interruption rule by ID (`POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/getInterposalRuleById`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2465.html>. See [`crate::Client::quality_inspection_get_interposal_rule_by_id`].
     fn quality_inspection_get_interposal_rule_by_id(
         &self,
@@ -2354,6 +2606,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.getInterposalRuleById")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.queryInterposalRules` — Query interruption rules (paged) (`POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/queryInterposalRules`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0189.html>. See [`crate::Client::quality_inspection_query_interposal_rules`].
     fn quality_inspection_query_interposal_rules(
         &self,
@@ -2363,6 +2617,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.queryInterposalRules")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.deleteInterposalRule` — Delete interruption rule (`POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/deleteInterposalRule`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0190.html>. See [`crate::Client::quality_inspection_delete_interposal_rule`].
     fn quality_inspection_delete_interposal_rule(
         &self,
@@ -2372,6 +2628,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.deleteInterposalRule")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.addInterposalRule` — Create interruption rule (`POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/addInterposalRule`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2468.html>. See [`crate::Client::quality_inspection_add_interposal_rule`].
     fn quality_inspection_add_interposal_rule(
         &self,
@@ -2381,6 +2639,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.addInterposalRule")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.updateInterposalRule` — Update interruption rule (`POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/updateInterposalRule`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2469.html>. See [`crate::Client::quality_inspection_update_interposal_rule`].
     fn quality_inspection_update_interposal_rule(
         &self,
@@ -2390,6 +2650,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.updateInterposalRule")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.createSilenceRule` — Create silence rule (`POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/createSilenceRule`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0197.html>. See [`crate::Client::quality_inspection_create_silence_rule`].
     fn quality_inspection_create_silence_rule(
         &self,
@@ -2399,6 +2661,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.createSilenceRule")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.updateSilenceRule` — Modify silence rule (`POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/updateSilenceRule`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0199.html>. See [`crate::Client::quality_inspection_update_silence_rule`].
     fn quality_inspection_update_silence_rule(
         &self,
@@ -2408,6 +2672,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.updateSilenceRule")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.deleteSilenceRule` — Delete silence rule (`POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/deleteSilenceRule`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0200.html>. See [`crate::Client::quality_inspection_delete_silence_rule`].
     fn quality_inspection_delete_silence_rule(
         &self,
@@ -2417,6 +2683,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.deleteSilenceRule")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.querySilenceRule` — Query silence rule by ID (`POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/querySilenceRule`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0196.html>. See [`crate::Client::quality_inspection_query_silence_rule`].
     fn quality_inspection_query_silence_rule(
         &self,
@@ -2426,6 +2694,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.querySilenceRule")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.addSpeedRule` — Create speech-rate rule (`POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/addSpeedRule`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0202.html>. See [`crate::Client::quality_inspection_add_speed_rule`].
     fn quality_inspection_add_speed_rule(
         &self,
@@ -2435,6 +2705,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.addSpeedRule")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.updateSpeedRule` — Modify speech-rate rule (`POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/updateSpeedRule`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0206.html>. See [`crate::Client::quality_inspection_update_speed_rule`].
     fn quality_inspection_update_speed_rule(
         &self,
@@ -2444,6 +2716,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.updateSpeedRule")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.deleteSpeedRule` — Delete speech-rate rule (`POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/deleteSpeedRule`); reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0204.html>. See [`crate::Client::quality_inspection_delete_speed_rule`].
     fn quality_inspection_delete_speed_rule(
         &self,
@@ -2453,6 +2727,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.deleteSpeedRule")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.querySpeedRuleById` — Query speech-rate rule by ID (`POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRuleById`); reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0203.html>. See [`crate::Client::quality_inspection_query_speed_rule_by_id`].
     fn quality_inspection_query_speed_rule_by_id(
         &self,
@@ -2462,6 +2738,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.querySpeedRuleById")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.querySpeedRules` — Query speech-rate rules (paged) (`POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRules`); reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0205.html>. See [`crate::Client::quality_inspection_query_speed_rules`].
     fn quality_inspection_query_speed_rules(
         &self,
@@ -2471,6 +2749,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.querySpeedRules")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.deleteScenario` — Delete business scenario (`POST /apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/deleteScenario`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0208.html>. See [`crate::Client::quality_inspection_delete_scenario`].
     fn quality_inspection_delete_scenario(
         &self,
@@ -2480,6 +2760,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.deleteScenario")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.createScenario` — Create business scenario (`POST /apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/createScenario`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2487.html>. See [`crate::Client::quality_inspection_create_scenario`].
     fn quality_inspection_create_scenario(
         &self,
@@ -2489,6 +2771,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.createScenario")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.queryAllScenario` — Query all business scenarios (`POST /apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/queryAllScenario`); reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2722.html>. See [`crate::Client::quality_inspection_query_all_scenario`].
     fn quality_inspection_query_all_scenario(
         &self,
@@ -2498,6 +2782,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.queryAllScenario")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.appointQualityTask` — Assign manual review task (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/appointQualityTask`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0232.html>. See [`crate::Client::quality_inspection_appoint_quality_task`].
     fn quality_inspection_appoint_quality_task(
         &self,
@@ -2507,6 +2793,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.appointQualityTask")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.takeEffectQualityTask` — Activate manual review task (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/takeEffectQualityTask`); reference: <https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_2739.html>. See [`crate::Client::quality_inspection_take_effect_quality_task`].
     fn quality_inspection_take_effect_quality_task(
         &self,
@@ -2516,6 +2804,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.takeEffectQualityTask")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.queryQualityTask` — Query manual review tasks (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/queryQualityTask`); reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2740.html>. See [`crate::Client::quality_inspection_query_quality_task`].
     fn quality_inspection_query_quality_task(
         &self,
@@ -2525,6 +2815,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.queryQualityTask")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.updateQualityTask` — Update manual review task (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/updateQualityTask`); reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2737.html>. See [`crate::Client::quality_inspection_update_quality_task`].
     fn quality_inspection_update_quality_task(
         &self,
@@ -2534,6 +2826,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.updateQualityTask")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.reassginQualityTask` — Reassign appeal item (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/reassginQualityTask`); reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0239.html>. See [`crate::Client::quality_inspection_reassgin_quality_task`].
     fn quality_inspection_reassgin_quality_task(
         &self,
@@ -2543,6 +2837,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.reassginQualityTask")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.appealItem` — Review appeal item (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/appealItem`); reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0241.html>. See [`crate::Client::quality_inspection_appeal_item`].
     fn quality_inspection_appeal_item(
         &self,
@@ -2552,6 +2848,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.appealItem")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.queryQualityItem` — Query inspection items (problems and appeals) (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItem`); reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2751.html>. See [`crate::Client::quality_inspection_query_quality_item`].
     fn quality_inspection_query_quality_item(
         &self,
@@ -2561,6 +2859,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.queryQualityItem")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.queryQualityItemDetail` — Query an inspection item's details (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemDetail`); reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2752.html>. See [`crate::Client::quality_inspection_query_quality_item_detail`].
     fn quality_inspection_query_quality_item_detail(
         &self,
@@ -2570,6 +2870,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.queryQualityItemDetail")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.queryQualityHistory` — Query appeal handling history (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityHistory`); reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0245.html>. See [`crate::Client::quality_inspection_query_quality_history`].
     fn quality_inspection_query_quality_history(
         &self,
@@ -2579,6 +2881,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.queryQualityHistory")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.queryAppraiseCallDetail` — Inspection result of a call (`POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisecall/detail`); reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0216.html>. See [`crate::Client::quality_inspection_query_appraise_call_detail`].
     fn quality_inspection_query_appraise_call_detail(
         &self,
@@ -2589,6 +2893,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.queryAppraiseCallDetail")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.queryTraining` — Get the module being trained (`POST /apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/queryTraining`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0174.html>. See [`crate::Client::quality_inspection_query_training`].
     fn quality_inspection_query_training(
         &self,
@@ -2598,6 +2904,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.queryTraining")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.trainTags` — Train a module (`POST /apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/trainTags`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0175.html>. See [`crate::Client::quality_inspection_train_tags`].
     fn quality_inspection_train_tags(
         &self,
@@ -2607,6 +2915,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.trainTags")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.regularqualitytask.addQualityTask` — Create a scheduled sampling plan (`POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/addQualityTask`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0220.html>. See [`crate::Client::quality_inspection_regularqualitytask_add_quality_task`].
     fn quality_inspection_regularqualitytask_add_quality_task(
         &self,
@@ -2617,6 +2927,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.regularqualitytask.addQualityTask")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.regularqualitytask.beginQualityTask` — Start a scheduled sampling plan (`POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/beginQualityTask`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0221.html>. See [`crate::Client::quality_inspection_regularqualitytask_begin_quality_task`].
     fn quality_inspection_regularqualitytask_begin_quality_task(
         &self,
@@ -2627,6 +2939,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.regularqualitytask.beginQualityTask")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.regularqualitytask.updateQualityTask` — Update a scheduled sampling plan (`POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/updateQualityTask`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0222.html>. See [`crate::Client::quality_inspection_regularqualitytask_update_quality_task`].
     fn quality_inspection_regularqualitytask_update_quality_task(
         &self,
@@ -2637,6 +2951,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.regularqualitytask.updateQualityTask")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.regularqualitytask.deleteQualityTask` — Delete a scheduled sampling plan (`POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/deleteQualityTask`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0223.html>. See [`crate::Client::quality_inspection_regularqualitytask_delete_quality_task`].
     fn quality_inspection_regularqualitytask_delete_quality_task(
         &self,
@@ -2647,6 +2963,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.regularqualitytask.deleteQualityTask")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.regularqualitytask.queryQualityTask` — List scheduled sampling plans (`POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/queryQualityTask`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0224.html>. See [`crate::Client::quality_inspection_regularqualitytask_query_quality_task`].
     fn quality_inspection_regularqualitytask_query_quality_task(
         &self,
@@ -2657,6 +2975,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.regularqualitytask.queryQualityTask")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.regularqualitytask.stopQualityTask` — Pause a scheduled sampling plan (`POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/stopQualityTask`); reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2734.html>. See [`crate::Client::quality_inspection_regularqualitytask_stop_quality_task`].
     fn quality_inspection_regularqualitytask_stop_quality_task(
         &self,
@@ -2667,6 +2987,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.regularqualitytask.stopQualityTask")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.modifyResultQualityTask` — Modify a sampled inspection result (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/modifyResultQualityTask`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0235.html>. See [`crate::Client::quality_inspection_modify_result_quality_task`].
     fn quality_inspection_modify_result_quality_task(
         &self,
@@ -2677,6 +2999,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.modifyResultQualityTask")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.completeQualityTask` — Complete a sample inspection task (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/completeQualityTask`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0236.html>. See [`crate::Client::quality_inspection_complete_quality_task`].
     fn quality_inspection_complete_quality_task(
         &self,
@@ -2686,6 +3010,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.completeQualityTask")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.callsQualityTask` — Sample inspection task details (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/callsQualityTask`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0237.html>. See [`crate::Client::quality_inspection_calls_quality_task`].
     fn quality_inspection_calls_quality_task(
         &self,
@@ -2695,6 +3021,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.callsQualityTask")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.getTextByTaskId` — Get the text of a transcribed recording (`POST /apiaccess/CCISQM/rest/ccisqm/v1/openapi/getTextByTaskId`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0247.html>. See [`crate::Client::quality_inspection_get_text_by_task_id`].
     fn quality_inspection_get_text_by_task_id(
         &self,
@@ -2704,6 +3032,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.getTextByTaskId")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.voice2Text` — Transcribe a recording file (`POST /apiaccess/CCISQM/rest/ccisqm/v1/openapi/voice2Text`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0248.html>. See [`crate::Client::quality_inspection_voice2_text`].
     fn quality_inspection_voice2_text(
         &self,
@@ -2713,6 +3043,8 @@ pub trait ApifabricService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qualityInspection.voice2Text")))
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     /// `qualityInspection.asrtrans.appraisecallDetail` — Inspection result of a call (CCISQM copy) (`POST /apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/detail`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0249.html>. See [`crate::Client::quality_inspection_asrtrans_appraisecall_detail`].
     fn quality_inspection_asrtrans_appraisecall_detail(
         &self,
@@ -3498,6 +3830,8 @@ impl ApifabricService for crate::Client {
     ) -> impl Future<Output = Result<super::SysparamQuerySysparamResponse, crate::Error>> + Send {
         super::SysparamQuerySysparamBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_query_quality_item_result(
         &self,
         req: QualityInspectionQueryQualityItemResultRequest,
@@ -3509,6 +3843,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_modify_quality_item_result(
         &self,
         req: QualityInspectionModifyQualityItemResultRequest,
@@ -3521,6 +3857,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_query_appraise_score(
         &self,
         req: QualityInspectionQueryAppraiseScoreRequest,
@@ -3532,6 +3870,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_apply_appraise_score(
         &self,
         req: QualityInspectionApplyAppraiseScoreRequest,
@@ -3543,6 +3883,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_query_call_credit(
         &self,
         req: QualityInspectionQueryCallCreditRequest,
@@ -3553,6 +3895,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_create_appraise_score(
         &self,
         req: QualityInspectionCreateAppraiseScoreRequest,
@@ -3564,6 +3908,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_remove_appraise_score(
         &self,
         req: QualityInspectionRemoveAppraiseScoreRequest,
@@ -3575,6 +3921,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_modify_appraise_score(
         &self,
         req: QualityInspectionModifyAppraiseScoreRequest,
@@ -3586,6 +3934,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_create_sentence_category(
         &self,
         req: QualityInspectionCreateSentenceCategoryRequest,
@@ -3597,6 +3947,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_move_sentence_to_category(
         &self,
         req: QualityInspectionMoveSentenceToCategoryRequest,
@@ -3608,6 +3960,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_delete_sentence(
         &self,
         req: QualityInspectionDeleteSentenceRequest,
@@ -3619,6 +3973,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_query_sentence(
         &self,
         req: QualityInspectionQuerySentenceRequest,
@@ -3630,6 +3986,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_query_sentence_by_category_id(
         &self,
         req: QualityInspectionQuerySentenceByCategoryIdRequest,
@@ -3642,6 +4000,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_update_sentence(
         &self,
         req: QualityInspectionUpdateSentenceRequest,
@@ -3653,6 +4013,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_update_sentence_category(
         &self,
         req: QualityInspectionUpdateSentenceCategoryRequest,
@@ -3664,6 +4026,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_delete_sentence_category(
         &self,
         req: QualityInspectionDeleteSentenceCategoryRequest,
@@ -3675,6 +4039,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_query_sentence_category(
         &self,
         req: QualityInspectionQuerySentenceCategoryRequest,
@@ -3685,6 +4051,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_create_sentence(
         &self,
         req: QualityInspectionCreateSentenceRequest,
@@ -3696,6 +4064,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_delete_sensitive_word(
         &self,
         req: QualityInspectionDeleteSensitiveWordRequest,
@@ -3707,6 +4077,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_query_sensitive_word_detail(
         &self,
         req: QualityInspectionQuerySensitiveWordDetailRequest,
@@ -3719,6 +4091,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_update_sensitive_word(
         &self,
         req: QualityInspectionUpdateSensitiveWordRequest,
@@ -3730,6 +4104,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_query_sensitive_category_list(
         &self,
         req: QualityInspectionQuerySensitiveCategoryListRequest,
@@ -3741,6 +4117,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_query_sensitive_words_by_category_id(
         &self,
         req: QualityInspectionQuerySensitiveWordsByCategoryIdRequest,
@@ -3753,6 +4131,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_query_sensitive_word_list(
         &self,
         req: QualityInspectionQuerySensitiveWordListRequest,
@@ -3764,6 +4144,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_create_sensitive_category(
         &self,
         req: QualityInspectionCreateSensitiveCategoryRequest,
@@ -3776,6 +4158,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_update_sensitive_category(
         &self,
         req: QualityInspectionUpdateSensitiveCategoryRequest,
@@ -3788,6 +4172,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_move_sensitive_word_to_category(
         &self,
         req: QualityInspectionMoveSensitiveWordToCategoryRequest,
@@ -3800,6 +4186,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_create_sensitive_word(
         &self,
         req: QualityInspectionCreateSensitiveWordRequest,
@@ -3811,6 +4199,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_delete_sensitive_category(
         &self,
         req: QualityInspectionDeleteSensitiveCategoryRequest,
@@ -3823,6 +4213,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_update_sentence_group(
         &self,
         req: QualityInspectionUpdateSentenceGroupRequest,
@@ -3834,6 +4226,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_get_sentence_group(
         &self,
         req: QualityInspectionGetSentenceGroupRequest,
@@ -3845,6 +4239,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_delete_sentence_group(
         &self,
         req: QualityInspectionDeleteSentenceGroupRequest,
@@ -3856,6 +4252,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_delete_conversation_flow(
         &self,
         req: QualityInspectionDeleteConversationFlowRequest,
@@ -3867,6 +4265,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_add_sentence_group(
         &self,
         req: QualityInspectionAddSentenceGroupRequest,
@@ -3878,6 +4278,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_add_conversation_flow(
         &self,
         req: QualityInspectionAddConversationFlowRequest,
@@ -3889,6 +4291,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_update_conversation_flow(
         &self,
         req: QualityInspectionUpdateConversationFlowRequest,
@@ -3900,6 +4304,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_get_conversation_flow(
         &self,
         req: QualityInspectionGetConversationFlowRequest,
@@ -3911,6 +4317,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_add_rule(
         &self,
         req: QualityInspectionAddRuleRequest,
@@ -3922,6 +4330,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_update_rule(
         &self,
         req: QualityInspectionUpdateRuleRequest,
@@ -3933,6 +4343,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_delete_rule(
         &self,
         req: QualityInspectionDeleteRuleRequest,
@@ -3944,6 +4356,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_get_one_rule(
         &self,
         req: QualityInspectionGetOneRuleRequest,
@@ -3955,6 +4369,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_query_rules(
         &self,
         req: QualityInspectionQueryRulesRequest,
@@ -3966,6 +4382,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_get_interposal_rule_by_id(
         &self,
         req: QualityInspectionGetInterposalRuleByIdRequest,
@@ -3977,6 +4395,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_query_interposal_rules(
         &self,
         req: QualityInspectionQueryInterposalRulesRequest,
@@ -3988,6 +4408,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_delete_interposal_rule(
         &self,
         req: QualityInspectionDeleteInterposalRuleRequest,
@@ -3999,6 +4421,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_add_interposal_rule(
         &self,
         req: QualityInspectionAddInterposalRuleRequest,
@@ -4010,6 +4434,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_update_interposal_rule(
         &self,
         req: QualityInspectionUpdateInterposalRuleRequest,
@@ -4021,6 +4447,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_create_silence_rule(
         &self,
         req: QualityInspectionCreateSilenceRuleRequest,
@@ -4032,6 +4460,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_update_silence_rule(
         &self,
         req: QualityInspectionUpdateSilenceRuleRequest,
@@ -4043,6 +4473,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_delete_silence_rule(
         &self,
         req: QualityInspectionDeleteSilenceRuleRequest,
@@ -4054,6 +4486,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_query_silence_rule(
         &self,
         req: QualityInspectionQuerySilenceRuleRequest,
@@ -4065,6 +4499,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_add_speed_rule(
         &self,
         req: QualityInspectionAddSpeedRuleRequest,
@@ -4076,6 +4512,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_update_speed_rule(
         &self,
         req: QualityInspectionUpdateSpeedRuleRequest,
@@ -4087,6 +4525,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_delete_speed_rule(
         &self,
         req: QualityInspectionDeleteSpeedRuleRequest,
@@ -4098,6 +4538,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_query_speed_rule_by_id(
         &self,
         req: QualityInspectionQuerySpeedRuleByIdRequest,
@@ -4109,6 +4551,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_query_speed_rules(
         &self,
         req: QualityInspectionQuerySpeedRulesRequest,
@@ -4120,6 +4564,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_delete_scenario(
         &self,
         req: QualityInspectionDeleteScenarioRequest,
@@ -4131,6 +4577,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_create_scenario(
         &self,
         req: QualityInspectionCreateScenarioRequest,
@@ -4142,6 +4590,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_query_all_scenario(
         &self,
         req: QualityInspectionQueryAllScenarioRequest,
@@ -4153,6 +4603,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_appoint_quality_task(
         &self,
         req: QualityInspectionAppointQualityTaskRequest,
@@ -4164,6 +4616,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_take_effect_quality_task(
         &self,
         req: QualityInspectionTakeEffectQualityTaskRequest,
@@ -4175,6 +4629,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_query_quality_task(
         &self,
         req: QualityInspectionQueryQualityTaskRequest,
@@ -4186,6 +4642,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_update_quality_task(
         &self,
         req: QualityInspectionUpdateQualityTaskRequest,
@@ -4197,6 +4655,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_reassgin_quality_task(
         &self,
         req: QualityInspectionReassginQualityTaskRequest,
@@ -4208,6 +4668,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_appeal_item(
         &self,
         req: QualityInspectionAppealItemRequest,
@@ -4219,6 +4681,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_query_quality_item(
         &self,
         req: QualityInspectionQueryQualityItemRequest,
@@ -4230,6 +4694,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_query_quality_item_detail(
         &self,
         req: QualityInspectionQueryQualityItemDetailRequest,
@@ -4241,6 +4707,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_query_quality_history(
         &self,
         req: QualityInspectionQueryQualityHistoryRequest,
@@ -4252,6 +4720,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_query_appraise_call_detail(
         &self,
         req: QualityInspectionQueryAppraiseCallDetailRequest,
@@ -4264,6 +4734,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_query_training(
         &self,
         req: QualityInspectionQueryTrainingRequest,
@@ -4274,6 +4746,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_train_tags(
         &self,
         req: QualityInspectionTrainTagsRequest,
@@ -4284,6 +4758,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_regularqualitytask_add_quality_task(
         &self,
         req: QualityInspectionRegularqualitytaskAddQualityTaskRequest,
@@ -4296,6 +4772,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_regularqualitytask_begin_quality_task(
         &self,
         req: QualityInspectionRegularqualitytaskBeginQualityTaskRequest,
@@ -4308,6 +4786,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_regularqualitytask_update_quality_task(
         &self,
         req: QualityInspectionRegularqualitytaskUpdateQualityTaskRequest,
@@ -4320,6 +4800,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_regularqualitytask_delete_quality_task(
         &self,
         req: QualityInspectionRegularqualitytaskDeleteQualityTaskRequest,
@@ -4332,6 +4814,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_regularqualitytask_query_quality_task(
         &self,
         req: QualityInspectionRegularqualitytaskQueryQualityTaskRequest,
@@ -4344,6 +4828,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_regularqualitytask_stop_quality_task(
         &self,
         req: QualityInspectionRegularqualitytaskStopQualityTaskRequest,
@@ -4356,6 +4842,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_modify_result_quality_task(
         &self,
         req: QualityInspectionModifyResultQualityTaskRequest,
@@ -4368,6 +4856,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_complete_quality_task(
         &self,
         req: QualityInspectionCompleteQualityTaskRequest,
@@ -4379,6 +4869,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_calls_quality_task(
         &self,
         req: QualityInspectionCallsQualityTaskRequest,
@@ -4390,6 +4882,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_get_text_by_task_id(
         &self,
         req: QualityInspectionGetTextByTaskIdRequest,
@@ -4400,6 +4894,8 @@ impl ApifabricService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_voice2_text(
         &self,
         req: QualityInspectionVoice2TextRequest,
@@ -4407,6 +4903,8 @@ impl ApifabricService for crate::Client {
     ) -> impl Future<Output = Result<super::QualityInspectionVoice2TextResponse, crate::Error>> + Send {
         super::QualityInspectionVoice2TextBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "quality-inspection")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quality-inspection")))]
     fn quality_inspection_asrtrans_appraisecall_detail(
         &self,
         req: QualityInspectionAsrtransAppraisecallDetailRequest,
