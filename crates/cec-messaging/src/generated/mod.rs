@@ -43,6 +43,13 @@ pub static ENVELOPE_RETURN_CODE: Envelope = Envelope {
     auth_codes: &[],
     code_required: false,
 };
+pub static ENVELOPE_RETURN_OR_RET_CODE: Envelope = Envelope {
+    code_fields: &["returnCode", "retCode"],
+    success: &["0"],
+    message_fields: &["description", "retMsg"],
+    auth_codes: &[],
+    code_required: false,
+};
 
 cec_core::str_code_enum! {
     /// result codes of CC-Messaging (no chapter-wide table: the codes printed on individual pages) (reference code table).
@@ -257,7 +264,7 @@ pub static WEBCHANNEL_GET_COBROWSE_REDIRECT_SITE: OperationMeta = OperationMeta 
     path: "/service-cloud/rest/webadapter/v1/connectionInfo/getCobrowseRedirectSite",
     auth: AuthKind::MessagingCookie,
     retry: RetryClass::Safe,
-    envelope: &ENVELOPE_RETURN_CODE,
+    envelope: &ENVELOPE_RETURN_OR_RET_CODE,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/th-th/api-cec/cec_07_0973.html",
 };
@@ -1723,6 +1730,13 @@ pub struct WebchannelGetConnectionInfoResponseData {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub wss_url_out: Option<String>,
+    /// connection signature (the page gives no description)
+    #[serde(
+        rename = "signature",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub signature: Option<String>,
 }
 
 /// Object request body of `webchannel.releaseConnection`.
@@ -5149,7 +5163,7 @@ impl WechatVerifySignatureBuilder {
         self.nonce = v;
         self
     }
-    /// query parameter: time stamp; not in the read part of the table, but the page signs verifyCode, timestamp and nonce
+    /// query parameter: time stamp; the parameter table lists only nonce, signature and echostr, but the page signs verifyCode, timestamp and nonce, so WeChat sends it
     pub fn timestamp(mut self, v: impl Into<String>) -> Self {
         self.timestamp = Some(v.into());
         self
