@@ -5287,7 +5287,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["roomId", "userId", "userName", "role"],
         required_query: &[],
         lenient: &[],
-        success: "{\"data\":{\"roomId\":\"s-roomId\",\"wssUrl\":\"s-wssUrl\",\"wssUrlOut\":\"s-wssUrlOut\"},\"retCode\":\"0\",\"retMsg\":\"success\"}",
+        success: "{\"data\":{\"roomId\":\"s-roomId\",\"signature\":\"s-signature\",\"wssUrl\":\"s-wssUrl\",\"wssUrlOut\":\"s-wssUrlOut\"},\"retCode\":\"0\",\"retMsg\":\"success\"}",
         check_body: Some(check_messaging_webchannel_get_connection_info),
     },
     Route {

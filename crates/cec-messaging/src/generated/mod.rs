@@ -58,6 +58,13 @@ pub static ENVELOPE_RETURN_CODE: Envelope = Envelope {
     auth_codes: &[],
     code_required: false,
 };
+pub static ENVELOPE_RETURN_OR_RET_CODE: Envelope = Envelope {
+    code_fields: &["returnCode", "retCode"],
+    success: &["0"],
+    message_fields: &["description", "retMsg"],
+    auth_codes: &[],
+    code_required: false,
+};
 
 /// Every interface of this crate (of its enabled features).
 pub static ALL: &[&OperationMeta] = &[

@@ -150,7 +150,7 @@ pub struct WechatVerifySignatureRequest {
     pub channel_id: Option<String>,
     /// query parameter `nonce`: random number
     pub nonce: Option<String>,
-    /// query parameter `timestamp`: time stamp; not in the read part of the table, but the page signs verifyCode, timestamp and nonce
+    /// query parameter `timestamp`: time stamp; the parameter table lists only nonce, signature and echostr, but the page signs verifyCode, timestamp and nonce, so WeChat sends it
     pub timestamp: Option<String>,
     /// query parameter `signature`: signature
     pub signature: Option<String>,

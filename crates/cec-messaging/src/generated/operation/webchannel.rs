@@ -227,7 +227,7 @@ pub static WEBCHANNEL_GET_COBROWSE_REDIRECT_SITE: OperationMeta = OperationMeta 
     path: "/service-cloud/rest/webadapter/v1/connectionInfo/getCobrowseRedirectSite",
     auth: AuthKind::MessagingCookie,
     retry: RetryClass::Safe,
-    envelope: &ENVELOPE_RETURN_CODE,
+    envelope: &ENVELOPE_RETURN_OR_RET_CODE,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/th-th/api-cec/cec_07_0973.html",
 };
@@ -1351,6 +1351,13 @@ pub struct WebchannelGetConnectionInfoResponseData {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub wss_url_out: Option<String>,
+    /// connection signature (the page gives no description)
+    #[serde(
+        rename = "signature",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub signature: Option<String>,
 }
 
 /// Object request body of `webchannel.releaseConnection`.

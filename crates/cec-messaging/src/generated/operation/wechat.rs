@@ -71,7 +71,7 @@ impl WechatVerifySignatureBuilder {
         self.nonce = v;
         self
     }
-    /// query parameter: time stamp; not in the read part of the table, but the page signs verifyCode, timestamp and nonce
+    /// query parameter: time stamp; the parameter table lists only nonce, signature and echostr, but the page signs verifyCode, timestamp and nonce, so WeChat sends it
     pub fn timestamp(mut self, v: impl Into<String>) -> Self {
         self.timestamp = Some(v.into());
         self
