@@ -244,11 +244,7 @@ fn main() {
     }
     println!("\nmode        throughput MiB/s (min/median/max)   peak RSS MiB (min/median/max)");
     for (m, mode) in MODES.iter().enumerate() {
-        println!(
-            "{mode:<11} {:<35} {}",
-            Summary::of(mibs[m].clone()).fmt(1),
-            Summary::of(rss[m].clone()).fmt(1)
-        );
+        println!("{mode:<11} {:<35} {}", Summary::of(mibs[m].clone()).fmt(1), Summary::of(rss[m].clone()).fmt(1));
     }
     let fsync_ratio: Vec<f64> = mibs[0].iter().zip(&mibs[2]).map(|(s, b)| s / b).collect();
     println!("sdk/bare throughput ratio per round (min/median/max): {}  (target >= 0.95)", Summary::of(ratios).fmt(3));

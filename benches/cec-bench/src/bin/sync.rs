@@ -126,9 +126,8 @@ fn main() {
     );
     let scenario = cec_sim::Scenario::from_toml(&toml).unwrap();
     let sim_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let sim = sim_rt
-        .block_on(cec_sim::Simulator::start(cec_sim::SimConfig { scenario, ..Default::default() }))
-        .unwrap();
+    let sim =
+        sim_rt.block_on(cec_sim::Simulator::start(cec_sim::SimConfig { scenario, ..Default::default() })).unwrap();
     let sc = sim.scenario();
     let exe = std::env::current_exe().unwrap();
     let wav = 44 + 16_000 * u64::from(o.recording_secs);
