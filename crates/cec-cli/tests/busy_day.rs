@@ -199,3 +199,56 @@ async fn a_sync_killed_mid_file_leaves_nothing_partial_under_a_final_name_and_th
     }
     sim.shutdown().await;
 }
+
+/// The server's recording index names files with call ids that are not safe as
+/// paths (scenario knob `history.unsafe_call_ids`): a traversal, an absolute
+/// path and a backslash are refused, each named in `sync-report.json`; a Windows
+/// device name is made safe (`_CON`) inside the archive; nothing is written
+/// outside the output directory; the exit code is not 0; every other file completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsafe_names_from_the_server_fail_alone_and_nothing_is_written_outside_the_archive() {
+    let mut scenario = busy_day();
+    let odd = ["../x", "/etc/x", "a\\b", "CON"];
+    if let Some(h) = scenario.history.as_mut() {
+        h.calls = 30;
+        h.abandon_percent = 0;
+        h.unsafe_call_ids = odd.iter().map(|s| s.to_string()).collect();
+    }
+    let sim = cec_sim::Simulator::start(cec_sim::SimConfig { scenario, ..Default::default() }).await.unwrap();
+    let answered = sim.call_records().iter().filter(|r| r.answered_ms.is_some()).count();
+    assert!(answered > odd.len());
+    // The archive is one level below `root`, so a write that escaped it would land in `root`.
+    let root = tempdir("unsafe");
+    let dir = root.join("archive");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = run(command(&sim, &dir, &[]).args(sync_args(&dir)));
+    let stdout = text(&out.stdout);
+    assert!(!out.status.success(), "{stdout}\n{}", text(&out.stderr));
+
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("sync-report.json")).unwrap()).unwrap();
+    let failed = report["failed"].as_array().unwrap();
+    assert_eq!(failed.len(), 3, "{report:#}");
+    for bad in ["../x", "/etc/x", "a\\b"] {
+        let quoted = format!("{bad:?}");
+        assert!(
+            failed.iter().any(|f| f["reason"].as_str().unwrap().contains(&quoted)),
+            "{bad} is not named in the report: {report:#}"
+        );
+    }
+    // The other recordings and the bill zip are complete: all but the three refused.
+    assert_eq!(report["fetched"].as_u64().unwrap() as usize, 1 + answered - 3, "{report:#}");
+    let all = files(&dir);
+    assert!(all.keys().any(|k| k.starts_with("recordings/_CON/")), "{:?}", all.keys().collect::<Vec<_>>());
+    assert!(!all.keys().any(|k| k.contains(".cec-partial")));
+    assert_eq!(all.keys().filter(|k| k.starts_with("recordings/")).count(), answered - 3);
+    // Nothing beside the archive (and its config file), nothing named x anywhere near it.
+    let beside: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "archive" && n != "archive.config.toml")
+        .collect();
+    assert!(beside.is_empty(), "written outside the archive: {beside:?}");
+    assert!(!dir.join("recordings").join("x").exists() && !root.join("x").exists());
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -958,10 +958,63 @@ impl Shared {
         let msg = b.msg_body.unwrap_or_default();
         let call_id = msg.call_id.as_deref();
         let file = msg.file_name.as_deref();
-        let m = self.lock();
         let key = call_id.or_else(|| file.and_then(|f| f.rsplit('/').next()).map(|f| f.trim_end_matches(".wav")));
-        match key.and_then(|k| m.recordings.get(k)) {
+        // The WAV is made after the lock is released: concurrent downloads do not queue on it.
+        let found = key.and_then(|k| self.lock().recordings.get(k).copied());
+        match found {
             Some(w) => Reply::File(w.wav(), "application/octet-stream;charset=UTF-8"),
+            None => failure(route, "0300011", "The file does not exist."),
+        }
+    }
+}
+
+impl Shared {
+    /// The scenario's IVR file at `path` and the bytes it has (the seed of its tone is the path's length).
+    fn ivr_file(&self, path: &str) -> Option<(crate::scenario::IvrFile, Vec<u8>)> {
+        let f = self.config.scenario.ivr_files.iter().find(|f| f.path == path)?.clone();
+        let bytes = wav::tone(f.millis, path.len() as u64);
+        Some((f, bytes))
+    }
+
+    /// `ccfs.ivr.downloadFile` (by full path; `mode` 1, a folder, is not modeled).
+    pub(super) fn ivr_download_file(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_fs::generated::CcfsIvrDownloadFileBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let path = b.msg_body.and_then(|m| m.file_path).unwrap_or_default();
+        match self.ivr_file(&path) {
+            Some((f, mut bytes)) => {
+                if f.corrupt
+                    && let Some(last) = bytes.last_mut()
+                {
+                    *last ^= 0x01;
+                }
+                Reply::File(bytes, "application/octet-stream;charset=UTF-8")
+            }
+            None => failure(route, "0300011", "The file does not exist."),
+        }
+    }
+
+    /// `ccfs.ivr.getFileHash`: the SHA-256 of the stored file, lower-case hex, in
+    /// `resultData.hashValue` (the reference's answer table is not readable: the
+    /// field name and algorithm are the simulator's choice).
+    pub(super) fn ivr_file_hash(&self, route: &Route, req: &Req) -> Reply {
+        use sha2::Digest;
+        let b: cec_fs::generated::CcfsIvrGetFileHashBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let path = b.msg_body.and_then(|m| m.file_name).unwrap_or_default();
+        match self.ivr_file(&path) {
+            Some((_, bytes)) => {
+                let digest = sha2::Sha256::digest(&bytes);
+                let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+                Reply::ok(json!({
+                    "resultCode": "0", "resultDesc": "operate success",
+                    "resultData": { "fileName": path, "hashValue": hex }
+                }))
+            }
             None => failure(route, "0300011", "The file does not exist."),
         }
     }

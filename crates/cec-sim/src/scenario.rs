@@ -120,6 +120,10 @@ pub struct Scenario {
     pub ivr: crate::ivr::IvrConfig,
     /// The screen pop-up page the agent workbench opens for a ringing call (`[popup]`).
     pub popup: Option<crate::popup::PopupConfig>,
+    /// Files of CC-FS's third-party IVR storage (`[[ivr_files]]`), served by
+    /// `ccfs.ivr.downloadFile` and hashed by `ccfs.ivr.getFileHash`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ivr_files: Vec<IvrFile>,
 
     // ---- Time and history ----
     /// Pins the simulator's clock (RFC 3339 or `YYYY-MM-DD`): it reads this time
@@ -155,6 +159,12 @@ pub struct History {
     /// Recordings are the call's talk time long, but at most this many seconds
     /// (keeps an archive of a busy day small: 8 kHz 16-bit WAV is 16 kB/s).
     pub recording_max_secs: u32,
+    /// Test knob: the recording-index rows of the first answered calls carry
+    /// these values as their call id instead (their file names still point at
+    /// the real recordings): a server that sends names unsafe as paths
+    /// (`../x`, `/etc/x`, `a\\b`, `CON`). Empty by default.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unsafe_call_ids: Vec<String>,
 }
 
 impl Default for History {
@@ -167,8 +177,28 @@ impl Default for History {
             min_talk_secs: 20,
             max_talk_secs: 600,
             recording_max_secs: 4,
+            unsafe_call_ids: Vec::new(),
         }
     }
+}
+
+/// A file of the third-party IVR storage: a WAV tone of `millis` ms at its full path.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IvrFile {
+    /// Full server path (`/3rdfile/1/thirdvoicebotfile/welcome.wav`).
+    pub path: String,
+    /// Length of the tone.
+    #[serde(default = "default_ivr_millis")]
+    pub millis: u64,
+    /// Test knob: the bytes served differ (one byte changed) from those
+    /// `getFileHash` hashes, as a corrupted copy would.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub corrupt: bool,
+}
+
+fn default_ivr_millis() -> u64 {
+    1000
 }
 
 /// What a state-changing interface the model does not simulate answers.
@@ -417,6 +447,7 @@ impl Default for Scenario {
             c2_accept: Vec::new(),
             ivr: Default::default(),
             popup: None,
+            ivr_files: Vec::new(),
             clock: None,
             history: None,
         }

@@ -212,7 +212,24 @@ impl Shared {
         let stamp = format!("{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}{ms:03}{:03}", a % 1000);
         let name = format!("{y:04}{mo:02}{d:02}_{response_id}.zip");
         let call_csv: String = cdrs.iter().flat_map(|c| c.rows.iter()).map(|r| csv_line(r)).collect();
-        let record_csv: String = cdrs.iter().filter_map(|c| c.record_row.as_ref()).map(|r| csv_line(r)).collect();
+        // The scenario's unsafe call ids (a test knob) replace the call id column
+        // (index 4) of the first recording-index rows.
+        let odd = self.config.scenario.history.as_ref().map(|h| h.unsafe_call_ids.as_slice()).unwrap_or_default();
+        let record_csv: String = cdrs
+            .iter()
+            .filter_map(|c| c.record_row.as_ref())
+            .enumerate()
+            .map(|(i, r)| match odd.get(i) {
+                Some(id) => {
+                    let mut r = r.clone();
+                    if let Some(c) = r.get_mut(4) {
+                        c.clone_from(id);
+                    }
+                    csv_line(&r)
+                }
+                None => csv_line(r),
+            })
+            .collect();
         let mut members = Vec::new();
         if data != DataType::Record {
             members.push((format!("{stamp}_call_1.csv"), call_csv));

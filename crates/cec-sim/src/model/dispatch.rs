@@ -174,6 +174,8 @@ pub(crate) static MODELLED: &[(&str, Serve)] = &[
     ("ccfs.downloadRecordFile", Model(Shared::download_record)),
     ("ccfs.queryBillData", Model(Shared::query_bill_data)),
     ("ccfs.downloadBillFile", Model(Shared::download_bill_file)),
+    ("ccfs.ivr.downloadFile", Model(Shared::ivr_download_file)),
+    ("ccfs.ivr.getFileHash", Model(Shared::ivr_file_hash)),
 ];
 
 /// How the simulator serves `route` under the scenario's policy for
