@@ -12,7 +12,7 @@
 //!                                  partial and outline entries (fails on a `full` entry whose
 //!                                  notes say a table was not read, once it records read_from)
 //! cargo xtask lint-spec           copied nested tables, samples against their tables
-//! cargo xtask bench               criterion benchmarks (C2 signer vs baselines)
+//! cargo xtask bench               lists the benchmarks
 //! cargo xtask bench sessions [--sessions N] [--rate R] [--seconds S] [--pause-ms MS]
 //!                                  agent sessions at scale against a simulator in a child process
 //! cargo xtask bench sign [--rounds N]   C2 signer vs one HMAC over the canonical request, aws-sigv4
@@ -64,12 +64,29 @@ fn main() {
             args.extend(rest[1..].iter().map(String::as_str));
             run(&root(), "cargo", &args)
         }
+        // The signer bench is its own crate outside the workspace (benches/c2-sign):
+        // it builds cec-core and the signing baselines only, not the NE crates.
         "bench" if rest.first().map(String::as_str) == Some("sign") => {
-            let mut args = vec!["bench", "-p", "cec-bench", "--bench", "c2_signer", "--", "--table"];
+            let mut args = vec![
+                "run",
+                "--release",
+                "--manifest-path",
+                "benches/c2-sign/Cargo.toml",
+                "--target-dir",
+                "target",
+                "--bin",
+                "cec-sign-bench",
+                "--",
+            ];
             args.extend(rest[1..].iter().map(String::as_str));
             run(&root(), "cargo", &args)
         }
-        "bench" => run(&root(), "cargo", &["bench", "-p", "cec-bench"]),
+        "bench" => {
+            println!(
+                "cargo xtask bench <name>: sign (benches/c2-sign), or a binary of benches/cec-bench/src/bin: sessions, overhead, events"
+            );
+            Ok(())
+        }
         "coverage" => coverage::run(&root()),
         "fuzz-smoke" => fuzz::run(&root(), rest),
         "soak" => {

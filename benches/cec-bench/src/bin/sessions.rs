@@ -7,6 +7,10 @@
 //! and p50/p99 latency from the simulator queueing an event to the session's
 //! stream yielding it (both processes read the same clock). A benchmark, not
 //! a test: it asserts nothing about time.
+//!
+//! `--push`: the sessions sign in in push mode (`callBackUri` + `serviceToken`):
+//! the simulator POSTs each agent's events to one `PushReceiver` of this
+//! process, the sessions send the `handshake` heartbeat instead of polling.
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, Write};
@@ -24,10 +28,12 @@ struct Opts {
     pause_ms: u64,
     sim: bool,
     http2: bool,
+    push: bool,
 }
 
 fn opts() -> Opts {
-    let mut o = Opts { sessions: 10_000, rate: 1_000, seconds: 10, pause_ms: 200, sim: false, http2: false };
+    let mut o =
+        Opts { sessions: 10_000, rate: 1_000, seconds: 10, pause_ms: 200, sim: false, http2: false, push: false };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i < args.len() {
@@ -47,9 +53,14 @@ fn opts() -> Opts {
                 i += 1;
                 continue;
             }
+            ("--push", _) => {
+                o.push = true;
+                i += 1;
+                continue;
+            }
             (other, _) => {
                 eprintln!(
-                    "usage: sessions [--sessions N] [--rate EVENTS_PER_S] [--seconds S] [--pause-ms MS] [--http2]   (got {other})"
+                    "usage: sessions [--sessions N] [--rate EVENTS_PER_S] [--seconds S] [--pause-ms MS] [--http2] [--push]   (got {other})"
                 );
                 std::process::exit(2);
             }
@@ -128,8 +139,29 @@ async fn run_client(o: Opts) {
     }
     let config = config.build().unwrap();
     let base = cec_gateway::Client::new(config).unwrap();
+    // Push mode: one receiver for every session (the simulator POSTs to it).
+    let receiver = if o.push {
+        Some(cec_gateway::PushReceiver::start("127.0.0.1:0".parse().unwrap()).await.unwrap())
+    } else {
+        None
+    };
+    let push = receiver.as_ref().map(|r| (r.inbox().clone(), r.url()));
+    let sign_in = move |c: cec_gateway::Client, i: usize| {
+        let push = push.clone();
+        async move {
+            match push {
+                None => bench_sign_in(&c, i, o.pause_ms).await,
+                Some((inbox, url)) => {
+                    let mut s = cec_gateway::SignIn::new(agent_id(i), "bench-pass", format!("7{i:05}"));
+                    s.skills = cec_gateway::Skills::Skip;
+                    s = s.push(&inbox, url, format!("benchtoken{i}"));
+                    cec_gateway::AgentSession::sign_in(c, s).await
+                }
+            }
+        }
+    };
     // Warm the runtime, the pool and the allocator with one session before measuring.
-    let warm = bench_sign_in(&base.for_agent(), 0, o.pause_ms).await.unwrap();
+    let warm = sign_in(base.for_agent(), 0).await.unwrap();
     warm.sign_out().await.unwrap();
     drop(warm);
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -139,7 +171,8 @@ async fn run_client(o: Opts) {
     let sessions: Vec<cec_gateway::AgentSession> = futures_util::stream::iter(0..o.sessions)
         .map(|i| {
             let c = base.for_agent();
-            async move { bench_sign_in(&c, i, o.pause_ms).await.unwrap() }
+            let sign_in = sign_in.clone();
+            async move { sign_in(c, i).await.unwrap() }
         })
         .buffer_unordered(200)
         .collect()
@@ -186,15 +219,23 @@ async fn run_client(o: Opts) {
     let still = sessions.iter().filter(|s| s.view().signed_in()).count();
 
     let proto = if o.http2 { "HTTP/2 (h2c), one connection" } else { "HTTP/1.1, a connection per long poll" };
-    println!(
-        "sessions bench ({} cores, {proto}, poll pause {} ms, simulator in a child process)",
-        num_cpus(),
-        o.pause_ms
-    );
+    if o.push {
+        println!(
+            "sessions bench ({} cores, push mode: events POSTed to one receiver, handshake heartbeat; {}; simulator in a child process)",
+            num_cpus(),
+            if o.http2 { "calls over HTTP/2 (h2c)" } else { "calls over HTTP/1.1" }
+        );
+    } else {
+        println!(
+            "sessions bench ({} cores, {proto}, poll pause {} ms, simulator in a child process)",
+            num_cpus(),
+            o.pause_ms
+        );
+    }
     println!("  sessions signed in        {} of {} in {signin_s:.1} s", sessions.len(), o.sessions);
     println!("  sessions held at the end  {still}");
     println!(
-        "  client RSS                {} KiB before, {} KiB with the sessions idle: {:.1} KiB per session (target <= 20)",
+        "  client RSS                {} KiB before, {} KiB with the sessions idle: {:.1} KiB per session (target <= 12)",
         rss_before,
         rss_idle,
         per_session / 1024.0
@@ -212,11 +253,15 @@ async fn run_client(o: Opts) {
         l.last().copied().unwrap_or(0) as f64 / 1000.0
     );
     let in_pause = l.iter().filter(|&&x| x > 50_000).count();
-    println!(
-        "  events slower than 50 ms  {in_pause} ({:.2} %): an event that arrives during the {} ms pause after the previous answer waits for it",
-        in_pause as f64 * 100.0 / l.len().max(1) as f64,
-        o.pause_ms
-    );
+    if o.push {
+        println!("  events slower than 50 ms  {in_pause} ({:.2} %)", in_pause as f64 * 100.0 / l.len().max(1) as f64);
+    } else {
+        println!(
+            "  events slower than 50 ms  {in_pause} ({:.2} %): an event that arrives during the {} ms pause after the previous answer waits for it",
+            in_pause as f64 * 100.0 / l.len().max(1) as f64,
+            o.pause_ms
+        );
+    }
     let _ = child.kill();
     let _ = child.wait();
     std::process::exit(0);
