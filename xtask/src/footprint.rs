@@ -251,8 +251,11 @@ pub fn run(ws: &Path, args: &[String]) -> Result<(), String> {
     println!("round  binary     wall s   peak rustc MiB   stripped MB   load after");
     let (mut f, mut c) = (Vec::new(), Vec::new());
     for r in 1..=rounds {
-        let order: [(&Path, &str); 2] =
-            if r % 2 == 1 { [(&floor, "fp-floor"), (&cms, "fp-cms")] } else { [(&cms, "fp-cms"), (&floor, "fp-floor")] };
+        let order: [(&Path, &str); 2] = if r % 2 == 1 {
+            [(&floor, "fp-floor"), (&cms, "fp-cms")]
+        } else {
+            [(&cms, "fp-cms"), (&floor, "fp-floor")]
+        };
         for (krate, name) in order {
             let b = build(krate, name, r)?;
             println!("{r:>5}  {name:<9} {:>7.1}   {:>14.0}   {:>11.2}   {}", b.wall_s, b.peak_mib, b.size_mb, load());
