@@ -19,14 +19,19 @@
 //! cargo xtask bench overhead [--rounds N] [--requests N] [--callers 1,16,256]
 //!                                  SDK call vs bare reqwest (+ plain serde) on a loopback server
 //! cargo xtask bench events [--rounds N]   agentevent answers decoded, events/s vs plain serde
+//! cargo xtask bench footprint [--rounds N] [--keep]
+//!                                  clean release build of a cec-cms-only binary vs the bare
+//!                                  reqwest/rustls/tokio/serde floor: time, peak rustc RSS, size
 //! cargo xtask soak [--minutes N] [--sessions N] [--rate R]
-//!                                  sessions, CMS polling and downloads against a faulty simulator
-//!                                  for N minutes (10): RSS, fds, tasks, events lost/repeated
+//!                                  sessions, CMS polling, downloads and a call-data import against
+//!                                  a faulty simulator for N minutes (10): RSS and live heap, fds,
+//!                                  tasks, events lost/repeated, rows imported; PASS/FAIL verdict
 //! ```
 // xtask is a developer tool: it prints, and a spec it cannot turn into code stops it loudly.
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::panic, clippy::expect_used)]
 
 mod coverage;
+mod footprint;
 mod fuzz;
 mod gen_client;
 mod gen_help;
@@ -59,6 +64,8 @@ fn main() {
         "release-checks" => release_checks(&root()),
         // Every other benchmark is a binary of benches/cec-bench named like the bench
         // (`benches/cec-bench/src/bin/<name>.rs`), run in release.
+        // Clean release builds of throw-away crates: an xtask, so the SDK is not built first.
+        "bench" if rest.first().map(String::as_str) == Some("footprint") => footprint::run(&root(), &rest[1..]),
         "bench" if rest.first().is_some_and(|b| b != "sign" && !b.starts_with('-')) => {
             let mut args = vec!["run", "--release", "-p", "cec-bench", "--bin", rest[0].as_str(), "--"];
             args.extend(rest[1..].iter().map(String::as_str));

@@ -114,3 +114,52 @@ pub async fn bench_sign_in(
     o.skills = cec_gateway::Skills::Skip;
     cec_gateway::AgentSession::sign_in(c.clone(), o).await
 }
+
+/// A global allocator that counts the bytes live on the heap, over the system
+/// allocator: with RSS beside it, it tells a leak (live bytes grow) from memory the
+/// allocator keeps after it was freed (RSS grows, live bytes do not). The soak
+/// installs it (`#[global_allocator]`); the other benchmarks do not.
+#[derive(Debug)]
+pub struct CountingAlloc;
+
+static LIVE_BYTES: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+// The one unsafe block of the workspace, in a benchmark crate that is not published:
+// `GlobalAlloc` is an unsafe trait; every call is forwarded to `System` unchanged.
+#[allow(unsafe_code)]
+unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: forwarded with the caller's layout, as `System` requires.
+        let p = unsafe { std::alloc::System.alloc(layout) };
+        if !p.is_null() {
+            LIVE_BYTES.fetch_add(layout.size() as i64, std::sync::atomic::Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: as `alloc`.
+        let p = unsafe { std::alloc::System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            LIVE_BYTES.fetch_add(layout.size() as i64, std::sync::atomic::Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: `ptr` was allocated by `System` with `layout` (through this allocator).
+        unsafe { std::alloc::System.dealloc(ptr, layout) };
+        LIVE_BYTES.fetch_sub(layout.size() as i64, std::sync::atomic::Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded unchanged; the caller upholds `realloc`'s contract.
+        let p = unsafe { std::alloc::System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            LIVE_BYTES.fetch_add(new_size as i64 - layout.size() as i64, std::sync::atomic::Ordering::Relaxed);
+        }
+        p
+    }
+}
+
+/// Bytes live on the heap, when [`CountingAlloc`] is the global allocator (0 otherwise).
+pub fn live_heap_bytes() -> i64 {
+    LIVE_BYTES.load(std::sync::atomic::Ordering::Relaxed)
+}

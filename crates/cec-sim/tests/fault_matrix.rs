@@ -240,18 +240,210 @@ async fn every_fault_on_every_request_class() {
     let got = table(&cells);
     let want = table(&EXPECTED.map(|r| r.map(str::to_owned)));
     assert_eq!(got, want, "the SDK's behaviour under a fault changed:\n{got}");
+    check_docs(BEGIN, END, &got);
+}
 
+/// Compares `got` with docs/reliability.md's table between `begin` and `end`
+/// (`CEC_WRITE_DOCS=1` rewrites it there).
+fn check_docs(begin: &str, end: &str, got: &str) {
     let doc = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/reliability.md");
     let text = std::fs::read_to_string(&doc).unwrap();
-    let (Some(b), Some(e)) = (text.find(BEGIN), text.find(END)) else {
-        panic!("docs/reliability.md has no fault-matrix markers");
+    let (Some(b), Some(e)) = (text.find(begin), text.find(end)) else {
+        panic!("docs/reliability.md has no {begin:?} markers");
     };
-    let current = &text[b + BEGIN.len()..e];
+    let current = &text[b + begin.len()..e];
     if current != got {
         if std::env::var_os("CEC_WRITE_DOCS").is_some() {
-            std::fs::write(&doc, format!("{}{BEGIN}{got}{}", &text[..b], &text[e..])).unwrap();
+            std::fs::write(&doc, format!("{}{begin}{got}{}", &text[..b], &text[e..])).unwrap();
         } else {
             panic!("docs/reliability.md's fault matrix is stale: run with CEC_WRITE_DOCS=1\n{got}");
         }
     }
+}
+
+// ---- data writes ----------------------------------------------------------------
+
+/// A data write (`unsafe`: never repeated once it may have reached the NE) of each NE,
+/// through that NE's client and its own credential mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    /// API Fabric, C1 token.
+    ApiFabric,
+    /// CC-CMS, C2 signature.
+    Cms,
+    /// CC-FS, C2 signature.
+    Fs,
+    /// CC-Gateway, C4 agent GUID.
+    Gateway,
+    /// CC-iSales, C2 signature.
+    Isales,
+    /// OIAP, C3 token in the body.
+    Oiap,
+}
+
+const WRITES: [Write; 6] = [Write::ApiFabric, Write::Cms, Write::Fs, Write::Gateway, Write::Isales, Write::Oiap];
+
+impl Write {
+    fn interface(self) -> &'static str {
+        match self {
+            Write::ApiFabric => "agentAccount.delete",
+            Write::Cms => "usergroup.create",
+            Write::Fs => "ccfs.ivr.deleteFile",
+            Write::Gateway => "onlineagent.sendnoteletex",
+            Write::Isales => "blocklist.add",
+            Write::Oiap => "navigation.createnavigationinfo",
+        }
+    }
+    fn title(self) -> String {
+        let ne = match self {
+            Write::ApiFabric => "API Fabric, C1",
+            Write::Cms => "CC-CMS, C2",
+            Write::Fs => "CC-FS, C2",
+            Write::Gateway => "CC-Gateway, GUID",
+            Write::Isales => "CC-iSales, C2",
+            Write::Oiap => "OIAP, C3",
+        };
+        format!("{ne} (`{}`)", self.interface())
+    }
+}
+
+/// The expected data-write cells, row by row ([`ROWS`]), in the order of [`WRITES`].
+/// Every write is sent once, except after an expired or refused token (C1, C3): the NE
+/// refused it before processing, the SDK fetched a new token and sent it once more.
+const EXPECTED_WRITES: [[&str; 6]; 11] = [
+    ["Timeout, may have been sent · 1 request"; 6],
+    ["Transport, may have been sent · 1 request"; 6],
+    ["Transport, may have been sent · 1 request"; 6],
+    ["Http 503 · 1 request"; 6],
+    ["Http 503 · 1 request"; 6],
+    ["Http 429 · 1 request"; 6],
+    ["Transport, may have been sent · 1 request"; 6],
+    ["Decode 200 · 1 request"; 6],
+    ["Timeout, may have been sent · 1 request"; 6],
+    // API Fabric, CC-CMS, CC-FS, CC-Gateway, CC-iSales, OIAP.
+    [
+        "ok · 2 requests",
+        "Auth 401 · 1 request",
+        "Auth 401 · 1 request",
+        "Auth 100-006 · 1 request",
+        "Auth 401 · 1 request",
+        "ok · 2 requests",
+    ],
+    [
+        "ok · 2 requests",
+        "Auth 401 · 1 request",
+        "Auth 401 · 1 request",
+        "Auth 401 · 1 request",
+        "Auth 401 · 1 request",
+        "ok · 2 requests",
+    ],
+];
+
+/// Runs one data write under `row`'s fault on a simulator of its own; returns its cell.
+async fn write_cell(row: usize, w: Write) -> String {
+    let sim = start(fast()).await;
+    let sc = sim.scenario();
+    let fault = (ROWS[row].fault)(Class::CallControl).on(w.interface());
+    let fault = if ROWS[row].name.ends_with("once") { fault.times(1) } else { fault };
+    let json = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
+    // Each client is made (and signed in, or holding its token) before the fault is set.
+    let r: Result<(), cec_core::Error> = match w {
+        Write::ApiFabric => {
+            let creds = cec_auth::ApiFabricCredentials::new(sc.app_key.as_str(), sc.app_secret.as_str());
+            let af = cec_apifabric::Client::new(retrying(&sim), retrying(&sim), creds).unwrap();
+            af.auth().token().await.unwrap();
+            sim.add_fault(fault).unwrap();
+            let b = af.agent_account_delete().body_json(json(r#"{"userAccount":"soak-agent"}"#)).unwrap();
+            b.send().await.map(drop).map_err(Into::into)
+        }
+        Write::Cms => {
+            let cms = cec_cms::Client::new(retrying(&sim), c2(&sim)).unwrap();
+            sim.add_fault(fault).unwrap();
+            let body = format!(r#"{{"ccId":{},"vdn":{},"groupName":"qa-1","groupType":3}}"#, sc.cc_id, sc.vdn);
+            cms.usergroup_create().body_json(json(&body)).unwrap().send().await.map(drop).map_err(Into::into)
+        }
+        Write::Fs => {
+            let fs = cec_fs::Client::new(retrying(&sim), c2(&sim)).unwrap();
+            sim.add_fault(fault).unwrap();
+            let body = r#"{"request":{"version":"2.0"},"msgBody":{"fileName":"/3rdfile/1/thirdvoicebotfile/a.wav"}}"#;
+            fs.ccfs_ivr_delete_file().body_json(json(body)).unwrap().send().await.map(drop).map_err(Into::into)
+        }
+        Write::Gateway => {
+            let gw = ready_gateway(&sim, retrying(&sim)).await;
+            sim.add_fault(fault).unwrap();
+            let b = gw.onlineagent_sendnoteletex().agentid(AGENT);
+            b.body_json(json(r#"{"agentIds":[1002],"content":"hello"}"#))
+                .unwrap()
+                .send()
+                .await
+                .map(drop)
+                .map_err(Into::into)
+        }
+        Write::Isales => {
+            let is = cec_isales::Client::new(retrying(&sim), c2(&sim)).unwrap();
+            sim.add_fault(fault).unwrap();
+            let b = is.blocklist_add().vdn_id(sc.vdn);
+            b.body_json(json(r#"{"blocklist":["13900000001"]}"#)).unwrap().send().await.map(drop).map_err(Into::into)
+        }
+        Write::Oiap => {
+            let creds = cec_auth::OiapCredentials::tenant(sc.oiap_app_key.clone(), sc.oiap_app_secret.clone());
+            let oiap = cec_oiap::Client::new(retrying(&sim), creds).unwrap();
+            oiap.auth().token().await.unwrap();
+            sim.add_fault(fault).unwrap();
+            let body =
+                format!(r#"{{"tenantId":"{}","dialogType":3,"flowCode":"f1","description":"d1"}}"#, sc.oiap_app_key);
+            oiap.navigation_createnavigationinfo()
+                .body_json(json(&body))
+                .unwrap()
+                .send()
+                .await
+                .map(drop)
+                .map_err(Into::into)
+        }
+    };
+    let n = sim.requests_to(w.interface());
+    // A refused credential is the one case a write goes out again: refused before any
+    // processing, and a token (unlike a signature or a GUID) can be fetched anew.
+    let name = ROWS[row].name;
+    let refreshed = matches!(w, Write::ApiFabric | Write::Oiap) && (name.contains("401") || name.contains("expired"));
+    assert!(n == 1 || (refreshed && n == 2), "{w:?} under {name:?}: a data write is sent exactly once, got {n}");
+    match r {
+        Ok(()) => format!("ok · {}", requests(n)),
+        Err(e) => format!("{} · {}", describe(&e), requests(n)),
+    }
+}
+
+fn write_table(cells: &[[String; 6]]) -> String {
+    let mut s = String::from("| fault |");
+    for w in WRITES {
+        s.push_str(&format!(" {} |", w.title()));
+    }
+    s.push_str("\n|---|");
+    s.push_str(&"---|".repeat(WRITES.len()));
+    s.push('\n');
+    for (row, cells) in ROWS.iter().zip(cells) {
+        s.push_str(&format!("| {} | {} |\n", row.name, cells.join(" | ")));
+    }
+    s
+}
+
+const BEGIN_WRITES: &str = "<!-- fault-matrix-writes: generated by crates/cec-sim/tests/fault_matrix.rs -->\n";
+const END_WRITES: &str = "<!-- /fault-matrix-writes -->";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_fault_on_a_data_write_of_every_ne() {
+    let jobs: Vec<(usize, Write)> = (0..ROWS.len()).flat_map(|r| WRITES.map(|w| (r, w))).collect();
+    let done: Vec<((usize, Write), String)> = futures_util::stream::iter(jobs)
+        .map(|(r, w)| async move { ((r, w), write_cell(r, w).await) })
+        .buffer_unordered(6)
+        .collect()
+        .await;
+    let mut cells: Vec<[String; 6]> = vec![Default::default(); ROWS.len()];
+    for ((r, w), text) in done {
+        cells[r][WRITES.iter().position(|x| *x == w).unwrap()] = text;
+    }
+    let got = write_table(&cells);
+    let want = write_table(&EXPECTED_WRITES.map(|r| r.map(str::to_owned)));
+    assert_eq!(got, want, "a data write's behaviour under a fault changed:\n{got}");
+    check_docs(BEGIN_WRITES, END_WRITES, &got);
 }

@@ -3,20 +3,26 @@
 //! descriptors are measured alone), with faults injected all along.
 //!
 //! The client holds N agent sessions (`AgentSession`, polling) whose streams are
-//! read to the end, polls CC-CMS agent states every 500 ms, and downloads a
-//! recording to a file every 2 s. The simulator emits R events per second to
-//! random agents, each carrying the agent's own sequence number, and every 10 s
-//! injects faults: 3 × HTTP 503 on `agentevent.poll` (answered before the NE
-//! dequeues anything, so no event may be lost), one 503 and one 2 s latency on
-//! CC-CMS, one reset after 4 KiB on the download.
+//! read to the end, polls CC-CMS agent states every 500 ms, downloads a
+//! recording to a file every 2 s, and imports call data into a CC-iSales
+//! campaign (`import_call_data`, 200 rows per import, with a journal; an import
+//! that ends with an error is run again with the same journal, as its docs say),
+//! one import after the other with 10 s between them. The simulator emits R
+//! events per second to random agents, each carrying the agent's own sequence
+//! number, and every 10 s injects faults: 3 × HTTP 503 on `agentevent.poll`
+//! (answered before the NE dequeues anything, so no event may be lost), one 503
+//! and one 2 s latency on CC-CMS, one reset after 4 KiB on the download; every
+//! 30 s one 503 (before processing), one reset (after processing: the rows were
+//! added but the client cannot know) and one 429 on `calldata.add_v2`.
 //!
 //! Every 10 s it prints RSS, open file descriptors, tokio tasks alive, sessions
-//! signed in and events received; at the end: errors by kind per workload,
-//! events emitted / received / lost / repeated, downloads complete or failed
-//! with a file left behind, and whether RSS stayed flat (the mean of the last
-//! minute within 5 % of the mean of the second minute). A measurement, not a
-//! test: it exits 1 when an event is lost or repeated, a file is left partial,
-//! a session ends, or RSS grew.
+//! signed in and events received; at the end: RSS per minute, errors by kind per
+//! workload, events emitted / received / lost / repeated, downloads complete or
+//! failed with a file left behind, the import's rows accepted beside the records
+//! the simulator holds (none missing, none twice), and the verdict: RSS flat
+//! (the mean of the last minute within 5 % of the mean of the second minute) and
+//! everything else clean. A measurement, not a test: it exits 1 when the verdict
+//! is FAIL.
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
@@ -25,9 +31,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cec_bench::{agent_id, bench_agents, bench_sign_in, num_cpus, open_fds, rss_kib};
+use cec_bench::{CountingAlloc, agent_id, bench_agents, bench_sign_in, live_heap_bytes, num_cpus, open_fds, rss_kib};
 use cec_sim::Fault;
 use futures_util::StreamExt;
+
+/// Live heap bytes beside RSS: a leak grows both, memory the allocator keeps only RSS.
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
 
 struct Opts {
     minutes: u64,
@@ -63,6 +73,12 @@ fn opts() -> Opts {
 
 /// The agent that makes the recording the client downloads (not one of the sessions).
 const RECORDER: &str = "1001";
+/// The CC-iSales campaign the import fills (one of the default scenario's).
+const CAMPAIGN: i64 = 501;
+/// Rows per import.
+const IMPORT_ROWS: usize = 200;
+/// Runs of one import (the first and re-runs with its journal) before giving up.
+const IMPORT_RUNS: u32 = 5;
 
 /// Polls `agent`'s events until one of `kind` (the simulator's side, at start-up).
 async fn until(gw: &cec_gateway::Client, agent: &str, kind: &str) {
@@ -82,7 +98,9 @@ async fn run_sim(o: Opts) {
     let mut agents = bench_agents(o.sessions);
     let recorder = cec_sim::Scenario::default().agents.into_iter().find(|a| a.id == RECORDER).unwrap();
     agents.push(recorder.clone());
-    let scenario = cec_sim::Scenario { agents, ..Default::default() };
+    let mut scenario = cec_sim::Scenario { agents, ..Default::default() };
+    // The campaign only takes the import's rows; it dials nothing (no calls to the agents).
+    scenario.dialer.interval_ms = 0;
     let sim = cec_sim::Simulator::start(cec_sim::SimConfig { scenario, ..Default::default() }).await.unwrap();
 
     let gw = cec_gateway::Client::new(cec_core::Config::builder(&sim.endpoint()).build().unwrap()).unwrap();
@@ -113,7 +131,14 @@ async fn run_sim(o: Opts) {
     let faults = {
         let (sim, stop) = (sim.clone(), stop.clone());
         tokio::spawn(async move {
+            let mut tick = 0u64;
             while !stop.load(Ordering::Relaxed) {
+                if tick % 3 == 0 {
+                    let _ = sim.add_fault(Fault::http_error(503).on("calldata.add_v2").times(1));
+                    let _ = sim.add_fault(Fault::reset(0).on("calldata.add_v2").times(1));
+                    let _ = sim.add_fault(Fault::throttle(1).on("calldata.add_v2").times(1));
+                }
+                tick += 1;
                 let _ = sim.add_fault(Fault::http_error(503).on("agentevent.poll").times(3));
                 let _ = sim.add_fault(Fault::http_error(503).on_ne("cms").times(1));
                 let _ = sim.add_fault(Fault::latency(Duration::from_secs(2)).on_ne("cms").times(1));
@@ -145,8 +170,20 @@ async fn run_sim(o: Opts) {
     let c: Vec<String> = counts.iter().enumerate().filter(|(_, n)| **n > 0).map(|(i, n)| format!("{i}:{n}")).collect();
     println!("COUNTS {}", c.join(","));
     std::io::stdout().flush().unwrap();
-    // Serve until the client is done.
-    let _ = std::io::stdin().lock().read_line(&mut line);
+    // Serve until the client is done; on `CALLDATA`, say what the campaign holds.
+    loop {
+        line.clear();
+        if std::io::stdin().lock().read_line(&mut line).unwrap_or(0) == 0 || line.trim() == "END" {
+            return;
+        }
+        if line.trim() == "CALLDATA" {
+            let live = sim.call_data(CAMPAIGN);
+            let distinct: std::collections::HashSet<&str> = live.iter().map(|(k, _)| k.as_str()).collect();
+            let (added, deleted) = sim.call_data_counts();
+            println!("CALLDATA {} {} {added} {deleted}", live.len(), distinct.len());
+            std::io::stdout().flush().unwrap();
+        }
+    }
 }
 
 /// What one session's stream delivered, in constant memory (the harness must not
@@ -180,6 +217,7 @@ impl Tally {
 struct Sample {
     at_s: u64,
     rss_kib: u64,
+    heap_kib: u64,
     fds: u64,
     tasks: usize,
     signed_in: usize,
@@ -195,8 +233,18 @@ async fn run_client(o: Opts) {
         .spawn()
         .unwrap();
     let mut child_in = child.stdin.take().unwrap();
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let ready = lines.next().unwrap().unwrap();
+    // The child's lines, read by a thread of their own.
+    let (line_tx, mut from_sim) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let child_out = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for l in std::io::BufReader::new(child_out).lines() {
+            let Ok(l) = l else { break };
+            if line_tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    let ready = from_sim.recv().await.unwrap();
     let mut ready = ready.split_whitespace().skip(1);
     let port: u16 = ready.next().unwrap().parse().unwrap();
     let call_id = ready.next().unwrap().to_owned();
@@ -207,7 +255,9 @@ async fn run_client(o: Opts) {
     let c2 = || cec_auth::C2Auth::Signature(cec_auth::AkSkSigner::new(sc.ak.as_str(), sc.sk.as_str()).unwrap());
     let base = cec_gateway::Client::new(config.clone()).unwrap();
     let cms = cec_cms::Client::new(config.clone(), c2()).unwrap();
-    let fs = cec_fs::Client::new(config, c2()).unwrap();
+    let fs = cec_fs::Client::new(config.clone(), c2()).unwrap();
+    let isales =
+        cec_isales::Client::new(config, c2()).unwrap().with_tenant(cec_isales::TenantDefaults::new().vdn_id(vdn));
 
     let started = Instant::now();
     let t = Instant::now();
@@ -276,9 +326,10 @@ async fn run_client(o: Opts) {
     };
     let dl_tally = Arc::new(Tally::default());
     let dir = std::env::temp_dir().join(format!("cec-soak-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dl_dir = dir.join("download");
+    std::fs::create_dir_all(&dl_dir).unwrap();
     let dl_task = {
-        let (stop, tally, fs, dir) = (stop.clone(), dl_tally.clone(), fs.clone(), dir.clone());
+        let (stop, tally, fs, dir) = (stop.clone(), dl_tally.clone(), fs.clone(), dl_dir.clone());
         tokio::spawn(async move {
             let path = dir.join("recording.wav");
             let mut size = None;
@@ -298,15 +349,83 @@ async fn run_client(o: Opts) {
         })
     };
 
+    let imp_tally = Arc::new(Tally::default());
+    let imp_accepted = Arc::new(AtomicU64::new(0));
+    let imp_task = {
+        let (stop, tally, accepted, isales, dir) =
+            (stop.clone(), imp_tally.clone(), imp_accepted.clone(), isales.clone(), dir.join("import"));
+        tokio::spawn(async move {
+            // Journals apart from the download's directory (which must hold nothing after a download).
+            std::fs::create_dir_all(&dir).unwrap();
+            let mut round = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                round += 1;
+                let journal = dir.join(format!("import-{round}.journal"));
+                let rows = move || {
+                    (0..IMPORT_ROWS).map(move |i| cec_isales::CallDataRow {
+                        key: format!("soak-{round}-{i}"),
+                        numbers: vec![format!("139{:04}{i:04}", round % 10_000)],
+                        ..Default::default()
+                    })
+                };
+                let mut runs = 0;
+                loop {
+                    runs += 1;
+                    let opts = cec_isales::ImportOptions { journal: Some(journal.clone()), ..Default::default() };
+                    let mut results = isales.import_call_data(CAMPAIGN, futures_util::stream::iter(rows()), opts);
+                    // Counted from the run that completes: it has a result for every row, those
+                    // accepted by an earlier run (from the journal) included.
+                    let mut failed = None;
+                    let mut in_campaign = 0;
+                    while let Some(r) = results.next().await {
+                        match r {
+                            Ok(r) => match r.outcome {
+                                cec_isales::RowOutcome::Accepted { .. }
+                                | cec_isales::RowOutcome::AlreadyAccepted { .. } => in_campaign += 1,
+                                cec_isales::RowOutcome::Refused { code, .. } => {
+                                    tally.add(format!("row refused {code:?}"))
+                                }
+                            },
+                            Err(e) => failed = Some(e),
+                        }
+                    }
+                    match failed {
+                        None => {
+                            accepted.fetch_add(in_campaign, Ordering::Relaxed);
+                            tally.add(if runs == 1 { "complete in 1 run" } else { "complete after a re-run" });
+                            break;
+                        }
+                        Some(e) => {
+                            tally.add(format!("run ended by {:?} {}", e.kind(), e.status().unwrap_or(0)));
+                            if runs >= IMPORT_RUNS {
+                                tally.add("given up");
+                                break;
+                            }
+                        }
+                    }
+                }
+                let _ = std::fs::remove_file(&journal);
+                for _ in 0..10 {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+            round
+        })
+    };
+
     let seconds = o.minutes * 60;
     writeln!(child_in, "GO {} {seconds}", o.rate).unwrap();
     child_in.flush().unwrap();
     let (done_tx, mut done_rx) = tokio::sync::oneshot::channel::<(u64, String)>();
-    std::thread::spawn(move || {
-        let done = lines.next().and_then(Result::ok).unwrap_or_default();
-        let counts = lines.next().and_then(Result::ok).unwrap_or_default();
+    let reader = tokio::spawn(async move {
+        let done = from_sim.recv().await.unwrap_or_default();
+        let counts = from_sim.recv().await.unwrap_or_default();
         let total = done.trim_start_matches("DONE ").trim().parse().unwrap_or(0);
         let _ = done_tx.send((total, counts));
+        from_sim
     });
 
     let metrics = tokio::runtime::Handle::current().metrics();
@@ -318,17 +437,21 @@ async fn run_client(o: Opts) {
         o.rate,
         o.minutes
     );
-    println!("     s   RSS KiB   fds  tasks  signed-in  events received");
+    println!("     s   RSS KiB  heap KiB   fds  tasks  signed-in  events received");
     let (total, counts) = loop {
         let s = Sample {
             at_s: t0.elapsed().as_secs(),
             rss_kib: rss_kib(),
+            heap_kib: (live_heap_bytes().max(0) / 1024) as u64,
             fds: open_fds(),
             tasks: metrics.num_alive_tasks(),
             signed_in: sessions.iter().filter(|s| s.view().signed_in()).count(),
             received: received.load(Ordering::Relaxed),
         };
-        println!("{:>6} {:>9} {:>5} {:>6} {:>10} {:>16}", s.at_s, s.rss_kib, s.fds, s.tasks, s.signed_in, s.received);
+        println!(
+            "{:>6} {:>9} {:>9} {:>5} {:>6} {:>10} {:>16}",
+            s.at_s, s.rss_kib, s.heap_kib, s.fds, s.tasks, s.signed_in, s.received
+        );
         samples.push(s);
         tokio::select! {
             r = &mut done_rx => break r.unwrap_or_default(),
@@ -340,7 +463,19 @@ async fn run_client(o: Opts) {
     stop.store(true, Ordering::Relaxed);
     let _ = cms_task.await;
     let _ = dl_task.await;
+    // The import in progress finishes (its re-runs included) before the campaign is counted.
+    let imports = imp_task.await.unwrap_or(0);
     let _ = std::fs::remove_dir_all(&dir);
+    let mut from_sim = reader.await.unwrap();
+    writeln!(child_in, "CALLDATA").unwrap();
+    child_in.flush().unwrap();
+    let held = from_sim.recv().await.unwrap_or_default();
+    let held: Vec<u64> = held.split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
+    let (live, distinct, added, deleted) = match held[..] {
+        [a, b, c, d] => (a, b, c, d),
+        _ => (0, 0, 0, 0),
+    };
+    let imp_accepted = imp_accepted.load(Ordering::Relaxed);
 
     let mut emitted: BTreeMap<usize, u64> = BTreeMap::new();
     for pair in counts.trim_start_matches("COUNTS ").split(',').filter(|p| !p.is_empty()) {
@@ -385,6 +520,10 @@ async fn run_client(o: Opts) {
     );
     println!("  CC-CMS queries           {}", cms_tally.show());
     println!("  downloads                {}", dl_tally.show());
+    println!("  imports                  {imports} of {IMPORT_ROWS} rows: {}", imp_tally.show());
+    println!(
+        "  call data                {imp_accepted} rows accepted; the campaign holds {live} records ({distinct} distinct keys), {added} ever added, {deleted} deleted (rows in doubt removed before a re-run)"
+    );
     println!(
         "  RSS                      second minute {second:.0} KiB, last minute {last:.0} KiB: {growth:+.1} % ({})",
         if o.minutes < 3 {
@@ -404,11 +543,52 @@ async fn run_client(o: Opts) {
         tasks.iter().min().unwrap_or(&0),
         tasks.iter().max().unwrap_or(&0)
     );
+    println!("  per minute (means of the 10 s samples): RSS KiB, live heap KiB, tasks min–max");
+    for m in 0..=end / 60 {
+        let in_m: Vec<&Sample> = samples.iter().filter(|s| s.at_s / 60 == m).collect();
+        if !in_m.is_empty() {
+            let avg = |f: fn(&Sample) -> u64| in_m.iter().map(|s| f(s)).sum::<u64>() as f64 / in_m.len() as f64;
+            println!(
+                "    minute {:>2}  {:>8.0}  {:>8.0}  {}–{}",
+                m + 1,
+                avg(|s| s.rss_kib),
+                avg(|s| s.heap_kib),
+                in_m.iter().map(|s| s.tasks).min().unwrap_or(0),
+                in_m.iter().map(|s| s.tasks).max().unwrap_or(0)
+            );
+        }
+    }
     let _ = writeln!(child_in, "END");
     let _ = child.kill();
     let _ = child.wait();
     let partial = dl_tally.0.lock().unwrap().keys().any(|k| k.contains("left") || k.contains("different"));
-    let ok = lost == 0 && repeated == 0 && ended.is_empty() && !partial && flat;
+    let imp_bad = imp_tally.0.lock().unwrap().keys().any(|k| k.contains("given up") || k.contains("refused"));
+    let mut why = Vec::new();
+    if !flat {
+        why.push(format!("RSS grew {growth:+.1} % (limit ±5 %)"));
+    }
+    if lost > 0 || repeated > 0 {
+        why.push(format!("{lost} events lost, {repeated} repeated"));
+    }
+    if !ended.is_empty() {
+        why.push(format!("streams ended: {ended:?}"));
+    }
+    if partial {
+        why.push("a download left a partial or wrong file".to_owned());
+    }
+    if imp_bad || live != imp_accepted || distinct != live {
+        why.push(format!("import: {imp_accepted} accepted, campaign holds {live} ({distinct} distinct)"));
+    }
+    let ok = why.is_empty();
+    println!(
+        "\nverdict: {} ({})",
+        if ok { "PASS" } else { "FAIL" },
+        if ok {
+            format!("RSS last minute {growth:+.1} % of the second (within ±5 %), 0 lost, 0 repeated, import exact")
+        } else {
+            why.join("; ")
+        }
+    );
     std::process::exit(if ok { 0 } else { 1 });
 }
 
