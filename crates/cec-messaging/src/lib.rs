@@ -37,6 +37,9 @@ use std::sync::Arc;
 use cec_core::{Authorizer, OperationMeta, PreparedRequest};
 
 pub mod chat;
+#[cfg(feature = "fabric")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fabric")))]
+pub mod fabric;
 #[allow(missing_docs)]
 pub mod generated;
 pub mod push;
@@ -47,6 +50,8 @@ pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults,
 pub use chat::{ChatMessage, ChatSession, Control, CustomerAccess, FileLimits, Media, Source};
 pub use generated::ResultCode;
 pub use generated::stub::{self, MessagingService};
+#[cfg(feature = "fabric")]
+pub use fabric::FabricAccess;
 #[cfg(feature = "receiver")]
 pub use push::PushReceiver;
 pub use push::{PushAnswer, PushRefusal, PushVerifier};
