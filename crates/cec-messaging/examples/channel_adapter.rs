@@ -62,6 +62,9 @@ pub struct Upstream {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// The push receiver and the verified pushes it accepted.
+pub type Pushes = (PushReceiver, mpsc::UnboundedReceiver<PushBody>);
+
 impl Upstream {
     /// No user connected yet.
     pub fn new(settings: Settings) -> Upstream {
@@ -180,7 +183,7 @@ impl Channel for TerminalChannel {
 /// receiver AICC posts to (register its `base_url()` as the adapter's URL in AICC).
 pub async fn bridge(
     settings: Settings,
-    push: (PushReceiver, mpsc::UnboundedReceiver<PushBody>),
+    push: Pushes,
     channel: &mut impl Channel,
 ) -> Result<(), BoxError> {
     let (_receiver, mut pushes) = push;
@@ -200,16 +203,13 @@ pub async fn bridge(
 }
 
 /// The push receiver, verifying with AICC's push AK/SK.
-pub async fn receiver(
-    settings: &Settings,
-) -> std::io::Result<(PushReceiver, mpsc::UnboundedReceiver<PushBody>)> {
+pub async fn receiver(settings: &Settings) -> std::io::Result<Pushes> {
     let verifier = PushVerifier::new(settings.push_ak.as_str(), settings.push_sk.as_str());
     PushReceiver::bind(([127, 0, 0, 1], 0).into(), verifier).await
 }
 
 /// An in-process simulator pushing to a fresh receiver, and the settings to reach it.
-async fn simulated() -> Result<(cec_sim::Simulator, Settings, (PushReceiver, mpsc::UnboundedReceiver<PushBody>)), BoxError>
-{
+async fn simulated() -> Result<(cec_sim::Simulator, Settings, Pushes), BoxError> {
     let sc = cec_sim::Scenario::default();
     let mut settings = Settings {
         apifabric: String::new(),

@@ -105,7 +105,7 @@ async fn a_file_each_way_between_the_customer_and_the_agent() {
             break m;
         }
     };
-    assert_eq!((got.source, got.media.clone()), (Source::Agent, Media::Document), "{got:?}");
+    assert_eq!((got.source.clone(), got.media.clone()), (Source::Agent, Media::Document), "{got:?}");
     assert_eq!(got.content, sent.resource_id);
     let bytes = chat.download_file(&sc.channel_id, &got.content).await.unwrap();
     assert_eq!(bytes, manual, "the customer gets the agent's bytes");
