@@ -181,11 +181,7 @@ impl Channel for TerminalChannel {
 
 /// Bridges `channel` and AICC until the channel closes; `push` is the
 /// receiver AICC posts to (register its `base_url()` as the adapter's URL in AICC).
-pub async fn bridge(
-    settings: Settings,
-    push: Pushes,
-    channel: &mut impl Channel,
-) -> Result<(), BoxError> {
+pub async fn bridge(settings: Settings, push: Pushes, channel: &mut impl Channel) -> Result<(), BoxError> {
     let (_receiver, mut pushes) = push;
     let mut up = Upstream::new(settings);
     loop {

@@ -48,10 +48,10 @@ pub mod webhook;
 pub use cec_auth::MessagingCookieAuth;
 pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults, RetryPolicy, Secret, Timeouts};
 pub use chat::{ChatMessage, ChatSession, Control, CustomerAccess, FileLimits, Media, Source};
-pub use generated::ResultCode;
-pub use generated::stub::{self, MessagingService};
 #[cfg(feature = "fabric")]
 pub use fabric::FabricAccess;
+pub use generated::ResultCode;
+pub use generated::stub::{self, MessagingService};
 #[cfg(feature = "receiver")]
 pub use push::PushReceiver;
 pub use push::{PushAnswer, PushRefusal, PushVerifier};

@@ -50,9 +50,7 @@ async fn next_chat(events: &mut (impl Stream<Item = Result<ChatEvent, cec_gatewa
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_each_way_between_the_customer_and_the_agent() {
-    let sim = Simulator::start(SimConfig { poll_wait: Duration::from_millis(50), ..Default::default() })
-        .await
-        .unwrap();
+    let sim = Simulator::start(SimConfig { poll_wait: Duration::from_millis(50), ..Default::default() }).await.unwrap();
     let sc = sim.scenario();
     let a = &sc.agents[0];
     let gw = cec_gateway::Client::new(Config::builder(&sim.endpoint()).build().unwrap()).unwrap();
@@ -123,7 +121,10 @@ async fn a_file_each_way_between_the_customer_and_the_agent() {
             other => panic!("{other:?}"),
         }
     };
-    assert_eq!((file.resource_id.as_str(), file.media.as_str(), file.file_type.as_str()), (id.as_str(), "IMAGE", "jpg"));
+    assert_eq!(
+        (file.resource_id.as_str(), file.media.as_str(), file.file_type.as_str()),
+        (id.as_str(), "IMAGE", "jpg")
+    );
     let dir = std::env::temp_dir().join(format!("cec-agent-files-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("receipt.jpg");

@@ -462,8 +462,8 @@ impl AgentSession {
         use tokio::io::AsyncWriteExt as _;
         const OP: &str = "chat.downloadFile";
         self.live(OP)?;
-        let tmp = cec_core::download::partial_path(path)
-            .ok_or_else(|| refuse(OP, "the target path has no file name"))?;
+        let tmp =
+            cec_core::download::partial_path(path).ok_or_else(|| refuse(OP, "the target path has no file name"))?;
         let bytes = media.download(file).await?;
         let write = async {
             let mut f = tokio::fs::File::create(&tmp).await?;
