@@ -10,9 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use base64::Engine as _;
-use cec_core::Secret;
-use cec_messaging::{ChatMessage, ChatSession, CustomerAccess, Source};
+use cec_messaging::{ChatMessage, ChatSession, FabricAccess, Source};
 use clap::Args;
 
 use crate::ops::Clients;
@@ -37,46 +35,6 @@ pub struct ChatArgs {
     poll_ms: u64,
 }
 
-/// The customer's access through API Fabric: `ccmessaging.applyToken`, `ccmessaging.uploadFileStream`.
-#[derive(Debug)]
-struct FabricAccess {
-    af: cec_apifabric::Client,
-    user: String,
-    name: String,
-    channel: String,
-    locale: String,
-}
-
-#[async_trait::async_trait]
-impl CustomerAccess for FabricAccess {
-    async fn apply_token(&self) -> Result<Secret<String>, cec_core::Error> {
-        let r = self
-            .af
-            .ccmessaging_apply_token()
-            .user_id(self.user.clone())
-            .user_name(self.name.clone())
-            .channel_id(self.channel.clone())
-            .locale(self.locale.clone())
-            .send()
-            .await
-            .map_err(|e| e.into_inner())?;
-        r.token.ok_or_else(|| cec_core::Error::usage("applyToken answered no token"))
-    }
-
-    async fn upload(&self, file_type: &str, bytes: &[u8]) -> Result<String, cec_core::Error> {
-        let r = self
-            .af
-            .ccmessaging_upload_file_stream()
-            .file_type(file_type)
-            .file_stream(base64::engine::general_purpose::STANDARD.encode(bytes))
-            .channel("WEB")
-            .send()
-            .await
-            .map_err(|e| e.into_inner())?;
-        r.object_key.ok_or_else(|| cec_core::Error::usage("uploadFileStream answered no objectKey"))
-    }
-}
-
 fn show(m: &ChatMessage) -> std::io::Result<()> {
     let who = match &m.source {
         Source::Agent => format!("agent {}", m.nickname.as_deref().unwrap_or(&m.from)),
@@ -92,13 +50,7 @@ fn show(m: &ChatMessage) -> std::io::Result<()> {
 
 /// Runs the chat until `/quit` or the end of input.
 pub async fn run(a: ChatArgs, clients: Clients) -> anyhow::Result<()> {
-    let access = Arc::new(FabricAccess {
-        af: clients.apifabric()?,
-        user: a.user,
-        name: a.name,
-        channel: a.channel,
-        locale: a.locale,
-    });
+    let access = Arc::new(FabricAccess::new(clients.apifabric()?, a.user, a.channel).name(a.name).locale(a.locale));
     let mut chat = ChatSession::connect(clients.messaging()?, access).await.context("connecting to the web channel")?;
     crate::out::write_line(format_args!(
         "connected; /agent, /file PATH, /survey N [comment], /leave PHONE TEXT, /quit"

@@ -5,7 +5,9 @@
 //!    the call back and transfers it to agent 1002, who answers and hangs up;
 //! 2. a supervisor watches CC-CMS (agent states, queue indicators) meanwhile;
 //! 3. a campaign dials 20 numbers (CC-iSales) and the results are counted;
-//! 4. a web-chat customer talks to the chatbot and is handed to agent 1001;
+//! 4. a web-chat customer (`ChatSession`) talks to the chatbot and is handed to
+//!    agent 1001; a file goes each way through the media cache (the customer's
+//!    photo to the agent's disk, the agent's PDF to the customer), bytes compared;
 //! 5. the CDRs (CC-FS bill zip) and the call's recording are downloaded.
 //!
 //! `--output json` prints one JSON object per step instead of a line of text.
@@ -50,6 +52,11 @@ fn by_hand(actor: &str, step: &str) -> Option<&'static str> {
         ("transfer", true) => "cec gateway voicecall.transfer --path agentid={a} --skeleton",
         ("release", true) => "cec gateway voicecall.release --path agentid={a}",
         ("answer-chat", true) => "cec gateway voicecall.answer --path agentid={a} --help   # with the chat's call id",
+        ("send-file", true) => {
+            "cec gateway mediacall.sendMessage --help   # data: {\"mediaType\":\"DOCUMENT\",\"content\":ID,…}"
+        }
+        ("send-file", false) => "cec apifabric ccmessaging.uploadFileStream --skeleton   # then send its objectKey",
+        ("download-file", true) => "cec apifabric ccmessaging.downloadFileStream --skeleton",
         ("close-chat", true) => "cec gateway voicecall.dropcall --help   # agentid and the chat's call id",
         ("call-data", _) => "cec isales calldata.add_v1 --skeleton",
         ("results", _) => "cec isales callresult.query --skeleton",
@@ -87,6 +94,21 @@ impl Story {
     }
 }
 
+/// The agent desk's media cache: API Fabric's upload and download (the
+/// reference names no agent-side media interface; see `cec_gateway::ChatMedia`).
+#[derive(Debug)]
+struct DeskMedia(cec_messaging::FabricAccess);
+
+#[async_trait::async_trait]
+impl cec_gateway::ChatMedia for DeskMedia {
+    async fn upload(&self, file_type: &str, bytes: &[u8]) -> Result<String, cec_core::Error> {
+        cec_messaging::CustomerAccess::upload(&self.0, file_type, bytes).await
+    }
+    async fn download(&self, file: &cec_gateway::ChatFile) -> Result<Vec<u8>, cec_core::Error> {
+        self.0.download(&file.resource_id, &file.file_type).await
+    }
+}
+
 type Events = std::pin::Pin<Box<dyn futures_util::Stream<Item = cec_gateway::EventItem> + Send>>;
 
 /// A short line and the data of an event.
@@ -116,7 +138,13 @@ fn describe(ev: &AgentEvent) -> (String, Value) {
         }
         AgentEvent::MessageData(m) => {
             let text = m.message.as_deref().unwrap_or("");
-            (format!("{kind} {text:?}"), json!({ "event": kind, "call": m.callid, "message": text }))
+            match cec_gateway::ChatFile::from_message(text) {
+                Some(f) => (
+                    format!("{kind} a file: {} {} ({})", f.media, f.resource_id, f.file_type),
+                    json!({ "event": kind, "call": m.callid, "file": { "media": f.media, "id": f.resource_id, "type": f.file_type } }),
+                ),
+                None => (format!("{kind} {text:?}"), json!({ "event": kind, "call": m.callid, "message": text })),
+            }
         }
         other => (other.event_type().to_owned(), json!({ "event": other.event_type() })),
     }
@@ -415,57 +443,43 @@ pub async fn run(seed: u64, json_output: bool, explain: bool) -> anyhow::Result<
         json!({ "campaign": campaign.id, "dialed": data.len(), "answered": answered, "failed": n_failed, "failCodes": failed }),
     );
 
-    // ---- 4. Web chat: the chatbot, then an agent. ----
+    // ---- 4. Web chat (ChatSession): the chatbot, then an agent; a file each way. ----
     let af_creds = ApiFabricCredentials::new(sc.app_key.as_str(), sc.app_secret.as_str());
-    let af = cec_apifabric::Client::new(config()?, config()?, af_creds)?;
+    let fabric = |user: &str| -> anyhow::Result<cec_messaging::FabricAccess> {
+        let af = cec_apifabric::Client::new(config()?, config()?, af_creds.clone())?;
+        Ok(cec_messaging::FabricAccess::new(af, user, sc.channel_id.as_str()).name("Web visitor").locale("en_US"))
+    };
     let user = "web-user-1";
-    af.ccmessaging_apply_token()
-        .user_id(user)
-        .user_name("Web visitor")
-        .channel_id(sc.channel_id.as_str())
-        .locale("en_US")
-        .send()
-        .await?;
-    let send = |control: &'static str, content: &'static str| {
-        af.ccmessaging_send()
-            .channel("WEB")
-            .control_type(control)
-            .content(content)
-            .from(user)
-            .to(sc.channel_id.as_str())
-            .media_type("TEXT")
-            .source_type("CUSTOMER")
-            .timestamp("1768465800000")
-            .send()
-    };
-    let poll = || async {
-        let r = af.ccmessaging_poll().receiver_id(user).channel("WEB").send().await?;
-        let msgs: Vec<(String, String)> = r
-            .downlink_messages
-            .unwrap_or_default()
-            .into_iter()
-            .map(|m| (m.source_type.unwrap_or_default(), m.content.unwrap_or_default()))
-            .collect();
-        anyhow::Ok(msgs)
-    };
-    let show = |msgs: Vec<(String, String)>| {
-        for (from, text) in msgs {
-            story.say(
-                "web chat",
-                "message",
-                format!("{} says {text:?}", from.to_lowercase()),
-                json!({ "from": from, "text": text }),
-            );
+    let web = cec_messaging::Client::new(config()?)?;
+    let mut chat = cec_messaging::ChatSession::connect(web, std::sync::Arc::new(fabric(user)?)).await?;
+    // The agent's desk reaches the media cache through API Fabric too (its own token).
+    let desk = fabric("agent-1001-desk")?;
+    cec_messaging::CustomerAccess::apply_token(&desk).await?;
+    let desk = DeskMedia(desk);
+    let show = |msgs: Vec<cec_messaging::ChatMessage>| {
+        for m in msgs {
+            let from = match &m.source {
+                cec_messaging::Source::Agent => "agent".to_owned(),
+                cec_messaging::Source::Robot => "robot".to_owned(),
+                cec_messaging::Source::System => "system".to_owned(),
+                cec_messaging::Source::Other(o) => o.to_lowercase(),
+            };
+            let media = m.media.as_str().to_owned();
+            let text = if media == "TEXT" {
+                format!("{from} says {:?}", m.content)
+            } else {
+                format!("{from} sends a file ({media}, media cache id {})", m.content)
+            };
+            story.say("web chat", "message", text, json!({ "from": from, "media": media, "text": m.content }));
         }
     };
-    send("CONNECT", "").await?;
-    story.say("customer", "chat-connect", format!("{user} opens the web chat"), json!({ "user": user }));
-    show(poll().await?);
+    story.say("customer", "chat-connect", format!("{user} opens the web chat (ChatSession)"), json!({ "user": user }));
+    show(chat.poll().await?);
     let question = "what are your opening hours?";
-    send("CHAT", question).await?;
+    chat.send_text(question).await?;
     story.say("customer", "chat", format!("{user} asks {question:?}"), json!({ "user": user, "text": question }));
-    show(poll().await?);
-    send("TRANS2AGENT", "").await?;
+    show(chat.poll().await?);
+    chat.transfer_to_agent().await?;
     story.say("customer", "trans2agent", format!("{user} asks for an agent"), json!({ "user": user }));
     let chat_call = match wait_for(&mut ev1, &story, &a1.id, "AgentEvent_Ringing").await? {
         AgentEvent::Ringing(c) => c.callid.unwrap_or_default(),
@@ -486,13 +500,85 @@ pub async fn run(seed: u64, json_output: bool, explain: bool) -> anyhow::Result<
         format!("agent {} writes {hello:?}", a1.id),
         json!({ "call": chat_call, "text": hello }),
     );
-    show(poll().await?);
-    send("CHAT", "thanks, that is all").await?;
+    show(chat.poll().await?);
+
+    // Customer -> agent: a photo of the receipt, through the media cache.
+    let receipt: Vec<u8> = b"\xff\xd8\xff\xe0".iter().copied().chain((0..2048u32).map(|i| (i % 251) as u8)).collect();
+    let id = chat.send_file("receipt.jpg", &receipt).await?;
+    story.say(
+        "customer",
+        "send-file",
+        format!("{user} sends receipt.jpg ({} bytes): uploaded to the media cache as {id}", receipt.len()),
+        json!({ "user": user, "file": "receipt.jpg", "bytes": receipt.len(), "id": id }),
+    );
+    let file = match wait_for(&mut ev1, &story, &a1.id, "AgentEvent_MessageData").await? {
+        AgentEvent::MessageData(m) => cec_gateway::ChatFile::from_message(m.message.as_deref().unwrap_or("")),
+        _ => None,
+    }
+    .context("the agent's message event names no file")?;
+    let dir = std::env::temp_dir().join(format!("cec-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("receipt.jpg");
+    let n = s1.download_file(&desk, &file, &path).await?;
+    let same = std::fs::read(&path)? == receipt;
+    let _ = std::fs::remove_dir_all(&dir);
+    story.say(
+        "agent 1001",
+        "download-file",
+        format!(
+            "agent {} downloads {} file {} to disk: {n} bytes, {}",
+            a1.id,
+            file.media.to_lowercase(),
+            file.resource_id,
+            if same { "identical to what the customer sent" } else { "DIFFERENT from what the customer sent" }
+        ),
+        json!({ "call": chat_call, "id": file.resource_id, "bytes": n, "identical": same }),
+    );
+    if !same {
+        bail!("the agent's download differs from the customer's file");
+    }
+
+    // Agent -> customer: the opening hours as a PDF.
+    let leaflet: Vec<u8> = b"%PDF-1.4\n".iter().copied().chain((0..4096u32).map(|i| (i * 7 % 256) as u8)).collect();
+    let sent = s1.send_file(&desk, &chat_call, "opening-hours.pdf", &leaflet).await?;
+    story.say(
+        "agent 1001",
+        "send-file",
+        format!(
+            "agent {} sends opening-hours.pdf ({} bytes) as media cache file {}",
+            a1.id,
+            leaflet.len(),
+            sent.resource_id
+        ),
+        json!({ "call": chat_call, "file": "opening-hours.pdf", "bytes": leaflet.len(), "id": sent.resource_id }),
+    );
+    let msgs = chat.poll().await?;
+    let got = msgs.iter().find(|m| m.media != cec_messaging::Media::Text).map(|m| m.content.clone());
+    show(msgs);
+    let got = got.context("the customer got no file message")?;
+    let bytes = chat.download_file(sc.channel_id.as_str(), &got).await?;
+    let same = bytes == leaflet;
+    story.say(
+        "customer",
+        "download-file",
+        format!(
+            "{user} downloads file {got}: {} bytes, {}",
+            bytes.len(),
+            if same { "identical to what the agent sent" } else { "DIFFERENT from what the agent sent" }
+        ),
+        json!({ "user": user, "id": got, "bytes": bytes.len(), "identical": same }),
+    );
+    if !same {
+        bail!("the customer's download differs from the agent's file");
+    }
+
+    chat.send_text("thanks, that is all").await?;
     wait_for(&mut ev1, &story, &a1.id, "AgentEvent_MessageData").await?;
     s1.close_chat(&chat_call).await?;
     story.say("agent 1001", "close-chat", format!("agent {} closes the chat", a1.id), json!({ "call": chat_call }));
     wait_for(&mut ev1, &story, &a1.id, "AgentEvent_Call_Release").await?;
-    show(poll().await?);
+    show(chat.poll().await?);
+    chat.disconnect().await?;
 
     // The chatbot on its own (OIAP, C3 token).
     let oiap = cec_oiap::Client::new(

@@ -45,6 +45,13 @@ fn demo_tells_the_whole_story() {
         "asks for an agent",
         "answers chat",
         "agent says \"Hi, this is agent 1001",
+        "opens the web chat (ChatSession)",
+        "sends receipt.jpg (2052 bytes): uploaded to the media cache as",
+        "AgentEvent_MessageData a file: IMAGE",
+        "to disk: 2052 bytes, identical to what the customer sent",
+        "sends opening-hours.pdf (4105 bytes) as media cache file",
+        "agent sends a file (DOCUMENT, media cache id",
+        "4105 bytes, identical to what the agent sent",
         "AgentEvent_MessageData \"thanks, that is all\"",
         "closes the chat",
         "The agent has left the chat",
@@ -90,6 +97,9 @@ fn demo_prints_one_json_object_per_step() {
     assert_eq!(find("fs", "cdrs")["data"]["rows"], 5);
     assert_eq!(find("fs", "recording")["data"]["call"], call);
     assert!(find("fs", "recording")["data"]["durationMs"].as_u64() > Some(0));
+    assert_eq!(find("agent 1001", "download-file")["data"]["identical"], true);
+    assert_eq!(find("customer", "download-file")["data"]["identical"], true);
+    assert_eq!(find("customer", "download-file")["data"]["id"], find("agent 1001", "send-file")["data"]["id"]);
     assert!(find("demo", "done")["data"]["seconds"].is_number());
     assert_eq!(steps.last().map(|s| s["step"].clone()), Some("done".into()));
 }

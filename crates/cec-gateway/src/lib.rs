@@ -44,8 +44,8 @@ pub use push::PushInbox;
 #[cfg_attr(docsrs, doc(cfg(feature = "push")))]
 pub use push::PushReceiver;
 pub use session::chat::{
-    CHAT_MEDIA_TYPES, ChatEvent, ChatOffer, ChatPhase, ChatTracker, ChatTransferTarget, MAX_CHAT_MESSAGE_BYTES,
-    chat_events,
+    CHAT_MEDIA_TYPES, ChatEvent, ChatFile, ChatFileLimits, ChatMedia, ChatOffer, ChatPhase, ChatTracker,
+    ChatTransferTarget, FILE_MEDIA_TYPES, MAX_CHAT_MESSAGE_BYTES, chat_events, media_of,
 };
 pub use session::{
     AgentSession, DEFAULT_EVENT_BUFFER, EventItem, EventMode, SessionEvent, SignIn, Skills, TransferMode,

@@ -37,6 +37,9 @@ use std::sync::Arc;
 use cec_core::{Authorizer, OperationMeta, PreparedRequest};
 
 pub mod chat;
+#[cfg(feature = "fabric")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fabric")))]
+pub mod fabric;
 #[allow(missing_docs)]
 pub mod generated;
 pub mod push;
@@ -45,6 +48,8 @@ pub mod webhook;
 pub use cec_auth::MessagingCookieAuth;
 pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults, RetryPolicy, Secret, Timeouts};
 pub use chat::{ChatMessage, ChatSession, Control, CustomerAccess, FileLimits, Media, Source};
+#[cfg(feature = "fabric")]
+pub use fabric::FabricAccess;
 pub use generated::ResultCode;
 pub use generated::stub::{self, MessagingService};
 #[cfg(feature = "receiver")]

@@ -7,55 +7,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
-use cec_core::Secret;
-use cec_messaging::{ChatSession, Client, Config, CustomerAccess, Media, Source};
+use cec_messaging::{ChatSession, Client, Config, FabricAccess, Media, Source};
 use cec_sim::{SimConfig, Simulator};
-
-/// The customer's access through API Fabric (`applyToken`, `uploadFileStream`).
-#[derive(Debug)]
-struct Fabric {
-    af: cec_apifabric::Client,
-    user: String,
-    channel: String,
-}
-
-#[async_trait::async_trait]
-impl CustomerAccess for Fabric {
-    async fn apply_token(&self) -> Result<Secret<String>, cec_core::Error> {
-        let r = self
-            .af
-            .ccmessaging_apply_token()
-            .user_id(self.user.clone())
-            .user_name("Customer")
-            .channel_id(self.channel.clone())
-            .locale("en")
-            .send()
-            .await
-            .map_err(|e| e.into_inner())?;
-        r.token.ok_or_else(|| cec_core::Error::usage("applyToken answered no token"))
-    }
-
-    async fn upload(&self, file_type: &str, bytes: &[u8]) -> Result<String, cec_core::Error> {
-        let r = self
-            .af
-            .ccmessaging_upload_file_stream()
-            .file_type(file_type)
-            .file_stream(base64::engine::general_purpose::STANDARD.encode(bytes))
-            .channel("WEB")
-            .send()
-            .await
-            .map_err(|e| e.into_inner())?;
-        r.object_key.ok_or_else(|| cec_core::Error::usage("upload answered no objectKey"))
-    }
-}
 
 async fn session(sim: &Simulator, user: &str) -> ChatSession {
     let sc = sim.scenario();
     let cfg = Config::builder(&sim.endpoint()).build().unwrap();
     let creds = cec_apifabric::ApiFabricCredentials::new(sc.app_key.clone(), sc.app_secret.clone());
     let af = cec_apifabric::Client::new(cfg.clone(), cfg.clone(), creds).unwrap();
-    let access = Arc::new(Fabric { af, user: user.into(), channel: sc.channel_id.clone() });
+    let access = Arc::new(FabricAccess::new(af, user, sc.channel_id.clone()));
     ChatSession::connect(Client::new(cfg).unwrap(), access).await.unwrap()
 }
 

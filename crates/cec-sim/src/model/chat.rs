@@ -38,8 +38,8 @@ pub(crate) struct Chats {
     by_call: BTreeMap<String, String>,
     /// The web channel user each `ccmessaging-token` was applied for.
     token_users: BTreeMap<String, String>,
-    /// The media cache: uploaded files by object key (content type, bytes).
-    media: BTreeMap<String, (String, Vec<u8>)>,
+    /// The media cache: uploaded files by object key (content type, file type, bytes).
+    media: BTreeMap<String, (String, String, Vec<u8>)>,
     /// Left messages (phone, text) and survey answers (level, comment), by user.
     left: Vec<(String, String, String)>,
     surveys: Vec<(String, String, String)>,
@@ -74,14 +74,28 @@ impl Chats {
     }
 
     fn say(&mut self, user: &str, from: &str, source: &str, text: &str) {
+        self.say_media(user, from, source, "TEXT", text, None);
+    }
+
+    /// A downlink message of any media: a file's `content` is its media cache
+    /// id and `mediaFileType` its file type (what `downloadFileStream` takes).
+    fn say_media(&mut self, user: &str, from: &str, source: &str, media: &str, content: &str, file_type: Option<&str>) {
         if let Some(s) = self.sessions.get_mut(user) {
-            let msg = json!({
-                "channel": "WEB", "content": text, "from": from, "to": user, "mediaType": "TEXT",
+            let mut msg = json!({
+                "channel": "WEB", "content": content, "from": from, "to": user, "mediaType": media,
                 "controlType": "CHAT", "senderNickname": from, "timestamp": now_ms() as u64, "sourceType": source
             });
+            if let (Some(t), Some(o)) = (file_type, msg.as_object_mut()) {
+                o.insert("mediaFileType".into(), json!(t));
+            }
             self.outbox.push(msg.clone());
             s.downlink.push_back(msg);
         }
+    }
+
+    /// The file type a media cache entry was stored with.
+    fn file_type_of(&self, key: &str) -> Option<String> {
+        self.media.get(key.strip_prefix("local/").unwrap_or(key)).map(|(_, t, _)| t.clone())
     }
 }
 
@@ -140,9 +154,18 @@ impl Shared {
                         .unwrap_or_default();
                     // After a transfer the chat is with the agent now handling the call.
                     let agent = m.calls.get(&call).map(|c| c.agent.clone()).filter(|a| !a.is_empty()).unwrap_or(first);
+                    // A file reaches the agent in the layout the agent's own file
+                    // messages use (the reference gives none): mediaType, content
+                    // (the media cache id), fileType.
+                    let message = if media == "TEXT" || media.is_empty() {
+                        content.clone()
+                    } else {
+                        let ft = m.chats.file_type_of(&content).unwrap_or_default();
+                        json!({ "mediaType": media, "content": content, "fileType": ft }).to_string()
+                    };
                     if let Some(a) = m.agents.get_mut(&agent) {
                         // `message` is the documented field; `content` is kept for older readers.
-                        let data = json!({ "callid": call, "caller": user, "message": content, "content": content, "userid": user, "mediaType": media });
+                        let data = json!({ "callid": call, "caller": user, "message": message, "content": content, "userid": user, "mediaType": media });
                         Self::push_event(a, event("AgentEvent_MessageData", &agent, data));
                     }
                     sent("message accepted.")
@@ -258,7 +281,22 @@ impl Shared {
         if !ok {
             return failure(route, "200-002", "the agent is not in this chat");
         }
-        m.chats.say(&user, agent, "AGENT", &text);
+        // A file message: a JSON object (serialized to the string) naming a file
+        // media type and a media cache id that exists.
+        let file = serde_json::from_str::<Value>(&text).ok().and_then(|v| {
+            let media = v.get("mediaType")?.as_str()?.to_ascii_uppercase();
+            let id = v.get("content")?.as_str()?.to_owned();
+            matches!(media.as_str(), "IMAGE" | "AUDIO" | "VIDEO" | "DOCUMENT").then_some((media, id))
+        });
+        match file {
+            Some((media, id)) => {
+                let Some(ft) = m.chats.file_type_of(&id) else {
+                    return failure(route, "200-002", "the file message names no file of the media cache");
+                };
+                m.chats.say_media(&user, agent, "AGENT", &media, &id, Some(&ft));
+            }
+            None => m.chats.say(&user, agent, "AGENT", &text),
+        }
         Reply::ok(gw_ok(Value::Null))
     }
 }
@@ -398,7 +436,8 @@ impl Shared {
         let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(b.file_stream.unwrap_or_default()) else {
             return Reply::ok(json!({ "returnCode": "3", "resultDesc": "fileStream is not Base64" }));
         };
-        let ctype = match b.file_type.unwrap_or_default().to_ascii_lowercase().as_str() {
+        let file_type = b.file_type.unwrap_or_default().to_ascii_lowercase();
+        let ctype = match file_type.as_str() {
             "jpg" | "jpeg" => "image/jpeg",
             "png" => "image/png",
             "mp3" => "audio/mpeg",
@@ -408,15 +447,37 @@ impl Shared {
         };
         let mut m = self.lock();
         let key = format!("{:016x}", self.next_id(&mut m));
-        m.chats.media.insert(key.clone(), (ctype.to_owned(), bytes));
+        m.chats.media.insert(key.clone(), (ctype.to_owned(), file_type, bytes));
         Reply::ok(json!({ "returnCode": "0", "objectKey": key }))
+    }
+
+    /// API Fabric `ccmessaging.downloadFileStream`: a file of the media cache,
+    /// Base64 (`fileId` with or without the `local/` prefix of locally sent
+    /// files; code 13 for an unknown file or a file type it was not stored as).
+    pub(super) fn media_download(&self, route: &Route, req: &Req) -> Reply {
+        use base64::Engine as _;
+        let b: cec_apifabric::generated::CcmessagingDownloadFileStreamBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let id = b.file_id.unwrap_or_default();
+        let want = b.file_type.unwrap_or_default().to_ascii_lowercase();
+        let m = self.lock();
+        match m.chats.media.get(id.strip_prefix("local/").unwrap_or(&id)) {
+            Some((_, stored, bytes)) if want.is_empty() || *stored == want => Reply::ok(json!({
+                "resultCode": "0", "resultDesc": "success",
+                "fileStream": base64::engine::general_purpose::STANDARD.encode(bytes)
+            })),
+            Some(_) => failure(route, "13", "the file type does not match the file"),
+            None => failure(route, "13", "no such file"),
+        }
     }
 
     /// `common.getResourceFile` / `webchannel.getRichTextResource`: a file of the media cache.
     pub(super) fn media_resource(&self, _route: &Route, req: &Req) -> Reply {
         let m = self.lock();
         match m.chats.media.get(req.param("resourceId")) {
-            Some((ctype, bytes)) => {
+            Some((ctype, _, bytes)) => {
                 let ctype: &'static str = match ctype.as_str() {
                     "image/jpeg" => "image/jpeg",
                     "image/png" => "image/png",

@@ -124,6 +124,7 @@ pub(crate) static MODELLED: &[(&str, Serve)] = &[
     ("webchannel.doSatisfactionEvaluation", Model(Shared::web_survey)),
     ("webchannel.getRichTextResource", Model(Shared::media_resource)),
     ("ccmessaging.uploadFileStream", Model(Shared::media_upload)),
+    ("ccmessaging.downloadFileStream", Model(Shared::media_download)),
     // CC-Messaging social webhooks: signature checked (crate::social), delivery kept.
     ("facebook.verifyCallback", Model(Shared::social_challenge)),
     ("wechat.verifySignature", Model(Shared::social_challenge)),
