@@ -55,7 +55,11 @@ async fn cdr_rows(fs: &cec_fs::Client, name: &str) -> Vec<Vec<String>> {
         if f.name().unwrap().contains("_call_") {
             let mut text = String::new();
             f.read_to_string(&mut text).unwrap();
-            return text.lines().map(|l| l.split(',').map(str::to_owned).collect()).filter(|r: &Vec<_>| r.len() > 1).collect();
+            return text
+                .lines()
+                .map(|l| l.split(',').map(str::to_owned).collect())
+                .filter(|r: &Vec<_>| r.len() > 1)
+                .collect();
         }
     }
     panic!("no call member in {name}");

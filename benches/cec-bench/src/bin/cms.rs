@@ -56,9 +56,7 @@ fn opts() -> Opts {
 
 fn scenario(skills: u32) -> cec_sim::Scenario {
     let mut sc = cec_sim::Scenario::default();
-    sc.queues = (1..=skills)
-        .map(|id| cec_sim::SkillQueue { id, name: format!("Queue {id}"), media_type: 5 })
-        .collect();
+    sc.queues = (1..=skills).map(|id| cec_sim::SkillQueue { id, name: format!("Queue {id}"), media_type: 5 }).collect();
     sc.agents = (0..2 * skills)
         .map(|i| cec_sim::Agent {
             id: (2000 + i).to_string(),
@@ -146,7 +144,10 @@ async fn run(o: Opts) {
         "{:>6} {:>26} {:>22} {:>14} {:>14}",
         "mode", "snapshots/s min/med/max", "sdk/bare min/med/max", "own CPU %", "sim CPU %"
     );
-    let rows = [("bare", &bare_rate, "1".to_string(), &bare_cpu, &bare_sim), ("sdk", &sdk_rate, Summary::of(ratio).fmt(2), &sdk_cpu, &sdk_sim)];
+    let rows = [
+        ("bare", &bare_rate, "1".to_string(), &bare_cpu, &bare_sim),
+        ("sdk", &sdk_rate, Summary::of(ratio).fmt(2), &sdk_cpu, &sdk_sim),
+    ];
     for (name, rate, ratio, cpu, simc) in rows {
         println!(
             "{name:>6} {:>26} {ratio:>22} {:>14} {:>14}",
@@ -155,7 +156,9 @@ async fn run(o: Opts) {
             Summary::of(simc.clone()).fmt(0)
         );
     }
-    println!("own CPU % and sim CPU %: CPU time of this process and of the simulator over the wall time (100 = one core)");
+    println!(
+        "own CPU % and sim CPU %: CPU time of this process and of the simulator over the wall time (100 = one core)"
+    );
     sim.stop();
 }
 
@@ -257,8 +260,13 @@ impl Bare {
         let ctype = cec_core::client::JSON_CONTENT_TYPE;
         let length = body.len().to_string();
         let headers = [("content-length", length.as_str()), ("content-type", ctype), ("host", self.host.as_str())];
-        let signable =
-            cec_core::sign::SignableRequest { method: "POST", path: &self.path, query: &[], headers: &headers, body: &body };
+        let signable = cec_core::sign::SignableRequest {
+            method: "POST",
+            path: &self.path,
+            query: &[],
+            headers: &headers,
+            body: &body,
+        };
         let ts = cec_core::sign::C2Dialect::default().timestamp.format(std::time::SystemTime::now());
         let auth = cec_core::sign::authorization(&self.ak, self.sk.as_bytes(), &ts, &signable);
         let answer = self

@@ -234,7 +234,8 @@ async fn sdk_import(o: &Opts, n: u64) -> u64 {
     )
     .unwrap()
     .with_tenant(TenantDefaults::new().vdn_id(sc.vdn));
-    let journal = o.journal.then(|| std::env::temp_dir().join(format!("cec-bench-import-{}.journal", std::process::id())));
+    let journal =
+        o.journal.then(|| std::env::temp_dir().join(format!("cec-bench-import-{}.journal", std::process::id())));
     let opts = ImportOptions {
         chunk_size: o.chunk,
         concurrency: o.concurrency,
