@@ -119,7 +119,7 @@ async fn an_answered_predictive_call_rings_an_agent_of_the_skill_gets_a_cdr_and_
     // The dialer reaches the customer: the call rings the agent, from the campaign's queue.
     assert_eq!(sim.dial_step(), 1);
     let ringing = wait_event(&gw, "1001", "AgentEvent_Ringing", WITHIN).await;
-    let content = &ringing["content"];
+    let content = &ringing; // wait_event answers the event's content
     assert_eq!(content["called"], CUSTOMER, "{ringing}");
     assert_eq!(content["skillId"], "1", "{ringing}");
     let call = content["callid"].as_str().unwrap().to_owned();
