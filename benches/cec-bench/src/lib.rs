@@ -163,3 +163,88 @@ unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
 pub fn live_heap_bytes() -> i64 {
     LIVE_BYTES.load(std::sync::atomic::Ordering::Relaxed)
 }
+
+/// A `/proc/<pid>/status` field in KiB (`VmHWM`, `VmRSS`, …; 0 when unreadable).
+pub fn proc_status_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.strip_prefix(field).is_some_and(|r| r.starts_with(':')))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// CPU time (user + system) a process has used so far, in seconds, from
+/// `/proc/<pid>/stat` (`utime` + `stime`, in clock ticks of 1/100 s, Linux's
+/// `USER_HZ`); 0 when unreadable.
+pub fn proc_cpu_secs(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return 0.0 };
+    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+    let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else { return 0.0 };
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // After ")": state is field 3, utime field 14, stime field 15.
+    let tick = |i: usize| f.get(i - 3).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    (tick(14) + tick(15)) as f64 / 100.0
+}
+
+/// A simulator in a child process: this benchmark binary re-executed with `args`
+/// (its `--serve` mode), which prints `READY <port>` and serves until its stdin closes.
+pub struct SimChild {
+    child: std::process::Child,
+    /// `http://127.0.0.1:<port>`.
+    pub endpoint: String,
+}
+
+impl SimChild {
+    /// Starts the child and waits for its `READY` line.
+    pub fn spawn(args: &[&str]) -> std::io::Result<SimChild> {
+        use std::io::BufRead;
+        let exe = std::env::current_exe()?;
+        let mut child = std::process::Command::new(exe)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()?;
+        let out = child.stdout.take().ok_or_else(|| std::io::Error::other("no stdout"))?;
+        let mut line = String::new();
+        std::io::BufReader::new(out).read_line(&mut line)?;
+        let port = line.trim().strip_prefix("READY ").and_then(|p| p.parse::<u16>().ok());
+        let Some(port) = port else {
+            let _ = child.kill();
+            return Err(std::io::Error::other(format!("simulator child said {line:?}")));
+        };
+        Ok(SimChild { child, endpoint: format!("http://127.0.0.1:{port}") })
+    }
+
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Closes the child's stdin (it shuts down) and waits for it.
+    pub fn stop(mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+/// The `--serve` side of [`SimChild`]: starts `scenario` on 127.0.0.1, prints
+/// `READY <port>`, runs `setup`, and serves until stdin closes.
+#[allow(clippy::print_stdout)]
+pub async fn serve_sim(scenario: cec_sim::Scenario, setup: impl FnOnce(&cec_sim::Simulator)) {
+    use std::io::{Read, Write};
+    let sim = match cec_sim::Simulator::start(cec_sim::SimConfig { scenario, ..Default::default() }).await {
+        Ok(s) => s,
+        Err(e) => {
+            println!("FAILED {e}");
+            return;
+        }
+    };
+    setup(&sim);
+    println!("READY {}", sim.addr().port());
+    let _ = std::io::stdout().flush();
+    let _ = tokio::task::spawn_blocking(|| std::io::stdin().read_to_end(&mut Vec::new())).await;
+    sim.shutdown().await;
+}

@@ -34,6 +34,10 @@ pub struct Campaign {
     pub status: i64,
     /// Device type (2 = skill-queue predicted…).
     pub device_type: i64,
+    /// The skill queue a predictive campaign's (`device_type` 2) answered calls are
+    /// offered in, to its agents; none: answered calls only count in the results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skill: Option<u32>,
 }
 
 /// The tenant the simulator serves. [`Scenario::default`] is what `cec demo` uses.
@@ -409,8 +413,8 @@ impl Default for Scenario {
                 Agent { id: "1002".into(), password: "sim-pass-1002".into(), phone: "70002".into(), skills: vec![1] },
             ],
             campaigns: vec![
-                Campaign { id: 501, name: "spring sale".into(), status: 2, device_type: 2 },
-                Campaign { id: 502, name: "renewals".into(), status: 3, device_type: 1 },
+                Campaign { id: 501, name: "spring sale".into(), status: 2, device_type: 2, skill: None },
+                Campaign { id: 502, name: "renewals".into(), status: 3, device_type: 1, skill: None },
             ],
             faults: Vec::new(),
             queues: vec![
@@ -508,6 +512,11 @@ impl Scenario {
         for c in &self.campaigns {
             if !campaigns.insert(c.id) {
                 return Err(format!("campaign {} is listed twice", c.id));
+            }
+            if let Some(q) = c.skill
+                && !self.queues.iter().any(|s| s.id == q)
+            {
+                return Err(format!("campaign {}: skill {q} is not a skill queue of the scenario", c.id));
             }
         }
         for (n, f) in self.faults.iter().enumerate() {

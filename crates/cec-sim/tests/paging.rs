@@ -126,6 +126,7 @@ async fn campaigns_page_through_the_paginator() {
                 name: format!("Campaign {i}"),
                 status: if i == 3 { 3 } else { 2 },
                 device_type: 2,
+                skill: None,
             })
             .collect(),
         ..Scenario::default()

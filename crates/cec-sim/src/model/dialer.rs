@@ -43,6 +43,8 @@ pub(super) struct DialResult {
 #[derive(Debug, Default)]
 pub(super) struct CampaignRun {
     data: Vec<DataRec>,
+    /// Records not done (kept as records change, so `calldata.add` does not count them).
+    open: usize,
     pending: VecDeque<usize>,
     attempts: u64,
     answered: u64,
@@ -85,6 +87,7 @@ impl DialerState {
         let data_id = format!("{}", 900_000 + self.data_seq);
         let run = self.runs.entry(campaign).or_default();
         run.pending.push_back(run.data.len());
+        run.open += 1;
         run.data.push(DataRec {
             called: called.into(),
             session_id: session.into(),
@@ -138,7 +141,9 @@ impl Shared {
                 dialed.push(r);
             }
         }
-        let effects = match &self.config.scenario.dialer.result_callback_url {
+        // Answered predictive calls queued by `dial_one` ring an agent now.
+        let offered = if dialed.is_empty() { Vec::new() } else { self.settle_locked(m) };
+        let mut effects = match &self.config.scenario.dialer.result_callback_url {
             Some(url) if !dialed.is_empty() => {
                 let vdn = self.config.scenario.vdn;
                 let body = json!(dialed.iter().map(|r| result_json(r, vdn)).collect::<Vec<_>>());
@@ -146,6 +151,7 @@ impl Shared {
             }
             _ => Vec::new(),
         };
+        effects.extend(offered);
         (dialed.len(), effects)
     }
 
@@ -159,8 +165,11 @@ impl Shared {
             let called = run.data[idx].called.clone();
             if m.dialer.blocked(&called, now) {
                 // A blocklisted number is never dialed; it is done.
-                if let Some(run) = m.dialer.runs.get_mut(&c) {
+                if let Some(run) = m.dialer.runs.get_mut(&c)
+                    && !run.data[idx].done
+                {
                     run.data[idx].done = true;
+                    run.open -= 1;
                 }
                 continue;
             }
@@ -202,6 +211,9 @@ impl Shared {
         let rec = &mut run.data[idx];
         rec.attempts += 1;
         let retry = status != 6 && rec.attempts < max && !run.no_retry.contains(&fail_code);
+        if !retry && !rec.done {
+            run.open -= 1;
+        }
         rec.done = !retry;
         rec.succeeded = status == 6;
         let result = DialResult {
@@ -217,6 +229,22 @@ impl Shared {
         };
         if retry {
             run.pending.push_back(idx);
+        }
+        let mut result = result;
+        // A predictive campaign's answered call waits in the campaign's skill queue for
+        // one of its agents (offered by the next settle), like an inbound call: it is
+        // handled, released and gets its CDR, and CMS counts it.
+        let queue = m.campaigns.get(&c).filter(|c| c.device_type == 2).and_then(|c| c.skill);
+        if status == 6
+            && let Some(q) = queue
+        {
+            let caller = self.access_code_of(q);
+            let media = self.queue_media(q);
+            let id = self.enqueue(m, q, &caller, &result.called, media);
+            if let Some(rec) = m.queues.records.get_mut(&id) {
+                rec.direction = "out".into();
+            }
+            result.call_id = id;
         }
         m.dialer.results.push(result.clone());
         Some(result)
@@ -332,7 +360,7 @@ impl Shared {
                 return failure(route, "02000001", &format!("callDataList[{i}].called is empty"));
             }
         }
-        let open = m.dialer.runs.get(&campaign).map(|r| r.data.iter().filter(|d| !d.done).count()).unwrap_or(0);
+        let open = m.dialer.runs.get(&campaign).map(|r| r.open).unwrap_or(0);
         if open + rows.len() > dialer.calldata_max_uncompleted {
             return failure(route, "0200020", "more than the campaign's limit of uncompleted numbers");
         }
@@ -378,6 +406,9 @@ impl Shared {
             return failure(route, "0200033", "outbound data does not exist");
         }
         for i in &gone {
+            if !run.data[*i].done {
+                run.open -= 1;
+            }
             run.data[*i].done = true;
             run.data[*i].session_id = String::new();
             run.data[*i].deleted = true;

@@ -156,7 +156,7 @@ impl Shared {
             .unwrap_or_else(|| "10086".into())
     }
 
-    fn queue_media(&self, queue: u32) -> i64 {
+    pub(super) fn queue_media(&self, queue: u32) -> i64 {
         self.config.scenario.queues.iter().find(|q| q.id == queue).map(|q| q.media_type).unwrap_or(5)
     }
 
