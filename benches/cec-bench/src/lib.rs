@@ -191,6 +191,7 @@ pub fn proc_cpu_secs(pid: u32) -> f64 {
 
 /// A simulator in a child process: this benchmark binary re-executed with `args`
 /// (its `--serve` mode), which prints `READY <port>` and serves until its stdin closes.
+#[derive(Debug)]
 pub struct SimChild {
     child: std::process::Child,
     /// `http://127.0.0.1:<port>`.

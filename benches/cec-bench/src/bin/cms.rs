@@ -16,7 +16,13 @@
 //! The modes take turns inside each round; it prints snapshots/s (min/median/max over
 //! the rounds), the SDK's ratio to `bare`, and each process's CPU time over the wall
 //! time. A benchmark: it asserts nothing.
-#![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::field_reassign_with_default
+)]
 
 use std::time::Instant;
 

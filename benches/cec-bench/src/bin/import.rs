@@ -21,7 +21,7 @@
 //!   over the wall time (the side near 100 % of a core is the bottleneck).
 //!
 //! A benchmark: it asserts nothing.
-#![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::{Duration, Instant};
 

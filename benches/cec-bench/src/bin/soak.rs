@@ -133,7 +133,7 @@ async fn run_sim(o: Opts) {
         tokio::spawn(async move {
             let mut tick = 0u64;
             while !stop.load(Ordering::Relaxed) {
-                if tick % 3 == 0 {
+                if tick.is_multiple_of(3) {
                     let _ = sim.add_fault(Fault::http_error(503).on("calldata.add_v2").times(1));
                     let _ = sim.add_fault(Fault::reset(0).on("calldata.add_v2").times(1));
                     let _ = sim.add_fault(Fault::throttle(1).on("calldata.add_v2").times(1));
