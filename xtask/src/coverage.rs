@@ -144,7 +144,9 @@ pub fn run(root: &Path) -> Result<(), String> {
     let mut expanded = Vec::new();
     for spec in &specs {
         let dir = root.join("crates").join(&spec.krate);
-        let module = std::fs::read_to_string(dir.join("src/generated/mod.rs")).unwrap_or_default();
+        // The generated client: `generated/mod.rs` and its split parts (`codes.rs`,
+        // `operation/<group>.rs`), read as one text.
+        let module = generated_text(&dir.join("src/generated"));
         let matrix = std::fs::read_to_string(dir.join("tests/generated_matrix.rs")).unwrap_or_default();
         let in_spec: BTreeSet<&str> = spec.interfaces.iter().map(|i| i.id.as_str()).collect();
         let callbacks: BTreeSet<&str> = spec.callbacks.iter().map(|c| c.id.as_str()).collect();
@@ -292,4 +294,25 @@ mod tests {
         assert_eq!(not_read_phrase("discontinues"), None);
         assert_eq!(not_read_phrase("every table read"), None);
     }
+}
+
+/// Every `.rs` file under a crate's `generated/` directory (sorted, so the text is
+/// stable), concatenated; the stub trait (`stub.rs`) is left out, since it names every
+/// method too and must not stand in for the client.
+fn generated_text(dir: &Path) -> String {
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") && !p.ends_with("stub.rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(dir, &mut files);
+    files.sort();
+    files.iter().filter_map(|p| std::fs::read_to_string(p).ok()).collect::<Vec<_>>().join("\n")
 }
