@@ -281,21 +281,6 @@ fn print_row(name: &str, r: &[usize; 12]) {
     );
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn phrases_match_whole_words_only() {
-        assert_eq!(not_read_phrase("Detail item fields not read."), Some("not read"));
-        assert_eq!(not_read_phrase("the table CONTINUES on the next page"), Some("continues"));
-        assert_eq!(not_read_phrase("(fields not captured)"), Some("not captured"));
-        assert_eq!(not_read_phrase("not ready yet"), None);
-        assert_eq!(not_read_phrase("discontinues"), None);
-        assert_eq!(not_read_phrase("every table read"), None);
-    }
-}
-
 /// Every `.rs` file under a crate's `generated/` directory (sorted, so the text is
 /// stable), concatenated; the stub trait (`stub.rs`) is left out, since it names every
 /// method too and must not stand in for the client.
@@ -315,4 +300,19 @@ fn generated_text(dir: &Path) -> String {
     walk(dir, &mut files);
     files.sort();
     files.iter().filter_map(|p| std::fs::read_to_string(p).ok()).collect::<Vec<_>>().join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrases_match_whole_words_only() {
+        assert_eq!(not_read_phrase("Detail item fields not read."), Some("not read"));
+        assert_eq!(not_read_phrase("the table CONTINUES on the next page"), Some("continues"));
+        assert_eq!(not_read_phrase("(fields not captured)"), Some("not captured"));
+        assert_eq!(not_read_phrase("not ready yet"), None);
+        assert_eq!(not_read_phrase("discontinues"), None);
+        assert_eq!(not_read_phrase("every table read"), None);
+    }
 }
