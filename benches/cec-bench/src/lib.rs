@@ -68,12 +68,12 @@ pub fn sdk_decode<T: serde::de::DeserializeOwned>(op: &'static cec_core::Operati
 
 /// Resident set size of this process in KiB (`VmRSS` of `/proc/self/status`; 0 elsewhere).
 pub fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
+    proc_status_kib(std::process::id(), "VmRSS")
+}
+
+/// Peak resident set size of this process in KiB (`VmHWM`; 0 elsewhere).
+pub fn peak_rss_kib() -> u64 {
+    proc_status_kib(std::process::id(), "VmHWM")
 }
 
 /// Open file descriptors of this process (entries of `/proc/self/fd`; 0 elsewhere).

@@ -60,16 +60,6 @@ fn opts(args: &[String]) -> Opts {
     o
 }
 
-/// Peak resident set size of this process in KiB (`VmHWM`).
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 /// The 1 MiB the server repeats: not zeros, not a short period (xorshift).
 fn pattern() -> Vec<u8> {
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -190,7 +180,7 @@ fn child(mode: &str, endpoint: &str, out: &str) {
             other => usage(other),
         }
     });
-    println!("RESULT {bytes} {secs} {}", peak_rss_kib());
+    println!("RESULT {bytes} {secs} {}", cec_bench::peak_rss_kib());
 }
 
 fn main() {

@@ -56,16 +56,6 @@ fn opts(args: &[String]) -> Opts {
     o
 }
 
-/// Peak resident set size of this process in KiB (`VmHWM`).
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 const FROM: &str = "2026-03-01";
 const TO: &str = "2026-03-02";
 
@@ -107,7 +97,7 @@ fn child(args: &[String]) {
             .flat_map(|d| std::fs::read_dir(d.path()).unwrap().flatten())
             .filter_map(|f| f.metadata().ok().map(|m| m.len()))
             .sum();
-        println!("RESULT {} {bytes} {secs} {}", report.fetched, peak_rss_kib());
+        println!("RESULT {} {bytes} {secs} {}", report.fetched, cec_bench::peak_rss_kib());
         receiver.shutdown().await;
     });
 }
