@@ -67,6 +67,14 @@ pub fn sdk_decode<T: serde::de::DeserializeOwned>(op: &'static cec_core::Operati
 }
 
 /// Resident set size of this process in KiB (`VmRSS` of `/proc/self/status`; 0 elsewhere).
+/// A bare reqwest client on the same rustls setup as the SDK (ring provider,
+/// webpki roots): the floor the benches compare against.
+#[allow(clippy::expect_used)]
+pub fn bare_http() -> reqwest::ClientBuilder {
+    let tls = cec_core::transport::rustls_config(&Default::default(), false).expect("rustls config");
+    reqwest::Client::builder().tls_backend_preconfigured(tls)
+}
+
 pub fn rss_kib() -> u64 {
     proc_status_kib(std::process::id(), "VmRSS")
 }

@@ -23,8 +23,14 @@
 //!   not write the first bytes again: they are read, hashed and compared with
 //!   what was already written, and the download fails if they differ.
 //!
-//! Memory stays constant whatever the size: one chunk in flight plus a 256 KiB
-//! write buffer. Every download also yields the SHA-256 of the whole file.
+//! Memory stays constant whatever the size: a few chunks in flight plus a 256 KiB
+//! write buffer. Every download also yields the SHA-256 of the whole file, computed
+//! on a blocking thread beside the transfer (`HashPipe`) so that hashing does not
+//! slow the download on a machine with a second core.
+//!
+//! [`Download::fsync`]`(false)` skips the `fsync` before the rename (for a target on
+//! tmpfs, or a job that syncs the file system itself once at the end); the rename
+//! stays atomic, but after a power cut the final name may hold a short file.
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -64,6 +70,7 @@ pub struct Download<'a> {
     resume_partial: bool,
     verify: Option<VerifyFn>,
     expect_sha256: Option<String>,
+    fsync: bool,
 }
 
 impl std::fmt::Debug for Download<'_> {
@@ -73,6 +80,7 @@ impl std::fmt::Debug for Download<'_> {
             .field("resume_partial", &self.resume_partial)
             .field("verify", &self.verify.is_some())
             .field("expect_sha256", &self.expect_sha256)
+            .field("fsync", &self.fsync)
             .finish_non_exhaustive()
     }
 }
@@ -107,7 +115,16 @@ impl Client {
     /// A download of a binary interface (`response_kind: binary`); nothing is sent
     /// until [`Download::to_path`], [`Download::to_writer`] or [`Download::bytes`].
     pub fn download(&self, op: &'static OperationMeta, call: Call) -> Download<'_> {
-        Download { client: self, op, call, progress: None, resume_partial: false, verify: None, expect_sha256: None }
+        Download {
+            client: self,
+            op,
+            call,
+            progress: None,
+            resume_partial: false,
+            verify: None,
+            expect_sha256: None,
+            fsync: true,
+        }
     }
 }
 
@@ -142,6 +159,15 @@ impl<'a> Download<'a> {
         self
     }
 
+    /// [`to_path`](Self::to_path) only: `fsync` the complete file before the rename
+    /// (default on). Off, the download saves the time the disk needs to write the
+    /// file through, but after a power cut the final name may hold a short file: use
+    /// it for targets on tmpfs, or when the job syncs the file system itself at the end.
+    pub fn fsync(mut self, yes: bool) -> Self {
+        self.fsync = yes;
+        self
+    }
+
     /// Writes the file to `path` (temporary file, length check, fsync, rename).
     /// A missing target directory is an error before anything is sent.
     pub async fn to_path(mut self, path: impl AsRef<Path>) -> Result<Downloaded> {
@@ -158,8 +184,11 @@ impl<'a> Download<'a> {
         let (file, reused, hasher) = open_temp(&tmp, self.resume_partial).await.map_err(|e| e.with_operation(op))?;
         let mut sink = FileSink { file: BufWriter::with_capacity(WRITE_BUFFER, file), tmp: tmp.clone() };
         let verify = self.verify.take();
+        let fsync = self.fsync;
         let mut done = self.drive(&mut sink, reused, hasher).await?;
-        sink.sync().await.map_err(|e| e.with_operation(op))?;
+        if fsync {
+            sink.sync().await.map_err(|e| e.with_operation(op))?;
+        }
         if let Some(f) = verify {
             let t = tmp.clone();
             tokio::task::spawn_blocking(move || f(&t))
@@ -193,7 +222,8 @@ impl<'a> Download<'a> {
 
     /// The request/resume loop shared by every sink. `have` bytes are already in
     /// the sink (a reused partial file), `hasher` holds their digest.
-    async fn drive<S: Sink>(mut self, sink: &mut S, have: u64, mut hasher: Sha256) -> Result<Downloaded> {
+    async fn drive<S: Sink>(mut self, sink: &mut S, have: u64, hasher: Sha256) -> Result<Downloaded> {
+        let mut hasher = HashPipe::start(hasher);
         let op = self.op;
         let policy = self.client.config().retry;
         // `pos`: bytes of the file accounted for (hashed); `written`: bytes in the sink.
@@ -241,9 +271,9 @@ impl<'a> Download<'a> {
                     written = 0;
                     verify = None;
                 } else if verify.is_none() && written > 0 {
-                    verify = Some((written, hasher.clone().finalize()));
+                    verify = Some((written, hasher.snapshot().await?));
                 }
-                hasher = Sha256::new();
+                hasher.reset().await?;
                 pos = 0;
                 restarted += 1;
             } else if pos > 0 {
@@ -274,7 +304,7 @@ impl<'a> Download<'a> {
                         break;
                     }
                 };
-                let mut data: &[u8] = &chunk;
+                let mut data: Bytes = chunk;
                 if let Some(t) = total.filter(|t| pos + data.len() as u64 > *t) {
                     return Err(Error::new(
                         ErrorKind::Decode,
@@ -285,11 +315,11 @@ impl<'a> Download<'a> {
                 }
                 if let Some((upto, digest)) = &verify {
                     let n = ((upto - pos) as usize).min(data.len());
-                    hasher.update(&data[..n]);
+                    hasher.update(data.slice(..n)).await?;
                     pos += n as u64;
-                    data = &data[n..];
+                    data = data.slice(n..);
                     if pos == *upto {
-                        if hasher.clone().finalize() != *digest {
+                        if hasher.snapshot().await? != *digest {
                             return Err(Error::new(
                                 ErrorKind::Decode,
                                 format!(
@@ -302,10 +332,11 @@ impl<'a> Download<'a> {
                     }
                 }
                 if !data.is_empty() {
-                    sink.write(data).await.map_err(|e| e.with_operation(op.id))?;
-                    hasher.update(data);
-                    pos += data.len() as u64;
-                    written += data.len() as u64;
+                    let len = data.len() as u64;
+                    sink.write(&data).await.map_err(|e| e.with_operation(op.id))?;
+                    hasher.update(data).await?;
+                    pos += len;
+                    written += len;
                 }
                 self.report(pos, total);
             }
@@ -313,7 +344,8 @@ impl<'a> Download<'a> {
                 // Every announced byte arrived before the connection failed: complete.
                 Some(_) if total == Some(pos) && verify.is_none() => {
                     sink.finish().await.map_err(|e| e.with_operation(op.id))?;
-                    return self.finish(pos, hasher, headers, resumed, restarted);
+                    let digest = hasher.finish().await?;
+                    return self.finish(pos, digest, headers, resumed, restarted);
                 }
                 Some(e) => e,
                 None => match total {
@@ -331,7 +363,8 @@ impl<'a> Download<'a> {
                     }
                     _ => {
                         sink.finish().await.map_err(|e| e.with_operation(op.id))?;
-                        return self.finish(pos, hasher, headers, resumed, restarted);
+                        let digest = hasher.finish().await?;
+                        return self.finish(pos, digest, headers, resumed, restarted);
                     }
                 },
             };
@@ -364,12 +397,12 @@ impl<'a> Download<'a> {
     fn finish(
         &self,
         bytes: u64,
-        hasher: Sha256,
+        digest: Digest256,
         headers: HeaderMap,
         resumed: u32,
         restarted: u32,
     ) -> Result<Downloaded> {
-        let sha256 = hex(&hasher.finalize());
+        let sha256 = hex(&digest);
         if let Some(want) = self.expect_sha256.as_ref().filter(|w| **w != sha256) {
             return Err(Error::new(ErrorKind::Decode, format!("the file's SHA-256 is {sha256}, {want} was expected"))
                 .with_operation(self.op.id));
@@ -380,6 +413,88 @@ impl<'a> Download<'a> {
     fn report(&mut self, done: u64, total: Option<u64>) {
         if let Some(f) = &mut self.progress {
             f(done, total);
+        }
+    }
+}
+
+/// A SHA-256 digest.
+type Digest256 = sha2::digest::Output<Sha256>;
+
+/// What the hashing thread is asked to do.
+enum HashMsg {
+    Data(Bytes),
+    /// Start again from an empty digest (the server restarted the file).
+    Reset,
+    /// The digest of everything so far, the hash going on.
+    Snapshot(tokio::sync::oneshot::Sender<Digest256>),
+}
+
+/// SHA-256 of a download computed on a blocking thread beside the transfer: the
+/// chunks (`Bytes`, not copied) go through a bounded channel, so at most
+/// [`HashPipe::DEPTH`] chunks wait and the transfer slows down to the hash's pace
+/// rather than holding more memory.
+struct HashPipe {
+    tx: Option<tokio::sync::mpsc::Sender<HashMsg>>,
+    done: Option<tokio::task::JoinHandle<Digest256>>,
+}
+
+impl HashPipe {
+    /// Chunks waiting for the hashing thread at most.
+    const DEPTH: usize = 32;
+
+    /// Continues `state` (the digest of bytes already held).
+    fn start(state: Sha256) -> HashPipe {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<HashMsg>(Self::DEPTH);
+        let done = tokio::task::spawn_blocking(move || {
+            let mut h = state;
+            while let Some(m) = rx.blocking_recv() {
+                match m {
+                    HashMsg::Data(b) => h.update(&b),
+                    HashMsg::Reset => h = Sha256::new(),
+                    HashMsg::Snapshot(reply) => {
+                        let _ = reply.send(h.clone().finalize());
+                    }
+                }
+            }
+            h.finalize()
+        });
+        HashPipe { tx: Some(tx), done: Some(done) }
+    }
+
+    fn stopped() -> Error {
+        Error::new(ErrorKind::Io, "the thread hashing the download stopped")
+    }
+
+    async fn send(&self, m: HashMsg) -> Result<()> {
+        match &self.tx {
+            Some(tx) => tx.send(m).await.map_err(|_| Self::stopped()),
+            None => Err(Self::stopped()),
+        }
+    }
+
+    async fn update(&self, b: Bytes) -> Result<()> {
+        if b.is_empty() {
+            return Ok(());
+        }
+        self.send(HashMsg::Data(b)).await
+    }
+
+    async fn reset(&self) -> Result<()> {
+        self.send(HashMsg::Reset).await
+    }
+
+    async fn snapshot(&self) -> Result<Digest256> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.send(HashMsg::Snapshot(tx)).await?;
+        rx.await.map_err(|_| Self::stopped())
+    }
+
+    /// The digest of everything sent.
+    async fn finish(&mut self) -> Result<Digest256> {
+        self.tx = None;
+        match self.done.take() {
+            Some(h) => h.await.map_err(|_| Self::stopped()),
+            None => Err(Self::stopped()),
         }
     }
 }

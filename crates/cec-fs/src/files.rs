@@ -35,6 +35,8 @@ pub struct FileDownload<'a> {
     hash_path: Option<String>,
     /// Check the file against `getFileHash` ([`FileDownload::verify_file_hash`]).
     check_hash: bool,
+    /// `fsync` before the rename ([`FileDownload::fsync`]).
+    fsync: bool,
 }
 
 impl std::fmt::Debug for FileDownload<'_> {
@@ -184,7 +186,18 @@ impl<'a> FileDownload<'a> {
         name: Result<String, Error>,
         zip: bool,
     ) -> Self {
-        FileDownload { client, op, call, name, zip, resume: false, progress: None, hash_path: None, check_hash: false }
+        FileDownload {
+            client,
+            op,
+            call,
+            name,
+            zip,
+            resume: false,
+            progress: None,
+            hash_path: None,
+            check_hash: false,
+            fsync: true,
+        }
     }
 
     /// [`Client::ivr_file`] only: before the download, ask `ccfs.ivr.getFileHash`
@@ -224,6 +237,13 @@ impl<'a> FileDownload<'a> {
         (self, stream)
     }
 
+    /// `fsync` the file before the rename (default on; see `cec_core::download`):
+    /// off only for a target on tmpfs or a job that syncs the file system itself.
+    pub fn fsync(mut self, yes: bool) -> Self {
+        self.fsync = yes;
+        self
+    }
+
     /// Continue a temporary file left by a killed run (see `cec_core::download`).
     pub fn resume_partial(mut self, yes: bool) -> Self {
         self.resume = yes;
@@ -242,7 +262,7 @@ impl<'a> FileDownload<'a> {
                 ))));
             }
         };
-        let mut dl = self.client.core().download(self.op, call).resume_partial(self.resume);
+        let mut dl = self.client.core().download(self.op, call).resume_partial(self.resume).fsync(self.fsync);
         if let Some(p) = self.progress {
             dl = dl.on_progress(p);
         }

@@ -242,7 +242,7 @@ impl Bare {
     fn new(endpoint: &str, sc: &cec_sim::Scenario, skills: &[i64]) -> Bare {
         let path = "/rest/cmsapp/v1/openapi/skill/rindex".to_string();
         Bare {
-            http: reqwest::Client::new(),
+            http: cec_bench::bare_http().build().unwrap(),
             url: format!("{endpoint}{path}"),
             path,
             host: endpoint.trim_start_matches("http://").to_owned(),

@@ -311,7 +311,7 @@ struct PlainDataId {
 
 async fn bare_import(o: &Opts, n: u64) -> u64 {
     let sc = cec_sim::Scenario::default();
-    let http = reqwest::Client::new();
+    let http = cec_bench::bare_http().build().unwrap();
     let path = format!("/rest/isales/v2/openapi/campaigns/{}/calldata/{CAMPAIGN}", sc.vdn);
     let url = format!("{}{path}", o.endpoint);
     let host = o.endpoint.trim_start_matches("http://").to_owned();

@@ -266,12 +266,7 @@ fn main() {
     // The bytes the SDK sends, sent as they are by the bare client.
     let call = sdk.agent_agentstatusinfobyagentids().agent_ids(agent_ids.clone()).into_call().unwrap();
     let body = bytes::Bytes::from(serde_json::to_vec(&call.body).unwrap());
-    let tls = cec_core::transport::rustls_config(&Default::default(), false).unwrap();
-    let bare = reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
-        .pool_idle_timeout(Duration::from_secs(60))
-        .build()
-        .unwrap();
+    let bare = cec_bench::bare_http().pool_idle_timeout(Duration::from_secs(60)).build().unwrap();
     let url = format!("{endpoint}{}", AGENT_AGENTSTATUSINFOBYAGENTIDS.path);
     let ctx = Arc::new(Ctx { sdk, bare, url, body, agent_ids });
 

@@ -133,8 +133,7 @@ async fn run_client(o: Opts) {
     let mut config = cec_core::Config::builder(&endpoint);
     if o.http2 {
         // One connection, every long poll a stream of it (h2c, prior knowledge).
-        let tls = cec_core::transport::rustls_config(&Default::default(), false).unwrap();
-        let http = reqwest::Client::builder().tls_backend_preconfigured(tls).http2_prior_knowledge().build().unwrap();
+        let http = cec_bench::bare_http().http2_prior_knowledge().build().unwrap();
         config = config.http_client(http);
     }
     let config = config.build().unwrap();
