@@ -191,7 +191,7 @@ impl HisindexIvrBody {
 
 /// Object response of `hisindex.ivr`.
 ///
-/// The same shape (fields, types, checks) is also named [`HisindexAgentResponse`].
+/// The same shape (fields, types, checks) is also named [`HisindexSkillResponse`], [`HisindexAgentResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HisindexIvrResponse {
@@ -314,69 +314,8 @@ impl HisindexSkillBody {
     }
 }
 
-/// Object response of `hisindex.skill`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct HisindexSkillResponse {
-    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub result: Option<String>,
-    /// result code ("0100000" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
-    #[serde(
-        rename = "resultDatas",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_vec"
-    )]
-    pub result_datas: Option<Vec<HisindexSkillResponseResultDatas>>,
-    /// query result
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_vec"
-    )]
-    pub result_desc: Option<Vec<HisindexSkillResponseResultDatas>>,
-}
-
-/// Object `resultDatas`.
-///
-/// The same shape (fields, types, checks) is also named [`HisindexSkillResponseResultDesc`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct HisindexSkillResponseResultDatas {
-    /// skill queue ID (a string in the guide sample)
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub id: Option<String>,
-    /// indicator results (members from the guide sample)
-    #[serde(rename = "idxs", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub idxs: Option<Vec<HisindexSkillResponseResultDatasIdxs>>,
-}
-
-/// Object `idxs`.
-///
-/// The same shape (fields, types, checks) is also named [`HisindexSkillResponseResultDescIdxs`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct HisindexSkillResponseResultDatasIdxs {
-    /// indicator ID
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub id: Option<String>,
-    /// indicator value: a string, or with timeGrain a map from segment start time to value (from the guide sample)
-    #[serde(rename = "val", skip_serializing_if = "Option::is_none")]
-    pub val: Option<serde_json::Value>,
-}
-
-/// Object `resultDesc`: the same shape as [`HisindexSkillResponseResultDatas`] (one shared type).
-pub type HisindexSkillResponseResultDesc = HisindexSkillResponseResultDatas;
-
-/// Object `idxs`: the same shape as [`HisindexSkillResponseResultDatasIdxs`] (one shared type).
-pub type HisindexSkillResponseResultDescIdxs = HisindexSkillResponseResultDatasIdxs;
+/// Object response of `hisindex.skill`: the same shape as [`HisindexIvrResponse`] (one shared type).
+pub type HisindexSkillResponse = HisindexIvrResponse;
 
 /// Object request body of `hisindex.agent`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
