@@ -59,8 +59,8 @@ async fn campaign_delete() {
                 r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
             ),
             failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
+                body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#),
+                code: "0200001",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
@@ -447,7 +447,7 @@ async fn holiday_add() {
 
 #[tokio::test]
 async fn holiday_modify() {
-    check_json(Case { op: "holiday.modify", method: "PUT", path: "/rest/isales/v1/openapi/campaigns/1/holiday/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "97".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","id":7,"name":"s-name","type":7,"week":"s-week"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.holiday_modify().vdn_id(1).campaign_id(7).locale("s-locale").body_json(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","id":7,"name":"s-name","type":7,"week":"s-week"}"#)).unwrap().send().await }).await;
+    check_json(Case { op: "holiday.modify", method: "PUT", path: "/rest/isales/v1/openapi/campaigns/1/holiday/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "97".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","id":7,"name":"s-name","type":7,"week":"s-week"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.holiday_modify().vdn_id(1).campaign_id(7).locale("s-locale").body_json(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","id":7,"name":"s-name","type":7,"week":"s-week"}"#)).unwrap().send().await }).await;
     check_refused(client, |c| async move { c.holiday_modify().vdn_id(0).campaign_id(7).locale("s-locale").body_json(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","id":7,"name":"s-name","type":7,"week":"s-week"}"#)).unwrap().send().await }, "vdnId").await;
 }
 

@@ -1027,7 +1027,7 @@ pub type AgentSystemstateResponseResultDesc = AgentSystemstateResponseResultData
 /// Object request body of `agent.agentoprinfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentAgentoprinfoBody {
-    /// agent ID (0-99999) Required.
+    /// agent ID (0-999999 (the 2025-03/04 copies cec_05_5090 and cec_07_2574 print 0-99999)) Required.
     #[serde(rename = "currentAgentId", skip_serializing_if = "Option::is_none", default)]
     pub current_agent_id: Option<i64>,
     /// operation type filter (see indicator_tables.agent_operation_type)
@@ -1050,7 +1050,7 @@ impl AgentAgentoprinfoBody {
         if !skip.contains(&"currentAgentId") {
             cec_core::validate::required(op, &format!("{at}currentAgentId"), &self.current_agent_id)?;
             if let Some(v) = &self.current_agent_id {
-                cec_core::validate::range(op, &format!("{at}currentAgentId"), *v, 0, 99999)?;
+                cec_core::validate::range(op, &format!("{at}currentAgentId"), *v, 0, 999999)?;
             }
         }
         if !skip.contains(&"beginTime") {
@@ -2034,7 +2034,7 @@ impl AgentAgentoprinfoBuilder {
             extra_: Vec::new(),
         }
     }
-    /// agent ID (0-99999) Required.
+    /// agent ID (0-999999 (the 2025-03/04 copies cec_05_5090 and cec_07_2574 print 0-99999)) Required.
     pub fn current_agent_id(mut self, v: i64) -> Self {
         self.body_.current_agent_id = Some(v);
         self

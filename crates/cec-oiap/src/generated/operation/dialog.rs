@@ -140,7 +140,7 @@ impl DialogProcessBody {
 
 /// Object `extparams`.
 ///
-/// The same shape (fields, types, checks) is also named [`DialogInitBodyExtparams`], [`DialogAfterInteractionBodyExtparams`], [`DialogAfterTransferBodyExtparams`], [`DialogV2ProcessBodyExtparams`], [`DialogV2InitBodyExtparams`], [`DialogV2AfterInteractionBodyExtparams`], [`DialogV2AfterTransferBodyExtparams`].
+/// The same shape (fields, types, checks) is also named [`DialogAfterInteractionBodyExtparams`], [`DialogAfterTransferBodyExtparams`], [`DialogV2ProcessBodyExtparams`], [`DialogV2AfterInteractionBodyExtparams`], [`DialogV2AfterTransferBodyExtparams`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DialogProcessBodyExtparams {
     /// call-associated data agreed between caller and OIAP (e.g. IVR data packet)
@@ -447,7 +447,7 @@ pub struct DialogInitBody {
     pub inparams: Option<DialogInitBodyInparams>,
     /// optional extension parameters; used only at initialization
     #[serde(rename = "extparams", skip_serializing_if = "Option::is_none", default)]
-    pub extparams: Option<DialogProcessBodyExtparams>,
+    pub extparams: Option<DialogInitBodyExtparams>,
 }
 impl DialogInitBody {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -488,7 +488,7 @@ impl DialogInitBody {
         },
         cec_core::validate::FieldShape {
             name: "extparams",
-            shape: cec_core::validate::Shape::Object(DialogProcessBodyExtparams::FIELDS),
+            shape: cec_core::validate::Shape::Object(DialogInitBodyExtparams::FIELDS),
         },
     ];
 }
@@ -596,8 +596,40 @@ impl DialogInitBodyInparams {
     ];
 }
 
-/// Object `extparams`: the same shape as [`DialogProcessBodyExtparams`] (one shared type).
-pub type DialogInitBodyExtparams = DialogProcessBodyExtparams;
+/// Object `extparams`.
+///
+/// The same shape (fields, types, checks) is also named [`DialogV2InitBodyExtparams`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogInitBodyExtparams {
+    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet)
+    #[serde(rename = "transin_data", skip_serializing_if = "Option::is_none", default)]
+    pub transin_data: Option<String>,
+    /// node number of the call recording
+    #[serde(rename = "locationid", skip_serializing_if = "Option::is_none", default)]
+    pub locationid: Option<String>,
+    /// media capability (its value list is not printed in the copy read)
+    #[serde(rename = "mediaability", skip_serializing_if = "Option::is_none", default)]
+    pub mediaability: Option<String>,
+    /// call data agreed with OIAP for calls transferred in from a third-party platform; anonymised inside OIAP flows
+    #[serde(rename = "ieValue", skip_serializing_if = "Option::is_none", default)]
+    pub ie_value: Option<String>,
+}
+impl DialogInitBodyExtparams {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+impl DialogInitBodyExtparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "transin_data", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "locationid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaability", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "ieValue", shape: cec_core::validate::Shape::String },
+    ];
+}
 
 impl DialogInitBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -1307,12 +1339,12 @@ impl DialogInitBuilder {
         self
     }
     /// optional extension parameters; used only at initialization
-    pub fn extparams(mut self, v: DialogProcessBodyExtparams) -> Self {
+    pub fn extparams(mut self, v: DialogInitBodyExtparams) -> Self {
         self.body_.extparams = Some(v);
         self
     }
     /// Sets or clears the body field `extparams`.
-    pub fn set_extparams(mut self, v: Option<DialogProcessBodyExtparams>) -> Self {
+    pub fn set_extparams(mut self, v: Option<DialogInitBodyExtparams>) -> Self {
         self.body_.extparams = v;
         self
     }

@@ -164,7 +164,7 @@ pub struct DialogV2InitBody {
     pub inparams: Option<DialogInitBodyInparams>,
     /// optional extension parameters; used only at initialization
     #[serde(rename = "extparams", skip_serializing_if = "Option::is_none", default)]
-    pub extparams: Option<DialogProcessBodyExtparams>,
+    pub extparams: Option<DialogInitBodyExtparams>,
 }
 impl DialogV2InitBody {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -205,7 +205,7 @@ impl DialogV2InitBody {
         },
         cec_core::validate::FieldShape {
             name: "extparams",
-            shape: cec_core::validate::Shape::Object(DialogProcessBodyExtparams::FIELDS),
+            shape: cec_core::validate::Shape::Object(DialogInitBodyExtparams::FIELDS),
         },
     ];
 }
@@ -213,8 +213,8 @@ impl DialogV2InitBody {
 /// Object `inparams`: the same shape as [`DialogInitBodyInparams`] (one shared type).
 pub type DialogV2InitBodyInparams = DialogInitBodyInparams;
 
-/// Object `extparams`: the same shape as [`DialogProcessBodyExtparams`] (one shared type).
-pub type DialogV2InitBodyExtparams = DialogProcessBodyExtparams;
+/// Object `extparams`: the same shape as [`DialogInitBodyExtparams`] (one shared type).
+pub type DialogV2InitBodyExtparams = DialogInitBodyExtparams;
 
 impl DialogV2InitBody {
     /// Decodes untyped JSON, refusing a field the reference does not document (naming
@@ -786,12 +786,12 @@ impl DialogV2InitBuilder {
         self
     }
     /// optional extension parameters; used only at initialization
-    pub fn extparams(mut self, v: DialogProcessBodyExtparams) -> Self {
+    pub fn extparams(mut self, v: DialogInitBodyExtparams) -> Self {
         self.body_.extparams = Some(v);
         self
     }
     /// Sets or clears the body field `extparams`.
-    pub fn set_extparams(mut self, v: Option<DialogProcessBodyExtparams>) -> Self {
+    pub fn set_extparams(mut self, v: Option<DialogInitBodyExtparams>) -> Self {
         self.body_.extparams = v;
         self
     }

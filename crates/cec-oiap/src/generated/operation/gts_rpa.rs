@@ -527,8 +527,6 @@ pub struct GtsRpaCreateRpaQueueDataResponse {
 }
 
 /// Object `queueData`.
-///
-/// The same shape (fields, types, checks) is also named [`GtsRpaQueryRpaQueueDataResponseQueueData`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GtsRpaCreateRpaQueueDataResponseQueueData {
@@ -552,38 +550,38 @@ pub struct GtsRpaCreateRpaQueueDataResponseQueueData {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub queue_uid: Option<String>,
-    /// creation timestamp (ms)
+    /// creation timestamp (ms) (ms timestamp, 0-7258089600000)
     #[serde(
         rename = "createTime",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub create_time: Option<i64>,
-    /// planned start timestamp (ms)
+    /// planned start timestamp (ms) (ms timestamp, 0-7258089600000)
     #[serde(
         rename = "expectStartTime",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub expect_start_time: Option<i64>,
-    /// planned end timestamp (ms)
+    /// planned end timestamp (ms) (ms timestamp, 0-7258089600000)
     #[serde(
         rename = "expectEndTime",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub expect_end_time: Option<i64>,
-    /// init, processing, success or failed
+    /// init, processing, success or failed (init (waiting) | processing | success | failed)
     #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub status: Option<String>,
-    /// low, normal or high
+    /// low, normal or high (low | normal | high)
     #[serde(
         rename = "priority",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub priority: Option<String>,
-    /// active or inactive
+    /// active or inactive (active | inactive)
     #[serde(
         rename = "inactived",
         skip_serializing_if = "Option::is_none",
@@ -635,7 +633,7 @@ pub struct GtsRpaCreateRpaQueueDataResponseQueueData {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub description: Option<String>,
-    /// progress 0-100
+    /// progress 0-100 (0-100)
     #[serde(rename = "progress", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub progress: Option<i64>,
 }
@@ -800,11 +798,120 @@ pub struct GtsRpaQueryRpaQueueDataResponse {
     pub total: Option<i64>,
     /// queue data, returned on success
     #[serde(rename = "queueData", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub queue_data: Option<Vec<GtsRpaCreateRpaQueueDataResponseQueueData>>,
+    pub queue_data: Option<Vec<GtsRpaQueryRpaQueueDataResponseQueueData>>,
 }
 
-/// Object `queueData`: the same shape as [`GtsRpaCreateRpaQueueDataResponseQueueData`] (one shared type).
-pub type GtsRpaQueryRpaQueueDataResponseQueueData = GtsRpaCreateRpaQueueDataResponseQueueData;
+/// Object `queueData`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GtsRpaQueryRpaQueueDataResponseQueueData {
+    /// auto-increment ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// queue data UUID
+    #[serde(rename = "uid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub uid: Option<String>,
+    /// queue name (max 32)
+    #[serde(
+        rename = "queueName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub queue_name: Option<String>,
+    /// queue UUID
+    #[serde(
+        rename = "queueUid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub queue_uid: Option<String>,
+    /// creation timestamp (ms)
+    #[serde(
+        rename = "createTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub create_time: Option<i64>,
+    /// planned start timestamp (ms)
+    #[serde(
+        rename = "expectStartTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub expect_start_time: Option<i64>,
+    /// planned end timestamp (ms)
+    #[serde(
+        rename = "expectEndTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub expect_end_time: Option<i64>,
+    /// init, processing, success or failed
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub status: Option<String>,
+    /// low, normal or high
+    #[serde(
+        rename = "priority",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub priority: Option<String>,
+    /// active or inactive
+    #[serde(
+        rename = "inactived",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inactived: Option<String>,
+    /// queue data label (max 32)
+    #[serde(rename = "tag", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub tag: Option<String>,
+    /// input data (JSON string) (max 65535)
+    #[serde(
+        rename = "inputJsonData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub input_json_data: Option<String>,
+    /// result data (JSON string) (max 65535)
+    #[serde(
+        rename = "outputJsonData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub output_json_data: Option<String>,
+    /// intermediate data (JSON string) (max 65535)
+    #[serde(
+        rename = "analysisJsonData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub analysis_json_data: Option<String>,
+    /// failure reason (max 512)
+    #[serde(
+        rename = "failedReason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub failed_reason: Option<String>,
+    /// failure detail (max 65535)
+    #[serde(
+        rename = "failedReasonDetail",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub failed_reason_detail: Option<String>,
+    /// description (max 100)
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// progress 0-100
+    #[serde(rename = "progress", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub progress: Option<i64>,
+}
 
 /// Fluent builder of `gtsRpa.queryJob`: Query the RPA task list.
 ///
@@ -1401,7 +1508,7 @@ impl GtsRpaQueryRpaQueueDataBuilder {
 
 impl cec_core::paginate::Paged for GtsRpaQueryRpaQueueDataBuilder {
     type Page = GtsRpaQueryRpaQueueDataResponse;
-    type Item = GtsRpaCreateRpaQueueDataResponseQueueData;
+    type Item = GtsRpaQueryRpaQueueDataResponseQueueData;
     type Error = crate::Error;
     fn set_page(&mut self, index: u64, size: u64) {
         self.body_.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
