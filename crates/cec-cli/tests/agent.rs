@@ -365,7 +365,7 @@ impl Customer {
     }
 
     /// The agent's messages waiting for this customer.
-    async fn from_agent(&self) -> Vec<String> {
+    async fn agent_replies(&self) -> Vec<String> {
         let r = self.af.ccmessaging_poll().receiver_id(self.user.as_str()).channel("WEB").send().await.unwrap();
         r.downlink_messages
             .unwrap_or_default()
@@ -441,8 +441,8 @@ async fn bar_lists_chats_and_replies_to_the_selected_one() {
     screen.expect("chat 2 selected").await;
     press("hi bob\r");
     screen.expect("sent to chat 2").await;
-    assert_eq!(ann.from_agent().await, ["hi ann"]);
-    assert_eq!(bob.from_agent().await, ["hi bob"]);
+    assert_eq!(ann.agent_replies().await, ["hi ann"]);
+    assert_eq!(bob.agent_replies().await, ["hi bob"]);
 
     // One customer leaves, the other chat goes on, then the agent closes it.
     ann.send("DISCONNECT", "").await;

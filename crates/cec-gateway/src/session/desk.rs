@@ -173,10 +173,10 @@ impl Desk {
                 let ended = matches!(ev, ChatEvent::Ended { .. });
                 let Some(feed) = self.chats.get(&id) else { return };
                 let read = feed.push(ev).is_ok();
-                if ended || !read {
-                    if let Some(f) = self.chats.remove(&id) {
-                        f.close();
-                    }
+                if (ended || !read)
+                    && let Some(f) = self.chats.remove(&id)
+                {
+                    f.close();
                 }
             }
         }
