@@ -8,13 +8,20 @@
 //! seconds (a second signal cuts the wait short), or released first with
 //! `--release-calls`. If the agent cannot be signed out the command says so on
 //! stderr and exits with status 1.
+//!
+//! The bar also lists the agent's chats (several at once, one
+//! `cec_gateway::Chat` each): number, customer, state and last message, with
+//! the customers' messages below tagged `[chat N customer]`. `/chat N`
+//! selects a chat; then every line typed (Enter) is sent to it, until Esc.
+//! `/answer` and `/close` act on the selected chat; `/` opens the command
+//! line from the keys, Enter a message line to the selected chat.
 
 use std::collections::HashSet;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
-use cec_gateway::{AgentEvent, AgentSession, AgentView, SessionEvent, SignIn, Skills};
+use cec_gateway::{AgentEvent, AgentSession, AgentView, ChatEvent, ChatSender, SessionEvent, SignIn, Skills};
 use clap::{Args, Subcommand};
 use futures_util::{FutureExt, Stream, StreamExt};
 use serde_json::json;
@@ -27,7 +34,8 @@ pub enum AgentCmd {
     /// Sign in, print every event (one JSON object per line, or a table), sign out when done,
     /// on Ctrl-C, SIGTERM or SIGHUP, or when the output closes.
     Watch(WatchArgs),
-    /// An interactive connection bar: state, calls, keys for answer, hold, release, ready, busy, rest, sign out.
+    /// An interactive connection bar: state, calls, keys for answer, hold, release, ready, busy, rest, sign out;
+    /// the agent's chats (several at once): `/chat N` selects one, then typed lines are sent to it.
     Bar(SessionArgs),
     /// Sign out the agent of the saved session (`cec gateway onlineagent.login --save`) and clear it.
     SignOut(SignOutArgs),
@@ -395,6 +403,18 @@ fn on_call(v: &AgentView) -> bool {
 /// connected), else take back a held one so that it can be released next.
 async fn release_step(s: &AgentSession, asked: &mut HashSet<String>) -> Result<Option<String>, cec_gateway::Error> {
     let v = s.view();
+    let open: Vec<&cec_gateway::CallView> =
+        v.calls.iter().filter(|c| c.state != cec_gateway::CallState::Held).collect();
+    if open.len() > 1 {
+        // Several at once are chats: each is ended by its call id.
+        for c in open {
+            if asked.insert(format!("close {}", c.call_id)) {
+                s.close_chat(&c.call_id).await?;
+                return Ok(Some(format!("closed chat {}", c.call_id)));
+            }
+        }
+        return Ok(None);
+    }
     if let Some(c) = v.active() {
         if asked.insert(format!("release {}", c.call_id)) {
             s.release().await?;
@@ -526,7 +546,85 @@ impl Drop for RawMode {
     }
 }
 
-fn render(agent: &str, v: &AgentView, last: &str) -> std::io::Result<()> {
+/// One chat on the bar.
+struct ChatLine {
+    /// The number `/chat N` selects it by.
+    n: usize,
+    sender: ChatSender,
+    customer: String,
+    state: &'static str,
+    last: String,
+}
+
+/// The bar's chats: the open ones, the selected one, the latest messages.
+#[derive(Default)]
+struct Desk {
+    chats: Vec<ChatLine>,
+    next_n: usize,
+    selected: Option<usize>,
+    /// The latest messages, oldest first, each tagged with its chat.
+    log: std::collections::VecDeque<String>,
+}
+
+/// Messages kept on screen.
+const LOG_LINES: usize = 8;
+
+impl Desk {
+    fn note(&mut self, line: String) {
+        self.log.push_back(line);
+        while self.log.len() > LOG_LINES {
+            self.log.pop_front();
+        }
+    }
+
+    /// A chat was offered: it gets the next number.
+    fn add(&mut self, chat: &cec_gateway::Chat) -> usize {
+        self.next_n += 1;
+        let n = self.next_n;
+        let customer = chat.customer().unwrap_or("?").to_owned();
+        self.note(format!("[chat {n} {customer}] offered (/chat {n}, then /answer)"));
+        self.chats.push(ChatLine { n, sender: chat.sender(), customer, state: "ringing", last: String::new() });
+        n
+    }
+
+    fn line(&mut self, n: usize) -> Option<&mut ChatLine> {
+        self.chats.iter_mut().find(|c| c.n == n)
+    }
+
+    /// One event of chat `n`.
+    fn event(&mut self, n: usize, ev: ChatEvent) {
+        let Some(c) = self.line(n) else { return };
+        let tag = format!("[chat {n} {}]", c.customer);
+        match ev {
+            ChatEvent::Connected { .. } => c.state = "connected",
+            ChatEvent::Message { text, .. } => {
+                c.last = text.clone();
+                self.note(format!("{tag} {text}"));
+            }
+            ChatEvent::File { file, .. } => {
+                let what = format!("(file {})", file.name.as_deref().unwrap_or(&file.resource_id));
+                c.last = what.clone();
+                self.note(format!("{tag} {what}"));
+            }
+            ChatEvent::Ended { by_customer, .. } => {
+                self.chats.retain(|c| c.n != n);
+                if self.selected == Some(n) {
+                    self.selected = None;
+                }
+                let who = if by_customer { "the customer left" } else { "closed" };
+                self.note(format!("{tag} {who}"));
+            }
+            ChatEvent::Lagged { missed, .. } => self.note(format!("{tag} ({missed} events dropped)")),
+            _ => {}
+        }
+    }
+
+    fn selected(&self) -> Option<&ChatLine> {
+        self.selected.and_then(|n| self.chats.iter().find(|c| c.n == n))
+    }
+}
+
+fn render(agent: &str, v: &AgentView, desk: &Desk, input: Option<&str>, last: &str) -> std::io::Result<()> {
     use crossterm::{cursor, terminal};
     let mut out = std::io::stdout().lock();
     crossterm::queue!(out, terminal::Clear(terminal::ClearType::All), cursor::MoveTo(0, 0), cursor::Hide)?;
@@ -540,23 +638,89 @@ fn render(agent: &str, v: &AgentView, last: &str) -> std::io::Result<()> {
         let who = c.caller.as_deref().or(c.called.as_deref()).unwrap_or("?");
         write!(out, "  {:<24} {:<10} {who}\r\n", c.call_id, format!("{:?}", c.state))?;
     }
+    if !desk.chats.is_empty() {
+        write!(out, "chats:\r\n")?;
+        for c in &desk.chats {
+            let mark = if desk.selected == Some(c.n) { '*' } else { ' ' };
+            let id = c.sender.call_id();
+            write!(out, " {mark}{:<3} {id:<24} {:<16} {:<10} {}\r\n", c.n, c.customer, c.state, c.last)?;
+        }
+    }
+    if !desk.log.is_empty() {
+        write!(out, "messages:\r\n")?;
+        for l in &desk.log {
+            write!(out, "  {l}\r\n")?;
+        }
+    }
     write!(out, "\r\nkeys: a answer  h hold/unhold  r release  i ready  b busy  s rest  m mute  q sign out\r\n")?;
+    write!(out, "chats: / command (/chat N, /answer, /close)  Enter type to the selected chat  Esc stop typing\r\n")?;
     write!(out, "last: {last}\r\n")?;
+    if let Some(line) = input {
+        let to = desk.selected().map(|c| format!("chat {} {}", c.n, c.customer)).unwrap_or_default();
+        write!(out, "{to}> {line}\r\n")?;
+    }
     out.flush()?;
     Ok(())
 }
 
-/// The bar's screen: the last event or note, redrawn; a terminal that cannot
-/// be drawn on any more is noted (the bar then winds down).
+/// The bar's screen: the last event or note, the chats, the line being
+/// typed, redrawn; a terminal that cannot be drawn on any more is noted (the
+/// bar then winds down).
 struct BarScreen {
     last: String,
     gone: bool,
+    desk: Desk,
+    /// The line being typed (`None`: single keys act).
+    input: Option<String>,
 }
 
 impl BarScreen {
     fn draw(&mut self, s: &AgentSession) {
-        if !self.gone && render(s.agent_id(), &s.view(), &self.last).is_err() {
+        if !self.gone && render(s.agent_id(), &s.view(), &self.desk, self.input.as_deref(), &self.last).is_err() {
             self.gone = true;
+        }
+    }
+
+    /// A line typed and entered: a command (`/chat N`, `/answer`, `/close`)
+    /// or a message to the selected chat. Typing goes on while a chat is selected.
+    async fn enter(&mut self, line: &str) {
+        let line = line.trim();
+        self.input = None;
+        let mut words = line.split_whitespace();
+        self.last = match (line.starts_with('/'), words.next()) {
+            (_, None) => String::new(),
+            (true, Some("/chat")) => match words.next().and_then(|n| n.parse::<usize>().ok()) {
+                Some(n) if self.desk.chats.iter().any(|c| c.n == n) => {
+                    self.desk.selected = Some(n);
+                    format!("chat {n} selected: type to send, Esc to stop")
+                }
+                _ => "no such chat: /chat N with N from the list".to_owned(),
+            },
+            (true, Some(cmd @ ("/answer" | "/close"))) => match self.desk.selected().map(|c| c.sender.clone()) {
+                None => "select a chat first: /chat N".to_owned(),
+                Some(chat) if cmd == "/answer" => match chat.answer().await {
+                    Ok(()) => format!("answered chat {}", chat.call_id()),
+                    Err(e) => format!("refused: {e}"),
+                },
+                Some(chat) => match chat.close().await {
+                    Ok(()) => format!("closing chat {}", chat.call_id()),
+                    Err(e) => format!("refused: {e}"),
+                },
+            },
+            (true, Some(other)) => format!("unknown command {other} (/chat N, /answer, /close)"),
+            (false, Some(_)) => match self.desk.selected().map(|c| (c.n, c.customer.clone(), c.sender.clone())) {
+                None => "select a chat first: /chat N".to_owned(),
+                Some((n, customer, chat)) => match chat.send(line).await {
+                    Ok(()) => {
+                        self.desk.note(format!("[chat {n} {customer}] you: {line}"));
+                        format!("sent to chat {n}")
+                    }
+                    Err(e) => format!("refused: {e}"),
+                },
+            },
+        };
+        if self.desk.selected().is_some() {
+            self.input = Some(String::new());
         }
     }
 }
@@ -601,7 +765,9 @@ async fn bar(a: SessionArgs, gateway: cec_gateway::Client) -> anyhow::Result<()>
     let mut stop = Stopper::install(false)?;
     let session = AgentSession::sign_in(gateway, a.sign_in()).await.context("sign-in")?;
     // From here on every way out goes through `wind_down`, which signs out.
-    let mut screen = BarScreen { last: String::from("signed in"), gone: false };
+    let mut screen = BarScreen { last: String::from("signed in"), gone: false, desk: Desk::default(), input: None };
+    let mut chats = session.chats();
+    let mut chat_events = futures_util::stream::SelectAll::new();
     let Some(events) = session.events() else {
         return wind_down::<futures_util::stream::Empty<_>>(&session, None, &mut stop, &a, &mut NoScreen, Stop::Done)
             .await;
@@ -614,6 +780,12 @@ async fn bar(a: SessionArgs, gateway: cec_gateway::Client) -> anyhow::Result<()>
         if screen.gone || raw.is_err() {
             break Stop::OutputClosed;
         }
+        let offered = async {
+            match chats.as_mut() {
+                Some(c) => c.next().await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(ev)) => screen.event(&session, &ev),
@@ -623,6 +795,20 @@ async fn bar(a: SessionArgs, gateway: cec_gateway::Client) -> anyhow::Result<()>
                 }
                 None => break Stop::Done,
             },
+            chat = offered => match chat {
+                Some(chat) => {
+                    let n = screen.desk.add(&chat);
+                    chat_events.push(chat.map(move |ev| (n, ev)));
+                }
+                None => chats = None,
+            },
+            Some((n, ev)) = chat_events.next(), if !chat_events.is_empty() => {
+                screen.desk.event(n, ev);
+                // The chat typed to ended: an empty line goes back to the keys.
+                if screen.desk.selected().is_none() && screen.input.as_deref() == Some("") {
+                    screen.input = None;
+                }
+            }
             why = stop.next() => break why,
             key = keys.next() => {
                 let k = match key {
@@ -633,6 +819,33 @@ async fn bar(a: SessionArgs, gateway: cec_gateway::Client) -> anyhow::Result<()>
                 };
                 if k.kind != KeyEventKind::Press {
                     continue;
+                }
+                let ctrl_c = k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
+                if let (Some(line), false) = (screen.input.as_mut(), ctrl_c) {
+                    match k.code {
+                        KeyCode::Char(c) => line.push(c),
+                        KeyCode::Backspace => {
+                            line.pop();
+                        }
+                        KeyCode::Esc => screen.input = None,
+                        KeyCode::Enter => {
+                            let line = std::mem::take(line);
+                            screen.enter(&line).await;
+                        }
+                        _ => {}
+                    }
+                    continue;
+                }
+                match k.code {
+                    KeyCode::Char('/') => {
+                        screen.input = Some("/".to_owned());
+                        continue;
+                    }
+                    KeyCode::Enter => {
+                        screen.input = Some(String::new());
+                        continue;
+                    }
+                    _ => {}
                 }
                 let quit = matches!(k.code, KeyCode::Char('q') | KeyCode::Esc)
                     || (k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL));

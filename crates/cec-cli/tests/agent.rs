@@ -321,3 +321,140 @@ async fn bar_signs_out_on_sigterm_and_sighup() {
         drop(pair.master);
     }
 }
+
+/// A web-chat customer through API Fabric (`ccmessaging.*`).
+struct Customer {
+    af: cec_apifabric::Client,
+    user: String,
+    channel: String,
+}
+
+impl Customer {
+    async fn open(sim: &Simulator, user: &str) -> Customer {
+        let sc = sim.scenario();
+        let cfg = cec_core::Config::builder(&sim.endpoint()).build().unwrap();
+        let creds = cec_apifabric::ApiFabricCredentials::new(sc.app_key.clone(), sc.app_secret.clone());
+        let af = cec_apifabric::Client::new(cfg.clone(), cfg, creds).unwrap();
+        af.ccmessaging_apply_token()
+            .user_id(user)
+            .user_name("Customer")
+            .channel_id(sc.channel_id.clone())
+            .locale("en")
+            .send()
+            .await
+            .unwrap();
+        let c = Customer { af, user: user.into(), channel: sc.channel_id.clone() };
+        c.send("CONNECT", "").await;
+        c
+    }
+
+    async fn send(&self, control: &str, text: &str) {
+        self.af
+            .ccmessaging_send()
+            .channel("WEB")
+            .control_type(control)
+            .content(text)
+            .from(self.user.as_str())
+            .to(self.channel.as_str())
+            .media_type("TEXT")
+            .source_type("CUSTOMER")
+            .timestamp("1768465800000")
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// The agent's messages waiting for this customer.
+    async fn agent_replies(&self) -> Vec<String> {
+        let r = self.af.ccmessaging_poll().receiver_id(self.user.as_str()).channel("WEB").send().await.unwrap();
+        r.downlink_messages
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| m.source_type.as_deref() == Some("AGENT"))
+            .map(|m| m.content.unwrap_or_default())
+            .collect()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bar_lists_chats_and_replies_to_the_selected_one() {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    let sim = sim().await;
+    let pty = native_pty_system();
+    let pair = pty.openpty(PtySize { rows: 50, cols: 140, pixel_width: 0, pixel_height: 0 }).unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_cec"));
+    cmd.args(["agent", "bar", "--agent", "1001", "--phone", "70001"]);
+    for (k, v) in env(&sim) {
+        cmd.env(k, v);
+    }
+    cmd.env_remove("CEC_PROFILE");
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut keys = pair.master.take_writer().unwrap();
+    let text = Arc::new(Mutex::new(String::new()));
+    let sink = text.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let mut screen = Screen { text, seen: 0 };
+    let mut press = |k: &str| {
+        keys.write_all(k.as_bytes()).unwrap();
+        keys.flush().unwrap();
+    };
+
+    screen.expect("state: Idle").await;
+    let ann = Customer::open(&sim, "cust-ann").await;
+    let bob = Customer::open(&sim, "cust-bob").await;
+    ann.send("TRANS2AGENT", "").await;
+    screen.expect("[chat 1 cust-ann] offered").await;
+    bob.send("TRANS2AGENT", "").await;
+    screen.expect("[chat 2 cust-bob] offered").await;
+
+    // Select each chat and answer it.
+    press("/chat 2\r");
+    screen.expect("chat 2 selected").await;
+    press("/answer\r");
+    screen.expect("answered chat").await;
+    press("/chat 1\r");
+    screen.expect("chat 1 selected").await;
+    press("/answer\r");
+    screen.expect("answered chat").await;
+    until("both chats connected", || sim.agent("1001").unwrap().chats.len() == 2).await;
+
+    // Incoming messages are tagged with their chat.
+    bob.send("CHAT", "hello from bob").await;
+    screen.expect("[chat 2 cust-bob] hello from bob").await;
+    ann.send("CHAT", "ann here").await;
+    screen.expect("[chat 1 cust-ann] ann here").await;
+
+    // Typed lines go to the selected chat only.
+    press("hi ann\r");
+    screen.expect("sent to chat 1").await;
+    press("/chat 2\r");
+    screen.expect("chat 2 selected").await;
+    press("hi bob\r");
+    screen.expect("sent to chat 2").await;
+    assert_eq!(ann.agent_replies().await, ["hi ann"]);
+    assert_eq!(bob.agent_replies().await, ["hi bob"]);
+
+    // One customer leaves, the other chat goes on, then the agent closes it.
+    ann.send("DISCONNECT", "").await;
+    screen.expect("[chat 1 cust-ann] the customer left").await;
+    bob.send("CHAT", "still here").await;
+    screen.expect("[chat 2 cust-bob] still here").await;
+    press("/close\r");
+    screen.expect("[chat 2 cust-bob] closed").await;
+    until("no chat left", || sim.agent("1001").unwrap().chats.is_empty()).await;
+    press("q");
+    screen.expect("signed out").await;
+    let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    assert!(status.success());
+    assert!(!sim.agent("1001").unwrap().signed_in);
+}

@@ -47,6 +47,7 @@ pub use session::chat::{
     CHAT_MEDIA_TYPES, ChatEvent, ChatFile, ChatFileLimits, ChatMedia, ChatOffer, ChatPhase, ChatTracker,
     ChatTransferTarget, FILE_MEDIA_TYPES, MAX_CHAT_MESSAGE_BYTES, chat_events, media_of,
 };
+pub use session::desk::{Chat, ChatSender, Chats};
 pub use session::{
     AgentSession, DEFAULT_EVENT_BUFFER, EventItem, EventMode, SessionEvent, SignIn, Skills, TransferMode,
     TransferTarget,

@@ -35,6 +35,7 @@ use crate::view::{AgentState, AgentView, CallState};
 use crate::{Client, Error};
 
 pub(crate) mod chat;
+pub(crate) mod desk;
 
 /// Which skill queues to sign in to after sign-in.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -306,6 +307,8 @@ pub(crate) struct SessionCore {
     gone: AtomicBool,
     /// Sign-in, re-sign-in and sign-out never overlap (the reference forbids it).
     control: tokio::sync::Mutex<()>,
+    /// The agent's chats, one stream each, once [`AgentSession::chats`] is taken.
+    desk: Mutex<desk::Desk>,
 }
 
 impl SessionCore {
@@ -314,8 +317,27 @@ impl SessionCore {
         if let Ok(mut v) = self.view.lock() {
             v.apply(&event);
         }
+        if let Ok(mut d) = self.desk.lock() {
+            d.route(&event);
+        }
         // Nobody listening is fine: the view still follows.
         self.queue.push(event);
+    }
+
+    /// The view, when the agent is signed in and not signing out.
+    fn live(&self, op: &'static str) -> Result<AgentView, Error> {
+        let v = self.view();
+        if self.stopping.load(Ordering::SeqCst) || !v.signed_in() {
+            return Err(refuse(op, "the agent is not signed in"));
+        }
+        Ok(v)
+    }
+
+    /// The session is over: every chat stream and the stream of chats end.
+    fn close_desk(&self) {
+        if let Ok(mut d) = self.desk.lock() {
+            d.close();
+        }
     }
 
     fn update(&self, f: impl FnOnce(&mut AgentView)) {
@@ -412,6 +434,7 @@ impl AgentSession {
             stopping: AtomicBool::new(false),
             gone: AtomicBool::new(false),
             control: tokio::sync::Mutex::new(()),
+            desk: Mutex::new(desk::Desk::new(opts.event_buffer)),
         });
         let inbox = match &opts.events {
             EventMode::Push { inbox, service_token, .. } => {
@@ -481,11 +504,7 @@ impl AgentSession {
     }
 
     fn live(&self, op: &'static str) -> Result<AgentView, Error> {
-        let v = self.view();
-        if self.core.stopping.load(Ordering::SeqCst) || !v.signed_in() {
-            return Err(refuse(op, "the agent is not signed in"));
-        }
-        Ok(v)
+        self.core.live(op)
     }
 
     fn id(&self) -> &str {
@@ -867,6 +886,7 @@ impl AgentSession {
             v.state = AgentState::SignedOut;
             v.calls.clear();
         });
+        self.core.close_desk();
         self.core.queue.finish(None);
         self.client.release_slot();
     }
@@ -884,6 +904,9 @@ impl Drop for AgentSession {
         if let Some(i) = &self.inbox {
             i.unregister(&self.core.agent_id);
         }
+        self.core.close_desk();
+        // Chat handles that outlive the session refuse to act.
+        self.core.stopping.store(true, Ordering::SeqCst);
         self.core.queue.finish(None);
         if self.core.gone.load(Ordering::SeqCst) {
             self.client.release_slot();
@@ -999,10 +1022,16 @@ async fn keep_alive(client: Client, opts: SignIn, core: Arc<SessionCore>) {
                 let r = Box::pin(establish(&client, &opts, true)).await;
                 drop(control);
                 match r {
-                    Ok(()) => core.update(|v| {
-                        v.state = AgentState::SignedIn;
-                        v.calls.clear();
-                    }),
+                    Ok(()) => {
+                        core.update(|v| {
+                            v.state = AgentState::SignedIn;
+                            v.calls.clear();
+                        });
+                        // The platform forgot the old session's chats: their streams end.
+                        if let Ok(mut d) = core.desk.lock() {
+                            d.end_chats();
+                        }
+                    }
                     Err(e) => {
                         tracing::warn!(agent = %agent, error = %e, "re-sign-in failed");
                         tokio::time::sleep(pause).await;
@@ -1016,6 +1045,7 @@ async fn keep_alive(client: Client, opts: SignIn, core: Arc<SessionCore>) {
                     v.state = AgentState::SignedOut;
                     v.calls.clear();
                 });
+                core.close_desk();
                 core.queue.finish(Some(e));
                 return;
             }
@@ -1023,6 +1053,7 @@ async fn keep_alive(client: Client, opts: SignIn, core: Arc<SessionCore>) {
                 failures += 1;
                 tracing::warn!(agent = %agent, error = %e, failures, "keeping the session failed; retrying");
                 if failures >= 10 {
+                    core.close_desk();
                     core.queue.finish(Some(e));
                     return;
                 }

@@ -58,8 +58,12 @@ pub struct AgentSnapshot {
     pub queued_events: usize,
     /// GUID rotations since sign-in.
     pub guid_rotations: u64,
-    /// The call the agent holds.
+    /// The call the agent holds (a voice call, or a call that is not a chat).
     pub call: Option<String>,
+    /// The text chats the agent holds at once (ringing or connected), oldest
+    /// first; up to its limit per chat media type (scenario `max_chats`,
+    /// `mediacall.setCallNums`).
+    pub chats: Vec<String>,
     /// Calls the agent has put on hold.
     pub held: Vec<String>,
     /// Microphone muted.
@@ -87,6 +91,11 @@ struct AgentRt {
     events: VecDeque<Value>,
     notify: Arc<Notify>,
     call: Option<String>,
+    /// Chats (multimedia calls of a chat media type) held at once, oldest first.
+    chats: Vec<String>,
+    /// The most chats of one media type at once, where `mediacall.setCallNums`
+    /// set it (else the scenario's `max_chats`).
+    chat_limits: BTreeMap<i64, u32>,
     skills: Vec<u32>,
     auto_idle: bool,
     auto_answer: bool,
@@ -113,7 +122,38 @@ enum AfterCall {
     Rest { seconds: u64 },
 }
 
+/// The media types of chats (1 text chat, 51 web chat, 53 social chat): an
+/// agent may hold several at once, up to its limit per media type.
+pub(super) fn is_chat_media(media_type: i64) -> bool {
+    matches!(media_type, 1 | 51 | 53)
+}
+
 impl AgentRt {
+    /// On any call: a voice (or other non-chat) call, a chat, or a held call.
+    fn in_call(&self) -> bool {
+        self.call.is_some() || !self.chats.is_empty() || !self.held.is_empty()
+    }
+
+    /// The agent may be offered one more chat of `media`: idle or chatting only
+    /// (no other call, nothing asked for after the calls), and below its limit
+    /// for that media type (`mediacall.setCallNums`, else `default`).
+    fn chat_room(&self, media: i64, records: &BTreeMap<String, queues::CallRecord>, default: u32) -> bool {
+        let free = if self.chats.is_empty() { self.state == Cti::Idle } else { self.after_call.is_none() };
+        if !free || self.call.is_some() || !self.held.is_empty() {
+            return false;
+        }
+        let limit = self.chat_limits.get(&media).copied().unwrap_or(default);
+        let same = self.chats.iter().filter(|c| records.get(*c).is_none_or(|r| r.media_type == media)).count();
+        same < limit as usize
+    }
+
+    /// `call_id` is one of the agent's calls (its call, a chat, a held call).
+    fn holds(&self, call_id: &str) -> bool {
+        self.call.as_deref() == Some(call_id)
+            || self.chats.iter().any(|c| c == call_id)
+            || self.held.iter().any(|h| h == call_id)
+    }
+
     /// Replaces the GUID; the old one stays valid for the grace period (each
     /// replaced GUID for its own). A few expired ones are kept to explain a refusal.
     fn rotate_guid(&mut self, guid: String) {
@@ -136,6 +176,8 @@ impl AgentRt {
         self.state = Cti::NotSignedIn;
         self.events.clear();
         self.held.clear();
+        self.chats.clear();
+        self.chat_limits.clear();
         self.muted = false;
         self.after_call = None;
         self.push = None;
@@ -262,6 +304,8 @@ impl Shared {
                         events: VecDeque::new(),
                         notify: Arc::new(Notify::new()),
                         call: None,
+                        chats: Vec::new(),
+                        chat_limits: BTreeMap::new(),
                         skills: Vec::new(),
                         auto_idle: true,
                         auto_answer: false,
@@ -428,7 +472,7 @@ impl Shared {
         if !a.signed_in {
             return Err(format!("agent {agent} is not signed in"));
         }
-        if a.call.is_some() || !a.held.is_empty() || a.state != Cti::Idle {
+        if a.in_call() || a.state != Cti::Idle {
             return Err(format!("agent {agent} is not idle"));
         }
         let id = format!("{}-{}", 1_700_000_000 + (seq % 100_000_000), counter);
@@ -455,7 +499,7 @@ impl Shared {
                 transfer_from: None,
             },
         );
-        self.offered(&mut m, agent);
+        self.offered(&mut m, agent, &id);
         Ok(id)
     }
 
@@ -468,6 +512,7 @@ impl Shared {
             queued_events: a.events.len(),
             guid_rotations: a.rotations,
             call: a.call.clone(),
+            chats: a.chats.clone(),
             held: a.held.clone(),
             muted: a.muted,
             push_mode: a.push.is_some(),
@@ -481,7 +526,7 @@ impl Shared {
         let agents: Vec<Value> = m
             .agents
             .iter()
-            .map(|(id, a)| json!({"id": id, "signedIn": a.signed_in, "state": a.state, "queuedEvents": a.events.len(), "call": a.call, "held": a.held, "muted": a.muted}))
+            .map(|(id, a)| json!({"id": id, "signedIn": a.signed_in, "state": a.state, "queuedEvents": a.events.len(), "call": a.call, "chats": a.chats, "held": a.held, "muted": a.muted}))
             .collect();
         json!({
             "agents": agents, "calls": m.calls.values().collect::<Vec<_>>(),
@@ -497,6 +542,7 @@ impl Shared {
     fn end_call(&self, m: &mut Model, agent: &str) {
         let Some(a) = m.agents.get_mut(agent) else { return };
         let mut ids: Vec<String> = a.call.take().into_iter().collect();
+        ids.append(&mut a.chats);
         ids.append(&mut a.held);
         for id in ids {
             self.drop_party(m, &id, agent);
@@ -664,6 +710,7 @@ impl Shared {
         a.after_call = None;
         a.muted = false;
         a.rest_since = None;
+        a.chat_limits.clear();
         // Push mode when both the callback URL and the service token are given.
         let push_mode = push_target.is_some();
         a.push = push_target;
@@ -694,7 +741,7 @@ impl Shared {
         let id = req.param("agentid");
         let mut m = self.lock();
         let Some(a) = m.agents.get_mut(id) else { return failure(route, "100-006", "agent not signed in") };
-        if a.call.is_some() || !a.held.is_empty() {
+        if a.in_call() {
             return failure(route, "100-007", "agent is in a call");
         }
         a.sign_out();
@@ -759,7 +806,10 @@ impl Shared {
     pub(super) fn release(&self, route: &Route, req: &Req) -> Reply {
         let id = req.param("agentid").to_owned();
         let mut m = self.lock();
-        let Some(call_id) = m.agents.get(&id).and_then(|a| a.call.clone()) else {
+        // The agent's call; with none, its only chat (several chats: name one with `dropcall`).
+        let call =
+            m.agents.get(&id).and_then(|a| a.call.clone().or_else(|| (a.chats.len() == 1).then(|| a.chats[0].clone())));
+        let Some(call_id) = call else {
             return failure(route, "200-017", "no call to release");
         };
         if !m.calls.contains_key(&call_id) {

@@ -99,6 +99,10 @@ pub struct Scenario {
     pub campaign_data: Vec<CampaignData>,
     /// The skill queue web chats transferred to an agent wait in.
     pub chat_queue: u32,
+    /// The most chats of one chat media type (1 text, 51 web, 53 social) an
+    /// agent holds at once (ringing or connected), until the agent sets its own
+    /// with `mediacall.setCallNums` (1-60). The reference gives no default: 3.
+    pub max_chats: u32,
     /// The chatbot's intents (OIAP `dialog.process`, web-chat robot).
     pub intents: Vec<Intent>,
     /// The chatbot's answer when no intent matches.
@@ -253,6 +257,9 @@ pub enum GuidMode {
     /// `AUTHMODE = 1`: one GUID per sign-in.
     Static,
 }
+
+/// Default of [`Scenario::max_chats`].
+pub const DEFAULT_MAX_CHATS: u32 = 3;
 
 fn default_chat_queue() -> u32 {
     2
@@ -431,6 +438,7 @@ impl Default for Scenario {
             dialer: Dialer::default(),
             campaign_data: Vec::new(),
             chat_queue: default_chat_queue(),
+            max_chats: DEFAULT_MAX_CHATS,
             intents: vec![
                 Intent {
                     name: "human".into(),

@@ -164,3 +164,69 @@ async fn a_chat_answered_transferred_and_closed_by_the_agents() {
     a1.sign_out().await.unwrap();
     a2.sign_out().await.unwrap();
 }
+
+/// Waits until the simulator's view of agent 1001 satisfies `f`.
+async fn until_agent(sim: &Simulator, what: &str, f: impl Fn(&cec_sim::AgentSnapshot) -> bool) {
+    for _ in 0..250 {
+        if sim.agent("1001").is_some_and(|a| f(&a)) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("agent 1001: {what}: {:?}", sim.agent("1001"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chats_share_the_agent_up_to_its_limit_and_a_voice_call_takes_it_whole() {
+    let sim = common::start(common::fast()).await;
+    assert_eq!(sim.scenario().max_chats, 3, "the scenario's default");
+    let a1 = signed_in(&sim, 0).await;
+    let mut chats = Box::pin(chat_events(a1.events().unwrap()));
+    let queue = sim.scenario().chat_queue;
+    let c: Vec<String> = (0..4).map(|i| sim.inject_queue_call(queue, &format!("chat-{i}")).unwrap()).collect();
+    for want in &c[..3] {
+        let ChatEvent::Offered(o) = next_chat(&mut chats).await else { panic!("an offer") };
+        assert_eq!(&o.call_id, want, "offered in queue order, all to the one agent");
+    }
+    assert_eq!(sim.agent("1001").unwrap().chats, c[..3].to_vec());
+    assert!(tokio::time::timeout(Duration::from_millis(300), chats.next()).await.is_err(), "the 4th waits: limit 3");
+
+    // A voice call neither rings at a chatting agent nor gets injected there.
+    let voice = sim.inject_queue_call(1, "13800000009").unwrap();
+    assert!(sim.inject_call("1001", "13800000008").is_err());
+
+    // The second chat answered by its call id; the first (still ringing) closed.
+    a1.answer_chat(&c[1]).await.unwrap();
+    assert_eq!(next_chat(&mut chats).await, ChatEvent::Connected { call_id: c[1].clone() });
+    a1.close_chat(&c[0]).await.unwrap();
+    assert_eq!(next_chat(&mut chats).await, ChatEvent::Ended { call_id: c[0].clone(), by_customer: false });
+    let ChatEvent::Offered(o) = next_chat(&mut chats).await else { panic!("the 4th chat, now there is room") };
+    assert_eq!(o.call_id, c[3]);
+
+    // The agent's own limit (`mediacall.setCallNums`): only for a media type of its queues.
+    let gw = a1.client();
+    let e = gw.mediacall_set_call_nums().agentid("1001").media_type("53").callnums("2").send().await.unwrap_err();
+    assert_eq!(e.code(), Some("000-002"), "no social-chat queue: {e}");
+    gw.mediacall_set_call_nums().agentid("1001").media_type("1").callnums("1").send().await.unwrap();
+    a1.close_chat(&c[2]).await.unwrap();
+    assert_eq!(next_chat(&mut chats).await, ChatEvent::Ended { call_id: c[2].clone(), by_customer: false });
+    let fifth = sim.inject_queue_call(queue, "chat-5").unwrap();
+    assert!(tokio::time::timeout(Duration::from_millis(300), chats.next()).await.is_err(), "over the new limit of 1");
+
+    // Chats closed one by one: the voice call, first in line, takes the idle agent.
+    for id in [&c[1], &c[3]] {
+        a1.close_chat(id).await.unwrap();
+        assert_eq!(next_chat(&mut chats).await, ChatEvent::Ended { call_id: id.clone(), by_customer: false });
+    }
+    until_agent(&sim, "rung by the voice call", |a| a.call.as_deref() == Some(voice.as_str())).await;
+    assert!(sim.agent("1001").unwrap().chats.is_empty(), "no chat rings beside a voice call");
+    wait_for_state(&a1, |v| v.ringing().is_some()).await;
+    a1.answer().await.unwrap();
+    sim.hang_up(&voice).unwrap();
+    let ChatEvent::Offered(o) = next_chat(&mut chats).await else { panic!("the waiting chat after the voice call") };
+    assert_eq!(o.call_id, fifth);
+    a1.close_chat(&fifth).await.unwrap();
+    assert_eq!(next_chat(&mut chats).await, ChatEvent::Ended { call_id: fifth, by_customer: false });
+    until_agent(&sim, "idle", |a| a.call.is_none() && a.chats.is_empty()).await;
+    a1.sign_out().await.unwrap();
+}

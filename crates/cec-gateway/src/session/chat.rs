@@ -29,10 +29,10 @@ use cec_core::Error as CoreError;
 use futures_util::{Stream, StreamExt};
 use serde_json::{Value, json};
 
-use super::{AgentSession, EventItem, SessionEvent, TransferMode, refuse};
-use crate::Error;
+use super::{AgentSession, EventItem, SessionCore, SessionEvent, TransferMode, refuse};
 use crate::generated::AgentEvent;
 use crate::view::CallState;
+use crate::{Client, Error};
 
 /// The `mediaType` codes of `AgentEvent_Ringing` that are chats: 1 text chat,
 /// 51 web chat, 53 social chat.
@@ -234,6 +234,15 @@ pub enum ChatEvent {
         /// agent's side was released (closed, transferred away, or lost).
         by_customer: bool,
     },
+    /// Only on a [`Chat`](crate::Chat)'s stream: its reader fell behind and
+    /// this many of the chat's oldest unread events were dropped (the stream
+    /// keeps [`SignIn::event_buffer`](crate::SignIn::event_buffer) per chat).
+    Lagged {
+        /// The chat's call id.
+        call_id: String,
+        /// Events dropped.
+        missed: u64,
+    },
 }
 
 impl ChatEvent {
@@ -244,7 +253,8 @@ impl ChatEvent {
             ChatEvent::Connected { call_id }
             | ChatEvent::Message { call_id, .. }
             | ChatEvent::File { call_id, .. }
-            | ChatEvent::Ended { call_id, .. } => call_id,
+            | ChatEvent::Ended { call_id, .. }
+            | ChatEvent::Lagged { call_id, .. } => call_id,
         }
     }
 }
@@ -369,9 +379,78 @@ pub enum ChatTransferTarget {
     AccessCode(String),
 }
 
+/// The chat actions on a session's client and state: what [`AgentSession`]'s
+/// chat methods and a [`Chat`](crate::Chat) handle both run.
+pub(super) struct Ctl<'a> {
+    pub(super) client: &'a Client,
+    pub(super) core: &'a SessionCore,
+}
+
 impl AgentSession {
+    fn ctl(&self) -> Ctl<'_> {
+        Ctl { client: &self.client, core: &self.core }
+    }
+
+    /// Answers the chat offered as `call_id` (`voicecall.answer` with its call id);
+    /// fails locally when that chat does not ring at the agent.
+    pub async fn answer_chat(&self, call_id: &str) -> Result<(), Error> {
+        self.ctl().answer_chat(call_id).await
+    }
+
+    /// Sends `text` to the customer of the connected chat `call_id`
+    /// (`mediacall.sendMessage`). Refused locally, before any request, when
+    /// the chat is not connected, the text is empty or longer than
+    /// [`MAX_CHAT_MESSAGE_BYTES`]. Sent once: a message is never repeated.
+    pub async fn send_message(&self, call_id: &str, text: &str) -> Result<(), Error> {
+        self.ctl().send_message(call_id, text).await
+    }
+
+    /// Sends a file to the customer of the connected chat `call_id`: checks
+    /// the chat, the file's type and size against `media`'s
+    /// [`limits`](ChatMedia::limits) (refused locally, nothing uploaded),
+    /// stores it through `media`, then sends it as a file message
+    /// (`mediacall.sendMessage`, `data` the [`ChatFile`] layout). Returns the
+    /// file as sent. The upload and the message are each sent once.
+    pub async fn send_file(
+        &self,
+        media: &dyn ChatMedia,
+        call_id: &str,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Result<ChatFile, Error> {
+        self.ctl().send_file(media, call_id, file_name, bytes).await
+    }
+
+    /// Fetches `file` (from [`ChatEvent::File`]) through `media` and writes it
+    /// to `path`: a temporary file beside it (`.<name>.cec-partial`), synced,
+    /// then renamed, so nothing partial is ever under `path`; on a failure the
+    /// temporary file is removed and a file already at `path` stays as it
+    /// was. Returns the number of bytes written.
+    pub async fn download_file(&self, media: &dyn ChatMedia, file: &ChatFile, path: &Path) -> Result<u64, Error> {
+        self.ctl().download_file(media, file, path).await
+    }
+
+    /// Hands the connected chat `call_id` on (`mediacall.transfer`): with
+    /// [`TransferMode::Release`] the agent leaves at once; with
+    /// [`TransferMode::Success`] it stays until the target answers.
+    pub async fn transfer_chat(&self, call_id: &str, to: ChatTransferTarget, mode: TransferMode) -> Result<(), Error> {
+        self.ctl().transfer_chat(call_id, to, mode).await
+    }
+
+    /// Ends the chat `call_id` for the agent (`voicecall.dropcall` with its
+    /// call id; other chats and calls stay). Sent once.
+    pub async fn close_chat(&self, call_id: &str) -> Result<(), Error> {
+        self.ctl().close_chat(call_id).await
+    }
+}
+
+impl Ctl<'_> {
+    fn id(&self) -> &str {
+        &self.core.agent_id
+    }
+
     fn chat_in(&self, op: &'static str, call_id: &str, state: CallState) -> Result<(), Error> {
-        let v = self.live(op)?;
+        let v = self.core.live(op)?;
         match v.calls.iter().find(|c| c.call_id == call_id) {
             Some(c) if c.state == state => Ok(()),
             Some(_) if state == CallState::Ringing => Err(refuse(op, "that chat is not ringing")),
@@ -380,20 +459,14 @@ impl AgentSession {
         }
     }
 
-    /// Answers the chat offered as `call_id` (`voicecall.answer` with its call id);
-    /// fails locally when that chat does not ring at the agent.
-    pub async fn answer_chat(&self, call_id: &str) -> Result<(), Error> {
+    pub(super) async fn answer_chat(&self, call_id: &str) -> Result<(), Error> {
         self.chat_in("voicecall.answer", call_id, CallState::Ringing)?;
         self.client.voicecall_answer().agentid(self.id()).callid(call_id).send().await?;
         self.core.update(|v| v.set_call_state(call_id, CallState::Talking));
         Ok(())
     }
 
-    /// Sends `text` to the customer of the connected chat `call_id`
-    /// (`mediacall.sendMessage`). Refused locally, before any request, when
-    /// the chat is not connected, the text is empty or longer than
-    /// [`MAX_CHAT_MESSAGE_BYTES`]. Sent once: a message is never repeated.
-    pub async fn send_message(&self, call_id: &str, text: &str) -> Result<(), Error> {
+    pub(super) async fn send_message(&self, call_id: &str, text: &str) -> Result<(), Error> {
         const OP: &str = "mediacall.sendMessage";
         if text.is_empty() {
             return Err(refuse(OP, "an empty message"));
@@ -412,13 +485,7 @@ impl AgentSession {
         Ok(())
     }
 
-    /// Sends a file to the customer of the connected chat `call_id`: checks
-    /// the chat, the file's type and size against `media`'s
-    /// [`limits`](ChatMedia::limits) (refused locally, nothing uploaded),
-    /// stores it through `media`, then sends it as a file message
-    /// (`mediacall.sendMessage`, `data` the [`ChatFile`] layout). Returns the
-    /// file as sent. The upload and the message are each sent once.
-    pub async fn send_file(
+    pub(super) async fn send_file(
         &self,
         media: &dyn ChatMedia,
         call_id: &str,
@@ -453,15 +520,15 @@ impl AgentSession {
         Ok(file)
     }
 
-    /// Fetches `file` (from [`ChatEvent::File`]) through `media` and writes it
-    /// to `path`: a temporary file beside it (`.<name>.cec-partial`), synced,
-    /// then renamed, so nothing partial is ever under `path`; on a failure the
-    /// temporary file is removed and a file already at `path` stays as it
-    /// was. Returns the number of bytes written.
-    pub async fn download_file(&self, media: &dyn ChatMedia, file: &ChatFile, path: &Path) -> Result<u64, Error> {
+    pub(super) async fn download_file(
+        &self,
+        media: &dyn ChatMedia,
+        file: &ChatFile,
+        path: &Path,
+    ) -> Result<u64, Error> {
         use tokio::io::AsyncWriteExt as _;
         const OP: &str = "chat.downloadFile";
-        self.live(OP)?;
+        self.core.live(OP)?;
         let tmp =
             cec_core::download::partial_path(path).ok_or_else(|| refuse(OP, "the target path has no file name"))?;
         let bytes = media.download(file).await?;
@@ -479,10 +546,12 @@ impl AgentSession {
         Ok(bytes.len() as u64)
     }
 
-    /// Hands the connected chat `call_id` on (`mediacall.transfer`): with
-    /// [`TransferMode::Release`] the agent leaves at once; with
-    /// [`TransferMode::Success`] it stays until the target answers.
-    pub async fn transfer_chat(&self, call_id: &str, to: ChatTransferTarget, mode: TransferMode) -> Result<(), Error> {
+    pub(super) async fn transfer_chat(
+        &self,
+        call_id: &str,
+        to: ChatTransferTarget,
+        mode: TransferMode,
+    ) -> Result<(), Error> {
         const OP: &str = "mediacall.transfer";
         self.chat_in(OP, call_id, CallState::Talking)?;
         let (device, address) = match &to {
@@ -512,11 +581,9 @@ impl AgentSession {
         Ok(())
     }
 
-    /// Ends the chat `call_id` for the agent (`voicecall.dropcall` with its
-    /// call id; other chats and calls stay). Sent once.
-    pub async fn close_chat(&self, call_id: &str) -> Result<(), Error> {
+    pub(super) async fn close_chat(&self, call_id: &str) -> Result<(), Error> {
         const OP: &str = "voicecall.dropcall";
-        let v = self.live(OP)?;
+        let v = self.core.live(OP)?;
         if !v.calls.iter().any(|c| c.call_id == call_id) {
             return Err(refuse(OP, "the agent has no chat with this call id"));
         }

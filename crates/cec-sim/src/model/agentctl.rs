@@ -77,12 +77,28 @@ impl Shared {
     /// Offers a call to an idle agent: it rings there.
     fn ring(&self, m: &mut Model, agent: &str, call_id: &str, transfer_from: Option<&str>) -> bool {
         let Some(content) = m.calls.get(call_id).map(call_content) else { return false };
+        let chat = m.queues.records.get(call_id).filter(|r| super::is_chat_media(r.media_type)).map(|r| r.media_type);
+        let max_chats = self.config.scenario.max_chats;
         let Some(a) = m.agents.get_mut(agent) else { return false };
-        if !a.signed_in || a.call.is_some() || !a.held.is_empty() || a.state != Cti::Idle {
-            return false;
+        match chat {
+            Some(media) => {
+                if !a.signed_in || !a.chat_room(media, &m.queues.records, max_chats) {
+                    return false;
+                }
+                a.chats.push(call_id.to_owned());
+                if a.chats.len() == 1 {
+                    a.state = Cti::Occupied;
+                }
+            }
+            None => {
+                if !a.signed_in || a.call.is_some() || !a.chats.is_empty() || !a.held.is_empty() || a.state != Cti::Idle
+                {
+                    return false;
+                }
+                a.call = Some(call_id.to_owned());
+                a.state = Cti::Occupied;
+            }
         }
-        a.call = Some(call_id.to_owned());
-        a.state = Cti::Occupied;
         let mut content = content;
         if let (Some(from), Some(o)) = (transfer_from, content.as_object_mut()) {
             o.insert("transfer".into(), json!("yes"));
@@ -96,7 +112,7 @@ impl Shared {
             o.insert("mediaAbility".into(), json!(super::queues::media_ability(rec.media_type)));
         }
         Shared::push_event(a, event("AgentEvent_Ringing", agent, content));
-        self.offered(m, agent);
+        self.offered(m, agent, call_id);
         true
     }
 
@@ -105,7 +121,7 @@ impl Shared {
         let now = Instant::now();
         let seq = self.next_id(m);
         let Some(a) = m.agents.get_mut(agent) else { return };
-        if !a.signed_in || a.call.is_some() || !a.held.is_empty() {
+        if !a.signed_in || a.in_call() {
             return;
         }
         a.muted = false;
@@ -144,6 +160,7 @@ impl Shared {
             if a.call.as_deref() == Some(call_id) {
                 a.call = None;
             }
+            a.chats.retain(|c| c != call_id);
             a.held.retain(|h| h != call_id);
             Shared::push_event(a, event("AgentEvent_Call_Release", agent, json!(call_id)));
         }
@@ -216,8 +233,9 @@ impl Shared {
 
     pub(super) fn answer(&self, route: &Route, req: &Req) -> Reply {
         let id = req.param("agentid").to_owned();
+        let named = req.query("callid").filter(|c| !c.is_empty()).map(str::to_owned);
         let mut m = self.lock();
-        match self.answer_call(&mut m, &id) {
+        match self.answer_call(&mut m, &id, named.as_deref()) {
             Ok(()) => Reply::ok(gw_ok(Value::Null)),
             Err(why) => failure(route, "200-002", why),
         }
@@ -225,19 +243,31 @@ impl Shared {
 
     /// A call was just offered to `agent`: an agent with auto-answer answers it at
     /// once (`AgentEvent_Auto_Answer`, then `AgentEvent_Talking`).
-    pub(super) fn offered(&self, m: &mut Model, agent: &str) {
-        let Some(a) = m.agents.get(agent).filter(|a| a.auto_answer) else { return };
-        let Some(content) = a.call.as_ref().and_then(|c| m.calls.get(c)).map(call_content) else { return };
+    pub(super) fn offered(&self, m: &mut Model, agent: &str, call_id: &str) {
+        if !m.agents.get(agent).is_some_and(|a| a.auto_answer) {
+            return;
+        }
+        let Some(content) = m.calls.get(call_id).map(call_content) else { return };
         emit(m, agent, "AgentEvent_Auto_Answer", content);
-        if let Err(why) = self.answer_call(m, agent) {
+        if let Err(why) = self.answer_call(m, agent, Some(call_id)) {
             tracing::debug!(agent, why, "auto-answer did not connect");
         }
     }
 
-    /// The agent answers its ringing call.
-    fn answer_call(&self, m: &mut Model, id: &str) -> Result<(), &'static str> {
+    /// The agent answers a ringing call: the one named (`callid`, needed when
+    /// several chats ring), else its call, else its first ringing chat.
+    fn answer_call(&self, m: &mut Model, id: &str, named: Option<&str>) -> Result<(), &'static str> {
         let id = id.to_owned();
-        let call_id = m.agents.get(&id).and_then(|a| a.call.clone()).ok_or("no call to answer")?;
+        let a = m.agents.get(&id).ok_or("no call to answer")?;
+        let call_id = match named {
+            Some(c) if a.call.as_deref() == Some(c) || a.chats.iter().any(|x| x == c) => c.to_owned(),
+            Some(_) => return Err("the agent has no call with this call id"),
+            None => a
+                .call
+                .clone()
+                .or_else(|| a.chats.iter().find(|c| m.calls.get(*c).is_some_and(|c| c.state == "ringing")).cloned())
+                .ok_or("no call to answer")?,
+        };
         let call = m.calls.get_mut(&call_id).ok_or("no call to answer")?;
         if call.state != "ringing" || (call.agent != id && !call.peers.contains(&id)) {
             return Err("the call is not ringing");
@@ -276,7 +306,7 @@ impl Shared {
             Ok(a) => a,
             Err(r) => return r,
         };
-        let in_call = a.call.is_some() || !a.held.is_empty();
+        let in_call = a.in_call();
         let refuse = |why: &str| failure(route, "100-009", why);
         let (state, kind, content) = match route.id() {
             "onlineagent.saybusy" => {
@@ -408,7 +438,7 @@ impl Shared {
         match self.signed_in(&mut m, route, &id) {
             Ok(a) => {
                 let state = super::gateway_state(a.state);
-                Reply::ok(gw_ok(json!({ "agentState": state, "isWorking": a.call.is_some() })))
+                Reply::ok(gw_ok(json!({ "agentState": state, "isWorking": a.call.is_some() || !a.chats.is_empty() })))
             }
             Err(r) => r,
         }
@@ -460,8 +490,14 @@ impl Shared {
             Ok(a) => a,
             Err(r) => return r,
         };
-        let Some(call) = a.call.clone() else { return failure(route, "200-002", "no call is ringing") };
-        if b.callid.as_deref().is_some_and(|c| !c.is_empty() && c != call) {
+        let named = b.callid.as_deref().filter(|c| !c.is_empty());
+        // A chat named by its call id, else the agent's call, else its first chat.
+        let call = match named {
+            Some(c) if a.chats.iter().any(|x| x == c) => Some(c.to_owned()),
+            _ => a.call.clone().or_else(|| if named.is_none() { a.chats.first().cloned() } else { None }),
+        };
+        let Some(call) = call else { return failure(route, "200-002", "no call is ringing") };
+        if named.is_some_and(|c| c != call) {
             return failure(route, "200-002", "callid is not the ringing call");
         }
         let ringing = m.calls.get(&call).is_some_and(|c| c.state == "ringing" && c.agent == id && c.peers.is_empty());
@@ -487,7 +523,17 @@ impl Shared {
         }
         emit(&mut m, &id, "AgentOther_PhoneRelease", Value::Null);
         if let Some(a) = m.agents.get_mut(&id) {
-            a.call = None;
+            if a.call.as_deref() == Some(call.as_str()) {
+                a.call = None;
+            }
+            a.chats.retain(|c| c != &call);
+            if !a.chats.is_empty() {
+                // Still chatting: the other chats go on.
+                if requeue {
+                    a.after_call = Some(AfterCall::Busy { reason: 0 });
+                }
+                return Reply::ok(gw_ok(json!({})));
+            }
             if requeue {
                 a.state = Cti::Busy;
                 Shared::push_event(a, event("AgentState_SetNotReady_Success", &id, json!({ "reason": "0" })));
@@ -529,7 +575,7 @@ impl Shared {
             Ok(a) => a,
             Err(r) => return r,
         };
-        if a.call.as_deref() != Some(call.as_str()) && !a.held.contains(&call) {
+        if !a.holds(&call) {
             return failure(route, "200-025", "the agent has no call with this call id");
         }
         if a.call.as_deref() == Some(call.as_str()) {
@@ -621,7 +667,7 @@ impl Shared {
 
     fn idle_for_new_call<'a>(&self, m: &'a mut Model, route: &Route, id: &str) -> Result<&'a mut AgentRt, Reply> {
         let a = self.signed_in(m, route, id)?;
-        if a.call.is_some() {
+        if a.call.is_some() || !a.chats.is_empty() {
             return Err(failure(route, "200-002", "the agent already has a call"));
         }
         Ok(a)
@@ -777,13 +823,25 @@ impl Shared {
     ) -> Reply {
         let id = id.to_owned();
         let mut m = self.lock();
-        let call = match self.talking_call(&mut m, route, &id, "200-012") {
-            Ok(c) => c,
-            Err(r) => return r,
+        let chat = call_id.filter(|c| m.agents.get(&id).is_some_and(|a| a.chats.iter().any(|x| x == c)));
+        let call = match chat {
+            // One of the agent's chats, named by its call id.
+            Some(c) => {
+                if !matches!(m.calls.get(c).map(|c| c.state), Some("talking" | "conference")) {
+                    return failure(route, "200-014", "the call is not connected");
+                }
+                c.to_owned()
+            }
+            None => match self.talking_call(&mut m, route, &id, "200-012") {
+                Ok(c) => c,
+                Err(r) => return r,
+            },
         };
         if call_id.is_some_and(|c| c != call) {
             return failure(route, "200-025", "the agent has no connected call with this call id");
         }
+        let chat_media = m.queues.records.get(&call).map(|r| r.media_type).filter(|t| super::is_chat_media(*t));
+        let max_chats = self.config.scenario.max_chats;
         let target = match device {
             2 => Some(address.clone()),
             1 => {
@@ -791,11 +849,11 @@ impl Shared {
                 m.agents
                     .iter()
                     .find(|(aid, a)| {
-                        **aid != id
-                            && a.signed_in
-                            && a.state == Cti::Idle
-                            && a.call.is_none()
-                            && a.skills.contains(&skill)
+                        let free = match chat_media {
+                            Some(media) => a.chat_room(media, &m.queues.records, max_chats),
+                            None => a.state == Cti::Idle && a.call.is_none() && a.chats.is_empty(),
+                        };
+                        **aid != id && a.signed_in && free && a.skills.contains(&skill)
                     })
                     .map(|(aid, _)| aid.clone())
                     .or(Some(String::new()))
@@ -843,8 +901,9 @@ impl Shared {
     pub(super) fn cancel_transfer(&self, route: &Route, req: &Req) -> Reply {
         let id = req.param("agentid").to_owned();
         let mut m = self.lock();
-        let call = m.agents.get(&id).and_then(|a| a.call.clone());
-        let pending = call.as_ref().and_then(|c| m.calls.get(c)).filter(|c| c.transfer_from.as_deref() == Some(&id));
+        let mine: Vec<String> =
+            m.agents.get(&id).map(|a| a.call.iter().chain(&a.chats).cloned().collect()).unwrap_or_default();
+        let pending = mine.iter().filter_map(|c| m.calls.get(c)).find(|c| c.transfer_from.as_deref() == Some(&id));
         let Some((call, targets)) = pending.map(|c| (c.id.clone(), c.peers.clone())) else {
             return failure(route, "200-012", "no transfer to cancel");
         };
@@ -855,7 +914,10 @@ impl Shared {
         }
         for t in targets {
             if let Some(a) = m.agents.get_mut(&t) {
-                a.call = None;
+                if a.call.as_deref() == Some(call.as_str()) {
+                    a.call = None;
+                }
+                a.chats.retain(|c| c != &call);
                 Shared::push_event(a, event("AgentEvent_Call_Release", &t, json!(call)));
             }
             self.after_call(&mut m, &t);

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde_json::{Value, json};
 
-use super::{Cti, Model, Shared, event, gw_ok, now_ms};
+use super::{Model, Shared, event, gw_ok, now_ms};
 use crate::api::{Reply, Req, Route, failure};
 
 /// Media type code of text chat.
@@ -209,16 +209,27 @@ impl Shared {
             (Phase::Queued, Some(call), _) => {
                 Self::abandon_waiting(m, &call);
             }
-            (Phase::Agent, Some(call), Some(agent))
-                if m.agents.get(&agent).and_then(|a| a.call.as_deref()) == Some(call.as_str()) =>
-            {
-                self.end_call(m, &agent);
-                if let Some(a) = m.agents.get_mut(&agent) {
-                    Self::push_event(a, event("AgentEvent_Call_Release", &agent, json!(call)));
-                    let (state, ev) =
-                        if a.auto_idle { (Cti::Idle, "AgentState_Ready") } else { (Cti::Adjusting, "AgentState_Work") };
-                    a.state = state;
-                    Self::push_event(a, event(ev, &agent, Value::Null));
+            (Phase::Agent, Some(call), _) => {
+                // The customer left: every agent on the chat is told, and leaves it
+                // (its other chats go on; with none left it goes idle or into work).
+                let agents: Vec<String> = m
+                    .calls
+                    .get(&call)
+                    .filter(|c| c.state != "released")
+                    .map(|c| {
+                        std::iter::once(c.agent.clone())
+                            .chain(c.peers.iter().cloned())
+                            .filter(|a| !a.is_empty())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                self.finish_call(m, &call);
+                for agent in agents {
+                    if let Some(a) = m.agents.get_mut(&agent) {
+                        let content = json!({ "callid": call, "number": user });
+                        Self::push_event(a, event("AgentEvent_Customer_Release", &agent, content));
+                    }
+                    self.drop_party(m, &call, &agent);
                 }
             }
             _ => {}
@@ -302,6 +313,45 @@ impl Shared {
 }
 
 impl Shared {
+    /// `mediacall.setCallNums`: the most sessions of one media type the agent
+    /// holds at once (1-60). For a chat media type (1, 51, 53) it bounds how
+    /// many chats are offered to the agent together; chats it holds already
+    /// stay. Other media types are accepted and change nothing here (a voice
+    /// call keeps the agent busy for everything).
+    pub(super) fn set_chat_limit(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let b: cec_gateway::generated::MediacallSetCallNumsBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let Ok(media) = b.media_type.as_deref().unwrap_or("").trim().parse::<i64>() else {
+            return failure(route, "000-002", "mediaType must be a media type code");
+        };
+        let n = match b.callnums.as_deref().unwrap_or("").trim().parse::<u32>() {
+            Ok(n @ 1..=60) => n,
+            Ok(_) => return failure(route, "106-003", "session count above the maximum (60)"),
+            Err(_) => return failure(route, "000-002", "callnums must be a number 1-60"),
+        };
+        let queue_media: Vec<i64> = {
+            let m = self.lock();
+            let skills = m.agents.get(&id).map(|a| a.skills.clone()).unwrap_or_default();
+            skills.iter().map(|q| self.queue_media(*q)).collect()
+        };
+        let mut m = self.lock();
+        let a = match self.signed_in(&mut m, route, &id) {
+            Ok(a) => a,
+            Err(r) => return r,
+        };
+        if !queue_media.contains(&media) {
+            return failure(route, "000-002", "the agent is signed in to no skill queue of this media type");
+        }
+        if super::is_chat_media(media) {
+            a.chat_limits.insert(media, n);
+        }
+        // A higher limit may let a waiting chat through: the settling after the request offers it.
+        Reply::ok(json!({ "retcode": "0", "message": "success" }))
+    }
+
     /// The downlink messages since the last settling, as one `callback.pushMessages`
     /// delivery to the registered adapter (none when no adapter is registered).
     pub(super) fn chat_pushes(&self, m: &mut Model) -> Vec<super::effects::Effect> {

@@ -139,7 +139,7 @@ impl Shared {
     fn agent_calls(&self, agent: Option<i64>) -> Vec<String> {
         let m = self.lock();
         let id = agent.unwrap_or(0).to_string();
-        m.agents.get(&id).and_then(|a| a.call.clone()).into_iter().collect()
+        m.agents.get(&id).map(|a| a.call.iter().chain(&a.chats).cloned().collect()).unwrap_or_default()
     }
 
     /// `agent.queryagentcalls`: the agent's call ids.

@@ -109,6 +109,7 @@ pub(crate) static MODELLED: &[(&str, Serve)] = &[
     ("calldata.holdList", Model(Shared::hold_list)),
     ("mediacall.sendMessage", Model(Shared::chat_send_message)),
     ("mediacall.transfer", Model(Shared::media_transfer)),
+    ("mediacall.setCallNums", Model(Shared::set_chat_limit)),
     ("config.login", Model(Shared::config_login)),
     // API Fabric.
     ("auth.tokenByAkSk", Model(Shared::token_by_ak_sk)),

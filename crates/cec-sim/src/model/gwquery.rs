@@ -70,9 +70,9 @@ impl Shared {
     fn agent_call(&self, m: &Model, agent: &str, named: Option<&str>) -> Option<String> {
         let a = m.agents.get(agent)?;
         match named.filter(|c| !c.is_empty()) {
-            Some(c) if a.call.as_deref() == Some(c) || a.held.iter().any(|h| h == c) => Some(c.to_owned()),
+            Some(c) if a.holds(c) => Some(c.to_owned()),
             Some(_) => None,
-            None => a.call.clone(),
+            None => a.call.clone().or_else(|| a.chats.first().cloned()),
         }
     }
 
@@ -146,7 +146,8 @@ impl Shared {
         if let Err(r) = self.signed_in(&mut m, route, &id) {
             return r;
         }
-        let Some(c) = m.agents.get(&id).and_then(|a| a.call.as_ref()).and_then(|c| m.calls.get(c)) else {
+        let active = m.agents.get(&id).and_then(|a| a.call.as_ref().or(a.chats.first()));
+        let Some(c) = active.and_then(|c| m.calls.get(c)) else {
             return failure(route, "100-007", "the agent has no call");
         };
         Reply::ok(gw_ok(self.call_info_json(&m, c)))

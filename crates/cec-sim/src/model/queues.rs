@@ -208,8 +208,16 @@ impl Shared {
         let Some(a) = m.agents.get_mut(agent) else { return };
         rec.agent = Some(agent.into());
         rec.offered_ms = Some(m.clock.now_ms());
-        a.call = Some(call_id.into());
-        a.state = Cti::Occupied;
+        if super::is_chat_media(rec.media_type) {
+            // One more chat: an agent already chatting stays talking.
+            a.chats.push(call_id.into());
+            if a.chats.len() == 1 {
+                a.state = Cti::Occupied;
+            }
+        } else {
+            a.call = Some(call_id.into());
+            a.state = Cti::Occupied;
+        }
         let content = json!({
             "caller": rec.caller, "called": rec.called, "callid": call_id, "transfer": "no", "transfrom": "",
             "type": "main", "feature": "0", "mediaAbility": media_ability(rec.media_type),
@@ -293,24 +301,29 @@ impl Shared {
         let queues: Vec<u32> = m.queues.waiting.keys().copied().collect();
         for q in queues {
             while let Some(call_id) = m.queues.waiting.get(&q).and_then(|w| w.front().cloned()) {
+                let media = m.queues.records.get(&call_id).map(|r| r.media_type).unwrap_or(5);
+                let chat = super::is_chat_media(media);
+                // A chat goes to the agent with the fewest chats that is below its
+                // limit, then the longest idle; any other call to an idle agent.
                 let agent = m
                     .agents
                     .iter()
+                    .filter(|(_, a)| a.signed_in && a.skills.contains(&q) && a.call.is_none() && a.held.is_empty())
                     .filter(|(_, a)| {
-                        a.signed_in
-                            && a.state == Cti::Idle
-                            && a.call.is_none()
-                            && a.held.is_empty()
-                            && a.skills.contains(&q)
+                        if chat {
+                            a.chat_room(media, &m.queues.records, self.config.scenario.max_chats)
+                        } else {
+                            a.state == Cti::Idle && a.chats.is_empty()
+                        }
                     })
-                    .min_by_key(|(id, _)| m.queues.agents.get(*id).map(|t| t.idle_seq).unwrap_or(0))
+                    .min_by_key(|(id, a)| (a.chats.len(), m.queues.agents.get(*id).map(|t| t.idle_seq).unwrap_or(0)))
                     .map(|(id, _)| id.clone());
                 let Some(agent) = agent else { break };
                 if let Some(w) = m.queues.waiting.get_mut(&q) {
                     w.pop_front();
                 }
                 Self::offer(m, &call_id, &agent);
-                self.offered(m, &agent);
+                self.offered(m, &agent, &call_id);
             }
         }
         self.track_agents(m, now);
