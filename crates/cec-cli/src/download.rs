@@ -124,7 +124,7 @@ pub async fn save(
     call: cec_core::Call,
     target: &Target,
 ) -> anyhow::Result<Downloaded> {
-    let dl = client.download(op, call);
+    let dl = client.download(op, call).sha256(true);
     match target {
         Target::Stdout => {
             let mut out = tokio::io::stdout();

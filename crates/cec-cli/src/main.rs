@@ -635,7 +635,8 @@ async fn call(
             let target = target.ok_or_else(|| anyhow::anyhow!("{} answered with a file", op.id))?;
             let done = download::save(&client, meta, call, &target).await?;
             if let Some(path) = &done.path {
-                outln!("wrote {} bytes to {} (sha256 {})", done.bytes, path.display(), done.sha256)?;
+                let sha = done.sha256.as_deref().unwrap_or("not computed");
+                outln!("wrote {} bytes to {} (sha256 {sha})", done.bytes, path.display())?;
             }
         }
     }

@@ -24,9 +24,10 @@
 //!   what was already written, and the download fails if they differ.
 //!
 //! Memory stays constant whatever the size: a few chunks in flight plus a 256 KiB
-//! write buffer. Every download also yields the SHA-256 of the whole file, computed
-//! on a blocking thread beside the transfer (`HashPipe`) so that hashing does not
-//! slow the download on a machine with a second core.
+//! write buffer. A download yields the SHA-256 of the whole file when asked
+//! ([`Download::sha256`], and always with [`Download::expect_sha256`] and
+//! [`Download::to_writer`]), computed on a blocking thread beside the transfer so
+//! that hashing slows the download only when both cores are already busy.
 //!
 //! [`Download::fsync`]`(false)` skips the `fsync` before the rename (for a target on
 //! tmpfs, or a job that syncs the file system itself once at the end); the rename
@@ -71,6 +72,7 @@ pub struct Download<'a> {
     verify: Option<VerifyFn>,
     expect_sha256: Option<String>,
     fsync: bool,
+    sha256: bool,
 }
 
 impl std::fmt::Debug for Download<'_> {
@@ -81,6 +83,7 @@ impl std::fmt::Debug for Download<'_> {
             .field("verify", &self.verify.is_some())
             .field("expect_sha256", &self.expect_sha256)
             .field("fsync", &self.fsync)
+            .field("sha256", &self.sha256)
             .finish_non_exhaustive()
     }
 }
@@ -92,8 +95,9 @@ pub struct Downloaded {
     pub path: Option<PathBuf>,
     /// Bytes of the file.
     pub bytes: u64,
-    /// Lower-case hex SHA-256 of the whole file.
-    pub sha256: String,
+    /// Lower-case hex SHA-256 of the whole file, when it was computed
+    /// ([`Download::sha256`], [`Download::expect_sha256`], [`Download::to_writer`]).
+    pub sha256: Option<String>,
     /// Headers of the last answer (`Content-Type`, `Content-Disposition`…).
     pub headers: HeaderMap,
     /// Times the download continued with `Range` after its body broke (`206`).
@@ -124,6 +128,7 @@ impl Client {
             verify: None,
             expect_sha256: None,
             fsync: true,
+            sha256: false,
         }
     }
 }
@@ -149,6 +154,14 @@ impl<'a> Download<'a> {
     /// error leaves nothing under the final name.
     pub fn verify(mut self, f: impl FnOnce(&Path) -> Result<()> + Send + 'static) -> Self {
         self.verify = Some(Box::new(f));
+        self
+    }
+
+    /// Compute the file's SHA-256 while it downloads ([`Downloaded::sha256`]); off by
+    /// default (the length is always checked), on by itself with
+    /// [`expect_sha256`](Self::expect_sha256) and [`to_writer`](Self::to_writer).
+    pub fn sha256(mut self, yes: bool) -> Self {
+        self.sha256 = yes;
         self
     }
 
@@ -205,8 +218,10 @@ impl<'a> Download<'a> {
 
     /// Streams the file into `w` (stdout, a socket, a hasher…) and flushes it.
     /// Nothing here can be rewound: see the module docs for a restart.
-    pub async fn to_writer<W: AsyncWrite + Unpin + Send>(self, w: &mut W) -> Result<Downloaded> {
+    pub async fn to_writer<W: AsyncWrite + Unpin + Send>(mut self, w: &mut W) -> Result<Downloaded> {
         let op = self.op.id;
+        // A restart from zero is checked against the digest of what was written.
+        self.sha256 = true;
         let mut sink = WriterSink { w };
         let done = self.drive(&mut sink, 0, Sha256::new()).await?;
         sink.w.flush().await.map_err(|e| Error::io("flushing the output", e).with_operation(op))?;
@@ -223,7 +238,8 @@ impl<'a> Download<'a> {
     /// The request/resume loop shared by every sink. `have` bytes are already in
     /// the sink (a reused partial file), `hasher` holds their digest.
     async fn drive<S: Sink>(mut self, sink: &mut S, have: u64, hasher: Sha256) -> Result<Downloaded> {
-        let mut hasher = HashPipe::start(hasher);
+        let mut hasher =
+            if self.sha256 || self.expect_sha256.is_some() { HashPipe::start(hasher) } else { HashPipe::off() };
         let op = self.op;
         let policy = self.client.config().retry;
         // `pos`: bytes of the file accounted for (hashed); `written`: bytes in the sink.
@@ -397,13 +413,16 @@ impl<'a> Download<'a> {
     fn finish(
         &self,
         bytes: u64,
-        digest: Digest256,
+        digest: Option<Digest256>,
         headers: HeaderMap,
         resumed: u32,
         restarted: u32,
     ) -> Result<Downloaded> {
-        let sha256 = hex(&digest);
-        if let Some(want) = self.expect_sha256.as_ref().filter(|w| **w != sha256) {
+        let sha256 = digest.map(|d| hex(&d));
+        if let (Some(want), Some(got)) = (&self.expect_sha256, &sha256)
+            && want != got
+        {
+            let sha256 = got;
             return Err(Error::new(ErrorKind::Decode, format!("the file's SHA-256 is {sha256}, {want} was expected"))
                 .with_operation(self.op.id));
         }
@@ -429,13 +448,15 @@ enum HashMsg {
     Snapshot(tokio::sync::oneshot::Sender<Digest256>),
 }
 
-/// SHA-256 of a download computed on a blocking thread beside the transfer: the
+/// SHA-256 of a download computed on a blocking thread beside the transfer (or
+/// nothing at all: [`HashPipe::off`]): the
 /// chunks (`Bytes`, not copied) go through a bounded channel, so at most
 /// [`HashPipe::DEPTH`] chunks wait and the transfer slows down to the hash's pace
 /// rather than holding more memory.
 struct HashPipe {
     tx: Option<tokio::sync::mpsc::Sender<HashMsg>>,
     done: Option<tokio::task::JoinHandle<Digest256>>,
+    on: bool,
 }
 
 impl HashPipe {
@@ -458,7 +479,12 @@ impl HashPipe {
             }
             h.finalize()
         });
-        HashPipe { tx: Some(tx), done: Some(done) }
+        HashPipe { tx: Some(tx), done: Some(done), on: true }
+    }
+
+    /// No hash: updates do nothing, the digest is `None`.
+    fn off() -> HashPipe {
+        HashPipe { tx: None, done: None, on: false }
     }
 
     fn stopped() -> Error {
@@ -473,13 +499,16 @@ impl HashPipe {
     }
 
     async fn update(&self, b: Bytes) -> Result<()> {
-        if b.is_empty() {
+        if b.is_empty() || !self.on {
             return Ok(());
         }
         self.send(HashMsg::Data(b)).await
     }
 
     async fn reset(&self) -> Result<()> {
+        if !self.on {
+            return Ok(());
+        }
         self.send(HashMsg::Reset).await
     }
 
@@ -489,11 +518,12 @@ impl HashPipe {
         rx.await.map_err(|_| Self::stopped())
     }
 
-    /// The digest of everything sent.
-    async fn finish(&mut self) -> Result<Digest256> {
+    /// The digest of everything sent (`None` when off).
+    async fn finish(&mut self) -> Result<Option<Digest256>> {
         self.tx = None;
         match self.done.take() {
-            Some(h) => h.await.map_err(|_| Self::stopped()),
+            Some(h) => h.await.map(Some).map_err(|_| Self::stopped()),
+            None if !self.on => Ok(None),
             None => Err(Self::stopped()),
         }
     }

@@ -187,10 +187,11 @@ async fn an_interrupted_download_resumes_with_range() {
     let t = FileServer::new(content(), true, vec![Some(Break::ResetAfter(4000)), None]);
     let dir = tempdir("resume");
     let path = dir.join("rec.wav");
-    let done = client(t.clone(), policy(3, 500)).download(&SAFE_FILE, Call::new()).to_path(&path).await.unwrap();
+    let done =
+        client(t.clone(), policy(3, 500)).download(&SAFE_FILE, Call::new()).sha256(true).to_path(&path).await.unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), content());
     assert_eq!((done.bytes, done.resumed, done.restarted), (10_000, 1, 0));
-    assert_eq!(done.sha256, sha(&content()));
+    assert_eq!(done.sha256, Some(sha(&content())));
     assert_eq!(done.path.as_deref(), Some(path.as_path()));
     assert_eq!(t.ranges(), vec![None, Some("bytes=4000-".to_owned())]);
     assert_eq!(listing(&dir), vec!["rec.wav"]);
@@ -201,10 +202,11 @@ async fn a_server_that_ignores_range_restarts_the_file_from_zero() {
     let t = FileServer::new(content(), false, vec![Some(Break::ResetAfter(6000)), None]);
     let dir = tempdir("restart");
     let path = dir.join("rec.wav");
-    let done = client(t.clone(), policy(3, 500)).download(&SAFE_FILE, Call::new()).to_path(&path).await.unwrap();
+    let done =
+        client(t.clone(), policy(3, 500)).download(&SAFE_FILE, Call::new()).sha256(true).to_path(&path).await.unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), content(), "no bytes twice: the file was rewound");
     assert_eq!((done.resumed, done.restarted), (0, 1));
-    assert_eq!(done.sha256, sha(&content()));
+    assert_eq!(done.sha256, Some(sha(&content())));
     assert_eq!(t.ranges(), vec![None, Some("bytes=6000-".to_owned())]);
 }
 
@@ -309,20 +311,40 @@ async fn a_partial_file_left_by_a_killed_run_is_continued_when_asked() {
     let done = client(t.clone(), policy(3, 500))
         .download(&SAFE_FILE, Call::new())
         .resume_partial(true)
+        .sha256(true)
         .to_path(&path)
         .await
         .unwrap();
     assert_eq!(t.ranges(), vec![Some("bytes=7000-".to_owned())]);
     assert_eq!((done.reused, done.bytes), (7000, 10_000));
-    assert_eq!(done.sha256, sha(&content()));
+    assert_eq!(done.sha256, Some(sha(&content())));
     assert_eq!(std::fs::read(&path).unwrap(), content());
     assert_eq!(listing(&dir), vec!["rec.wav"]);
     // Without resume_partial a leftover is discarded, not trusted.
     std::fs::write(&partial, b"garbage").unwrap();
     let t = FileServer::new(content(), true, vec![None]);
-    client(t.clone(), policy(3, 500)).download(&SAFE_FILE, Call::new()).to_path(&path).await.unwrap();
+    let done = client(t.clone(), policy(3, 500)).download(&SAFE_FILE, Call::new()).to_path(&path).await.unwrap();
     assert_eq!(t.ranges(), vec![None]);
     assert_eq!(std::fs::read(&path).unwrap(), content());
+    // No hash was asked for: none is computed, the length is still checked.
+    assert_eq!((done.sha256, done.bytes), (None, 10_000));
+}
+
+#[tokio::test]
+async fn without_fsync_the_file_still_arrives_complete_under_its_final_name() {
+    let t = FileServer::new(content(), true, vec![Some(Break::ResetAfter(4000)), None]);
+    let dir = tempdir("nofsync");
+    let path = dir.join("rec.wav");
+    let done = client(t, policy(3, 500))
+        .download(&SAFE_FILE, Call::new())
+        .fsync(false)
+        .sha256(true)
+        .to_path(&path)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), content());
+    assert_eq!(done.sha256, Some(sha(&content())));
+    assert_eq!(listing(&dir), vec!["rec.wav"]);
 }
 
 #[tokio::test]
@@ -332,7 +354,7 @@ async fn a_writer_that_cannot_rewind_gets_each_byte_once_after_a_restart() {
     let done = client(t, policy(3, 500)).download(&SAFE_FILE, Call::new()).to_writer(&mut out).await.unwrap();
     assert_eq!(out, content());
     assert_eq!(done.restarted, 1);
-    assert_eq!(done.sha256, sha(&content()));
+    assert_eq!(done.sha256, Some(sha(&content())));
 }
 
 #[tokio::test]

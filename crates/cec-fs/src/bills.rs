@@ -192,8 +192,9 @@ impl<'a> Bills<'a> {
             let safe =
                 dl.file_name().map_err(|e| Error::from(cec_core::Error::new(e.kind(), e.message().to_owned())))?;
             let path = dir.join(safe);
-            let done = dl.to_file(&path).await?;
-            out.push(BillFile { window: w, response_id, name, path, bytes: done.bytes, sha256: done.sha256 });
+            let done = dl.sha256(true).to_file(&path).await?;
+            let sha256 = done.sha256.unwrap_or_default();
+            out.push(BillFile { window: w, response_id, name, path, bytes: done.bytes, sha256 });
         }
         Ok(out)
     }

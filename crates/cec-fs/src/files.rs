@@ -37,6 +37,8 @@ pub struct FileDownload<'a> {
     check_hash: bool,
     /// `fsync` before the rename ([`FileDownload::fsync`]).
     fsync: bool,
+    /// Compute the SHA-256 ([`FileDownload::sha256`]).
+    sha256: bool,
 }
 
 impl std::fmt::Debug for FileDownload<'_> {
@@ -197,6 +199,7 @@ impl<'a> FileDownload<'a> {
             hash_path: None,
             check_hash: false,
             fsync: true,
+            sha256: false,
         }
     }
 
@@ -244,6 +247,13 @@ impl<'a> FileDownload<'a> {
         self
     }
 
+    /// Compute the file's SHA-256 while it downloads (`Downloaded::sha256`; off by
+    /// default, see `cec_core::download`).
+    pub fn sha256(mut self, yes: bool) -> Self {
+        self.sha256 = yes;
+        self
+    }
+
     /// Continue a temporary file left by a killed run (see `cec_core::download`).
     pub fn resume_partial(mut self, yes: bool) -> Self {
         self.resume = yes;
@@ -262,7 +272,13 @@ impl<'a> FileDownload<'a> {
                 ))));
             }
         };
-        let mut dl = self.client.core().download(self.op, call).resume_partial(self.resume).fsync(self.fsync);
+        let mut dl = self
+            .client
+            .core()
+            .download(self.op, call)
+            .resume_partial(self.resume)
+            .fsync(self.fsync)
+            .sha256(self.sha256);
         if let Some(p) = self.progress {
             dl = dl.on_progress(p);
         }

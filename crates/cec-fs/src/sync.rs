@@ -354,12 +354,13 @@ impl<'a> Sync<'a> {
         let done = dl
             .on_progress(move |d, t| self.emit(SyncEvent::Progress { file: file.clone(), done: d, total: t }))
             .resume_partial(true)
+            .sha256(true)
             .to_file(self.dir.join(&rel))
             .await?;
         let path = self.dir.join(&rel);
         let stem = safe.strip_suffix(".zip").unwrap_or(&safe);
         extract_zip(&path, &self.dir.join("cdr").join(stem))?;
-        manifest.files.insert(rel.clone(), Entry { bytes: done.bytes, sha256: done.sha256 });
+        manifest.files.insert(rel.clone(), Entry { bytes: done.bytes, sha256: done.sha256.unwrap_or_default() });
         manifest.windows.insert(key, rel.clone());
         report.fetched += 1;
         self.emit(SyncEvent::Done { file: rel, bytes: done.bytes });
@@ -378,8 +379,9 @@ impl<'a> Sync<'a> {
             .recording_file(&row.file_name)
             .on_progress(move |d, t| self.emit(SyncEvent::Progress { file: file.clone(), done: d, total: t }))
             .resume_partial(true)
+            .sha256(true)
             .to_file(&path)
             .await?;
-        Ok(Entry { bytes: done.bytes, sha256: done.sha256 })
+        Ok(Entry { bytes: done.bytes, sha256: done.sha256.unwrap_or_default() })
     }
 }
