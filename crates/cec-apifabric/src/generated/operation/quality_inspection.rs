@@ -5704,16 +5704,16 @@ pub struct QualityInspectionUpdateSilenceRuleBodySetting {
     /// trigger conditions
     #[serde(rename = "other", skip_serializing_if = "Option::is_none", default)]
     pub other: Option<QualityInspectionCreateSilenceRuleBodySettingOther>,
-    /// rule score, 1-100 Required.
+    /// rule score, 1-100 (1-100) Required.
     #[serde(rename = "score", skip_serializing_if = "Option::is_none", default)]
     pub score: Option<serde_json::Number>,
     /// rule name Required.
     #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
     pub name: Option<String>,
-    /// silence duration, s, 1-2147483647 Required.
+    /// silence duration, s, 1-2147483647 (1-2147483647) Required.
     #[serde(rename = "seconds", skip_serializing_if = "Option::is_none", default)]
     pub seconds: Option<serde_json::Number>,
-    /// silence count, 1-2147483647 Required.
+    /// silence count, 1-2147483647 (1-2147483647) Required.
     #[serde(rename = "times", skip_serializing_if = "Option::is_none", default)]
     pub times: Option<serde_json::Number>,
     /// rule ID Required.
@@ -5782,8 +5782,25 @@ impl QualityInspectionUpdateSilenceRuleBody {
     }
 }
 
-/// Response of `qualityInspection.updateSilenceRule` (not documented field by field: raw JSON).
-pub type QualityInspectionUpdateSilenceRuleResponse = serde_json::Value;
+/// Object response of `qualityInspection.updateSilenceRule`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionUpdateSilenceRuleResponse {
+    /// return code (0405000 = success; other = failure)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// return description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `qualityInspection.deleteSilenceRule`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -567,10 +567,10 @@ pub struct OnlineagentForceloginBody {
     /// auto-answer (default true)
     #[serde(rename = "autoanswer", skip_serializing_if = "Option::is_none", default)]
     pub autoanswer: Option<bool>,
-    /// go idle automatically after a call (default true)
+    /// enter the idle state automatically (default true)
     #[serde(rename = "autoenteridle", skip_serializing_if = "Option::is_none", default)]
     pub autoenteridle: Option<bool>,
-    /// hang up phone after call (non always-off-hook) (default true (forcelogin copy says false))
+    /// hang up phone after call (non always-off-hook) (default false on this page (the sign-in page says default true))
     #[serde(rename = "releasephone", skip_serializing_if = "Option::is_none", default)]
     pub releasephone: Option<bool>,
     /// agent type (default 4; 4 = PC+phone, 11 = PC+phone video)
@@ -1751,7 +1751,7 @@ impl OnlineagentForceloginBuilder {
         self.body_.autoanswer = v;
         self
     }
-    /// go idle automatically after a call (default true)
+    /// enter the idle state automatically (default true)
     pub fn autoenteridle(mut self, v: bool) -> Self {
         self.body_.autoenteridle = Some(v);
         self
@@ -1761,7 +1761,7 @@ impl OnlineagentForceloginBuilder {
         self.body_.autoenteridle = v;
         self
     }
-    /// hang up phone after call (non always-off-hook) (default true (forcelogin copy says false))
+    /// hang up phone after call (non always-off-hook) (default false on this page (the sign-in page says default true))
     pub fn releasephone(mut self, v: bool) -> Self {
         self.body_.releasephone = Some(v);
         self

@@ -235,7 +235,7 @@ impl RecordplayPlayBody {
 
 /// Object response of `recordplay.play`.
 ///
-/// The same shape (fields, types, checks) is also named [`RecordplayPausePlayResponse`], [`RecordplayResumePlayResponse`], [`RecordplayForeFastResponse`], [`RecordplayBackFastResponse`], [`RecordplayStopPlayResponse`], [`CalldataSetCallDataExResponse`], [`QualitycontrolSwitchResponse`], [`QualitycontrolAdjustSkillResponse`].
+/// The same shape (fields, types, checks) is also named [`RecordplayPausePlayResponse`], [`RecordplayResumePlayResponse`], [`RecordplayBackFastResponse`], [`RecordplayStopPlayResponse`], [`CalldataSetCallDataExResponse`], [`QualitycontrolSwitchResponse`], [`QualitycontrolAdjustSkillResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RecordplayPlayResponse {
@@ -264,8 +264,28 @@ pub type RecordplayPausePlayResponse = RecordplayPlayResponse;
 /// Object response of `recordplay.resumePlay`: the same shape as [`RecordplayPlayResponse`] (one shared type).
 pub type RecordplayResumePlayResponse = RecordplayPlayResponse;
 
-/// Object response of `recordplay.foreFast`: the same shape as [`RecordplayPlayResponse`] (one shared type).
-pub type RecordplayForeFastResponse = RecordplayPlayResponse;
+/// Object response of `recordplay.foreFast`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordplayForeFastResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved field
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Object response of `recordplay.backFast`: the same shape as [`RecordplayPlayResponse`] (one shared type).
 pub type RecordplayBackFastResponse = RecordplayPlayResponse;
