@@ -96,6 +96,10 @@ struct ImportArgs {
     /// Failure report: each refused row with its code and reason (default: `FILE.failures.csv` / `.jsonl`).
     #[arg(long)]
     failures: Option<PathBuf>,
+    /// Do not refuse rows whose key repeats an earlier row's: for keys known to be unique
+    /// (a CRM's primary key), so memory does not grow with the row count (~27 bytes a row).
+    #[arg(long)]
+    no_key_check: bool,
     #[command(flatten)]
     t: Tenant,
 }
@@ -431,6 +435,7 @@ async fn import(client: &cec_isales::Client, a: ImportArgs) -> anyhow::Result<u8
         concurrency: a.concurrency as usize,
         min_interval: Duration::from_millis(a.min_interval_ms),
         journal: Some(journal.clone()),
+        check_repeated_keys: !a.no_key_check,
         ..Default::default()
     };
     let mut results = client.import_call_data(a.campaign, rows, opts);
