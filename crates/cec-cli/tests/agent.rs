@@ -228,34 +228,49 @@ impl Screen {
     }
 }
 
+/// `cec agent bar` for agent 1001 in a pseudo-terminal of `rows` x `cols`; what it
+/// draws collects in `screen`, `keys` types into it.
+struct PtyBar {
+    screen: Screen,
+    keys: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    /// Held: the terminal closes when it is dropped.
+    master: Box<dyn portable_pty::MasterPty + Send>,
+}
+
+impl PtyBar {
+    fn open(sim: &Simulator, rows: u16, cols: u16) -> PtyBar {
+        use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+        let pair = native_pty_system().openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_cec"));
+        cmd.args(["agent", "bar", "--agent", "1001", "--phone", "70001"]);
+        for (k, v) in env(sim) {
+            cmd.env(k, v);
+        }
+        cmd.env_remove("CEC_PROFILE");
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let keys = pair.master.take_writer().unwrap();
+        let text = Arc::new(Mutex::new(String::new()));
+        let sink = text.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        PtyBar { screen: Screen { text, seen: 0 }, keys, child, master: pair.master }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bar_in_a_pseudo_terminal() {
-    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
     let sim = sim().await;
-    let pty = native_pty_system();
-    let pair = pty.openpty(PtySize { rows: 30, cols: 120, pixel_width: 0, pixel_height: 0 }).unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_cec"));
-    cmd.args(["agent", "bar", "--agent", "1001", "--phone", "70001"]);
-    for (k, v) in env(&sim) {
-        cmd.env(k, v);
-    }
-    cmd.env_remove("CEC_PROFILE");
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut keys = pair.master.take_writer().unwrap();
-    let text = Arc::new(Mutex::new(String::new()));
-    let sink = text.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
-    let mut screen = Screen { text, seen: 0 };
+    let PtyBar { mut screen, mut keys, mut child, master: _master } = PtyBar::open(&sim, 30, 120);
     let mut press = |k: &str| {
         keys.write_all(k.as_bytes()).unwrap();
         keys.flush().unwrap();
@@ -291,24 +306,9 @@ async fn bar_in_a_pseudo_terminal() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bar_signs_out_on_sigterm_and_sighup() {
-    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
     let sim = sim().await;
     for signal in ["TERM", "HUP"] {
-        let pty = native_pty_system();
-        let pair = pty.openpty(PtySize { rows: 30, cols: 120, pixel_width: 0, pixel_height: 0 }).unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_cec"));
-        cmd.args(["agent", "bar", "--agent", "1001", "--phone", "70001"]);
-        for (k, v) in env(&sim) {
-            cmd.env(k, v);
-        }
-        cmd.env_remove("CEC_PROFILE");
-        let mut child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while matches!(reader.read(&mut buf), Ok(n) if n > 0) {}
-        });
+        let PtyBar { mut child, master, keys: _keys, .. } = PtyBar::open(&sim, 30, 120);
         signed_in(&sim).await;
         kill(child.process_id().unwrap(), signal);
         let status = tokio::time::timeout(Duration::from_secs(20), tokio::task::spawn_blocking(move || child.wait()))
@@ -318,7 +318,7 @@ async fn bar_signs_out_on_sigterm_and_sighup() {
             .unwrap();
         assert!(status.success(), "SIG{signal}: {status:?}");
         assert!(!sim.agent("1001").unwrap().signed_in, "SIG{signal}: signed out");
-        drop(pair.master);
+        drop(master);
     }
 }
 
@@ -378,32 +378,8 @@ impl Customer {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bar_lists_chats_and_replies_to_the_selected_one() {
-    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
     let sim = sim().await;
-    let pty = native_pty_system();
-    let pair = pty.openpty(PtySize { rows: 50, cols: 140, pixel_width: 0, pixel_height: 0 }).unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_cec"));
-    cmd.args(["agent", "bar", "--agent", "1001", "--phone", "70001"]);
-    for (k, v) in env(&sim) {
-        cmd.env(k, v);
-    }
-    cmd.env_remove("CEC_PROFILE");
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut keys = pair.master.take_writer().unwrap();
-    let text = Arc::new(Mutex::new(String::new()));
-    let sink = text.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
-    let mut screen = Screen { text, seen: 0 };
+    let PtyBar { mut screen, mut keys, mut child, master: _master } = PtyBar::open(&sim, 50, 140);
     let mut press = |k: &str| {
         keys.write_all(k.as_bytes()).unwrap();
         keys.flush().unwrap();
