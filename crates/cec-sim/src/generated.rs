@@ -4916,7 +4916,7 @@ pub static ROUTES: &[Route] = &[
         ne: "isales",
         meta: &cec_isales::generated::OBRESULT_CREATE,
         invalid: "0200001",
-        required_body: &[],
+        required_body: &["displayResult", "obsCodes"],
         required_query: &[],
         lenient: &[],
         success: "{\"defId\":\"s-defId\",\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",

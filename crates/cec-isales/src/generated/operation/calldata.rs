@@ -723,7 +723,7 @@ pub struct CalldataStatisticsResponseCountDetail {
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub finish_count: Option<i64>,
-    /// counts per batch (item members from the page response sample (the item table is past the end of every copy))
+    /// counts per batch (customField value)
     #[serde(
         rename = "batchDetail",
         skip_serializing_if = "Option::is_none",
@@ -792,84 +792,84 @@ pub struct CalldataStatisticsResponseCountDetail {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CalldataStatisticsResponseCountDetailBatchDetail {
-    /// batchId
+    /// batch ID given when the data was added (same value as customField)
     #[serde(
         rename = "batchId",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub batch_id: Option<String>,
-    /// unCallCount
+    /// remaining not yet dialled
     #[serde(
         rename = "unCallCount",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub un_call_count: Option<i64>,
-    /// calledCount
+    /// dialled today
     #[serde(
         rename = "calledCount",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub called_count: Option<i64>,
-    /// finishCount
+    /// completed total
     #[serde(
         rename = "finishCount",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub finish_count: Option<i64>,
-    /// totalCalledCount
+    /// dialled total
     #[serde(
         rename = "totalCalledCount",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub total_called_count: Option<i64>,
-    /// totalCallSucc
+    /// connected total
     #[serde(
         rename = "totalCallSucc",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub total_call_succ: Option<i64>,
-    /// totalFinishCount
+    /// completed total
     #[serde(
         rename = "totalFinishCount",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub total_finish_count: Option<i64>,
-    /// totalCount
+    /// all records (done, in progress, not called)
     #[serde(
         rename = "totalCount",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub total_count: Option<i64>,
-    /// dailyCalledCount
+    /// dialled today
     #[serde(
         rename = "dailyCalledCount",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub daily_called_count: Option<i64>,
-    /// dailyCallSucc
+    /// connected today
     #[serde(
         rename = "dailyCallSucc",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub daily_call_succ: Option<i64>,
-    /// dailyFinishCount
+    /// completed today
     #[serde(
         rename = "dailyFinishCount",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub daily_finish_count: Option<i64>,
-    /// dailyCount
+    /// today's records (all states)
     #[serde(
         rename = "dailyCount",
         skip_serializing_if = "Option::is_none",

@@ -2180,7 +2180,7 @@ pub struct CampaignFailCategoryStatisticsResponseData {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub stat_date: Option<String>,
-    /// failure code -&gt; occurrence count (map of failure code to count (sample))
+    /// failure code -&gt; occurrence count (Map&lt;String,Integer&gt;: failure code -&gt; count)
     #[serde(rename = "failData", skip_serializing_if = "Option::is_none")]
     pub fail_data: Option<serde_json::Value>,
 }

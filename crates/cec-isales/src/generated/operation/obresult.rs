@@ -156,17 +156,23 @@ pub struct ObresultCreateBody {
     /// display result code (&lt; 8 chars)
     #[serde(rename = "resultCode", skip_serializing_if = "Option::is_none", default)]
     pub result_code: Option<String>,
-    /// display result text
+    /// display result text Required.
     #[serde(rename = "displayResult", skip_serializing_if = "Option::is_none", default)]
     pub display_result: Option<String>,
-    /// OBS result codes mapped to it (from the published sample)
+    /// OBS result codes mapped to it (codes from obresult.query_obs_codes) Required.
     #[serde(rename = "obsCodes", skip_serializing_if = "Option::is_none", default)]
     pub obs_codes: Option<Vec<String>>,
 }
 impl ObresultCreateBody {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
     /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"displayResult") {
+            cec_core::validate::required(op, &format!("{at}displayResult"), &self.display_result)?;
+        }
+        if !skip.contains(&"obsCodes") {
+            cec_core::validate::required(op, &format!("{at}obsCodes"), &self.obs_codes)?;
+        }
         Ok(())
     }
 }
@@ -664,7 +670,7 @@ impl ObresultCreateBuilder {
         self.body_.result_code = v;
         self
     }
-    /// display result text
+    /// display result text Required.
     pub fn display_result(mut self, v: impl Into<String>) -> Self {
         self.body_.display_result = Some(v.into());
         self
@@ -674,7 +680,7 @@ impl ObresultCreateBuilder {
         self.body_.display_result = v;
         self
     }
-    /// OBS result codes mapped to it (from the published sample)
+    /// OBS result codes mapped to it (codes from obresult.query_obs_codes) Required.
     pub fn obs_codes(mut self, v: Vec<String>) -> Self {
         self.body_.obs_codes = Some(v);
         self
