@@ -822,7 +822,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["taskId"],
         required_query: &[],
         lenient: &[],
-        success: "{\"description\":\"success\",\"failDataList\":[{\"federationUser\":{\"action\":\"s-action\",\"email\":\"s-email\",\"roleIds\":[\"s-item\"],\"userAccount\":\"s-userAccount\",\"userName\":\"s-userName\"}}],\"resultCode\":\"0\",\"resultMessage\":\"s-resultMessage\",\"returnCode\":\"0\",\"taskInfo\":{\"remark\":\"s-remark\",\"status\":\"s-status\"}}",
+        success: "{\"description\":\"success\",\"failDataList\":[{\"failCode\":\"s-failCode\",\"failMessage\":\"s-failMessage\",\"federationUser\":{\"action\":\"s-action\",\"email\":\"s-email\",\"roleIds\":[\"s-item\"],\"userAccount\":\"s-userAccount\",\"userName\":\"s-userName\"}}],\"resultCode\":\"0\",\"resultMessage\":\"s-resultMessage\",\"returnCode\":\"0\",\"taskInfo\":{\"remark\":\"s-remark\",\"status\":\"s-status\"}}",
         check_body: Some(check_apifabric_federation_user_mgmt_query_task),
     },
     Route {
