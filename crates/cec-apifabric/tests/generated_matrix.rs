@@ -491,7 +491,7 @@ async fn mobile_agent_create_call_v3() {
 
 #[tokio::test]
 async fn mobile_agent_query_call_detail_record() {
-    check_json(Case { op: "mobileAgent.queryCallDetailRecord", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/queryCallDetailRecord".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"caller":"s-caller","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}"#)), success: v(r#"{"result":{"callInfo":[{"agentAlertingTime":"s-agentAlertingTime","agentTalkingTime":"s-agentTalkingTime","alertingTime":"s-alertingTime","callData":"s-callData","callSerialNo":"s-callSerialNo","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent","endTime":"s-endTime","reasonCode":7,"releaseTime":"s-releaseTime","startTime":"s-startTime","state":7,"talkDuration":"s-talkDuration","talkingTime":"s-talkingTime"}],"total":7},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_query_call_detail_record().body_json(v(r#"{"caller":"s-caller","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}"#)).unwrap().send().await }).await;
+    check_json(Case { op: "mobileAgent.queryCallDetailRecord", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/queryCallDetailRecord".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"caller":"s-caller","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}"#)), success: v(r#"{"result":{"callInfo":[{"agentAlertingTime":"s-agentAlertingTime","agentPresent":"s-agentPresent","agentReleaseTime":"s-agentReleaseTime","agentTalkDuration":"s-agentTalkDuration","agentTalkingTime":"s-agentTalkingTime","alertingTime":"s-alertingTime","callData":"s-callData","callSerialNo":"s-callSerialNo","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent","endTime":"s-endTime","reasonCode":7,"releaseTime":"s-releaseTime","startTime":"s-startTime","state":7,"talkDuration":"s-talkDuration","talkingTime":"s-talkingTime"}],"total":7},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_query_call_detail_record().body_json(v(r#"{"caller":"s-caller","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}"#)).unwrap().send().await }).await;
     check_refused(client, |c| async move { c.mobile_agent_query_call_detail_record().body_json(v(r#"{"caller":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}"#)).unwrap().send().await }, "caller").await;
 }
 
@@ -652,8 +652,8 @@ async fn ccmessaging_query_history_chat_message() {
 
 #[tokio::test]
 async fn ccmessaging_send() {
-    check_json(Case { op: "ccmessaging.send", method: "POST", path: "/apiaccess/ccmessaging/send".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","content":"s-content","controlType":"CONNECT","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)), success: v(r#"{"description":"success","resultCode":"0","resultDesc":"s-resultDesc","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_send().body_json(v(r#"{"channel":"s-channel","content":"s-content","controlType":"CONNECT","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)).unwrap().send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_send().body_json(v(r#"{"channel":"s-channel","content":"s-content","controlType":"not-a-documented-value","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)).unwrap().send().await }, "controlType").await;
+    check_json(Case { op: "ccmessaging.send", method: "POST", path: "/apiaccess/ccmessaging/send".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","content":"s-content","controlType":"CONNECT","from":"s-from","mediaType":"s-mediaType","messageId":"s-messageId","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","transData":"s-transData","userAgent":"s-userAgent"}"#)), success: v(r#"{"description":"success","resultCode":"0","resultDesc":"s-resultDesc","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_send().body_json(v(r#"{"channel":"s-channel","content":"s-content","controlType":"CONNECT","from":"s-from","mediaType":"s-mediaType","messageId":"s-messageId","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","transData":"s-transData","userAgent":"s-userAgent"}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_send().body_json(v(r#"{"channel":"s-channel","content":"s-content","controlType":"not-a-documented-value","from":"s-from","mediaType":"s-mediaType","messageId":"s-messageId","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","transData":"s-transData","userAgent":"s-userAgent"}"#)).unwrap().send().await }, "controlType").await;
 }
 
 #[tokio::test]
@@ -1160,7 +1160,7 @@ async fn ccmessaging_chat_itau_contextos() {
 
 #[tokio::test]
 async fn ccmessaging_chat_itau_contas() {
-    check_json(Case { op: "ccmessaging.chat_itau_contas", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/contas".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(v(r#"{"id_conta":"s-id_conta"}"#)), success: v(r#"{"data":{"agencia":"s-agencia","atendimento_plataforma_digital":"s-atendimento_plataforma_digital","cod_carteira":"s-cod_carteira","conta_corrente":"s-conta_corrente","email_gerente":"s-email_gerente","funcional_gerente":"s-funcional_gerente","id_cliente":"s-id_cliente","nome":"s-nome","plataforma":"s-plataforma","racf_gerente":"s-racf_gerente","segmento":"s-segmento","telefone":"s-telefone"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_contas().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body_json(v(r#"{"id_conta":"s-id_conta"}"#)).unwrap().send().await }).await;
+    check_json(Case { op: "ccmessaging.chat_itau_contas", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/contas".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(v(r#"{"id_conta":"s-id_conta"}"#)), success: v(r#"{"data":{"agencia":"s-agencia","atendimento_plataforma_digital":"s-atendimento_plataforma_digital","cod_carteira":"s-cod_carteira","codigo_papel":"s-codigo_papel","conta_corrente":"s-conta_corrente","email_gerente":"s-email_gerente","funcional_gerente":"s-funcional_gerente","id_cliente":"s-id_cliente","identificado":"s-identificado","nome":"s-nome","plataforma":"s-plataforma","racf_gerente":"s-racf_gerente","segmento":"s-segmento","telefone":"s-telefone","tipo_estrutura":"s-tipo_estrutura"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_contas().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body_json(v(r#"{"id_conta":"s-id_conta"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1182,7 +1182,7 @@ async fn ccmessaging_chat_itau_contas() {
 
 #[tokio::test]
 async fn ccmessaging_chat_itau_codigo() {
-    check_json(Case { op: "ccmessaging.chat_itau_codigo", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/codigo".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(v(r#"{"codigo_conta":"s-codigo_conta","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)), success: v(r#"{"data":{"data_abertura_conta":"s-data_abertura_conta","emails":[{"data_atualizacao":"s-data_atualizacao","email":"s-email","principal":"s-principal"}],"id_cliente":"s-id_cliente","nome_completo":"s-nome_completo","nome_fantasia_apelido":"s-nome_fantasia_apelido"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_codigo().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body_json(v(r#"{"codigo_conta":"s-codigo_conta","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap().send().await }).await;
+    check_json(Case { op: "ccmessaging.chat_itau_codigo", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/codigo".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(v(r#"{"codigo_conta":"s-codigo_conta","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)), success: v(r#"{"data":{"data_abertura_conta":"s-data_abertura_conta","data_nascimento_fundacao":"s-data_nascimento_fundacao","emails":[{"data_atualizacao":"s-data_atualizacao","email":"s-email","principal":"s-principal"}],"gerentes":"s-any","id_cliente":"s-id_cliente","nome_completo":"s-nome_completo","nome_fantasia_apelido":"s-nome_fantasia_apelido","tipo_pessoa":"s-tipo_pessoa"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_codigo().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body_json(v(r#"{"codigo_conta":"s-codigo_conta","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap().send().await }).await;
     check_refused(client, |c| async move { c.ccmessaging_chat_itau_codigo().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body_json(v(r#"{"segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap().send().await }, "codigo_conta").await;
 }
 
@@ -1375,7 +1375,7 @@ async fn federation_user_mgmt_create_task() {
 
 #[tokio::test]
 async fn federation_user_mgmt_query_task() {
-    check_json(Case { op: "federationUserMgmt.queryTask", method: "POST", path: "/apiaccess/rest/cc-management/v1/federationUserMgmt/queryTask".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"taskId":"s-taskId"}"#)), success: v(r#"{"description":"success","failDataList":[{"federationUser":{"action":"s-action","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"}}],"resultCode":"0","resultMessage":"s-resultMessage","returnCode":"0","taskInfo":{"remark":"s-remark","status":"s-status"}}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.federation_user_mgmt_query_task().body_json(v(r#"{"taskId":"s-taskId"}"#)).unwrap().send().await }).await;
+    check_json(Case { op: "federationUserMgmt.queryTask", method: "POST", path: "/apiaccess/rest/cc-management/v1/federationUserMgmt/queryTask".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"taskId":"s-taskId"}"#)), success: v(r#"{"description":"success","failDataList":[{"failCode":"s-failCode","failMessage":"s-failMessage","federationUser":{"action":"s-action","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"}}],"resultCode":"0","resultMessage":"s-resultMessage","returnCode":"0","taskInfo":{"remark":"s-remark","status":"s-status"}}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.federation_user_mgmt_query_task().body_json(v(r#"{"taskId":"s-taskId"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move { c.federation_user_mgmt_query_task().body_json(v(r#"{}"#)).unwrap().send().await },
@@ -2675,42 +2675,7 @@ async fn quality_inspection_query_rules() {
 
 #[tokio::test]
 async fn quality_inspection_get_interposal_rule_by_id() {
-    check_json(
-        Case {
-            op: "qualityInspection.getInterposalRuleById",
-            method: "POST",
-            path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/getInterposalRuleById".into(),
-            query: vec![],
-            headers: vec![
-                ("x-userid", "s-x-UserId".into()),
-                ("authorization", "Bearer test-token".into()),
-                ("x-app-key", "test-app".into()),
-            ],
-            present: vec![],
-            body: Some(v(r#"{"interposal_id":"s-interposal_id"}"#)),
-            success: v(r#"{"resultCode":"0405000","resultDesc":"success","setting":"s-any"}"#),
-            failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![Prelude {
-                method: "POST",
-                path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
-            }],
-        },
-        client,
-        |c| async move {
-            c.quality_inspection_get_interposal_rule_by_id()
-                .x_user_id("s-x-UserId")
-                .body_json(v(r#"{"interposal_id":"s-interposal_id"}"#))
-                .unwrap()
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "qualityInspection.getInterposalRuleById", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/getInterposalRuleById".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"interposal_id":"s-interposal_id"}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success","setting":{"interposal_id":"s-interposal_id","name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_get_interposal_rule_by_id().x_user_id("s-x-UserId").body_json(v(r#"{"interposal_id":"s-interposal_id"}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -2728,42 +2693,7 @@ async fn quality_inspection_get_interposal_rule_by_id() {
 
 #[tokio::test]
 async fn quality_inspection_query_interposal_rules() {
-    check_json(
-        Case {
-            op: "qualityInspection.queryInterposalRules",
-            method: "POST",
-            path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/queryInterposalRules".into(),
-            query: vec![],
-            headers: vec![
-                ("x-userid", "s-x-UserId".into()),
-                ("authorization", "Bearer test-token".into()),
-                ("x-app-key", "test-app".into()),
-            ],
-            present: vec![],
-            body: Some(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)),
-            success: v(r#"{"data":[{"k":"v"}],"paging":{"total":7},"resultCode":"0405000","resultDesc":"success"}"#),
-            failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![Prelude {
-                method: "POST",
-                path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
-            }],
-        },
-        client,
-        |c| async move {
-            c.quality_inspection_query_interposal_rules()
-                .x_user_id("s-x-UserId")
-                .body_json(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#))
-                .unwrap()
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "qualityInspection.queryInterposalRules", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/queryInterposalRules".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)), success: v(r#"{"data":[{"interposal_id":"s-interposal_id","name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}],"paging":{"total":7},"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_interposal_rules().x_user_id("s-x-UserId").body_json(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)).unwrap().send().await }).await;
     check_refused(
         client,
         |c| async move {

@@ -358,7 +358,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["endTime", "startTime"],
         required_query: &[],
         lenient: &[],
-        success: "{\"result\":{\"callInfo\":[{\"agentAlertingTime\":\"s-agentAlertingTime\",\"agentTalkingTime\":\"s-agentTalkingTime\",\"alertingTime\":\"s-alertingTime\",\"callData\":\"s-callData\",\"callSerialNo\":\"s-callSerialNo\",\"called\":\"s-called\",\"caller\":\"s-caller\",\"callerPresent\":\"s-callerPresent\",\"endTime\":\"s-endTime\",\"reasonCode\":7,\"releaseTime\":\"s-releaseTime\",\"startTime\":\"s-startTime\",\"state\":7,\"talkDuration\":\"s-talkDuration\",\"talkingTime\":\"s-talkingTime\"}],\"total\":7},\"retCode\":\"0\",\"retMsg\":\"success\"}",
+        success: "{\"result\":{\"callInfo\":[{\"agentAlertingTime\":\"s-agentAlertingTime\",\"agentPresent\":\"s-agentPresent\",\"agentReleaseTime\":\"s-agentReleaseTime\",\"agentTalkDuration\":\"s-agentTalkDuration\",\"agentTalkingTime\":\"s-agentTalkingTime\",\"alertingTime\":\"s-alertingTime\",\"callData\":\"s-callData\",\"callSerialNo\":\"s-callSerialNo\",\"called\":\"s-called\",\"caller\":\"s-caller\",\"callerPresent\":\"s-callerPresent\",\"endTime\":\"s-endTime\",\"reasonCode\":7,\"releaseTime\":\"s-releaseTime\",\"startTime\":\"s-startTime\",\"state\":7,\"talkDuration\":\"s-talkDuration\",\"talkingTime\":\"s-talkingTime\"}],\"total\":7},\"retCode\":\"0\",\"retMsg\":\"success\"}",
         check_body: Some(check_apifabric_mobile_agent_query_call_detail_record),
     },
     Route {
@@ -732,7 +732,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["id_conta"],
         required_query: &[],
         lenient: &[],
-        success: "{\"data\":{\"agencia\":\"s-agencia\",\"atendimento_plataforma_digital\":\"s-atendimento_plataforma_digital\",\"cod_carteira\":\"s-cod_carteira\",\"conta_corrente\":\"s-conta_corrente\",\"email_gerente\":\"s-email_gerente\",\"funcional_gerente\":\"s-funcional_gerente\",\"id_cliente\":\"s-id_cliente\",\"nome\":\"s-nome\",\"plataforma\":\"s-plataforma\",\"racf_gerente\":\"s-racf_gerente\",\"segmento\":\"s-segmento\",\"telefone\":\"s-telefone\"},\"description\":\"success\",\"returnCode\":\"0\"}",
+        success: "{\"data\":{\"agencia\":\"s-agencia\",\"atendimento_plataforma_digital\":\"s-atendimento_plataforma_digital\",\"cod_carteira\":\"s-cod_carteira\",\"codigo_papel\":\"s-codigo_papel\",\"conta_corrente\":\"s-conta_corrente\",\"email_gerente\":\"s-email_gerente\",\"funcional_gerente\":\"s-funcional_gerente\",\"id_cliente\":\"s-id_cliente\",\"identificado\":\"s-identificado\",\"nome\":\"s-nome\",\"plataforma\":\"s-plataforma\",\"racf_gerente\":\"s-racf_gerente\",\"segmento\":\"s-segmento\",\"telefone\":\"s-telefone\",\"tipo_estrutura\":\"s-tipo_estrutura\"},\"description\":\"success\",\"returnCode\":\"0\"}",
         check_body: Some(check_apifabric_ccmessaging_chat_itau_contas),
     },
     Route {
@@ -742,7 +742,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["codigo_conta"],
         required_query: &[],
         lenient: &[],
-        success: "{\"data\":{\"data_abertura_conta\":\"s-data_abertura_conta\",\"emails\":[{\"data_atualizacao\":\"s-data_atualizacao\",\"email\":\"s-email\",\"principal\":\"s-principal\"}],\"id_cliente\":\"s-id_cliente\",\"nome_completo\":\"s-nome_completo\",\"nome_fantasia_apelido\":\"s-nome_fantasia_apelido\"},\"description\":\"success\",\"returnCode\":\"0\"}",
+        success: "{\"data\":{\"data_abertura_conta\":\"s-data_abertura_conta\",\"data_nascimento_fundacao\":\"s-data_nascimento_fundacao\",\"emails\":[{\"data_atualizacao\":\"s-data_atualizacao\",\"email\":\"s-email\",\"principal\":\"s-principal\"}],\"gerentes\":\"s-any\",\"id_cliente\":\"s-id_cliente\",\"nome_completo\":\"s-nome_completo\",\"nome_fantasia_apelido\":\"s-nome_fantasia_apelido\",\"tipo_pessoa\":\"s-tipo_pessoa\"},\"description\":\"success\",\"returnCode\":\"0\"}",
         check_body: Some(check_apifabric_ccmessaging_chat_itau_codigo),
     },
     Route {
@@ -822,7 +822,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["taskId"],
         required_query: &[],
         lenient: &[],
-        success: "{\"description\":\"success\",\"failDataList\":[{\"federationUser\":{\"action\":\"s-action\",\"email\":\"s-email\",\"roleIds\":[\"s-item\"],\"userAccount\":\"s-userAccount\",\"userName\":\"s-userName\"}}],\"resultCode\":\"0\",\"resultMessage\":\"s-resultMessage\",\"returnCode\":\"0\",\"taskInfo\":{\"remark\":\"s-remark\",\"status\":\"s-status\"}}",
+        success: "{\"description\":\"success\",\"failDataList\":[{\"failCode\":\"s-failCode\",\"failMessage\":\"s-failMessage\",\"federationUser\":{\"action\":\"s-action\",\"email\":\"s-email\",\"roleIds\":[\"s-item\"],\"userAccount\":\"s-userAccount\",\"userName\":\"s-userName\"}}],\"resultCode\":\"0\",\"resultMessage\":\"s-resultMessage\",\"returnCode\":\"0\",\"taskInfo\":{\"remark\":\"s-remark\",\"status\":\"s-status\"}}",
         check_body: Some(check_apifabric_federation_user_mgmt_query_task),
     },
     Route {
@@ -1343,7 +1343,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["interposal_id"],
         required_query: &[],
         lenient: &[],
-        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"setting\":\"s-any\"}",
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"setting\":{\"interposal_id\":\"s-interposal_id\",\"name\":\"s-name\",\"other\":{\"call_end\":7,\"call_from\":7},\"score\":7,\"seconds\":7,\"times\":7}}",
         check_body: Some(check_apifabric_quality_inspection_get_interposal_rule_by_id),
     },
     Route {
@@ -1353,7 +1353,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["limit"],
         required_query: &[],
         lenient: &[(&["limit"], Scalar::Number), (&["page"], Scalar::Number)],
-        success: "{\"data\":[{\"k\":\"v\"}],\"paging\":{\"total\":7},\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
+        success: "{\"data\":[{\"interposal_id\":\"s-interposal_id\",\"name\":\"s-name\",\"other\":{\"call_end\":7,\"call_from\":7},\"score\":7,\"seconds\":7,\"times\":7}],\"paging\":{\"total\":7},\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
         check_body: Some(check_apifabric_quality_inspection_query_interposal_rules),
     },
     Route {
@@ -1788,7 +1788,7 @@ pub static ROUTES: &[Route] = &[
         ne: "apifabric",
         meta: &cec_apifabric::generated::QUALITY_INSPECTION_COMPLETE_QUALITY_TASK,
         invalid: "HTTP 400",
-        required_body: &["isGroup", "callId", "callGroupId", "qualityTaskCallId"],
+        required_body: &["isGroup", "callId", "qualityTaskCallId"],
         required_query: &[],
         lenient: &[
             (&["isGroup"], Scalar::Bool),

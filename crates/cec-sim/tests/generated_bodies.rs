@@ -222,7 +222,7 @@ fn apifabric_bodies() {
         &mut failed,
     );
     check(&cec_apifabric::generated::CCMESSAGING_QUERY_HISTORY_CHAT_MESSAGE, c.ccmessaging_query_history_chat_message().body_json(v(r#"{"channel":"s-channel","channelId":"s-channelId","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","userId":"s-userId"}"#)).unwrap().into_call(), &mut failed);
-    check(&cec_apifabric::generated::CCMESSAGING_SEND, c.ccmessaging_send().body_json(v(r#"{"channel":"s-channel","content":"s-content","controlType":"CONNECT","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::CCMESSAGING_SEND, c.ccmessaging_send().body_json(v(r#"{"channel":"s-channel","content":"s-content","controlType":"CONNECT","from":"s-from","mediaType":"s-mediaType","messageId":"s-messageId","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","transData":"s-transData","userAgent":"s-userAgent"}"#)).unwrap().into_call(), &mut failed);
     check(&cec_apifabric::generated::CCMESSAGING_SEND_ASYNC, c.ccmessaging_send_async().body_json(v(r#"{"channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::CCMESSAGING_DO_LEAVE_MESSAGE,

@@ -613,6 +613,12 @@ pub struct CcmessagingSendBody {
     /// avatar
     #[serde(rename = "senderAvatar", skip_serializing_if = "Option::is_none", default)]
     pub sender_avatar: Option<String>,
+    /// client-side unique value identifying the message sent; no comma allowed (max 32, no ',')
+    #[serde(rename = "messageId", skip_serializing_if = "Option::is_none", default)]
+    pub message_id: Option<String>,
+    /// JSON-formatted data handed to the robot flow when connecting to a robot
+    #[serde(rename = "transData", skip_serializing_if = "Option::is_none", default)]
+    pub trans_data: Option<String>,
 }
 impl CcmessagingSendBody {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -648,6 +654,11 @@ impl CcmessagingSendBody {
         if !skip.contains(&"to") {
             cec_core::validate::required(op, &format!("{at}to"), &self.to)?;
         }
+        if !skip.contains(&"messageId") {
+            if let Some(v) = &self.message_id {
+                cec_core::validate::max_len(op, &format!("{at}messageId"), v, 32)?;
+            }
+        }
         Ok(())
     }
 }
@@ -665,6 +676,8 @@ impl CcmessagingSendBody {
         cec_core::validate::FieldShape { name: "to", shape: cec_core::validate::Shape::String },
         cec_core::validate::FieldShape { name: "userAgent", shape: cec_core::validate::Shape::String },
         cec_core::validate::FieldShape { name: "senderAvatar", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "messageId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "transData", shape: cec_core::validate::Shape::String },
     ];
 }
 
@@ -3386,6 +3399,26 @@ impl CcmessagingSendBuilder {
     /// Sets or clears the body field `senderAvatar`.
     pub fn set_sender_avatar(mut self, v: Option<String>) -> Self {
         self.body_.sender_avatar = v;
+        self
+    }
+    /// client-side unique value identifying the message sent; no comma allowed (max 32, no ',')
+    pub fn message_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.message_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `messageId`.
+    pub fn set_message_id(mut self, v: Option<String>) -> Self {
+        self.body_.message_id = v;
+        self
+    }
+    /// JSON-formatted data handed to the robot flow when connecting to a robot
+    pub fn trans_data(mut self, v: impl Into<String>) -> Self {
+        self.body_.trans_data = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `transData`.
+    pub fn set_trans_data(mut self, v: Option<String>) -> Self {
+        self.body_.trans_data = v;
         self
     }
     /// Replaces the whole request body.

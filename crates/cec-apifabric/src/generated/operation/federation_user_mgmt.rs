@@ -235,6 +235,20 @@ pub struct FederationUserMgmtQueryTaskResponseFailDataList {
         deserialize_with = "cec_core::de::opt_object"
     )]
     pub federation_user: Option<FederationUserMgmtQueryTaskResponseFailDataListFederationUser>,
+    /// failure cause code (the page's table 4)
+    #[serde(
+        rename = "failCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub fail_code: Option<String>,
+    /// failure cause text
+    #[serde(
+        rename = "failMessage",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub fail_message: Option<String>,
 }
 
 /// Object `federationUser`.

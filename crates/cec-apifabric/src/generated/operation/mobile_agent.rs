@@ -566,6 +566,27 @@ pub struct MobileAgentQueryCallDetailRecordResponseResultCallInfo {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub agent_talking_time: Option<String>,
+    /// agent-side release time
+    #[serde(
+        rename = "agentReleaseTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_release_time: Option<String>,
+    /// agent-side talk duration
+    #[serde(
+        rename = "agentTalkDuration",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_talk_duration: Option<String>,
+    /// number presented on the agent side
+    #[serde(
+        rename = "agentPresent",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_present: Option<String>,
 }
 
 /// Object request body of `mobileAgent.queryCallState`.

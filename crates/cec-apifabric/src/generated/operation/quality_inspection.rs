@@ -3577,7 +3577,7 @@ impl QualityInspectionMoveSensitiveWordToCategoryBody {
 
 /// Object response of `qualityInspection.moveSensitiveWordToCategory`.
 ///
-/// The same shape (fields, types, checks) is also named [`QualityInspectionUpdateSentenceGroupResponse`], [`QualityInspectionDeleteSentenceGroupResponse`], [`QualityInspectionTrainTagsResponse`], [`QualityInspectionRegularqualitytaskBeginQualityTaskResponse`], [`QualityInspectionRegularqualitytaskDeleteQualityTaskResponse`], [`QualityInspectionRegularqualitytaskStopQualityTaskResponse`], [`QualityInspectionModifyResultQualityTaskResponse`], [`QualityInspectionCompleteQualityTaskResponse`].
+/// The same shape (fields, types, checks) is also named [`QualityInspectionUpdateSentenceGroupResponse`], [`QualityInspectionDeleteSentenceGroupResponse`], [`QualityInspectionTrainTagsResponse`], [`QualityInspectionRegularqualitytaskBeginQualityTaskResponse`], [`QualityInspectionRegularqualitytaskDeleteQualityTaskResponse`], [`QualityInspectionRegularqualitytaskStopQualityTaskResponse`], [`QualityInspectionModifyResultQualityTaskResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionMoveSensitiveWordToCategoryResponse {
@@ -5070,9 +5070,13 @@ impl QualityInspectionGetInterposalRuleByIdBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionGetInterposalRuleByIdResponse {
-    /// the rule (InterposalRule object of the common-parameter page; the row gives no type)
-    #[serde(rename = "setting", skip_serializing_if = "Option::is_none")]
-    pub setting: Option<serde_json::Value>,
+    /// the rule (InterposalRule, from the group's common-parameter page)
+    #[serde(
+        rename = "setting",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub setting: Option<QualityInspectionGetInterposalRuleByIdResponseSetting>,
     /// return code (0405000 success)
     #[serde(
         rename = "resultCode",
@@ -5087,6 +5091,62 @@ pub struct QualityInspectionGetInterposalRuleByIdResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub result_desc: Option<String>,
+}
+
+/// Object `setting`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionQueryInterposalRulesResponseData`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionGetInterposalRuleByIdResponseSetting {
+    /// rule name Required.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// points deducted by the rule (the samples print it as a numeric string) Required.
+    #[serde(rename = "score", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub score: Option<serde_json::Number>,
+    /// overlap duration limit (s) Required.
+    #[serde(
+        rename = "seconds",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub seconds: Option<serde_json::Number>,
+    /// overlap count limit Required.
+    #[serde(rename = "times", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub times: Option<serde_json::Number>,
+    /// rule ID Required.
+    #[serde(
+        rename = "interposal_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub interposal_id: Option<String>,
+    /// inspection conditions
+    #[serde(rename = "other", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub other: Option<QualityInspectionGetInterposalRuleByIdResponseSettingOther>,
+}
+
+/// Object `other`.
+///
+/// The same shape (fields, types, checks) is also named [`QualityInspectionQueryInterposalRulesResponseDataOther`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionGetInterposalRuleByIdResponseSettingOther {
+    /// end of the call speaking time (epoch s)
+    #[serde(
+        rename = "call_end",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_end: Option<serde_json::Number>,
+    /// start of the call speaking time (epoch s)
+    #[serde(
+        rename = "call_from",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_from: Option<serde_json::Number>,
 }
 
 /// Object request body of `qualityInspection.queryInterposalRules`.
@@ -5133,9 +5193,9 @@ impl QualityInspectionQueryInterposalRulesBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQueryInterposalRulesResponse {
-    /// rules Required.
+    /// rules (InterposalRule items, from the group's common-parameter page) Required.
     #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub data: Option<Vec<serde_json::Value>>,
+    pub data: Option<Vec<QualityInspectionGetInterposalRuleByIdResponseSetting>>,
     /// paging Required.
     #[serde(rename = "paging", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
     pub paging: Option<QualityInspectionQueryInterposalRulesResponsePaging>,
@@ -5154,6 +5214,13 @@ pub struct QualityInspectionQueryInterposalRulesResponse {
     )]
     pub result_desc: Option<String>,
 }
+
+/// Object `data`: the same shape as [`QualityInspectionGetInterposalRuleByIdResponseSetting`] (one shared type).
+pub type QualityInspectionQueryInterposalRulesResponseData = QualityInspectionGetInterposalRuleByIdResponseSetting;
+
+/// Object `other`: the same shape as [`QualityInspectionGetInterposalRuleByIdResponseSettingOther`] (one shared type).
+pub type QualityInspectionQueryInterposalRulesResponseDataOther =
+    QualityInspectionGetInterposalRuleByIdResponseSettingOther;
 
 /// Object `paging`.
 ///
@@ -9300,7 +9367,7 @@ pub struct QualityInspectionCompleteQualityTaskBody {
     /// call ID Required.
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
     pub call_id: Option<serde_json::Number>,
-    /// call group ID Required.
+    /// call group ID
     #[serde(rename = "callGroupId", skip_serializing_if = "Option::is_none", default)]
     pub call_group_id: Option<serde_json::Number>,
     /// task ID Required.
@@ -9316,9 +9383,6 @@ impl QualityInspectionCompleteQualityTaskBody {
         }
         if !skip.contains(&"callId") {
             cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
-        }
-        if !skip.contains(&"callGroupId") {
-            cec_core::validate::required(op, &format!("{at}callGroupId"), &self.call_group_id)?;
         }
         if !skip.contains(&"qualityTaskCallId") {
             cec_core::validate::required(op, &format!("{at}qualityTaskCallId"), &self.quality_task_call_id)?;
@@ -9344,8 +9408,25 @@ impl QualityInspectionCompleteQualityTaskBody {
     }
 }
 
-/// Object response of `qualityInspection.completeQualityTask`: the same shape as [`QualityInspectionMoveSensitiveWordToCategoryResponse`] (one shared type).
-pub type QualityInspectionCompleteQualityTaskResponse = QualityInspectionMoveSensitiveWordToCategoryResponse;
+/// Object response of `qualityInspection.completeQualityTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionCompleteQualityTaskResponse {
+    /// return code: 0409000 success, other values failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// return description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `qualityInspection.callsQualityTask`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -15800,7 +15881,7 @@ impl QualityInspectionQueryInterposalRulesBuilder {
 
 impl cec_core::paginate::Paged for QualityInspectionQueryInterposalRulesBuilder {
     type Page = QualityInspectionQueryInterposalRulesResponse;
-    type Item = serde_json::Value;
+    type Item = QualityInspectionGetInterposalRuleByIdResponseSetting;
     type Error = crate::Error;
     fn set_page(&mut self, index: u64, size: u64) {
         self.body_.limit = Some(serde_json::Number::from(size));
@@ -20387,7 +20468,7 @@ impl QualityInspectionCompleteQualityTaskBuilder {
         self.body_.call_id = v;
         self
     }
-    /// call group ID Required.
+    /// call group ID
     pub fn call_group_id(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.call_group_id = Some(v.into());
         self
