@@ -51,15 +51,25 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// Every file below `dir`, relative, with its bytes.
+/// Every file below `dir`, relative, with its bytes. A sync may be running: a file
+/// renamed or removed between the listing and the read is skipped, not a failure.
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn gone<T>(r: std::io::Result<T>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => panic!("{e}"),
+        }
+    }
     fn walk(base: &Path, d: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for e in std::fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
+        let Some(entries) = gone(std::fs::read_dir(d)) else { return };
+        for e in entries {
+            let Some(e) = gone(e) else { continue };
+            let p = e.path();
             if p.is_dir() {
                 walk(base, &p, out);
-            } else {
-                out.insert(p.strip_prefix(base).unwrap().display().to_string(), std::fs::read(&p).unwrap());
+            } else if let Some(bytes) = gone(std::fs::read(&p)) {
+                out.insert(p.strip_prefix(base).unwrap().display().to_string(), bytes);
             }
         }
     }
