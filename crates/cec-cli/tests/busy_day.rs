@@ -54,7 +54,7 @@ fn text(b: &[u8]) -> String {
 /// Every file below `dir`, relative, with its bytes. A sync may be running: a file
 /// renamed or removed between the listing and the read is skipped, not a failure.
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn gone<T>(r: std::io::Result<T>) -> Option<T> {
+    fn present<T>(r: std::io::Result<T>) -> Option<T> {
         match r {
             Ok(v) => Some(v),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -62,13 +62,13 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         }
     }
     fn walk(base: &Path, d: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        let Some(entries) = gone(std::fs::read_dir(d)) else { return };
+        let Some(entries) = present(std::fs::read_dir(d)) else { return };
         for e in entries {
-            let Some(e) = gone(e) else { continue };
+            let Some(e) = present(e) else { continue };
             let p = e.path();
             if p.is_dir() {
                 walk(base, &p, out);
-            } else if let Some(bytes) = gone(std::fs::read(&p)) {
+            } else if let Some(bytes) = present(std::fs::read(&p)) {
                 out.insert(p.strip_prefix(base).unwrap().display().to_string(), bytes);
             }
         }
