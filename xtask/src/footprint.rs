@@ -1,13 +1,16 @@
 //! `cargo xtask bench footprint [--rounds N] [--keep]`: what depending on one NE crate
 //! costs at build time, beside the floor of the same stack, side by side in one run.
 //!
-//! Two throw-away binary crates are generated in a temporary directory, each with a
-//! copy of this workspace's `Cargo.lock` (so both resolve the same versions as the
+//! Three throw-away binary crates are generated in a temporary directory, each with a
+//! copy of this workspace's `Cargo.lock` (so all resolve the same versions as the
 //! SDK does):
 //!
 //! - `fp-cms` depends only on `cec-cms` (a path dependency on this checkout's
 //!   `crates/cec-cms`) and tokio's `rt-multi-thread`/`macros`, and calls
 //!   `agent_agentstatusinfobyagentids()` through a C2-signed client;
+//! - `fp-cms-agent` is the same program with `default-features = false, features =
+//!   ["agent"]`: only the group it calls (cec-cms has one cargo feature per group of
+//!   the reference, all on by default);
 //! - `fp-floor` is the floor of that stack: bare reqwest + rustls (ring) + tokio +
 //!   serde/serde_json with the features the SDK enables, posting JSON and decoding a
 //!   plain-derive struct.
@@ -15,9 +18,9 @@
 //! Each is built with `cargo build --release --offline` (strip on) from an empty
 //! target directory under GNU `time -v` (`/usr/bin/time`): wall time, the peak RSS of
 //! the largest process of the build (in practice the largest rustc), and the size of
-//! the stripped binary. The builds alternate (floor first in odd rounds, cms first in
-//! even ones); several rounds give min/median/max. Jobs follow `CARGO_BUILD_JOBS`
-//! (unset: cargo's default, one per core). The ratios are cms ÷ floor of the medians.
+//! the stripped binary. The order of the builds rotates round by round; several rounds
+//! give min/median/max. Jobs follow `CARGO_BUILD_JOBS` (unset: cargo's default, one
+//! per core). The ratios are each cms binary ÷ floor, of the medians.
 //!
 //! An xtask (not a cec-bench binary) so it runs without building the SDK first:
 //! the SDK's own build is what it measures.
@@ -125,16 +128,19 @@ async fn main() {
 }
 "#;
 
-fn cms_toml(cms: &Path) -> String {
+/// `fp-cms` (cec-cms with its default features) or, with `features`, a binary that
+/// turns the defaults off and enables only those (`fp-cms-agent`: the `agent` group).
+fn cms_toml(cms: &Path, name: &str, features: Option<&str>) -> String {
+    let extra = features.map(|f| format!(", default-features = false, features = [\"{f}\"]")).unwrap_or_default();
     format!(
         r#"[package]
-name = "fp-cms"
+name = "{name}"
 version = "0.0.0"
 edition = "2024"
 publish = false
 
 [dependencies]
-cec-cms = {{ path = "{}" }}
+cec-cms = {{ path = "{}"{extra} }}
 tokio = {{ version = "1", features = ["rt-multi-thread", "macros"] }}
 
 [profile.release]
@@ -252,7 +258,10 @@ pub fn run(ws: &Path, args: &[String]) -> Result<(), String> {
     let lock = ws.join("Cargo.lock");
     let dir = std::env::temp_dir().join(format!("cec-footprint-{}", std::process::id()));
     let floor = write_crate(&dir, "fp-floor", FLOOR_TOML, FLOOR_MAIN, &lock)?;
-    let cms = write_crate(&dir, "fp-cms", &cms_toml(&ws.join("crates/cec-cms")), CMS_MAIN, &lock)?;
+    let cms_path = ws.join("crates/cec-cms");
+    let cms = write_crate(&dir, "fp-cms", &cms_toml(&cms_path, "fp-cms", None), CMS_MAIN, &lock)?;
+    let cms_agent =
+        write_crate(&dir, "fp-cms-agent", &cms_toml(&cms_path, "fp-cms-agent", Some("agent")), CMS_MAIN, &lock)?;
     let jobs = std::env::var("CARGO_BUILD_JOBS").unwrap_or_else(|_| format!("default ({})", num_cpus()));
     println!(
         "footprint: {rounds} round(s), {} cores, CARGO_BUILD_JOBS {jobs}, load at start {}; crates in {}",
@@ -260,38 +269,43 @@ pub fn run(ws: &Path, args: &[String]) -> Result<(), String> {
         load(),
         dir.display()
     );
-    println!("round  binary     wall s    CPU s   peak rustc MiB   stripped MB   load after");
-    let (mut f, mut c) = (Vec::new(), Vec::new());
+    println!("round  binary          wall s    CPU s   peak rustc MiB   stripped MB   load after");
+    let bins: [(&Path, &str); 3] = [(&floor, "fp-floor"), (&cms, "fp-cms"), (&cms_agent, "fp-cms-agent")];
+    let mut results: Vec<Vec<Build>> = vec![Vec::new(), Vec::new(), Vec::new()];
     for r in 1..=rounds {
-        let order: [(&Path, &str); 2] = if r % 2 == 1 {
-            [(&floor, "fp-floor"), (&cms, "fp-cms")]
-        } else {
-            [(&cms, "fp-cms"), (&floor, "fp-floor")]
-        };
-        for (krate, name) in order {
+        // The order rotates round by round, so no binary always builds first.
+        for k in 0..bins.len() {
+            let at = (k + r - 1) % bins.len();
+            let (krate, name) = bins[at];
             let b = build(krate, name, r)?;
             println!(
-                "{r:>5}  {name:<9} {:>7.1}  {:>7.1}   {:>14.0}   {:>11.2}   {}",
+                "{r:>5}  {name:<14} {:>7.1}  {:>7.1}   {:>14.0}   {:>11.2}   {}",
                 b.wall_s,
                 b.cpu_s,
                 b.peak_mib,
                 b.size_mb,
                 load()
             );
-            if name == "fp-floor" { f.push(b) } else { c.push(b) }
+            results[at].push(b);
         }
     }
     let sum = |v: &[Build], g: fn(&Build) -> f64| Summary::of(v.iter().map(g).collect());
     let row = |what: &str, g: fn(&Build) -> f64, d: usize| {
-        let (a, b) = (sum(&f, g), sum(&c, g));
+        let s: Vec<Summary> = results.iter().map(|v| sum(v, g)).collect();
+        let ratio = |b: &Summary| if s[0].median > 0.0 { b.median / s[0].median } else { 0.0 };
         println!(
-            "{what:<22} {:>22} {:>22} {:>8.2}×",
-            a.fmt(d),
-            b.fmt(d),
-            if a.median > 0.0 { b.median / a.median } else { 0.0 }
+            "{what:<22} {:>20} {:>20} {:>20} {:>7.2}× {:>7.2}×",
+            s[0].fmt(d),
+            s[1].fmt(d),
+            s[2].fmt(d),
+            ratio(&s[1]),
+            ratio(&s[2])
         );
     };
-    println!("\n{:<22} {:>22} {:>22} {:>9}", "min/median/max", "fp-floor", "fp-cms", "ratio");
+    println!(
+        "\n{:<22} {:>20} {:>20} {:>20} {:>8} {:>8}",
+        "min/median/max", "fp-floor", "fp-cms", "fp-cms-agent", "cms÷fl", "agent÷fl"
+    );
     row("wall time s", |b| b.wall_s, 1);
     row("CPU time s (user+sys)", |b| b.cpu_s, 1);
     row("peak RSS MiB", |b| b.peak_mib, 0);

@@ -1262,41 +1262,19 @@ fn ne_files(spec: &Spec) -> Vec<(String, String)> {
     );
     codes.push_str(&enums(spec));
     s.push_str(&tenant_struct(spec));
-    // `ALL`: every interface, those of disabled optional groups left out.
-    let features: std::collections::BTreeSet<&str> = spec.optional_groups.values().map(String::as_str).collect();
-    let all_list = |on: &std::collections::BTreeSet<&str>| {
-        spec.interfaces
-            .iter()
-            .filter(|i| feature_of(spec, i).is_none_or(|f| on.contains(f)))
-            .map(|i| format!("&{}", upper(&i.id)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    // `ALL`: every interface, each of an optional group behind its feature (a `cfg`
+    // on an array element leaves it out of the slice when the feature is off).
+    let all = spec
+        .interfaces
+        .iter()
+        .map(|i| match feature_of(spec, i) {
+            Some(f) => format!("#[cfg(feature = {})] &{}", lit(f), upper(&i.id)),
+            None => format!("&{}", upper(&i.id)),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     let _ = writeln!(s, "\n/// Every interface of this crate (of its enabled features).");
-    if features.is_empty() {
-        let _ = writeln!(s, "pub static ALL: &[&OperationMeta] = &[{}];\n", all_list(&features));
-    } else {
-        // One definition per combination of the optional features (2^n; n is small).
-        let list: Vec<&str> = features.iter().copied().collect();
-        assert!(list.len() <= 4, "{}: too many optional groups for the `ALL` combinations", spec.file);
-        for mask in 0..(1u32 << list.len()) {
-            let on: std::collections::BTreeSet<&str> =
-                list.iter().enumerate().filter(|(k, _)| mask & (1 << k) != 0).map(|(_, f)| *f).collect();
-            let conds: Vec<String> = list
-                .iter()
-                .map(|f| {
-                    if on.contains(f) { format!("feature = {}", lit(f)) } else { format!("not(feature = {})", lit(f)) }
-                })
-                .collect();
-            let _ = writeln!(
-                s,
-                "#[cfg(all({}))]\npub static ALL: &[&OperationMeta] = &[{}];",
-                conds.join(", "),
-                all_list(&on)
-            );
-        }
-        s.push('\n');
-    }
+    let _ = writeln!(s, "pub static ALL: &[&OperationMeta] = &[{all}];\n");
     s.push_str(&callbacks(spec));
     s.push_str(&events(spec));
 

@@ -84,6 +84,10 @@ pub fn stub_module(spec: &Spec) -> String {
         s.push_str(&cfg_attr(feature_of(spec, i)));
         s.push_str(&request_type(i));
     }
+    if !spec.optional_groups.is_empty() {
+        // Unused when every optional group is off.
+        s.push_str("#[allow(dead_code)]\n");
+    }
     s.push_str("/// The error of a method the implementation does not provide.\nfn unimplemented(op: &'static str) -> crate::Error {\n    crate::Error::from(cec_core::Error::new(cec_core::ErrorKind::Usage, \"not implemented by this service implementation\").with_operation(op))\n}\n\n");
     let _ = writeln!(
         s,

@@ -22,6 +22,8 @@ use std::sync::Arc;
 #[allow(missing_docs)]
 pub mod generated;
 pub mod indicators;
+#[cfg(feature = "monitor")]
+#[cfg_attr(docsrs, doc(cfg(feature = "monitor")))]
 pub mod monitor;
 
 pub use cec_auth::{AkSkSigner, ApiFabricAuth, ApiFabricCredentials, C2Auth};
@@ -32,6 +34,7 @@ pub use generated::TenantDefaults;
 /// The service trait ([`CmsService`]) for mocking in unit tests, and its request types.
 pub use generated::stub::{self, CmsService};
 pub use indicators::{Indicator, IndicatorValue, Unit};
+#[cfg(feature = "monitor")]
 pub use monitor::{AgentRow, AgentsByState, Day, HistoryRow, QueueStatus, ServiceLevel, TeamStatus, TimeGrain};
 
 cec_core::define_ne_error!(

@@ -161,7 +161,6 @@ pub static ENVELOPE_SUCCESS: Envelope = Envelope {
 };
 
 /// Every interface of this crate (of its enabled features).
-#[cfg(all(not(feature = "quality-inspection")))]
 pub static ALL: &[&OperationMeta] = &[
     &AUTH_TOKEN_BY_AK_SK,
     &AGENT_ACCOUNT_CREATE,
@@ -249,177 +248,171 @@ pub static ALL: &[&OperationMeta] = &[
     &APP_SETTINGS_QUERY,
     &COBROWSE_GET_CONNECTION_INFO_V1,
     &SYSPARAM_QUERY_SYSPARAM,
-];
-#[cfg(all(feature = "quality-inspection"))]
-pub static ALL: &[&OperationMeta] = &[
-    &AUTH_TOKEN_BY_AK_SK,
-    &AGENT_ACCOUNT_CREATE,
-    &AGENT_ACCOUNT_DELETE,
-    &AGENT_ACCOUNT_UPDATE,
-    &AGENT_ACCOUNT_QUERY,
-    &AGENT_ACCOUNT_ADD_SKILLS_TO_AGENT,
-    &AGENT_ACCOUNT_RELEASE_AGENT_BY_SKILL_ID,
-    &AGENT_ACCOUNT_QUERY_AGENT_INFO_BY_SKILL_ID,
-    &AGENT_ACCOUNT_UPDATE_SIP_PHONE_PASSWORD,
-    &AGENT_ACCOUNT_CLEANCUSTPERSONALDATA,
-    &AGENT_INFO_QUERY_SYS_INFO,
-    &AGENT_INFO_QUERY_AGENT_INFO,
-    &AGENT_INFO_QUERY_AGENT_LOGIN_PARAMS,
-    &AGENT_INFO_QUERY_AGENT_INFO_BY_ACCOUNT,
-    &SKILL_CREATE_SKILL,
-    &SKILL_DELETE_SKILL,
-    &SKILL_MODIFY_SKILL,
-    &SKILL_QUERY_SKILLS,
-    &CALLED_ROUTE_CREATE_CALLED_ROUTE,
-    &CALLED_ROUTE_DELETE_CALLED_ROUTE,
-    &CALLED_ROUTE_MODIFY_CALLED_ROUTE,
-    &CALLED_ROUTE_QUERY_CALLED_ROUTE,
-    &CALLED_ROUTE_QUERY_ACCESS_CODE_LIST,
-    &IVR_FLOW_QUERY_IVR_FLOW_LIST,
-    &IVR_FLOW_QUERY_SATISFACTION_CONFIG,
-    &IVR_FLOW_SATISFACTION_QUERY,
-    &IVR_FLOW_IMPORT_VOICE_FILE_UPLOAD,
-    &IVR_FLOW_CREATE_VOICE_TEMPLATE,
-    &MOBILE_AGENT_CREATE_CALL_V1,
-    &MOBILE_AGENT_CREATE_CALL_V3,
-    &MOBILE_AGENT_QUERY_CALL_DETAIL_RECORD,
-    &MOBILE_AGENT_QUERY_CALL_STATE,
-    &MOBILE_AGENT_GET_RECORDING_ADDRESS,
-    &MOBILE_AGENT_QUERY_PHONE_V1,
-    &MOBILE_AGENT_QUERY_PHONE_V2,
-    &MOBILE_AGENT_GET_CALLED_INFO,
-    &MOBILE_AGENT_QUERY_USER_CONTACT_LIMIT,
-    &MOBILE_AGENT_QUERY_CALL_INFO_BY_CALL_ID,
-    &MOBILE_AGENT_STATUSNOTIFY,
-    &MOBILE_AGENT_CREATE_VOICE_OUTBOUND_V1,
-    &MOBILE_AGENT_CREATE_VOICE_OUTBOUND_V2,
-    &CCMESSAGING_APPLY_TOKEN,
-    &CCMESSAGING_QUERY_HISTORY_CHAT_MESSAGE,
-    &CCMESSAGING_SEND,
-    &CCMESSAGING_SEND_ASYNC,
-    &CCMESSAGING_DO_LEAVE_MESSAGE,
-    &CCMESSAGING_POLL,
-    &CCMESSAGING_DOWNLOAD_FILE_STREAM,
-    &CCMESSAGING_QUERY_QUEUE_INFO,
-    &CCMESSAGING_UPLOAD_FILE_STREAM,
-    &CCMESSAGING_QUERY_PHRASE_BY_KEYWORD,
-    &CCMESSAGING_GET_SATISFACTION_SURVEY_MODE,
-    &CCMESSAGING_FEEDBACKSATISFACTION,
-    &CCMESSAGING_SAVE_SATISFACTION,
-    &CCMESSAGING_CHECK_CLICK_TO_CALL_SUPPORT,
-    &CCMESSAGING_CREATE_CLICK_TO_CALL,
-    &CCMESSAGING_GET_CLICK_TO_CALL_EVENTS,
-    &CCMESSAGING_DROP_CLICK_TO_CALL,
-    &CCMESSAGING_CREATECALL,
-    &CCMESSAGING_PUSH_MSG,
-    &CCMESSAGING_CHAT_DROP_MAIL,
-    &CCMESSAGING_SEND_WHATSAPP_MESSAGE,
-    &CCMESSAGING_GET_USER_INFO_BYCALL_ID,
-    &CCMESSAGING_CHAT_ITAU_TELEFONE,
-    &CCMESSAGING_CHAT_ITAU_EMAIL,
-    &CCMESSAGING_CHAT_ITAU_CPFCNPJ,
-    &CCMESSAGING_CHAT_ITAU_CONTEXTOS,
-    &CCMESSAGING_CHAT_ITAU_CONTAS,
-    &CCMESSAGING_CHAT_ITAU_CODIGO,
-    &CCMESSAGING_CHAT_ITAU_CLIENTE,
-    &CCMESSAGING_CHAT_ITAU_ATENDENTES,
-    &VOICE_NOTIFICATION_QUERY_VOICE_NOTIFICATION_RECORDING,
-    &VOICE_NOTIFICATION_CREATE_VOICE_NOTIFICATION_V1,
-    &VOICE_NOTIFICATION_CREATE_VOICE_NOTIFICATION_V2,
-    &OFFLINE_AGENT_LOGIN,
-    &OFFLINE_AGENT_LOGOUT,
-    &OFFLINE_AGENT_IS_OFFLINE_AGENT,
-    &FEDERATION_USER_MGMT_CREATE_TASK,
-    &FEDERATION_USER_MGMT_QUERY_TASK,
-    &CASE_CREATE_CASE,
-    &CASE_QUERY_CASE_LIST,
-    &APP_SETTINGS_CREATE,
-    &APP_SETTINGS_UPDATE,
-    &APP_SETTINGS_QUERY,
-    &COBROWSE_GET_CONNECTION_INFO_V1,
-    &SYSPARAM_QUERY_SYSPARAM,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_QUERY_QUALITY_ITEM_RESULT,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_MODIFY_QUALITY_ITEM_RESULT,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_QUERY_APPRAISE_SCORE,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_APPLY_APPRAISE_SCORE,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_QUERY_CALL_CREDIT,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_CREATE_APPRAISE_SCORE,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_REMOVE_APPRAISE_SCORE,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_MODIFY_APPRAISE_SCORE,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_CREATE_SENTENCE_CATEGORY,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_MOVE_SENTENCE_TO_CATEGORY,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_DELETE_SENTENCE,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_QUERY_SENTENCE,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_QUERY_SENTENCE_BY_CATEGORY_ID,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_UPDATE_SENTENCE,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_UPDATE_SENTENCE_CATEGORY,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_DELETE_SENTENCE_CATEGORY,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_QUERY_SENTENCE_CATEGORY,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_CREATE_SENTENCE,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_DELETE_SENSITIVE_WORD,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_DETAIL,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_UPDATE_SENSITIVE_WORD,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_QUERY_SENSITIVE_CATEGORY_LIST,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_QUERY_SENSITIVE_WORDS_BY_CATEGORY_ID,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_LIST,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_CREATE_SENSITIVE_CATEGORY,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_UPDATE_SENSITIVE_CATEGORY,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_MOVE_SENSITIVE_WORD_TO_CATEGORY,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_CREATE_SENSITIVE_WORD,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_DELETE_SENSITIVE_CATEGORY,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_UPDATE_SENTENCE_GROUP,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_GET_SENTENCE_GROUP,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_DELETE_SENTENCE_GROUP,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_DELETE_CONVERSATION_FLOW,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_ADD_SENTENCE_GROUP,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_ADD_CONVERSATION_FLOW,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_UPDATE_CONVERSATION_FLOW,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_GET_CONVERSATION_FLOW,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_ADD_RULE,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_UPDATE_RULE,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_DELETE_RULE,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_GET_ONE_RULE,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_QUERY_RULES,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_GET_INTERPOSAL_RULE_BY_ID,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_QUERY_INTERPOSAL_RULES,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_DELETE_INTERPOSAL_RULE,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_ADD_INTERPOSAL_RULE,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_UPDATE_INTERPOSAL_RULE,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_CREATE_SILENCE_RULE,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_UPDATE_SILENCE_RULE,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_DELETE_SILENCE_RULE,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_QUERY_SILENCE_RULE,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_ADD_SPEED_RULE,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_UPDATE_SPEED_RULE,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_DELETE_SPEED_RULE,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_QUERY_SPEED_RULE_BY_ID,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_QUERY_SPEED_RULES,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_DELETE_SCENARIO,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_CREATE_SCENARIO,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_QUERY_ALL_SCENARIO,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_APPOINT_QUALITY_TASK,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_TAKE_EFFECT_QUALITY_TASK,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_QUERY_QUALITY_TASK,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_UPDATE_QUALITY_TASK,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_REASSGIN_QUALITY_TASK,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_APPEAL_ITEM,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_QUERY_QUALITY_ITEM,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_QUERY_QUALITY_ITEM_DETAIL,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_QUERY_QUALITY_HISTORY,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_QUERY_APPRAISE_CALL_DETAIL,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_QUERY_TRAINING,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_TRAIN_TAGS,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_REGULARQUALITYTASK_ADD_QUALITY_TASK,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_REGULARQUALITYTASK_BEGIN_QUALITY_TASK,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_REGULARQUALITYTASK_UPDATE_QUALITY_TASK,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_REGULARQUALITYTASK_DELETE_QUALITY_TASK,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_REGULARQUALITYTASK_QUERY_QUALITY_TASK,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_REGULARQUALITYTASK_STOP_QUALITY_TASK,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_MODIFY_RESULT_QUALITY_TASK,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_COMPLETE_QUALITY_TASK,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_CALLS_QUALITY_TASK,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_GET_TEXT_BY_TASK_ID,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_VOICE2_TEXT,
+    #[cfg(feature = "quality-inspection")]
     &QUALITY_INSPECTION_ASRTRANS_APPRAISECALL_DETAIL,
 ];
 

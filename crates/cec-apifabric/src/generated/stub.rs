@@ -1320,6 +1320,7 @@ pub type QualityInspectionVoice2TextRequest = super::QualityInspectionVoice2Text
 /// The request of `qualityInspection.asrtrans.appraisecallDetail`: its body.
 pub type QualityInspectionAsrtransAppraisecallDetailRequest = super::QualityInspectionAsrtransAppraisecallDetailBody;
 
+#[allow(dead_code)]
 /// The error of a method the implementation does not provide.
 fn unimplemented(op: &'static str) -> crate::Error {
     crate::Error::from(

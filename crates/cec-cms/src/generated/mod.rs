@@ -19,18 +19,44 @@ pub mod codes;
 pub use codes::*;
 
 pub mod operation;
+#[cfg(feature = "agent")]
+#[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
 pub use operation::agent::*;
+#[cfg(feature = "agentgroup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "agentgroup")))]
 pub use operation::agentgroup::*;
+#[cfg(feature = "calldata")]
+#[cfg_attr(docsrs, doc(cfg(feature = "calldata")))]
 pub use operation::calldata::*;
+#[cfg(feature = "compat")]
+#[cfg_attr(docsrs, doc(cfg(feature = "compat")))]
 pub use operation::compat::*;
+#[cfg(feature = "configures")]
+#[cfg_attr(docsrs, doc(cfg(feature = "configures")))]
 pub use operation::configures::*;
+#[cfg(feature = "cti")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cti")))]
 pub use operation::cti::*;
+#[cfg(feature = "health")]
+#[cfg_attr(docsrs, doc(cfg(feature = "health")))]
 pub use operation::health::*;
+#[cfg(feature = "hisindex")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hisindex")))]
 pub use operation::hisindex::*;
+#[cfg(feature = "qcrelation")]
+#[cfg_attr(docsrs, doc(cfg(feature = "qcrelation")))]
 pub use operation::qcrelation::*;
+#[cfg(feature = "skill")]
+#[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
 pub use operation::skill::*;
+#[cfg(feature = "uap")]
+#[cfg_attr(docsrs, doc(cfg(feature = "uap")))]
 pub use operation::uap::*;
+#[cfg(feature = "usergroup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "usergroup")))]
 pub use operation::usergroup::*;
+#[cfg(feature = "vdn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
 pub use operation::vdn::*;
 
 pub static ENVELOPE_DEFAULT: Envelope = Envelope {
@@ -94,69 +120,134 @@ impl TenantDefaults {
 
 /// Every interface of this crate (of its enabled features).
 pub static ALL: &[&OperationMeta] = &[
+    #[cfg(feature = "vdn")]
     &VDN_QUERYAGENTRESTSTATE,
+    #[cfg(feature = "vdn")]
     &VDN_TOTALAGENTABSTRACTEX3,
+    #[cfg(feature = "vdn")]
     &VDN_TOTALAGENTDYNAMICINFO,
+    #[cfg(feature = "vdn")]
     &VDN_TOTALAGENTSTATE,
+    #[cfg(feature = "vdn")]
     &VDN_QUERYIVRSTATUSINFO,
+    #[cfg(feature = "vdn")]
     &VDN_QUERYIVRPROCESSINNOINFO,
+    #[cfg(feature = "vdn")]
     &VDN_QUERYAGENTSTATICCONFINFO,
+    #[cfg(feature = "vdn")]
     &VDN_QUERYTOTALAGENTINFO,
+    #[cfg(feature = "vdn")]
     &VDN_QUERYACCESSCODECALLINFO,
+    #[cfg(feature = "vdn")]
     &VDN_QUERYCALLS,
+    #[cfg(feature = "vdn")]
     &VDN_QUERYCALLS_V2,
+    #[cfg(feature = "vdn")]
     &VDN_QUERYCALLTRACEDETAIL,
+    #[cfg(feature = "vdn")]
     &VDN_CONFIGURES_SKILLS,
+    #[cfg(feature = "vdn")]
     &VDN_RINDEX,
+    #[cfg(feature = "vdn")]
     &VDN_QUERYACCESSCODEINFO,
+    #[cfg(feature = "vdn")]
     &VDN_RESTREASONS,
+    #[cfg(feature = "skill")]
     &SKILL_AGENTSINSKILL,
+    #[cfg(feature = "skill")]
     &SKILL_TOTALSKILLSTATUSEX3,
+    #[cfg(feature = "skill")]
     &SKILL_QUEUEDEVICESTATUS,
+    #[cfg(feature = "skill")]
     &SKILL_AGENTBYCONFIGEDSKILL,
+    #[cfg(feature = "skill")]
     &SKILL_SERVICEQUALITY,
+    #[cfg(feature = "skill")]
     &SKILL_RINDEX,
+    #[cfg(feature = "skill")]
     &SKILL_SKILLCFGINFO,
+    #[cfg(feature = "skill")]
     &SKILL_STATEINFO,
+    #[cfg(feature = "agent")]
     &AGENT_SITEAGENTCALLANDSKILLINFOBYAGENTIDS,
+    #[cfg(feature = "agent")]
     &AGENT_AGENTSTATUSINFOBYAGENTIDS,
+    #[cfg(feature = "agent")]
     &AGENT_QUERYAGENTCALLS,
+    #[cfg(feature = "agentgroup")]
     &AGENTGROUP_QUERYAGENTCALLS,
+    #[cfg(feature = "agent")]
     &AGENT_AGENTPRIVATECALL,
+    #[cfg(feature = "agentgroup")]
     &AGENTGROUP_TEAMAGENTSTATUSINFO,
+    #[cfg(feature = "agentgroup")]
     &AGENTGROUP_RINDEX,
+    #[cfg(feature = "agent")]
     &AGENT_AGENTBYWORKNO,
+    #[cfg(feature = "calldata")]
     &CALLDATA_ISPROCESSCALL,
+    #[cfg(feature = "vdn")]
     &VDN_QUERY_AGENT_BY_STATUS,
+    #[cfg(feature = "agent")]
     &AGENT_AGENTRESTINFOS,
+    #[cfg(feature = "agent")]
     &AGENT_SYSTEMSTATE,
+    #[cfg(feature = "agent")]
     &AGENT_AGENTOPRINFO,
+    #[cfg(feature = "calldata")]
     &CALLDATA_QUERYBASICCALLINFO,
+    #[cfg(feature = "calldata")]
     &CALLDATA_QUERYDETAILCALLINFO,
+    #[cfg(feature = "calldata")]
     &CALLDATA_QUERYCALLDETAILBYID,
+    #[cfg(feature = "cti")]
     &CTI_SYSINDEX,
+    #[cfg(feature = "configures")]
     &CONFIGURES_VDNS,
+    #[cfg(feature = "configures")]
     &CONFIGURES_AGENTS,
+    #[cfg(feature = "usergroup")]
     &USERGROUP_CREATE,
+    #[cfg(feature = "usergroup")]
     &USERGROUP_JOIN,
+    #[cfg(feature = "usergroup")]
     &USERGROUP_DELETE,
+    #[cfg(feature = "usergroup")]
     &USERGROUP_UPDATE,
+    #[cfg(feature = "usergroup")]
     &USERGROUP_QUERYMEMBERS,
+    #[cfg(feature = "qcrelation")]
     &QCRELATION_CONFIG,
+    #[cfg(feature = "qcrelation")]
     &QCRELATION_DELETE,
+    #[cfg(feature = "uap")]
     &UAP_PERFINDEX,
+    #[cfg(feature = "uap")]
     &UAP_TERMINALINDEX,
+    #[cfg(feature = "hisindex")]
     &HISINDEX_IVR,
+    #[cfg(feature = "hisindex")]
     &HISINDEX_SKILL,
+    #[cfg(feature = "hisindex")]
     &HISINDEX_AGENT,
+    #[cfg(feature = "hisindex")]
     &HISINDEX_VDN,
+    #[cfg(feature = "hisindex")]
     &HISINDEX_SKILLFORDAY,
+    #[cfg(feature = "hisindex")]
     &HISINDEX_SKILLFORMONTH,
+    #[cfg(feature = "hisindex")]
     &HISINDEX_AGENTFORDAY,
+    #[cfg(feature = "compat")]
     &COMPAT_AGENTBYWORKNO,
+    #[cfg(feature = "compat")]
     &COMPAT_QUERYMONITOR_SYSTEMSTATE,
+    #[cfg(feature = "compat")]
     &COMPAT_AGENTRESTINFO,
+    #[cfg(feature = "compat")]
     &COMPAT_SKILL_STATEINFO,
+    #[cfg(feature = "compat")]
     &COMPAT_AGENTBYCONFIGEDSKILL,
+    #[cfg(feature = "health")]
     &HEALTH_PING,
 ];

@@ -14,51 +14,83 @@ use std::future::Future;
 
 use cec_core::CallOptions;
 
+#[cfg(feature = "vdn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
 /// The request of `vdn.queryagentreststate`: its body.
 pub type VdnQueryagentreststateRequest = super::VdnQueryagentreststateBody;
 
+#[cfg(feature = "vdn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
 /// The request of `vdn.totalagentabstractex3`: its body.
 pub type VdnTotalagentabstractex3Request = super::VdnTotalagentabstractex3Body;
 
+#[cfg(feature = "vdn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
 /// The request of `vdn.totalagentdynamicinfo`: its body.
 pub type VdnTotalagentdynamicinfoRequest = super::VdnTotalagentdynamicinfoBody;
 
+#[cfg(feature = "vdn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
 /// The request of `vdn.totalagentstate`: its body.
 pub type VdnTotalagentstateRequest = super::VdnTotalagentstateBody;
 
+#[cfg(feature = "vdn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
 /// The request of `vdn.queryivrstatusinfo`: its body.
 pub type VdnQueryivrstatusinfoRequest = super::VdnQueryivrstatusinfoBody;
 
+#[cfg(feature = "vdn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
 /// The request of `vdn.queryivrprocessinnoinfo`: its body.
 pub type VdnQueryivrprocessinnoinfoRequest = super::VdnQueryivrprocessinnoinfoBody;
 
+#[cfg(feature = "vdn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
 /// The request of `vdn.queryagentstaticconfinfo`: its body.
 pub type VdnQueryagentstaticconfinfoRequest = super::VdnQueryagentstaticconfinfoBody;
 
+#[cfg(feature = "vdn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
 /// The request of `vdn.querytotalagentinfo`: its body.
 pub type VdnQuerytotalagentinfoRequest = super::VdnQuerytotalagentinfoBody;
 
+#[cfg(feature = "vdn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
 /// The request of `vdn.queryaccesscodecallinfo`: its body.
 pub type VdnQueryaccesscodecallinfoRequest = super::VdnQueryaccesscodecallinfoBody;
 
+#[cfg(feature = "vdn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
 /// The request of `vdn.querycalls`: its body.
 pub type VdnQuerycallsRequest = super::VdnQuerycallsBody;
 
+#[cfg(feature = "vdn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
 /// The request of `vdn.querycalls_v2`: its body.
 pub type VdnQuerycallsV2Request = super::VdnQuerycallsV2Body;
 
+#[cfg(feature = "vdn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
 /// The request of `vdn.querycalltracedetail`: its body.
 pub type VdnQuerycalltracedetailRequest = super::VdnQuerycalltracedetailBody;
 
+#[cfg(feature = "vdn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
 /// The request of `vdn.configures_skills`: its body.
 pub type VdnConfiguresSkillsRequest = super::VdnConfiguresSkillsBody;
 
+#[cfg(feature = "vdn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
 /// The request of `vdn.rindex`: its body.
 pub type VdnRindexRequest = super::VdnRindexBody;
 
+#[cfg(feature = "vdn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
 /// The request of `vdn.queryaccesscodeinfo`: its body.
 pub type VdnQueryaccesscodeinfoRequest = super::VdnQueryaccesscodeinfoBody;
 
+#[cfg(feature = "vdn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
 /// The request of `vdn.restreasons`: its path, query and header parameters.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VdnRestreasonsRequest {
@@ -68,84 +100,138 @@ pub struct VdnRestreasonsRequest {
     pub vdn: Option<i64>,
 }
 
+#[cfg(feature = "skill")]
+#[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
 /// The request of `skill.agentsinskill`: its body.
 pub type SkillAgentsinskillRequest = super::SkillAgentsinskillBody;
 
+#[cfg(feature = "skill")]
+#[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
 /// The request of `skill.totalskillstatusex3`: its body.
 pub type SkillTotalskillstatusex3Request = super::SkillTotalskillstatusex3Body;
 
+#[cfg(feature = "skill")]
+#[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
 /// The request of `skill.queuedevicestatus`: its body.
 pub type SkillQueuedevicestatusRequest = super::SkillQueuedevicestatusBody;
 
+#[cfg(feature = "skill")]
+#[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
 /// The request of `skill.agentbyconfigedskill`: its body.
 pub type SkillAgentbyconfigedskillRequest = super::SkillAgentbyconfigedskillBody;
 
+#[cfg(feature = "skill")]
+#[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
 /// The request of `skill.servicequality`: its body.
 pub type SkillServicequalityRequest = super::SkillServicequalityBody;
 
+#[cfg(feature = "skill")]
+#[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
 /// The request of `skill.rindex`: its body.
 pub type SkillRindexRequest = super::SkillRindexBody;
 
+#[cfg(feature = "skill")]
+#[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
 /// The request of `skill.skillcfginfo`: its body.
 pub type SkillSkillcfginfoRequest = super::SkillSkillcfginfoBody;
 
+#[cfg(feature = "skill")]
+#[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
 /// The request of `skill.stateinfo`: its body.
 pub type SkillStateinfoRequest = super::SkillStateinfoBody;
 
+#[cfg(feature = "agent")]
+#[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
 /// The request of `agent.siteagentcallandskillinfobyagentids`: its body.
 pub type AgentSiteagentcallandskillinfobyagentidsRequest = super::AgentSiteagentcallandskillinfobyagentidsBody;
 
+#[cfg(feature = "agent")]
+#[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
 /// The request of `agent.agentstatusinfobyagentids`: its body.
 pub type AgentAgentstatusinfobyagentidsRequest = super::AgentAgentstatusinfobyagentidsBody;
 
+#[cfg(feature = "agent")]
+#[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
 /// The request of `agent.queryagentcalls`: its body.
 pub type AgentQueryagentcallsRequest = super::AgentQueryagentcallsBody;
 
+#[cfg(feature = "agentgroup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "agentgroup")))]
 /// The request of `agentgroup.queryagentcalls`: its body.
 pub type AgentgroupQueryagentcallsRequest = super::AgentgroupQueryagentcallsBody;
 
+#[cfg(feature = "agent")]
+#[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
 /// The request of `agent.agentprivatecall`: its body.
 pub type AgentAgentprivatecallRequest = super::AgentAgentprivatecallBody;
 
+#[cfg(feature = "agentgroup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "agentgroup")))]
 /// The request of `agentgroup.teamagentstatusinfo`: its body.
 pub type AgentgroupTeamagentstatusinfoRequest = super::AgentgroupTeamagentstatusinfoBody;
 
+#[cfg(feature = "agentgroup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "agentgroup")))]
 /// The request of `agentgroup.rindex`: its body.
 pub type AgentgroupRindexRequest = super::AgentgroupRindexBody;
 
+#[cfg(feature = "agent")]
+#[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
 /// The request of `agent.agentbyworkno`: its body.
 pub type AgentAgentbyworknoRequest = super::AgentAgentbyworknoBody;
 
+#[cfg(feature = "calldata")]
+#[cfg_attr(docsrs, doc(cfg(feature = "calldata")))]
 /// The request of `calldata.isprocesscall`: its body.
 pub type CalldataIsprocesscallRequest = super::CalldataIsprocesscallBody;
 
+#[cfg(feature = "vdn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
 /// The request of `vdn.queryAgentByStatus`: its body.
 pub type VdnQueryAgentByStatusRequest = super::VdnQueryAgentByStatusBody;
 
+#[cfg(feature = "agent")]
+#[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
 /// The request of `agent.agentrestinfos`: its body.
 pub type AgentAgentrestinfosRequest = super::AgentAgentrestinfosBody;
 
+#[cfg(feature = "agent")]
+#[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
 /// The request of `agent.systemstate`: its body.
 pub type AgentSystemstateRequest = super::AgentSystemstateBody;
 
+#[cfg(feature = "agent")]
+#[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
 /// The request of `agent.agentoprinfo`: its body.
 pub type AgentAgentoprinfoRequest = super::AgentAgentoprinfoBody;
 
+#[cfg(feature = "calldata")]
+#[cfg_attr(docsrs, doc(cfg(feature = "calldata")))]
 /// The request of `calldata.querybasiccallinfo`: its body.
 pub type CalldataQuerybasiccallinfoRequest = super::CalldataQuerybasiccallinfoBody;
 
+#[cfg(feature = "calldata")]
+#[cfg_attr(docsrs, doc(cfg(feature = "calldata")))]
 /// The request of `calldata.querydetailcallinfo`: its body.
 pub type CalldataQuerydetailcallinfoRequest = super::CalldataQuerydetailcallinfoBody;
 
+#[cfg(feature = "calldata")]
+#[cfg_attr(docsrs, doc(cfg(feature = "calldata")))]
 /// The request of `calldata.querycalldetailbyid`: its body.
 pub type CalldataQuerycalldetailbyidRequest = super::CalldataQuerycalldetailbyidBody;
 
+#[cfg(feature = "cti")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cti")))]
 /// The request of `cti.sysindex`: its body.
 pub type CtiSysindexRequest = super::CtiSysindexBody;
 
+#[cfg(feature = "configures")]
+#[cfg_attr(docsrs, doc(cfg(feature = "configures")))]
 /// The request of `configures.vdns`: its body.
 pub type ConfiguresVdnsRequest = super::ConfiguresVdnsBody;
 
+#[cfg(feature = "configures")]
+#[cfg_attr(docsrs, doc(cfg(feature = "configures")))]
 /// The request of `configures.agents`: its path, query and header parameters.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConfiguresAgentsRequest {
@@ -159,72 +245,117 @@ pub struct ConfiguresAgentsRequest {
     pub limit: Option<i64>,
 }
 
+#[cfg(feature = "usergroup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "usergroup")))]
 /// The request of `usergroup.create`: its body.
 pub type UsergroupCreateRequest = super::UsergroupCreateBody;
 
+#[cfg(feature = "usergroup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "usergroup")))]
 /// The request of `usergroup.join`: its body.
 pub type UsergroupJoinRequest = super::UsergroupJoinBody;
 
+#[cfg(feature = "usergroup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "usergroup")))]
 /// The request of `usergroup.delete`: its body.
 pub type UsergroupDeleteRequest = super::UsergroupDeleteBody;
 
+#[cfg(feature = "usergroup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "usergroup")))]
 /// The request of `usergroup.update`: its body.
 pub type UsergroupUpdateRequest = super::UsergroupUpdateBody;
 
+#[cfg(feature = "usergroup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "usergroup")))]
 /// The request of `usergroup.querymembers`: its body.
 pub type UsergroupQuerymembersRequest = super::UsergroupQuerymembersBody;
 
+#[cfg(feature = "qcrelation")]
+#[cfg_attr(docsrs, doc(cfg(feature = "qcrelation")))]
 /// The request of `qcrelation.config`: its body.
 pub type QcrelationConfigRequest = super::QcrelationConfigBody;
 
+#[cfg(feature = "qcrelation")]
+#[cfg_attr(docsrs, doc(cfg(feature = "qcrelation")))]
 /// The request of `qcrelation.delete`: its body.
 pub type QcrelationDeleteRequest = super::QcrelationDeleteBody;
 
+#[cfg(feature = "uap")]
+#[cfg_attr(docsrs, doc(cfg(feature = "uap")))]
 /// The request of `uap.perfindex`: its body.
 pub type UapPerfindexRequest = super::UapPerfindexBody;
 
+#[cfg(feature = "uap")]
+#[cfg_attr(docsrs, doc(cfg(feature = "uap")))]
 /// The request of `uap.terminalindex`: its body.
 pub type UapTerminalindexRequest = super::UapTerminalindexBody;
 
+#[cfg(feature = "hisindex")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hisindex")))]
 /// The request of `hisindex.ivr`: its body.
 pub type HisindexIvrRequest = super::HisindexIvrBody;
 
+#[cfg(feature = "hisindex")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hisindex")))]
 /// The request of `hisindex.skill`: its body.
 pub type HisindexSkillRequest = super::HisindexSkillBody;
 
+#[cfg(feature = "hisindex")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hisindex")))]
 /// The request of `hisindex.agent`: its body.
 pub type HisindexAgentRequest = super::HisindexAgentBody;
 
+#[cfg(feature = "hisindex")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hisindex")))]
 /// The request of `hisindex.vdn`: its body.
 pub type HisindexVdnRequest = super::HisindexVdnBody;
 
+#[cfg(feature = "hisindex")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hisindex")))]
 /// The request of `hisindex.skillforday`: its body.
 pub type HisindexSkillfordayRequest = super::HisindexSkillfordayBody;
 
+#[cfg(feature = "hisindex")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hisindex")))]
 /// The request of `hisindex.skillformonth`: its body.
 pub type HisindexSkillformonthRequest = super::HisindexSkillformonthBody;
 
+#[cfg(feature = "hisindex")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hisindex")))]
 /// The request of `hisindex.agentforday`: its body.
 pub type HisindexAgentfordayRequest = super::HisindexAgentfordayBody;
 
+#[cfg(feature = "compat")]
+#[cfg_attr(docsrs, doc(cfg(feature = "compat")))]
 /// The request of `compat.agentbyworkno`: its body.
 pub type CompatAgentbyworknoRequest = super::CompatAgentbyworknoBody;
 
+#[cfg(feature = "compat")]
+#[cfg_attr(docsrs, doc(cfg(feature = "compat")))]
 /// The request of `compat.querymonitor_systemstate`: its body.
 pub type CompatQuerymonitorSystemstateRequest = super::CompatQuerymonitorSystemstateBody;
 
+#[cfg(feature = "compat")]
+#[cfg_attr(docsrs, doc(cfg(feature = "compat")))]
 /// The request of `compat.agentrestinfo`: its body.
 pub type CompatAgentrestinfoRequest = super::CompatAgentrestinfoBody;
 
+#[cfg(feature = "compat")]
+#[cfg_attr(docsrs, doc(cfg(feature = "compat")))]
 /// The request of `compat.skill_stateinfo`: its body.
 pub type CompatSkillStateinfoRequest = super::CompatSkillStateinfoBody;
 
+#[cfg(feature = "compat")]
+#[cfg_attr(docsrs, doc(cfg(feature = "compat")))]
 /// The request of `compat.agentbyconfigedskill`: its body.
 pub type CompatAgentbyconfigedskillRequest = super::CompatAgentbyconfigedskillBody;
 
+#[cfg(feature = "health")]
+#[cfg_attr(docsrs, doc(cfg(feature = "health")))]
 /// The request of `health.ping`: its body.
 pub type HealthPingRequest = super::HealthPingBody;
 
+#[allow(dead_code)]
 /// The error of a method the implementation does not provide.
 fn unimplemented(op: &'static str) -> crate::Error {
     crate::Error::from(
@@ -252,6 +383,8 @@ fn unimplemented(op: &'static str) -> crate::Error {
 /// let _ = first_call(&Fake);
 /// ```
 pub trait CmsService: Send + Sync {
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     /// `vdn.queryagentreststate` — Query agent rest status in a VDN (`POST /rest/cmsapp/v1/openapi/vdn/queryagentreststate`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0596.html>. See [`crate::Client::vdn_query_agent_rest_state`].
     fn vdn_query_agent_rest_state(
         &self,
@@ -261,6 +394,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("vdn.queryagentreststate")))
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     /// `vdn.totalagentabstractex3` — Query all agents in a VDN (paged) (`POST /rest/cmsapp/v1/openapi/vdn/totalagentabstractex3`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0598.html>. See [`crate::Client::vdn_total_agent_abstract_ex3`].
     fn vdn_total_agent_abstract_ex3(
         &self,
@@ -270,6 +405,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("vdn.totalagentabstractex3")))
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     /// `vdn.totalagentdynamicinfo` — Query current status of all agents in a VDN (`POST /rest/cmsapp/v1/openapi/vdn/totalagentdynamicinfo`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0599.html>. See [`crate::Client::vdn_totalagentdynamicinfo`].
     fn vdn_totalagentdynamicinfo(
         &self,
@@ -279,6 +416,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("vdn.totalagentdynamicinfo")))
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     /// `vdn.totalagentstate` — Query all agents in a VDN, unpaged (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/vdn/totalagentstate`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0610.html>. See [`crate::Client::vdn_totalagentstate`].
     fn vdn_totalagentstate(
         &self,
@@ -288,6 +427,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("vdn.totalagentstate")))
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     /// `vdn.queryivrstatusinfo` — Query IVR status details (calls in an IVR flow) in a VDN (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/vdn/queryivrstatusinfo`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0601.html>. See [`crate::Client::vdn_queryivrstatusinfo`].
     fn vdn_queryivrstatusinfo(
         &self,
@@ -297,6 +438,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("vdn.queryivrstatusinfo")))
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     /// `vdn.queryivrprocessinnoinfo` — Query IVR flow access codes in a VDN (`POST /rest/cmsapp/v1/openapi/vdn/queryivrprocessinnoinfo`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0602.html>. See [`crate::Client::vdn_queryivrprocessinnoinfo`].
     fn vdn_queryivrprocessinnoinfo(
         &self,
@@ -306,6 +449,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("vdn.queryivrprocessinnoinfo")))
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     /// `vdn.queryagentstaticconfinfo` — Query static configuration of all agents in a VDN (paged) (`POST /rest/cmsapp/v1/openapi/vdn/queryagentstaticconfinfo`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0600.html>. See [`crate::Client::vdn_queryagentstaticconfinfo`].
     fn vdn_queryagentstaticconfinfo(
         &self,
@@ -315,6 +460,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("vdn.queryagentstaticconfinfo")))
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     /// `vdn.querytotalagentinfo` — Query static configuration of all agents in a VDN, unpaged (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/vdn/querytotalagentinfo`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0609.html>. See [`crate::Client::vdn_querytotalagentinfo`].
     fn vdn_querytotalagentinfo(
         &self,
@@ -324,6 +471,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("vdn.querytotalagentinfo")))
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     /// `vdn.queryaccesscodecallinfo` — Query call information of specified access codes (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/vdn/queryaccesscodecallinfo`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0605.html>. See [`crate::Client::vdn_queryaccesscodecallinfo`].
     fn vdn_queryaccesscodecallinfo(
         &self,
@@ -333,6 +482,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("vdn.queryaccesscodecallinfo")))
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     /// `vdn.querycalls` — Query inbound call records in a VDN (v1) (`POST /rest/cmsapp/v1/openapi/vdn/querycalls`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0606.html>. See [`crate::Client::vdn_querycalls`].
     fn vdn_querycalls(
         &self,
@@ -342,6 +493,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("vdn.querycalls")))
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     /// `vdn.querycalls_v2` — Query inbound or outbound call records in a VDN (v2) (`POST /rest/cmsapp/v2/openapi/vdn/querycalls`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0607.html>. See [`crate::Client::vdn_querycalls_v2`].
     fn vdn_querycalls_v2(
         &self,
@@ -351,6 +504,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("vdn.querycalls_v2")))
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     /// `vdn.querycalltracedetail` — Query call trajectory data in a VDN by call ID (`POST /rest/cmsapp/v1/openapi/vdn/querycalltracedetail`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0608.html>. See [`crate::Client::vdn_querycalltracedetail`].
     fn vdn_querycalltracedetail(
         &self,
@@ -360,6 +515,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("vdn.querycalltracedetail")))
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     /// `vdn.configures_skills` — Query skill queues configured in a VDN (`POST /rest/cmsapp/v1/openapi/configures/skills`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0603.html>. See [`crate::Client::vdn_configures_skills`].
     fn vdn_configures_skills(
         &self,
@@ -369,6 +526,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("vdn.configures_skills")))
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     /// `vdn.rindex` — Get real-time monitoring indicators by VDN (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/rindex/vdn`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0611.html>. See [`crate::Client::vdn_rindex`].
     fn vdn_rindex(
         &self,
@@ -378,6 +537,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("vdn.rindex")))
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     /// `vdn.queryaccesscodeinfo` — Query system access codes of a VDN (`POST /rest/cmsapp/v1/openapi/vdn/queryaccesscodeinfo`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0595.html>. See [`crate::Client::vdn_queryaccesscodeinfo`].
     fn vdn_queryaccesscodeinfo(
         &self,
@@ -387,6 +548,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("vdn.queryaccesscodeinfo")))
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     /// `vdn.restreasons` — Query all rest reason codes of a VDN (`GET /rest/cmsapp/v1/openapi/agentgroup/restreasons/{ccId}/{vdn}`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0604.html>. See [`crate::Client::vdn_restreasons`].
     fn vdn_restreasons(
         &self,
@@ -396,6 +559,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("vdn.restreasons")))
     }
+    #[cfg(feature = "skill")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
     /// `skill.agentsinskill` — Batch query agents signed in to skill queues (`POST /rest/cmsapp/v1/openapi/realindex/agent/agentsinskill`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0613.html>. See [`crate::Client::skill_agentsinskill`].
     fn skill_agentsinskill(
         &self,
@@ -405,6 +570,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("skill.agentsinskill")))
     }
+    #[cfg(feature = "skill")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
     /// `skill.totalskillstatusex3` — Batch query extended skill queue information (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/skill/totalskillstatusex3`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0614.html>. See [`crate::Client::skill_totalskillstatusex3`].
     fn skill_totalskillstatusex3(
         &self,
@@ -414,6 +581,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("skill.totalskillstatusex3")))
     }
+    #[cfg(feature = "skill")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
     /// `skill.queuedevicestatus` — Query status of a specified skill queue (queued calls; not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/skill/queuedevicestatus`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0616.html>. See [`crate::Client::skill_queuedevicestatus`].
     fn skill_queuedevicestatus(
         &self,
@@ -423,6 +592,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("skill.queuedevicestatus")))
     }
+    #[cfg(feature = "skill")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
     /// `skill.agentbyconfigedskill` — Query details of signed-in agents of a skill queue (`POST /rest/cmsapp/v1/openapi/skill/agentbyconfigedskill`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0622.html>. See [`crate::Client::skill_agents_by_configured_skill`].
     fn skill_agents_by_configured_skill(
         &self,
@@ -432,6 +603,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("skill.agentbyconfigedskill")))
     }
+    #[cfg(feature = "skill")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
     /// `skill.servicequality` — Batch query skill queue service level (5-minute window) (`POST /rest/cmsapp/v1/openapi/skill/servicequality`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0623.html>. See [`crate::Client::skill_servicequality`].
     fn skill_servicequality(
         &self,
@@ -441,6 +614,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("skill.servicequality")))
     }
+    #[cfg(feature = "skill")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
     /// `skill.rindex` — Get real-time monitoring indicators by skill queue (`POST /rest/cmsapp/v1/openapi/skill/rindex`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0624.html>. See [`crate::Client::skill_rindex`].
     fn skill_rindex(
         &self,
@@ -450,6 +625,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("skill.rindex")))
     }
+    #[cfg(feature = "skill")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
     /// `skill.skillcfginfo` — Batch query skill queue configuration (`POST /rest/cmsapp/v1/openapi/skill/skillcfginfo`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0617.html>. See [`crate::Client::skill_skillcfginfo`].
     fn skill_skillcfginfo(
         &self,
@@ -459,6 +636,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("skill.skillcfginfo")))
     }
+    #[cfg(feature = "skill")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
     /// `skill.stateinfo` — Batch query detailed statistics of skill queues (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/skill/stateinfo`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0618.html>. See [`crate::Client::skill_stateinfo`].
     fn skill_stateinfo(
         &self,
@@ -468,6 +647,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("skill.stateinfo")))
     }
+    #[cfg(feature = "agent")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
     /// `agent.siteagentcallandskillinfobyagentids` — Batch query skill queues agents signed in to (`POST /rest/cmsapp/v1/openapi/agentgroup/siteagentcallandskillinfobyagentids`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0626.html>. See [`crate::Client::agent_site_call_and_skill_info_by_agent_ids`].
     fn agent_site_call_and_skill_info_by_agent_ids(
         &self,
@@ -478,6 +659,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("agent.siteagentcallandskillinfobyagentids")))
     }
+    #[cfg(feature = "agent")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
     /// `agent.agentstatusinfobyagentids` — Batch query agent information (`POST /rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0627.html>. See [`crate::Client::agent_agentstatusinfobyagentids`].
     fn agent_agentstatusinfobyagentids(
         &self,
@@ -487,6 +670,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("agent.agentstatusinfobyagentids")))
     }
+    #[cfg(feature = "agent")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
     /// `agent.queryagentcalls` — Query current call IDs of a specified agent (`POST /rest/cmsapp/v1/openapi/agent/queryagentcalls`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0628.html>. See [`crate::Client::agent_queryagentcalls`].
     fn agent_queryagentcalls(
         &self,
@@ -496,6 +681,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("agent.queryagentcalls")))
     }
+    #[cfg(feature = "agentgroup")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "agentgroup")))]
     /// `agentgroup.queryagentcalls` — Batch query real-time call information of agents (`POST /rest/cmsapp/v1/openapi/agentgroup/queryagentcalls`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0629.html>. See [`crate::Client::agentgroup_queryagentcalls`].
     fn agentgroup_queryagentcalls(
         &self,
@@ -505,6 +692,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("agentgroup.queryagentcalls")))
     }
+    #[cfg(feature = "agent")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
     /// `agent.agentprivatecall` — Query private-queue calls of a specified agent (`POST /rest/cmsapp/v1/openapi/agent/agentprivatecall`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0630.html>. See [`crate::Client::agent_agentprivatecall`].
     fn agent_agentprivatecall(
         &self,
@@ -514,6 +703,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("agent.agentprivatecall")))
     }
+    #[cfg(feature = "agentgroup")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "agentgroup")))]
     /// `agentgroup.teamagentstatusinfo` — Batch query agent counts per status (`POST /rest/cmsapp/v1/openapi/agentgroup/teamagentstatusinfo`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0631.html>. See [`crate::Client::agentgroup_teamagentstatusinfo`].
     fn agentgroup_teamagentstatusinfo(
         &self,
@@ -523,6 +714,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("agentgroup.teamagentstatusinfo")))
     }
+    #[cfg(feature = "agentgroup")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "agentgroup")))]
     /// `agentgroup.rindex` — Get real-time monitoring indicators by agent (`POST /rest/cmsapp/v1/openapi/agentgroup/rindex`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0636.html>. See [`crate::Client::agentgroup_rindex`].
     fn agentgroup_rindex(
         &self,
@@ -532,6 +725,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("agentgroup.rindex")))
     }
+    #[cfg(feature = "agent")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
     /// `agent.agentbyworkno` — Query details of a specified agent (`POST /rest/cmsapp/v1/openapi/agent/agentbyworkno`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0632.html>. See [`crate::Client::agent_agentbyworkno`].
     fn agent_agentbyworkno(
         &self,
@@ -541,6 +736,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("agent.agentbyworkno")))
     }
+    #[cfg(feature = "calldata")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "calldata")))]
     /// `calldata.isprocesscall` — Query whether an agent is handling a call (`POST /rest/cmsapp/v1/openapi/calldata/isprocesscall`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0634.html>. See [`crate::Client::calldata_isprocesscall`].
     fn calldata_isprocesscall(
         &self,
@@ -550,6 +747,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("calldata.isprocesscall")))
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     /// `vdn.queryAgentByStatus` — Query agents by status, paged (`POST /rest/cmsapp/v1/openapi/vdn/queryAgentByStatus`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0638.html>. See [`crate::Client::vdn_query_agent_by_status`].
     fn vdn_query_agent_by_status(
         &self,
@@ -559,6 +758,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("vdn.queryAgentByStatus")))
     }
+    #[cfg(feature = "agent")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
     /// `agent.agentrestinfos` — Query agent rest information (`POST /rest/cmsapp/v1/openapi/agentgroup/agentrestinfos`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0633.html>. See [`crate::Client::agent_agentrestinfos`].
     fn agent_agentrestinfos(
         &self,
@@ -568,6 +769,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("agent.agentrestinfos")))
     }
+    #[cfg(feature = "agent")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
     /// `agent.systemstate` — Query agent-dimension system status (`POST /rest/cmsapp/v1/openapi/agentgroup/systemstate`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0635.html>. See [`crate::Client::agent_systemstate`].
     fn agent_systemstate(
         &self,
@@ -577,6 +780,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("agent.systemstate")))
     }
+    #[cfg(feature = "agent")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
     /// `agent.agentoprinfo` — Obtain agent operation details (`POST /rest/cmsapp/v1/openapi/agent/agentoprinfo`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0637.html>. See [`crate::Client::agent_agentoprinfo`].
     fn agent_agentoprinfo(
         &self,
@@ -586,6 +791,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("agent.agentoprinfo")))
     }
+    #[cfg(feature = "calldata")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "calldata")))]
     /// `calldata.querybasiccallinfo` — Query basic information of an in-progress call by call ID (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/calldata/querybasiccallinfo`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0640.html>. See [`crate::Client::calldata_querybasiccallinfo`].
     fn calldata_querybasiccallinfo(
         &self,
@@ -595,6 +802,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("calldata.querybasiccallinfo")))
     }
+    #[cfg(feature = "calldata")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "calldata")))]
     /// `calldata.querydetailcallinfo` — Query detailed information of an agent private-queue call by call ID (`POST /rest/cmsapp/v1/openapi/calldata/querydetailcallinfo`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0641.html>. See [`crate::Client::calldata_querydetailcallinfo`].
     fn calldata_querydetailcallinfo(
         &self,
@@ -604,6 +813,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("calldata.querydetailcallinfo")))
     }
+    #[cfg(feature = "calldata")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "calldata")))]
     /// `calldata.querycalldetailbyid` — Query call detail record by call ID (`POST /rest/cmsapp/v1/openapi/calldata/querycalldetailbyid`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0642.html>. See [`crate::Client::calldata_querycalldetailbyid`].
     fn calldata_querycalldetailbyid(
         &self,
@@ -613,6 +824,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("calldata.querycalldetailbyid")))
     }
+    #[cfg(feature = "cti")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "cti")))]
     /// `cti.sysindex` — Query CTI system indicators (5-minute buckets) (`POST /rest/cmsapp/v1/openapi/cti/sysindex`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2621.html>. See [`crate::Client::cti_sysindex`].
     fn cti_sysindex(
         &self,
@@ -622,6 +835,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("cti.sysindex")))
     }
+    #[cfg(feature = "configures")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "configures")))]
     /// `configures.vdns` — Query all VDNs of a call center (`POST /rest/cmsapp/v1/openapi/configures/vdns`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0656.html>. See [`crate::Client::configures_vdns`].
     fn configures_vdns(
         &self,
@@ -631,6 +846,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("configures.vdns")))
     }
+    #[cfg(feature = "configures")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "configures")))]
     /// `configures.agents` — Query all agents of a VDN (`GET /rest/cmsapp/v1/openapi/configures/agents/{ccId}/{vdn}/{offset}/{limit}`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0657.html>. See [`crate::Client::configures_agents`].
     fn configures_agents(
         &self,
@@ -640,6 +857,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("configures.agents")))
     }
+    #[cfg(feature = "usergroup")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "usergroup")))]
     /// `usergroup.create` — Create a user group (traffic or QA group) (`POST /rest/cmsapp/v1/openapi/qcrelationconf/createusergroup`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0667.html>. See [`crate::Client::usergroup_create`].
     fn usergroup_create(
         &self,
@@ -649,6 +868,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("usergroup.create")))
     }
+    #[cfg(feature = "usergroup")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "usergroup")))]
     /// `usergroup.join` — Add agents to a user group (`POST /rest/cmsapp/v1/openapi/qcrelationconf/joinusergroup`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0672.html>. See [`crate::Client::usergroup_join`].
     fn usergroup_join(
         &self,
@@ -658,6 +879,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("usergroup.join")))
     }
+    #[cfg(feature = "usergroup")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "usergroup")))]
     /// `usergroup.delete` — Delete a user group (`POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteusergroup`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0668.html>. See [`crate::Client::usergroup_delete`].
     fn usergroup_delete(
         &self,
@@ -667,6 +890,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("usergroup.delete")))
     }
+    #[cfg(feature = "usergroup")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "usergroup")))]
     /// `usergroup.update` — Update basic information of a user group (`POST /rest/cmsapp/v1/openapi/qcrelationconf/updategroup`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0669.html>. See [`crate::Client::usergroup_update`].
     fn usergroup_update(
         &self,
@@ -676,6 +901,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("usergroup.update")))
     }
+    #[cfg(feature = "usergroup")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "usergroup")))]
     /// `usergroup.querymembers` — Query members of a user group (`POST /rest/cmsapp/v1/openapi/qcrelationconf/querygroupmemberbycondition`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0663.html>. See [`crate::Client::usergroup_querymembers`].
     fn usergroup_querymembers(
         &self,
@@ -685,6 +912,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("usergroup.querymembers")))
     }
+    #[cfg(feature = "qcrelation")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "qcrelation")))]
     /// `qcrelation.config` — Configure QA relation between a QA group and traffic groups (`POST /rest/cmsapp/v1/openapi/qcrelationconf/configqcrelation`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0670.html>. See [`crate::Client::qcrelation_config`].
     fn qcrelation_config(
         &self,
@@ -694,6 +923,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qcrelation.config")))
     }
+    #[cfg(feature = "qcrelation")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "qcrelation")))]
     /// `qcrelation.delete` — Delete configured QA relations (`POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteqcrelationconf`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0671.html>. See [`crate::Client::qcrelation_delete`].
     fn qcrelation_delete(
         &self,
@@ -703,6 +934,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("qcrelation.delete")))
     }
+    #[cfg(feature = "uap")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "uap")))]
     /// `uap.perfindex` — Query UAP performance statistics (5-minute buckets) (`POST /rest/cmsapp/v1/openapi/uap/perfindex`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0682.html>. See [`crate::Client::uap_perfindex`].
     fn uap_perfindex(
         &self,
@@ -712,6 +945,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("uap.perfindex")))
     }
+    #[cfg(feature = "uap")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "uap")))]
     /// `uap.terminalindex` — Query UAP terminal (soft phone) statistics (`POST /rest/cmsapp/v1/openapi/uap/terminalindex`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0683.html>. See [`crate::Client::uap_terminalindex`].
     fn uap_terminalindex(
         &self,
@@ -721,6 +956,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("uap.terminalindex")))
     }
+    #[cfg(feature = "hisindex")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "hisindex")))]
     /// `hisindex.ivr` — Get historical monitoring indicators by IVR (`POST /rest/cmsapp/v1/openapi/hisindex/ivr`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0646.html>. See [`crate::Client::hisindex_ivr`].
     fn hisindex_ivr(
         &self,
@@ -730,6 +967,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("hisindex.ivr")))
     }
+    #[cfg(feature = "hisindex")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "hisindex")))]
     /// `hisindex.skill` — Get historical monitoring indicators by skill (`POST /rest/cmsapp/v1/openapi/hisindex/skill`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0647.html>. See [`crate::Client::hisindex_skill`].
     fn hisindex_skill(
         &self,
@@ -739,6 +978,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("hisindex.skill")))
     }
+    #[cfg(feature = "hisindex")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "hisindex")))]
     /// `hisindex.agent` — Get historical monitoring indicators by agent (`POST /rest/cmsapp/v1/openapi/hisindex/agent`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0648.html>. See [`crate::Client::hisindex_agent`].
     fn hisindex_agent(
         &self,
@@ -748,6 +989,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("hisindex.agent")))
     }
+    #[cfg(feature = "hisindex")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "hisindex")))]
     /// `hisindex.vdn` — Get historical monitoring indicators by VDN (`POST /rest/cmsapp/v1/openapi/hisindex/vdn`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0644.html>. See [`crate::Client::hisindex_vdn`].
     fn hisindex_vdn(
         &self,
@@ -757,6 +1000,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("hisindex.vdn")))
     }
+    #[cfg(feature = "hisindex")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "hisindex")))]
     /// `hisindex.skillforday` — Get historical indicators by skill in a date range (`POST /rest/cmsapp/v1/openapi/hisindex/skillforday`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0649.html>. See [`crate::Client::hisindex_skillforday`].
     fn hisindex_skillforday(
         &self,
@@ -766,6 +1011,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("hisindex.skillforday")))
     }
+    #[cfg(feature = "hisindex")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "hisindex")))]
     /// `hisindex.skillformonth` — Get historical indicators by skill in a month range (`POST /rest/cmsapp/v1/openapi/hisindex/skillformonth`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0650.html>. See [`crate::Client::hisindex_skillformonth`].
     fn hisindex_skillformonth(
         &self,
@@ -775,6 +1022,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("hisindex.skillformonth")))
     }
+    #[cfg(feature = "hisindex")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "hisindex")))]
     /// `hisindex.agentforday` — Get historical indicators by agent in a date range (`POST /rest/cmsapp/v1/openapi/hisindex/agentforday`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0651.html>. See [`crate::Client::hisindex_agentforday`].
     fn hisindex_agentforday(
         &self,
@@ -784,6 +1033,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("hisindex.agentforday")))
     }
+    #[cfg(feature = "compat")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "compat")))]
     /// `compat.agentbyworkno` — Query details of a specified agent (queryParam style) (`POST /rest/cmsapp/v1/openapi/agentgroup/agentbyworkno`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0708.html>. See [`crate::Client::compat_agentbyworkno`].
     fn compat_agentbyworkno(
         &self,
@@ -793,6 +1044,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("compat.agentbyworkno")))
     }
+    #[cfg(feature = "compat")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "compat")))]
     /// `compat.querymonitor_systemstate` — Query agent-dimension system status (queryParam style) (`POST /rest/cmsapp/v1/openapi/querymonitor/systemstate`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0709.html>. See [`crate::Client::compat_querymonitor_systemstate`].
     fn compat_querymonitor_systemstate(
         &self,
@@ -802,6 +1055,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("compat.querymonitor_systemstate")))
     }
+    #[cfg(feature = "compat")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "compat")))]
     /// `compat.agentrestinfo` — Query agent rest information (queryParam style) (`POST /rest/cmsapp/v1/openapi/agentgroup/agentrestinfo`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0710.html>. See [`crate::Client::compat_agentrestinfo`].
     fn compat_agentrestinfo(
         &self,
@@ -811,6 +1066,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("compat.agentrestinfo")))
     }
+    #[cfg(feature = "compat")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "compat")))]
     /// `compat.skill_stateinfo` — Batch query detailed statistics of skill queues (`POST /rest/cmsapp/v1/openapi/realindex/skill/stateinfo`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0711.html>. See [`crate::Client::compat_skill_stateinfo`].
     fn compat_skill_stateinfo(
         &self,
@@ -820,6 +1077,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("compat.skill_stateinfo")))
     }
+    #[cfg(feature = "compat")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "compat")))]
     /// `compat.agentbyconfigedskill` — Query details of agents configured to a skill queue (`POST /rest/cmsapp/v1/openapi/agentgroup/agentbyconfigedskill`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0712.html>. See [`crate::Client::compat_agentbyconfigedskill`].
     fn compat_agentbyconfigedskill(
         &self,
@@ -829,6 +1088,8 @@ pub trait CmsService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("compat.agentbyconfigedskill")))
     }
+    #[cfg(feature = "health")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "health")))]
     /// `health.ping` — Health check (echo) (`POST /rest/cmsapp/v1/ping`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0687.html>. See [`crate::Client::health_ping`].
     fn health_ping(
         &self,
@@ -841,6 +1102,8 @@ pub trait CmsService: Send + Sync {
 }
 
 impl CmsService for crate::Client {
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     fn vdn_query_agent_rest_state(
         &self,
         req: VdnQueryagentreststateRequest,
@@ -848,6 +1111,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::VdnQueryagentreststateResponse, crate::Error>> + Send {
         super::VdnQueryagentreststateBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     fn vdn_total_agent_abstract_ex3(
         &self,
         req: VdnTotalagentabstractex3Request,
@@ -855,6 +1120,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::VdnTotalagentabstractex3Response, crate::Error>> + Send {
         super::VdnTotalagentabstractex3Builder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     fn vdn_totalagentdynamicinfo(
         &self,
         req: VdnTotalagentdynamicinfoRequest,
@@ -862,6 +1129,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::VdnTotalagentdynamicinfoResponse, crate::Error>> + Send {
         super::VdnTotalagentdynamicinfoBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     fn vdn_totalagentstate(
         &self,
         req: VdnTotalagentstateRequest,
@@ -869,6 +1138,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::VdnTotalagentstateResponse, crate::Error>> + Send {
         super::VdnTotalagentstateBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     fn vdn_queryivrstatusinfo(
         &self,
         req: VdnQueryivrstatusinfoRequest,
@@ -876,6 +1147,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::VdnQueryivrstatusinfoResponse, crate::Error>> + Send {
         super::VdnQueryivrstatusinfoBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     fn vdn_queryivrprocessinnoinfo(
         &self,
         req: VdnQueryivrprocessinnoinfoRequest,
@@ -883,6 +1156,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::VdnQueryivrprocessinnoinfoResponse, crate::Error>> + Send {
         super::VdnQueryivrprocessinnoinfoBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     fn vdn_queryagentstaticconfinfo(
         &self,
         req: VdnQueryagentstaticconfinfoRequest,
@@ -890,6 +1165,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::VdnQueryagentstaticconfinfoResponse, crate::Error>> + Send {
         super::VdnQueryagentstaticconfinfoBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     fn vdn_querytotalagentinfo(
         &self,
         req: VdnQuerytotalagentinfoRequest,
@@ -897,6 +1174,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::VdnQuerytotalagentinfoResponse, crate::Error>> + Send {
         super::VdnQuerytotalagentinfoBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     fn vdn_queryaccesscodecallinfo(
         &self,
         req: VdnQueryaccesscodecallinfoRequest,
@@ -904,6 +1183,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::VdnQueryaccesscodecallinfoResponse, crate::Error>> + Send {
         super::VdnQueryaccesscodecallinfoBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     fn vdn_querycalls(
         &self,
         req: VdnQuerycallsRequest,
@@ -911,6 +1192,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::VdnQuerycallsResponse, crate::Error>> + Send {
         super::VdnQuerycallsBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     fn vdn_querycalls_v2(
         &self,
         req: VdnQuerycallsV2Request,
@@ -918,6 +1201,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::VdnQuerycallsV2Response, crate::Error>> + Send {
         super::VdnQuerycallsV2Builder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     fn vdn_querycalltracedetail(
         &self,
         req: VdnQuerycalltracedetailRequest,
@@ -925,6 +1210,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::VdnQuerycalltracedetailResponse, crate::Error>> + Send {
         super::VdnQuerycalltracedetailBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     fn vdn_configures_skills(
         &self,
         req: VdnConfiguresSkillsRequest,
@@ -932,6 +1219,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::VdnConfiguresSkillsResponse, crate::Error>> + Send {
         super::VdnConfiguresSkillsBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     fn vdn_rindex(
         &self,
         req: VdnRindexRequest,
@@ -939,6 +1228,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::VdnRindexResponse, crate::Error>> + Send {
         super::VdnRindexBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     fn vdn_queryaccesscodeinfo(
         &self,
         req: VdnQueryaccesscodeinfoRequest,
@@ -946,6 +1237,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::VdnQueryaccesscodeinfoResponse, crate::Error>> + Send {
         super::VdnQueryaccesscodeinfoBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     fn vdn_restreasons(
         &self,
         req: VdnRestreasonsRequest,
@@ -957,6 +1250,8 @@ impl CmsService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "skill")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
     fn skill_agentsinskill(
         &self,
         req: SkillAgentsinskillRequest,
@@ -964,6 +1259,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::SkillAgentsinskillResponse, crate::Error>> + Send {
         super::SkillAgentsinskillBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "skill")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
     fn skill_totalskillstatusex3(
         &self,
         req: SkillTotalskillstatusex3Request,
@@ -971,6 +1268,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::SkillTotalskillstatusex3Response, crate::Error>> + Send {
         super::SkillTotalskillstatusex3Builder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "skill")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
     fn skill_queuedevicestatus(
         &self,
         req: SkillQueuedevicestatusRequest,
@@ -978,6 +1277,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::SkillQueuedevicestatusResponse, crate::Error>> + Send {
         super::SkillQueuedevicestatusBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "skill")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
     fn skill_agents_by_configured_skill(
         &self,
         req: SkillAgentbyconfigedskillRequest,
@@ -985,6 +1286,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::SkillAgentbyconfigedskillResponse, crate::Error>> + Send {
         super::SkillAgentbyconfigedskillBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "skill")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
     fn skill_servicequality(
         &self,
         req: SkillServicequalityRequest,
@@ -992,6 +1295,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::SkillServicequalityResponse, crate::Error>> + Send {
         super::SkillServicequalityBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "skill")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
     fn skill_rindex(
         &self,
         req: SkillRindexRequest,
@@ -999,6 +1304,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::SkillRindexResponse, crate::Error>> + Send {
         super::SkillRindexBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "skill")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
     fn skill_skillcfginfo(
         &self,
         req: SkillSkillcfginfoRequest,
@@ -1006,6 +1313,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::SkillSkillcfginfoResponse, crate::Error>> + Send {
         super::SkillSkillcfginfoBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "skill")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
     fn skill_stateinfo(
         &self,
         req: SkillStateinfoRequest,
@@ -1013,6 +1322,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::SkillStateinfoResponse, crate::Error>> + Send {
         super::SkillStateinfoBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "agent")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
     fn agent_site_call_and_skill_info_by_agent_ids(
         &self,
         req: AgentSiteagentcallandskillinfobyagentidsRequest,
@@ -1024,6 +1335,8 @@ impl CmsService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "agent")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
     fn agent_agentstatusinfobyagentids(
         &self,
         req: AgentAgentstatusinfobyagentidsRequest,
@@ -1034,6 +1347,8 @@ impl CmsService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "agent")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
     fn agent_queryagentcalls(
         &self,
         req: AgentQueryagentcallsRequest,
@@ -1041,6 +1356,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::AgentQueryagentcallsResponse, crate::Error>> + Send {
         super::AgentQueryagentcallsBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "agentgroup")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "agentgroup")))]
     fn agentgroup_queryagentcalls(
         &self,
         req: AgentgroupQueryagentcallsRequest,
@@ -1048,6 +1365,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::AgentgroupQueryagentcallsResponse, crate::Error>> + Send {
         super::AgentgroupQueryagentcallsBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "agent")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
     fn agent_agentprivatecall(
         &self,
         req: AgentAgentprivatecallRequest,
@@ -1055,6 +1374,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::AgentAgentprivatecallResponse, crate::Error>> + Send {
         super::AgentAgentprivatecallBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "agentgroup")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "agentgroup")))]
     fn agentgroup_teamagentstatusinfo(
         &self,
         req: AgentgroupTeamagentstatusinfoRequest,
@@ -1062,6 +1383,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::AgentgroupTeamagentstatusinfoResponse, crate::Error>> + Send {
         super::AgentgroupTeamagentstatusinfoBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "agentgroup")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "agentgroup")))]
     fn agentgroup_rindex(
         &self,
         req: AgentgroupRindexRequest,
@@ -1069,6 +1392,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::AgentgroupRindexResponse, crate::Error>> + Send {
         super::AgentgroupRindexBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "agent")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
     fn agent_agentbyworkno(
         &self,
         req: AgentAgentbyworknoRequest,
@@ -1076,6 +1401,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::AgentAgentbyworknoResponse, crate::Error>> + Send {
         super::AgentAgentbyworknoBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "calldata")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "calldata")))]
     fn calldata_isprocesscall(
         &self,
         req: CalldataIsprocesscallRequest,
@@ -1083,6 +1410,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::CalldataIsprocesscallResponse, crate::Error>> + Send {
         super::CalldataIsprocesscallBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "vdn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
     fn vdn_query_agent_by_status(
         &self,
         req: VdnQueryAgentByStatusRequest,
@@ -1090,6 +1419,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::VdnQueryAgentByStatusResponse, crate::Error>> + Send {
         super::VdnQueryAgentByStatusBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "agent")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
     fn agent_agentrestinfos(
         &self,
         req: AgentAgentrestinfosRequest,
@@ -1097,6 +1428,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::AgentAgentrestinfosResponse, crate::Error>> + Send {
         super::AgentAgentrestinfosBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "agent")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
     fn agent_systemstate(
         &self,
         req: AgentSystemstateRequest,
@@ -1104,6 +1437,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::AgentSystemstateResponse, crate::Error>> + Send {
         super::AgentSystemstateBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "agent")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
     fn agent_agentoprinfo(
         &self,
         req: AgentAgentoprinfoRequest,
@@ -1111,6 +1446,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::AgentAgentoprinfoResponse, crate::Error>> + Send {
         super::AgentAgentoprinfoBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "calldata")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "calldata")))]
     fn calldata_querybasiccallinfo(
         &self,
         req: CalldataQuerybasiccallinfoRequest,
@@ -1118,6 +1455,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::CalldataQuerybasiccallinfoResponse, crate::Error>> + Send {
         super::CalldataQuerybasiccallinfoBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "calldata")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "calldata")))]
     fn calldata_querydetailcallinfo(
         &self,
         req: CalldataQuerydetailcallinfoRequest,
@@ -1125,6 +1464,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::CalldataQuerydetailcallinfoResponse, crate::Error>> + Send {
         super::CalldataQuerydetailcallinfoBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "calldata")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "calldata")))]
     fn calldata_querycalldetailbyid(
         &self,
         req: CalldataQuerycalldetailbyidRequest,
@@ -1132,6 +1473,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::CalldataQuerycalldetailbyidResponse, crate::Error>> + Send {
         super::CalldataQuerycalldetailbyidBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "cti")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "cti")))]
     fn cti_sysindex(
         &self,
         req: CtiSysindexRequest,
@@ -1139,6 +1482,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::CtiSysindexResponse, crate::Error>> + Send {
         super::CtiSysindexBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "configures")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "configures")))]
     fn configures_vdns(
         &self,
         req: ConfiguresVdnsRequest,
@@ -1146,6 +1491,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::ConfiguresVdnsResponse, crate::Error>> + Send {
         super::ConfiguresVdnsBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "configures")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "configures")))]
     fn configures_agents(
         &self,
         req: ConfiguresAgentsRequest,
@@ -1159,6 +1506,8 @@ impl CmsService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    #[cfg(feature = "usergroup")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "usergroup")))]
     fn usergroup_create(
         &self,
         req: UsergroupCreateRequest,
@@ -1166,6 +1515,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::UsergroupCreateResponse, crate::Error>> + Send {
         super::UsergroupCreateBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "usergroup")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "usergroup")))]
     fn usergroup_join(
         &self,
         req: UsergroupJoinRequest,
@@ -1173,6 +1524,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::UsergroupJoinResponse, crate::Error>> + Send {
         super::UsergroupJoinBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "usergroup")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "usergroup")))]
     fn usergroup_delete(
         &self,
         req: UsergroupDeleteRequest,
@@ -1180,6 +1533,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::UsergroupDeleteResponse, crate::Error>> + Send {
         super::UsergroupDeleteBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "usergroup")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "usergroup")))]
     fn usergroup_update(
         &self,
         req: UsergroupUpdateRequest,
@@ -1187,6 +1542,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::UsergroupUpdateResponse, crate::Error>> + Send {
         super::UsergroupUpdateBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "usergroup")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "usergroup")))]
     fn usergroup_querymembers(
         &self,
         req: UsergroupQuerymembersRequest,
@@ -1194,6 +1551,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::UsergroupQuerymembersResponse, crate::Error>> + Send {
         super::UsergroupQuerymembersBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "qcrelation")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "qcrelation")))]
     fn qcrelation_config(
         &self,
         req: QcrelationConfigRequest,
@@ -1201,6 +1560,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::QcrelationConfigResponse, crate::Error>> + Send {
         super::QcrelationConfigBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "qcrelation")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "qcrelation")))]
     fn qcrelation_delete(
         &self,
         req: QcrelationDeleteRequest,
@@ -1208,6 +1569,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::QcrelationDeleteResponse, crate::Error>> + Send {
         super::QcrelationDeleteBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "uap")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "uap")))]
     fn uap_perfindex(
         &self,
         req: UapPerfindexRequest,
@@ -1215,6 +1578,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::UapPerfindexResponse, crate::Error>> + Send {
         super::UapPerfindexBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "uap")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "uap")))]
     fn uap_terminalindex(
         &self,
         req: UapTerminalindexRequest,
@@ -1222,6 +1587,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::UapTerminalindexResponse, crate::Error>> + Send {
         super::UapTerminalindexBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "hisindex")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "hisindex")))]
     fn hisindex_ivr(
         &self,
         req: HisindexIvrRequest,
@@ -1229,6 +1596,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::HisindexIvrResponse, crate::Error>> + Send {
         super::HisindexIvrBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "hisindex")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "hisindex")))]
     fn hisindex_skill(
         &self,
         req: HisindexSkillRequest,
@@ -1236,6 +1605,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::HisindexSkillResponse, crate::Error>> + Send {
         super::HisindexSkillBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "hisindex")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "hisindex")))]
     fn hisindex_agent(
         &self,
         req: HisindexAgentRequest,
@@ -1243,6 +1614,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::HisindexAgentResponse, crate::Error>> + Send {
         super::HisindexAgentBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "hisindex")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "hisindex")))]
     fn hisindex_vdn(
         &self,
         req: HisindexVdnRequest,
@@ -1250,6 +1623,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::HisindexVdnResponse, crate::Error>> + Send {
         super::HisindexVdnBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "hisindex")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "hisindex")))]
     fn hisindex_skillforday(
         &self,
         req: HisindexSkillfordayRequest,
@@ -1257,6 +1632,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::HisindexSkillfordayResponse, crate::Error>> + Send {
         super::HisindexSkillfordayBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "hisindex")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "hisindex")))]
     fn hisindex_skillformonth(
         &self,
         req: HisindexSkillformonthRequest,
@@ -1264,6 +1641,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::HisindexSkillformonthResponse, crate::Error>> + Send {
         super::HisindexSkillformonthBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "hisindex")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "hisindex")))]
     fn hisindex_agentforday(
         &self,
         req: HisindexAgentfordayRequest,
@@ -1271,6 +1650,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::HisindexAgentfordayResponse, crate::Error>> + Send {
         super::HisindexAgentfordayBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "compat")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "compat")))]
     fn compat_agentbyworkno(
         &self,
         req: CompatAgentbyworknoRequest,
@@ -1278,6 +1659,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::CompatAgentbyworknoResponse, crate::Error>> + Send {
         super::CompatAgentbyworknoBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "compat")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "compat")))]
     fn compat_querymonitor_systemstate(
         &self,
         req: CompatQuerymonitorSystemstateRequest,
@@ -1285,6 +1668,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::CompatQuerymonitorSystemstateResponse, crate::Error>> + Send {
         super::CompatQuerymonitorSystemstateBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "compat")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "compat")))]
     fn compat_agentrestinfo(
         &self,
         req: CompatAgentrestinfoRequest,
@@ -1292,6 +1677,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::CompatAgentrestinfoResponse, crate::Error>> + Send {
         super::CompatAgentrestinfoBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "compat")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "compat")))]
     fn compat_skill_stateinfo(
         &self,
         req: CompatSkillStateinfoRequest,
@@ -1299,6 +1686,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::CompatSkillStateinfoResponse, crate::Error>> + Send {
         super::CompatSkillStateinfoBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "compat")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "compat")))]
     fn compat_agentbyconfigedskill(
         &self,
         req: CompatAgentbyconfigedskillRequest,
@@ -1306,6 +1695,8 @@ impl CmsService for crate::Client {
     ) -> impl Future<Output = Result<super::CompatAgentbyconfigedskillResponse, crate::Error>> + Send {
         super::CompatAgentbyconfigedskillBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
+    #[cfg(feature = "health")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "health")))]
     fn health_ping(
         &self,
         req: HealthPingRequest,

@@ -3,28 +3,54 @@
 //! interface id before the first `.`). Everything here is also re-exported from `generated`.
 
 /// The `agent` group: 8 interfaces.
+#[cfg(feature = "agent")]
+#[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
 pub mod agent;
 /// The `agentgroup` group: 3 interfaces.
+#[cfg(feature = "agentgroup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "agentgroup")))]
 pub mod agentgroup;
 /// The `calldata` group: 4 interfaces.
+#[cfg(feature = "calldata")]
+#[cfg_attr(docsrs, doc(cfg(feature = "calldata")))]
 pub mod calldata;
 /// The `compat` group: 5 interfaces.
+#[cfg(feature = "compat")]
+#[cfg_attr(docsrs, doc(cfg(feature = "compat")))]
 pub mod compat;
 /// The `configures` group: 2 interfaces.
+#[cfg(feature = "configures")]
+#[cfg_attr(docsrs, doc(cfg(feature = "configures")))]
 pub mod configures;
 /// The `cti` group: 1 interface.
+#[cfg(feature = "cti")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cti")))]
 pub mod cti;
 /// The `health` group: 1 interface.
+#[cfg(feature = "health")]
+#[cfg_attr(docsrs, doc(cfg(feature = "health")))]
 pub mod health;
 /// The `hisindex` group: 7 interfaces.
+#[cfg(feature = "hisindex")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hisindex")))]
 pub mod hisindex;
 /// The `qcrelation` group: 2 interfaces.
+#[cfg(feature = "qcrelation")]
+#[cfg_attr(docsrs, doc(cfg(feature = "qcrelation")))]
 pub mod qcrelation;
 /// The `skill` group: 8 interfaces.
+#[cfg(feature = "skill")]
+#[cfg_attr(docsrs, doc(cfg(feature = "skill")))]
 pub mod skill;
 /// The `uap` group: 2 interfaces.
+#[cfg(feature = "uap")]
+#[cfg_attr(docsrs, doc(cfg(feature = "uap")))]
 pub mod uap;
 /// The `usergroup` group: 5 interfaces.
+#[cfg(feature = "usergroup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "usergroup")))]
 pub mod usergroup;
 /// The `vdn` group: 17 interfaces.
+#[cfg(feature = "vdn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vdn")))]
 pub mod vdn;
