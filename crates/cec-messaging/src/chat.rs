@@ -523,9 +523,7 @@ impl ChatSession {
 
     /// The next click-to-call event (`getClickToCallEvents`; `event_id` is
     /// `None` when none is waiting).
-    pub async fn click_to_call_event(
-        &mut self,
-    ) -> Result<generated::WebchannelGetClickToCallEventsResponse, Error> {
+    pub async fn click_to_call_event(&mut self) -> Result<generated::WebchannelGetClickToCallEventsResponse, Error> {
         let client = self.client.clone();
         let call = || client.webchannel_get_click_to_call_events().send();
         match call().await {
