@@ -521,8 +521,9 @@ impl ChatSession {
         }
     }
 
-    /// The next click-to-call event (`getClickToCallEvents`; `event_id` is
-    /// `None` when none is waiting).
+    /// The next click-to-call event (`getClickToCallEvents`), as the generated
+    /// answer: the reference documents the content of a connected and of a
+    /// failed event but names no event ids beyond its example, so none is typed here.
     pub async fn click_to_call_event(&mut self) -> Result<generated::WebchannelGetClickToCallEventsResponse, Error> {
         let client = self.client.clone();
         let call = || client.webchannel_get_click_to_call_events().send();
