@@ -4179,11 +4179,11 @@ pub fn isales(which: usize, status: StatusCode, headers: &HeaderMap, body: &[u8]
 }
 
 /// Interfaces of CC-Messaging.
-pub const MESSAGING_INTERFACES: usize = 33;
+pub const MESSAGING_INTERFACES: usize = 35;
 
 /// Decodes `body` as the answer of interface number `which` (modulo their count) of CC-Messaging; returns its id.
 pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> &'static str {
-    match which % 33 {
+    match which % 35 {
         0 => {
             let _ = decode(&cec_messaging::generated::WEBCHANNEL_GET_RICH_TEXT_RESOURCE, status, headers, body);
             "webchannel.getRichTextResource"
@@ -4243,6 +4243,15 @@ pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[
             "webchannel.queryPhraseByKeyword"
         }
         7 => {
+            let _ = decode_typed::<cec_messaging::generated::WebchannelGetRichTextResponse>(
+                &cec_messaging::generated::WEBCHANNEL_GET_RICH_TEXT,
+                status,
+                headers,
+                body,
+            );
+            "webchannel.getRichText"
+        }
+        8 => {
             let _ = decode_typed::<cec_messaging::generated::WebchannelQueryMultiMediaDocumentFileInfoResponse>(
                 &cec_messaging::generated::WEBCHANNEL_QUERY_MULTI_MEDIA_DOCUMENT_FILE_INFO,
                 status,
@@ -4251,7 +4260,7 @@ pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[
             );
             "webchannel.queryMultiMediaDocumentFileInfo"
         }
-        8 => {
+        9 => {
             let _ = decode_typed::<cec_messaging::generated::WebchannelDownloadDocumentResponse>(
                 &cec_messaging::generated::WEBCHANNEL_DOWNLOAD_DOCUMENT,
                 status,
@@ -4260,7 +4269,7 @@ pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[
             );
             "webchannel.downloadDocument"
         }
-        9 => {
+        10 => {
             let _ = decode_typed::<cec_messaging::generated::WebchannelDoSatisfactionEvaluationResponse>(
                 &cec_messaging::generated::WEBCHANNEL_DO_SATISFACTION_EVALUATION,
                 status,
@@ -4269,7 +4278,7 @@ pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[
             );
             "webchannel.doSatisfactionEvaluation"
         }
-        10 => {
+        11 => {
             let _ = decode_typed::<cec_messaging::generated::WebchannelQuerySatisfyModeResponse>(
                 &cec_messaging::generated::WEBCHANNEL_QUERY_SATISFY_MODE,
                 status,
@@ -4278,7 +4287,7 @@ pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[
             );
             "webchannel.querySatisfyMode"
         }
-        11 => {
+        12 => {
             let _ = decode_typed::<cec_messaging::generated::WebchannelCheckClickToCallSupportResponse>(
                 &cec_messaging::generated::WEBCHANNEL_CHECK_CLICK_TO_CALL_SUPPORT,
                 status,
@@ -4287,7 +4296,7 @@ pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[
             );
             "webchannel.checkClickToCallSupport"
         }
-        12 => {
+        13 => {
             let _ = decode_typed::<cec_messaging::generated::WebchannelCreateClickToCallResponse>(
                 &cec_messaging::generated::WEBCHANNEL_CREATE_CLICK_TO_CALL,
                 status,
@@ -4296,7 +4305,7 @@ pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[
             );
             "webchannel.createClickToCall"
         }
-        13 => {
+        14 => {
             let _ = decode_typed::<cec_messaging::generated::WebchannelGetClickToCallEventsResponse>(
                 &cec_messaging::generated::WEBCHANNEL_GET_CLICK_TO_CALL_EVENTS,
                 status,
@@ -4305,7 +4314,7 @@ pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[
             );
             "webchannel.getClickToCallEvents"
         }
-        14 => {
+        15 => {
             let _ = decode_typed::<cec_messaging::generated::WebchannelDropClickToCallResponse>(
                 &cec_messaging::generated::WEBCHANNEL_DROP_CLICK_TO_CALL,
                 status,
@@ -4314,7 +4323,7 @@ pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[
             );
             "webchannel.dropClickToCall"
         }
-        15 => {
+        16 => {
             let _ = decode_typed::<cec_messaging::generated::WebchannelQueryFileSizeResponse>(
                 &cec_messaging::generated::WEBCHANNEL_QUERY_FILE_SIZE,
                 status,
@@ -4323,7 +4332,16 @@ pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[
             );
             "webchannel.queryFileSize"
         }
-        16 => {
+        17 => {
+            let _ = decode_typed::<cec_messaging::generated::WebchannelGetCobrowseSiteByIdResponse>(
+                &cec_messaging::generated::WEBCHANNEL_GET_COBROWSE_SITE_BY_ID,
+                status,
+                headers,
+                body,
+            );
+            "webchannel.getCobrowseSiteById"
+        }
+        18 => {
             let _ = decode_typed::<cec_messaging::generated::WebchannelGetCobrowseRedirectSiteResponse>(
                 &cec_messaging::generated::WEBCHANNEL_GET_COBROWSE_REDIRECT_SITE,
                 status,
@@ -4332,7 +4350,7 @@ pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[
             );
             "webchannel.getCobrowseRedirectSite"
         }
-        17 => {
+        19 => {
             let _ = decode_typed::<cec_messaging::generated::WebchannelGetConnectionInfoResponse>(
                 &cec_messaging::generated::WEBCHANNEL_GET_CONNECTION_INFO,
                 status,
@@ -4341,7 +4359,7 @@ pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[
             );
             "webchannel.getConnectionInfo"
         }
-        18 => {
+        20 => {
             let _ = decode_typed::<cec_messaging::generated::WebchannelReleaseConnectionResponse>(
                 &cec_messaging::generated::WEBCHANNEL_RELEASE_CONNECTION,
                 status,
@@ -4350,7 +4368,7 @@ pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[
             );
             "webchannel.releaseConnection"
         }
-        19 => {
+        21 => {
             let _ = decode_typed::<cec_messaging::generated::WebchannelQueryTenantFeatureForCobrowseResponse>(
                 &cec_messaging::generated::WEBCHANNEL_QUERY_TENANT_FEATURE_FOR_COBROWSE,
                 status,
@@ -4359,11 +4377,11 @@ pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[
             );
             "webchannel.queryTenantFeatureForCobrowse"
         }
-        20 => {
+        22 => {
             let _ = decode(&cec_messaging::generated::FACEBOOK_VERIFY_CALLBACK, status, headers, body);
             "facebook.verifyCallback"
         }
-        21 => {
+        23 => {
             let _ = decode_typed::<cec_messaging::generated::FacebookReceiveMoMessageResponse>(
                 &cec_messaging::generated::FACEBOOK_RECEIVE_MO_MESSAGE,
                 status,
@@ -4372,7 +4390,7 @@ pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[
             );
             "facebook.receiveMoMessage"
         }
-        22 => {
+        24 => {
             let _ = decode_typed::<cec_messaging::generated::FivegReceiveMoMessageResponse>(
                 &cec_messaging::generated::FIVEG_RECEIVE_MO_MESSAGE,
                 status,
@@ -4381,7 +4399,7 @@ pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[
             );
             "fiveg.receiveMoMessage"
         }
-        23 => {
+        25 => {
             let _ = decode_typed::<cec_messaging::generated::LineReceiveMessageResponse>(
                 &cec_messaging::generated::LINE_RECEIVE_MESSAGE,
                 status,
@@ -4390,7 +4408,7 @@ pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[
             );
             "line.receiveMessage"
         }
-        24 => {
+        26 => {
             let _ = decode_typed::<cec_messaging::generated::TwitterReceiveMessageResponse>(
                 &cec_messaging::generated::TWITTER_RECEIVE_MESSAGE,
                 status,
@@ -4399,11 +4417,11 @@ pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[
             );
             "twitter.receiveMessage"
         }
-        25 => {
+        27 => {
             let _ = decode(&cec_messaging::generated::WECHAT_VERIFY_SIGNATURE, status, headers, body);
             "wechat.verifySignature"
         }
-        26 => {
+        28 => {
             let _ = decode_typed::<cec_messaging::generated::WhatsappReceiveMoMessageInfobipResponse>(
                 &cec_messaging::generated::WHATSAPP_RECEIVE_MO_MESSAGE_INFOBIP,
                 status,
@@ -4412,7 +4430,7 @@ pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[
             );
             "whatsapp.receiveMoMessageInfobip"
         }
-        27 => {
+        29 => {
             let _ = decode_typed::<cec_messaging::generated::WhatsappReceiveReportInfobipResponse>(
                 &cec_messaging::generated::WHATSAPP_RECEIVE_REPORT_INFOBIP,
                 status,
@@ -4421,7 +4439,7 @@ pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[
             );
             "whatsapp.receiveReportInfobip"
         }
-        28 => {
+        30 => {
             let _ = decode_typed::<cec_messaging::generated::WhatsappReceiveMoMessageGupshupResponse>(
                 &cec_messaging::generated::WHATSAPP_RECEIVE_MO_MESSAGE_GUPSHUP,
                 status,
@@ -4430,7 +4448,7 @@ pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[
             );
             "whatsapp.receiveMoMessageGupshup"
         }
-        29 => {
+        31 => {
             let _ = decode_typed::<cec_messaging::generated::WhatsappReceiveReportGupshupResponse>(
                 &cec_messaging::generated::WHATSAPP_RECEIVE_REPORT_GUPSHUP,
                 status,
@@ -4439,7 +4457,7 @@ pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[
             );
             "whatsapp.receiveReportGupshup"
         }
-        30 => {
+        32 => {
             let _ = decode_typed::<cec_messaging::generated::WhatsappReceiveMoMessageKooMessageResponse>(
                 &cec_messaging::generated::WHATSAPP_RECEIVE_MO_MESSAGE_KOO_MESSAGE,
                 status,
@@ -4448,7 +4466,7 @@ pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[
             );
             "whatsapp.receiveMoMessageKooMessage"
         }
-        31 => {
+        33 => {
             let _ = decode_typed::<cec_messaging::generated::WhatsappReceiveReportKooMessageResponse>(
                 &cec_messaging::generated::WHATSAPP_RECEIVE_REPORT_KOO_MESSAGE,
                 status,
@@ -4457,7 +4475,7 @@ pub fn messaging(which: usize, status: StatusCode, headers: &HeaderMap, body: &[
             );
             "whatsapp.receiveReportKooMessage"
         }
-        32 => {
+        34 => {
             let _ = decode(&cec_messaging::generated::COMMON_GET_RESOURCE_FILE, status, headers, body);
             "common.getResourceFile"
         }

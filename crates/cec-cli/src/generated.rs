@@ -7776,6 +7776,16 @@ async fn run_messaging_webchannel_query_phrase_by_keyword(
     Ok(CliOutput::Json(c.core().call_value(&cec_messaging::generated::WEBCHANNEL_QUERY_PHRASE_BY_KEYWORD, call).await?))
 }
 
+async fn run_messaging_webchannel_get_rich_text(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.webchannel_get_rich_text();
+    if let Some(v) = input.get("path", "richTextId") {
+        b = b.rich_text_id(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_messaging::generated::WEBCHANNEL_GET_RICH_TEXT, call).await?))
+}
+
 async fn run_messaging_webchannel_query_multi_media_document_file_info(
     clients: &Clients,
     input: &CliInput,
@@ -7890,6 +7900,22 @@ async fn run_messaging_webchannel_query_file_size(clients: &Clients, _input: &Cl
     let mut b = c.webchannel_query_file_size();
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_messaging::generated::WEBCHANNEL_QUERY_FILE_SIZE, call).await?))
+}
+
+async fn run_messaging_webchannel_get_cobrowse_site_by_id(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.messaging()?;
+    let mut b = c.webchannel_get_cobrowse_site_by_id();
+    if let Some(body) = &input.body {
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_messaging::generated::WEBCHANNEL_GET_COBROWSE_SITE_BY_ID, call).await?))
 }
 
 async fn run_messaging_webchannel_get_cobrowse_redirect_site(
@@ -14032,6 +14058,17 @@ pub static OPS: &[CliOp] = &[
     },
     CliOp {
         ne: "messaging",
+        id: "webchannel.getRichText",
+        method: "GET",
+        path: "/service-cloud/rest/webadapter/v1/webadapterfacade/richtext/{richTextId}",
+        title: "Web channel: view a rich-text message",
+        params: &[("path", "richTextId")],
+        body: false,
+        extra: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
         id: "webchannel.queryMultiMediaDocumentFileInfo",
         method: "POST",
         path: "/service-cloud/rest/webadapter/v1/webadapterfacade/queryMultiMediaDocumentFileInfo",
@@ -14127,6 +14164,17 @@ pub static OPS: &[CliOp] = &[
         params: &[],
         body: false,
         extra: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "messaging",
+        id: "webchannel.getCobrowseSiteById",
+        method: "POST",
+        path: "/service-cloud/rest/webadapter/v1/cobrowseSiteInfo/getCobrowseSiteById",
+        title: "Web channel: get the co-browsing site",
+        params: &[],
+        body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -15546,6 +15594,7 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         ("messaging", "webchannel.queryPhraseByKeyword") => {
             run_messaging_webchannel_query_phrase_by_keyword(clients, input).await
         }
+        ("messaging", "webchannel.getRichText") => run_messaging_webchannel_get_rich_text(clients, input).await,
         ("messaging", "webchannel.queryMultiMediaDocumentFileInfo") => {
             run_messaging_webchannel_query_multi_media_document_file_info(clients, input).await
         }
@@ -15571,6 +15620,9 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
             run_messaging_webchannel_drop_click_to_call(clients, input).await
         }
         ("messaging", "webchannel.queryFileSize") => run_messaging_webchannel_query_file_size(clients, input).await,
+        ("messaging", "webchannel.getCobrowseSiteById") => {
+            run_messaging_webchannel_get_cobrowse_site_by_id(clients, input).await
+        }
         ("messaging", "webchannel.getCobrowseRedirectSite") => {
             run_messaging_webchannel_get_cobrowse_redirect_site(clients, input).await
         }

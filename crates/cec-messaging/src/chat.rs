@@ -2,8 +2,15 @@
 //! web channel calls.
 //!
 //! apply for a token → connect → send text and files → receive messages (a
-//! [`Stream`](futures_core::Stream) over `getMessageForWebChannel`) → transfer
-//! to an agent → satisfaction survey → leave a message → disconnect.
+//! [`Stream`](futures_core::Stream) over `getMessageForWebChannel`, or over the
+//! pushes AICC sends when the channel is configured for push) → transfer to an
+//! agent → click-to-call → satisfaction survey → leave a message → disconnect.
+//!
+//! **Push mode**: when the web channel pushes its messages to the integrator
+//! (`callback.pushMessages`), one [`PushRouter`](crate::push::PushRouter) takes
+//! the verified pushes of the receiver and gives each session a
+//! [`PushFeed`] for its user; a session made with
+//! [`ChatSession::connect_pushed`] reads its feed instead of polling.
 //!
 //! The token: the session asks its [`CustomerAccess`] for one at the start and
 //! again whenever CC-Messaging refuses the current one (HTTP 401), then repeats
@@ -23,6 +30,7 @@ use std::time::Duration;
 use cec_core::{Error as CoreError, Secret};
 use serde_json::Value;
 
+use crate::push::PushFeed;
 use crate::{Client, Error, generated};
 
 /// What a chat session needs from outside CC-Messaging: a `ccmessaging-token`
@@ -112,6 +120,34 @@ impl Media {
     }
 }
 
+/// The media of a click-to-call (`mediaAbility` of `createClickToCall`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallMedia {
+    /// A voice call (`"0"`).
+    Audio,
+    /// A video call (`"1"`).
+    Video,
+}
+
+impl CallMedia {
+    /// The wire value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallMedia::Audio => "0",
+            CallMedia::Video => "1",
+        }
+    }
+}
+
+/// What the web channel supports for calls (`checkClickToCallSupport`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallSupport {
+    /// Click-to-call is available on the channel.
+    pub click_to_call: bool,
+    /// The browser call can use WebRTC.
+    pub webrtc: bool,
+}
+
 /// One downlink message, typed (the fields of the reference's DownLinkMsg).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatMessage {
@@ -192,6 +228,7 @@ pub struct ChatSession {
     allowed: Vec<String>,
     limits: Option<FileLimits>,
     renewals: u64,
+    feed: Option<PushFeed>,
 }
 
 fn refused_token(e: &Error) -> bool {
@@ -199,8 +236,28 @@ fn refused_token(e: &Error) -> bool {
 }
 
 impl ChatSession {
-    /// Applies for a token and connects (`controlType` CONNECT).
+    /// Applies for a token and connects (`controlType` CONNECT); messages are polled.
     pub async fn connect(client: Client, access: Arc<dyn CustomerAccess>) -> Result<ChatSession, Error> {
+        Self::open(client, access, None).await
+    }
+
+    /// Like [`connect`](Self::connect), for a channel that pushes its messages:
+    /// the session reads `feed` (taken from the [`PushRouter`](crate::push::PushRouter)
+    /// for the user `access` applies the token for, before connecting, so that
+    /// the first answer is not missed) and never polls.
+    pub async fn connect_pushed(
+        client: Client,
+        access: Arc<dyn CustomerAccess>,
+        feed: PushFeed,
+    ) -> Result<ChatSession, Error> {
+        Self::open(client, access, Some(feed)).await
+    }
+
+    async fn open(
+        client: Client,
+        access: Arc<dyn CustomerAccess>,
+        feed: Option<PushFeed>,
+    ) -> Result<ChatSession, Error> {
         let token = access.apply_token().await.map_err(Error)?;
         client.set_token(token);
         let mut s = ChatSession {
@@ -211,9 +268,15 @@ impl ChatSession {
             allowed: LISTED_FILE_TYPES.iter().map(|t| (*t).to_owned()).collect(),
             limits: None,
             renewals: 0,
+            feed,
         };
         s.control("CONNECT", "TEXT", "").await?;
         Ok(s)
+    }
+
+    /// The session reads pushed messages (made with [`connect_pushed`](Self::connect_pushed)).
+    pub fn is_pushed(&self) -> bool {
+        self.feed.is_some()
     }
 
     /// The client (its token store holds the current token).
@@ -356,8 +419,12 @@ impl ChatSession {
         Ok(out)
     }
 
-    /// Fetches the messages waiting for the customer (one `getMessageForWebChannel`).
+    /// The messages waiting for the customer: one `getMessageForWebChannel`,
+    /// or in push mode the messages its feed holds now (no request).
     pub async fn poll(&mut self) -> Result<Vec<ChatMessage>, Error> {
+        if let Some(feed) = self.feed.as_mut() {
+            return Ok(feed.drain());
+        }
         let op = &generated::WEBCHANNEL_GET_MESSAGE_FOR_WEB_CHANNEL;
         let client = self.client.clone();
         let mut value = None;
@@ -378,11 +445,20 @@ impl ChatSession {
             .unwrap_or_default())
     }
 
-    /// The next message: waits, polling every `interval`, until one arrives.
+    /// The next message: waits, polling every `interval` (in push mode: for
+    /// the next push addressed to the session), until one arrives.
     pub async fn next_message(&mut self, interval: Duration) -> Result<ChatMessage, Error> {
         loop {
             if let Some(m) = self.pending.pop_front() {
                 return Ok(m);
+            }
+            if let Some(feed) = self.feed.as_mut() {
+                return feed.recv().await.ok_or_else(|| {
+                    Error(CoreError::new(
+                        cec_core::ErrorKind::Transport,
+                        "the push feed ended (its router gave the user another feed)",
+                    ))
+                });
             }
             let got = self.poll().await?;
             if got.is_empty() {
@@ -410,6 +486,67 @@ impl ChatSession {
                 Err(e) => Some((Err(e), (s, true))),
             }
         })
+    }
+
+    /// Whether the channel offers click-to-call (`checkClickToCallSupport`).
+    pub async fn click_to_call_support(&mut self) -> Result<CallSupport, Error> {
+        let client = self.client.clone();
+        let call = || client.webchannel_check_click_to_call_support().send();
+        let r = match call().await {
+            Err(e) if refused_token(&e) => {
+                self.renew().await?;
+                call().await?
+            }
+            other => other?,
+        };
+        Ok(CallSupport {
+            click_to_call: r.click_to_call_supported.unwrap_or(false),
+            webrtc: r.web_rtc_supported.unwrap_or(false),
+        })
+    }
+
+    /// Asks for a call with an agent from the chat (`createClickToCall`, the
+    /// media ability its only parameter: the channel configuration says where
+    /// the call goes). Its progress is read with
+    /// [`click_to_call_event`](Self::click_to_call_event).
+    pub async fn click_to_call(&mut self, media: CallMedia) -> Result<(), Error> {
+        let client = self.client.clone();
+        let call = || client.webchannel_create_click_to_call().media_ability(media.as_str()).send();
+        match call().await {
+            Err(e) if refused_token(&e) => {
+                self.renew().await?;
+                call().await.map(|_| ())
+            }
+            other => other.map(|_| ()),
+        }
+    }
+
+    /// The next click-to-call event (`getClickToCallEvents`), as the generated
+    /// answer: the reference documents the content of a connected and of a
+    /// failed event but names no event ids beyond its example, so none is typed here.
+    pub async fn click_to_call_event(&mut self) -> Result<generated::WebchannelGetClickToCallEventsResponse, Error> {
+        let client = self.client.clone();
+        let call = || client.webchannel_get_click_to_call_events().send();
+        match call().await {
+            Err(e) if refused_token(&e) => {
+                self.renew().await?;
+                call().await
+            }
+            other => other,
+        }
+    }
+
+    /// Ends the click-to-call (`dropClickToCall`).
+    pub async fn drop_click_to_call(&mut self) -> Result<(), Error> {
+        let client = self.client.clone();
+        let call = || client.webchannel_drop_click_to_call().send();
+        match call().await {
+            Err(e) if refused_token(&e) => {
+                self.renew().await?;
+                call().await.map(|_| ())
+            }
+            other => other.map(|_| ()),
+        }
     }
 
     /// Rates the service (`evaluation` 1 very dissatisfied … 5 very satisfied).

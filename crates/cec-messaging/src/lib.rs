@@ -12,7 +12,8 @@
 //!   [`webhook`] signer to test a channel configuration without the platform;
 //! - the **push-message callback** AICC sends to the integrator
 //!   (`{baseUrl}/webhooks/v1/messages`, auth-v2 signed): [`push`] verifies and
-//!   parses it (the axum server behind feature `receiver`).
+//!   parses it (the axum server behind feature `receiver`), and
+//!   [`PushRouter`] hands the pushed messages to the [`ChatSession`] each addresses.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), cec_messaging::Error> {
@@ -47,14 +48,14 @@ pub mod webhook;
 
 pub use cec_auth::MessagingCookieAuth;
 pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults, RetryPolicy, Secret, Timeouts};
-pub use chat::{ChatMessage, ChatSession, Control, CustomerAccess, FileLimits, Media, Source};
+pub use chat::{CallMedia, CallSupport, ChatMessage, ChatSession, Control, CustomerAccess, FileLimits, Media, Source};
 #[cfg(feature = "fabric")]
 pub use fabric::FabricAccess;
 pub use generated::ResultCode;
 pub use generated::stub::{self, MessagingService};
 #[cfg(feature = "receiver")]
 pub use push::PushReceiver;
-pub use push::{PushAnswer, PushRefusal, PushVerifier};
+pub use push::{PushAnswer, PushFeed, PushRefusal, PushRouter, PushVerifier, Routed, RouterStats};
 pub use webhook::{FacebookAlgorithm, FacebookSigner, FiveGSigner, LineSigner, TwitterSigner, WebhookPassword};
 
 cec_core::define_ne_error!(

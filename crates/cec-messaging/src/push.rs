@@ -135,6 +135,226 @@ pub fn ack() -> Value {
     crate::generated::CallbackPushMessagesCallbackReceiver::ack()
 }
 
+/// The key a delivered message is recognised by when AICC delivers it again:
+/// its `messageCode` (the reference's unique code of a message, optional), or,
+/// without one, every field it carries (a retried push repeats its messages
+/// field for field; two different messages differ in at least one, if only in
+/// the millisecond `timestamp`).
+fn dedup_key(m: &PushMessage) -> String {
+    match m.message_code.as_deref().filter(|c| !c.is_empty()) {
+        Some(code) => format!("code:{code}"),
+        None => format!("fields:{}", serde_json::to_string(m).unwrap_or_default()),
+    }
+}
+
+/// What [`PushRouter::route`] did with one delivery.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Routed {
+    /// Messages handed to a session's feed.
+    pub delivered: usize,
+    /// Messages dropped as already delivered (AICC retried the push).
+    pub duplicates: usize,
+    /// Messages addressed to no registered session (kept, see [`PushRouter::take_unrouted`]).
+    pub unrouted: usize,
+}
+
+/// The router's counters since it was made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RouterStats {
+    /// Messages handed to a session's feed.
+    pub delivered: u64,
+    /// Messages dropped as duplicates.
+    pub duplicates: u64,
+    /// Messages that found no session when they arrived.
+    pub unrouted: u64,
+    /// Unrouted messages dropped because more than [`PushRouter::MAX_UNROUTED`] were waiting.
+    pub unrouted_dropped: u64,
+}
+
+#[derive(Debug)]
+struct FeedSlot {
+    id: u64,
+    tx: tokio::sync::mpsc::UnboundedSender<crate::ChatMessage>,
+}
+
+#[derive(Debug, Default)]
+struct RouterState {
+    feeds: std::collections::HashMap<String, FeedSlot>,
+    next_feed: u64,
+    seen: std::collections::HashSet<String>,
+    seen_order: std::collections::VecDeque<String>,
+    unrouted: std::collections::VecDeque<(String, crate::ChatMessage)>,
+    stats: RouterStats,
+}
+
+/// Hands the messages of verified pushes to the chat sessions they address.
+///
+/// One router serves one receiver (one registered base URL). Each session in
+/// push mode takes a [`PushFeed`] for its user id ([`feed`](Self::feed)); the
+/// router sends every message of a push to the feed of the user named by the
+/// message's `to` (the reference's user identifier; `from` is the sender —
+/// the channel id, or an agent — and does not say whose chat it is).
+///
+/// - A message delivered before (same `messageCode`, or the same fields when it
+///   has none; see the last [`MAX_SEEN`](Self::MAX_SEEN) messages) is dropped:
+///   AICC repeats a push it believes failed, and the retry must not show twice.
+/// - A message for a user with no feed is counted and logged, and kept (up to
+///   [`MAX_UNROUTED`](Self::MAX_UNROUTED), oldest dropped first and counted): a feed
+///   taken later for that user receives them first, [`take_unrouted`](Self::take_unrouted)
+///   hands the others over.
+///
+/// Cheap to clone; clones share the feeds.
+#[derive(Debug, Clone, Default)]
+pub struct PushRouter {
+    state: std::sync::Arc<std::sync::Mutex<RouterState>>,
+}
+
+impl PushRouter {
+    /// How many delivered message keys are remembered for dropping duplicates.
+    pub const MAX_SEEN: usize = 4096;
+    /// How many messages for unknown users are kept.
+    pub const MAX_UNROUTED: usize = 256;
+
+    /// A router with no feeds.
+    pub fn new() -> PushRouter {
+        PushRouter::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, RouterState> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The feed of user `user` (the web channel user id the session applied its
+    /// token for). Messages already waiting for that user come first. A second
+    /// feed for the same user replaces the first (whose stream then ends).
+    pub fn feed(&self, user: impl Into<String>) -> PushFeed {
+        let user = user.into();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut st = self.lock();
+        st.next_feed += 1;
+        let id = st.next_feed;
+        let waiting: Vec<crate::ChatMessage> = {
+            let (mine, rest): (Vec<_>, Vec<_>) = st.unrouted.drain(..).partition(|(to, _)| *to == user);
+            st.unrouted = rest.into();
+            mine.into_iter().map(|(_, m)| m).collect()
+        };
+        for m in waiting {
+            let _ = tx.send(m);
+            st.stats.delivered += 1;
+        }
+        st.feeds.insert(user.clone(), FeedSlot { id, tx });
+        PushFeed { user, id, rx, router: self.clone() }
+    }
+
+    /// Routes the messages of one verified push (what `PushReceiver` or
+    /// [`PushVerifier::handle`] accepted).
+    pub fn route(&self, push: PushBody) -> Routed {
+        let mut out = Routed::default();
+        let mut st = self.lock();
+        for m in push.messages.unwrap_or_default() {
+            let key = dedup_key(&m);
+            if st.seen.contains(&key) {
+                out.duplicates += 1;
+                st.stats.duplicates += 1;
+                tracing::debug!(to = m.to.as_deref().unwrap_or(""), "pushed message already delivered: dropped");
+                continue;
+            }
+            st.seen.insert(key.clone());
+            st.seen_order.push_back(key);
+            while st.seen_order.len() > Self::MAX_SEEN {
+                if let Some(old) = st.seen_order.pop_front() {
+                    st.seen.remove(&old);
+                }
+            }
+            let to = m.to.clone().unwrap_or_default();
+            let msg = crate::ChatMessage::from_json(&serde_json::to_value(&m).unwrap_or(Value::Null));
+            let msg = match st.feeds.get(&to) {
+                Some(slot) => match slot.tx.send(msg) {
+                    Ok(()) => {
+                        out.delivered += 1;
+                        st.stats.delivered += 1;
+                        continue;
+                    }
+                    Err(tokio::sync::mpsc::error::SendError(msg)) => msg,
+                },
+                None => msg,
+            };
+            out.unrouted += 1;
+            st.stats.unrouted += 1;
+            tracing::warn!(to = %to, "pushed message for no chat session: kept as unrouted");
+            st.unrouted.push_back((to, msg));
+            while st.unrouted.len() > Self::MAX_UNROUTED {
+                st.unrouted.pop_front();
+                st.stats.unrouted_dropped += 1;
+                tracing::warn!("too many unrouted pushed messages: the oldest dropped");
+            }
+        }
+        out
+    }
+
+    /// Routes every push `pushes` yields (the receiver half of
+    /// `PushReceiver::bind`) on a task, until the receiver stops.
+    pub fn spawn(&self, mut pushes: tokio::sync::mpsc::UnboundedReceiver<PushBody>) -> tokio::task::JoinHandle<()> {
+        let router = self.clone();
+        tokio::spawn(async move {
+            while let Some(p) = pushes.recv().await {
+                router.route(p);
+            }
+        })
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> RouterStats {
+        self.lock().stats
+    }
+
+    /// The messages waiting for users with no feed, each with its user id (oldest first).
+    pub fn take_unrouted(&self) -> Vec<(String, crate::ChatMessage)> {
+        self.lock().unrouted.drain(..).collect()
+    }
+}
+
+/// One session's share of a [`PushRouter`]: the pushed messages addressed to
+/// its user, in arrival order, duplicates already dropped. Dropping it
+/// unregisters the user (later messages for it are unrouted).
+#[derive(Debug)]
+pub struct PushFeed {
+    user: String,
+    id: u64,
+    rx: tokio::sync::mpsc::UnboundedReceiver<crate::ChatMessage>,
+    router: PushRouter,
+}
+
+impl PushFeed {
+    /// The user id the feed receives for.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// The next message; `None` once the router replaced this feed with another for the same user.
+    pub async fn recv(&mut self) -> Option<crate::ChatMessage> {
+        self.rx.recv().await
+    }
+
+    /// The messages already here, without waiting.
+    pub fn drain(&mut self) -> Vec<crate::ChatMessage> {
+        let mut out = Vec::new();
+        while let Ok(m) = self.rx.try_recv() {
+            out.push(m);
+        }
+        out
+    }
+}
+
+impl Drop for PushFeed {
+    fn drop(&mut self) {
+        let mut st = self.router.lock();
+        if st.feeds.get(&self.user).is_some_and(|s| s.id == self.id) {
+            st.feeds.remove(&self.user);
+        }
+    }
+}
+
 #[cfg(feature = "receiver")]
 mod server {
     use std::net::SocketAddr;

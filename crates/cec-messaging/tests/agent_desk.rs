@@ -8,24 +8,18 @@
 #![cfg(feature = "fabric")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
 use cec_gateway::{AgentSession, AgentState, Chat, ChatEvent, SignIn};
-use cec_messaging::{ChatSession, Client, Config, FabricAccess, Source};
+use cec_messaging::{ChatSession, Config, Source};
 use cec_sim::{SimConfig, Simulator};
+use common::{TICK, WITHIN};
 use futures_util::{Stream, StreamExt};
 
-const TICK: Duration = Duration::from_millis(20);
-const WITHIN: Duration = Duration::from_secs(5);
-
 async fn customer(sim: &Simulator, user: &str) -> ChatSession {
-    let sc = sim.scenario();
-    let cfg = Config::builder(&sim.endpoint()).build().unwrap();
-    let creds = cec_apifabric::ApiFabricCredentials::new(sc.app_key.clone(), sc.app_secret.clone());
-    let af = cec_apifabric::Client::new(cfg.clone(), cfg.clone(), creds).unwrap();
-    let access = Arc::new(FabricAccess::new(af, user, sc.channel_id.clone()));
-    let mut chat = ChatSession::connect(Client::new(cfg).unwrap(), access).await.unwrap();
+    let mut chat = common::session(sim, user).await;
     assert_eq!(chat.next_message(TICK).await.unwrap().source, Source::Robot, "the robot greets first");
     chat
 }

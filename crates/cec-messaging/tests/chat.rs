@@ -4,22 +4,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
-use cec_messaging::{ChatSession, Client, Config, FabricAccess, Media, Source};
+use cec_messaging::{Media, Source};
 use cec_sim::{SimConfig, Simulator};
-
-async fn session(sim: &Simulator, user: &str) -> ChatSession {
-    let sc = sim.scenario();
-    let cfg = Config::builder(&sim.endpoint()).build().unwrap();
-    let creds = cec_apifabric::ApiFabricCredentials::new(sc.app_key.clone(), sc.app_secret.clone());
-    let af = cec_apifabric::Client::new(cfg.clone(), cfg.clone(), creds).unwrap();
-    let access = Arc::new(FabricAccess::new(af, user, sc.channel_id.clone()));
-    ChatSession::connect(Client::new(cfg).unwrap(), access).await.unwrap()
-}
-
-const TICK: Duration = Duration::from_millis(20);
+use common::{TICK, session};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_with_the_robot_a_file_each_way_survey_and_left_message() {

@@ -180,6 +180,11 @@ async fn webchannel_query_phrase_by_keyword() {
 }
 
 #[tokio::test]
+async fn webchannel_get_rich_text() {
+    check_json(Case { op: "webchannel.getRichText", method: "GET", path: "/service-cloud/rest/webadapter/v1/webadapterfacade/richtext/s-richTextId".into(), query: vec![], headers: vec![("cookie", "ccmessaging-token=test-msg-token".into())], present: vec![], body: None, success: v(r#"{"content":"s-content","description":"s-description","name":"s-name","returnCode":"0","returnDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"returnCode":"999-999","returnDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.webchannel_get_rich_text().rich_text_id("s-richTextId").send().await }).await;
+}
+
+#[tokio::test]
 async fn webchannel_query_multi_media_document_file_info() {
     check_json(Case { op: "webchannel.queryMultiMediaDocumentFileInfo", method: "POST", path: "/service-cloud/rest/webadapter/v1/webadapterfacade/queryMultiMediaDocumentFileInfo".into(), query: vec![], headers: vec![("cookie", "ccmessaging-token=test-msg-token".into())], present: vec![], body: Some(v(r#"{"id":"s-id"}"#)), success: v(r#"{"content":"s-content","description":"s-description","duration":"s-duration","fileName":"s-fileName","fileSize":"s-fileSize","id":"s-id","latitude":"s-latitude","longitude":"s-longitude","mediaFileType":"s-mediaFileType","mediaType":"s-mediaType","mediaUrl":"s-mediaUrl","name":"s-name","parentTypeId":"s-parentTypeId","sizeUnit":"s-sizeUnit"}"#), failure: None, prelude: vec![] }, client, |c| async move { c.webchannel_query_multi_media_document_file_info().body_json(v(r#"{"id":"s-id"}"#)).unwrap().send().await }).await;
     check_refused(client, |c| async move { c.webchannel_query_multi_media_document_file_info().body_json(v(r#"{}"#)).unwrap().send().await }, "id").await;
@@ -365,6 +370,17 @@ async fn webchannel_drop_click_to_call() {
 #[tokio::test]
 async fn webchannel_query_file_size() {
     check_json(Case { op: "webchannel.queryFileSize", method: "GET", path: "/service-cloud/rest/webadapter/v1/webadapterfacade/queryFileSize".into(), query: vec![], headers: vec![("cookie", "ccmessaging-token=test-msg-token".into())], present: vec![], body: None, success: v(r#"{"audioFileSize":"s-audioFileSize","commonFileSize":"s-commonFileSize","resultCode":"0","resultDesc":"success","videoFileSize":"s-videoFileSize"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.webchannel_query_file_size().send().await }).await;
+}
+
+#[tokio::test]
+async fn webchannel_get_cobrowse_site_by_id() {
+    check_json(Case { op: "webchannel.getCobrowseSiteById", method: "POST", path: "/service-cloud/rest/webadapter/v1/cobrowseSiteInfo/getCobrowseSiteById".into(), query: vec![], headers: vec![("cookie", "ccmessaging-token=test-msg-token".into())], present: vec![], body: Some(v(r#"{"siteId":"s-siteId"}"#)), success: v(r#"{"data":{"id":"s-id","mediaUrl":"s-mediaUrl","parentTypeId":"s-parentTypeId"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.webchannel_get_cobrowse_site_by_id().body_json(v(r#"{"siteId":"s-siteId"}"#)).unwrap().send().await }).await;
+    check_refused(
+        client,
+        |c| async move { c.webchannel_get_cobrowse_site_by_id().body_json(v(r#"{}"#)).unwrap().send().await },
+        "siteId",
+    )
+    .await;
 }
 
 #[tokio::test]

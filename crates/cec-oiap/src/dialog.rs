@@ -1,4 +1,5 @@
-//! A chatbot dialog on `dialog.process` (`POST /oifde/rest/crs/process`).
+//! A chatbot dialog on `dialog.process` (`POST /oifde/rest/crs/process`) or
+//! its V2, `dialogV2.process` (`POST /oifde/rest/v2/crs/process/{vdnId}`).
 //!
 //! The reference runs a dialog as turns keyed by `userid`: the first request
 //! is `inaction` 8 (init); ODFS answers with an `outaction` saying what to do
@@ -10,9 +11,14 @@
 //! `inparams.auth_token`; the client's [`crate::OiapAuth`] puts it there and
 //! renews it, so [`Dialog`] never handles it.
 //!
-//! The reference's answer has no intent, slot or confidence fields: the
+//! **V2** ([`DialogVersion::V2`], [`Dialog::start_v2`]) differs only in the URL:
+//! it carries the tenant's VDN id, by which OIAP routes the dialog (gray
+//! routing); the reference gives V2 the same parameters, answers and logic as
+//! V1, so both versions give the same [`DialogTurn`]s.
+//!
+//! Neither version's answer has intent, slot or confidence fields: the
 //! chatbot's decision is the `outaction` and its `outparams`, typed here as
-//! [`DialogTurn`]. An `outaction` the reference does not list (or one the
+//! [`DialogTurn`] (nothing is made up for what the answer does not carry). An `outaction` the reference does not list (or one the
 //! dialog cannot continue from, 12 query, 7 and 13 recording) is
 //! [`DialogTurn::Other`] with the raw values.
 
@@ -90,10 +96,33 @@ pub enum DialogTurn {
     },
 }
 
+/// Which dialog interface a [`Dialog`] uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DialogVersion {
+    /// `dialog.process` (`/oifde/rest/crs/process`).
+    V1,
+    /// `dialogV2.process` (`/oifde/rest/v2/crs/process/{vdnId}`): the tenant's VDN id in the URL.
+    V2 {
+        /// The VDN (tenant call center) id.
+        vdn_id: String,
+    },
+}
+
+impl DialogVersion {
+    fn operation(&self) -> &'static str {
+        match self {
+            DialogVersion::V1 => "dialog.process",
+            DialogVersion::V2 { .. } => "dialogV2.process",
+        }
+    }
+}
+
 /// One chatbot dialog, keyed by its `userid` (the call or chat session key).
 #[derive(Debug)]
 pub struct Dialog {
     client: Client,
+    version: DialogVersion,
     userid: String,
     access_code: String,
     inter_idx: Option<String>,
@@ -101,8 +130,8 @@ pub struct Dialog {
     ended: bool,
 }
 
-fn refuse(why: &str) -> Error {
-    cec_core::Error::usage(why).with_operation("dialog.process").into()
+fn refuse(version: &DialogVersion, why: &str) -> Error {
+    cec_core::Error::usage(why).with_operation(version.operation()).into()
 }
 
 impl Dialog {
@@ -114,12 +143,38 @@ impl Dialog {
         userid: impl Into<String>,
         access_code: impl Into<String>,
     ) -> Result<(Dialog, DialogTurn), Error> {
+        Self::start_with(client, DialogVersion::V1, userid, access_code).await
+    }
+
+    /// [`start`](Self::start) on the V2 interface, for the tenant's VDN `vdn_id`.
+    pub async fn start_v2(
+        client: Client,
+        vdn_id: impl Into<String>,
+        userid: impl Into<String>,
+        access_code: impl Into<String>,
+    ) -> Result<(Dialog, DialogTurn), Error> {
+        Self::start_with(client, DialogVersion::V2 { vdn_id: vdn_id.into() }, userid, access_code).await
+    }
+
+    /// [`start`](Self::start) on the interface `version` names.
+    pub async fn start_with(
+        client: Client,
+        version: DialogVersion,
+        userid: impl Into<String>,
+        access_code: impl Into<String>,
+    ) -> Result<(Dialog, DialogTurn), Error> {
         let userid = userid.into();
         if userid.is_empty() || userid.chars().count() > 64 {
-            return Err(refuse("userid: 1 to 64 characters"));
+            return Err(refuse(&version, "userid: 1 to 64 characters"));
+        }
+        if let DialogVersion::V2 { vdn_id } = &version
+            && vdn_id.trim().is_empty()
+        {
+            return Err(refuse(&version, "vdnId: the tenant's VDN id is required for the V2 dialog"));
         }
         let mut d = Dialog {
             client,
+            version,
             userid,
             access_code: access_code.into(),
             inter_idx: None,
@@ -133,6 +188,11 @@ impl Dialog {
         });
         let turn = d.turn(8, inparams).await?;
         Ok((d, turn))
+    }
+
+    /// The interface the dialog uses.
+    pub fn version(&self) -> &DialogVersion {
+        &self.version
     }
 
     /// The dialog's key.
@@ -150,10 +210,10 @@ impl Dialog {
     /// empty text.
     pub async fn say(&mut self, text: &str) -> Result<DialogTurn, Error> {
         if self.ended {
-            return Err(refuse("the dialog is over"));
+            return Err(refuse(&self.version, "the dialog is over"));
         }
         if text.trim().is_empty() {
-            return Err(refuse("an empty input"));
+            return Err(refuse(&self.version, "an empty input"));
         }
         let inaction = self.next_inaction();
         let inparams = self.inparams(text);
@@ -190,15 +250,29 @@ impl Dialog {
     }
 
     async fn turn(&mut self, inaction: i64, inparams: Value) -> Result<DialogTurn, Error> {
-        // `dialog.process` is not idempotent: it is sent once.
-        let r = self
-            .client
-            .dialog_process()
-            .userid(self.userid.as_str())
-            .inaction(inaction)
-            .inparams(inparams)
-            .send()
-            .await?;
+        // The dialog interface is not idempotent: each turn is sent once.
+        let r = match &self.version {
+            DialogVersion::V1 => {
+                self.client
+                    .dialog_process()
+                    .userid(self.userid.as_str())
+                    .inaction(inaction)
+                    .inparams(inparams)
+                    .send()
+                    .await?
+            }
+            // The V2 answer is the V1 answer type (the same table in the reference).
+            DialogVersion::V2 { vdn_id } => {
+                self.client
+                    .dialog_v2_process()
+                    .vdn_id(vdn_id.as_str())
+                    .userid(self.userid.as_str())
+                    .inaction(inaction)
+                    .inparams(inparams)
+                    .send()
+                    .await?
+            }
+        };
         Ok(self.apply(r))
     }
 
@@ -241,6 +315,7 @@ mod tests {
         let client = Client::new(cfg, crate::OiapCredentials::tenant("t", "s")).unwrap();
         Dialog {
             client,
+            version: DialogVersion::V1,
             userid: "u1".into(),
             access_code: "100".into(),
             inter_idx: None,

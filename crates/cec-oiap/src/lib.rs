@@ -32,7 +32,7 @@ use std::sync::Arc;
 pub mod generated;
 
 mod dialog;
-pub use dialog::{Dialog, DialogTurn, TransferKind};
+pub use dialog::{Dialog, DialogTurn, DialogVersion, TransferKind};
 
 pub use cec_auth::{OiapAuth, OiapCredentials};
 pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults, RetryPolicy, Secret, Timeouts};

@@ -5182,6 +5182,16 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         ne: "messaging",
+        meta: &cec_messaging::generated::WEBCHANNEL_GET_RICH_TEXT,
+        invalid: "2",
+        required_body: &[],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"content\":\"s-content\",\"description\":\"s-description\",\"name\":\"s-name\",\"returnCode\":\"0\",\"returnDesc\":\"success\"}",
+        check_body: None,
+    },
+    Route {
+        ne: "messaging",
         meta: &cec_messaging::generated::WEBCHANNEL_QUERY_MULTI_MEDIA_DOCUMENT_FILE_INFO,
         invalid: "2",
         required_body: &["id"],
@@ -5269,6 +5279,16 @@ pub static ROUTES: &[Route] = &[
         lenient: &[],
         success: "{\"audioFileSize\":\"s-audioFileSize\",\"commonFileSize\":\"s-commonFileSize\",\"resultCode\":\"0\",\"resultDesc\":\"success\",\"videoFileSize\":\"s-videoFileSize\"}",
         check_body: None,
+    },
+    Route {
+        ne: "messaging",
+        meta: &cec_messaging::generated::WEBCHANNEL_GET_COBROWSE_SITE_BY_ID,
+        invalid: "2",
+        required_body: &["siteId"],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"data\":{\"id\":\"s-id\",\"mediaUrl\":\"s-mediaUrl\",\"parentTypeId\":\"s-parentTypeId\"},\"description\":\"success\",\"returnCode\":\"0\"}",
+        check_body: Some(check_messaging_webchannel_get_cobrowse_site_by_id),
     },
     Route {
         ne: "messaging",
@@ -12612,6 +12632,26 @@ fn check_messaging_webchannel_create_click_to_call(b: &serde_json::Value) -> Res
             false,
         ) {
             Ok(body) => match body.validate("webchannel.createClickToCall", "", &[]) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => e.message().to_owned(),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
+fn check_messaging_webchannel_get_cobrowse_site_by_id(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let first = first.or(Some(
+        match cec_core::validate::from_json::<cec_messaging::generated::WebchannelGetCobrowseSiteByIdBody>(
+            "webchannel.getCobrowseSiteById",
+            cec_messaging::generated::WebchannelGetCobrowseSiteByIdBody::FIELDS,
+            b,
+            false,
+        ) {
+            Ok(body) => match body.validate("webchannel.getCobrowseSiteById", "", &[]) {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },

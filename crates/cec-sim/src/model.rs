@@ -335,7 +335,7 @@ impl Shared {
                 queues: queues::Queues::default(),
                 cdrs: cdr::Cdrs::default(),
                 dialer: dialer::DialerState::new(&config.scenario),
-                chats: chat::Chats::default(),
+                chats: chat::Chats::new(config.scenario.messaging_push_url.is_some()),
                 social: Vec::new(),
                 clock: clock.clone(),
             }),

@@ -89,9 +89,10 @@ pub struct Scenario {
     pub traffic: Traffic,
     /// Where CC-FS posts the CDR-ready notice after each released call (plain `http://` only), if set.
     pub cdr_callback_url: Option<String>,
-    /// The base URL of a registered channel adapter: web chat downlink messages are
-    /// also pushed to `{base}/webhooks/v1/messages` (`callback.pushMessages`,
-    /// auth-v2 signed with the scenario's AK/SK; plain `http://` only), if set.
+    /// The base URL of a registered channel adapter, if set: the web channel then
+    /// pushes its chats' downlink messages to `{base}/webhooks/v1/messages`
+    /// (`callback.pushMessages`, auth-v2 signed with the scenario's AK/SK; plain
+    /// `http://` only) instead of keeping them for polling.
     pub messaging_push_url: Option<String>,
     /// How the CC-iSales dialer dials campaign call data.
     pub dialer: Dialer,

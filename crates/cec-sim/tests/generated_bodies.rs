@@ -2050,6 +2050,11 @@ fn messaging_bodies() {
         c.webchannel_create_click_to_call().body_json(v(r#"{"mediaAbility":"s-mediaAbility"}"#)).unwrap().into_call(),
         &mut failed,
     );
+    check(
+        &cec_messaging::generated::WEBCHANNEL_GET_COBROWSE_SITE_BY_ID,
+        c.webchannel_get_cobrowse_site_by_id().body_json(v(r#"{"siteId":"s-siteId"}"#)).unwrap().into_call(),
+        &mut failed,
+    );
     check(&cec_messaging::generated::WEBCHANNEL_GET_COBROWSE_REDIRECT_SITE, c.webchannel_get_cobrowse_redirect_site().body_json(v(r#"{"role":"s-role","roomId":"s-roomId","siteId":"s-siteId","userId":"s-userId","userName":"s-userName"}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_messaging::generated::WEBCHANNEL_GET_CONNECTION_INFO,
@@ -2087,7 +2092,7 @@ fn messaging_bodies() {
     check(&cec_messaging::generated::WHATSAPP_RECEIVE_REPORT_GUPSHUP, c.whatsapp_receive_report_gupshup().whats_app_bsp("s-whatsAppBsp").channel_id("s-channelId").body_json(v(r#"{"payload":{"destination":"s-destination","gsId":"s-gsId","payload":{"ts":7},"type":"s-type"},"timestamp":7,"type":"s-type"}"#)).unwrap().into_call(), &mut failed);
     check(&cec_messaging::generated::WHATSAPP_RECEIVE_MO_MESSAGE_KOO_MESSAGE, c.whatsapp_receive_mo_message_koo_message().channel_id("s-channelId").body_json(v(r#"{"context":{"id":"s-id"},"message":{"caption":"s-caption","filename":"s-filename","text":"s-text","url":"s-url"},"message_id":"s-message_id","message_type":"s-message_type","sender":"s-sender","timestamp":"s-timestamp","user_name":"s-user_name","user_number":"s-user_number"}"#)).unwrap().into_call(), &mut failed);
     check(&cec_messaging::generated::WHATSAPP_RECEIVE_REPORT_KOO_MESSAGE, c.whatsapp_receive_report_koo_message().channel_id("s-channelId").body_json(v(r#"{"message_id":"s-message_id","sender":"s-sender","status":"s-status","user_number":"s-user_number"}"#)).unwrap().into_call(), &mut failed);
-    assert!(failed.is_empty(), "{} of 18 messaging bodies refused:\n{}", failed.len(), failed.join("\n"));
+    assert!(failed.is_empty(), "{} of 19 messaging bodies refused:\n{}", failed.len(), failed.join("\n"));
 }
 
 #[test]

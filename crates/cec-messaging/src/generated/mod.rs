@@ -58,6 +58,13 @@ pub static ENVELOPE_RETURN_CODE: Envelope = Envelope {
     auth_codes: &[],
     code_required: false,
 };
+pub static ENVELOPE_RETURN_DESC: Envelope = Envelope {
+    code_fields: &["returnCode"],
+    success: &["0"],
+    message_fields: &["returnDesc"],
+    auth_codes: &[],
+    code_required: false,
+};
 pub static ENVELOPE_RETURN_OR_RET_CODE: Envelope = Envelope {
     code_fields: &["returnCode", "retCode"],
     success: &["0"],
@@ -75,6 +82,7 @@ pub static ALL: &[&OperationMeta] = &[
     &WEBCHANNEL_QUERY_QUEUE_INFO,
     &WEBCHANNEL_DO_LEAVE_MESSAGE,
     &WEBCHANNEL_QUERY_PHRASE_BY_KEYWORD,
+    &WEBCHANNEL_GET_RICH_TEXT,
     &WEBCHANNEL_QUERY_MULTI_MEDIA_DOCUMENT_FILE_INFO,
     &WEBCHANNEL_DOWNLOAD_DOCUMENT,
     &WEBCHANNEL_DO_SATISFACTION_EVALUATION,
@@ -84,6 +92,7 @@ pub static ALL: &[&OperationMeta] = &[
     &WEBCHANNEL_GET_CLICK_TO_CALL_EVENTS,
     &WEBCHANNEL_DROP_CLICK_TO_CALL,
     &WEBCHANNEL_QUERY_FILE_SIZE,
+    &WEBCHANNEL_GET_COBROWSE_SITE_BY_ID,
     &WEBCHANNEL_GET_COBROWSE_REDIRECT_SITE,
     &WEBCHANNEL_GET_CONNECTION_INFO,
     &WEBCHANNEL_RELEASE_CONNECTION,

@@ -46,6 +46,13 @@ pub type WebchannelDoLeaveMessageRequest = super::WebchannelDoLeaveMessageBody;
 /// The request of `webchannel.queryPhraseByKeyword`: its body.
 pub type WebchannelQueryPhraseByKeywordRequest = super::WebchannelQueryPhraseByKeywordBody;
 
+/// The request of `webchannel.getRichText`: its path, query and header parameters.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WebchannelGetRichTextRequest {
+    /// path parameter `richTextId`: ID of the rich-text content
+    pub rich_text_id: Option<String>,
+}
+
 /// The request of `webchannel.queryMultiMediaDocumentFileInfo`: its body.
 pub type WebchannelQueryMultiMediaDocumentFileInfoRequest = super::WebchannelQueryMultiMediaDocumentFileInfoBody;
 
@@ -77,6 +84,9 @@ pub struct WebchannelDropClickToCallRequest {}
 /// The request of `webchannel.queryFileSize`: its path, query and header parameters.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebchannelQueryFileSizeRequest {}
+
+/// The request of `webchannel.getCobrowseSiteById`: its body.
+pub type WebchannelGetCobrowseSiteByIdRequest = super::WebchannelGetCobrowseSiteByIdBody;
 
 /// The request of `webchannel.getCobrowseRedirectSite`: its body.
 pub type WebchannelGetCobrowseRedirectSiteRequest = super::WebchannelGetCobrowseRedirectSiteBody;
@@ -324,6 +334,15 @@ pub trait MessagingService: Send + Sync {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("webchannel.queryPhraseByKeyword")))
     }
+    /// `webchannel.getRichText` — Web channel: view a rich-text message (`GET /service-cloud/rest/webadapter/v1/webadapterfacade/richtext/{richTextId}`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0962.html>. See [`crate::Client::webchannel_get_rich_text`].
+    fn webchannel_get_rich_text(
+        &self,
+        req: WebchannelGetRichTextRequest,
+        options: CallOptions,
+    ) -> impl Future<Output = Result<super::WebchannelGetRichTextResponse, crate::Error>> + Send {
+        let _ = (req, options);
+        std::future::ready(Err(unimplemented("webchannel.getRichText")))
+    }
     /// `webchannel.queryMultiMediaDocumentFileInfo` — Web channel: query online-chat multimedia library resource (`POST /service-cloud/rest/webadapter/v1/webadapterfacade/queryMultiMediaDocumentFileInfo`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0963.html>. See [`crate::Client::webchannel_query_multi_media_document_file_info`].
     fn webchannel_query_multi_media_document_file_info(
         &self,
@@ -405,6 +424,15 @@ pub trait MessagingService: Send + Sync {
     ) -> impl Future<Output = Result<super::WebchannelQueryFileSizeResponse, crate::Error>> + Send {
         let _ = (req, options);
         std::future::ready(Err(unimplemented("webchannel.queryFileSize")))
+    }
+    /// `webchannel.getCobrowseSiteById` — Web channel: get the co-browsing site (`POST /service-cloud/rest/webadapter/v1/cobrowseSiteInfo/getCobrowseSiteById`); reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0972.html>. See [`crate::Client::webchannel_get_cobrowse_site_by_id`].
+    fn webchannel_get_cobrowse_site_by_id(
+        &self,
+        req: WebchannelGetCobrowseSiteByIdRequest,
+        options: CallOptions,
+    ) -> impl Future<Output = Result<super::WebchannelGetCobrowseSiteByIdResponse, crate::Error>> + Send {
+        let _ = (req, options);
+        std::future::ready(Err(unimplemented("webchannel.getCobrowseSiteById")))
     }
     /// `webchannel.getCobrowseRedirectSite` — Web channel: get third-party co-browsing redirect URL (`POST /service-cloud/rest/webadapter/v1/connectionInfo/getCobrowseRedirectSite`); reference: <https://support.huaweicloud.com/intl/th-th/api-cec/cec_07_0973.html>. See [`crate::Client::webchannel_get_cobrowse_redirect_site`].
     fn webchannel_get_cobrowse_redirect_site(
@@ -628,6 +656,16 @@ impl MessagingService for crate::Client {
             .customize(move |o| *o = options)
             .send()
     }
+    fn webchannel_get_rich_text(
+        &self,
+        req: WebchannelGetRichTextRequest,
+        options: CallOptions,
+    ) -> impl Future<Output = Result<super::WebchannelGetRichTextResponse, crate::Error>> + Send {
+        super::WebchannelGetRichTextBuilder::new(self.clone())
+            .set_rich_text_id(req.rich_text_id)
+            .customize(move |o| *o = options)
+            .send()
+    }
     fn webchannel_query_multi_media_document_file_info(
         &self,
         req: WebchannelQueryMultiMediaDocumentFileInfoRequest,
@@ -702,6 +740,13 @@ impl MessagingService for crate::Client {
     ) -> impl Future<Output = Result<super::WebchannelQueryFileSizeResponse, crate::Error>> + Send {
         let _ = req;
         super::WebchannelQueryFileSizeBuilder::new(self.clone()).customize(move |o| *o = options).send()
+    }
+    fn webchannel_get_cobrowse_site_by_id(
+        &self,
+        req: WebchannelGetCobrowseSiteByIdRequest,
+        options: CallOptions,
+    ) -> impl Future<Output = Result<super::WebchannelGetCobrowseSiteByIdResponse, crate::Error>> + Send {
+        super::WebchannelGetCobrowseSiteByIdBuilder::new(self.clone()).body(req).customize(move |o| *o = options).send()
     }
     fn webchannel_get_cobrowse_redirect_site(
         &self,

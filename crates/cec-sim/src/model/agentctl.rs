@@ -217,16 +217,21 @@ impl Shared {
     /// The customer hangs up: every agent on the call is released.
     pub(crate) fn customer_hangup(&self, call_id: &str) -> Result<(), String> {
         let mut m = self.lock();
+        self.customer_hangup_in(&mut m, call_id)
+    }
+
+    /// [`customer_hangup`](Self::customer_hangup) under a lock already held.
+    pub(super) fn customer_hangup_in(&self, m: &mut Model, call_id: &str) -> Result<(), String> {
         let (agents, content) = match m.calls.get(call_id) {
             Some(c) if c.state != "released" && is_customer_call(c) => {
                 (agents_on(c), json!({ "callid": c.id, "number": c.caller }))
             }
             _ => return Err(format!("no customer call {call_id}")),
         };
-        self.finish_call(&mut m, call_id);
+        self.finish_call(m, call_id);
         for a in agents {
-            emit(&mut m, &a, "AgentEvent_Customer_Release", content.clone());
-            self.drop_party(&mut m, call_id, &a);
+            emit(m, &a, "AgentEvent_Customer_Release", content.clone());
+            self.drop_party(m, call_id, &a);
         }
         Ok(())
     }

@@ -45,6 +45,13 @@ pub(crate) struct Chats {
     surveys: Vec<(String, String, String)>,
     /// Downlink messages not yet pushed to the registered adapter.
     outbox: Vec<Value>,
+    /// The channel pushes its messages (an adapter URL is registered): they
+    /// are not also kept for `getMessageForWebChannel`.
+    push_mode: bool,
+    /// Downlink messages so far (their `messageCode`s).
+    codes: u64,
+    /// Each web channel user's click-to-call (its call id).
+    click_calls: BTreeMap<String, String>,
 }
 
 /// The `ccmessaging-token` of a request's `Cookie` header ("" when absent).
@@ -63,6 +70,11 @@ pub(crate) fn messaging_cookie(req: &Req) -> &str {
 const FILE_SIZE_LIMITS: (&str, &str, &str) = ("2", "2", "4");
 
 impl Chats {
+    /// No sessions yet; `push_mode` when the channel pushes its messages.
+    pub(super) fn new(push_mode: bool) -> Chats {
+        Chats { push_mode, ..Default::default() }
+    }
+
     /// Remembers whom a token was applied for.
     pub(super) fn bind_token(&mut self, token: &str, user: &str) {
         self.token_users.insert(token.to_owned(), user.to_owned());
@@ -81,15 +93,21 @@ impl Chats {
     /// id and `mediaFileType` its file type (what `downloadFileStream` takes).
     fn say_media(&mut self, user: &str, from: &str, source: &str, media: &str, content: &str, file_type: Option<&str>) {
         if let Some(s) = self.sessions.get_mut(user) {
+            self.codes += 1;
+            // `messageCode`: the reference's unique code of a message (at most 64 characters).
             let mut msg = json!({
                 "channel": "WEB", "content": content, "from": from, "to": user, "mediaType": media,
-                "controlType": "CHAT", "senderNickname": from, "timestamp": now_ms() as u64, "sourceType": source
+                "controlType": "CHAT", "senderNickname": from, "timestamp": now_ms() as u64, "sourceType": source,
+                "messageCode": format!("sim-msg-{:010}", self.codes)
             });
             if let (Some(t), Some(o)) = (file_type, msg.as_object_mut()) {
                 o.insert("mediaFileType".into(), json!(t));
             }
-            self.outbox.push(msg.clone());
-            s.downlink.push_back(msg);
+            if self.push_mode {
+                self.outbox.push(msg);
+            } else {
+                s.downlink.push_back(msg);
+            }
         }
     }
 
@@ -353,7 +371,8 @@ impl Shared {
     }
 
     /// The downlink messages since the last settling, as one `callback.pushMessages`
-    /// delivery to the registered adapter (none when no adapter is registered).
+    /// delivery to the registered adapter (none when no adapter is registered:
+    /// then the messages wait for `getMessageForWebChannel` / `ccmessaging.poll`).
     pub(super) fn chat_pushes(&self, m: &mut Model) -> Vec<super::effects::Effect> {
         let messages = std::mem::take(&mut m.chats.outbox);
         match &self.config.scenario.messaging_push_url {
@@ -543,5 +562,78 @@ impl Shared {
                 json!({ "resultCode": "1", "resultDesc": "no such resource" }),
             ),
         }
+    }
+}
+
+impl Shared {
+    /// `webchannel.checkClickToCallSupport`: click-to-call is offered when the
+    /// scenario has a voice skill queue for the call; no WebRTC (the simulator
+    /// has no media gateway).
+    pub(super) fn web_click_to_call_support(&self, _route: &Route, req: &Req) -> Reply {
+        let supported = self.click_to_call_queue().is_some();
+        let mut m = self.lock();
+        let (_, headers) = self.web_user(&mut m, req);
+        Reply::Json(
+            json!({ "resultCode": "0", "resultDesc": "success", "webRTCSupported": false,
+                "clickToCallSupported": supported }),
+            headers,
+        )
+    }
+
+    /// The skill queue a click-to-call waits in: the scenario's first voice queue (media type 5).
+    fn click_to_call_queue(&self) -> Option<u32> {
+        self.config.scenario.queues.iter().find(|q| q.media_type == 5).map(|q| q.id)
+    }
+
+    /// `webchannel.createClickToCall`: the cookie's user calls; an audio call
+    /// waits in the voice queue as an inbound call from the user (caller: the
+    /// user id), offered to an agent like any other. The call model has no
+    /// video calls: a video click-to-call is refused, never faked.
+    pub(super) fn web_click_to_call(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_messaging::generated::WebchannelCreateClickToCallBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        match b.media_ability.as_deref().unwrap_or("").trim() {
+            "0" => {}
+            "1" => return failure(route, "1", "video click-to-call is not simulated (the call model has no video)"),
+            _ => return failure(route, "1", "mediaAbility must be \"0\" (audio) or \"1\" (video)"),
+        }
+        let Some(queue) = self.click_to_call_queue() else {
+            return failure(route, "1", "click-to-call is not supported: no voice skill queue");
+        };
+        let mut m = self.lock();
+        let (user, headers) = self.web_user(&mut m, req);
+        if user.is_empty() {
+            return failure(route, "1", "no web channel user for this token");
+        }
+        if let Some(call) = m.chats.click_calls.get(&user).cloned()
+            && Self::click_call_live(&m, &call)
+        {
+            return failure(route, "1", "a click-to-call of this user is in progress");
+        }
+        let called = self.access_code_of(queue);
+        let call = self.enqueue(&mut m, queue, &user, &called, 5);
+        m.chats.click_calls.insert(user, call);
+        Reply::Json(web_ok("connect successfully."), headers)
+    }
+
+    fn click_call_live(m: &Model, call: &str) -> bool {
+        m.queues.waiting.values().any(|q| q.iter().any(|c| c == call))
+            || m.calls.get(call).is_some_and(|c| c.state != "released")
+    }
+
+    /// `webchannel.dropClickToCall`: the user hangs up the click-to-call
+    /// (waiting: it leaves the queue; ringing or connected: the agents on it are released).
+    pub(super) fn web_drop_click_to_call(&self, route: &Route, req: &Req) -> Reply {
+        let mut m = self.lock();
+        let (user, headers) = self.web_user(&mut m, req);
+        let Some(call) = m.chats.click_calls.remove(&user) else {
+            return failure(route, "1", "no click-to-call of this user");
+        };
+        if !Self::abandon_waiting(&mut m, &call) && self.customer_hangup_in(&mut m, &call).is_err() {
+            return failure(route, "1", "the click-to-call has already ended");
+        }
+        Reply::Json(web_ok("disconnect successfully."), headers)
     }
 }

@@ -124,6 +124,9 @@ pub(crate) static MODELLED: &[(&str, Serve)] = &[
     ("webchannel.doLeaveMessage", Model(Shared::web_leave_message)),
     ("webchannel.doSatisfactionEvaluation", Model(Shared::web_survey)),
     ("webchannel.getRichTextResource", Model(Shared::media_resource)),
+    ("webchannel.checkClickToCallSupport", Model(Shared::web_click_to_call_support)),
+    ("webchannel.createClickToCall", Model(Shared::web_click_to_call)),
+    ("webchannel.dropClickToCall", Model(Shared::web_drop_click_to_call)),
     ("ccmessaging.uploadFileStream", Model(Shared::media_upload)),
     ("ccmessaging.downloadFileStream", Model(Shared::media_download)),
     // CC-Messaging social webhooks: signature checked (crate::social), delivery kept.
@@ -142,6 +145,7 @@ pub(crate) static MODELLED: &[(&str, Serve)] = &[
     ("auth.gettoken", Model(Shared::oiap_token)),
     ("auth.getAppCubeToken", Model(Shared::oiap_token)),
     ("dialog.process", Model(Shared::dialog)),
+    ("dialogV2.process", Model(Shared::dialog_v2)),
     // CC-iSales.
     ("campaign.query_all", Model(Shared::campaigns)),
     ("campaign.pause", Model(Shared::campaign_pause_resume)),

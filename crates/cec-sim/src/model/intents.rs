@@ -1,4 +1,4 @@
-//! OIAP `dialog.process`: answers from the scenario's intents.
+//! OIAP `dialog.process` and `dialogV2.process`: answers from the scenario's intents.
 
 use serde_json::{Value, json};
 
@@ -53,5 +53,20 @@ impl Shared {
             }
         };
         Reply::ok(json!({ "ret": 0, "userid": userid, "outaction": outaction, "outparams": outparams }))
+    }
+
+    /// `dialogV2.process`: the V1 dialog (same parameters and logic, the
+    /// reference says) behind the tenant's VDN in the URL; a VDN the tenant
+    /// does not have is HTTP 500, the reference's "a parameter value does not
+    /// exist in the system".
+    pub(super) fn dialog_v2(&self, route: &Route, req: &Req) -> Reply {
+        let vdn = req.param("vdnId");
+        if vdn.trim() != self.config.scenario.vdn.to_string() {
+            return Reply::Status(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                json!({ "ret": 1, "userid": "", "outaction": 10, "outparams": {} }),
+            );
+        }
+        self.dialog(route, req)
     }
 }

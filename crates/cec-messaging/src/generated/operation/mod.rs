@@ -12,7 +12,7 @@ pub mod fiveg;
 pub mod line;
 /// The `twitter` group: 1 interface.
 pub mod twitter;
-/// The `webchannel` group: 20 interfaces.
+/// The `webchannel` group: 22 interfaces.
 pub mod webchannel;
 /// The `wechat` group: 1 interface.
 pub mod wechat;
