@@ -417,6 +417,9 @@ fn ci(root: &Path) -> Result<(), String> {
     check_isolation(root)?;
     // API Fabric without its optional quality-inspection group still compiles.
     run(root, "cargo", &["check", "-p", "cec-apifabric", "--no-default-features", "--locked"])?;
+    // CC-CMS with none of its group features, and with only the `agent` group.
+    run(root, "cargo", &["check", "-p", "cec-cms", "--no-default-features", "--locked"])?;
+    run(root, "cargo", &["check", "-p", "cec-cms", "--no-default-features", "--features", "agent", "--locked"])?;
     coverage::run(root)?;
     lint::run(root)?;
     run(root, "cargo", &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
