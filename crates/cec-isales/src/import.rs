@@ -19,6 +19,7 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -232,6 +233,11 @@ struct Ctx {
     opts: ImportOptions,
     journal: Journal,
     pacer: Pacer,
+    /// Set by the first error: no chunk starts after it; those in flight finish, so
+    /// their rows are journaled with an outcome instead of left in doubt.
+    failed: AtomicBool,
+    /// The first error, given last, after the results of the chunks that were in flight.
+    error: Mutex<Option<Error>>,
 }
 
 /// The SDK's own check of one row against the reference's rules.
@@ -277,17 +283,39 @@ fn is_throttled(e: &Error) -> bool {
 }
 
 impl Ctx {
+    /// Records the import's first error and stops new chunks.
+    fn fail(&self, e: Error) {
+        self.failed.store(true, Ordering::Relaxed);
+        if let Ok(mut slot) = self.error.lock() {
+            slot.get_or_insert(e);
+        }
+    }
+
+    fn take_error(&self) -> Option<Error> {
+        self.error.lock().ok().and_then(|mut slot| slot.take())
+    }
+
     /// Sends one chunk; splits it when the NE blames a record.
     fn send(
         self: Arc<Self>,
         rows: Vec<(String, CalldataAddV2BodyCallDataList)>,
     ) -> BoxFuture<Result<Vec<RowResult>, Error>> {
         Box::pin(async move {
+            self.pacer.wait().await;
+            // An error elsewhere while this chunk waited its turn: it is not sent (and
+            // so not in doubt); the re-run sends it.
+            if self.failed.load(Ordering::Relaxed) {
+                return Ok(Vec::new());
+            }
             let keys: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
             self.journal.write(json!({ "p": keys }))?;
             let mut throttled = 0;
+            let mut first = true;
             let answer = loop {
-                self.pacer.wait().await;
+                if !first {
+                    self.pacer.wait().await;
+                }
+                first = false;
                 let list: Vec<CalldataAddV2BodyCallDataList> = rows.iter().map(|r| r.1.clone()).collect();
                 let mut b = self.client.calldata_add_v2().campaign_id(self.campaign).call_data_list(list);
                 if let Some(v) = self.client.tenant().vdn_id {
@@ -400,6 +428,9 @@ impl crate::Client {
     /// Imports `rows` into `campaign`'s call data; one result per row, in the order
     /// chunks complete. The stream ends with an `Err` when the import cannot go on (the
     /// campaign is missing or full, the NE is down): re-run it with the same journal.
+    /// After the first error no chunk starts, and the chunks already in flight finish
+    /// first (their results come before the error), so only a chunk whose own request
+    /// failed without a clear answer is left in doubt for the re-run to settle.
     pub fn import_call_data<S>(
         &self,
         campaign: i64,
@@ -416,10 +447,23 @@ impl crate::Client {
         let chunk = opts.chunk_size.max(1);
         let concurrency = opts.concurrency.max(1);
         let pacer = Pacer { every: opts.min_interval, last: tokio::sync::Mutex::new(None) };
-        let ctx = Arc::new(Ctx { client: self.clone(), campaign, opts, journal, pacer });
+        let ctx = Arc::new(Ctx {
+            client: self.clone(),
+            campaign,
+            opts,
+            journal,
+            pacer,
+            failed: AtomicBool::new(false),
+            error: Mutex::new(None),
+        });
         let settle = {
             let ctx = ctx.clone();
-            stream::once(async move { ctx.settle_in_doubt().await }).filter_map(|r| async move { r.err().map(Err) })
+            stream::once(async move {
+                if let Err(e) = ctx.settle_in_doubt().await {
+                    ctx.fail(e);
+                }
+            })
+            .filter_map(|()| async { None::<Result<RowResult, Error>> })
         };
         let mut seen: HashSet<u64> = HashSet::new();
         let fingerprint = std::collections::hash_map::RandomState::new();
@@ -440,9 +484,12 @@ impl crate::Client {
                 Err(why) => Item::Done(refused(&row.key, None, why)),
             }
         });
-        let sender = ctx;
+        let sender = ctx.clone();
+        let stopped = ctx.clone();
         let results = items
             .chunks(chunk)
+            // After an error no more rows are read from the input.
+            .take_while(move |_| std::future::ready(!stopped.failed.load(Ordering::Relaxed)))
             .map(move |items| {
                 let ctx = sender.clone();
                 async move {
@@ -460,22 +507,19 @@ impl crate::Client {
                     Ok::<_, Error>(done)
                 }
             })
-            .buffer_unordered(concurrency)
-            .flat_map(|r: Result<Vec<RowResult>, Error>| match r {
-                Ok(v) => stream::iter(v.into_iter().map(Ok)).boxed(),
-                Err(e) => stream::once(async { Err(e) }).boxed(),
-            });
-        // Nothing goes out before the rows in doubt are settled; after an error, nothing more.
-        settle
-            .chain(results)
-            .scan(false, |failed, r| {
-                let out = if *failed { None } else { Some(r) };
-                if matches!(out, Some(Err(_))) {
-                    *failed = true;
-                }
-                async move { out }
-            })
-            .boxed()
+            .buffer_unordered(concurrency);
+        let failing = ctx.clone();
+        let results = results.flat_map(move |r: Result<Vec<RowResult>, Error>| match r {
+            Ok(v) => stream::iter(v.into_iter().map(Ok)),
+            Err(e) => {
+                failing.fail(e);
+                stream::iter(Vec::new().into_iter().map(Ok))
+            }
+        });
+        // Nothing goes out before the rows in doubt are settled; after an error no chunk
+        // starts, those in flight give their results, then the error ends the stream.
+        let last = stream::once(async move { ctx.take_error() }).filter_map(|e| async move { e.map(Err) });
+        settle.chain(results).chain(last).boxed()
     }
 }
 

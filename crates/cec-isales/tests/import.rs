@@ -148,3 +148,53 @@ async fn rows_in_doubt_after_a_crash_are_removed_then_sent_again() {
     let _ = std::fs::remove_file(&journal);
     sim.shutdown().await;
 }
+
+/// Two chunks in flight, one refused with a 503: the other one's answer is still taken
+/// (its rows journaled as accepted, not left in doubt), the stream ends with the error
+/// after it, and the re-run sends only the refused chunk's rows.
+#[tokio::test(flavor = "multi_thread")]
+async fn after_an_error_the_chunks_in_flight_finish_and_are_journaled() {
+    let sim = sim(0).await;
+    let c = client(&sim);
+    let journal = std::env::temp_dir().join(format!("cec-import-drain-{}.journal", std::process::id()));
+    let _ = std::fs::remove_file(&journal);
+    // The first request to arrive is refused at once; the second is processed, but its
+    // answer trickles (the simulator applies one non-latency fault per request, in order).
+    sim.add_fault(cec_sim::Fault::http_error(503).on("calldata.add_v2").times(1)).unwrap();
+    sim.add_fault(cec_sim::Fault::slow_body(2_000).on("calldata.add_v2").times(1)).unwrap();
+    let rows = || {
+        (0..40).map(|i| CallDataRow {
+            key: format!("dr-{i}"),
+            numbers: vec![format!("1371{i:07}")],
+            ..Default::default()
+        })
+    };
+    let opts = ImportOptions {
+        min_interval: Duration::ZERO,
+        chunk_size: 20,
+        concurrency: 2,
+        journal: Some(journal.clone()),
+        ..Default::default()
+    };
+    let first: Vec<_> = c.import_call_data(501, futures_util::stream::iter(rows()), opts.clone()).collect().await;
+    let (ok, err): (Vec<_>, Vec<_>) = first.iter().partition(|r| r.is_ok());
+    assert_eq!(ok.len(), 20, "the chunk in flight gave its results: {first:?}");
+    assert!(ok.iter().all(|r| r.as_ref().unwrap().accepted()));
+    assert_eq!(err.len(), 1);
+    assert!(first.last().unwrap().is_err(), "the error comes last");
+    assert_eq!(err[0].as_ref().unwrap_err().status(), Some(503));
+    assert_eq!(sim.call_data(501).len(), 20);
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert_eq!(text.lines().filter(|l| l.starts_with("{\"a\"")).count(), 20, "{text}");
+    // The re-run: 20 already accepted, the refused 20 sent now; each key once.
+    let rerun: Vec<_> = c.import_call_data(501, futures_util::stream::iter(rows()), opts).collect().await;
+    assert_eq!(rerun.len(), 40);
+    assert!(rerun.iter().all(|r| r.as_ref().unwrap().accepted()), "{rerun:?}");
+    let mut keys: Vec<String> = sim.call_data(501).into_iter().map(|d| d.0).collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), 40);
+    assert_eq!(sim.call_data(501).len(), 40);
+    let _ = std::fs::remove_file(&journal);
+    sim.shutdown().await;
+}
