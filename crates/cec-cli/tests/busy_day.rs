@@ -166,17 +166,35 @@ async fn a_sync_killed_mid_file_leaves_nothing_partial_under_a_final_name_and_th
     // Recordings trickle at 16 kB/s: each of the 64 kB files takes about 4 s.
     sim.add_fault(cec_sim::Fault::slow_body(16_000).on("ccfs.downloadRecordFile")).unwrap();
     let dir = tempdir("killed");
-    let mut child =
-        command(&sim, &dir, &[]).args(sync_args(&dir)).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    // Wait until a recording is under way (its temporary file has bytes), then SIGKILL.
+    // The sync's output goes to files beside the archive: a sync that ends early says why.
+    let (out_path, err_path) = (dir.with_extension("stdout"), dir.with_extension("stderr"));
+    let mut child = command(&sim, &dir, &[])
+        .args(sync_args(&dir))
+        .stdout(Stdio::from(std::fs::File::create(&out_path).unwrap()))
+        .stderr(Stdio::from(std::fs::File::create(&err_path).unwrap()))
+        .spawn()
+        .unwrap();
+    let said = || {
+        format!(
+            "stdout:\n{}\nstderr:\n{}",
+            std::fs::read_to_string(&out_path).unwrap_or_default(),
+            std::fs::read_to_string(&err_path).unwrap_or_default()
+        )
+    };
+    // Wait until a recording is under way (its temporary file exists), then SIGKILL a
+    // little later, mid-body. (The file may still hold no bytes: the download buffers
+    // 256 KiB before it writes, more than a 64 kB recording; at 16 kB/s a recording
+    // takes about 4 s, so the kill lands inside one.)
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let partial = files(&dir).iter().any(|(k, v)| k.ends_with(".cec-partial") && !v.is_empty());
+        let partial = files(&dir).keys().any(|k| k.ends_with(".cec-partial"));
         if partial {
             break;
         }
-        assert!(Instant::now() < deadline, "no download started");
-        assert!(child.try_wait().unwrap().is_none(), "the sync ended before it was killed");
+        assert!(Instant::now() < deadline, "no download started\n{}", said());
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the sync ended ({status}) before it was killed; files {:?}\n{}", files(&dir).keys(), said());
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
