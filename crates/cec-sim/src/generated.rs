@@ -3507,7 +3507,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["skills"],
         required_query: &[],
         lenient: &[(&["skills", "[]"], Scalar::Int)],
-        success: "{\"message\":\"success\",\"result\":[{\"availAgents\":7,\"deviceNo\":7,\"estWaitTime\":7,\"loadFactor\":7,\"loggedOnAgents\":7,\"pilotNbr\":\"s-pilotNbr\",\"queueSize\":7,\"queueTime\":7,\"skillDescrip\":\"s-skillDescrip\",\"transferDeviceNo\":7,\"transferDeviceType\":7,\"transferFlg\":7}],\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"result\":[{\"availAgents\":7,\"deviceNo\":7,\"estWaitTime\":7,\"loadFactor\":7,\"loggedOnAgents\":7,\"maxQueueSize\":7,\"oldCallIdEx\":{\"dateTime\":7,\"dsn\":7,\"handle\":7,\"server\":7},\"pilotNbr\":\"s-pilotNbr\",\"queueSize\":7,\"queueTime\":7,\"resourceIdleRate\":7,\"serviceLevel\":7,\"skillDescrip\":\"s-skillDescrip\",\"transferDeviceNo\":7,\"transferDeviceType\":7,\"transferFlg\":7}],\"retcode\":\"0\"}",
         check_body: Some(check_gateway_queuedevice_query_acd_stat),
     },
     Route {
@@ -3557,7 +3557,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &[],
         required_query: &[],
         lenient: &[(&["agentLimit"], Scalar::Int), (&["agentStatus", "[]"], Scalar::Int)],
-        success: "{\"message\":\"success\",\"result\":[{\"k\":\"v\"}],\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"result\":[{\"callids\":\"s-any\",\"ctiStatus\":7,\"currentStateReason\":7,\"currentstatetime\":7,\"groupid\":7,\"groupname\":\"s-groupname\",\"inMultimediaConf\":7,\"logindate\":7,\"mediatype\":\"s-mediatype\",\"name\":\"s-name\",\"phonenumber\":\"s-phonenumber\",\"skilllist\":\"s-any\",\"status\":7,\"vdnid\":7,\"workno\":\"s-workno\"}],\"retcode\":\"0\"}",
         check_body: Some(check_gateway_agentgroup_agent_by_skill),
     },
     Route {
@@ -3697,7 +3697,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &[],
         required_query: &[],
         lenient: &[],
-        success: "{\"message\":\"success\",\"result\":[{\"begintime\":7,\"calldata\":\"s-calldata\",\"called\":7,\"caller\":7,\"callfeature\":7,\"callid\":\"s-callid\",\"callskill\":\"s-callskill\",\"callskillid\":7,\"endtime\":7,\"logontimes\":7,\"mediaType\":7,\"orgicallednum\":\"s-orgicallednum\",\"trunkNo\":7,\"userPriority\":7}],\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"result\":[{\"begintime\":7,\"calldata\":\"s-calldata\",\"called\":7,\"caller\":7,\"callfeature\":7,\"callid\":\"s-callid\",\"callskill\":\"s-callskill\",\"callskillid\":7,\"endtime\":7,\"logontimes\":7,\"mediaAbility\":7,\"mediaType\":7,\"orgicallednum\":\"s-orgicallednum\",\"trace\":{\"k\":\"v\"},\"trunkNo\":7,\"userPriority\":7,\"waitTime\":7}],\"retcode\":\"0\"}",
         check_body: None,
     },
     Route {

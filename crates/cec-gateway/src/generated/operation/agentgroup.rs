@@ -119,9 +119,86 @@ pub struct AgentgroupAgentBySkillResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub retcode: Option<String>,
-    /// agent details
+    /// agent details; item members typed with the agent item table of agentgroup.allOnlineAgents (this page's own table is read only to its first row, workno; its sample carries exactly that table's 15 members)
     #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub result: Option<Vec<serde_json::Value>>,
+    pub result: Option<Vec<AgentgroupAgentBySkillResponseResult>>,
+}
+
+/// Object `result`.
+///
+/// The same shape (fields, types, checks) is also named [`AgentgroupAllOnlineAgentsResponseResultAgent`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupAgentBySkillResponseResult {
+    /// agent ID
+    #[serde(rename = "workno", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub workno: Option<String>,
+    /// agent name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// agent state (agent state table)
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub status: Option<i64>,
+    /// CTI platform agent state
+    #[serde(rename = "ctiStatus", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub cti_status: Option<i64>,
+    /// agent group ID
+    #[serde(rename = "groupid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub groupid: Option<i64>,
+    /// unused
+    #[serde(
+        rename = "groupname",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub groupname: Option<String>,
+    /// unused (documented as list)
+    #[serde(rename = "skilllist", skip_serializing_if = "Option::is_none")]
+    pub skilllist: Option<serde_json::Value>,
+    /// unused (documented as list)
+    #[serde(rename = "callids", skip_serializing_if = "Option::is_none")]
+    pub callids: Option<serde_json::Value>,
+    /// per-media-server sign-in success (3 chars T/F for CTI server, WebM, MailM)
+    #[serde(
+        rename = "mediatype",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub mediatype: Option<String>,
+    /// VDN ID
+    #[serde(rename = "vdnid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub vdnid: Option<i64>,
+    /// agent phone number
+    #[serde(
+        rename = "phonenumber",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub phonenumber: Option<String>,
+    /// time in the current state (seconds)
+    #[serde(
+        rename = "currentstatetime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub currentstatetime: Option<i64>,
+    /// sign-in time (timestamp (ms))
+    #[serde(rename = "logindate", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub logindate: Option<i64>,
+    /// unused
+    #[serde(
+        rename = "inMultimediaConf",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub in_multimedia_conf: Option<i64>,
+    /// reason code of the current state
+    #[serde(
+        rename = "currentStateReason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub current_state_reason: Option<i64>,
 }
 
 /// Object response of `agentgroup.agentByWorkNo`.
@@ -276,83 +353,11 @@ pub struct AgentgroupAllOnlineAgentsResponseResult {
     pub skill_id: Option<i64>,
     /// agents signed in to the queue
     #[serde(rename = "agent", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub agent: Option<Vec<AgentgroupAllOnlineAgentsResponseResultAgent>>,
+    pub agent: Option<Vec<AgentgroupAgentBySkillResponseResult>>,
 }
 
-/// Object `agent`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AgentgroupAllOnlineAgentsResponseResultAgent {
-    /// agent ID
-    #[serde(rename = "workno", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub workno: Option<String>,
-    /// agent name
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub name: Option<String>,
-    /// agent state (agent state table)
-    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub status: Option<i64>,
-    /// CTI platform agent state
-    #[serde(rename = "ctiStatus", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub cti_status: Option<i64>,
-    /// agent group ID
-    #[serde(rename = "groupid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub groupid: Option<i64>,
-    /// unused
-    #[serde(
-        rename = "groupname",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub groupname: Option<String>,
-    /// unused (documented as list)
-    #[serde(rename = "skilllist", skip_serializing_if = "Option::is_none")]
-    pub skilllist: Option<serde_json::Value>,
-    /// unused (documented as list)
-    #[serde(rename = "callids", skip_serializing_if = "Option::is_none")]
-    pub callids: Option<serde_json::Value>,
-    /// per-media-server sign-in success (3 chars T/F for CTI server, WebM, MailM)
-    #[serde(
-        rename = "mediatype",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub mediatype: Option<String>,
-    /// VDN ID
-    #[serde(rename = "vdnid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub vdnid: Option<i64>,
-    /// agent phone number
-    #[serde(
-        rename = "phonenumber",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub phonenumber: Option<String>,
-    /// time in the current state (seconds)
-    #[serde(
-        rename = "currentstatetime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub currentstatetime: Option<i64>,
-    /// sign-in time (timestamp (ms))
-    #[serde(rename = "logindate", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub logindate: Option<i64>,
-    /// unused
-    #[serde(
-        rename = "inMultimediaConf",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub in_multimedia_conf: Option<i64>,
-    /// reason code of the current state
-    #[serde(
-        rename = "currentStateReason",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub current_state_reason: Option<i64>,
-}
+/// Object `agent`: the same shape as [`AgentgroupAgentBySkillResponseResult`] (one shared type).
+pub type AgentgroupAllOnlineAgentsResponseResultAgent = AgentgroupAgentBySkillResponseResult;
 
 /// Object request body of `agentgroup.agentByList`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

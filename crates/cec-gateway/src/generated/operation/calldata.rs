@@ -202,7 +202,7 @@ pub struct CalldataCallInfoResponse {
 
 /// Object `result`.
 ///
-/// The same shape (fields, types, checks) is also named [`CalldataCallInfoByCallIdResponseResult`], [`CalldataWaitCallInfoResponseResult`].
+/// The same shape (fields, types, checks) is also named [`CalldataCallInfoByCallIdResponseResult`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CalldataCallInfoResponseResult {
@@ -806,11 +806,97 @@ pub struct CalldataWaitCallInfoResponse {
     pub retcode: Option<String>,
     /// queued calls (same layout as callinfo result; orgicallednum/endtime unused)
     #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub result: Option<Vec<CalldataCallInfoResponseResult>>,
+    pub result: Option<Vec<CalldataWaitCallInfoResponseResult>>,
 }
 
-/// Object `result`: the same shape as [`CalldataCallInfoResponseResult`] (one shared type).
-pub type CalldataWaitCallInfoResponseResult = CalldataCallInfoResponseResult;
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataWaitCallInfoResponseResult {
+    /// call type (see call type table)
+    #[serde(
+        rename = "callfeature",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub callfeature: Option<i64>,
+    /// call ID
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub callid: Option<String>,
+    /// calling number (typed int in docs)
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub caller: Option<i64>,
+    /// called number (typed int in docs)
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub called: Option<i64>,
+    /// call skill description
+    #[serde(
+        rename = "callskill",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub callskill: Option<String>,
+    /// call skill ID
+    #[serde(
+        rename = "callskillid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub callskillid: Option<i64>,
+    /// original called number
+    #[serde(
+        rename = "orgicallednum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub orgicallednum: Option<String>,
+    /// call-associated data
+    #[serde(
+        rename = "calldata",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calldata: Option<String>,
+    /// answer time, ms timestamp
+    #[serde(rename = "begintime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub begintime: Option<i64>,
+    /// end time, ms timestamp
+    #[serde(rename = "endtime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub endtime: Option<i64>,
+    /// customer level
+    #[serde(
+        rename = "userPriority",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub user_priority: Option<i64>,
+    /// trunk number
+    #[serde(rename = "trunkNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub trunk_no: Option<i64>,
+    /// total time since entry (s)
+    #[serde(
+        rename = "logontimes",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub logontimes: Option<i64>,
+    /// media type (1 text chat; 2 click-to-dial; 4 callback request; 5 voice/video; 15 predictive outbound; 16 preview outbound; 17 message call; 19 video call; 51 web chat; 53 social chat)
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub media_type: Option<i64>,
+    /// media ability (row taken from the callInfoBeforeAnswer table; this page's own sample carries it with the value 1)
+    #[serde(
+        rename = "mediaAbility",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub media_ability: Option<i64>,
+    /// time waited (row taken from the callInfoBeforeAnswer table; this page's sample carries it)
+    #[serde(rename = "waitTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub wait_time: Option<i64>,
+    /// call trace extension, reserved (row taken from the callInfoBeforeAnswer table; this page's sample carries it as null) (reserved; null in the sample)
+    #[serde(rename = "trace", skip_serializing_if = "Option::is_none")]
+    pub trace: Option<serde_json::Value>,
+}
 
 /// Object response of `calldata.holdListEx`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

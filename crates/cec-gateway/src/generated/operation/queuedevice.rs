@@ -269,6 +269,52 @@ pub struct QueuedeviceQueryAcdStatResponseResult {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub skill_descrip: Option<String>,
+    /// resource idle rate
+    #[serde(
+        rename = "resourceIdleRate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub resource_idle_rate: Option<i64>,
+    /// service level
+    #[serde(
+        rename = "serviceLevel",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub service_level: Option<i64>,
+    /// call ID structure
+    #[serde(
+        rename = "oldCallIdEx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub old_call_id_ex: Option<QueuedeviceQueryAcdStatResponseResultOldCallIdEx>,
+    /// maximum queue size
+    #[serde(
+        rename = "maxQueueSize",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_queue_size: Option<i64>,
+}
+
+/// Object `oldCallIdEx`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QueuedeviceQueryAcdStatResponseResultOldCallIdEx {
+    /// time part of the call ID, ms
+    #[serde(rename = "dateTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub date_time: Option<i64>,
+    /// dsn
+    #[serde(rename = "dsn", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub dsn: Option<i64>,
+    /// server
+    #[serde(rename = "server", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub server: Option<i64>,
+    /// handle
+    #[serde(rename = "handle", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub handle: Option<i64>,
 }
 
 /// Object response of `queuedevice.waitNum`.
