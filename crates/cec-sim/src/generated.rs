@@ -5546,7 +5546,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["tenantId", "params", "authToken"],
         required_query: &[],
         lenient: &[],
-        success: "{\"bean\":\"s-any\",\"beans\":[{\"intention\":\"s-intention\",\"interNo\":\"s-interNo\",\"responseSource\":\"s-responseSource\",\"systemReply\":\"s-systemReply\",\"timestamp\":\"s-timestamp\",\"type\":\"s-type\",\"userSaying\":\"s-userSaying\"}],\"callId\":\"s-callId\",\"callSorId\":\"s-callSorId\",\"object\":\"s-any\",\"rtnCode\":0,\"rtnMsg\":\"success\"}",
+        success: "{\"bean\":\"s-bean\",\"beans\":[{\"intention\":\"s-intention\",\"interNo\":\"s-interNo\",\"responseSource\":\"s-responseSource\",\"systemReply\":\"s-systemReply\",\"timestamp\":\"s-timestamp\",\"type\":\"s-type\",\"userSaying\":\"s-userSaying\"}],\"callId\":\"s-callId\",\"callSorId\":\"s-callSorId\",\"object\":\"s-any\",\"rtnCode\":0,\"rtnMsg\":\"success\"}",
         check_body: Some(check_oiap_record_query_history),
     },
     Route {
