@@ -2492,7 +2492,7 @@ pub static ROUTES: &[Route] = &[
             (&["mediaType"], Scalar::Int),
             (&["subMediaType"], Scalar::Int),
         ],
-        success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"k\":\"v\"}],\"resultDesc\":[{\"k\":\"v\"}]}",
+        success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"id\":\"s-id\",\"idxs\":[{\"id\":\"s-id\",\"val\":\"s-any\"}]}],\"resultDesc\":[{\"id\":\"s-id\",\"idxs\":[{\"id\":\"s-id\",\"val\":\"s-any\"}]}]}",
         check_body: Some(check_cms_hisindex_agent),
     },
     Route {
