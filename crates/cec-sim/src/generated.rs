@@ -2492,7 +2492,7 @@ pub static ROUTES: &[Route] = &[
             (&["mediaType"], Scalar::Int),
             (&["subMediaType"], Scalar::Int),
         ],
-        success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"k\":\"v\"}],\"resultDesc\":[{\"k\":\"v\"}]}",
+        success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"id\":\"s-id\",\"idxs\":[{\"id\":\"s-id\",\"val\":\"s-any\"}]}],\"resultDesc\":[{\"id\":\"s-id\",\"idxs\":[{\"id\":\"s-id\",\"val\":\"s-any\"}]}]}",
         check_body: Some(check_cms_hisindex_agent),
     },
     Route {
@@ -5566,7 +5566,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["tenantId", "params", "authToken"],
         required_query: &[],
         lenient: &[],
-        success: "{\"bean\":\"s-any\",\"beans\":[{\"intention\":\"s-intention\",\"interNo\":\"s-interNo\",\"responseSource\":\"s-responseSource\",\"systemReply\":\"s-systemReply\",\"timestamp\":\"s-timestamp\",\"type\":\"s-type\",\"userSaying\":\"s-userSaying\"}],\"callId\":\"s-callId\",\"callSorId\":\"s-callSorId\",\"object\":\"s-any\",\"rtnCode\":0,\"rtnMsg\":\"success\"}",
+        success: "{\"bean\":\"s-bean\",\"beans\":[{\"intention\":\"s-intention\",\"interNo\":\"s-interNo\",\"responseSource\":\"s-responseSource\",\"systemReply\":\"s-systemReply\",\"timestamp\":\"s-timestamp\",\"type\":\"s-type\",\"userSaying\":\"s-userSaying\"}],\"callId\":\"s-callId\",\"callSorId\":\"s-callSorId\",\"object\":\"s-any\",\"rtnCode\":0,\"rtnMsg\":\"success\"}",
         check_body: Some(check_oiap_record_query_history),
     },
     Route {
@@ -5643,6 +5643,9 @@ pub static ROUTES: &[Route] = &[
             (&["sentence", "et"], Scalar::Int),
             (&["sentence", "isFinal"], Scalar::Bool),
             (&["sentence", "confidence"], Scalar::Number),
+            (&["analysis", "emotions", "[]", "st"], Scalar::Int),
+            (&["analysis", "emotions", "[]", "et"], Scalar::Int),
+            (&["analysis", "emotions", "[]", "c"], Scalar::Number),
             (&["analysis", "avgVol"], Scalar::Int),
             (&["analysis", "maxVol"], Scalar::Int),
             (&["analysis", "speed"], Scalar::Int),
@@ -5657,7 +5660,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["tenantId", "authToken", "text", "config"],
         required_query: &[],
         lenient: &[],
-        success: "{\"data\":{\"format\":\"s-format\",\"sampleRate\":7,\"sentences\":[{\"k\":\"v\"}],\"voiceData\":\"s-voiceData\"},\"retCode\":\"0\",\"retMsg\":\"success\"}",
+        success: "{\"data\":{\"format\":\"s-format\",\"sampleRate\":7,\"sentences\":[{\"et\":7,\"len\":7,\"offset\":7,\"st\":7}],\"voiceData\":\"s-voiceData\"},\"retCode\":\"0\",\"retMsg\":\"success\"}",
         check_body: Some(check_oiap_tts_texttovoice),
     },
     Route {
@@ -5712,7 +5715,7 @@ pub static ROUTES: &[Route] = &[
             (&["pageNum"], Scalar::Int),
             (&["pageSize"], Scalar::Int),
         ],
-        success: "{\"errorCode\":\"0\",\"errorMsg\":\"success\",\"pageNum\":7,\"pageSize\":7,\"rbtRecognitions\":[{\"agentId\":101,\"beginTime\":7,\"callCenterId\":7,\"callId\":\"s-callId\",\"callType\":7,\"calleeNo\":\"s-calleeNo\",\"callerNo\":\"s-callerNo\",\"endTime\":7,\"fileName\":\"s-fileName\",\"mediaType\":7,\"rbtRecognitionId\":7,\"recordBeginTime\":7,\"recordEndTime\":7,\"releaseCause\":7,\"result\":7,\"tenantId\":\"s-tenantId\",\"vdnId\":7}],\"total\":7}",
+        success: "{\"errorCode\":\"0\",\"errorMsg\":\"success\",\"pageNum\":7,\"pageSize\":7,\"rbtRecognitions\":[{\"agentId\":101,\"asrTransResult\":\"s-asrTransResult\",\"beginTime\":7,\"callCenterId\":7,\"callId\":\"s-callId\",\"callType\":7,\"calleeNo\":\"s-calleeNo\",\"callerNo\":\"s-callerNo\",\"confirmStatus\":7,\"confirmedResult\":\"s-confirmedResult\",\"endTime\":7,\"fileName\":\"s-fileName\",\"locationId\":7,\"mediaType\":7,\"rbtRecognitionId\":7,\"recordBeginTime\":7,\"recordEndTime\":7,\"releaseCause\":7,\"remark\":\"s-remark\",\"result\":7,\"tenantId\":\"s-tenantId\",\"vdnId\":7}],\"total\":7}",
         check_body: Some(check_oiap_outbound_query_rbt_recognition_result),
     },
     Route {

@@ -165,7 +165,7 @@ pub struct AgentgroupQueryagentcallsResponseResultDatasCallList {
     /// call ID
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub call_id: Option<String>,
-    /// call status (page table 6: 0 IDLE ...) (see call status table (0 = IDLE ...))
+    /// call status (page Table 6) (0 IDLE (no call), 1 OCCUPY (call object occupied), 2 QUEUE (queued in a skill queue), 3 PRIVATE_QUEUE (queued in a private queue), 4 ALERTING (ringing), 5 TALK (talking or interacting), 6 HOLD, 7 SUSPEND, 8 MUTE, 9 TRITALK (three-party call))
     #[serde(
         rename = "callStatus",
         skip_serializing_if = "Option::is_none",
@@ -178,7 +178,7 @@ pub struct AgentgroupQueryagentcallsResponseResultDatasCallList {
     /// media type code
     #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub media_type: Option<i64>,
-    /// sub media type
+    /// sub media type (value list cut in the 2025-11 copy; the row is absent from the 2024-09 table)
     #[serde(
         rename = "submediaType",
         skip_serializing_if = "Option::is_none",

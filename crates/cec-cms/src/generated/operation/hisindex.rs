@@ -193,7 +193,7 @@ impl HisindexIvrBody {
 
 /// Object response of `hisindex.ivr`.
 ///
-/// The same shape (fields, types, checks) is also named [`HisindexSkillResponse`], [`HisindexAgentResponse`].
+/// The same shape (fields, types, checks) is also named [`HisindexSkillResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HisindexIvrResponse {
@@ -416,8 +416,69 @@ impl HisindexAgentBody {
     }
 }
 
-/// Object response of `hisindex.agent`: the same shape as [`HisindexIvrResponse`] (one shared type).
-pub type HisindexAgentResponse = HisindexIvrResponse;
+/// Object response of `hisindex.agent`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HisindexAgentResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<HisindexAgentResponseResultDatas>>,
+    /// query result (empty when the agent is not signed in)
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<HisindexAgentResponseResultDatas>>,
+}
+
+/// Object `resultDatas`.
+///
+/// The same shape (fields, types, checks) is also named [`HisindexAgentResponseResultDesc`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HisindexAgentResponseResultDatas {
+    /// agent ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// indicator results (Table 5)
+    #[serde(rename = "idxs", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub idxs: Option<Vec<HisindexAgentResponseResultDatasIdxs>>,
+}
+
+/// Object `idxs`.
+///
+/// The same shape (fields, types, checks) is also named [`HisindexAgentResponseResultDescIdxs`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HisindexAgentResponseResultDatasIdxs {
+    /// indicator ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// indicator result (table type Object; times in it are UTC; a time-segment map when timeGrain is set, a string in the by-day sibling sample)
+    #[serde(rename = "val", skip_serializing_if = "Option::is_none")]
+    pub val: Option<serde_json::Value>,
+}
+
+/// Object `resultDesc`: the same shape as [`HisindexAgentResponseResultDatas`] (one shared type).
+pub type HisindexAgentResponseResultDesc = HisindexAgentResponseResultDatas;
+
+/// Object `idxs`: the same shape as [`HisindexAgentResponseResultDatasIdxs`] (one shared type).
+pub type HisindexAgentResponseResultDescIdxs = HisindexAgentResponseResultDatasIdxs;
 
 /// Object request body of `hisindex.vdn`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

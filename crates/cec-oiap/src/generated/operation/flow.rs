@@ -347,9 +347,9 @@ impl FlowAsrrecognizeresultBodySentence {
 /// Object `analysis`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FlowAsrrecognizeresultBodyAnalysis {
-    /// emotion info (absent when checkEmotion false or none detected)
+    /// emotion info (Table 4; absent when checkEmotion false or none detected)
     #[serde(rename = "emotions", skip_serializing_if = "Option::is_none", default)]
-    pub emotions: Option<Vec<serde_json::Value>>,
+    pub emotions: Option<Vec<FlowAsrrecognizeresultBodyAnalysisEmotions>>,
     /// average volume (absent when outputVolume false)
     #[serde(rename = "avgVol", skip_serializing_if = "Option::is_none", default)]
     pub avg_vol: Option<i64>,
@@ -363,7 +363,14 @@ pub struct FlowAsrrecognizeresultBodyAnalysis {
 impl FlowAsrrecognizeresultBodyAnalysis {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
     /// named in `skip` are sent unchecked (`extra_field`).
-    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"emotions") {
+            if let Some(v) = &self.emotions {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}emotions[{i}]."), &[])?;
+                }
+            }
+        }
         Ok(())
     }
 }
@@ -372,11 +379,55 @@ impl FlowAsrrecognizeresultBodyAnalysis {
     pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
         cec_core::validate::FieldShape {
             name: "emotions",
-            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Any),
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                FlowAsrrecognizeresultBodyAnalysisEmotions::FIELDS,
+            )),
         },
         cec_core::validate::FieldShape { name: "avgVol", shape: cec_core::validate::Shape::Int },
         cec_core::validate::FieldShape { name: "maxVol", shape: cec_core::validate::Shape::Int },
         cec_core::validate::FieldShape { name: "speed", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+/// Object `emotions`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FlowAsrrecognizeresultBodyAnalysisEmotions {
+    /// audio start, ms Required.
+    #[serde(rename = "st", skip_serializing_if = "Option::is_none", default)]
+    pub st: Option<i64>,
+    /// audio end, ms Required.
+    #[serde(rename = "et", skip_serializing_if = "Option::is_none", default)]
+    pub et: Option<i64>,
+    /// confidence (0.0-1.0) Required.
+    #[serde(rename = "c", skip_serializing_if = "Option::is_none", default)]
+    pub c: Option<serde_json::Number>,
+    /// emotion (one of HAPPY, ANGRY, SAD, DISGUSTED (may differ per ASR vendor))
+    #[serde(rename = "e", skip_serializing_if = "Option::is_none", default)]
+    pub e: Option<String>,
+}
+impl FlowAsrrecognizeresultBodyAnalysisEmotions {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"st") {
+            cec_core::validate::required(op, &format!("{at}st"), &self.st)?;
+        }
+        if !skip.contains(&"et") {
+            cec_core::validate::required(op, &format!("{at}et"), &self.et)?;
+        }
+        if !skip.contains(&"c") {
+            cec_core::validate::required(op, &format!("{at}c"), &self.c)?;
+        }
+        Ok(())
+    }
+}
+impl FlowAsrrecognizeresultBodyAnalysisEmotions {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "st", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "et", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "c", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "e", shape: cec_core::validate::Shape::String },
     ];
 }
 

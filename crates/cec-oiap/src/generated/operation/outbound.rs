@@ -192,9 +192,40 @@ pub struct OutboundQueryRbtRecognitionResultResponseRbtRecognitions {
     /// result update time
     #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub end_time: Option<i64>,
-    /// recognized result
+    /// failure cause found by the offline analysis (Table 3) (-1 bad recording file name, -2 recording download failed, -3 ASR transcription request failed, -4 no ASR transcription answer, -5 intent recognition failed; 101 number does not exist, 102 callee powered off, 103 callee network busy, 104 caller suspended for arrears, 105 callee number suspended, 106 callee busy with call waiting, 107 callee busy without call waiting, 108 callee out of coverage, 109 callee forwards calls, 110 international call barred, 111 no answer for a long time, 112 callee bars incoming calls, 113 other carrier line fault, 114 callee unreachable with missed-call alert)
     #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub result: Option<i64>,
+    /// ASR transcription of the ring-back/recording
+    #[serde(
+        rename = "asrTransResult",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub asr_trans_result: Option<String>,
+    /// result confirmed by a person
+    #[serde(
+        rename = "confirmedResult",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub confirmed_result: Option<String>,
+    /// manual confirmation status Required.
+    #[serde(
+        rename = "confirmStatus",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub confirm_status: Option<i64>,
+    /// remark
+    #[serde(rename = "remark", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub remark: Option<String>,
+    /// recording node (CTI node ID; the row is cut inside its description) Required.
+    #[serde(
+        rename = "locationId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub location_id: Option<i64>,
 }
 
 /// Fluent builder of `outbound.queryRbtRecognitionResult`: Query offline analysis of outbound call failure causes.

@@ -126,25 +126,25 @@ impl RecordQueryHistoryBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RecordQueryHistoryResponse {
-    /// 0 = success Required.
+    /// result code (0 or null = success, other = failure (HTTP 200 also means success); the table marks it mandatory but names null as a success value, so a missing/null code is accepted)
     #[serde(rename = "rtnCode", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub rtn_code: Option<i64>,
     /// result text
     #[serde(rename = "rtnMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub rtn_msg: Option<String>,
-    /// interaction records of the latest call Required.
+    /// interaction records of the latest call (table type Map&lt;String,String&gt;, described as an array; the sample sends an array of records) Required.
     #[serde(rename = "beans", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
     pub beans: Option<Vec<RecordQueryHistoryResponseBeans>>,
-    /// null in the sample
+    /// default null (dedicated deployments only)
     #[serde(rename = "object", skip_serializing_if = "Option::is_none")]
     pub object: Option<serde_json::Value>,
-    /// null in the sample
-    #[serde(rename = "bean", skip_serializing_if = "Option::is_none")]
-    pub bean: Option<serde_json::Value>,
-    /// call ID
+    /// default null (dedicated deployments only)
+    #[serde(rename = "bean", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub bean: Option<String>,
+    /// unique call ID Required.
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub call_id: Option<String>,
-    /// user number
+    /// user ID, same as the request userMobile Required.
     #[serde(
         rename = "callSorId",
         skip_serializing_if = "Option::is_none",
@@ -157,45 +157,45 @@ pub struct RecordQueryHistoryResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RecordQueryHistoryResponseBeans {
-    /// sequence number
+    /// sequence number Required.
     #[serde(
         rename = "interNo",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub inter_no: Option<String>,
-    /// transcribed user utterance
+    /// transcribed user utterance Required.
     #[serde(
         rename = "userSaying",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub user_saying: Option<String>,
-    /// recognised intent
+    /// recognised intent Required.
     #[serde(
         rename = "intention",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub intention: Option<String>,
-    /// system reply text
+    /// system reply text Required.
     #[serde(
         rename = "systemReply",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub system_reply: Option<String>,
-    /// reply type, e.g. TTS
+    /// reply type: TTS, voice file or text Required.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub type_: Option<String>,
-    /// reply time, yyyy-MM-dd HH:mm:ss.S
+    /// reply time, yyyy-MM-dd HH:mm:ss.S Required.
     #[serde(
         rename = "timestamp",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub timestamp: Option<String>,
-    /// 0 = chatbot reply
+    /// reply source: 0 chatbot, 1 silent agent Required.
     #[serde(
         rename = "responseSource",
         skip_serializing_if = "Option::is_none",

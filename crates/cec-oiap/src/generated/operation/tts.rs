@@ -156,9 +156,27 @@ pub struct TtsTexttovoiceResponseData {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub voice_data: Option<String>,
-    /// sentence split info
+    /// sentence split info (Table 5)
     #[serde(rename = "sentences", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub sentences: Option<Vec<serde_json::Value>>,
+    pub sentences: Option<Vec<TtsTexttovoiceResponseDataSentences>>,
+}
+
+/// Object `sentences`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TtsTexttovoiceResponseDataSentences {
+    /// start of the sentence in the audio, ms
+    #[serde(rename = "st", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub st: Option<i64>,
+    /// end of the sentence in the audio, ms
+    #[serde(rename = "et", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub et: Option<i64>,
+    /// byte position of the sentence in the input text
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub offset: Option<i64>,
+    /// byte length of the sentence in the input text
+    #[serde(rename = "len", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub len: Option<i64>,
 }
 
 /// Fluent builder of `tts.texttovoice`: Generate TTS voice from text.
