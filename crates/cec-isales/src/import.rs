@@ -310,12 +310,7 @@ impl Ctx {
             let keys: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
             self.journal.write(json!({ "p": keys }))?;
             let mut throttled = 0;
-            let mut first = true;
             let answer = loop {
-                if !first {
-                    self.pacer.wait().await;
-                }
-                first = false;
                 let list: Vec<CalldataAddV2BodyCallDataList> = rows.iter().map(|r| r.1.clone()).collect();
                 let mut b = self.client.calldata_add_v2().campaign_id(self.campaign).call_data_list(list);
                 if let Some(v) = self.client.tenant().vdn_id {
@@ -327,6 +322,7 @@ impl Ctx {
                         let wait = e.retry_after().unwrap_or(self.opts.min_interval).max(Duration::from_millis(50));
                         tracing::debug!(campaign = self.campaign, ?wait, "calldata.add throttled; waiting");
                         tokio::time::sleep(wait).await;
+                        self.pacer.wait().await;
                     }
                     other => break other,
                 }
@@ -509,12 +505,12 @@ impl crate::Client {
             })
             .buffer_unordered(concurrency);
         let failing = ctx.clone();
-        let results = results.flat_map(move |r: Result<Vec<RowResult>, Error>| match r {
-            Ok(v) => stream::iter(v.into_iter().map(Ok)),
-            Err(e) => {
+        let results = results.flat_map(move |r: Result<Vec<RowResult>, Error>| {
+            let rows = r.unwrap_or_else(|e| {
                 failing.fail(e);
-                stream::iter(Vec::new().into_iter().map(Ok))
-            }
+                Vec::new()
+            });
+            stream::iter(rows.into_iter().map(Ok))
         });
         // Nothing goes out before the rows in doubt are settled; after an error no chunk
         // starts, those in flight give their results, then the error ends the stream.

@@ -158,9 +158,12 @@ async fn after_an_error_the_chunks_in_flight_finish_and_are_journaled() {
     let c = client(&sim);
     let journal = std::env::temp_dir().join(format!("cec-import-drain-{}.journal", std::process::id()));
     let _ = std::fs::remove_file(&journal);
-    // The first request to arrive is refused at once; the second is processed, but its
-    // answer trickles (the simulator applies one non-latency fault per request, in order).
-    sim.add_fault(cec_sim::Fault::http_error(503).on("calldata.add_v2").times(1)).unwrap();
+    // The first request to arrive is refused after 300 ms (by then the second one is
+    // sent: a chunk that has not started when the error comes is rightly not sent); the
+    // second is processed, but its answer trickles for about a second (the simulator
+    // applies one non-latency fault per request, in order).
+    let refused = cec_sim::Fault::http_error(503).with_delay(Duration::from_millis(300));
+    sim.add_fault(refused.on("calldata.add_v2").times(1)).unwrap();
     sim.add_fault(cec_sim::Fault::slow_body(2_000).on("calldata.add_v2").times(1)).unwrap();
     let rows = || {
         (0..40).map(|i| CallDataRow {

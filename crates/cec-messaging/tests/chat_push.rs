@@ -49,6 +49,19 @@ fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as i64
 }
 
+/// A push of agent text messages, each `(to, content, messageCode)`, stamped now.
+fn agent_texts(msgs: &[(&str, &str, &str)]) -> PushBody {
+    let ts = now_ms();
+    let messages: Vec<Value> = msgs
+        .iter()
+        .map(|(to, content, code)| {
+            json!({"channel": "WEB", "content": content, "from": "ch", "mediaType": "TEXT", "sourceType": "AGENT",
+                   "controlType": "CHAT", "timestamp": ts, "to": to, "messageCode": code})
+        })
+        .collect();
+    serde_json::from_value(json!({"messages": messages, "timestamp": ts})).unwrap()
+}
+
 fn an_hour_ago() -> SystemTime {
     SystemTime::now() - Duration::from_secs(3600)
 }
@@ -181,14 +194,7 @@ async fn a_bad_or_stale_signature_is_refused_and_nothing_is_delivered() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_for_no_session_is_counted_kept_and_handed_to_a_later_feed() {
     let router = PushRouter::new();
-    let ts = now_ms();
-    let body: PushBody = serde_json::from_value(json!({"messages": [
-        {"channel": "WEB", "content": "for carol", "from": "ch", "mediaType": "TEXT", "sourceType": "AGENT",
-         "controlType": "CHAT", "timestamp": ts, "to": "cust-carol", "messageCode": "m1"},
-        {"channel": "WEB", "content": "for dave", "from": "ch", "mediaType": "TEXT", "sourceType": "AGENT",
-         "controlType": "CHAT", "timestamp": ts, "to": "cust-dave", "messageCode": "m2"}], "timestamp": ts}))
-    .unwrap();
-    let routed = router.route(body);
+    let routed = router.route(agent_texts(&[("cust-carol", "for carol", "m1"), ("cust-dave", "for dave", "m2")]));
     assert_eq!((routed.delivered, routed.unrouted), (0, 2));
     assert_eq!(router.stats().unrouted, 2);
     let mut carol = router.feed("cust-carol");
@@ -202,13 +208,7 @@ async fn a_message_for_no_session_is_counted_kept_and_handed_to_a_later_feed() {
     let mut second = router.feed("cust-erin");
     assert!(first.recv().await.is_none(), "the replaced feed ends");
     drop(carol);
-    let ts = now_ms();
-    let body: PushBody = serde_json::from_value(json!({"messages": [
-        {"channel": "WEB", "content": "late", "from": "ch", "mediaType": "TEXT", "sourceType": "AGENT",
-         "controlType": "CHAT", "timestamp": ts, "to": "cust-carol", "messageCode": "m3"},
-        {"channel": "WEB", "content": "hi erin", "from": "ch", "mediaType": "TEXT", "sourceType": "AGENT",
-         "controlType": "CHAT", "timestamp": ts, "to": "cust-erin", "messageCode": "m4"}], "timestamp": ts}))
-    .unwrap();
+    let body = agent_texts(&[("cust-carol", "late", "m3"), ("cust-erin", "hi erin", "m4")]);
     assert_eq!(router.route(body).unrouted, 1, "carol's feed is gone");
     assert_eq!(second.drain().len(), 1);
 }
