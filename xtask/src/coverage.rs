@@ -140,6 +140,8 @@ pub fn run(root: &Path) -> Result<(), String> {
     let mut warnings = Vec::new();
     let mut left_out = Vec::new();
     let mut partial = Vec::new();
+    let mut unsearched = Vec::new();
+    let mut searched = 0usize;
     let mut totals = [0usize; 12];
     let mut expanded = Vec::new();
     for spec in &specs {
@@ -191,6 +193,15 @@ pub fn run(root: &Path) -> Result<(), String> {
                     (d, _) => format!("{d}: {}", i.missing.as_deref().unwrap_or("fields incomplete")),
                 };
                 partial.push(format!("{:<12} {:<45} {what}", spec.ne, i.id));
+            }
+            if i.detail != "full" {
+                match &i.searched {
+                    Some(s) => {
+                        searched += 1;
+                        partial.push(format!("{:<12} {:<45}   searched {}: {}", "", "", s.date, s.outcome));
+                    }
+                    None => unsearched.push(format!("{:<12} {}", spec.ne, i.id)),
+                }
             }
         }
         if cb_tested != spec.callbacks.len() {
@@ -256,6 +267,14 @@ pub fn run(root: &Path) -> Result<(), String> {
         for p in &partial {
             println!("  {p}");
         }
+    }
+    println!(
+        "\n{searched} of {} partial/outline entries record a search of every kind of copy (`searched`: {})",
+        searched + unsearched.len(),
+        crate::spec::COPY_KINDS.join(", ")
+    );
+    for u in &unsearched {
+        println!("  not yet: {u} (look for every kind of copy, then record `searched`)");
     }
     if !warnings.is_empty() {
         println!("\n{} warning(s) (entries not re-read yet; they fail once they record read_from):", warnings.len());

@@ -215,6 +215,10 @@ pub struct Interface {
     /// The copies of the reference page read, fullest first.
     #[serde(default)]
     pub read_from: Vec<ReadFrom>,
+    /// For a `partial`/`outline` entry: the last search for a fuller copy, naming every
+    /// kind of copy looked for (all of [`COPY_KINDS`]) and what it found.
+    #[serde(default)]
+    pub searched: Option<Searched>,
     /// Every documented sample request/response body the page shows.
     #[serde(default)]
     pub samples: Vec<Sample>,
@@ -239,6 +243,25 @@ pub struct ReadFrom {
     /// `YYYY-MM-DD`.
     pub date: String,
 }
+
+/// The last search for a fuller copy of a page whose tables stay cut.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Searched {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// The kinds of copy looked for, each one of [`COPY_KINDS`]; all of them before an
+    /// entry may stay partial.
+    pub copies: Vec<String>,
+    /// What the search found (e.g. "no copy reaches past row 1.5; errors fragment is a sibling's").
+    pub outcome: String,
+}
+
+/// The kinds of copy of a reference page, fullest first as the issue lists them: the compact
+/// zh html (`api-ccfs-cec/cec_07_XXXX.html`), the huaweicloud.com guide section fragments,
+/// the en and zh-cn/zh .md copies, the other language copies (es, pt, tr, th, ja, id, ar) and
+/// public client code (Huawei's CloudIPCC_* demos, integrators' clients).
+pub const COPY_KINDS: [&str; 5] = ["zh-html", "guide-fragments", "en-zh", "other-languages", "client-code"];
 
 /// A documented sample body, as printed on the page.
 #[derive(Debug, Deserialize, Clone)]
@@ -345,6 +368,11 @@ pub fn load_all(root: &Path) -> Result<Vec<Spec>, String> {
 /// The places a copy of a page can have reached, shortest first.
 pub const REACHED: [&str; 6] = ["headers", "request", "response", "errors", "samples", "whole"];
 
+fn is_date(s: &str) -> bool {
+    let d = s.as_bytes();
+    d.len() == 10 && d.iter().enumerate().all(|(n, b)| if n == 4 || n == 7 { *b == b'-' } else { b.is_ascii_digit() })
+}
+
 /// The shape of the review keys (`detail`, `missing`, `read_from`, `samples`).
 fn check_review_keys(spec: &Spec, i: &Interface, at: &str) -> Result<(), String> {
     if !matches!(i.detail.as_str(), "full" | "partial" | "outline") {
@@ -363,11 +391,32 @@ fn check_review_keys(spec: &Spec, i: &Interface, at: &str) -> Result<(), String>
         if !REACHED.contains(&r.reached.as_str()) {
             return Err(format!("{at}: read_from reached {:?} is not one of {REACHED:?}", r.reached));
         }
-        let d = r.date.as_bytes();
-        let date_ok = d.len() == 10
-            && d.iter().enumerate().all(|(n, b)| if n == 4 || n == 7 { *b == b'-' } else { b.is_ascii_digit() });
-        if !date_ok {
+        if !is_date(&r.date) {
             return Err(format!("{at}: read_from date {:?} is not YYYY-MM-DD", r.date));
+        }
+    }
+    if let Some(s) = &i.searched {
+        if i.detail == "full" {
+            return Err(format!(
+                "{at}: a full entry has no `searched` record (it is for entries whose tables stay cut)"
+            ));
+        }
+        if !is_date(&s.date) {
+            return Err(format!("{at}: searched date {:?} is not YYYY-MM-DD", s.date));
+        }
+        for c in &s.copies {
+            if !COPY_KINDS.contains(&c.as_str()) {
+                return Err(format!("{at}: searched copy kind {c:?} is not one of {COPY_KINDS:?}"));
+            }
+        }
+        if let Some(k) = COPY_KINDS.iter().find(|k| !s.copies.iter().any(|c| c == *k)) {
+            return Err(format!(
+                "{at}: searched does not name the copy kind {k:?}; look for every kind before an entry stays {}",
+                i.detail
+            ));
+        }
+        if s.outcome.trim().is_empty() {
+            return Err(format!("{at}: searched says what the search found (`outcome`)"));
         }
     }
     for s in &i.samples {
