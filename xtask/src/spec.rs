@@ -373,6 +373,33 @@ fn is_date(s: &str) -> bool {
     d.len() == 10 && d.iter().enumerate().all(|(n, b)| if n == 4 || n == 7 { *b == b'-' } else { b.is_ascii_digit() })
 }
 
+/// A `searched` record names every kind of copy ([`COPY_KINDS`]) and what was found, and
+/// only a `partial`/`outline` entry carries one.
+fn check_searched(i: &Interface, at: &str) -> Result<(), String> {
+    let Some(s) = &i.searched else { return Ok(()) };
+    if i.detail == "full" {
+        return Err(format!("{at}: a full entry has no `searched` record (it is for entries whose tables stay cut)"));
+    }
+    if !is_date(&s.date) {
+        return Err(format!("{at}: searched date {:?} is not YYYY-MM-DD", s.date));
+    }
+    for c in &s.copies {
+        if !COPY_KINDS.contains(&c.as_str()) {
+            return Err(format!("{at}: searched copy kind {c:?} is not one of {COPY_KINDS:?}"));
+        }
+    }
+    if let Some(k) = COPY_KINDS.iter().find(|k| !s.copies.iter().any(|c| c == *k)) {
+        return Err(format!(
+            "{at}: searched does not name the copy kind {k:?}; look for every kind before an entry stays {}",
+            i.detail
+        ));
+    }
+    if s.outcome.trim().is_empty() {
+        return Err(format!("{at}: searched says what the search found (`outcome`)"));
+    }
+    Ok(())
+}
+
 /// The shape of the review keys (`detail`, `missing`, `read_from`, `samples`).
 fn check_review_keys(spec: &Spec, i: &Interface, at: &str) -> Result<(), String> {
     if !matches!(i.detail.as_str(), "full" | "partial" | "outline") {
@@ -395,30 +422,7 @@ fn check_review_keys(spec: &Spec, i: &Interface, at: &str) -> Result<(), String>
             return Err(format!("{at}: read_from date {:?} is not YYYY-MM-DD", r.date));
         }
     }
-    if let Some(s) = &i.searched {
-        if i.detail == "full" {
-            return Err(format!(
-                "{at}: a full entry has no `searched` record (it is for entries whose tables stay cut)"
-            ));
-        }
-        if !is_date(&s.date) {
-            return Err(format!("{at}: searched date {:?} is not YYYY-MM-DD", s.date));
-        }
-        for c in &s.copies {
-            if !COPY_KINDS.contains(&c.as_str()) {
-                return Err(format!("{at}: searched copy kind {c:?} is not one of {COPY_KINDS:?}"));
-            }
-        }
-        if let Some(k) = COPY_KINDS.iter().find(|k| !s.copies.iter().any(|c| c == *k)) {
-            return Err(format!(
-                "{at}: searched does not name the copy kind {k:?}; look for every kind before an entry stays {}",
-                i.detail
-            ));
-        }
-        if s.outcome.trim().is_empty() {
-            return Err(format!("{at}: searched says what the search found (`outcome`)"));
-        }
-    }
+    check_searched(i, at)?;
     for s in &i.samples {
         if !matches!(s.kind.as_str(), "request" | "response") {
             return Err(format!("{at}: sample kind must be request or response (got {:?})", s.kind));
@@ -541,4 +545,48 @@ fn check(spec: &Spec) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(detail: &str, searched: serde_json::Value) -> Interface {
+        let mut v = serde_json::json!({
+            "id": "x.y", "title": "t", "doc": "d", "method": "POST", "path": "/p", "auth": "C2",
+            "retry": "never", "detail": detail, "missing": "response table"
+        });
+        if !searched.is_null() {
+            v["searched"] = searched;
+        }
+        match serde_json::from_value(v) {
+            Ok(i) => i,
+            Err(e) => panic!("test entry does not parse: {e}"),
+        }
+    }
+
+    #[test]
+    fn a_search_record_names_every_kind_of_copy() {
+        let all =
+            serde_json::json!({"date": "2026-12-03", "copies": COPY_KINDS, "outcome": "every copy ends at row 1.5"});
+        assert!(check_searched(&entry("partial", all.clone()), "e").is_ok());
+        assert!(check_searched(&entry("partial", serde_json::Value::Null), "e").is_ok());
+        let err = check_searched(&entry("full", all.clone()), "e").unwrap_err();
+        assert!(err.contains("full entry"), "{err}");
+        let mut short = all.clone();
+        short["copies"] = serde_json::json!(["zh-html", "guide-fragments", "en-zh", "other-languages"]);
+        let err = check_searched(&entry("partial", short), "e").unwrap_err();
+        assert!(err.contains("client-code"), "{err}");
+        let mut odd = all.clone();
+        odd["copies"] =
+            serde_json::json!(["zh-html", "guide-fragments", "en-zh", "other-languages", "client-code", "pdf"]);
+        let err = check_searched(&entry("outline", odd), "e").unwrap_err();
+        assert!(err.contains("\"pdf\""), "{err}");
+        let mut undated = all.clone();
+        undated["date"] = serde_json::json!("3 Dec");
+        assert!(check_searched(&entry("partial", undated), "e").unwrap_err().contains("YYYY-MM-DD"));
+        let mut silent = all;
+        silent["outcome"] = serde_json::json!("  ");
+        assert!(check_searched(&entry("partial", silent), "e").unwrap_err().contains("outcome"));
+    }
 }
