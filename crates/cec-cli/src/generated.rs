@@ -6347,6 +6347,9 @@ async fn run_isales_campaign_resume(clients: &Clients, input: &CliInput) -> anyh
     if let Some(v) = input.get("path", "campaignId") {
         b = b.campaign_id(parse_i64("campaignId", v)?);
     }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
     for (k, v) in &input.extra {
         b = b.extra_field(k.clone(), v.clone());
     }
@@ -13179,7 +13182,7 @@ pub static OPS: &[CliOp] = &[
         method: "PUT",
         path: "/rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}/resume",
         title: "Resume an outbound campaign",
-        params: &[("path", "vdnId"), ("path", "campaignId")],
+        params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: false,
         extra: true,
         binary: false,

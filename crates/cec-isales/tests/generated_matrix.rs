@@ -154,7 +154,7 @@ async fn campaign_resume() {
             method: "PUT",
             path: "/rest/isales/v1/openapi/campaigns/1/7/resume".into(),
             query: vec![],
-            headers: vec![("content-length", "0".into())],
+            headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())],
             present: vec!["authorization", "host"],
             body: None,
             success: v(
@@ -168,10 +168,15 @@ async fn campaign_resume() {
             prelude: vec![],
         },
         client,
-        |c| async move { c.campaign_resume().vdn_id(1).campaign_id(7).send().await },
+        |c| async move { c.campaign_resume().vdn_id(1).campaign_id(7).locale("s-locale").send().await },
     )
     .await;
-    check_refused(client, |c| async move { c.campaign_resume().vdn_id(0).campaign_id(7).send().await }, "vdnId").await;
+    check_refused(
+        client,
+        |c| async move { c.campaign_resume().vdn_id(0).campaign_id(7).locale("s-locale").send().await },
+        "vdnId",
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -127,6 +127,8 @@ pub struct CampaignResumeRequest {
     pub vdn_id: Option<i64>,
     /// path parameter `campaignId`: outbound campaign (task) ID
     pub campaign_id: Option<i64>,
+    /// header parameter `locale`: response language
+    pub locale: Option<String>,
 }
 
 /// The request of `campaign.set_retry_policy`: its path, query and header parameters and its body.
@@ -1785,6 +1787,7 @@ impl IsalesService for crate::Client {
         super::CampaignResumeBuilder::new(self.clone())
             .set_vdn_id(req.vdn_id)
             .set_campaign_id(req.campaign_id)
+            .set_locale(req.locale)
             .customize(move |o| *o = options)
             .send()
     }

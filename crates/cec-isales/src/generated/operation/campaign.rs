@@ -4005,6 +4005,7 @@ pub struct CampaignResumeBuilder {
     options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
+    locale: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
@@ -4015,6 +4016,7 @@ impl CampaignResumeBuilder {
             options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
+            locale: None,
             extra_: Vec::new(),
         }
     }
@@ -4036,6 +4038,16 @@ impl CampaignResumeBuilder {
     /// Sets or clears the path parameter `campaignId`.
     pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
         self.campaign_id = v;
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -4080,6 +4092,9 @@ impl CampaignResumeBuilder {
         }
         if let Some(v) = self.campaign_id {
             call = call.path("campaignId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
         }
         if !self.extra_.is_empty() {
             call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
