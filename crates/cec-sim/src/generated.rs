@@ -832,7 +832,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["caseInfo"],
         required_query: &[],
         lenient: &[(&["caseInfo", "isAtuoAssigned"], Scalar::Bool)],
-        success: "{\"resCode\":\"0\",\"resMsg\":\"success\",\"result\":\"s-any\"}",
+        success: "{\"resCode\":\"0\",\"resMsg\":\"success\",\"result\":{\"caseId\":\"s-caseId\"}}",
         check_body: Some(check_apifabric_case_create_case),
     },
     Route {
@@ -1532,8 +1532,9 @@ pub static ROUTES: &[Route] = &[
             (&["ignore_sensitive"], Scalar::Number),
             (&["other", "call_from"], Scalar::Number),
             (&["other", "call_end"], Scalar::Number),
+            (&["interaction_type"], Scalar::Int),
         ],
-        success: "{\"resultCode\":\"0406000\",\"resultDesc\":\"success\"}",
+        success: "{\"group_id\":\"s-group_id\",\"resultCode\":\"0406000\",\"resultDesc\":\"success\"}",
         check_body: Some(check_apifabric_quality_inspection_create_scenario),
     },
     Route {

@@ -311,7 +311,7 @@ fn apifabric_bodies() {
         c.ccmessaging_chat_drop_mail().body_json(v(r#"{"emailId":"s-emailId"}"#)).unwrap().into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::CCMESSAGING_SEND_WHATSAPP_MESSAGE, c.ccmessaging_send_whatsapp_message().body_json(v(r#"{"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"s-imageUrl","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::CCMESSAGING_SEND_WHATSAPP_MESSAGE, c.ccmessaging_send_whatsapp_message().body_json(v(r#"{"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"s-imageUrl","language":"s-language","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}}"#)).unwrap().into_call(), &mut failed);
     check(
         &cec_apifabric::generated::CCMESSAGING_GET_USER_INFO_BYCALL_ID,
         c.ccmessaging_get_user_info_bycall_id()
@@ -797,7 +797,7 @@ fn apifabric_bodies() {
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SCENARIO, c.quality_inspection_create_scenario().x_user_id("s-x-UserId").body_json(v(r#"{"description":"s-description","group_name":"s-group_name","ignore_sensitive":7,"other":{"call_end":7,"call_from":7}}"#)).unwrap().into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SCENARIO, c.quality_inspection_create_scenario().x_user_id("s-x-UserId").body_json(v(r#"{"description":"s-description","group_name":"s-group_name","ignore_sensitive":7,"interaction_type":7,"other":{"call_end":7,"call_from":7}}"#)).unwrap().into_call(), &mut failed);
     check(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_ALL_SCENARIO, c.quality_inspection_query_all_scenario().x_user_id("s-x-UserId").body_json(v(r#"{"endTime":"s-endTime","limit":7,"page":7,"scenarioName":"s-scenarioName","scenarioStatus":"s-scenarioStatus","startTime":"s-startTime"}"#)).unwrap().into_call(), &mut failed);
     check(&cec_apifabric::generated::QUALITY_INSPECTION_APPOINT_QUALITY_TASK, c.quality_inspection_appoint_quality_task().x_user_id("s-x-UserId").body_json(v(r#"{"isTakeEffect":7,"qualityTaskId":7,"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7}"#)).unwrap().into_call(), &mut failed);
     check(

@@ -95,7 +95,7 @@ pub struct CaseCreateCaseBodyCaseInfo {
     /// attachments (total &lt;=5 MB, &lt;=5 files; jpg png pdf jpeg gif doc docx)
     #[serde(rename = "attachment", skip_serializing_if = "Option::is_none", default)]
     pub attachment: Option<String>,
-    /// creator ID (max 20 bytes)
+    /// creator ID (mandatory on the 2025-11 page cec_07_0266; the 2024-09 copies of cec_07_3406 mark it optional) (max 20 bytes) Required.
     #[serde(rename = "creatorId", skip_serializing_if = "Option::is_none", default)]
     pub creator_id: Option<String>,
     /// contact phone number (max 20 bytes)
@@ -142,6 +142,7 @@ impl CaseCreateCaseBodyCaseInfo {
             }
         }
         if !skip.contains(&"creatorId") {
+            cec_core::validate::required(op, &format!("{at}creatorId"), &self.creator_id)?;
             if let Some(v) = &self.creator_id {
                 cec_core::validate::max_len(op, &format!("{at}creatorId"), v, 20)?;
             }
@@ -200,9 +201,18 @@ pub struct CaseCreateCaseResponse {
     /// result message
     #[serde(rename = "resMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub res_msg: Option<String>,
-    /// result object
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
+    /// result; table 4 of the 2025-11 page lists caseId (the case family's samples put such members inside result)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<CaseCreateCaseResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CaseCreateCaseResponseResult {
+    /// ID of the created case record
+    #[serde(rename = "caseId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub case_id: Option<String>,
 }
 
 /// Object request body of `case.queryCaseList`.

@@ -2278,6 +2278,9 @@ pub struct CcmessagingSendWhatsappMessageBodyWhatsApp {
     /// template parameter values in registered order
     #[serde(rename = "templateData", skip_serializing_if = "Option::is_none", default)]
     pub template_data: Option<Vec<String>>,
+    /// template language, e.g. pt_BR
+    #[serde(rename = "language", skip_serializing_if = "Option::is_none", default)]
+    pub language: Option<String>,
 }
 impl CcmessagingSendWhatsappMessageBodyWhatsApp {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -2327,6 +2330,7 @@ impl CcmessagingSendWhatsappMessageBodyWhatsApp {
             name: "templateData",
             shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
         },
+        cec_core::validate::FieldShape { name: "language", shape: cec_core::validate::Shape::String },
     ];
 }
 

@@ -3662,7 +3662,7 @@ pub struct QualityInspectionCreateSensitiveWordResponse {
     /// sensitive word ID
     #[serde(rename = "sw_id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub sw_id: Option<String>,
-    /// return code
+    /// return code: 0401000 success, other values failure
     #[serde(
         rename = "resultCode",
         skip_serializing_if = "Option::is_none",
@@ -6797,6 +6797,9 @@ pub struct QualityInspectionCreateScenarioBody {
     /// call filter of the scenario Required.
     #[serde(rename = "other", skip_serializing_if = "Option::is_none", default)]
     pub other: Option<QualityInspectionCreateScenarioBodyOther>,
+    /// inspection type: 0 or absent voice, 2 multimedia
+    #[serde(rename = "interaction_type", skip_serializing_if = "Option::is_none", default)]
+    pub interaction_type: Option<i64>,
 }
 impl QualityInspectionCreateScenarioBody {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -6824,16 +6827,17 @@ impl QualityInspectionCreateScenarioBody {
             name: "other",
             shape: cec_core::validate::Shape::Object(QualityInspectionCreateScenarioBodyOther::FIELDS),
         },
+        cec_core::validate::FieldShape { name: "interaction_type", shape: cec_core::validate::Shape::Int },
     ];
 }
 
 /// Object `other`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionCreateScenarioBodyOther {
-    /// call start, epoch ms
+    /// call start, epoch timestamp (ms in the zh copies, seconds in the en copy)
     #[serde(rename = "call_from", skip_serializing_if = "Option::is_none", default)]
     pub call_from: Option<serde_json::Number>,
-    /// call end, epoch ms
+    /// call end, epoch timestamp (ms in the zh copies, seconds in the en copy)
     #[serde(rename = "call_end", skip_serializing_if = "Option::is_none", default)]
     pub call_end: Option<serde_json::Number>,
 }
@@ -6860,8 +6864,32 @@ impl QualityInspectionCreateScenarioBody {
     }
 }
 
-/// Response of `qualityInspection.createScenario` (not documented field by field: raw JSON).
-pub type QualityInspectionCreateScenarioResponse = serde_json::Value;
+/// Object response of `qualityInspection.createScenario`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionCreateScenarioResponse {
+    /// ID of the created business scenario Required.
+    #[serde(
+        rename = "group_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub group_id: Option<String>,
+    /// return code (0406000 success in the group)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// return description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `qualityInspection.queryAllScenario`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -17600,6 +17628,16 @@ impl QualityInspectionCreateScenarioBuilder {
     /// Sets or clears the body field `other`.
     pub fn set_other(mut self, v: Option<QualityInspectionCreateScenarioBodyOther>) -> Self {
         self.body_.other = v;
+        self
+    }
+    /// inspection type: 0 or absent voice, 2 multimedia
+    pub fn interaction_type(mut self, v: i64) -> Self {
+        self.body_.interaction_type = Some(v);
+        self
+    }
+    /// Sets or clears the body field `interaction_type`.
+    pub fn set_interaction_type(mut self, v: Option<i64>) -> Self {
+        self.body_.interaction_type = v;
         self
     }
     /// Replaces the whole request body.
