@@ -126,7 +126,7 @@ impl Client {
         let answer = self
             .ccfs_ivr_get_file_hash()
             .request(CcfsIvrGetFileHashBodyRequest { version: Some(VERSION.into()) })
-            .msg_body(CcfsIvrGetFileHashBodyMsgBody { file_name: Some(file_path.to_owned()) })
+            .msg_body(CcfsIvrGetFileHashBodyMsgBody { file_name: Some(file_path.to_owned()), ..Default::default() })
             .send()
             .await?;
         digest_of_answer(&answer).map_err(|why| {

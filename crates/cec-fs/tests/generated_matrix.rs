@@ -375,34 +375,8 @@ async fn ccfs_ivr_upload_file() {
 
 #[tokio::test]
 async fn ccfs_ivr_get_file_hash() {
-    check_json(
-        Case {
-            op: "ccfs.ivr.getFileHash",
-            method: "POST",
-            path: "/CCFS/resource/ccfs/ivr/getFileHash".into(),
-            query: vec![],
-            headers: vec![("content-length", "71".into())],
-            present: vec!["authorization", "host"],
-            body: Some(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#)),
-            success: v(r#"{"resultCode":"0","resultDesc":"success"}"#),
-            failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.ccfs_ivr_get_file_hash()
-                .body_json(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#))
-                .unwrap()
-                .send()
-                .await
-        },
-    )
-    .await;
-    check_refused(client, |c| async move { c.ccfs_ivr_get_file_hash().body_json(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap().send().await }, "request.version").await;
+    check_json(Case { op: "ccfs.ivr.getFileHash", method: "POST", path: "/CCFS/resource/ccfs/ivr/getFileHash".into(), query: vec![], headers: vec![("content-length", "99".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"fileName":"s-fileName","locationId":"s-locationId"},"request":{"version":"s-version"}}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_ivr_get_file_hash().body_json(v(r#"{"msgBody":{"fileName":"s-fileName","locationId":"s-locationId"},"request":{"version":"s-version"}}"#)).unwrap().send().await }).await;
+    check_refused(client, |c| async move { c.ccfs_ivr_get_file_hash().body_json(v(r#"{"msgBody":{"fileName":"s-fileName","locationId":"s-locationId"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap().send().await }, "request.version").await;
 }
 
 #[tokio::test]

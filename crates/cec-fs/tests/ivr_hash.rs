@@ -51,7 +51,10 @@ async fn a_file_matching_get_file_hash_is_saved() {
     let raw = c
         .ccfs_ivr_get_file_hash()
         .request(cec_fs::generated::CcfsIvrGetFileHashBodyRequest { version: Some("2.0".into()) })
-        .msg_body(cec_fs::generated::CcfsIvrGetFileHashBodyMsgBody { file_name: Some(GOOD.into()) })
+        .msg_body(cec_fs::generated::CcfsIvrGetFileHashBodyMsgBody {
+            file_name: Some(GOOD.into()),
+            ..Default::default()
+        })
         .send()
         .await
         .unwrap();

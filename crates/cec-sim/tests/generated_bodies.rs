@@ -1392,14 +1392,7 @@ fn fs_bodies() {
             .into_call(),
         &mut failed,
     );
-    check(
-        &cec_fs::generated::CCFS_IVR_GET_FILE_HASH,
-        c.ccfs_ivr_get_file_hash()
-            .body_json(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#))
-            .unwrap()
-            .into_call(),
-        &mut failed,
-    );
+    check(&cec_fs::generated::CCFS_IVR_GET_FILE_HASH, c.ccfs_ivr_get_file_hash().body_json(v(r#"{"msgBody":{"fileName":"s-fileName","locationId":"s-locationId"},"request":{"version":"s-version"}}"#)).unwrap().into_call(), &mut failed);
     check(&cec_fs::generated::CCFS_IVR_DELETE_FILE, c.ccfs_ivr_delete_file().body_json(v(r#"{"msgBody":{"fileName":"s-fileName","locationId":"s-locationId"},"request":{"version":"s-version"}}"#)).unwrap().into_call(), &mut failed);
     assert!(failed.is_empty(), "{} of 16 fs bodies refused:\n{}", failed.len(), failed.join("\n"));
 }

@@ -1654,6 +1654,9 @@ pub struct CcfsIvrGetFileHashBodyMsgBody {
     /// full path of the uploaded file (path under the third-party upload path rule) Required.
     #[serde(rename = "fileName", skip_serializing_if = "Option::is_none", default)]
     pub file_name: Option<String>,
+    /// node ID; valid only in CTI pool mode (CTI pool mode only)
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none", default)]
+    pub location_id: Option<String>,
 }
 impl CcfsIvrGetFileHashBodyMsgBody {
     /// Checks the documented constraints; `at` prefixes field names in errors; fields
@@ -1667,8 +1670,10 @@ impl CcfsIvrGetFileHashBodyMsgBody {
 }
 impl CcfsIvrGetFileHashBodyMsgBody {
     /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
-    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
-        &[cec_core::validate::FieldShape { name: "fileName", shape: cec_core::validate::Shape::String }];
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "fileName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "locationId", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 impl CcfsIvrGetFileHashBody {
