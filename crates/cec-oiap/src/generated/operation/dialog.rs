@@ -219,7 +219,7 @@ pub struct DialogProcessResponseOutparams {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub call_dst_id: Option<String>,
-    /// outaction 9: interaction type; outaction 12: query type Required.
+    /// outaction 9: interaction type; outaction 12: query type (outaction 9 (interaction type): 0 play the given prompt file (full path), 1 play the given prompt (file name), 2 play TTS text, 3 text interaction, 4 record the caller, 5 video playback, 6 multimedia, 7 card, 8 variable voice, 9 mixed voice and text playback; outaction 12 (query type)) Required.
     #[serde(
         rename = "prompt_type",
         skip_serializing_if = "Option::is_none",
@@ -254,7 +254,7 @@ pub struct DialogProcessResponseOutparams {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub inter_idx: Option<String>,
-    /// 7-digit template: play/ASR/DTMF support flags, max DTMF length, */# as function keys (outaction 9, voice navigation; table marks it 'O')
+    /// 7-digit template: play/ASR/DTMF support flags, max DTMF length, */# as function keys (outaction 9, voice navigation; table marks it 'O'; Newer copies list the first three digits as 100 play only, 101 DTMF barges in (no ASR), 110 ASR barges in (no DTMF), 120 ASR without barge-in (no DTMF), 122 DTMF+ASR without barge-in, 111 DTMF+ASR with barge-in, 102 DTMF without barge-in)
     #[serde(
         rename = "model_type",
         skip_serializing_if = "Option::is_none",
