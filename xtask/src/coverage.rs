@@ -274,7 +274,9 @@ pub fn run(root: &Path) -> Result<(), String> {
         crate::spec::COPY_KINDS.join(", ")
     );
     for u in &unsearched {
-        println!("  not yet: {u} (look for every kind of copy, then record `searched`)");
+        problems.push(format!(
+            "{u}: a partial/outline entry without a `searched` record (look for every kind of copy, then record it)"
+        ));
     }
     if !warnings.is_empty() {
         println!("\n{} warning(s) (entries not re-read yet; they fail once they record read_from):", warnings.len());
