@@ -504,8 +504,8 @@ async fn holiday_delete_all() {
                 r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
             ),
             failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
+                body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#),
+                code: "0200001",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],

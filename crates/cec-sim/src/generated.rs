@@ -5288,7 +5288,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["siteId"],
         required_query: &[],
         lenient: &[],
-        success: "{\"data\":{\"id\":\"s-id\",\"mediaUrl\":\"s-mediaUrl\",\"parentTypeId\":\"s-parentTypeId\"},\"description\":\"success\",\"returnCode\":\"0\"}",
+        success: "{\"data\":{\"description\":\"s-description\",\"duration\":\"s-duration\",\"fileName\":\"s-fileName\",\"fileSize\":\"s-fileSize\",\"id\":\"s-id\",\"latitude\":\"s-latitude\",\"longitude\":\"s-longitude\",\"mediaType\":\"s-mediaType\",\"mediaUrl\":\"s-mediaUrl\",\"name\":\"s-name\",\"parentTypeId\":\"s-parentTypeId\",\"sizeUnit\":\"s-sizeUnit\"},\"description\":\"success\",\"returnCode\":\"0\"}",
         check_body: Some(check_messaging_webchannel_get_cobrowse_site_by_id),
     },
     Route {

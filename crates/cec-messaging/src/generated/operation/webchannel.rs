@@ -1306,13 +1306,72 @@ pub struct WebchannelGetCobrowseSiteByIdResponseData {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub parent_type_id: Option<String>,
-    /// mediaUrl
+    /// multimedia URL (max 1024 bytes)
     #[serde(
         rename = "mediaUrl",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub media_url: Option<String>,
+    /// multimedia data type (fixed value COBROWSESITE)
+    #[serde(
+        rename = "mediaType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub media_type: Option<String>,
+    /// duration of an audio or video file (max 20 bytes)
+    #[serde(
+        rename = "duration",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub duration: Option<String>,
+    /// multimedia data name (max 200 bytes)
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// multimedia data description (max 1000 bytes)
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// latitude of location data (max 20 bytes)
+    #[serde(
+        rename = "latitude",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub latitude: Option<String>,
+    /// longitude of location data (max 20 bytes)
+    #[serde(
+        rename = "longitude",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub longitude: Option<String>,
+    /// file name (max 100 bytes)
+    #[serde(
+        rename = "fileName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub file_name: Option<String>,
+    /// file size (length 4 bytes as printed)
+    #[serde(
+        rename = "fileSize",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub file_size: Option<String>,
+    /// unit of fileSize (KB or MB)
+    #[serde(
+        rename = "sizeUnit",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub size_unit: Option<String>,
 }
 
 /// Object request body of `webchannel.getCobrowseRedirectSite`.

@@ -170,7 +170,7 @@ impl DialogProcessBody {
 
 /// Object response of `dialog.process`.
 ///
-/// The same shape (fields, types, checks) is also named [`DialogInitResponse`], [`DialogAfterInteractionResponse`], [`DialogAfterTransferResponse`], [`DialogRecordingRequestResponse`], [`DialogV2ProcessResponse`], [`DialogV2InitResponse`], [`DialogV2AfterInteractionResponse`], [`DialogV2AfterTransferResponse`], [`DialogV2RecordingRequestResponse`].
+/// The same shape (fields, types, checks) is also named [`DialogAfterTransferResponse`], [`DialogRecordingRequestResponse`], [`DialogV2ProcessResponse`], [`DialogV2AfterTransferResponse`], [`DialogV2RecordingRequestResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DialogProcessResponse {
@@ -194,7 +194,7 @@ pub struct DialogProcessResponse {
 
 /// Object `outparams`.
 ///
-/// The same shape (fields, types, checks) is also named [`DialogInitResponseOutparams`], [`DialogAfterInteractionResponseOutparams`], [`DialogAfterTransferResponseOutparams`], [`DialogRecordingRequestResponseOutparams`], [`DialogV2ProcessResponseOutparams`], [`DialogV2InitResponseOutparams`], [`DialogV2AfterInteractionResponseOutparams`], [`DialogV2AfterTransferResponseOutparams`], [`DialogV2RecordingRequestResponseOutparams`].
+/// The same shape (fields, types, checks) is also named [`DialogAfterTransferResponseOutparams`], [`DialogRecordingRequestResponseOutparams`], [`DialogV2ProcessResponseOutparams`], [`DialogV2AfterTransferResponseOutparams`], [`DialogV2RecordingRequestResponseOutparams`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DialogProcessResponseOutparams {
@@ -639,11 +639,267 @@ impl DialogInitBody {
     }
 }
 
-/// Object response of `dialog.init`: the same shape as [`DialogProcessResponse`] (one shared type).
-pub type DialogInitResponse = DialogProcessResponse;
+/// Object response of `dialog.init`.
+///
+/// The same shape (fields, types, checks) is also named [`DialogV2InitResponse`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DialogInitResponse {
+    /// execution result (0 = success; non-zero = failure) Required.
+    #[serde(rename = "ret", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub ret: Option<i64>,
+    /// echo of the call key Required.
+    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub userid: Option<String>,
+    /// what the caller must do next (9 dialog interaction, 11 dialog transfer, 10 hang up, 12 query, 7 start packet-capture recording, 13 request recognition result) Required.
+    #[serde(rename = "outaction", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub outaction: Option<i64>,
+    /// details for the next operation; shape depends on outaction (union of the documented variants below) Required.
+    #[serde(
+        rename = "outparams",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub outparams: Option<DialogInitResponseOutparams>,
+}
 
-/// Object `outparams`: the same shape as [`DialogProcessResponseOutparams`] (one shared type).
-pub type DialogInitResponseOutparams = DialogProcessResponseOutparams;
+/// Object `outparams`.
+///
+/// The same shape (fields, types, checks) is also named [`DialogV2InitResponseOutparams`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DialogInitResponseOutparams {
+    /// call ID, same as userid (all outactions) Required.
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
+    /// user ID (outaction 10 and 11 (required there))
+    #[serde(
+        rename = "call_sor_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_sor_id: Option<String>,
+    /// access ID (outaction 10 (required))
+    #[serde(
+        rename = "call_dst_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_dst_id: Option<String>,
+    /// outaction 9: interaction type; outaction 12: query type (outaction 9 (interaction type): 0 play the given prompt file (full path), 1 play the given prompt (file name), 2 play TTS text, 3 text interaction, 4 record the caller, 5 video playback, 6 multimedia, 7 card, 8 variable voice, 9 mixed voice and text playback; outaction 12 (query type): 1 the call is queued in a skill queue, query that queue; 2 the call is not queued, query a skill queue by skill_id before entering it; 3 query the skill queue of an agent by work number; 5 audio/video switch) Required.
+    #[serde(
+        rename = "prompt_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_type: Option<String>,
+    /// file to play/record (prompt_type 0,4,5: full path; 1: file name) - voice navigation (outaction 9)
+    #[serde(
+        rename = "prompt_wav",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_wav: Option<String>,
+    /// TTS text or the chatbot's text reply (outaction 9; required when prompt_type is 2, 3, 6 or 7)
+    #[serde(
+        rename = "prompt_text",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_text: Option<String>,
+    /// language ID for TTS/ASR (outaction 9 (required); 0 Chinese, 1 English)
+    #[serde(
+        rename = "language",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub language: Option<String>,
+    /// ODFS count of consecutive interactions; echo back in the next request (outaction 9, 11, 12)
+    #[serde(
+        rename = "inter_idx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inter_idx: Option<String>,
+    /// 7-digit template: play/ASR/DTMF support flags, max DTMF length, */# as function keys (outaction 9, voice navigation; table marks it 'O'; Newer copies list the first three digits as 100 play only, 101 DTMF barges in (no ASR), 110 ASR barges in (no DTMF), 120 ASR without barge-in (no DTMF), 122 DTMF+ASR without barge-in, 111 DTMF+ASR with barge-in, 102 DTMF without barge-in)
+    #[serde(
+        rename = "model_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub model_type: Option<String>,
+    /// seconds to wait for input after playing (outaction 9, voice navigation)
+    #[serde(
+        rename = "timeout",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub timeout: Option<String>,
+    /// digit-collection timeout (s) (outaction 9, barge-in by DTMF)
+    #[serde(
+        rename = "collectTimeout",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub collect_timeout: Option<String>,
+    /// beep before recording (true/false) (outaction 9 with prompt_type 4)
+    #[serde(rename = "tone", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub tone: Option<String>,
+    /// ASR extension parameter (outaction 9, voice navigation)
+    #[serde(rename = "vendor", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub vendor: Option<String>,
+    /// ASR grammar file name (outaction 9, voice navigation)
+    #[serde(
+        rename = "grammar",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub grammar: Option<String>,
+    /// flowRecordFlag (outaction 9)
+    #[serde(
+        rename = "flowRecordFlag",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub flow_record_flag: Option<String>,
+    /// transfer type (outaction 11 (required): 1 agent via route code, 2 IVR, 3 agent via skill name, 4 agent ID, 5 third-party number, 6 online digital assistance, 7 familiar agent, 8 agent's skill queue, 31/32/33 multimedia message to familiar agent/skill queue/agent)
+    #[serde(
+        rename = "trans_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_type: Option<String>,
+    /// route value matching trans_type (queue access code, IVR access code, queue name, agent ID, number, route code) (outaction 11 (required))
+    #[serde(
+        rename = "route_value",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub route_value: Option<String>,
+    /// call-associated data passed on transfer to agent (outaction 11)
+    #[serde(
+        rename = "trans_data",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_data: Option<String>,
+    /// preferred calling number when transferring to a third-party number (outaction 11)
+    #[serde(
+        rename = "calling_num",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calling_num: Option<String>,
+    /// conference recording path (third-party number transfer only) (outaction 11)
+    #[serde(
+        rename = "record_path",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub record_path: Option<String>,
+    /// transfer sequence number (outaction 11, voice navigation; 'O')
+    #[serde(
+        rename = "trans_idx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_idx: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "question_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub question_id: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "question_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub question_name: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "answer_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub answer_id: Option<String>,
+    /// skill queue ID (outaction 12 (common IVR), required when prompt_type 2)
+    #[serde(
+        rename = "skill_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub skill_id: Option<String>,
+    /// flow node (module) name (outaction 12)
+    #[serde(
+        rename = "moduleName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub module_name: Option<String>,
+    /// dialog start time (outaction 10 (required))
+    #[serde(
+        rename = "start_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub start_time: Option<String>,
+    /// dialog end time (outaction 10 (required))
+    #[serde(
+        rename = "end_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub end_time: Option<String>,
+    /// how the flow reached its end node (outaction 10; 0 normal logic, 1 exception/timeout without handling)
+    #[serde(
+        rename = "release_reason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub release_reason: Option<String>,
+    /// user home region (outaction 10, voice navigation)
+    #[serde(
+        rename = "region_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub region_id: Option<String>,
+    /// entrance dimension (outaction 10, voice navigation)
+    #[serde(
+        rename = "entrance_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub entrance_id: Option<String>,
+    /// exit dimension (same values as entrance) (outaction 10, voice navigation)
+    #[serde(
+        rename = "exit_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub exit_id: Option<String>,
+    /// user type (outaction 10, voice navigation)
+    #[serde(
+        rename = "user_type_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_type_id: Option<String>,
+    /// call access region (outaction 10, voice navigation)
+    #[serde(
+        rename = "suilu_region_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub suilu_region_id: Option<String>,
+}
 
 /// Object request body of `dialog.afterInteraction`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -820,11 +1076,274 @@ impl DialogAfterInteractionBody {
     }
 }
 
-/// Object response of `dialog.afterInteraction`: the same shape as [`DialogProcessResponse`] (one shared type).
-pub type DialogAfterInteractionResponse = DialogProcessResponse;
+/// Object response of `dialog.afterInteraction`.
+///
+/// The same shape (fields, types, checks) is also named [`DialogV2AfterInteractionResponse`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DialogAfterInteractionResponse {
+    /// execution result (0 = success; non-zero = failure) Required.
+    #[serde(rename = "ret", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub ret: Option<i64>,
+    /// echo of the call key Required.
+    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub userid: Option<String>,
+    /// what the caller must do next (9 dialog interaction, 11 dialog transfer, 10 hang up, 12 query, 7 start packet-capture recording, 13 request recognition result) Required.
+    #[serde(rename = "outaction", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub outaction: Option<i64>,
+    /// details for the next operation; shape depends on outaction (union of the documented variants below) Required.
+    #[serde(
+        rename = "outparams",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub outparams: Option<DialogAfterInteractionResponseOutparams>,
+}
 
-/// Object `outparams`: the same shape as [`DialogProcessResponseOutparams`] (one shared type).
-pub type DialogAfterInteractionResponseOutparams = DialogProcessResponseOutparams;
+/// Object `outparams`.
+///
+/// The same shape (fields, types, checks) is also named [`DialogV2AfterInteractionResponseOutparams`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DialogAfterInteractionResponseOutparams {
+    /// call ID, same as userid (all outactions) Required.
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
+    /// user ID (outaction 10 and 11 (required there))
+    #[serde(
+        rename = "call_sor_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_sor_id: Option<String>,
+    /// access ID (outaction 10 (required))
+    #[serde(
+        rename = "call_dst_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_dst_id: Option<String>,
+    /// outaction 9: interaction type; outaction 12: query type (outaction 9 (interaction type): 0 play the given prompt file (full path), 1 play the given prompt (file name), 2 play TTS text, 3 text interaction, 4 record the caller, 5 video playback, 6 multimedia, 7 card, 8 variable voice, 9 mixed voice and text playback; outaction 12 (query type)) Required.
+    #[serde(
+        rename = "prompt_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_type: Option<String>,
+    /// file to play/record (prompt_type 0,4,5: full path; 1: file name) - voice navigation (outaction 9)
+    #[serde(
+        rename = "prompt_wav",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_wav: Option<String>,
+    /// TTS text or the chatbot's text reply (outaction 9; required when prompt_type is 2, 3, 6 or 7)
+    #[serde(
+        rename = "prompt_text",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_text: Option<String>,
+    /// language ID for TTS/ASR (outaction 9 (required); 0 Chinese, 1 English)
+    #[serde(
+        rename = "language",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub language: Option<String>,
+    /// ODFS count of consecutive interactions; echo back in the next request (outaction 9, 11, 12)
+    #[serde(
+        rename = "inter_idx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inter_idx: Option<String>,
+    /// 7-digit template: play/ASR/DTMF support flags, max DTMF length, */# as function keys (outaction 9, voice navigation; table marks it 'O'; Newer copies list the first three digits as 100 play only, 101 DTMF barges in (no ASR), 110 ASR barges in (no DTMF), 120 ASR without barge-in (no DTMF), 122 DTMF+ASR without barge-in, 111 DTMF+ASR with barge-in, 102 DTMF without barge-in)
+    #[serde(
+        rename = "model_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub model_type: Option<String>,
+    /// seconds to wait for input after playing (outaction 9, voice navigation)
+    #[serde(
+        rename = "timeout",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub timeout: Option<String>,
+    /// digit-collection timeout (s) (outaction 9, barge-in by DTMF)
+    #[serde(
+        rename = "collectTimeout",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub collect_timeout: Option<String>,
+    /// beep before recording (true/false) (outaction 9 with prompt_type 4)
+    #[serde(rename = "tone", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub tone: Option<String>,
+    /// ASR extension parameter (outaction 9, voice navigation)
+    #[serde(rename = "vendor", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub vendor: Option<String>,
+    /// ASR grammar file name (outaction 9, voice navigation)
+    #[serde(
+        rename = "grammar",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub grammar: Option<String>,
+    /// flowRecordFlag (outaction 9)
+    #[serde(
+        rename = "flowRecordFlag",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub flow_record_flag: Option<String>,
+    /// transfer type (outaction 11 (required): 1 agent via route code, 2 IVR, 3 agent via skill name, 4 agent ID, 5 third-party number, 6 online digital assistance, 7 familiar agent, 8 agent's skill queue, 31/32/33 multimedia message to familiar agent/skill queue/agent)
+    #[serde(
+        rename = "trans_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_type: Option<String>,
+    /// route value matching trans_type (queue access code, IVR access code, queue name, agent ID, number, route code) (outaction 11 (required))
+    #[serde(
+        rename = "route_value",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub route_value: Option<String>,
+    /// call-associated data passed on transfer to agent (outaction 11)
+    #[serde(
+        rename = "trans_data",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_data: Option<String>,
+    /// preferred calling number when transferring to a third-party number (outaction 11)
+    #[serde(
+        rename = "calling_num",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calling_num: Option<String>,
+    /// conference recording path (third-party number transfer only) (outaction 11)
+    #[serde(
+        rename = "record_path",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub record_path: Option<String>,
+    /// transfer sequence number (outaction 11, voice navigation; 'O')
+    #[serde(
+        rename = "trans_idx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_idx: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "question_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub question_id: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "question_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub question_name: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "answer_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub answer_id: Option<String>,
+    /// skill queue ID (outaction 12 (common IVR), required when prompt_type 2)
+    #[serde(
+        rename = "skill_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub skill_id: Option<String>,
+    /// flow node (module) name (outaction 12)
+    #[serde(
+        rename = "moduleName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub module_name: Option<String>,
+    /// switch type (outaction 12 query operation) (outaction 12 (marked mandatory there); value list not printed)
+    #[serde(
+        rename = "changeType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub change_type: Option<String>,
+    /// dialog start time (outaction 10 (required))
+    #[serde(
+        rename = "start_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub start_time: Option<String>,
+    /// dialog end time (outaction 10 (required))
+    #[serde(
+        rename = "end_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub end_time: Option<String>,
+    /// how the flow reached its end node (outaction 10; 0 normal logic, 1 exception/timeout without handling)
+    #[serde(
+        rename = "release_reason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub release_reason: Option<String>,
+    /// user home region (outaction 10, voice navigation)
+    #[serde(
+        rename = "region_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub region_id: Option<String>,
+    /// entrance dimension (outaction 10, voice navigation)
+    #[serde(
+        rename = "entrance_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub entrance_id: Option<String>,
+    /// exit dimension (same values as entrance) (outaction 10, voice navigation)
+    #[serde(
+        rename = "exit_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub exit_id: Option<String>,
+    /// user type (outaction 10, voice navigation)
+    #[serde(
+        rename = "user_type_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_type_id: Option<String>,
+    /// call access region (outaction 10, voice navigation)
+    #[serde(
+        rename = "suilu_region_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub suilu_region_id: Option<String>,
+}
 
 /// Object request body of `dialog.afterTransfer`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

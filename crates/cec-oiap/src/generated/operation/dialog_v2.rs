@@ -224,11 +224,11 @@ impl DialogV2InitBody {
     }
 }
 
-/// Object response of `dialogV2.init`: the same shape as [`DialogProcessResponse`] (one shared type).
-pub type DialogV2InitResponse = DialogProcessResponse;
+/// Object response of `dialogV2.init`: the same shape as [`DialogInitResponse`] (one shared type).
+pub type DialogV2InitResponse = DialogInitResponse;
 
-/// Object `outparams`: the same shape as [`DialogProcessResponseOutparams`] (one shared type).
-pub type DialogV2InitResponseOutparams = DialogProcessResponseOutparams;
+/// Object `outparams`: the same shape as [`DialogInitResponseOutparams`] (one shared type).
+pub type DialogV2InitResponseOutparams = DialogInitResponseOutparams;
 
 /// Object request body of `dialogV2.afterInteraction`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -401,11 +401,11 @@ impl DialogV2AfterInteractionBody {
     }
 }
 
-/// Object response of `dialogV2.afterInteraction`: the same shape as [`DialogProcessResponse`] (one shared type).
-pub type DialogV2AfterInteractionResponse = DialogProcessResponse;
+/// Object response of `dialogV2.afterInteraction`: the same shape as [`DialogAfterInteractionResponse`] (one shared type).
+pub type DialogV2AfterInteractionResponse = DialogAfterInteractionResponse;
 
-/// Object `outparams`: the same shape as [`DialogProcessResponseOutparams`] (one shared type).
-pub type DialogV2AfterInteractionResponseOutparams = DialogProcessResponseOutparams;
+/// Object `outparams`: the same shape as [`DialogAfterInteractionResponseOutparams`] (one shared type).
+pub type DialogV2AfterInteractionResponseOutparams = DialogAfterInteractionResponseOutparams;
 
 /// Object request body of `dialogV2.afterTransfer`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
