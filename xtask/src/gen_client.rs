@@ -739,6 +739,20 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
 
     let _ = writeln!(s, "/// Fluent builder of `{}`: {}.", i.id, doc(&i.title));
     let _ = writeln!(s, "///\n/// `{} {}` — reference: <{}>", i.method, i.path, i.doc);
+    if i.detail != "full" {
+        // Say in the rustdoc what the reference did not show, so that a user knows where the
+        // typed answer may be short and how to see the whole answer.
+        let missing = i.missing.as_deref().unwrap_or("some tables");
+        let _ = writeln!(
+            s,
+            "///\n/// **Reference coverage: {}.** Not shown by any stored copy of the page: {}.",
+            i.detail,
+            crate::names::escape_doc(missing).trim_end_matches('.')
+        );
+        if !binary {
+            s.push_str("/// Members of the answer that the typed response does not list are not decoded;\n/// [`Self::send_value`] returns the whole answer as JSON.\n");
+        }
+    }
     let _ = writeln!(
         s,
         "///\n/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and\n/// moved into a task. Nothing is sent until [`Self::send`]."
@@ -879,6 +893,10 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
         let _ = writeln!(
             s,
             "    /// Sends the request and decodes the answer.\n    pub async fn send(self) -> Result<{resp_name}, crate::Error> {{\n        let client = self.client_.clone();\n        let call = self.into_call()?;\n        Ok(client.core().call(&{meta}, call).await?)\n    }}"
+        );
+        let _ = writeln!(
+            s,
+            "    /// Sends the request and returns the whole answer as JSON, after the same result-code\n    /// check as [`Self::send`]: for members the typed answer does not list.\n    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {{\n        let client = self.client_.clone();\n        let call = self.into_call()?;\n        Ok(client.core().call_value(&{meta}, call).await?)\n    }}"
         );
     }
     s.push_str("}\n\n");

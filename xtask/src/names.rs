@@ -152,6 +152,11 @@ pub fn doc(s: &str) -> String {
     } else {
         cleaned
     };
+    escape_doc(&s)
+}
+
+/// Text for a `///` doc line kept whole (working notes included): no newlines, no stray HTML.
+pub fn escape_doc(s: &str) -> String {
     s.replace('\n', " ").replace('<', "&lt;").replace('>', "&gt;").replace('[', "\\[").replace(']', "\\]")
 }
 

@@ -1138,6 +1138,13 @@ impl AgentAccountCreateBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_ACCOUNT_CREATE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENT_ACCOUNT_CREATE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1232,6 +1239,13 @@ impl AgentAccountDeleteBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_ACCOUNT_DELETE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENT_ACCOUNT_DELETE, call).await?)
     }
 }
 
@@ -1408,6 +1422,13 @@ impl AgentAccountUpdateBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_ACCOUNT_UPDATE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENT_ACCOUNT_UPDATE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1542,6 +1563,13 @@ impl AgentAccountQueryBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_ACCOUNT_QUERY, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENT_ACCOUNT_QUERY, call).await?)
     }
 }
 
@@ -1698,6 +1726,13 @@ impl AgentAccountAddSkillsToAgentBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_ACCOUNT_ADD_SKILLS_TO_AGENT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENT_ACCOUNT_ADD_SKILLS_TO_AGENT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1802,6 +1837,13 @@ impl AgentAccountReleaseAgentBySkillIdBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_ACCOUNT_RELEASE_AGENT_BY_SKILL_ID, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENT_ACCOUNT_RELEASE_AGENT_BY_SKILL_ID, call).await?)
     }
 }
 
@@ -1917,6 +1959,13 @@ impl AgentAccountQueryAgentInfoBySkillIdBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_ACCOUNT_QUERY_AGENT_INFO_BY_SKILL_ID, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENT_ACCOUNT_QUERY_AGENT_INFO_BY_SKILL_ID, call).await?)
     }
 }
 
@@ -2063,6 +2112,13 @@ impl AgentAccountUpdateSipPhonePasswordBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_ACCOUNT_UPDATE_SIP_PHONE_PASSWORD, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENT_ACCOUNT_UPDATE_SIP_PHONE_PASSWORD, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2157,6 +2213,13 @@ impl AgentAccountCleancustpersonaldataBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_ACCOUNT_CLEANCUSTPERSONALDATA, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENT_ACCOUNT_CLEANCUSTPERSONALDATA, call).await?)
     }
 }
 

@@ -495,6 +495,10 @@ pub struct AgentInfoQueryAgentInfoByAccountResponseData {
 ///
 /// `GET /apiaccess/CC-Management/v1/querySysInfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0028.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: agents item rows after timeRemaining (1.5.21 omsAgentType onward).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -536,6 +540,13 @@ impl AgentInfoQuerySysInfoBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_INFO_QUERY_SYS_INFO, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENT_INFO_QUERY_SYS_INFO, call).await?)
     }
 }
 
@@ -591,6 +602,13 @@ impl AgentInfoQueryAgentInfoBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_INFO_QUERY_AGENT_INFO, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENT_INFO_QUERY_AGENT_INFO, call).await?)
     }
 }
 
@@ -696,6 +714,13 @@ impl AgentInfoQueryAgentLoginParamsBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_INFO_QUERY_AGENT_LOGIN_PARAMS, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENT_INFO_QUERY_AGENT_LOGIN_PARAMS, call).await?)
     }
 }
 
@@ -811,6 +836,13 @@ impl AgentInfoQueryAgentInfoByAccountBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_INFO_QUERY_AGENT_INFO_BY_ACCOUNT, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENT_INFO_QUERY_AGENT_INFO_BY_ACCOUNT, call).await?)
     }
 }
 

@@ -380,6 +380,10 @@ pub struct AppSettingsQueryResponse {
 ///
 /// `POST /apiaccess/CC-Management/v1/openapp/agentsettings/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0070.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: the create page's own response table (in no stored copy, 2026-12-03; answer modelled on the update sibling).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -511,6 +515,13 @@ impl AppSettingsCreateBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&APP_SETTINGS_CREATE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&APP_SETTINGS_CREATE, call).await?)
     }
 }
 
@@ -667,6 +678,13 @@ impl AppSettingsUpdateBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&APP_SETTINGS_UPDATE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&APP_SETTINGS_UPDATE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -761,6 +779,13 @@ impl AppSettingsQueryBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&APP_SETTINGS_QUERY, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&APP_SETTINGS_QUERY, call).await?)
     }
 }
 

@@ -667,6 +667,13 @@ impl CalledRouteCreateCalledRouteBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CALLED_ROUTE_CREATE_CALLED_ROUTE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLED_ROUTE_CREATE_CALLED_ROUTE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -761,6 +768,13 @@ impl CalledRouteDeleteCalledRouteBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLED_ROUTE_DELETE_CALLED_ROUTE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLED_ROUTE_DELETE_CALLED_ROUTE, call).await?)
     }
 }
 
@@ -876,6 +890,13 @@ impl CalledRouteModifyCalledRouteBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLED_ROUTE_MODIFY_CALLED_ROUTE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLED_ROUTE_MODIFY_CALLED_ROUTE, call).await?)
     }
 }
 
@@ -1031,6 +1052,13 @@ impl CalledRouteQueryCalledRouteBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLED_ROUTE_QUERY_CALLED_ROUTE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLED_ROUTE_QUERY_CALLED_ROUTE, call).await?)
     }
 }
 
@@ -1196,6 +1224,13 @@ impl CalledRouteQueryAccessCodeListBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLED_ROUTE_QUERY_ACCESS_CODE_LIST, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLED_ROUTE_QUERY_ACCESS_CODE_LIST, call).await?)
     }
 }
 

@@ -556,6 +556,10 @@ pub struct CaseQueryCaseListResponseResultCaseList {
 ///
 /// `POST /service/AICC__Case/1.0.0/openapi/case` — reference: <https://support.huaweicloud.com/intl/ja-jp/api-cec/cec_07_3406.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: samples (the 2025-11 copy cec_07_0266 is cut inside the sample's request headers; no sample fragment of this page is stored).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -654,6 +658,13 @@ impl CaseCreateCaseBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CASE_CREATE_CASE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CASE_CREATE_CASE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -666,6 +677,10 @@ impl crate::Client {
 /// Fluent builder of `case.queryCaseList`: Query case list (Case 2.0).
 ///
 /// `POST /service/AICC__Case/1.0.0/openapi/case/list` — reference: <https://support.huaweicloud.com/intl/pt-br/api-cec/cec_07_3407.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: body rows after isExport (21 on); caseList rows after createdDate; response sample not kept (member names collide).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -954,6 +969,13 @@ impl CaseQueryCaseListBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CASE_QUERY_CASE_LIST, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CASE_QUERY_CASE_LIST, call).await?)
     }
 }
 

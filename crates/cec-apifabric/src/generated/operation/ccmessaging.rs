@@ -3077,6 +3077,13 @@ impl CcmessagingApplyTokenBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_APPLY_TOKEN, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_APPLY_TOKEN, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3231,6 +3238,13 @@ impl CcmessagingQueryHistoryChatMessageBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_QUERY_HISTORY_CHAT_MESSAGE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_QUERY_HISTORY_CHAT_MESSAGE, call).await?)
     }
 }
 
@@ -3477,6 +3491,13 @@ impl CcmessagingSendBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_SEND, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_SEND, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3489,6 +3510,10 @@ impl crate::Client {
 /// Fluent builder of `ccmessaging.sendAsync`: Send a message (asynchronous).
 ///
 /// `POST /apiaccess/ccmessaging/sendAsync` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0106.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: sendMsgReq rows after mediaType (row 1.5) and the response table in every copy of this page (2026-12-03); answer taken from the samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -3672,6 +3697,13 @@ impl CcmessagingSendAsyncBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_SEND_ASYNC, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_SEND_ASYNC, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3797,6 +3829,13 @@ impl CcmessagingDoLeaveMessageBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_DO_LEAVE_MESSAGE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_DO_LEAVE_MESSAGE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3901,6 +3940,13 @@ impl CcmessagingPollBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_POLL, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_POLL, call).await?)
     }
 }
 
@@ -4027,6 +4073,13 @@ impl CcmessagingDownloadFileStreamBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_DOWNLOAD_FILE_STREAM, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_DOWNLOAD_FILE_STREAM, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -4141,6 +4194,13 @@ impl CcmessagingQueryQueueInfoBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_QUERY_QUEUE_INFO, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_QUERY_QUEUE_INFO, call).await?)
     }
 }
 
@@ -4257,6 +4317,13 @@ impl CcmessagingUploadFileStreamBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_UPLOAD_FILE_STREAM, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_UPLOAD_FILE_STREAM, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -4269,6 +4336,10 @@ impl crate::Client {
 /// Fluent builder of `ccmessaging.queryPhraseByKeyword`: Suggest common phrases from customer input.
 ///
 /// `POST /apiaccess/ccmessaging/queryPhraseByKeyword` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0112.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: the reference page's own answer table (cec_07_0112/cec_07_2223 are cut before it; the developer guide's sample answers question/resultCode).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -4372,6 +4443,13 @@ impl CcmessagingQueryPhraseByKeywordBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_QUERY_PHRASE_BY_KEYWORD, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_QUERY_PHRASE_BY_KEYWORD, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -4466,6 +4544,13 @@ impl CcmessagingGetSatisfactionSurveyModeBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_GET_SATISFACTION_SURVEY_MODE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_GET_SATISFACTION_SURVEY_MODE, call).await?)
     }
 }
 
@@ -4591,6 +4676,13 @@ impl CcmessagingFeedbacksatisfactionBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_FEEDBACKSATISFACTION, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_FEEDBACKSATISFACTION, call).await?)
     }
 }
 
@@ -4747,6 +4839,13 @@ impl CcmessagingSaveSatisfactionBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_SAVE_SATISFACTION, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_SAVE_SATISFACTION, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -4816,6 +4915,13 @@ impl CcmessagingCheckClickToCallSupportBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_CHECK_CLICK_TO_CALL_SUPPORT, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_CHECK_CLICK_TO_CALL_SUPPORT, call).await?)
     }
 }
 
@@ -4922,6 +5028,13 @@ impl CcmessagingCreateClickToCallBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_CREATE_CLICK_TO_CALL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_CREATE_CLICK_TO_CALL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -4991,6 +5104,13 @@ impl CcmessagingGetClickToCallEventsBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_GET_CLICK_TO_CALL_EVENTS, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_GET_CLICK_TO_CALL_EVENTS, call).await?)
     }
 }
 
@@ -5086,6 +5206,13 @@ impl CcmessagingDropClickToCallBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_DROP_CLICK_TO_CALL, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_DROP_CLICK_TO_CALL, call).await?)
     }
 }
 
@@ -5202,6 +5329,13 @@ impl CcmessagingCreatecallBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_CREATECALL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_CREATECALL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -5214,6 +5348,10 @@ impl crate::Client {
 /// Fluent builder of `ccmessaging.pushMsg`: Push messages (pushMsg).
 ///
 /// `POST /apiaccess/ccmessaging/pushMsg` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0135.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table (in no stored copy, 2026-12-03).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -5306,6 +5444,13 @@ impl CcmessagingPushMsgBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_PUSH_MSG, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_PUSH_MSG, call).await?)
     }
 }
 
@@ -5402,6 +5547,13 @@ impl CcmessagingChatDropMailBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_CHAT_DROP_MAIL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_CHAT_DROP_MAIL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -5414,6 +5566,10 @@ impl crate::Client {
 /// Fluent builder of `ccmessaging.sendWhatsappMessage`: Send a WhatsApp downlink message.
 ///
 /// `POST /apiaccess/rest/ccmessaging/omni/1/advanced` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2236.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: whatsApp structure rows from 1.11 on (row 1.11 modelled as language from client code; its type and any later rows unread); samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -5537,6 +5693,13 @@ impl CcmessagingSendWhatsappMessageBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_SEND_WHATSAPP_MESSAGE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_SEND_WHATSAPP_MESSAGE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -5652,6 +5815,13 @@ impl CcmessagingGetUserInfoBycallIdBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_GET_USER_INFO_BYCALL_ID, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_GET_USER_INFO_BYCALL_ID, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -5664,6 +5834,10 @@ impl crate::Client {
 /// Fluent builder of `ccmessaging.chat_itau_telefone`: Query customer by phone number (Itau).
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/telefone` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0127.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: itau_response_body rows after data.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -5864,6 +6038,13 @@ impl CcmessagingChatItauTelefoneBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_CHAT_ITAU_TELEFONE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_CHAT_ITAU_TELEFONE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -5876,6 +6057,10 @@ impl crate::Client {
 /// Fluent builder of `ccmessaging.chat_itau_email`: Query customer by email address (Itau).
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/email` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0128.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: itau_response_body rows after data.id_cliente.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -6066,6 +6251,13 @@ impl CcmessagingChatItauEmailBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_CHAT_ITAU_EMAIL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_CHAT_ITAU_EMAIL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -6078,6 +6270,10 @@ impl crate::Client {
 /// Fluent builder of `ccmessaging.chat_itau_cpfcnpj`: Query customer by CPF/CNPJ number (Itau).
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/cpfcnpj` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0129.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: body rows after tipo_estrutura (the siblings have segmento/servico_digital, not confirmed here); response table.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -6247,6 +6443,13 @@ impl CcmessagingChatItauCpfcnpjBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_CHAT_ITAU_CPFCNPJ, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_CHAT_ITAU_CPFCNPJ, call).await?)
     }
 }
 
@@ -6430,6 +6633,13 @@ impl CcmessagingChatItauContextosBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_CHAT_ITAU_CONTEXTOS, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_CHAT_ITAU_CONTEXTOS, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -6442,6 +6652,10 @@ impl crate::Client {
 /// Fluent builder of `ccmessaging.chat_itau_contas`: Query customer by account (Itau, id_conta).
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/contas` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2242.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: error-code list and samples (every copy ends in the status texts after the response table, 2026-12-03).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -6602,6 +6816,13 @@ impl CcmessagingChatItauContasBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_CHAT_ITAU_CONTAS, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_CHAT_ITAU_CONTAS, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -6614,6 +6835,10 @@ impl crate::Client {
 /// Fluent builder of `ccmessaging.chat_itau_codigo`: Query customer by account code (Itau, codigo_conta).
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/codigo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0132.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: itau_response_body rows after gerentes (row 1.1.8, its members and type included); error list; samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -6804,6 +7029,13 @@ impl CcmessagingChatItauCodigoBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_CHAT_ITAU_CODIGO, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_CHAT_ITAU_CODIGO, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -6816,6 +7048,10 @@ impl crate::Client {
 /// Fluent builder of `ccmessaging.chat_itau_cliente`: Query customer data by client ID (Itau).
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/cliente` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0133.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: itau_response_body rows after data.emails.principal.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -6975,6 +7211,13 @@ impl CcmessagingChatItauClienteBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_CHAT_ITAU_CLIENTE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_CHAT_ITAU_CLIENTE, call).await?)
     }
 }
 
@@ -7147,6 +7390,13 @@ impl CcmessagingChatItauAtendentesBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_CHAT_ITAU_ATENDENTES, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCMESSAGING_CHAT_ITAU_ATENDENTES, call).await?)
     }
 }
 

@@ -266,6 +266,13 @@ impl CobrowseGetConnectionInfoV1Builder {
         let call = self.into_call()?;
         Ok(client.core().call(&COBROWSE_GET_CONNECTION_INFO_V1, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&COBROWSE_GET_CONNECTION_INFO_V1, call).await?)
+    }
 }
 
 impl crate::Client {

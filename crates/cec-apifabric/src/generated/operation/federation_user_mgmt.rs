@@ -284,6 +284,10 @@ pub struct FederationUserMgmtQueryTaskResponseFailDataListFederationUser {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/federationUserMgmt/createTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0086.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: error-code table (table 4) after its first row; samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -369,6 +373,13 @@ impl FederationUserMgmtCreateTaskBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&FEDERATION_USER_MGMT_CREATE_TASK, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&FEDERATION_USER_MGMT_CREATE_TASK, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -381,6 +392,10 @@ impl crate::Client {
 /// Fluent builder of `federationUserMgmt.queryTask`: Query the result of a federated-user management task.
 ///
 /// `POST /apiaccess/rest/cc-management/v1/federationUserMgmt/queryTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0087.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: failCode table (table 4); error-code table (table 5); samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -463,6 +478,13 @@ impl FederationUserMgmtQueryTaskBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&FEDERATION_USER_MGMT_QUERY_TASK, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&FEDERATION_USER_MGMT_QUERY_TASK, call).await?)
     }
 }
 

@@ -564,6 +564,13 @@ impl IvrFlowQueryIvrFlowListBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&IVR_FLOW_QUERY_IVR_FLOW_LIST, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&IVR_FLOW_QUERY_IVR_FLOW_LIST, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -629,6 +636,13 @@ impl IvrFlowQuerySatisfactionConfigBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&IVR_FLOW_QUERY_SATISFACTION_CONFIG, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&IVR_FLOW_QUERY_SATISFACTION_CONFIG, call).await?)
     }
 }
 
@@ -745,6 +759,13 @@ impl IvrFlowSatisfactionQueryBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&IVR_FLOW_SATISFACTION_QUERY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&IVR_FLOW_SATISFACTION_QUERY, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -757,6 +778,10 @@ impl crate::Client {
 /// Fluent builder of `ivrFlow.importVoiceFileUpload`: Upload an IVR voice file.
 ///
 /// `POST /apiaccess/rest/cc-management/v1/importVoiceFile/upload` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0049.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table (table 4; answer fields taken from the page sample).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -890,6 +915,13 @@ impl IvrFlowImportVoiceFileUploadBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&IVR_FLOW_IMPORT_VOICE_FILE_UPLOAD, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&IVR_FLOW_IMPORT_VOICE_FILE_UPLOAD, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -902,6 +934,10 @@ impl crate::Client {
 /// Fluent builder of `ivrFlow.createVoiceTemplate`: Upload a TTS template for voice notifications.
 ///
 /// `POST /apiaccess/rest/cc-management/v1/createVoiceTemplate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0050.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: voicecontent rows after language; response table; samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1034,6 +1070,13 @@ impl IvrFlowCreateVoiceTemplateBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&IVR_FLOW_CREATE_VOICE_TEMPLATE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&IVR_FLOW_CREATE_VOICE_TEMPLATE, call).await?)
     }
 }
 

@@ -1784,6 +1784,13 @@ impl MobileAgentCreateCallV1Builder {
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_CREATE_CALL_V1, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&MOBILE_AGENT_CREATE_CALL_V1, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1919,6 +1926,13 @@ impl MobileAgentCreateCallV3Builder {
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_CREATE_CALL_V3, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&MOBILE_AGENT_CREATE_CALL_V3, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1931,6 +1945,10 @@ impl crate::Client {
 /// Fluent builder of `mobileAgent.queryCallDetailRecord`: Query call history records.
 ///
 /// `POST /apiaccess/CC-Management/v1/mobileAgent/queryCallDetailRecord` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0054.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: callInfo item table rows after agentTalkingTime (three later members taken from the sample).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2064,6 +2082,13 @@ impl MobileAgentQueryCallDetailRecordBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_QUERY_CALL_DETAIL_RECORD, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&MOBILE_AGENT_QUERY_CALL_DETAIL_RECORD, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for MobileAgentQueryCallDetailRecordBuilder {
@@ -2189,6 +2214,13 @@ impl MobileAgentQueryCallStateBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_QUERY_CALL_STATE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&MOBILE_AGENT_QUERY_CALL_STATE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2283,6 +2315,13 @@ impl MobileAgentGetRecordingAddressBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_GET_RECORDING_ADDRESS, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&MOBILE_AGENT_GET_RECORDING_ADDRESS, call).await?)
     }
 }
 
@@ -2389,6 +2428,13 @@ impl MobileAgentQueryPhoneV1Builder {
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_QUERY_PHONE_V1, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&MOBILE_AGENT_QUERY_PHONE_V1, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for MobileAgentQueryPhoneV1Builder {
@@ -2431,6 +2477,10 @@ impl crate::Client {
 /// Fluent builder of `mobileAgent.queryPhoneV2`: Query allocated softphone numbers, V2.
 ///
 /// `POST /apiaccess/CC-Management/v2/mobileAgent/queryPhone` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0058.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: poolRegServ beyond node1 and any rows after it.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2523,6 +2573,13 @@ impl MobileAgentQueryPhoneV2Builder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_QUERY_PHONE_V2, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&MOBILE_AGENT_QUERY_PHONE_V2, call).await?)
     }
 }
 
@@ -2659,6 +2716,13 @@ impl MobileAgentGetCalledInfoBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_GET_CALLED_INFO, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&MOBILE_AGENT_GET_CALLED_INFO, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2773,6 +2837,13 @@ impl MobileAgentQueryUserContactLimitBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_QUERY_USER_CONTACT_LIMIT, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&MOBILE_AGENT_QUERY_USER_CONTACT_LIMIT, call).await?)
     }
 }
 
@@ -2898,6 +2969,13 @@ impl MobileAgentQueryCallInfoByCallIdBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_QUERY_CALL_INFO_BY_CALL_ID, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&MOBILE_AGENT_QUERY_CALL_INFO_BY_CALL_ID, call).await?)
     }
 }
 
@@ -3161,6 +3239,13 @@ impl MobileAgentStatusnotifyBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_STATUSNOTIFY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&MOBILE_AGENT_STATUSNOTIFY, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3295,6 +3380,13 @@ impl MobileAgentCreateVoiceOutboundV1Builder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_CREATE_VOICE_OUTBOUND_V1, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&MOBILE_AGENT_CREATE_VOICE_OUTBOUND_V1, call).await?)
     }
 }
 
@@ -3440,6 +3532,13 @@ impl MobileAgentCreateVoiceOutboundV2Builder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_CREATE_VOICE_OUTBOUND_V2, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&MOBILE_AGENT_CREATE_VOICE_OUTBOUND_V2, call).await?)
     }
 }
 

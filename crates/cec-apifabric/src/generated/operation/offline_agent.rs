@@ -375,6 +375,13 @@ impl OfflineAgentLoginBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&OFFLINE_AGENT_LOGIN, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&OFFLINE_AGENT_LOGIN, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -470,6 +477,13 @@ impl OfflineAgentLogoutBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&OFFLINE_AGENT_LOGOUT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&OFFLINE_AGENT_LOGOUT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -564,6 +578,13 @@ impl OfflineAgentIsOfflineAgentBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OFFLINE_AGENT_IS_OFFLINE_AGENT, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&OFFLINE_AGENT_IS_OFFLINE_AGENT, call).await?)
     }
 }
 

@@ -10261,6 +10261,13 @@ impl QualityInspectionQueryQualityItemResultBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_QUALITY_ITEM_RESULT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_QUERY_QUALITY_ITEM_RESULT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -10421,6 +10428,13 @@ impl QualityInspectionModifyQualityItemResultBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_MODIFY_QUALITY_ITEM_RESULT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_MODIFY_QUALITY_ITEM_RESULT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -10541,6 +10555,13 @@ impl QualityInspectionQueryAppraiseScoreBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_APPRAISE_SCORE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_QUERY_APPRAISE_SCORE, call).await?)
     }
 }
 
@@ -10682,6 +10703,13 @@ impl QualityInspectionApplyAppraiseScoreBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_APPLY_APPRAISE_SCORE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_APPLY_APPRAISE_SCORE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -10694,6 +10722,10 @@ impl crate::Client {
 /// Fluent builder of `qualityInspection.queryCallCredit`: Query recording inspection result.
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0250.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: silence_rule/speed_rule sub-rows (setting members of speed_rule in particular); response sample cut.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -10776,6 +10808,13 @@ impl QualityInspectionQueryCallCreditBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_CALL_CREDIT, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_QUERY_CALL_CREDIT, call).await?)
     }
 }
 
@@ -10917,6 +10956,13 @@ impl QualityInspectionCreateAppraiseScoreBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_CREATE_APPRAISE_SCORE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_CREATE_APPRAISE_SCORE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -11026,6 +11072,13 @@ impl QualityInspectionRemoveAppraiseScoreBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_REMOVE_APPRAISE_SCORE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_REMOVE_APPRAISE_SCORE, call).await?)
     }
 }
 
@@ -11177,6 +11230,13 @@ impl QualityInspectionModifyAppraiseScoreBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_MODIFY_APPRAISE_SCORE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_MODIFY_APPRAISE_SCORE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -11286,6 +11346,13 @@ impl QualityInspectionCreateSentenceCategoryBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_CREATE_SENTENCE_CATEGORY, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_CREATE_SENTENCE_CATEGORY, call).await?)
     }
 }
 
@@ -11407,6 +11474,13 @@ impl QualityInspectionMoveSentenceToCategoryBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_MOVE_SENTENCE_TO_CATEGORY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_MOVE_SENTENCE_TO_CATEGORY, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -11516,6 +11590,13 @@ impl QualityInspectionDeleteSentenceBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_DELETE_SENTENCE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_DELETE_SENTENCE, call).await?)
     }
 }
 
@@ -11666,6 +11747,13 @@ impl QualityInspectionQuerySentenceBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_SENTENCE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_QUERY_SENTENCE, call).await?)
     }
 }
 
@@ -11826,6 +11914,13 @@ impl QualityInspectionQuerySentenceByCategoryIdBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_SENTENCE_BY_CATEGORY_ID, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_QUERY_SENTENCE_BY_CATEGORY_ID, call).await?)
     }
 }
 
@@ -11999,6 +12094,13 @@ impl QualityInspectionUpdateSentenceBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_UPDATE_SENTENCE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_UPDATE_SENTENCE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -12119,6 +12221,13 @@ impl QualityInspectionUpdateSentenceCategoryBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_UPDATE_SENTENCE_CATEGORY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_UPDATE_SENTENCE_CATEGORY, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -12229,6 +12338,13 @@ impl QualityInspectionDeleteSentenceCategoryBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_DELETE_SENTENCE_CATEGORY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_DELETE_SENTENCE_CATEGORY, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -12313,6 +12429,13 @@ impl QualityInspectionQuerySentenceCategoryBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_SENTENCE_CATEGORY, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_QUERY_SENTENCE_CATEGORY, call).await?)
     }
 }
 
@@ -12444,6 +12567,13 @@ impl QualityInspectionCreateSentenceBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_CREATE_SENTENCE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_CREATE_SENTENCE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -12554,6 +12684,13 @@ impl QualityInspectionDeleteSensitiveWordBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_DELETE_SENSITIVE_WORD, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_DELETE_SENSITIVE_WORD, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -12663,6 +12800,13 @@ impl QualityInspectionQuerySensitiveWordDetailBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_DETAIL, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_DETAIL, call).await?)
     }
 }
 
@@ -12814,6 +12958,13 @@ impl QualityInspectionUpdateSensitiveWordBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_UPDATE_SENSITIVE_WORD, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_UPDATE_SENSITIVE_WORD, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -12898,6 +13049,13 @@ impl QualityInspectionQuerySensitiveCategoryListBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_SENSITIVE_CATEGORY_LIST, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_QUERY_SENSITIVE_CATEGORY_LIST, call).await?)
     }
 }
 
@@ -13030,6 +13188,13 @@ impl QualityInspectionQuerySensitiveWordsByCategoryIdBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_SENSITIVE_WORDS_BY_CATEGORY_ID, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_QUERY_SENSITIVE_WORDS_BY_CATEGORY_ID, call).await?)
     }
 }
 
@@ -13193,6 +13358,13 @@ impl QualityInspectionQuerySensitiveWordListBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_LIST, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_LIST, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for QualityInspectionQuerySensitiveWordListBuilder {
@@ -13333,6 +13505,13 @@ impl QualityInspectionCreateSensitiveCategoryBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_CREATE_SENSITIVE_CATEGORY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_CREATE_SENSITIVE_CATEGORY, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -13453,6 +13632,13 @@ impl QualityInspectionUpdateSensitiveCategoryBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_UPDATE_SENSITIVE_CATEGORY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_UPDATE_SENSITIVE_CATEGORY, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -13572,6 +13758,13 @@ impl QualityInspectionMoveSensitiveWordToCategoryBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_MOVE_SENSITIVE_WORD_TO_CATEGORY, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_MOVE_SENSITIVE_WORD_TO_CATEGORY, call).await?)
     }
 }
 
@@ -13715,6 +13908,13 @@ impl QualityInspectionCreateSensitiveWordBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_CREATE_SENSITIVE_WORD, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_CREATE_SENSITIVE_WORD, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -13824,6 +14024,13 @@ impl QualityInspectionDeleteSensitiveCategoryBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_DELETE_SENSITIVE_CATEGORY, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_DELETE_SENSITIVE_CATEGORY, call).await?)
     }
 }
 
@@ -14005,6 +14212,13 @@ impl QualityInspectionUpdateSentenceGroupBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_UPDATE_SENTENCE_GROUP, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_UPDATE_SENTENCE_GROUP, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -14114,6 +14328,13 @@ impl QualityInspectionGetSentenceGroupBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_GET_SENTENCE_GROUP, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_GET_SENTENCE_GROUP, call).await?)
     }
 }
 
@@ -14225,6 +14446,13 @@ impl QualityInspectionDeleteSentenceGroupBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_DELETE_SENTENCE_GROUP, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_DELETE_SENTENCE_GROUP, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -14335,6 +14563,13 @@ impl QualityInspectionDeleteConversationFlowBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_DELETE_CONVERSATION_FLOW, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_DELETE_CONVERSATION_FLOW, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -14347,6 +14582,10 @@ impl crate::Client {
 /// Fluent builder of `qualityInspection.addSentenceGroup`: Create script.
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addSentenceGroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0171.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: body rows from dialogue_flow_id on; response table.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -14495,6 +14734,13 @@ impl QualityInspectionAddSentenceGroupBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_ADD_SENTENCE_GROUP, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_ADD_SENTENCE_GROUP, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -14634,6 +14880,13 @@ impl QualityInspectionAddConversationFlowBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_ADD_CONVERSATION_FLOW, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_ADD_CONVERSATION_FLOW, call).await?)
     }
 }
 
@@ -14795,6 +15048,13 @@ impl QualityInspectionUpdateConversationFlowBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_UPDATE_CONVERSATION_FLOW, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_UPDATE_CONVERSATION_FLOW, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -14904,6 +15164,13 @@ impl QualityInspectionGetConversationFlowBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_GET_CONVERSATION_FLOW, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_GET_CONVERSATION_FLOW, call).await?)
     }
 }
 
@@ -15084,6 +15351,13 @@ impl QualityInspectionAddRuleBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_ADD_RULE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_ADD_RULE, call).await?)
     }
 }
 
@@ -15275,6 +15549,13 @@ impl QualityInspectionUpdateRuleBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_UPDATE_RULE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_UPDATE_RULE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -15385,6 +15666,13 @@ impl QualityInspectionDeleteRuleBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_DELETE_RULE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_DELETE_RULE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -15494,6 +15782,13 @@ impl QualityInspectionGetOneRuleBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_GET_ONE_RULE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_GET_ONE_RULE, call).await?)
     }
 }
 
@@ -15635,6 +15930,13 @@ impl QualityInspectionQueryRulesBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_RULES, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_QUERY_RULES, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for QualityInspectionQueryRulesBuilder {
@@ -15775,6 +16077,13 @@ impl QualityInspectionGetInterposalRuleByIdBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_GET_INTERPOSAL_RULE_BY_ID, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_GET_INTERPOSAL_RULE_BY_ID, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -15904,6 +16213,13 @@ impl QualityInspectionQueryInterposalRulesBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_INTERPOSAL_RULES, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_QUERY_INTERPOSAL_RULES, call).await?)
     }
 }
 
@@ -16044,6 +16360,13 @@ impl QualityInspectionDeleteInterposalRuleBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_DELETE_INTERPOSAL_RULE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_DELETE_INTERPOSAL_RULE, call).await?)
     }
 }
 
@@ -16194,6 +16517,13 @@ impl QualityInspectionAddInterposalRuleBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_ADD_INTERPOSAL_RULE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_ADD_INTERPOSAL_RULE, call).await?)
     }
 }
 
@@ -16355,6 +16685,13 @@ impl QualityInspectionUpdateInterposalRuleBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_UPDATE_INTERPOSAL_RULE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_UPDATE_INTERPOSAL_RULE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -16474,6 +16811,13 @@ impl QualityInspectionCreateSilenceRuleBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_CREATE_SILENCE_RULE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_CREATE_SILENCE_RULE, call).await?)
     }
 }
 
@@ -16595,6 +16939,13 @@ impl QualityInspectionUpdateSilenceRuleBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_UPDATE_SILENCE_RULE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_UPDATE_SILENCE_RULE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -16705,6 +17056,13 @@ impl QualityInspectionDeleteSilenceRuleBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_DELETE_SILENCE_RULE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_DELETE_SILENCE_RULE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -16814,6 +17172,13 @@ impl QualityInspectionQuerySilenceRuleBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_SILENCE_RULE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_QUERY_SILENCE_RULE, call).await?)
     }
 }
 
@@ -16935,6 +17300,13 @@ impl QualityInspectionAddSpeedRuleBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_ADD_SPEED_RULE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_ADD_SPEED_RULE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -17055,6 +17427,13 @@ impl QualityInspectionUpdateSpeedRuleBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_UPDATE_SPEED_RULE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_UPDATE_SPEED_RULE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -17165,6 +17544,13 @@ impl QualityInspectionDeleteSpeedRuleBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_DELETE_SPEED_RULE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_DELETE_SPEED_RULE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -17274,6 +17660,13 @@ impl QualityInspectionQuerySpeedRuleByIdBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_SPEED_RULE_BY_ID, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_QUERY_SPEED_RULE_BY_ID, call).await?)
     }
 }
 
@@ -17404,6 +17797,13 @@ impl QualityInspectionQuerySpeedRulesBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_SPEED_RULES, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_QUERY_SPEED_RULES, call).await?)
     }
 }
 
@@ -17545,6 +17945,13 @@ impl QualityInspectionDeleteScenarioBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_DELETE_SCENARIO, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_DELETE_SCENARIO, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -17557,6 +17964,10 @@ impl crate::Client {
 /// Fluent builder of `qualityInspection.createScenario`: Create business scenario.
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/createScenario` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2487.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: samples (no copy of the page's sample section is stored); the resultCode value list (empty in the zh copy, cut in the en copy).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -17694,6 +18105,13 @@ impl QualityInspectionCreateScenarioBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_CREATE_SCENARIO, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_CREATE_SCENARIO, call).await?)
     }
 }
 
@@ -17854,6 +18272,13 @@ impl QualityInspectionQueryAllScenarioBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_ALL_SCENARIO, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_QUERY_ALL_SCENARIO, call).await?)
     }
 }
 
@@ -18025,6 +18450,13 @@ impl QualityInspectionAppointQualityTaskBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_APPOINT_QUALITY_TASK, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_APPOINT_QUALITY_TASK, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -18037,6 +18469,10 @@ impl crate::Client {
 /// Fluent builder of `qualityInspection.takeEffectQualityTask`: Activate manual review task.
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/takeEffectQualityTask` — reference: <https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_2739.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: value list of body.type (empty in every copy).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -18154,6 +18590,13 @@ impl QualityInspectionTakeEffectQualityTaskBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_TAKE_EFFECT_QUALITY_TASK, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_TAKE_EFFECT_QUALITY_TASK, call).await?)
     }
 }
 
@@ -18345,6 +18788,13 @@ impl QualityInspectionQueryQualityTaskBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_QUALITY_TASK, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_QUERY_QUALITY_TASK, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for QualityInspectionQueryQualityTaskBuilder {
@@ -18525,6 +18975,13 @@ impl QualityInspectionUpdateQualityTaskBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_UPDATE_QUALITY_TASK, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_UPDATE_QUALITY_TASK, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -18654,6 +19111,13 @@ impl QualityInspectionReassginQualityTaskBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_REASSGIN_QUALITY_TASK, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_REASSGIN_QUALITY_TASK, call).await?)
     }
 }
 
@@ -18815,6 +19279,13 @@ impl QualityInspectionAppealItemBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_APPEAL_ITEM, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_APPEAL_ITEM, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -18966,6 +19437,13 @@ impl QualityInspectionQueryQualityItemBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_QUALITY_ITEM, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_QUERY_QUALITY_ITEM, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for QualityInspectionQueryQualityItemBuilder {
@@ -19106,6 +19584,13 @@ impl QualityInspectionQueryQualityItemDetailBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_QUALITY_ITEM_DETAIL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_QUERY_QUALITY_ITEM_DETAIL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -19216,6 +19701,13 @@ impl QualityInspectionQueryQualityHistoryBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_QUALITY_HISTORY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_QUERY_QUALITY_HISTORY, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -19228,6 +19720,10 @@ impl crate::Client {
 /// Fluent builder of `qualityInspection.queryAppraiseCallDetail`: Inspection result of a call.
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisecall/detail` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0216.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response rows after status (row 1.21; cut in every copy); response sample.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -19326,6 +19822,13 @@ impl QualityInspectionQueryAppraiseCallDetailBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_APPRAISE_CALL_DETAIL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_QUERY_APPRAISE_CALL_DETAIL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -19410,6 +19913,13 @@ impl QualityInspectionQueryTrainingBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_TRAINING, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_QUERY_TRAINING, call).await?)
     }
 }
 
@@ -19496,6 +20006,13 @@ impl QualityInspectionTrainTagsBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_TRAIN_TAGS, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_TRAIN_TAGS, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -19508,6 +20025,10 @@ impl crate::Client {
 /// Fluent builder of `qualityInspection.regularqualitytask.addQualityTask`: Create a scheduled sampling plan.
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/addQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0220.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: fixedColumns after its first two rows, any later top-level rows, and the response table (cut in every copy), so fixedColumns is untyped JSON and the answer passes through raw.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -19646,6 +20167,13 @@ impl QualityInspectionRegularqualitytaskAddQualityTaskBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_REGULARQUALITYTASK_ADD_QUALITY_TASK, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_REGULARQUALITYTASK_ADD_QUALITY_TASK, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -19660,6 +20188,10 @@ impl crate::Client {
 /// Fluent builder of `qualityInspection.regularqualitytask.beginQualityTask`: Start a scheduled sampling plan.
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/beginQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0221.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: error list and samples: the zh md copy ends at the response heading, and the en-us copies (cec_07_0221, cec_07_2498) end in the status-code texts after the response table.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -19758,6 +20290,13 @@ impl QualityInspectionRegularqualitytaskBeginQualityTaskBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_REGULARQUALITYTASK_BEGIN_QUALITY_TASK, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_REGULARQUALITYTASK_BEGIN_QUALITY_TASK, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -19772,6 +20311,10 @@ impl crate::Client {
 /// Fluent builder of `qualityInspection.regularqualitytask.updateQualityTask`: Update a scheduled sampling plan.
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/updateQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0222.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: fixedColumns after its fourth row and any later top-level request rows (cut in every copy), so fixedColumns is untyped JSON.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -19913,6 +20456,13 @@ impl QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_REGULARQUALITYTASK_UPDATE_QUALITY_TASK, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_REGULARQUALITYTASK_UPDATE_QUALITY_TASK, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -20024,6 +20574,13 @@ impl QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_REGULARQUALITYTASK_DELETE_QUALITY_TASK, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_REGULARQUALITYTASK_DELETE_QUALITY_TASK, call).await?)
     }
 }
 
@@ -20146,6 +20703,13 @@ impl QualityInspectionRegularqualitytaskQueryQualityTaskBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_REGULARQUALITYTASK_QUERY_QUALITY_TASK, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_REGULARQUALITYTASK_QUERY_QUALITY_TASK, call).await?)
     }
 }
 
@@ -20288,6 +20852,13 @@ impl QualityInspectionRegularqualitytaskStopQualityTaskBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_REGULARQUALITYTASK_STOP_QUALITY_TASK, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_REGULARQUALITYTASK_STOP_QUALITY_TASK, call).await?)
     }
 }
 
@@ -20441,6 +21012,13 @@ impl QualityInspectionModifyResultQualityTaskBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_MODIFY_RESULT_QUALITY_TASK, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_MODIFY_RESULT_QUALITY_TASK, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -20580,6 +21158,13 @@ impl QualityInspectionCompleteQualityTaskBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_COMPLETE_QUALITY_TASK, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_COMPLETE_QUALITY_TASK, call).await?)
     }
 }
 
@@ -20721,6 +21306,13 @@ impl QualityInspectionCallsQualityTaskBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_CALLS_QUALITY_TASK, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_CALLS_QUALITY_TASK, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for QualityInspectionCallsQualityTaskBuilder {
@@ -20855,6 +21447,13 @@ impl QualityInspectionGetTextByTaskIdBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_GET_TEXT_BY_TASK_ID, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_GET_TEXT_BY_TASK_ID, call).await?)
     }
 }
 
@@ -20991,6 +21590,13 @@ impl QualityInspectionVoice2TextBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_VOICE2_TEXT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_VOICE2_TEXT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -21003,6 +21609,10 @@ impl crate::Client {
 /// Fluent builder of `qualityInspection.asrtrans.appraisecallDetail`: Inspection result of a call (CCISQM copy).
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/detail` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0249.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response rows after status (row 1.19; cut in every copy); the response sample is cut.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -21085,6 +21695,13 @@ impl QualityInspectionAsrtransAppraisecallDetailBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_ASRTRANS_APPRAISECALL_DETAIL, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITY_INSPECTION_ASRTRANS_APPRAISECALL_DETAIL, call).await?)
     }
 }
 

@@ -692,6 +692,10 @@ pub struct SkillQuerySkillsResponseDataSkillParamWaitVoice {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/skill/createSkill` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0034.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: skillParam.waitVoice sub-table; response table; samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -834,6 +838,13 @@ impl SkillCreateSkillBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_CREATE_SKILL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&SKILL_CREATE_SKILL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -929,6 +940,13 @@ impl SkillDeleteSkillBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_DELETE_SKILL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&SKILL_DELETE_SKILL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -941,6 +959,10 @@ impl crate::Client {
 /// Fluent builder of `skill.modifySkill`: Modify a single skill queue.
 ///
 /// `POST /apiaccess/rest/cc-management/v1/skill/modifySkill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0036.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: skillParam.waitVoice sub-table beyond parameterType; response table (fields from the example).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1074,6 +1096,13 @@ impl SkillModifySkillBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_MODIFY_SKILL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&SKILL_MODIFY_SKILL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1086,6 +1115,10 @@ impl crate::Client {
 /// Fluent builder of `skill.querySkills`: Query skill queues.
 ///
 /// `POST /apiaccess/rest/cc-management/v1/skill/querySkills` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0037.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: data item rows after mediaTypeId (fields taken from the sample instead).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1208,6 +1241,13 @@ impl SkillQuerySkillsBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_QUERY_SKILLS, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&SKILL_QUERY_SKILLS, call).await?)
     }
 }
 

@@ -166,6 +166,13 @@ impl SysparamQuerySysparamBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&SYSPARAM_QUERY_SYSPARAM, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&SYSPARAM_QUERY_SYSPARAM, call).await?)
+    }
 }
 
 impl crate::Client {

@@ -487,6 +487,13 @@ impl VoiceNotificationQueryVoiceNotificationRecordingBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VOICE_NOTIFICATION_QUERY_VOICE_NOTIFICATION_RECORDING, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICE_NOTIFICATION_QUERY_VOICE_NOTIFICATION_RECORDING, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for VoiceNotificationQueryVoiceNotificationRecordingBuilder {
@@ -531,6 +538,10 @@ impl crate::Client {
 /// Fluent builder of `voiceNotification.createVoiceNotificationV1`: Create a voice notification, V1.
 ///
 /// `POST /apiaccess/rest/voiceNotification/v1/createVoiceNotification` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2801.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: 2025 body rows after priority (text-playback settings).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -654,6 +665,13 @@ impl VoiceNotificationCreateVoiceNotificationV1Builder {
         let call = self.into_call()?;
         Ok(client.core().call(&VOICE_NOTIFICATION_CREATE_VOICE_NOTIFICATION_V1, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICE_NOTIFICATION_CREATE_VOICE_NOTIFICATION_V1, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -666,6 +684,10 @@ impl crate::Client {
 /// Fluent builder of `voiceNotification.createVoiceNotificationV2`: Create a voice notification, V2 (TTS templates).
 ///
 /// `POST /apiaccess/rest/voiceNotification/v2/createVoiceNotification` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0077.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: playList rows after voiceFileName on this page (timbre/speed/volume settings).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -798,6 +820,13 @@ impl VoiceNotificationCreateVoiceNotificationV2Builder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICE_NOTIFICATION_CREATE_VOICE_NOTIFICATION_V2, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICE_NOTIFICATION_CREATE_VOICE_NOTIFICATION_V2, call).await?)
     }
 }
 

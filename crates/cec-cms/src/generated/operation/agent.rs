@@ -1251,6 +1251,13 @@ impl AgentSiteagentcallandskillinfobyagentidsBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_SITEAGENTCALLANDSKILLINFOBYAGENTIDS, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENT_SITEAGENTCALLANDSKILLINFOBYAGENTIDS, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1378,6 +1385,13 @@ impl AgentAgentstatusinfobyagentidsBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_AGENTSTATUSINFOBYAGENTIDS, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENT_AGENTSTATUSINFOBYAGENTIDS, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1499,6 +1513,13 @@ impl AgentQueryagentcallsBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_QUERYAGENTCALLS, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENT_QUERYAGENTCALLS, call).await?)
     }
 }
 
@@ -1622,6 +1643,13 @@ impl AgentAgentprivatecallBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_AGENTPRIVATECALL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENT_AGENTPRIVATECALL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1744,6 +1772,13 @@ impl AgentAgentbyworknoBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_AGENTBYWORKNO, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENT_AGENTBYWORKNO, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1838,6 +1873,13 @@ impl AgentAgentrestinfosBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_AGENTRESTINFOS, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENT_AGENTRESTINFOS, call).await?)
     }
 }
 
@@ -2003,6 +2045,13 @@ impl AgentSystemstateBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_SYSTEMSTATE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENT_SYSTEMSTATE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2015,6 +2064,10 @@ impl crate::Client {
 /// Fluent builder of `agent.agentoprinfo`: Obtain agent operation details.
 ///
 /// `POST /rest/cmsapp/v1/openapi/agent/agentoprinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0637.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: resultDesc/resultDatas item table after its first row (id): the compact zh copies cec_07_0637.html and cec_05_5090.html (2026-12-02) end there.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2141,6 +2194,13 @@ impl AgentAgentoprinfoBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_AGENTOPRINFO, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENT_AGENTOPRINFO, call).await?)
     }
 }
 

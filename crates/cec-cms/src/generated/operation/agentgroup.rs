@@ -474,6 +474,10 @@ pub type AgentgroupRindexResponseResultDescIdxs = AgentgroupRindexResponseResult
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/queryagentcalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0629.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: the submediaType value list (callList Table 5, cut in the 2025-11 copy cec_07_0629.html; the 2024-09 copy has no such row).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -583,6 +587,13 @@ impl AgentgroupQueryagentcallsBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTGROUP_QUERYAGENTCALLS, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENTGROUP_QUERYAGENTCALLS, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -595,6 +606,10 @@ impl crate::Client {
 /// Fluent builder of `agentgroup.teamagentstatusinfo`: Batch query agent counts per status.
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/teamagentstatusinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0631.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: resultDesc counter table from row 2.12 on (its name is cut after "la" in cec_07_0631.html, 2025-11-13; every other copy ends earlier).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -704,6 +719,13 @@ impl AgentgroupTeamagentstatusinfoBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTGROUP_TEAMAGENTSTATUSINFO, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENTGROUP_TEAMAGENTSTATUSINFO, call).await?)
     }
 }
 
@@ -836,6 +858,13 @@ impl AgentgroupRindexBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTGROUP_RINDEX, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENTGROUP_RINDEX, call).await?)
     }
 }
 

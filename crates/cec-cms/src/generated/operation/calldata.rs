@@ -911,6 +911,13 @@ impl CalldataIsprocesscallBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_ISPROCESSCALL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_ISPROCESSCALL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1032,6 +1039,13 @@ impl CalldataQuerybasiccallinfoBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_QUERYBASICCALLINFO, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_QUERYBASICCALLINFO, call).await?)
     }
 }
 
@@ -1155,6 +1169,13 @@ impl CalldataQuerydetailcallinfoBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_QUERYDETAILCALLINFO, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_QUERYDETAILCALLINFO, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1249,6 +1270,13 @@ impl CalldataQuerycalldetailbyidBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_QUERYCALLDETAILBYID, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_QUERYCALLDETAILBYID, call).await?)
     }
 }
 

@@ -928,6 +928,13 @@ impl CompatAgentbyworknoBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&COMPAT_AGENTBYWORKNO, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&COMPAT_AGENTBYWORKNO, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1022,6 +1029,13 @@ impl CompatQuerymonitorSystemstateBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&COMPAT_QUERYMONITOR_SYSTEMSTATE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&COMPAT_QUERYMONITOR_SYSTEMSTATE, call).await?)
     }
 }
 
@@ -1118,6 +1132,13 @@ impl CompatAgentrestinfoBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&COMPAT_AGENTRESTINFO, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&COMPAT_AGENTRESTINFO, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1130,6 +1151,10 @@ impl crate::Client {
 /// Fluent builder of `compat.skill_stateinfo`: Batch query detailed statistics of skill queues.
 ///
 /// `POST /rest/cmsapp/v1/openapi/realindex/skill/stateinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0711.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: resultDatas item table (Table 4) rows after agentIdleNums: the guide 响应消息 fragment is cut there and the page copies end in the sample; the later members and the spelling agentSetbusyNums come from the page sample (complete in the guide fragment).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1212,6 +1237,13 @@ impl CompatSkillStateinfoBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&COMPAT_SKILL_STATEINFO, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&COMPAT_SKILL_STATEINFO, call).await?)
     }
 }
 
@@ -1307,6 +1339,13 @@ impl CompatAgentbyconfigedskillBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&COMPAT_AGENTBYCONFIGEDSKILL, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&COMPAT_AGENTBYCONFIGEDSKILL, call).await?)
     }
 }
 

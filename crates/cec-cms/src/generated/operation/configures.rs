@@ -303,6 +303,13 @@ impl ConfiguresVdnsBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CONFIGURES_VDNS, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CONFIGURES_VDNS, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -437,6 +444,13 @@ impl ConfiguresAgentsBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CONFIGURES_AGENTS, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CONFIGURES_AGENTS, call).await?)
     }
 }
 

@@ -317,6 +317,13 @@ impl CtiSysindexBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CTI_SYSINDEX, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CTI_SYSINDEX, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for CtiSysindexBuilder {

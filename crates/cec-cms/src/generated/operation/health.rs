@@ -149,6 +149,13 @@ impl HealthPingBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&HEALTH_PING, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&HEALTH_PING, call).await?)
+    }
 }
 
 impl crate::Client {

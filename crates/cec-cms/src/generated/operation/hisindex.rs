@@ -947,6 +947,10 @@ pub struct HisindexAgentfordayResponse {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/ivr` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0646.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response item table: every copy tried (zh cec_05_5061 2025-04, zh .md cec_07_0646, en cec_07_0646, th/id cec_07_2583) ends in or before the request table; the envelope and the sibling pages' item shape (id, idxs\[id, val\]) are the first pass's.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -1106,6 +1110,13 @@ impl HisindexIvrBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&HISINDEX_IVR, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&HISINDEX_IVR, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1118,6 +1129,10 @@ impl crate::Client {
 /// Fluent builder of `hisindex.skill`: Get historical monitoring indicators by skill.
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/skill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0647.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table past its first row (result) and its item tables: the compact zh copy cec_05_5062.html (2026-12-02) ends there; the guide 样例报文 fragment ends inside the answer sample (the items stay untyped: the sample sends id as a string where the sibling realtime tables type it int).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1277,6 +1292,13 @@ impl HisindexSkillBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HISINDEX_SKILL, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&HISINDEX_SKILL, call).await?)
     }
 }
 
@@ -1450,6 +1472,13 @@ impl HisindexAgentBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&HISINDEX_AGENT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&HISINDEX_AGENT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1462,6 +1491,10 @@ impl crate::Client {
 /// Fluent builder of `hisindex.vdn`: Get historical monitoring indicators by VDN.
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/vdn` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0644.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response tables: every copy tried (intl zh-cn cec_07_0644, zh cec_05_5059, zh .md, en cec_07_2581) ends in the request tables; the response shape is the first pass's, from the page sample.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1629,6 +1662,13 @@ impl HisindexVdnBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&HISINDEX_VDN, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&HISINDEX_VDN, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1641,6 +1681,10 @@ impl crate::Client {
 /// Fluent builder of `hisindex.skillforday`: Get historical indicators by skill in a date range.
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/skillforday` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0649.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: request table past ccId and the response tables: every copy tried ends there (2026-12-02: no compact zh .html copy surfaced; the two guide 样例报文 fragments, 2023-11 and 2024-09, give the whole request sample and the answer sample up to resultDesc).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1801,6 +1845,13 @@ impl HisindexSkillfordayBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&HISINDEX_SKILLFORDAY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&HISINDEX_SKILLFORDAY, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1813,6 +1864,10 @@ impl crate::Client {
 /// Fluent builder of `hisindex.skillformonth`: Get historical indicators by skill in a month range.
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/skillformonth` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0650.html>
+///
+/// **Reference coverage: outline.** Not shown by any stored copy of the page: request and response tables: every copy tried (en cec_07_0650.html) ends at ccId; on 2026-12-02 no compact zh copy and no guide fragment of this page surfaced.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1900,6 +1955,13 @@ impl HisindexSkillformonthBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&HISINDEX_SKILLFORMONTH, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&HISINDEX_SKILLFORMONTH, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1912,6 +1974,10 @@ impl crate::Client {
 /// Fluent builder of `hisindex.agentforday`: Get historical indicators by agent in a date range.
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/agentforday` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0651.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response item table: the zh copy cec_07_0651.html ends at the top of the response table (resultDatas is List&lt;JSONObject&gt;); en cec_07_0651/cec_07_2588 and zh .md end earlier.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2071,6 +2137,13 @@ impl HisindexAgentfordayBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HISINDEX_AGENTFORDAY, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&HISINDEX_AGENTFORDAY, call).await?)
     }
 }
 

@@ -287,6 +287,13 @@ impl QcrelationConfigBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QCRELATION_CONFIG, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QCRELATION_CONFIG, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -299,6 +306,10 @@ impl crate::Client {
 /// Fluent builder of `qcrelation.delete`: Delete configured QA relations.
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteqcrelationconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0671.html>
+///
+/// **Reference coverage: outline.** Not shown by any stored copy of the page: request rows after ccId (the QA group and inspected group IDs named in the page summary) and the response table: every copy tried (first pass: en, zh-cn, other locales, guide fragments; this pass: zh .md cec_07_0671, en cec_07_0671, id cec_07_2608) ends at ccId; 2026-12-02: no compact zh .html copy of cec_07_0671 and no intl zh-cn cec_07_2608 surfaced (two searches), and no client code names the path.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -385,6 +396,13 @@ impl QcrelationDeleteBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QCRELATION_DELETE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QCRELATION_DELETE, call).await?)
     }
 }
 

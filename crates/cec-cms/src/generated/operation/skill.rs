@@ -1421,6 +1421,13 @@ impl SkillAgentsinskillBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_AGENTSINSKILL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&SKILL_AGENTSINSKILL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1542,6 +1549,13 @@ impl SkillTotalskillstatusex3Builder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_TOTALSKILLSTATUSEX3, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&SKILL_TOTALSKILLSTATUSEX3, call).await?)
     }
 }
 
@@ -1665,6 +1679,13 @@ impl SkillQueuedevicestatusBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_QUEUEDEVICESTATUS, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&SKILL_QUEUEDEVICESTATUS, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1786,6 +1807,13 @@ impl SkillAgentbyconfigedskillBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_AGENTBYCONFIGEDSKILL, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&SKILL_AGENTBYCONFIGEDSKILL, call).await?)
     }
 }
 
@@ -1913,6 +1941,13 @@ impl SkillServicequalityBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_SERVICEQUALITY, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&SKILL_SERVICEQUALITY, call).await?)
     }
 }
 
@@ -2046,6 +2081,13 @@ impl SkillRindexBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_RINDEX, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&SKILL_RINDEX, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2168,6 +2210,13 @@ impl SkillSkillcfginfoBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_SKILLCFGINFO, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&SKILL_SKILLCFGINFO, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2262,6 +2311,13 @@ impl SkillStateinfoBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_STATEINFO, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&SKILL_STATEINFO, call).await?)
     }
 }
 

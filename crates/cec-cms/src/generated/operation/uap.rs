@@ -422,6 +422,13 @@ impl UapPerfindexBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&UAP_PERFINDEX, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&UAP_PERFINDEX, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for UapPerfindexBuilder {
@@ -600,6 +607,13 @@ impl UapTerminalindexBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&UAP_TERMINALINDEX, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&UAP_TERMINALINDEX, call).await?)
     }
 }
 

@@ -718,6 +718,13 @@ impl UsergroupCreateBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&USERGROUP_CREATE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&USERGROUP_CREATE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -867,6 +874,13 @@ impl UsergroupJoinBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&USERGROUP_JOIN, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&USERGROUP_JOIN, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -879,6 +893,10 @@ impl crate::Client {
 /// Fluent builder of `usergroup.delete`: Delete a user group.
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteusergroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0668.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table: no copy found on 2026-12-01/02 reaches it (intl zh-cn cec_07_2605, re-read 2026-12-02, prints no table under its response heading and goes on to the sample section, ending inside the request sample; en cec_07_0668, ar/id cec_07_2605 and zh .md cec_07_0668 end in the request table; no compact zh .html copy of cec_07_0668 surfaced); the fields are the first pass's read of en cec_07_2605.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -988,6 +1006,13 @@ impl UsergroupDeleteBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&USERGROUP_DELETE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&USERGROUP_DELETE, call).await?)
     }
 }
 
@@ -1130,6 +1155,13 @@ impl UsergroupUpdateBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&USERGROUP_UPDATE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&USERGROUP_UPDATE, call).await?)
     }
 }
 
@@ -1282,6 +1314,13 @@ impl UsergroupQuerymembersBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&USERGROUP_QUERYMEMBERS, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&USERGROUP_QUERYMEMBERS, call).await?)
     }
 }
 

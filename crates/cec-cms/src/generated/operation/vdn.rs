@@ -2292,6 +2292,10 @@ pub struct VdnQueryAgentByStatusResponseData {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryagentreststate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0596.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: item table of resultDesc.details / resultDatas.details (Table 5): fields taken from the page sample.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -2410,6 +2414,13 @@ impl VdnQueryagentreststateBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYAGENTRESTSTATE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VDN_QUERYAGENTRESTSTATE, call).await?)
     }
 }
 
@@ -2578,6 +2589,13 @@ impl VdnTotalagentabstractex3Builder {
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_TOTALAGENTABSTRACTEX3, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VDN_TOTALAGENTABSTRACTEX3, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for VdnTotalagentabstractex3Builder {
@@ -2625,6 +2643,10 @@ impl crate::Client {
 /// Fluent builder of `vdn.totalagentdynamicinfo`: Query current status of all agents in a VDN.
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/totalagentdynamicinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0599.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: request body rows after vdn and the resultDesc item table (Table 4): offset/limit and agentId/state come from the page sample.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2744,6 +2766,13 @@ impl VdnTotalagentdynamicinfoBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_TOTALAGENTDYNAMICINFO, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VDN_TOTALAGENTDYNAMICINFO, call).await?)
     }
 }
 
@@ -2887,6 +2916,13 @@ impl VdnTotalagentstateBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_TOTALAGENTSTATE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VDN_TOTALAGENTSTATE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3009,6 +3045,13 @@ impl VdnQueryivrstatusinfoBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYIVRSTATUSINFO, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VDN_QUERYIVRSTATUSINFO, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3120,6 +3163,13 @@ impl VdnQueryivrprocessinnoinfoBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYIVRPROCESSINNOINFO, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VDN_QUERYIVRPROCESSINNOINFO, call).await?)
     }
 }
 
@@ -3252,6 +3302,13 @@ impl VdnQueryagentstaticconfinfoBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYAGENTSTATICCONFINFO, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VDN_QUERYAGENTSTATICCONFINFO, call).await?)
     }
 }
 
@@ -3395,6 +3452,13 @@ impl VdnQuerytotalagentinfoBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYTOTALAGENTINFO, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VDN_QUERYTOTALAGENTINFO, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3517,6 +3581,13 @@ impl VdnQueryaccesscodecallinfoBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYACCESSCODECALLINFO, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VDN_QUERYACCESSCODECALLINFO, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3529,6 +3600,10 @@ impl crate::Client {
 /// Fluent builder of `vdn.querycalls`: Query inbound call records in a VDN (v1).
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/querycalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0606.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: resultDesc.data item table after waitBegin: every copy tried ends there (2026-12-02: the compact zh copy of cec_07_0606 did not surface; the compact zh v2 copy cec_05_5026.html ends in the same row).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -3689,6 +3764,13 @@ impl VdnQuerycallsBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYCALLS, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VDN_QUERYCALLS, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for VdnQuerycallsBuilder {
@@ -3731,6 +3813,10 @@ impl crate::Client {
 /// Fluent builder of `vdn.querycalls_v2`: Query inbound or outbound call records in a VDN (v2).
 ///
 /// `POST /rest/cmsapp/v2/openapi/vdn/querycalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0607.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: data item table after waitBegin.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -3901,6 +3987,13 @@ impl VdnQuerycallsV2Builder {
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYCALLS_V2, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VDN_QUERYCALLS_V2, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for VdnQuerycallsV2Builder {
@@ -3943,6 +4036,10 @@ impl crate::Client {
 /// Fluent builder of `vdn.querycalltracedetail`: Query call trajectory data in a VDN by call ID.
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/querycalltracedetail` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0608.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: resultDesc item table rows after deviceNo (2.12): deviceIn, callType, releaseCause, EnterReason, LeaveReason, CurrentSkillID, subMediaType come from the page sample.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -4063,6 +4160,13 @@ impl VdnQuerycalltracedetailBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYCALLTRACEDETAIL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VDN_QUERYCALLTRACEDETAIL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -4158,6 +4262,13 @@ impl VdnConfiguresSkillsBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_CONFIGURES_SKILLS, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VDN_CONFIGURES_SKILLS, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -4170,6 +4281,10 @@ impl crate::Client {
 /// Fluent builder of `vdn.rindex`: Get real-time monitoring indicators by VDN (not on CTI 3.6).
 ///
 /// `POST /rest/cmsapp/v1/openapi/rindex/vdn` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0611.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: resultDesc item table (Table 4) cut in every copy (zh cec_07_2548, zh .md, en cec_07_0611/cec_07_2548); item members id/idxs\[id,val\] from the page sample.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -4276,6 +4391,13 @@ impl VdnRindexBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_RINDEX, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VDN_RINDEX, call).await?)
     }
 }
 
@@ -4389,6 +4511,13 @@ impl VdnQueryaccesscodeinfoBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYACCESSCODEINFO, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VDN_QUERYACCESSCODEINFO, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -4486,6 +4615,13 @@ impl VdnRestreasonsBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_RESTREASONS, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VDN_RESTREASONS, call).await?)
     }
 }
 
@@ -4628,6 +4764,13 @@ impl VdnQueryAgentByStatusBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERY_AGENT_BY_STATUS, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VDN_QUERY_AGENT_BY_STATUS, call).await?)
     }
 }
 

@@ -1908,6 +1908,13 @@ impl CcfsGetRecordFileUrlFromObsBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CCFS_GET_RECORD_FILE_URL_FROM_OBS, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCFS_GET_RECORD_FILE_URL_FROM_OBS, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1920,6 +1927,10 @@ impl crate::Client {
 /// Fluent builder of `ccfs.queryBillData`: Generate CDR and recording index files.
 ///
 /// `POST /CCFS/resource/ccfs/queryBillData` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0814.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: msgBody table (types, lengths, required flags): every stored copy (zh compact HTML, zh .md, zh-cn intl, en, th, the guide fragments) stops before it; the fields are those of the integrator bean CallBillQueryBean.java (kimhu/huawei-ipcc) and the page prose (accountId/agentId/callId optional, "the specified period"); response and notice samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2012,6 +2023,13 @@ impl CcfsQueryBillDataBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCFS_QUERY_BILL_DATA, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCFS_QUERY_BILL_DATA, call).await?)
     }
 }
 
@@ -2341,6 +2359,10 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/queryAgentOprInfoData` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0818.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response resultData fields (the copies read stop at the request table; by analogy with queryBillData it carries responseId).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -2432,6 +2454,13 @@ impl CcfsQueryAgentOprInfoDataBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCFS_QUERY_AGENT_OPR_INFO_DATA, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCFS_QUERY_AGENT_OPR_INFO_DATA, call).await?)
     }
 }
 
@@ -2551,6 +2580,10 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/queryAgentSkillInfoData` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0820.html>
 ///
+/// **Reference coverage: outline.** Not shown by any stored copy of the page: request msgBody table; response table.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -2642,6 +2675,13 @@ impl CcfsQueryAgentSkillInfoDataBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCFS_QUERY_AGENT_SKILL_INFO_DATA, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCFS_QUERY_AGENT_SKILL_INFO_DATA, call).await?)
     }
 }
 
@@ -2842,6 +2882,13 @@ impl CcfsRequestPlayVoiceBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCFS_REQUEST_PLAY_VOICE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCFS_REQUEST_PLAY_VOICE, call).await?)
     }
 }
 
@@ -3196,6 +3243,8 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/ivr/downloadFile` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0826.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: the failure answer table: the compact zh copy cec_07_0826.html (2026-12-02) ends in the response description, which points to a table named after the legacy response object (on the sibling download pages cec_07_4230/4231 that table lists resultCode, resultDesc, resultData and, on 4230, a legacy response {version, resultCode, resultMsg}); it is cut before the table.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -3300,6 +3349,10 @@ impl crate::Client {
 /// Fluent builder of `ccfs.ivr.uploadFile`: Upload a file as a third party (IVR custom JAR mode).
 ///
 /// `POST /CCFS/resource/ccfs/ivr/uploadFile` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0827.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table 6 (resultData) after fileName: the zh copy is cut inside it; locationId comes from the page sample read in an earlier pass.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -3409,6 +3462,13 @@ impl CcfsIvrUploadFileBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CCFS_IVR_UPLOAD_FILE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCFS_IVR_UPLOAD_FILE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3421,6 +3481,10 @@ impl crate::Client {
 /// Fluent builder of `ccfs.ivr.getFileHash`: Generate hash of an uploaded file as a third party.
 ///
 /// `POST /CCFS/resource/ccfs/ivr/getFileHash` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0828.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table (hash field name and algorithm): every copy read stops at or before it; the guide 响应说明 fragment (2024-09, of cec_07_4234) gives only the prose (success: 0 and "operate success"; failure: the error table, resultData reserved, empty string) and points to a table 4 that no copy holds.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -3513,6 +3577,13 @@ impl CcfsIvrGetFileHashBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCFS_IVR_GET_FILE_HASH, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCFS_IVR_GET_FILE_HASH, call).await?)
     }
 }
 
@@ -3618,6 +3689,13 @@ impl CcfsIvrDeleteFileBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCFS_IVR_DELETE_FILE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CCFS_IVR_DELETE_FILE, call).await?)
     }
 }
 

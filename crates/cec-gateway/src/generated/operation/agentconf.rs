@@ -1132,6 +1132,10 @@ pub struct AgentconfQueryVdnConfIdResponseResult {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/requestagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0468.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: error list.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -1293,6 +1297,13 @@ impl AgentconfRequestBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_REQUEST, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENTCONF_REQUEST, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1305,6 +1316,10 @@ impl crate::Client {
 /// Fluent builder of `agentconf.answer`: Answer an agent conference call.
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/answeragentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0469.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table (the answer stays raw JSON), triggered events, error list, samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1376,6 +1391,13 @@ impl AgentconfAnswerBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_ANSWER, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENTCONF_ANSWER, call).await?)
     }
 }
 
@@ -1461,6 +1483,13 @@ impl AgentconfRejectBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_REJECT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENTCONF_REJECT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1545,6 +1574,13 @@ impl AgentconfLeaveBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_LEAVE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENTCONF_LEAVE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1628,6 +1664,13 @@ impl AgentconfReleaseBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_RELEASE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENTCONF_RELEASE, call).await?)
     }
 }
 
@@ -1773,6 +1816,13 @@ impl AgentconfHoldParticipantBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_HOLD_PARTICIPANT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENTCONF_HOLD_PARTICIPANT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1897,6 +1947,13 @@ impl AgentconfUnholdParticipantBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_UNHOLD_PARTICIPANT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENTCONF_UNHOLD_PARTICIPANT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2010,6 +2067,13 @@ impl AgentconfProlongTimeBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_PROLONG_TIME, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENTCONF_PROLONG_TIME, call).await?)
     }
 }
 
@@ -2125,6 +2189,13 @@ impl AgentconfShiftPresidentBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_SHIFT_PRESIDENT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENTCONF_SHIFT_PRESIDENT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2137,6 +2208,10 @@ impl crate::Client {
 /// Fluent builder of `agentconf.batchAddParticipant`: Invite participants in batches.
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/batchaddparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0477.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table, triggered events, error list.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2279,6 +2354,13 @@ impl AgentconfBatchAddParticipantBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_BATCH_ADD_PARTICIPANT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENTCONF_BATCH_ADD_PARTICIPANT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2291,6 +2373,10 @@ impl crate::Client {
 /// Fluent builder of `agentconf.batchRemoveParticipant`: Delete participants in batches.
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/batchremoveparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0478.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: triggered-event list after AgentConf_ParticipantChanged, error list.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2392,6 +2478,13 @@ impl AgentconfBatchRemoveParticipantBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_BATCH_REMOVE_PARTICIPANT, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENTCONF_BATCH_REMOVE_PARTICIPANT, call).await?)
     }
 }
 
@@ -2527,6 +2620,13 @@ impl AgentconfChangeParticipantModeBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_CHANGE_PARTICIPANT_MODE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENTCONF_CHANGE_PARTICIPANT_MODE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2651,6 +2751,13 @@ impl AgentconfModifyConfResourceBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_MODIFY_CONF_RESOURCE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENTCONF_MODIFY_CONF_RESOURCE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2663,6 +2770,10 @@ impl crate::Client {
 /// Fluent builder of `agentconf.queryConfInfos`: Query conference information in batches.
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/queryconfinfos` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0485.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: triggered-event list and error list (no copy or fragment of them is stored, 2026-12-03).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2765,6 +2876,13 @@ impl AgentconfQueryConfInfosBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_QUERY_CONF_INFOS, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENTCONF_QUERY_CONF_INFOS, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2837,6 +2955,13 @@ impl AgentconfQueryVdnConfIdBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_QUERY_VDN_CONF_ID, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENTCONF_QUERY_VDN_CONF_ID, call).await?)
     }
 }
 

@@ -422,6 +422,10 @@ pub struct AgentgroupAgentByListResponse {
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/agentbyskill/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0414.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: this page's own result item rows after workno (items now sample-matched to the allOnlineAgents agent table), triggered events, error list.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -549,6 +553,13 @@ impl AgentgroupAgentBySkillBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTGROUP_AGENT_BY_SKILL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENTGROUP_AGENT_BY_SKILL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -561,6 +572,10 @@ impl crate::Client {
 /// Fluent builder of `agentgroup.agentByWorkNo`: Details of one agent by agent ID.
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/agentbyworkno/{workno}` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0415.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: result table rows after 3.12 (names known from the sample only), skilllist item table 5, triggered events, error list.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -640,6 +655,13 @@ impl AgentgroupAgentByWorkNoBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTGROUP_AGENT_BY_WORK_NO, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENTGROUP_AGENT_BY_WORK_NO, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -652,6 +674,10 @@ impl crate::Client {
 /// Fluent builder of `agentgroup.allOnlineAgents`: (Not recommended) all online agents signed in to skill queues.
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/allonlineagents` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0416.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: triggered-event list and error list.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -713,6 +739,13 @@ impl AgentgroupAllOnlineAgentsBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTGROUP_ALL_ONLINE_AGENTS, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENTGROUP_ALL_ONLINE_AGENTS, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -725,6 +758,10 @@ impl crate::Client {
 /// Fluent builder of `agentgroup.agentByList`: Agent details in batches (by skill queues).
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/agentbylist` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0417.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: result item table after row 3.6 (groupname), triggered events, error list, samples; the wire form of the agentList body (see notes).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -841,6 +878,13 @@ impl AgentgroupAgentByListBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTGROUP_AGENT_BY_LIST, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AGENTGROUP_AGENT_BY_LIST, call).await?)
     }
 }
 

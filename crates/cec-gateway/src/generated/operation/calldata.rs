@@ -1016,6 +1016,10 @@ pub struct CalldataAssignUserInQueueResponse {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0419.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: result table rows after mediaType, error list, samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -1094,6 +1098,13 @@ impl CalldataCallInfoBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_CALL_INFO, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_CALL_INFO, call).await?)
     }
 }
 
@@ -1201,6 +1212,13 @@ impl CalldataAppDataBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_APP_DATA, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_APP_DATA, call).await?)
     }
 }
 
@@ -1336,6 +1354,13 @@ impl CalldataSetCallDataExBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_SET_CALL_DATA_EX, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_SET_CALL_DATA_EX, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1409,6 +1434,13 @@ impl CalldataHoldListBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_HOLD_LIST, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_HOLD_LIST, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1421,6 +1453,10 @@ impl crate::Client {
 /// Fluent builder of `calldata.callInfoBeforeAnswer`: Call information before answering.
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfobeforeanswer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0423.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: triggered events, error list, samples; value lists of mediaType and mediaAbility.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1482,6 +1518,13 @@ impl CalldataCallInfoBeforeAnswerBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_CALL_INFO_BEFORE_ANSWER, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_CALL_INFO_BEFORE_ANSWER, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1494,6 +1537,10 @@ impl crate::Client {
 /// Fluent builder of `calldata.callInfoByCallId`: Call information by call ID.
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfobycallid/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0424.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: result table rows from 3.15 on (cut after mediaType), error list, samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1569,6 +1616,13 @@ impl CalldataCallInfoByCallIdBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_CALL_INFO_BY_CALL_ID, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_CALL_INFO_BY_CALL_ID, call).await?)
     }
 }
 
@@ -1661,6 +1715,13 @@ impl CalldataAllCallInfoExBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_ALL_CALL_INFO_EX, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_ALL_CALL_INFO_EX, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1734,6 +1795,13 @@ impl CalldataCallNumsBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_CALL_NUMS, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_CALL_NUMS, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1746,6 +1814,10 @@ impl crate::Client {
 /// Fluent builder of `calldata.statistics`: (Not recommended) Current-day call statistics of the agent.
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/statistics` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0427.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: error list (every copy ends at "100-" or earlier, 2026-12-03).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1806,6 +1878,13 @@ impl CalldataStatisticsBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_STATISTICS, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_STATISTICS, call).await?)
     }
 }
 
@@ -1880,6 +1959,13 @@ impl CalldataStatisticsExBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_STATISTICS_EX, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_STATISTICS_EX, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1892,6 +1978,10 @@ impl crate::Client {
 /// Fluent builder of `calldata.waitCallInfo`: Calls waiting in a specified skill queue.
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/waitcallinfo/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0429.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: this page's own result-table rows after mediaType (three rows now sample-matched from the callInfoBeforeAnswer table), error list.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1967,6 +2057,13 @@ impl CalldataWaitCallInfoBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_WAIT_CALL_INFO, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_WAIT_CALL_INFO, call).await?)
     }
 }
 
@@ -2058,6 +2155,13 @@ impl CalldataHoldListExBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_HOLD_LIST_EX, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_HOLD_LIST_EX, call).await?)
     }
 }
 
@@ -2182,6 +2286,13 @@ impl CalldataAssignUserInQueueBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_ASSIGN_USER_IN_QUEUE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_ASSIGN_USER_IN_QUEUE, call).await?)
     }
 }
 

@@ -226,6 +226,13 @@ impl ConfigObsUrlBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CONFIG_OBS_URL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CONFIG_OBS_URL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -330,6 +337,13 @@ impl ConfigLoginBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CONFIG_LOGIN, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CONFIG_LOGIN, call).await?)
     }
 }
 

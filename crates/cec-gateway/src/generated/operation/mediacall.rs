@@ -514,6 +514,10 @@ pub type MediacallImageCaptureResponse = MediacallSetCallNumsResponse;
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/sendmessage` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1277.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: public-cloud data layout (table 3), response table, error list.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -634,6 +638,13 @@ impl MediacallSendMessageBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MEDIACALL_SEND_MESSAGE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&MEDIACALL_SEND_MESSAGE, call).await?)
     }
 }
 
@@ -759,6 +770,13 @@ impl MediacallSetCallNumsBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&MEDIACALL_SET_CALL_NUMS, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&MEDIACALL_SET_CALL_NUMS, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -771,6 +789,10 @@ impl crate::Client {
 /// Fluent builder of `mediacall.transfer`: Transfer a multimedia session.
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/transfer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0460.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table after row 1 (retcode), triggered events, error list, samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -933,6 +955,13 @@ impl MediacallTransferBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&MEDIACALL_TRANSFER, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&MEDIACALL_TRANSFER, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -945,6 +974,10 @@ impl crate::Client {
 /// Fluent builder of `mediacall.setCallNumsByMediaType`: Set concurrent multimedia sessions per channel.
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/setcallnumsbymediatype` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0463.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: per-channel count fields of agentMediaCallNums, response table, error list.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1059,6 +1092,13 @@ impl MediacallSetCallNumsByMediaTypeBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MEDIACALL_SET_CALL_NUMS_BY_MEDIA_TYPE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&MEDIACALL_SET_CALL_NUMS_BY_MEDIA_TYPE, call).await?)
     }
 }
 
@@ -1184,6 +1224,13 @@ impl MediacallGetConnectInfoBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&MEDIACALL_GET_CONNECT_INFO, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&MEDIACALL_GET_CONNECT_INFO, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1307,6 +1354,13 @@ impl MediacallImageCaptureBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MEDIACALL_IMAGE_CAPTURE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&MEDIACALL_IMAGE_CAPTURE, call).await?)
     }
 }
 

@@ -1425,6 +1425,10 @@ pub type OnlineagentAutoanswerResponse = OnlineagentCancelrestResponse;
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1202.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: triggered-event list and the page's own error list (no copy reaches them).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -1676,6 +1680,13 @@ impl OnlineagentLoginBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_LOGIN, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_LOGIN, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1688,6 +1699,10 @@ impl crate::Client {
 /// Fluent builder of `onlineagent.forcelogin`: Forcibly signing in.
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/forcelogin` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1203.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response tables (headers and body), triggered events, error list.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1940,6 +1955,13 @@ impl OnlineagentForceloginBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_FORCELOGIN, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_FORCELOGIN, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1952,6 +1974,10 @@ impl crate::Client {
 /// Fluent builder of `onlineagent.loginex`: Signing in to the platform only (CCS, no media server).
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/loginex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0357.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: error list (not reached in any stored copy).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2184,6 +2210,13 @@ impl OnlineagentLoginexBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_LOGINEX, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_LOGINEX, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2257,6 +2290,13 @@ impl OnlineagentLogoutBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_LOGOUT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_LOGOUT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2329,6 +2369,13 @@ impl OnlineagentForcelogoutBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_FORCELOGOUT, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_FORCELOGOUT, call).await?)
     }
 }
 
@@ -2425,6 +2472,13 @@ impl OnlineagentForcelogoutwithreasonBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_FORCELOGOUTWITHREASON, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_FORCELOGOUTWITHREASON, call).await?)
     }
 }
 
@@ -2548,6 +2602,13 @@ impl OnlineagentSaybusyBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_SAYBUSY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_SAYBUSY, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2637,6 +2698,13 @@ impl OnlineagentCancelbusyBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_CANCELBUSY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_CANCELBUSY, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2720,6 +2788,13 @@ impl OnlineagentSayfreeBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_SAYFREE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_SAYFREE, call).await?)
     }
 }
 
@@ -2863,6 +2938,13 @@ impl OnlineagentRestBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_REST, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_REST, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2875,6 +2957,10 @@ impl crate::Client {
 /// Fluent builder of `onlineagent.cancelrest`: Canceling rest.
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelrest` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13492.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: triggered-event list and error list.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2951,6 +3037,13 @@ impl OnlineagentCancelrestBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_CANCELREST, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_CANCELREST, call).await?)
     }
 }
 
@@ -3061,6 +3154,13 @@ impl OnlineagentAutoenteridleBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_AUTOENTERIDLE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_AUTOENTERIDLE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3073,6 +3173,10 @@ impl crate::Client {
 /// Fluent builder of `onlineagent.cancelsetcustomstate`: Canceling custom status.
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelsetcustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0363.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: triggered-event list and error list.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -3150,6 +3254,13 @@ impl OnlineagentCancelsetcustomstateBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_CANCELSETCUSTOMSTATE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_CANCELSETCUSTOMSTATE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3162,6 +3273,10 @@ impl crate::Client {
 /// Fluent builder of `onlineagent.syncagentinfo`: Syncing agent status and call info after page refresh.
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/syncagentinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0359.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: triggered-event list and error list (no copy or fragment of them is stored).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -3239,6 +3354,13 @@ impl OnlineagentSyncagentinfoBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_SYNCAGENTINFO, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_SYNCAGENTINFO, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3251,6 +3373,10 @@ impl crate::Client {
 /// Fluent builder of `onlineagent.work`: Entering the work (wrap-up) state.
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/work` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13512.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: triggered-event list and error list.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -3322,6 +3448,13 @@ impl OnlineagentWorkBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_WORK, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_WORK, call).await?)
     }
 }
 
@@ -3411,6 +3544,13 @@ impl OnlineagentCancelworkBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_CANCELWORK, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_CANCELWORK, call).await?)
     }
 }
 
@@ -3553,6 +3693,13 @@ impl OnlineagentResetskillBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_RESETSKILL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_RESETSKILL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3565,6 +3712,10 @@ impl crate::Client {
 /// Fluent builder of `onlineagent.agentskills`: Querying configured skill queues.
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/agentskills` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1206.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: triggered-event list, error list (end of the mediatype code list also cut in this page's copies).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -3625,6 +3776,13 @@ impl OnlineagentAgentskillsBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_AGENTSKILLS, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_AGENTSKILLS, call).await?)
     }
 }
 
@@ -3719,6 +3877,13 @@ impl OnlineagentAgentskillsbyworknoBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_AGENTSKILLSBYWORKNO, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_AGENTSKILLSBYWORKNO, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3807,6 +3972,13 @@ impl OnlineagentUpdateguidBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_UPDATEGUID, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_UPDATEGUID, call).await?)
     }
 }
 
@@ -3915,6 +4087,13 @@ impl OnlineagentHandshakeBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_HANDSHAKE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_HANDSHAKE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3998,6 +4177,13 @@ impl OnlineagentLogininfoBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_LOGININFO, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_LOGININFO, call).await?)
     }
 }
 
@@ -4123,6 +4309,13 @@ impl OnlineagentSendnoteletexBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_SENDNOTELETEX, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_SENDNOTELETEX, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -4196,6 +4389,13 @@ impl OnlineagentAgentstatusBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_AGENTSTATUS, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_AGENTSTATUS, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -4268,6 +4468,13 @@ impl OnlineagentQuerycustomstateBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_QUERYCUSTOMSTATE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_QUERYCUSTOMSTATE, call).await?)
     }
 }
 
@@ -4377,6 +4584,13 @@ impl OnlineagentSetcustomstateBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_SETCUSTOMSTATE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_SETCUSTOMSTATE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -4484,6 +4698,13 @@ impl OnlineagentAutoanswerBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_AUTOANSWER, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&ONLINEAGENT_AUTOANSWER, call).await?)
     }
 }
 

@@ -293,6 +293,10 @@ pub type QualitycontrolSwitchInsertWhisperResponse = OnlineagentCancelrestRespon
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/addinsert/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2401.html>
 ///
+/// **Reference coverage: outline.** Not shown by any stored copy of the page: response table, events, errors.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -387,6 +391,13 @@ impl QualitycontrolAddInsertBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_ADD_INSERT, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITYCONTROL_ADD_INSERT, call).await?)
     }
 }
 
@@ -496,6 +507,13 @@ impl QualitycontrolAddSuperviseBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_ADD_SUPERVISE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITYCONTROL_ADD_SUPERVISE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -508,6 +526,10 @@ impl crate::Client {
 /// Fluent builder of `qualitycontrol.switch`: Switch between listening and inserting.
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/switch/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0444.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: triggered-event list and error list (every copy ends at the response row result; the codes listed come from an earlier pass).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -603,6 +625,13 @@ impl QualitycontrolSwitchBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_SWITCH, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITYCONTROL_SWITCH, call).await?)
     }
 }
 
@@ -712,6 +741,13 @@ impl QualitycontrolInterceptBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_INTERCEPT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITYCONTROL_INTERCEPT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -724,6 +760,10 @@ impl crate::Client {
 /// Fluent builder of `qualitycontrol.interceptCall`: Intercept a specified call of an inspected agent.
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}/{callId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0437.html>
+///
+/// **Reference coverage: outline.** Not shown by any stored copy of the page: response table, events, errors.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -836,6 +876,13 @@ impl QualitycontrolInterceptCallBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_INTERCEPT_CALL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITYCONTROL_INTERCEPT_CALL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -926,6 +973,13 @@ impl QualitycontrolCancelBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_CANCEL, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITYCONTROL_CANCEL, call).await?)
     }
 }
 
@@ -1035,6 +1089,13 @@ impl QualitycontrolForceBusyBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_FORCE_BUSY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITYCONTROL_FORCE_BUSY, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1047,6 +1108,10 @@ impl crate::Client {
 /// Fluent builder of `qualitycontrol.forceIdle`: Force an agent into idle state.
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forceidle/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0440.html>
+///
+/// **Reference coverage: outline.** Not shown by any stored copy of the page: response table, events, errors.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1143,6 +1208,13 @@ impl QualitycontrolForceIdleBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_FORCE_IDLE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITYCONTROL_FORCE_IDLE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1155,6 +1227,10 @@ impl crate::Client {
 /// Fluent builder of `qualitycontrol.forceLogout`: Forcibly sign out an agent.
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcelogout/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0441.html>
+///
+/// **Reference coverage: outline.** Not shown by any stored copy of the page: response table, events, errors.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1251,6 +1327,13 @@ impl QualitycontrolForceLogoutBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_FORCE_LOGOUT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITYCONTROL_FORCE_LOGOUT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1263,6 +1346,10 @@ impl crate::Client {
 /// Fluent builder of `qualitycontrol.forceDropCall`: Forcibly release a call.
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcedropcall/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0442.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table after message, triggered events, error list.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1355,6 +1442,13 @@ impl QualitycontrolForceDropCallBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_FORCE_DROP_CALL, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITYCONTROL_FORCE_DROP_CALL, call).await?)
     }
 }
 
@@ -1480,6 +1574,13 @@ impl QualitycontrolAdjustSkillBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_ADJUST_SKILL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITYCONTROL_ADJUST_SKILL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1492,6 +1593,10 @@ impl crate::Client {
 /// Fluent builder of `qualitycontrol.forceRest`: Force an agent to rest.
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcerest/{workNo}/{time}/{reason}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0445.html>
+///
+/// **Reference coverage: outline.** Not shown by any stored copy of the page: response table, events, errors.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1626,6 +1731,13 @@ impl QualitycontrolForceRestBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_FORCE_REST, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITYCONTROL_FORCE_REST, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1733,6 +1845,13 @@ impl QualitycontrolWhisperBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_WHISPER, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITYCONTROL_WHISPER, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1745,6 +1864,10 @@ impl crate::Client {
 /// Fluent builder of `qualitycontrol.stopWhisper`: Stop whispering.
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/requeststopwhisperagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0447.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: end of the error list (the stored text ends right after 900-002), samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1839,6 +1962,13 @@ impl QualitycontrolStopWhisperBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_STOP_WHISPER, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITYCONTROL_STOP_WHISPER, call).await?)
     }
 }
 
@@ -1965,6 +2095,13 @@ impl QualitycontrolSwitchInsertWhisperBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_SWITCH_INSERT_WHISPER, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUALITYCONTROL_SWITCH_INSERT_WHISPER, call).await?)
     }
 }
 

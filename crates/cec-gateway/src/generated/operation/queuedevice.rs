@@ -457,6 +457,13 @@ impl QueuedeviceAgentVdnSkillBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUEUEDEVICE_AGENT_VDN_SKILL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUEUEDEVICE_AGENT_VDN_SKILL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -469,6 +476,10 @@ impl crate::Client {
 /// Fluent builder of `queuedevice.queryAcdStat`: Statistics of a set of skill queues.
 ///
 /// `POST /agentgateway/resource/queuedevice/{agentid}/queryacdstat` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0411.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: result item rows from 4.13 on as table text (names from the sample only), triggered events, error list, a whole sample.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -571,6 +582,13 @@ impl QueuedeviceQueryAcdStatBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUEUEDEVICE_QUERY_ACD_STAT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUEUEDEVICE_QUERY_ACD_STAT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -644,6 +662,13 @@ impl QueuedeviceWaitNumBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUEUEDEVICE_WAIT_NUM, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUEUEDEVICE_WAIT_NUM, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -716,6 +741,13 @@ impl QueuedeviceWaitNumByAgentBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUEUEDEVICE_WAIT_NUM_BY_AGENT, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUEUEDEVICE_WAIT_NUM_BY_AGENT, call).await?)
     }
 }
 
@@ -805,6 +837,13 @@ impl QueuedeviceSkillWaitNumBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&QUEUEDEVICE_SKILL_WAIT_NUM, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUEUEDEVICE_SKILL_WAIT_NUM, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -877,6 +916,13 @@ impl QueuedeviceIvrInfoBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUEUEDEVICE_IVR_INFO, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&QUEUEDEVICE_IVR_INFO, call).await?)
     }
 }
 

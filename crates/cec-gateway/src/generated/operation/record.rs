@@ -38,6 +38,8 @@ pub static RECORD_DOWNLOAD_EX: OperationMeta = OperationMeta {
 ///
 /// `GET /agentgateway/resource/recordfile/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0455.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: the optional recordFormat field added in AICC 25.200 (issue 24).
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]

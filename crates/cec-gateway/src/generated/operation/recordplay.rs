@@ -552,6 +552,10 @@ pub type RecordplayStopRecordScreenResponse = RecordplayStartRecordScreenRespons
 ///
 /// `PUT /agentgateway/resource/recordplay/{agentid}/play` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0394.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: error list, samples (every copy ends at the triggered events).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -713,6 +717,13 @@ impl RecordplayPlayBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_PLAY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&RECORDPLAY_PLAY, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -797,6 +808,13 @@ impl RecordplayPausePlayBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_PAUSE_PLAY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&RECORDPLAY_PAUSE_PLAY, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -809,6 +827,10 @@ impl crate::Client {
 /// Fluent builder of `recordplay.resumePlay`: Resume a paused announcement.
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/resumeplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0396.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table after its first rows, triggered-event list of the page itself, error list, samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -881,6 +903,13 @@ impl RecordplayResumePlayBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_RESUME_PLAY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&RECORDPLAY_RESUME_PLAY, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -893,6 +922,10 @@ impl crate::Client {
 /// Fluent builder of `recordplay.foreFast`: Fast-forward playback.
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/forefast/{time}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0397.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: triggered-event list after its first entry, error list, samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -988,6 +1021,13 @@ impl RecordplayForeFastBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_FORE_FAST, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&RECORDPLAY_FORE_FAST, call).await?)
     }
 }
 
@@ -1097,6 +1137,13 @@ impl RecordplayBackFastBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_BACK_FAST, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&RECORDPLAY_BACK_FAST, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1170,6 +1217,13 @@ impl RecordplayStopPlayBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_STOP_PLAY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&RECORDPLAY_STOP_PLAY, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1182,6 +1236,10 @@ impl crate::Client {
 /// Fluent builder of `recordplay.record`: Start voice recording for the agent.
 ///
 /// `PUT /agentgateway/resource/recordplay/{agentid}/record` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0402.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table, triggered events, error list (result.taskId known only from a sample in a guide digest).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1314,6 +1372,13 @@ impl RecordplayRecordBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_RECORD, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&RECORDPLAY_RECORD, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1326,6 +1391,10 @@ impl crate::Client {
 /// Fluent builder of `recordplay.stopRecord`: Stop voice recording.
 ///
 /// `DELETE /agentgateway/resource/recordplay/{agentid}/stoprecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0403.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table after retcode, triggered events, error list, samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1387,6 +1456,13 @@ impl RecordplayStopRecordBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_STOP_RECORD, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&RECORDPLAY_STOP_RECORD, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1399,6 +1475,10 @@ impl crate::Client {
 /// Fluent builder of `recordplay.netPlay`: Play recording in network call-center scenario.
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/netplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_4212.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: type of result, triggered events, error list.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1551,6 +1631,13 @@ impl RecordplayNetPlayBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_NET_PLAY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&RECORDPLAY_NET_PLAY, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1685,6 +1772,13 @@ impl RecordplayPlayRelocationBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_PLAY_RELOCATION, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&RECORDPLAY_PLAY_RELOCATION, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1774,6 +1868,13 @@ impl RecordplayStartRecordScreenBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_START_RECORD_SCREEN, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&RECORDPLAY_START_RECORD_SCREEN, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1846,6 +1947,13 @@ impl RecordplayStopRecordScreenBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_STOP_RECORD_SCREEN, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&RECORDPLAY_STOP_RECORD_SCREEN, call).await?)
     }
 }
 

@@ -438,6 +438,13 @@ impl SubscribeRegisterBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&SUBSCRIBE_REGISTER, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&SUBSCRIBE_REGISTER, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -569,6 +576,13 @@ impl SubscribeModifyBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&SUBSCRIBE_MODIFY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&SUBSCRIBE_MODIFY, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -664,6 +678,13 @@ impl SubscribeUnregisterBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&SUBSCRIBE_UNREGISTER, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&SUBSCRIBE_UNREGISTER, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -733,6 +754,13 @@ impl SubscribeHandshakeBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SUBSCRIBE_HANDSHAKE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&SUBSCRIBE_HANDSHAKE, call).await?)
     }
 }
 
@@ -838,6 +866,13 @@ impl SubscribeHandshakeExBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SUBSCRIBE_HANDSHAKE_EX, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&SUBSCRIBE_HANDSHAKE_EX, call).await?)
     }
 }
 

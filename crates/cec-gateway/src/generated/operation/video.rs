@@ -38,6 +38,8 @@ pub static VIDEO_DOWNLOAD_EX: OperationMeta = OperationMeta {
 ///
 /// `GET /agentgateway/resource/recordfile/{agentid}/videofiledownload` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0465.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: success case of the response section (stream headers), error list, samples.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]

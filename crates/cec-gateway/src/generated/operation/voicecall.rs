@@ -878,6 +878,10 @@ pub type VoicecallPhonehangupResponse = OnlineagentCancelrestResponse;
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/callout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1232.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table, error list and samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -1029,6 +1033,13 @@ impl VoicecallCalloutBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_CALLOUT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICECALL_CALLOUT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1041,6 +1052,10 @@ impl crate::Client {
 /// Fluent builder of `voicecall.previewcallout`: Making a previewed outbound call.
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/previewCallout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0367.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: rest of the error list (copy cut after 000-002).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1153,6 +1168,13 @@ impl VoicecallPreviewcalloutBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_PREVIEWCALLOUT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICECALL_PREVIEWCALLOUT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1256,6 +1278,13 @@ impl VoicecallAnswerBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_ANSWER, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICECALL_ANSWER, call).await?)
     }
 }
 
@@ -1381,6 +1410,13 @@ impl VoicecallRejectBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_REJECT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICECALL_REJECT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1454,6 +1490,13 @@ impl VoicecallReleaseBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_RELEASE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICECALL_RELEASE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1526,6 +1569,13 @@ impl VoicecallReleaseLegacyBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_RELEASE_LEGACY, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICECALL_RELEASE_LEGACY, call).await?)
     }
 }
 
@@ -1631,6 +1681,13 @@ impl VoicecallDropcallBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_DROPCALL, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICECALL_DROPCALL, call).await?)
     }
 }
 
@@ -1741,6 +1798,13 @@ impl VoicecallDisconnectBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_DISCONNECT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICECALL_DISCONNECT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1753,6 +1817,10 @@ impl crate::Client {
 /// Fluent builder of `voicecall.transfer`: Transferring a call.
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/transfer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1242.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: error list (no copy or fragment of it is stored, 2026-12-03).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1925,6 +1993,13 @@ impl VoicecallTransferBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_TRANSFER, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICECALL_TRANSFER, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1937,6 +2012,10 @@ impl crate::Client {
 /// Fluent builder of `voicecall.canceltransfer`: Canceling a transfer.
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/canceltransfer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1243.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table, triggered events, error list, samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2014,6 +2093,13 @@ impl VoicecallCanceltransferBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_CANCELTRANSFER, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICECALL_CANCELTRANSFER, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2026,6 +2112,10 @@ impl crate::Client {
 /// Fluent builder of `voicecall.hold`: Holding a call.
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/hold` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1239.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table after its first row, triggered events, error list, samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2098,6 +2188,13 @@ impl VoicecallHoldBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_HOLD, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICECALL_HOLD, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2110,6 +2207,10 @@ impl crate::Client {
 /// Fluent builder of `voicecall.gethold`: Unholding a call.
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/gethold` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1241.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table, triggered events, error list, samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2201,6 +2302,13 @@ impl VoicecallGetholdBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_GETHOLD, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICECALL_GETHOLD, call).await?)
     }
 }
 
@@ -2307,6 +2415,13 @@ impl VoicecallConnectholdBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_CONNECTHOLD, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICECALL_CONNECTHOLD, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2319,6 +2434,10 @@ impl crate::Client {
 /// Fluent builder of `voicecall.callinner`: Making an internal call.
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/callinner` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0369.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: triggered-event list after its fourth entry, error list.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2461,6 +2580,13 @@ impl VoicecallCallinnerBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_CALLINNER, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICECALL_CALLINNER, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2575,6 +2701,13 @@ impl VoicecallCallinnerskillBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_CALLINNERSKILL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICECALL_CALLINNERSKILL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2587,6 +2720,10 @@ impl crate::Client {
 /// Fluent builder of `voicecall.innerhelp`: Asking for internal help.
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/innerhelp` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1236.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: triggered-event list after AgentEvent_Hold and the ringing events, error list.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2729,6 +2866,13 @@ impl VoicecallInnerhelpBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_INNERHELP, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICECALL_INNERHELP, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2741,6 +2885,10 @@ impl crate::Client {
 /// Fluent builder of `voicecall.beginmute`: Muting a call.
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/beginmute` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1237.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: result row of the response table, triggered events, error list, samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2813,6 +2961,13 @@ impl VoicecallBeginmuteBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_BEGINMUTE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICECALL_BEGINMUTE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2825,6 +2980,10 @@ impl crate::Client {
 /// Fluent builder of `voicecall.endmute`: Unmuting a muted call.
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/endmute` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1238.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: result row of the response table, triggered events, error list, samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2896,6 +3055,13 @@ impl VoicecallEndmuteBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_ENDMUTE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICECALL_ENDMUTE, call).await?)
     }
 }
 
@@ -3021,6 +3187,13 @@ impl VoicecallConfjoinBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_CONFJOIN, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICECALL_CONFJOIN, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3109,6 +3282,13 @@ impl VoicecallThirdpartyconftransmitnumBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_THIRDPARTYCONFTRANSMITNUM, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICECALL_THIRDPARTYCONFTRANSMITNUM, call).await?)
     }
 }
 
@@ -3224,6 +3404,13 @@ impl VoicecallSeconddialexBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_SECONDDIALEX, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICECALL_SECONDDIALEX, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3332,6 +3519,13 @@ impl VoicecallSnatchpickupBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_SNATCHPICKUP, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICECALL_SNATCHPICKUP, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3416,6 +3610,13 @@ impl VoicecallPhonepickupBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_PHONEPICKUP, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICECALL_PHONEPICKUP, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3499,6 +3700,13 @@ impl VoicecallPhonehangupBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_PHONEHANGUP, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&VOICECALL_PHONEHANGUP, call).await?)
     }
 }
 

@@ -719,6 +719,13 @@ impl AppointCreateBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&APPOINT_CREATE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&APPOINT_CREATE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -876,6 +883,13 @@ impl AppointUpdateBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&APPOINT_UPDATE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&APPOINT_UPDATE, call).await?)
     }
 }
 
@@ -1085,6 +1099,13 @@ impl AppointUpdateResultBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&APPOINT_UPDATE_RESULT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&APPOINT_UPDATE_RESULT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1203,6 +1224,13 @@ impl AppointDeleteBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&APPOINT_DELETE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&APPOINT_DELETE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1215,6 +1243,10 @@ impl crate::Client {
 /// Fluent builder of `appoint.list`: Query reserved outbound calls.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/list` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0781.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: error table (Table 6) and samples: no copy or guide fragment past the data table surfaced on 2026-12-03.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1380,6 +1412,13 @@ impl AppointListBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&APPOINT_LIST, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&APPOINT_LIST, call).await?)
     }
 }
 

@@ -1102,6 +1102,13 @@ impl BlocklistAddBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_ADD, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&BLOCKLIST_ADD, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1235,6 +1242,13 @@ impl BlocklistDeleteBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_DELETE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&BLOCKLIST_DELETE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1247,6 +1261,10 @@ impl crate::Client {
 /// Fluent builder of `blocklist.delete_all`: Delete all numbers from the blocklist.
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0746.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: sample section: the intl zh-cn copy cec_07_4026 ends at its heading; no compact zh copy of cec_07_0746 and no 报文样例 fragment surfaced on 2026-12-02 or 2026-12-03 (the guide category page holds only the 13-code error table, which agrees).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1326,6 +1344,13 @@ impl BlocklistDeleteAllBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_DELETE_ALL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&BLOCKLIST_DELETE_ALL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1338,6 +1363,10 @@ impl crate::Client {
 /// Fluent builder of `blocklist.query`: Query blocklisted numbers.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/query` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0747.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: data table (Table 5) rows after flag, error table, samples: every copy found on 2026-12-03 ends at or before Table 5 row 3.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1499,6 +1528,13 @@ impl BlocklistQueryBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_QUERY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&BLOCKLIST_QUERY, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for BlocklistQueryBuilder {
@@ -1541,6 +1577,10 @@ impl crate::Client {
 /// Fluent builder of `blocklist.add_group`: Add a blocklist group.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0750.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table, error table, samples: no zh copy of cec_07_0750 surfaced on 2026-12-02 (two searches found only the modify/query/delete group pages); the en copy ends at the response heading.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1671,6 +1711,13 @@ impl BlocklistAddGroupBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_ADD_GROUP, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&BLOCKLIST_ADD_GROUP, call).await?)
     }
 }
 
@@ -1825,6 +1872,13 @@ impl BlocklistModifyGroupBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_MODIFY_GROUP, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&BLOCKLIST_MODIFY_GROUP, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1837,6 +1891,10 @@ impl crate::Client {
 /// Fluent builder of `blocklist.query_groups`: Query blocklist groups.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/query` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0752.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: error table rows after row 8 (02000006): the zh copy cec_07_0752.html ends there today; later codes kept from the first pass.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1978,6 +2036,13 @@ impl BlocklistQueryGroupsBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_QUERY_GROUPS, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&BLOCKLIST_QUERY_GROUPS, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for BlocklistQueryGroupsBuilder {
@@ -2020,6 +2085,10 @@ impl crate::Client {
 /// Fluent builder of `blocklist.delete_group`: Delete a blocklist group.
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/{categoryId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0753.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: error table rows after 02000015 (row 20, its meaning cut) and the samples: the zh copy cec_07_0753.html (2026-12-02) ends there.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2120,6 +2189,13 @@ impl BlocklistDeleteGroupBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_DELETE_GROUP, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&BLOCKLIST_DELETE_GROUP, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2132,6 +2208,10 @@ impl crate::Client {
 /// Fluent builder of `blocklist.add_type`: Add a blocklist (action) type.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0754.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: actionType option list, body rows after actionType, response table, error table, samples; on 2026-12-02 two searches (old and new titles, 操作类型/类型) found only the zh .md copies already listed and no compact zh .html copy or guide fragment.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2283,6 +2363,13 @@ impl BlocklistAddTypeBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_ADD_TYPE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&BLOCKLIST_ADD_TYPE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2295,6 +2382,10 @@ impl crate::Client {
 /// Fluent builder of `blocklist.query_types`: Query blocklist types.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/query` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0755.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: error table rows after row 5 (0200029) and samples: the zh copy cec_07_0755.html ends there.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2436,6 +2527,13 @@ impl BlocklistQueryTypesBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_QUERY_TYPES, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&BLOCKLIST_QUERY_TYPES, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for BlocklistQueryTypesBuilder {
@@ -2478,6 +2576,10 @@ impl crate::Client {
 /// Fluent builder of `blocklist.modify_type`: Modify a blocklist type.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/update` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0756.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: actionType option list, response rows after returnCode, error table, samples; on 2026-12-02 two searches (old and new titles, 操作类型/类型) found only the zh .md copies already listed and no compact zh .html copy or guide fragment.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2639,6 +2741,13 @@ impl BlocklistModifyTypeBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_MODIFY_TYPE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&BLOCKLIST_MODIFY_TYPE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2651,6 +2760,10 @@ impl crate::Client {
 /// Fluent builder of `blocklist.delete_type`: Delete a blocklist type.
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/{typeId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0757.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table, error table, samples; on 2026-12-02 two searches (old and new titles, 操作类型/类型) found only the zh .md copies already listed and no compact zh .html copy or guide fragment.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2750,6 +2863,13 @@ impl BlocklistDeleteTypeBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_DELETE_TYPE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&BLOCKLIST_DELETE_TYPE, call).await?)
     }
 }
 

@@ -563,6 +563,13 @@ impl CallbatchCreateBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CALLBATCH_CREATE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLBATCH_CREATE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -575,6 +582,10 @@ impl crate::Client {
 /// Fluent builder of `callbatch.update`: Modify an outbound call batch.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/update` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0771.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table rows after the first, error table, samples; 2026-12-02: two searches found no compact zh .html copy or guide fragment of cec_07_0771 (only the .md and en copies).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -707,6 +718,13 @@ impl CallbatchUpdateBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CALLBATCH_UPDATE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLBATCH_UPDATE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -719,6 +737,10 @@ impl crate::Client {
 /// Fluent builder of `callbatch.delete`: Delete an outbound call batch.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/delete` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0772.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: error rows after 0200007, samples; 2026-12-02: two searches found no compact zh .html copy or guide fragment of cec_07_0772 (only the .md and en copies).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -840,6 +862,13 @@ impl CallbatchDeleteBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLBATCH_DELETE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLBATCH_DELETE, call).await?)
     }
 }
 
@@ -975,6 +1004,13 @@ impl CallbatchPauseBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CALLBATCH_PAUSE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLBATCH_PAUSE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -987,6 +1023,10 @@ impl crate::Client {
 /// Fluent builder of `callbatch.resume`: Resume an outbound call batch.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/resume` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0774.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table rows after resultCode, error table (Table 5), samples; 2026-12-02: two searches found no compact zh .html copy or guide fragment of cec_07_0774 (only the .md and en copies).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1108,6 +1148,13 @@ impl CallbatchResumeBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLBATCH_RESUME, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLBATCH_RESUME, call).await?)
     }
 }
 
@@ -1272,6 +1319,13 @@ impl CallbatchListBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLBATCH_LIST, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLBATCH_LIST, call).await?)
     }
 }
 

@@ -1140,6 +1140,10 @@ pub type CalldataImportToTaskGroupResponse = CampaignModifyV1Response;
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0759.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: body rows after callData (1.6; priority from the change log) and the error table (Table 8): no copy or fragment of them was found.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -1276,6 +1280,13 @@ impl CalldataAddV1Builder {
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_ADD_V1, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_ADD_V1, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1288,6 +1299,10 @@ impl crate::Client {
 /// Fluent builder of `calldata.add_v2`: Add outbound numbers (V2).
 ///
 /// `POST /rest/isales/v2/openapi/campaigns/{vdnId}/calldata/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0760.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: callDataList rows after 1.6 (priority from the change log), the called item table (Table 5), the response table and the samples: no copy past Table 4 row 1.6 surfaced on 2026-12-03.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1435,6 +1450,13 @@ impl CalldataAddV2Builder {
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_ADD_V2, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_ADD_V2, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1447,6 +1469,10 @@ impl crate::Client {
 /// Fluent builder of `calldata.delete`: Delete outbound numbers.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/delete` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0761.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table (the zh copy cec_07_4033.html ends at its heading) and samples; the error table is read whole in the guide 错误结果码 fragment.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1634,6 +1660,13 @@ impl CalldataDeleteBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_DELETE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_DELETE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1646,6 +1679,10 @@ impl crate::Client {
 /// Fluent builder of `calldata.query_number`: Query outbound numbers of a data record.
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/{dataId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0764.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: error table (Table 7): no copy or 错误结果码 fragment of this page surfaced on 2026-12-03.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1761,6 +1798,13 @@ impl CalldataQueryNumberBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_QUERY_NUMBER, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_QUERY_NUMBER, call).await?)
     }
 }
 
@@ -1888,6 +1932,13 @@ impl CalldataStatisticsBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_STATISTICS, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_STATISTICS, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1900,6 +1951,10 @@ impl crate::Client {
 /// Fluent builder of `calldata.import_file_from_server`: Import an outbound data file from a file server.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/uploadFileServer/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0766.html>
+///
+/// **Reference coverage: outline.** Not shown by any stored copy of the page: request body table, response table, error table, samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2012,6 +2067,13 @@ impl CalldataImportFileFromServerBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_IMPORT_FILE_FROM_SERVER, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_IMPORT_FILE_FROM_SERVER, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2024,6 +2086,10 @@ impl crate::Client {
 /// Fluent builder of `calldata.query_import_result`: Query the result of an outbound data file import.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/queryDataImportTask/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0767.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: DataImportTask rows after blackNum (errMsg from the sample), error tables (Tables 5/6 as numbered on the page).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2181,6 +2247,13 @@ impl CalldataQueryImportResultBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_QUERY_IMPORT_RESULT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_QUERY_IMPORT_RESULT, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for CalldataQueryImportResultBuilder {
@@ -2223,6 +2296,10 @@ impl crate::Client {
 /// Fluent builder of `calldata.import_to_task_group`: Import outbound data into a task group.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/groupcalldata` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0768.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table past the standard result fields, error table, samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2344,6 +2421,13 @@ impl CalldataImportToTaskGroupBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_IMPORT_TO_TASK_GROUP, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLDATA_IMPORT_TO_TASK_GROUP, call).await?)
     }
 }
 

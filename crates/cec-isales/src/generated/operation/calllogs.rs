@@ -331,6 +331,13 @@ impl CalllogsQueryBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CALLLOGS_QUERY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLLOGS_QUERY, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for CalllogsQueryBuilder {

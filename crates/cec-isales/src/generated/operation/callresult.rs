@@ -731,6 +731,13 @@ impl CallresultQueryBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CALLRESULT_QUERY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLRESULT_QUERY, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for CallresultQueryBuilder {
@@ -773,6 +780,10 @@ impl crate::Client {
 /// Fluent builder of `callresult.detail`: Query details of a single outbound call result.
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/callresultdetail/{callId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0784.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: error table (every copy found on 2026-12-03 ends at its header row).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -853,6 +864,13 @@ impl CallresultDetailBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CALLRESULT_DETAIL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLRESULT_DETAIL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -865,6 +883,10 @@ impl crate::Client {
 /// Fluent builder of `callresult.call_record_v1`: Query call records of automatic/intelligent calls (V1).
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callRecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0785.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table and recordList item table (members from the whole sample and the V2 table).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -971,6 +993,13 @@ impl CallresultCallRecordV1Builder {
         let call = self.into_call()?;
         Ok(client.core().call(&CALLRESULT_CALL_RECORD_V1, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLRESULT_CALL_RECORD_V1, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -983,6 +1012,10 @@ impl crate::Client {
 /// Fluent builder of `callresult.call_record_v2`: Query call records of automatic/intelligent calls (V2, paged).
 ///
 /// `POST /rest/isales/v2/openapi/campaigns/{vdnId}/callRecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0786.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response rows after recordList 2.5 (members as the V1 sample), error table (Table 5), samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1123,6 +1156,13 @@ impl CallresultCallRecordV2Builder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLRESULT_CALL_RECORD_V2, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CALLRESULT_CALL_RECORD_V2, call).await?)
     }
 }
 

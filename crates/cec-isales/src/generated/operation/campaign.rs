@@ -2340,6 +2340,10 @@ pub type CampaignDeleteCallerNumbersResponse = CampaignModifyV1Response;
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0721.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: body rows after ivrParam (row 9) and the scheduleParam/ivrParam/skillParam sub-tables (keys from the samples, the campaign-detail sample and the HPS demo); response and error tables (the response shape is the sample's).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -2570,6 +2574,13 @@ impl CampaignAddV1Builder {
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_ADD_V1, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CAMPAIGN_ADD_V1, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2582,6 +2593,10 @@ impl crate::Client {
 /// Fluent builder of `campaign.add_v2`: Add an outbound campaign (V2, recommended).
 ///
 /// `POST /rest/isales/v2/openapi/campaigns/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0722.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: body table and its sub-tables (fields from the V2 modify table and the request sample); response and error tables; response sample.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2853,6 +2868,13 @@ impl CampaignAddV2Builder {
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_ADD_V2, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CAMPAIGN_ADD_V2, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2865,6 +2887,10 @@ impl crate::Client {
 /// Fluent builder of `campaign.modify_v1`: Modify an outbound campaign (V1).
 ///
 /// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0723.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: body rows after ivrParam (row 9), the scheduleParam/ivrParam/skillParam sub-tables and the response table (Tables 4-13), samples; the error table (Table 14) is read whole in the guide 错误结果码 fragment.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -3092,6 +3118,13 @@ impl CampaignModifyV1Builder {
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_MODIFY_V1, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CAMPAIGN_MODIFY_V1, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3104,6 +3137,10 @@ impl crate::Client {
 /// Fluent builder of `campaign.modify_v2`: Modify an outbound campaign (V2).
 ///
 /// `PUT /rest/isales/v2/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0724.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: body rows after ivrParam (row 10), the sub-tables, the response table and the samples; the error table (17 codes) is read whole in the guide 错误结果码 fragment.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -3351,6 +3388,13 @@ impl CampaignModifyV2Builder {
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_MODIFY_V2, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CAMPAIGN_MODIFY_V2, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3485,6 +3529,13 @@ impl CampaignDeleteBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_DELETE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CAMPAIGN_DELETE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3497,6 +3548,10 @@ impl crate::Client {
 /// Fluent builder of `campaign.query_detail`: Query details of an outbound campaign.
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0726.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: returnObject rows after ivrParam (5.10) and the sub-tables (Tables 5-20; members typed from the cut response sample), error table (Table 21), a whole sample.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -3597,6 +3652,13 @@ impl CampaignQueryDetailBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_QUERY_DETAIL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CAMPAIGN_QUERY_DETAIL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3609,6 +3671,10 @@ impl crate::Client {
 /// Fluent builder of `campaign.query_all`: Query all outbound campaigns.
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0727.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: data item table (Table 4; members typed from the complete response sample): every copy of the response section ends at Table 3 row 10 (data, see Table 4).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -3844,6 +3910,13 @@ impl CampaignQueryAllBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_QUERY_ALL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CAMPAIGN_QUERY_ALL, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for CampaignQueryAllBuilder {
@@ -3983,6 +4056,13 @@ impl CampaignPauseBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_PAUSE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CAMPAIGN_PAUSE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3995,6 +4075,10 @@ impl crate::Client {
 /// Fluent builder of `campaign.resume`: Resume an outbound campaign.
 ///
 /// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}/resume` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0729.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response Table 3 row 4 (returnDesc, kept from the first pass) and any 报文样例 section: the en copy cec_07_0729 ends in row 3 (returnCode), the zh .md at the header row of Table 3, and the intl zh-cn copy cec_07_4009 prints no table under its 响应说明 heading; the error table (Table 4, 15 codes) is whole in the guide 错误结果码 fragment.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -4106,6 +4190,13 @@ impl CampaignResumeBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_RESUME, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CAMPAIGN_RESUME, call).await?)
     }
 }
 
@@ -4266,6 +4357,13 @@ impl CampaignSetRetryPolicyBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_SET_RETRY_POLICY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CAMPAIGN_SET_RETRY_POLICY, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -4278,6 +4376,10 @@ impl crate::Client {
 /// Fluent builder of `campaign.query_retry_policy`: Query the retry policy of a campaign.
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0731.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: error table (Table 8) and samples: no copy or guide fragment of them surfaced on 2026-12-03.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -4378,6 +4480,13 @@ impl CampaignQueryRetryPolicyBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_QUERY_RETRY_POLICY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CAMPAIGN_QUERY_RETRY_POLICY, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -4390,6 +4499,10 @@ impl crate::Client {
 /// Fluent builder of `campaign.add_business_result`: Add an outbound business-result definition.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/addBusinessResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0732.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: error table rows after 02000002 (row 4): the compact zh copy cec_07_0732.html (2025-11-13 copy, read 2026-12-03) is cut in row 5; the later codes are the first pass's (2026-11-24).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -4541,6 +4654,13 @@ impl CampaignAddBusinessResultBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_ADD_BUSINESS_RESULT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CAMPAIGN_ADD_BUSINESS_RESULT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -4671,6 +4791,13 @@ impl CampaignQueryBusinessResultsBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_QUERY_BUSINESS_RESULTS, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CAMPAIGN_QUERY_BUSINESS_RESULTS, call).await?)
     }
 }
 
@@ -4844,6 +4971,13 @@ impl CampaignFailCategoryStatisticsBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_FAIL_CATEGORY_STATISTICS, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CAMPAIGN_FAIL_CATEGORY_STATISTICS, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -4856,6 +4990,10 @@ impl crate::Client {
 /// Fluent builder of `campaign.add_caller_numbers`: Add calling numbers to a campaign.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callerNo/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0735.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: error table rows after 02000005 and the samples: the compact zh copy cec_07_0735.html (2026-12-02) ends there; the later codes are the first pass's (2026-11-24).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -4993,6 +5131,13 @@ impl CampaignAddCallerNumbersBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_ADD_CALLER_NUMBERS, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CAMPAIGN_ADD_CALLER_NUMBERS, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -5005,6 +5150,10 @@ impl crate::Client {
 /// Fluent builder of `campaign.delete_caller_numbers`: Delete calling numbers from a campaign.
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/callerNo/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0736.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: error table rows after 02000009 and the samples: the compact zh copy cec_07_0736.html (2026-12-02) ends in the twelfth code; the last two codes are the first pass's (2026-11-24).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -5141,6 +5290,13 @@ impl CampaignDeleteCallerNumbersBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_DELETE_CALLER_NUMBERS, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&CAMPAIGN_DELETE_CALLER_NUMBERS, call).await?)
     }
 }
 

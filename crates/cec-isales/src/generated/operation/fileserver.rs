@@ -533,6 +533,13 @@ impl FileserverAddBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&FILESERVER_ADD, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&FILESERVER_ADD, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -657,6 +664,13 @@ impl FileserverDeleteBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&FILESERVER_DELETE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&FILESERVER_DELETE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -669,6 +683,10 @@ impl crate::Client {
 /// Fluent builder of `fileserver.update`: Modify a file server.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/{serverId}/updateServer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0794.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: error table rows after 0200001 and the samples: no copy or guide fragment past them surfaced on 2026-12-03.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -826,6 +844,13 @@ impl FileserverUpdateBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&FILESERVER_UPDATE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&FILESERVER_UPDATE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -838,6 +863,10 @@ impl crate::Client {
 /// Fluent builder of `fileserver.query`: Query file servers.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/queryServer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0795.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: Server item table rows after row 4 (userName): serverId is the sample's; no copy past that row surfaced on 2026-12-03.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -978,6 +1007,13 @@ impl FileserverQueryBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&FILESERVER_QUERY, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&FILESERVER_QUERY, call).await?)
     }
 }
 

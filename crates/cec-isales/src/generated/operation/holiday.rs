@@ -372,6 +372,13 @@ impl HolidayQueryBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&HOLIDAY_QUERY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&HOLIDAY_QUERY, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -384,6 +391,10 @@ impl crate::Client {
 /// Fluent builder of `holiday.add`: Add a special date to a campaign.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0739.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table and samples (the error table, Table 6, is read whole in the guide 错误结果码 fragment): no compact zh .html copy of cec_07_0739/4019 surfaced, and every other copy ends in the body table.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -561,6 +572,13 @@ impl HolidayAddBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&HOLIDAY_ADD, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&HOLIDAY_ADD, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -573,6 +591,10 @@ impl crate::Client {
 /// Fluent builder of `holiday.modify`: Modify a special date of a campaign.
 ///
 /// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0740.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: error table rows after the first (0200001) and the samples: the compact zh copy cec_07_0740.html (2025-11-13 copy, read 2026-12-03) ends in that row; the only guide fragment of this page is the 请求说明 one.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -760,6 +782,13 @@ impl HolidayModifyBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&HOLIDAY_MODIFY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&HOLIDAY_MODIFY, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -888,6 +917,13 @@ impl HolidayDeleteBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&HOLIDAY_DELETE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&HOLIDAY_DELETE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -900,6 +936,10 @@ impl crate::Client {
 /// Fluent builder of `holiday.delete_all`: Delete all special dates of a campaign.
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0742.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: samples (the 报文样例 section): no compact zh copy of cec_07_0742/4022 and no 报文样例 fragment surfaced; the en copies and the guide URI fragment end before the error table, which is read whole in the guide 错误结果码 fragment.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -999,6 +1039,13 @@ impl HolidayDeleteAllBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HOLIDAY_DELETE_ALL, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&HOLIDAY_DELETE_ALL, call).await?)
     }
 }
 

@@ -573,6 +573,13 @@ impl ObresultQueryObsCodesBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&OBRESULT_QUERY_OBS_CODES, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&OBRESULT_QUERY_OBS_CODES, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for ObresultQueryObsCodesBuilder {
@@ -756,6 +763,13 @@ impl ObresultCreateBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&OBRESULT_CREATE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&OBRESULT_CREATE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -909,6 +923,13 @@ impl ObresultUpdateBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&OBRESULT_UPDATE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&OBRESULT_UPDATE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -921,6 +942,10 @@ impl crate::Client {
 /// Fluent builder of `obresult.delete`: Delete an external (display) result.
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/{defId}/deleteObsResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0800.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: error table and samples: no compact zh .html copy of cec_07_0800/4058 and no guide fragment surfaced on 2026-12-03; the en and zh .md copies end in the response table.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1021,6 +1046,13 @@ impl ObresultDeleteBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&OBRESULT_DELETE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&OBRESULT_DELETE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1033,6 +1065,10 @@ impl crate::Client {
 /// Fluent builder of `obresult.list`: Query external (display) results.
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/queryOBSResults` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0801.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: error table rows after row 7 (02000006) and the samples: no copy or guide fragment of cec_07_0801/4059 surfaced on 2026-12-03.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1151,6 +1187,13 @@ impl ObresultListBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBRESULT_LIST, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&OBRESULT_LIST, call).await?)
     }
 }
 
@@ -1293,6 +1336,13 @@ impl ObresultDetailBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBRESULT_DETAIL, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&OBRESULT_DETAIL, call).await?)
     }
 }
 

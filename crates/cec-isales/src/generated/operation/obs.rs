@@ -811,6 +811,13 @@ impl ObsLoginBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&OBS_LOGIN, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&OBS_LOGIN, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -921,6 +928,13 @@ impl ObsRefreshBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBS_REFRESH, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&OBS_REFRESH, call).await?)
     }
 }
 
@@ -1047,6 +1061,13 @@ impl ObsGetTasksBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&OBS_GET_TASKS, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&OBS_GET_TASKS, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1157,6 +1178,13 @@ impl ObsInterfaceInfoBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBS_INTERFACE_INFO, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&OBS_INTERFACE_INFO, call).await?)
     }
 }
 
@@ -1393,6 +1421,13 @@ impl ObsPushMidResultBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&OBS_PUSH_MID_RESULT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&OBS_PUSH_MID_RESULT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1405,6 +1440,10 @@ impl crate::Client {
 /// Fluent builder of `obs.push_call_result`: CTI-OBS: write back call result.
 ///
 /// `POST /rest/isales/v1/openapi/obs/business/call/result` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0319.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: samples (the 报文样例 section): the zh copy cec_07_0319.html (2026-11-24) ends in the HTTP error status list and the en-us copy in the response table; the body table is whole (13 rows, callId last, in the en-us copy).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1628,6 +1667,13 @@ impl ObsPushCallResultBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&OBS_PUSH_CALL_RESULT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&OBS_PUSH_CALL_RESULT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1640,6 +1686,10 @@ impl crate::Client {
 /// Fluent builder of `obs.get_call_data`: CTI-OBS: read outbound call data.
 ///
 /// `POST /rest/isales/v1/openapi/obs/business/callnos` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0320.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: resultData rows after ieData; samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1772,6 +1822,13 @@ impl ObsGetCallDataBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBS_GET_CALL_DATA, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&OBS_GET_CALL_DATA, call).await?)
     }
 }
 

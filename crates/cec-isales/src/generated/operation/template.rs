@@ -651,6 +651,13 @@ impl TemplateListBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&TEMPLATE_LIST, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&TEMPLATE_LIST, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for TemplateListBuilder {
@@ -693,6 +700,10 @@ impl crate::Client {
 /// Fluent builder of `template.detail`: Query campaign template details.
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1129.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: returnObject sub-tables (scheduleParam/ivrParam/skillParam), error table, samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -793,6 +804,13 @@ impl TemplateDetailBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&TEMPLATE_DETAIL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&TEMPLATE_DETAIL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -805,6 +823,10 @@ impl crate::Client {
 /// Fluent builder of `template.add`: Add a campaign template.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/template` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1130.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: scheduleParam/ivrParam/skillParam sub-tables, error table, samples: the compact zh copy cec_07_1130.html (2026-12-02) ends in body row 10 (initStatus); rows 1-9 agree with the spec (it points callerNo at a "Table 14").
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1016,6 +1038,13 @@ impl TemplateAddBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&TEMPLATE_ADD, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&TEMPLATE_ADD, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1028,6 +1057,10 @@ impl crate::Client {
 /// Fluent builder of `template.copy`: Create a campaign template from an existing task.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/template/copy` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1131.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: error table rows after row 7 (02000003) and samples: the zh copy cec_07_1131.html ends there.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1179,6 +1212,13 @@ impl TemplateCopyBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&TEMPLATE_COPY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&TEMPLATE_COPY, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1191,6 +1231,10 @@ impl crate::Client {
 /// Fluent builder of `template.update`: Edit a campaign template.
 ///
 /// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}/update` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1132.html>
+///
+/// **Reference coverage: outline.** Not shown by any stored copy of the page: request body table, response table, error table, samples; 2026-12-02: two searches found no compact zh .html copy of cec_07_1132 (only the .md and the campaign-modify pages).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1302,6 +1346,13 @@ impl TemplateUpdateBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&TEMPLATE_UPDATE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&TEMPLATE_UPDATE, call).await?)
     }
 }
 

@@ -193,6 +193,10 @@ impl crate::Client {
 ///
 /// `POST /social/on/facebook/{channelId}` — reference: <https://support.huaweicloud.com/intl/id-id/api-cec/cec_07_0980.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: the header table after the signature row and the whole body table.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -265,6 +269,13 @@ impl FacebookReceiveMoMessageBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&FACEBOOK_RECEIVE_MO_MESSAGE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&FACEBOOK_RECEIVE_MO_MESSAGE, call).await?)
     }
 }
 

@@ -28,6 +28,10 @@ pub type LineReceiveMessageResponse = serde_json::Value;
 ///
 /// `POST /social/on/line/{channelId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0984.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: the whole body table (Table 3) and the response section.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -116,6 +120,13 @@ impl LineReceiveMessageBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&LINE_RECEIVE_MESSAGE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&LINE_RECEIVE_MESSAGE, call).await?)
     }
 }
 

@@ -70,6 +70,10 @@ pub type TwitterReceiveMessageResponse = serde_json::Value;
 ///
 /// `POST /social/on/twitter/{channelId}` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0987.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: direct_message_events (Table 4) and users (Table 6) item tables; the response section.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -177,6 +181,13 @@ impl TwitterReceiveMessageBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&TWITTER_RECEIVE_MESSAGE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&TWITTER_RECEIVE_MESSAGE, call).await?)
     }
 }
 

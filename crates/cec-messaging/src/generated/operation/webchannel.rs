@@ -1865,6 +1865,13 @@ impl WebchannelQueryChannelConfigByChannelAndIdBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&WEBCHANNEL_QUERY_CHANNEL_CONFIG_BY_CHANNEL_AND_ID, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WEBCHANNEL_QUERY_CHANNEL_CONFIG_BY_CHANNEL_AND_ID, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1992,6 +1999,13 @@ impl WebchannelSendMessageForWebChannelBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&WEBCHANNEL_SEND_MESSAGE_FOR_WEB_CHANNEL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WEBCHANNEL_SEND_MESSAGE_FOR_WEB_CHANNEL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2004,6 +2018,10 @@ impl crate::Client {
 /// Fluent builder of `webchannel.getMessageForWebChannel`: Web channel: query received messages.
 ///
 /// `GET /service-cloud/rest/webadapter/v1/webadapterfacade/getMessageForWebChannel` — reference: <https://support.huaweicloud.com/intl/th-th/api-cec/cec_07_0957.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: downlinkMessages item table after the contentType row (cut in every copy tried).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2046,6 +2064,13 @@ impl WebchannelGetMessageForWebChannelBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&WEBCHANNEL_GET_MESSAGE_FOR_WEB_CHANNEL, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WEBCHANNEL_GET_MESSAGE_FOR_WEB_CHANNEL, call).await?)
     }
 }
 
@@ -2112,6 +2137,13 @@ impl WebchannelQueryQueueInfoBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&WEBCHANNEL_QUERY_QUEUE_INFO, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WEBCHANNEL_QUERY_QUEUE_INFO, call).await?)
     }
 }
 
@@ -2218,6 +2250,13 @@ impl WebchannelDoLeaveMessageBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&WEBCHANNEL_DO_LEAVE_MESSAGE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WEBCHANNEL_DO_LEAVE_MESSAGE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2323,6 +2362,13 @@ impl WebchannelQueryPhraseByKeywordBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&WEBCHANNEL_QUERY_PHRASE_BY_KEYWORD, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WEBCHANNEL_QUERY_PHRASE_BY_KEYWORD, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2392,6 +2438,13 @@ impl WebchannelGetRichTextBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&WEBCHANNEL_GET_RICH_TEXT, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WEBCHANNEL_GET_RICH_TEXT, call).await?)
     }
 }
 
@@ -2487,6 +2540,13 @@ impl WebchannelQueryMultiMediaDocumentFileInfoBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&WEBCHANNEL_QUERY_MULTI_MEDIA_DOCUMENT_FILE_INFO, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WEBCHANNEL_QUERY_MULTI_MEDIA_DOCUMENT_FILE_INFO, call).await?)
     }
 }
 
@@ -2593,6 +2653,13 @@ impl WebchannelDownloadDocumentBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&WEBCHANNEL_DOWNLOAD_DOCUMENT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WEBCHANNEL_DOWNLOAD_DOCUMENT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2698,6 +2765,13 @@ impl WebchannelDoSatisfactionEvaluationBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&WEBCHANNEL_DO_SATISFACTION_EVALUATION, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WEBCHANNEL_DO_SATISFACTION_EVALUATION, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2764,6 +2838,13 @@ impl WebchannelQuerySatisfyModeBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&WEBCHANNEL_QUERY_SATISFY_MODE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WEBCHANNEL_QUERY_SATISFY_MODE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2818,6 +2899,13 @@ impl WebchannelCheckClickToCallSupportBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&WEBCHANNEL_CHECK_CLICK_TO_CALL_SUPPORT, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WEBCHANNEL_CHECK_CLICK_TO_CALL_SUPPORT, call).await?)
     }
 }
 
@@ -2914,6 +3002,13 @@ impl WebchannelCreateClickToCallBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&WEBCHANNEL_CREATE_CLICK_TO_CALL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WEBCHANNEL_CREATE_CLICK_TO_CALL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2968,6 +3063,13 @@ impl WebchannelGetClickToCallEventsBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&WEBCHANNEL_GET_CLICK_TO_CALL_EVENTS, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WEBCHANNEL_GET_CLICK_TO_CALL_EVENTS, call).await?)
     }
 }
 
@@ -3035,6 +3137,13 @@ impl WebchannelDropClickToCallBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&WEBCHANNEL_DROP_CLICK_TO_CALL, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WEBCHANNEL_DROP_CLICK_TO_CALL, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3090,6 +3199,13 @@ impl WebchannelQueryFileSizeBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&WEBCHANNEL_QUERY_FILE_SIZE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WEBCHANNEL_QUERY_FILE_SIZE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3102,6 +3218,10 @@ impl crate::Client {
 /// Fluent builder of `webchannel.getCobrowseSiteById`: Web channel: get the co-browsing site.
 ///
 /// `POST /service-cloud/rest/webadapter/v1/cobrowseSiteInfo/getCobrowseSiteById` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0972.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: data table rows after sizeUnit (if any) and the examples: the intl zh-cn copy cec_07_0972 ends at the sizeUnit row, the ja-jp and pt-br copies (English text) earlier, in the latitude and description rows.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -3184,6 +3304,13 @@ impl WebchannelGetCobrowseSiteByIdBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&WEBCHANNEL_GET_COBROWSE_SITE_BY_ID, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WEBCHANNEL_GET_COBROWSE_SITE_BY_ID, call).await?)
     }
 }
 
@@ -3320,6 +3447,13 @@ impl WebchannelGetCobrowseRedirectSiteBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&WEBCHANNEL_GET_COBROWSE_REDIRECT_SITE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WEBCHANNEL_GET_COBROWSE_REDIRECT_SITE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3445,6 +3579,13 @@ impl WebchannelGetConnectionInfoBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&WEBCHANNEL_GET_CONNECTION_INFO, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WEBCHANNEL_GET_CONNECTION_INFO, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3540,6 +3681,13 @@ impl WebchannelReleaseConnectionBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&WEBCHANNEL_RELEASE_CONNECTION, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WEBCHANNEL_RELEASE_CONNECTION, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -3634,6 +3782,13 @@ impl WebchannelQueryTenantFeatureForCobrowseBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&WEBCHANNEL_QUERY_TENANT_FEATURE_FOR_COBROWSE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WEBCHANNEL_QUERY_TENANT_FEATURE_FOR_COBROWSE, call).await?)
     }
 }
 

@@ -895,6 +895,10 @@ pub type WhatsappReceiveReportKooMessageResponse = serde_json::Value;
 ///
 /// `POST /social/on/whatsapp/{whatsAppBsp}/message/{channelId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0994.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: context (Table 6) beyond id, contact (Table 7) and the response section.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -1008,6 +1012,13 @@ impl WhatsappReceiveMoMessageInfobipBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&WHATSAPP_RECEIVE_MO_MESSAGE_INFOBIP, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WHATSAPP_RECEIVE_MO_MESSAGE_INFOBIP, call).await?)
     }
 }
 
@@ -1136,6 +1147,13 @@ impl WhatsappReceiveReportInfobipBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&WHATSAPP_RECEIVE_REPORT_INFOBIP, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WHATSAPP_RECEIVE_REPORT_INFOBIP, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1148,6 +1166,10 @@ impl crate::Client {
 /// Fluent builder of `whatsapp.receiveMoMessageGupshup`: WhatsApp: receive MO messages via Gupshup.
 ///
 /// `POST /social/on/whatsapp/{whatsAppBsp}/message/{channelId}` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0998.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: context (Table 6), sender (Table 7), the rows after name, and the response section.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1282,6 +1304,13 @@ impl WhatsappReceiveMoMessageGupshupBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&WHATSAPP_RECEIVE_MO_MESSAGE_GUPSHUP, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WHATSAPP_RECEIVE_MO_MESSAGE_GUPSHUP, call).await?)
     }
 }
 
@@ -1430,6 +1459,13 @@ impl WhatsappReceiveReportGupshupBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&WHATSAPP_RECEIVE_REPORT_GUPSHUP, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WHATSAPP_RECEIVE_REPORT_GUPSHUP, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1442,6 +1478,10 @@ impl crate::Client {
 /// Fluent builder of `whatsapp.receiveMoMessageKooMessage`: WhatsApp: receive MO messages via KooMessage.
 ///
 /// `POST /social/on/whatsapp/koomessage/message/{channelId}` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1000.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: message rows after filename and the response section.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1611,6 +1651,13 @@ impl WhatsappReceiveMoMessageKooMessageBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&WHATSAPP_RECEIVE_MO_MESSAGE_KOO_MESSAGE, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WHATSAPP_RECEIVE_MO_MESSAGE_KOO_MESSAGE, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1751,6 +1798,13 @@ impl WhatsappReceiveReportKooMessageBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&WHATSAPP_RECEIVE_REPORT_KOO_MESSAGE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&WHATSAPP_RECEIVE_REPORT_KOO_MESSAGE, call).await?)
     }
 }
 

@@ -154,6 +154,10 @@ pub struct AuthGetAppCubeTokenResponse {
 ///
 /// `POST /oifde/rest/api/gettoken` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0004.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response rows after errorCode (authToken/expireTime taken from the C3 authentication page text and the C6 page, whose table and sample read whole today); samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -245,6 +249,13 @@ impl AuthGettokenBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AUTH_GETTOKEN, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AUTH_GETTOKEN, call).await?)
     }
 }
 
@@ -350,6 +361,13 @@ impl AuthGetAppCubeTokenBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AUTH_GET_APP_CUBE_TOKEN, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&AUTH_GET_APP_CUBE_TOKEN, call).await?)
     }
 }
 

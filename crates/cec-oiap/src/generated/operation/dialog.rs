@@ -1662,6 +1662,10 @@ pub type DialogRecordingRequestResponseOutparams = DialogProcessResponseOutparam
 ///
 /// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0855.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: outparams: the prompt_type value list of outaction 12 (query type) and the flowRecordFlag row (past the end of every copy tried); extparams rows after transin_data; samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -1784,6 +1788,13 @@ impl DialogProcessBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_PROCESS, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&DIALOG_PROCESS, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1796,6 +1807,10 @@ impl crate::Client {
 /// Fluent builder of `dialog.init`: Dialog initialization request (inaction=8).
 ///
 /// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0856.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: outparams: the flowRecordFlag row (past the end of every copy tried); the mediaability value list; samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1919,6 +1934,13 @@ impl DialogInitBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_INIT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&DIALOG_INIT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1931,6 +1953,10 @@ impl crate::Client {
 /// Fluent builder of `dialog.afterInteraction`: Request after dialog interaction (inaction=9).
 ///
 /// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0857.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: inparams rows after feedback (feedbackContent added from the IVRREQUEST variable list); samples; outparams: the prompt_type value list of outaction 12 (query type) and the flowRecordFlag row (past the end of every copy tried); extparams rows after transin_data.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2054,6 +2080,13 @@ impl DialogAfterInteractionBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_AFTER_INTERACTION, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&DIALOG_AFTER_INTERACTION, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2066,6 +2099,10 @@ impl crate::Client {
 /// Fluent builder of `dialog.afterTransfer`: Request after dialog transfer (inaction=11).
 ///
 /// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0858.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: outparams: the prompt_type value list of outaction 12 (query type) and the flowRecordFlag row (past the end of every copy tried); samples (the request sample of cec_07_2017 stops after inparams).
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2189,6 +2226,13 @@ impl DialogAfterTransferBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_AFTER_TRANSFER, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&DIALOG_AFTER_TRANSFER, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -2201,6 +2245,10 @@ impl crate::Client {
 /// Fluent builder of `dialog.recordingRequest`: Dialog packet-capture recording request (inaction=7).
 ///
 /// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0859.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: outparams: the prompt_type value list of outaction 12 (query type) and the flowRecordFlag row (past the end of every copy tried); extparams rows after transin_data; response sample.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2313,6 +2361,13 @@ impl DialogRecordingRequestBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_RECORDING_REQUEST, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&DIALOG_RECORDING_REQUEST, call).await?)
     }
 }
 

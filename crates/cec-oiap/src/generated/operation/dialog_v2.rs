@@ -562,6 +562,10 @@ pub type DialogV2RecordingRequestResponseOutparams = DialogProcessResponseOutpar
 ///
 /// `POST /oifde/rest/v2/crs/process/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0861.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: outparams: the prompt_type value list of outaction 12 (query type) and the flowRecordFlag row (past the end of every copy tried); extparams rows after transin_data; samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -700,6 +704,13 @@ impl DialogV2ProcessBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_V2_PROCESS, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&DIALOG_V2_PROCESS, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -712,6 +723,10 @@ impl crate::Client {
 /// Fluent builder of `dialogV2.init`: Dialog V2 initialization (inaction=8).
 ///
 /// `POST /oifde/rest/v2/crs/process/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0862.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: outparams: the flowRecordFlag row (past the end of every copy tried); the mediaability value list; samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -851,6 +866,13 @@ impl DialogV2InitBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_V2_INIT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&DIALOG_V2_INIT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -863,6 +885,10 @@ impl crate::Client {
 /// Fluent builder of `dialogV2.afterInteraction`: Dialog V2 request after interaction (inaction=9).
 ///
 /// `POST /oifde/rest/v2/crs/process/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0863.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: outparams: the prompt_type value list of outaction 12 (query type) and the flowRecordFlag row (past the end of every copy tried); extparams rows after transin_data; samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1002,6 +1028,13 @@ impl DialogV2AfterInteractionBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_V2_AFTER_INTERACTION, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&DIALOG_V2_AFTER_INTERACTION, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1014,6 +1047,10 @@ impl crate::Client {
 /// Fluent builder of `dialogV2.afterTransfer`: Dialog V2 request after transfer (inaction=11).
 ///
 /// `POST /oifde/rest/v2/crs/process/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0864.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: outparams: the prompt_type value list of outaction 12 (query type) and the flowRecordFlag row (past the end of every copy tried); samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1153,6 +1190,13 @@ impl DialogV2AfterTransferBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_V2_AFTER_TRANSFER, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&DIALOG_V2_AFTER_TRANSFER, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1165,6 +1209,10 @@ impl crate::Client {
 /// Fluent builder of `dialogV2.recordingRequest`: Dialog V2 packet-capture recording request (inaction=7).
 ///
 /// `POST /oifde/rest/v2/crs/process/{vdnId}` — reference: <https://support.huaweicloud.com/intl/es-us/api-cec/cec_07_0865.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: outparams: the prompt_type value list of outaction 12 (query type) and the flowRecordFlag row (past the end of every copy tried); extparams rows after transin_data; samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1293,6 +1341,13 @@ impl DialogV2RecordingRequestBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_V2_RECORDING_REQUEST, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&DIALOG_V2_RECORDING_REQUEST, call).await?)
     }
 }
 

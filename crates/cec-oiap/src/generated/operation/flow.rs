@@ -446,6 +446,10 @@ pub type FlowAsrrecognizeresultResponse = serde_json::Value;
 ///
 /// `POST /oifde/rest/api/queryflows` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0854.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: Flow item rows after ruleId; samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -598,6 +602,13 @@ impl FlowQueryflowsBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&FLOW_QUERYFLOWS, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&FLOW_QUERYFLOWS, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for FlowQueryflowsBuilder {
@@ -640,6 +651,10 @@ impl crate::Client {
 /// Fluent builder of `flow.asrrecognizeresult`: Push packet-capture recording recognition results.
 ///
 /// `POST /oifde/rest/api/flow/asrrecognizeresult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0885.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: response table; samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -782,6 +797,13 @@ impl FlowAsrrecognizeresultBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&FLOW_ASRRECOGNIZERESULT, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&FLOW_ASRRECOGNIZERESULT, call).await?)
     }
 }
 

@@ -1039,6 +1039,13 @@ impl GtsRpaQueryJobBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&GTS_RPA_QUERY_JOB, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&GTS_RPA_QUERY_JOB, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for GtsRpaQueryJobBuilder {
@@ -1193,6 +1200,13 @@ impl GtsRpaQueryJobDetailsBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&GTS_RPA_QUERY_JOB_DETAILS, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&GTS_RPA_QUERY_JOB_DETAILS, call).await?)
     }
 }
 
@@ -1369,6 +1383,13 @@ impl GtsRpaCreateRpaQueueDataBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&GTS_RPA_CREATE_RPA_QUEUE_DATA, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&GTS_RPA_CREATE_RPA_QUEUE_DATA, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1503,6 +1524,13 @@ impl GtsRpaQueryRpaQueueDataBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&GTS_RPA_QUERY_RPA_QUEUE_DATA, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&GTS_RPA_QUERY_RPA_QUEUE_DATA, call).await?)
     }
 }
 

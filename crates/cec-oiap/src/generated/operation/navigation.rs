@@ -613,6 +613,13 @@ impl NavigationQuerynavigationinfoBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&NAVIGATION_QUERYNAVIGATIONINFO, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&NAVIGATION_QUERYNAVIGATIONINFO, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for NavigationQuerynavigationinfoBuilder {
@@ -818,6 +825,13 @@ impl NavigationCreatenavigationinfoBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&NAVIGATION_CREATENAVIGATIONINFO, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&NAVIGATION_CREATENAVIGATIONINFO, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -993,6 +1007,13 @@ impl NavigationUpdatenavigationinfoBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&NAVIGATION_UPDATENAVIGATIONINFO, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&NAVIGATION_UPDATENAVIGATIONINFO, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -1117,6 +1138,13 @@ impl NavigationDeletenavigationinfoBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&NAVIGATION_DELETENAVIGATIONINFO, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&NAVIGATION_DELETENAVIGATIONINFO, call).await?)
     }
 }
 

@@ -263,6 +263,13 @@ impl NlpSpellcheckBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&NLP_SPELLCHECK, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&NLP_SPELLCHECK, call).await?)
+    }
 }
 
 impl crate::Client {

@@ -232,6 +232,10 @@ pub struct OutboundQueryRbtRecognitionResultResponseRbtRecognitions {
 ///
 /// `POST /oifde/rest/api/queryRbtRecognitionResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0895.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: RbtRecognition rows after locationId (the 2024-09 zh copy is cut there); samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -363,6 +367,13 @@ impl OutboundQueryRbtRecognitionResultBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OUTBOUND_QUERY_RBT_RECOGNITION_RESULT, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&OUTBOUND_QUERY_RBT_RECOGNITION_RESULT, call).await?)
     }
 }
 

@@ -349,6 +349,13 @@ impl RecognitionTextClassificationBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&RECOGNITION_TEXT_CLASSIFICATION, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&RECOGNITION_TEXT_CLASSIFICATION, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -473,6 +480,13 @@ impl RecognitionEntityDetectionBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECOGNITION_ENTITY_DETECTION, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&RECOGNITION_ENTITY_DETECTION, call).await?)
     }
 }
 

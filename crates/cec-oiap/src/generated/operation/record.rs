@@ -600,6 +600,13 @@ impl RecordQueryHistoryBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&RECORD_QUERY_HISTORY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&RECORD_QUERY_HISTORY, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -612,6 +619,10 @@ impl crate::Client {
 /// Fluent builder of `record.queryRecordHistory`: Query intelligent session records.
 ///
 /// `POST /oifde/rest/api/queryRecordHistory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0868.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: record item rows after calledNumber; samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -775,6 +786,13 @@ impl RecordQueryRecordHistoryBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&RECORD_QUERY_RECORD_HISTORY, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&RECORD_QUERY_RECORD_HISTORY, call).await?)
+    }
 }
 
 impl cec_core::paginate::Paged for RecordQueryRecordHistoryBuilder {
@@ -817,6 +835,10 @@ impl crate::Client {
 /// Fluent builder of `record.queryTransferRecordHistory`: Query recordings of IVR calls transferred to a third party.
 ///
 /// `POST /oifde/rest/api/queryTransferRecordHistory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0906.html>
+///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: transferRecord item rows after startTime; samples.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -979,6 +1001,13 @@ impl RecordQueryTransferRecordHistoryBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORD_QUERY_TRANSFER_RECORD_HISTORY, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&RECORD_QUERY_TRANSFER_RECORD_HISTORY, call).await?)
     }
 }
 

@@ -635,6 +635,13 @@ impl ReportQueryCallStatisticsReportBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&REPORT_QUERY_CALL_STATISTICS_REPORT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&REPORT_QUERY_CALL_STATISTICS_REPORT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -770,6 +777,13 @@ impl ReportQueryChatbotReportBuilder {
         let call = self.into_call()?;
         Ok(client.core().call(&REPORT_QUERY_CHATBOT_REPORT, call).await?)
     }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&REPORT_QUERY_CHATBOT_REPORT, call).await?)
+    }
 }
 
 impl crate::Client {
@@ -894,6 +908,13 @@ impl ReportQueryKnowledgeReportBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&REPORT_QUERY_KNOWLEDGE_REPORT, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&REPORT_QUERY_KNOWLEDGE_REPORT, call).await?)
     }
 }
 

@@ -284,6 +284,10 @@ pub struct SilentAgentReceiveDialogrecordResponse {
 ///
 /// `POST /oifde/rest/api/flow/changeWorkMode` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0883.html>
 ///
+/// **Reference coverage: partial.** Not shown by any stored copy of the page: callTransferRequest rows after callTransferTransData (callTransferNumber from the sample) and the response table.
+/// Members of the answer that the typed response does not list are not decoded;
+/// [`Self::send_value`] returns the whole answer as JSON.
+///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
@@ -415,6 +419,13 @@ impl SilentAgentChangeWorkModeBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SILENT_AGENT_CHANGE_WORK_MODE, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&SILENT_AGENT_CHANGE_WORK_MODE, call).await?)
     }
 }
 
@@ -600,6 +611,13 @@ impl SilentAgentReceiveDialogrecordBuilder {
         let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SILENT_AGENT_RECEIVE_DIALOGRECORD, call).await?)
+    }
+    /// Sends the request and returns the whole answer as JSON, after the same result-code
+    /// check as [`Self::send`]: for members the typed answer does not list.
+    pub async fn send_value(self) -> Result<serde_json::Value, crate::Error> {
+        let client = self.client_.clone();
+        let call = self.into_call()?;
+        Ok(client.core().call_value(&SILENT_AGENT_RECEIVE_DIALOGRECORD, call).await?)
     }
 }
 
