@@ -749,7 +749,8 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
             i.detail,
             crate::names::escape_doc(missing).trim_end_matches('.')
         );
-        if !binary {
+        // (An answer passed through as raw JSON already is the whole answer.)
+        if !binary && !i.response_raw {
             s.push_str("/// Members of the answer that the typed response does not list are not decoded;\n/// [`Self::send_value`] returns the whole answer as JSON.\n");
         }
     }

@@ -5836,8 +5836,6 @@ impl crate::Client {
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/telefone` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0127.html>
 ///
 /// **Reference coverage: partial.** Not shown by any stored copy of the page: itau_response_body rows after data.
-/// Members of the answer that the typed response does not list are not decoded;
-/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -6059,8 +6057,6 @@ impl crate::Client {
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/email` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0128.html>
 ///
 /// **Reference coverage: partial.** Not shown by any stored copy of the page: itau_response_body rows after data.id_cliente.
-/// Members of the answer that the typed response does not list are not decoded;
-/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -6272,8 +6268,6 @@ impl crate::Client {
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/cpfcnpj` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0129.html>
 ///
 /// **Reference coverage: partial.** Not shown by any stored copy of the page: body rows after tipo_estrutura (the siblings have segmento/servico_digital, not confirmed here); response table.
-/// Members of the answer that the typed response does not list are not decoded;
-/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -6654,8 +6648,6 @@ impl crate::Client {
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/contas` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2242.html>
 ///
 /// **Reference coverage: partial.** Not shown by any stored copy of the page: error-code list and samples (every copy ends in the status texts after the response table, 2026-12-03).
-/// Members of the answer that the typed response does not list are not decoded;
-/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -6837,8 +6829,6 @@ impl crate::Client {
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/codigo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0132.html>
 ///
 /// **Reference coverage: partial.** Not shown by any stored copy of the page: itau_response_body rows after gerentes (row 1.1.8, its members and type included); error list; samples.
-/// Members of the answer that the typed response does not list are not decoded;
-/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -7050,8 +7040,6 @@ impl crate::Client {
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/cliente` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0133.html>
 ///
 /// **Reference coverage: partial.** Not shown by any stored copy of the page: itau_response_body rows after data.emails.principal.
-/// Members of the answer that the typed response does not list are not decoded;
-/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].

@@ -14584,8 +14584,6 @@ impl crate::Client {
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addSentenceGroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0171.html>
 ///
 /// **Reference coverage: partial.** Not shown by any stored copy of the page: body rows from dialogue_flow_id on; response table.
-/// Members of the answer that the typed response does not list are not decoded;
-/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -20027,8 +20025,6 @@ impl crate::Client {
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/addQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0220.html>
 ///
 /// **Reference coverage: partial.** Not shown by any stored copy of the page: fixedColumns after its first two rows, any later top-level rows, and the response table (cut in every copy), so fixedColumns is untyped JSON and the answer passes through raw.
-/// Members of the answer that the typed response does not list are not decoded;
-/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].

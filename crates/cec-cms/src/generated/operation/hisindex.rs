@@ -1866,8 +1866,6 @@ impl crate::Client {
 /// `POST /rest/cmsapp/v1/openapi/hisindex/skillformonth` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0650.html>
 ///
 /// **Reference coverage: outline.** Not shown by any stored copy of the page: request and response tables: every copy tried (en cec_07_0650.html) ends at ccId; on 2026-12-02 no compact zh copy and no guide fragment of this page surfaced.
-/// Members of the answer that the typed response does not list are not decoded;
-/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].

@@ -308,8 +308,6 @@ impl crate::Client {
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteqcrelationconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0671.html>
 ///
 /// **Reference coverage: outline.** Not shown by any stored copy of the page: request rows after ccId (the QA group and inspected group IDs named in the page summary) and the response table: every copy tried (first pass: en, zh-cn, other locales, guide fragments; this pass: zh .md cec_07_0671, en cec_07_0671, id cec_07_2608) ends at ccId; 2026-12-02: no compact zh .html copy of cec_07_0671 and no intl zh-cn cec_07_2608 surfaced (two searches), and no client code names the path.
-/// Members of the answer that the typed response does not list are not decoded;
-/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].

@@ -2581,8 +2581,6 @@ impl crate::Client {
 /// `POST /CCFS/resource/ccfs/queryAgentSkillInfoData` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0820.html>
 ///
 /// **Reference coverage: outline.** Not shown by any stored copy of the page: request msgBody table; response table.
-/// Members of the answer that the typed response does not list are not decoded;
-/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -3483,8 +3481,6 @@ impl crate::Client {
 /// `POST /CCFS/resource/ccfs/ivr/getFileHash` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0828.html>
 ///
 /// **Reference coverage: partial.** Not shown by any stored copy of the page: response table (hash field name and algorithm): every copy read stops at or before it; the guide 响应说明 fragment (2024-09, of cec_07_4234) gives only the prose (success: 0 and "operate success"; failure: the error table, resultData reserved, empty string) and points to a table 4 that no copy holds.
-/// Members of the answer that the typed response does not list are not decoded;
-/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].

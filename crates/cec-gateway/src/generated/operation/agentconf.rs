@@ -1318,8 +1318,6 @@ impl crate::Client {
 /// `POST /agentgateway/resource/agentconf/{agentid}/answeragentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0469.html>
 ///
 /// **Reference coverage: partial.** Not shown by any stored copy of the page: response table (the answer stays raw JSON), triggered events, error list, samples.
-/// Members of the answer that the typed response does not list are not decoded;
-/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -2210,8 +2208,6 @@ impl crate::Client {
 /// `POST /agentgateway/resource/agentconf/{agentid}/batchaddparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0477.html>
 ///
 /// **Reference coverage: partial.** Not shown by any stored copy of the page: response table, triggered events, error list.
-/// Members of the answer that the typed response does not list are not decoded;
-/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].

@@ -515,8 +515,6 @@ pub type MediacallImageCaptureResponse = MediacallSetCallNumsResponse;
 /// `POST /agentgateway/resource/mediacall/{agentid}/sendmessage` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1277.html>
 ///
 /// **Reference coverage: partial.** Not shown by any stored copy of the page: public-cloud data layout (table 3), response table, error list.
-/// Members of the answer that the typed response does not list are not decoded;
-/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -976,8 +974,6 @@ impl crate::Client {
 /// `POST /agentgateway/resource/mediacall/{agentid}/setcallnumsbymediatype` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0463.html>
 ///
 /// **Reference coverage: partial.** Not shown by any stored copy of the page: per-channel count fields of agentMediaCallNums, response table, error list.
-/// Members of the answer that the typed response does not list are not decoded;
-/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].

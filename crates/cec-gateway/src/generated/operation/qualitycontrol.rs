@@ -294,8 +294,6 @@ pub type QualitycontrolSwitchInsertWhisperResponse = OnlineagentCancelrestRespon
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/addinsert/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2401.html>
 ///
 /// **Reference coverage: outline.** Not shown by any stored copy of the page: response table, events, errors.
-/// Members of the answer that the typed response does not list are not decoded;
-/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -762,8 +760,6 @@ impl crate::Client {
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}/{callId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0437.html>
 ///
 /// **Reference coverage: outline.** Not shown by any stored copy of the page: response table, events, errors.
-/// Members of the answer that the typed response does not list are not decoded;
-/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1110,8 +1106,6 @@ impl crate::Client {
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forceidle/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0440.html>
 ///
 /// **Reference coverage: outline.** Not shown by any stored copy of the page: response table, events, errors.
-/// Members of the answer that the typed response does not list are not decoded;
-/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1229,8 +1223,6 @@ impl crate::Client {
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcelogout/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0441.html>
 ///
 /// **Reference coverage: outline.** Not shown by any stored copy of the page: response table, events, errors.
-/// Members of the answer that the typed response does not list are not decoded;
-/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1348,8 +1340,6 @@ impl crate::Client {
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcedropcall/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0442.html>
 ///
 /// **Reference coverage: partial.** Not shown by any stored copy of the page: response table after message, triggered events, error list.
-/// Members of the answer that the typed response does not list are not decoded;
-/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
@@ -1595,8 +1585,6 @@ impl crate::Client {
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcerest/{workNo}/{time}/{reason}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0445.html>
 ///
 /// **Reference coverage: outline.** Not shown by any stored copy of the page: response table, events, errors.
-/// Members of the answer that the typed response does not list are not decoded;
-/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].

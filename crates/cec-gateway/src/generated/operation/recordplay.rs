@@ -1393,8 +1393,6 @@ impl crate::Client {
 /// `DELETE /agentgateway/resource/recordplay/{agentid}/stoprecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0403.html>
 ///
 /// **Reference coverage: partial.** Not shown by any stored copy of the page: response table after retcode, triggered events, error list, samples.
-/// Members of the answer that the typed response does not list are not decoded;
-/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].

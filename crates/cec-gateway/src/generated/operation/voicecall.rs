@@ -879,8 +879,6 @@ pub type VoicecallPhonehangupResponse = OnlineagentCancelrestResponse;
 /// `PUT /agentgateway/resource/voicecall/{agentid}/callout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1232.html>
 ///
 /// **Reference coverage: partial.** Not shown by any stored copy of the page: response table, error list and samples.
-/// Members of the answer that the typed response does not list are not decoded;
-/// [`Self::send_value`] returns the whole answer as JSON.
 ///
 /// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
 /// moved into a task. Nothing is sent until [`Self::send`].
